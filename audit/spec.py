@@ -1,0 +1,460 @@
+"""Population specs: the calibrated description a synthetic population is drawn from.
+
+A spec is a TOML file in ``fixtures/populations/``. Every real-world number in
+a shipped spec carries its source beside it in the file. Loading is strict:
+an unknown key is an error (a typo must not silently fall back to a default),
+shares must sum to one, rates must be non-negative, the horizon positive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from audit.errors import InvalidSpec
+from audit.vocab import EDUCATION_LEVELS, EVENT_KINDS, GRAVITY_CLASSES, KIND_DOMAIN, SOURCES
+
+__all__ = [
+    "AgeSpec",
+    "AppealSpec",
+    "EventKindSpec",
+    "IncomeSpec",
+    "PopulationSpec",
+    "RecourseSpec",
+    "builtin_spec_names",
+    "load_spec",
+    "fixtures_dir",
+]
+
+_SHARE_TOLERANCE = 1e-6
+
+
+def fixtures_dir() -> Path:
+    """The project's ``fixtures/`` folder (population specs, calibration tables, golden cases)."""
+    return Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def builtin_spec_names() -> list[str]:
+    """Names of the population specs shipped in ``fixtures/populations``."""
+    return sorted(p.stem for p in (fixtures_dir() / "populations").glob("*.toml"))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgeSpec:
+    edges: tuple[int, ...]
+    """Band edges in years, e.g. ``(18, 30, 45, 60, 80)``; ages are uniform within a band."""
+    shares: tuple[float, ...]
+    """Share of people in each band (one fewer than ``edges``), summing to 1."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IncomeSpec:
+    quintile_means: tuple[float, ...]
+    """Mean yearly disposable income of each national quintile, poorest first (yuan)."""
+    floor: float
+    """Lowest income in the poorest quintile (yuan); incomes are piecewise uniform."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventKindSpec:
+    kind: str
+    """Event kind, one of :data:`audit.vocab.EVENT_KINDS`."""
+    rate_per_year: float
+    """Yearly rate for the reference person (income quintile 3, between junior and senior secondary)."""
+    source: str
+    """Who records the event: one of :data:`audit.vocab.SOURCES`."""
+    gravity: str
+    """Gravity class of the conduct: minor, general or serious."""
+    income_slope: float = 0.0
+    """Change in log-rate per income-quintile step."""
+    education_slope: float = 0.0
+    """Change in log-rate per education-level step."""
+    urban_effect: float = 0.0
+    """Change in log-rate for urban residents."""
+    reliability_slope: float = 0.0
+    """Change in log-rate per unit of latent reliability above 0.5 (misconduct: negative)."""
+    age_range: tuple[int, int] = (0, 200)
+    """Only people with ``age_range[0] <= age < age_range[1]`` have this event."""
+    amount_unit: str = "none"
+    """What ``amount`` measures: ``yuan``, ``hours`` or ``none``."""
+    amount_scale: float = 0.0
+    """Mean amount: hours, or a share of the person's monthly income for ``yuan``."""
+    follows: str | None = None
+    """If set, this event is a follow-up of that kind rather than drawn at a base rate."""
+    follow_probability: float = 0.0
+    """Probability that a ``follows`` event happens after each triggering event."""
+    follow_delay_months: float = 0.0
+    """Mean delay in months between the triggering event and the follow-up."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AppealSpec:
+    filing_probability: float
+    """Probability that a reference person appeals an adverse event."""
+    education_multiplier: tuple[float, ...]
+    """Multiplier on filing probability per education level, lowest first."""
+    income_multiplier: tuple[float, ...]
+    """Multiplier on filing probability per income quintile, poorest first."""
+    success_if_wrong: float
+    """Probability that an appeal of a misrecorded event succeeds."""
+    success_if_genuine: float
+    """Probability that an appeal of a genuine event succeeds."""
+    decision_months: float
+    """Months from filing to decision."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecourseSpec:
+    volunteering_hours_per_month: float
+    """Most volunteering hours a person can feasibly give in a month."""
+    blood_donation_min_interval_months: int
+    """Shortest allowed interval between whole-blood donations, in months."""
+    charity_max_income_share: float
+    """Largest share of monthly income a person can feasibly donate."""
+    hour_value_income_share: float
+    """Cost of one hour as a share of the person's hourly income (opportunity cost)."""
+    max_sanction_months: int
+    """Longest statutory period any sanction may last (months)."""
+    related_domains: tuple[tuple[str, str], ...]
+    """Pairs (conduct domain, sanction domain) declared related besides identical domains."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PopulationSpec:
+    name: str
+    """Short name; a builtin spec's file stem."""
+    description: str
+    """One paragraph on what the population represents."""
+    horizon_months: int
+    """Months of conduct in each person's event log."""
+    male_share: float
+    urban_share: float
+    urban_ses_loading: float
+    """Correlation between the latent socio-economic status and being urban."""
+    regions: tuple[str, ...]
+    region_shares: tuple[float, ...]
+    education_shares: tuple[float, ...]
+    """Shares of :data:`audit.vocab.EDUCATION_LEVELS`, lowest first."""
+    education_ses_loading: float
+    """Correlation between the latent socio-economic status and education."""
+    age: AgeSpec
+    income: IncomeSpec
+    reliability_alpha: float
+    reliability_beta: float
+    """Latent reliability ~ Beta(alpha, beta): the ground-truth propensity to behave well."""
+    friends_per_person: int
+    homophily: float
+    """Share of ties chosen among socio-economic neighbours rather than at random."""
+    misrecord_by_source: Mapping[str, float]
+    """Share of a source's recorded events that are misrecorded (did not happen)."""
+    misrecord_education_multiplier: tuple[float, ...]
+    """Multiplier on the misrecord share per education level, lowest first."""
+    events: tuple[EventKindSpec, ...]
+    appeal: AppealSpec
+    recourse: RecourseSpec
+    sources: Mapping[str, str] = field(default_factory=dict)
+    """Citation for each real-world number, keyed by what it calibrates."""
+    path: str | None = None
+    """File the spec was loaded from, if any."""
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the spec's content (not of its path)."""
+        data = asdict(self)
+        data.pop("path", None)
+        blob = json.dumps(data, sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+    def event_spec(self, kind: str) -> EventKindSpec:
+        for ev in self.events:
+            if ev.kind == kind:
+                return ev
+        raise KeyError(kind)
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+class _Reader:
+    """Strict reader of one TOML table: every key must be consumed exactly once."""
+
+    def __init__(self, table: Mapping[str, Any], where: str, file: str) -> None:
+        if not isinstance(table, Mapping):
+            raise InvalidSpec(f"{file}: [{where}] must be a table, got {type(table).__name__}")
+        self.table = dict(table)
+        self.where = where
+        self.file = file
+
+    def _fail(self, key: str, problem: str, fix: str) -> InvalidSpec:
+        return InvalidSpec(f"{self.file}: {self.where}.{key} {problem}; {fix}")
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
+        if key not in self.table:
+            if default is ...:
+                raise self._fail(key, "is missing", f"add `{key} = ...` to [{self.where}]")
+            return default
+        value = self.table.pop(key)
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+            name = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+            raise self._fail(key, f"must be {name}, got {value!r}", "fix its type")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self._fail(key, f"must be finite, got {value!r}", "give a finite number")
+        return value
+
+    def number(self, key: str, default: Any = ..., *, lo: float | None = 0.0, hi: float | None = None) -> float:
+        value = self.get(key, float, default)
+        if value is None:
+            return value
+        if lo is not None and value < lo:
+            raise self._fail(key, f"is {value}, below the smallest allowed {lo}", f"use a value >= {lo}")
+        if hi is not None and value > hi:
+            raise self._fail(key, f"is {value}, above the largest allowed {hi}", f"use a value <= {hi}")
+        return float(value)
+
+    def numbers(self, key: str, length: int | None = None, *, lo: float | None = 0.0) -> tuple[float, ...]:
+        values = self.get(key, list)
+        out = []
+        for v in values:
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise self._fail(key, f"must hold finite numbers, got {v!r}", "fix the list")
+            if lo is not None and v < lo:
+                raise self._fail(key, f"holds {v}, below the smallest allowed {lo}", f"use values >= {lo}")
+            out.append(float(v))
+        if length is not None and len(out) != length:
+            raise self._fail(key, f"has {len(out)} entries, expected {length}", f"give exactly {length}")
+        return tuple(out)
+
+    def shares(self, key: str, length: int | None = None) -> tuple[float, ...]:
+        values = self.numbers(key, length)
+        total = sum(values)
+        if abs(total - 1.0) > _SHARE_TOLERANCE:
+            raise self._fail(key, f"sums to {total:.6g}, not 1", "rescale the shares so they sum to 1")
+        return values
+
+    def sub(self, key: str) -> "_Reader":
+        return _Reader(self.get(key, dict), f"{self.where}.{key}" if self.where else key, self.file)
+
+    def done(self) -> None:
+        if self.table:
+            keys = ", ".join(sorted(self.table))
+            raise InvalidSpec(
+                f"{self.file}: unknown key(s) in [{self.where or 'top level'}]: {keys}; "
+                "check the spelling against fixtures/populations/china-2020.toml"
+            )
+
+
+def _parse_event(kind: str, r: _Reader) -> EventKindSpec:
+    if kind not in KIND_DOMAIN:
+        raise InvalidSpec(
+            f"{r.file}: [events.{kind}] is not a known event kind; known kinds: {', '.join(EVENT_KINDS)}"
+        )
+    source = r.get("source", str)
+    if source not in SOURCES:
+        raise InvalidSpec(f"{r.file}: events.{kind}.source = {source!r} is not one of {', '.join(SOURCES)}")
+    gravity = r.get("gravity", str)
+    if gravity not in GRAVITY_CLASSES:
+        raise InvalidSpec(f"{r.file}: events.{kind}.gravity = {gravity!r} is not one of {', '.join(GRAVITY_CLASSES)}")
+    unit = r.get("amount_unit", str, "none")
+    if unit not in ("yuan", "hours", "none"):
+        raise InvalidSpec(f"{r.file}: events.{kind}.amount_unit = {unit!r} is not one of yuan, hours, none")
+    age_range = tuple(int(a) for a in r.numbers("age_range", 2)) if "age_range" in r.table else (0, 200)
+    follows = r.get("follows", str, None)
+    if follows is not None and follows not in KIND_DOMAIN:
+        raise InvalidSpec(f"{r.file}: events.{kind}.follows = {follows!r} is not a known event kind")
+    spec = EventKindSpec(
+        kind=kind,
+        rate_per_year=r.number("rate_per_year", 0.0),
+        source=source,
+        gravity=gravity,
+        income_slope=r.number("income_slope", 0.0, lo=None),
+        education_slope=r.number("education_slope", 0.0, lo=None),
+        urban_effect=r.number("urban_effect", 0.0, lo=None),
+        reliability_slope=r.number("reliability_slope", 0.0, lo=None),
+        age_range=(age_range[0], age_range[1]),
+        amount_unit=unit,
+        amount_scale=r.number("amount_scale", 0.0),
+        follows=follows,
+        follow_probability=r.number("follow_probability", 0.0, hi=1.0),
+        follow_delay_months=r.number("follow_delay_months", 0.0),
+    )
+    r.done()
+    return spec
+
+
+def parse_spec(data: Mapping[str, Any], *, file: str = "<spec>") -> PopulationSpec:
+    """Validate a parsed TOML mapping and build a :class:`PopulationSpec`."""
+    top = _Reader(data, "", file)
+    name = top.get("name", str)
+    description = top.get("description", str, "")
+    horizon = top.get("horizon_months", int)
+    if horizon < 1:
+        raise InvalidSpec(f"{file}: horizon_months = {horizon}; a log needs at least 1 month, use e.g. 36")
+    sources = top.get("sources", dict, {})
+
+    people = top.sub("people")
+    male_share = people.number("male_share", hi=1.0)
+    people.done()
+
+    urban = top.sub("urban")
+    urban_share = urban.number("share", hi=1.0)
+    urban_loading = urban.number("ses_loading", lo=-1.0, hi=1.0)
+    urban.done()
+
+    region = top.sub("region")
+    regions = tuple(region.get("names", list))
+    region_shares = region.shares("shares", len(regions))
+    region.done()
+
+    edu = top.sub("education")
+    levels = tuple(edu.get("levels", list))
+    if levels != EDUCATION_LEVELS:
+        raise InvalidSpec(f"{file}: education.levels must be {list(EDUCATION_LEVELS)}, got {list(levels)}")
+    edu_shares = edu.shares("shares", len(EDUCATION_LEVELS))
+    edu_loading = edu.number("ses_loading", lo=-1.0, hi=1.0)
+    edu.done()
+
+    age_r = top.sub("age")
+    edges = tuple(int(e) for e in age_r.numbers("edges"))
+    if len(edges) < 2 or any(b <= a for a, b in zip(edges, edges[1:])):
+        raise InvalidSpec(f"{file}: age.edges must be at least two increasing ages, got {list(edges)}")
+    age = AgeSpec(edges=edges, shares=age_r.shares("shares", len(edges) - 1))
+    age_r.done()
+
+    inc = top.sub("income")
+    means = inc.numbers("quintile_means", 5)
+    floor = inc.number("floor")
+    inc.done()
+    income = IncomeSpec(quintile_means=means, floor=floor)
+    income_boundaries(income, file=file)  # validates
+
+    rel = top.sub("reliability")
+    rel_a = rel.number("alpha", lo=1e-6)
+    rel_b = rel.number("beta", lo=1e-6)
+    rel.done()
+
+    ties = top.sub("ties")
+    friends = ties.get("friends_per_person", int)
+    if friends < 0:
+        raise InvalidSpec(f"{file}: ties.friends_per_person = {friends}; use 0 or more")
+    homophily = ties.number("homophily", hi=1.0)
+    ties.done()
+
+    mis = top.sub("misrecord")
+    by_source_r = mis.sub("by_source")
+    by_source = {s: by_source_r.number(s, 0.0, hi=1.0) for s in SOURCES}
+    by_source_r.done()
+    mis_mult = mis.numbers("education_multiplier", len(EDUCATION_LEVELS))
+    mis.done()
+    for s, share in by_source.items():
+        if share * max(mis_mult) > 1.0:
+            raise InvalidSpec(
+                f"{file}: misrecord.by_source.{s} = {share} times the largest education multiplier "
+                f"{max(mis_mult)} exceeds 1; lower one of them"
+            )
+
+    ev_table = top.get("events", dict)
+    events = tuple(_parse_event(k, _Reader(v, f"events.{k}", file)) for k, v in ev_table.items())
+    kinds = {e.kind for e in events}
+    for e in events:
+        if e.follows is not None and e.follows not in kinds:
+            raise InvalidSpec(f"{file}: events.{e.kind}.follows = {e.follows!r}, which the spec does not define")
+
+    ap = top.sub("appeal")
+    appeal = AppealSpec(
+        filing_probability=ap.number("filing_probability", hi=1.0),
+        education_multiplier=ap.numbers("education_multiplier", len(EDUCATION_LEVELS)),
+        income_multiplier=ap.numbers("income_multiplier", 5),
+        success_if_wrong=ap.number("success_if_wrong", hi=1.0),
+        success_if_genuine=ap.number("success_if_genuine", hi=1.0),
+        decision_months=ap.number("decision_months"),
+    )
+    ap.done()
+
+    rc = top.sub("recourse")
+    related = rc.get("related_domains", list, [])
+    pairs = []
+    from audit.vocab import DOMAINS
+
+    for pair in related:
+        if not (isinstance(pair, list) and len(pair) == 2 and all(p in DOMAINS for p in pair)):
+            raise InvalidSpec(
+                f"{file}: recourse.related_domains entry {pair!r} must be [conduct_domain, sanction_domain] "
+                f"from {', '.join(DOMAINS)}"
+            )
+        pairs.append((pair[0], pair[1]))
+    recourse = RecourseSpec(
+        volunteering_hours_per_month=rc.number("volunteering_hours_per_month"),
+        blood_donation_min_interval_months=rc.get("blood_donation_min_interval_months", int),
+        charity_max_income_share=rc.number("charity_max_income_share", hi=1.0),
+        hour_value_income_share=rc.number("hour_value_income_share"),
+        max_sanction_months=rc.get("max_sanction_months", int),
+        related_domains=tuple(pairs),
+    )
+    rc.done()
+    top.done()
+
+    return PopulationSpec(
+        name=name,
+        description=description,
+        horizon_months=horizon,
+        male_share=male_share,
+        urban_share=urban_share,
+        urban_ses_loading=urban_loading,
+        regions=tuple(str(r) for r in regions),
+        region_shares=region_shares,
+        education_shares=edu_shares,
+        education_ses_loading=edu_loading,
+        age=age,
+        income=income,
+        reliability_alpha=rel_a,
+        reliability_beta=rel_b,
+        friends_per_person=friends,
+        homophily=homophily,
+        misrecord_by_source=by_source,
+        misrecord_education_multiplier=mis_mult,
+        events=events,
+        appeal=appeal,
+        recourse=recourse,
+        sources={str(k): str(v) for k, v in sources.items()},
+        path=None if file == "<spec>" else file,
+    )
+
+
+def income_boundaries(income: IncomeSpec, *, file: str = "<spec>") -> tuple[float, ...]:
+    """Quintile boundaries ``b0 < b1 < ... < b5`` such that a uniform income within
+    each quintile has the spec's mean: ``(b[q-1] + b[q]) / 2 == mean[q]``."""
+    bounds = [income.floor]
+    for mean in income.quintile_means:
+        bounds.append(2.0 * mean - bounds[-1])
+    if any(b <= a for a, b in zip(bounds, bounds[1:])):
+        raise InvalidSpec(
+            f"{file}: income.quintile_means {list(income.quintile_means)} with floor {income.floor} give "
+            f"non-increasing quintile boundaries {[round(b) for b in bounds]}; lower the floor or fix the means"
+        )
+    return tuple(bounds)
+
+
+def load_spec(name_or_path: str | Path) -> PopulationSpec:
+    """Load a builtin spec by name (``china-2020``, ``tiny``) or a TOML file by path."""
+    path = Path(name_or_path)
+    if not path.suffix and not path.exists():
+        candidate = fixtures_dir() / "populations" / f"{name_or_path}.toml"
+        if not candidate.exists():
+            raise InvalidSpec(
+                f"population {str(name_or_path)!r} is neither a builtin spec ({', '.join(builtin_spec_names())}) "
+                "nor an existing TOML file; give one of those names or a path"
+            )
+        path = candidate
+    if not path.exists():
+        raise InvalidSpec(f"population spec file {str(path)!r} does not exist; check the path")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidSpec(f"{path}: not valid TOML ({exc}); fix the syntax") from None
+    return parse_spec(data, file=str(path))

@@ -1,0 +1,154 @@
+"""The scorer contract.
+
+A scorer is event-sourced: a pure function of the people, their recorded
+events up to a month, and their ties. That one shape lets the harness replay
+history for any plugin without reading its rules: remove an overturned event
+and score again (appeal), append good behaviour and watch the tier
+(reversibility), drop one domain's events (spill-over).
+
+A scorer is a :class:`typing.Protocol`: a third party need not import this
+package to write a valid one (scikit-learn's duck typing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+
+from audit.errors import ScorerContractError
+from audit.population import PopulationView
+from audit.vocab import DOMAINS
+
+__all__ = [
+    "Scorer",
+    "ScorerTags",
+    "scorer_tags",
+    "scorer_label",
+    "validate_score_frame",
+    "MAX_REASONS",
+]
+
+#: Adverse-action notices give the principal reasons; more than four is "not likely
+#: helpful" (Regulation B, 12 CFR 1002, Supplement I, 9(b)(2)-1).
+MAX_REASONS = 4
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScorerTags:
+    """Capabilities a checker or audit needs to know about a scorer."""
+
+    uses_protected_attributes: bool = False
+    """Reads income, education, sex, age or region directly."""
+    uses_ties: bool = False
+    """Reads ``view.ties`` (friends' conduct can change a person's score)."""
+    non_deterministic: bool = False
+    """Declared non-deterministic (the conformance suite then expects a failure)."""
+
+
+@runtime_checkable
+class Scorer(Protocol):
+    """What the harness needs of a scorer."""
+
+    name: str
+    version: str
+    description: str
+    params: Mapping[str, Any]
+    tiers: tuple[str, ...]
+    """Tier labels, best first."""
+    favourable_tiers: frozenset[str]
+    """Tiers that count as a favourable outcome."""
+    sanctions: Mapping[str, str]
+    """Sanction name -> the domain of life it restricts (one of :data:`audit.vocab.DOMAINS`)."""
+
+    def score(self, view: PopulationView, *, as_of: int) -> pd.DataFrame:
+        """Score every row of ``view.people`` from events with ``month <= as_of``.
+
+        Returns a frame aligned to ``view.people`` (same length and order) with
+        columns ``score`` (float), ``tier`` (one of ``tiers``), one bool column per
+        declared sanction, and optionally ``reasons`` (a tuple of up to four
+        reason codes per person).
+        """
+        ...
+
+    def with_params(self, **params: Any) -> "Scorer":
+        """A variant of this scorer with some parameters changed."""
+        ...
+
+
+def scorer_tags(scorer: Any) -> ScorerTags:
+    """The scorer's tags, or the defaults when it declares none."""
+    tags = getattr(scorer, "tags", None)
+    return tags if isinstance(tags, ScorerTags) else ScorerTags()
+
+
+def scorer_label(scorer: Any) -> str:
+    """``name`` or ``name:key=value,...`` for a variant with non-default params."""
+    defaults = getattr(scorer, "default_params", None) or {}
+    params = dict(getattr(scorer, "params", {}) or {})
+    changed = {k: v for k, v in sorted(params.items()) if defaults.get(k, object()) != v}
+    if not changed:
+        return str(scorer.name)
+    return f"{scorer.name}:" + ",".join(f"{k}={v}" for k, v in changed.items())
+
+
+def validate_score_frame(scorer: Any, frame: Any, view: PopulationView) -> pd.DataFrame:
+    """Check a scorer's output against the contract; return it with canonical dtypes.
+
+    Raises :class:`~audit.errors.ScorerContractError` naming the scorer and the
+    first problem found.
+    """
+    name = getattr(scorer, "name", repr(scorer))
+    n = len(view.people)
+    if not isinstance(frame, pd.DataFrame):
+        raise ScorerContractError(f"scorer {name!r}: score() returned {type(frame).__name__}, expected a pandas DataFrame")
+    if len(frame) != n:
+        raise ScorerContractError(
+            f"scorer {name!r}: score() returned {len(frame)} rows for {n} people; return one row per view.people row"
+        )
+    for col in ("score", "tier"):
+        if col not in frame.columns:
+            raise ScorerContractError(f"scorer {name!r}: output has no {col!r} column; columns are {list(frame.columns)}")
+    try:
+        score = frame["score"].to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ScorerContractError(f"scorer {name!r}: column 'score' is not numeric") from None
+    bad = ~np.isfinite(score)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ScorerContractError(
+            f"scorer {name!r}: {int(bad.sum())} scores are NaN or infinite (first at row {i}, "
+            f"person_id {view.people['person_id'].iloc[i]}); every score must be finite"
+        )
+    tiers = tuple(scorer.tiers)
+    tier = pd.Categorical(frame["tier"].astype(object), categories=list(tiers))
+    undeclared = tier.isna() & frame["tier"].notna().to_numpy() | frame["tier"].isna().to_numpy()
+    if undeclared.any():
+        i = int(np.flatnonzero(undeclared)[0])
+        raise ScorerContractError(
+            f"scorer {name!r}: tier {frame['tier'].iloc[i]!r} at row {i} is not one of the declared tiers {list(tiers)}"
+        )
+    declared = dict(scorer.sanctions)
+    for s, domain in declared.items():
+        if domain not in DOMAINS:
+            raise ScorerContractError(f"scorer {name!r}: sanction {s!r} declares domain {domain!r}, not one of {list(DOMAINS)}")
+        if s not in frame.columns:
+            raise ScorerContractError(f"scorer {name!r}: declared sanction {s!r} has no column in the output")
+    extra = [c for c in frame.columns if c not in ("score", "tier", "reasons", *declared)]
+    if extra:
+        raise ScorerContractError(
+            f"scorer {name!r}: output has undeclared column(s) {extra}; declare sanctions in `sanctions` or drop them"
+        )
+    out = {"score": score, "tier": tier}
+    for s in declared:
+        col = frame[s]
+        if col.dtype != bool:
+            if col.isna().any() or not set(pd.unique(col.astype(object))) <= {True, False, 0, 1}:
+                raise ScorerContractError(f"scorer {name!r}: sanction column {s!r} must be boolean")
+        out[s] = col.to_numpy(dtype=bool)
+    if "reasons" in frame.columns:
+        out["reasons"] = frame["reasons"].to_numpy()
+    return pd.DataFrame(out)
