@@ -6,13 +6,29 @@ by the row of ``view.people`` each event belongs to.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from audit.population import PopulationView
 from audit.vocab import EVENT_KINDS
 
-__all__ = ["event_rows", "visible", "kind_codes", "per_person_sum", "kind_weights"]
+__all__ = [
+    "event_rows",
+    "visible",
+    "kind_codes",
+    "per_person_sum",
+    "kind_weights",
+    "person_rows",
+    "months_ago",
+    "per_person_kind_sum",
+    "tier_codes",
+    "top_reasons",
+    "score_frame",
+    "VisibleEvents",
+    "visible_events",
+]
 
 
 def event_rows(view: PopulationView, events: pd.DataFrame | None = None) -> np.ndarray:
@@ -64,3 +80,131 @@ def per_person_sum(rows: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
     if not keep.all():
         rows, weights = rows[keep], weights[keep]
     return np.bincount(rows, weights=weights, minlength=n)[:n]
+
+
+# ----------------------------------------------------------------------------- helpers
+# Added for the reference scorers; the functions above keep their signatures.
+
+
+def person_rows(view: PopulationView, ids: np.ndarray) -> np.ndarray:
+    """Row position in ``view.people`` of each id in ``ids`` (-1 if absent).
+
+    Like :func:`event_rows` for any array of person ids (e.g. ``view.ties['friend_id']``).
+    """
+    people_ids = view.people["person_id"].to_numpy()
+    ids = np.asarray(ids)
+    if people_ids.size == 0:
+        return np.full(ids.shape[0], -1, dtype=np.int64)
+    if people_ids.size < 2 or np.all(people_ids[1:] > people_ids[:-1]):
+        order = None
+        pos = np.searchsorted(people_ids, ids)
+    else:
+        order = np.argsort(people_ids, kind="stable")
+        pos = np.searchsorted(people_ids[order], ids)
+    pos = np.minimum(pos, people_ids.size - 1)
+    rows = pos if order is None else order[pos]
+    return np.where(people_ids[rows] == ids, rows, -1).astype(np.int64)
+
+
+def months_ago(events: pd.DataFrame, as_of: int) -> np.ndarray:
+    """How many months before ``as_of`` each event happened (0 = in month ``as_of``)."""
+    return as_of - events["month"].to_numpy().astype(np.int64)
+
+
+def per_person_kind_sum(rows: np.ndarray, codes: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+    """``(n, len(EVENT_KINDS))`` matrix: sum of ``weights`` per person row and event kind.
+
+    Events with row -1 are ignored.
+    """
+    k = len(EVENT_KINDS)
+    keep = rows >= 0
+    flat = rows[keep] * k + codes[keep].astype(np.int64)
+    return np.bincount(flat, weights=weights[keep], minlength=n * k)[: n * k].reshape(n, k)
+
+
+def tier_codes(score: np.ndarray, lower_bounds: tuple[float, ...]) -> np.ndarray:
+    """Tier index per score, 0 = best.
+
+    ``lower_bounds`` are the lowest scores of each tier but the last, best tier
+    first (strictly decreasing); a score below all of them falls in the last tier.
+    """
+    bounds = np.asarray(lower_bounds, dtype=np.float64)[::-1]  # increasing
+    return (len(bounds) - np.searchsorted(bounds, score, side="right")).astype(np.int64)
+
+
+def top_reasons(costs: np.ndarray, labels: tuple[str, ...], k: int = 4) -> np.ndarray:
+    """Up to ``k`` labels per row, the costliest first, for costs above zero.
+
+    ``costs`` is an ``(n, len(labels))`` matrix of what each reason cost each
+    person; ties keep the order of ``labels``. Returns an object array of
+    tuples (the empty tuple when nothing cost anything). Tuples are built once
+    per distinct combination, not once per person.
+    """
+    n, m = costs.shape
+    if n == 0:
+        return np.empty(0, dtype=object)
+    k = min(k, m)
+    order = np.argsort(-costs, axis=1, kind="stable")[:, :k]
+    picked = np.take_along_axis(costs, order, axis=1)
+    order = np.where(picked > 0, order, -1)
+    combos, inverse = np.unique(order, axis=0, return_inverse=True)
+    table = np.empty(combos.shape[0], dtype=object)
+    table[:] = [tuple(labels[j] for j in row if j >= 0) for row in combos.tolist()]
+    return table[inverse.reshape(-1)]
+
+
+def score_frame(
+    view: PopulationView,
+    *,
+    score: np.ndarray,
+    tier: np.ndarray,
+    tiers: tuple[str, ...],
+    sanctions: dict[str, np.ndarray],
+    reasons: np.ndarray,
+) -> pd.DataFrame:
+    """Assemble a score frame aligned to ``view.people`` (same index and order).
+
+    ``tier`` holds tier indices into ``tiers``; ``sanctions`` one bool array per
+    declared sanction.
+    """
+    data: dict[str, object] = {
+        "score": np.asarray(score, dtype=np.float64),
+        "tier": pd.Categorical.from_codes(np.asarray(tier, dtype=np.int64), categories=list(tiers)),
+    }
+    for name, flags in sanctions.items():
+        data[name] = np.asarray(flags, dtype=bool)
+    data["reasons"] = reasons
+    return pd.DataFrame(data, index=view.people.index)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VisibleEvents:
+    """The events a scorer may count at ``as_of``, as aligned numpy arrays."""
+
+    rows: np.ndarray
+    """Row in ``view.people`` of each event's person (all >= 0)."""
+    codes: np.ndarray
+    """Kind code of each event (position in :data:`audit.vocab.EVENT_KINDS`, all >= 0)."""
+    month: np.ndarray
+    """Month of each event (all <= ``as_of``), int64."""
+    amount: np.ndarray
+    """Amount of each event (yuan or hours; 0 when the kind has none)."""
+
+
+def visible_events(view: PopulationView, as_of: int, *, since: int | None = None) -> VisibleEvents:
+    """Events with ``since <= month <= as_of`` of people in ``view.people``, as arrays.
+
+    Events of people absent from ``view.people`` and kinds outside the
+    vocabulary are dropped. ``since=None`` keeps everything up to ``as_of``.
+    """
+    ev = visible(view.events, as_of)
+    rows = event_rows(view, ev)
+    codes = kind_codes(ev).astype(np.int64)
+    month = ev["month"].to_numpy().astype(np.int64)
+    keep = (rows >= 0) & (codes >= 0)
+    if since is not None:
+        keep &= month >= since
+    amount = ev["amount"].to_numpy(dtype=np.float64) if "amount" in ev.columns else np.zeros(len(ev))
+    if keep.all():
+        return VisibleEvents(rows=rows, codes=codes, month=month, amount=amount)
+    return VisibleEvents(rows=rows[keep], codes=codes[keep], month=month[keep], amount=amount[keep])

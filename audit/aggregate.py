@@ -1,0 +1,129 @@
+"""Mergeable statistics: what each chunk contributes and how chunks combine.
+
+Every audit keeps only statistics whose merge is exact and independent of
+order: integer counts (added), value counts (union of keys, counts added) and
+sampled records (concatenated, then sorted by person id). Float sums are
+never accumulated across chunks — they are derived from exact value counts
+at the end — so a run's results are bit-identical whatever the chunk size and
+the order chunks finish in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, Self, runtime_checkable
+
+import numpy as np
+
+__all__ = ["Mergeable", "Counts", "ValueCounts", "Records", "merge_all", "merge_tree", "SCORE_DECIMALS"]
+
+#: Scores are kept to this many decimals in value counts (exact for point schemes).
+SCORE_DECIMALS = 2
+
+
+@runtime_checkable
+class Mergeable(Protocol):
+    def merge(self, other: Self) -> Self: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """An integer array of counts; merge adds."""
+
+    array: np.ndarray
+
+    def merge(self, other: "Counts") -> "Counts":
+        if self.array.shape != other.array.shape:
+            raise ValueError(f"cannot merge counts of shape {self.array.shape} and {other.array.shape}")
+        return Counts(self.array + other.array)
+
+
+@dataclass(frozen=True, slots=True)
+class ValueCounts:
+    """How many people in each cell have each (rounded) value.
+
+    ``keys`` are sorted unique int64 keys ``round(value * 10**decimals) * n_cells + cell``;
+    ``counts`` how many people have each key.
+    """
+
+    keys: np.ndarray
+    counts: np.ndarray
+    n_cells: int
+    decimals: int = SCORE_DECIMALS
+
+    @classmethod
+    def of(cls, values: np.ndarray, cells: np.ndarray, n_cells: int, decimals: int = SCORE_DECIMALS) -> "ValueCounts":
+        scaled = np.rint(np.asarray(values, dtype=np.float64) * 10**decimals).astype(np.int64)
+        keys, counts = np.unique(scaled * n_cells + cells, return_counts=True)
+        return cls(keys, counts.astype(np.int64), n_cells, decimals)
+
+    def merge(self, other: "ValueCounts") -> "ValueCounts":
+        if (self.n_cells, self.decimals) != (other.n_cells, other.decimals):
+            raise ValueError("cannot merge value counts with different cells or decimals")
+        keys, inverse = np.unique(np.concatenate([self.keys, other.keys]), return_inverse=True)
+        counts = np.bincount(inverse, weights=np.concatenate([self.counts, other.counts]), minlength=keys.size)
+        return ValueCounts(keys, counts.astype(np.int64), self.n_cells, self.decimals)
+
+    @property
+    def values(self) -> np.ndarray:
+        """The value of each key."""
+        return np.floor_divide(self.keys, self.n_cells) / 10**self.decimals
+
+    @property
+    def cells(self) -> np.ndarray:
+        """The cell of each key."""
+        return np.mod(self.keys, self.n_cells)
+
+    def table(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(values, counts)`` with ``counts[v, cell]``: distinct sorted values x cells."""
+        vals, idx = np.unique(np.floor_divide(self.keys, self.n_cells), return_inverse=True)
+        table = np.zeros((vals.size, self.n_cells), dtype=np.int64)
+        np.add.at(table, (idx, self.cells), self.counts)
+        return vals / 10**self.decimals, table
+
+
+@dataclass(frozen=True, slots=True)
+class Records:
+    """Per-person records from a sample (e.g. replay audits); merge concatenates.
+
+    ``columns`` maps names to equal-length arrays; ``person_id`` is required so
+    the merged records can be put in a canonical order.
+    """
+
+    columns: Mapping[str, np.ndarray]
+
+    def merge(self, other: "Records") -> "Records":
+        if set(self.columns) != set(other.columns):
+            raise ValueError("cannot merge records with different columns")
+        return Records({k: np.concatenate([self.columns[k], other.columns[k]]) for k in self.columns})
+
+    def sorted(self) -> dict[str, np.ndarray]:
+        """Columns in person-id order (stable, so one person's rows keep their order)."""
+        order = np.argsort(self.columns["person_id"], kind="stable")
+        return {k: v[order] for k, v in self.columns.items()}
+
+    def __len__(self) -> int:
+        return len(self.columns["person_id"])
+
+
+def merge_all(a: Any, b: Any) -> Any:
+    """Merge two nested dicts of mergeables with the same keys (``None`` is the identity)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if isinstance(a, Mapping):
+        keys = list(a) + [k for k in b if k not in a]
+        return {k: merge_all(a.get(k), b.get(k)) for k in keys}
+    return a.merge(b)
+
+
+def merge_tree(parts: list[Any]) -> Any:
+    """Merge a list of aggregates pairwise (balanced, so value-count unions stay small)."""
+    parts = [p for p in parts if p is not None]
+    if not parts:
+        return None
+    while len(parts) > 1:
+        parts = [merge_all(parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i] for i in range(0, len(parts), 2)]
+    return parts[0]

@@ -1,0 +1,192 @@
+"""The ``scs-audit`` command line.
+
+Exit status: 0 when everything ran, 1 when a scorer failed (the others are
+still reported), 2 for bad input (no traceback unless ``--debug``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from audit.errors import AuditError
+
+__all__ = ["main", "build_parser"]
+
+EXIT_OK, EXIT_SCORER_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+#: Files a run writes into its output directory; stale ones are removed first
+#: so a rerun never mixes old and new artefacts.
+RUN_ARTEFACTS = ("results.json", "scores.parquet", "published.json", "report.html", "report.md")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
+    return value
+
+
+def add_population_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--population", default="china-2020", metavar="NAME_OR_PATH",
+                   help="builtin spec (china-2020, tiny), a spec TOML, or a people table (CSV/Parquet)")
+    p.add_argument("--events", default=None, metavar="PATH", help="event table for a supplied people table")
+    p.add_argument("--ties", default=None, metavar="PATH", help="tie table for a supplied people table")
+    p.add_argument("--size", type=_positive_int, default=200_000, help="people to synthesize (default 200,000)")
+    p.add_argument("--seed", type=_non_negative_int, default=0, help="seed (default 0)")
+    p.add_argument("--chunk-size", type=_positive_int, default=1_000_000, help="people per streamed chunk")
+    p.add_argument("--by", action="append", default=[], metavar="ATTR",
+                   help="extra attribute to audit (urban, sex, region, age or a supplied column); repeatable")
+    p.add_argument("--as-of", type=_non_negative_int, default=None, metavar="MONTH",
+                   help="month scores are taken at (default: the horizon's last month)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from audit.results import package_version
+
+    parser = argparse.ArgumentParser(prog="scs-audit", description="Audit systems that score people.")
+    parser.add_argument("--version", action="version", version=f"scs-audit {package_version()}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="score a population and audit every scorer")
+    run.add_argument("--scorer", action="append", default=[], metavar="SPEC",
+                     help="scorer name, name:key=value,... variant, or module:attr (repeatable; default: all registered)")
+    add_population_args(run)
+    run.add_argument("--out", default="reports/latest", metavar="DIR", help="output directory (default reports/latest)")
+    run.add_argument("--save-scores", action="store_true", help="also write DIR/scores.parquet (one row per person per scorer)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    run.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    lst = sub.add_parser("scorers", help="list the registered scorers")
+    lst.add_argument("--debug", action="store_true", help="show tracebacks")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return _COMMANDS[args.command](args)
+    except AuditError as exc:
+        if args.debug:
+            raise
+        print(f"scs-audit: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("scs-audit: interrupted; no partial artefacts were written", file=sys.stderr)
+        return 130
+
+
+def _cmd_scorers(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from scorers.registry import available_scorers, load_scorer
+
+    table = Table(title="registered scorers", title_justify="left")
+    for col in ("name", "version", "tiers (best first)", "sanctions", "description"):
+        table.add_column(col)
+    for name in sorted(available_scorers()):
+        s = load_scorer(name)
+        table.add_row(name, s.version, " ".join(s.tiers), ", ".join(s.sanctions), s.description)
+    Console().print(table)
+    return EXIT_OK
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from audit.engine import AuditOptions
+    from audit.results import write_results
+    from audit.runner import RunConfig, run
+    from audit.summary import print_summary
+
+    console = Console(stderr=False)
+    out = Path(args.out)
+    options = AuditOptions(seed=args.seed, as_of=args.as_of, by=tuple(args.by))
+    config = RunConfig(population=args.population, size=args.size, seed=args.seed, chunk_size=args.chunk_size,
+                       options=options, events=args.events, ties=args.ties)
+    writer = _ScoresWriter(out / "scores.parquet") if args.save_scores else None
+    _clear_stale(out)
+    try:
+        result = run(args.scorer or None, config, progress=not args.quiet, sink=writer)
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    if writer is not None:
+        writer.close()
+    path = write_results(result, out)
+    if not args.quiet:
+        print_summary(result, console)
+        console.print(f"exact results (private): {path}")
+        if writer is not None:
+            console.print(f"per-person scores (private): {writer.path}")
+    for r in result.failed:
+        print(f"scs-audit: scorer {r.label!r} failed: {r.error}", file=sys.stderr)
+    return EXIT_SCORER_FAILED if result.failed else EXIT_OK
+
+
+def _clear_stale(out: Path) -> None:
+    for name in RUN_ARTEFACTS:
+        (out / name).unlink(missing_ok=True)
+
+
+class _ScoresWriter:
+    """Streams per-person score rows to Parquet; renamed into place only when complete."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._writer = None
+        self._tmp = path.with_name(f".{path.name}.partial")
+
+    def __call__(self, label, chunk, frame, scorer) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from audit.runner import scores_table
+
+        table = pa.Table.from_pandas(scores_table(label, chunk, frame, scorer), preserve_index=False)
+        table = table.cast(pa.schema([f.with_type(pa.string()) if f.name == "label" else f for f in table.schema]))
+        if self._writer is None:
+            self._tmp.parent.mkdir(parents=True, exist_ok=True)
+            self._writer = pq.ParquetWriter(self._tmp, table.schema)
+        self._writer.write_table(table)
+
+    def close(self) -> None:
+        import os
+
+        if self._writer is not None:
+            self._writer.close()
+            os.replace(self._tmp, self.path)
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        self._tmp.unlink(missing_ok=True)
+
+
+_COMMANDS = {"run": _cmd_run, "scorers": _cmd_scorers}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

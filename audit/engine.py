@@ -1,0 +1,204 @@
+"""The chunk engine: score one chunk of people and collect every audit's statistics.
+
+An audit is a pair of pure functions (:class:`ChunkAudit`): ``collect`` turns
+one scored chunk into mergeable statistics; ``finalize`` turns the merged
+statistics of all chunks into the audit's section of ``results.json``. The
+runner maps :func:`process_chunk` over chunks — in this process, in a process
+pool, or on a Dask cluster — and merges the outputs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from audit.errors import ScorerContractError, ScorerFailed
+from audit.groups import CellLayout
+from audit.population import Population, PopulationView
+from scorers.protocol import validate_score_frame
+
+__all__ = ["AuditOptions", "ScoredChunk", "AuditContext", "ChunkAudit", "ChunkOutput", "process_chunk", "score_checked"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditOptions:
+    """Settings shared by every audit in a run."""
+
+    seed: int = 0
+    """Seed for audit-side randomness (bootstrap, appeal simulation, samples)."""
+    as_of: int | None = None
+    """Month scores are taken at; ``None`` means the last month of the horizon."""
+    by: tuple[str, ...] = ()
+    """Extra attributes audited besides income quintile and education."""
+    min_cell_share: float = 0.02
+    """Groups smaller than this share of people are reported but excluded from ratios (NYC LL144)."""
+    bootstrap: int = 400
+    """Bootstrap replicates for intervals."""
+    replay_sample: int = 2000
+    """People sampled (uniformly, by person-id hash) for the replay audits."""
+    population_size: int = 0
+    """People in the whole population (for sampling rates)."""
+
+
+@dataclass(slots=True, kw_only=True)
+class ScoredChunk:
+    """One chunk scored by one scorer: what an audit's ``collect`` reads."""
+
+    population: Population
+    """The chunk with ground truth."""
+    view: PopulationView
+    """What the scorer saw."""
+    scorer: Any
+    label: str
+    frame: pd.DataFrame
+    """The validated score frame, aligned to ``population.people``."""
+    cells: np.ndarray
+    """Cell code per person."""
+    layout: CellLayout
+    options: AuditOptions
+    as_of: int
+    _truth: list = field(default_factory=list)
+
+    def rescore(self, events: pd.DataFrame, *, people: pd.DataFrame | None = None, as_of: int | None = None) -> pd.DataFrame:
+        """Score again over another event log (and optionally a subset of people)."""
+        view = self.population.view(events)
+        if people is not None:
+            view = PopulationView(people=people, events=view.events, ties=view.ties, horizon_months=view.horizon_months)
+        return score_checked(self.scorer, view, as_of=self.as_of if as_of is None else as_of)
+
+    def truth_frame(self) -> pd.DataFrame | None:
+        """Scores had only genuine events been recorded; ``None`` without ground truth."""
+        if not self.population.synthetic:
+            return None
+        if not self._truth:
+            genuine = self.population.events["genuine"].to_numpy()
+            self._truth.append(self.frame if genuine.all() else self.rescore(self.population.events[genuine]))
+        return self._truth[0]
+
+    @property
+    def favourable(self) -> np.ndarray:
+        return favourable_mask(self.scorer, self.frame)
+
+    @property
+    def sanctioned(self) -> np.ndarray:
+        return sanctioned_mask(self.scorer, self.frame)
+
+
+def favourable_mask(scorer: Any, frame: pd.DataFrame) -> np.ndarray:
+    """True where the tier is one of the scorer's favourable tiers."""
+    fav = np.array([t in scorer.favourable_tiers for t in scorer.tiers], dtype=bool)
+    return fav[frame["tier"].cat.codes.to_numpy()]
+
+
+def sanctioned_mask(scorer: Any, frame: pd.DataFrame) -> np.ndarray:
+    """True where any declared sanction applies."""
+    out = np.zeros(len(frame), dtype=bool)
+    for s in scorer.sanctions:
+        out |= frame[s].to_numpy()
+    return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditContext:
+    """What an audit's ``finalize`` knows besides the merged statistics."""
+
+    scorer: Any
+    label: str
+    layout: CellLayout
+    options: AuditOptions
+    synthetic: bool
+    size: int
+    horizon_months: int
+    spec: Any = None
+
+
+class ChunkAudit(Protocol):
+    """An audit that streams: per-chunk statistics, merged, then finalized."""
+
+    name: str
+
+    def collect(self, chunk: ScoredChunk) -> Mapping[str, Any]: ...
+
+    def finalize(self, merged: Mapping[str, Any], ctx: AuditContext) -> dict[str, Any]: ...
+
+
+def score_checked(scorer: Any, view: PopulationView, *, as_of: int) -> pd.DataFrame:
+    """Call ``scorer.score`` and validate the result against the contract.
+
+    Anything the plugin raises becomes :class:`~audit.errors.ScorerFailed` naming
+    the scorer, so the runner can tell a faulty plugin from a fault of its own.
+    """
+    try:
+        frame = scorer.score(view, as_of=as_of)
+    except Exception as exc:  # a plugin may raise anything
+        name = getattr(scorer, "name", repr(scorer))
+        raise ScorerFailed(f"scorer {name!r} raised {type(exc).__name__}: {exc}") from exc
+    return validate_score_frame(scorer, frame, view)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChunkOutput:
+    """What one chunk contributes: statistics per scorer label and audit, errors, timings."""
+
+    aggregates: dict[str, dict[str, Any]]
+    """label -> audit name -> mergeable statistics."""
+    errors: dict[str, str]
+    """label -> why the scorer failed on this chunk."""
+    seconds: dict[str, float]
+    """stage -> seconds spent (``score:<label>``, ``audit:<name>``, ``generate``)."""
+    people: int
+
+
+def process_chunk(
+    population: Population,
+    scorers: Sequence[tuple[str, Any]],
+    audits: Sequence[ChunkAudit],
+    layout: CellLayout,
+    options: AuditOptions,
+) -> ChunkOutput:
+    """Score one chunk with every scorer and collect every audit's statistics.
+
+    A scorer that raises or breaks its contract is reported against its label;
+    the other scorers still run.
+    """
+    as_of = population.horizon_months - 1 if options.as_of is None else options.as_of
+    view = population.view()
+    cells = layout.encode(population.people)
+    aggregates: dict[str, dict[str, Any]] = {}
+    errors: dict[str, str] = {}
+    seconds: dict[str, float] = {}
+    for label, scorer in scorers:
+        t0 = time.perf_counter()
+        try:
+            frame = score_checked(scorer, view, as_of=as_of)
+        except (ScorerFailed, ScorerContractError) as exc:
+            errors[label] = _describe(exc)
+            continue
+        finally:
+            seconds[f"score:{label}"] = seconds.get(f"score:{label}", 0.0) + time.perf_counter() - t0
+        chunk = ScoredChunk(
+            population=population, view=view, scorer=scorer, label=label, frame=frame,
+            cells=cells, layout=layout, options=options, as_of=as_of,
+        )
+        per_audit: dict[str, Any] = {}
+        try:
+            for audit in audits:
+                t0 = time.perf_counter()
+                per_audit[audit.name] = audit.collect(chunk)
+                seconds[f"audit:{audit.name}"] = seconds.get(f"audit:{audit.name}", 0.0) + time.perf_counter() - t0
+        except (ScorerFailed, ScorerContractError) as exc:
+            errors[label] = _describe(exc)
+            continue
+        aggregates[label] = per_audit
+    return ChunkOutput(aggregates=aggregates, errors=errors, seconds=seconds, people=len(population))
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, ScorerFailed):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,280 @@
+"""Run scorers over a population and every audit over their scores.
+
+The population streams chunk by chunk through :func:`audit.engine.process_chunk`;
+each chunk's statistics merge exactly; audits finalize once at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from audit.aggregate import merge_all
+from audit.engine import AuditContext, AuditOptions, ChunkAudit, ChunkOutput, favourable_mask, process_chunk, sanctioned_mask
+from audit.errors import InvalidArgument
+from audit.groups import CellLayout, layout_for
+from audit.population import Population
+from audit.source import PopulationSource, open_source
+from scorers.protocol import scorer_label
+
+__all__ = ["RunConfig", "ScorerRun", "RunResult", "run", "default_audits", "resolve_scorers", "unique_labels"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunConfig:
+    """Everything a run depends on besides the scorers."""
+
+    population: Any = "china-2020"
+    """Builtin spec name, spec TOML path, CSV/Parquet people table, or a Population."""
+    size: int = 200_000
+    seed: int = 0
+    chunk_size: int = 1_000_000
+    """People per chunk (rounded up to whole generation blocks)."""
+    options: AuditOptions = field(default_factory=AuditOptions)
+    events: str | None = None
+    """Event table for a supplied people table."""
+    ties: str | None = None
+    """Tie table for a supplied people table."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScorerRun:
+    """One scorer's outcome in a run."""
+
+    label: str
+    """Unique in the run: ``name`` or ``name:key=value``."""
+    scorer: Any
+    sections: dict[str, Any]
+    """Audit name -> its section of results.json."""
+    aggregates: dict[str, Any]
+    """Audit name -> merged exact statistics (private; used by publication)."""
+    error: str | None = None
+
+    def meta(self) -> dict[str, Any]:
+        s = self.scorer
+        return {
+            "label": self.label,
+            "name": str(s.name),
+            "version": str(getattr(s, "version", "")),
+            "description": str(getattr(s, "description", "")),
+            "params": dict(getattr(s, "params", {}) or {}),
+            "tiers": list(s.tiers),
+            "favourable_tiers": [t for t in s.tiers if t in s.favourable_tiers],
+            "sanctions": dict(s.sanctions),
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunResult:
+    """A finished run: population, options, per-scorer results, timings."""
+
+    population: dict[str, Any]
+    options: AuditOptions
+    layout: CellLayout
+    runs: tuple[ScorerRun, ...]
+    seconds: dict[str, float]
+    started: str
+    source: PopulationSource
+
+    @property
+    def failed(self) -> list[ScorerRun]:
+        return [r for r in self.runs if r.error is not None]
+
+    def run_for(self, label: str) -> ScorerRun:
+        for r in self.runs:
+            if r.label == label:
+                return r
+        raise KeyError(label)
+
+
+def default_audits(options: AuditOptions | None = None) -> list[ChunkAudit]:
+    """The audits every run performs."""
+    from audit.disparity import DisparityAudit
+
+    return [DisparityAudit()]
+
+
+def unique_labels(scorers: Sequence[Any]) -> list[tuple[str, Any]]:
+    """Pair each scorer with a label unique in the run (``suining``, ``suining#2`` ...)."""
+    seen: dict[str, int] = {}
+    out = []
+    for s in scorers:
+        label = scorer_label(s)
+        seen[label] = seen.get(label, 0) + 1
+        out.append((label if seen[label] == 1 else f"{label}#{seen[label]}", s))
+    return out
+
+
+def resolve_scorers(specs: Iterable[Any] | None) -> list[Any]:
+    """Scorer objects from specs (strings go through the registry); all registered when empty."""
+    specs = list(specs or [])
+    if specs and not any(isinstance(s, str) for s in specs):
+        return specs
+    from scorers.registry import available_scorers, load_scorer
+
+    if not specs:
+        specs = sorted(available_scorers())
+    return [load_scorer(s) if isinstance(s, str) else s for s in specs]
+
+
+ScoresSink = Callable[[str, Population, pd.DataFrame, Any], None]
+
+
+def run(
+    scorers: Sequence[Any] | None = None,
+    config: RunConfig | None = None,
+    *,
+    audits: Sequence[ChunkAudit] | None = None,
+    progress: bool = False,
+    sink: ScoresSink | None = None,
+    source: PopulationSource | None = None,
+) -> RunResult:
+    """Score a population with each scorer and audit the scores.
+
+    ``sink(label, chunk, frame, scorer)``, if given, receives each chunk's score
+    frames (for ``--save-scores``).
+    """
+    config = config or RunConfig()
+    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    scorer_objs = resolve_scorers(scorers)
+    if not scorer_objs:
+        raise InvalidArgument("no scorers to run: name at least one with --scorer")
+    labelled = unique_labels(scorer_objs)
+    source = source or open_source(config.population, size=config.size, seed=config.seed, events=config.events, ties=config.ties)
+    options = config.options
+    if options.population_size != source.size:
+        from dataclasses import replace
+
+        options = replace(options, population_size=source.size)
+    layout = layout_for(options.by, spec=source.spec if source.synthetic else None,
+                        people=source.supplied.people if source.supplied is not None else None)
+    audits = list(audits) if audits is not None else default_audits(options)
+
+    merged: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    seconds: dict[str, float] = {}
+    plan = source.chunk_plan(config.chunk_size)
+    active = list(labelled)
+    with _progress(progress, source.size) as advance:
+        for blocks in plan:
+            t0 = time.perf_counter()
+            chunk = source.chunk(blocks)
+            seconds["generate"] = seconds.get("generate", 0.0) + time.perf_counter() - t0
+            out = process_chunk(chunk, active, audits, layout, options)
+            _absorb(out, merged, errors, seconds)
+            if sink is not None:
+                _feed_sink(sink, chunk, active, out, options)
+            active = [(label, s) for label, s in active if label not in errors]
+            advance(len(chunk))
+
+    runs = []
+    for label, scorer in labelled:
+        if label in errors:
+            runs.append(ScorerRun(label=label, scorer=scorer, sections={}, aggregates={}, error=errors[label]))
+            continue
+        ctx = AuditContext(
+            scorer=scorer, label=label, layout=layout, options=options, synthetic=source.synthetic,
+            size=source.size, horizon_months=source.horizon_months, spec=source.spec,
+        )
+        sections = {}
+        t0 = time.perf_counter()
+        for audit in audits:
+            sections[audit.name] = audit.finalize(merged[label][audit.name], ctx)
+        seconds["finalize"] = seconds.get("finalize", 0.0) + time.perf_counter() - t0
+        sections = {"tier_shares": tier_shares(scorer, merged[label]["disparity"]), **sections}
+        runs.append(ScorerRun(label=label, scorer=scorer, sections=sections, aggregates=merged[label]))
+    return RunResult(
+        population=source.describe(), options=options, layout=layout, runs=tuple(runs),
+        seconds=seconds, started=started, source=source,
+    )
+
+
+def tier_shares(scorer: Any, disparity_aggregates: dict[str, Any]) -> dict[str, float]:
+    """Share of people in each tier (best first)."""
+    counts = disparity_aggregates["tiers"].array.sum(axis=0)
+    total = max(int(counts.sum()), 1)
+    return {t: float(c) / total for t, c in zip(scorer.tiers, counts)}
+
+
+def _absorb(out: ChunkOutput, merged: dict, errors: dict, seconds: dict) -> None:
+    for label, msg in out.errors.items():
+        errors.setdefault(label, msg)
+        merged.pop(label, None)
+    for label, aggs in out.aggregates.items():
+        if label in errors:
+            continue
+        merged[label] = merge_all(merged.get(label), aggs)
+    for k, v in out.seconds.items():
+        seconds[k] = seconds.get(k, 0.0) + v
+
+
+def _feed_sink(sink: ScoresSink, chunk: Population, active, out: ChunkOutput, options: AuditOptions) -> None:
+    from audit.engine import score_checked
+
+    as_of = chunk.horizon_months - 1 if options.as_of is None else options.as_of
+    view = chunk.view()
+    for label, scorer in active:
+        if label in out.errors:
+            continue
+        sink(label, chunk, score_checked(scorer, view, as_of=as_of), scorer)
+
+
+class _progress:
+    """A rich progress bar over people (people/second and time left), or nothing."""
+
+    def __init__(self, enabled: bool, total: int) -> None:
+        self.enabled = enabled
+        self.total = total
+
+    def __enter__(self) -> Callable[[int], None]:
+        if not self.enabled:
+            return lambda n: None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._bar = Progress(
+            TextColumn("[bold]auditing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("people"),
+            TextColumn("[cyan]{task.fields[rate]}"),
+            TimeRemainingColumn(),
+            transient=False,
+        )
+        self._bar.__enter__()
+        self._task = self._bar.add_task("audit", total=self.total, rate="")
+        self._t0 = time.perf_counter()
+        self._done = 0
+
+        def advance(n: int) -> None:
+            self._done += n
+            rate = self._done / max(time.perf_counter() - self._t0, 1e-9)
+            self._bar.update(self._task, advance=n, rate=f"{rate:,.0f} people/s")
+
+        return advance
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.enabled:
+            self._bar.__exit__(*exc)
+
+
+def scores_table(label: str, chunk: Population, frame: pd.DataFrame, scorer: Any) -> pd.DataFrame:
+    """The per-person rows written to ``scores.parquet`` for one scorer and chunk."""
+    people = chunk.people
+    return pd.DataFrame(
+        {
+            "person_id": people["person_id"].to_numpy(),
+            "label": pd.Categorical([label] * len(people)) if len(people) else pd.Categorical([]),
+            "score": frame["score"].to_numpy(),
+            "tier": frame["tier"].astype(str).to_numpy(),
+            "favourable": favourable_mask(scorer, frame),
+            "sanctioned": sanctioned_mask(scorer, frame),
+            "income_quintile": people["income_quintile"].to_numpy(),
+            "education": people["education"].astype(str).to_numpy(),
+        }
+    )

@@ -1,0 +1,108 @@
+"""Where a run's people come from: a synthetic spec or a supplied table."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from audit.errors import InvalidArgument
+from audit.population import Population
+from audit.spec import PopulationSpec, load_spec
+from audit.synth import BLOCK_SIZE, chunk_ranges, synthesize_chunk
+
+__all__ = ["PopulationSource", "open_source", "TABLE_SUFFIXES"]
+
+TABLE_SUFFIXES = (".csv", ".parquet", ".pq", ".gz")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PopulationSource:
+    """A population to stream: either a spec with size and seed, or a loaded table."""
+
+    spec: PopulationSpec | None
+    size: int
+    seed: int | None
+    supplied: Population | None = None
+
+    @property
+    def synthetic(self) -> bool:
+        return self.supplied is None
+
+    @property
+    def horizon_months(self) -> int:
+        return self.spec.horizon_months if self.supplied is None else self.supplied.horizon_months
+
+    def chunk_plan(self, chunk_size: int) -> list[tuple[int, int]]:
+        """Block ranges of each chunk (a supplied population is one chunk)."""
+        if self.supplied is not None:
+            return [(0, 1)]
+        return chunk_ranges(self.size, chunk_size)
+
+    def chunk(self, blocks: tuple[int, int]) -> Population:
+        if self.supplied is not None:
+            return self.supplied
+        return synthesize_chunk(self.spec, seed=self.seed, size=self.size, blocks=blocks)
+
+    def chunks(self, chunk_size: int) -> Iterator[Population]:
+        for blocks in self.chunk_plan(chunk_size):
+            yield self.chunk(blocks)
+
+    def fingerprint(self) -> str:
+        """Identifies the data: spec content + size + seed, or the supplied table's content."""
+        if self.supplied is not None:
+            return self.supplied.fingerprint()
+        blob = f"{self.spec.fingerprint()}:{self.size}:{self.seed}:{BLOCK_SIZE}".encode()
+        return hashlib.sha256(blob).hexdigest()
+
+    def describe(self) -> dict[str, Any]:
+        if self.supplied is not None:
+            return {
+                "name": Path(self.supplied.source).name if self.supplied.source != "dataframe" else "dataframe",
+                "synthetic": False,
+                "source": self.supplied.source,
+                "size": self.size,
+                "seed": None,
+                "horizon_months": self.horizon_months,
+                "fingerprint": self.fingerprint(),
+            }
+        return {
+            "name": self.spec.name,
+            "synthetic": True,
+            "source": self.spec.path or self.spec.name,
+            "size": self.size,
+            "seed": self.seed,
+            "horizon_months": self.horizon_months,
+            "spec_fingerprint": self.spec.fingerprint(),
+            "fingerprint": self.fingerprint(),
+        }
+
+
+def open_source(
+    population: str | Path | Population | PopulationSpec = "china-2020",
+    *,
+    size: int = 200_000,
+    seed: int = 0,
+    events: str | Path | None = None,
+    ties: str | Path | None = None,
+) -> PopulationSource:
+    """Resolve a builtin spec name, a spec TOML, a CSV/Parquet table or an in-memory population."""
+    if isinstance(population, Population):
+        return PopulationSource(spec=population.spec, size=len(population), seed=population.seed, supplied=population)
+    if isinstance(population, PopulationSpec):
+        spec = population
+    else:
+        text = str(population)
+        if Path(text).suffix.lower() in TABLE_SUFFIXES and not text.endswith(".toml"):
+            pop = Population.from_table(text, events=events, ties=ties)
+            return PopulationSource(spec=None, size=len(pop), seed=None, supplied=pop)
+        if events is not None or ties is not None:
+            raise InvalidArgument("--events/--ties go with a supplied people table (CSV or Parquet), not a spec")
+        spec = load_spec(text)
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise InvalidArgument(f"--size {size!r}: give a whole number of people >= 1")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InvalidArgument(f"--seed {seed!r}: give a whole number >= 0")
+    return PopulationSource(spec=spec, size=size, seed=seed)

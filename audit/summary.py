@@ -1,0 +1,57 @@
+"""The terminal summary of a run (rich tables)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from audit.runner import RunResult
+
+__all__ = ["render_summary", "print_summary"]
+
+
+def _pct(x: Any) -> str:
+    return "—" if x is None else f"{100 * x:.1f}%"
+
+
+def _ratio(section: dict[str, Any]) -> str:
+    r = section.get("min_impact_ratio")
+    if r is None:
+        return "—"
+    worst = min((g for g in section["groups"] if g["impact_ratio"] is not None), key=lambda g: g["impact_ratio"])
+    flag = " [bold red]✗[/]" if section.get("four_fifths_violation") else ""
+    return f"{r:.2f} ({worst['group']} vs {section['reference_group']}){flag}"
+
+
+def render_summary(result: RunResult):
+    """A rich renderable: one row per scorer."""
+    from rich.table import Table
+
+    pop = result.population
+    title = f"{pop['name']}: {pop['size']:,} people" + (f", seed {pop['seed']}" if pop.get("seed") is not None else "")
+    table = Table(title=title, title_justify="left", show_lines=False)
+    table.add_column("scorer")
+    table.add_column("tiers (best first)")
+    table.add_column("favourable", justify="right")
+    table.add_column("sanctioned", justify="right")
+    table.add_column("min impact ratio · income")
+    table.add_column("min impact ratio · education")
+    for r in result.runs:
+        if r.error:
+            table.add_row(r.label, f"[red]failed: {r.error}[/]", "", "", "", "")
+            continue
+        shares = r.sections["tier_shares"]
+        tiers = " ".join(f"{t} {_pct(v)}" for t, v in shares.items())
+        disp = r.sections["disparity"]
+        inc = disp["income_quintile"]
+        total = sum(g["n"] for g in inc["groups"]) or 1
+        fav = sum(g["n"] * (g["favourable_rate"] or 0) for g in inc["groups"]) / total
+        adv = sum(g["n"] * (g["adverse_rate"] or 0) for g in inc["groups"]) / total
+        table.add_row(r.label, tiers, _pct(fav), _pct(adv), _ratio(inc), _ratio(disp["education"]))
+    table.caption = "impact ratio = group's favourable rate / highest group's; ✗ = under 0.8 (four-fifths rule)"
+    return table
+
+
+def print_summary(result: RunResult, console=None) -> None:
+    from rich.console import Console
+
+    (console or Console()).print(render_summary(result))
