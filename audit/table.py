@@ -158,9 +158,12 @@ def _sniff(path: Path, label: str) -> str:
 def _read_csv(path: Path, label: str) -> pd.DataFrame:
     sep = _sniff(path, label)
     try:  # fast path: pyarrow parses multi-threaded and skips a UTF-8 BOM
-        return pd.read_csv(path, sep=sep, engine="pyarrow")
+        frame = pd.read_csv(path, sep=sep, engine="pyarrow")
     except Exception:  # noqa: BLE001 - any failure: the C parser gives the definitive answer
         pass
+    else:  # pyarrow reads a column that is not valid UTF-8 as bytes; let the C parser report it
+        if not any(isinstance(_first(frame[c]), bytes) for c in frame.columns if frame[c].dtype == object):
+            return frame
     try:
         return pd.read_csv(path, sep=sep, encoding="utf-8-sig", low_memory=False)
     except UnicodeDecodeError as e:
@@ -175,6 +178,11 @@ def _read_csv(path: Path, label: str) -> pd.DataFrame:
             f"{label}: cannot be parsed as CSV ({e}). Fix: give every row the same number of {sep!r}-separated fields "
             "as the header, and quote fields that contain the separator."
         ) from e
+
+
+def _first(s: pd.Series) -> object:
+    at = s.first_valid_index()
+    return None if at is None else s.loc[at]
 
 
 def _read_parquet(path: Path, label: str) -> pd.DataFrame:
@@ -238,7 +246,7 @@ def _missing_message(t: _Table, role: str, missing: list[str], columns: Mapping[
             continue
         lower = {h.lower(): h for h in have if h not in PEOPLE_COLUMNS + EVENT_COLUMNS + TIE_COLUMNS}
         guess = lower.get(col.lower()) or next(iter(difflib.get_close_matches(col, list(lower.values()), n=1, cutoff=0.6)), None)
-        parts.append(f"{col!r}" + (f" (did you mean {guess!r}?)" if guess else ""))
+        parts.append(f"{col!r}" + (f" (the table has {guess!r}: did you mean {col!r}?)" if guess else ""))
         if guess:
             fixes[col] = guess
     shown = ", ".join(map(repr, have[:20])) + (f" and {len(have) - 20} more" if len(have) > 20 else "")
