@@ -146,10 +146,14 @@ def top_reasons(costs: np.ndarray, labels: tuple[str, ...], k: int = 4) -> np.nd
     k = min(k, m)
     order = np.argsort(-costs, axis=1, kind="stable")[:, :k]
     picked = np.take_along_axis(costs, order, axis=1)
-    order = np.where(picked > 0, order, -1)
-    combos, inverse = np.unique(order, axis=0, return_inverse=True)
+    order = np.where(picked > 0, order, -1).astype(np.int64)
+    # one integer per combination (digits base m + 1), so np.unique works on a flat array
+    key = np.zeros(n, dtype=np.int64)
+    for j in range(k):
+        key = key * (m + 1) + (order[:, j] + 1)
+    combos, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     table = np.empty(combos.shape[0], dtype=object)
-    table[:] = [tuple(labels[j] for j in row if j >= 0) for row in combos.tolist()]
+    table[:] = [tuple(labels[j] for j in row if j >= 0) for row in order[first].tolist()]
     return table[inverse.reshape(-1)]
 
 

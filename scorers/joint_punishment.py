@@ -1,0 +1,181 @@
+"""Joint Punishment: the Supreme People's Court judgment-defaulter list.
+
+From the published record (DESIGN.md, "More of the record" and "The domain,
+in numbers"): under the SPC provisions (2017 revision) a listing lasts 2
+years, extendable by 1-3 years for violent resistance or repeated violations;
+a defaulter is deleted early when the obligation is performed; a wrongful
+listing is revoked within 3 working days (that is an appeal: the harness
+removes the event and scores again). A listed person is restricted in
+unrelated parts of life - high-speed trains, flights, star-rated hotels,
+loans, jobs, buying a house (2014 Planning Outline onward; by end 2017 9.36
+million flight trips and 3.67 million high-speed rail trips were blocked).
+
+The fold over a person's events, in month order (a default before a
+performance in the same month):
+
+- ``court_judgment_default`` when not listed: listed from that month for
+  ``listing_months``; the episode's outstanding obligations become 1.
+- ``court_judgment_default`` while listed: the listing is extended by
+  ``extension_months``, at most to ``max_listing_months`` after the episode
+  began; one more outstanding obligation.
+- ``judgment_performed`` (when ``honour_performance``): one outstanding
+  obligation is performed; when none is left the listing ends that month.
+  Assumption: one performance event discharges one default.
+
+A person is listed at ``as_of`` when ``as_of`` is before the listing's end.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from audit.population import PopulationView
+from audit.vocab import kind_code
+from scorers._kernel import score_frame, visible_events
+from scorers.base import ScorerBase, check_range
+
+__all__ = ["JointPunishment", "listing_end"]
+
+_DEFAULT = kind_code("court_judgment_default")
+_PERFORMED = kind_code("judgment_performed")
+_NEVER = np.iinfo(np.int64).min // 4  # "listing ended long ago"
+
+
+def listing_end(
+    rows: np.ndarray,
+    month: np.ndarray,
+    is_default: np.ndarray,
+    n: int,
+    *,
+    listing_months: int,
+    extension_months: int,
+    max_listing_months: int,
+    honour_performance: bool,
+) -> np.ndarray:
+    """Month each person's listing ends (exclusive) after folding their events.
+
+    ``rows``, ``month`` and ``is_default`` describe default and performance
+    events (``is_default`` False = performed). Vectorised over people: the
+    loop runs over event *ranks* (a person's 1st, 2nd, ... event), so its
+    length is the largest number of such events one person has, not the
+    number of people.
+    """
+    until = np.full(n, _NEVER, dtype=np.int64)
+    start = np.zeros(n, dtype=np.int64)
+    outstanding = np.zeros(n, dtype=np.int64)
+    if rows.size == 0:
+        return until
+    # sort by person, month, then defaults before performances within a month
+    order = np.lexsort((~is_default, month, rows))
+    rows, month, is_default = rows[order], month[order].astype(np.int64), is_default[order]
+    first = np.r_[True, rows[1:] != rows[:-1]]
+    group_start = np.maximum.accumulate(np.where(first, np.arange(rows.size), 0))
+    rank = np.arange(rows.size) - group_start
+    for k in range(int(rank.max()) + 1):
+        at = rank == k
+        r, m, d = rows[at], month[at], is_default[at]
+        listed = m < until[r]
+        # a default: start a listing, or extend the current one
+        new = d & ~listed
+        ext = d & listed
+        rn, re_ = r[new], r[ext]
+        start[rn] = m[new]
+        until[rn] = m[new] + listing_months
+        outstanding[rn] = 1
+        until[re_] = np.minimum(until[re_] + extension_months, start[re_] + max_listing_months)
+        outstanding[re_] += 1
+        # a performance: discharge one obligation; none left ends the listing now
+        if honour_performance:
+            perf = ~d
+            rp, mp, lp = r[perf], m[perf], listed[perf]
+            outstanding[rp] = np.maximum(outstanding[rp] - 1, 0)
+            done = lp & (outstanding[rp] == 0)
+            until[rp[done]] = mp[done]
+    return until
+
+
+class JointPunishment(ScorerBase):
+    """SPC judgment-defaulter list: listed 2 years per default, with joint sanctions.
+
+    Parameters
+    ----------
+    listing_months : int
+        Length of a listing (24: "listing lasts 2 years", SPC 2017).
+    extension_months : int
+        Extension for a further default while listed (12: the shortest of the
+        "1-3 years" extension, SPC 2017).
+    max_listing_months : int
+        Longest a listing episode may last (60 = 2 + 3 years, SPC 2017).
+    honour_performance : bool
+        Delete the listing early when the obligation is performed (True, SPC
+        2017). False models a list that ignores performance.
+
+    Notes
+    -----
+    Score is minus the months of listing remaining at ``as_of`` (0 when not
+    listed), so a higher score is better as for every other scorer.
+    """
+
+    __slots__ = ()
+
+    name = "joint_punishment"
+    version = "1.0"
+    description = "SPC judgment-defaulter list (2017): 2-year listing per default, extensions, early deletion on performance, joint sanctions"
+    tiers = ("not_listed", "listed")
+    favourable_tiers = frozenset({"not_listed"})
+    sanctions = MappingProxyType(
+        {
+            # 2014 Planning Outline onward (DESIGN.md "The domain, in numbers"):
+            "high_speed_rail": "travel",
+            "flights": "travel",
+            "star_hotels": "travel",
+            "loans": "finance",
+            "jobs": "jobs",
+            "house_purchase": "housing",
+        }
+    )
+    default_params = MappingProxyType(
+        {
+            "listing_months": 24,
+            "extension_months": 12,
+            "max_listing_months": 60,
+            "honour_performance": True,
+        }
+    )
+
+    def _check_params(self, params):
+        check_range(self.name, params, "listing_months", lo=1)
+        check_range(self.name, params, "extension_months", lo=0)
+        check_range(self.name, params, "max_listing_months", lo=params["listing_months"])
+
+    def score(self, view: PopulationView, *, as_of: int) -> pd.DataFrame:
+        """Score every person in ``view.people`` from events up to ``as_of``."""
+        p = self._params
+        n = len(view.people)
+        ev = visible_events(view, as_of)
+        rel = (ev.codes == _DEFAULT) | (ev.codes == _PERFORMED)
+        until = listing_end(
+            ev.rows[rel],
+            ev.month[rel],
+            ev.codes[rel] == _DEFAULT,
+            n,
+            listing_months=p["listing_months"],
+            extension_months=p["extension_months"],
+            max_listing_months=p["max_listing_months"],
+            honour_performance=p["honour_performance"],
+        )
+        remaining = np.maximum(until - as_of, 0)
+        listed = remaining > 0
+        table = np.empty(2, dtype=object)
+        table[0], table[1] = (), ("court_judgment_default",)
+        return score_frame(
+            view,
+            score=(-remaining).astype(np.float64),
+            tier=listed.astype(np.int64),
+            tiers=self.tiers,
+            sanctions={s: listed for s in self.sanctions},
+            reasons=table[listed.astype(np.int64)],
+        )
