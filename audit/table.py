@@ -40,7 +40,7 @@ from audit.population import (
 )
 from audit.vocab import DOMAINS, EDUCATION_LEVELS, EVENT_KINDS, KIND_DOMAIN, SOURCES
 
-__all__ = ["TABLE_SUFFIXES", "DEFAULT_SOURCE", "load_population"]
+__all__ = ["DEFAULT_SOURCE", "TABLE_SUFFIXES", "load_population"]
 
 #: File name endings that can be loaded (case-insensitive).
 TABLE_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
@@ -155,15 +155,23 @@ def _sniff(path: Path, label: str) -> str:
     return sep
 
 
-def _read_csv(path: Path, label: str) -> pd.DataFrame:
-    sep = _sniff(path, label)
-    try:  # fast path: pyarrow parses multi-threaded and skips a UTF-8 BOM
+def _read_csv_fast(path: Path, sep: str) -> pd.DataFrame | None:
+    """Parse with pyarrow (multi-threaded, skips a UTF-8 BOM); None when the C parser must decide."""
+    try:
         frame = pd.read_csv(path, sep=sep, engine="pyarrow")
     except Exception:  # noqa: BLE001 - any failure: the C parser gives the definitive answer
-        pass
-    else:  # pyarrow reads a column that is not valid UTF-8 as bytes; let the C parser report it
-        if not any(isinstance(_first(frame[c]), bytes) for c in frame.columns if frame[c].dtype == object):
-            return frame
+        return None
+    # pyarrow reads a column that is not valid UTF-8 as bytes; let the C parser report it.
+    if any(isinstance(_first(frame[c]), bytes) for c in frame.columns if frame[c].dtype == object):
+        return None
+    return frame
+
+
+def _read_csv(path: Path, label: str) -> pd.DataFrame:
+    sep = _sniff(path, label)
+    frame = _read_csv_fast(path, sep)
+    if frame is not None:
+        return frame
     try:
         return pd.read_csv(path, sep=sep, encoding="utf-8-sig", low_memory=False)
     except UnicodeDecodeError as e:
@@ -221,15 +229,15 @@ def _table(obj: object, role: str, ours: tuple[str, ...], required: tuple[str, .
     dup = frame.columns[frame.columns.duplicated()]
     if len(dup):
         raise InvalidTable(f"{label}: column {dup[0]!r} appears more than once. Fix: rename or drop the repeated column.")
-    renamed = {o: t for o, t in columns.items() if o in ours and t != o and t in frame.columns}
-    for o, t in renamed.items():
+    renamed = {o: th for o, th in columns.items() if o in ours and th != o and th in frame.columns}
+    for o, th in renamed.items():
         if o in frame.columns:
             raise InvalidTable(
-                f"{label}: has both a column {o!r} and a column {t!r}, which columns= renames to {o!r}. "
+                f"{label}: has both a column {o!r} and a column {th!r}, which columns= renames to {o!r}. "
                 "Fix: drop one of the two columns or remove the entry from columns=."
             )
     if renamed:
-        frame = frame.rename(columns={t: o for o, t in renamed.items()})
+        frame = frame.rename(columns={th: o for o, th in renamed.items()})
     t = _Table(frame=frame, label=label, renamed=renamed)
     missing = [c for c in required if c not in frame.columns]
     if missing:
@@ -252,7 +260,7 @@ def _missing_message(t: _Table, role: str, missing: list[str], columns: Mapping[
     shown = ", ".join(map(repr, have[:20])) + (f" and {len(have) - 20} more" if len(have) > 20 else "")
     fix = f"pass columns={fixes!r} to load_population, or " if fixes else ""
     return (
-        f"{t.label}: missing {role} column{'s' if len(parts) > 1 else ''} {', '.join(parts)}; the table has {shown or 'no columns'}. "
+        f"{t.label}: missing {role} column{'s' if len(parts) > 1 else ''} {', '.join(parts)}; columns found: {shown or 'none'}. "
         f"Fix: {fix}add or rename the column{'s' if len(parts) > 1 else ''} in the table."
     )
 
@@ -351,15 +359,18 @@ def _choice(t: _Table, col: str, allowed: tuple[str, ...], what: str, pid: np.nd
     return value.astype(np.int8)
 
 
-def _amounts(t: _Table, pid: np.ndarray) -> np.ndarray:
-    got = _numbers(t.frame["amount"])
+def _real(t: _Table, col: str, pid: np.ndarray, *, blank: float | None = None) -> np.ndarray:
+    """A column of finite numbers >= 0 as float64; blank cells become ``blank``, or are errors."""
+    got = _numbers(t.frame[col])
     if got is None:
-        _check(t, "amount", np.ones(len(t.frame), dtype=bool), "expected a number, the column holds true/false values", pid=pid)
+        _check(t, col, np.ones(len(t.frame), dtype=bool), "expected a number, the column holds true/false values", pid=pid)
     v, missing, nan = got  # type: ignore[misc]
-    _check(t, "amount", nan, "not a number", pid=pid)
-    v = np.where(missing, 0.0, v.astype(np.float64))
-    _check(t, "amount", ~np.isfinite(v), "not a finite number", pid=pid)
-    _check(t, "amount", v < 0, "expected a number >= 0", pid=pid)
+    if blank is None:
+        _check(t, col, missing, "empty cell", pid=pid)
+    _check(t, col, nan, "not a number", pid=pid)
+    v = np.where(missing, blank or 0.0, v.astype(np.float64))
+    _check(t, col, np.isinf(v), "not a finite number", pid=pid)
+    _check(t, col, v < 0, "expected a number >= 0", pid=pid)
     return v
 
 
@@ -379,35 +390,29 @@ def _people(t: _Table) -> pd.DataFrame:
     if len(t.frame) == 0:
         raise InvalidTable(f"{t.label}: has a header but no data rows. Fix: add one row per person.")
     pid = _whole(t, "person_id", *_INT64, np.int64)
-    later = pd.Series(pid).duplicated(keep="first").to_numpy()
-    if later.any():
+    order = None if bool(np.all(pid[1:] > pid[:-1])) else np.argsort(pid)
+    ordered = pid if order is None else pid[order]
+    if bool(np.any(ordered[1:] == ordered[:-1])):  # rare path: find the first repeat in file order
+        later = pd.Series(pid).duplicated(keep="first").to_numpy()
         i = int(np.argmax(later))
         first = int(np.argmax(pid == pid[i]))
+        shared = int(pd.Series(pid).duplicated(keep=False).sum())
         _check(
             t, "person_id", later, f"person_id {int(pid[i])} already appears in data row {first + 1}", pid=None,
-            fix=f"give each person one row with a unique person_id ({int(pd.Series(pid).duplicated(keep=False).sum())} rows share an id)",
+            fix=f"give each person one row with a unique person_id ({shared} rows share an id)",
         )
     age = _whole(t, "age", 0, 130, np.int16, pid)
     sex = _labels(t, "sex", pid)
     urban = _flags(t, "urban", pid)
     region = _labels(t, "region", pid)
-    income = _numbers(t.frame["income"])
-    if income is None:
-        _check(t, "income", np.ones(len(pid), dtype=bool), "expected a number, the column holds true/false values", pid=pid)
-    inc, missing, nan = income  # type: ignore[misc]
-    _check(t, "income", missing, "empty cell", pid=pid)
-    _check(t, "income", nan, "not a number", pid=pid)
-    inc = inc.astype(np.float64)
-    _check(t, "income", np.isinf(inc), "not a finite number", pid=pid)
-    _check(t, "income", inc < 0, "expected a number >= 0", pid=pid)
+    inc = _real(t, "income", pid)
     quintile = _whole(t, "income_quintile", 1, 5, np.int8, pid)
     education = _choice(t, "education", EDUCATION_LEVELS, "an education level", pid)
 
-    order = None if bool(np.all(pid[1:] > pid[:-1])) else np.argsort(pid, kind="stable")
     take = (lambda a: a) if order is None else (lambda a: a[order])
     return pd.DataFrame(
         {
-            "person_id": take(pid),
+            "person_id": ordered,
             "age": take(age),
             "sex": take(sex),
             "urban": take(urban),
@@ -446,7 +451,7 @@ def _events(t: _Table, people: np.ndarray, people_label: str, horizon: int | Non
     if "source" in f.columns:
         given = _choice(t, "source", SOURCES, "a source", pid, required=False)
         source = np.where(given >= 0, given, source).astype(np.int8)
-    amount = _amounts(t, pid) if "amount" in f.columns else np.zeros(len(pid))
+    amount = _real(t, "amount", pid, blank=0.0) if "amount" in f.columns else np.zeros(len(pid))
     horizon = horizon if horizon is not None else (int(month.max()) + 1 if len(month) else 1)
     order = np.lexsort((kind, month, pid))
     frame = events_frame(pid[order], month[order], kind[order], source[order], amount[order], np.ones(len(pid), dtype=bool))
