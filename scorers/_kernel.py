@@ -132,8 +132,8 @@ def tier_codes(score: np.ndarray, lower_bounds: tuple[float, ...]) -> np.ndarray
     return (len(bounds) - np.searchsorted(bounds, score, side="right")).astype(np.int64)
 
 
-def top_reasons(costs: np.ndarray, labels: tuple[str, ...], k: int = 4) -> np.ndarray:
-    """Up to ``k`` labels per row, the costliest first, for costs above zero.
+def top_reasons(costs: np.ndarray, labels: tuple[str, ...], k: int = 4, *, min_cost: float = 1e-9) -> np.ndarray:
+    """Up to ``k`` labels per row, the costliest first, for costs above ``min_cost``.
 
     ``costs`` is an ``(n, len(labels))`` matrix of what each reason cost each
     person; ties keep the order of ``labels``. Returns an object array of
@@ -146,7 +146,7 @@ def top_reasons(costs: np.ndarray, labels: tuple[str, ...], k: int = 4) -> np.nd
     k = min(k, m)
     order = np.argsort(-costs, axis=1, kind="stable")[:, :k]
     picked = np.take_along_axis(costs, order, axis=1)
-    order = np.where(picked > 0, order, -1).astype(np.int64)
+    order = np.where(picked > min_cost, order, -1).astype(np.int64)
     # one integer per combination (digits base m + 1), so np.unique works on a flat array
     key = np.zeros(n, dtype=np.int64)
     for j in range(k):
