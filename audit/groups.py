@@ -52,9 +52,8 @@ class Attribute:
         if isinstance(column.dtype, pd.CategoricalDtype) and list(column.cat.categories) == list(self.categories):
             codes = column.cat.codes.to_numpy().astype(np.int32)
             return np.where(codes < 0, k, codes)
-        cat = pd.Categorical(column.astype(object), categories=list(self.categories))
-        codes = cat.codes.astype(np.int32)
-        return np.where(codes < 0, k, codes)
+        codes = pd.Index(list(self.categories), dtype=object).get_indexer(column.astype(object).to_numpy())
+        return np.where(codes < 0, k, codes).astype(np.int32)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

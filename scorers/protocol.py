@@ -124,8 +124,8 @@ def validate_score_frame(scorer: Any, frame: Any, view: PopulationView) -> pd.Da
             f"person_id {view.people['person_id'].iloc[i]}); every score must be finite"
         )
     tiers = tuple(scorer.tiers)
-    tier = pd.Categorical(frame["tier"].astype(object), categories=list(tiers))
-    undeclared = tier.isna() & frame["tier"].notna().to_numpy() | frame["tier"].isna().to_numpy()
+    codes = pd.Index(list(tiers), dtype=object).get_indexer(frame["tier"].astype(object).to_numpy())
+    undeclared = codes < 0
     if undeclared.any():
         i = int(np.flatnonzero(undeclared)[0])
         raise ScorerContractError(
@@ -142,6 +142,7 @@ def validate_score_frame(scorer: Any, frame: Any, view: PopulationView) -> pd.Da
         raise ScorerContractError(
             f"scorer {name!r}: output has undeclared column(s) {extra}; declare sanctions in `sanctions` or drop them"
         )
+    tier = pd.Categorical.from_codes(codes, categories=list(tiers))
     out = {"score": score, "tier": tier}
     for s in declared:
         col = frame[s]
