@@ -19,6 +19,7 @@ import pandas as pd
 
 from audit.errors import ScorerContractError, ScorerFailed
 from audit.groups import CellLayout
+from audit.guard import time_limited
 from audit.population import Population, PopulationView
 from scorers.protocol import validate_score_frame
 
@@ -43,6 +44,10 @@ class AuditOptions:
     """People sampled (uniformly, by person-id hash) for the replay audits."""
     population_size: int = 0
     """People in the whole population (for sampling rates)."""
+    scorer_timeout: float | None = None
+    """Longest a single ``score`` call may take, in seconds (``--scorer-timeout``); ``None``: no limit."""
+    probe_size: int = 1000
+    """People in the start-of-run probe for mutation and non-determinism (:mod:`audit.guard`); 0 skips it."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -135,7 +140,9 @@ def score_checked(scorer: Any, view: PopulationView, *, as_of: int) -> pd.DataFr
     """
     try:
         frame = scorer.score(view, as_of=as_of)
-    except Exception as exc:  # a plugin may raise anything
+    except ScorerFailed:  # already names the scorer (e.g. a time limit, audit.guard)
+        raise
+    except (Exception, SystemExit) as exc:  # a plugin may raise anything, even sys.exit()
         name = getattr(scorer, "name", repr(scorer))
         raise ScorerFailed(f"scorer {name!r} raised {type(exc).__name__}: {exc}") from exc
     return validate_score_frame(scorer, frame, view)
@@ -173,6 +180,7 @@ def process_chunk(
     errors: dict[str, str] = {}
     seconds: dict[str, float] = {}
     for label, scorer in scorers:
+        scorer = time_limited(scorer, options.scorer_timeout)
         t0 = time.perf_counter()
         try:
             frame = score_checked(scorer, view, as_of=as_of)

@@ -19,6 +19,7 @@ from audit.aggregate import merge_all
 from audit.engine import AuditContext, AuditOptions, ChunkAudit, ChunkOutput, favourable_mask, process_chunk, sanctioned_mask
 from audit.errors import InvalidArgument
 from audit.groups import CellLayout, layout_for
+from audit.guard import probe_scorers
 from audit.population import Population
 from audit.source import PopulationSource, open_source
 from scorers.protocol import scorer_label
@@ -161,6 +162,8 @@ def run(
     seconds: dict[str, float] = {}
     plan = source.chunk_plan(config.chunk_size)
     active = list(labelled)
+    errors.update(probe_scorers(active, source, options))  # mutation, non-determinism, contract (audit.guard)
+    active = [(label, s) for label, s in active if label not in errors]
     with _progress(progress, source.size) as advance:
         for blocks in plan:
             t0 = time.perf_counter()

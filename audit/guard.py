@@ -1,0 +1,318 @@
+"""Guarding a run against faulty scorer plugins.
+
+Two protections, both reported against the scorer's label so that the other
+scorers in the run still complete:
+
+- **a time limit per call** (``--scorer-timeout SECONDS``):
+  :func:`time_limited` wraps a scorer so that every ``score`` call — the main
+  scoring of a chunk and every replay an audit makes — is stopped after the
+  limit. In the main thread on POSIX the call is interrupted with
+  ``SIGALRM`` (``signal.setitimer``); elsewhere (worker threads, Windows) the
+  call runs to its end and is failed afterwards if it took too long.
+- **a probe at the start of a run** (:func:`probe_scorers`): each scorer scores
+  a small population (``AuditOptions.probe_size`` people, default 1,000) twice,
+  each time on a deep copy of the view. A content digest of the copy taken
+  before and after the first call tells whether the scorer wrote to its input;
+  comparing the two outputs tells whether it is deterministic. The probe also
+  meets every contract fault (raises, wrong row count, NaN scores, undeclared
+  tier or sanction column) on a few people before the expensive run starts.
+  Its cost is two calls on ``probe_size`` people per scorer plus hashing those
+  people's frames — independent of the population's size.
+
+The probe is a sample: a scorer that misbehaves only on people the probe does
+not contain, or only on some calls, can pass it. Everything it checks is also
+checked (or, for mutation, made harmless) elsewhere: contract faults on every
+chunk by :func:`audit.engine.score_checked`, determinism and chunk invariance by
+:func:`scorers.testing.check_scorer`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import signal
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from audit.errors import InvalidArgument, ScorerContractError, ScorerFailed
+from audit.population import Population, PopulationView
+
+__all__ = [
+    "DEFAULT_PROBE_SIZE",
+    "TimeLimitedScorer",
+    "time_limited",
+    "time_limit",
+    "view_digest",
+    "probe_population",
+    "probe_scorer",
+    "probe_scorers",
+]
+
+#: People in the start-of-run probe. Assumption: a thousand people exercise every
+#: rule of the reference scorers on the builtin specs while costing milliseconds.
+DEFAULT_PROBE_SIZE = 1000
+
+
+def _scorer_name(scorer: Any) -> str:
+    try:
+        return str(scorer.name)
+    except Exception:  # noqa: BLE001 - a plugin's attribute may raise anything
+        return type(scorer).__name__
+
+
+def check_timeout(seconds: Any) -> float | None:
+    """Validate a ``--scorer-timeout`` value: ``None`` or a positive finite number of seconds."""
+    if seconds is None:
+        return None
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or seconds <= 0:
+        raise InvalidArgument(f"--scorer-timeout {seconds!r}: give a positive number of seconds, e.g. 600")
+    return float(seconds)
+
+
+# ----------------------------------------------------------------------------- time limit
+
+
+class _Expired(BaseException):
+    """Raised by the alarm handler inside a scorer call.
+
+    A ``BaseException`` so that a plugin's ``except Exception`` does not swallow it.
+    """
+
+
+class time_limit:
+    """Context manager: fail a scorer call that runs longer than ``seconds``.
+
+    Raises :class:`~audit.errors.ScorerFailed` ``scorer 'x' exceeded
+    --scorer-timeout N s``. With ``seconds=None`` it does nothing.
+    """
+
+    def __init__(self, seconds: float | None, name: str) -> None:
+        self.seconds = seconds
+        self.name = name
+        self._armed = False
+        self._old: Any = None
+        self._signal = False
+
+    def _expired(self, signum: int, frame: Any) -> None:
+        if self._armed:
+            self._armed = False
+            raise _Expired()
+
+    def __enter__(self) -> "time_limit":
+        if self.seconds is None:
+            return self
+        self._signal = (
+            hasattr(signal, "setitimer")
+            and threading.current_thread() is threading.main_thread()
+            and signal.getitimer(signal.ITIMER_REAL)[0] == 0.0  # an outer timer owns the alarm
+        )
+        if self._signal:
+            self._old = signal.signal(signal.SIGALRM, self._expired)
+            self._armed = True
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        self._t0 = time.perf_counter()
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        if self.seconds is None:
+            return False
+        self._armed = False
+        if self._signal:
+            signal.setitimer(signal.ITIMER_REAL, 0.0)
+            signal.signal(signal.SIGALRM, self._old)
+        elapsed = time.perf_counter() - self._t0
+        if exc_type is _Expired or (exc_type is None and elapsed > self.seconds):
+            how = "stopped" if exc_type is _Expired else "finished"
+            raise ScorerFailed(
+                f"scorer {self.name!r} exceeded --scorer-timeout {self.seconds:g} s ({how} after {elapsed:.1f} s); "
+                "speed the scorer up, or raise --scorer-timeout"
+            ) from None
+        return False
+
+
+class TimeLimitedScorer:
+    """A scorer whose ``score`` calls are each limited to ``seconds``; everything else is the scorer's own."""
+
+    __slots__ = ("scorer", "seconds")
+
+    def __init__(self, scorer: Any, seconds: float) -> None:
+        object.__setattr__(self, "scorer", scorer)
+        object.__setattr__(self, "seconds", seconds)
+
+    def score(self, view: PopulationView, *, as_of: int) -> Any:
+        with time_limit(self.seconds, _scorer_name(self.scorer)):
+            return self.scorer.score(view, as_of=as_of)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in TimeLimitedScorer.__slots__ or name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.scorer, name)
+
+    def __getstate__(self) -> tuple[Any, float]:
+        return (self.scorer, self.seconds)
+
+    def __setstate__(self, state: tuple[Any, float]) -> None:
+        object.__setattr__(self, "scorer", state[0])
+        object.__setattr__(self, "seconds", state[1])
+
+    def __repr__(self) -> str:
+        return f"TimeLimitedScorer({self.scorer!r}, seconds={self.seconds:g})"
+
+
+def time_limited(scorer: Any, seconds: float | None) -> Any:
+    """``scorer`` with each ``score`` call limited to ``seconds``; unchanged when ``seconds`` is None."""
+    if seconds is None or isinstance(scorer, TimeLimitedScorer):
+        return scorer
+    return TimeLimitedScorer(scorer, seconds)
+
+
+# ----------------------------------------------------------------------------- input digests
+
+
+def _frame_digest(frame: pd.DataFrame) -> str:
+    h = hashlib.sha256()
+    h.update(repr([str(c) for c in frame.columns]).encode())
+    for col in frame.columns:
+        dtype = frame[col].dtype
+        h.update(str(dtype).encode())
+        if isinstance(dtype, pd.CategoricalDtype):
+            h.update(repr((list(dtype.categories), dtype.ordered)).encode())
+    h.update(pd.util.hash_pandas_object(frame.index).to_numpy().tobytes())
+    if len(frame.columns):
+        h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def view_digest(view: PopulationView) -> dict[str, str]:
+    """A content digest of each frame of a view (columns, dtypes, index and values)."""
+    return {
+        "people": _frame_digest(view.people),
+        "events": _frame_digest(view.events),
+        "ties": _frame_digest(view.ties),
+        "horizon_months": str(view.horizon_months),
+    }
+
+
+def _copy_view(view: PopulationView) -> PopulationView:
+    return PopulationView(
+        people=view.people.copy(deep=True),
+        events=view.events.copy(deep=True),
+        ties=view.ties.copy(deep=True),
+        horizon_months=view.horizon_months,
+    )
+
+
+# ----------------------------------------------------------------------------- the probe
+
+
+def probe_population(source: Any, size: int) -> Population:
+    """A small population like the run's: ``size`` synthetic people from the run's spec and seed,
+    or the first ``size`` people (by id) of a supplied table with their events and the ties among them."""
+    if source.supplied is None:
+        from audit.synth import synthesize_block
+
+        return synthesize_block(source.spec, seed=source.seed, block=0, size=max(1, min(size, source.size)))
+    pop = source.supplied
+    if len(pop) <= size:
+        return pop
+    people = pop.people.iloc[:size].reset_index(drop=True)
+    ids = people["person_id"].to_numpy()
+    ev = pop.events
+    events = ev[np.isin(ev["person_id"].to_numpy(), ids)].reset_index(drop=True)
+    ties = pop.ties
+    keep = np.isin(ties["person_id"].to_numpy(), ids) & np.isin(ties["friend_id"].to_numpy(), ids)
+    from dataclasses import replace
+
+    return replace(pop, people=people, events=events, ties=ties[keep].reset_index(drop=True), _fingerprint=[])
+
+
+def _changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    return [f"view.{k}" for k in before if before[k] != after[k]]
+
+
+def _first_difference(a: pd.DataFrame, b: pd.DataFrame, people: pd.DataFrame) -> str | None:
+    """Where two validated score frames of the same people differ, described; ``None`` if equal."""
+    for col in a.columns:
+        if col not in b.columns:
+            return f"column {col!r} only in the first result"
+        x, y = a[col], b[col]
+        if isinstance(x.dtype, pd.CategoricalDtype):
+            differ = x.astype(object).to_numpy() != y.astype(object).to_numpy()
+        elif col == "reasons":
+            differ = np.array([repr(p) != repr(q) for p, q in zip(x.tolist(), y.tolist())], dtype=bool)
+        else:
+            differ = x.to_numpy() != y.to_numpy()
+        differ = np.asarray(differ, dtype=bool)
+        if differ.any():
+            i = int(np.argmax(differ))
+            pid = people["person_id"].iloc[i]
+            return (
+                f"{col!r} differs for {int(differ.sum())} of {len(differ)} people "
+                f"(first: person_id {pid}, {x.iloc[i]!r} then {y.iloc[i]!r})"
+            )
+    return None
+
+
+def probe_scorer(scorer: Any, population: Population, *, as_of: int) -> None:
+    """Score ``population`` twice on deep copies; raise if the scorer mutates its input or is not deterministic.
+
+    Raises
+    ------
+    ScorerFailed
+        The scorer raised, exceeded its time limit, wrote to its input, or gave
+        two different results for the same input.
+    ScorerContractError
+        Its output breaks the contract (see :func:`scorers.protocol.validate_score_frame`).
+    """
+    from audit.engine import score_checked
+
+    name = _scorer_name(scorer)
+    view = population.view()
+    before = view_digest(view)
+    first = _copy_view(view)
+    a = score_checked(scorer, first, as_of=as_of)
+    changed = _changed(before, view_digest(first))
+    if changed:
+        raise ScorerFailed(
+            f"scorer {name!r} modified its input ({', '.join(changed)} changed while scoring "
+            f"{len(view.people):,} probe people); score() must not write to the view — copy a frame before changing it"
+        )
+    b = score_checked(scorer, _copy_view(view), as_of=as_of)
+    diff = _first_difference(a, b, view.people)
+    if diff is not None:
+        raise ScorerFailed(
+            f"scorer {name!r} is not deterministic: scoring the same {len(view.people):,} probe people twice, {diff}; "
+            "derive any randomness from the input (e.g. a seeded generator per call), never from global state"
+        )
+
+
+def probe_scorers(
+    scorers: Sequence[tuple[str, Any]],
+    source: Any,
+    options: Any,
+) -> dict[str, str]:
+    """Probe each labelled scorer on a small population; label -> why it failed (only failures).
+
+    ``source`` is the run's :class:`~audit.source.PopulationSource`; ``options`` its
+    :class:`~audit.engine.AuditOptions` (``probe_size`` 0 skips the probe).
+    """
+    size = int(getattr(options, "probe_size", DEFAULT_PROBE_SIZE))
+    if size <= 0 or not scorers:
+        return {}
+    population = probe_population(source, size)
+    as_of = population.horizon_months - 1 if options.as_of is None else options.as_of
+    timeout = getattr(options, "scorer_timeout", None)
+    failed: dict[str, str] = {}
+    for label, scorer in scorers:
+        try:
+            probe_scorer(time_limited(scorer, timeout), population, as_of=as_of)
+        except ScorerFailed as exc:
+            failed[label] = str(exc)
+        except ScorerContractError as exc:
+            failed[label] = f"ScorerContractError: {exc}"
+    return failed
