@@ -16,7 +16,7 @@ from typing import Any, Protocol, Self, runtime_checkable
 
 import numpy as np
 
-__all__ = ["Mergeable", "Counts", "ValueCounts", "Records", "merge_all", "merge_tree", "SCORE_DECIMALS"]
+__all__ = ["Mergeable", "Counts", "ValueCounts", "Records", "merge_all", "merge_tree", "SCORE_DECIMALS", "exact_sum_limbs", "limbs_to_float"]
 
 #: Scores are kept to this many decimals in value counts (exact for point schemes).
 SCORE_DECIMALS = 2
@@ -39,31 +39,80 @@ class Counts:
         return Counts(self.array + other.array)
 
 
+_FIXED_BITS = 32  # exact sums keep each value on a 2**-32 grid (error < 1.2e-10 per person)
+_LIMB_BITS = 21
+_LIMB_MASK = (1 << _LIMB_BITS) - 1
+
+
+def exact_sum_limbs(values: np.ndarray, cells: np.ndarray, n_cells: int) -> np.ndarray:
+    """Per-cell sums of ``values`` as three int64 limbs that add exactly.
+
+    Each value is rounded to a multiple of ``2**-32`` and split into 21-bit limbs;
+    a limb's per-chunk sum is exact in float64 for chunks of up to 2**32 people,
+    and limbs add as integers across chunks, so the total is the same whatever
+    the chunking and order. Values must satisfy ``|v| < 2**31``.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.size and np.abs(values).max() >= 2.0**31:
+        raise ValueError("exact sums need |value| < 2**31")
+    q = np.rint(values * 2.0**_FIXED_BITS).astype(np.int64)
+    limbs = (q & _LIMB_MASK, (q >> _LIMB_BITS) & _LIMB_MASK, q >> (2 * _LIMB_BITS))
+    out = np.empty((n_cells, 3), dtype=np.int64)
+    for i, limb in enumerate(limbs):
+        out[:, i] = np.rint(np.bincount(cells, weights=limb, minlength=n_cells)).astype(np.int64)
+    return out
+
+
+def limbs_to_float(limbs: np.ndarray) -> np.ndarray:
+    """Exact per-cell totals from :func:`exact_sum_limbs` output, rounded once to float."""
+    from fractions import Fraction
+
+    scale = 1 << _FIXED_BITS
+    return np.array(
+        [float(Fraction(int(a) + (int(b) << _LIMB_BITS) + (int(c) << (2 * _LIMB_BITS)), scale)) for a, b, c in limbs],
+        dtype=np.float64,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class ValueCounts:
-    """How many people in each cell have each (rounded) value.
+    """How many people in each cell have each (rounded) value, and exact per-cell sums.
 
     ``keys`` are sorted unique int64 keys ``round(value * 10**decimals) * n_cells + cell``;
-    ``counts`` how many people have each key.
+    ``counts`` how many people have each key. The rounded values serve
+    quantiles and histograms; ``sum_limbs`` (see :func:`exact_sum_limbs`) gives
+    means that are exact to ``2**-32`` per person however the data were chunked.
     """
 
     keys: np.ndarray
     counts: np.ndarray
     n_cells: int
     decimals: int = SCORE_DECIMALS
+    sum_limbs: np.ndarray | None = None
 
     @classmethod
     def of(cls, values: np.ndarray, cells: np.ndarray, n_cells: int, decimals: int = SCORE_DECIMALS) -> "ValueCounts":
-        scaled = np.rint(np.asarray(values, dtype=np.float64) * 10**decimals).astype(np.int64)
+        values = np.asarray(values, dtype=np.float64)
+        scaled = np.rint(values * 10**decimals).astype(np.int64)
         keys, counts = np.unique(scaled * n_cells + cells, return_counts=True)
-        return cls(keys, counts.astype(np.int64), n_cells, decimals)
+        return cls(keys, counts.astype(np.int64), n_cells, decimals, exact_sum_limbs(values, cells, n_cells))
 
     def merge(self, other: "ValueCounts") -> "ValueCounts":
         if (self.n_cells, self.decimals) != (other.n_cells, other.decimals):
             raise ValueError("cannot merge value counts with different cells or decimals")
         keys, inverse = np.unique(np.concatenate([self.keys, other.keys]), return_inverse=True)
         counts = np.bincount(inverse, weights=np.concatenate([self.counts, other.counts]), minlength=keys.size)
-        return ValueCounts(keys, counts.astype(np.int64), self.n_cells, self.decimals)
+        limbs = None
+        if self.sum_limbs is not None and other.sum_limbs is not None:
+            limbs = self.sum_limbs + other.sum_limbs
+        return ValueCounts(keys, np.rint(counts).astype(np.int64), self.n_cells, self.decimals, limbs)
+
+    def cell_sums(self) -> np.ndarray:
+        """Sum of the (unrounded) values per cell, exact to ``2**-32`` per person."""
+        if self.sum_limbs is None:
+            values, table = self.table()
+            return values @ table
+        return limbs_to_float(self.sum_limbs)
 
     @property
     def values(self) -> np.ndarray:

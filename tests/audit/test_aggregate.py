@@ -56,3 +56,24 @@ def test_merge_all_nested_and_identity():
     b = {"s": {"n": Counts(np.array([2]))}}
     assert merge_all(None, a) is a
     assert merge_all(a, b)["s"]["n"].array.tolist() == [3]
+
+
+def test_exact_sums_are_exact_and_order_free():
+    rng = np.random.default_rng(0)
+    values = rng.uniform(350, 950, 10_000)
+    cells = rng.integers(0, 3, 10_000)
+    whole = ValueCounts.of(values, cells, 3)
+    parts = [ValueCounts.of(values[i::7], cells[i::7], 3) for i in range(7)]
+    a = merge_tree(parts).cell_sums()
+    b = merge_tree(parts[::-1]).cell_sums()
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a, whole.cell_sums())
+    import math
+
+    for c in range(3):
+        assert abs(a[c] - math.fsum(values[cells == c])) <= 1e-9 * max(1, np.sum(cells == c))
+
+
+def test_exact_sums_handle_negative_values():
+    vc = ValueCounts.of(np.array([-1.25, -3.5, 2.0]), np.array([0, 0, 1]), 2)
+    np.testing.assert_array_equal(vc.cell_sums(), [-4.75, 2.0])
