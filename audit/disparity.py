@@ -60,8 +60,7 @@ class DisparityAudit:
         n = tiers.sum(axis=1)
         favourable = tiers[:, fav_idx].sum(axis=1)
         adverse = merged["any_sanction"].array
-        values, table = merged["scores"].table()
-        score_sum = values @ table
+        score_sum = merged["scores"].cell_sums()  # exact, chunk-order free (see ValueCounts)
         out: dict[str, Any] = {}
         for attr in layout.names:
             keep = (attr,)
