@@ -95,7 +95,7 @@ def parse_scorer_spec(spec: str) -> tuple[str, dict[str, Any]]:
         drive, spec = spec[:2], spec[2:]
     segments = spec.split(":")
     cut = next((i for i, seg in enumerate(segments) if i > 0 and "=" in seg), len(segments))
-    target = drive + ":".join(segments[:cut])
+    target = drive + ":".join(seg.strip() for seg in segments[:cut])
     if not target or any(not seg.strip() for seg in segments[:cut]) or "=" in segments[0]:
         raise InvalidScorerSpec(
             f"scorer spec {drive + spec!r} has no scorer before its parameters; write e.g. 'suining:key=value'"

@@ -19,7 +19,9 @@ behaviour, scores a chunk of people), so a scorer must be a pure function of
 the people, their events up to ``as_of`` and their ties.
 
 A scorer that declares ``tags.non_deterministic`` has its determinism check
-reported as an expected failure.
+reported as an expected failure, and with it every check that compares two
+scorings (:data:`COMPARATIVE_CHECKS`): their outcome says nothing about a
+scorer whose output differs from call to call.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from scorers.protocol import MAX_REASONS, scorer_label, scorer_tags, validate_sc
 __all__ = [
     "CheckResult",
     "CHECKS",
+    "COMPARATIVE_CHECKS",
     "check_scorer",
     "assert_scorer_conforms",
     "parametrize_with_checks",
@@ -468,11 +471,32 @@ CHECKS: tuple[Callable[[Any, Population], None], ...] = (
 # ----------------------------------------------------------------------------- running
 
 
+#: Checks that compare two scorings of equivalent data; a scorer that declares
+#: itself non-deterministic is expected to fail them.
+COMPARATIVE_CHECKS = frozenset(
+    {
+        "check_determinism",
+        "check_row_order_invariance",
+        "check_event_order_invariance",
+        "check_subset_invariance",
+        "check_chunk_invariance",
+        "check_future_events_ignored",
+        "check_unknown_people_ignored",
+        "check_removing_event_equals_never_having_it",
+        "check_ties_unused_unless_declared",
+        "check_protected_attributes_unused_unless_declared",
+    }
+)
+
+
 def _expected_failures(scorer: Any) -> dict[str, str]:
+    """Check name -> why the scorer's tags declare it will fail."""
     tags = scorer_tags(scorer)
     out = {}
     if tags.non_deterministic:
         out["check_determinism"] = "the scorer declares tags.non_deterministic"
+        for name in COMPARATIVE_CHECKS - {"check_determinism"}:
+            out[name] = "the scorer declares tags.non_deterministic and this check compares two scorings"
     return out
 
 
