@@ -15,18 +15,18 @@ from audit.population import PopulationView
 from audit.vocab import EVENT_KINDS
 
 __all__ = [
+    "VisibleEvents",
     "event_rows",
-    "visible",
     "kind_codes",
-    "per_person_sum",
     "kind_weights",
-    "person_rows",
     "months_ago",
     "per_person_kind_sum",
+    "per_person_sum",
+    "person_rows",
+    "score_frame",
     "tier_codes",
     "top_reasons",
-    "score_frame",
-    "VisibleEvents",
+    "visible",
     "visible_events",
 ]
 

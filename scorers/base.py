@@ -23,7 +23,7 @@ import numpy as np
 from audit.errors import InvalidScorerSpec
 from scorers.protocol import ScorerTags, scorer_label
 
-__all__ = ["ScorerBase", "coerce_param", "check_range"]
+__all__ = ["ScorerBase", "check_range", "coerce_param"]
 
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0"})
@@ -39,6 +39,8 @@ class ScorerBase:
     """
 
     __slots__ = ("_params",)
+
+    _params: Mapping[str, Any]
 
     name: ClassVar[str] = ""
     """Registry name of the scorer."""
@@ -62,9 +64,7 @@ class ScorerBase:
         for key, value in overrides.items():
             if key not in self.default_params:
                 known = ", ".join(sorted(self.default_params)) or "(none)"
-                raise InvalidScorerSpec(
-                    f"scorer {self.name!r} has no parameter {key!r}; its parameters are: {known}"
-                )
+                raise InvalidScorerSpec(f"scorer {self.name!r} has no parameter {key!r}; its parameters are: {known}")
             params[key] = coerce_param(self.name, key, value, self.default_params[key])
         self._check_params(params)
         object.__setattr__(self, "_params", MappingProxyType(params))
@@ -80,7 +80,7 @@ class ScorerBase:
         """The defaults merged with this instance's overrides (read-only)."""
         return self._params
 
-    def with_params(self, **params: Any) -> "ScorerBase":
+    def with_params(self, **params: Any) -> ScorerBase:
         """A new scorer of the same class with some parameters changed."""
         return type(self)(**{**self._params, **params})
 
@@ -103,10 +103,10 @@ class ScorerBase:
     def __reduce__(self) -> tuple[Any, ...]:
         return (functools.partial(type(self), **self._params), ())
 
-    def __copy__(self) -> "ScorerBase":
+    def __copy__(self) -> ScorerBase:
         return self
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> "ScorerBase":
+    def __deepcopy__(self, memo: dict[int, Any]) -> ScorerBase:
         return self
 
     def __repr__(self) -> str:
@@ -126,8 +126,7 @@ def coerce_param(scorer: str, key: str, value: Any, default: Any) -> Any:
 
     def fail(expected: str) -> InvalidScorerSpec:
         return InvalidScorerSpec(
-            f"scorer {scorer!r}: parameter {key}={value!r} is not valid; expected {expected} "
-            f"(default {default!r})"
+            f"scorer {scorer!r}: parameter {key}={value!r} is not valid; expected {expected} (default {default!r})"
         )
 
     if isinstance(value, np.generic):
@@ -183,7 +182,9 @@ def coerce_param(scorer: str, key: str, value: Any, default: Any) -> Any:
     return value
 
 
-def check_range(scorer: str, params: Mapping[str, Any], key: str, *, lo: float | None = None, hi: float | None = None) -> None:
+def check_range(
+    scorer: str, params: Mapping[str, Any], key: str, *, lo: float | None = None, hi: float | None = None
+) -> None:
     """Raise :class:`~audit.errors.InvalidScorerSpec` if ``params[key]`` lies outside ``[lo, hi]``.
 
     ``None`` values pass (they mean "off" for optional parameters).

@@ -35,17 +35,27 @@ from audit.errors import InvalidScorerSpec, ScorerContractError, ScorerNotFound
 __all__ = [
     "ENTRY_POINT_GROUP",
     "available_scorers",
+    "clear_cache",
     "load_scorer",
     "parse_scorer_spec",
     "parse_value",
-    "clear_cache",
 ]
 
 #: Entry-point group third-party distributions register scorers under.
 ENTRY_POINT_GROUP = "scs_audit.scorers"
 
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
-_REQUIRED = ("name", "version", "description", "params", "tiers", "favourable_tiers", "sanctions", "score", "with_params")
+_REQUIRED = (
+    "name",
+    "version",
+    "description",
+    "params",
+    "tiers",
+    "favourable_tiers",
+    "sanctions",
+    "score",
+    "with_params",
+)
 
 
 # ----------------------------------------------------------------------------- parsing

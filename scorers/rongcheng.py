@@ -24,10 +24,18 @@ import pandas as pd
 
 from audit.population import PopulationView
 from audit.vocab import EVENT_KINDS, Gravity
-from scorers._kernel import kind_weights, per_person_kind_sum, per_person_sum, score_frame, tier_codes, top_reasons, visible_events
+from scorers._kernel import (
+    kind_weights,
+    per_person_kind_sum,
+    per_person_sum,
+    score_frame,
+    tier_codes,
+    top_reasons,
+    visible_events,
+)
 from scorers.base import ScorerBase, check_range
 
-__all__ = ["Rongcheng", "DEDUCTIONS", "GRAVITY", "REWARDS", "BASE_POINTS", "GRADE_LOWER_BOUNDS"]
+__all__ = ["BASE_POINTS", "DEDUCTIONS", "GRADE_LOWER_BOUNDS", "GRAVITY", "REWARDS", "Rongcheng"]
 
 #: Rongcheng measures: every resident starts at 1,000 points.
 BASE_POINTS = 1000.0
@@ -114,7 +122,9 @@ class Rongcheng(ScorerBase):
 
     name = "rongcheng"
     version = "1.0"
-    description = "Rongcheng: 1,000 points, published deductions expiring by gravity, rewards for good deeds, grades AAA-D"
+    description = (
+        "Rongcheng: 1,000 points, published deductions expiring by gravity, rewards for good deeds, grades AAA-D"
+    )
     tiers = ("AAA", "AA", "A", "B", "C", "D")
     favourable_tiers = frozenset({"AAA", "AA", "A"})
     sanctions = MappingProxyType(
@@ -138,7 +148,13 @@ class Rongcheng(ScorerBase):
     )
 
     def _check_params(self, params):
-        for key in ("minor_expiry_months", "general_expiry_months", "serious_expiry_months", "penalty_expiry_months", "reward_months"):
+        for key in (
+            "minor_expiry_months",
+            "general_expiry_months",
+            "serious_expiry_months",
+            "penalty_expiry_months",
+            "reward_months",
+        ):
             check_range(self.name, params, key, lo=1)
         check_range(self.name, params, "reward_cap", lo=0.0)
         check_range(self.name, params, "penalty_scale", lo=0.0)

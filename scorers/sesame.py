@@ -21,11 +21,19 @@ import pandas as pd
 
 from audit.population import PopulationView
 from audit.vocab import EVENT_KINDS, kind_code
-from scorers._kernel import kind_weights, per_person_kind_sum, person_rows, score_frame, tier_codes, top_reasons, visible_events
+from scorers._kernel import (
+    kind_weights,
+    per_person_kind_sum,
+    person_rows,
+    score_frame,
+    tier_codes,
+    top_reasons,
+    visible_events,
+)
 from scorers.base import ScorerBase, check_range
 from scorers.protocol import ScorerTags
 
-__all__ = ["Sesame", "WEIGHTS", "SCORE_MIN", "SCORE_MAX", "TIER_LOWER_BOUNDS", "REASON_LABELS"]
+__all__ = ["REASON_LABELS", "SCORE_MAX", "SCORE_MIN", "TIER_LOWER_BOUNDS", "WEIGHTS", "Sesame"]
 
 #: Score range 350-950 (secondary sources, DESIGN.md "More of the record").
 SCORE_MIN, SCORE_MAX = 350.0, 950.0
@@ -109,7 +117,9 @@ class Sesame(ScorerBase):
 
     name = "sesame"
     version = "1.0"
-    description = "Sesame-style commercial score 350-950: credit history, capacity (income), behaviour, identity, friends"
+    description = (
+        "Sesame-style commercial score 350-950: credit history, capacity (income), behaviour, identity, friends"
+    )
     tiers = ("excellent", "good", "fair", "medium", "poor")
     favourable_tiers = frozenset({"excellent", "good"})
     sanctions = MappingProxyType(
@@ -152,13 +162,16 @@ class Sesame(ScorerBase):
         # identity (education, age)
         edu = _education_codes(view.people["education"])
         age = np.nan_to_num(view.people["age"].to_numpy(dtype=np.float64), nan=18.0)
-        identity = IDENTITY_EDUCATION_SHARE * np.clip(edu / _EDU_LEVELS, 0.0, 1.0) + (1.0 - IDENTITY_EDUCATION_SHARE) * np.clip(
-            (age - 18.0) / (IDENTITY_FULL_AGE - 18.0), 0.0, 1.0
-        )
+        identity = IDENTITY_EDUCATION_SHARE * np.clip(edu / _EDU_LEVELS, 0.0, 1.0) + (
+            1.0 - IDENTITY_EDUCATION_SHARE
+        ) * np.clip((age - 18.0) / (IDENTITY_FULL_AGE - 18.0), 0.0, 1.0)
 
         w = WEIGHTS
         own = (
-            w["credit_history"] * history + w["capacity"] * capacity + w["behaviour"] * behaviour + w["identity"] * identity
+            w["credit_history"] * history
+            + w["capacity"] * capacity
+            + w["behaviour"] * behaviour
+            + w["identity"] * identity
         ) / (1.0 - w["relationships"])
         relationships = _friends_mean(view, own)
         total = own * (1.0 - w["relationships"]) + w["relationships"] * relationships
@@ -169,7 +182,9 @@ class Sesame(ScorerBase):
         # reasons: points each kind and each weak component cost
         span = SCORE_MAX - SCORE_MIN
         credit_cost = span * w["credit_history"] * (history_clean - history)
-        share = np.divide(adverse_by_kind, adverse[:, None], out=np.zeros_like(adverse_by_kind), where=adverse[:, None] > 0)
+        share = np.divide(
+            adverse_by_kind, adverse[:, None], out=np.zeros_like(adverse_by_kind), where=adverse[:, None] > 0
+        )
         kind_cost = credit_cost[:, None] * share + span * w["behaviour"] * np.maximum(-b_points, 0.0)
         comp_cost = span * np.column_stack(
             [

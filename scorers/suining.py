@@ -17,15 +17,21 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-import numpy as np
 import pandas as pd
 
 from audit.population import PopulationView
 from audit.vocab import EVENT_KINDS
-from scorers._kernel import kind_weights, per_person_kind_sum, score_frame, tier_codes, top_reasons, visible_events
+from scorers._kernel import (
+    kind_weights,
+    per_person_kind_sum,
+    score_frame,
+    tier_codes,
+    top_reasons,
+    visible_events,
+)
 from scorers.base import ScorerBase, check_range
 
-__all__ = ["Suining", "DEDUCTIONS", "BASE_POINTS", "CLASS_LOWER_BOUNDS"]
+__all__ = ["BASE_POINTS", "CLASS_LOWER_BOUNDS", "DEDUCTIONS", "Suining"]
 
 #: Everyone starts here. Assumption: the base is commonly reported as 1,000 for
 #: Suining as for Rongcheng (DESIGN.md "More of the record": Rongcheng base 1,000).
@@ -87,7 +93,9 @@ class Suining(ScorerBase):
 
     name = "suining"
     version = "1.0"
-    description = "Suining county 2010: 1,000 points less deductions (drunk driving -50, unauthorized birth -35), classes A-D"
+    description = (
+        "Suining county 2010: 1,000 points less deductions (drunk driving -50, unauthorized birth -35), classes A-D"
+    )
     tiers = ("A", "B", "C", "D")
     favourable_tiers = frozenset({"A", "B"})
     sanctions = MappingProxyType(

@@ -39,30 +39,35 @@ import pandas as pd
 
 from audit.population import Population, PopulationView
 from audit.vocab import DOMAINS
-from scorers.protocol import MAX_REASONS, scorer_label, scorer_tags, validate_score_frame
+from scorers.protocol import (
+    MAX_REASONS,
+    scorer_label,
+    scorer_tags,
+    validate_score_frame,
+)
 
 __all__ = [
-    "CheckResult",
     "CHECKS",
     "COMPARATIVE_CHECKS",
-    "check_scorer",
+    "CheckResult",
     "assert_scorer_conforms",
-    "parametrize_with_checks",
-    "default_population",
-    "check_declared_domains",
-    "check_output_contract",
-    "check_empty_population",
-    "check_determinism",
-    "check_row_order_invariance",
-    "check_event_order_invariance",
-    "check_subset_invariance",
     "check_chunk_invariance",
-    "check_future_events_ignored",
-    "check_unknown_people_ignored",
-    "check_removing_event_equals_never_having_it",
+    "check_declared_domains",
+    "check_determinism",
     "check_does_not_mutate_input",
-    "check_ties_unused_unless_declared",
+    "check_empty_population",
+    "check_event_order_invariance",
+    "check_future_events_ignored",
+    "check_output_contract",
     "check_protected_attributes_unused_unless_declared",
+    "check_removing_event_equals_never_having_it",
+    "check_row_order_invariance",
+    "check_scorer",
+    "check_subset_invariance",
+    "check_ties_unused_unless_declared",
+    "check_unknown_people_ignored",
+    "default_population",
+    "parametrize_with_checks",
 ]
 
 #: Default population of the suite: small, quick, every rule fires.
@@ -125,13 +130,19 @@ def _with_fresh_ids(pop: Population) -> Population:
     ties = pop.ties.copy()
     ties["person_id"] = ties["person_id"].to_numpy() + offset
     ties["friend_id"] = ties["friend_id"].to_numpy() + offset
-    return Population(people=people, events=events, ties=ties, horizon_months=pop.horizon_months, synthetic=pop.synthetic)
+    return Population(
+        people=people, events=events, ties=ties, horizon_months=pop.horizon_months, synthetic=pop.synthetic
+    )
 
 
 def _view(people: pd.DataFrame, events: pd.DataFrame, ties: pd.DataFrame, pop: Population) -> PopulationView:
     """A scorer's view over copies of the given frames (ground truth dropped)."""
     return Population(
-        people=people.copy(), events=events.copy(), ties=ties.copy(), horizon_months=pop.horizon_months, synthetic=pop.synthetic
+        people=people.copy(),
+        events=events.copy(),
+        ties=ties.copy(),
+        horizon_months=pop.horizon_months,
+        synthetic=pop.synthetic,
     ).view()
 
 
@@ -159,12 +170,16 @@ def _assert_same(expected: pd.DataFrame, got: pd.DataFrame, what: str) -> None:
     bad = ~np.isclose(s_e, s_g, rtol=_SCORE_TOLERANCE, atol=_SCORE_TOLERANCE)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        problems.append(f"score differs for {int(bad.sum())} people (person_id {got.index[i]}: {s_e[i]!r} vs {s_g[i]!r})")
+        problems.append(
+            f"score differs for {int(bad.sum())} people (person_id {got.index[i]}: {s_e[i]!r} vs {s_g[i]!r})"
+        )
     t_e, t_g = exp["tier"].astype(object).to_numpy(), got["tier"].astype(object).to_numpy()
     bad = t_e != t_g
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        problems.append(f"tier differs for {int(bad.sum())} people (person_id {got.index[i]}: {t_e[i]!r} vs {t_g[i]!r})")
+        problems.append(
+            f"tier differs for {int(bad.sum())} people (person_id {got.index[i]}: {t_e[i]!r} vs {t_g[i]!r})"
+        )
     for col in exp.columns:
         if col in ("score", "tier"):
             continue
@@ -172,7 +187,9 @@ def _assert_same(expected: pd.DataFrame, got: pd.DataFrame, what: str) -> None:
         bad = np.fromiter((x != y for x, y in zip(a, b)), dtype=bool, count=len(a)) if col == "reasons" else a != b
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            problems.append(f"{col} differs for {int(bad.sum())} people (person_id {got.index[i]}: {a[i]!r} vs {b[i]!r})")
+            problems.append(
+                f"{col} differs for {int(bad.sum())} people (person_id {got.index[i]}: {a[i]!r} vs {b[i]!r})"
+            )
     assert not problems, f"{what}: " + "; ".join(problems)
 
 
@@ -201,7 +218,9 @@ def check_declared_domains(scorer: Any, population: Population) -> None:
     """Name, version, tiers, favourable tiers, sanctions and params are well formed."""
     for attr in ("name", "version", "description"):
         value = getattr(scorer, attr, None)
-        assert isinstance(value, str) and (value or attr == "description"), f"{attr} must be a non-empty string, got {value!r}"
+        assert isinstance(value, str) and (value or attr == "description"), (
+            f"{attr} must be a non-empty string, got {value!r}"
+        )
     tiers = tuple(scorer.tiers)
     assert tiers and all(isinstance(t, str) and t for t in tiers), f"tiers must be non-empty strings, got {tiers!r}"
     assert len(set(tiers)) == len(tiers), f"tiers must be distinct, got {tiers!r}"
@@ -210,7 +229,9 @@ def check_declared_domains(scorer: Any, population: Population) -> None:
     sanctions = scorer.sanctions
     assert isinstance(sanctions, Mapping), f"sanctions must be a mapping name -> domain, got {type(sanctions).__name__}"
     for s, domain in sanctions.items():
-        assert isinstance(s, str) and s not in ("score", "tier", "reasons", "person_id"), f"sanction name {s!r} is not usable as a column"
+        assert isinstance(s, str) and s not in ("score", "tier", "reasons", "person_id"), (
+            f"sanction name {s!r} is not usable as a column"
+        )
         assert domain in DOMAINS, f"sanction {s!r} declares domain {domain!r}, not one of {list(DOMAINS)}"
     params = scorer.params
     assert isinstance(params, Mapping), f"params must be a mapping, got {type(params).__name__}"
@@ -232,7 +253,9 @@ def check_output_contract(scorer: Any, population: Population) -> None:
         frame = _score(scorer, view, as_of, f"as_of={as_of}")
         if "reasons" in frame.columns:
             for i, r in enumerate(frame["reasons"].to_numpy()):
-                assert isinstance(r, tuple), f"as_of={as_of}: reasons at row {i} is {type(r).__name__}, expected a tuple"
+                assert isinstance(r, tuple), (
+                    f"as_of={as_of}: reasons at row {i} is {type(r).__name__}, expected a tuple"
+                )
                 assert len(r) <= MAX_REASONS, f"as_of={as_of}: {len(r)} reasons at row {i}; give at most {MAX_REASONS}"
                 assert all(isinstance(c, str) for c in r), f"as_of={as_of}: reason codes at row {i} must be strings"
     # a person with no events at all
@@ -399,7 +422,9 @@ def check_removing_event_equals_never_having_it(scorer: Any, population: Populat
 
     never = copy.deepcopy(pop)
     never_events = never.events.iloc[np.flatnonzero(keep)].reset_index(drop=True)
-    expected = _score(scorer, _view(never.people, never_events, never.ties, never), as_of, "log never holding the events")
+    expected = _score(
+        scorer, _view(never.people, never_events, never.ties, never), as_of, "log never holding the events"
+    )
     _score(scorer, pop.view(), as_of, "full log")
     removed = pop.events.drop(index=pop.events.index[chosen])
     got = _score(scorer, _view(pop.people, removed, pop.ties, pop), as_of, "log with the events removed")
@@ -506,7 +531,7 @@ def _run(check: Callable[[Any, Population], None], scorer: Any, population: Popu
         check(copy.deepcopy(scorer), copy.deepcopy(population))
     except AssertionError as exc:
         return str(exc) or "assertion failed"
-    except Exception as exc:  # a crash inside score() is a failed check, not a crash of the suite
+    except Exception as exc:  # noqa: BLE001 - a crash inside score() is a failed check, not a crash of the suite
         return f"{type(exc).__name__}: {exc}"
     return None
 
@@ -533,7 +558,9 @@ def check_scorer(scorer: Any, *, population: Population | None = None) -> list[C
                 CheckResult(
                     name=name,
                     passed=message is None,
-                    message=f"expected failure ({xfail[name]}): {message}" if message else f"passed although {xfail[name]}",
+                    message=f"expected failure ({xfail[name]}): {message}"
+                    if message
+                    else f"passed although {xfail[name]}",
                     expected_failure=True,
                 )
             )
@@ -584,5 +611,7 @@ def parametrize_with_checks(scorers: Iterable[Any], *, population: Population | 
         xfail = _expected_failures(scorer)
         for check in CHECKS:
             marks = [pytest.mark.xfail(reason=xfail[check.__name__], strict=False)] if check.__name__ in xfail else []
-            params.append(pytest.param(scorer, _check_callable(check, population), id=f"{label}-{check.__name__}", marks=marks))
+            params.append(
+                pytest.param(scorer, _check_callable(check, population), id=f"{label}-{check.__name__}", marks=marks)
+            )
     return pytest.mark.parametrize(("scorer", "check"), params)

@@ -7,10 +7,15 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from audit.population import PEOPLE_COLUMNS, PopulationView, education_categorical, events_frame
+from audit.population import (
+    PEOPLE_COLUMNS,
+    PopulationView,
+    education_categorical,
+    events_frame,
+)
 from audit.vocab import EDUCATION_LEVELS, EVENT_KINDS, KIND_DOMAIN, SOURCES
 
-__all__ = ["people", "events", "view", "row"]
+__all__ = ["events", "people", "row", "view"]
 
 _SOURCE_OF_DOMAIN = {"traffic": "police", "finance": "bank", "judicial": "court", "family": "citizen_report"}
 
@@ -51,7 +56,12 @@ def events(rows: Sequence[tuple]) -> pd.DataFrame:
     return events_frame(pid, month, kinds, source, amount, None)
 
 
-def view(people_frame: pd.DataFrame, event_rows: Sequence[tuple] = (), ties: Sequence[tuple[int, int]] = (), horizon: int = 48) -> PopulationView:
+def view(
+    people_frame: pd.DataFrame,
+    event_rows: Sequence[tuple] = (),
+    ties: Sequence[tuple[int, int]] = (),
+    horizon: int = 48,
+) -> PopulationView:
     """A scorer's view over the given people, events and ties."""
     tie_frame = pd.DataFrame(
         {

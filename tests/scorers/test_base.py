@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+from types import MappingProxyType
 
 import pytest
 
@@ -51,7 +52,18 @@ def test_values_are_converted_to_the_default_type(default, value, expected):
 
 @pytest.mark.parametrize(
     ("default", "value"),
-    [(None, True), (None, "soon"), (1.0, "x"), (1.0, True), (3, 2.5), (3, None), (True, 1), (True, "maybe"), ("a", 1), (1.0, float("nan"))],
+    [
+        (None, True),
+        (None, "soon"),
+        (1.0, "x"),
+        (1.0, True),
+        (3, 2.5),
+        (3, None),
+        (True, 1),
+        (True, "maybe"),
+        ("a", 1),
+        (1.0, float("nan")),
+    ],
 )
 def test_wrong_types_are_rejected(default, value):
     with pytest.raises(InvalidScorerSpec):
@@ -89,7 +101,7 @@ def test_a_minimal_subclass_is_a_scorer():
         name = "minimal"
         tiers = ("ok",)
         favourable_tiers = frozenset({"ok"})
-        default_params = {"k": 1}
+        default_params = MappingProxyType({"k": 1})
 
         def score(self, view, *, as_of):  # pragma: no cover - not called
             raise NotImplementedError

@@ -130,5 +130,7 @@ def test_vectorised_fold_matches_a_per_person_loop(honour):
     scorer = JointPunishment(honour_performance=honour)
     for as_of in (6, 15, 23):
         out = scorer.score(pop.view(), as_of=as_of)
-        expected = np.array([reference_fold(by_person.get(int(p), []), as_of, honour=honour) for p in pop.people["person_id"]])
+        expected = np.array(
+            [reference_fold(by_person.get(int(p), []), as_of, honour=honour) for p in pop.people["person_id"]]
+        )
         np.testing.assert_array_equal(-out["score"].to_numpy(), expected)

@@ -35,7 +35,8 @@ def test_reference_scorers_are_registered():
 
 
 @pytest.mark.parametrize(
-    ("name", "cls"), [("suining", Suining), ("rongcheng", Rongcheng), ("joint_punishment", JointPunishment), ("sesame", Sesame)]
+    ("name", "cls"),
+    [("suining", Suining), ("rongcheng", Rongcheng), ("joint_punishment", JointPunishment), ("sesame", Sesame)],
 )
 def test_load_by_name_gives_defaults(name, cls):
     s = load_scorer(name)
@@ -111,7 +112,11 @@ def test_file_path_with_a_duck_typed_class(tmp_path):
     ("spec", "target", "params"),
     [
         ("suining", "suining", {}),
-        ("suining:a=1,b=2.5,c=true,d=False,e=none,f=text,g='1'", "suining", {"a": 1, "b": 2.5, "c": True, "d": False, "e": None, "f": "text", "g": "1"}),
+        (
+            "suining:a=1,b=2.5,c=true,d=False,e=none,f=text,g='1'",
+            "suining",
+            {"a": 1, "b": 2.5, "c": True, "d": False, "e": None, "f": "text", "g": "1"},
+        ),
         ("pkg.mod:Cls", "pkg.mod:Cls", {}),
         ("pkg.mod:Cls:k=1", "pkg.mod:Cls", {"k": 1}),
         ("dir/file.py:Cls:k=a:b", "dir/file.py:Cls", {"k": "a:b"}),
@@ -179,7 +184,12 @@ def test_not_a_scorer():
 
 
 def test_duplicate_name_names_both_sources(monkeypatch):
-    fake_entry_points(monkeypatch, ("same", "scorers.suining:Suining"), ("same", "scorers.sesame:Sesame"), ("ok", "scorers.suining:Suining"))
+    fake_entry_points(
+        monkeypatch,
+        ("same", "scorers.suining:Suining"),
+        ("same", "scorers.sesame:Sesame"),
+        ("ok", "scorers.suining:Suining"),
+    )
     with pytest.raises(ScorerNotFound) as err:
         available_scorers()
     assert "scorers.suining:Suining" in str(err.value) and "scorers.sesame:Sesame" in str(err.value)

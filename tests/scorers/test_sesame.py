@@ -42,12 +42,16 @@ def test_capacity_is_log_income():
 def test_identity_is_education_and_age():
     assert one(education=["primary_or_less"], age=[18])["score"] == pytest.approx(total(identity=0.0))
     # senior secondary (2 of 3 education steps) at 26 (8 of the 17 years from 18 to 35)
-    assert one(education=["senior_secondary"], age=[26])["score"] == pytest.approx(total(identity=0.6 * 2 / 3 + 0.4 * 8 / 17))
+    assert one(education=["senior_secondary"], age=[26])["score"] == pytest.approx(
+        total(identity=0.6 * 2 / 3 + 0.4 * 8 / 17)
+    )
 
 
 def test_credit_history():
     # two on-time repayments: (1 + 2) / (2 + 2) = 0.75
-    assert one([(1, 10, "on_time_repayment"), (1, 12, "on_time_repayment")])["score"] == pytest.approx(total(history=0.75))
+    assert one([(1, 10, "on_time_repayment"), (1, 12, "on_time_repayment")])["score"] == pytest.approx(
+        total(history=0.75)
+    )
     # one loan arrear weighs 2: 1 / (2 + 2) = 0.25; a court default 4: 1 / 6
     assert one([(1, 10, "loan_arrears")])["score"] == pytest.approx(total(history=0.25))
     assert one([(1, 10, "court_judgment_default")])["score"] == pytest.approx(total(history=1 / 6))
@@ -55,7 +59,12 @@ def test_credit_history():
 
 
 def test_behaviour():
-    ev = [(1, 10, "diapers_purchase"), (1, 11, "blood_donation"), (1, 12, "video_games"), (1, 13, "loud_music_on_train")]
+    ev = [
+        (1, 10, "diapers_purchase"),
+        (1, 11, "blood_donation"),
+        (1, 12, "video_games"),
+        (1, 13, "loud_music_on_train"),
+    ]
     assert one(ev)["score"] == pytest.approx(total(behaviour=0.5 + 0.02 + 0.10 - 0.05 - 0.10))
     many = [(1, m, "volunteering", 4.0) for m in range(10, 22)]
     assert one(many)["score"] == pytest.approx(total(behaviour=1.0))  # clipped at 1

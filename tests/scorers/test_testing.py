@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,9 +12,23 @@ from scorers._kernel import event_rows, per_person_sum, visible
 from scorers.protocol import ScorerTags
 from scorers.rongcheng import Rongcheng
 from scorers.suining import Suining
-from scorers.testing import CHECKS, COMPARATIVE_CHECKS, CheckResult, assert_scorer_conforms, check_scorer, parametrize_with_checks
+from scorers.testing import (
+    CHECKS,
+    COMPARATIVE_CHECKS,
+    CheckResult,
+    assert_scorer_conforms,
+    check_scorer,
+    parametrize_with_checks,
+)
 
-REFERENCE = ["suining", "rongcheng", "joint_punishment", "sesame", Suining(penalty_expiry_months=12), Rongcheng(penalty_expiry_months=6)]
+REFERENCE = [
+    "suining",
+    "rongcheng",
+    "joint_punishment",
+    "sesame",
+    Suining(penalty_expiry_months=12),
+    Rongcheng(penalty_expiry_months=6),
+]
 
 
 @parametrize_with_checks(REFERENCE)
@@ -31,7 +47,7 @@ class CountScorer:
     description = "minus the number of events"
     tiers = ("clean", "marked")
     favourable_tiers = frozenset({"clean"})
-    sanctions = {"flagged": "finance"}
+    sanctions: ClassVar[dict] = {"flagged": "finance"}
     tags = ScorerTags()
 
     def __init__(self, **params):
@@ -62,7 +78,7 @@ class RemembersEvents(CountScorer):
     """Keeps the most events it ever saw per person in a class-level cache."""
 
     name = "remembers"
-    _seen: dict = {}
+    _seen: ClassVar[dict] = {}
 
     def score(self, view, *, as_of):
         n = self.counts(view, as_of)
@@ -138,7 +154,7 @@ class UndeclaredRandom(Random):
 
 class BadDeclarations(CountScorer):
     name = "bad_domains"
-    sanctions = {"flagged": "the_moon"}
+    sanctions: ClassVar[dict] = {"flagged": "the_moon"}
     favourable_tiers = frozenset({"gold"})
 
 
