@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from audit.population import PopulationView
-from audit.vocab import EVENT_KINDS, kind_code
+from audit.vocab import EDUCATION_LEVELS, EVENT_KINDS, kind_code
 from scorers._kernel import (
     kind_weights,
     per_person_kind_sum,
@@ -206,8 +206,6 @@ class Sesame(ScorerBase):
 
 def _education_codes(education: pd.Series) -> np.ndarray:
     """Education level codes 0 (primary or less) .. 3 (tertiary); unknown -> 0."""
-    from audit.vocab import EDUCATION_LEVELS
-
     if isinstance(education.dtype, pd.CategoricalDtype) and tuple(education.cat.categories) == EDUCATION_LEVELS:
         codes = education.cat.codes.to_numpy()
     else:
