@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 from audit.errors import AuditError
+from audit.io import commit_file, deferred_writes, remove_at_commit
 
 __all__ = ["main", "build_parser"]
 
@@ -29,6 +30,16 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive, finite number of seconds")
     return value
 
 
@@ -71,33 +82,55 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="reports/latest", metavar="DIR", help="output directory (default reports/latest)")
     run.add_argument("--save-scores", action="store_true", help="also write DIR/scores.parquet (one row per person per scorer)")
     run.add_argument("--quiet", action="store_true", help="no progress bar or summary")
-    run.add_argument("--debug", action="store_true", help="show tracebacks")
+    run.add_argument("--scorer-timeout", type=_positive_seconds, default=None, metavar="SECONDS",
+                     help="fail a scorer whose single score() call takes longer (default: no limit)")
+    run.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
 
     lst = sub.add_parser("scorers", help="list the registered scorers")
-    lst.add_argument("--debug", action="store_true", help="show tracebacks")
+    lst.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: usage errors exit 2, --help/--version 0
+        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    # --debug is accepted before or after the subcommand (argv up to a bare "--")
+    args.debug = "--debug" in argv[: argv.index("--") if "--" in argv else len(argv)]
     if args.command is None:
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
-        return _COMMANDS[args.command](args)
+        with deferred_writes():  # a command's artefacts appear together, or not at all (audit/io.py)
+            return _COMMANDS[args.command](args)
     except AuditError as exc:
         if args.debug:
             raise
-        print(f"scs-audit: error: {exc}", file=sys.stderr)
+        print(f"scs-audit: error: {one_line(str(exc))}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:  # e.g. --out is not writable
+        if args.debug:
+            raise
+        print(f"scs-audit: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("scs-audit: interrupted; no partial artefacts were written", file=sys.stderr)
+        print("scs-audit: interrupted; nothing was written (the output directory keeps its previous contents)",
+              file=sys.stderr)
         return 130
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line with control characters escaped (messages may quote plugins and data)."""
+    text = " ".join(text.split())
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
 
 def _cmd_scorers(args: argparse.Namespace) -> int:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from scorers.registry import available_scorers, load_scorer
@@ -107,12 +140,15 @@ def _cmd_scorers(args: argparse.Namespace) -> int:
         table.add_column(col)
     for name in sorted(available_scorers()):
         s = load_scorer(name)
-        table.add_row(name, s.version, " ".join(s.tiers), ", ".join(s.sanctions), s.description)
+        cells = (name, s.version, " ".join(s.tiers), ", ".join(s.sanctions), s.description)
+        table.add_row(*(escape(str(c)) for c in cells))  # plugin strings are text, never rich markup
     Console().print(table)
     return EXIT_OK
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from rich.console import Console
 
     from audit.engine import AuditOptions
@@ -123,6 +159,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     console = Console(stderr=False)
     out = Path(args.out)
     options = AuditOptions(seed=args.seed, as_of=args.as_of, by=tuple(args.by))
+    options = replace(options, scorer_timeout=args.scorer_timeout)
     config = RunConfig(population=args.population, size=args.size, seed=args.seed, chunk_size=args.chunk_size,
                        options=options, events=args.events, ties=args.ties)
     writer = _ScoresWriter(out / "scores.parquet") if args.save_scores else None
@@ -148,7 +185,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _clear_stale(out: Path) -> None:
     for name in RUN_ARTEFACTS:
-        (out / name).unlink(missing_ok=True)
+        remove_at_commit(out / name)  # only once the run has finished (audit/io.py deferred_writes)
 
 
 class _ScoresWriter:
@@ -173,11 +210,9 @@ class _ScoresWriter:
         self._writer.write_table(table)
 
     def close(self) -> None:
-        import os
-
         if self._writer is not None:
             self._writer.close()
-            os.replace(self._tmp, self.path)
+            commit_file(self._tmp, self.path)
 
     def abort(self) -> None:
         if self._writer is not None:

@@ -3,20 +3,54 @@
 Each file is written to a temporary name in the same directory and renamed
 over the target (``os.replace`` is atomic on POSIX and Windows), so an
 interrupted run leaves either the previous complete file or none.
+
+A whole run is all-or-nothing too: inside :class:`deferred_writes` (the
+command line wraps every command in one) the renames wait until the block
+ends without an error. An interrupted or failed command then leaves the
+output directory exactly as it was; a finished one replaces the previous
+run's artefacts together, removing old ones it did not write again
+(:func:`remove_at_commit`), so old and new files never mix. ``results.json``
+is removed first and renamed into place last: when it is present, every
+artefact beside it comes from the same finished run.
+
+Names that come from plugins or data (a scorer's label) never become paths
+as they are: :func:`safe_filename` turns any string into one harmless file
+name, and :func:`path_in` refuses a path that would leave its directory.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
+import shutil
+import signal
 import tempfile
+import threading
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["atomic_write_text", "atomic_write_bytes", "atomic_write_json", "atomic_write_with", "to_jsonable"]
+__all__ = [
+    "atomic_write_text",
+    "atomic_write_bytes",
+    "atomic_write_json",
+    "atomic_write_with",
+    "to_jsonable",
+    "deferred_writes",
+    "commit_file",
+    "remove_at_commit",
+    "safe_filename",
+    "path_in",
+    "SEAL_NAME",
+]
+
+#: The artefact renamed into place last and removed first by :class:`deferred_writes`.
+SEAL_NAME = "results.json"
 
 
 def atomic_write_with(path: str | Path, write: Callable[[Path], None]) -> Path:
@@ -28,7 +62,7 @@ def atomic_write_with(path: str | Path, write: Callable[[Path], None]) -> Path:
     try:
         write(Path(tmp))
         os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        commit_file(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -62,3 +96,188 @@ def to_jsonable(value: Any) -> Any:
 
 def atomic_write_json(path: str | Path, data: Any) -> Path:
     return atomic_write_text(path, json.dumps(to_jsonable(data), indent=2, allow_nan=False) + "\n")
+
+
+# ----------------------------------------------------------------------------- all-or-nothing runs
+
+_ACTIVE: list["deferred_writes"] = []
+_LOCK = threading.Lock()
+
+
+def _seal_last(path: Path) -> tuple[bool, str]:
+    return (path.name == SEAL_NAME, str(path))
+
+
+class _deferred_signals:
+    """Hold SIGINT and SIGTERM while a commit renames files (main thread, POSIX); delivered afterwards."""
+
+    def __enter__(self) -> None:
+        self._old = None
+        if hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread():
+            self._old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+
+    def __exit__(self, *exc: object) -> None:
+        if self._old is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, self._old)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
+class deferred_writes:
+    """Make every artefact written inside the block appear together, or not at all.
+
+    Inside the block, :func:`atomic_write_with` (and the other atomic writers) and
+    :func:`commit_file` leave each finished file under a hidden temporary name;
+    :func:`remove_at_commit` only notes a stale file. When the block ends without
+    an exception the commit removes ``results.json`` (:data:`SEAL_NAME`) and the
+    stale files, renames every other file into place, then ``results.json`` last —
+    SIGINT and SIGTERM are held meanwhile. When it ends with any exception
+    (including ``KeyboardInterrupt``) the temporary files are deleted and nothing
+    visible changes. Blocks nest: an inner block hands its files to the outer one.
+
+    Code inside the block must not read back an artefact it wrote: on disk it is
+    still the previous run's until the commit.
+    """
+
+    def __init__(self) -> None:
+        self.pending: dict[Path, Path] = {}
+        """target path -> finished temporary file."""
+        self.stale: set[Path] = set()
+        """Files to remove at commit unless written again."""
+
+    def __enter__(self) -> "deferred_writes":
+        with _LOCK:
+            _ACTIVE.append(self)
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> bool:
+        with _LOCK:
+            _ACTIVE.remove(self)
+            outer = _ACTIVE[-1] if _ACTIVE else None
+        if exc_type is not None:
+            self.abort()
+        elif outer is not None:
+            for target, tmp in self.pending.items():
+                outer.defer(tmp, target)
+            outer.stale |= self.stale
+        else:
+            self.commit()
+        return False
+
+    def defer(self, tmp: str | Path, target: str | Path) -> None:
+        """Rename ``tmp`` over ``target`` at commit (a file deferred twice keeps the later version)."""
+        target = Path(target).absolute()
+        with _LOCK:
+            previous = self.pending.pop(target, None)
+            self.pending[target] = Path(tmp)
+        if previous is not None and previous != Path(tmp):
+            previous.unlink(missing_ok=True)
+
+    def commit(self) -> None:
+        """Remove stale files and rename every deferred file into place (``results.json`` last)."""
+        with _deferred_signals():
+            with _LOCK:
+                pending, stale = dict(self.pending), set(self.stale)
+                self.pending.clear()
+                self.stale.clear()
+            for path in sorted({*pending, *stale}, key=_seal_last, reverse=True):  # the seal goes first
+                if path in stale and path not in pending or path.name == SEAL_NAME:
+                    _remove(path)
+            for target in sorted(pending, key=_seal_last):  # the seal comes last
+                if target.is_dir() and not target.is_symlink():
+                    shutil.rmtree(target)
+                os.replace(pending[target], target)
+
+    def abort(self) -> None:
+        """Delete every deferred temporary file; leave the targets as they were."""
+        with _LOCK:
+            pending = list(self.pending.values())
+            self.pending.clear()
+            self.stale.clear()
+        for tmp in pending:
+            _remove(tmp)
+
+
+def _current() -> deferred_writes | None:
+    with _LOCK:
+        return _ACTIVE[-1] if _ACTIVE else None
+
+
+def commit_file(tmp: str | Path, target: str | Path) -> None:
+    """Rename a finished temporary file over ``target`` — now, or at commit inside :class:`deferred_writes`.
+
+    ``tmp`` must be in the same directory (file system) as ``target``.
+    """
+    txn = _current()
+    if txn is None:
+        os.replace(tmp, target)
+    else:
+        txn.defer(tmp, target)
+
+
+def remove_at_commit(path: str | Path) -> None:
+    """Remove a stale artefact — now, or at commit inside :class:`deferred_writes` unless written again."""
+    txn = _current()
+    if txn is None:
+        _remove(Path(path))
+    else:
+        with _LOCK:
+            txn.stale.add(Path(path).absolute())
+
+
+# ----------------------------------------------------------------------------- names from plugins and data
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._=,+@-]")
+_WINDOWS_RESERVED = frozenset(
+    ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"] + [f"{p}{i}" for p in ("COM", "LPT") for i in range(10)]
+)
+
+
+def safe_filename(label: str, *, max_length: int = 100) -> str:
+    """One harmless file name for any string (a scorer label, a group name).
+
+    Keeps ASCII letters, digits and ``. _ = , + @ -``; every other character
+    (path separators, ``:``, spaces, control characters, non-ASCII letters) becomes
+    ``_``. A leading ``.`` or ``-`` (hidden file, command-line option) and Windows
+    device names (``CON``, ``NUL`` ...) get a ``_`` prefix. Whenever the result
+    differs from ``label``, 8 hex digits of the label's SHA-256 are appended so
+    that two labels never share a file name (``a/b`` and ``a_b`` stay apart). The
+    result has at most ``max_length`` characters (at least 16), and is never
+    empty, ``.`` or ``..``.
+
+    >>> safe_filename("suining")
+    'suining'
+    >>> safe_filename("../../etc/passwd")[:17]
+    '_.._.._etc_passwd'
+    """
+    if max_length < 16:
+        raise ValueError(f"max_length = {max_length}; give at least 16")
+    text = str(label)
+    name = _UNSAFE.sub("_", unicodedata.normalize("NFKC", text))
+    if not name or name[0] in ".-" or name.split(".")[0].upper() in _WINDOWS_RESERVED:
+        name = "_" + name
+    if name.endswith("."):
+        name = name[:-1] + "_"
+    if name != text or len(name) > max_length:
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        name = f"{name[: max_length - 9]}-{digest}"
+    return name
+
+
+def path_in(directory: str | Path, label: str, suffix: str = "") -> Path:
+    """``directory / (safe_filename(label) + suffix)``, checked to lie directly inside ``directory``.
+
+    ``suffix`` is ours (e.g. ``".svg"``), never from a plugin; it must not contain a path separator.
+    """
+    if "/" in suffix or "\\" in suffix or "\0" in suffix:
+        raise ValueError(f"suffix {suffix!r} must not contain a path separator")
+    directory = Path(directory)
+    path = directory / (safe_filename(label) + suffix)
+    if path.resolve().parent != directory.resolve():
+        raise ValueError(f"{label!r} would be written outside {str(directory)!r}")
+    return path

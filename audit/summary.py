@@ -9,6 +9,13 @@ from audit.runner import RunResult
 __all__ = ["render_summary", "print_summary"]
 
 
+def _esc(value: Any) -> str:
+    """A plugin's or a data file's string as literal text, never rich markup."""
+    from rich.markup import escape
+
+    return escape(str(value))
+
+
 def _pct(x: Any) -> str:
     return "—" if x is None else f"{100 * x:.1f}%"
 
@@ -19,7 +26,7 @@ def _ratio(section: dict[str, Any]) -> str:
         return "—"
     worst = min((g for g in section["groups"] if g["impact_ratio"] is not None), key=lambda g: g["impact_ratio"])
     flag = " [bold red]✗[/]" if section.get("four_fifths_violation") else ""
-    return f"{r:.2f} ({worst['group']} vs {section['reference_group']}){flag}"
+    return f"{r:.2f} ({_esc(worst['group'])} vs {_esc(section['reference_group'])}){flag}"
 
 
 def render_summary(result: RunResult):
@@ -27,7 +34,7 @@ def render_summary(result: RunResult):
     from rich.table import Table
 
     pop = result.population
-    title = f"{pop['name']}: {pop['size']:,} people" + (f", seed {pop['seed']}" if pop.get("seed") is not None else "")
+    title = f"{_esc(pop['name'])}: {pop['size']:,} people" + (f", seed {pop['seed']}" if pop.get("seed") is not None else "")
     table = Table(title=title, title_justify="left", show_lines=False)
     table.add_column("scorer")
     table.add_column("tiers (best first)")
@@ -37,7 +44,7 @@ def render_summary(result: RunResult):
     table.add_column("min impact ratio · education")
     for r in result.runs:
         if r.error:
-            table.add_row(r.label, f"[red]failed: {r.error}[/]", "", "", "", "")
+            table.add_row(_esc(r.label), f"[red]failed: {_esc(r.error)}[/]", "", "", "", "")
             continue
         shares = r.sections["tier_shares"]
         tiers = " ".join(f"{t} {_pct(v)}" for t, v in shares.items())
@@ -46,7 +53,7 @@ def render_summary(result: RunResult):
         total = sum(g["n"] for g in inc["groups"]) or 1
         fav = sum(g["n"] * (g["favourable_rate"] or 0) for g in inc["groups"]) / total
         adv = sum(g["n"] * (g["adverse_rate"] or 0) for g in inc["groups"]) / total
-        table.add_row(r.label, tiers, _pct(fav), _pct(adv), _ratio(inc), _ratio(disp["education"]))
+        table.add_row(_esc(r.label), _esc(tiers), _pct(fav), _pct(adv), _ratio(inc), _ratio(disp["education"]))
     table.caption = "impact ratio = group's favourable rate / highest group's; ✗ = under 0.8 (four-fifths rule)"
     return table
 
