@@ -43,6 +43,16 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a share from 0 up to (not including) 1, e.g. 0.02")
+    return value
+
+
 def _non_negative_int(text: str) -> int:
     try:
         value = int(text)
@@ -82,12 +92,24 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="reports/latest", metavar="DIR", help="output directory (default reports/latest)")
     run.add_argument("--save-scores", action="store_true", help="also write DIR/scores.parquet (one row per person per scorer)")
     run.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    run.add_argument("--min-cell-share", type=_share, default=0.02, metavar="SHARE",
+                     help="groups under this share of people are reported but excluded from ratios (default 0.02, NYC LL144)")
+    run.add_argument("--bootstrap", type=_non_negative_int, default=400, metavar="N",
+                     help="bootstrap replicates for the 95%% intervals (default 400; 0 = no intervals)")
     run.add_argument("--scorer-timeout", type=_positive_seconds, default=None, metavar="SECONDS",
                      help="fail a scorer whose single score() call takes longer (default: no limit)")
     run.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
+    from audit.privacy.cli import add_epsilon_for_command, add_publish_args
+
+    add_publish_args(run)
+
+    from audit.report.cli import add_report_parsers
+
+    add_report_parsers(sub, add_population_args)  # report DIR, compare SPEC SPEC ...
 
     lst = sub.add_parser("scorers", help="list the registered scorers")
     lst.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
+    add_epsilon_for_command(sub)
     return parser
 
 
@@ -160,6 +182,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     options = AuditOptions(seed=args.seed, as_of=args.as_of, by=tuple(args.by))
     options = replace(options, scorer_timeout=args.scorer_timeout)
+    options = replace(options, min_cell_share=args.min_cell_share, bootstrap=args.bootstrap)
     config = RunConfig(population=args.population, size=args.size, seed=args.seed, chunk_size=args.chunk_size,
                        options=options, events=args.events, ties=args.ties)
     writer = _ScoresWriter(out / "scores.parquet") if args.save_scores else None
@@ -173,9 +196,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if writer is not None:
         writer.close()
     path = write_results(result, out)
+    from audit.privacy.cli import publish_from_args
+
+    publish_from_args(args, result, out, console)  # BudgetExceeded: exit 2, nothing written
+    from audit.report import write_run_report
+
+    report_html, _ = write_run_report(out, result)  # report.html, report.md (audit/report)
     if not args.quiet:
         print_summary(result, console)
         console.print(f"exact results (private): {path}")
+        console.print(f"report (private): {report_html}")
         if writer is not None:
             console.print(f"per-person scores (private): {writer.path}")
     for r in result.failed:
@@ -220,7 +250,26 @@ class _ScoresWriter:
         self._tmp.unlink(missing_ok=True)
 
 
-_COMMANDS = {"run": _cmd_run, "scorers": _cmd_scorers}
+def _cmd_epsilon_for(args: argparse.Namespace) -> int:
+    from audit.privacy.cli import cmd_epsilon_for
+
+    return cmd_epsilon_for(args)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from audit.report.cli import cmd_report
+
+    return cmd_report(args)
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from audit.report.cli import cmd_compare
+
+    return cmd_compare(args)
+
+
+_COMMANDS = {"run": _cmd_run, "scorers": _cmd_scorers, "epsilon-for": _cmd_epsilon_for}
+_COMMANDS.update({"report": _cmd_report, "compare": _cmd_compare})
 
 
 if __name__ == "__main__":  # pragma: no cover
