@@ -71,15 +71,15 @@ GRAVITY: MappingProxyType[str, Gravity] = MappingProxyType(
     }
 )
 
-#: Reward rules: kind -> (points per unit, units taken from ``amount`` or None
+#: Reward rules: kind -> (points per whole unit, unit size in ``amount`` or None
 #: for a fixed award per event, cap per event). All assumptions: the record
 #: says points are added for volunteering, blood donation and good deeds but
 #: gives no figures.
 REWARDS: MappingProxyType[str, tuple[float, float | None, float]] = MappingProxyType(
     {
-        "volunteering": (1.0, 1.0, 10.0),  # 1 point per hour volunteered, at most 10 per event
+        "volunteering": (1.0, 1.0, 10.0),  # 1 point per whole hour volunteered, at most 10 per event
         "blood_donation": (10.0, None, 10.0),  # 10 points per donation
-        "charity_donation": (1.0, 0.01, 10.0),  # 1 point per 100 yuan given, at most 10 per event
+        "charity_donation": (1.0, 0.01, 10.0),  # 1 point per whole 100 yuan given, at most 10 per event
     }
 )
 
@@ -185,7 +185,8 @@ class Rongcheng(ScorerBase):
         fixed = kind_weights({k: (1.0 if r[1] is None else 0.0) for k, r in REWARDS.items()})[ev.codes]
         cap = kind_weights({k: r[2] for k, r in REWARDS.items()})[ev.codes]
         amount = np.nan_to_num(np.maximum(ev.amount, 0.0))
-        award = np.minimum(per_unit * np.where(fixed > 0, 1.0, amount * unit), cap) * (age < p["reward_months"])
+        units = np.where(fixed > 0, 1.0, np.floor(amount * unit + 1e-9))  # whole hours, whole 100 yuan
+        award = np.minimum(per_unit * units, cap) * (age < p["reward_months"])
         gained = np.minimum(per_person_sum(ev.rows, award, n), p["reward_cap"])
 
         score = BASE_POINTS + gained - lost.sum(axis=1)

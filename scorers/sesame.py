@@ -8,7 +8,8 @@ lower it; friends' scores feed in; benefits include utility discounts and job
 interviews.
 
 Every component is a number in ``[0, 1]``; the score is
-``350 + 600 * sum(weight * component)``. How each component is computed is
+``350 + 600 * sum(weight * component)``, rounded to whole points as the
+commercial score is shown to its users. How each component is computed is
 not published: the formulas below are assumptions, each labelled.
 """
 
@@ -175,7 +176,8 @@ class Sesame(ScorerBase):
         ) / (1.0 - w["relationships"])
         relationships = _friends_mean(view, own)
         total = own * (1.0 - w["relationships"]) + w["relationships"] * relationships
-        score = SCORE_MIN + (SCORE_MAX - SCORE_MIN) * total
+        # reported in whole points, as the commercial score is shown to users (secondary sources)
+        score = np.round(SCORE_MIN + (SCORE_MAX - SCORE_MIN) * total)
         tier = tier_codes(score, TIER_LOWER_BOUNDS)
         poor = tier == len(self.tiers) - 1
 

@@ -58,7 +58,8 @@ def test_one_expiry_overrides_all_classes():
 def test_rewards_per_event_caps_and_window():
     assert score_one([(1, 40, "volunteering", 4.0)])["score"] == 1004  # 1 point an hour
     assert score_one([(1, 40, "volunteering", 15.0)])["score"] == 1010  # at most 10 an event
-    assert score_one([(1, 40, "charity_donation", 250.0)])["score"] == 1002.5  # 1 point per 100 yuan
+    assert score_one([(1, 40, "volunteering", 4.9)])["score"] == 1004  # whole hours only
+    assert score_one([(1, 40, "charity_donation", 250.0)])["score"] == 1002  # 1 point per whole 100 yuan
     assert score_one([(1, 40, "charity_donation", 5000.0)])["score"] == 1010
     assert score_one([(1, 40, "blood_donation")])["score"] == 1010
     # awards count for 12 months

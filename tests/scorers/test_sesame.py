@@ -22,7 +22,7 @@ def one(events=(), *, as_of=30, scorer=None, **cols):
 
 def total(history=0.5, capacity=0.5, behaviour=0.5, identity=1.0, relationships=0.5):
     s = 0.35 * history + 0.25 * capacity + 0.20 * behaviour + 0.15 * identity + 0.05 * relationships
-    return 350 + 600 * s
+    return round(350 + 600 * s)  # whole points
 
 
 def test_reference_person_by_hand():
