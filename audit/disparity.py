@@ -1,119 +1,574 @@
 """Disparity audit: who gets the good tiers and who gets sanctioned, by group.
 
-Per chunk it keeps exact counts per cell (tier counts, sanction counts, score
-value counts); at the end it reports, per audited attribute, each group's
-``n``, favourable rate, adverse (any-sanction) rate and mean score, and the
-impact ratio of each group's favourable rate to the highest group's — the
-EEOC four-fifths rule (29 CFR 1607.4(D)): a ratio under 0.8 is generally
-evidence of adverse impact.
+Per chunk it keeps exact counts per cell — tier counts, sanction counts,
+score value counts (one ``numpy.bincount`` each on the cell code) — plus,
+for synthetic populations, joint (deserved, recorded) outcome counts
+(:mod:`audit.ground_truth`) and, on a hashed sample of people, outcome
+counts with rules removed (:mod:`audit.attribution`). At the end it
+reports, for income quintile, education, their intersection and every
+``--by`` attribute:
+
+- per group: ``n``, share, tier shares, "tier X or better" rates,
+  favourable rate, adverse (sanction) rate — any and per sanction — mean
+  and median score, and the NYC LL144 *scoring rate* (share scoring
+  strictly above the whole population's median; ties at the median are not
+  above it);
+- ratios with an explicit direction: favourable and scoring rates against
+  the highest eligible group (impact ratio; EEOC four-fifths rule,
+  29 CFR 1607.4(D): under 0.8 is generally evidence of adverse impact; NYC
+  LL144 impact ratio), adverse rates as relative risk against the least
+  sanctioned group;
+- fairlearn's vocabulary (``overall``, ``group_min``, ``group_max``,
+  ``difference``, ``ratio``) over the groups eligible for ratios;
+- 95% percentile intervals for every rate and ratio from a Poisson
+  bootstrap drawn once from the merged counts (:mod:`audit.bootstrap`), and
+  a four-fifths verdict: "violation" when the whole interval is under 0.8,
+  "no violation" when it is all at or above, "inconclusive" otherwise;
+- groups under ``min_cell_share`` of people (default 2%, as NYC LL144
+  allows) are listed with their counts but ``excluded_from_ratios``; the
+  ``unknown`` category is counted in ``unknown_n``, never dropped silently.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from audit.aggregate import Counts, ValueCounts
+from audit.aggregate import SCORE_DECIMALS, Counts, ValueCounts
+from audit.attribution import (
+    DEFAULT_SAMPLE,
+    PERMUTATION_PAIRS,
+    AttributionPlan,
+    collect_attribution,
+    leave_one_out,
+    plan_for,
+    shapley_values,
+)
+from audit.bootstrap import PoissonBootstrap, coarsen_values, interval_pair, percentile_interval
 from audit.engine import AuditContext, ScoredChunk
-from audit.groups import UNKNOWN
+from audit.ground_truth import collect_truth, truth_section
+from audit.groups import UNKNOWN, CellLayout
+from audit.group_stats import (
+    count_above,
+    eligible_max,
+    eligible_min,
+    fairlearn_summary,
+    group_axis,
+    pooled_median,
+    rate,
+    ratio_to_best,
+    relative_risk_to_least,
+    score_distribution,
+)
 
-__all__ = ["DisparityAudit", "FOUR_FIFTHS"]
+__all__ = [
+    "DisparityAudit",
+    "FOUR_FIFTHS",
+    "INTERSECTION",
+    "MEDIAN_NOTE",
+    "AttributeView",
+    "attribute_views",
+    "collect_counts",
+    "value_counts",
+    "verdict",
+]
 
 #: EEOC Uniform Guidelines, 29 CFR 1607.4(D).
 FOUR_FIFTHS = 0.8
 
+#: Key of the income x education intersection in the section.
+INTERSECTION = "income_quintile×education"
 
-def _bincount(cells: np.ndarray, n: int, weights: np.ndarray | None = None) -> np.ndarray:
-    if weights is not None and weights.dtype == bool:
-        return np.bincount(cells[weights], minlength=n).astype(np.int64)
-    return np.bincount(cells, weights=weights, minlength=n).astype(np.int64)
+MEDIAN_NOTE = (
+    "scoring rate (NYC LL144) = share of people scoring strictly above the median score of the whole "
+    "population; people whose score equals the median are not above it"
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttributeView:
+    """One audited attribute (or intersection) as groups of cells."""
+
+    key: str
+    """Key of the attribute's entry in the section."""
+    keep: tuple[str, ...]
+    """Layout attributes the groups are made of."""
+    labels: tuple[tuple[Any, ...], ...]
+    """Label tuple of each group, in the C order of :meth:`CellLayout.marginal`."""
+    known: tuple[bool, ...]
+    """False for groups with an ``unknown`` component."""
+
+    def display(self, label: tuple[Any, ...]) -> Any:
+        """The group's label in JSON: the value itself, or a list for an intersection."""
+        return label[0] if len(label) == 1 else list(label)
+
+
+def attribute_views(layout: CellLayout) -> list[AttributeView]:
+    """Income quintile, education, their intersection, then each extra attribute."""
+    keeps: list[tuple[str, tuple[str, ...]]] = [("income_quintile", ("income_quintile",)), ("education", ("education",))]
+    keeps.append((INTERSECTION, ("income_quintile", "education")))
+    keeps += [(name, (name,)) for name in layout.names if name not in ("income_quintile", "education")]
+    views = []
+    for key, keep in keeps:
+        labels = tuple(layout.groups(keep))
+        views.append(AttributeView(key=key, keep=keep, labels=labels, known=tuple(UNKNOWN not in lab for lab in labels)))
+    return views
+
+
+def value_counts(values: np.ndarray, cells: np.ndarray, n_cells: int, decimals: int = SCORE_DECIMALS) -> ValueCounts:
+    """:meth:`ValueCounts.of`, by ``bincount`` when the value range is small (identical result)."""
+    scaled = np.rint(np.asarray(values, dtype=np.float64) * 10**decimals).astype(np.int64)
+    if scaled.size:
+        lo = int(scaled.min())
+        span = (int(scaled.max()) - lo + 1) * n_cells
+        if span <= max(4 * scaled.size, 1 << 16):
+            counts = np.bincount((scaled - lo) * n_cells + cells, minlength=span)
+            nz = np.flatnonzero(counts)
+            return ValueCounts(nz.astype(np.int64) + lo * n_cells, counts[nz].astype(np.int64), n_cells, decimals)
+    return ValueCounts.of(values, cells, n_cells, decimals)
+
+
+def collect_counts(
+    *, cells: np.ndarray, n_cells: int, tier: np.ndarray, n_tiers: int, sanctions: np.ndarray, scores: np.ndarray
+) -> dict[str, Any]:
+    """The per-chunk group statistics: one bincount per table on the cell code.
+
+    ``tier`` holds tier indices (0 = best), ``sanctions`` an ``(n, S)`` bool
+    matrix (one column per declared sanction), ``scores`` the scores.
+    """
+    cells = np.asarray(cells, dtype=np.int64)
+    tiers = np.bincount(cells * n_tiers + tier, minlength=n_cells * n_tiers).reshape(n_cells, n_tiers)
+    per_sanction = np.zeros((n_cells, sanctions.shape[1]), dtype=np.int64)
+    for j in range(sanctions.shape[1]):
+        per_sanction[:, j] = np.bincount(cells[sanctions[:, j]], minlength=n_cells)
+    any_sanction = sanctions.any(axis=1) if sanctions.shape[1] else np.zeros(cells.size, dtype=bool)
+    return {
+        "tiers": Counts(tiers.astype(np.int64)),
+        "sanctions": Counts(per_sanction),
+        "any_sanction": Counts(np.bincount(cells[any_sanction], minlength=n_cells).astype(np.int64)),
+        "scores": value_counts(scores, cells, n_cells),
+    }
+
+
+def verdict(ratio: float | None, interval: list[float] | None, *, excluded: bool = False) -> str:
+    """Four-fifths verdict from an impact ratio and its interval.
+
+    "violation" when the interval lies wholly under 0.8, "no violation" when
+    it lies wholly at or above, "inconclusive" when it straddles 0.8 or the
+    ratio is undefined. Without an interval (bootstrap off) the point
+    estimate decides.
+    """
+    if excluded:
+        return "excluded"
+    if ratio is None:
+        return "inconclusive"
+    if interval is None:
+        return "violation" if ratio < FOUR_FIFTHS else "no violation"
+    lo, hi = interval
+    if hi < FOUR_FIFTHS:
+        return "violation"
+    if lo >= FOUR_FIFTHS:
+        return "no violation"
+    return "inconclusive"
 
 
 class DisparityAudit:
-    """Streaming disparity statistics for income quintile, education and extra attributes."""
+    """Streaming disparity statistics for income quintile, education, their intersection and extra attributes.
+
+    Parameters
+    ----------
+    attribution_sample : int
+        People re-scored (by person-id hash) to attribute gaps to rules;
+        0 turns attribution off.
+    ground_truth : bool
+        Report error rates against ground truth on synthetic populations.
+    permutation_pairs : int
+        With more than six rules, average Shapley values over this many
+        antithetic permutation pairs instead of reporting leave-one-out effects.
+    """
 
     name = "disparity"
 
+    def __init__(
+        self, *, attribution_sample: int = DEFAULT_SAMPLE, ground_truth: bool = True, permutation_pairs: int = PERMUTATION_PAIRS
+    ) -> None:
+        self.attribution_sample = int(attribution_sample)
+        self.ground_truth = bool(ground_truth)
+        self.permutation_pairs = int(permutation_pairs)
+
+    def _plan(self, scorer: Any, seed: int) -> AttributionPlan:
+        return plan_for(scorer, seed=seed, permutation_pairs=self.permutation_pairs)
+
     def collect(self, chunk: ScoredChunk) -> dict[str, Any]:
-        n_cells = chunk.layout.n_cells
-        cells = chunk.cells
-        n_tiers = len(chunk.scorer.tiers)
-        tier = chunk.frame["tier"].cat.codes.to_numpy().astype(np.int64)
-        tiers = np.bincount(cells * n_tiers + tier, minlength=n_cells * n_tiers).reshape(n_cells, n_tiers)
-        sanctions = np.stack(
-            [_bincount(cells, n_cells, chunk.frame[s].to_numpy()) for s in chunk.scorer.sanctions], axis=1
-        ) if chunk.scorer.sanctions else np.zeros((n_cells, 0), dtype=np.int64)
-        return {
-            "tiers": Counts(tiers.astype(np.int64)),
-            "sanctions": Counts(sanctions),
-            "any_sanction": Counts(_bincount(cells, n_cells, chunk.sanctioned)),
-            "scores": ValueCounts.of(chunk.frame["score"].to_numpy(), cells, n_cells),
-        }
+        scorer = chunk.scorer
+        frame = chunk.frame
+        sanctions = (
+            np.column_stack([frame[s].to_numpy(dtype=bool) for s in scorer.sanctions])
+            if scorer.sanctions
+            else np.zeros((len(frame), 0), dtype=bool)
+        )
+        out = collect_counts(
+            cells=chunk.cells,
+            n_cells=chunk.layout.n_cells,
+            tier=frame["tier"].cat.codes.to_numpy().astype(np.int64),
+            n_tiers=len(scorer.tiers),
+            sanctions=sanctions,
+            scores=frame["score"].to_numpy(),
+        )
+        if self.ground_truth:
+            truth = collect_truth(chunk)
+            if truth is not None:
+                out["ground_truth"] = truth
+        if self.attribution_sample > 0:
+            plan = self._plan(scorer, chunk.options.seed)
+            out["attribution"] = collect_attribution(chunk, plan, sample=self.attribution_sample)
+        return out
 
     def finalize(self, merged: Mapping[str, Any], ctx: AuditContext) -> dict[str, Any]:
         scorer = ctx.scorer
         layout = ctx.layout
-        tiers = merged["tiers"].array
-        fav_idx = [i for i, t in enumerate(scorer.tiers) if t in scorer.favourable_tiers]
-        n = tiers.sum(axis=1)
-        favourable = tiers[:, fav_idx].sum(axis=1)
-        adverse = merged["any_sanction"].array
-        score_sum = merged["scores"].cell_sums()  # exact, chunk-order free (see ValueCounts)
-        out: dict[str, Any] = {}
-        for attr in layout.names:
-            keep = (attr,)
-            out[attr] = _attribute_section(
-                labels=layout.attribute(attr).labels,
-                n=layout.marginal(n, keep),
-                favourable=layout.marginal(favourable, keep),
-                adverse=layout.marginal(adverse, keep),
-                score_sum=layout.marginal(score_sum, keep),
-                min_share=ctx.options.min_cell_share,
+        options = ctx.options
+        boot = PoissonBootstrap(seed=options.seed, replicates=max(int(options.bootstrap), 0))
+        cells = _CellTables.of(merged, scorer)
+        views = attribute_views(layout)
+        score_point, score_reps, median = _score_statistics(cells, layout, views, boot)
+        rate_reps = _rate_replicates(cells, boot)
+
+        section: dict[str, Any] = {}
+        info: dict[str, dict[str, Any]] = {}
+        for view in views:
+            section[view.key], info[view.key] = _attribute_section(
+                view, layout, cells, score_point[view.key], score_reps.get(view.key), rate_reps,
+                min_share=options.min_cell_share, scorer=scorer,
             )
-        return out
-
-
-def _rate(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, num / np.maximum(den, 1), np.nan)
-
-
-def _attribute_section(*, labels, n, favourable, adverse, score_sum, min_share) -> dict[str, Any]:
-    total = int(n.sum())
-    fav_rate = _rate(favourable, n)
-    known = np.array([lab != UNKNOWN for lab in labels])
-    eligible = known & (n > 0) & (n >= min_share * total)
-    best = int(np.argmax(np.where(eligible, fav_rate, -np.inf))) if eligible.any() else None
-    best_rate = fav_rate[best] if best is not None else np.nan
-    groups = []
-    for i, label in enumerate(labels):
-        if label == UNKNOWN:
-            continue
-        ratio = fav_rate[i] / best_rate if eligible[i] and best_rate > 0 else np.nan
-        groups.append(
+        attribution = None
+        if "attribution" in merged and self.attribution_sample > 0:
+            plan = self._plan(scorer, options.seed)
+            attribution = _attribution_section(merged["attribution"], plan, layout, views, info, self.attribution_sample)
+        for view in views:
+            section[view.key]["driver"] = _driver(attribution, view.key)
+        section.update(
             {
-                "group": label,
-                "n": int(n[i]),
-                "favourable_rate": _num(fav_rate[i]),
-                "adverse_rate": _num(_rate(adverse[i], n[i])),
-                "mean_score": _num(_rate(score_sum[i], n[i])),
-                "impact_ratio": _num(ratio),
-                "excluded_from_ratios": bool(not eligible[i]),
+                "attributes": [v.key for v in views],
+                "median_score": median,
+                "median_note": MEDIAN_NOTE,
+                "min_cell_share": float(options.min_cell_share),
+                "bootstrap_replicates": boot.replicates,
+                "interval": (
+                    f"95% percentile intervals from {boot.replicates} Poisson-bootstrap replicates of the merged counts "
+                    f"(seed {options.seed})" if boot.enabled else None
+                ),
+                "ground_truth": truth_section(
+                    merged.get("ground_truth"), layout=layout, views=views,
+                    eligible={k: v["eligible"] for k, v in info.items()}, boot=boot,
+                ),
+                "attribution": attribution,
             }
         )
-    ratios = [g["impact_ratio"] for g in groups if g["impact_ratio"] is not None]
-    min_ratio = min(ratios) if ratios else None
-    return {
+        return section
+
+
+# ----------------------------------------------------------------------------- finalize helpers
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _CellTables:
+    """Merged per-cell counts."""
+
+    n: np.ndarray
+    favourable: np.ndarray
+    adverse: np.ndarray
+    sanctions: np.ndarray
+    tiers: np.ndarray
+    values: np.ndarray
+    table: np.ndarray
+    """``table[v, cell]``: people with score ``values[v]``."""
+
+    @classmethod
+    def of(cls, merged: Mapping[str, Any], scorer: Any) -> "_CellTables":
+        tiers = merged["tiers"].array
+        fav_idx = [i for i, t in enumerate(scorer.tiers) if t in scorer.favourable_tiers]
+        values, table = merged["scores"].table()
+        return cls(
+            n=tiers.sum(axis=1),
+            favourable=tiers[:, fav_idx].sum(axis=1),
+            adverse=merged["any_sanction"].array,
+            sanctions=merged["sanctions"].array,
+            tiers=tiers,
+            values=values,
+            table=table,
+        )
+
+
+def _score_statistics(cells: _CellTables, layout: CellLayout, views: list[AttributeView], boot: PoissonBootstrap):
+    """Point estimates and replicates of mean, median and LL144 scoring rate per group."""
+    values, table = cells.values, cells.table
+    median = pooled_median(values, table.sum(axis=1)[None, :])
+    point = {}
+    for view in views:
+        counts = group_axis(table[None], layout, view.keep)  # (1, V, G)
+        n, mean, med = score_distribution(values, counts)
+        point[view.key] = {"n": n[0], "mean": mean[0], "median": med[0], "above": count_above(values, counts, median)[0]}
+    reps: dict[str, dict[str, np.ndarray]] = {}
+    if boot.enabled and values.size:
+        vals, tab = coarsen_values(values, table)
+        rng = boot.generator("disparity/scores")
+        parts: dict[str, dict[str, list[np.ndarray]]] = {v.key: {"mean": [], "median": [], "scoring": []} for v in views}
+        for start, stop in boot.batches(tab.size):
+            drawn = rng.poisson(tab.astype(np.float64), size=(stop - start, *tab.shape)).astype(np.int64)
+            m = pooled_median(vals, drawn.sum(axis=-1))
+            for view in views:
+                counts = group_axis(drawn, layout, view.keep)
+                n, mean, med = score_distribution(vals, counts)
+                parts[view.key]["mean"].append(mean)
+                parts[view.key]["median"].append(med)
+                parts[view.key]["scoring"].append(rate(count_above(vals, counts, m), n))
+        reps = {k: {s: np.concatenate(a, axis=0) for s, a in d.items()} for k, d in parts.items()}
+    return point, reps, _num(median[0])
+
+
+def _rate_replicates(cells: _CellTables, boot: PoissonBootstrap) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
+    """Replicates of (yes, n) per cell for the favourable and adverse outcomes."""
+    if not boot.enabled:
+        return None
+    out = {}
+    for name, yes in (("favourable", cells.favourable), ("adverse", cells.adverse)):
+        drawn = boot.draw(np.stack([yes, cells.n - yes]), f"disparity/{name}")  # (B, 2, C)
+        out[name] = (drawn[:, 0, :], drawn[:, 0, :] + drawn[:, 1, :])
+    return out
+
+
+def _interval(reps: np.ndarray | None) -> tuple[np.ndarray, np.ndarray] | None:
+    return None if reps is None else percentile_interval(reps)
+
+
+def _attribute_section(view, layout, cells: _CellTables, score, score_reps, rate_reps, *, min_share: float, scorer):
+    keep = view.keep
+    n = group_axis(cells.n, layout, keep)
+    fav = group_axis(cells.favourable, layout, keep)
+    adv = group_axis(cells.adverse, layout, keep)
+    sanc = group_axis(cells.sanctions.T, layout, keep).T if cells.sanctions.size else np.zeros((n.size, 0), dtype=np.int64)
+    tiers = group_axis(cells.tiers.T, layout, keep).T  # (G, T)
+    total = int(cells.n.sum())
+    known = np.array(view.known)
+    eligible = known & (n > 0) & (n >= min_share * total)
+
+    fav_rate = rate(fav, n)
+    adv_rate = rate(adv, n)
+    scoring = rate(score["above"], score["n"])
+    ir = ratio_to_best(fav_rate[None], eligible)[0]
+    sir = ratio_to_best(scoring[None], eligible)[0]
+    rr = relative_risk_to_least(adv_rate[None], eligible)[0]
+
+    ci: dict[str, tuple[np.ndarray, np.ndarray] | None] = dict.fromkeys(
+        ["fav", "adv", "scoring", "mean", "median", "ir", "sir", "rr"], None
+    )
+    attr_ci: dict[str, list[float] | None] = {"min_ir": None, "min_sir": None, "max_rr": None}
+    if rate_reps is not None:
+        fav_r = rate(group_axis(rate_reps["favourable"][0], layout, keep), group_axis(rate_reps["favourable"][1], layout, keep))
+        adv_r = rate(group_axis(rate_reps["adverse"][0], layout, keep), group_axis(rate_reps["adverse"][1], layout, keep))
+        ir_r = ratio_to_best(fav_r, eligible)
+        rr_r = relative_risk_to_least(adv_r, eligible)
+        ci.update(fav=_interval(fav_r), adv=_interval(adv_r), ir=_interval(ir_r), rr=_interval(rr_r))
+        attr_ci["min_ir"] = interval_pair(*percentile_interval(eligible_min(ir_r, eligible)))
+        attr_ci["max_rr"] = interval_pair(*percentile_interval(eligible_max(rr_r, eligible)))
+    if score_reps is not None:
+        sir_r = ratio_to_best(score_reps["scoring"], eligible)
+        ci.update(
+            scoring=_interval(score_reps["scoring"]), mean=_interval(score_reps["mean"]),
+            median=_interval(score_reps["median"]), sir=_interval(sir_r),
+        )
+        attr_ci["min_sir"] = interval_pair(*percentile_interval(eligible_min(sir_r, eligible)))
+
+    def pair(key: str, i: int) -> list[float] | None:
+        c = ci[key]
+        return None if c is None else interval_pair(c[0][i], c[1][i])
+
+    tier_share = rate(tiers, n[:, None])
+    tier_better = rate(np.cumsum(tiers, axis=1), n[:, None])
+    groups = []
+    for i, label in enumerate(view.labels):
+        if not known[i]:
+            continue
+        g_ir, g_ir_ci = _num(ir[i]), pair("ir", i)
+        groups.append(
+            {
+                "group": view.display(label),
+                "n": int(n[i]),
+                "share": _num(n[i] / total) if total else None,
+                "excluded_from_ratios": bool(not eligible[i]),
+                "favourable_rate": _num(fav_rate[i]),
+                "favourable_rate_ci": pair("fav", i),
+                "adverse_rate": _num(adv_rate[i]),
+                "adverse_rate_ci": pair("adv", i),
+                "adverse_rate_by_sanction": {s: _num(rate(sanc[i, j], n[i])) for j, s in enumerate(scorer.sanctions)},
+                "tier_shares": {t: _num(tier_share[i, j]) for j, t in enumerate(scorer.tiers)},
+                "tier_or_better": {t: _num(tier_better[i, j]) for j, t in enumerate(scorer.tiers)},
+                "mean_score": _num(score["mean"][i]),
+                "mean_score_ci": pair("mean", i),
+                "median_score": _num(score["median"][i]),
+                "median_score_ci": pair("median", i),
+                "scoring_rate": _num(scoring[i]),
+                "scoring_rate_ci": pair("scoring", i),
+                "impact_ratio": g_ir,
+                "impact_ratio_ci": g_ir_ci,
+                "scoring_impact_ratio": _num(sir[i]),
+                "scoring_impact_ratio_ci": pair("sir", i),
+                "adverse_relative_risk": _num(rr[i]),
+                "adverse_relative_risk_ci": pair("rr", i),
+                "four_fifths": verdict(g_ir, g_ir_ci, excluded=not eligible[i]),
+            }
+        )
+
+    best = _argbest(fav_rate, eligible, max)
+    least = _argbest(adv_rate, eligible, min)
+    worst = _argbest(ir, eligible & ~np.isnan(ir), min)
+    most = _argbest(rr, eligible & ~np.isnan(rr), max) if np.any(eligible & ~np.isnan(rr)) else _argbest(adv_rate, eligible, max)
+    score_best = _argbest(scoring, eligible, max)
+    min_ir = _num(ir[worst]) if worst is not None else None
+    min_sir = _num(np.nanmin(np.where(eligible, sir, np.nan))) if np.any(eligible & ~np.isnan(sir)) else None
+    max_rr = _num(rr[most]) if most is not None else None
+    all_n = int(cells.n.sum())
+    out = {
         "groups": groups,
         "unknown_n": int(n[~known].sum()),
-        "reference_group": labels[best] if best is not None else None,
-        "min_impact_ratio": min_ratio,
-        "four_fifths_violation": bool(min_ratio is not None and min_ratio < FOUR_FIFTHS),
+        "eligible_groups": int(eligible.sum()),
+        "reference_group": _label(view, best),
+        "adverse_reference_group": _label(view, least),
+        "scoring_reference_group": _label(view, score_best),
+        "worst_group": _label(view, worst),
+        "most_sanctioned_group": _label(view, most),
+        "min_impact_ratio": min_ir,
+        "min_impact_ratio_ci": attr_ci["min_ir"],
+        "four_fifths_violation": bool(min_ir is not None and min_ir < FOUR_FIFTHS),
+        "four_fifths_verdict": verdict(min_ir, attr_ci["min_ir"]),
+        "min_scoring_impact_ratio": min_sir,
+        "min_scoring_impact_ratio_ci": attr_ci["min_sir"],
+        "max_adverse_relative_risk": max_rr,
+        "max_adverse_relative_risk_ci": attr_ci["max_rr"],
+        "favourable": fairlearn_summary(float(rate(cells.favourable.sum(), all_n)), fav_rate, eligible),
+        "adverse": fairlearn_summary(float(rate(cells.adverse.sum(), all_n)), adv_rate, eligible),
+        "scoring_rate": fairlearn_summary(float(rate(score["above"].sum(), all_n)), scoring, eligible),
     }
+    info = {"eligible": eligible, "best": best, "worst": worst, "least": least, "most": most}
+    return out, info
+
+
+def _argbest(values: np.ndarray, mask: np.ndarray, how) -> int | None:
+    ok = mask & ~np.isnan(values)
+    if not ok.any():
+        return None
+    idx = np.flatnonzero(ok)
+    vals = values[idx]
+    return int(idx[np.argmax(vals)] if how is max else idx[np.argmin(vals)])
+
+
+def _label(view: AttributeView, i: int | None) -> Any:
+    return None if i is None else view.display(view.labels[i])
 
 
 def _num(x: Any) -> float | None:
     x = float(x)
-    return None if not np.isfinite(x) else x
+    return x if np.isfinite(x) else None
+
+
+# ----------------------------------------------------------------------------- attribution
+
+
+def _gap_attribution(plan: AttributionPlan, yes: np.ndarray, n: np.ndarray, high: int, low: int) -> dict[str, Any]:
+    r = rate(yes, n[None, :])  # (masks, G)
+    gap = r[:, high] - r[:, low]
+    value = {mask: float(gap[i]) for i, mask in enumerate(plan.masks)}
+    loo = leave_one_out(plan, value)
+    phi = shapley_values(plan, value) if plan.method.startswith("shapley") else loo
+    total = value[plan.full]
+    ok = np.isfinite(total) and total > 0
+    rules = {}
+    for k, rule in enumerate(plan.rules):
+        rules[rule] = {
+            "effect": _num(phi[k]),
+            "share_of_gap": _num(phi[k] / total) if ok else None,
+            "leave_one_out": _num(loo[k]),
+            "leave_one_out_share": _num(loo[k] / total) if ok else None,
+        }
+    driver = None
+    if ok and np.isfinite(phi).all() and phi.size and phi.max() > 0:
+        driver = plan.rules[int(np.argmax(phi))]
+    return {
+        "gap": _num(total),
+        "gap_without_rules": _num(value[0]),
+        "sample_n": [int(n[high]), int(n[low])],
+        "rules": rules,
+        "driver": driver,
+    }
+
+
+def _attribution_section(merged, plan: AttributionPlan, layout, views, info, sample_target: int) -> dict[str, Any]:
+    sample_n = merged["sample_n"].array
+    out: dict[str, Any] = {
+        "method": plan.method,
+        "rules": list(plan.rules),
+        "coalitions": len(plan.masks),
+        "permutations": len(plan.permutations),
+        "sample_size": int(sample_n.sum()),
+        "sample_target": int(sample_target),
+        "note": (
+            "each rule's contribution to the gap between two groups, measured by re-scoring a person-hash sample "
+            "with rules' events removed; effect = the rule's Shapley value on the gap (shapley-*: effects sum to "
+            "gap - gap_without_rules) or, for leave-one-out, the gap minus the gap without that rule; "
+            "share_of_gap = effect / gap"
+        ),
+        "by_attribute": {},
+        "by_rule": {},
+    }
+    if plan.error:
+        out["error"] = plan.error
+    if not plan.rules:
+        return out
+    for view in views:
+        i = info[view.key]
+        g_n = group_axis(sample_n, layout, view.keep)
+        entry: dict[str, Any] = {}
+        if i["best"] is not None and i["worst"] is not None and i["best"] != i["worst"]:
+            fav = group_axis(merged["favourable"].array, layout, view.keep)
+            entry["favourable"] = {
+                "groups": [_label(view, i["best"]), _label(view, i["worst"])],
+                **_gap_attribution(plan, fav, g_n, i["best"], i["worst"]),
+            }
+        if i["most"] is not None and i["least"] is not None and i["most"] != i["least"]:
+            adv = group_axis(merged["adverse"].array, layout, view.keep)
+            entry["adverse"] = {
+                "groups": [_label(view, i["most"]), _label(view, i["least"])],
+                **_gap_attribution(plan, adv, g_n, i["most"], i["least"]),
+            }
+        out["by_attribute"][view.key] = entry
+    for rule in plan.rules:
+        out["by_rule"][rule] = {
+            key: entry["favourable"]["rules"][rule]["share_of_gap"] if "favourable" in entry else None
+            for key, entry in out["by_attribute"].items()
+            if key in ("income_quintile", "education")
+        }
+    return out
+
+
+def _driver(attribution: dict[str, Any] | None, key: str) -> dict[str, Any]:
+    if attribution is None:
+        return {"rule": None, "share_of_gap": None, "method": None, "reason": "attribution not run"}
+    base = {"method": attribution["method"], "sample_size": attribution["sample_size"]}
+    fav = attribution.get("by_attribute", {}).get(key, {}).get("favourable")
+    if fav is None:
+        reason = attribution.get("error") or ("the scorer has no rules over events" if not attribution["rules"] else "no gap between eligible groups")
+        return {"rule": None, "share_of_gap": None, **base, "reason": reason}
+    rule = fav["driver"]
+    return {
+        "rule": rule,
+        "share_of_gap": fav["rules"][rule]["share_of_gap"] if rule else None,
+        "effect": fav["rules"][rule]["effect"] if rule else None,
+        "groups": fav["groups"],
+        "gap": fav["gap"],
+        "gap_without_rules": fav["gap_without_rules"],
+        **base,
+    }

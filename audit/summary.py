@@ -21,12 +21,9 @@ def _pct(x: Any) -> str:
 
 
 def _ratio(section: dict[str, Any]) -> str:
-    r = section.get("min_impact_ratio")
-    if r is None:
-        return "—"
-    worst = min((g for g in section["groups"] if g["impact_ratio"] is not None), key=lambda g: g["impact_ratio"])
-    flag = " [bold red]✗[/]" if section.get("four_fifths_violation") else ""
-    return f"{r:.2f} ({_esc(worst['group'])} vs {_esc(section['reference_group'])}){flag}"
+    from audit.disparity_summary import driver_text, impact_cell
+
+    return f"{impact_cell(section)}\n{driver_text(section)}"
 
 
 def render_summary(result: RunResult):
@@ -54,11 +51,18 @@ def render_summary(result: RunResult):
         fav = sum(g["n"] * (g["favourable_rate"] or 0) for g in inc["groups"]) / total
         adv = sum(g["n"] * (g["adverse_rate"] or 0) for g in inc["groups"]) / total
         table.add_row(_esc(r.label), _esc(tiers), _pct(fav), _pct(adv), _ratio(inc), _ratio(disp["education"]))
-    table.caption = "impact ratio = group's favourable rate / highest group's; ✗ = under 0.8 (four-fifths rule)"
+    table.caption = (
+        "impact ratio [95% CI] = group's favourable rate / highest group's; ✗ = interval under 0.8 (four-fifths rule), "
+        "? = interval straddles 0.8; second line: the rule driving the gap"
+    )
     return table
 
 
 def print_summary(result: RunResult, console=None) -> None:
     from rich.console import Console
 
-    (console or Console()).print(render_summary(result))
+    from audit.disparity_summary import render_disparity
+
+    console = console or Console()
+    console.print(render_summary(result))
+    console.print(render_disparity(result))

@@ -1,0 +1,317 @@
+"""Which rule drives a gap: re-score with a rule's events removed.
+
+A scorer's *rules* are, for this purpose, the event kinds it responds to.
+The contribution of a rule to the gap in favourable rate between two groups
+is measured by replay: the same people are scored again with that rule's
+events removed (every scorer is a fold over recorded events, so "never had
+the event" is a valid input).
+
+Method
+------
+- **Which rules.** The kinds whose removal changes any score, tier or
+  sanction of a fixed probe population (the ``tiny`` spec, whose misconduct
+  rates are raised so every rule fires in a few hundred people). The probe
+  depends on the scorer alone, so every chunk of a run evaluates the same
+  coalitions and the per-chunk counts merge exactly. Assumption: a kind that
+  changes nothing on the probe changes nothing anywhere; whatever the
+  listed rules do not explain stays in ``gap_without_rules``.
+- **Coalitions.** With ``m <= 6`` rules, all ``2**m`` subsets of active rules
+  are scored and each rule's Shapley value on the gap is exact. With more,
+  each rule's leave-one-out effect is reported (gap with every rule minus gap
+  without this one; ``m + 2`` replays), or — when ``permutation_pairs > 0`` —
+  a Shapley value averaged over a fixed, seeded set of antithetic
+  permutations (unbiased, and still summing exactly to the total). The
+  leave-one-out effect is reported for every rule in every method.
+- **Who.** People whose person-id hash (:func:`audit.randomness.person_uniform`)
+  falls under ``sample / population size`` — the same people whatever the
+  chunking; the sample size is reported. A sampled person without any event
+  of a rule keeps their outcome in every coalition and is not replayed,
+  unless the scorer reads ties; then the sample's friends are scored
+  alongside them. The replay of the unchanged log must reproduce the run's
+  own outcomes for the sample, or the whole chunk is replayed instead.
+
+The gap is linear in group rates, so a rule's Shapley value on the gap is
+the difference of its Shapley values on the two groups' rates, computed from
+per-cell counts of favourable (and sanctioned) people per coalition.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from audit.aggregate import Counts
+from audit.engine import ScoredChunk, favourable_mask, sanctioned_mask, score_checked
+from audit.errors import AuditError
+from audit.population import Population, PopulationView
+from audit.randomness import person_uniform
+from audit.vocab import EVENT_KINDS
+from scorers.protocol import scorer_tags
+
+__all__ = [
+    "AttributionPlan",
+    "plan_for",
+    "make_plan",
+    "sample_rate",
+    "probe_rules",
+    "collect_attribution",
+    "shapley_values",
+    "leave_one_out",
+    "EXACT_MAX_RULES",
+    "PERMUTATION_PAIRS",
+    "DEFAULT_SAMPLE",
+]
+
+#: Exact Shapley values up to this many rules (2**6 = 64 replays per chunk).
+EXACT_MAX_RULES = 6
+#: Antithetic permutation pairs for more rules when permutations are asked
+#: for (0 = leave-one-out; 4 pairs = 8 permutations, about ``8 * m`` replays).
+PERMUTATION_PAIRS = 0
+#: People re-scored per run (assumption: enough that a two-group gap of a few
+#: points is resolved by paired replays; cost is bounded whatever the
+#: population size).
+DEFAULT_SAMPLE = 10_000
+#: The probe population that decides which kinds are rules.
+PROBE_SPEC, PROBE_SIZE, PROBE_SEED = "tiny", 4_000, 0
+
+_STREAM = "disparity-attribution"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttributionPlan:
+    """The rules of one scorer and the coalitions every chunk replays."""
+
+    rules: tuple[str, ...]
+    """Event kinds that move the scorer's output on the probe, in vocabulary order."""
+    method: str
+    """``shapley-exact``, ``shapley-permutations``, ``leave-one-out`` or ``none`` (no rules, or the probe failed)."""
+    masks: tuple[int, ...]
+    """Coalitions replayed, as bitmasks of *active* rules (bit ``i`` = ``rules[i]`` kept), sorted."""
+    permutations: tuple[tuple[int, ...], ...] = ()
+    """Rule orders averaged over by ``shapley-permutations``."""
+    error: str | None = None
+    """Why there is no attribution, when the probe failed."""
+
+    @property
+    def full(self) -> int:
+        """The mask with every rule active (the scorer as it is)."""
+        return (1 << len(self.rules)) - 1
+
+    def index(self, mask: int) -> int:
+        return self.masks.index(mask)
+
+
+_PROBE: list[Population] = []
+_PLANS: dict[tuple[Any, ...], AttributionPlan] = {}
+
+
+def _probe_population() -> Population:
+    if not _PROBE:
+        from audit.synth import synthesize
+
+        _PROBE.append(synthesize(PROBE_SPEC, size=PROBE_SIZE, seed=PROBE_SEED))
+    return _PROBE[0]
+
+
+def _frames_differ(scorer: Any, a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    if not np.array_equal(a["score"].to_numpy(), b["score"].to_numpy()):
+        return True
+    if not np.array_equal(a["tier"].cat.codes.to_numpy(), b["tier"].cat.codes.to_numpy()):
+        return True
+    return any(not np.array_equal(a[s].to_numpy(), b[s].to_numpy()) for s in scorer.sanctions)
+
+
+def probe_rules(scorer: Any) -> tuple[str, ...]:
+    """Event kinds whose removal changes the scorer's output on the probe population."""
+    probe = _probe_population()
+    as_of = probe.horizon_months - 1
+    base = score_checked(scorer, probe.view(), as_of=as_of)
+    kinds = probe.events["kind"].cat.codes.to_numpy()
+    rules = []
+    for code, kind in enumerate(EVENT_KINDS):
+        present = kinds == code
+        if not present.any():
+            continue
+        frame = score_checked(scorer, probe.view(probe.events[~present]), as_of=as_of)
+        if _frames_differ(scorer, base, frame):
+            rules.append(kind)
+    return tuple(rules)
+
+
+def _scorer_key(scorer: Any) -> tuple[Any, ...]:
+    params = getattr(scorer, "params", {}) or {}
+    return (type(scorer).__module__, type(scorer).__qualname__, str(getattr(scorer, "name", "")),
+            str(getattr(scorer, "version", "")), repr(sorted((str(k), repr(v)) for k, v in dict(params).items())))
+
+
+def plan_for(scorer: Any, *, seed: int, permutation_pairs: int = PERMUTATION_PAIRS) -> AttributionPlan:
+    """The attribution plan of a scorer (cached; depends only on the scorer, the seed and the method)."""
+    key = (*_scorer_key(scorer), int(seed), int(permutation_pairs))
+    if key not in _PLANS:
+        try:
+            rules = probe_rules(scorer)
+        except AuditError as exc:
+            _PLANS[key] = AttributionPlan(rules=(), method="none", masks=(), error=f"probe failed: {exc}")
+            return _PLANS[key]
+        _PLANS[key] = make_plan(rules, seed=seed, permutation_pairs=permutation_pairs)
+    return _PLANS[key]
+
+
+def make_plan(rules: tuple[str, ...], *, seed: int, permutation_pairs: int = PERMUTATION_PAIRS) -> AttributionPlan:
+    """The coalitions to replay for ``rules`` (see the module docstring)."""
+    m = len(rules)
+    full = (1 << m) - 1
+    if m == 0:
+        return AttributionPlan(rules=(), method="none", masks=())
+    if m <= EXACT_MAX_RULES:
+        return AttributionPlan(rules=rules, method="shapley-exact", masks=tuple(range(full + 1)))
+    loo = {0, full} | {full ^ (1 << k) for k in range(m)}
+    if permutation_pairs <= 0:
+        return AttributionPlan(rules=rules, method="leave-one-out", masks=tuple(sorted(loo)))
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, 0xA77B])))
+    perms: list[tuple[int, ...]] = []
+    for _ in range(permutation_pairs):
+        p = tuple(int(i) for i in rng.permutation(m))
+        perms += [p, p[::-1]]
+    masks = set(loo)
+    for p in perms:
+        mask = 0
+        for k in p:
+            mask |= 1 << k
+            masks.add(mask)
+    return AttributionPlan(rules=rules, method="shapley-permutations", masks=tuple(sorted(masks)), permutations=tuple(perms))
+
+
+def sample_rate(target: int, population_size: int) -> float:
+    """Share of people re-scored: ``target / population_size`` capped at 1 (everyone when the size is unknown)."""
+    if population_size <= 0 or target >= population_size:
+        return 1.0
+    return target / population_size
+
+
+def collect_attribution(chunk: ScoredChunk, plan: AttributionPlan, *, sample: int) -> dict[str, Counts]:
+    """Per-cell counts of sampled, favourable and sanctioned people under each coalition."""
+    n_cells = chunk.layout.n_cells
+    k = len(plan.masks)
+    ids = chunk.population.people["person_id"].to_numpy()
+    rate = sample_rate(sample, chunk.options.population_size)
+    picked = np.flatnonzero(person_uniform(chunk.options.seed, _STREAM, ids) < rate) if rate < 1 else np.arange(ids.size)
+    cells = chunk.cells[picked]
+    base_fav = chunk.favourable[picked]
+    base_adv = chunk.sanctioned[picked]
+    fav = np.tile(np.bincount(cells[base_fav], minlength=n_cells).astype(np.int64), (k, 1))
+    adv = np.tile(np.bincount(cells[base_adv], minlength=n_cells).astype(np.int64), (k, 1))
+    if k and picked.size:
+        for i, (at, f, a) in enumerate(_replay(chunk, plan, picked)):
+            c = cells[at]
+            # replace the replayed people's baseline outcome by their outcome in this coalition
+            fav[i] += np.bincount(c[f], minlength=n_cells) - np.bincount(c[base_fav[at]], minlength=n_cells)
+            adv[i] += np.bincount(c[a], minlength=n_cells) - np.bincount(c[base_adv[at]], minlength=n_cells)
+    sample_n = np.bincount(cells, minlength=n_cells).astype(np.int64)
+    return {"sample_n": Counts(sample_n), "favourable": Counts(fav), "adverse": Counts(adv)}
+
+
+def _replay(chunk: ScoredChunk, plan: AttributionPlan, picked: np.ndarray):
+    """Yield ``(at, favourable, sanctioned)`` for each coalition in ``plan.masks`` order.
+
+    ``at`` indexes ``picked``: the people replayed (the others keep their
+    outcome in every coalition).
+    """
+    scorer = chunk.scorer
+    pop = chunk.population
+    ids = pop.people["person_id"].to_numpy()
+    rule_codes = np.array([EVENT_KINDS.index(r) for r in plan.rules], dtype=np.int64)
+    uses_ties = scorer_tags(scorer).uses_ties and len(chunk.view.ties) > 0
+    if uses_ties:
+        at = np.arange(picked.size)
+    else:
+        ev = chunk.view.events
+        with_rule = np.unique(ev["person_id"].to_numpy()[np.isin(_codes(ev), rule_codes)])
+        at = np.flatnonzero(np.isin(ids[picked], with_rule))
+    if at.size == 0:
+        return
+    rows = picked[at]
+    involved = np.zeros(ids.size, dtype=bool)
+    involved[rows] = True
+    if uses_ties:
+        ties = chunk.view.ties
+        involved |= np.isin(ids, ties["friend_id"].to_numpy()[np.isin(ties["person_id"].to_numpy(), ids[rows])])
+    view, codes = _local_view(chunk, involved)
+    pos = np.searchsorted(np.flatnonzero(involved), rows)
+    base = score_checked(scorer, view, as_of=chunk.as_of)
+    if _frames_differ(scorer, chunk.frame.iloc[rows].reset_index(drop=True), base.iloc[pos].reset_index(drop=True)):
+        # the scorer reads beyond a person and their friends: replay everyone in the chunk
+        at = np.arange(picked.size)
+        view, codes = _local_view(chunk, np.ones(ids.size, dtype=bool))
+        pos = picked
+    for mask in plan.masks:
+        removed = rule_codes[[(mask >> i) & 1 == 0 for i in range(len(plan.rules))]]
+        if removed.size:
+            keep = ~np.isin(codes, removed)
+            v = PopulationView(people=view.people, events=view.events[keep], ties=view.ties, horizon_months=view.horizon_months)
+        else:
+            v = view
+        frame = score_checked(scorer, v, as_of=chunk.as_of)
+        yield at, favourable_mask(scorer, frame)[pos], sanctioned_mask(scorer, frame)[pos]
+
+
+def _codes(events: pd.DataFrame) -> np.ndarray:
+    kind = events["kind"]
+    if isinstance(kind.dtype, pd.CategoricalDtype) and tuple(kind.cat.categories) == EVENT_KINDS:
+        return kind.cat.codes.to_numpy().astype(np.int64)
+    return pd.Categorical(kind.astype(object), categories=list(EVENT_KINDS)).codes.astype(np.int64)
+
+
+def _local_view(chunk: ScoredChunk, involved: np.ndarray) -> tuple[PopulationView, np.ndarray]:
+    """The scorer's view restricted to ``involved`` people, and the kind code of each of its events."""
+    view = chunk.view
+    if involved.all():
+        people, events, ties = view.people, view.events, view.ties
+    else:
+        inv_ids = chunk.population.people["person_id"].to_numpy()[involved]
+        people = view.people[involved]
+        events = view.events[np.isin(view.events["person_id"].to_numpy(), inv_ids)]
+        ties = view.ties[np.isin(view.ties["person_id"].to_numpy(), inv_ids)] if len(view.ties) else view.ties
+    local = PopulationView(people=people, events=events, ties=ties, horizon_months=view.horizon_months)
+    return local, _codes(events)
+
+
+# ----------------------------------------------------------------------------- finalize
+
+
+def shapley_values(plan: AttributionPlan, value: Mapping[int, float]) -> np.ndarray:
+    """Each rule's Shapley value of the game ``value[mask of active rules]``.
+
+    Exact over all subsets for ``shapley-exact``; the mean marginal
+    contribution over ``plan.permutations`` for ``shapley-permutations``.
+    Either way the values sum to ``value[full] - value[0]``.
+    """
+    m = len(plan.rules)
+    phi = np.zeros(m)
+    if plan.method == "shapley-exact":
+        for k in range(m):
+            bit = 1 << k
+            for s in range(1 << m):
+                if s & bit:
+                    continue
+                size = bin(s).count("1")
+                w = math.factorial(size) * math.factorial(m - size - 1) / math.factorial(m)
+                phi[k] += w * (value[s | bit] - value[s])
+        return phi
+    for p in plan.permutations:
+        mask = 0
+        for k in p:
+            phi[k] += value[mask | (1 << k)] - value[mask]
+            mask |= 1 << k
+    return phi / max(len(plan.permutations), 1)
+
+
+def leave_one_out(plan: AttributionPlan, value: Mapping[int, float]) -> np.ndarray:
+    """``value[full] - value[full without rule k]`` for each rule."""
+    full = plan.full
+    return np.array([value[full] - value[full ^ (1 << k)] for k in range(len(plan.rules))])

@@ -1,0 +1,221 @@
+"""Error rates against reality (synthetic populations only).
+
+A synthetic population knows which recorded events really happened (the
+``genuine`` flag) and each person's latent reliability. Scoring the genuine
+events alone (:meth:`audit.engine.ScoredChunk.truth_frame`) gives the outcome
+each person's real behaviour deserves under the scorer's own rules. Against
+it the audit reports, per group:
+
+- the **wrongful sanction rate**: of the people sanctioned, the share who
+  would not be sanctioned on their genuine record — their sanction rests on
+  misrecorded events;
+- the **false sanction rate**: of the people whose genuine record carries no
+  sanction, the share sanctioned anyway (the false-positive rate of an
+  equalised-odds comparison, Hardt et al. 2016);
+- the **missed sanction rate**: of the people whose genuine record carries a
+  sanction, the share not sanctioned;
+- **sanction rates at equal latent reliability**: per reliability band x group
+  (are poorer people sanctioned more at equal behaviour?).
+
+Per chunk this is three integer tables of the joint (deserved, recorded)
+outcome per cell, so it merges exactly like every other disparity statistic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from audit.aggregate import Counts
+from audit.bootstrap import PoissonBootstrap, interval_pair, percentile_interval
+from audit.engine import ScoredChunk, favourable_mask, sanctioned_mask
+from audit.group_stats import eligible_max, eligible_min, fairlearn_summary, group_axis, rate
+
+__all__ = ["RELIABILITY_EDGES", "collect_truth", "truth_section"]
+
+#: Edges of the latent-reliability bands (assumption: reliability is drawn
+#: from Beta(8, 2) in the shipped specs, mean 0.8, sd about 0.12, so these
+#: bands split people into groups of comparable behaviour with enough people
+#: in each).
+RELIABILITY_EDGES = (0.0, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+# joint outcome code per person: 2 * deserved + recorded
+_NEITHER, _RECORDED_ONLY, _DESERVED_ONLY, _BOTH = 0, 1, 2, 3
+
+
+def collect_truth(chunk: ScoredChunk) -> dict[str, Counts] | None:
+    """Per-cell counts of (deserved, recorded) outcomes; ``None`` without ground truth."""
+    truth = chunk.truth_frame()
+    if truth is None:
+        return None
+    n_cells = chunk.layout.n_cells
+    cells = chunk.cells
+    sanction = 2 * sanctioned_mask(chunk.scorer, truth).astype(np.int64) + chunk.sanctioned
+    favourable = 2 * favourable_mask(chunk.scorer, truth).astype(np.int64) + chunk.favourable
+    reliability = chunk.population.people["reliability"].to_numpy(dtype=np.float64)
+    n_bands = len(RELIABILITY_EDGES) - 1
+    band = np.clip(np.searchsorted(np.asarray(RELIABILITY_EDGES[1:-1]), reliability, side="right"), 0, n_bands - 1)
+    return {
+        "sanction": Counts(np.bincount(cells * 4 + sanction, minlength=n_cells * 4).reshape(n_cells, 4).astype(np.int64)),
+        "favourable": Counts(np.bincount(cells * 4 + favourable, minlength=n_cells * 4).reshape(n_cells, 4).astype(np.int64)),
+        "band_sanction": Counts(
+            np.bincount((band * n_cells + cells) * 4 + sanction, minlength=n_bands * n_cells * 4)
+            .reshape(n_bands, n_cells, 4)
+            .astype(np.int64)
+        ),
+    }
+
+
+def _rates(j: np.ndarray) -> dict[str, np.ndarray]:
+    """Rates from joint counts ``j[..., code]``."""
+    n = j.sum(axis=-1)
+    recorded = j[..., _RECORDED_ONLY] + j[..., _BOTH]
+    deserved = j[..., _DESERVED_ONLY] + j[..., _BOTH]
+    return {
+        "recorded": rate(recorded, n),
+        "deserved": rate(deserved, n),
+        "wrongful": rate(j[..., _RECORDED_ONLY], recorded),
+        "false": rate(j[..., _RECORDED_ONLY], j[..., _NEITHER] + j[..., _RECORDED_ONLY]),
+        "missed": rate(j[..., _DESERVED_ONLY], deserved),
+    }
+
+
+def _num(x: Any) -> float | None:
+    x = float(x)
+    return x if np.isfinite(x) else None
+
+
+def truth_section(
+    merged: Mapping[str, Any] | None,
+    *,
+    layout,
+    views,
+    eligible: Mapping[str, np.ndarray],
+    boot: PoissonBootstrap,
+) -> dict[str, Any] | None:
+    """The ``ground_truth`` part of the disparity section; ``None`` without ground truth.
+
+    ``views`` are the audited attribute views (key, keep, labels, known);
+    ``eligible`` maps a view key to its groups eligible for ratios.
+    """
+    if merged is None:
+        return None
+    sanction = merged["sanction"].array
+    favourable = merged["favourable"].array
+    bands = merged["band_sanction"].array
+    s_reps = boot.draw(sanction, "disparity/truth-sanction") if boot.enabled else None
+    f_reps = boot.draw(favourable, "disparity/truth-favourable") if boot.enabled else None
+    b_reps = boot.draw(bands, "disparity/truth-bands") if boot.enabled else None
+
+    total_s = sanction.sum(axis=0)
+    total_f = favourable.sum(axis=0)
+    r_all = _rates(total_s)
+    rf_all = _rates(total_f)
+    rep_all = _rates(s_reps.sum(axis=1)) if s_reps is not None else None
+    out: dict[str, Any] = {
+        "note": (
+            "deserved = the outcome the scorer's own rules give on genuine events only; "
+            "wrongful sanction rate = share of sanctioned people not sanctioned on their genuine record"
+        ),
+        "n": int(total_s.sum()),
+        "sanctioned": int(total_s[_RECORDED_ONLY] + total_s[_BOTH]),
+        "wrongfully_sanctioned": int(total_s[_RECORDED_ONLY]),
+        "wrongful_sanction_rate": _num(r_all["wrongful"]),
+        "wrongful_sanction_rate_ci": _interval(rep_all, "wrongful", ()) if rep_all else None,
+        "false_sanction_rate": _num(r_all["false"]),
+        "missed_sanction_rate": _num(r_all["missed"]),
+        "sanction_rate_if_genuine": _num(r_all["deserved"]),
+        "favourable_rate_if_genuine": _num(rf_all["deserved"]),
+        "wrongly_unfavourable_rate": _num(rf_all["missed"]),
+        "reliability_bands": [[lo, hi] for lo, hi in zip(RELIABILITY_EDGES[:-1], RELIABILITY_EDGES[1:])],
+        "by_attribute": {},
+    }
+    for view in views:
+        out["by_attribute"][view.key] = _attribute_truth(
+            view, layout, sanction, favourable, bands, s_reps, f_reps, b_reps, eligible[view.key]
+        )
+    return out
+
+
+def _attribute_truth(view, layout, sanction, favourable, bands, s_reps, f_reps, b_reps, eligible) -> dict[str, Any]:
+    keep = view.keep
+    g_s = np.moveaxis(group_axis(np.moveaxis(sanction, 0, -1), layout, keep), -1, 0)  # (G, 4)
+    g_f = np.moveaxis(group_axis(np.moveaxis(favourable, 0, -1), layout, keep), -1, 0)
+    rs, rf = _rates(g_s), _rates(g_f)
+    rep_s = _rates(np.moveaxis(group_axis(np.moveaxis(s_reps, 1, -1), layout, keep), -1, 1)) if s_reps is not None else None
+    groups = []
+    for i, label in enumerate(view.labels):
+        if not view.known[i]:
+            continue
+        n = int(g_s[i].sum())
+        groups.append(
+            {
+                "group": view.display(label),
+                "n": n,
+                "excluded_from_ratios": bool(not eligible[i]),
+                "sanctioned": int(g_s[i, _RECORDED_ONLY] + g_s[i, _BOTH]),
+                "wrongfully_sanctioned": int(g_s[i, _RECORDED_ONLY]),
+                "wrongful_sanction_rate": _num(rs["wrongful"][i]),
+                "wrongful_sanction_rate_ci": _interval(rep_s, "wrongful", i),
+                "false_sanction_rate": _num(rs["false"][i]),
+                "false_sanction_rate_ci": _interval(rep_s, "false", i),
+                "missed_sanction_rate": _num(rs["missed"][i]),
+                "sanction_rate": _num(rs["recorded"][i]),
+                "sanction_rate_if_genuine": _num(rs["deserved"][i]),
+                "favourable_rate": _num(rf["recorded"][i]),
+                "favourable_rate_if_genuine": _num(rf["deserved"][i]),
+                "wrongly_unfavourable_rate": _num(rf["missed"][i]),
+            }
+        )
+    # equal latent reliability: sanction rate per band x group
+    g_b = np.moveaxis(group_axis(np.moveaxis(bands, 1, -1), layout, keep), -1, 1)  # (bands, G, 4)
+    rb = _rates(g_b)
+    rep_b = _rates(np.moveaxis(group_axis(np.moveaxis(b_reps, 2, -1), layout, keep), -1, 2)) if b_reps is not None else None
+    by_band = []
+    for b, (lo, hi) in enumerate(zip(RELIABILITY_EDGES[:-1], RELIABILITY_EDGES[1:])):
+        n_b = g_b[b].sum(axis=-1)
+        ok = eligible & (n_b > 0)
+        band_groups = []
+        for i, label in enumerate(view.labels):
+            if not view.known[i]:
+                continue
+            band_groups.append(
+                {
+                    "group": view.display(label),
+                    "n": int(n_b[i]),
+                    "sanction_rate": _num(rb["recorded"][b, i]),
+                    "sanction_rate_ci": _interval(rep_b, "recorded", (b, i)),
+                    "sanction_rate_if_genuine": _num(rb["deserved"][b, i]),
+                    "false_sanction_rate": _num(rb["false"][b, i]),
+                }
+            )
+        hi_r = float(eligible_max(rb["recorded"][b], ok))
+        lo_r = float(eligible_min(rb["recorded"][b], ok))
+        by_band.append(
+            {
+                "band": [lo, hi],
+                "n": int(n_b.sum()),
+                "groups": band_groups,
+                "sanction_rate": fairlearn_summary(float(rate(g_b[b, :, 1].sum() + g_b[b, :, 3].sum(), n_b.sum())), rb["recorded"][b], ok),
+                "max_relative_risk": _num(hi_r / lo_r) if lo_r > 0 else None,
+            }
+        )
+    false_all = float(rate(g_s[:, _RECORDED_ONLY].sum(), g_s[:, _NEITHER].sum() + g_s[:, _RECORDED_ONLY].sum()))
+    wrongful_all = float(rate(g_s[:, _RECORDED_ONLY].sum(), g_s[:, _RECORDED_ONLY].sum() + g_s[:, _BOTH].sum()))
+    return {
+        "groups": groups,
+        "wrongful_sanction_rate": fairlearn_summary(wrongful_all, rs["wrongful"], eligible),
+        "false_sanction_rate": fairlearn_summary(false_all, rs["false"], eligible),
+        "by_reliability": by_band,
+    }
+
+
+def _interval(reps: dict[str, np.ndarray] | None, key: str, index: Any) -> list[float] | None:
+    if reps is None:
+        return None
+    arr = reps[key]
+    sel = arr[(slice(None), *index)] if isinstance(index, tuple) else arr[:, index]
+    lo, hi = percentile_interval(sel)
+    return interval_pair(float(lo), float(hi))
