@@ -1,0 +1,231 @@
+"""Findings in plain words, each linked to the table or figure that shows it.
+
+A finding is one sentence a regulator or a journalist can quote, e.g.
+"suining: the poorest fifth reach tier A or B at 0.61 times the rate of the
+richest fifth (95% CI 0.58–0.64) — a four-fifths violation; loan_arrears
+drives 70% of the gap". Findings are read from the results document only
+(never recomputed), so they always agree with the tables below them.
+
+Thresholds used to call something a concern:
+
+- four-fifths rule (EEOC Uniform Guidelines, 29 CFR 1607.4(D)): a favourable
+  rate under 0.8 of the best-off group's;
+- for sanctions and remedies the same ratio read the other way: a group
+  sanctioned 1.25 (= 1/0.8) times as often as the least-sanctioned group, or
+  remedied at under 0.8 times the best-remedied group's rate (assumption: the
+  four-fifths threshold applied to adverse outcomes and to appeals);
+- any overturn that does not restore state, any absorbing state and any
+  sanction in an unrelated domain (EU AI Act Art. 5(1)(c)) is reported.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from audit.report.model import Doc, Finding, anchor, fmt_pct, fmt_ratio, is_number
+
+__all__ = ["ADVERSE_RISK_CONCERN", "FOUR_FIFTHS", "build_findings", "describe_group"]
+
+#: EEOC four-fifths rule, 29 CFR 1607.4(D).
+FOUR_FIFTHS = 0.8
+#: Relative risk of sanction treated as a concern: the four-fifths rule read for adverse outcomes (assumption).
+ADVERSE_RISK_CONCERN = 1 / FOUR_FIFTHS
+
+_QUINTILES = {1: "the poorest fifth", 2: "the second-poorest fifth", 3: "the middle fifth",
+              4: "the second-richest fifth", 5: "the richest fifth"}
+_EDUCATION = {"primary_or_less": "people with primary education or less", "junior_secondary": "people with junior secondary education",
+              "senior_secondary": "people with senior secondary education", "tertiary": "people with tertiary education"}
+_ATTR_WORDS = {"income_quintile": "income", "education": "education", "income_quintile×education": "income and education"}
+_LEVEL_ORDER = {"violation": 0, "warning": 1, "info": 2, "ok": 3}
+
+
+def describe_group(attr: str, group: Any) -> str:
+    """Plain words for a group: ``("income_quintile", 1)`` -> "the poorest fifth"."""
+    if isinstance(group, list) and len(group) == 2 and attr == "income_quintile×education":
+        q = _QUINTILES.get(group[0], f"income quintile {group[0]}")
+        edu = str(group[1]).replace("_", " ")
+        return f"{q} with {edu} education" if group[1] != "primary_or_less" else f"{q} with primary education or less"
+    if attr == "income_quintile" and group in _QUINTILES:
+        return _QUINTILES[group]
+    if attr == "education" and group in _EDUCATION:
+        return _EDUCATION[group]
+    if isinstance(group, list):
+        return "the " + " × ".join(str(g) for g in group) + " group"
+    return f"the {attr.replace('_', ' ')} {group} group"
+
+
+def _ci_text(ci: Any, fmt: Any = fmt_ratio) -> str:
+    if isinstance(ci, list) and len(ci) == 2 and all(is_number(v) for v in ci):
+        return f" (95% CI {fmt(ci[0])}–{fmt(ci[1])})"
+    return ""
+
+
+def _tiers_text(doc: Doc, i: int) -> str:
+    fav = doc.get("scorers", i, "favourable_tiers")
+    if isinstance(fav, list) and fav:
+        return "tier " + " or ".join(str(t) for t in fav)
+    return "a favourable tier"
+
+
+def _disparity_findings(doc: Doc, i: int, label: str) -> list[Finding]:
+    out = []
+    section = doc.get("scorers", i, "disparity")
+    if not isinstance(section, dict):
+        return out
+    for attr, node in section.items():
+        if not isinstance(node, dict) or not isinstance(node.get("groups"), list):
+            continue
+        ratio = node.get("min_impact_ratio")
+        if not is_number(ratio):
+            continue
+        verdict = node.get("four_fifths_verdict")
+        if verdict not in ("violation", "no violation", "inconclusive"):
+            verdict = "violation" if node.get("four_fifths_violation") or ratio < FOUR_FIFTHS else "no violation"
+        if attr not in ("income_quintile", "education") and verdict == "no violation":
+            continue
+        worst = node.get("worst_group")
+        if worst is None:
+            rated = [g for g in node["groups"] if isinstance(g, dict) and is_number(g.get("impact_ratio"))]
+            worst = min(rated, key=lambda g: g["impact_ratio"])["group"] if rated else None
+        ref = node.get("reference_group")
+        where = anchor(i, "disparity", attr)
+        if verdict == "no violation":
+            out.append(Finding(
+                text=f"{label}: by {_ATTR_WORDS.get(attr, attr)}, every group reaches {_tiers_text(doc, i)} at 0.8 or more "
+                     f"times the rate of the best-off group (lowest {fmt_ratio(ratio)}, {describe_group(attr, worst)})"
+                     f"{_ci_text(node.get('min_impact_ratio_ci'))} — no four-fifths violation",
+                anchor=where, level="ok", scorer=label))
+            continue
+        text = (f"{label}: {describe_group(attr, worst)} reach {_tiers_text(doc, i)} at {fmt_ratio(ratio)} times the rate of "
+                f"{describe_group(attr, ref)}{_ci_text(node.get('min_impact_ratio_ci'))}")
+        if verdict == "violation":
+            text += " — a four-fifths violation"
+        else:
+            text += " — inconclusive: the interval straddles 0.8"
+        driver = node.get("driver")
+        if isinstance(driver, dict) and driver.get("rule") and is_number(driver.get("share_of_gap")):
+            text += f"; {driver['rule']} drives {fmt_pct(driver['share_of_gap'], 0)} of the gap"
+        out.append(Finding(text=text, anchor=where, level="violation" if verdict == "violation" else "warning", scorer=label))
+    for attr in ("income_quintile", "education"):
+        node = section.get(attr)
+        if not isinstance(node, dict):
+            continue
+        risky = [g for g in node.get("groups", []) if isinstance(g, dict) and is_number(g.get("adverse_relative_risk"))
+                 and not g.get("excluded_from_ratios")]
+        if not risky:
+            continue
+        top = max(risky, key=lambda g: g["adverse_relative_risk"])
+        if top["adverse_relative_risk"] >= ADVERSE_RISK_CONCERN:
+            ref = node.get("adverse_reference_group")
+            ref_text = f" {describe_group(attr, ref)}" if ref is not None else " the least-sanctioned group"
+            out.append(Finding(
+                text=f"{label}: {describe_group(attr, top['group'])} are sanctioned {fmt_ratio(top['adverse_relative_risk'])} "
+                     f"times as often as{ref_text}{_ci_text(top.get('adverse_relative_risk_ci'))}",
+                anchor=anchor(i, "disparity", attr), level="warning", scorer=label))
+    return out
+
+
+def _appeal_findings(doc: Doc, i: int, label: str) -> list[Finding]:
+    groups = doc.get("scorers", i, "appeal", "by_education")
+    if not isinstance(groups, list):
+        return []
+    rates = []
+    for g in groups:
+        if isinstance(g, dict) and is_number(g.get("n_wronged")) and g["n_wronged"] > 0 and is_number(g.get("wrong_succeeded")):
+            rates.append((g.get("group"), g["wrong_succeeded"] / g["n_wronged"], g["n_wronged"]))
+    if len(rates) < 2:
+        return []
+    low, high = rates[0], rates[-1]
+    level = "warning" if high[1] > 0 and low[1] < FOUR_FIFTHS * high[1] else "info"
+    return [Finding(
+        text=f"{label}: of people wrongly sanctioned, {describe_group('education', low[0])} get the sanction lifted on appeal "
+             f"{fmt_pct(low[1])} of the time, {describe_group('education', high[0])} {fmt_pct(high[1])} "
+             f"(sampled: {low[2]:,} and {high[2]:,} wrongly sanctioned people)",
+        anchor=anchor(i, "appeal"), level=level, scorer=label)]
+
+
+def _reversibility_findings(doc: Doc, i: int, label: str) -> list[Finding]:
+    node = doc.get("scorers", i, "reversibility")
+    if not isinstance(node, dict) or node.get("available") is False:
+        return []
+    out = []
+    where = anchor(i, "reversibility")
+    v, checked = node.get("overturn_violations"), node.get("overturn_checked")
+    if is_number(v) and v > 0:
+        of = f" of {checked:,}" if is_number(checked) else ""
+        out.append(Finding(text=f"{label}: overturning an event did not restore the person's state in {v:,}{of} checks — "
+                                "the scorer remembers overturned events", anchor=where, level="violation", scorer=label))
+    elif is_number(v) and is_number(checked) and checked > 0:
+        out.append(Finding(text=f"{label}: overturning an event restored the person's state in all {checked:,} checks",
+                           anchor=where, level="ok", scorer=label))
+    share = node.get("absorbing_share")
+    if is_number(share) and share > 0:
+        out.append(Finding(text=f"{label}: {fmt_pct(share)} of sanctioned people are in an absorbing state: no feasible behaviour "
+                                f"brings back a favourable, sanction-free tier{_ci_text(node.get('absorbing_share_ci'), fmt_pct)}",
+                           anchor=where, level="violation", scorer=label))
+    rec = node.get("recovery")
+    if isinstance(rec, dict):
+        by = {g.get("group"): g for g in rec.get("by_income_quintile", []) if isinstance(g, dict)}
+        poor, rich = by.get(1), by.get(5)
+        if poor and rich and is_number(poor.get("median_months")) and is_number(rich.get("median_months")):
+            out.append(Finding(text=f"{label}: after one penalty, the poorest fifth need {poor['median_months']:g} months (median) "
+                                    f"of the best feasible behaviour to regain their tier, the richest fifth {rich['median_months']:g}",
+                               anchor=where, level="info", scorer=label))
+    ratio = node.get("recourse_cost_ratio")
+    if is_number(ratio) and ratio >= ADVERSE_RISK_CONCERN:
+        out.append(Finding(text=f"{label}: recourse costs the poorest fifth {fmt_ratio(ratio)} times what it costs the richest fifth "
+                                "(median cost of the cheapest feasible plan, in money and time valued by income)",
+                           anchor=where, level="warning", scorer=label))
+    caps = node.get("duration_cap_violations")
+    if is_number(caps) and caps > 0:
+        out.append(Finding(text=f"{label}: {caps:,} sanctions last longer than the longest statutory period",
+                           anchor=where, level="violation", scorer=label))
+    return out
+
+
+def _spillover_findings(doc: Doc, i: int, label: str) -> list[Finding]:
+    share = doc.get("scorers", i, "spillover", "unrelated_share")
+    if not is_number(share):
+        return []
+    ci = _ci_text(doc.get("scorers", i, "spillover", "unrelated_share_ci"), fmt_pct)
+    if share > 0:
+        return [Finding(text=f"{label}: {fmt_pct(share)} of sanctions restrict a part of life unrelated to the conduct that caused "
+                             f"them{ci} — detriment in an unrelated context (EU AI Act Art. 5(1)(c))",
+                        anchor=anchor(i, "spillover"), level="violation", scorer=label)]
+    return [Finding(text=f"{label}: no sanction falls in a domain unrelated to the conduct that caused it",
+                    anchor=anchor(i, "spillover"), level="ok", scorer=label)]
+
+
+def _contagion_findings(doc: Doc, i: int, label: str) -> list[Finding]:
+    node = doc.get("scorers", i, "contagion")
+    if not isinstance(node, dict) or node.get("applicable") is False:
+        return []
+    share = node.get("tier_change_share", node.get("overall", {}).get("tier_change_share") if isinstance(node.get("overall"), dict) else None)
+    if is_number(share) and share > 0:
+        return [Finding(text=f"{label}: a friend's penalty moves {fmt_pct(share)} of people to a worse tier",
+                        anchor=anchor(i, "contagion"), level="warning", scorer=label)]
+    return []
+
+
+def build_findings(results: dict[str, Any], published: dict[str, Any] | None = None) -> list[Finding]:
+    """Every finding for a results document, most serious first (stable within a level)."""
+    doc = Doc(results, "results")
+    scorers = doc.get("scorers")
+    out: list[Finding] = []
+    if not isinstance(scorers, list):
+        return out
+    for i, s in enumerate(scorers):
+        if not isinstance(s, dict):
+            continue
+        label = str(s.get("label", s.get("name", f"scorer {i + 1}")))
+        if s.get("status") == "failed" or s.get("error"):
+            out.append(Finding(text=f"{label}: could not be audited — {s.get('error', 'the scorer failed')}",
+                               anchor=anchor(i), level="violation", scorer=label))
+            continue
+        for part in (_disparity_findings, _appeal_findings, _reversibility_findings, _spillover_findings, _contagion_findings):
+            out.extend(part(doc, i, label))
+    if published is None and doc.get("population", "synthetic") is False:
+        out.append(Finding(text="figures in this report are exact and private: nothing was published with differential privacy "
+                                "(run with --epsilon to publish)", anchor="published", level="info"))
+    return sorted(out, key=lambda f: _LEVEL_ORDER.get(f.level, 9))
+

@@ -1,0 +1,342 @@
+"""The report model: what a report shows, independent of HTML or Markdown.
+
+A report is built once from the results document (``results.json``, a dict)
+and, when present, the published document (``published.json``) into
+:class:`Section` objects holding :class:`Table`, :class:`Plot`, :class:`Facts`
+and :class:`NotComputed` blocks. The HTML and Markdown renderers walk the same
+model, so both say the same thing.
+
+Every number shown keeps a link to where it came from: a :class:`Cell` carries
+the exact value and its JSON pointer (RFC 6901) into the document, written as
+``results#/scorers/0/disparity/income_quintile/groups/0/favourable_rate``. The
+HTML puts both in ``data-value`` / ``data-source`` attributes, so a test (or a
+reader) can check every figure against the file it came from.
+
+The documents grow as audits are added; every accessor here tolerates a
+missing section or key and the renderers say "not computed" instead of
+failing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "MISSING",
+    "Cell",
+    "Doc",
+    "Facts",
+    "Finding",
+    "NotComputed",
+    "Paragraph",
+    "Plot",
+    "Report",
+    "Section",
+    "Table",
+    "anchor",
+    "fmt_ci",
+    "fmt_count",
+    "fmt_months",
+    "fmt_number",
+    "fmt_pct",
+    "fmt_ratio",
+    "group_label",
+    "is_number",
+    "pointer",
+    "slug",
+    "text_cell",
+]
+
+
+class _Missing:
+    """The marker for a key absent from a document (distinct from a JSON ``null``); one instance, :data:`MISSING`."""
+
+    __slots__ = ()
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+#: A key that is not in the document.
+MISSING: Any = _Missing()
+
+#: What the report prints for a section or value the results file does not contain.
+NOT_COMPUTED = "not computed"
+
+CellKind = Literal["text", "number", "missing", "null"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Cell:
+    """One value shown in a report, with the exact value and where it came from."""
+
+    text: str
+    """The value as printed (formatted, not yet escaped)."""
+    value: Any = None
+    """The exact value from the document (a number, string or ``None``)."""
+    source: str | None = None
+    """``results#/json/pointer`` or ``published#/json/pointer`` of the value; ``None`` for derived text."""
+    kind: CellKind = "text"
+    """``number`` for figures, ``missing`` for keys absent from the document, ``null`` for JSON nulls."""
+    flag: str | None = None
+    """A CSS class hint: ``bad`` (e.g. a four-fifths violation), ``warn``, ``good`` or ``None``."""
+    title: str | None = None
+    """A tooltip: e.g. why a value is empty."""
+    ci: tuple[Cell, Cell] | None = None
+    """The 95% interval's bounds, when the document gives one."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Table:
+    """A table of cells; the first column names the row."""
+
+    id: str
+    """Anchor id (unique in the report)."""
+    caption: str
+    """One line saying what the table shows."""
+    columns: tuple[str, ...]
+    """Column headings."""
+    rows: tuple[tuple[Cell, ...], ...]
+    """Rows of cells, one per column."""
+    note: str | None = None
+    """A sentence under the table (e.g. which columns were not computed)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plot:
+    """An inline SVG figure and the table of the numbers it draws."""
+
+    id: str
+    """Anchor id (unique in the report)."""
+    caption: str
+    """What the figure shows, in words (also the SVG's accessible title)."""
+    svg: str
+    """The SVG element (already escaped; safe to embed)."""
+    data: Table | None = None
+    """The plotted numbers (Markdown shows this table instead of the figure)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Facts:
+    """A short list of labelled values (a definition list)."""
+
+    id: str
+    """Anchor id."""
+    items: tuple[tuple[str, Cell], ...]
+    """``(label, value)`` pairs."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Paragraph:
+    """A sentence or two of plain text."""
+
+    text: str
+    """Unescaped text."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NotComputed:
+    """A part of the report the documents do not contain."""
+
+    what: str
+    """What is missing, e.g. "appeal audit"."""
+    reason: str = "the results file has no such section"
+    """Why, when known (e.g. the section's own ``reason``)."""
+
+
+Block = Table | Plot | Facts | Paragraph | NotComputed
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Section:
+    """A titled part of a report; sections nest."""
+
+    id: str
+    """Anchor id (unique in the report)."""
+    title: str
+    """Heading text (unescaped)."""
+    blocks: tuple[Block, ...] = ()
+    """Content in order."""
+    children: tuple[Section, ...] = ()
+    """Subsections."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    """One finding in plain words, linked to its evidence."""
+
+    text: str
+    """The sentence (unescaped)."""
+    anchor: str
+    """Id of the section or table holding the evidence."""
+    level: Literal["violation", "warning", "info", "ok"] = "info"
+    """How serious: a rule broken, a concern, a neutral fact, or a check passed."""
+    scorer: str | None = None
+    """Label of the scorer the finding is about, if any."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Report:
+    """A whole report: header facts, findings, sections."""
+
+    title: str
+    """Title of the page."""
+    subtitle: str
+    """One line under the title (population, size, date)."""
+    findings: tuple[Finding, ...]
+    """Plain-words findings, most serious first."""
+    sections: tuple[Section, ...]
+    """The body."""
+    private: bool = True
+    """Whether the report contains exact (non-DP) figures."""
+    generated_by: str = ""
+    """Package and version that rendered the report."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Anything a template needs besides the above (e.g. compare's summary)."""
+
+
+# ----------------------------------------------------------------------------- document access
+
+
+def pointer(path: Sequence[Any]) -> str:
+    """The JSON pointer (RFC 6901) of ``path``: ``("a", 0, "b/c")`` -> ``/a/0/b~1c``."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+class Doc:
+    """A JSON document with tolerant access and pointers to what was read.
+
+    ``Doc(data, "results").get("scorers", 0, "label")`` returns the value, or
+    :data:`MISSING` when any step of the path is absent or of the wrong type.
+    """
+
+    __slots__ = ("data", "name")
+
+    def __init__(self, data: Any, name: str) -> None:
+        self.data = data
+        self.name = name
+
+    def get(self, *path: Any) -> Any:
+        node = self.data
+        for step in path:
+            if isinstance(node, dict) and isinstance(step, str):
+                if step not in node:
+                    return MISSING
+                node = node[step]
+            elif isinstance(node, list) and isinstance(step, int) and -len(node) <= step < len(node):
+                node = node[step]
+            else:
+                return MISSING
+        return node
+
+    def has(self, *path: Any) -> bool:
+        return self.get(*path) is not MISSING
+
+    def source(self, *path: Any) -> str:
+        return f"{self.name}#{pointer(path)}"
+
+    def cell(self, *path: Any, fmt: Any = None, flag: str | None = None, missing: str = NOT_COMPUTED) -> Cell:
+        """A cell showing the value at ``path`` formatted by ``fmt`` (default: str or number)."""
+        value = self.get(*path)
+        if value is MISSING:
+            return Cell(text=missing, kind="missing", title="this key is not in the results file")
+        if value is None:
+            return Cell(text="—", value=None, source=self.source(*path), kind="null", title="no value (empty group or not defined)")
+        if isinstance(value, bool):
+            return Cell(text="yes" if value else "no", source=self.source(*path), flag=flag)
+        if is_number(value):
+            text = fmt(value) if fmt is not None else fmt_number(value)
+            return Cell(text=text, value=value, source=self.source(*path), kind="number", flag=flag)
+        text = str(value)
+        if fmt is not None:
+            try:
+                text = fmt(value)
+            except (TypeError, ValueError):  # a number formatter given a string: show the string
+                pass
+        return Cell(text=text, value=value if isinstance(value, str) else None, source=self.source(*path), flag=flag)
+
+
+def text_cell(text: Any, *, flag: str | None = None) -> Cell:
+    """A cell of derived or label text (no pointer)."""
+    return Cell(text=str(text), flag=flag)
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+# ----------------------------------------------------------------------------- formatting
+
+
+def fmt_pct(x: float, digits: int = 1) -> str:
+    """``0.6123`` -> ``61.2%``."""
+    return f"{100 * x:.{digits}f}%"
+
+
+def fmt_ratio(x: float) -> str:
+    """``0.6123`` -> ``0.61``."""
+    return f"{x:.2f}"
+
+
+def fmt_count(x: float) -> str:
+    """``3978`` -> ``3,978``."""
+    return f"{round(x):,}"
+
+
+def fmt_number(x: float) -> str:
+    """Integers with separators; other numbers to 4 significant figures (1 decimal at least for big ones)."""
+    if isinstance(x, int) or float(x).is_integer() and abs(x) < 1e15:
+        return f"{int(x):,}"
+    if abs(x) >= 100:
+        return f"{x:,.1f}"
+    return f"{x:.4g}"
+
+
+def fmt_months(x: float) -> str:
+    """Months to one decimal, or a whole number."""
+    return f"{x:.0f}" if float(x).is_integer() else f"{x:.1f}"
+
+
+def fmt_ci(ci: Any, fmt: Any) -> str | None:
+    """``[lo, hi]`` formatted as ``lo–hi``; ``None`` when not a pair of numbers."""
+    if isinstance(ci, (list, tuple)) and len(ci) == 2 and all(is_number(v) for v in ci):
+        return f"{fmt(ci[0])}–{fmt(ci[1])}"
+    return None
+
+
+_QUINTILE_WORDS = {1: "Q1 (poorest fifth)", 2: "Q2", 3: "Q3", 4: "Q4", 5: "Q5 (richest fifth)"}
+
+
+def group_label(attribute: str, group: Any) -> str:
+    """A readable label for a group of an attribute (intersections joined by ×)."""
+    if isinstance(group, list):
+        parts = attribute.split("×") if "×" in attribute else [attribute] * len(group)
+        if len(parts) != len(group):
+            parts = [attribute] * len(group)
+        return " × ".join(group_label(a, g) for a, g in zip(parts, group))
+    if attribute == "income_quintile" and isinstance(group, int) and not isinstance(group, bool):
+        return _QUINTILE_WORDS.get(group, f"Q{group}")
+    if isinstance(group, str):
+        return group.replace("_", " ")
+    return str(group)
+
+
+def slug(text: Any) -> str:
+    """An ASCII anchor fragment: ``income_quintile×education`` -> ``income-quintile-education``."""
+    out = "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in str(text).lower())
+    out = "-".join(p for p in out.split("-") if p)
+    return out or "x"
+
+
+def anchor(index: int, *parts: Any) -> str:
+    """Anchor id of scorer ``index``'s part: ``anchor(0, "disparity", "education")`` -> ``s0-disparity-education``.
+
+    Ids never contain a scorer's name, so a hostile name cannot break them.
+    """
+    return "-".join([f"s{index}", *(slug(p) for p in parts)])

@@ -1,0 +1,367 @@
+"""Report sections for the replay audits: appeal, reversibility, spill-over, contagion.
+
+Each renders its results.json section: the known headline figures first (the
+appeal funnel by education, recovery curves per income quintile, the
+spill-over matrix as a heat map), then every other figure the section holds,
+so nothing the audit computed is hidden. A section that is absent, or that
+says it is not available (e.g. appeal on a supplied population without
+ground truth), is shown as not computed with the reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from audit.report.model import (
+    MISSING,
+    Block,
+    Cell,
+    Doc,
+    NotComputed,
+    Paragraph,
+    Plot,
+    Section,
+    Table,
+    fmt_count,
+    fmt_months,
+    fmt_number,
+    fmt_pct,
+    fmt_ratio,
+    group_label,
+    is_number,
+)
+from audit.report.plots import funnel, heatmap, line_chart
+from audit.report.tables import Column, facts, generic_blocks, records_table
+
+__all__ = ["appeal_section", "contagion_section", "recovery_curves", "reversibility_section", "spillover_section"]
+
+
+def _unavailable(doc: Doc, path: tuple[Any, ...], what: str) -> NotComputed | None:
+    node = doc.get(*path)
+    if node is MISSING or node is None:
+        return NotComputed(what=what)
+    if isinstance(node, dict) and (node.get("available") is False or node.get("applicable") is False):
+        reason = node.get("reason")
+        return NotComputed(what=what, reason=str(reason) if reason else "not applicable to this scorer or population")
+    if not isinstance(node, dict):
+        return NotComputed(what=what, reason="the section is not a table of figures")
+    return None
+
+
+def _group_table(doc: Doc, path: tuple[Any, ...], attr: str, keys: list[tuple[str, str, Any]], *, id: str, caption: str) -> Block:
+    cols = [Column(heading="group", key="group", label=lambda g: group_label(attr, g))]
+    cols += [Column(heading=h, key=k, fmt=f, ci=f"{k}_ci") for h, k, f in keys]
+    return records_table(doc, path, cols, id=id, caption=caption)
+
+
+_APPEAL_KEYS = [
+    ("wrongly sanctioned (sampled)", "n_wronged", fmt_count),
+    ("appeals filed", "filed", fmt_count),
+    ("appeals won", "succeeded", fmt_count),
+    ("wronged who appealed", "wrong_filed", fmt_count),
+    ("wronged whose appeal won", "wrong_succeeded", fmt_count),
+    ("filing rate", "filing_rate", fmt_pct),
+    ("success rate if wrong", "success_rate_if_wrong", fmt_pct),
+    ("wrongful sanction rate before appeals", "wrongful_sanction_rate_before", fmt_pct),
+    ("wrongful sanction rate after appeals", "wrongful_sanction_rate_after", fmt_pct),
+    ("median months to remedy", "median_months_to_remedy", fmt_months),
+]
+
+
+def appeal_funnel(doc: Doc, path: tuple[Any, ...], attr: str, *, id: str) -> Block:
+    """Wrongly sanctioned → appealed → sanction lifted, per group."""
+    groups = doc.get(*path)
+    title = f"Appeal funnel by {attr.replace('_', ' ')}: wrongly sanctioned → appealed → sanction lifted"
+    needed = ("n_wronged", "wrong_filed", "wrong_succeeded")
+    if not isinstance(groups, list) or not groups or not all(isinstance(g, dict) and all(k in g for k in needed) for g in groups):
+        return NotComputed(what=title.split(":")[0].lower(), reason="the appeal section has no per-group funnel counts")
+    labels = [group_label(attr, g.get("group")) for g in groups]
+    counts = [[g[k] if is_number(g[k]) else None for k in needed] for g in groups]
+    stages = ["wrongly sanctioned", "appealed", "sanction lifted"]
+    svg = funnel(id, title, labels, stages, counts)
+    return Plot(id=id, caption=title + " (bars are shares of the wrongly sanctioned)", svg=svg)
+
+
+def appeal_section(doc: Doc, index: int, *, sid: str) -> Section:
+    """The appeal audit: who appeals, who wins, what wrongful sanctions remain, per group."""
+    path = ("scorers", index, "appeal")
+    title = "Appeal: are equally wronged people remedied equally?"
+    missing = _unavailable(doc, path, "appeal audit")
+    if missing:
+        return Section(id=sid, title=title, blocks=(missing,))
+    blocks: list[Block] = [facts(doc, [
+        ("people sampled", (*path, "sample_size"), {"fmt": fmt_count}),
+    ], id=f"{sid}-facts")]
+    overall = doc.get(*path, "overall")
+    if isinstance(overall, dict):
+        blocks.extend(generic_blocks(doc, (*path, "overall"), id=f"{sid}-overall"))
+    blocks.append(appeal_funnel(doc, (*path, "by_education"), "education", id=f"{sid}-funnel"))
+    for attr in ("education", "income_quintile"):
+        blocks.append(_group_table(doc, (*path, f"by_{attr}"), attr, _APPEAL_KEYS, id=f"{sid}-{attr}",
+                                   caption=f"Appeals by {attr.replace('_', ' ')}"))
+    rest = [k for k in doc.get(*path) if k not in ("sample_size", "overall", "by_education", "by_income_quintile")]
+    if rest:
+        blocks.extend(_rest(doc, path, rest, sid))
+    return Section(id=sid, title=title, blocks=tuple(blocks))
+
+
+def _rest(doc: Doc, path: tuple[Any, ...], keys: list[str], sid: str) -> list[Block]:
+    """Every other figure of a section, rendered generically."""
+    node = doc.get(*path)
+    out: list[Block] = []
+    sub = {k: node[k] for k in keys}
+    tmp = Doc({"x": sub}, doc.name)
+    for block in generic_blocks(tmp, ("x",), id=f"{sid}-more"):
+        out.append(_rebase(block, doc.source(*path), tmp.source("x")))
+    return out
+
+
+def _rebase(block: Block, real: str, fake: str) -> Block:
+    """Point a block rendered from a sub-document back into the real document."""
+    def fix(cell: Cell) -> Cell:
+        src = cell.source.replace(fake, real, 1) if cell.source else None
+        ci = tuple(fix(c) for c in cell.ci) if cell.ci else None
+        return Cell(text=cell.text, value=cell.value, source=src, kind=cell.kind, flag=cell.flag, title=cell.title, ci=ci)
+
+    if isinstance(block, Table):
+        return Table(id=block.id, caption=block.caption, columns=block.columns,
+                     rows=tuple(tuple(fix(c) for c in row) for row in block.rows), note=block.note)
+    if hasattr(block, "items"):
+        return type(block)(id=block.id, items=tuple((k, fix(v)) for k, v in block.items))
+    return block
+
+
+# ----------------------------------------------------------------------------- reversibility
+
+
+def recovery_curves(node: Any, attr: str = "income_quintile") -> list[tuple[Any, list[float], list[float], tuple[Any, ...]]]:
+    """Per-group recovery curves from a ``reversibility.recovery`` section, in any of the shapes it may take.
+
+    Returns ``(group, months, shares, path-from-recovery)`` per group. Accepted
+    shapes: ``by_<attr>[i].curve = [{month, share_recovered}]``;
+    ``curves_by_<attr> = {group: [{month, share_recovered}]}`` or a list of
+    ``{group, curve}``.
+    """
+    if not isinstance(node, dict):
+        return []
+    out = []
+    groups = node.get(f"by_{attr}")
+    if isinstance(groups, list) and any(isinstance(g, dict) and isinstance(g.get("curve"), list) for g in groups):
+        for i, g in enumerate(groups):
+            if isinstance(g, dict) and isinstance(g.get("curve"), list):
+                xs, ys = _curve_points(g["curve"])
+                out.append((g.get("group"), xs, ys, (f"by_{attr}", i, "curve")))
+        return out
+    for key in (f"curves_by_{attr}", f"curve_by_{attr}", "curves"):
+        curves = node.get(key)
+        if isinstance(curves, dict):
+            for group, curve in curves.items():
+                xs, ys = _curve_points(curve)
+                out.append((_group_key(group), xs, ys, (key, group)))
+            return out
+        if isinstance(curves, list):
+            for i, c in enumerate(curves):
+                if isinstance(c, dict) and isinstance(c.get("curve"), list):
+                    xs, ys = _curve_points(c["curve"])
+                    out.append((c.get("group"), xs, ys, (key, i, "curve")))
+            return out
+    return out
+
+
+def _group_key(text: Any) -> Any:
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return text
+
+
+def _curve_points(curve: Any) -> tuple[list[float], list[float]]:
+    xs, ys = [], []
+    if isinstance(curve, list):
+        for p in curve:
+            if isinstance(p, dict):
+                x = p.get("month", p.get("months"))
+                y = p.get("share_recovered", p.get("share"))
+            elif isinstance(p, list) and len(p) == 2:
+                x, y = p
+            else:
+                continue
+            if is_number(x) and is_number(y):
+                xs.append(float(x))
+                ys.append(float(y))
+    elif isinstance(curve, dict) and isinstance(curve.get("month"), list):
+        xs = [float(x) for x in curve["month"]]
+        ys = [float(y) for y in curve.get("share_recovered", [])]
+    return xs, ys
+
+
+def recovery_plot(doc: Doc, path: tuple[Any, ...], *, id: str) -> Block:
+    """Share recovered against months since the penalty, one line per income quintile."""
+    curves = recovery_curves(doc.get(*path), "income_quintile")
+    title = "Recovery curves: share who regained their pre-penalty tier, by months of best feasible behaviour, per income quintile"
+    if not curves:
+        overall = doc.get(*path, "curve")
+        xs, ys = _curve_points(overall)
+        if not xs:
+            return NotComputed(what="recovery curves per income quintile")
+        curves = [("all", xs, ys, ("curve",))]
+    series = [{"name": group_label("income_quintile", g), "x": xs, "y": ys} for g, xs, ys, _ in curves]
+    svg = line_chart(id, title, series, xlabel="months after the penalty", ylabel="share recovered", ylim=(0.0, 1.0),
+                     step=True, percent=True)
+    months = sorted({x for _, xs, _, _ in curves for x in xs})
+    marks = [m for m in (3, 6, 12, 24, 36, 60, 120) if any(x >= m for x in months)]
+    rows = []
+    for g, xs, ys, _ in curves:
+        cells = [Cell(text=group_label("income_quintile", g))]
+        for m in marks:
+            y = _at(xs, ys, m)
+            cells.append(Cell(text=fmt_pct(y), value=y, kind="number") if y is not None else Cell(text="—"))
+        rows.append(tuple(cells))
+    data = Table(id=f"{id}-data", caption="Share recovered by month (read from the curves)",
+                 columns=("group", *(f"{m:g} months" for m in marks)), rows=tuple(rows))
+    return Plot(id=id, caption=title, svg=svg, data=data)
+
+
+def _at(xs: list[float], ys: list[float], m: float) -> float | None:
+    best = None
+    for x, y in zip(xs, ys):
+        if x <= m:
+            best = y
+    return best
+
+
+_RECOVERY_KEYS = [
+    ("people", "n", fmt_count),
+    ("median months", "median_months", fmt_months),
+    ("90th percentile months", "p90_months", fmt_months),
+    ("never recovering", "never_share", fmt_pct),
+]
+
+
+def reversibility_section(doc: Doc, index: int, *, sid: str) -> Section:
+    """Reversibility: overturn restores state, recovery times, absorbing states, recourse cost."""
+    path = ("scorers", index, "reversibility")
+    title = "Reversibility: can a penalty be undone, and how long does it take?"
+    missing = _unavailable(doc, path, "reversibility audit")
+    if missing:
+        return Section(id=sid, title=title, blocks=(missing,))
+    rec = (*path, "recovery")
+    violations = doc.get(*path, "overturn_violations")
+    blocks: list[Block] = [facts(doc, [
+        ("people sampled", (*path, "sample_size"), {"fmt": fmt_count, "optional": True}),
+        ("overturn checks", (*path, "overturn_checked"), {"fmt": fmt_count}),
+        ("overturn violations (state not restored)", (*path, "overturn_violations"),
+         {"fmt": fmt_count, "flag": "bad" if is_number(violations) and violations > 0 else None}),
+        ("sanctioned people in an absorbing state", (*path, "absorbing_share"), {"fmt": fmt_pct, "ci": (*path, "absorbing_share_ci")}),
+        ("median months to recover", (*rec, "median_months"), {"fmt": fmt_months}),
+        ("90th percentile months to recover", (*rec, "p90_months"), {"fmt": fmt_months}),
+        ("never recovering within the horizon", (*rec, "never_share"), {"fmt": fmt_pct, "ci": (*rec, "never_share_ci")}),
+        ("recourse cost, poorest ÷ richest quintile (median)", (*path, "recourse_cost_ratio"), {"fmt": fmt_ratio}),
+        ("sanctions longer than the statutory maximum", (*path, "duration_cap_violations"), {"fmt": fmt_count}),
+    ], id=f"{sid}-facts")]
+    blocks.append(recovery_plot(doc, rec, id=f"{sid}-recovery-plot"))
+    for attr in ("income_quintile", "education"):
+        blocks.append(_group_table(doc, (*rec, f"by_{attr}"), attr, _RECOVERY_KEYS, id=f"{sid}-recovery-{attr}",
+                                   caption=f"Recovery by {attr.replace('_', ' ')}"))
+    known = {"sample_size", "overturn_checked", "overturn_violations", "absorbing_share", "absorbing_share_ci", "recovery",
+             "recourse_cost_ratio", "duration_cap_violations"}
+    rest = [k for k in doc.get(*path) if k not in known]
+    if rest:
+        blocks.extend(_rest(doc, path, rest, sid))
+    return Section(id=sid, title=title, blocks=tuple(blocks))
+
+
+# ----------------------------------------------------------------------------- spill-over
+
+
+def spillover_plot(doc: Doc, path: tuple[Any, ...], *, id: str) -> Block:
+    """The conduct domain → sanction domain matrix as a heat map (related pairs outlined)."""
+    matrix = doc.get(*path, "matrix")
+    title = "Spill-over: people sanctioned in each domain (columns) because of conduct in each domain (rows)"
+    if not isinstance(matrix, dict) or not matrix:
+        return NotComputed(what="spill-over matrix")
+    rows = list(matrix)
+    cols: list[str] = []
+    for r in rows:
+        if isinstance(matrix[r], dict):
+            cols += [c for c in matrix[r] if c not in cols]
+    values = [[(matrix[r] or {}).get(c) if is_number((matrix[r] or {}).get(c)) else None for c in cols] for r in rows]
+    related = set()
+    pairs = doc.get(*path, "related_pairs")
+    pairs = pairs if isinstance(pairs, list) else []
+    pair_set = {tuple(p) for p in pairs if isinstance(p, list) and len(p) == 2}
+    for i, r in enumerate(rows):
+        for j, c in enumerate(cols):
+            if r == c or (r, c) in pair_set or (c, r) in pair_set:
+                related.add((i, j))
+    svg = heatmap(id, title, [r.replace("_", " ") for r in rows], [c.replace("_", " ") for c in cols], values,
+                  row_title="conduct domain", col_title="sanction domain", marked=related)
+    table_rows = []
+    for r in rows:
+        table_rows.append((Cell(text=r.replace("_", " "), value=r),
+                           *(doc.cell(*path, "matrix", r, c, fmt=fmt_number) if c in (matrix[r] or {}) else Cell(text="—")
+                             for c in cols)))
+    data = Table(id=f"{id}-data", caption="Spill-over matrix (rows: conduct domain; columns: sanction domain)",
+                 columns=("conduct \\ sanction", *(c.replace("_", " ") for c in cols)), rows=tuple(table_rows))
+    return Plot(id=id, caption=title + "; outlined cells are the same or a related domain", svg=svg, data=data)
+
+
+def spillover_section(doc: Doc, index: int, *, sid: str) -> Section:
+    """Spill-over: detriment in domains unrelated to the conduct (EU AI Act Art. 5(1)(c))."""
+    path = ("scorers", index, "spillover")
+    title = "Spill-over: sanctions in unrelated parts of life"
+    missing = _unavailable(doc, path, "spill-over audit")
+    if missing:
+        return Section(id=sid, title=title, blocks=(missing,))
+    blocks: list[Block] = [
+        Paragraph(text="EU AI Act Art. 5(1)(c) bans scoring that leads to detriment in social contexts unrelated to "
+                       "those where the data was generated, or detriment disproportionate to the conduct."),
+        facts(doc, [
+            ("people sampled", (*path, "sample_size"), {"fmt": fmt_count, "optional": True}),
+            ("share of sanctions in an unrelated domain", (*path, "unrelated_share"),
+             {"fmt": fmt_pct, "ci": (*path, "unrelated_share_ci")}),
+        ], id=f"{sid}-facts"),
+        spillover_plot(doc, path, id=f"{sid}-heatmap"),
+    ]
+    if isinstance(doc.get(*path, "by_income_quintile"), list):
+        blocks.append(records_table(doc, (*path, "by_income_quintile"), _guess_columns(doc, (*path, "by_income_quintile"), "income_quintile"),
+                                    id=f"{sid}-income", caption="Spill-over by income quintile"))
+    known = {"sample_size", "unrelated_share", "unrelated_share_ci", "matrix", "by_income_quintile", "related_pairs"}
+    rest = [k for k in doc.get(*path) if k not in known]
+    if rest:
+        blocks.extend(_rest(doc, path, rest, sid))
+    return Section(id=sid, title=title, blocks=tuple(blocks))
+
+
+def _guess_columns(doc: Doc, path: tuple[Any, ...], attr: str) -> list[Column]:
+    records = doc.get(*path)
+    keys: list[str] = []
+    for r in records if isinstance(records, list) else []:
+        if isinstance(r, dict):
+            keys += [k for k, v in r.items() if k not in keys and not k.endswith("_ci") and not isinstance(v, (dict, list))]
+    cols = []
+    for k in keys:
+        if k == "group":
+            cols.insert(0, Column(heading="group", key="group", label=lambda g: group_label(attr, g)))
+        else:
+            cols.append(Column(heading=k.replace("_", " "), key=k, ci=f"{k}_ci"))
+    return cols
+
+
+def contagion_section(doc: Doc, index: int, *, sid: str) -> Section:
+    """Contagion: does a friend's penalty change a person's score or tier?"""
+    path = ("scorers", index, "contagion")
+    title = "Contagion: a friend's penalty"
+    missing = _unavailable(doc, path, "contagion audit")
+    if missing:
+        return Section(id=sid, title=title, blocks=(missing,))
+    blocks: list[Block] = []
+    for attr in ("income_quintile", "education"):
+        key = f"by_{attr}"
+        if isinstance(doc.get(*path, key), list):
+            blocks.append(records_table(doc, (*path, key), _guess_columns(doc, (*path, key), attr), id=f"{sid}-{attr}",
+                                        caption=f"Effect of one friend's penalty, by {attr.replace('_', ' ')}"))
+    rest = [k for k in doc.get(*path) if k not in ("by_income_quintile", "by_education")]
+    if rest:
+        blocks.extend(_rest(doc, path, rest, sid))
+    return Section(id=sid, title=title, blocks=tuple(blocks) or (NotComputed(what="contagion figures"),))

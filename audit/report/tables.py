@@ -1,0 +1,216 @@
+"""Building tables from lists of records in a document, tolerating missing keys.
+
+A column is declared once (:class:`Column`: heading, key, formatter, interval
+key); :func:`records_table` drops columns no record has and names them in the
+table's note ("not computed: ..."), so a report built from an older or newer
+results file still renders. :func:`generic_blocks` renders a section of
+unknown shape — scalars as facts, lists of records as tables — so a section a
+colleague adds tomorrow shows its real numbers today.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from audit.report.model import (
+    MISSING,
+    NOT_COMPUTED,
+    Block,
+    Cell,
+    Doc,
+    Facts,
+    NotComputed,
+    Table,
+    fmt_number,
+    fmt_pct,
+    fmt_ratio,
+    is_number,
+)
+
+__all__ = ["Column", "facts", "generic_blocks", "guess_format", "humanize", "records_table", "value_cell"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Column:
+    """One column of a records table."""
+
+    heading: str
+    """Column heading."""
+    key: str
+    """Key of the record the value is read from."""
+    fmt: Callable[[Any], str] | None = None
+    """Formatter for numbers (default :func:`guess_format` by key)."""
+    ci: str | None = None
+    """Key of the ``[lo, hi]`` interval shown with the value, if any."""
+    flag: Callable[[dict[str, Any]], str | None] | None = None
+    """Given the record, a CSS flag for the cell (e.g. ``bad`` for a violation)."""
+    label: Callable[[Any], str] | None = None
+    """For label columns: turns the raw value into display text (the raw value stays in ``data-value``)."""
+
+
+def humanize(key: str) -> str:
+    """``median_months_to_remedy`` -> ``median months to remedy``."""
+    return str(key).replace("_", " ")
+
+
+def guess_format(key: str) -> Callable[[Any], str]:
+    """A formatter chosen by a key's name: rates and shares in percent, ratios to 2 decimals."""
+    k = str(key).lower()
+    if k == "n" or k.startswith("n_") or k in ("count", "filed", "succeeded", "checked") \
+            or k.endswith(("_n", "_count", "_filed", "_succeeded", "violations", "_checked", "size")):
+        return fmt_number
+    if "ratio" in k or "relative_risk" in k:
+        return fmt_ratio
+    if "rate" in k or "share" in k or k in ("overall", "group_min", "group_max", "difference"):
+        return fmt_pct
+    return fmt_number
+
+
+def value_cell(doc: Doc, path: Sequence[Any], *, fmt: Callable[[Any], str] | None = None, ci: Sequence[Any] | None = None,
+               flag: str | None = None) -> Cell:
+    """A cell for the value at ``path``, with the interval at ``ci`` when it is a pair of numbers."""
+    fmt = fmt or guess_format(str(path[-1]) if path else "")
+    cell = doc.cell(*path, fmt=fmt, flag=flag)
+    if ci is not None and cell.kind == "number":
+        bounds = doc.get(*ci)
+        if isinstance(bounds, list) and len(bounds) == 2 and all(is_number(b) for b in bounds):
+            lo = Cell(text=fmt(bounds[0]), value=bounds[0], source=doc.source(*ci, 0), kind="number")
+            hi = Cell(text=fmt(bounds[1]), value=bounds[1], source=doc.source(*ci, 1), kind="number")
+            cell = Cell(text=cell.text, value=cell.value, source=cell.source, kind=cell.kind, flag=cell.flag,
+                        title=cell.title, ci=(lo, hi))
+    return cell
+
+
+def records_table(doc: Doc, path: Sequence[Any], columns: Sequence[Column], *, id: str, caption: str,
+                  note: str | None = None) -> Table | NotComputed:
+    """A table with one row per record of the list at ``path``.
+
+    Columns whose key no record has are left out and named in the note.
+    """
+    records = doc.get(*path)
+    if not isinstance(records, list) or not records:
+        return NotComputed(what=caption)
+    present = [c for c in columns if any(isinstance(r, dict) and c.key in r for r in records)]
+    absent = [c.heading for c in columns if c not in present]
+    rows = []
+    for i, rec in enumerate(records):
+        if not isinstance(rec, dict):
+            continue
+        row = []
+        for c in present:
+            p = (*path, i, c.key)
+            if c.label is not None and c.key in rec:
+                row.append(Cell(text=c.label(rec[c.key]), value=_plain(rec[c.key]), source=doc.source(*p)))
+                continue
+            flag = c.flag(rec) if c.flag is not None else None
+            row.append(value_cell(doc, p, fmt=c.fmt or guess_format(c.key), ci=(*path, i, c.ci) if c.ci else None, flag=flag))
+        rows.append(tuple(row))
+    notes = [note] if note else []
+    if absent:
+        notes.append(f"{NOT_COMPUTED} in this results file: {', '.join(absent)}.")
+    return Table(id=id, caption=caption, columns=tuple(c.heading for c in present), rows=tuple(rows),
+                 note=" ".join(notes) or None)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return value
+    return None
+
+
+def facts(doc: Doc, items: Sequence[tuple[str, Sequence[Any]] | tuple[str, Sequence[Any], dict[str, Any]]], *,
+          id: str, keep_missing: bool = True) -> Facts:
+    """Labelled values: ``(label, path)`` or ``(label, path, {"fmt": ..., "ci": path, "flag": ..., "optional": bool})``.
+
+    A missing value shows as "not computed", unless the item is optional (or
+    ``keep_missing`` is false), when it is left out.
+    """
+    out = []
+    for item in items:
+        label, path = item[0], item[1]
+        opts = item[2] if len(item) > 2 else {}
+        cell = value_cell(doc, path, fmt=opts.get("fmt"), ci=opts.get("ci"), flag=opts.get("flag"))
+        if cell.kind == "missing" and (not keep_missing or opts.get("optional")):
+            continue
+        out.append((label, cell))
+    return Facts(id=id, items=tuple(out))
+
+
+def generic_blocks(doc: Doc, path: Sequence[Any], *, id: str, skip: Sequence[str] = (), depth: int = 0) -> list[Block]:
+    """Render a dict of unknown shape: scalars as facts, lists of records as tables, dicts recursively."""
+    node = doc.get(*path)
+    if node is MISSING:
+        return [NotComputed(what=humanize(str(path[-1])) if path else "section")]
+    if not isinstance(node, dict):
+        return [Facts(id=id, items=((humanize(str(path[-1])), value_cell(doc, path)),))]
+    blocks: list[Block] = []
+    scalars = []
+    for key, value in node.items():
+        if key in skip:
+            continue
+        if value is None or isinstance(value, (str, int, float, bool)):
+            scalars.append((humanize(key), (*path, key)))
+        elif isinstance(value, list) and len(value) == 2 and all(is_number(v) for v in value) and key.endswith("_ci"):
+            continue  # shown with its value below
+    if scalars:
+        items = []
+        for label, p in scalars:
+            ci_key = f"{p[-1]}_ci"
+            opts = {"ci": (*p[:-1], ci_key)} if isinstance(node.get(ci_key), list) else {}
+            value = node.get(p[-1])
+            if isinstance(value, bool):
+                items.append((label, Cell(text="yes" if value else "no", value=None, source=doc.source(*p))))
+                continue
+            items.append((label, value_cell(doc, p, ci=opts.get("ci"))))
+        blocks.append(Facts(id=id, items=tuple(items)))
+    for key, value in node.items():
+        if key in skip:
+            continue
+        sub_id = f"{id}-{_slug(key)}"
+        if isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
+            keys: list[str] = []
+            for r in value:
+                for k, v in r.items():
+                    if k not in keys and not k.endswith("_ci") and (v is None or isinstance(v, (str, int, float, bool))
+                                                                     or (k == "group" and isinstance(v, list))):
+                        keys.append(k)
+            cols = [Column(heading=humanize(k), key=k, ci=f"{k}_ci" if any(f"{k}_ci" in r for r in value) else None,
+                           label=_label_text if k in _LABEL_KEYS else None)
+                    for k in keys]
+            blocks.append(records_table(doc, (*path, key), cols, id=sub_id, caption=humanize(key)))
+        elif isinstance(value, dict) and depth < 2 and value:
+            if all(isinstance(v, dict) and all(is_number(x) or x is None for x in v.values()) for v in value.values()):
+                blocks.append(_matrix_table(doc, (*path, key), id=sub_id, caption=humanize(key)))
+            else:
+                blocks.extend(generic_blocks(doc, (*path, key), id=sub_id, depth=depth + 1))
+    return blocks
+
+
+def _matrix_table(doc: Doc, path: Sequence[Any], *, id: str, caption: str) -> Table:
+    node = doc.get(*path)
+    cols: list[str] = []
+    for row in node.values():
+        cols += [c for c in row if c not in cols]
+    rows = []
+    for r, row in node.items():
+        rows.append((Cell(text=humanize(r), value=r),
+                     *(value_cell(doc, (*path, r, c), fmt=fmt_number) if c in row else Cell(text="—") for c in cols)))
+    return Table(id=id, caption=caption, columns=("", *(humanize(c) for c in cols)), rows=tuple(rows))
+
+
+_LABEL_KEYS = ("group", "rule", "kind", "name", "domain", "label", "band", "sanction", "from_domain", "to_domain")
+
+
+def _label_text(value: Any) -> str:
+    if isinstance(value, list):
+        return " × ".join(str(v).replace("_", " ") for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _slug(text: Any) -> str:
+    out = "".join(ch if ch.isalnum() else "-" for ch in str(text).lower()).strip("-")
+    return out or "x"
