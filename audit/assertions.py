@@ -50,6 +50,10 @@ __all__ = [
 #: of the highest group's is generally evidence of adverse impact.
 FOUR_FIFTHS = 0.8
 
+#: Keys of a results.json scorer entry that describe the scorer rather than hold a section.
+_META_KEYS = frozenset({"label", "name", "version", "description", "params", "tiers", "favourable_tiers", "sanctions",
+                        "status", "error"})
+
 #: Lines of detail shown per failure before "... and N more".
 _MAX_LINES = 12
 
@@ -145,7 +149,7 @@ def _section(a: _Audited, name: str) -> Mapping[str, Any]:
     __tracebackhide__ = True
     section = a.sections.get(name)
     if not isinstance(section, Mapping):
-        present = ", ".join(k for k, v in a.sections.items() if isinstance(v, Mapping)) or "(none)"
+        present = ", ".join(k for k, v in a.sections.items() if isinstance(v, Mapping) and k not in _META_KEYS) or "(none)"
         raise AssertionError(
             f"section {name!r} was not computed for scorer {a.label!r} (sections present: {present}); "
             f"run the {name} audit (audit.runner.default_audits) before asserting on it"

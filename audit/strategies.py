@@ -7,8 +7,8 @@
 
     @given(data=st.data())
     def test_my_property(data):
-        pop = data.draw(populations(max_size=30))
-        log = data.draw(event_logs(pop))
+        pop = draw(populations(max_size=30))
+        log = draw(event_logs(pop))
         ...
 
 Every strategy checks its arguments when it is called, not when a value is
@@ -131,35 +131,35 @@ def population_specs(
     unit = st.floats(0.0, 1.0, allow_nan=False)
 
     @st.composite
-    def draw(data: Any) -> PopulationSpec:
+    def specs_(draw: Any) -> PopulationSpec:
         t = {k: (dict(v) if isinstance(v, dict) else v) for k, v in table.items()}
         t["name"] = f"{stem}-drawn"
-        t["horizon_months"] = data.draw(st.integers(lo_h, hi_h), label="horizon_months")
-        t["people"] = {**table["people"], "male_share": data.draw(unit, label="male_share")}
-        t["urban"] = {**table["urban"], "share": data.draw(unit, label="urban_share"),
-                      "ses_loading": data.draw(st.floats(-0.9, 0.9), label="urban_ses_loading")}
-        t["region"] = {**table["region"], "shares": data.draw(_shares(n_regions), label="region_shares")}
-        t["education"] = {**table["education"], "shares": data.draw(_shares(4), label="education_shares"),
-                          "ses_loading": data.draw(st.floats(-0.9, 0.9), label="education_ses_loading")}
-        t["age"] = {**table["age"], "shares": data.draw(_shares(n_ages), label="age_shares")}
-        t["ties"] = {"friends_per_person": data.draw(st.integers(0, 6), label="friends_per_person"),
-                     "homophily": data.draw(unit, label="homophily")}
+        t["horizon_months"] = draw(st.integers(lo_h, hi_h), label="horizon_months")
+        t["people"] = {**table["people"], "male_share": draw(unit, label="male_share")}
+        t["urban"] = {**table["urban"], "share": draw(unit, label="urban_share"),
+                      "ses_loading": draw(st.floats(-0.9, 0.9), label="urban_ses_loading")}
+        t["region"] = {**table["region"], "shares": draw(_shares(n_regions), label="region_shares")}
+        t["education"] = {**table["education"], "shares": draw(_shares(4), label="education_shares"),
+                          "ses_loading": draw(st.floats(-0.9, 0.9), label="education_ses_loading")}
+        t["age"] = {**table["age"], "shares": draw(_shares(n_ages), label="age_shares")}
+        t["ties"] = {"friends_per_person": draw(st.integers(0, 6), label="friends_per_person"),
+                     "homophily": draw(unit, label="homophily")}
         t["misrecord"] = {
             **table["misrecord"],
-            "by_source": {s: data.draw(st.floats(0.0, top_share), label=f"misrecord_{s}") for s in SOURCES},
+            "by_source": {s: draw(st.floats(0.0, top_share), label=f"misrecord_{s}") for s in SOURCES},
         }
         events = {}
         for kind, ev in table["events"].items():
             ev = dict(ev)
             if kind in rated:
-                ev["rate_per_year"] = ev["rate_per_year"] * data.draw(st.floats(0.0, float(max_rate_factor)), label=f"rate_{kind}")
+                ev["rate_per_year"] = ev["rate_per_year"] * draw(st.floats(0.0, float(max_rate_factor)), label=f"rate_{kind}")
             events[kind] = ev
         t["events"] = events
-        t["appeal"] = {**table["appeal"], "filing_probability": data.draw(unit, label="filing_probability"),
-                       "success_if_wrong": data.draw(unit, label="success_if_wrong")}
+        t["appeal"] = {**table["appeal"], "filing_probability": draw(unit, label="filing_probability"),
+                       "success_if_wrong": draw(unit, label="success_if_wrong")}
         return parse_spec(t, file=f"<population_specs({stem})>")
 
-    return draw()
+    return specs_()
 
 
 # ----------------------------------------------------------------------------- populations
@@ -204,14 +204,14 @@ def populations(
     from audit.synth import synthesize
 
     @st.composite
-    def draw(data: Any) -> Population:
-        s = data.draw(specs, label="spec")
+    def populations_(draw: Any) -> Population:
+        s = draw(specs, label="spec")
         if not isinstance(s, PopulationSpec):
             raise InvalidArgument(f"spec strategy drew {type(s).__name__}, not a PopulationSpec")
-        size = data.draw(st.integers(lo, hi), label="size")
-        return synthesize(s, size=size, seed=data.draw(seeds, label="seed"))
+        size = draw(st.integers(lo, hi), label="size")
+        return synthesize(s, size=size, seed=draw(seeds, label="seed"))
 
-    return draw()
+    return populations_()
 
 
 # ----------------------------------------------------------------------------- event logs
