@@ -2,31 +2,41 @@
 
 Only figures computed from OpenDP measurements leave the harness as
 "published"; the exact results.json and scores.parquet stay private.
+
+Names are imported lazily, so importing the ledger alone does not load OpenDP.
 """
 
-from audit.privacy.context import (
-    count_half_width,
-    epsilon_for_half_width,
-    half_width_for_epsilon,
-    scale_for_half_width,
-)
-from audit.privacy.ledger import Charge, LedgerEntry, PrivacyLedger, default_ledger_path
-from audit.privacy.publish import Release, ReleasePlan, open_ledger, plan_release, publish, release, write_published
+from __future__ import annotations
 
-__all__ = [
-    "Charge",
-    "LedgerEntry",
-    "PrivacyLedger",
-    "Release",
-    "ReleasePlan",
-    "count_half_width",
-    "default_ledger_path",
-    "epsilon_for_half_width",
-    "half_width_for_epsilon",
-    "open_ledger",
-    "plan_release",
-    "publish",
-    "release",
-    "scale_for_half_width",
-    "write_published",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "count_half_width": "audit.privacy.context",
+    "epsilon_for_half_width": "audit.privacy.context",
+    "half_width_for_epsilon": "audit.privacy.context",
+    "scale_for_half_width": "audit.privacy.context",
+    "Charge": "audit.privacy.ledger",
+    "LedgerEntry": "audit.privacy.ledger",
+    "PrivacyLedger": "audit.privacy.ledger",
+    "default_ledger_path": "audit.privacy.ledger",
+    "Release": "audit.privacy.publish",
+    "ReleasePlan": "audit.privacy.publish",
+    "open_ledger": "audit.privacy.publish",
+    "plan_release": "audit.privacy.publish",
+    "publish": "audit.privacy.publish",
+    "release": "audit.privacy.publish",
+    "write_published": "audit.privacy.publish",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'audit.privacy' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

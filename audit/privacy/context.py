@@ -22,11 +22,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import opendp.prelude as dp
+import opendp.accuracy as _accuracy
+import opendp.domains as _domains
+import opendp.measurements as _measurements
+import opendp.metrics as _metrics
+from opendp.mod import enable_features
 
 from audit.errors import InvalidArgument
 
-dp.enable_features("contrib")
+# The one call in the code base (``opendp.prelude`` is not imported: it pulls in scikit-learn).
+enable_features("contrib")
 
 __all__ = [
     "ALPHA",
@@ -90,10 +95,10 @@ def count_measurement(*, sensitivity: int, epsilon: float) -> CountMeasurement:
         raise InvalidArgument(f"sensitivity {sensitivity!r}: give a whole number >= 1 (a person's L1 contribution bound)")
     if not (isinstance(epsilon, (int, float)) and math.isfinite(epsilon) and epsilon > 0):
         raise InvalidArgument(f"epsilon {epsilon!r}: give a finite number > 0")
-    space = dp.vector_domain(dp.atom_domain(T="i64")), dp.l1_distance(T="i64")
+    space = _domains.vector_domain(_domains.atom_domain(T="i64")), _metrics.l1_distance(T="i64")
     scale = float(sensitivity) / float(epsilon)
     for _ in range(64):
-        meas = dp.m.make_laplace(*space, scale=scale)
+        meas = _measurements.make_laplace(*space, scale=scale)
         cost = float(meas.map(int(sensitivity)))
         if cost <= epsilon:
             return CountMeasurement(measurement=meas, sensitivity=int(sensitivity), scale=scale, epsilon=cost)
@@ -108,7 +113,7 @@ def count_half_width(scale: float, *, alpha: float = ALPHA) -> float:
     OpenDP's :func:`opendp.accuracy.discrete_laplacian_scale_to_accuracy`, floored:
     the noise is an integer, so ``P(|noise| <= floor(a)) = P(|noise| < a) >= 1 - alpha``.
     """
-    return float(math.floor(dp.discrete_laplacian_scale_to_accuracy(float(scale), float(alpha))))
+    return float(math.floor(_accuracy.discrete_laplacian_scale_to_accuracy(float(scale), float(alpha))))
 
 
 def scale_for_half_width(half_width: float, *, alpha: float = ALPHA) -> float:
@@ -118,7 +123,7 @@ def scale_for_half_width(half_width: float, *, alpha: float = ALPHA) -> float:
     """
     if not (math.isfinite(half_width) and half_width > 0):
         raise InvalidArgument(f"accuracy {half_width!r}: give a half-width > 0 (in people)")
-    return float(dp.accuracy_to_discrete_laplacian_scale(float(half_width), float(alpha)))
+    return float(_accuracy.accuracy_to_discrete_laplacian_scale(float(half_width), float(alpha)))
 
 
 def epsilon_for_half_width(half_width: float, *, sensitivity: int = 1, alpha: float = ALPHA) -> float:

@@ -21,6 +21,7 @@ be a second budget.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import os
 import sqlite3
 import uuid
@@ -135,7 +136,7 @@ def _check_budget(name: str, value: float, *, positive: bool) -> float:
         value = float(value)
     except (TypeError, ValueError):
         raise InvalidArgument(f"{name} {value!r}: give a number") from None
-    if value != value or value in (float("inf"),) or value < 0 or (positive and value == 0):
+    if not math.isfinite(value) or value < 0 or (positive and value == 0):
         bound = "> 0" if positive else ">= 0"
         raise InvalidArgument(f"{name} {value!r}: give a finite number {bound}")
     return value
@@ -182,14 +183,15 @@ class PrivacyLedger:
             The dataset's total δ.
         """
         path = Path(path)
-        if budget_epsilon is None and default_epsilon is None:
-            raise InvalidArgument("give --budget (the dataset's total epsilon) or --epsilon")
         con = _connect(path)
         try:
             con.execute("BEGIN IMMEDIATE")
             row = con.execute("SELECT dataset_id, budget_epsilon, budget_delta FROM datasets WHERE fingerprint = ?",
                               (fingerprint,)).fetchone()
             if row is None:
+                if budget_epsilon is None and default_epsilon is None:
+                    raise InvalidArgument(f"the ledger {path} has no budget for this dataset yet: give --budget "
+                                          "(the dataset's total epsilon) or --epsilon")
                 eps = _check_budget("--budget", budget_epsilon if budget_epsilon is not None else default_epsilon,
                                     positive=True)
                 delta = _check_budget("--delta", budget_delta, positive=False)
@@ -264,7 +266,7 @@ class PrivacyLedger:
 
     @property
     def remaining_epsilon(self) -> float:
-        return max(self._budget_epsilon - self.spent_epsilon, 0.0)
+        return _remaining(self._budget_epsilon, self.spent_epsilon)
 
     @property
     def remaining_delta(self) -> float:
@@ -339,7 +341,7 @@ class PrivacyLedger:
     def _refuse_if_over(self, eps: float, delta: float, spent_eps: float, spent_delta: float) -> None:
         where = f"dataset {self._dataset_id[:8]}" + (f" in ledger {self._path}" if self._path else " (in-memory ledger)")
         if spent_eps + eps > self._budget_epsilon * (1 + TOLERANCE):
-            remaining = max(self._budget_epsilon - spent_eps, 0.0)
+            remaining = _remaining(self._budget_epsilon, spent_eps)
             raise BudgetExceeded(
                 f"release refused: it needs epsilon {eps:.6g} but only {remaining:.6g} of the budget "
                 f"{self._budget_epsilon:.6g} remains ({spent_eps:.6g} already spent) for {where}; "
@@ -398,6 +400,12 @@ class PrivacyLedger:
         kind = f"sqlite {self._path}" if self._path else "in-memory"
         return (f"PrivacyLedger({kind}, dataset {self._dataset_id[:8]}, spent epsilon {self.spent_epsilon:.6g} "
                 f"of {self._budget_epsilon:.6g})")
+
+
+def _remaining(budget: float, spent: float) -> float:
+    """``budget - spent``, with rounding dust (within :data:`TOLERANCE`) shown as 0."""
+    left = budget - spent
+    return 0.0 if left <= budget * TOLERANCE else left
 
 
 def _connect(path: Path) -> sqlite3.Connection:

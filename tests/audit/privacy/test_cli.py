@@ -1,0 +1,75 @@
+import json
+import math
+import os
+import stat
+
+import pytest
+
+from audit.cli import main
+from audit.privacy.queries import QUERY_WEIGHTS
+from audit.synth import synthesize
+
+
+@pytest.fixture(scope="module")
+def supplied(tmp_path_factory):
+    """A small supplied population (CSV people and events)."""
+    d = tmp_path_factory.mktemp("supplied")
+    pop = synthesize("tiny", size=400, seed=11)
+    pop.people.drop(columns="reliability").to_csv(d / "people.csv", index=False)
+    pop.events.drop(columns="genuine").to_csv(d / "events.csv", index=False)
+    return d
+
+
+def _run(supplied, out, *extra):
+    return main(["run", "--population", str(supplied / "people.csv"), "--events", str(supplied / "events.csv"),
+                 "--scorer", "suining", "--out", str(out), "--quiet", *extra])
+
+
+def test_run_publishes_then_refuses_overspend(supplied, tmp_path, _no_real_home, capsys):
+    assert _run(supplied, tmp_path / "a", "--epsilon", "1") == 0
+    doc = json.loads((tmp_path / "a" / "published.json").read_text())
+    assert doc["privacy"]["epsilon"] == 1.0 and doc["population"]["synthetic"] is False
+    ledger = _no_real_home / ".scs-audit" / "ledger.sqlite"
+    assert stat.S_IMODE(os.stat(ledger).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(ledger.parent).st_mode) == 0o700
+    capsys.readouterr()
+
+    # the same data again: the dataset's budget (default: the first run's epsilon) is spent
+    assert _run(supplied, tmp_path / "b", "--epsilon", "0.25") == 2
+    err = capsys.readouterr().err
+    assert "0.25" in err and "remains" in err and "budget 1" in err
+    assert not (tmp_path / "b" / "published.json").exists()
+
+    # a separate ledger directory is a separate ledger
+    assert _run(supplied, tmp_path / "c", "--epsilon", "0.25", "--ledger-dir", str(tmp_path / "ledgers")) == 0
+    assert (tmp_path / "ledgers" / "ledger.sqlite").exists()
+
+
+def test_synthetic_run_keeps_no_ledger(tmp_path, _no_real_home):
+    rc = main(["run", "--population", "tiny", "--size", "300", "--scorer", "suining", "--out", str(tmp_path),
+               "--quiet", "--epsilon", "0.5"])
+    assert rc == 0
+    doc = json.loads((tmp_path / "published.json").read_text())
+    assert doc["population"]["synthetic"] is True and doc["privacy"]["budget"]["persistent"] is False
+    assert not (_no_real_home / ".scs-audit").exists()
+
+
+def test_without_epsilon_nothing_is_published(tmp_path):
+    assert main(["run", "--population", "tiny", "--size", "300", "--scorer", "suining", "--out", str(tmp_path),
+                 "--quiet"]) == 0
+    assert (tmp_path / "results.json").exists() and not (tmp_path / "published.json").exists()
+
+
+def test_epsilon_for(capsys):
+    assert main(["epsilon-for", "--accuracy", "20", "--scorers", "2"]) == 0
+    out = capsys.readouterr().out
+    eps = float(out.split()[1])
+    per_table = eps / 2 * QUERY_WEIGHTS["tiers_by_cell"] / sum(QUERY_WEIGHTS.values())
+    q = math.exp(-per_table)  # scale = 1 / epsilon for sensitivity 1
+    # P(|noise| >= 20) for discrete Laplace: 2 q^20 / (1 + q), the 5% the target asks for
+    assert 2 * q**20 / (1 + q) == pytest.approx(0.05, rel=1e-3)
+
+
+@pytest.mark.parametrize("args", [["--epsilon", "0"], ["--epsilon", "-1"], ["--epsilon", "1", "--delta", "1.5"]])
+def test_bad_privacy_arguments(args, tmp_path):
+    assert main(["run", "--population", "tiny", "--size", "300", "--out", str(tmp_path), "--quiet", *args]) == 2
