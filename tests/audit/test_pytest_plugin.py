@@ -1,0 +1,212 @@
+"""The pytest plugin, run through ``pytester`` in a subprocess (the plugin is installed, so it loads itself)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+TOY_SCORERS = '''
+import numpy as np
+import pandas as pd
+from types import MappingProxyType
+
+
+class Fair:
+    """Everyone in the good tier, no sanctions."""
+
+    name, version, description = "fair", "1", "everyone good"
+    params = MappingProxyType({})
+    tiers = ("good", "bad")
+    favourable_tiers = frozenset({"good"})
+    sanctions = MappingProxyType({})
+
+    def with_params(self, **kw):
+        return self
+
+    def score(self, view, *, as_of):
+        n = len(view.people)
+        return pd.DataFrame({"score": np.ones(n), "tier": ["good"] * n})
+
+
+class ByIncome(Fair):
+    """Good tier only for income quintiles 3-5; a loan ban for the others."""
+
+    name, description = "by_income", "the poor two fifths are bad"
+    sanctions = MappingProxyType({"loan_ban": "finance"})
+
+    def score(self, view, *, as_of):
+        good = view.people["income_quintile"].to_numpy() >= 3
+        return pd.DataFrame({"score": good.astype(float), "tier": np.where(good, "good", "bad"), "loan_ban": ~good})
+'''
+
+INNER_SUITE = '''
+import pytest
+from audit.assertions import assert_four_fifths
+
+pytestmark = pytest.mark.audit_population("tiny", size=600, seed=1)
+RUNS = []
+
+
+@pytest.mark.audit_scorer("toyscorers:Fair")
+def test_fair_passes(audit):
+    RUNS.append(audit.run)
+    assert_four_fifths(audit, by="income_quintile")
+
+
+@pytest.mark.audit_scorer("toyscorers:ByIncome")
+def test_by_income_fails(audit):
+    RUNS.append(audit.run)
+    assert_four_fifths(audit, by="income_quintile")
+
+
+@pytest.mark.audit_scorer("toyscorers:Fair", "toyscorers:ByIncome")
+def test_parametrized_and_cached(audit, scorer):
+    assert audit.scorer is scorer
+    assert any(r is audit.run for r in RUNS), "the session cache should give the run of the earlier test"
+
+
+def test_population_is_cached(population, request):
+    again = request.getfixturevalue("population")
+    assert again is population
+    print(f"SIZE={len(population)}")
+
+
+@pytest.mark.audit_population("tiny", size=50, seed=9)
+def test_marker_size(population):
+    print(f"MARKED={len(population)}")
+
+
+def test_no_scorer_marker(audit):
+    pass
+
+
+@pytest.mark.audit_population("tiny", sise=5)
+@pytest.mark.audit_scorer("toyscorers:Fair")
+def test_bad_population_marker(audit):
+    pass
+
+
+@pytest.mark.audit_scorer("no_such_scorer_anywhere")
+def test_unknown_scorer(audit):
+    pass
+
+
+def test_not_an_audit():
+    pass
+'''
+
+
+@pytest.fixture
+def suite(pytester):
+    pytester.makepyfile(toyscorers=TOY_SCORERS, test_inner=INNER_SUITE)
+    return pytester
+
+
+def outcomes(result) -> dict[str, str]:
+    """Test name -> PASSED / FAILED / ERROR from the ``-rA`` short summary."""
+    out = {}
+    for line in result.outlines:
+        m = re.match(r"^(PASSED|FAILED|ERROR) \S+::(\S+)", line)
+        if m:
+            out[m.group(2)] = m.group(1)
+    return out
+
+
+def test_fixtures_markers_cache_report_and_summary(suite, tmp_path):
+    report = tmp_path / "report"
+    result = suite.runpytest_subprocess("-rA", "-s", "-p", "no:cacheprovider", "--audit-report", str(report))
+    got = outcomes(result)
+    assert got == {
+        "test_fair_passes": "PASSED",
+        "test_by_income_fails": "FAILED",
+        "test_parametrized_and_cached[toyscorers:Fair]": "PASSED",
+        "test_parametrized_and_cached[toyscorers:ByIncome]": "PASSED",
+        "test_population_is_cached": "PASSED",
+        "test_marker_size": "PASSED",
+        "test_no_scorer_marker": "ERROR",
+        "test_bad_population_marker": "ERROR",
+        "test_unknown_scorer": "ERROR",
+        "test_not_an_audit": "PASSED",
+    }
+    text = result.stdout.str()
+    # the failure message: quintiles 1 and 2 have no favourable outcome at all
+    assert "four-fifths rule by income_quintile fails for scorer 'by_income'" in text
+    assert re.search(r"1: impact ratio 0\.000 .*n=\d+ — under 0\.8: violation", text)
+    assert re.search(r"2: impact ratio 0\.000", text)
+    assert "reference group 3: favourable rate 1.000" in text
+    # usage errors say what to add
+    assert "names no scorer; add @pytest.mark.audit_scorer" in text
+    assert "audit_population marker takes (name, size=..., seed=...)" in text
+    assert "audit_scorer('no_such_scorer_anywhere')" in text
+    # markers and the session cache
+    assert "SIZE=600" in text and "MARKED=50" in text
+    # header after collection, one run for both scorers of a population, and the report
+    assert "scs-audit: audits on tiny, 600 people, seed 1; tiny, 50 people, seed 9" in text
+    assert re.search(r"audited fair, by_income on tiny, 600 people, seed 1 in [\d.]+ s", text)
+    assert text.count("audited ") == 1
+    index = json.loads((report / "audit-tests.json").read_text())
+    assert index["kind"] == "scs-audit test session"
+    assert [p["scorers"] for p in index["populations"]] == [["fair", "by_income"]]
+    tests = {t["nodeid"].split("::")[1]: t for t in index["tests"]}
+    assert tests["test_by_income_fails"]["outcome"] == "failed"
+    assert "under 0.8: violation" in tests["test_by_income_fails"]["message"]
+    assert tests["test_fair_passes"] == {"nodeid": "test_inner.py::test_fair_passes", "outcome": "passed",
+                                         "scorer": "toyscorers:Fair", "population": "tiny, 600 people, seed 1"}
+    assert "test_not_an_audit" not in tests
+    results = json.loads((report / "results.json").read_text())
+    assert [s["label"] for s in results["scorers"]] == ["fair", "by_income"]
+    assert results["population"]["size"] == 600 and results["population"]["seed"] == 1
+
+
+def test_command_line_overrides_markers(suite):
+    result = suite.runpytest_subprocess("-s", "-p", "no:cacheprovider", "-k", "population_is_cached or marker_size",
+                                        "--audit-size", "70", "--audit-seed", "4")
+    text = result.stdout.str()
+    assert "SIZE=70" in text and "MARKED=70" in text
+    assert "scs-audit: population china-2020, 70 people, seed 4 (set by --audit-size, --audit-seed)" in text
+    assert "scs-audit: audits on tiny, 70 people, seed 4" in text
+    result.assert_outcomes(passed=2, deselected=8)
+
+
+def test_a_session_without_audits_prints_nothing_of_ours(pytester):
+    pytester.makepyfile(test_plain="def test_one():\n    assert 1 + 1 == 2\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    ours = [line for line in result.outlines if line.startswith("scs-audit:") or re.search(r"-+ scs-audit -+", line)]
+    assert ours == []  # only pytest's own "plugins: scs-audit-..." line names us
+
+
+def test_options_and_markers_are_registered(pytester):
+    result = pytester.runpytest_subprocess("--help")
+    help_text = result.stdout.str()
+    for opt in ("--audit-size", "--audit-seed", "--audit-population", "--audit-report"):
+        assert opt in help_text
+    markers = pytester.runpytest_subprocess("--markers").stdout.str()
+    assert "@pytest.mark.audit_scorer(spec" in markers and "@pytest.mark.audit_population(name=None" in markers
+
+
+def test_bad_option_value_is_a_usage_error(pytester):
+    pytester.makepyfile(test_plain="def test_one():\n    pass\n")
+    result = pytester.runpytest_subprocess("--audit-size", "0")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--audit-size 0: give a whole number >= 1" in result.stderr.str()
+
+
+def test_importing_the_plugin_imports_nothing_heavy():
+    code = textwrap.dedent(
+        """
+        import sys
+        import audit.pytest_plugin
+        heavy = [m for m in ("numpy", "pandas", "scipy", "audit.runner", "scorers") if m in sys.modules]
+        print(heavy)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
