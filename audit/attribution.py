@@ -107,7 +107,7 @@ class AttributionPlan:
 
 
 _PROBE: list[Population] = []
-_PLANS: dict[tuple[Any, ...], AttributionPlan] = {}
+_PLANS: dict[tuple[Any, int, int], tuple[Any, AttributionPlan]] = {}
 
 
 def _probe_population() -> Population:
@@ -143,23 +143,25 @@ def probe_rules(scorer: Any) -> tuple[str, ...]:
     return tuple(rules)
 
 
-def _scorer_key(scorer: Any) -> tuple[Any, ...]:
-    params = getattr(scorer, "params", {}) or {}
-    return (type(scorer).__module__, type(scorer).__qualname__, str(getattr(scorer, "name", "")),
-            str(getattr(scorer, "version", "")), repr(sorted((str(k), repr(v)) for k, v in dict(params).items())))
-
-
 def plan_for(scorer: Any, *, seed: int, permutation_pairs: int = PERMUTATION_PAIRS) -> AttributionPlan:
-    """The attribution plan of a scorer (cached; depends only on the scorer, the seed and the method)."""
-    key = (*_scorer_key(scorer), int(seed), int(permutation_pairs))
-    if key not in _PLANS:
-        try:
-            rules = probe_rules(scorer)
-        except AuditError as exc:
-            _PLANS[key] = AttributionPlan(rules=(), method="none", masks=(), error=f"probe failed: {exc}")
-            return _PLANS[key]
-        _PLANS[key] = make_plan(rules, seed=seed, permutation_pairs=permutation_pairs)
-    return _PLANS[key]
+    """The attribution plan of a scorer (depends only on the scorer, the seed and the method).
+
+    Cached per scorer: by value for scorers that define equality (such as
+    :class:`scorers.base.ScorerBase`, equal when class and params are), else
+    per object — a scorer's behaviour need not show in its ``params``. The
+    cache holds the scorer, so an object's id is never reused while cached.
+    """
+    by_value = type(scorer).__eq__ is not object.__eq__ and type(scorer).__hash__ is not None
+    key = (scorer if by_value else id(scorer), int(seed), int(permutation_pairs))
+    hit = _PLANS.get(key)
+    if hit is not None and (by_value or hit[0] is scorer):
+        return hit[1]
+    try:
+        plan = make_plan(probe_rules(scorer), seed=seed, permutation_pairs=permutation_pairs)
+    except AuditError as exc:
+        plan = AttributionPlan(rules=(), method="none", masks=(), error=f"probe failed: {exc}")
+    _PLANS[key] = (scorer, plan)
+    return plan
 
 
 def make_plan(rules: tuple[str, ...], *, seed: int, permutation_pairs: int = PERMUTATION_PAIRS) -> AttributionPlan:

@@ -1,0 +1,218 @@
+"""Disparity statistics checked against fairlearn's MetricFrame and against pandas by hand."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from fairlearn.metrics import MetricFrame, selection_rate
+
+from audit.disparity import FOUR_FIFTHS, INTERSECTION, DisparityAudit, value_counts, verdict
+from audit.engine import AuditOptions
+from audit.aggregate import ValueCounts
+from audit.vocab import EDUCATION_LEVELS
+from tests.audit._disparity_fixtures import LookupScorer, audit_section, group, people_frame, population, split
+
+NO_REPLAY = DisparityAudit(attribution_sample=0)
+
+
+@pytest.fixture(scope="module")
+def random_case():
+    """3,000 people with random quintile, education and 2-decimal scores spread over all four tiers."""
+    rng = np.random.default_rng(7)
+    n = 3000
+    q = rng.integers(1, 6, n)
+    e = rng.integers(0, 4, n)
+    # scores depend on group so rates differ; 2 decimals so value counts are exact
+    score = np.round(55 + 6 * q + 4 * e + rng.normal(0, 12, n), 2)
+    people = people_frame(q, e)
+    scorer = LookupScorer(pd.Series(score, index=people["person_id"]))
+    section = audit_section(population(people), scorer, options=AuditOptions(bootstrap=0, min_cell_share=0.0), audit=NO_REPLAY)
+    df = pd.DataFrame(
+        {
+            "q": q,
+            "e": pd.Categorical.from_codes(e, categories=list(EDUCATION_LEVELS)),
+            "score": score,
+            "fav": score >= 70.0,
+            "loans": score < 70.0,
+            "ban": score < 50.0,
+        }
+    )
+    return section, df
+
+
+def _mean(y_true, y_pred):
+    return float(np.mean(y_pred))
+
+
+@pytest.mark.parametrize("attribute", ["income_quintile", "education", INTERSECTION])
+def test_matches_fairlearn_metricframe(random_case, attribute):
+    section, df = random_case
+    sensitive = {"income_quintile": df["q"], "education": df["e"].astype(str), INTERSECTION: df[["q", "e"]].astype({"e": str})}[attribute]
+    fav = MetricFrame(metrics=selection_rate, y_true=df["fav"], y_pred=df["fav"], sensitive_features=sensitive)
+    adv = MetricFrame(metrics=selection_rate, y_true=df["loans"], y_pred=df["loans"], sensitive_features=sensitive)
+    mean = MetricFrame(metrics=_mean, y_true=df["score"], y_pred=df["score"], sensitive_features=sensitive)
+    sec = section[attribute]
+    assert len(sec["groups"]) == len(fav.by_group)
+    for g in sec["groups"]:
+        key = tuple(g["group"]) if isinstance(g["group"], list) else g["group"]
+        assert g["favourable_rate"] == pytest.approx(fav.by_group[key], abs=1e-9)
+        assert g["adverse_rate"] == pytest.approx(adv.by_group[key], abs=1e-9)
+        assert g["mean_score"] == pytest.approx(mean.by_group[key], abs=1e-9)
+    for name, mf in (("favourable", fav), ("adverse", adv)):
+        assert sec[name]["overall"] == pytest.approx(mf.overall, abs=1e-9)
+        assert sec[name]["group_min"] == pytest.approx(mf.group_min(), abs=1e-9)
+        assert sec[name]["group_max"] == pytest.approx(mf.group_max(), abs=1e-9)
+        assert sec[name]["difference"] == pytest.approx(mf.difference(), abs=1e-9)
+        assert sec[name]["ratio"] == pytest.approx(mf.ratio(), abs=1e-9)
+    # the four-fifths minimum impact ratio is fairlearn's between-groups ratio of selection rates
+    assert sec["min_impact_ratio"] == pytest.approx(fav.ratio(), abs=1e-9)
+
+
+def test_group_statistics_by_hand(random_case):
+    section, df = random_case
+    median = float(np.median(df["score"]))
+    assert section["median_score"] == pytest.approx(median, abs=1e-9)
+    above = df["score"] > median
+    by_q = df.groupby("q")
+    best_fav = by_q["fav"].mean().max()
+    best_scoring = above.groupby(df["q"]).mean().max()
+    least_adv = by_q["loans"].mean().min()
+    for q, rows in by_q:
+        g = group(section, "income_quintile", q)
+        assert g["n"] == len(rows)
+        assert g["share"] == pytest.approx(len(rows) / len(df))
+        assert g["median_score"] == pytest.approx(float(np.median(rows["score"])), abs=1e-9)
+        assert g["scoring_rate"] == pytest.approx(float((rows["score"] > median).mean()), abs=1e-12)
+        assert g["scoring_impact_ratio"] == pytest.approx(float((rows["score"] > median).mean()) / best_scoring, abs=1e-12)
+        assert g["impact_ratio"] == pytest.approx(rows["fav"].mean() / best_fav, abs=1e-12)
+        assert g["adverse_relative_risk"] == pytest.approx(rows["loans"].mean() / least_adv, abs=1e-12)
+        assert g["adverse_rate_by_sanction"]["loans"] == pytest.approx(rows["loans"].mean(), abs=1e-12)
+        assert g["adverse_rate_by_sanction"]["travel_ban"] == pytest.approx(rows["ban"].mean(), abs=1e-12)
+        tiers = np.select([rows["score"] >= 90, rows["score"] >= 70, rows["score"] >= 50], ["A", "B", "C"], "D")
+        for t, cum in zip("ABCD", (("A",), ("A", "B"), ("A", "B", "C"), ("A", "B", "C", "D"))):
+            assert g["tier_shares"][t] == pytest.approx(float(np.mean(tiers == t)), abs=1e-12)
+            assert g["tier_or_better"][t] == pytest.approx(float(np.isin(tiers, cum).mean()), abs=1e-12)
+        assert g["favourable_rate_ci"] is None  # bootstrap off
+        assert g["four_fifths"] == ("violation" if g["impact_ratio"] < 0.8 else "no violation")
+    sec = section["income_quintile"]
+    assert sec["reference_group"] == int(by_q["fav"].mean().idxmax())
+    assert sec["adverse_reference_group"] == int(by_q["loans"].mean().idxmin())
+    assert sec["worst_group"] == int(by_q["fav"].mean().idxmin())
+    assert sec["four_fifths_violation"] == bool(by_q["fav"].mean().min() / best_fav < 0.8)
+
+
+def test_ties_at_the_median_are_not_above_it():
+    # six people scoring 60, 70, 70, 70, 80, 90: the median is 70 and three people score exactly 70
+    people = people_frame([1, 1, 1, 5, 5, 5], [0, 0, 0, 3, 3, 3])
+    scorer = LookupScorer(pd.Series([60.0, 70.0, 70.0, 70.0, 80.0, 90.0], index=people["person_id"]))
+    section = audit_section(population(people), scorer, options=AuditOptions(bootstrap=0, min_cell_share=0.0), audit=NO_REPLAY)
+    assert section["median_score"] == 70.0
+    assert "not above" in section["median_note"]
+    assert group(section, "income_quintile", 1)["scoring_rate"] == 0.0  # 60, 70, 70
+    assert group(section, "income_quintile", 5)["scoring_rate"] == pytest.approx(2 / 3)  # 70, 80, 90
+    assert group(section, "income_quintile", 1)["scoring_impact_ratio"] == 0.0
+    assert group(section, "income_quintile", 5)["median_score"] == 80.0
+    assert group(section, "income_quintile", 1)["median_score"] == 70.0
+
+
+def test_small_cells_are_reported_but_excluded_and_unknowns_counted():
+    # 1,000 people: quintile 3 has 15 people (1.5% < 2%); 40 people have unknown education
+    q = np.r_[np.full(300, 1), np.full(15, 3), np.full(685, 5)]
+    e = np.r_[np.full(960, 2), np.full(40, -1)]
+    score = np.r_[np.full(300, 60.0), np.full(15, 40.0), np.full(685, 95.0)]
+    people = people_frame(q, e)
+    section = audit_section(population(people), LookupScorer(pd.Series(score, index=people["person_id"])),
+                            options=AuditOptions(bootstrap=0), audit=NO_REPLAY)
+    inc = section["income_quintile"]
+    g3 = group(section, "income_quintile", 3)
+    assert g3["n"] == 15 and g3["excluded_from_ratios"] and g3["impact_ratio"] is None and g3["four_fifths"] == "excluded"
+    assert g3["favourable_rate"] == 0.0  # still reported
+    empty = group(section, "income_quintile", 2)
+    assert empty["n"] == 0 and empty["favourable_rate"] is None and empty["excluded_from_ratios"]
+    # ratios use quintiles 1 and 5 only: quintile 1 favourable 0/300, 5 all favourable
+    assert inc["favourable"]["group_min"] == 0.0 and inc["favourable"]["group_max"] == 1.0
+    assert inc["min_impact_ratio"] == 0.0 and inc["worst_group"] == 1
+    edu = section["education"]
+    assert edu["unknown_n"] == 40
+    assert sum(g["n"] for g in edu["groups"]) == 960
+    assert section[INTERSECTION]["unknown_n"] == 40
+    assert section["min_cell_share"] == 0.02
+    # an intersection group is a [quintile, education] pair
+    assert group(section, INTERSECTION, [5, "senior_secondary"])["n"] == 685 - 40
+
+
+def test_extra_attribute_has_its_own_entry():
+    people = people_frame([1, 1, 5, 5], [0, 0, 3, 3], urban=[True, False, True, False])
+    scorer = LookupScorer(pd.Series([95.0, 60.0, 95.0, 95.0], index=people["person_id"]))
+    section = audit_section(population(people), scorer, options=AuditOptions(bootstrap=0, min_cell_share=0.0),
+                            audit=NO_REPLAY, by=("urban",))
+    assert section["attributes"] == ["income_quintile", "education", INTERSECTION, "urban"]
+    assert group(section, "urban", True)["favourable_rate"] == 1.0
+    assert group(section, "urban", False)["favourable_rate"] == 0.5
+    assert section["urban"]["min_impact_ratio"] == 0.5
+
+
+@pytest.mark.parametrize(
+    ("ratio", "interval", "expected"),
+    [
+        (0.7, [0.6, 0.79], "violation"),
+        (0.85, [0.8, 0.9], "no violation"),
+        (0.82, [0.78, 0.86], "inconclusive"),
+        (0.79, [0.75, 0.81], "inconclusive"),
+        (0.79, None, "violation"),
+        (0.8, None, "no violation"),
+        (None, None, "inconclusive"),
+    ],
+)
+def test_four_fifths_verdict(ratio, interval, expected):
+    assert FOUR_FIFTHS == 0.8
+    assert verdict(ratio, interval) == expected
+
+
+def test_verdicts_and_intervals_with_bootstrap():
+    # quintile 1: 300 of 1,000 favourable; quintile 5: 600 of 1,000: impact ratio 0.5, far below 0.8
+    # quintile 3: 580 of 1,000: ratio 0.967, far above
+    q = np.repeat([1, 3, 5], 1000)
+    fav = np.r_[np.arange(1000) < 300, np.arange(1000) < 580, np.arange(1000) < 600]
+    people = people_frame(q, np.full(3000, 1))
+    scorer = LookupScorer(pd.Series(np.where(fav, 95.0, 60.0), index=people["person_id"]))
+    section = audit_section(population(people), scorer, options=AuditOptions(bootstrap=300, seed=3), audit=NO_REPLAY)
+    inc = section["income_quintile"]
+    assert section["bootstrap_replicates"] == 300
+    g1, g3, g5 = (group(section, "income_quintile", k) for k in (1, 3, 5))
+    assert g1["four_fifths"] == "violation" and g3["four_fifths"] == "no violation"
+    assert inc["four_fifths_verdict"] == "violation" and inc["four_fifths_violation"]
+    lo, hi = g1["favourable_rate_ci"]
+    assert lo < 0.3 < hi
+    # width close to the normal approximation 2 * 1.96 * sqrt(p (1 - p) / n)
+    assert hi - lo == pytest.approx(2 * 1.96 * np.sqrt(0.3 * 0.7 / 1000), rel=0.2)
+    lo, hi = inc["min_impact_ratio_ci"]
+    assert lo < 0.5 < hi
+    assert g5["impact_ratio_ci"][1] == 1.0  # the best group's ratio never exceeds 1
+
+
+def test_chunk_size_and_order_do_not_change_the_section():
+    rng = np.random.default_rng(11)
+    n = 2000
+    people = people_frame(rng.integers(1, 6, n), rng.integers(0, 4, n))
+    score = np.round(rng.uniform(30, 100, n), 2)
+    scorer = LookupScorer(pd.Series(score, index=people["person_id"]))
+    pop = population(people)
+    opts = AuditOptions(bootstrap=60, seed=5)
+    whole = audit_section(pop, scorer, options=opts, audit=NO_REPLAY)
+    parts = split(pop, [333, 1200, 1201])
+    chunked = audit_section(parts, scorer, options=opts, audit=NO_REPLAY)
+    reordered = audit_section(parts[::-1], scorer, options=opts, audit=NO_REPLAY)
+    dump = lambda s: json.dumps(s, sort_keys=True, default=str)  # noqa: E731
+    assert dump(whole) == dump(chunked) == dump(reordered)
+
+
+def test_value_counts_by_bincount_equal_value_counts_of():
+    rng = np.random.default_rng(2)
+    for values in (np.round(rng.normal(900, 40, 5000), 2), rng.uniform(-1e6, 1e6, 300), np.array([1.0])):
+        cells = rng.integers(0, 30, values.size)
+        a, b = value_counts(values, cells, 30), ValueCounts.of(values, cells, 30)
+        assert np.array_equal(a.keys, b.keys) and np.array_equal(a.counts, b.counts)
