@@ -1,0 +1,71 @@
+"""Findings in plain words, from hand-made results documents whose sentences are known."""
+
+from __future__ import annotations
+
+from audit.report.findings import build_findings, describe_group
+
+
+def _doc(**income):
+    node = {"groups": [{"group": 1, "impact_ratio": 0.61}, {"group": 5, "impact_ratio": 1.0}], "reference_group": 5,
+            "worst_group": 1, "min_impact_ratio": 0.61, "min_impact_ratio_ci": [0.58, 0.64],
+            "four_fifths_verdict": "violation", "driver": {"rule": "loan_arrears", "share_of_gap": 0.7}}
+    node.update(income)
+    return {"scorers": [{"label": "suining", "favourable_tiers": ["A", "B"], "disparity": {"income_quintile": node}}]}
+
+
+def test_the_issue_example_sentence():
+    (f,) = build_findings(_doc())
+    assert f.text == ("suining: the poorest fifth reach tier A or B at 0.61 times the rate of the richest fifth "
+                      "(95% CI 0.58–0.64) — a four-fifths violation; loan_arrears drives 70% of the gap")
+    assert f.level == "violation" and f.anchor == "s0-disparity-income-quintile" and f.scorer == "suining"
+
+
+def test_inconclusive_and_no_violation():
+    (f,) = build_findings(_doc(four_fifths_verdict="inconclusive", min_impact_ratio=0.79, min_impact_ratio_ci=[0.7, 0.9],
+                               driver=None))
+    assert f.level == "warning"
+    assert f.text.endswith("at 0.79 times the rate of the richest fifth (95% CI 0.70–0.90) — inconclusive: the interval straddles 0.8")
+    (ok,) = build_findings(_doc(four_fifths_verdict="no violation", min_impact_ratio=0.93, min_impact_ratio_ci=[0.9, 0.95]))
+    assert ok.level == "ok" and "no four-fifths violation" in ok.text and "0.93" in ok.text
+
+
+def test_older_documents_without_a_verdict_use_the_point_estimate():
+    doc = _doc()
+    node = doc["scorers"][0]["disparity"]["income_quintile"]
+    for k in ("four_fifths_verdict", "min_impact_ratio_ci", "worst_group", "driver"):
+        del node[k]
+    (f,) = build_findings(doc)
+    assert f.level == "violation"
+    assert f.text == "suining: the poorest fifth reach tier A or B at 0.61 times the rate of the richest fifth — a four-fifths violation"
+
+
+def test_replay_audit_findings_and_order():
+    doc = _doc()
+    s = doc["scorers"][0]
+    s["appeal"] = {"by_education": [
+        {"group": "primary_or_less", "n_wronged": 40, "wrong_succeeded": 10},
+        {"group": "tertiary", "n_wronged": 20, "wrong_succeeded": 14}]}
+    s["reversibility"] = {"overturn_violations": 0, "overturn_checked": 120, "absorbing_share": 0.125,
+                          "recovery": {"by_income_quintile": [{"group": 1, "median_months": 30}, {"group": 5, "median_months": 12}]}}
+    s["spillover"] = {"unrelated_share": 0.4}
+    texts = [(f.level, f.text) for f in build_findings(doc)]
+    assert [lvl for lvl, _ in texts] == ["violation", "violation", "violation", "warning", "info", "ok"]
+    assert ("warning", "suining: of people wrongly sanctioned, people with primary education or less get the sanction lifted "
+            "on appeal 25.0% of the time, people with tertiary education 70.0% (sampled: 40 and 20 wrongly sanctioned people)") in texts
+    assert any("12.5% of sanctioned people are in an absorbing state" in t for _, t in texts)
+    assert any("40.0% of sanctions restrict a part of life unrelated" in t for _, t in texts)
+    assert ("ok", "suining: overturning an event restored the person's state in all 120 checks") in texts
+    assert any("the poorest fifth need 30 months (median)" in t and "the richest fifth 12" in t for _, t in texts)
+
+
+def test_a_failed_scorer_is_a_finding():
+    (f,) = build_findings({"scorers": [{"label": "x", "status": "failed", "error": "boom"}]})
+    assert f.level == "violation" and f.text == "x: could not be audited — boom" and f.anchor == "s0"
+
+
+def test_group_words():
+    assert describe_group("income_quintile", 1) == "the poorest fifth"
+    assert describe_group("income_quintile", 3) == "the middle fifth"
+    assert describe_group("education", "tertiary") == "people with tertiary education"
+    assert describe_group("income_quintile×education", [5, "tertiary"]) == "the richest fifth with tertiary education"
+    assert describe_group("urban", True) == "the urban True group"

@@ -1,0 +1,138 @@
+"""report.html from a real run: sections present, every number equal to results.json, readable formats."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from audit.report import build_report, render_html, render_markdown
+from audit.report.build import build_report as build
+
+from .htmlscan import resolve, scan
+
+
+def test_run_writes_both_reports_and_html_is_self_contained(run_dir, report_html):
+    assert (run_dir / "report.md").read_text().startswith("# Audit report: suining, rongcheng")
+    page = scan(report_html)
+    assert "script" not in page.tags  # no script at all: nothing to break, nothing to inject into
+    external = [(k, v) for k, v in page.attributes if k in ("src", "href") and not v.startswith("#")]
+    assert external == []  # no network: every link is an anchor in the page
+    assert "<style>" in report_html and "<link" not in report_html
+
+
+def test_sections_follow_ll144_and_every_audit_is_present(results, report_html):
+    ids = set(scan(report_html).ids)
+    for top in ("findings", "summary", "about", "about-scorers", "about-unknown", "published", "published-ledger", "method"):
+        assert top in ids, top
+    for i, _ in enumerate(results["scorers"]):
+        for part in ("disparity", "disparity-income-quintile", "disparity-education", "disparity-income-quintile-education",
+                     "disparity-attribution", "disparity-ground-truth", "appeal", "reversibility", "spillover", "contagion"):
+            assert f"s{i}-{part}" in ids, (i, part)
+        for attr in ("income-quintile", "education"):
+            assert f"s{i}-disparity-{attr}-table" in ids
+            assert f"s{i}-disparity-{attr}-impact-plot" in ids  # impact ratios with the 0.8 line
+            assert f"s{i}-disparity-{attr}-tier-plot" in ids  # stacked tier bars
+        assert f"published-s{i}" in ids
+
+
+def test_every_number_in_the_html_equals_its_source(results, published, report_html):
+    docs = {"results": results, "published": published}
+    figures = scan(report_html).figures
+    assert len(figures) > 500
+    for fig in figures:
+        value = resolve(docs, fig.source)
+        if fig.value is None:
+            assert value is None or isinstance(value, (bool, dict, list)), fig
+        elif isinstance(value, str):
+            assert fig.value == value, fig
+        else:
+            assert json.loads(fig.value) == value, fig  # exact: JSON round-trips floats
+
+
+def test_ll144_table_shows_every_group_with_readable_rates(results, report_html):
+    page = scan(report_html)
+    for i, scorer in enumerate(results["scorers"]):
+        for attr in ("income_quintile", "education", "income_quintile×education"):
+            for g, group in enumerate(scorer["disparity"][attr]["groups"]):
+                base = f"results#/scorers/{i}/disparity/{attr}/groups/{g}"
+                (n,) = [f for f in page.by_source(f"{base}/n") if f.tag == "td"]
+                assert n.text == f"{group['n']:,}"
+                (fav,) = [f for f in page.by_source(f"{base}/favourable_rate") if f.tag == "td"]
+                assert fav.text.strip() == f"{100 * group['favourable_rate']:.1f}%"
+                lo, hi = group["favourable_rate_ci"]
+                assert [f.text for f in page.by_source(f"{base}/favourable_rate_ci/0")] == [f"{100 * lo:.1f}%"]
+                assert [f.text for f in page.by_source(f"{base}/favourable_rate_ci/1")] == [f"{100 * hi:.1f}%"]
+                if group["impact_ratio"] is not None:
+                    (ratio,) = [f for f in page.by_source(f"{base}/impact_ratio") if f.tag == "td"]
+                    assert ratio.text.strip() == f"{group['impact_ratio']:.2f}"
+
+
+def test_unknown_category_counts_are_shown_per_scorer_and_attribute(results, report_html):
+    page = scan(report_html)
+    for i, scorer in enumerate(results["scorers"]):
+        for attr in ("income_quintile", "education"):
+            shown = page.by_source(f"results#/scorers/{i}/disparity/{attr}/unknown_n")
+            assert shown and all(f.text == f"{scorer['disparity'][attr]['unknown_n']:,}" for f in shown)
+
+
+def test_published_figures_and_ledger_come_from_published_json(published, report_html):
+    page = scan(report_html)
+    entries = [f for f in page.figures if f.source.startswith("published#/ledger/")]
+    assert {f.source.split("/")[2] for f in entries} == {str(i) for i in range(len(published["ledger"]))}
+    group = published["scorers"][0]["groups"]["income_quintile"]["groups"][0]["favourable_rate"]
+    (fig,) = page.by_source("published#/scorers/0/groups/income_quintile/groups/0/favourable_rate/value")
+    assert fig.text.strip() == f"{100 * group['value']:.1f}%"
+    assert "published-s0-income-quintile-impact-plot" in page.ids
+
+
+def test_markdown_has_the_same_findings_as_the_html(results, published):
+    report = build_report(results, published)
+    md = render_markdown(report)
+    page = scan(render_html(report))
+    assert report.findings
+    for f in report.findings:
+        assert f.text.replace("_", "\\_").replace("*", "\\*") in md
+        assert f.text in page.text
+        assert f"#{f.anchor}" in page.links and f.anchor in page.ids  # each finding links to its evidence
+
+
+def test_figures_are_drawn_to_scale():
+    """The stacked tier bars' segment widths are the shares times the bar width (480 px), by hand."""
+    results = {"scorers": [{"label": "x", "tiers": ["A", "B"], "favourable_tiers": ["A"], "disparity": {"income_quintile": {
+        "groups": [{"group": 1, "n": 4, "tier_shares": {"A": 0.25, "B": 0.75}, "impact_ratio": 0.5, "impact_ratio_ci": [0.4, 0.6]},
+                   {"group": 5, "n": 4, "tier_shares": {"A": 0.5, "B": 0.5}, "impact_ratio": 1.0}]}}}]}
+    html = render_html(build(results))
+    plot = html[html.index('id="s0-disparity-income-quintile-tier-plot"'):]
+    plot = plot[:plot.index("</svg>")]
+    widths = [float(w) for w in re.findall(r'class="mark"[^>]*width="([0-9.]+)"', plot)]
+    assert widths == [120.0, 360.0, 240.0, 240.0]
+
+
+@pytest.mark.parametrize("missing", ["disparity", "appeal", "reversibility", "spillover", "contagion", "tier_shares"])
+def test_a_missing_section_is_shown_as_not_computed(results, missing):
+    trimmed = json.loads(json.dumps(results))
+    for s in trimmed["scorers"]:
+        s.pop(missing, None)
+    html = render_html(build_report(trimmed, None))
+    assert "not computed" in html
+    assert "nothing was published" in html  # no published.json
+
+
+def test_an_empty_or_foreign_document_still_renders():
+    for doc in ({}, {"scorers": []}, {"scorers": [{}]}, {"scorers": [{"label": "x", "disparity": {"income_quintile": {"groups": [{}]}}}]},
+                {"scorers": "nonsense", "population": 3}):
+        html = render_html(build_report(doc, None))
+        assert "<h1>" in html
+        assert "not computed" in html
+
+
+def test_null_values_print_as_a_dash_with_their_source():
+    """A null in results.json (e.g. an excluded group's ratio) prints as a dash, never as nan or None."""
+    results = {"scorers": [{"label": "x", "disparity": {"education": {"groups": [
+        {"group": "tertiary", "n": 3, "favourable_rate": 0.5, "impact_ratio": None}]}}}]}
+    html = render_html(build_report(results, None))
+    (fig,) = [f for f in scan(html).by_source("results#/scorers/0/disparity/education/groups/0/impact_ratio") if f.tag == "td"]
+    assert fig.text == "—" and fig.value is None
+    assert "nan" not in scan(html).text.lower().split() and "None" not in scan(html).text
