@@ -44,6 +44,7 @@ __all__ = [
     "fmt_pct",
     "fmt_ratio",
     "group_label",
+    "humanize_key",
     "is_number",
     "pointer",
     "slug",
@@ -340,3 +341,8 @@ def anchor(index: int, *parts: Any) -> str:
     Ids never contain a scorer's name, so a hostile name cannot break them.
     """
     return "-".join([f"s{index}", *(slug(p) for p in parts)])
+
+
+def humanize_key(key: Any) -> str:
+    """``median_months_to_remedy`` -> ``median months to remedy``."""
+    return str(key).replace("_", " ")

@@ -1,22 +1,50 @@
 """The report's section on differentially private publication (``published.json``).
 
-Shows the privacy parameters, the budget ledger (which query, which
-mechanism, which scale, what it cost) and each scorer's published noisy
-tables with their 95% intervals. Only figures from ``published.json`` appear
-here; pointers are ``published#/...``.
+Shows the privacy parameters and what they protect, the budget ledger (which
+query, which mechanism, which scale, what it cost), the contribution bounds,
+and each scorer's published noisy figures with their 95% intervals: per-group
+rates and impact ratios (with the four-fifths line) and tier shares. Only
+figures from ``published.json`` appear here; their pointers are
+``published#/...``. A published figure is ``{value, ci95, ledger_entries}``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from audit.report.model import Block, Doc, NotComputed, Paragraph, Section, fmt_number
-from audit.report.tables import Column, generic_blocks, humanize, records_table
+from audit.report.model import (
+    Block,
+    Cell,
+    Doc,
+    NotComputed,
+    Paragraph,
+    Plot,
+    Section,
+    Table,
+    fmt_count,
+    fmt_number,
+    fmt_pct,
+    fmt_ratio,
+    group_label,
+    humanize_key,
+    is_number,
+    slug,
+)
+from audit.report.plots import interval_dots
+from audit.report.tables import Column, facts, generic_blocks, records_table, value_cell
 
 __all__ = ["LEDGER_KEYS", "published_section"]
 
 #: Keys under which a ledger may appear in published.json, in order of preference.
 LEDGER_KEYS = ("ledger", "privacy_ledger", "budget_ledger")
+
+_LEDGER_COLUMNS = (
+    Column(heading="entry", key="id", fmt=str), Column(heading="query", key="query", fmt=str),
+    Column(heading="scorer", key="scorer", fmt=str), Column(heading="mechanism", key="mechanism", fmt=str),
+    Column(heading="noise scale", key="scale", fmt=fmt_number), Column(heading="sensitivity", key="sensitivity", fmt=fmt_number),
+    Column(heading="epsilon", key="epsilon", fmt=lambda x: f"{x:.4g}"), Column(heading="delta", key="delta", fmt=lambda x: f"{x:.3g}"),
+    Column(heading="this release", key="this_release"),
+)
 
 
 def _ledger_path(doc: Doc) -> tuple[Any, ...] | None:
@@ -29,6 +57,87 @@ def _ledger_path(doc: Doc) -> tuple[Any, ...] | None:
     return None
 
 
+def figure_cell(doc: Doc, path: tuple[Any, ...], fmt: Any) -> Cell:
+    """A published figure ``{value, ci95}`` (or a bare number) with its interval."""
+    node = doc.get(*path)
+    if isinstance(node, dict) and "value" in node:
+        return value_cell(doc, (*path, "value"), fmt=fmt, ci=(*path, "ci95"))
+    return value_cell(doc, path, fmt=fmt)
+
+
+def _value(node: Any) -> float | None:
+    v = node.get("value") if isinstance(node, dict) else node
+    return float(v) if is_number(v) else None
+
+
+def _ci(node: Any) -> list[float] | None:
+    ci = node.get("ci95") if isinstance(node, dict) else None
+    return ci if isinstance(ci, list) and len(ci) == 2 and all(is_number(x) for x in ci) else None
+
+
+_GROUP_FIGURES = (("people (noisy)", "n", fmt_count), ("favourable rate", "favourable_rate", fmt_pct),
+                  ("impact ratio", "impact_ratio", fmt_ratio), ("adverse (sanction) rate", "adverse_rate", fmt_pct),
+                  ("mean score", "mean_score", fmt_number))
+
+
+def _groups_blocks(doc: Doc, path: tuple[Any, ...], attr: str, *, id: str) -> list[Block]:
+    groups = doc.get(*path, "groups")
+    if not isinstance(groups, list) or not groups:
+        return []
+    keys = [(h, k, f) for h, k, f in _GROUP_FIGURES if any(isinstance(g, dict) and k in g for g in groups)]
+    rows = []
+    for i, g in enumerate(groups):
+        if not isinstance(g, dict):
+            continue
+        row = [Cell(text=group_label(attr, g.get("group")), value=g.get("group") if isinstance(g.get("group"), (int, str)) else None,
+                    source=doc.source(*path, "groups", i, "group"))]
+        row += [figure_cell(doc, (*path, "groups", i, k), f) for _, k, f in keys]
+        if "excluded_from_ratios" in g:
+            row.append(doc.cell(*path, "groups", i, "excluded_from_ratios"))
+        rows.append(tuple(row))
+    columns = ("group", *(h for h, _, _ in keys), *(("excluded from ratios",) if any("excluded_from_ratios" in g for g in groups) else ()))
+    name = attr.replace("_x_", " × ").replace("_", " ")
+    blocks: list[Block] = [Table(id=id, caption=f"Published by {name} (noisy; 95% intervals per figure)", columns=columns,
+                                 rows=tuple(rows))]
+    if "_x_" not in attr and any(isinstance(g, dict) and "impact_ratio" in g for g in groups):
+        labels = [group_label(attr, g.get("group")) for g in groups if isinstance(g, dict)]
+        values = [_value(g.get("impact_ratio")) for g in groups if isinstance(g, dict)]
+        cis = [_ci(g.get("impact_ratio")) for g in groups if isinstance(g, dict)]
+        title = f"Published impact ratios by {name}, with 95% intervals and the four-fifths line"
+        blocks.append(Plot(id=f"{id}-impact-plot", caption=title, svg=interval_dots(f"{id}-impact-plot", title, labels, values, cis)))
+    return blocks
+
+
+def _scorer_section(doc: Doc, i: int, *, sid: str) -> Section:
+    label = str(doc.get("scorers", i, "label")) if doc.has("scorers", i, "label") else f"scorer {i + 1}"
+    title = f"Published for {label}"
+    if doc.get("scorers", i, "status") == "failed":
+        return Section(id=sid, title=title, blocks=(NotComputed(what=f"published figures for {label}", reason="the scorer failed"),))
+    blocks: list[Block] = [facts(doc, [("epsilon spent on this scorer", ("scorers", i, "epsilon"), {"fmt": lambda x: f"{x:.4g}"})],
+                                 id=f"{sid}-facts")]
+    shares = doc.get("scorers", i, "tier_shares")
+    if isinstance(shares, list) and shares:
+        rows = [(Cell(text=str(s.get("tier"))), figure_cell(doc, ("scorers", i, "tier_shares", j, "share"), fmt_pct))
+                for j, s in enumerate(shares) if isinstance(s, dict)]
+        blocks.append(Table(id=f"{sid}-tiers", caption="Published share of people in each tier", columns=("tier", "share"),
+                            rows=tuple(rows)))
+    groups = doc.get("scorers", i, "groups")
+    if isinstance(groups, dict):
+        for attr, node in groups.items():
+            if isinstance(node, dict):
+                p = ("scorers", i, "groups", attr)
+                blocks.extend(_groups_blocks(doc, p, attr, id=f"{sid}-{slug(attr)}"))
+                if is_number(_value(node.get("min_impact_ratio"))):
+                    blocks.append(facts(doc, [
+                        (f"lowest published impact ratio by {attr.replace('_x_', ' × ').replace('_', ' ')}",
+                         (*p, "min_impact_ratio", "value"), {"fmt": fmt_ratio, "ci": (*p, "min_impact_ratio", "ci95")}),
+                        ("point estimate under 0.8", (*p, "four_fifths_violation"), {"optional": True}),
+                    ], id=f"{sid}-{slug(attr)}-facts"))
+    elif not isinstance(shares, list):
+        blocks.extend(generic_blocks(doc, ("scorers", i), id=sid))
+    return Section(id=sid, title=title, blocks=tuple(blocks))
+
+
 def published_section(published: dict[str, Any] | None, *, sid: str = "published") -> Section:
     """The published (noisy) figures and the privacy ledger, or "not computed" without ``--epsilon``."""
     title = "Published figures (differentially private) and the privacy ledger"
@@ -38,36 +147,39 @@ def published_section(published: dict[str, Any] | None, *, sid: str = "published
             reason="the run was not given --epsilon, so nothing was published; every figure above is exact and private"),))
     doc = Doc(published, "published")
     blocks: list[Block] = [Paragraph(text=(
-        "Every figure in this section is the output of an OpenDP measurement on the exact aggregates; each carries "
-        "its 95% interval from the noise scale (per figure). Only these figures may leave the harness."))]
-    skip = {"scorers", *LEDGER_KEYS}
-    blocks.extend(b for b in generic_blocks(doc, (), id=f"{sid}-params", skip=tuple(skip)) if not isinstance(b, NotComputed))
+        "Every figure in this section comes from OpenDP measurements on the exact aggregates and carries its 95% "
+        "interval from the noise scale. Only these figures may leave the harness."))]
+    pv = ("privacy",)
+    blocks.append(facts(doc, [
+        ("definition", (*pv, "definition"), {"fmt": str, "optional": True}),
+        ("privacy unit", (*pv, "unit"), {"fmt": str}),
+        ("epsilon", (*pv, "epsilon"), {"fmt": lambda x: f"{x:g}"}),
+        ("delta", (*pv, "delta"), {"fmt": lambda x: f"{x:g}"}),
+        ("epsilon spent", (*pv, "epsilon_spent"), {"fmt": lambda x: f"{x:.6g}", "optional": True}),
+        ("budget split", (*pv, "split", "rule"), {"fmt": str, "optional": True}),
+        ("budget persisted across runs", (*pv, "budget", "persistent"), {"optional": True}),
+        ("total budget (epsilon)", (*pv, "budget", "total_epsilon"), {"fmt": lambda x: f"{x:g}", "optional": True}),
+        ("remaining budget (epsilon)", (*pv, "budget", "remaining_epsilon"), {"fmt": lambda x: f"{x:.6g}", "optional": True}),
+    ], id=f"{sid}-privacy"))
+    for key in ("intervals", "signed_and_nonnegative", "protected", "not_protected"):
+        text = doc.get(*pv, key)
+        if isinstance(text, str):
+            blocks.append(Paragraph(text=f"{humanize_key(key).capitalize()}: {text}"))
     ledger = _ledger_path(doc)
     if ledger is not None:
-        entries = doc.get(*ledger)
-        keys: list[str] = []
-        for e in entries:
-            if isinstance(e, dict):
-                keys += [k for k, v in e.items() if k not in keys and not isinstance(v, (dict, list))]
-        cols = [Column(heading=humanize(k), key=k, fmt=fmt_number if k not in ("query", "mechanism", "id", "entry") else str)
-                for k in keys]
-        blocks.append(records_table(doc, ledger, cols, id=f"{sid}-ledger", caption="Privacy ledger: every release and what it cost"))
+        blocks.append(records_table(doc, ledger, _LEDGER_COLUMNS, id=f"{sid}-ledger",
+                                    caption="Privacy ledger: every release and what it cost"))
     else:
         blocks.append(NotComputed(what="privacy ledger", reason="published.json has no ledger"))
+    bounds = doc.get(*pv, "contribution_bounds")
+    if isinstance(bounds, dict):
+        rows = [(Cell(text=str(q)), value_cell(doc, (*pv, "contribution_bounds", q, "sensitivity"), fmt=fmt_number),
+                 doc.cell(*pv, "contribution_bounds", q, "bound", fmt=str), doc.cell(*pv, "contribution_bounds", q, "unit", fmt=str))
+                for q, b in bounds.items() if isinstance(b, dict)]
+        blocks.append(Table(id=f"{sid}-bounds", caption="Contribution bounds: how much one person can change each query",
+                            columns=("query", "sensitivity", "bound", "unit"), rows=tuple(rows)))
     children = []
     scorers = doc.get("scorers")
     if isinstance(scorers, list):
-        for i, s in enumerate(scorers):
-            if not isinstance(s, dict):
-                continue
-            label = str(s.get("label", s.get("name", f"scorer {i + 1}")))
-            sub = generic_blocks(doc, ("scorers", i), id=f"{sid}-s{i}")
-            children.append(Section(id=f"{sid}-s{i}", title=f"Published for {label}", blocks=tuple(sub)))
-    elif isinstance(scorers, dict):
-        for i, (label, _) in enumerate(scorers.items()):
-            sub = generic_blocks(doc, ("scorers", label), id=f"{sid}-s{i}")
-            children.append(Section(id=f"{sid}-s{i}", title=f"Published for {label}", blocks=tuple(sub)))
+        children = [_scorer_section(doc, i, sid=f"{sid}-s{i}") for i, s in enumerate(scorers) if isinstance(s, dict)]
     return Section(id=sid, title=title, blocks=tuple(blocks), children=tuple(children))
-
-
-
