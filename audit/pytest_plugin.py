@@ -171,14 +171,14 @@ def _options_given(config: pytest.Config) -> bool:
 
 
 def _default_line(config: pytest.Config) -> str:
-    key = PopulationKey(
-        name=config.getoption("--audit-population") or DEFAULT_POPULATION,
-        size=config.getoption("--audit-size") or DEFAULT_SIZE,
-        seed=DEFAULT_SEED if config.getoption("--audit-seed") is None else config.getoption("--audit-seed"),
-    )
-    given = [o for o in ("--audit-population", "--audit-size", "--audit-seed") if config.getoption(o) is not None]
-    where = "set by " + ", ".join(given) if given else "markers may override"
-    return f"scs-audit: population {key.describe()} ({where})"
+    """What the command line sets for every audit, and what is left to markers (with its default)."""
+    name, size, seed = (config.getoption(o) for o in ("--audit-population", "--audit-size", "--audit-seed"))
+    parts = [
+        f"population {name}" if name else f"population per marker (default {DEFAULT_POPULATION})",
+        f"{size:,} people" if size else f"size per marker (default {DEFAULT_SIZE:,})",
+        f"seed {seed}" if seed is not None else f"seed per marker (default {DEFAULT_SEED})",
+    ]
+    return "scs-audit: " + ", ".join(parts)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:

@@ -170,7 +170,7 @@ def test_command_line_overrides_markers(suite):
                                         "--audit-size", "70", "--audit-seed", "4")
     text = result.stdout.str()
     assert "SIZE=70" in text and "MARKED=70" in text
-    assert "scs-audit: population china-2020, 70 people, seed 4 (set by --audit-size, --audit-seed)" in text
+    assert "scs-audit: population per marker (default china-2020), 70 people, seed 4" in text
     assert "scs-audit: audits on tiny, 70 people, seed 4" in text
     result.assert_outcomes(passed=2, deselected=8)
 
