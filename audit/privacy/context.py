@@ -113,7 +113,15 @@ def count_half_width(scale: float, *, alpha: float = ALPHA) -> float:
     OpenDP's :func:`opendp.accuracy.discrete_laplacian_scale_to_accuracy`, floored:
     the noise is an integer, so ``P(|noise| <= floor(a)) = P(|noise| < a) >= 1 - alpha``.
     """
-    return float(math.floor(_accuracy.discrete_laplacian_scale_to_accuracy(float(scale), float(alpha))))
+    acc = _accuracy.discrete_laplacian_scale_to_accuracy(float(scale), float(alpha))
+    if math.isfinite(acc):
+        return float(math.floor(acc))
+    # OpenDP overflows for scales far below one person; then P(|noise| > m) = 2 q^(m+1) / (1 + q) directly
+    q = math.exp(-1.0 / float(scale))
+    m = 0
+    while 2 * q ** (m + 1) / (1 + q) > alpha:  # pragma: no cover - q is ~0 here, so m = 0
+        m += 1
+    return float(m)
 
 
 def scale_for_half_width(half_width: float, *, alpha: float = ALPHA) -> float:

@@ -135,7 +135,7 @@ def plan_release(result: Any, *, epsilon: float, delta: float = 0.0,
     for r in ok:
         override = score_bounds.get(r.label, score_bounds.get(str(r.scorer.name)))
         bounds[r.label] = score_bounds_for(r.scorer, override)
-        tables[r.label] = exact_tables(r.scorer, r.aggregates, r.sections, result.layout, bounds[r.label])
+        tables[r.label] = exact_tables(r.scorer, r.aggregates, result.layout, bounds[r.label])
     split = budget_split(float(epsilon), [r.label for r in ok], {k: [t.query for t in v] for k, v in tables.items()})
     planned = []
     for label, ts in tables.items():
@@ -292,7 +292,8 @@ def _document(result: Any, ledger: PrivacyLedger, plan: ReleasePlan, entries: Se
             "signed_and_nonnegative": ("'signed' counts are the raw OpenDP outputs: unbiased, may be negative. "
                                        "'nonnegative' counts are post-processed: the closest non-negative integers "
                                        "with the same total, so margins add up; slightly biased for small cells. "
-                                       "Their ci95 is the signed figure's interval clipped at 0."),
+                                       "Their ci95 is the signed figure's interval clipped at 0 and widened to include the value (so it still covers the "
+                                       "true count with at least 95% probability)."),
             "protected": ("every person's presence and records: no published figure depends much on any one person"),
             "not_protected": ("results.json and scores.parquet are exact and private: never share them. Group-level "
                               "facts (e.g. that a group's rate is low) are what the release is for and are not "
@@ -356,7 +357,7 @@ def _scorer_section(r: Any, tables: Mapping[str, ExactTable], noisy: Mapping[str
     if "score_histogram" in noisy:
         out["score_histogram"] = _histogram_section(noisy["score_histogram"], tables["score_histogram"], scales)
     if "appeal_counts" in noisy:
-        out["appeal"] = _appeal_section(noisy["appeal_counts"], tables["appeal_counts"], scales)
+        out["appeal"] = _appeal_section(noisy["appeal_counts"], scales)
     return out
 
 
@@ -377,8 +378,8 @@ def _table_section(exact: ExactTable, t: NoisyTable) -> dict[str, Any]:
         for i in range(m):
             row = {names[a]: exact.axes[a][1][coords[a][i]] for a in range(len(names))}
             lo, hi = float(flat[i]) - h, float(flat[i]) + h
-            if clip:
-                lo, hi = max(lo, 0.0), max(hi, 0.0)
+            if clip:  # the signed interval clipped at 0, widened to the value: still covers at least 95%
+                lo, hi = max(min(lo, float(values[i])), 0.0), max(hi, float(values[i]))
             row[key] = {"value": int(values[i]), "ci95": [int(lo), int(hi)], "ledger_entries": [t.entry],
                         "derived": clip}
             out.append(row)
@@ -467,37 +468,38 @@ def _histogram_section(t: NoisyTable, exact: ExactTable, scales: Mapping[str, fl
     est = t.estimate()
     n_inc, nb = t.values.shape
     overall = est.linear(np.kron(np.ones((1, n_inc)), np.eye(nb)))
-    hw = half_widths(overall, scales)
     signed = figures(overall, scales)
     nonneg = nonnegative_counts(t.values).sum(axis=0)
     return {
         "bins": list(exact.axes[1][1]),
         "overall": {
             "signed": signed,
-            "nonnegative": [figure(float(nonneg[i]), hw[i], signed[i]["ledger_entries"], derived=True, lower=0.0,
-                                   integer=True) for i in range(nb)],
+            "nonnegative": [_nonneg_figure(int(nonneg[i]), signed[i]) for i in range(nb)],
         },
         "by_income_quintile": f"see tables.score_histogram (ledger entry {t.entry})",
     }
 
 
-def _appeal_section(t: NoisyTable, exact: ExactTable, scales: Mapping[str, float]) -> dict[str, Any]:
+def _nonneg_figure(value: int, signed: dict[str, Any]) -> dict[str, Any]:
+    """A non-negative count with the signed figure's interval clipped at 0 and widened to include it."""
+    lo, hi = signed["ci95"]
+    return {"value": value, "ci95": [max(min(lo, value), 0.0), max(hi, value)],
+            "ledger_entries": signed["ledger_entries"], "derived": True}
+
+
+def _appeal_section(t: NoisyTable, scales: Mapping[str, float]) -> dict[str, Any]:
+    """Appeal figures per income quintile and per education level, from the noisy cell table."""
     est = t.estimate()
-    n_groups, n_counts = t.values.shape
-    col = {c: est.take([g * n_counts + APPEAL_COUNTS.index(c) for g in range(n_groups)]) for c in APPEAL_COUNTS}
-    success = ratio(col["succeeded"], col["filed"])
-    success_wrong = ratio(col["wrong_succeeded"], col["wrong_filed"])
-    f_f = figures(col["filed"], scales, derived=False)
-    f_s = figures(success, scales, lower=0.0, upper=1.0)
-    f_w = figures(success_wrong, scales, lower=0.0, upper=1.0)
-    out: dict[str, list] = {"by_income_quintile": [], "by_education": []}
-    for g, label in enumerate(exact.axes[0][1]):
-        attr, group = label.split("=", 1)
-        out[f"by_{attr}"].append({
-            "group": group,
-            "filed": f_f[g],
-            "success_rate": f_s[g],
-            "success_rate_if_wrong": f_w[g],
-        })
+    n_inc, n_edu, n_counts = t.values.shape
+    out: dict[str, Any] = {}
+    for attr, w in (("income_quintile", np.kron(np.eye(n_inc), np.ones((1, n_edu)))),
+                    ("education", np.kron(np.ones((1, n_inc)), np.eye(n_edu)))):
+        col = {c: est.linear(np.kron(w, np.eye(n_counts)[j][None, :])) for j, c in enumerate(APPEAL_COUNTS)}
+        filed = figures(col["filed"], scales, lower=0.0)
+        success = figures(ratio(col["succeeded"], col["filed"]), scales, lower=0.0, upper=1.0)
+        wrong = figures(ratio(col["wrong_succeeded"], col["wrong_filed"]), scales, lower=0.0, upper=1.0)
+        out[f"by_{attr}"] = [{"group": label, "filed": filed[i], "success_rate": success[i],
+                              "success_rate_if_wrong": wrong[i]} for i, label in enumerate(public_labels(attr))]
     return {**out, "contribution_bound_k": APPEALS_PER_PERSON,
-            "note": "from the appeal audit's sample; rates are noisy successes over noisy filings"}
+            "note": ("from the appeal audit's replay sample; counts are appeals, each person's first k; rates are "
+                     "noisy successes over noisy filings")}

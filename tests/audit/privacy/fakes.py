@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from audit.aggregate import Counts, ValueCounts
+from audit.aggregate import Counts, Records, ValueCounts
 from audit.engine import AuditOptions
 from audit.groups import Attribute, CellLayout, layout_for
 from audit.runner import ScorerRun
@@ -30,7 +30,8 @@ def fake_result(*, rng_seed: int = 7, scale: int = 1, synthetic: bool = True, ex
                 appeal: dict | None = None, scorers: int = 1, failed: bool = False) -> SimpleNamespace:
     """A run result whose exact tables are drawn once from a fixed seed (the truth, not noise).
 
-    ``scale`` multiplies every count. Each person has score 10 * tier_code + 5 + cell % 7
+    ``scale`` multiplies every count; ``appeal`` gives per-person appeal columns
+    (``person_id``, ``cell``, ``filed``, ``succeeded``, ``wrong_filed``, ``wrong_succeeded``). Each person has score 10 * tier_code + 5 + cell % 7
     (an integer in [5, 31]), so exact sums are easy to recompute.
     """
     layout = layout_for(())
@@ -56,8 +57,8 @@ def fake_result(*, rng_seed: int = 7, scale: int = 1, synthetic: bool = True, ex
         aggregates = {"disparity": {"tiers": Counts(tiers.astype(np.int64)), "sanctions": Counts(adverse[:, None]),
                                     "any_sanction": Counts(adverse), "scores": scores}}
         sections = {"disparity": {}}
-        if appeal is not None:
-            sections["appeal"] = appeal
+        if appeal is not None:  # per-person appeal records, as audit.appeal keeps them
+            aggregates["appeal"] = {"people": Records({k: np.asarray(v) for k, v in appeal.items()})}
         error = "boom" if failed and j == scorers - 1 else None
         runs.append(ScorerRun(label=scorer.name, scorer=scorer, sections=sections if error is None else {},
                               aggregates=aggregates if error is None else {}, error=error))

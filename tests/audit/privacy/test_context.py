@@ -53,7 +53,7 @@ def test_sensitivity_must_be_a_positive_whole_number(bad):
         count_measurement(sensitivity=bad, epsilon=1.0)
 
 
-@pytest.mark.parametrize("scale", [0.5, 1.0, 2.5, 10.0, 123.4])
+@pytest.mark.parametrize("scale", [1e-4, 0.5, 1.0, 2.5, 10.0, 123.4])
 def test_half_width_is_the_smallest_covering_integer(scale):
     h = count_half_width(scale)
     assert h == int(h)

@@ -29,17 +29,24 @@ def _numeric_leaves(node, path=()):
     return []
 
 
+#: Three sampled people: cells are income-quintile index x 5 + education index.
+APPEAL_PEOPLE = {
+    "person_id": [11, 12, 13],
+    "cell": [0 * 5 + 0, 0 * 5 + 3, 1 * 5 + 2],
+    "filed": [5, 1, 2],
+    "succeeded": [4, 0, 1],
+    "wrong_filed": [3, 0, 1],
+    "wrong_succeeded": [3, 0, 0],
+}
+
+
 def _release(result, epsilon=1.0, **kw):
     ledger = PrivacyLedger.in_memory(fingerprint="f", budget_epsilon=1e9)
     return release(result, ledger, epsilon=epsilon, **kw), ledger
 
 
 def test_every_figure_has_a_ledger_entry_and_an_interval():
-    appeal = {"sample_size": 900, "by_income_quintile": [{"group": q, "filed": 40, "succeeded": 20, "wrong_filed": 10,
-                                                          "wrong_succeeded": 8} for q in range(1, 6)],
-              "by_education": [{"group": e, "filed": 50, "succeeded": 25, "wrong_filed": 12, "wrong_succeeded": 9}
-                               for e in EDUCATION_LEVELS]}
-    rel, ledger = _release(fake_result(scorers=2, appeal=appeal))
+    rel, ledger = _release(fake_result(scorers=2, appeal=APPEAL_PEOPLE))
     doc = json.loads(json.dumps(rel.document))  # what a reader of the file sees
     this = {e["id"] for e in doc["ledger"] if e["this_release"]}
     assert this == {e.id for e in rel.entries} and len(this) == 10  # 5 queries x 2 scorers
@@ -114,17 +121,30 @@ def test_only_public_categories_are_published():
     assert {r["education"] for r in signed} == {*EDUCATION_LEVELS, "unknown"}
 
 
-def test_appeal_groups_come_from_the_public_lists():
-    appeal = {"by_income_quintile": [{"group": 1, "filed": 30, "succeeded": 10, "wrong_filed": 5,
-                                      "wrong_succeeded": 4}, {"group": "martian", "filed": 99}],
-              "by_education": [{"group": "tertiary", "filed": 20, "succeeded": 5, "wrong_filed": 2,
-                                "wrong_succeeded": 1}]}
-    rel, _ = _release(fake_result(appeal=appeal))
+def test_appeal_counts_are_capped_per_person_and_grouped_by_public_lists():
+    # epsilon 1e5: every noise scale is below 1e-3, so P(any noise != 0) < 1e-100 and counts are exact
+    rel, _ = _release(fake_result(appeal=APPEAL_PEOPLE), epsilon=1e5)
+    rows = rel.document["scorers"][0]["tables"]["appeal_counts"]["signed"]["rows"]
+    cells = {(r["income_quintile"], r["education"], r["measure"]): r["count"]["value"] for r in rows}
+    assert cells[(1, "primary_or_less", "filed")] == 3  # 5 appeals capped at k = 3
+    assert cells[(1, "primary_or_less", "succeeded")] == 3
+    assert cells[(1, "tertiary", "filed")] == 1
+    assert sum(cells.values()) == (3 + 3 + 3 + 3) + 1 + (2 + 1 + 1 + 0)
     a = rel.document["scorers"][0]["appeal"]
-    assert [g["group"] for g in a["by_income_quintile"]] == ["1", "2", "3", "4", "5", "unknown"]
+    assert [g["group"] for g in a["by_income_quintile"]] == [1, 2, 3, 4, 5, "unknown"]
     assert [g["group"] for g in a["by_education"]] == [*EDUCATION_LEVELS, "unknown"]
-    assert "martian" not in json.dumps(rel.document)
-    assert rel.document["privacy"]["contribution_bounds"]["appeal_counts"]["sensitivity"] == 8  # 2 groupings x 4 counts
+    q1, q2 = a["by_income_quintile"][0], a["by_income_quintile"][1]
+    # quintile 1: person 1 capped from (5, 4, 3, 3) to (3, 3, 3, 3), person 2 (1, 0, 0, 0)
+    assert q1["filed"]["value"] == pytest.approx(4)
+    assert q1["success_rate"]["value"] == pytest.approx(3 / 4)
+    assert q1["success_rate_if_wrong"]["value"] == pytest.approx(1.0)
+    # quintile 2: person 3 (2, 1, 1, 0)
+    assert q2["filed"]["value"] == pytest.approx(2) and q2["success_rate"]["value"] == pytest.approx(0.5)
+    assert q2["success_rate_if_wrong"]["value"] == pytest.approx(0.0)
+    assert a["by_income_quintile"][2]["success_rate"]["value"] is None  # nobody filed: undefined, not 0
+    senior = a["by_education"][EDUCATION_LEVELS.index("senior_secondary")]
+    assert senior["filed"]["value"] == pytest.approx(2)
+    assert rel.document["privacy"]["contribution_bounds"]["appeal_counts"]["sensitivity"] == 12  # 4 counts x k=3
 
 
 def test_signed_and_nonnegative_versions():
@@ -135,8 +155,10 @@ def test_signed_and_nonnegative_versions():
     nonneg = np.array([r["count"]["value"] for r in t["nonnegative"]["rows"]])
     assert "unbiased" in t["signed"]["label"] and "non-negative" in t["nonnegative"]["label"]
     assert nonneg.min() >= 0 and nonneg.sum() == max(signed.sum(), 0)
-    for r in t["nonnegative"]["rows"]:
-        assert r["count"]["ci95"][0] >= 0
+    for r, s in zip(t["nonnegative"]["rows"], t["signed"]["rows"]):
+        lo, hi = r["count"]["ci95"]
+        assert 0 <= lo <= r["count"]["value"] <= hi
+        assert lo <= max(s["count"]["ci95"][0], 0) and hi >= s["count"]["ci95"][1]  # contains the clipped signed one
 
 
 def test_repeated_releases_vary_with_the_stated_scale():
