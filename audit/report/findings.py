@@ -54,16 +54,21 @@ def describe_group(attr: str, group: Any) -> str:
     return f"the {attr.replace('_', ' ')} {group} group"
 
 
-def _ci_text(ci: Any, fmt: Any = fmt_ratio) -> str:
+def _ci_text(ci: Any, fmt: Any = fmt_ratio, *, bare: bool = False) -> str:
     if isinstance(ci, list) and len(ci) == 2 and all(is_number(v) for v in ci):
-        return f" (95% CI {fmt(ci[0])}–{fmt(ci[1])})"
+        return f"95% CI {fmt(ci[0])}–{fmt(ci[1])}" if bare else f" (95% CI {fmt(ci[0])}–{fmt(ci[1])})"
     return ""
+
+
+def _months(x: float) -> str:
+    return f"{x:g} month" + ("" if x == 1 else "s")
 
 
 def _tiers_text(doc: Doc, i: int) -> str:
     fav = doc.get("scorers", i, "favourable_tiers")
     if isinstance(fav, list) and fav:
-        return "tier " + " or ".join(str(t) for t in fav)
+        names = [str(t) for t in fav]
+        return "tier " + (f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0])
     return "a favourable tier"
 
 
@@ -90,10 +95,11 @@ def _disparity_findings(doc: Doc, i: int, label: str) -> list[Finding]:
         ref = node.get("reference_group")
         where = anchor(i, "disparity", attr)
         if verdict == "no violation":
+            ci = _ci_text(node.get("min_impact_ratio_ci"), bare=True)
             out.append(Finding(
                 text=f"{label}: by {_ATTR_WORDS.get(attr, attr)}, every group reaches {_tiers_text(doc, i)} at 0.8 or more "
-                     f"times the rate of the best-off group (lowest {fmt_ratio(ratio)}, {describe_group(attr, worst)})"
-                     f"{_ci_text(node.get('min_impact_ratio_ci'))} — no four-fifths violation",
+                     f"times the rate of the best-off group (lowest {fmt_ratio(ratio)}, {describe_group(attr, worst)}"
+                     f"{'; ' + ci if ci else ''}) — no four-fifths violation",
                 anchor=where, level="ok", scorer=label))
             continue
         text = (f"{label}: {describe_group(attr, worst)} reach {_tiers_text(doc, i)} at {fmt_ratio(ratio)} times the rate of "
@@ -126,22 +132,30 @@ def _disparity_findings(doc: Doc, i: int, label: str) -> list[Finding]:
 
 
 def _appeal_findings(doc: Doc, i: int, label: str) -> list[Finding]:
+    """Lowest against highest education: people remedied when wronged, else misrecorded events overturned."""
     groups = doc.get("scorers", i, "appeal", "by_education")
     if not isinstance(groups, list):
         return []
-    rates = []
-    for g in groups:
-        if isinstance(g, dict) and is_number(g.get("n_wronged")) and g["n_wronged"] > 0 and is_number(g.get("wrong_succeeded")):
-            rates.append((g.get("group"), g["wrong_succeeded"] / g["n_wronged"], g["n_wronged"]))
-    if len(rates) < 2:
-        return []
-    low, high = rates[0], rates[-1]
+    groups = [g for g in groups if isinstance(g, dict)]
+    where = anchor(i, "appeal")
+    people = [(g.get("group"), g["remedied"] / g["n_wronged"], g["n_wronged"]) for g in groups
+              if is_number(g.get("n_wronged")) and g["n_wronged"] > 0 and is_number(g.get("remedied"))]
+    if len(people) >= 2 and people[0][0] == groups[0].get("group") and people[-1][0] == groups[-1].get("group"):
+        low, high = people[0], people[-1]
+        text = (f"{label}: of people wrongly sanctioned, {describe_group('education', low[0])} get the sanction lifted on appeal "
+                f"{fmt_pct(low[1])} of the time, {describe_group('education', high[0])} {fmt_pct(high[1])} "
+                f"(sampled: {low[2]:,} and {high[2]:,} wrongly sanctioned people)")
+    else:
+        events = [(g.get("group"), g["wrong_succeeded"] / g["wrong_events"], g["wrong_events"]) for g in groups
+                  if is_number(g.get("wrong_events")) and g["wrong_events"] > 0 and is_number(g.get("wrong_succeeded"))]
+        if len(events) < 2 or events[0][0] != groups[0].get("group") or events[-1][0] != groups[-1].get("group"):
+            return []
+        low, high = events[0], events[-1]
+        text = (f"{label}: misrecorded adverse events against {describe_group('education', low[0])} are overturned on appeal "
+                f"{fmt_pct(low[1])} of the time, against {describe_group('education', high[0])} {fmt_pct(high[1])} "
+                f"(sampled: {low[2]:,} and {high[2]:,} misrecorded events)")
     level = "warning" if high[1] > 0 and low[1] < FOUR_FIFTHS * high[1] else "info"
-    return [Finding(
-        text=f"{label}: of people wrongly sanctioned, {describe_group('education', low[0])} get the sanction lifted on appeal "
-             f"{fmt_pct(low[1])} of the time, {describe_group('education', high[0])} {fmt_pct(high[1])} "
-             f"(sampled: {low[2]:,} and {high[2]:,} wrongly sanctioned people)",
-        anchor=anchor(i, "appeal"), level=level, scorer=label)]
+    return [Finding(text=text, anchor=where, level=level, scorer=label)]
 
 
 def _reversibility_findings(doc: Doc, i: int, label: str) -> list[Finding]:
@@ -164,12 +178,21 @@ def _reversibility_findings(doc: Doc, i: int, label: str) -> list[Finding]:
                                 f"brings back a favourable, sanction-free tier{_ci_text(node.get('absorbing_share_ci'), fmt_pct)}",
                            anchor=where, level="violation", scorer=label))
     rec = node.get("recovery")
+    never = rec.get("never_share") if isinstance(rec, dict) else None
+    if is_number(never) and never > 0:
+        horizon = rec.get("horizon_months", node.get("horizon_months"))
+        within = f" within {horizon:g} months" if is_number(horizon) else ""
+        out.append(Finding(text=f"{label}: {fmt_pct(never)} of people who got one penalty never regain their tier and a "
+                                f"sanction-free state{within}, even with the best feasible behaviour"
+                                f"{_ci_text(rec.get('never_share_ci'), fmt_pct)}",
+                           anchor=where, level="warning", scorer=label))
     if isinstance(rec, dict):
         by = {g.get("group"): g for g in rec.get("by_income_quintile", []) if isinstance(g, dict)}
         poor, rich = by.get(1), by.get(5)
         if poor and rich and is_number(poor.get("median_months")) and is_number(rich.get("median_months")):
-            out.append(Finding(text=f"{label}: after one penalty, the poorest fifth need {poor['median_months']:g} months (median) "
-                                    f"of the best feasible behaviour to regain their tier, the richest fifth {rich['median_months']:g}",
+            out.append(Finding(text=f"{label}: after one penalty, the poorest fifth need {_months(poor['median_months'])} (median) "
+                                    f"of the best feasible behaviour to regain their tier, the richest fifth "
+                                    f"{_months(rich['median_months'])}",
                                anchor=where, level="info", scorer=label))
     ratio = node.get("recourse_cost_ratio")
     if is_number(ratio) and ratio >= ADVERSE_RISK_CONCERN:
@@ -178,7 +201,10 @@ def _reversibility_findings(doc: Doc, i: int, label: str) -> list[Finding]:
                            anchor=where, level="warning", scorer=label))
     caps = node.get("duration_cap_violations")
     if is_number(caps) and caps > 0:
-        out.append(Finding(text=f"{label}: {caps:,} sanctions last longer than the longest statutory period",
+        checked, cap = node.get("duration_checked"), node.get("duration_cap_months")
+        of = f" of {checked:,} sanctioned people checked" if is_number(checked) else " sanctioned people"
+        limit = f" of {cap:g} months" if is_number(cap) else ""
+        out.append(Finding(text=f"{label}: {caps:,}{of} stay sanctioned longer than the longest statutory period{limit}",
                            anchor=where, level="violation", scorer=label))
     return out
 

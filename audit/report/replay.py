@@ -31,7 +31,7 @@ from audit.report.model import (
     is_number,
 )
 from audit.report.plots import funnel, heatmap, line_chart
-from audit.report.tables import Column, facts, generic_blocks, records_table
+from audit.report.tables import Column, facts, generic_blocks, records_table, value_cell
 
 __all__ = ["appeal_section", "contagion_section", "recovery_curves", "reversibility_section", "spillover_section"]
 
@@ -54,32 +54,47 @@ def _group_table(doc: Doc, path: tuple[Any, ...], attr: str, keys: list[tuple[st
     return records_table(doc, path, cols, id=id, caption=caption)
 
 
-_APPEAL_KEYS = [
-    ("wrongly sanctioned (sampled)", "n_wronged", fmt_count),
+_FILING_KEYS = [
+    ("people sampled", "n", fmt_count),
+    ("with an adverse event", "n_adverse", fmt_count),
+    ("adverse events", "adverse_events", fmt_count),
     ("appeals filed", "filed", fmt_count),
     ("appeals won", "succeeded", fmt_count),
-    ("wronged who appealed", "wrong_filed", fmt_count),
-    ("wronged whose appeal won", "wrong_succeeded", fmt_count),
+    ("misrecorded events appealed", "wrong_filed", fmt_count),
+    ("misrecorded events overturned", "wrong_succeeded", fmt_count),
     ("filing rate", "filing_rate", fmt_pct),
     ("success rate if wrong", "success_rate_if_wrong", fmt_pct),
+]
+_REMEDY_KEYS = [
+    ("misrecorded adverse events", "wrong_events", fmt_count),
+    ("people wrongly sanctioned", "n_wronged", fmt_count),
+    ("remedied by appeal", "remedied", fmt_count),
+    ("remedy rate", "remedy_rate", fmt_pct),
     ("wrongful sanction rate before appeals", "wrongful_sanction_rate_before", fmt_pct),
     ("wrongful sanction rate after appeals", "wrongful_sanction_rate_after", fmt_pct),
     ("median months to remedy", "median_months_to_remedy", fmt_months),
 ]
+_APPEAL_KEYS = _FILING_KEYS + _REMEDY_KEYS
+
+
+#: Funnel stages: (key in each group record, label). Misrecorded adverse events → appealed → overturned.
+FUNNEL = (("wrong_events", "misrecorded adverse events"), ("wrong_filed", "appealed"), ("wrong_succeeded", "overturned"))
 
 
 def appeal_funnel(doc: Doc, path: tuple[Any, ...], attr: str, *, id: str) -> Block:
-    """Wrongly sanctioned → appealed → sanction lifted, per group."""
+    """Misrecorded adverse events → appealed → overturned, per group."""
     groups = doc.get(*path)
-    title = f"Appeal funnel by {attr.replace('_', ' ')}: wrongly sanctioned → appealed → sanction lifted"
-    needed = ("n_wronged", "wrong_filed", "wrong_succeeded")
+    name = attr.replace("_", " ")
+    title = f"Appeal funnel by {name}: misrecorded adverse events → appealed → overturned"
+    needed = [k for k, _ in FUNNEL]
     if not isinstance(groups, list) or not groups or not all(isinstance(g, dict) and all(k in g for k in needed) for g in groups):
-        return NotComputed(what=title.split(":")[0].lower(), reason="the appeal section has no per-group funnel counts")
+        return NotComputed(what=f"appeal funnel by {name}", reason="the appeal section has no per-group funnel counts")
     labels = [group_label(attr, g.get("group")) for g in groups]
     counts = [[g[k] if is_number(g[k]) else None for k in needed] for g in groups]
-    stages = ["wrongly sanctioned", "appealed", "sanction lifted"]
-    svg = funnel(id, title, labels, stages, counts)
-    return Plot(id=id, caption=title + " (bars are shares of the wrongly sanctioned)", svg=svg)
+    svg = funnel(id, title, labels, [label for _, label in FUNNEL], counts)
+    rows = [(Cell(text=label), *(value_cell(doc, (*path, i, k), fmt=fmt_count) for k in needed)) for i, label in enumerate(labels)]
+    data = Table(id=f"{id}-data", caption=title, columns=("group", *(label for _, label in FUNNEL)), rows=tuple(rows))
+    return Plot(id=id, caption=title + " (bars are shares of each group's misrecorded adverse events)", svg=svg, data=data)
 
 
 def appeal_section(doc: Doc, index: int, *, sid: str) -> Section:
@@ -91,18 +106,39 @@ def appeal_section(doc: Doc, index: int, *, sid: str) -> Section:
         return Section(id=sid, title=title, blocks=(missing,))
     blocks: list[Block] = [facts(doc, [
         ("people sampled", (*path, "sample_size"), {"fmt": fmt_count}),
+        ("appeals one person may file", (*path, "max_appeals_per_person"), {"fmt": fmt_count, "optional": True}),
+        ("months until a decision", (*path, "decision_months"), {"fmt": fmt_months, "optional": True}),
+        ("remedy rate, lowest ÷ highest education", (*path, "remedy_rate_ratio_lowest_to_highest_education"),
+         {"fmt": fmt_ratio, "optional": True}),
     ], id=f"{sid}-facts")]
-    overall = doc.get(*path, "overall")
-    if isinstance(overall, dict):
-        blocks.extend(generic_blocks(doc, (*path, "overall"), id=f"{sid}-overall"))
     blocks.append(appeal_funnel(doc, (*path, "by_education"), "education", id=f"{sid}-funnel"))
     for attr in ("education", "income_quintile"):
-        blocks.append(_group_table(doc, (*path, f"by_{attr}"), attr, _APPEAL_KEYS, id=f"{sid}-{attr}",
-                                   caption=f"Appeals by {attr.replace('_', ' ')}"))
-    rest = [k for k in doc.get(*path) if k not in ("sample_size", "overall", "by_education", "by_income_quintile")]
+        name = attr.replace("_", " ")
+        blocks.append(_with_overall(doc, path, _group_table(doc, (*path, f"by_{attr}"), attr, _FILING_KEYS, id=f"{sid}-{attr}",
+                                                            caption=f"Who appeals and who wins, by {name}")))
+        blocks.append(_with_overall(doc, path, _group_table(doc, (*path, f"by_{attr}"), attr, _REMEDY_KEYS,
+                                                            id=f"{sid}-{attr}-remedy",
+                                                            caption=f"Wrongful sanctions and their remedy, by {name}")))
+    known = ("available", "sample_size", "overall", "by_education", "by_income_quintile", "max_appeals_per_person", "decision_months",
+             "remedy_rate_ratio_lowest_to_highest_education")
+    rest = [k for k in doc.get(*path) if k not in known]
     if rest:
         blocks.extend(_rest(doc, path, rest, sid))
     return Section(id=sid, title=title, blocks=tuple(blocks))
+
+
+def _with_overall(doc: Doc, path: tuple[Any, ...], table: Block) -> Block:
+    """Append the section's ``overall`` record as a last row "all" (same columns)."""
+    if not isinstance(table, Table) or not isinstance(doc.get(*path, "overall"), dict):
+        return table
+    heading_key = {h: k for h, k, _ in _APPEAL_KEYS}
+    fmts = {k: f for _, k, f in _APPEAL_KEYS}
+    row = [Cell(text="all")]
+    for heading in table.columns[1:]:
+        key = heading_key.get(heading)
+        row.append(value_cell(doc, (*path, "overall", key), fmt=fmts[key], ci=(*path, "overall", f"{key}_ci"))
+                   if key else Cell(text="—"))
+    return Table(id=table.id, caption=table.caption, columns=table.columns, rows=(*table.rows, tuple(row)), note=table.note)
 
 
 def _rest(doc: Doc, path: tuple[Any, ...], keys: list[str], sid: str) -> list[Block]:
@@ -236,6 +272,10 @@ _RECOVERY_KEYS = [
     ("90th percentile months", "p90_months", fmt_months),
     ("never recovering", "never_share", fmt_pct),
 ]
+_REVERSIBILITY_KNOWN = {"sample_size", "overturn_checked", "overturn_violations", "absorbing_share", "absorbing_share_ci", "recovery",
+                        "recourse_cost_ratio", "duration_cap_violations", "duration_cap_months", "duration_checked",
+                        "duration_violation_share", "duration_violation_share_ci", "longest_spell_months", "horizon_months",
+                        "overturn_restores_state"}
 
 
 def reversibility_section(doc: Doc, index: int, *, sid: str) -> Section:
@@ -253,19 +293,24 @@ def reversibility_section(doc: Doc, index: int, *, sid: str) -> Section:
         ("overturn violations (state not restored)", (*path, "overturn_violations"),
          {"fmt": fmt_count, "flag": "bad" if is_number(violations) and violations > 0 else None}),
         ("sanctioned people in an absorbing state", (*path, "absorbing_share"), {"fmt": fmt_pct, "ci": (*path, "absorbing_share_ci")}),
-        ("median months to recover", (*rec, "median_months"), {"fmt": fmt_months}),
-        ("90th percentile months to recover", (*rec, "p90_months"), {"fmt": fmt_months}),
+        ("people with one penalty followed", (*rec, "n"), {"fmt": fmt_count, "optional": True}),
+        ("median months to recover", (*rec, "median_months"), {"fmt": fmt_months, "ci": (*rec, "median_months_ci")}),
+        ("90th percentile months to recover", (*rec, "p90_months"), {"fmt": fmt_months, "ci": (*rec, "p90_months_ci")}),
         ("never recovering within the horizon", (*rec, "never_share"), {"fmt": fmt_pct, "ci": (*rec, "never_share_ci")}),
         ("recourse cost, poorest ÷ richest quintile (median)", (*path, "recourse_cost_ratio"), {"fmt": fmt_ratio}),
-        ("sanctions longer than the statutory maximum", (*path, "duration_cap_violations"), {"fmt": fmt_count}),
+        ("statutory maximum sanction (months)", (*path, "duration_cap_months"), {"fmt": fmt_months, "optional": True}),
+        ("sanctioned people checked against it", (*path, "duration_checked"), {"fmt": fmt_count, "optional": True}),
+        ("sanctioned longer than the statutory maximum", (*path, "duration_cap_violations"), {"fmt": fmt_count}),
+        ("share sanctioned longer than the maximum", (*path, "duration_violation_share"),
+         {"fmt": fmt_pct, "ci": (*path, "duration_violation_share_ci"), "optional": True}),
+        ("longest sanction spell (months)", (*path, "longest_spell_months"), {"fmt": fmt_months, "optional": True}),
+        ("recovery horizon (months)", (*path, "horizon_months"), {"fmt": fmt_months, "optional": True}),
     ], id=f"{sid}-facts")]
     blocks.append(recovery_plot(doc, rec, id=f"{sid}-recovery-plot"))
     for attr in ("income_quintile", "education"):
         blocks.append(_group_table(doc, (*rec, f"by_{attr}"), attr, _RECOVERY_KEYS, id=f"{sid}-recovery-{attr}",
                                    caption=f"Recovery by {attr.replace('_', ' ')}"))
-    known = {"sample_size", "overturn_checked", "overturn_violations", "absorbing_share", "absorbing_share_ci", "recovery",
-             "recourse_cost_ratio", "duration_cap_violations"}
-    rest = [k for k in doc.get(*path) if k not in known]
+    rest = [k for k in doc.get(*path) if k not in _REVERSIBILITY_KNOWN]
     if rest:
         blocks.extend(_rest(doc, path, rest, sid))
     return Section(id=sid, title=title, blocks=tuple(blocks))

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(
 
 _PLOTS = """JSON.stringify([...document.querySelectorAll('svg.plot')].map(svg => {
   const r = svg.getBoundingClientRect(), s = getComputedStyle(svg);
-  const marks = [...svg.querySelectorAll('.mark')].filter(m => { const b = m.getBoundingClientRect(); return b.width > 0 && b.height > 0; });
+  const marks = [...svg.querySelectorAll('.mark')].filter(m => { const b = m.getBoundingClientRect(); return b.width > 0 || b.height > 0; });
   return {id: svg.id, x: r.left + scrollX, y: r.top + scrollY, width: r.width, height: r.height,
           visible: s.visibility === 'visible' && s.display !== 'none' && Number(s.opacity) > 0, marks: marks.length};
 }))"""
