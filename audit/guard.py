@@ -235,6 +235,10 @@ def _changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
     return [f"view.{k}" for k in before if before[k] != after[k]]
 
 
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _first_difference(a: pd.DataFrame, b: pd.DataFrame, people: pd.DataFrame) -> str | None:
     """Where two validated score frames of the same people differ, described; ``None`` if equal."""
     for col in a.columns:
@@ -253,7 +257,7 @@ def _first_difference(a: pd.DataFrame, b: pd.DataFrame, people: pd.DataFrame) ->
             pid = people["person_id"].iloc[i]
             return (
                 f"{col!r} differs for {int(differ.sum())} of {len(differ)} people "
-                f"(first: person_id {pid}, {x.iloc[i]!r} then {y.iloc[i]!r})"
+                f"(first: person_id {_plain(pid)}, {_plain(x.iloc[i])!r} then {_plain(y.iloc[i])!r})"
             )
     return None
 

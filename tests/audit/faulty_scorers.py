@@ -1,0 +1,193 @@
+"""Small scorers for the fault-handling tests: one well-behaved, one per kind of fault.
+
+Loadable by import path, e.g. ``--scorer tests/audit/faulty_scorers.py:Raises``.
+
+:class:`Plain` puts a person in tier ``bad`` and sanctions ``no_train`` when the
+person has at least one recorded ``drunk_driving`` event up to ``as_of``; its
+score is minus the number of recorded events. Tests compute the same from the
+population with plain pandas to check a run's numbers independently.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+
+
+class Plain:
+    name = "plain"
+    version = "1"
+    description = "bad tier and a train ban after any drunk driving"
+    params: dict = {}
+    tiers = ("good", "bad")
+    favourable_tiers = frozenset({"good"})
+    sanctions = {"no_train": "travel"}
+
+    def with_params(self, **params):
+        return self
+
+    def _flags(self, view, as_of):
+        ev = view.events
+        ev = ev[ev["month"].to_numpy() <= as_of]
+        ids = view.people["person_id"].to_numpy()
+        drunk = np.isin(ids, ev.loc[(ev["kind"] == "drunk_driving").to_numpy(), "person_id"].to_numpy())
+        counts = pd.Series(ev["person_id"].to_numpy()).value_counts()
+        n_events = counts.reindex(ids, fill_value=0).to_numpy()
+        return drunk, n_events
+
+    def score(self, view, *, as_of):
+        drunk, n_events = self._flags(view, as_of)
+        return pd.DataFrame(
+            {"score": -n_events.astype(float), "tier": np.where(drunk, "bad", "good"), "no_train": drunk}
+        )
+
+
+class Raises(Plain):
+    name = "raises"
+
+    def score(self, view, *, as_of):
+        raise ZeroDivisionError("rule table divided by zero")
+
+
+class Exits(Plain):
+    name = "exits"
+
+    def score(self, view, *, as_of):
+        sys.exit(3)
+
+
+class WrongRows(Plain):
+    name = "wrong_rows"
+
+    def score(self, view, *, as_of):
+        return super().score(view, as_of=as_of).iloc[1:]
+
+
+class NanScores(Plain):
+    name = "nan_scores"
+
+    def score(self, view, *, as_of):
+        frame = super().score(view, as_of=as_of)
+        frame.loc[frame.index[-1], "score"] = np.nan
+        return frame
+
+
+class UndeclaredTier(Plain):
+    name = "undeclared_tier"
+
+    def score(self, view, *, as_of):
+        frame = super().score(view, as_of=as_of)
+        frame["tier"] = np.where(frame["tier"] == "bad", "terrible", frame["tier"])
+        return frame
+
+
+class UndeclaredSanction(Plain):
+    name = "undeclared_sanction"
+
+    def score(self, view, *, as_of):
+        frame = super().score(view, as_of=as_of)
+        frame["no_flights"] = frame["no_train"]
+        return frame
+
+
+class NonDeterministic(Plain):
+    name = "non_deterministic"
+
+    def score(self, view, *, as_of):
+        frame = super().score(view, as_of=as_of)
+        frame["score"] = frame["score"] + np.random.default_rng().random(len(frame))  # fresh OS entropy each call
+        return frame
+
+
+class MutatesPeople(Plain):
+    name = "mutates_people"
+
+    def score(self, view, *, as_of):
+        view.people["income"] = view.people["income"] * 0.0  # overwrites the caller's frame
+        return super().score(view, as_of=as_of)
+
+
+class MutatesEventsInPlace(Plain):
+    name = "mutates_events"
+
+    def score(self, view, *, as_of):
+        view.events["month"] = view.events["month"].to_numpy()[::-1].copy()  # writes into the caller's frame
+        return super().score(view, as_of=as_of)
+
+
+class MutatesTies(Plain):
+    name = "mutates_ties"
+
+    def score(self, view, *, as_of):
+        view.ties.loc[view.ties.index[:1], "friend_id"] = -1
+        return super().score(view, as_of=as_of)
+
+
+class Sleeps(Plain):
+    """Sleeps for a minute on every call: only a time limit stops it early."""
+
+    name = "sleeps"
+
+    def score(self, view, *, as_of):
+        time.sleep(60)
+        return super().score(view, as_of=as_of)
+
+
+class Spins(Plain):
+    """A pure-Python busy loop that also swallows ordinary exceptions, for up to a minute."""
+
+    name = "spins"
+
+    def score(self, view, *, as_of):
+        end = time.monotonic() + 60
+        while time.monotonic() < end:
+            try:
+                pass
+            except Exception:  # noqa: BLE001 - a careless plugin
+                pass
+        return super().score(view, as_of=as_of)
+
+
+class Interrupts(Plain):
+    """Raises KeyboardInterrupt, as if Ctrl-C was pressed while it scored."""
+
+    name = "interrupts"
+
+    def score(self, view, *, as_of):
+        raise KeyboardInterrupt
+
+
+class WaitsForKill(Plain):
+    """Creates the file named by ``SCS_AUDIT_TEST_MARKER`` once the probe is over, then sleeps: a test kills it."""
+
+    name = "waits_for_kill"
+
+    def score(self, view, *, as_of):
+        marker = os.environ.get("SCS_AUDIT_TEST_MARKER")
+        if marker and len(view.people) > 1000:  # the main run, not the start-of-run probe
+            open(marker, "w").close()
+            time.sleep(120)
+        return super().score(view, as_of=as_of)
+
+
+class Hostile(Plain):
+    """A well-behaved scorer whose name and labels are hostile strings."""
+
+    name = "../../<script>alert(1)</script>[bold red]x[/]"
+    tiers = ("<b>good</b>", "[red]bad")
+    favourable_tiers = frozenset({"<b>good</b>"})
+    sanctions = {"no_<i>train</i>": "travel"}
+
+    def score(self, view, *, as_of):
+        frame = super().score(view, as_of=as_of)
+        return pd.DataFrame(
+            {
+                "score": frame["score"],
+                "tier": np.where(frame["tier"] == "bad", "[red]bad", "<b>good</b>"),
+                "no_<i>train</i>": frame["no_train"],
+            }
+        )

@@ -1,0 +1,222 @@
+"""Faulty scorers are caught, named and reported; the other scorers in the run still complete."""
+
+from __future__ import annotations
+
+import pickle
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from audit.disparity import DisparityAudit
+from audit.engine import AuditOptions, score_checked
+from audit.errors import InvalidArgument, ScorerContractError, ScorerFailed
+from audit.guard import (
+    TimeLimitedScorer,
+    check_timeout,
+    probe_population,
+    probe_scorer,
+    time_limit,
+    time_limited,
+    view_digest,
+)
+from audit.runner import RunConfig, run
+from audit.source import open_source
+from audit.synth import synthesize
+from tests.audit import faulty_scorers as fs
+
+SIZE = 300
+
+
+@pytest.fixture(scope="module")
+def population():
+    return synthesize("tiny", size=SIZE, seed=1)
+
+
+def _run(scorers, population, **options):
+    """A lean run (disparity only, no bootstrap) — the fault handling is the same for every audit."""
+    config = RunConfig(population=population, options=AuditOptions(bootstrap=0, **options))
+    return run(scorers, config, audits=[DisparityAudit()])
+
+
+def _expected_plain(population) -> dict[str, float]:
+    """Plain's tier shares worked out with pandas alone: 'bad' iff any drunk driving up to the last month."""
+    ev = population.events
+    drunk_ids = set(ev.loc[ev["kind"] == "drunk_driving", "person_id"])
+    bad = population.people["person_id"].isin(drunk_ids).mean()
+    return {"good": 1.0 - bad, "bad": bad}
+
+
+FAULTS = [
+    (fs.Raises, "raised ZeroDivisionError: rule table divided by zero"),
+    (fs.Exits, "raised SystemExit"),
+    (fs.WrongRows, f"returned {SIZE - 1} rows for {SIZE} people"),
+    (fs.NanScores, "NaN or infinite"),
+    (fs.UndeclaredTier, "tier 'terrible'"),
+    (fs.UndeclaredSanction, "undeclared column(s) ['no_flights']"),
+    (fs.NonDeterministic, "not deterministic"),
+    (fs.MutatesPeople, "modified its input (view.people changed"),
+    (fs.MutatesEventsInPlace, "modified its input (view.events changed"),
+    (fs.MutatesTies, "modified its input (view.ties changed"),
+]
+
+
+@pytest.mark.parametrize("faulty, message", FAULTS, ids=[f[0].name for f in FAULTS])
+def test_each_fault_is_reported_against_the_scorer_and_the_others_complete(population, faulty, message):
+    result = _run([fs.Plain(), faulty()], population)
+    good, bad = result.runs
+    assert good.error is None
+    assert good.sections["tier_shares"] == pytest.approx(_expected_plain(population), abs=1e-12)
+    assert [r.label for r in result.failed] == [faulty.name]
+    assert bad.error is not None and message in bad.error
+    assert repr(faulty.name) in bad.error  # the message names the scorer
+
+
+def test_all_faults_in_one_run_with_every_audit(population):
+    result = run([fault for fault, _ in [(f(), m) for f, m in FAULTS]] + [fs.Plain()], RunConfig(population=population))
+    assert sorted(r.label for r in result.failed) == sorted(f.name for f, _ in FAULTS)
+    assert result.run_for("plain").sections["tier_shares"] == pytest.approx(_expected_plain(population), abs=1e-12)
+
+
+def test_a_fault_beyond_the_probe_is_still_caught_on_its_chunk(population):
+    """NaN only for people the probe does not contain: the chunk's own contract check reports it."""
+
+    class LateNan(fs.Plain):
+        name = "late_nan"
+
+        def score(self, view, *, as_of):
+            frame = super().score(view, as_of=as_of)
+            frame.loc[view.people["person_id"].to_numpy() >= 250, "score"] = np.nan
+            return frame
+
+    result = _run([LateNan(), fs.Plain()], population, probe_size=100)
+    assert [r.label for r in result.failed] == ["late_nan"]
+    assert "50 scores are NaN" in result.run_for("late_nan").error
+
+
+def test_probe_can_be_switched_off(population):
+    result = _run([fs.NonDeterministic()], population, probe_size=0)
+    assert result.failed == []
+
+
+# ----------------------------------------------------------------------------- time limits
+
+
+def test_time_limit_interrupts_a_sleeping_scorer(population):
+    view = population.view()
+    handler = signal.getsignal(signal.SIGALRM)
+    t0 = time.perf_counter()
+    with pytest.raises(ScorerFailed, match=r"'sleeps' exceeded --scorer-timeout 0.2 s \(stopped after"):
+        score_checked(time_limited(fs.Sleeps(), 0.2), view, as_of=population.horizon_months - 1)
+    assert time.perf_counter() - t0 < 30  # interrupted, not slept through (the sleep is 60 s)
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) is handler
+
+
+def test_time_limit_interrupts_a_busy_loop_that_swallows_exceptions(population):
+    view = population.view()
+    with pytest.raises(ScorerFailed, match=r"stopped after"):
+        score_checked(time_limited(fs.Spins(), 0.2), view, as_of=population.horizon_months - 1)
+
+
+def test_time_limit_restores_the_previous_alarm_handler():
+    def mine(signum, frame):  # pragma: no cover - never fires
+        raise AssertionError("restored handler fired")
+
+    old = signal.signal(signal.SIGALRM, mine)
+    try:
+        with time_limit(5.0, "x"):
+            pass
+        assert signal.getsignal(signal.SIGALRM) is mine
+        assert signal.getitimer(signal.ITIMER_REAL)[0] == 0.0
+    finally:
+        signal.signal(signal.SIGALRM, old)
+
+
+def test_time_limit_outside_the_main_thread_measures_instead():
+    caught: list[BaseException] = []
+
+    def work():
+        try:
+            with time_limit(0.05, "slowpoke"):
+                time.sleep(0.2)
+        except BaseException as exc:  # noqa: BLE001 - recorded for the assertion
+            caught.append(exc)
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join()
+    assert len(caught) == 1 and isinstance(caught[0], ScorerFailed)
+    assert "'slowpoke' exceeded --scorer-timeout 0.05 s (finished after" in str(caught[0])
+
+
+def test_a_fast_call_passes_the_limit(population):
+    frame = score_checked(time_limited(fs.Plain(), 30.0), population.view(), as_of=population.horizon_months - 1)
+    assert len(frame) == SIZE
+
+
+def test_run_with_timeout_fails_only_the_slow_scorer(population):
+    result = _run([fs.Sleeps(), fs.Plain()], population, scorer_timeout=0.3)
+    assert [r.label for r in result.failed] == ["sleeps"]
+    assert "exceeded --scorer-timeout 0.3 s" in result.run_for("sleeps").error
+    assert result.run_for("plain").sections["tier_shares"] == pytest.approx(_expected_plain(population), abs=1e-12)
+
+
+def test_time_limited_wrapper_delegates_and_pickles():
+    s = time_limited(fs.Plain(), 2.0)
+    assert isinstance(s, TimeLimitedScorer)
+    assert (s.name, s.tiers, s.sanctions) == ("plain", ("good", "bad"), {"no_train": "travel"})
+    assert time_limited(s, 3.0) is s
+    assert time_limited(fs.Plain, None) is fs.Plain
+    back = pickle.loads(pickle.dumps(s))
+    assert back.seconds == 2.0 and back.name == "plain"
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), True, "5"])
+def test_check_timeout_rejects_bad_values(bad):
+    with pytest.raises(InvalidArgument, match="--scorer-timeout"):
+        check_timeout(bad)
+
+
+# ----------------------------------------------------------------------------- the probe
+
+
+def test_view_digest_sees_values_order_columns_and_dtypes(population):
+    view = population.view()
+    base = view_digest(view)
+    people = view.people.copy()
+    assert view_digest(view) == base
+    changed = people.copy()
+    changed.loc[0, "income"] += 1.0
+    reordered = people.iloc[::-1]
+    extra = people.assign(z=1)
+    recast = people.astype({"age": np.int64})
+    for frame in (changed, reordered, extra, recast):
+        other = type(view)(people=frame, events=view.events, ties=view.ties, horizon_months=view.horizon_months)
+        assert view_digest(other)["people"] != base["people"]
+
+
+def test_probe_population_of_a_supplied_table_keeps_only_inner_ties(population):
+    source = open_source(population)
+    small = probe_population(source, 50)
+    ids = set(small.people["person_id"])
+    assert len(small) == 50 and ids == set(population.people["person_id"].iloc[:50])
+    assert set(small.events["person_id"]) <= ids
+    assert set(small.ties["person_id"]) <= ids and set(small.ties["friend_id"]) <= ids
+    expected_events = population.events["person_id"].isin(ids).sum()
+    assert len(small.events) == expected_events
+
+
+def test_probe_passes_a_good_scorer_and_leaves_the_population_alone(population):
+    before = view_digest(population.view())
+    probe_scorer(fs.Plain(), population, as_of=population.horizon_months - 1)
+    with pytest.raises(ScorerFailed):
+        probe_scorer(fs.MutatesPeople(), population, as_of=population.horizon_months - 1)
+    assert view_digest(population.view()) == before  # the probe scores deep copies
+
+
+def test_probe_reports_contract_errors_as_such(population):
+    with pytest.raises(ScorerContractError, match="NaN"):
+        probe_scorer(fs.NanScores(), population, as_of=population.horizon_months - 1)
