@@ -7,7 +7,7 @@ import json
 import pytest
 
 from audit.cli import main
-from audit.disparity import INTERSECTION
+from audit.disparity import INTERSECTION, DisparityAudit
 from audit.engine import AuditOptions
 from audit.runner import RunConfig, run
 from scorers.suining import Suining
@@ -29,7 +29,7 @@ FAIRLEARN_KEYS = {"overall", "group_min", "group_max", "difference", "ratio"}
 @pytest.fixture(scope="module")
 def result():
     options = AuditOptions(bootstrap=50, by=("urban",))
-    return run([Suining()], RunConfig(population="tiny", size=3000, options=options))
+    return run([Suining()], RunConfig(population="tiny", size=3000, options=options), audits=[DisparityAudit()])
 
 
 def test_section_has_the_agreed_keys(result):
@@ -63,8 +63,11 @@ def test_intervals_contain_their_point_estimates(result):
                     assert ci[0] <= g[stat] + 1e-12 and g[stat] <= ci[1] + 1e-12 or g["n"] < 30, (key, g["group"], stat)
 
 
-def test_cli_flags_reach_the_section(tmp_path):
-    code = main(["run", "--population", "tiny", "--size", "1500", "--scorer", "suining", "--bootstrap", "20",
+def test_cli_flags_reach_the_section(tmp_path, monkeypatch):
+    import audit.runner
+
+    monkeypatch.setattr(audit.runner, "default_audits", lambda options=None: [DisparityAudit()])  # only this audit
+    code = main(["run", "--population", "tiny", "--size", "300", "--scorer", "suining", "--bootstrap", "20",
                  "--min-cell-share", "0.05", "--out", str(tmp_path), "--quiet"])
     assert code == 0
     doc = json.loads((tmp_path / "results.json").read_text())
