@@ -98,6 +98,16 @@ def build_parser() -> argparse.ArgumentParser:
                      help="bootstrap replicates for the 95%% intervals (default 400; 0 = no intervals)")
     run.add_argument("--scorer-timeout", type=_positive_seconds, default=None, metavar="SECONDS",
                      help="fail a scorer whose single score() call takes longer (default: no limit)")
+    from audit.executors import ENGINES, default_workers
+
+    run.add_argument("--engine", choices=ENGINES, default="local",
+                     help="local: this machine (a process pool of --workers); dask: a Dask cluster (default local)")
+    run.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+                     help=f"worker processes (default: every core, {default_workers()} here)")
+    run.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                     help="Dask scheduler address for --engine dask (default: start a local cluster)")
+    run.add_argument("--resume", action="store_true",
+                     help="continue an interrupted identical run from its last finished chunk (kept in DIR/.chunks)")
     run.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
     from audit.privacy.cli import add_epsilon_for_command, add_publish_args
 
@@ -141,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("scs-audit: interrupted; nothing was written (the output directory keeps its previous contents)",
               file=sys.stderr)
+        if args.command == "run":  # finished chunks stay in DIR/.chunks (audit/checkpoint.py)
+            print("scs-audit: finished chunks are kept; rerun the same command with --resume to continue", file=sys.stderr)
         return 130
 
 
@@ -185,6 +197,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     options = replace(options, min_cell_share=args.min_cell_share, bootstrap=args.bootstrap)
     config = RunConfig(population=args.population, size=args.size, seed=args.seed, chunk_size=args.chunk_size,
                        options=options, events=args.events, ties=args.ties)
+    from audit.executors import default_workers
+
+    config = replace(config, engine=args.engine, workers=args.workers or default_workers(), scheduler=args.scheduler,
+                     checkpoint_dir=str(out), resume=args.resume)  # audit/executors.py, audit/checkpoint.py
     writer = _ScoresWriter(out / "scores.parquet") if args.save_scores else None
     _clear_stale(out)
     try:

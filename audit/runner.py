@@ -42,6 +42,16 @@ class RunConfig:
     """Event table for a supplied people table."""
     ties: str | None = None
     """Tie table for a supplied people table."""
+    engine: str = "local"
+    """``local`` (this process, or a process pool when ``workers > 1``) or ``dask`` (:mod:`audit.executors`)."""
+    workers: int | None = None
+    """Worker processes (``local``) or LocalCluster workers (``dask``); ``None``: 1 locally, every core for dask."""
+    scheduler: str | None = None
+    """Dask scheduler address; ``None`` with ``engine="dask"`` starts a LocalCluster."""
+    checkpoint_dir: str | None = None
+    """Keep each finished chunk in ``checkpoint_dir/.chunks/`` until the run succeeds (:mod:`audit.checkpoint`)."""
+    resume: bool = False
+    """Reuse the finished chunks of an interrupted identical run found in ``checkpoint_dir``."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -96,9 +106,16 @@ class RunResult:
 
 def default_audits(options: AuditOptions | None = None) -> list[ChunkAudit]:
     """The audits every run performs."""
+    from audit.appeal import AppealAudit
+    from audit.contagion import ContagionAudit
     from audit.disparity import DisparityAudit
+    from audit.reversibility import ReversibilityAudit
+    from audit.spillover import SpilloverAudit
 
-    return [DisparityAudit()]
+    audits: list[ChunkAudit] = [DisparityAudit()]
+    if options is None or options.replay_sample > 0:
+        audits += [AppealAudit(), ReversibilityAudit(), SpilloverAudit(), ContagionAudit()]
+    return audits
 
 
 def unique_labels(scorers: Sequence[Any]) -> list[tuple[str, Any]]:
@@ -164,17 +181,23 @@ def run(
     active = list(labelled)
     errors.update(probe_scorers(active, source, options))  # mutation, non-determinism, contract (audit.guard)
     active = [(label, s) for label, s in active if label not in errors]
-    with _progress(progress, source.size) as advance:
-        for blocks in plan:
-            t0 = time.perf_counter()
-            chunk = source.chunk(blocks)
-            seconds["generate"] = seconds.get("generate", 0.0) + time.perf_counter() - t0
-            out = process_chunk(chunk, active, audits, layout, options)
-            _absorb(out, merged, errors, seconds)
-            if sink is not None:
-                _feed_sink(sink, chunk, active, out, options)
+    from audit.streaming import ChunkStream, RunTotals, absorb
+
+    totals = RunTotals(errors=errors, error_block={label: -1 for label in errors}, seconds=seconds)
+    stream = ChunkStream(
+        source=source, plan=plan, scorers=labelled, active=lambda: active, audits=audits, layout=layout,
+        options=options, engine=config.engine, workers=config.workers, scheduler=config.scheduler,
+        checkpoint_dir=config.checkpoint_dir, resume=config.resume,
+        on_chunk=None if sink is None else (lambda chunk, scorers, out: _feed_sink(sink, chunk, scorers, out, options)),
+    )
+    with _progress(progress, source.size, done=stream.resumed_people) as advance:
+        for blocks, out, resumed in stream:
+            absorb(totals, out, blocks[0])
             active = [(label, s) for label, s in active if label not in errors]
-            advance(len(chunk))
+            if not resumed:
+                advance(out.people)
+    stream.finish()
+    merged = totals.merged
 
     runs = []
     for label, scorer in labelled:
@@ -231,9 +254,10 @@ def _feed_sink(sink: ScoresSink, chunk: Population, active, out: ChunkOutput, op
 class _progress:
     """A rich progress bar over people (people/second and time left), or nothing."""
 
-    def __init__(self, enabled: bool, total: int) -> None:
+    def __init__(self, enabled: bool, total: int, done: int = 0) -> None:
         self.enabled = enabled
         self.total = total
+        self.done = done
 
     def __enter__(self) -> Callable[[int], None]:
         if not self.enabled:
@@ -250,7 +274,7 @@ class _progress:
             transient=False,
         )
         self._bar.__enter__()
-        self._task = self._bar.add_task("audit", total=self.total, rate="")
+        self._task = self._bar.add_task("audit", total=self.total, completed=self.done, rate="")  # done: resumed
         self._t0 = time.perf_counter()
         self._done = 0
 

@@ -52,10 +52,13 @@ from audit.population import Population, education_categorical
 from audit.spec import PopulationSpec, income_boundaries, load_spec
 from audit.vocab import DOMAINS, EDUCATION_LEVELS, EVENT_KINDS, KIND_DOMAIN, SOURCES
 
-__all__ = ["BLOCK_SIZE", "synthesize", "synthesize_block", "synthesize_chunk", "iter_chunks", "chunk_ranges"]
+__all__ = ["BLOCK_SIZE", "GENERATOR_VERSION", "synthesize", "synthesize_block", "synthesize_chunk", "iter_chunks", "chunk_ranges"]
 
 #: People per generation block. Fixed: changing it changes every population.
 BLOCK_SIZE = 1 << 16
+#: Version of the generation algorithm; bumped whenever the same spec, seed and
+#: size would give a different population (resumed runs check it).
+GENERATOR_VERSION = 2
 
 _AMOUNT_SIGMA = 0.5  # log-normal spread of event amounts (assumption)
 _HOMOPHILY_REACH = 12  # SES neighbours a homophilous tie is drawn from, either side

@@ -1,0 +1,329 @@
+"""Where chunks run: in this process, in a local process pool, or on a Dask cluster.
+
+The unit of work is a :class:`ChunkTask` — a small, picklable description of
+one chunk (the population source, a block range, the scorers, the audits and
+the options) — and :func:`run_chunk` turns it into a
+:class:`~audit.engine.ChunkOutput` of mergeable statistics. Only the task goes
+to a worker and only the statistics come back: no frame of people or events
+is ever pickled. Every executor maps the same top-level function over the
+same tasks, so the merged statistics are identical whichever runs them (the
+merge is exact and independent of the order chunks finish in,
+:mod:`audit.aggregate`).
+
+Executors take tasks lazily from an iterator and keep a bounded number in
+flight, so memory does not grow with the number of chunks and the runner can
+stop submitting work for a scorer that has already failed.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal, Protocol
+
+from audit.engine import AuditOptions, ChunkAudit, ChunkOutput, process_chunk
+from audit.errors import InvalidArgument
+from audit.groups import CellLayout
+from audit.population import Population
+from audit.source import PopulationSource
+
+__all__ = [
+    "ChunkTask",
+    "run_chunk",
+    "Executor",
+    "SerialExecutor",
+    "ProcessExecutor",
+    "DaskExecutor",
+    "make_executor",
+    "default_workers",
+    "ENGINES",
+]
+
+#: Engines a run can use: ``local`` (this process, or a process pool with more
+#: than one worker) or ``dask`` (a dask.distributed cluster).
+ENGINES = ("local", "dask")
+Engine = Literal["local", "dask"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChunkTask:
+    """Everything a worker needs to produce one chunk's statistics; small and picklable."""
+
+    source: PopulationSource
+    """Spec, size and seed of a synthetic population (a few kilobytes pickled)."""
+    blocks: tuple[int, int]
+    """Generation blocks ``[first, end)`` of this chunk (:func:`audit.synth.chunk_ranges`)."""
+    scorers: tuple[tuple[str, Any], ...]
+    """``(label, scorer)`` pairs; a scorer is an object (pickled as class + params) or a registry spec string."""
+    audits: tuple[ChunkAudit, ...]
+    """The audits whose ``collect`` runs on the chunk."""
+    layout: CellLayout
+    """Cell layout shared by every chunk."""
+    options: AuditOptions
+    """Audit options shared by every chunk."""
+
+
+_SCORER_CACHE: dict[str, Any] = {}
+
+
+def _scorer(spec: Any) -> Any:
+    """A scorer object; registry specs (strings) are loaded once per worker process."""
+    if not isinstance(spec, str):
+        return spec
+    if spec not in _SCORER_CACHE:
+        from scorers.registry import load_scorer
+
+        _SCORER_CACHE[spec] = load_scorer(spec)
+    return _SCORER_CACHE[spec]
+
+
+def run_chunk(task: ChunkTask, *, on_chunk: Callable[[Population, list, ChunkOutput], None] | None = None) -> ChunkOutput:
+    """Generate (or take) one chunk, score it with every scorer and collect every audit.
+
+    The function every executor maps. ``on_chunk(chunk, scorers, output)``,
+    only for the in-process executor, sees the chunk itself (``--save-scores``).
+    """
+    t0 = time.perf_counter()
+    chunk = task.source.chunk(task.blocks)
+    generate = time.perf_counter() - t0
+    scorers = [(label, _scorer(s)) for label, s in task.scorers]
+    out = process_chunk(chunk, scorers, list(task.audits), task.layout, task.options)
+    if on_chunk is not None:
+        on_chunk(chunk, scorers, out)
+    return replace(out, seconds={"generate": generate, **out.seconds})
+
+
+class Executor(Protocol):
+    """Maps :func:`run_chunk` over tasks; yields ``(task, output)`` as chunks finish, in any order."""
+
+    name: str
+    workers: int
+
+    def imap_unordered(self, fn: Callable[[ChunkTask], ChunkOutput], tasks: Iterator[ChunkTask]) -> Iterator[tuple[ChunkTask, ChunkOutput]]: ...
+
+    def close(self) -> None: ...
+
+
+def default_workers() -> int:
+    """Cores this process may use (``os.sched_getaffinity`` where available)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class SerialExecutor:
+    """Run chunks one after another in this process (no pickling at all)."""
+
+    name = "serial"
+    workers = 1
+
+    def imap_unordered(self, fn, tasks):
+        for task in tasks:
+            yield task, fn(task)
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "SerialExecutor":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def _worker_init() -> None:
+    # one numerical thread per worker process: the pool already uses every core
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn (via fairlearn)
+        pass
+
+
+class ProcessExecutor:
+    """A local pool of worker processes, at most ``2 * workers`` chunks in flight.
+
+    Workers are started with ``forkserver`` where available (``spawn``
+    elsewhere), never ``fork``: the parent may be running a progress-bar
+    thread, and forking a threaded process can deadlock.
+    """
+
+    name = "processes"
+
+    def __init__(self, workers: int) -> None:
+        import concurrent.futures as cf
+        import multiprocessing as mp
+
+        if workers < 1:
+            raise InvalidArgument(f"--workers {workers}: use 1 or more")
+        self.workers = workers
+        method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+        ctx = mp.get_context(method)
+        if method == "forkserver":
+            ctx.set_forkserver_preload(["audit.executors", "audit.synth", "audit.disparity"])
+        self._pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
+
+    def imap_unordered(self, fn, tasks):
+        import concurrent.futures as cf
+
+        pending: dict[Any, ChunkTask] = {}
+        tasks = iter(tasks)
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < 2 * self.workers:
+                task = next(tasks, None)
+                if task is None:
+                    exhausted = True
+                    break
+                pending[self._pool.submit(fn, task)] = task
+            if not pending:
+                return
+            done, _ = cf.wait(list(pending), return_when=cf.FIRST_COMPLETED)
+            for fut in done:
+                task = pending.pop(fut)
+                yield task, fut.result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> "ProcessExecutor":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class DaskExecutor:
+    """Map chunks over a dask.distributed cluster: a scheduler address, or a new LocalCluster.
+
+    Parameters
+    ----------
+    scheduler : str or None
+        Address of a running scheduler (``tcp://host:8786``). ``None`` starts a
+        :class:`distributed.LocalCluster` of ``workers`` single-threaded worker
+        processes and closes it afterwards.
+    workers : int
+        Workers of the LocalCluster (ignored with a scheduler address).
+    processes : bool
+        LocalCluster workers as processes (default) or as threads of this process.
+    """
+
+    name = "dask"
+
+    def __init__(self, *, scheduler: str | None = None, workers: int = 1, processes: bool = True) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as exc:  # pragma: no cover - dask[distributed] is a dependency
+            raise InvalidArgument("--engine dask needs dask.distributed: pip install 'dask[distributed]'") from exc
+        self._cluster = None
+        if scheduler is None:
+            self._cluster = LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=processes, dashboard_address=None
+            )
+            self._client = Client(self._cluster)
+        else:
+            try:
+                self._client = Client(scheduler, timeout=30)
+            except OSError as exc:
+                raise InvalidArgument(
+                    f"--scheduler {scheduler!r}: cannot reach a Dask scheduler there ({exc}); "
+                    "check the address, or omit --scheduler to start a local cluster"
+                ) from None
+        self.workers = max(1, len(self._client.scheduler_info().get("workers", {})) or workers)
+
+    def imap_unordered(self, fn, tasks):
+        from distributed import as_completed
+
+        tasks = iter(tasks)
+        pending: dict[str, ChunkTask] = {}
+        queue = as_completed()
+        window = 2 * self.workers
+
+        def submit() -> bool:
+            task = next(tasks, None)
+            if task is None:
+                return False
+            fut = self._client.submit(fn, task, pure=False)
+            pending[fut.key] = task
+            queue.add(fut)
+            return True
+
+        while len(pending) < window and submit():
+            pass
+        for fut in queue:
+            task = pending.pop(fut.key)
+            out = fut.result()
+            fut.release()
+            submit()
+            yield task, out
+
+    def close(self) -> None:
+        if self._cluster is not None:
+            self._client.shutdown()  # our own cluster: stop scheduler and workers together
+            self._cluster.close()
+        else:
+            self._client.close()  # someone else's cluster stays up
+
+    def __enter__(self) -> "DaskExecutor":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def make_executor(
+    engine: str = "local",
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    n_chunks: int = 1,
+    in_process: bool = False,
+) -> SerialExecutor | ProcessExecutor | DaskExecutor:
+    """The executor for a run.
+
+    ``local`` runs in this process with one worker (or one chunk, or when
+    ``in_process`` — a supplied population or ``--save-scores``) and in a
+    process pool otherwise; ``dask`` uses ``scheduler`` or a new LocalCluster.
+    """
+    if engine not in ENGINES:
+        raise InvalidArgument(f"--engine {engine!r}: use one of {', '.join(ENGINES)}")
+    if scheduler is not None and engine != "dask":
+        raise InvalidArgument("--scheduler ADDRESS goes with --engine dask; add --engine dask or drop --scheduler")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise InvalidArgument(f"--workers {workers!r}: give a whole number >= 1")
+    if engine == "dask":
+        if in_process:
+            raise InvalidArgument(
+                "--engine dask runs chunks on other processes; a supplied population table or --save-scores "
+                "needs the chunks in this process: use --engine local"
+            )
+        return DaskExecutor(scheduler=scheduler, workers=workers or default_workers())
+    workers = workers or 1
+    if workers == 1 or n_chunks <= 1 or in_process:
+        return SerialExecutor()
+    return ProcessExecutor(min(workers, n_chunks))
+
+
+def tasks_for(
+    source: PopulationSource,
+    plan: Sequence[tuple[int, int]],
+    *,
+    active: Callable[[], Sequence[tuple[str, Any]]],
+    audits: Iterable[ChunkAudit],
+    layout: CellLayout,
+    options: AuditOptions,
+    skip: Callable[[tuple[int, int]], bool] = lambda blocks: False,
+) -> Iterator[ChunkTask]:
+    """Tasks for the chunks of ``plan`` not skipped, each with the scorers still active when it is submitted."""
+    audits = tuple(audits)
+    for blocks in plan:
+        if skip(blocks):
+            continue
+        scorers = tuple(active())
+        if not scorers:
+            return
+        yield ChunkTask(source=source, blocks=tuple(blocks), scorers=scorers, audits=audits, layout=layout, options=options)
