@@ -54,14 +54,16 @@ def collect_truth(chunk: ScoredChunk) -> dict[str, Counts] | None:
     cells = chunk.cells
     sanction = 2 * sanctioned_mask(chunk.scorer, truth).astype(np.int64) + chunk.sanctioned
     favourable = 2 * favourable_mask(chunk.scorer, truth).astype(np.int64) + chunk.favourable
-    reliability = chunk.population.people["reliability"].to_numpy(dtype=np.float64)
+    people = chunk.population.people
+    reliability = people["reliability"].to_numpy(dtype=np.float64) if "reliability" in people else np.full(len(people), np.nan)
     n_bands = len(RELIABILITY_EDGES) - 1
-    band = np.clip(np.searchsorted(np.asarray(RELIABILITY_EDGES[1:-1]), reliability, side="right"), 0, n_bands - 1)
+    known = np.isfinite(reliability)  # people of unknown reliability are left out of the bands
+    band = np.clip(np.searchsorted(np.asarray(RELIABILITY_EDGES[1:-1]), reliability[known], side="right"), 0, n_bands - 1)
     return {
         "sanction": Counts(np.bincount(cells * 4 + sanction, minlength=n_cells * 4).reshape(n_cells, 4).astype(np.int64)),
         "favourable": Counts(np.bincount(cells * 4 + favourable, minlength=n_cells * 4).reshape(n_cells, 4).astype(np.int64)),
         "band_sanction": Counts(
-            np.bincount((band * n_cells + cells) * 4 + sanction, minlength=n_bands * n_cells * 4)
+            np.bincount((band * n_cells + cells[known]) * 4 + sanction[known], minlength=n_bands * n_cells * 4)
             .reshape(n_bands, n_cells, 4)
             .astype(np.int64)
         ),

@@ -81,6 +81,15 @@ def test_ground_truth_does_not_depend_on_chunking(case):
     assert chunked["ground_truth"] == section["ground_truth"]
 
 
+def test_people_of_unknown_reliability_are_left_out_of_the_bands():
+    people = people_frame([1, 1, 5], [0, 0, 3], reliability=[0.65, np.nan, 0.95])
+    section = audit_section(population(people, make_events([0, 1], ["loan_arrears"] * 2), synthetic=True),
+                            PointsScorer(POINTS), options=AuditOptions(bootstrap=0, min_cell_share=0.0), audit=NO_REPLAY)
+    bands = section["ground_truth"]["by_attribute"]["income_quintile"]["by_reliability"]
+    assert [b["n"] for b in bands] == [0, 1, 0, 0, 1]
+    assert section["ground_truth"]["n"] == 3
+
+
 def test_supplied_populations_have_no_ground_truth():
     people = people_frame([1, 5], [0, 3])
     section = audit_section(population(people, make_events([0], ["loan_arrears"])), PointsScorer(POINTS), audit=NO_REPLAY)
