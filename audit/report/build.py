@@ -31,12 +31,8 @@ from audit.report.model import (
     is_number,
 )
 from audit.report.published import published_section
-from audit.report.replay import (
-    appeal_section,
-    contagion_section,
-    reversibility_section,
-    spillover_section,
-)
+from audit.report.replay import appeal_section, reversibility_section
+from audit.report.spillover import contagion_section, spillover_section
 from audit.report.tables import facts, value_cell
 
 __all__ = ["build_report", "scorer_labels"]

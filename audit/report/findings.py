@@ -56,7 +56,9 @@ def describe_group(attr: str, group: Any) -> str:
 
 def _ci_text(ci: Any, fmt: Any = fmt_ratio, *, bare: bool = False) -> str:
     if isinstance(ci, list) and len(ci) == 2 and all(is_number(v) for v in ci):
-        return f"95% CI {fmt(ci[0])}–{fmt(ci[1])}" if bare else f" (95% CI {fmt(ci[0])}–{fmt(ci[1])})"
+        dash = " to " if min(ci) < 0 else "–"
+        text = f"95% CI {fmt(ci[0])}{dash}{fmt(ci[1])}"
+        return text if bare else f" ({text})"
     return ""
 
 
@@ -209,27 +211,49 @@ def _reversibility_findings(doc: Doc, i: int, label: str) -> list[Finding]:
     return out
 
 
+def _proportionality_findings(doc: Doc, i: int, label: str) -> list[Finding]:
+    flags = doc.get("scorers", i, "spillover", "proportionality", "flags")
+    if not isinstance(flags, list):
+        return []
+    strong = [f for f in flags if isinstance(f, dict) and f.get("significant") is True]
+    if not strong:
+        return []
+    shown = "; ".join(f"{f.get('kind')} ({f.get('gravity')}) outweighs {f.get('heavier_than')} ({f.get('heavier_than_gravity')})"
+                      for f in strong[:3])
+    more = f" and {len(strong) - 3} more" if len(strong) > 3 else ""
+    return [Finding(text=f"{label}: lighter conduct brings heavier sanctions than graver conduct — {shown}{more} "
+                         "(disproportionate to gravity, EU AI Act Art. 5(1)(c))",
+                    anchor=anchor(i, "spillover"), level="violation", scorer=label)]
+
+
 def _spillover_findings(doc: Doc, i: int, label: str) -> list[Finding]:
     share = doc.get("scorers", i, "spillover", "unrelated_share")
     if not is_number(share):
-        return []
+        return _proportionality_findings(doc, i, label)
     ci = _ci_text(doc.get("scorers", i, "spillover", "unrelated_share_ci"), fmt_pct)
     if share > 0:
-        return [Finding(text=f"{label}: {fmt_pct(share)} of sanctions restrict a part of life unrelated to the conduct that caused "
+        return _proportionality_findings(doc, i, label) + [Finding(text=f"{label}: {fmt_pct(share)} of sanctions restrict a part of life unrelated to the conduct that caused "
                              f"them{ci} — detriment in an unrelated context (EU AI Act Art. 5(1)(c))",
                         anchor=anchor(i, "spillover"), level="violation", scorer=label)]
-    return [Finding(text=f"{label}: no sanction falls in a domain unrelated to the conduct that caused it",
-                    anchor=anchor(i, "spillover"), level="ok", scorer=label)]
+    return _proportionality_findings(doc, i, label) + [Finding(
+        text=f"{label}: no sanction falls in a domain unrelated to the conduct that caused it",
+        anchor=anchor(i, "spillover"), level="ok", scorer=label)]
 
 
 def _contagion_findings(doc: Doc, i: int, label: str) -> list[Finding]:
     node = doc.get("scorers", i, "contagion")
     if not isinstance(node, dict) or node.get("applicable") is False:
         return []
-    share = node.get("tier_change_share", node.get("overall", {}).get("tier_change_share") if isinstance(node.get("overall"), dict) else None)
+    overall = node.get("overall") if isinstance(node.get("overall"), dict) else node
+    share, change = overall.get("tier_change_share"), overall.get("mean_score_change")
     if is_number(share) and share > 0:
-        return [Finding(text=f"{label}: a friend's penalty moves {fmt_pct(share)} of people to a worse tier",
+        return [Finding(text=f"{label}: a friend's penalty moves {fmt_pct(share)} of people to a worse tier"
+                             f"{_ci_text(overall.get('tier_change_share_ci'), fmt_pct)}",
                         anchor=anchor(i, "contagion"), level="warning", scorer=label)]
+    if is_number(change) and change != 0:
+        return [Finding(text=f"{label}: a friend's penalty changes a person's own score by {change:+.2f} points on average"
+                             f"{_ci_text(overall.get('mean_score_change_ci'), lambda x: f'{x:+.2f}')}, though no one's tier "
+                             "changes", anchor=anchor(i, "contagion"), level="info", scorer=label)]
     return []
 
 

@@ -1,4 +1,4 @@
-"""Report sections for the replay audits: appeal, reversibility, spill-over, contagion.
+"""Report sections for the replay audits of appeal and reversibility (spill-over and contagion: :mod:`audit.report.spillover`).
 
 Each renders its results.json section: the known headline figures first (the
 appeal funnel by education, recovery curves per income quintile, the
@@ -18,25 +18,23 @@ from audit.report.model import (
     Cell,
     Doc,
     NotComputed,
-    Paragraph,
     Plot,
     Section,
     Table,
     fmt_count,
     fmt_months,
-    fmt_number,
     fmt_pct,
     fmt_ratio,
     group_label,
     is_number,
 )
-from audit.report.plots import funnel, heatmap, line_chart
+from audit.report.plots import funnel, line_chart
 from audit.report.tables import Column, facts, generic_blocks, records_table, value_cell
 
-__all__ = ["appeal_section", "contagion_section", "recovery_curves", "reversibility_section", "spillover_section"]
+__all__ = ["appeal_section", "guess_columns", "recovery_curves", "rest_blocks", "reversibility_section", "unavailable"]
 
 
-def _unavailable(doc: Doc, path: tuple[Any, ...], what: str) -> NotComputed | None:
+def unavailable(doc: Doc, path: tuple[Any, ...], what: str) -> NotComputed | None:
     node = doc.get(*path)
     if node is MISSING or node is None:
         return NotComputed(what=what)
@@ -101,7 +99,7 @@ def appeal_section(doc: Doc, index: int, *, sid: str) -> Section:
     """The appeal audit: who appeals, who wins, what wrongful sanctions remain, per group."""
     path = ("scorers", index, "appeal")
     title = "Appeal: are equally wronged people remedied equally?"
-    missing = _unavailable(doc, path, "appeal audit")
+    missing = unavailable(doc, path, "appeal audit")
     if missing:
         return Section(id=sid, title=title, blocks=(missing,))
     blocks: list[Block] = [facts(doc, [
@@ -123,7 +121,7 @@ def appeal_section(doc: Doc, index: int, *, sid: str) -> Section:
              "remedy_rate_ratio_lowest_to_highest_education")
     rest = [k for k in doc.get(*path) if k not in known]
     if rest:
-        blocks.extend(_rest(doc, path, rest, sid))
+        blocks.extend(rest_blocks(doc, path, rest, sid))
     return Section(id=sid, title=title, blocks=tuple(blocks))
 
 
@@ -141,7 +139,7 @@ def _with_overall(doc: Doc, path: tuple[Any, ...], table: Block) -> Block:
     return Table(id=table.id, caption=table.caption, columns=table.columns, rows=(*table.rows, tuple(row)), note=table.note)
 
 
-def _rest(doc: Doc, path: tuple[Any, ...], keys: list[str], sid: str) -> list[Block]:
+def rest_blocks(doc: Doc, path: tuple[Any, ...], keys: list[str], sid: str) -> list[Block]:
     """Every other figure of a section, rendered generically."""
     node = doc.get(*path)
     out: list[Block] = []
@@ -282,7 +280,7 @@ def reversibility_section(doc: Doc, index: int, *, sid: str) -> Section:
     """Reversibility: overturn restores state, recovery times, absorbing states, recourse cost."""
     path = ("scorers", index, "reversibility")
     title = "Reversibility: can a penalty be undone, and how long does it take?"
-    missing = _unavailable(doc, path, "reversibility audit")
+    missing = unavailable(doc, path, "reversibility audit")
     if missing:
         return Section(id=sid, title=title, blocks=(missing,))
     rec = (*path, "recovery")
@@ -312,73 +310,12 @@ def reversibility_section(doc: Doc, index: int, *, sid: str) -> Section:
                                    caption=f"Recovery by {attr.replace('_', ' ')}"))
     rest = [k for k in doc.get(*path) if k not in _REVERSIBILITY_KNOWN]
     if rest:
-        blocks.extend(_rest(doc, path, rest, sid))
+        blocks.extend(rest_blocks(doc, path, rest, sid))
     return Section(id=sid, title=title, blocks=tuple(blocks))
 
 
-# ----------------------------------------------------------------------------- spill-over
-
-
-def spillover_plot(doc: Doc, path: tuple[Any, ...], *, id: str) -> Block:
-    """The conduct domain → sanction domain matrix as a heat map (related pairs outlined)."""
-    matrix = doc.get(*path, "matrix")
-    title = "Spill-over: people sanctioned in each domain (columns) because of conduct in each domain (rows)"
-    if not isinstance(matrix, dict) or not matrix:
-        return NotComputed(what="spill-over matrix")
-    rows = list(matrix)
-    cols: list[str] = []
-    for r in rows:
-        if isinstance(matrix[r], dict):
-            cols += [c for c in matrix[r] if c not in cols]
-    values = [[(matrix[r] or {}).get(c) if is_number((matrix[r] or {}).get(c)) else None for c in cols] for r in rows]
-    related = set()
-    pairs = doc.get(*path, "related_pairs")
-    pairs = pairs if isinstance(pairs, list) else []
-    pair_set = {tuple(p) for p in pairs if isinstance(p, list) and len(p) == 2}
-    for i, r in enumerate(rows):
-        for j, c in enumerate(cols):
-            if r == c or (r, c) in pair_set or (c, r) in pair_set:
-                related.add((i, j))
-    svg = heatmap(id, title, [r.replace("_", " ") for r in rows], [c.replace("_", " ") for c in cols], values,
-                  row_title="conduct domain", col_title="sanction domain", marked=related)
-    table_rows = []
-    for r in rows:
-        table_rows.append((Cell(text=r.replace("_", " "), value=r),
-                           *(doc.cell(*path, "matrix", r, c, fmt=fmt_number) if c in (matrix[r] or {}) else Cell(text="—")
-                             for c in cols)))
-    data = Table(id=f"{id}-data", caption="Spill-over matrix (rows: conduct domain; columns: sanction domain)",
-                 columns=("conduct \\ sanction", *(c.replace("_", " ") for c in cols)), rows=tuple(table_rows))
-    return Plot(id=id, caption=title + "; outlined cells are the same or a related domain", svg=svg, data=data)
-
-
-def spillover_section(doc: Doc, index: int, *, sid: str) -> Section:
-    """Spill-over: detriment in domains unrelated to the conduct (EU AI Act Art. 5(1)(c))."""
-    path = ("scorers", index, "spillover")
-    title = "Spill-over: sanctions in unrelated parts of life"
-    missing = _unavailable(doc, path, "spill-over audit")
-    if missing:
-        return Section(id=sid, title=title, blocks=(missing,))
-    blocks: list[Block] = [
-        Paragraph(text="EU AI Act Art. 5(1)(c) bans scoring that leads to detriment in social contexts unrelated to "
-                       "those where the data was generated, or detriment disproportionate to the conduct."),
-        facts(doc, [
-            ("people sampled", (*path, "sample_size"), {"fmt": fmt_count, "optional": True}),
-            ("share of sanctions in an unrelated domain", (*path, "unrelated_share"),
-             {"fmt": fmt_pct, "ci": (*path, "unrelated_share_ci")}),
-        ], id=f"{sid}-facts"),
-        spillover_plot(doc, path, id=f"{sid}-heatmap"),
-    ]
-    if isinstance(doc.get(*path, "by_income_quintile"), list):
-        blocks.append(records_table(doc, (*path, "by_income_quintile"), _guess_columns(doc, (*path, "by_income_quintile"), "income_quintile"),
-                                    id=f"{sid}-income", caption="Spill-over by income quintile"))
-    known = {"sample_size", "unrelated_share", "unrelated_share_ci", "matrix", "by_income_quintile", "related_pairs"}
-    rest = [k for k in doc.get(*path) if k not in known]
-    if rest:
-        blocks.extend(_rest(doc, path, rest, sid))
-    return Section(id=sid, title=title, blocks=tuple(blocks))
-
-
-def _guess_columns(doc: Doc, path: tuple[Any, ...], attr: str) -> list[Column]:
+def guess_columns(doc: Doc, path: tuple[Any, ...], attr: str) -> list[Column]:
+    """Columns for a list of per-group records of unknown keys (``group`` first, intervals with their values)."""
     records = doc.get(*path)
     keys: list[str] = []
     for r in records if isinstance(records, list) else []:
@@ -391,22 +328,3 @@ def _guess_columns(doc: Doc, path: tuple[Any, ...], attr: str) -> list[Column]:
         else:
             cols.append(Column(heading=k.replace("_", " "), key=k, ci=f"{k}_ci"))
     return cols
-
-
-def contagion_section(doc: Doc, index: int, *, sid: str) -> Section:
-    """Contagion: does a friend's penalty change a person's score or tier?"""
-    path = ("scorers", index, "contagion")
-    title = "Contagion: a friend's penalty"
-    missing = _unavailable(doc, path, "contagion audit")
-    if missing:
-        return Section(id=sid, title=title, blocks=(missing,))
-    blocks: list[Block] = []
-    for attr in ("income_quintile", "education"):
-        key = f"by_{attr}"
-        if isinstance(doc.get(*path, key), list):
-            blocks.append(records_table(doc, (*path, key), _guess_columns(doc, (*path, key), attr), id=f"{sid}-{attr}",
-                                        caption=f"Effect of one friend's penalty, by {attr.replace('_', ' ')}"))
-    rest = [k for k in doc.get(*path) if k not in ("by_income_quintile", "by_education")]
-    if rest:
-        blocks.extend(_rest(doc, path, rest, sid))
-    return Section(id=sid, title=title, blocks=tuple(blocks) or (NotComputed(what="contagion figures"),))

@@ -1,0 +1,164 @@
+"""Report sections for the spill-over and contagion audits.
+
+Spill-over (EU AI Act Art. 5(1)(c)): the matrix of conduct domain → sanction
+domain as a heat map (same or related domains outlined), the share of
+sanctions in an unrelated domain per group, and proportionality — conduct of
+lighter gravity that brings heavier sanctions. Contagion: what one friend's
+penalty does to a person's score, tier and sanctions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from audit.report.model import (
+    Block,
+    Cell,
+    Doc,
+    NotComputed,
+    Paragraph,
+    Plot,
+    Section,
+    Table,
+    fmt_count,
+    fmt_number,
+    fmt_pct,
+    is_number,
+)
+from audit.report.plots import heatmap
+from audit.report.replay import guess_columns, rest_blocks, unavailable
+from audit.report.tables import Column, facts, records_table
+
+__all__ = ["contagion_section", "spillover_plot", "spillover_section"]
+
+
+def _related(doc: Doc, path: tuple[Any, ...]) -> set[tuple[str, str]]:
+    pairs: set[tuple[str, str]] = set()
+    for key in ("related_domains", "related_pairs"):
+        node = doc.get(*path, key)
+        if isinstance(node, list):
+            pairs |= {(str(p[0]), str(p[1])) for p in node if isinstance(p, list) and len(p) == 2}
+    return pairs
+
+
+def spillover_plot(doc: Doc, path: tuple[Any, ...], *, id: str) -> Block:
+    """The conduct domain → sanction domain matrix as a heat map (same or related domains outlined)."""
+    matrix = doc.get(*path, "matrix")
+    title = "Spill-over: sanctions in each domain of life (columns) caused by conduct in each domain (rows)"
+    if not isinstance(matrix, dict) or not matrix:
+        return NotComputed(what="spill-over matrix")
+    rows = [r for r in matrix if isinstance(matrix[r], dict)]
+    cols: list[str] = []
+    for r in rows:
+        cols += [c for c in matrix[r] if c not in cols]
+    values = [[matrix[r].get(c) if is_number(matrix[r].get(c)) else None for c in cols] for r in rows]
+    related = _related(doc, path)
+    marked = {(i, j) for i, r in enumerate(rows) for j, c in enumerate(cols) if r == c or (r, c) in related or (c, r) in related}
+    svg = heatmap(id, title, [r.replace("_", " ") for r in rows], [c.replace("_", " ") for c in cols], values,
+                  row_title="conduct domain", col_title="sanction domain", marked=marked)
+    table_rows = [(Cell(text=r.replace("_", " "), value=r),
+                   *(doc.cell(*path, "matrix", r, c, fmt=fmt_number) if c in matrix[r] else Cell(text="—") for c in cols))
+                  for r in rows]
+    data = Table(id=f"{id}-data", caption="Spill-over matrix (rows: conduct domain; columns: sanction domain)",
+                 columns=("conduct \\ sanction", *(c.replace("_", " ") for c in cols)), rows=tuple(table_rows))
+    return Plot(id=id, caption=title + "; outlined cells are the same or a related domain", svg=svg, data=data)
+
+
+_KIND_COLUMNS = (
+    Column(heading="conduct", key="kind", label=str), Column(heading="domain", key="domain", label=str),
+    Column(heading="gravity", key="gravity", label=str), Column(heading="people", key="n", fmt=fmt_count),
+    Column(heading="sanctions one event adds", key="sanction_weight", fmt=lambda x: f"{x:.3f}", ci="sanction_weight_ci"),
+    Column(heading="share newly sanctioned", key="sanctioned_share", fmt=fmt_pct, ci="sanctioned_share_ci"),
+    Column(heading="tier drop", key="tier_drop", fmt=lambda x: f"{x:.3f}"),
+    Column(heading="score drop", key="score_drop", fmt=lambda x: f"{x:.2f}"),
+)
+_FLAG_COLUMNS = (
+    Column(heading="conduct", key="kind", label=str), Column(heading="gravity", key="gravity", label=str),
+    Column(heading="sanctions it adds", key="sanction_weight", fmt=lambda x: f"{x:.3f}"),
+    Column(heading="heavier than", key="heavier_than", label=str),
+    Column(heading="whose gravity is", key="heavier_than_gravity", label=str),
+    Column(heading="and adds", key="heavier_than_weight", fmt=lambda x: f"{x:.3f}"),
+    Column(heading="significant", key="significant"),
+)
+
+
+def _proportionality(doc: Doc, path: tuple[Any, ...], *, sid: str) -> list[Block]:
+    node = doc.get(*path, "proportionality")
+    if not isinstance(node, dict):
+        return [NotComputed(what="proportionality of sanctions to conduct")]
+    p = (*path, "proportionality")
+    blocks: list[Block] = [facts(doc, [
+        ("measure", (*p, "measure"), {"fmt": str, "optional": True}),
+        ("disproportions flagged", (*p, "flag_count"), {"fmt": fmt_count}),
+    ], id=f"{sid}-proportionality-facts")]
+    if isinstance(node.get("by_kind"), list):
+        blocks.append(records_table(doc, (*p, "by_kind"), _KIND_COLUMNS, id=f"{sid}-proportionality",
+                                    caption="Sanctions one more event of each kind brings (sampled people)"))
+    flags = node.get("flags")
+    if isinstance(flags, list) and flags:
+        blocks.append(records_table(doc, (*p, "flags"), _FLAG_COLUMNS, id=f"{sid}-flags",
+                                    caption="Disproportion: lighter conduct bringing heavier sanctions",
+                                    note="significant: the 95% intervals of the two weights do not overlap."))
+    return blocks
+
+
+def spillover_section(doc: Doc, index: int, *, sid: str) -> Section:
+    """Spill-over: detriment in domains unrelated to the conduct (EU AI Act Art. 5(1)(c))."""
+    path = ("scorers", index, "spillover")
+    title = "Spill-over: sanctions in unrelated parts of life"
+    missing = unavailable(doc, path, "spill-over audit")
+    if missing:
+        return Section(id=sid, title=title, blocks=(missing,))
+    blocks: list[Block] = [
+        Paragraph(text="EU AI Act Art. 5(1)(c) bans scoring that leads to detriment in social contexts unrelated to "
+                       "those where the data was generated, or detriment disproportionate to the conduct."),
+        facts(doc, [
+            ("people sampled", (*path, "sample_size"), {"fmt": fmt_count, "optional": True}),
+            ("sanctions held (person × sanction)", (*path, "sanctions"), {"fmt": fmt_count, "optional": True}),
+            ("in an unrelated domain", (*path, "unrelated_sanctions"), {"fmt": fmt_count, "optional": True}),
+            ("share of sanctions in an unrelated domain", (*path, "unrelated_share"),
+             {"fmt": fmt_pct, "ci": (*path, "unrelated_share_ci")}),
+            ("sanctions no single domain explains (combined)", (*path, "combined"), {"fmt": fmt_count, "optional": True}),
+        ], id=f"{sid}-facts"),
+        spillover_plot(doc, path, id=f"{sid}-heatmap"),
+    ]
+    for attr in ("income_quintile", "education"):
+        key = f"by_{attr}"
+        if isinstance(doc.get(*path, key), list):
+            blocks.append(records_table(doc, (*path, key), guess_columns(doc, (*path, key), attr), id=f"{sid}-{attr}",
+                                        caption=f"Sanctions in an unrelated domain, by {attr.replace('_', ' ')}"))
+    blocks.extend(_proportionality(doc, path, sid=sid))
+    known = {"sample_size", "sanctions", "unrelated_sanctions", "unrelated_share", "unrelated_share_ci", "combined", "matrix",
+             "by_income_quintile", "by_education", "related_pairs", "related_domains", "proportionality", "available"}
+    rest = [k for k in doc.get(*path) if k not in known]
+    if rest:
+        blocks.extend(rest_blocks(doc, path, rest, sid))
+    return Section(id=sid, title=title, blocks=tuple(blocks))
+
+
+def contagion_section(doc: Doc, index: int, *, sid: str) -> Section:
+    """Contagion: what one friend's penalty does to a person's score, tier and sanctions."""
+    path = ("scorers", index, "contagion")
+    title = "Contagion: a friend's penalty"
+    missing = unavailable(doc, path, "contagion audit")
+    if missing:
+        return Section(id=sid, title=title, blocks=(missing,))
+    o = (*path, "overall")
+    blocks: list[Block] = [facts(doc, [
+        ("people sampled", (*path, "sample_size"), {"fmt": fmt_count, "optional": True}),
+        ("people measured (with a friend)", (*path, "measured"), {"fmt": fmt_count, "optional": True}),
+        ("mean score change", (*o, "mean_score_change"), {"fmt": lambda x: f"{x:+.2f}", "ci": (*o, "mean_score_change_ci")}),
+        ("moved to a worse tier", (*o, "tier_change_share"), {"fmt": fmt_pct, "ci": (*o, "tier_change_share_ci")}),
+        ("newly sanctioned", (*o, "sanction_change_share"), {"fmt": fmt_pct, "ci": (*o, "sanction_change_share_ci"),
+                                                            "optional": True}),
+    ], id=f"{sid}-facts")]
+    for attr in ("income_quintile", "education"):
+        key = f"by_{attr}"
+        if isinstance(doc.get(*path, key), list):
+            blocks.append(records_table(doc, (*path, key), guess_columns(doc, (*path, key), attr), id=f"{sid}-{attr}",
+                                        caption=f"Effect of one friend's penalty, by {attr.replace('_', ' ')}"))
+    rest = [k for k in doc.get(*path) if k not in ("by_income_quintile", "by_education", "overall", "sample_size", "measured",
+                                                   "applicable")]
+    if rest:
+        blocks.extend(rest_blocks(doc, path, rest, sid))
+    return Section(id=sid, title=title, blocks=tuple(blocks))
