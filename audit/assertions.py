@@ -484,14 +484,15 @@ def _months_ci(ci: Any) -> list[float] | None:
 # ----------------------------------------------------------------------------- appeal
 
 
-#: Appeal metrics a parity check may compare (keys of ``appeal.by_<attr>`` rows).
-APPEAL_METRICS = (
-    "wrongful_sanction_rate_after",
-    "wrongful_sanction_rate_before",
-    "filing_rate",
-    "success_rate_if_wrong",
-    "remedy_rate",
-)
+#: Appeal metrics a parity check may compare (keys of ``appeal.by_<attr>`` rows) and the
+#: count each is a rate over (the ``n`` of an inconclusive estimate).
+APPEAL_METRICS: dict[str, str] = {
+    "remedy_rate": "n_wronged",
+    "success_rate_if_wrong": "wrong_filed",
+    "filing_rate": "adverse_events",
+    "wrongful_sanction_rate_after": "n",
+    "wrongful_sanction_rate_before": "n",
+}
 
 
 def assert_appeal_parity(
@@ -499,15 +500,18 @@ def assert_appeal_parity(
     by: str = "education",
     max_gap: float = 0.05,
     *,
-    metric: str = "wrongful_sanction_rate_after",
+    metric: str = "remedy_rate",
     label: str | None = None,
 ) -> None:
     """The appeal process treats groups alike: ``max(metric) - min(metric) <= max_gap`` over groups.
 
-    Reads ``appeal.by_<by>``. The default metric is the share of people still
-    wrongly sanctioned after appeals, the harm the right to contest (GDPR
-    Art. 22(3)) exists to remove; ``filing_rate`` and ``success_rate_if_wrong``
-    compare who appeals and who wins.
+    Reads ``appeal.by_<by>``. The default metric, ``remedy_rate``, is the share
+    of wrongly sanctioned people whose wrongful sanction is lifted on appeal —
+    among equally wronged people, does every group get the remedy the right to
+    contest (GDPR Art. 22(3)) promises? Others: ``filing_rate`` (who
+    appeals), ``success_rate_if_wrong`` (who wins),
+    ``wrongful_sanction_rate_after`` (who is still wrongly sanctioned, which
+    also reflects who is misrecorded in the first place).
 
     With intervals, the gap is decided when the groups' intervals are apart by
     more than ``max_gap`` (a violation) or the whole spread of their intervals
@@ -529,6 +533,7 @@ def assert_appeal_parity(
             raise AssertionError(f"appeal {metric} by {by} is undefined for every group of scorer {a.label!r} "
                                  "(no one in the replay sample was in its denominator); audit a larger population")
         raise InvalidArgument(f"metric={metric!r} is not in appeal.by_{by} of scorer {a.label!r}; numeric keys: {', '.join(keys)}")
+    denominator = APPEAL_METRICS.get(metric, "n")
     hi_row = max(have, key=lambda r: float(r[metric]))
     lo_row = min(have, key=lambda r: float(r[metric]))
     gap = float(hi_row[metric]) - float(lo_row[metric])
@@ -550,18 +555,23 @@ def assert_appeal_parity(
         if not isinstance(r, Mapping):
             continue
         extra = [f"{k.replace('_', ' ')} {_f(r[k])}" for k in APPEAL_METRICS if k != metric and _num(r.get(k))]
-        n = next((r[k] for k in ("n", "n_sampled", "n_wronged") if _num(r.get(k))), None)
+        n = r.get(denominator)
         lines.append(f"{_group(r.get('group'))}: {metric.replace('_', ' ')} {_f(r.get(metric))}{_ci(r.get(f'{metric}_ci'))}"
-                     + (f" (n={int(n):,})" if n is not None else "") + ("; " + ", ".join(extra) if extra else ""))
+                     + (f" ({denominator}={int(n):,})" if _num(n) else "") + ("; " + ", ".join(extra) if extra else ""))
     head = (f"appeal parity by {by} fails for scorer {a.label!r}: {metric.replace('_', ' ')} is {_f(hi_row[metric])} for "
             f"{_group(hi_row.get('group'))} and {_f(lo_row[metric])} for {_group(lo_row.get('group'))}, a gap of {gap:.3f} "
             f"(allowed {max_gap:g})")
     if verdict == "inconclusive":
-        n_small = min((int(r[k]) for r in (hi_row, lo_row) for k in ("n", "n_sampled", "n_wronged") if _num(r.get(k))), default=None)
+        n_small = min((int(r[denominator]) for r in (hi_row, lo_row) if _num(r.get(denominator))), default=None)
         c_hi, c_lo = interval(hi_row), interval(lo_row)
         if c_hi is not None and c_lo is not None:
-            h = math.hypot(float(hi_row[metric]) - c_hi[0], c_lo[1] - float(lo_row[metric]))
-            decide = _decide_text(n_small, gap, (gap - h, gap + h), max_gap, _population_size(a), "people in the smaller group")
+            # half-width of the gap on the allowed gap's side, the two groups' errors combined in quadrature
+            if gap > max_gap:
+                h = math.hypot(float(hi_row[metric]) - c_hi[0], c_lo[1] - float(lo_row[metric]))
+            else:
+                h = math.hypot(c_hi[1] - float(hi_row[metric]), float(lo_row[metric]) - c_lo[0])
+            decide = _decide_text(n_small, gap, (gap - h, gap + h), max_gap, _population_size(a),
+                                  f"people ({denominator}) in the smaller group")
         else:
             decide = "a larger population would decide it"
         head += f" — inconclusive: the groups' intervals overlap the allowed gap; {decide}"
@@ -581,9 +591,10 @@ def assert_no_spillover(
 ) -> None:
     """Conduct in ``from_domain`` never causes a sanction in ``to_domain``.
 
-    Reads ``spillover.matrix[from_domain][to_domain]``: sanctions in the
-    target domain caused by conduct in the source domain (sampled people
-    whose sanction lifts when that domain's events are removed). EU AI Act
+    Reads ``spillover.matrix[from_domain][to_domain]``: sanctions (person x
+    sanction, in the replay sample) restricting the target domain that
+    conduct in the source domain triggers — removing the person's events of
+    that domain lifts the sanction, or those events alone impose it. EU AI Act
     Art. 5(1)(c) bans scoring that leads to detriment "in social contexts
     that are unrelated to the contexts in which the data was originally
     generated".
@@ -603,26 +614,20 @@ def assert_no_spillover(
     if count <= max_count:
         return
     row = matrix.get(from_domain) or {}
-    lines = [f"{from_domain} -> {to_domain}: {int(count):,} sanctions (allowed {max_count})"]
+    lines = [f"{from_domain} -> {to_domain}: {int(count):,} sanctions in the replay sample triggered by {from_domain} conduct "
+             f"(allowed {max_count})"]
     sanctions = [s for s, d in a.sanctions.items() if d == to_domain]
     if sanctions:
         lines.append(f"sanctions restricting {to_domain}: {', '.join(sanctions)}")
-    kinds = spill.get("by_kind") or spill.get("kinds")
-    if isinstance(kinds, Mapping):
-        causes = [(k, (v or {}).get(to_domain, 0)) for k, v in kinds.items() if isinstance(v, Mapping)]
-        causes = [(k, c) for k, c in causes if c]
-        if causes:
-            lines.append("caused by: " + ", ".join(f"{k} ({int(c):,})" for k, c in sorted(causes, key=lambda kc: -kc[1])))
     others = [f"{d} {int(c):,}" for d, c in row.items() if d != to_domain and c]
     if others:
         lines.append(f"{from_domain} conduct also leads to sanctions in: {', '.join(others)}")
     if _num(spill.get("unrelated_share")):
         lines.append(f"share of all sanctions falling in an unrelated domain: {100 * float(spill['unrelated_share']):.1f}%"
                      f"{_ci(spill.get('unrelated_share_ci'))}")
-    for key in ("sampled", "n_sampled", "checked", "sample_size"):
-        if _num(spill.get(key)):
-            lines.append(f"people in the replay sample: {int(spill[key]):,}")
-            break
+    if _num(spill.get("sample_size")):
+        total = f", holding {int(spill['sanctions']):,} sanctions" if _num(spill.get("sanctions")) else ""
+        lines.append(f"people in the replay sample: {int(spill['sample_size']):,}{total}")
     raise AssertionError(
         f"scorer {a.label!r}: conduct in {from_domain} leads to sanctions in {to_domain} "
         f"(detriment in an unrelated context, EU AI Act Art. 5(1)(c)):\n" + _lines(lines)

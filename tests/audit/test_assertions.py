@@ -231,8 +231,7 @@ def test_overturn_from_results():
 
 
 def appeal_rows(*rows):
-    return {"by_education": [dict(zip(("group", "n", "wrongful_sanction_rate_after", "wrongful_sanction_rate_after_ci"), r))
-                             for r in rows]}
+    return {"by_education": [dict(zip(("group", "n_wronged", "remedy_rate", "remedy_rate_ci"), r)) for r in rows]}
 
 
 def test_appeal_parity_gap_by_hand():
@@ -242,15 +241,18 @@ def test_appeal_parity_gap_by_hand():
     with pytest.raises(AssertionError) as info:
         assert_appeal_parity(entry(appeal=far), by="education", max_gap=0.05)
     msg = str(info.value)
-    assert "0.120 for primary_or_less and 0.020 for tertiary, a gap of 0.100 (allowed 0.05)" in msg
-    assert "primary_or_less: wrongful sanction rate after 0.120 [95% CI 0.100, 0.140] (n=200)" in msg
+    assert "remedy rate is 0.120 for primary_or_less and 0.020 for tertiary, a gap of 0.100 (allowed 0.05)" in msg
+    assert "primary_or_less: remedy rate 0.120 [95% CI 0.100, 0.140] (n_wronged=200)" in msg
 
 
 def test_appeal_parity_inconclusive_when_intervals_overlap_the_allowed_gap():
     # gap 0.06 > 0.05, but intervals 0.03..0.09 and 0.0..0.02 are only 0.01 apart: inconclusive
     rows = appeal_rows(("primary_or_less", 100, 0.07, [0.03, 0.09]), ("tertiary", 100, 0.01, [0.0, 0.02]))
-    with pytest.raises(AssertionError, match="inconclusive"):
+    with pytest.raises(AssertionError, match="inconclusive") as info:
         assert_appeal_parity(entry(appeal=rows), max_gap=0.05)
+    # the gap's lower half-width: hypot(0.07 - 0.03, 0.02 - 0.01) = sqrt(0.0017); d = 0.06 - 0.05 = 0.01
+    # -> 100 x 0.0017 / 0.0001 = 1,700 wronged people in the smaller group
+    assert "about 1,700 people (n_wronged) in the smaller group (now 100)" in str(info.value)
 
 
 def test_appeal_parity_bad_arguments():
@@ -272,7 +274,7 @@ def test_no_spillover_reads_the_matrix():
     with pytest.raises(AssertionError) as info:
         assert_no_spillover(entry(spillover=spill), from_domain="finance", to_domain="housing")
     msg = str(info.value)
-    assert "finance -> housing: 3 sanctions (allowed 0)" in msg
+    assert "finance -> housing: 3 sanctions in the replay sample triggered by finance conduct (allowed 0)" in msg
     assert "sanctions restricting housing: house_ban" in msg
     assert "30.0%" in msg
     assert_no_spillover(entry(spillover=spill), from_domain="finance", to_domain="housing", max_count=3)
@@ -341,9 +343,11 @@ def test_overturn_bad_arguments(small):
 
 @pytest.fixture(scope="module")
 def real_run():
+    from audit.engine import AuditOptions
     from audit.runner import RunConfig, run
 
-    return run([Suining()], RunConfig(population="tiny", size=3000, seed=2))
+    # disparity only (replay_sample=0 leaves out the replay audits): this test reads impact ratios
+    return run([Suining()], RunConfig(population="tiny", size=3000, seed=2, options=AuditOptions(seed=2, replay_sample=0)))
 
 
 def test_four_fifths_on_a_real_run_agrees_with_fairlearn(real_run):

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -210,3 +211,72 @@ def test_importing_the_plugin_imports_nothing_heavy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# ----------------------------------------------------------------------------- the example audit suite
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "audit_suite"
+
+#: Outcomes that follow from the rules themselves, not from where an estimate happens to fall on
+#: the tiny population: Suining keeps penalties for ever (absorbing), its low classes lose housing
+#: for traffic offences, the defaulter list bans travel for court cases, Sesame reads income and
+#: education directly and screens job interviews for shopping; expiring penalties and listings
+#: recover in time, every reference scorer is a pure fold so overturns restore state.
+EXPECTED = {
+    "test_suining.py::test_no_absorbing_states": "FAILED",
+    "test_suining.py::test_no_spillover_from_traffic_into_housing": "FAILED",
+    "test_suining.py::test_expiring_penalties_recover_within_24_months": "PASSED",
+    "test_suining.py::test_expiring_penalties_leave_no_absorbing_states": "PASSED",
+    "test_suining.py::test_overturned_events_restore_state": "PASSED",
+    "test_rongcheng.py::test_four_fifths_by_income": "FAILED",
+    "test_rongcheng.py::test_recovers_within_a_year": "PASSED",
+    "test_rongcheng.py::test_overturned_events_restore_state": "PASSED",
+    "test_rongcheng.py::test_good_deeds_never_lower_a_score": "PASSED",
+    "test_joint_punishment.py::test_four_fifths_by_income": "PASSED",
+    "test_joint_punishment.py::test_no_absorbing_states": "PASSED",
+    "test_joint_punishment.py::test_recovers_within_24_months": "PASSED",
+    "test_joint_punishment.py::test_court_cases_never_restrict_travel": "FAILED",
+    "test_joint_punishment.py::test_overturned_listings_restore_state": "PASSED",
+    "test_sesame.py::test_four_fifths_by_income": "FAILED",
+    "test_sesame.py::test_four_fifths_by_education": "FAILED",
+    "test_sesame.py::test_shopping_never_costs_a_job_interview": "FAILED",
+    "test_sesame.py::test_overturned_events_restore_state": "PASSED",
+}
+
+
+def test_example_audit_suite(pytester, tmp_path):
+    for path in EXAMPLES.glob("*.py"):
+        (pytester.path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    report = tmp_path / "report"
+    result = pytester.runpytest_subprocess("-rA", "-p", "no:cacheprovider", "--audit-population", "tiny",
+                                           "--audit-size", "3000", "--audit-report", str(report))
+    got = {}
+    for line in result.outlines:
+        m = re.match(r"^(PASSED|FAILED|ERROR) (test_\w+\.py::\w+)", line)
+        if m:
+            got[m.group(2)] = m.group(1)
+    collected = int(re.search(r"collected (\d+) items", result.stdout.str()).group(1))
+    assert len(got) == collected and "ERROR" not in got.values()  # every test ran to a verdict
+    assert {k: got.get(k) for k in EXPECTED} == EXPECTED
+    text = result.stdout.str()
+    # failure messages name groups, values, intervals and thresholds
+    assert re.search(r"four-fifths rule by income_quintile fails for scorer 'sesame' \(threshold 0\.8 .*reference group 5: "
+                     r"favourable rate \d\.\d{3} \[95% CI \d\.\d{3}, \d\.\d{3}\]", text)
+    assert re.search(r"^E\s+1: impact ratio \d\.\d{3} \[95% CI \d\.\d{3}, \d\.\d{3}\], favourable rate .* under 0\.8: violation",
+                     text, flags=re.M)
+    assert re.search(r"scorer 'suining': conduct in traffic leads to sanctions in housing", text)
+    assert re.search(r"traffic -> housing: [\d,]+ sanctions in the replay sample", text)
+    assert "sanctions restricting housing: low_cost_housing" in text
+    assert re.search(r"scorer 'suining' has absorbing states:\nE\s+100\.0% \([\d,]+ of [\d,]+\) of sanctioned people", text)
+    assert re.search(r"by income_quintile: 1 \d+\.\d% of \d+", text)
+    # one run for the whole session; the report holds every audited scorer
+    assert re.search(r"audited joint_punishment, rongcheng, sesame, suining, suining:penalty_expiry_months=24 on tiny, "
+                     r"3,000 people, seed 2020", text)
+    index = json.loads((report / "audit-tests.json").read_text())
+    assert len(index["tests"]) == collected
+    assert (report / "report.html").is_file() and index["populations"][0]["report"] == "report.html"
+    results = json.loads((report / "results.json").read_text())
+    assert {s["label"] for s in results["scorers"]} == {
+        "suining", "suining:penalty_expiry_months=24", "rongcheng", "joint_punishment", "sesame"}
+    for s in results["scorers"]:
+        assert {"disparity", "reversibility", "spillover", "appeal"} <= set(s)
