@@ -32,6 +32,28 @@ __all__ = [
 ]
 
 _SHARE_TOLERANCE = 1e-6
+_TYPE_WORDS = {float: "a number", int: "a whole number", str: "a string", list: "a list", dict: "a table", bool: "true or false"}
+
+# Sanity bounds. None is a published figure: each is far outside any real scheme
+# (assumption) and keeps generation finite — a spec beyond one is a typo, and an
+# error before any work beats a run that overflows or exhausts memory.
+#: Longest event log: a century of months (months are stored as 16-bit integers).
+MAX_HORIZON_MONTHS = 1200
+#: Highest yearly rate of one event kind for the reference person: one a day.
+MAX_RATE_PER_YEAR = 366.0
+#: Largest change in log-rate per income or education step (a factor of e**10, about 22,000).
+MAX_SLOPE = 10.0
+#: Most expected events of one kind for the most exposed person over the horizon.
+MAX_EXPECTED_EVENTS = 10_000.0
+#: Most friends per person: Dunbar's number, about 150 stable relationships
+#: (R. Dunbar, "Neocortex size as a constraint on group size in primates", J. Hum. Evol. 1992).
+MAX_FRIENDS = 150
+#: Oldest age in years (the same bound as supplied tables, audit/table.py).
+MAX_AGE = 130
+#: Most regions (region codes are stored as 8-bit integers).
+MAX_REGIONS = 100
+#: Highest yearly income in yuan a spec may name (a billion).
+MAX_INCOME = 1e9
 
 
 def fixtures_dir() -> Path:
@@ -190,7 +212,7 @@ class _Reader:
         self.file = file
 
     def _fail(self, key: str, problem: str, fix: str) -> InvalidSpec:
-        return InvalidSpec(f"{self.file}: {self.where}.{key} {problem}; {fix}")
+        return InvalidSpec(f"{self.file}: {self.where + '.' if self.where else ''}{key} {problem}; {fix}")
 
     def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
         if key not in self.table:
@@ -201,7 +223,8 @@ class _Reader:
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            name = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+            kinds = kind if isinstance(kind, tuple) else (kind,)
+            name = " or ".join(_TYPE_WORDS.get(k, k.__name__) for k in kinds)
             raise self._fail(key, f"must be {name}, got {value!r}", "fix its type")
         if isinstance(value, float) and not math.isfinite(value):
             raise self._fail(key, f"must be finite, got {value!r}", "give a finite number")
@@ -217,7 +240,9 @@ class _Reader:
             raise self._fail(key, f"is {value}, above the largest allowed {hi}", f"use a value <= {hi}")
         return float(value)
 
-    def numbers(self, key: str, length: int | None = None, *, lo: float | None = 0.0) -> tuple[float, ...]:
+    def numbers(
+        self, key: str, length: int | None = None, *, lo: float | None = 0.0, hi: float | None = None
+    ) -> tuple[float, ...]:
         values = self.get(key, list)
         out = []
         for v in values:
@@ -225,10 +250,18 @@ class _Reader:
                 raise self._fail(key, f"must hold finite numbers, got {v!r}", "fix the list")
             if lo is not None and v < lo:
                 raise self._fail(key, f"holds {v}, below the smallest allowed {lo}", f"use values >= {lo}")
+            if hi is not None and v > hi:
+                raise self._fail(key, f"holds {v}, above the largest allowed {hi}", f"use values <= {hi}")
             out.append(float(v))
         if length is not None and len(out) != length:
             raise self._fail(key, f"has {len(out)} entries, expected {length}", f"give exactly {length}")
         return tuple(out)
+
+    def whole(self, key: str, lo: int, hi: int) -> int:
+        value = self.get(key, int)
+        if not lo <= value <= hi:
+            raise self._fail(key, f"is {value}, outside {lo} to {hi}", f"use a whole number from {lo} to {hi}")
+        return value
 
     def shares(self, key: str, length: int | None = None) -> tuple[float, ...]:
         values = self.numbers(key, length)
@@ -263,28 +296,52 @@ def _parse_event(kind: str, r: _Reader) -> EventKindSpec:
     unit = r.get("amount_unit", str, "none")
     if unit not in ("yuan", "hours", "none"):
         raise InvalidSpec(f"{r.file}: events.{kind}.amount_unit = {unit!r} is not one of yuan, hours, none")
-    age_range = tuple(int(a) for a in r.numbers("age_range", 2)) if "age_range" in r.table else (0, 200)
+    age_range = tuple(int(a) for a in r.numbers("age_range", 2, hi=200)) if "age_range" in r.table else (0, 200)
     follows = r.get("follows", str, None)
     if follows is not None and follows not in KIND_DOMAIN:
         raise InvalidSpec(f"{r.file}: events.{kind}.follows = {follows!r} is not a known event kind")
     spec = EventKindSpec(
         kind=kind,
-        rate_per_year=r.number("rate_per_year", 0.0),
+        rate_per_year=r.number("rate_per_year", 0.0, hi=MAX_RATE_PER_YEAR),
         source=source,
         gravity=gravity,
-        income_slope=r.number("income_slope", 0.0, lo=None),
-        education_slope=r.number("education_slope", 0.0, lo=None),
-        urban_effect=r.number("urban_effect", 0.0, lo=None),
-        reliability_slope=r.number("reliability_slope", 0.0, lo=None),
+        income_slope=r.number("income_slope", 0.0, lo=-MAX_SLOPE, hi=MAX_SLOPE),
+        education_slope=r.number("education_slope", 0.0, lo=-MAX_SLOPE, hi=MAX_SLOPE),
+        urban_effect=r.number("urban_effect", 0.0, lo=-MAX_SLOPE, hi=MAX_SLOPE),
+        reliability_slope=r.number("reliability_slope", 0.0, lo=-MAX_SLOPE, hi=MAX_SLOPE),
         age_range=(age_range[0], age_range[1]),
         amount_unit=unit,
-        amount_scale=r.number("amount_scale", 0.0),
+        amount_scale=r.number("amount_scale", 0.0, hi=1000.0),
         follows=follows,
         follow_probability=r.number("follow_probability", 0.0, hi=1.0),
-        follow_delay_months=r.number("follow_delay_months", 0.0),
+        follow_delay_months=r.number("follow_delay_months", 0.0, hi=MAX_HORIZON_MONTHS),
     )
     r.done()
     return spec
+
+
+def _check_volumes(events: tuple[EventKindSpec, ...], horizon: int, urban_share: float, rel_mean: float, file: str) -> None:
+    """Refuse an event kind whose most exposed person would expect more than :data:`MAX_EXPECTED_EVENTS`.
+
+    The log-rate is largest at the extreme quintile (2 steps from the reference),
+    education level (1.5 steps), urban status and reliability (0 or 1).
+    """
+    for e in events:
+        if e.follows is not None or e.rate_per_year <= 0:
+            continue
+        log_max = (
+            math.log(e.rate_per_year * horizon / 12.0)
+            + 2.0 * abs(e.income_slope)
+            + 1.5 * abs(e.education_slope)
+            + max(urban_share, 1.0 - urban_share) * abs(e.urban_effect)
+            + max(rel_mean, 1.0 - rel_mean) * abs(e.reliability_slope)
+        )
+        if log_max > math.log(MAX_EXPECTED_EVENTS):
+            raise InvalidSpec(
+                f"{file}: events.{e.kind} gives the most exposed person about {math.exp(min(log_max, 700.0)):.3g} "
+                f"expected events over {horizon} months, more than {MAX_EXPECTED_EVENTS:,.0f}; "
+                "lower rate_per_year or the slopes"
+            )
 
 
 def parse_spec(data: Mapping[str, Any], *, file: str = "<spec>") -> PopulationSpec:
@@ -293,8 +350,8 @@ def parse_spec(data: Mapping[str, Any], *, file: str = "<spec>") -> PopulationSp
     name = top.get("name", str)
     description = top.get("description", str, "")
     horizon = top.get("horizon_months", int)
-    if horizon < 1:
-        raise InvalidSpec(f"{file}: horizon_months = {horizon}; a log needs at least 1 month, use e.g. 36")
+    if not 1 <= horizon <= MAX_HORIZON_MONTHS:
+        raise InvalidSpec(f"{file}: horizon_months = {horizon}; give 1 to {MAX_HORIZON_MONTHS} months, e.g. 36")
     sources = top.get("sources", dict, {})
 
     people = top.sub("people")
@@ -308,6 +365,11 @@ def parse_spec(data: Mapping[str, Any], *, file: str = "<spec>") -> PopulationSp
 
     region = top.sub("region")
     regions = tuple(region.get("names", list))
+    if not 1 <= len(regions) <= MAX_REGIONS or not all(isinstance(x, str) and x.strip() for x in regions):
+        raise InvalidSpec(f"{file}: region.names = {list(regions)!r}; give 1 to {MAX_REGIONS} non-empty region names")
+    if len(set(regions)) != len(regions):
+        dup = next(x for x in regions if regions.count(x) > 1)
+        raise InvalidSpec(f"{file}: region.names lists {dup!r} more than once; give each region once")
     region_shares = region.shares("shares", len(regions))
     region.done()
 
@@ -320,28 +382,28 @@ def parse_spec(data: Mapping[str, Any], *, file: str = "<spec>") -> PopulationSp
     edu.done()
 
     age_r = top.sub("age")
-    edges = tuple(int(e) for e in age_r.numbers("edges"))
+    edges = tuple(int(e) for e in age_r.numbers("edges", hi=MAX_AGE))
     if len(edges) < 2 or any(b <= a for a, b in zip(edges, edges[1:])):
         raise InvalidSpec(f"{file}: age.edges must be at least two increasing ages, got {list(edges)}")
     age = AgeSpec(edges=edges, shares=age_r.shares("shares", len(edges) - 1))
     age_r.done()
 
     inc = top.sub("income")
-    means = inc.numbers("quintile_means", 5)
-    floor = inc.number("floor")
+    means = inc.numbers("quintile_means", 5, hi=MAX_INCOME)
+    floor = inc.number("floor", hi=MAX_INCOME)
     inc.done()
     income = IncomeSpec(quintile_means=means, floor=floor)
     income_boundaries(income, file=file)  # validates
 
     rel = top.sub("reliability")
-    rel_a = rel.number("alpha", lo=1e-6)
-    rel_b = rel.number("beta", lo=1e-6)
+    rel_a = rel.number("alpha", lo=1e-6, hi=1e6)
+    rel_b = rel.number("beta", lo=1e-6, hi=1e6)
     rel.done()
 
     ties = top.sub("ties")
     friends = ties.get("friends_per_person", int)
-    if friends < 0:
-        raise InvalidSpec(f"{file}: ties.friends_per_person = {friends}; use 0 or more")
+    if not 0 <= friends <= MAX_FRIENDS:
+        raise InvalidSpec(f"{file}: ties.friends_per_person = {friends}; use 0 to {MAX_FRIENDS}")
     homophily = ties.number("homophily", hi=1.0)
     ties.done()
 
@@ -361,6 +423,7 @@ def parse_spec(data: Mapping[str, Any], *, file: str = "<spec>") -> PopulationSp
     ev_table = top.get("events", dict)
     events = tuple(_parse_event(k, _Reader(v, f"events.{k}", file)) for k, v in ev_table.items())
     kinds = {e.kind for e in events}
+    _check_volumes(events, horizon, urban_share, rel_a / (rel_a + rel_b), file)
     for e in events:
         if e.follows is not None and e.follows not in kinds:
             raise InvalidSpec(f"{file}: events.{e.kind}.follows = {e.follows!r}, which the spec does not define")
@@ -372,7 +435,7 @@ def parse_spec(data: Mapping[str, Any], *, file: str = "<spec>") -> PopulationSp
         income_multiplier=ap.numbers("income_multiplier", 5),
         success_if_wrong=ap.number("success_if_wrong", hi=1.0),
         success_if_genuine=ap.number("success_if_genuine", hi=1.0),
-        decision_months=ap.number("decision_months"),
+        decision_months=ap.number("decision_months", hi=MAX_HORIZON_MONTHS),
     )
     ap.done()
 
@@ -390,10 +453,10 @@ def parse_spec(data: Mapping[str, Any], *, file: str = "<spec>") -> PopulationSp
         pairs.append((pair[0], pair[1]))
     recourse = RecourseSpec(
         volunteering_hours_per_month=rc.number("volunteering_hours_per_month"),
-        blood_donation_min_interval_months=rc.get("blood_donation_min_interval_months", int),
+        blood_donation_min_interval_months=rc.whole("blood_donation_min_interval_months", 0, MAX_HORIZON_MONTHS),
         charity_max_income_share=rc.number("charity_max_income_share", hi=1.0),
         hour_value_income_share=rc.number("hour_value_income_share"),
-        max_sanction_months=rc.get("max_sanction_months", int),
+        max_sanction_months=rc.whole("max_sanction_months", 0, MAX_HORIZON_MONTHS),
         related_domains=tuple(pairs),
     )
     rc.done()
@@ -432,7 +495,7 @@ def income_boundaries(income: IncomeSpec, *, file: str = "<spec>") -> tuple[floa
     bounds = [income.floor]
     for mean in income.quintile_means:
         bounds.append(2.0 * mean - bounds[-1])
-    if any(b <= a for a, b in zip(bounds, bounds[1:])):
+    if any(b <= a for a, b in zip(bounds, bounds[1:])) or not all(math.isfinite(b) for b in bounds):
         raise InvalidSpec(
             f"{file}: income.quintile_means {list(income.quintile_means)} with floor {income.floor} give "
             f"non-increasing quintile boundaries {[round(b) for b in bounds]}; lower the floor or fix the means"
