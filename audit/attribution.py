@@ -48,6 +48,7 @@ import pandas as pd
 from audit.aggregate import Counts
 from audit.engine import ScoredChunk, favourable_mask, sanctioned_mask, score_checked
 from audit.errors import AuditError
+from audit.group_stats import group_axis, rate
 from audit.population import Population, PopulationView
 from audit.randomness import person_uniform
 from audit.vocab import EVENT_KINDS
@@ -57,6 +58,8 @@ __all__ = [
     "AttributionPlan",
     "plan_for",
     "make_plan",
+    "attribution_section",
+    "driver",
     "sample_rate",
     "probe_rules",
     "collect_attribution",
@@ -317,3 +320,121 @@ def leave_one_out(plan: AttributionPlan, value: Mapping[int, float]) -> np.ndarr
     """``value[full] - value[full without rule k]`` for each rule."""
     full = plan.full
     return np.array([value[full] - value[full ^ (1 << k)] for k in range(len(plan.rules))])
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def _gap_attribution(plan: AttributionPlan, yes: np.ndarray, n: np.ndarray, high: int, low: int) -> dict[str, Any]:
+    """Each rule's effect on the gap ``rate[high] - rate[low]`` from per-coalition group counts."""
+    r = rate(yes, n[None, :])  # (masks, G)
+    gap = r[:, high] - r[:, low]
+    value = {mask: float(gap[i]) for i, mask in enumerate(plan.masks)}
+    loo = leave_one_out(plan, value)
+    phi = shapley_values(plan, value) if plan.method.startswith("shapley") else loo
+    total = value[plan.full]
+    ok = np.isfinite(total) and total > 0
+    rules = {}
+    for k, rule in enumerate(plan.rules):
+        rules[rule] = {
+            "effect": _num(phi[k]),
+            "share_of_gap": _num(phi[k] / total) if ok else None,
+            "leave_one_out": _num(loo[k]),
+            "leave_one_out_share": _num(loo[k] / total) if ok else None,
+        }
+    top = None
+    if ok and np.isfinite(phi).all() and phi.size and phi.max() > 0:
+        top = plan.rules[int(np.argmax(phi))]
+    return {
+        "gap": _num(total),
+        "gap_without_rules": _num(value[0]),
+        "sample_n": [int(n[high]), int(n[low])],
+        "rules": rules,
+        "driver": top,
+    }
+
+
+def attribution_section(merged, plan: AttributionPlan, layout, views, info, sample_target: int) -> dict[str, Any]:
+    """The ``attribution`` part of the disparity section.
+
+    ``info[view.key]`` holds the group indices the gaps are taken between
+    (``best``/``worst`` for the favourable gap, ``most``/``least`` for the
+    adverse gap), from the whole population's point estimates.
+    """
+    sample_n = merged["sample_n"].array
+    out: dict[str, Any] = {
+        "method": plan.method,
+        "rules": list(plan.rules),
+        "coalitions": len(plan.masks),
+        "permutations": len(plan.permutations),
+        "sample_size": int(sample_n.sum()),
+        "sample_target": int(sample_target),
+        "note": (
+            "each rule's contribution to the gap between two groups, measured by re-scoring a person-hash sample "
+            "with rules' events removed; effect = the rule's Shapley value on the gap (shapley-*: effects sum to "
+            "gap - gap_without_rules) or, for leave-one-out, the gap minus the gap without that rule; "
+            "share_of_gap = effect / gap"
+        ),
+        "by_attribute": {},
+        "by_rule": {},
+    }
+    if plan.error:
+        out["error"] = plan.error
+    if not plan.rules:
+        return out
+    for view in views:
+        i = info[view.key]
+        g_n = group_axis(sample_n, layout, view.keep)
+        entry: dict[str, Any] = {}
+        if i["best"] is not None and i["worst"] is not None and i["best"] != i["worst"]:
+            fav = group_axis(merged["favourable"].array, layout, view.keep)
+            entry["favourable"] = {
+                "groups": [_group_label(view, i["best"]), _group_label(view, i["worst"])],
+                **_gap_attribution(plan, fav, g_n, i["best"], i["worst"]),
+            }
+        if i["most"] is not None and i["least"] is not None and i["most"] != i["least"]:
+            adv = group_axis(merged["adverse"].array, layout, view.keep)
+            entry["adverse"] = {
+                "groups": [_group_label(view, i["most"]), _group_label(view, i["least"])],
+                **_gap_attribution(plan, adv, g_n, i["most"], i["least"]),
+            }
+        out["by_attribute"][view.key] = entry
+    for rule in plan.rules:
+        out["by_rule"][rule] = {
+            key: entry["favourable"]["rules"][rule]["share_of_gap"] if "favourable" in entry else None
+            for key, entry in out["by_attribute"].items()
+            if key in ("income_quintile", "education")
+        }
+    return out
+
+
+def driver(attribution: dict[str, Any] | None, key: str) -> dict[str, Any]:
+    """The rule driving the favourable gap of one attribute, or why there is none."""
+    if attribution is None:
+        return {"rule": None, "share_of_gap": None, "method": None, "reason": "attribution not run"}
+    base = {"method": attribution["method"], "sample_size": attribution["sample_size"]}
+    fav = attribution.get("by_attribute", {}).get(key, {}).get("favourable")
+    if fav is None:
+        reason = attribution.get("error") or ("the scorer has no rules over events" if not attribution["rules"] else "no gap between eligible groups")
+        return {"rule": None, "share_of_gap": None, **base, "reason": reason}
+    rule = fav["driver"]
+    why = {} if rule else {"reason": "no rule widens the gap in the replay sample"}
+    return {
+        **why,
+        "rule": rule,
+        "share_of_gap": fav["rules"][rule]["share_of_gap"] if rule else None,
+        "effect": fav["rules"][rule]["effect"] if rule else None,
+        "groups": fav["groups"],
+        "gap": fav["gap"],
+        "gap_without_rules": fav["gap_without_rules"],
+        **base,
+    }
+
+
+def _group_label(view, i: int) -> Any:
+    return view.display(view.labels[i])
+
+
+def _num(x: Any) -> float | None:
+    x = float(x)
+    return x if np.isfinite(x) else None

@@ -42,10 +42,10 @@ from audit.attribution import (
     DEFAULT_SAMPLE,
     PERMUTATION_PAIRS,
     AttributionPlan,
+    attribution_section,
     collect_attribution,
-    leave_one_out,
+    driver,
     plan_for,
-    shapley_values,
 )
 from audit.bootstrap import PoissonBootstrap, coarsen_values, interval_pair, percentile_interval
 from audit.engine import AuditContext, ScoredChunk
@@ -247,9 +247,9 @@ class DisparityAudit:
         attribution = None
         if "attribution" in merged and self.attribution_sample > 0:
             plan = self._plan(scorer, options.seed)
-            attribution = _attribution_section(merged["attribution"], plan, layout, views, info, self.attribution_sample)
+            attribution = attribution_section(merged["attribution"], plan, layout, views, info, self.attribution_sample)
         for view in views:
-            section[view.key]["driver"] = _driver(attribution, view.key)
+            section[view.key]["driver"] = driver(attribution, view.key)
         section.update(
             {
                 "attributes": [v.key for v in views],
@@ -279,11 +279,17 @@ class _CellTables:
     """Merged per-cell counts."""
 
     n: np.ndarray
+    """People per cell."""
     favourable: np.ndarray
+    """People in a favourable tier per cell."""
     adverse: np.ndarray
+    """People with any sanction per cell."""
     sanctions: np.ndarray
+    """``(cells, sanctions)``: people with each declared sanction."""
     tiers: np.ndarray
+    """``(cells, tiers)``: people in each tier, best first."""
     values: np.ndarray
+    """Distinct scores (rounded to ``SCORE_DECIMALS``), sorted."""
     table: np.ndarray
     """``table[v, cell]``: people with score ``values[v]``."""
 
@@ -473,102 +479,3 @@ def _label(view: AttributeView, i: int | None) -> Any:
 def _num(x: Any) -> float | None:
     x = float(x)
     return x if np.isfinite(x) else None
-
-
-# ----------------------------------------------------------------------------- attribution
-
-
-def _gap_attribution(plan: AttributionPlan, yes: np.ndarray, n: np.ndarray, high: int, low: int) -> dict[str, Any]:
-    r = rate(yes, n[None, :])  # (masks, G)
-    gap = r[:, high] - r[:, low]
-    value = {mask: float(gap[i]) for i, mask in enumerate(plan.masks)}
-    loo = leave_one_out(plan, value)
-    phi = shapley_values(plan, value) if plan.method.startswith("shapley") else loo
-    total = value[plan.full]
-    ok = np.isfinite(total) and total > 0
-    rules = {}
-    for k, rule in enumerate(plan.rules):
-        rules[rule] = {
-            "effect": _num(phi[k]),
-            "share_of_gap": _num(phi[k] / total) if ok else None,
-            "leave_one_out": _num(loo[k]),
-            "leave_one_out_share": _num(loo[k] / total) if ok else None,
-        }
-    driver = None
-    if ok and np.isfinite(phi).all() and phi.size and phi.max() > 0:
-        driver = plan.rules[int(np.argmax(phi))]
-    return {
-        "gap": _num(total),
-        "gap_without_rules": _num(value[0]),
-        "sample_n": [int(n[high]), int(n[low])],
-        "rules": rules,
-        "driver": driver,
-    }
-
-
-def _attribution_section(merged, plan: AttributionPlan, layout, views, info, sample_target: int) -> dict[str, Any]:
-    sample_n = merged["sample_n"].array
-    out: dict[str, Any] = {
-        "method": plan.method,
-        "rules": list(plan.rules),
-        "coalitions": len(plan.masks),
-        "permutations": len(plan.permutations),
-        "sample_size": int(sample_n.sum()),
-        "sample_target": int(sample_target),
-        "note": (
-            "each rule's contribution to the gap between two groups, measured by re-scoring a person-hash sample "
-            "with rules' events removed; effect = the rule's Shapley value on the gap (shapley-*: effects sum to "
-            "gap - gap_without_rules) or, for leave-one-out, the gap minus the gap without that rule; "
-            "share_of_gap = effect / gap"
-        ),
-        "by_attribute": {},
-        "by_rule": {},
-    }
-    if plan.error:
-        out["error"] = plan.error
-    if not plan.rules:
-        return out
-    for view in views:
-        i = info[view.key]
-        g_n = group_axis(sample_n, layout, view.keep)
-        entry: dict[str, Any] = {}
-        if i["best"] is not None and i["worst"] is not None and i["best"] != i["worst"]:
-            fav = group_axis(merged["favourable"].array, layout, view.keep)
-            entry["favourable"] = {
-                "groups": [_label(view, i["best"]), _label(view, i["worst"])],
-                **_gap_attribution(plan, fav, g_n, i["best"], i["worst"]),
-            }
-        if i["most"] is not None and i["least"] is not None and i["most"] != i["least"]:
-            adv = group_axis(merged["adverse"].array, layout, view.keep)
-            entry["adverse"] = {
-                "groups": [_label(view, i["most"]), _label(view, i["least"])],
-                **_gap_attribution(plan, adv, g_n, i["most"], i["least"]),
-            }
-        out["by_attribute"][view.key] = entry
-    for rule in plan.rules:
-        out["by_rule"][rule] = {
-            key: entry["favourable"]["rules"][rule]["share_of_gap"] if "favourable" in entry else None
-            for key, entry in out["by_attribute"].items()
-            if key in ("income_quintile", "education")
-        }
-    return out
-
-
-def _driver(attribution: dict[str, Any] | None, key: str) -> dict[str, Any]:
-    if attribution is None:
-        return {"rule": None, "share_of_gap": None, "method": None, "reason": "attribution not run"}
-    base = {"method": attribution["method"], "sample_size": attribution["sample_size"]}
-    fav = attribution.get("by_attribute", {}).get(key, {}).get("favourable")
-    if fav is None:
-        reason = attribution.get("error") or ("the scorer has no rules over events" if not attribution["rules"] else "no gap between eligible groups")
-        return {"rule": None, "share_of_gap": None, **base, "reason": reason}
-    rule = fav["driver"]
-    return {
-        "rule": rule,
-        "share_of_gap": fav["rules"][rule]["share_of_gap"] if rule else None,
-        "effect": fav["rules"][rule]["effect"] if rule else None,
-        "groups": fav["groups"],
-        "gap": fav["gap"],
-        "gap_without_rules": fav["gap_without_rules"],
-        **base,
-    }
