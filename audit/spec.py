@@ -144,6 +144,10 @@ class RecourseSpec:
     """Longest statutory period any sanction may last (months)."""
     related_domains: tuple[tuple[str, str], ...]
     """Pairs (conduct domain, sanction domain) declared related besides identical domains."""
+    working_hours_per_month: float = 174.0
+    """Paid working hours in a month, turning monthly income into an hourly value."""
+    blood_donation_hours: float = 2.0
+    """Hours one whole-blood donation takes (travel, screening, donation)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -458,6 +462,8 @@ def parse_spec(data: Mapping[str, Any], *, file: str = "<spec>") -> PopulationSp
         hour_value_income_share=rc.number("hour_value_income_share"),
         max_sanction_months=rc.whole("max_sanction_months", 0, MAX_HORIZON_MONTHS),
         related_domains=tuple(pairs),
+        working_hours_per_month=rc.number("working_hours_per_month", 174.0, lo=1.0),
+        blood_donation_hours=rc.number("blood_donation_hours", 2.0),
     )
     rc.done()
     top.done()

@@ -1,0 +1,695 @@
+"""Replay: score edited copies of sampled people's event logs through the scorer contract.
+
+The appeal, reversibility, spill-over and contagion audits never read a
+scorer's rules. They ask "what if": what if this event had been overturned,
+what if this person volunteered every month, what if a friend were penalised.
+Each question is a set of *variants* — copies of sampled people with an edited
+event log, scored under fresh person ids — and one vectorised ``score`` call
+answers it for every variant at once.
+
+Sampling
+    A person is sampled when ``person_uniform(seed, "replay", person_id) < rate``
+    with ``rate = replay_sample / population_size`` (:func:`sample_mask`). The
+    hash does not depend on how people are chunked, so every chunking of a
+    population samples the same people and the replay audits' merged records
+    are identical.
+
+Variant ids
+    A variant is scored under ``clone_id(namespace, person_id, k)``: distinct
+    for every (purpose, person, variant number), so a scorer that keeps state
+    between calls (it should not) never sees two different logs under one id,
+    whatever the chunking. Ids live above ``2**46`` and never collide with the
+    ids of the synthetic generator.
+
+Friends
+    Scorers whose tags declare ``uses_ties`` (:class:`scorers.protocol.ScorerTags`)
+    are replayed with the sampled people's friends in the view, each with the
+    friend's own recorded log; variants keep their base person's friends.
+    Assumption: one hop is enough — friends of friends are left out of replay
+    views (exact for a scorer that reads only its friends' own conduct).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from audit.engine import ScoredChunk, favourable_mask, score_checked
+from audit.errors import InvalidArgument
+from audit.population import PopulationView, empty_ties
+from audit.randomness import person_uniform
+from audit.vocab import DOMAINS, EVENT_KINDS, KIND_DOMAIN, SOURCES
+from scorers.protocol import scorer_tags
+
+__all__ = [
+    "REPLAY_STREAM",
+    "NAMESPACES",
+    "MAX_VARIANTS_PER_PERSON",
+    "sample_rate",
+    "sample_mask",
+    "clone_ids",
+    "EventArrays",
+    "ReplaySample",
+    "replay_sample",
+    "Variants",
+    "States",
+    "states",
+    "score_variants",
+    "score_originals",
+    "run_timeline",
+    "COARSE_GRID",
+    "Track",
+    "run_tracks",
+    "spec_for",
+    "added_events",
+]
+
+#: Stream name of the sampling hash (shared by every replay audit: they study the same people).
+REPLAY_STREAM = "replay"
+
+#: Purposes a variant id can serve; the position is the namespace number in the id.
+NAMESPACES: tuple[str, ...] = (
+    "appeal.full",
+    "appeal.minus",
+    "appeal.truth",
+    "appeal.after",
+    "reversibility.fresh",
+    "reversibility.minus",
+    "reversibility.recovery",
+    "reversibility.plans",
+    "spillover.domains",
+    "spillover.kinds",
+    "contagion.friend",
+    "contagion.person",
+    "contagion.kinds",
+)
+
+_KIND_DTYPE = pd.CategoricalDtype(list(EVENT_KINDS))
+_DOMAIN_DTYPE = pd.CategoricalDtype(list(DOMAINS))
+_SOURCE_DTYPE = pd.CategoricalDtype(list(SOURCES))
+_KIND_DOMAIN = np.array([DOMAINS.index(KIND_DOMAIN[k]) for k in EVENT_KINDS], dtype=np.int64)
+
+_ID_BITS = 34  # person ids below 2**34 (17 billion) map to clone ids exactly
+_K_BITS = 12
+#: Variants of one person within one purpose (ids have room for this many).
+MAX_VARIANTS_PER_PERSON = 1 << _K_BITS
+_NS_SHIFT = _ID_BITS + _K_BITS
+
+
+def sample_rate(replay_sample: int, population_size: int) -> float:
+    """Probability that one person is sampled: ``replay_sample / population_size`` (at most 1)."""
+    if replay_sample < 0:
+        raise InvalidArgument(f"replay_sample = {replay_sample}; give 0 or more people (e.g. --replay-sample 2000)")
+    if population_size <= 0:
+        return 0.0
+    return min(1.0, replay_sample / population_size)
+
+
+def sample_mask(person_id: np.ndarray, *, seed: int, rate: float) -> np.ndarray:
+    """True for people in the replay sample (a person-id hash, chunk-invariant)."""
+    if rate >= 1.0:
+        return np.ones(len(person_id), dtype=bool)
+    return person_uniform(seed, REPLAY_STREAM, np.asarray(person_id)) < rate
+
+
+def clone_ids(namespace: str, person_id: np.ndarray, k: np.ndarray | int = 0) -> np.ndarray:
+    """Fresh person ids for variants: unique per (namespace, person, ``k``).
+
+    ``k`` is the variant's number for that person and purpose (``0 <= k <``
+    :data:`MAX_VARIANTS_PER_PERSON`). Person ids outside ``[0, 2**34)`` are
+    folded into that range by a hash (a collision then needs two such people
+    in one replay view).
+    """
+    ns = NAMESPACES.index(namespace) + 1
+    pid = np.asarray(person_id, dtype=np.int64)
+    k = np.asarray(k, dtype=np.int64)
+    if np.any(k < 0) or np.any(k >= MAX_VARIANTS_PER_PERSON):
+        raise InvalidArgument(f"variant number out of range 0..{MAX_VARIANTS_PER_PERSON - 1}")
+    inside = (pid >= 0) & (pid < (1 << _ID_BITS))
+    if not inside.all():
+        folded = (person_uniform(0, "clone-id", pid) * (1 << _ID_BITS)).astype(np.int64)
+        pid = np.where(inside, pid, folded)
+    return (np.int64(ns) << np.int64(_NS_SHIFT)) | (pid << np.int64(_K_BITS)) | k
+
+
+def _codes(column: pd.Series, categories: Sequence[str]) -> np.ndarray:
+    if isinstance(column.dtype, pd.CategoricalDtype) and tuple(column.cat.categories) == tuple(categories):
+        return column.cat.codes.to_numpy().astype(np.int64)
+    lookup = {c: i for i, c in enumerate(categories)}
+    return np.array([lookup.get(v, -1) for v in column.astype(object)], dtype=np.int64)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventArrays:
+    """An event log as aligned numpy arrays (the columns of :func:`audit.population.events_frame`)."""
+
+    person: np.ndarray
+    """Person id (or variant id) of each event, int64."""
+    month: np.ndarray
+    """Month of each event, int64."""
+    kind: np.ndarray
+    """Kind code (position in :data:`audit.vocab.EVENT_KINDS`), int64."""
+    source: np.ndarray
+    """Source code (position in :data:`audit.vocab.SOURCES`), int64."""
+    amount: np.ndarray
+    """Yuan or hours; 0 when the kind has none."""
+    genuine: np.ndarray
+    """Ground truth: False for a misrecorded event (True when unknown)."""
+
+    @classmethod
+    def empty(cls) -> "EventArrays":
+        z = np.zeros(0, dtype=np.int64)
+        return cls(person=z, month=z, kind=z, source=z, amount=np.zeros(0), genuine=np.zeros(0, dtype=bool))
+
+    @classmethod
+    def from_frame(cls, events: pd.DataFrame) -> "EventArrays":
+        """Arrays from an event frame; rows with a kind or source outside the vocabulary are dropped."""
+        kind = _codes(events["kind"], EVENT_KINDS)
+        source = _codes(events["source"], SOURCES) if "source" in events.columns else np.zeros(len(events), np.int64)
+        amount = (
+            events["amount"].to_numpy(dtype=np.float64, na_value=0.0) if "amount" in events.columns else np.zeros(len(events))
+        )
+        genuine = events["genuine"].to_numpy(dtype=bool) if "genuine" in events.columns else np.ones(len(events), bool)
+        out = cls(
+            person=events["person_id"].to_numpy().astype(np.int64),
+            month=events["month"].to_numpy().astype(np.int64),
+            kind=kind,
+            source=source,
+            amount=amount,
+            genuine=genuine,
+        )
+        keep = (kind >= 0) & (source >= 0)
+        return out if keep.all() else out.take(keep)
+
+    def __len__(self) -> int:
+        return len(self.person)
+
+    def take(self, index: np.ndarray) -> "EventArrays":
+        """The events at ``index`` (positions or a boolean mask)."""
+        return EventArrays(
+            person=self.person[index],
+            month=self.month[index],
+            kind=self.kind[index],
+            source=self.source[index],
+            amount=self.amount[index],
+            genuine=self.genuine[index],
+        )
+
+    def with_person(self, person: np.ndarray) -> "EventArrays":
+        return EventArrays(
+            person=np.asarray(person, dtype=np.int64), month=self.month, kind=self.kind, source=self.source,
+            amount=self.amount, genuine=self.genuine,
+        )
+
+    @staticmethod
+    def concat(parts: Sequence["EventArrays"]) -> "EventArrays":
+        parts = [p for p in parts if len(p)] or [EventArrays.empty()]
+        return EventArrays(
+            person=np.concatenate([p.person for p in parts]),
+            month=np.concatenate([p.month for p in parts]),
+            kind=np.concatenate([p.kind for p in parts]),
+            source=np.concatenate([p.source for p in parts]),
+            amount=np.concatenate([p.amount for p in parts]),
+            genuine=np.concatenate([p.genuine for p in parts]),
+        )
+
+    def frame(self) -> pd.DataFrame:
+        """The scorer's view of these events (no ground truth).
+
+        The columns and dtypes of :func:`audit.population.events_frame`, built
+        from cached categorical dtypes (replays build thousands of small frames).
+        """
+        def cat(codes: np.ndarray, dtype: pd.CategoricalDtype) -> pd.Categorical:
+            return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+
+        return pd.DataFrame(
+            {
+                "person_id": self.person,
+                "month": self.month.astype(np.int16),
+                "kind": cat(self.kind, _KIND_DTYPE),
+                "domain": cat(_KIND_DOMAIN[self.kind], _DOMAIN_DTYPE),
+                "source": cat(self.source, _SOURCE_DTYPE),
+                "amount": self.amount,
+            }
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplaySample:
+    """The sampled people of one chunk with their logs, and the friends a tie-reading scorer needs.
+
+    Rows ``0 .. n - 1`` are the sampled people (in person-id order); for a
+    scorer that reads ties, the rows after them are friends of sampled people
+    who are not sampled themselves ("context"). Variants copy a row: its
+    attributes, its log and its friends.
+    """
+
+    people: pd.DataFrame
+    """Every row as the scorer sees it (no ground truth), index 0..rows-1."""
+    n: int
+    """Number of sampled people (the first ``n`` rows)."""
+    positions: np.ndarray
+    """Row in the chunk of each sampled person."""
+    cells: np.ndarray
+    """Cell code of each sampled person."""
+    events: EventArrays
+    """Every row's recorded events (with ground truth), sorted canonically within each row."""
+    owner: np.ndarray
+    """Row of each event."""
+    rank: np.ndarray
+    """Position of each event in its row's canonical order (month, kind, source, amount, genuine)."""
+    starts: np.ndarray
+    """Events of row ``i`` are ``starts[i]:starts[i + 1]``."""
+    friend_id: np.ndarray
+    """Friends named by sampled people, grouped by row (``friend_starts``)."""
+    friend_starts: np.ndarray
+    """Friends of row ``i`` are ``friend_id[friend_starts[i]:friend_starts[i + 1]]`` (none for context rows)."""
+    uses_ties: bool
+    """Whether the scorer reads ties (friends are then in every replay view)."""
+    horizon_months: int
+    as_of: int
+    seed: int
+    """Seed of audit-side randomness (``AuditOptions.seed``)."""
+    ids: np.ndarray
+    """Person id of every row (sampled first, then context)."""
+    id_order: np.ndarray
+    """Rows in person-id order (for look-ups by id)."""
+
+    def __len__(self) -> int:
+        return self.n
+
+    @property
+    def sampled_events(self) -> int:
+        """Events of the sampled rows are ``events[:sampled_events]`` (context rows come after)."""
+        return int(self.starts[self.n])
+
+    def rows_of(self, ids: np.ndarray) -> np.ndarray:
+        """Row of each person id (-1 when the person is not in the sample or its context)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if self.ids.size == 0:
+            return np.full(ids.size, -1, dtype=np.int64)
+        sorted_ids = self.ids[self.id_order]
+        pos = np.minimum(np.searchsorted(sorted_ids, ids), self.ids.size - 1)
+        return np.where(sorted_ids[pos] == ids, self.id_order[pos], -1).astype(np.int64)
+
+    def log_pairs(self, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(variant, event)`` index pairs: every event of each variant's base row."""
+        return _expand(self.starts, base)
+
+    def friend_pairs(self, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(variant, tie)`` index pairs: every friend of each variant's base row."""
+        return _expand(self.friend_starts, base)
+
+
+def _expand(starts: np.ndarray, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    base = np.asarray(base, dtype=np.int64)
+    counts = starts[base + 1] - starts[base]
+    variant = np.repeat(np.arange(base.size), counts)
+    first = np.repeat(starts[base] - np.r_[0, np.cumsum(counts)[:-1]], counts)
+    return variant, (first + np.arange(variant.size)).astype(np.int64)
+
+
+def replay_sample(chunk: ScoredChunk) -> ReplaySample:
+    """The replay sample of ``chunk`` (the same people for every scorer and audit)."""
+    pop = chunk.population
+    opts = chunk.options
+    size = opts.population_size or len(pop)
+    rate = sample_rate(opts.replay_sample, size)
+    all_ids = pop.people["person_id"].to_numpy().astype(np.int64)
+    positions = np.flatnonzero(sample_mask(all_ids, seed=opts.seed, rate=rate))
+    order = np.argsort(all_ids[positions], kind="stable")
+    positions = positions[order]
+    ids = all_ids[positions]
+    n = ids.size
+
+    uses_ties = bool(scorer_tags(chunk.scorer).uses_ties)
+    friend_owner = np.zeros(0, np.int64)
+    friend_id = np.zeros(0, np.int64)
+    rows = positions
+    if uses_ties and len(pop.ties):
+        t_person = pop.ties["person_id"].to_numpy().astype(np.int64)
+        t_friend = pop.ties["friend_id"].to_numpy().astype(np.int64)
+        sel = np.isin(t_person, ids)
+        friend_owner = np.searchsorted(ids, t_person[sel])
+        friend_id = t_friend[sel]
+        o = np.lexsort((friend_id, friend_owner))
+        friend_owner, friend_id = friend_owner[o], friend_id[o]
+        outside = np.setdiff1d(np.unique(friend_id), ids)
+        ctx = np.flatnonzero(np.isin(all_ids, outside))
+        rows = np.concatenate([positions, ctx[np.argsort(all_ids[ctx], kind="stable")]])
+    people = chunk.view.people.iloc[rows].reset_index(drop=True)
+    row_ids = all_ids[rows]
+
+    ev_ids = pop.events["person_id"].to_numpy()
+    events = EventArrays.from_frame(pop.events[np.isin(ev_ids, row_ids)])
+    lookup = np.argsort(row_ids, kind="stable")
+    owner = lookup[np.searchsorted(row_ids[lookup], events.person)]
+    # canonical order: by row, then month, kind, source, amount, ground truth
+    order = np.lexsort((events.genuine, events.amount, events.source, events.kind, events.month, owner))
+    events, owner = events.take(order), owner[order]
+    starts = np.searchsorted(owner, np.arange(rows.size + 1))
+    rank = np.arange(owner.size) - starts[owner] if owner.size else np.zeros(0, np.int64)
+    friend_starts = np.searchsorted(friend_owner, np.arange(rows.size + 1))
+    return ReplaySample(
+        people=people, n=n, positions=positions, cells=chunk.cells[positions], events=events, owner=owner,
+        rank=rank, starts=starts, friend_id=friend_id, friend_starts=friend_starts, uses_ties=uses_ties,
+        horizon_months=pop.horizon_months, as_of=chunk.as_of, seed=opts.seed,
+        ids=row_ids, id_order=lookup,
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Variants:
+    """Copies of sampled people with edited logs, each scored under its own id."""
+
+    base: np.ndarray
+    """Sampled-person index each variant copies (attributes and friends)."""
+    ids: np.ndarray
+    """Person id each variant is scored under."""
+    events: EventArrays
+    """The variants' logs; ``events.person`` holds variant ids."""
+    owner: np.ndarray
+    """Variant index of each event."""
+    friends: tuple[np.ndarray, np.ndarray] | None = None
+    """``(variant index, friend id)`` ties replacing the base person's friends, if given."""
+
+    def __len__(self) -> int:
+        return len(self.base)
+
+    @staticmethod
+    def concat(parts: Sequence["Variants"]) -> "Variants":
+        """One set of variants from several (their friends must not be overridden)."""
+        if any(p.friends is not None for p in parts):
+            raise InvalidArgument("Variants.concat: variants with overridden friends cannot be combined")
+        offsets = np.r_[0, np.cumsum([len(p) for p in parts])]
+        return Variants(
+            base=np.concatenate([p.base for p in parts]),
+            ids=np.concatenate([p.ids for p in parts]),
+            events=EventArrays.concat([p.events for p in parts]),
+            owner=np.concatenate([p.owner + o for p, o in zip(parts, offsets[:-1])]),
+        )
+
+    @classmethod
+    def build(
+        cls,
+        sample: ReplaySample,
+        *,
+        base: np.ndarray,
+        ids: np.ndarray,
+        keep: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+        extra: tuple[np.ndarray, EventArrays] | None = None,
+        friends: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> "Variants":
+        """Variants copying ``base`` people's logs.
+
+        ``keep(variant, event)`` selects which of the base person's events each
+        variant keeps (all when ``None``); ``extra = (variant index, events)``
+        appends events.
+        """
+        base = np.asarray(base, dtype=np.int64)
+        ids = np.asarray(ids, dtype=np.int64)
+        v, e = sample.log_pairs(base)
+        if keep is not None and v.size:
+            k = keep(v, e)
+            v, e = v[k], e[k]
+        parts = [sample.events.take(e).with_person(ids[v])]
+        owners = [v]
+        if extra is not None and len(extra[1]):
+            xv = np.asarray(extra[0], dtype=np.int64)
+            parts.append(extra[1].with_person(ids[xv]))
+            owners.append(xv)
+        return cls(base=base, ids=ids, events=EventArrays.concat(parts), owner=np.concatenate(owners), friends=friends)
+
+
+@dataclass(frozen=True, slots=True)
+class States:
+    """Outcomes read off a score frame as arrays."""
+
+    score: np.ndarray
+    tier: np.ndarray
+    """Tier index, 0 = best."""
+    sanctions: np.ndarray
+    """``(n, n_sanctions)`` bool, in the scorer's declared order."""
+    favourable: np.ndarray
+
+    @property
+    def sanctioned(self) -> np.ndarray:
+        return self.sanctions.any(axis=1) if self.sanctions.shape[1] else np.zeros(len(self.score), bool)
+
+    def better_than(self, other: "States") -> np.ndarray:
+        """True where this outcome beats ``other``: higher score, better tier or a sanction fewer."""
+        fewer = (other.sanctions & ~self.sanctions).any(axis=1) if self.sanctions.shape[1] else False
+        return (self.score > other.score) | (self.tier < other.tier) | fewer
+
+    def take(self, index: np.ndarray) -> "States":
+        return States(self.score[index], self.tier[index], self.sanctions[index], self.favourable[index])
+
+
+def states(scorer, frame: pd.DataFrame) -> States:
+    """Score, tier index, sanctions and favourable flag of every row of a validated frame."""
+    names = list(scorer.sanctions)
+    sanctions = (
+        np.column_stack([frame[s].to_numpy(dtype=bool) for s in names]) if names else np.zeros((len(frame), 0), bool)
+    )
+    return States(
+        frame["score"].to_numpy(dtype=np.float64),
+        frame["tier"].cat.codes.to_numpy().astype(np.int64),
+        sanctions,
+        favourable_mask(scorer, frame),
+    )
+
+
+class _EventIndex:
+    """Variants' events sorted by (variant, month): a call's events are gathered, not filtered."""
+
+    def __init__(self, variants: Variants) -> None:
+        ev = variants.events
+        self.order = np.lexsort((ev.month, variants.owner))
+        owner = variants.owner[self.order]
+        self.month = ev.month[self.order]
+        self.starts = np.searchsorted(owner, np.arange(len(variants) + 1))
+        self.span = int(self.month.max()) - int(self.month.min()) + 2 if self.month.size else 1
+        self.offset = int(self.month.min()) if self.month.size else 0
+        self.key = owner * self.span + (self.month - self.offset)
+
+    def select(self, rows: np.ndarray, as_of: int) -> np.ndarray:
+        """Positions in the variants' events of the events of ``rows`` with ``month <= as_of``."""
+        lo = self.starts[rows]
+        m = min(max(as_of - self.offset, -1), self.span - 1)
+        hi = np.searchsorted(self.key, rows * self.span + m, side="right")
+        hi = np.maximum(hi, lo)
+        counts = hi - lo
+        first = np.repeat(lo - np.r_[0, np.cumsum(counts)[:-1]], counts)
+        return self.order[first + np.arange(int(counts.sum()))]
+
+
+def _gather_frame(parts: list[tuple[EventArrays, np.ndarray]]) -> pd.DataFrame:
+    """The scorer's event frame of ``arrays[index]`` for each part, in one gather per column."""
+    def col(name: str) -> np.ndarray:
+        cols = [getattr(a, name)[i] for a, i in parts]
+        return cols[0] if len(cols) == 1 else np.concatenate(cols)
+
+    return EventArrays(
+        person=col("person"), month=col("month"), kind=col("kind"), source=col("source"), amount=col("amount"),
+        genuine=np.zeros(0, dtype=bool),
+    ).frame()
+
+
+def _lookup(size: int, index: np.ndarray) -> np.ndarray:
+    m = np.zeros(size, dtype=bool)
+    m[index] = True
+    return m
+
+
+def score_variants(
+    scorer,
+    sample: ReplaySample,
+    variants: Variants,
+    *,
+    as_of: int,
+    rows: np.ndarray | None = None,
+    index: "_EventIndex | None" = None,
+) -> States:
+    """Score variants (all, or those at ``rows``) at ``as_of``; states aligned to ``rows``.
+
+    The view holds the variants and, for a tie-reading scorer, the friends they
+    name (each with the friend's recorded log). Variants are scored under their
+    own ids; a friend whose id a variant carries is left out (the variant
+    stands in for that person).
+    """
+    rows = np.arange(len(variants)) if rows is None else np.asarray(rows, dtype=np.int64)
+    vids = variants.ids[rows]
+    people = sample.people.iloc[variants.base[rows]].reset_index(drop=True)
+    people["person_id"] = vids
+    active = _lookup(len(variants), rows)
+    ev = variants.events
+    if index is None:
+        events = [(ev, np.flatnonzero(active[variants.owner] & (ev.month <= as_of)))]
+    else:
+        events = [(ev, index.select(rows, as_of))]
+    ties = empty_ties()
+    if sample.uses_ties:
+        if variants.friends is not None:
+            fv, fid = variants.friends
+            sel = active[fv]
+            t_person, t_friend = variants.ids[fv[sel]], fid[sel]
+        else:
+            v, t = sample.friend_pairs(variants.base[rows])
+            t_person, t_friend = vids[v], sample.friend_id[t]
+        need = np.setdiff1d(np.unique(t_friend), vids)
+        ctx = sample.rows_of(need)
+        ctx = ctx[ctx >= 0]
+        if ctx.size:
+            people = pd.concat([people, sample.people.iloc[ctx]], ignore_index=True)
+            _, e = sample.log_pairs(ctx)
+            events.append((sample.events, e[sample.events.month[e] <= as_of]))
+        ties = pd.DataFrame({"person_id": t_person, "friend_id": t_friend})
+    view = PopulationView(
+        people=people,
+        events=_gather_frame(events),
+        ties=ties,
+        horizon_months=max(sample.horizon_months, as_of + 1),
+    )
+    frame = score_checked(scorer, view, as_of=as_of)
+    return states(scorer, frame.iloc[: len(rows)])
+
+
+def score_originals(scorer, sample: ReplaySample, *, as_of: int, rows: np.ndarray | None = None) -> States:
+    """Score sampled people under their own ids with their recorded logs."""
+    rows = np.arange(sample.n) if rows is None else np.asarray(rows, dtype=np.int64)
+    variants = Variants.build(sample, base=rows, ids=sample.ids[rows])
+    return score_variants(scorer, sample, variants, as_of=as_of)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Track:
+    """Variants followed month by month in their own windows ``start < month <= end``."""
+
+    variants: Variants
+    start: np.ndarray | int
+    end: np.ndarray | int
+    step: Callable[[np.ndarray, int, States], np.ndarray]
+    """``step(rows, month, states)`` records what it needs; returns which rows are done."""
+    coarse: np.ndarray | bool = False
+    """Variants scored on :data:`COARSE_GRID` rather than every month."""
+
+
+def run_tracks(scorer, sample: ReplaySample, tracks: Sequence[Track]) -> None:
+    """Run several tracks together: one score call per calendar month serves them all."""
+    parts = [t for t in tracks if len(t.variants)]
+    if not parts:
+        return
+    sizes = [len(t.variants) for t in parts]
+    offsets = np.r_[0, np.cumsum(sizes)]
+    combined = Variants.concat([t.variants for t in parts])
+    start = np.concatenate([np.broadcast_to(np.asarray(t.start, dtype=np.int64), (k,)) for t, k in zip(parts, sizes)])
+    end = np.concatenate([np.broadcast_to(np.asarray(t.end, dtype=np.int64), (k,)) for t, k in zip(parts, sizes)])
+    coarse = np.concatenate([np.broadcast_to(np.asarray(t.coarse, dtype=bool), (k,)) for t, k in zip(parts, sizes)])
+
+    def step(rows: np.ndarray, month: int, st: States) -> np.ndarray:
+        done = np.zeros(rows.size, dtype=bool)
+        for i, t in enumerate(parts):
+            sel = np.flatnonzero((rows >= offsets[i]) & (rows < offsets[i + 1]))
+            if sel.size:
+                done[sel] = np.asarray(t.step(rows[sel] - offsets[i], month, st.take(sel)), dtype=bool)
+        return done
+
+    run_timeline(scorer, sample, combined, start=start, end=end, step=step, coarse=coarse)
+
+
+#: Coarse grid for long replays: ``(months after start, score every k months)``. Every
+#: month up to 36 months after the start, then every 3rd month up to 60, then every 6th.
+#: Assumption: beyond three years a first-hit month known to within 3-6 months is enough
+#: (it bounds the true month from above); it cuts the cost of ten-year replays about fourfold.
+COARSE_GRID: tuple[tuple[int, int], ...] = ((36, 1), (60, 3), (1 << 30, 6))
+
+
+def _due(offset: np.ndarray) -> np.ndarray:
+    """Whether a coarse variant is scored ``offset`` months after its start."""
+    due = np.zeros(offset.shape, dtype=bool)
+    lower = 0
+    for upto, every in COARSE_GRID:
+        band = (offset > lower) & (offset <= upto)
+        due |= band & (offset % every == 0)
+        lower = upto
+    return due
+
+
+def run_timeline(
+    scorer,
+    sample: ReplaySample,
+    variants: Variants,
+    *,
+    start: np.ndarray,
+    end: np.ndarray,
+    step: Callable[[np.ndarray, int, States], np.ndarray],
+    coarse: np.ndarray | bool = False,
+) -> None:
+    """Score each variant month by month in its own window ``start < month <= end``.
+
+    For every calendar month ``M`` the variants still tracked whose window
+    covers it are scored together at ``as_of = M``; ``step(rows, M, states)``
+    records what it needs and returns which of ``rows`` need no further months.
+    So the number of score calls is the number of distinct months, not of
+    variants. Variants flagged ``coarse`` are scored on :data:`COARSE_GRID`
+    (and in their window's last month) rather than every month.
+    """
+    n = len(variants)
+    if n == 0:
+        return
+    start = np.broadcast_to(np.asarray(start, dtype=np.int64), (n,))
+    end = np.broadcast_to(np.asarray(end, dtype=np.int64), (n,))
+    coarse = np.broadcast_to(np.asarray(coarse, dtype=bool), (n,))
+    done = np.zeros(n, dtype=bool)
+    index = _EventIndex(variants)
+    for month in range(int(start.min()) + 1, int(end.max()) + 1):
+        live = ~done & (start < month) & (month <= end)
+        due = ~coarse | (month == end) | _due(month - start)
+        rows = np.flatnonzero(live & due)
+        if rows.size == 0:
+            if not (~done & (month <= end)).any():
+                break
+            continue
+        finished = step(rows, month, score_variants(scorer, sample, variants, as_of=month, rows=rows, index=index))
+        done[rows[np.asarray(finished, dtype=bool)]] = True
+
+
+def added_events(spec, people, kinds: np.ndarray, owner: np.ndarray, month: int) -> EventArrays:
+    """Events of the given kinds at ``month``, one per entry of ``kinds``, sized as the spec sizes them.
+
+    ``owner`` is the row (in ``people``) each event is for: amounts in yuan are
+    the kind's ``amount_scale`` times that person's monthly income, hours its
+    ``amount_scale``; the source is the kind's source in the spec. The
+    ``person`` column is left 0 for :meth:`Variants.build` to fill in.
+    """
+    unit = {e.kind: (e.amount_unit, e.amount_scale, e.source) for e in spec.events}
+    income = np.nan_to_num(people["income"].to_numpy(dtype=np.float64, na_value=np.nan), nan=0.0)[owner] / 12.0
+    amount = np.zeros(kinds.size)
+    source = np.zeros(kinds.size, dtype=np.int64)
+    for code, kind in enumerate(EVENT_KINDS):
+        sel = kinds == code
+        u, scale, src = unit.get(kind, ("none", 0.0, "platform"))
+        amount[sel] = np.round(scale * income[sel], 2) if u == "yuan" else (scale if u == "hours" else 0.0)
+        source[sel] = SOURCES.index(src)
+    return EventArrays(
+        person=np.zeros(kinds.size, np.int64), month=np.full(kinds.size, month, dtype=np.int64), kind=kinds,
+        source=source, amount=amount, genuine=np.ones(kinds.size, dtype=bool),
+    )
+
+
+def spec_for(chunk: ScoredChunk):
+    """The spec behind a chunk; for a supplied population, the builtin ``china-2020``.
+
+    Assumption: recourse limits, gravity classes and related domains are policy
+    figures, not properties of the supplied people, so a supplied population is
+    audited with the builtin spec's.
+    """
+    spec = chunk.population.spec
+    if spec is None:
+        from audit.spec import load_spec
+
+        spec = load_spec("china-2020")
+    return spec

@@ -1,0 +1,585 @@
+"""Reversibility audit: can a penalty be undone, how long does it take, what does it cost?
+
+Four questions, all answered by replaying sampled people's logs through the
+scorer contract (:mod:`audit.replay`), never by reading a scorer's rules:
+
+Overturn restores state
+    For each sampled person with a recorded event, one event (picked by a
+    person-keyed hash) is removed after the scorer has seen the full log; the
+    person is scored again, under the same id, at every month from the event's
+    month to ``as_of``, and compared with a fresh id that never had the event.
+    Any difference in score, tier or any sanction is a violation: the scorer
+    remembers an overturned event (``overturn_violations``).
+
+Recovery
+    People who received a penalty: the first event in a sampled person's log
+    whose removal, scored at the event's own month, gives a better tier or a
+    sanction fewer. From the month after it, the person follows the best
+    feasible plan (every action of :mod:`audit.recourse` at its most) and is
+    scored month by month until the pre-penalty state returns — a tier at
+    least as good and no sanction the person did not already have — for up
+    to ``horizon_months`` (default 120). Months to recovery per group; the
+    share who never recover.
+
+Absorbing states and recourse cost
+    People adverse at ``as_of`` (not in a favourable tier, or sanctioned) try
+    every plan: waiting, each action alone, all actions together. A sanctioned
+    person none of whose plans reaches a favourable, sanction-free state within
+    the horizon is *precluded* (recourse verification, Kothari et al., ICLR
+    2024): ``absorbing_share`` is their share of sanctioned people. The
+    least-cost plan that does reach it is costed in months of the person's
+    income; ``recourse_cost_ratio`` is the poorest quintile's median cost over
+    the richest's.
+
+Duration caps
+    For each sanctioned person, each sanction's spell — from the month it
+    began (scored month by month from month 0) to the month it lifts if the
+    person does nothing more — is compared with the spec's
+    ``recourse.max_sanction_months`` (60: the SPC defaulter list's 2 years plus
+    at most 3 of extensions, SPC 2017 revision).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from audit.aggregate import Counts, Records
+from audit.engine import AuditContext, ScoredChunk
+from audit.errors import InvalidArgument
+from audit.randomness import person_uniform
+from audit.recourse import ALL_ACTIONS, Recourse, outstanding_judgments, person_terms, plan_cost, plan_events, plan_masks
+from audit.replay import (
+    MAX_VARIANTS_PER_PERSON,
+    ReplaySample,
+    States,
+    Track,
+    Variants,
+    clone_ids,
+    replay_sample,
+    run_timeline,
+    run_tracks,
+    score_originals,
+    spec_for,
+    states,
+)
+from audit.replay_stats import (
+    attribute_codes,
+    finalize_rng,
+    known_groups,
+    months_summary,
+    num,
+    rate,
+    recovery_curve,
+)
+
+__all__ = ["ReversibilityAudit", "DEFAULT_HORIZON_MONTHS", "DEFAULT_DEADLINE_MONTHS"]
+
+#: Months of good behaviour replayed after a penalty (assumption: ten years).
+DEFAULT_HORIZON_MONTHS = 120
+#: Recourse must restore a favourable tier within this many months to be costed.
+#: Assumption: one year, the longest disclosure period of a *general* record
+#: under the NDRC credit-repair measures (general records 3 months to 1 year).
+DEFAULT_DEADLINE_MONTHS = 12
+
+_FULL = MAX_VARIANTS_PER_PERSON - 1  # variant number of "the whole log" beside per-event variants
+_SCORE_TOL = 1e-9
+
+
+def _i64(x: Any) -> np.ndarray:
+    return np.asarray(x, dtype=np.int64)
+
+
+class ReversibilityAudit:
+    """Overturn, recovery, absorbing states, recourse cost and duration caps on a replay sample."""
+
+    name = "reversibility"
+
+    def __init__(self, *, horizon_months: int = DEFAULT_HORIZON_MONTHS, deadline_months: int = DEFAULT_DEADLINE_MONTHS) -> None:
+        if horizon_months < 1 or deadline_months < 1:
+            raise InvalidArgument(
+                f"ReversibilityAudit(horizon_months={horizon_months}, deadline_months={deadline_months}): "
+                "both must be at least 1 month, e.g. 120 and 12"
+            )
+        self.horizon_months = int(horizon_months)
+        self.deadline_months = int(deadline_months)
+
+    # ------------------------------------------------------------------ collect
+
+    def collect(self, chunk: ScoredChunk) -> dict[str, Any]:
+        sample = replay_sample(chunk)
+        scorer = chunk.scorer
+        spec = spec_for(chunk)
+        recourse = Recourse.from_spec(spec)
+        now = states(scorer, chunk.frame.iloc[sample.positions])
+        overturn = _overturn(scorer, sample)
+        # months up to as_of: find first penalties, and when current sanctions began
+        first = _FirstPenalty(scorer, sample)
+        adverse = _Adverse(
+            scorer, sample, recourse, horizon=self.horizon_months, deadline=self.deadline_months,
+            now=now, cap=spec.recourse.max_sanction_months,
+        )
+        run_tracks(scorer, sample, [first.track, adverse.history])
+        # months after: recovery from each first penalty, and every plan of the adverse
+        recovery = _Recovery(scorer, sample, recourse, self.horizon_months, first)
+        run_tracks(scorer, sample, [recovery.track, adverse.future])
+        return {
+            "sampled": Counts(np.bincount(sample.cells, minlength=chunk.layout.n_cells).astype(np.int64)),
+            "overturn": Records(overturn),
+            "recovery": Records(recovery.records),
+            "adverse": Records(adverse.records()),
+        }
+
+    # ------------------------------------------------------------------ finalize
+
+    def finalize(self, merged: Mapping[str, Any], ctx: AuditContext) -> dict[str, Any]:
+        layout, opts = ctx.layout, ctx.options
+        horizon = self.horizon_months
+        cap = _spec(ctx).recourse.max_sanction_months
+        over = merged["overturn"].sorted()
+        rec = merged["recovery"].sorted()
+        adv = merged["adverse"].sorted()
+        rng = finalize_rng(opts.seed, "reversibility")
+
+        violations = int(over["violation"].sum())
+        recovery: dict[str, Any] = {
+            "horizon_months": horizon,
+            **months_summary(rec["months"], horizon=horizon, rng=rng, replicates=opts.bootstrap),
+            "curve": recovery_curve(rec["months"], horizon=horizon),
+        }
+        for attr in layout.names:
+            codes, labels = attribute_codes(layout, rec["cell"], attr)
+            rows = []
+            for code, label in known_groups(labels):
+                m = rec["months"][codes == code]
+                rows.append({"group": label, **months_summary(m, horizon=horizon, rng=rng, replicates=opts.bootstrap)})
+            recovery[f"by_{attr}"] = rows
+        codes, labels = attribute_codes(layout, rec["cell"], "income_quintile")
+        recovery["curve_by_income_quintile"] = [
+            {"group": label, "curve": recovery_curve(rec["months"][codes == code], horizon=horizon)}
+            for code, label in known_groups(labels)
+        ]
+
+        sanctioned = adv["sanctioned"]
+        absorbed = int((adv["precluded"] & sanctioned).sum())
+        share, share_ci = rate(absorbed, int(sanctioned.sum()))
+        absorbing_groups = {}
+        for attr in layout.names:
+            codes, labels = attribute_codes(layout, adv["cell"], attr)
+            rows = []
+            for code, label in known_groups(labels):
+                g = codes == code
+                k, n = int((adv["precluded"] & sanctioned & g).sum()), int((sanctioned & g).sum())
+                r, ci = rate(k, n)
+                rows.append({"group": label, "sanctioned": n, "precluded": k, "absorbing_share": r, "absorbing_share_ci": ci})
+            absorbing_groups[f"by_{attr}"] = rows
+
+        cost = _cost_section(layout, adv, self.deadline_months)
+        spells = adv["spell_months"]
+        checked = int((spells >= 0).sum())
+        cap_viol = int(adv["cap_violation"].sum())
+        v_share, v_ci = rate(cap_viol, checked)
+        names = list(ctx.scorer.sanctions)
+        by_sanction = {s: int(((adv["violation_bits"] >> i) & 1).sum()) for i, s in enumerate(names)}
+        adverse_n = int(len(adv["person_id"]))
+        precluded_all, precluded_ci = rate(int(adv["precluded"].sum()), adverse_n)
+        return {
+            "sample_size": int(merged["sampled"].array.sum()),
+            "horizon_months": horizon,
+            "overturn_checked": int(len(over["person_id"])),
+            "overturn_violations": violations,
+            "overturn_restores_state": violations == 0,
+            "recovery": recovery,
+            "absorbing_share": share,
+            "absorbing_share_ci": share_ci,
+            "absorbing": {
+                "sanctioned": int(sanctioned.sum()),
+                "precluded": absorbed,
+                "adverse": adverse_n,
+                "precluded_share_of_adverse": precluded_all,
+                "precluded_share_of_adverse_ci": precluded_ci,
+                **absorbing_groups,
+            },
+            "recourse_cost": cost,
+            "recourse_cost_ratio": cost["ratio_poorest_to_richest"],
+            "duration_cap_months": cap,
+            "duration_checked": checked,
+            "duration_cap_violations": cap_viol,
+            "duration_censored": int(adv["spell_censored"].sum()),
+            "duration_violation_share": v_share,
+            "duration_violation_share_ci": v_ci,
+            "duration_cap_violations_by_sanction": by_sanction,
+            "longest_spell_months": (int(spells.max()) if checked else None),
+        }
+
+
+# ---------------------------------------------------------------------- overturn
+
+
+def _overturn(scorer, sample: ReplaySample) -> dict[str, np.ndarray]:
+    as_of = sample.as_of
+    ev = sample.events
+    m = sample.sampled_events
+    visible = ev.month[:m] <= as_of
+    count = np.bincount(sample.owner[:m][visible], minlength=sample.n)[: sample.n]
+    people = np.flatnonzero(count > 0)
+    u = person_uniform(sample.seed, "reversibility.overturn", sample.ids[people])
+    # visible events come first in each person's (month-first) canonical order
+    chosen = sample.starts[people] + np.minimum((u * count[people]).astype(np.int64), count[people] - 1)
+    t = ev.month[chosen]
+    violation = np.zeros(people.size, dtype=bool)
+    if people.size:
+        # the scorer sees the full log first, as it would before an appeal
+        score_originals(scorer, sample, as_of=as_of, rows=people)
+        removed = np.concatenate([chosen, chosen])
+        variants = Variants.build(
+            sample,
+            base=np.concatenate([people, people]),
+            ids=np.concatenate([sample.ids[people], clone_ids("reversibility.fresh", sample.ids[people])]),
+            keep=lambda v, e: e != removed[v],
+        )
+
+        def step(rows: np.ndarray, month: int, st: States) -> np.ndarray:
+            # rows hold the same people twice: edited under the old id, then under a fresh id
+            half = rows.size // 2
+            a, b = st.take(np.arange(half)), st.take(np.arange(half, rows.size))
+            scale = np.maximum(1.0, np.abs(a.score))
+            differ = (np.abs(a.score - b.score) > _SCORE_TOL * scale) | (a.tier != b.tier)
+            if a.sanctions.shape[1]:
+                differ |= (a.sanctions != b.sanctions).any(axis=1)
+            violation[rows[:half]] |= differ
+            return np.concatenate([differ, differ])
+
+        run_timeline(scorer, sample, variants, start=np.concatenate([t, t]) - 1, end=as_of, step=step)
+    return {
+        "person_id": sample.ids[people],
+        "cell": sample.cells[people],
+        "event_month": _i64(t),
+        "event_kind": _i64(ev.kind[chosen]),
+        "violation": violation,
+    }
+
+
+# ---------------------------------------------------------------------- first penalty
+
+
+class _FirstPenalty:
+    """Finds each sampled person's first penalty: the first event whose removal, scored at
+    the event's own month, gives a better tier or a sanction fewer."""
+
+    def __init__(self, scorer, sample: ReplaySample) -> None:
+        as_of = sample.as_of
+        ev = sample.events
+        n = sample.n
+        m = sample.sampled_events
+        cand = np.flatnonzero((ev.month[:m] <= as_of) & (sample.rank[:m] < _FULL))
+        owners = sample.owner[cand]
+        people = np.unique(owners)
+        first_m = np.full(n, np.iinfo(np.int64).max)
+        np.minimum.at(first_m, owners, ev.month[cand])
+        last_m = np.full(n, -1)
+        np.maximum.at(last_m, owners, ev.month[cand])
+        n_full = people.size
+        removed = np.concatenate([np.full(n_full, -1), cand])
+        variants = Variants.build(
+            sample,
+            base=np.concatenate([people, owners]),
+            ids=np.concatenate(
+                [clone_ids("reversibility.minus", sample.ids[people], _FULL),
+                 clone_ids("reversibility.minus", sample.ids[owners], sample.rank[cand])]
+            ),
+            keep=lambda v, e: e != removed[v],
+        )
+        full_row = np.full(n, -1)
+        full_row[people] = np.arange(n_full)
+        self.n, self.cand, self.owners = n, cand, owners
+        self.penalty = np.zeros(cand.size, dtype=bool)
+        self.pre_tier = np.zeros(cand.size, dtype=np.int64)
+        self.pre_s = np.zeros((cand.size, len(scorer.sanctions)), dtype=bool)
+        size = len(variants)
+
+        def step(rows: np.ndarray, month: int, st: States) -> np.ndarray:
+            where = np.full(size, -1)
+            where[rows] = np.arange(rows.size)
+            minus = rows[rows >= n_full]
+            if minus.size:
+                i = minus - n_full
+                a, b = st.take(where[minus]), st.take(where[full_row[owners[i]]])
+                worse = b.tier > a.tier
+                if a.sanctions.shape[1]:
+                    worse |= (b.sanctions & ~a.sanctions).any(axis=1)
+                self.penalty[i] = worse
+                self.pre_tier[i] = a.tier
+                self.pre_s[i] = a.sanctions
+            return rows >= n_full
+
+        self.track = Track(
+            variants=variants,
+            start=np.concatenate([first_m[people], ev.month[cand]]) - 1,
+            end=np.concatenate([last_m[people], ev.month[cand]]),
+            step=step,
+        )
+
+    def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per sampled person: penalty event index (-1 if none), whether there is one, and
+        the tier and sanctions the person would have had without it."""
+        n, cand = self.n, self.cand
+        first = np.full(n, cand.size, dtype=np.int64)
+        hit = np.flatnonzero(self.penalty)
+        np.minimum.at(first, self.owners[hit], hit)  # candidates are in month-first order
+        has = first < cand.size
+        event = np.full(n, -1, dtype=np.int64)
+        event[has] = cand[first[has]]
+        tier0 = np.zeros(n, dtype=np.int64)
+        s0 = np.zeros((n, self.pre_s.shape[1]), dtype=bool)
+        tier0[has] = self.pre_tier[first[has]]
+        s0[has] = self.pre_s[first[has]]
+        return event, has, tier0, s0
+
+
+# ---------------------------------------------------------------------- recovery
+
+
+class _Recovery:
+    """From the month after the first penalty, the best feasible plan, month by month,
+    until the pre-penalty tier returns with no sanction the person did not already have."""
+
+    def __init__(self, scorer, sample: ReplaySample, recourse: Recourse, horizon: int, first: _FirstPenalty) -> None:
+        event, has, pre_tier, pre_s = first.result()
+        cohort = np.flatnonzero(has)
+        ev = sample.events
+        t = ev.month[event[cohort]]
+        months = np.full(cohort.size, -1, dtype=np.int64)
+        upto = np.full(len(sample.people), -1)
+        upto[cohort] = t
+        judg, _ = outstanding_judgments(ev, sample.owner, len(sample.people), upto=upto)
+        income, _, blood_ok = person_terms(recourse, sample.people.iloc[cohort])
+        owner_x, extra = plan_events(
+            recourse, mask=np.full(cohort.size, ALL_ACTIONS), start=t, months=horizon,
+            monthly_income=income, blood_ok=blood_ok, judgments=judg[cohort],
+        )
+        variants = Variants.build(
+            sample, base=cohort, ids=clone_ids("reversibility.recovery", sample.ids[cohort]),
+            keep=lambda v, e: ev.month[e] <= t[v], extra=(owner_x, extra),
+        )
+        tier0, s0 = pre_tier[cohort], pre_s[cohort]
+
+        def step(rows: np.ndarray, month: int, st: States) -> np.ndarray:
+            ok = st.tier <= tier0[rows]
+            if st.sanctions.shape[1]:
+                ok &= ~(st.sanctions & ~s0[rows]).any(axis=1)
+            months[rows[ok]] = month - t[rows[ok]]
+            return ok
+
+        self.track = Track(variants=variants, start=t, end=t + horizon, step=step, coarse=True)
+        self.records = {
+            "person_id": sample.ids[cohort],
+            "cell": sample.cells[cohort],
+            "penalty_month": _i64(t),
+            "penalty_kind": _i64(ev.kind[event[cohort]]),
+            "months": months,
+        }
+
+
+# ---------------------------------------------------------------------- absorbing, cost, duration
+
+
+class _Adverse:
+    """People adverse at ``as_of`` try every plan; absorbing states, recourse cost, spell lengths."""
+
+    def __init__(
+        self, scorer, sample: ReplaySample, recourse: Recourse, *, horizon: int, deadline: int, now: States, cap: int
+    ) -> None:
+        as_of = sample.as_of
+        ev = sample.events
+        cohort = np.flatnonzero(~now.favourable | now.sanctioned)
+        k = len(scorer.sanctions)
+        income, _, blood_ok = person_terms(recourse, sample.people.iloc[cohort])
+        judg, judg_cost = outstanding_judgments(
+            ev, sample.owner, len(sample.people), upto=np.full(len(sample.people), as_of)
+        )
+        judg, judg_cost = judg[cohort], judg_cost[cohort]
+        who, mask = plan_masks(blood_ok, judg)
+        sanctioned = now.sanctioned[cohort]
+        self.hit = np.full(who.size, -1, dtype=np.int64)
+        self.last_off = np.full((who.size, k), -1, dtype=np.int64)
+        self.lift = np.full((who.size, k), -1, dtype=np.int64)
+        owner_x, extra = plan_events(
+            recourse, mask=mask, start=np.full(who.size, as_of), months=horizon,
+            monthly_income=income[who], blood_ok=blood_ok[who], judgments=judg[who],
+        )
+        variants = Variants.build(
+            sample, base=cohort[who], ids=clone_ids("reversibility.plans", sample.ids[cohort[who]], mask),
+            keep=lambda v, e: ev.month[e] <= as_of, extra=(owner_x, extra),
+        )
+        wait = mask == 0
+        history = wait & sanctioned[who]  # scored from month 0 to find when each sanction began
+        now_s = now.sanctions[cohort[who]]
+        # waiting and everything-at-once run the whole horizon; single actions the deadline
+        long = wait | (mask == ALL_ACTIONS)
+        end = as_of + np.where(long, horizon, min(deadline, horizon))
+
+        person_reached = np.zeros(cohort.size, dtype=bool)
+
+        def step(rows: np.ndarray, month: int, st: States) -> np.ndarray:
+            off = ~st.sanctions
+            if month <= as_of:
+                self.last_off[rows] = np.where(off, month, self.last_off[rows])
+                return np.zeros(rows.size, dtype=bool)
+            w = wait[rows]
+            self.lift[rows] = np.where(w[:, None] & off & (self.lift[rows] < 0), month, self.lift[rows])
+            target = st.favourable & ~st.sanctioned
+            self.hit[rows[target]] = month - as_of
+            person_reached[who[rows[target]]] = True
+            # past the deadline, once any plan got the person out, other plans only matter
+            # for the spell of a sanction still in force under waiting
+            spell_open = history[rows] & (self.lift[rows] < 0).any(axis=1) & now_s[rows].any(axis=1)
+            settled = (month - as_of > deadline) & person_reached[who[rows]] & ~spell_open
+            return target | settled
+
+        self.horizon = horizon
+        self.history = Track(variants=variants, start=np.where(history, -1, as_of), end=as_of, step=step)
+        # waiting (no appended events, cheap) stays monthly: spells are compared with a statutory cap
+        self.future = Track(variants=variants, start=as_of, end=end, step=step, coarse=~wait)
+        self._args = (sample, recourse, now, cap, deadline, cohort, who, mask, income, blood_ok, judg_cost, sanctioned, k)
+
+    def records(self) -> dict[str, np.ndarray]:
+        sample, recourse, now, cap, deadline, cohort, who, mask, income, blood_ok, judg_cost, sanctioned, k = self._args
+        as_of = sample.as_of
+        hit = self.hit
+        n = cohort.size
+        reached = hit >= 0
+        cost = plan_cost(
+            recourse, mask=mask, elapsed=np.maximum(hit, 0), monthly_income=income[who],
+            blood_ok=blood_ok[who], judgment_cost=judg_cost[who],
+        )
+        big = np.iinfo(np.int64).max
+        in_time = reached & (hit <= deadline)
+        least = _first_per(who, n, (np.where(in_time, hit, big), np.where(in_time, cost, np.inf)))
+        fastest = _first_per(who, n, (np.where(reached, cost, np.inf), np.where(reached, hit, big)))
+        precluded = np.ones(n, dtype=bool)
+        precluded[who[reached]] = False
+        has_least = least >= 0
+        has_least[has_least] = in_time[least[has_least]]
+
+        least_cost = np.full(n, np.inf)
+        least_cost[has_least] = cost[least[has_least]]
+        least_months = np.full(n, -1, dtype=np.int64)
+        least_months[has_least] = hit[least[has_least]]
+        fastest_cost = np.full(n, np.nan)
+        fastest_months = np.full(n, -1, dtype=np.int64)
+        ok = ~precluded
+        fastest_cost[ok] = cost[fastest[ok]]
+        fastest_months[ok] = hit[fastest[ok]]
+
+        # each sanction's spell under waiting: from its onset to the month it lifts
+        spell = np.full(n, -1, dtype=np.int64)
+        censored = np.zeros(n, dtype=bool)
+        bits = np.zeros(n, dtype=np.int64)
+        w_rows = np.flatnonzero((mask == 0) & sanctioned[who])
+        if w_rows.size and k:
+            p = who[w_rows]
+            on = now.sanctions[cohort[p]]
+            onset = self.last_off[w_rows] + 1
+            lifted = self.lift[w_rows]
+            stop = np.where(lifted >= 0, lifted, as_of + self.horizon + 1)  # censored: a lower bound
+            dur = np.where(on, stop - onset, -1)
+            spell[p] = dur.max(axis=1)
+            censored[p] = (on & (lifted < 0)).any(axis=1)
+            over = on & (dur > cap)
+            bits[p] = (over.astype(np.int64) << np.arange(k, dtype=np.int64)).sum(axis=1)
+        return {
+            "person_id": sample.ids[cohort],
+            "cell": sample.cells[cohort],
+            "sanctioned": sanctioned,
+            "favourable": now.favourable[cohort],
+            "precluded": precluded,
+            "least_cost": least_cost,
+            "least_months": least_months,
+            "fastest_cost": fastest_cost,
+            "fastest_months": fastest_months,
+            "spell_months": spell,
+            "spell_censored": censored,
+            "cap_violation": bits > 0,
+            "violation_bits": bits,
+        }
+
+
+def _spec(ctx: AuditContext):
+    if ctx.spec is not None:
+        return ctx.spec
+    from audit.spec import load_spec
+
+    return load_spec("china-2020")
+
+
+def _first_per(group: np.ndarray, n: int, keys: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Index of the best row per group (lexicographic on ``keys``, last key first), -1 if none."""
+    out = np.full(n, -1, dtype=np.int64)
+    if group.size == 0:
+        return out
+    order = np.lexsort((*keys, group))
+    g = group[order]
+    first = np.r_[True, g[1:] != g[:-1]]
+    out[g[first]] = order[first]
+    return out
+
+
+def _cost_section(layout, adv: dict[str, np.ndarray], deadline: int) -> dict[str, Any]:
+    """Median least-cost and fastest recourse per income quintile, in months of income.
+
+    The least-cost plan is the cheapest that restores a favourable, sanction-free
+    state within ``deadline`` months; a person with none counts as an infinite
+    cost, so a median that lands on such people is ``None``. Medians are
+    observed values (``inverted_cdf``).
+    """
+    codes, labels = attribute_codes(layout, adv["cell"], "income_quintile")
+    reached = ~adv["precluded"]
+    rows = []
+    medians: dict[Any, tuple[float | None, float | None]] = {}
+    for code, label in known_groups(labels):
+        g = codes == code
+        lc = adv["least_cost"][g]
+        in_time = np.isfinite(lc)
+        fast = g & reached
+        entry = {
+            "group": label,
+            "n": int(g.sum()),
+            "precluded": int((g & ~reached).sum()),
+            "within_deadline": int(in_time.sum()),
+            "median_cost": _median(lc),
+            "median_months": _median(adv["least_months"][g][in_time]),
+            "fastest_median_cost": _median(adv["fastest_cost"][fast]),
+            "fastest_median_months": _median(adv["fastest_months"][fast]),
+        }
+        medians[label] = (entry["median_cost"], entry["fastest_median_cost"])
+        rows.append(entry)
+    q = [label for _, label in known_groups(labels)]
+    poorest = medians.get(q[0], (None, None)) if q else (None, None)
+    richest = medians.get(q[-1], (None, None)) if q else (None, None)
+    return {
+        "unit": "months_of_income",
+        "deadline_months": deadline,
+        "plans": "waiting, each feasible action alone, all actions together",
+        "by_income_quintile": rows,
+        "ratio_poorest_to_richest": _ratio(poorest[0], richest[0]),
+        "fastest_ratio_poorest_to_richest": _ratio(poorest[1], richest[1]),
+    }
+
+
+def _median(values: np.ndarray) -> float | None:
+    values = np.asarray(values, dtype=np.float64)
+    if values.size == 0:
+        return None
+    return num(np.quantile(values, 0.5, method="inverted_cdf"))
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    """``a / b``; 1 when both are 0 (equal burdens); ``None`` when undefined."""
+    if a is None or b is None:
+        return None
+    if b == 0:
+        return 1.0 if a == 0 else None
+    return float(a) / float(b)
