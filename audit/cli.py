@@ -7,6 +7,7 @@ still reported), 2 for bad input (no traceback unless ``--debug``).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -191,7 +192,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from audit.summary import print_summary
 
     console = Console(stderr=False)
-    out = Path(args.out)
+    out = _output_dir(args.out)
     options = AuditOptions(seed=args.seed, as_of=args.as_of, by=tuple(args.by))
     options = replace(options, scorer_timeout=args.scorer_timeout)
     options = replace(options, min_cell_share=args.min_cell_share, bootstrap=args.bootstrap)
@@ -227,6 +228,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
     for r in result.failed:
         print(f"scs-audit: scorer {r.label!r} failed: {r.error}", file=sys.stderr)
     return EXIT_SCORER_FAILED if result.failed else EXIT_OK
+
+
+def _output_dir(text: str) -> Path:
+    """``--out DIR``, created if missing and checked writable before any work."""
+    from audit.errors import InvalidArgument
+
+    out = Path(text)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidArgument(f"--out {text}: cannot create the directory ({exc.strerror}); give a writable directory") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise InvalidArgument(f"--out {text}: the directory is not writable; give a writable directory")
+    return out
 
 
 def _clear_stale(out: Path) -> None:

@@ -166,6 +166,9 @@ def run(
     labelled = unique_labels(scorer_objs)
     source = source or open_source(config.population, size=config.size, seed=config.seed, events=config.events, ties=config.ties)
     options = config.options
+    if options.as_of is not None and not 0 <= options.as_of < source.horizon_months:
+        raise InvalidArgument(f"--as-of {options.as_of}: the population's events cover months 0 to "
+                              f"{source.horizon_months - 1}; give a month in that range, or leave --as-of out")
     if options.population_size != source.size:
         from dataclasses import replace
 
