@@ -29,7 +29,23 @@ _EXPORTS = {
     "write_published": "audit.privacy.publish",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "Charge",
+    "LedgerEntry",
+    "PrivacyLedger",
+    "Release",
+    "ReleasePlan",
+    "count_half_width",
+    "default_ledger_path",
+    "epsilon_for_half_width",
+    "half_width_for_epsilon",
+    "open_ledger",
+    "plan_release",
+    "publish",
+    "release",
+    "scale_for_half_width",
+    "write_published",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -12,7 +12,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_publish_args", "publish_from_args", "add_epsilon_for_command", "cmd_epsilon_for", "epsilon_for"]
+__all__ = ["add_epsilon_for_command", "add_publish_args", "cmd_epsilon_for", "epsilon_for", "publish_from_args"]
 
 
 def _positive_float(text: str) -> float:
@@ -57,6 +57,14 @@ def publish_from_args(args: argparse.Namespace, result: Any, out: Path, console:
     ledger cannot pay; then no published.json is written.
     """
     if getattr(args, "epsilon", None) is None:
+        given = [f for f, v in (("--budget", args.budget), ("--ledger-dir", args.ledger_dir)) if v is not None]
+        if args.delta:
+            given.append("--delta")
+        if given:
+            from audit.errors import InvalidArgument
+
+            raise InvalidArgument(f"{', '.join(given)}: used only when publishing; add --epsilon E (the privacy "
+                                  f"loss this release may spend), or leave {'it' if len(given) == 1 else 'them'} out")
         return None
     from audit.privacy.publish import open_ledger, publish
 

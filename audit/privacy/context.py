@@ -37,14 +37,14 @@ __all__ = [
     "ALPHA",
     "MECHANISM",
     "CountMeasurement",
-    "count_measurement",
     "count_half_width",
-    "scale_for_half_width",
+    "count_measurement",
     "epsilon_for_half_width",
     "half_width_for_epsilon",
-    "noise_variance",
     "noise_fourth_cumulant",
+    "noise_variance",
     "opendp_version",
+    "scale_for_half_width",
 ]
 
 #: 1 - confidence of every published interval (95% intervals).

@@ -28,9 +28,14 @@ from statistics import NormalDist
 
 import numpy as np
 
-from audit.privacy.context import ALPHA, count_half_width, noise_fourth_cumulant, noise_variance
+from audit.privacy.context import (
+    ALPHA,
+    count_half_width,
+    noise_fourth_cumulant,
+    noise_variance,
+)
 
-__all__ = ["Estimate", "NoisyTable", "half_widths", "nonnegative_counts", "figure", "figures", "ratio"]
+__all__ = ["Estimate", "NoisyTable", "figure", "figures", "half_widths", "nonnegative_counts", "ratio"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,7 +57,7 @@ class NoisyTable:
     def size(self) -> int:
         return int(self.values.size)
 
-    def estimate(self) -> "Estimate":
+    def estimate(self) -> Estimate:
         """The table itself as figures (identity gradient)."""
         flat = self.values.reshape(-1).astype(np.float64)
         return Estimate(value=flat, grad={self.entry: np.eye(flat.size)})
@@ -70,19 +75,19 @@ class Estimate:
     def __len__(self) -> int:
         return int(self.value.size)
 
-    def linear(self, weights: np.ndarray) -> "Estimate":
+    def linear(self, weights: np.ndarray) -> Estimate:
         """``weights @ self``: new figures as weighted sums of these."""
         w = np.asarray(weights, dtype=np.float64)
         return Estimate(value=w @ self.value, grad={q: w @ g for q, g in self.grad.items()})
 
-    def take(self, index: np.ndarray | list[int]) -> "Estimate":
+    def take(self, index: np.ndarray | list[int]) -> Estimate:
         idx = np.asarray(index, dtype=np.int64)
         return Estimate(value=self.value[idx], grad={q: g[idx] for q, g in self.grad.items()})
 
-    def plus(self, constant: float | np.ndarray) -> "Estimate":
+    def plus(self, constant: float | np.ndarray) -> Estimate:
         return Estimate(value=self.value + constant, grad=dict(self.grad))
 
-    def times(self, constant: float) -> "Estimate":
+    def times(self, constant: float) -> Estimate:
         return Estimate(value=self.value * constant, grad={q: g * constant for q, g in self.grad.items()})
 
     def entries_of(self, i: int) -> list[str]:
@@ -155,7 +160,7 @@ def figure(value: float, half_width: float, entries: list[str], *, derived: bool
     if upper is not None:
         value, lo, hi = min(value, upper), min(lo, upper), min(hi, upper)
     if integer:
-        return {"value": int(round(value)), "ci95": [int(round(lo)), int(round(hi))], "ledger_entries": entries,
+        return {"value": round(value), "ci95": [round(lo), round(hi)], "ledger_entries": entries,
                 "derived": derived}
     return {"value": float(value), "ci95": [float(lo), float(hi)], "ledger_entries": entries, "derived": derived}
 
@@ -188,7 +193,7 @@ def nonnegative_counts(noisy: np.ndarray) -> np.ndarray:
     tau = css[rho] / (rho + 1)
     x = np.maximum(y - tau, 0.0)
     base = np.floor(x)
-    short = int(round(total - base.sum()))
+    short = round(total - base.sum())
     if short > 0:
         frac = x - base
         order = np.lexsort((np.arange(y.size), -frac))

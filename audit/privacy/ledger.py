@@ -32,7 +32,7 @@ from typing import Any
 
 from audit.errors import BudgetExceeded, InvalidArgument
 
-__all__ = ["Charge", "LedgerEntry", "PrivacyLedger", "default_ledger_path", "LEDGER_FILENAME", "TOLERANCE"]
+__all__ = ["LEDGER_FILENAME", "TOLERANCE", "Charge", "LedgerEntry", "PrivacyLedger", "default_ledger_path"]
 
 #: File name of the ledger inside the ledger directory.
 LEDGER_FILENAME = "ledger.sqlite"
@@ -128,7 +128,7 @@ def default_ledger_path() -> Path:
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
 def _check_budget(name: str, value: float, *, positive: bool) -> float:
@@ -149,8 +149,15 @@ class PrivacyLedger:
     supplied dataset persisted in SQLite.
     """
 
-    __slots__ = ("_fingerprint", "_path", "_budget_epsilon", "_budget_delta", "_entries", "_dataset_id",
-                 "_budget_history")
+    __slots__ = (
+        "_budget_delta",
+        "_budget_epsilon",
+        "_budget_history",
+        "_dataset_id",
+        "_entries",
+        "_fingerprint",
+        "_path",
+    )
 
     def __init__(self, *, fingerprint: str, budget_epsilon: float, budget_delta: float = 0.0,
                  path: Path | None = None, dataset_id: str | None = None) -> None:
@@ -164,13 +171,13 @@ class PrivacyLedger:
 
     # -- construction -------------------------------------------------------------
     @classmethod
-    def in_memory(cls, *, fingerprint: str, budget_epsilon: float, budget_delta: float = 0.0) -> "PrivacyLedger":
+    def in_memory(cls, *, fingerprint: str, budget_epsilon: float, budget_delta: float = 0.0) -> PrivacyLedger:
         """A ledger that lives only as long as this object (synthetic populations)."""
         return cls(fingerprint=fingerprint, budget_epsilon=budget_epsilon, budget_delta=budget_delta)
 
     @classmethod
     def open(cls, path: str | Path, *, fingerprint: str, budget_epsilon: float | None,
-             budget_delta: float = 0.0, default_epsilon: float | None = None) -> "PrivacyLedger":
+             budget_delta: float = 0.0, default_epsilon: float | None = None) -> PrivacyLedger:
         """The persisted ledger of dataset ``fingerprint`` in the SQLite file ``path``.
 
         Parameters
@@ -192,8 +199,8 @@ class PrivacyLedger:
                 if budget_epsilon is None and default_epsilon is None:
                     raise InvalidArgument(f"the ledger {path} has no budget for this dataset yet: give --budget "
                                           "(the dataset's total epsilon) or --epsilon")
-                eps = _check_budget("--budget", budget_epsilon if budget_epsilon is not None else default_epsilon,
-                                    positive=True)
+                first = budget_epsilon if budget_epsilon is not None else default_epsilon
+                eps = _check_budget("--budget", float(first or 0.0), positive=True)
                 delta = _check_budget("--delta", budget_delta, positive=False)
                 dataset_id = uuid.uuid4().hex
                 con.execute("INSERT INTO datasets VALUES (?, ?, ?, ?, ?)", (fingerprint, dataset_id, eps, delta, _now()))

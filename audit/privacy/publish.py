@@ -20,7 +20,7 @@ writes nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +29,27 @@ import numpy as np
 from audit.errors import InvalidArgument
 from audit.groups import UNKNOWN
 from audit.io import atomic_write_json, to_jsonable
-from audit.privacy.context import ALPHA, MECHANISM, CountMeasurement, count_half_width, count_measurement, opendp_version
-from audit.privacy.figures import Estimate, NoisyTable, figure, figures, half_widths, nonnegative_counts, ratio
+from audit.privacy.context import (
+    ALPHA,
+    MECHANISM,
+    CountMeasurement,
+    count_half_width,
+    count_measurement,
+    opendp_version,
+)
+from audit.privacy.figures import (
+    Estimate,
+    NoisyTable,
+    figure,
+    figures,
+    half_widths,
+    nonnegative_counts,
+    ratio,
+)
 from audit.privacy.ledger import Charge, LedgerEntry, PrivacyLedger, default_ledger_path
 from audit.privacy.queries import (
     APPEAL_COUNTS,
     APPEALS_PER_PERSON,
-    PUBLIC_ATTRIBUTES,
     QUERY_WEIGHTS,
     ExactTable,
     ScoreBounds,
@@ -46,16 +60,16 @@ from audit.privacy.queries import (
 )
 
 __all__ = [
+    "PRIVACY_UNIT",
     "SCHEMA_VERSION",
     "PlannedQuery",
-    "ReleasePlan",
     "Release",
-    "plan_release",
-    "release",
-    "publish",
+    "ReleasePlan",
     "open_ledger",
+    "plan_release",
+    "publish",
+    "release",
     "write_published",
-    "PRIVACY_UNIT",
 ]
 
 SCHEMA_VERSION = 1
@@ -248,7 +262,7 @@ def _document(result: Any, ledger: PrivacyLedger, plan: ReleasePlan, entries: Se
               scorers: list[dict[str, Any]], created: str | None) -> dict[str, Any]:
     from audit.results import package_version
 
-    contributions = {}
+    contributions: dict[str, dict[str, Any]] = {}
     for q in plan.queries:
         contributions.setdefault(q.table.query, {"sensitivity": q.measurement.sensitivity, "bound": q.table.bound,
                                                  "unit": q.table.unit})
@@ -412,7 +426,8 @@ def _group_section(*, labels: list[Any], n: Estimate, fav: Estimate, adverse: Es
     f_n = figures(n, scales, lower=0.0)
     f_f = figures(fav_rate, scales, lower=0.0, upper=1.0)
     f_a = figures(adv_rate, scales, lower=0.0, upper=1.0)
-    if sums is not None and bounds is not None:
+    mean = None
+    if sums is not None and bounds is not None and mid is not None:
         mean = ratio(sums, n).plus(float(mid)).times(0.01)
         f_m = figures(mean, scales, lower=bounds.lo, upper=bounds.hi)
     known = np.array([UNKNOWN not in str(lab).split("|") for lab in labels])
@@ -424,15 +439,15 @@ def _group_section(*, labels: list[Any], n: Estimate, fav: Estimate, adverse: Es
         ref = fav_rate.take(np.full(len(labels), best))
         impact = ratio(fav_rate, ref)
         f_i = figures(impact, scales, lower=0.0)
-    groups = []
+    groups: list[dict[str, Any]] = []
     for i, label in enumerate(labels):
-        g = {
+        g: dict[str, Any] = {
             "group": label,
             "n": f_n[i],
             "favourable_rate": f_f[i],
             "adverse_rate": f_a[i],
         }
-        if sums is not None and bounds is not None:
+        if mean is not None:
             g["mean_score"] = f_m[i]
         if impact is not None and eligible[i] and i != best:
             g["impact_ratio"] = f_i[i]
@@ -442,14 +457,15 @@ def _group_section(*, labels: list[Any], n: Estimate, fav: Estimate, adverse: Es
             g["impact_ratio"] = None
         g["excluded_from_ratios"] = bool(not eligible[i])
         groups.append(g)
-    ratios = [(g["impact_ratio"]["value"], g) for g in groups if g["impact_ratio"] and g["group"] != labels[best]]
+    ratios = [(g["impact_ratio"]["value"], g) for i, g in enumerate(groups)
+              if g["impact_ratio"] and g["impact_ratio"]["value"] is not None and i != best]
     worst = min(ratios, key=lambda x: x[0])[1] if ratios else None
     m = len(labels)
-    sim = {"method": "Bonferroni", "figures": m, "alpha_per_figure": ALPHA / m,
-           "half_widths": {"favourable_rate": _nan_none(half_widths(fav_rate, scales, alpha=ALPHA / m)),
-                           "adverse_rate": _nan_none(half_widths(adv_rate, scales, alpha=ALPHA / m))}}
-    if sums is not None and bounds is not None:
-        sim["half_widths"]["mean_score"] = _nan_none(half_widths(mean, scales, alpha=ALPHA / m))
+    sim_half_widths = {"favourable_rate": _nan_none(half_widths(fav_rate, scales, alpha=ALPHA / m)),
+                       "adverse_rate": _nan_none(half_widths(adv_rate, scales, alpha=ALPHA / m))}
+    if mean is not None:
+        sim_half_widths["mean_score"] = _nan_none(half_widths(mean, scales, alpha=ALPHA / m))
+    sim = {"method": "Bonferroni", "figures": m, "alpha_per_figure": ALPHA / m, "half_widths": sim_half_widths}
     return {
         "groups": groups,
         "reference_group": labels[best] if best is not None else None,

@@ -36,17 +36,17 @@ from audit.groups import UNKNOWN, CellLayout
 from audit.vocab import EDUCATION_LEVELS, INCOME_QUINTILES
 
 __all__ = [
+    "APPEALS_PER_PERSON",
+    "APPEAL_COUNTS",
+    "HISTOGRAM_BINS",
     "PUBLIC_ATTRIBUTES",
     "QUERY_WEIGHTS",
-    "HISTOGRAM_BINS",
-    "APPEAL_COUNTS",
-    "APPEALS_PER_PERSON",
-    "ScoreBounds",
     "ExactTable",
+    "ScoreBounds",
+    "budget_split",
+    "exact_tables",
     "public_labels",
     "score_bounds_for",
-    "exact_tables",
-    "budget_split",
 ]
 
 #: Attributes every published table is broken down by (public category lists).
@@ -89,7 +89,7 @@ class ScoreBounds:
     """Where the bounds come from."""
 
     def hundredths(self) -> tuple[int, int]:
-        return int(math.floor(self.lo * 100)), int(math.ceil(self.hi * 100))
+        return math.floor(self.lo * 100), math.ceil(self.hi * 100)
 
 
 def public_labels(attribute: str) -> tuple[Any, ...]:

@@ -70,6 +70,7 @@ def test_epsilon_for(capsys):
     assert 2 * q**20 / (1 + q) == pytest.approx(0.05, rel=1e-3)
 
 
-@pytest.mark.parametrize("args", [["--epsilon", "0"], ["--epsilon", "-1"], ["--epsilon", "1", "--delta", "1.5"]])
+@pytest.mark.parametrize("args", [["--epsilon", "0"], ["--epsilon", "-1"], ["--epsilon", "1", "--delta", "1.5"],
+                                  ["--budget", "2"], ["--ledger-dir", "x"]])
 def test_bad_privacy_arguments(args, tmp_path):
     assert main(["run", "--population", "tiny", "--size", "300", "--out", str(tmp_path), "--quiet", *args]) == 2

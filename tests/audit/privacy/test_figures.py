@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 
 from audit.privacy.context import count_half_width
-from audit.privacy.figures import Estimate, NoisyTable, figure, half_widths, nonnegative_counts, ratio
+from audit.privacy.figures import (
+    NoisyTable,
+    figure,
+    half_widths,
+    nonnegative_counts,
+    ratio,
+)
 
 
 def _pmf(scale: float) -> tuple[np.ndarray, np.ndarray]:
@@ -15,7 +21,7 @@ def _pmf(scale: float) -> tuple[np.ndarray, np.ndarray]:
 
 def _sum_pmf(scale: float, m: int) -> tuple[np.ndarray, np.ndarray]:
     """Exact pmf of the sum of m independent discrete Laplace noises (repeated convolution)."""
-    k, p = _pmf(scale)
+    _, p = _pmf(scale)
     out = np.array([1.0])
     for _ in range(m):
         out = np.convolve(out, p)
