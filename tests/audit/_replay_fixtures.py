@@ -89,7 +89,7 @@ def audit(pop: Population | list[Population], scorer, audit_obj, **options: Any)
     return json.loads(json.dumps(audit_obj.finalize(merged, ctx)))
 
 
-class TestScorer:
+class HandScorer:
     """Minimal protocol scorer; subclasses implement ``_score(view, as_of) -> (score, tier, sanctions)``."""
 
     name = "test"
@@ -126,7 +126,7 @@ def count_kind(view, as_of: int, kind: str, *, since: int | None = None) -> np.n
     return np.bincount(ev.rows[sel], minlength=len(view.people))[: len(view.people)]
 
 
-class PermanentList(TestScorer):
+class PermanentList(HandScorer):
     """Listed (rail ban) for ever after any court judgment default."""
 
     name = "permanent"
@@ -136,7 +136,7 @@ class PermanentList(TestScorer):
         return -listed.astype(float), listed.astype(np.int64), {"rail": listed}
 
 
-class ExpiringList(TestScorer):
+class ExpiringList(HandScorer):
     """Listed for ``months`` months (default 24) after each court judgment default."""
 
     name = "expiring"
@@ -168,7 +168,7 @@ class RememberingList(ExpiringList):
         return -listed.astype(float), listed.astype(np.int64), {"rail": listed}
 
 
-class RedeemableList(TestScorer):
+class RedeemableList(HandScorer):
     """Listed after a default until 16 hours of volunteering are recorded after the last default."""
 
     name = "redeemable"
@@ -185,7 +185,7 @@ class RedeemableList(TestScorer):
         return -listed.astype(float), listed.astype(np.int64), {"rail": listed}
 
 
-class FriendsList(TestScorer):
+class FriendsList(HandScorer):
     """Reads ties: own defaults cost 10 points, each friend with a default 1; a friend's default bans loans."""
 
     name = "friends"
