@@ -213,7 +213,8 @@ def build_compare_report(compare: dict[str, Any]) -> Report:
                                       f"reference {doc.get('reference')}" if isinstance(doc.get("reference"), str) else None) if x)
     return Report(title="Comparison: " + (" · ".join(labels) or "no variants"), subtitle=subtitle, findings=findings,
                   sections=tuple(sections), private=doc.get("private") is not False,
-                  generated_by=f"scs-audit {version}" if isinstance(version, str) else "scs-audit")
+                  generated_by=f"scs-audit {version}" if isinstance(version, str) else "scs-audit",
+                  extra={"fold_findings": False})
 
 
 def write_compare(directory: str | Path, compare: dict[str, Any]) -> tuple[Path, Path, Path]:

@@ -146,6 +146,8 @@ def ground_truth_section(doc: Doc, base: tuple[Any, ...], *, sid: str) -> Sectio
     by = node.get("by_attribute")
     if isinstance(by, dict):
         for attr in by:
+            if "×" in attr:  # intersections stay in results.json; the report shows each attribute
+                continue
             p = (*path, "by_attribute", attr)
             cols = [Column(heading="group", key="group", label=lambda g, a=attr: group_label(a, g))]
             cols += [Column(heading=h, key=k, fmt=f, ci=f"{k}_ci") for h, k, f in _GT_COLUMNS]

@@ -126,7 +126,8 @@ def _scorer_section(doc: Doc, i: int, *, sid: str) -> Section:
         for attr, node in groups.items():
             if isinstance(node, dict):
                 p = ("scorers", i, "groups", attr)
-                blocks.extend(_groups_blocks(doc, p, attr, id=f"{sid}-{slug(attr)}"))
+                if "_x_" not in attr:  # the 20 intersection cells stay in published.json; their lowest ratio is shown below
+                    blocks.extend(_groups_blocks(doc, p, attr, id=f"{sid}-{slug(attr)}"))
                 if is_number(_value(node.get("min_impact_ratio"))):
                     blocks.append(facts(doc, [
                         (f"lowest published impact ratio by {attr.replace('_x_', ' × ').replace('_', ' ')}",
