@@ -27,7 +27,7 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 import numpy as np
 
@@ -141,8 +141,9 @@ def _from_entry(entry: Mapping[str, Any], size: int | None) -> _Audited:
     __tracebackhide__ = True
     if entry.get("status") == "failed":
         raise AssertionError(f"scorer {entry.get('label')!r} failed during the audit run, so nothing was audited: {entry.get('error')}")
-    sanctions = entry.get("sanctions") if isinstance(entry.get("sanctions"), Mapping) else {}
-    return _Audited(label=str(entry["label"]), sections=entry, population_size=size, sanctions=dict(sanctions))
+    declared = entry.get("sanctions")
+    sanctions: dict[str, str] = dict(declared) if isinstance(declared, Mapping) else {}
+    return _Audited(label=str(entry["label"]), sections=entry, population_size=size, sanctions=sanctions)
 
 
 def _section(a: _Audited, name: str) -> Mapping[str, Any]:
@@ -174,7 +175,7 @@ def _population_size(a: _Audited) -> int | None:
 # ----------------------------------------------------------------------------- formatting
 
 
-def _num(x: Any) -> bool:
+def _num(x: Any) -> TypeGuard[float]:
     return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool) and math.isfinite(float(x))
 
 
@@ -222,11 +223,12 @@ def people_needed(n: int, estimate: float, interval: Sequence[float], threshold:
         return None
     if h <= d:  # already decided
         return int(n)
-    return int(math.ceil(n * (h / d) ** 2 - 1e-9))
+    return math.ceil(n * (h / d) ** 2 - 1e-9)
 
 
-def _decide_text(n: int | None, estimate: float, interval: Sequence[float], threshold: float, total: int | None, what: str) -> str:
-    if n is None or n <= 0:
+def _decide_text(n: int | None, estimate: float, interval: Sequence[float] | None, threshold: float, total: int | None,
+                 what: str) -> str:
+    if n is None or n <= 0 or interval is None:
         return "the interval straddles the threshold; a larger population would decide it"
     need = people_needed(n, estimate, interval, threshold)
     if need is None:
@@ -236,7 +238,7 @@ def _decide_text(n: int | None, estimate: float, interval: Sequence[float], thre
     factor = need / n
     text = f"about {need:,} {what} (now {n:,}) would decide it"
     if total:
-        text += f" — rerun with --audit-size {int(math.ceil(total * factor)):,}"
+        text += f" — rerun with --audit-size {math.ceil(total * factor):,}"
     return text
 
 
@@ -367,7 +369,8 @@ def assert_no_absorbing_states(result: Any, *, max_share: float = 0.0, label: st
     a = _audited(result, label)
     rev = _section(a, "reversibility")
     share = rev.get("absorbing_share")
-    detail = rev.get("absorbing") if isinstance(rev.get("absorbing"), Mapping) else {}
+    node = rev.get("absorbing")
+    detail: Mapping[str, Any] = node if isinstance(node, Mapping) else {}
     if share is None:
         raise AssertionError(
             f"absorbing states could not be checked for scorer {a.label!r}: no sanctioned person in the replay sample "
@@ -380,9 +383,9 @@ def assert_no_absorbing_states(result: Any, *, max_share: float = 0.0, label: st
         counts = f" ({int(detail['precluded']):,} of {int(detail['sanctioned']):,})"
     horizon = rev.get("horizon_months")
     within = f" within {horizon} months" if _num(horizon) else ""
-    lines = [f"{100 * float(share):.1f}%{counts} of sanctioned people in the replay sample{_ci(rev.get('absorbing_share_ci'))} "
-             f"can never reach a favourable, sanction-free tier{within} with any feasible plan of good behaviour "
-             f"(allowed: {100 * max_share:g}%)"]
+    lines = [(f"{100 * float(share):.1f}%{counts} of sanctioned people in the replay sample{_ci(rev.get('absorbing_share_ci'))} "
+              f"can never reach a favourable, sanction-free tier{within} with any feasible plan of good behaviour "
+              f"(allowed: {100 * max_share:g}%)")]
     for attr in ("income_quintile", "education"):
         rows = detail.get(f"by_{attr}")
         if isinstance(rows, list):
@@ -465,8 +468,8 @@ def assert_recovers_within(
                           f"{_decide_text(int(n) if _num(n) else None, float(value), ci, months, _population_size(a), 'people sampled')}")
     if not failures and not unsure:
         return
-    parts = [f"scorer {a.label!r} does not let people recover within {months} months after one penalty "
-             f"({statistic} of months to regain the tier with the best feasible behaviour):"]
+    parts = [(f"scorer {a.label!r} does not let people recover within {months} months after one penalty "
+              f"({statistic} of months to regain the tier with the best feasible behaviour):")]
     if failures:
         parts.append(_lines(failures))
     if unsure:
@@ -614,8 +617,8 @@ def assert_no_spillover(
     if count <= max_count:
         return
     row = matrix.get(from_domain) or {}
-    lines = [f"{from_domain} -> {to_domain}: {int(count):,} sanctions in the replay sample triggered by {from_domain} conduct "
-             f"(allowed {max_count})"]
+    lines = [(f"{from_domain} -> {to_domain}: {int(count):,} sanctions in the replay sample triggered by {from_domain} conduct "
+              f"(allowed {max_count})")]
     sanctions = [s for s, d in a.sanctions.items() if d == to_domain]
     if sanctions:
         lines.append(f"sanctions restricting {to_domain}: {', '.join(sanctions)}")

@@ -234,10 +234,12 @@ def _population_key(config: pytest.Config, node: Any) -> PopulationKey:
         raise _MarkerError(f"audit_population marker takes (name, size=..., seed=...), got args {args!r} kwargs {kwargs!r}")
     m_name = args[0] if args else kwargs.get("name")
     name = config.getoption("--audit-population") or m_name or DEFAULT_POPULATION
-    size = config.getoption("--audit-size") or kwargs.get("size") or DEFAULT_SIZE
+    size = config.getoption("--audit-size")
+    if size is None:
+        size = kwargs["size"] if kwargs.get("size") is not None else DEFAULT_SIZE
     seed = config.getoption("--audit-seed")
     if seed is None:
-        seed = kwargs.get("seed", DEFAULT_SEED)
+        seed = kwargs["seed"] if kwargs.get("seed") is not None else DEFAULT_SEED
     for what, value, lo in (("size", size, 1), ("seed", seed, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < lo:
             raise _MarkerError(f"audit_population {what}={value!r}: give a whole number >= {lo}")
@@ -342,9 +344,11 @@ def population(request: pytest.FixtureRequest, audit_population_key: PopulationK
             src = open_source(key.name, size=key.size, seed=key.seed)
         except ValueError as exc:
             pytest.fail(f"population {key.describe()}: {exc}", pytrace=False)
-        state.populations[key] = src.supplied if src.supplied is not None else Population.synthesize(
-            src.spec, size=key.size, seed=key.seed
-        )
+        if src.supplied is not None:
+            state.populations[key] = src.supplied
+        else:
+            assert src.spec is not None  # a synthetic source always has its spec
+            state.populations[key] = Population.synthesize(src.spec, size=key.size, seed=key.seed)
     return state.populations[key]
 
 
@@ -383,21 +387,27 @@ def _run_pending(state: _Session, key: PopulationKey, wanted: tuple[Any, dict[st
         except (LookupError, ValueError) as exc:
             if _spec_id(spec, params) == _spec_id(*wanted):
                 pytest.fail(f"audit_scorer({spec!r}): {exc}", pytrace=False)
-    by_label: dict[str, Any] = {}
-    for _, s in loaded:
-        by_label.setdefault(scorer_label(s), s)
+    # one scorer object per distinct scorer (same label and equal, or the very same object)
+    unique: list[Any] = []
+    index: dict[str, int] = {}
+    for sid, s in loaded:
+        for i, u in enumerate(unique):
+            if u is s or (scorer_label(u) == scorer_label(s) and u == s):
+                index[sid] = i
+                break
+        else:
+            index[sid] = len(unique)
+            unique.append(s)
     t0 = time.perf_counter()
     try:
-        result = run(list(by_label.values()), RunConfig(population=key.name, size=key.size, seed=key.seed,
-                                                        options=AuditOptions(seed=key.seed)))
-    except ValueError as exc:  # bad population spec or table: every test on it fails the same way
-        state.failures[key] = f"audit run on {key.describe()} failed: {exc}"
+        result = run(unique, RunConfig(population=key.name, size=key.size, seed=key.seed, options=AuditOptions(seed=key.seed)))
+    except Exception as exc:  # noqa: BLE001 - a bad population or a harness fault: every test on it fails the same way
+        state.failures[key] = f"audit run on {key.describe()} failed: {type(exc).__name__}: {exc}"
         pytest.fail(state.failures[key], pytrace=False)
     state.seconds[key] = state.seconds.get(key, 0.0) + time.perf_counter() - t0
     state.results.setdefault(key, []).append(result)
-    runs = {r.label: r for r in result.runs}
-    for sid, s in loaded:
-        state.runs[(key, sid)] = runs[scorer_label(s)]
+    for sid, _ in loaded:
+        state.runs[(key, sid)] = result.runs[index[sid]]  # runs come in the order the scorers were given
 
 
 # ----------------------------------------------------------------------------- outcomes, report, summary
@@ -459,7 +469,7 @@ def _write_report(state: _Session, out: str) -> None:
         try:
             from audit.report import write_report
 
-            html, md = write_report(where)
+            html, _ = write_report(where)
             entry["report"] = str(Path(html).relative_to(root))
             state.report_paths.append(str(html))
         except ImportError:

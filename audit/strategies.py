@@ -38,7 +38,13 @@ from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
 from audit.population import Population, PopulationView, events_frame
-from audit.spec import PopulationSpec, builtin_spec_names, fixtures_dir, load_spec, parse_spec
+from audit.spec import (
+    PopulationSpec,
+    builtin_spec_names,
+    fixtures_dir,
+    load_spec,
+    parse_spec,
+)
 from audit.vocab import EVENT_KINDS, SOURCES
 
 __all__ = ["population_specs", "populations", "event_logs", "scorer_params", "GOOD_DEEDS", "MAX_POPULATION_SIZE"]

@@ -363,7 +363,7 @@ def test_four_fifths_on_a_real_run_agrees_with_fairlearn(real_run):
     try:
         assert_four_fifths(real_run, by="income_quintile", threshold=0.95)  # strict enough to fail and list groups
     except AssertionError as exc:
-        listed = re.findall(r"^  (\d): impact ratio (\d\.\d{3})", str(exc), flags=re.M)
+        listed = re.findall(r"^  (\d): impact ratio (\d\.\d{3})", str(exc), flags=re.MULTILINE)
     else:
         pytest.fail("every income quintile within 0.95 of the best: the fixture no longer exercises the message")
     assert listed

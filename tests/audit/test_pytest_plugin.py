@@ -263,7 +263,7 @@ def test_example_audit_suite(pytester, tmp_path):
     assert re.search(r"four-fifths rule by income_quintile fails for scorer 'sesame' \(threshold 0\.8 .*reference group 5: "
                      r"favourable rate \d\.\d{3} \[95% CI \d\.\d{3}, \d\.\d{3}\]", text)
     assert re.search(r"^E\s+1: impact ratio \d\.\d{3} \[95% CI \d\.\d{3}, \d\.\d{3}\], favourable rate .* under 0\.8: violation",
-                     text, flags=re.M)
+                     text, flags=re.MULTILINE)
     assert re.search(r"scorer 'suining': conduct in traffic leads to sanctions in housing", text)
     assert re.search(r"traffic -> housing: [\d,]+ sanctions in the replay sample", text)
     assert "sanctions restricting housing: low_cost_housing" in text
