@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="groups under this share of people are reported but excluded from ratios (default 0.02, NYC LL144)")
     run.add_argument("--bootstrap", type=_non_negative_int, default=400, metavar="N",
                      help="bootstrap replicates for the 95%% intervals (default 400; 0 = no intervals)")
+    run.add_argument("--replay-sample", type=_non_negative_int, default=2000, metavar="N",
+                     help="people sampled (by person-id hash) for the appeal, reversibility, spill-over and "
+                          "contagion audits (default 2,000; 0 skips them)")
     run.add_argument("--scorer-timeout", type=_positive_seconds, default=None, metavar="SECONDS",
                      help="fail a scorer whose single score() call takes longer (default: no limit)")
     from audit.executors import ENGINES, default_workers
@@ -196,6 +199,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     options = AuditOptions(seed=args.seed, as_of=args.as_of, by=tuple(args.by))
     options = replace(options, scorer_timeout=args.scorer_timeout)
     options = replace(options, min_cell_share=args.min_cell_share, bootstrap=args.bootstrap)
+    options = replace(options, replay_sample=args.replay_sample)
     config = RunConfig(population=args.population, size=args.size, seed=args.seed, chunk_size=args.chunk_size,
                        options=options, events=args.events, ties=args.ties)
     from audit.executors import default_workers

@@ -66,3 +66,8 @@ def print_summary(result: RunResult, console=None) -> None:
     console = console or Console()
     console.print(render_summary(result))
     console.print(render_disparity(result))
+    from audit.replay_summary import render_replay
+
+    replay = render_replay(result)
+    if replay is not None:
+        console.print(replay)
