@@ -368,6 +368,7 @@ def _scorer_section(r: Any, tables: Mapping[str, ExactTable], noisy: Mapping[str
                    cells.linear(np.ones((n_t, cells.value.size))))
     share_figs = figures(shares, scales, lower=0.0, upper=1.0)
     out["tier_shares"] = [{"tier": tier, "share": share_figs[i]} for i, tier in enumerate(tiers)]
+    out["tier_shares_simultaneous"] = _simultaneous({"share": shares}, scales)
     if "score_histogram" in noisy:
         out["score_histogram"] = _histogram_section(noisy["score_histogram"], tables["score_histogram"], scales)
     if "appeal_counts" in noisy:
@@ -476,6 +477,13 @@ def _group_section(*, labels: list[Any], n: Estimate, fav: Estimate, adverse: Es
     }
 
 
+def _simultaneous(ests: Mapping[str, Estimate], scales: Mapping[str, float]) -> dict[str, Any]:
+    """Bonferroni half-widths (level ``0.05 / m`` for the ``m`` figures of each list)."""
+    m = max(len(e) for e in ests.values())
+    return {"method": "Bonferroni", "figures": m, "alpha_per_figure": ALPHA / m,
+            "half_widths": {k: _nan_none(half_widths(e, scales, alpha=ALPHA / m)) for k, e in ests.items()}}
+
+
 def _nan_none(x: np.ndarray) -> list[float | None]:
     return [float(v) if np.isfinite(v) else None for v in x]
 
@@ -492,6 +500,7 @@ def _histogram_section(t: NoisyTable, exact: ExactTable, scales: Mapping[str, fl
             "signed": signed,
             "nonnegative": [_nonneg_figure(int(nonneg[i]), signed[i]) for i in range(nb)],
         },
+        "simultaneous": _simultaneous({"overall": overall}, scales),
         "by_income_quintile": f"see tables.score_histogram (ledger entry {t.entry})",
     }
 
@@ -508,14 +517,19 @@ def _appeal_section(t: NoisyTable, scales: Mapping[str, float]) -> dict[str, Any
     est = t.estimate()
     n_inc, n_edu, n_counts = t.values.shape
     out: dict[str, Any] = {}
+    sim: dict[str, Any] = {}
     for attr, w in (("income_quintile", np.kron(np.eye(n_inc), np.ones((1, n_edu)))),
                     ("education", np.kron(np.ones((1, n_inc)), np.eye(n_edu)))):
         col = {c: est.linear(np.kron(w, np.eye(n_counts)[j][None, :])) for j, c in enumerate(APPEAL_COUNTS)}
+        est_s = ratio(col["succeeded"], col["filed"])
+        est_w = ratio(col["wrong_succeeded"], col["wrong_filed"])
         filed = figures(col["filed"], scales, lower=0.0)
-        success = figures(ratio(col["succeeded"], col["filed"]), scales, lower=0.0, upper=1.0)
-        wrong = figures(ratio(col["wrong_succeeded"], col["wrong_filed"]), scales, lower=0.0, upper=1.0)
+        success = figures(est_s, scales, lower=0.0, upper=1.0)
+        wrong = figures(est_w, scales, lower=0.0, upper=1.0)
+        sim[f"by_{attr}"] = _simultaneous({"filed": col["filed"], "success_rate": est_s,
+                                            "success_rate_if_wrong": est_w}, scales)
         out[f"by_{attr}"] = [{"group": label, "filed": filed[i], "success_rate": success[i],
                               "success_rate_if_wrong": wrong[i]} for i, label in enumerate(public_labels(attr))]
-    return {**out, "contribution_bound_k": APPEALS_PER_PERSON,
+    return {**out, "simultaneous": sim, "contribution_bound_k": APPEALS_PER_PERSON,
             "note": ("from the appeal audit's replay sample; counts are appeals, each person's first k; rates are "
                      "noisy successes over noisy filings")}

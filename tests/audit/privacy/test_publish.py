@@ -1,4 +1,5 @@
 import json
+import math
 
 import numpy as np
 import pytest
@@ -12,7 +13,8 @@ from audit.vocab import EDUCATION_LEVELS
 from tests.audit.privacy.fakes import exact_cells, fake_result, walk_figures
 
 #: Subtrees and keys of published.json that hold public metadata, not figures.
-META_SUBTREES = {"privacy", "ledger", "params", "simultaneous", "score_bounds", "population"}
+META_SUBTREES = {"privacy", "ledger", "params", "simultaneous", "tier_shares_simultaneous", "score_bounds",
+                 "population"}
 META_KEYS = {"schema_version", "sensitivity", "scale", "ci95_half_width", "epsilon", "group", "income_quintile",
              "reference_group", "min_impact_ratio_group", "contribution_bound_k"}
 
@@ -105,7 +107,10 @@ def test_document_records_what_it_must():
     assert bounds["score_sum_by_cell"]["sensitivity"] == 5000  # scores clamped to [0, 100]: 50 points = 5000 hundredths
     assert "per-figure" in p["intervals"] and "Bonferroni" in p["intervals"]
     t = s["tables"]["tiers_by_cell"]
-    assert t["simultaneous"]["figures"] == 6 * 5 * 3 and t["simultaneous"]["half_width"] > t["ci95_half_width"]
+    m, h = t["simultaneous"]["figures"], t["simultaneous"]["half_width"]
+    assert m == 6 * 5 * 3 and h > t["ci95_half_width"]
+    q = math.exp(-1 / t["scale"])  # discrete Laplace: P(|noise| > h) = 2 q^(h+1) / (1 + q)
+    assert 2 * q ** (h + 1) / (1 + q) <= 0.05 / m < 2 * q**h / (1 + q)  # the smallest h for level 0.05 / m
 
 
 def test_only_public_categories_are_published():
