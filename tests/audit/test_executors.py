@@ -1,0 +1,140 @@
+"""Every engine gives the same results: serial, process pool, Dask, any chunk size or order."""
+
+from __future__ import annotations
+
+import pickle
+import random
+
+import pytest
+
+from audit.engine import AuditOptions
+from audit.errors import InvalidArgument
+from audit.executors import ChunkTask, ProcessExecutor, SerialExecutor, make_executor, run_chunk
+from audit.results import results_document
+from audit.runner import RunConfig, run
+from audit.source import open_source
+from audit.synth import BLOCK_SIZE
+
+SIZE = 3 * BLOCK_SIZE + 1000  # four chunks of one block, the last one short
+OPTIONS = AuditOptions(seed=4, bootstrap=10, replay_sample=100, probe_size=200)
+SCORERS = ["suining", "joint_punishment"]
+
+
+def audits():
+    """The streaming audits whose statistics are cheap enough to recompute five times here.
+
+    (The reversibility audit replays months per sampled person; it merges the
+    same way and is left to the full default run in ``test_scale.py``.)
+    """
+    from audit.appeal import AppealAudit
+    from audit.contagion import ContagionAudit
+    from audit.disparity import DisparityAudit
+    from audit.spillover import SpilloverAudit
+
+    return [DisparityAudit(attribution_sample=100), AppealAudit(), SpilloverAudit(), ContagionAudit()]
+
+
+def run_(scorers, cfg):
+    return run(scorers, cfg, audits=audits())
+
+
+def document(result) -> dict:
+    """results.json without what legitimately differs between runs (time stamps, timings)."""
+    doc = results_document(result)
+    doc.pop("created")
+    doc.pop("seconds")
+    return doc
+
+
+def config(**kw) -> RunConfig:
+    base = dict(population="tiny", size=SIZE, seed=2, chunk_size=BLOCK_SIZE, options=OPTIONS)
+    return RunConfig(**{**base, **kw})
+
+
+@pytest.fixture(scope="module")
+def serial_doc():
+    return document(run_(SCORERS, config()))
+
+
+def test_chunk_size_does_not_change_results(serial_doc):
+    assert document(run_(SCORERS, config(chunk_size=10**7))) == serial_doc
+
+
+class _Shuffled(SerialExecutor):
+    """Runs all tasks, but in a shuffled order (chunks then arrive out of order)."""
+
+    def imap_unordered(self, fn, tasks):
+        tasks = list(tasks)
+        random.Random(5).shuffle(tasks)
+        assert [t.blocks for t in tasks] != sorted(t.blocks for t in tasks)
+        for task in tasks:
+            yield task, fn(task)
+
+
+def test_chunk_order_does_not_change_results(serial_doc, monkeypatch):
+    import audit.streaming
+
+    monkeypatch.setattr(audit.streaming, "make_executor", lambda *a, **k: _Shuffled())
+    assert document(run_(SCORERS, config())) == serial_doc
+
+
+def test_process_pool_equals_serial(serial_doc):
+    assert document(run_(SCORERS, config(workers=2))) == serial_doc
+
+
+def test_dask_cluster_equals_serial(serial_doc):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        doc = document(run_(SCORERS, config(engine="dask", scheduler=cluster.scheduler_address)))
+    assert doc == serial_doc
+
+
+def test_a_chunk_task_is_small_and_its_output_holds_no_frames():
+    """Workers get a description of the chunk, not its people; they return statistics, not frames."""
+    from audit.groups import layout_for
+    from audit.runner import resolve_scorers, unique_labels
+
+    source = open_source("tiny", size=SIZE, seed=2)
+    task = ChunkTask(
+        source=source, blocks=(0, 1), scorers=tuple(unique_labels(resolve_scorers(SCORERS))),
+        audits=tuple(audits()), layout=layout_for((), spec=source.spec), options=OPTIONS,
+    )
+    assert len(pickle.dumps(task)) < 50_000
+    out = run_chunk(task)
+    assert out.people == BLOCK_SIZE
+    # 65,536 people with tens of events each would be megabytes; statistics are far smaller
+    assert len(pickle.dumps(out)) < 1_000_000
+
+
+def test_scorer_failing_in_one_chunk_is_reported_like_a_serial_run(monkeypatch):
+    """A scorer that raises on the third chunk fails with the same message whatever the order."""
+    from tests.audit._engine_scorers import FailsFromBlock
+
+    scorers = [FailsFromBlock(first_bad_block=2), "suining"]
+    serial = run_(scorers, config())
+    import audit.streaming
+
+    monkeypatch.setattr(audit.streaming, "make_executor", lambda *a, **k: _Shuffled())
+    shuffled = run_(scorers, config())
+    assert [r.error for r in serial.runs] == [r.error for r in shuffled.runs]
+    assert serial.runs[0].error is not None and "block 2" in serial.runs[0].error
+    assert document(serial) == document(shuffled)
+
+
+def test_executor_choice():
+    assert isinstance(make_executor("local", workers=1, n_chunks=10), SerialExecutor)
+    assert isinstance(make_executor("local", workers=4, n_chunks=1), SerialExecutor)  # one chunk: no pool
+    assert isinstance(make_executor("local", workers=4, n_chunks=9, in_process=True), SerialExecutor)
+    pool = make_executor("local", workers=2, n_chunks=9)
+    try:
+        assert isinstance(pool, ProcessExecutor) and pool.workers == 2
+    finally:
+        pool.close()
+    with pytest.raises(InvalidArgument, match="--engine dask"):
+        make_executor("local", scheduler="tcp://127.0.0.1:1")
+    with pytest.raises(InvalidArgument, match="--engine"):
+        make_executor("spark")
+    with pytest.raises(InvalidArgument, match="--workers"):
+        make_executor("local", workers=0)
