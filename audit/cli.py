@@ -277,6 +277,7 @@ class _ScoresWriter:
     def close(self) -> None:
         if self._writer is not None:
             self._writer.close()
+            os.chmod(self._tmp, 0o600)  # one row per person: readable by the user only
             commit_file(self._tmp, self.path)
 
     def abort(self) -> None:

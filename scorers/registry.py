@@ -252,8 +252,12 @@ def _load_import_path(target: str) -> tuple[Any, str]:
         try:
             module = importlib.import_module(module_part)
         except Exception as exc:
+            hint = (
+                f"; to set a parameter of the registered scorer {module_part!r}, write {module_part}:{attr}=VALUE"
+                if module_part in _registry() else ""
+            )
             raise ScorerNotFound(
-                f"cannot import module {module_part!r} for scorer {target!r}: {type(exc).__name__}: {exc}"
+                f"cannot import module {module_part!r} for scorer {target!r}: {type(exc).__name__}: {exc}{hint}"
             ) from exc
     obj: Any = module
     for part in attr.split("."):

@@ -191,3 +191,14 @@ class Hostile(Plain):
                 "no_<i>train</i>": frame["no_train"],
             }
         )
+
+
+class InterruptsLate(Plain):
+    """Passes the start-of-run probe, then raises KeyboardInterrupt on the main run's chunk."""
+
+    name = "interrupts_late"
+
+    def score(self, view, *, as_of):
+        if len(view.people) > 1000:
+            raise KeyboardInterrupt
+        return super().score(view, as_of=as_of)

@@ -80,7 +80,7 @@ def edited_specs(draw, *, mild: bool = False) -> dict:
     return raw
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(edited_specs())
 def test_parse_spec_gives_a_spec_or_invalid_spec(raw):
     try:

@@ -45,7 +45,7 @@ def test_hostile_labels_become_one_plain_component(label, tmp_path):
     assert list(tmp_path.iterdir()) == [target]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.text(max_size=300))
 def test_safe_filename_is_always_a_harmless_bounded_name(label):
     name = safe_filename(label)
@@ -55,7 +55,7 @@ def test_safe_filename_is_always_a_harmless_bounded_name(label):
     assert safe_filename(label) == name  # a function of the label alone
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.text(max_size=40), st.text(max_size=40))
 def test_different_labels_get_different_names(a, b):
     if a != b:
