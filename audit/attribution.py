@@ -80,7 +80,7 @@ PERMUTATION_PAIRS = 0
 #: population size).
 DEFAULT_SAMPLE = 10_000
 #: The probe population that decides which kinds are rules.
-PROBE_SPEC, PROBE_SIZE, PROBE_SEED = "tiny", 4_000, 0
+PROBE_SPEC, PROBE_SIZE, PROBE_SEED = "tiny", 2_000, 0
 
 _STREAM = "disparity-attribution"
 
@@ -236,7 +236,9 @@ def _replay(chunk: ScoredChunk, plan: AttributionPlan, picked: np.ndarray):
         at = np.arange(picked.size)
     else:
         ev = chunk.view.events
-        with_rule = np.unique(ev["person_id"].to_numpy()[np.isin(_codes(ev), rule_codes)])
+        ev_ids = ev["person_id"].to_numpy()
+        mine = np.isin(ev_ids, ids[picked])  # the sample's events only: cheap on a large chunk
+        with_rule = ev_ids[mine][np.isin(_codes(ev[mine]), rule_codes)]
         at = np.flatnonzero(np.isin(ids[picked], with_rule))
     if at.size == 0:
         return
