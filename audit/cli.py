@@ -206,6 +206,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     config = replace(config, engine=args.engine, workers=args.workers or default_workers(), scheduler=args.scheduler,
                      checkpoint_dir=str(out), resume=args.resume)  # audit/executors.py, audit/checkpoint.py
+    from audit.privacy.cli import precheck_from_args
+
+    precheck_from_args(args)  # an overspend is refused before the audit, not after it
     writer = _ScoresWriter(out / "scores.parquet") if args.save_scores else None
     _clear_stale(out)
     try:

@@ -12,7 +12,14 @@ import math
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_epsilon_for_command", "add_publish_args", "cmd_epsilon_for", "epsilon_for", "publish_from_args"]
+__all__ = [
+    "add_epsilon_for_command",
+    "add_publish_args",
+    "cmd_epsilon_for",
+    "epsilon_for",
+    "precheck_from_args",
+    "publish_from_args",
+]
 
 
 def _positive_float(text: str) -> float:
@@ -50,11 +57,13 @@ def add_publish_args(p: argparse.ArgumentParser) -> None:
                    help="where the privacy ledger of supplied data lives (default ~/.scs-audit)")
 
 
-def publish_from_args(args: argparse.Namespace, result: Any, out: Path, console: Any = None) -> Path | None:
-    """Publish ``result`` into ``out`` when ``--epsilon`` was given; ``None`` otherwise.
+def precheck_from_args(args: argparse.Namespace) -> None:
+    """Refuse, before any scoring, a release the ledger could not pay for (and misplaced options).
 
-    Raises :class:`~audit.errors.BudgetExceeded` (exit status 2) when the
-    ledger cannot pay; then no published.json is written.
+    The authoritative check is the ledger's transaction at publication; this one
+    only spares an auditor a long run that would end in
+    :class:`~audit.errors.BudgetExceeded`. A supplied table is loaded once more
+    here to compute its fingerprint.
     """
     if getattr(args, "epsilon", None) is None:
         given = [f for f, v in (("--budget", args.budget), ("--ledger-dir", args.ledger_dir)) if v is not None]
@@ -65,6 +74,29 @@ def publish_from_args(args: argparse.Namespace, result: Any, out: Path, console:
 
             raise InvalidArgument(f"{', '.join(given)}: used only when publishing; add --epsilon E (the privacy "
                                   f"loss this release may spend), or leave {'it' if len(given) == 1 else 'them'} out")
+        return
+    from audit.privacy.ledger import PrivacyLedger, default_ledger_path
+    from audit.source import open_source
+
+    source = open_source(args.population, size=args.size, seed=args.seed, events=args.events, ties=args.ties)
+    if source.synthetic:
+        ledger = PrivacyLedger.in_memory(fingerprint=source.fingerprint(),
+                                         budget_epsilon=args.epsilon if args.budget is None else args.budget,
+                                         budget_delta=args.delta)
+    else:
+        path = default_ledger_path() if args.ledger_dir is None else Path(args.ledger_dir) / "ledger.sqlite"
+        ledger = PrivacyLedger.open(path, fingerprint=source.fingerprint(), budget_epsilon=args.budget,
+                                    budget_delta=args.delta, default_epsilon=args.epsilon)
+    ledger.check(args.epsilon)
+
+
+def publish_from_args(args: argparse.Namespace, result: Any, out: Path, console: Any = None) -> Path | None:
+    """Publish ``result`` into ``out`` when ``--epsilon`` was given; ``None`` otherwise.
+
+    Raises :class:`~audit.errors.BudgetExceeded` (exit status 2) when the
+    ledger cannot pay; then no published.json is written.
+    """
+    if getattr(args, "epsilon", None) is None:
         return None
     from audit.privacy.publish import open_ledger, publish
 

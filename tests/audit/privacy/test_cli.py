@@ -74,3 +74,18 @@ def test_epsilon_for(capsys):
                                   ["--budget", "2"], ["--ledger-dir", "x"]])
 def test_bad_privacy_arguments(args, tmp_path):
     assert main(["run", "--population", "tiny", "--size", "300", "--out", str(tmp_path), "--quiet", *args]) == 2
+
+
+def test_overspend_is_refused_before_the_audit_runs(supplied, tmp_path, _no_real_home, monkeypatch, capsys):
+    assert _run(supplied, tmp_path / "a", "--epsilon", "1", "--ledger-dir", str(tmp_path / "l")) == 0
+    import audit.runner
+
+    def must_not_run(*a, **k):
+        raise AssertionError("the audit ran although the release could not be paid for")
+
+    monkeypatch.setattr(audit.runner, "run", must_not_run)
+    assert _run(supplied, tmp_path / "b", "--epsilon", "1", "--ledger-dir", str(tmp_path / "l")) == 2
+    assert "release refused" in capsys.readouterr().err
+    # a synthetic population: a release larger than its in-memory budget is refused up front too
+    assert main(["run", "--population", "tiny", "--size", "300", "--out", str(tmp_path / "c"), "--quiet",
+                 "--epsilon", "2", "--budget", "1"]) == 2
