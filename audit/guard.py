@@ -44,6 +44,7 @@ from audit.population import Population, PopulationView
 
 __all__ = [
     "DEFAULT_PROBE_SIZE",
+    "declared_meta",
     "TimeLimitedScorer",
     "time_limited",
     "time_limit",
@@ -72,6 +73,28 @@ def check_timeout(seconds: Any) -> float | None:
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or seconds <= 0:
         raise InvalidArgument(f"--scorer-timeout {seconds!r}: give a positive number of seconds, e.g. 600")
     return float(seconds)
+
+
+def declared_meta(scorer: Any) -> dict[str, Any]:
+    """A scorer's declarations for ``results.json``, read defensively: the keys and types of
+    :meth:`audit.runner.ScorerRun.meta`, with an empty value for each declaration that cannot be read."""
+
+    def attempt(read: Any, empty: Any) -> Any:
+        try:
+            return read()
+        except Exception:  # noqa: BLE001 - a faulty plugin's attributes may raise anything
+            return empty
+
+    tiers = attempt(lambda: [str(t) for t in scorer.tiers], [])
+    return {
+        "name": _scorer_name(scorer),
+        "version": attempt(lambda: str(scorer.version), ""),
+        "description": attempt(lambda: str(scorer.description), ""),
+        "params": attempt(lambda: {str(k): v for k, v in dict(scorer.params or {}).items()}, {}),
+        "tiers": tiers,
+        "favourable_tiers": attempt(lambda: [t for t in tiers if t in scorer.favourable_tiers], []),
+        "sanctions": attempt(lambda: {str(k): str(v) for k, v in dict(scorer.sanctions).items()}, {}),
+    }
 
 
 # ----------------------------------------------------------------------------- time limit
@@ -300,18 +323,27 @@ def probe_scorers(
     source: Any,
     options: Any,
 ) -> dict[str, str]:
-    """Probe each labelled scorer on a small population; label -> why it failed (only failures).
+    """Check each labelled scorer's declarations, then probe it on a small population.
 
-    ``source`` is the run's :class:`~audit.source.PopulationSource`; ``options`` its
-    :class:`~audit.engine.AuditOptions` (``probe_size`` 0 skips the probe).
+    Returns label -> why it failed (failures only). ``source`` is the run's
+    :class:`~audit.source.PopulationSource`; ``options`` its
+    :class:`~audit.engine.AuditOptions` (``probe_size`` 0 skips the probe, not the declarations).
     """
+    from scorers.protocol import validate_declarations
+
+    failed: dict[str, str] = {}
+    for label, scorer in scorers:
+        try:
+            validate_declarations(scorer)
+        except ScorerContractError as exc:
+            failed[label] = f"ScorerContractError: {exc}"
+    scorers = [(label, s) for label, s in scorers if label not in failed]
     size = int(getattr(options, "probe_size", DEFAULT_PROBE_SIZE))
     if size <= 0 or not scorers:
-        return {}
+        return failed
     population = probe_population(source, size)
     as_of = population.horizon_months - 1 if options.as_of is None else options.as_of
     timeout = getattr(options, "scorer_timeout", None)
-    failed: dict[str, str] = {}
     for label, scorer in scorers:
         try:
             probe_scorer(time_limited(scorer, timeout), population, as_of=as_of)

@@ -68,6 +68,10 @@ class ScorerRun:
     error: str | None = None
 
     def meta(self) -> dict[str, Any]:
+        if self.error is not None:  # the scorer may have failed because its declarations are broken
+            from audit.guard import declared_meta
+
+            return {"label": self.label, **declared_meta(self.scorer)}
         s = self.scorer
         return {
             "label": self.label,

@@ -29,6 +29,7 @@ __all__ = [
     "scorer_tags",
     "scorer_label",
     "validate_score_frame",
+    "validate_declarations",
     "MAX_REASONS",
 ]
 
@@ -87,12 +88,59 @@ def scorer_tags(scorer: Any) -> ScorerTags:
 
 def scorer_label(scorer: Any) -> str:
     """``name`` or ``name:key=value,...`` for a variant with non-default params."""
-    defaults = getattr(scorer, "default_params", None) or {}
-    params = dict(getattr(scorer, "params", {}) or {})
-    changed = {k: v for k, v in sorted(params.items()) if defaults.get(k, object()) != v}
+    try:
+        defaults = getattr(scorer, "default_params", None) or {}
+        params = dict(getattr(scorer, "params", {}) or {})
+        changed = {k: v for k, v in sorted(params.items()) if defaults.get(k, object()) != v}
+        name = str(scorer.name)
+    except Exception:  # noqa: BLE001 - broken declarations are reported when the scorer runs
+        return str(getattr(scorer, "__name__", type(scorer).__name__))
     if not changed:
-        return str(scorer.name)
-    return f"{scorer.name}:" + ",".join(f"{k}={v}" for k, v in changed.items())
+        return name
+    return f"{name}:" + ",".join(f"{k}={v}" for k, v in changed.items())
+
+
+_RESERVED_COLUMNS = ("score", "tier", "reasons", "person_id")
+
+
+def validate_declarations(scorer: Any) -> None:
+    """Check what a scorer declares: ``name``, ``tiers``, ``favourable_tiers`` and ``sanctions``.
+
+    Raises :class:`~audit.errors.ScorerContractError` naming the scorer and the
+    first problem: a name that is not a non-empty string; tiers that are not a
+    non-empty sequence of distinct non-empty strings; favourable tiers that are
+    not a set of declared tiers; sanctions that are not a mapping of names to
+    domains of :data:`audit.vocab.DOMAINS`.
+    """
+    try:
+        name = scorer.name
+    except Exception as exc:  # noqa: BLE001 - a plugin's attribute may raise anything
+        raise ScorerContractError(f"{type(scorer).__name__} object: reading .name raised {type(exc).__name__}: {exc}") from None
+    if not isinstance(name, str) or not name.strip():
+        raise ScorerContractError(f"{type(scorer).__name__} object: name = {name!r}; give the scorer a non-empty string name")
+    where = f"scorer {name!r}"
+    try:
+        tiers, favourable, sanctions = scorer.tiers, scorer.favourable_tiers, scorer.sanctions
+    except Exception as exc:  # noqa: BLE001
+        raise ScorerContractError(f"{where}: reading its declarations raised {type(exc).__name__}: {exc}") from None
+    if isinstance(tiers, (str, bytes)) or not isinstance(tiers, (tuple, list)) or not tiers:
+        raise ScorerContractError(f"{where}: tiers = {tiers!r}; declare a tuple of tier labels, best first")
+    if not all(isinstance(t, str) and t for t in tiers) or len(set(tiers)) != len(tiers):
+        raise ScorerContractError(f"{where}: tiers = {tuple(tiers)!r}; tier labels must be distinct non-empty strings")
+    if isinstance(favourable, (str, bytes)) or not isinstance(favourable, (set, frozenset, tuple, list)):
+        raise ScorerContractError(f"{where}: favourable_tiers = {favourable!r}; declare a frozenset of tier labels")
+    unknown = [t for t in favourable if t not in tiers]
+    if unknown:
+        raise ScorerContractError(f"{where}: favourable tier(s) {unknown!r} are not among its tiers {list(tiers)}")
+    if not isinstance(sanctions, Mapping):
+        raise ScorerContractError(f"{where}: sanctions = {sanctions!r}; declare a mapping of sanction name to domain")
+    for s, domain in sanctions.items():
+        if not isinstance(s, str) or not s or s in _RESERVED_COLUMNS:
+            raise ScorerContractError(
+                f"{where}: sanction name {s!r} must be a non-empty string other than {', '.join(_RESERVED_COLUMNS)}"
+            )
+        if not isinstance(domain, str) or domain not in DOMAINS:
+            raise ScorerContractError(f"{where}: sanction {s!r} declares domain {domain!r}, not one of {list(DOMAINS)}")
 
 
 def validate_score_frame(scorer: Any, frame: Any, view: PopulationView) -> pd.DataFrame:
@@ -101,10 +149,14 @@ def validate_score_frame(scorer: Any, frame: Any, view: PopulationView) -> pd.Da
     Raises :class:`~audit.errors.ScorerContractError` naming the scorer and the
     first problem found.
     """
-    name = getattr(scorer, "name", repr(scorer))
+    validate_declarations(scorer)
+    name = scorer.name
     n = len(view.people)
     if not isinstance(frame, pd.DataFrame):
         raise ScorerContractError(f"scorer {name!r}: score() returned {type(frame).__name__}, expected a pandas DataFrame")
+    if not frame.columns.is_unique:
+        dup = list(dict.fromkeys(frame.columns[frame.columns.duplicated()]))
+        raise ScorerContractError(f"scorer {name!r}: output has duplicate column(s) {dup}; give each column once")
     if len(frame) != n:
         raise ScorerContractError(
             f"scorer {name!r}: score() returned {len(frame)} rows for {n} people; return one row per view.people row"
@@ -124,7 +176,11 @@ def validate_score_frame(scorer: Any, frame: Any, view: PopulationView) -> pd.Da
             f"person_id {view.people['person_id'].iloc[i]}); every score must be finite"
         )
     tiers = tuple(scorer.tiers)
-    codes = pd.Index(list(tiers), dtype=object).get_indexer(frame["tier"].astype(object).to_numpy())
+    values = frame["tier"].astype(object).to_numpy()
+    try:
+        codes = pd.Index(list(tiers), dtype=object).get_indexer(values)
+    except TypeError:  # unhashable labels (lists, dicts): none of them is a declared tier
+        codes = np.array([tiers.index(v) if isinstance(v, str) and v in tiers else -1 for v in values], dtype=np.intp)
     undeclared = codes < 0
     if undeclared.any():
         i = int(np.flatnonzero(undeclared)[0])
@@ -147,7 +203,11 @@ def validate_score_frame(scorer: Any, frame: Any, view: PopulationView) -> pd.Da
     for s in declared:
         col = frame[s]
         if col.dtype != bool:
-            if col.isna().any() or not set(pd.unique(col.astype(object))) <= {True, False, 0, 1}:
+            try:
+                ok = not col.isna().any() and set(pd.unique(col.astype(object))) <= {True, False, 0, 1}
+            except TypeError:  # unhashable values
+                ok = False
+            if not ok:
                 raise ScorerContractError(f"scorer {name!r}: sanction column {s!r} must be boolean")
         out[s] = col.to_numpy(dtype=bool)
     if "reasons" in frame.columns:
