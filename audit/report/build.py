@@ -85,9 +85,9 @@ def scorers_table(doc: Doc) -> Table | NotComputed:
     for i, s in enumerate(scorers):
         if not isinstance(s, dict):
             continue
-        tiers = s.get("tiers") if isinstance(s.get("tiers"), list) else []
+        tiers: list[Any] = s["tiers"] if isinstance(s.get("tiers"), list) else []
         fav = set(s.get("favourable_tiers") or [])
-        sanctions = s.get("sanctions") if isinstance(s.get("sanctions"), dict) else {}
+        sanctions: dict[str, Any] = s["sanctions"] if isinstance(s.get("sanctions"), dict) else {}
         rows.append((
             doc.cell("scorers", i, "label", fmt=str),
             Cell(text=f"{s.get('name', '?')}@{s.get('version', '?')}"),

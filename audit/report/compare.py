@@ -259,14 +259,14 @@ def compare_document(result: Any, labels: Sequence[str], *, grid: tuple[str, lis
     reps = {k: np.empty((options.bootstrap, len(labels))) for k in point}
     for start, w in paired_bootstrap(jc.counts, options.bootstrap, rng):
         vals, _ = measure_values(jc, result.layout, w, min_cell_share=options.min_cell_share, eligible=eligible)
-        for k, v in vals.items():
-            reps[k][start:start + w.shape[0]] = v
+        for k, values in vals.items():
+            reps[k][start:start + w.shape[0]] = values
     doc["paired"] = {"available": True, "people": people, "joint_outcomes": int(jc.counts.size)}
     for j, v in enumerate(variants):
         v["measures"] = {m.key: {"value": _num(point[m.key][0, j]), "ci": _interval(reps[m.key][:, j])} for m in MEASURES if m.key in point}
     for a in range(len(labels)):
         for b in range(a + 1, len(labels)):
-            pair = {"a": labels[a], "b": labels[b], "measures": {}}
+            pair: dict[str, Any] = {"a": labels[a], "b": labels[b], "measures": {}}
             for m in MEASURES:
                 if m.key not in point:
                     continue

@@ -8,6 +8,7 @@ when a parameter was swept, and the other audits' headline figures.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -127,7 +128,7 @@ def grid_plots(doc: Doc) -> list[Block]:
                 for v in chunk:
                     rec = (v.get("measures") or {}).get(m["key"]) or {}
                     ys.append(rec.get("value"))
-                    ci = rec.get("ci") if isinstance(rec.get("ci"), list) else [None, None]
+                    ci = rec["ci"] if isinstance(rec.get("ci"), list) and len(rec["ci"]) == 2 else [None, None]
                     lo.append(ci[0])
                     hi.append(ci[1])
                 label = m.get("title", m["key"]) + (f" · {name}" if per_spec > 1 else "")
@@ -147,7 +148,7 @@ def other_audits(doc: Doc) -> Table | NotComputed:
     audits = doc.get("audits")
     if not isinstance(audits, dict) or not audits:
         return NotComputed(what="other audits")
-    figures = [
+    figures: list[tuple[str, tuple[str, ...], Callable[[Any], str]]] = [
         ("lowest impact ratio · income (disparity audit)", ("disparity", "income_quintile", "min_impact_ratio"), fmt_ratio),
         ("four-fifths verdict · income", ("disparity", "income_quintile", "four_fifths_verdict"), str),
         ("lowest impact ratio · education (disparity audit)", ("disparity", "education", "min_impact_ratio"), fmt_ratio),

@@ -10,6 +10,7 @@ people sanctioned more at equal behaviour?
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from audit.report.model import (
@@ -149,7 +150,7 @@ def ground_truth_section(doc: Doc, base: tuple[Any, ...], *, sid: str) -> Sectio
             if "×" in attr:  # intersections stay in results.json; the report shows each attribute
                 continue
             p = (*path, "by_attribute", attr)
-            cols = [Column(heading="group", key="group", label=lambda g, a=attr: group_label(a, g))]
+            cols = [Column(heading="group", key="group", label=partial(group_label, attr))]
             cols += [Column(heading=h, key=k, fmt=f, ci=f"{k}_ci") for h, k, f in _GT_COLUMNS]
             blocks.append(records_table(doc, (*p, "groups"), cols, id=f"{sid}-{_slug(attr)}",
                                         caption=f"Errors by {humanize(attr)}"))

@@ -75,7 +75,7 @@ def _tiers_text(doc: Doc, i: int) -> str:
 
 
 def _disparity_findings(doc: Doc, i: int, label: str) -> list[Finding]:
-    out = []
+    out: list[Finding] = []
     section = doc.get("scorers", i, "disparity")
     if not isinstance(section, dict):
         return out
@@ -156,8 +156,8 @@ def _appeal_findings(doc: Doc, i: int, label: str) -> list[Finding]:
         text = (f"{label}: misrecorded adverse events against {describe_group('education', low[0])} are overturned on appeal "
                 f"{fmt_pct(low[1])} of the time, against {describe_group('education', high[0])} {fmt_pct(high[1])} "
                 f"(sampled: {low[2]:,} and {high[2]:,} misrecorded events)")
-    level = "warning" if high[1] > 0 and low[1] < FOUR_FIFTHS * high[1] else "info"
-    return [Finding(text=text, anchor=where, level=level, scorer=label)]
+    concern = high[1] > 0 and low[1] < FOUR_FIFTHS * high[1]
+    return [Finding(text=text, anchor=where, level="warning" if concern else "info", scorer=label)]
 
 
 def _reversibility_findings(doc: Doc, i: int, label: str) -> list[Finding]:
@@ -179,8 +179,8 @@ def _reversibility_findings(doc: Doc, i: int, label: str) -> list[Finding]:
         out.append(Finding(text=f"{label}: {fmt_pct(share)} of sanctioned people are in an absorbing state: no feasible behaviour "
                                 f"brings back a favourable, sanction-free tier{_ci_text(node.get('absorbing_share_ci'), fmt_pct)}",
                            anchor=where, level="violation", scorer=label))
-    rec = node.get("recovery")
-    never = rec.get("never_share") if isinstance(rec, dict) else None
+    rec: dict[str, Any] = node["recovery"] if isinstance(node.get("recovery"), dict) else {}
+    never = rec.get("never_share")
     if is_number(never) and never > 0:
         horizon = rec.get("horizon_months", node.get("horizon_months"))
         within = f" within {horizon:g} months" if is_number(horizon) else ""
@@ -244,7 +244,7 @@ def _contagion_findings(doc: Doc, i: int, label: str) -> list[Finding]:
     node = doc.get("scorers", i, "contagion")
     if not isinstance(node, dict) or node.get("applicable") is False:
         return []
-    overall = node.get("overall") if isinstance(node.get("overall"), dict) else node
+    overall: dict[str, Any] = node["overall"] if isinstance(node.get("overall"), dict) else node
     share, change = overall.get("tier_change_share"), overall.get("mean_score_change")
     if is_number(share) and share > 0:
         return [Finding(text=f"{label}: a friend's penalty moves {fmt_pct(share)} of people to a worse tier"

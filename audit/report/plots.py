@@ -55,8 +55,8 @@ def _hex(c: str) -> tuple[int, int, int]:
 def _mix(a: str, b: str, t: float) -> str:
     ra, ga, ba = _hex(a)
     rb, gb, bb = _hex(b)
-    r, g, b = (round(a0 + (b0 - a0) * t) for a0, b0 in ((ra, rb), (ga, gb), (ba, bb)))
-    return f"#{r:02x}{g:02x}{b:02x}"
+    red, green, blue = (round(x0 + (x1 - x0) * t) for x0, x1 in ((ra, rb), (ga, gb), (ba, bb)))
+    return f"#{red:02x}{green:02x}{blue:02x}"
 
 
 def tier_colours(n: int) -> list[str]:
@@ -166,17 +166,19 @@ def interval_dots(plot_id: str, title: str, groups: Sequence[str], values: Seque
         if v is None or not math.isfinite(v):
             body.append(f'<text x="{_f(label_w + 4)}" y="{_f(y + 4)}" fill="#777" font-size="11">excluded / no value</text>')
             continue
-        has_ci = ci is not None and len(ci) == 2 and all(c is not None and math.isfinite(c) for c in ci)
+        bounds = (float(ci[0]), float(ci[1])) if ci is not None and len(ci) == 2 and all(
+            c is not None and math.isfinite(c) for c in ci) else None
         colour = _OK
         if threshold is not None:
-            if has_ci:
-                colour = _BAD if ci[1] < threshold else (_WARN if ci[0] < threshold else _OK)
+            if bounds is not None:
+                colour = _BAD if bounds[1] < threshold else (_WARN if bounds[0] < threshold else _OK)
             elif v < threshold:
                 colour = _BAD
-        tip = f"{group}: {v:.3f}" + (f" (95% CI {ci[0]:.3f}–{ci[1]:.3f})" if has_ci else "")
-        if has_ci:
-            body.append(f'<line x1="{_f(sx(ci[0]))}" x2="{_f(sx(ci[1]))}" y1="{_f(y)}" y2="{_f(y)}" stroke="{colour}" stroke-width="2"/>')
-            for c in ci:
+        tip = f"{group}: {v:.3f}" + (f" (95% CI {bounds[0]:.3f}–{bounds[1]:.3f})" if bounds is not None else "")
+        if bounds is not None:
+            body.append(f'<line x1="{_f(sx(bounds[0]))}" x2="{_f(sx(bounds[1]))}" y1="{_f(y)}" y2="{_f(y)}" stroke="{colour}" '
+                        'stroke-width="2"/>')
+            for c in bounds:
                 body.append(f'<line x1="{_f(sx(c))}" x2="{_f(sx(c))}" y1="{_f(y - 5)}" y2="{_f(y + 5)}" stroke="{colour}" stroke-width="2"/>')
         body.append(f'<circle class="mark" cx="{_f(sx(v))}" cy="{_f(y)}" r="5" fill="{colour}"><title>{_e(tip)}</title></circle>')
         body.append(f'<text x="{_f(label_w + plot_w + 8)}" y="{_f(y + 4)}" font-size="11">{v:.2f}</text>')

@@ -17,6 +17,7 @@ from audit.report.model import (
     Block,
     Cell,
     Doc,
+    Facts,
     NotComputed,
     Plot,
     Section,
@@ -154,14 +155,14 @@ def _rebase(block: Block, real: str, fake: str) -> Block:
     """Point a block rendered from a sub-document back into the real document."""
     def fix(cell: Cell) -> Cell:
         src = cell.source.replace(fake, real, 1) if cell.source else None
-        ci = tuple(fix(c) for c in cell.ci) if cell.ci else None
+        ci = (fix(cell.ci[0]), fix(cell.ci[1])) if cell.ci else None
         return Cell(text=cell.text, value=cell.value, source=src, kind=cell.kind, flag=cell.flag, title=cell.title, ci=ci)
 
     if isinstance(block, Table):
         return Table(id=block.id, caption=block.caption, columns=block.columns,
                      rows=tuple(tuple(fix(c) for c in row) for row in block.rows), note=block.note)
-    if hasattr(block, "items"):
-        return type(block)(id=block.id, items=tuple((k, fix(v)) for k, v in block.items))
+    if isinstance(block, Facts):
+        return Facts(id=block.id, items=tuple((k, fix(v)) for k, v in block.items))
     return block
 
 
@@ -178,7 +179,7 @@ def recovery_curves(node: Any, attr: str = "income_quintile") -> list[tuple[Any,
     """
     if not isinstance(node, dict):
         return []
-    out = []
+    out: list[tuple[Any, list[float], list[float], tuple[Any, ...]]] = []
     groups = node.get(f"by_{attr}")
     if isinstance(groups, list) and any(isinstance(g, dict) and isinstance(g.get("curve"), list) for g in groups):
         for i, g in enumerate(groups):
@@ -321,7 +322,7 @@ def guess_columns(doc: Doc, path: tuple[Any, ...], attr: str) -> list[Column]:
     for r in records if isinstance(records, list) else []:
         if isinstance(r, dict):
             keys += [k for k, v in r.items() if k not in keys and not k.endswith("_ci") and not isinstance(v, (dict, list))]
-    cols = []
+    cols: list[Column] = []
     for k in keys:
         if k == "group":
             cols.insert(0, Column(heading="group", key="group", label=lambda g: group_label(attr, g)))

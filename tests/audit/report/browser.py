@@ -11,13 +11,13 @@ import json
 import os
 import select
 import shutil
-import subprocess
+import signal
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["find_chromium", "Page", "open_page", "CHROMIUM_FLAGS"]
+__all__ = ["CHROMIUM_FLAGS", "Page", "find_chromium", "open_page"]
 
 CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -54,27 +54,30 @@ class Page:
         self._profile = tempfile.mkdtemp(prefix="scs-audit-chromium-")
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
-        # the child gets our pipe ends as fds 3 (commands in) and 4 (replies out); they are first moved
-        # above 9 (close-on-exec) so the dup2 onto 3 and 4 cannot clobber one with the other
+        # the child gets our pipe ends as fds 3 (commands in) and 4 (replies out): posix_spawn's dup2 file actions
+        # (thread-safe, unlike a preexec_fn); the ends are first moved above 9 so one dup2 cannot clobber the other
         to_child_r, from_child_w = (_high_fd(fd) for fd in (to_child_r, from_child_w))
-
-        def _wire() -> None:  # runs in the child between fork and exec
-            os.dup2(to_child_r, 3)
-            os.dup2(from_child_w, 4)
-
-        self._proc = subprocess.Popen(
-            [binary, *CHROMIUM_FLAGS, f"--user-data-dir={self._profile}", f"--window-size={width},{height}", "about:blank"],
-            preexec_fn=_wire, close_fds=False, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=None if os.environ.get("SCS_AUDIT_BROWSER_DEBUG") else subprocess.DEVNULL,
-        )
+        devnull = os.open(os.devnull, os.O_RDWR)
+        err = 2 if os.environ.get("SCS_AUDIT_BROWSER_DEBUG") else devnull
+        actions = [(os.POSIX_SPAWN_DUP2, devnull, 0), (os.POSIX_SPAWN_DUP2, devnull, 1), (os.POSIX_SPAWN_DUP2, err, 2),
+                   (os.POSIX_SPAWN_DUP2, to_child_r, 3), (os.POSIX_SPAWN_DUP2, from_child_w, 4)]
+        argv = [binary, *CHROMIUM_FLAGS, f"--user-data-dir={self._profile}", f"--window-size={width},{height}", "about:blank"]
+        try:
+            self._pid = os.posix_spawn(binary, argv, os.environ, file_actions=actions)
+        finally:
+            os.close(devnull)
         os.close(to_child_r)
         os.close(from_child_w)
-        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        for domain in ("Page", "Runtime", "Log"):
-            self.call(f"{domain}.enable", session=True)
-        self.call("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1,
-                                                          "mobile": False}, session=True)
+        try:
+            target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+            self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+            for domain in ("Page", "Runtime", "Log"):
+                self.call(f"{domain}.enable", session=True)
+            self.call("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1,
+                                                              "mobile": False}, session=True)
+        except BaseException:
+            self.close()
+            raise
 
     # ------------------------------------------------------------------ protocol
 
@@ -159,11 +162,13 @@ class Page:
             os.write(self._to_child, json.dumps({"id": self._id + 1, "method": "Browser.close"}).encode() + b"\0")
         except OSError:
             pass
-        try:
-            self._proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
+        deadline = time.monotonic() + 10
+        while os.waitpid(self._pid, os.WNOHANG) == (0, 0):
+            if time.monotonic() > deadline:
+                os.kill(self._pid, signal.SIGKILL)
+                os.waitpid(self._pid, 0)
+                break
+            time.sleep(0.05)
         for fd in (self._to_child, self._from_child):
             try:
                 os.close(fd)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
-__all__ = ["Scan", "scan", "resolve"]
+__all__ = ["Scan", "resolve", "scan"]
 
 
 @dataclass

@@ -13,7 +13,13 @@ from audit.cli import main
 from audit.engine import AuditOptions
 from audit.errors import InvalidArgument
 from audit.groups import layout_for
-from audit.report.compare import MEASURES, build_variants, measure_values, parse_grid, run_compare
+from audit.report.compare import (
+    MEASURES,
+    build_variants,
+    measure_values,
+    parse_grid,
+    run_compare,
+)
 from audit.report.paired import JointCounts, paired_bootstrap
 from audit.runner import RunConfig
 from audit.source import open_source

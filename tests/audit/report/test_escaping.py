@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from typing import ClassVar
 
 import pandas as pd
 import pytest
@@ -26,7 +27,7 @@ class HostileScorer:
     name = SCRIPT
     version = '1"><img src=x onerror=alert(2)>'
     description = "<b>bold</b> & <i>friends</i> | a | pipe ]] ` `"
-    default_params: dict = {}
+    default_params: ClassVar[dict] = {}
 
     def __init__(self) -> None:
         self._inner = load_scorer("suining")
