@@ -136,3 +136,13 @@ def test_null_values_print_as_a_dash_with_their_source():
     (fig,) = [f for f in scan(html).by_source("results#/scorers/0/disparity/education/groups/0/impact_ratio") if f.tag == "td"]
     assert fig.text == "—" and fig.value is None
     assert "nan" not in scan(html).text.lower().split() and "None" not in scan(html).text
+
+
+def test_sections_that_say_they_are_unavailable_show_the_reason():
+    results = {"population": {"synthetic": False}, "scorers": [{"label": "x", "disparity": {"ground_truth": None},
+               "appeal": {"available": False, "reason": "supplied events carry no ground truth (no 'genuine' column)"},
+               "contagion": {"applicable": False, "reason": "the scorer does not read ties"}}]}
+    page = scan(render_html(build_report(results, None)))
+    assert "appeal audit: not computed — supplied events carry no ground truth (no 'genuine' column)." in " ".join(page.text.split())
+    assert "contagion audit: not computed — the scorer does not read ties." in " ".join(page.text.split())
+    assert "the population is supplied, so the truth is unknown" in page.text
