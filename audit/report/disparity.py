@@ -137,7 +137,8 @@ def _attribute_section(doc: Doc, base: tuple[Any, ...], attr: str, tiers: list[s
         ("group with the lowest ratio", (*path, "worst_group"), {"fmt": lambda g: group_label(attr, g), "optional": True}),
         ("four-fifths verdict", (*path, "four_fifths_verdict"), {"flag": _verdict_flag(verdict)}),
         ("point estimate under 0.8", (*path, "four_fifths_violation"), {"optional": True}),
-        ("rule that drives the gap", (*path, "driver", "rule"), {"fmt": str}),
+        ("rule that drives the gap", (*path, "driver", "rule" if doc.get(*path, "driver", "rule") is not None or
+                                       not isinstance(doc.get(*path, "driver", "reason"), str) else "reason"), {"fmt": str}),
         ("its share of the gap", (*path, "driver", "share_of_gap"), {"fmt": fmt_pct, "optional": True}),
     ], id=f"{sid}-facts")
     table = records_table(doc, (*path, "groups"), ll144_columns(attr), id=f"{sid}-table",
