@@ -575,6 +575,8 @@ class Track:
     """``step(rows, month, states)`` records what it needs; returns which rows are done."""
     coarse: np.ndarray | bool = False
     """Variants scored on :data:`COARSE_GRID` rather than every month."""
+    also: np.ndarray | None = None
+    """``(variants, k)`` months each coarse variant must also be scored in (-1: none)."""
 
 
 def run_tracks(scorer, sample: ReplaySample, tracks: Sequence[Track]) -> None:
@@ -588,6 +590,12 @@ def run_tracks(scorer, sample: ReplaySample, tracks: Sequence[Track]) -> None:
     start = np.concatenate([np.broadcast_to(np.asarray(t.start, dtype=np.int64), (k,)) for t, k in zip(parts, sizes)])
     end = np.concatenate([np.broadcast_to(np.asarray(t.end, dtype=np.int64), (k,)) for t, k in zip(parts, sizes)])
     coarse = np.concatenate([np.broadcast_to(np.asarray(t.coarse, dtype=bool), (k,)) for t, k in zip(parts, sizes)])
+    width = max([t.also.shape[1] for t in parts if t.also is not None] or [0])
+    also = np.full((int(offsets[-1]), width), -1, dtype=np.int64) if width else None
+    if also is not None:
+        for t, o in zip(parts, offsets[:-1]):
+            if t.also is not None:
+                also[o : o + t.also.shape[0], : t.also.shape[1]] = t.also
 
     def step(rows: np.ndarray, month: int, st: States) -> np.ndarray:
         done = np.zeros(rows.size, dtype=bool)
@@ -597,23 +605,23 @@ def run_tracks(scorer, sample: ReplaySample, tracks: Sequence[Track]) -> None:
                 done[sel] = np.asarray(t.step(rows[sel] - offsets[i], month, st.take(sel)), dtype=bool)
         return done
 
-    run_timeline(scorer, sample, combined, start=start, end=end, step=step, coarse=coarse)
+    run_timeline(scorer, sample, combined, start=start, end=end, step=step, coarse=coarse, also=also)
 
 
-#: Coarse grid for long replays: ``(months after start, score every k months)``. Every
-#: month up to 36 months after the start, then every 3rd month up to 60, then every 6th.
-#: Assumption: beyond three years a first-hit month known to within 3-6 months is enough
-#: (it bounds the true month from above); it cuts the cost of ten-year replays about fourfold.
+#: Coarse grid for long replays: ``(months after start, score in calendar months divisible
+#: by k)``. Every month up to 36 months after the start, then every 3rd calendar month up
+#: to 60, then every 6th. Assumption: beyond three years a first-hit month known to within
+#: 3-6 months is enough (it bounds the true month from above). Calendar alignment lets
+#: variants with different starts share score calls.
 COARSE_GRID: tuple[tuple[int, int], ...] = ((36, 1), (60, 3), (1 << 30, 6))
 
 
-def _due(offset: np.ndarray) -> np.ndarray:
-    """Whether a coarse variant is scored ``offset`` months after its start."""
+def _due(offset: np.ndarray, month: int) -> np.ndarray:
+    """Whether a coarse variant is scored in calendar ``month``, ``offset`` months after its start."""
     due = np.zeros(offset.shape, dtype=bool)
     lower = 0
     for upto, every in COARSE_GRID:
-        band = (offset > lower) & (offset <= upto)
-        due |= band & (offset % every == 0)
+        due |= (offset > lower) & (offset <= upto) & (month % every == 0)
         lower = upto
     return due
 
@@ -627,6 +635,7 @@ def run_timeline(
     end: np.ndarray,
     step: Callable[[np.ndarray, int, States], np.ndarray],
     coarse: np.ndarray | bool = False,
+    also: np.ndarray | None = None,
 ) -> None:
     """Score each variant month by month in its own window ``start < month <= end``.
 
@@ -634,8 +643,9 @@ def run_timeline(
     covers it are scored together at ``as_of = M``; ``step(rows, M, states)``
     records what it needs and returns which of ``rows`` need no further months.
     So the number of score calls is the number of distinct months, not of
-    variants. Variants flagged ``coarse`` are scored on :data:`COARSE_GRID`
-    (and in their window's last month) rather than every month.
+    variants. Variants flagged ``coarse`` are scored on :data:`COARSE_GRID`,
+    in their window's last month and in any month of their row of ``also``
+    (an ``(n, k)`` array of months, -1 for none), rather than every month.
     """
     n = len(variants)
     if n == 0:
@@ -647,7 +657,9 @@ def run_timeline(
     index = _EventIndex(variants)
     for month in range(int(start.min()) + 1, int(end.max()) + 1):
         live = ~done & (start < month) & (month <= end)
-        due = ~coarse | (month == end) | _due(month - start)
+        due = ~coarse | (month == end) | _due(month - start, month)
+        if also is not None:
+            due |= (also == month).any(axis=1)
         rows = np.flatnonzero(live & due)
         if rows.size == 0:
             if not (~done & (month <= end)).any():

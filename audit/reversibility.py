@@ -59,7 +59,6 @@ from audit.replay import (
     Variants,
     clone_ids,
     replay_sample,
-    run_timeline,
     run_tracks,
     score_originals,
     spec_for,
@@ -114,20 +113,27 @@ class ReversibilityAudit:
         spec = spec_for(chunk)
         recourse = Recourse.from_spec(spec)
         now = states(scorer, chunk.frame.iloc[sample.positions])
-        overturn = _overturn(scorer, sample)
+        overturn = _Overturn(scorer, sample)
+        overturn.prime(scorer, sample)
         # months up to as_of: find first penalties, and when current sanctions began
         first = _FirstPenalty(scorer, sample)
         adverse = _Adverse(
             scorer, sample, recourse, horizon=self.horizon_months, deadline=self.deadline_months,
             now=now, cap=spec.recourse.max_sanction_months,
         )
-        run_tracks(scorer, sample, [first.track, adverse.history])
+        if sample.uses_ties:
+            # the overturn check scores people under their own ids, and friends are shared
+            # context: keep it apart so no other replay sees an edited friend
+            run_tracks(scorer, sample, [overturn.track])
+            run_tracks(scorer, sample, [first.track, adverse.history])
+        else:
+            run_tracks(scorer, sample, [overturn.track, first.track, adverse.history])
         # months after: recovery from each first penalty, and every plan of the adverse
         recovery = _Recovery(scorer, sample, recourse, self.horizon_months, first)
-        run_tracks(scorer, sample, [recovery.track, adverse.future])
+        run_tracks(scorer, sample, [recovery.track, adverse.future()])
         return {
             "sampled": Counts(np.bincount(sample.cells, minlength=chunk.layout.n_cells).astype(np.int64)),
-            "overturn": Records(overturn),
+            "overturn": Records(overturn.records),
             "recovery": Records(recovery.records),
             "adverse": Records(adverse.records()),
         }
@@ -218,21 +224,22 @@ class ReversibilityAudit:
 # ---------------------------------------------------------------------- overturn
 
 
-def _overturn(scorer, sample: ReplaySample) -> dict[str, np.ndarray]:
-    as_of = sample.as_of
-    ev = sample.events
-    m = sample.sampled_events
-    visible = ev.month[:m] <= as_of
-    count = np.bincount(sample.owner[:m][visible], minlength=sample.n)[: sample.n]
-    people = np.flatnonzero(count > 0)
-    u = person_uniform(sample.seed, "reversibility.overturn", sample.ids[people])
-    # visible events come first in each person's (month-first) canonical order
-    chosen = sample.starts[people] + np.minimum((u * count[people]).astype(np.int64), count[people] - 1)
-    t = ev.month[chosen]
-    violation = np.zeros(people.size, dtype=bool)
-    if people.size:
-        # the scorer sees the full log first, as it would before an appeal
-        score_originals(scorer, sample, as_of=as_of, rows=people)
+class _Overturn:
+    """Overturn restores state: one event per person removed after the scorer has seen it,
+    compared month by month with a fresh id that never had it."""
+
+    def __init__(self, scorer, sample: ReplaySample) -> None:
+        as_of = sample.as_of
+        ev = sample.events
+        m = sample.sampled_events
+        visible = ev.month[:m] <= as_of
+        count = np.bincount(sample.owner[:m][visible], minlength=sample.n)[: sample.n]
+        people = np.flatnonzero(count > 0)
+        u = person_uniform(sample.seed, "reversibility.overturn", sample.ids[people])
+        # visible events come first in each person's (month-first) canonical order
+        chosen = sample.starts[people] + np.minimum((u * count[people]).astype(np.int64), count[people] - 1)
+        t = ev.month[chosen]
+        violation = np.zeros(people.size, dtype=bool)
         removed = np.concatenate([chosen, chosen])
         variants = Variants.build(
             sample,
@@ -252,14 +259,20 @@ def _overturn(scorer, sample: ReplaySample) -> dict[str, np.ndarray]:
             violation[rows[:half]] |= differ
             return np.concatenate([differ, differ])
 
-        run_timeline(scorer, sample, variants, start=np.concatenate([t, t]) - 1, end=as_of, step=step)
-    return {
-        "person_id": sample.ids[people],
-        "cell": sample.cells[people],
-        "event_month": _i64(t),
-        "event_kind": _i64(ev.kind[chosen]),
-        "violation": violation,
-    }
+        self.people = people
+        self.track = Track(variants=variants, start=np.concatenate([t, t]) - 1, end=as_of, step=step)
+        self.records = {
+            "person_id": sample.ids[people],
+            "cell": sample.cells[people],
+            "event_month": _i64(t),
+            "event_kind": _i64(ev.kind[chosen]),
+            "violation": violation,
+        }
+
+    def prime(self, scorer, sample: ReplaySample) -> None:
+        """Let the scorer see the full logs first, as it would before an appeal."""
+        if self.people.size:
+            score_originals(scorer, sample, as_of=sample.as_of, rows=self.people)
 
 
 # ---------------------------------------------------------------------- first penalty
@@ -440,10 +453,21 @@ class _Adverse:
             return target | settled
 
         self.horizon = horizon
+        self._as_of = as_of
         self.history = Track(variants=variants, start=np.where(history, -1, as_of), end=as_of, step=step)
-        # waiting (no appended events, cheap) stays monthly: spells are compared with a statutory cap
-        self.future = Track(variants=variants, start=as_of, end=end, step=step, coarse=~wait)
+        self._future = (variants, end, step, history, now_s, cap)
         self._args = (sample, recourse, now, cap, deadline, cohort, who, mask, income, blood_ok, judg_cost, sanctioned, k)
+
+    def future(self) -> Track:
+        """The months after ``as_of``, once the history has given each sanction's onset.
+
+        Every plan is scored on the coarse grid; waiting is also scored exactly in
+        the month ``onset + cap`` of each sanction in force, so whether a spell
+        outlasts the statutory cap is decided exactly.
+        """
+        variants, end, step, history, now_s, cap = self._future
+        must = np.where(history[:, None] & now_s, self.last_off + 1 + cap, -1)
+        return Track(variants=variants, start=self._as_of, end=end, step=step, coarse=True, also=must)
 
     def records(self) -> dict[str, np.ndarray]:
         sample, recourse, now, cap, deadline, cohort, who, mask, income, blood_ok, judg_cost, sanctioned, k = self._args
