@@ -125,3 +125,11 @@ def test_sampling_is_by_person_hash_and_reported():
 def test_invalid_horizon_is_refused():
     with pytest.raises(ValueError, match="at least 1 month"):
         ReversibilityAudit(horizon_months=0)
+
+
+@pytest.mark.parametrize(("months", "violations"), [(60, 0), (61, PENALISED)])
+def test_the_statutory_cap_is_decided_exactly_on_the_coarse_grid(pop, months, violations):
+    # listed from month 2: a 60-month listing ends in month 62 (not on the every-3rd-month grid
+    # 39 months after as_of = 23), which is exactly the cap; a 61-month one outlasts it
+    sec = audit(pop, ExpiringList(months=months), ReversibilityAudit(horizon_months=120))
+    assert sec["duration_cap_violations"] == violations
