@@ -437,12 +437,16 @@ class States:
 
     @property
     def sanctioned(self) -> np.ndarray:
-        return self.sanctions.any(axis=1) if self.sanctions.shape[1] else np.zeros(len(self.score), bool)
+        if self.sanctions.shape[1]:
+            return np.asarray(self.sanctions.any(axis=1), dtype=bool)
+        return np.zeros(len(self.score), dtype=bool)
 
     def better_than(self, other: "States") -> np.ndarray:
         """True where this outcome beats ``other``: higher score, better tier or a sanction fewer."""
-        fewer = (other.sanctions & ~self.sanctions).any(axis=1) if self.sanctions.shape[1] else False
-        return (self.score > other.score) | (self.tier < other.tier) | fewer
+        better = (self.score > other.score) | (self.tier < other.tier)
+        if self.sanctions.shape[1]:
+            better |= (other.sanctions & ~self.sanctions).any(axis=1)
+        return np.asarray(better, dtype=bool)
 
     def take(self, index: np.ndarray) -> "States":
         return States(self.score[index], self.tier[index], self.sanctions[index], self.favourable[index])

@@ -226,7 +226,7 @@ def _proportionality(chunk: ScoredChunk, sample, spec) -> dict[str, np.ndarray]:
 
 def _proportionality_section(rec: dict[str, np.ndarray], spec) -> dict[str, Any]:
     gravity = {e.kind: e.gravity for e in spec.events}
-    by_kind = []
+    by_kind: list[dict[str, Any]] = []
     for code in np.unique(rec["kind"]):
         g = rec["kind"] == code
         kind = EVENT_KINDS[int(code)]
