@@ -16,11 +16,11 @@ from audit.replay import (
     _EventIndex,
     clone_ids,
     replay_sample,
-    run_timeline,
     sample_mask,
     sample_rate,
     score_variants,
 )
+from audit.replay_timeline import run_timeline
 from tests.audit._replay_fixtures import ExpiringList, FriendsList, events, people, population
 
 
