@@ -274,13 +274,15 @@ def _numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     n = len(s)
     none = np.zeros(n, dtype=bool)
     if pd.api.types.is_bool_dtype(dt):
-        return None
+        return None if n else (np.zeros(0, dtype=np.int64), none, none)  # an empty column's dtype says nothing
     if isinstance(dt, np.dtype) and dt.kind in "iu":
         big = dt.kind == "u" and dt.itemsize == 8
         return s.to_numpy(np.float64 if big else np.int64), none, none
     if isinstance(dt, np.dtype) and dt.kind == "f":
         v = s.to_numpy(np.float64)
         return v, np.isnan(v), none
+    if isinstance(dt, np.dtype) and dt.kind == "c":
+        return _complex(s.to_numpy())
     if pd.api.types.is_numeric_dtype(dt) and not isinstance(dt, pd.CategoricalDtype):  # nullable / arrow numbers
         missing = s.isna().to_numpy()
         whole = pd.api.types.is_integer_dtype(dt)
@@ -288,10 +290,41 @@ def _numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         return v, missing, none if whole else np.isnan(v) & ~missing
     missing = s.isna().to_numpy()
     num = pd.to_numeric(s.astype(object) if isinstance(dt, pd.CategoricalDtype) else s, errors="coerce")
+    if num.dtype.kind == "c":
+        v, _, nan = _complex(num.to_numpy())
+        return v, missing, nan & ~missing
     if num.dtype.kind in "iu" and not pd.api.types.is_bool_dtype(num.dtype):
         return num.to_numpy(np.int64), missing, none
     v = num.to_numpy(np.float64, na_value=np.nan)
     return v, missing, np.isnan(v) & ~missing
+
+
+def _complex(c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Complex numbers: the real part, NaN (not a number) wherever the imaginary part is not 0."""
+    real = np.where(c.imag == 0, c.real, np.nan)
+    return real, np.zeros(c.shape[0], dtype=bool), np.isnan(real)
+
+
+def _factorize(t: _Table, col: str, pid: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of a column; a cell holding a list or other unhashable value is an error."""
+    try:
+        return pd.factorize(t.frame[col])
+    except TypeError:
+        _unhashable(t, col, pid)
+        raise
+
+
+def _unhashable(t: _Table, col: str, pid: np.ndarray | None) -> None:
+    def bad(v: object) -> bool:
+        try:
+            hash(v)
+        except TypeError:
+            return True
+        return False
+
+    cells = t.frame[col].to_numpy(dtype=object)
+    mask = np.fromiter((bad(v) for v in cells), dtype=bool, count=cells.shape[0])  # error path only
+    _check(t, col, mask, "not a single value (a list or other container)", pid=pid)
 
 
 def _whole(t: _Table, col: str, lo: int, hi: int, dtype: type, pid: np.ndarray | None = None) -> np.ndarray:
@@ -322,10 +355,10 @@ def _flags(t: _Table, col: str, pid: np.ndarray) -> np.ndarray:
     if pd.api.types.is_bool_dtype(s.dtype):
         return s.to_numpy(dtype=bool, na_value=False)
     if pd.api.types.is_numeric_dtype(s.dtype) and not isinstance(s.dtype, pd.CategoricalDtype):
-        v = s.to_numpy(np.float64, na_value=np.nan)
+        v = _complex(s.to_numpy())[0] if s.dtype.kind == "c" else s.to_numpy(np.float64, na_value=np.nan)
         _check(t, col, (v != 0) & (v != 1), "expected true/false or 1/0", pid=pid)
         return v == 1
-    codes, uniques = pd.factorize(s)
+    codes, uniques = _factorize(t, col, pid)
     words = pd.Index(np.asarray(uniques, dtype=object).astype(str)).str.strip().str.lower()
     value = np.where(words.isin(_TRUE_WORDS), 1, np.where(words.isin(_FALSE_WORDS), 0, -1))
     value = np.append(value, 0)[codes]
@@ -337,13 +370,18 @@ def _labels(t: _Table, col: str, pid: np.ndarray) -> pd.Categorical:
     """Any labels, kept as an (unordered) categorical; blanks are errors."""
     s = t.frame[col]
     _check(t, col, s.isna().to_numpy(), "empty cell", pid=pid)
-    return s.array if isinstance(s.dtype, pd.CategoricalDtype) else pd.Categorical(s)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.array
+    try:
+        return pd.Categorical(s)
+    except TypeError:
+        _unhashable(t, col, pid)
+        raise
 
 
 def _choice(t: _Table, col: str, allowed: tuple[str, ...], what: str, pid: np.ndarray | None, *, required: bool = True) -> np.ndarray:
     """Positions in ``allowed`` of a column's labels (-1 for a blank when not ``required``)."""
-    s = t.frame[col]
-    codes, uniques = pd.factorize(s)
+    codes, uniques = _factorize(t, col, pid)
     lookup = pd.Index(list(allowed)).get_indexer(pd.Index(np.asarray(uniques, dtype=object)))
     value = np.append(lookup, -1)[codes]
     if required:
