@@ -336,14 +336,19 @@ def _score_statistics(cells: _CellTables, layout: CellLayout, views: list[Attrib
     return point, reps, _num(median[0])
 
 
-def _rate_replicates(cells: _CellTables, boot: PoissonBootstrap) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
-    """Replicates of (yes, n) per cell for the favourable and adverse outcomes."""
+def _rate_replicates(cells: _CellTables, boot: PoissonBootstrap) -> dict[str, Any] | None:
+    """Replicates per cell: (yes, n) for the favourable and adverse outcomes,
+    tier counts ``(B, T, C)`` and per-sanction (yes, n) ``(B, S, C)``."""
     if not boot.enabled:
         return None
-    out = {}
+    out: dict[str, Any] = {}
     for name, yes in (("favourable", cells.favourable), ("adverse", cells.adverse)):
         drawn = boot.draw(np.stack([yes, cells.n - yes]), f"disparity/{name}")  # (B, 2, C)
         out[name] = (drawn[:, 0, :], drawn[:, 0, :] + drawn[:, 1, :])
+    out["tiers"] = np.swapaxes(boot.draw(cells.tiers, "disparity/tiers"), 1, 2)  # (B, T, C)
+    sanc = cells.sanctions.T  # (S, C)
+    drawn = boot.draw(np.stack([sanc, cells.n[None, :] - sanc]), "disparity/sanctions")  # (B, 2, S, C)
+    out["sanctions"] = (drawn[:, 0], drawn[:, 0] + drawn[:, 1])
     return out
 
 
@@ -370,7 +375,7 @@ def _attribute_section(view, layout, cells: _CellTables, score, score_reps, rate
     rr = relative_risk_to_least(adv_rate[None], eligible)[0]
 
     ci: dict[str, tuple[np.ndarray, np.ndarray] | None] = dict.fromkeys(
-        ["fav", "adv", "scoring", "mean", "median", "ir", "sir", "rr"], None
+        ["fav", "adv", "scoring", "mean", "median", "ir", "sir", "rr", "tier", "better", "sanction"], None
     )
     attr_ci: dict[str, list[float] | None] = {"min_ir": None, "min_sir": None, "max_rr": None}
     if rate_reps is not None:
@@ -379,6 +384,11 @@ def _attribute_section(view, layout, cells: _CellTables, score, score_reps, rate
         ir_r = ratio_to_best(fav_r, eligible)
         rr_r = relative_risk_to_least(adv_r, eligible)
         ci.update(fav=_interval(fav_r), adv=_interval(adv_r), ir=_interval(ir_r), rr=_interval(rr_r))
+        t_r = group_axis(rate_reps["tiers"], layout, keep)  # (B, T, G)
+        t_n = t_r.sum(axis=1, keepdims=True)
+        ci.update(tier=_interval(rate(t_r, t_n)), better=_interval(rate(np.cumsum(t_r, axis=1), t_n)))
+        s_yes, s_n = rate_reps["sanctions"]
+        ci["sanction"] = _interval(rate(group_axis(s_yes, layout, keep), group_axis(s_n, layout, keep)))  # (S, G)
         attr_ci["min_ir"] = interval_pair(*percentile_interval(eligible_min(ir_r, eligible)))
         attr_ci["max_rr"] = interval_pair(*percentile_interval(eligible_max(rr_r, eligible)))
     if score_reps is not None:
@@ -392,6 +402,10 @@ def _attribute_section(view, layout, cells: _CellTables, score, score_reps, rate
     def pair(key: str, i: int) -> list[float] | None:
         c = ci[key]
         return None if c is None else interval_pair(c[0][i], c[1][i])
+
+    def pairs(key: str, i: int, names) -> dict[str, list[float] | None] | None:
+        c = ci[key]
+        return None if c is None else {name: interval_pair(c[0][j, i], c[1][j, i]) for j, name in enumerate(names)}
 
     tier_share = rate(tiers, n[:, None])
     tier_better = rate(np.cumsum(tiers, axis=1), n[:, None])
@@ -411,8 +425,11 @@ def _attribute_section(view, layout, cells: _CellTables, score, score_reps, rate
                 "adverse_rate": _num(adv_rate[i]),
                 "adverse_rate_ci": pair("adv", i),
                 "adverse_rate_by_sanction": {s: _num(rate(sanc[i, j], n[i])) for j, s in enumerate(scorer.sanctions)},
+                "adverse_rate_by_sanction_ci": pairs("sanction", i, scorer.sanctions),
                 "tier_shares": {t: _num(tier_share[i, j]) for j, t in enumerate(scorer.tiers)},
+                "tier_shares_ci": pairs("tier", i, scorer.tiers),
                 "tier_or_better": {t: _num(tier_better[i, j]) for j, t in enumerate(scorer.tiers)},
+                "tier_or_better_ci": pairs("better", i, scorer.tiers),
                 "mean_score": _num(score["mean"][i]),
                 "mean_score_ci": pair("mean", i),
                 "median_score": _num(score["median"][i]),

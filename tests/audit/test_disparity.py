@@ -192,6 +192,12 @@ def test_verdicts_and_intervals_with_bootstrap():
     lo, hi = inc["min_impact_ratio_ci"]
     assert lo < 0.5 < hi
     assert g5["impact_ratio_ci"][1] == 1.0  # the best group's ratio never exceeds 1
+    # tier and per-sanction rates carry intervals too: quintile 1 is 30% tier A, 70% tier C
+    lo, hi = g1["tier_shares_ci"]["A"]
+    assert lo < 0.3 < hi and hi - lo == pytest.approx(2 * 1.96 * np.sqrt(0.3 * 0.7 / 1000), rel=0.2)
+    assert g1["tier_or_better_ci"]["D"] == [1.0, 1.0] and g1["tier_shares_ci"]["B"] == [0.0, 0.0]
+    lo, hi = g1["adverse_rate_by_sanction_ci"]["loans"]
+    assert lo < 0.7 < hi
 
 
 def test_chunk_size_and_order_do_not_change_the_section():

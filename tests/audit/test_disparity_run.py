@@ -17,6 +17,7 @@ GROUP_KEYS = {
     "adverse_rate_ci", "adverse_rate_by_sanction", "tier_shares", "tier_or_better", "mean_score", "median_score",
     "scoring_rate", "scoring_rate_ci", "impact_ratio", "impact_ratio_ci", "scoring_impact_ratio",
     "scoring_impact_ratio_ci", "adverse_relative_risk", "adverse_relative_risk_ci", "four_fifths",
+    "tier_shares_ci", "tier_or_better_ci", "adverse_rate_by_sanction_ci", "mean_score_ci", "median_score_ci",
 }
 ATTRIBUTE_KEYS = {
     "groups", "unknown_n", "reference_group", "adverse_reference_group", "min_impact_ratio", "min_impact_ratio_ci",
