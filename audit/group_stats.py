@@ -128,7 +128,8 @@ def group_axis(per_cell: np.ndarray, layout: CellLayout, keep: tuple[str, ...]) 
     off = len(lead)
     drop = tuple(off + i for i, a in enumerate(layout.attributes) if a.name not in keep)
     summed = shaped.sum(axis=drop) if drop else shaped
-    return summed.reshape(lead + (-1,))
+    groups = int(np.prod([len(a.labels) for a in layout.attributes if a.name in keep]))
+    return summed.reshape(lead + (groups,))
 
 
 def fairlearn_summary(overall: float, rates: np.ndarray, eligible: np.ndarray) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -214,6 +215,22 @@ def test_chunk_size_and_order_do_not_change_the_section():
     reordered = audit_section(parts[::-1], scorer, options=opts, audit=NO_REPLAY)
     dump = lambda s: json.dumps(s, sort_keys=True, default=str)  # noqa: E731
     assert dump(whole) == dump(chunked) == dump(reordered)
+
+
+def test_a_scorer_without_sanctions():
+    class NoSanctions(LookupScorer):
+        sanctions = MappingProxyType({})
+
+        def score(self, view, *, as_of):
+            return super().score(view, as_of=as_of)[["score", "tier"]]
+
+    people = people_frame([1, 1, 5, 5], [0, 0, 3, 3])
+    scorer = NoSanctions(pd.Series([95.0, 60.0, 95.0, 95.0], index=people["person_id"]))
+    section = audit_section(population(people), scorer, options=AuditOptions(bootstrap=20, min_cell_share=0.0),
+                            audit=DisparityAudit(attribution_sample=10))
+    g = group(section, "income_quintile", 1)
+    assert g["adverse_rate"] == 0.0 and g["adverse_rate_by_sanction"] == {} and g["adverse_rate_by_sanction_ci"] == {}
+    assert g["favourable_rate"] == 0.5
 
 
 def test_value_counts_by_bincount_equal_value_counts_of():
