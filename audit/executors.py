@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 
+from audit.aggregate import merge_all
 from audit.engine import AuditOptions, ChunkAudit, ChunkOutput, process_chunk
 from audit.errors import InvalidArgument
 from audit.groups import CellLayout
@@ -38,6 +39,7 @@ __all__ = [
     "DaskExecutor",
     "make_executor",
     "default_workers",
+    "reuse_freed_memory",
     "ENGINES",
 ]
 
@@ -63,6 +65,14 @@ class ChunkTask:
     """Cell layout shared by every chunk."""
     options: AuditOptions
     """Audit options shared by every chunk."""
+    batch_size: int = 2 * 65_536
+    """People generated, scored and audited at a time inside the chunk (rounded to whole blocks).
+
+    Statistics merge exactly, so the batch size never changes a result; it
+    sets the working memory. Scorers' per-person matrices (people x event
+    kinds) stay cache-sized: measured here, scoring 1,048,576 people costs
+    about half as much in batches of 131,072 as in one piece (README "Scale").
+    """
 
 
 _SCORER_CACHE: dict[str, Any] = {}
@@ -82,17 +92,98 @@ def _scorer(spec: Any) -> Any:
 def run_chunk(task: ChunkTask, *, on_chunk: Callable[[Population, list, ChunkOutput], None] | None = None) -> ChunkOutput:
     """Generate (or take) one chunk, score it with every scorer and collect every audit.
 
-    The function every executor maps. ``on_chunk(chunk, scorers, output)``,
-    only for the in-process executor, sees the chunk itself (``--save-scores``).
+    The function every executor maps. The chunk is processed in batches of
+    ``task.batch_size`` people whose statistics are merged (exactly) into one
+    output; a scorer that fails in a batch is not run on the chunk's later
+    batches, as the runner does across chunks. ``on_chunk(batch, scorers,
+    output)``, only for the in-process executor, sees each batch itself
+    (``--save-scores``).
     """
-    t0 = time.perf_counter()
-    chunk = task.source.chunk(task.blocks)
-    generate = time.perf_counter() - t0
+    reuse_freed_memory()
     scorers = [(label, _scorer(s)) for label, s in task.scorers]
-    out = process_chunk(chunk, scorers, list(task.audits), task.layout, task.options)
-    if on_chunk is not None:
-        on_chunk(chunk, scorers, out)
-    return replace(out, seconds={"generate": generate, **out.seconds})
+    audits = list(task.audits)
+    total: ChunkOutput | None = None
+    for blocks in _batches(task):
+        if not scorers:  # every scorer failed: nothing left to compute
+            total = _merge_outputs(total, ChunkOutput(aggregates={}, errors={}, seconds={}, people=_people_in(task, blocks)))
+            continue
+        t0 = time.perf_counter()
+        batch = task.source.chunk(blocks)
+        generate = time.perf_counter() - t0
+        out = process_chunk(batch, scorers, audits, task.layout, task.options)
+        out = replace(out, seconds={"generate": generate, **out.seconds})
+        if on_chunk is not None:
+            on_chunk(batch, scorers, out)
+        del batch
+        total = _merge_outputs(total, out)
+        scorers = [(label, s) for label, s in scorers if label not in total.errors]
+    assert total is not None
+    return total
+
+
+def _batches(task: ChunkTask) -> list[tuple[int, int]]:
+    """The chunk's block range cut into runs of whole blocks of about ``batch_size`` people."""
+    first, end = task.blocks
+    if not task.source.synthetic:
+        return [(first, end)]
+    from audit.synth import BLOCK_SIZE
+
+    per = max(1, -(-int(task.batch_size) // BLOCK_SIZE))
+    return [(b, min(b + per, end)) for b in range(first, end, per)]
+
+
+def _people_in(task: ChunkTask, blocks: tuple[int, int]) -> int:
+    if not task.source.synthetic:
+        return task.source.size
+    from audit.synth import BLOCK_SIZE
+
+    return min(blocks[1] * BLOCK_SIZE, task.source.size) - blocks[0] * BLOCK_SIZE
+
+
+def _merge_outputs(a: ChunkOutput | None, b: ChunkOutput) -> ChunkOutput:
+    """Two consecutive batches' outputs as one (``a`` came first, so its errors win)."""
+    if a is None:
+        return b
+    errors = {**b.errors, **a.errors}
+    aggregates = {}
+    for label in list(a.aggregates) + [k for k in b.aggregates if k not in a.aggregates]:
+        if label not in errors:
+            aggregates[label] = merge_all(a.aggregates.get(label), b.aggregates.get(label))
+    seconds = dict(a.seconds)
+    for k, v in b.seconds.items():
+        seconds[k] = seconds.get(k, 0.0) + v
+    return ChunkOutput(aggregates=aggregates, errors=errors, seconds=seconds, people=a.people + b.people)
+
+
+_ALLOCATOR_TUNED: list[bool] = []
+
+
+def reuse_freed_memory() -> None:
+    """Let glibc's malloc keep freed memory for the next chunk instead of returning it to the system.
+
+    By default glibc serves large arrays with fresh ``mmap`` pages and unmaps
+    them when freed, so every batch pays page faults (and zeroing) again for
+    its temporaries. Raising the mmap threshold and the trim threshold
+    (``mallopt(M_MMAP_THRESHOLD)``, ``mallopt(M_TRIM_THRESHOLD)``) makes
+    freed arrays' memory reusable by the next batch: measured here, scoring
+    runs 25-55% faster. The process then keeps its peak memory until it
+    exits, which is what a worker does anyway. Applied once per process;
+    does nothing where glibc is absent.
+    """
+    if _ALLOCATOR_TUNED:
+        return
+    _ALLOCATOR_TUNED.append(True)
+    if os.environ.get("SCS_AUDIT_DEFAULT_MALLOC"):  # opt out
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        m_trim_threshold, m_mmap_threshold = -1, -3  # glibc malloc.h
+        libc.mallopt(m_mmap_threshold, 1 << 30)  # arrays up to 1 GiB come from the reusable heap
+        libc.mallopt(m_trim_threshold, (1 << 31) - 1)  # do not give freed heap back to the system
+    except (OSError, AttributeError):  # not glibc (macOS, Windows, musl)
+        pass
 
 
 class Executor(Protocol):

@@ -38,6 +38,8 @@ def event_rows(view: PopulationView, events: pd.DataFrame | None = None) -> np.n
     ev_ids = events["person_id"].to_numpy()
     if ids.size == 0:
         return np.full(ev_ids.shape[0], -1, dtype=np.int64)
+    if _consecutive(ids):
+        return _offset_rows(ids, ev_ids)
     if ids.size < 2 or np.all(ids[1:] > ids[:-1]):
         pos = np.searchsorted(ids, ev_ids)
         order = None
@@ -48,6 +50,28 @@ def event_rows(view: PopulationView, events: pd.DataFrame | None = None) -> np.n
     found = (ids[pos_c] if order is None else ids[order][pos_c]) == ev_ids
     rows = pos_c if order is None else order[pos_c]
     return np.where(found, rows, -1).astype(np.int64)
+
+
+def _consecutive(ids: np.ndarray) -> bool:
+    """True when ``ids`` are consecutive integers in increasing order (a synthetic chunk's people)."""
+    if ids.dtype.kind not in "iu" or ids.size == 0:
+        return False
+    first, last = int(ids[0]), int(ids[-1])
+    if last - first != ids.size - 1:
+        return False
+    return bool(ids.size < 2 or np.all(ids[1:] - ids[:-1] == 1))
+
+
+def _offset_rows(ids: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Rows of ``query`` ids among consecutive ``ids`` by subtraction (-1 if absent), no search."""
+    query = np.asarray(query)
+    if query.dtype.kind not in "iu":  # e.g. float ids: compare the general way
+        rows = np.full(query.shape[0], -1, dtype=np.int64)
+        hit = (query >= ids[0]) & (query <= ids[-1]) & (query == np.floor(query))
+        rows[hit] = (query[hit] - ids[0]).astype(np.int64)
+        return rows
+    rows = query.astype(np.int64) - np.int64(ids[0])
+    return np.where((rows >= 0) & (rows < ids.size), rows, -1)
 
 
 def visible(events: pd.DataFrame, as_of: int) -> pd.DataFrame:
@@ -95,6 +119,8 @@ def person_rows(view: PopulationView, ids: np.ndarray) -> np.ndarray:
     ids = np.asarray(ids)
     if people_ids.size == 0:
         return np.full(ids.shape[0], -1, dtype=np.int64)
+    if _consecutive(people_ids):
+        return _offset_rows(people_ids, ids)
     if people_ids.size < 2 or np.all(people_ids[1:] > people_ids[:-1]):
         order = None
         pos = np.searchsorted(people_ids, ids)
@@ -144,9 +170,7 @@ def top_reasons(costs: np.ndarray, labels: tuple[str, ...], k: int = 4, *, min_c
     if n == 0:
         return np.empty(0, dtype=object)
     k = min(k, m)
-    order = np.argsort(-costs, axis=1, kind="stable")[:, :k]
-    picked = np.take_along_axis(costs, order, axis=1)
-    order = np.where(picked > min_cost, order, -1).astype(np.int64)
+    order = _top_k(costs, k, min_cost)
     # one integer per combination (digits base m + 1), so np.unique works on a flat array
     key = np.zeros(n, dtype=np.int64)
     for j in range(k):
@@ -155,6 +179,34 @@ def top_reasons(costs: np.ndarray, labels: tuple[str, ...], k: int = 4, *, min_c
     table = np.empty(combos.shape[0], dtype=object)
     table[:] = [tuple(labels[j] for j in row if j >= 0) for row in order[first].tolist()]
     return table[inverse.reshape(-1)]
+
+
+def _top_k(costs: np.ndarray, k: int, min_cost: float) -> np.ndarray:
+    """Columns of the ``k`` largest costs per row, largest first, ties by column; -1 at or below ``min_cost``.
+
+    The same as a stable descending argsort cut to ``k`` columns, by ``k``
+    passes of ``argmax`` (which returns the first of equal maxima) — far
+    cheaper than sorting every row when ``k`` is small.
+    """
+    n = costs.shape[0]
+    if k == 0:
+        return np.zeros((n, 0), dtype=np.int64)
+    if np.isnan(costs).any():  # argmax and argsort disagree on NaN: sort
+        order = np.argsort(-costs, axis=1, kind="stable")[:, :k]
+        picked = np.take_along_axis(costs, order, axis=1)
+        return np.where(picked > min_cost, order, -1).astype(np.int64)
+    some = (costs > min_cost).any(axis=1)  # rows with no reason at all need no work
+    order = np.full((n, k), -1, dtype=np.int64)
+    work = np.array(costs[some], dtype=np.float64)  # a copy: picked entries are struck out below
+    rows = np.arange(work.shape[0])
+    top = np.empty((work.shape[0], k), dtype=np.int64)
+    for j in range(k):
+        col = np.argmax(work, axis=1)
+        picked = work[rows, col]
+        top[:, j] = np.where(picked > min_cost, col, -1)
+        work[rows, col] = -np.inf
+    order[some] = top
+    return order
 
 
 def score_frame(
