@@ -163,3 +163,56 @@ def test_complex_incomes_count_only_when_real():
     people.loc[1, "income"] = 56000 + 1j
     with pytest.raises(InvalidTable, match=r"column 'income', data row 2 \(person_id 2\): not a number"):
         load_population(people)
+
+
+@st.composite
+def valid_tables(draw) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Valid but odd supplied data: one person, a single group, markup in labels, no events."""
+    n = draw(st.integers(1, 30))
+    ids = draw(st.lists(st.integers(-(10**12), 10**12), min_size=n, max_size=n, unique=True))
+    label = st.sampled_from(["east", "west", "[bold]north[/]", "<b>south</b>", "../up", "中部"])
+    people = pd.DataFrame(
+        {
+            "person_id": ids,
+            "age": draw(st.lists(st.integers(0, 130), min_size=n, max_size=n)),
+            "sex": draw(st.lists(st.sampled_from(["female", "male", "other"]), min_size=n, max_size=n)),
+            "urban": draw(st.lists(st.booleans(), min_size=n, max_size=n)),
+            "region": draw(st.lists(label, min_size=n, max_size=n)),
+            "income": draw(st.lists(st.floats(0, 1e7), min_size=n, max_size=n)),
+            "income_quintile": draw(st.lists(st.sampled_from([1, 1, 5, 3]), min_size=n, max_size=n)),
+            "education": draw(st.lists(st.sampled_from(EDUCATION_LEVELS), min_size=n, max_size=n)),
+        }
+    )
+    m = draw(st.integers(0, 40))
+    from audit.vocab import EVENT_KINDS
+
+    events = pd.DataFrame(
+        {
+            "person_id": draw(st.lists(st.sampled_from(ids), min_size=m, max_size=m)),
+            "month": draw(st.lists(st.integers(0, 11), min_size=m, max_size=m)),
+            "kind": draw(st.lists(st.sampled_from(EVENT_KINDS), min_size=m, max_size=m)),
+        }
+    )
+    return people, events
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(valid_tables(), st.sampled_from([(), ("region",), ("sex", "urban")]))
+def test_odd_but_valid_supplied_data_survives_a_run_with_every_audit(tables, by):
+    from audit.engine import AuditOptions
+    from audit.results import results_document
+    from audit.runner import RunConfig, run
+    from scorers.registry import load_scorer
+    from tests.audit.faulty_scorers import Plain
+
+    people, events = tables
+    pop = load_population(people, events=events, horizon_months=12)
+    result = run([Plain(), load_scorer("suining")], RunConfig(population=pop, options=AuditOptions(by=by, bootstrap=50)))
+    assert result.failed == []
+    for r in result.runs:
+        assert sum(r.sections["tier_shares"].values()) == pytest.approx(1.0)
+        groups = r.sections["disparity"]["income_quintile"]["groups"]
+        assert sum(g["n"] for g in groups) == len(people)
+    import json
+
+    json.dumps(results_document(result), allow_nan=False)
