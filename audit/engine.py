@@ -21,7 +21,7 @@ from audit.errors import ScorerContractError, ScorerFailed
 from audit.groups import CellLayout
 from audit.guard import time_limited
 from audit.population import Population, PopulationView
-from scorers.protocol import validate_score_frame
+from scorers.protocol import scorer_tags, validate_score_frame
 
 __all__ = ["AuditOptions", "ScoredChunk", "AuditContext", "ChunkAudit", "ChunkOutput", "process_chunk", "score_checked"]
 
@@ -82,8 +82,38 @@ class ScoredChunk:
             return None
         if not self._truth:
             genuine = self.population.events["genuine"].to_numpy()
-            self._truth.append(self.frame if genuine.all() else self.rescore(self.population.events[genuine]))
+            if genuine.all():
+                self._truth.append(self.frame)
+            elif scorer_tags(self.scorer).uses_ties:  # a friend's record can move anyone's score
+                self._truth.append(self.rescore(self.population.events[genuine]))
+            else:
+                self._truth.append(self._rescore_affected(genuine))
         return self._truth[0]
+
+    def _rescore_affected(self, genuine: np.ndarray) -> pd.DataFrame:
+        """The truth frame re-scoring only people with a misrecorded event (scorers without ties).
+
+        Everyone else's events are unchanged, so their row is the recorded one:
+        a scorer that does not read ties scores each person from that person's
+        own record (chunk invariance, :func:`scorers.testing.check_scorer`).
+        """
+        events, people = self.population.events, self.population.people
+        ev_ids = events["person_id"].to_numpy()
+        affected = np.isin(people["person_id"].to_numpy(), ev_ids[~genuine])
+        keep = genuine & np.isin(ev_ids, people["person_id"].to_numpy()[affected])
+        sub = self.rescore(events[keep], people=self.view.people[affected])
+        rows = np.flatnonzero(affected)
+        out = {}
+        for col in self.frame.columns:
+            if isinstance(self.frame[col].dtype, pd.CategoricalDtype):
+                codes = self.frame[col].cat.codes.to_numpy().copy()
+                codes[rows] = sub[col].cat.codes.to_numpy()
+                out[col] = pd.Categorical.from_codes(codes, dtype=self.frame[col].dtype)
+            else:
+                values = self.frame[col].to_numpy().copy()
+                values[rows] = sub[col].to_numpy()
+                out[col] = values
+        return pd.DataFrame(out, index=self.frame.index)
 
     @property
     def favourable(self) -> np.ndarray:

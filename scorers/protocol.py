@@ -176,11 +176,16 @@ def validate_score_frame(scorer: Any, frame: Any, view: PopulationView) -> pd.Da
             f"person_id {view.people['person_id'].iloc[i]}); every score must be finite"
         )
     tiers = tuple(scorer.tiers)
-    values = frame["tier"].astype(object).to_numpy()
-    try:
-        codes = pd.Index(list(tiers), dtype=object).get_indexer(values)
-    except TypeError:  # unhashable labels (lists, dicts): none of them is a declared tier
-        codes = np.array([tiers.index(v) if isinstance(v, str) and v in tiers else -1 for v in values], dtype=np.intp)
+    if isinstance(frame["tier"].dtype, pd.CategoricalDtype):  # the usual case: map the few categories, not every row
+        cat = frame["tier"].cat
+        lookup = np.append(pd.Index(list(tiers), dtype=object).get_indexer(cat.categories.astype(object)), -1)
+        codes = lookup[cat.codes.to_numpy()]  # code -1 (missing) picks the appended -1
+    else:
+        values = frame["tier"].astype(object).to_numpy()
+        try:
+            codes = pd.Index(list(tiers), dtype=object).get_indexer(values)
+        except TypeError:  # unhashable labels (lists, dicts): none of them is a declared tier
+            codes = np.array([tiers.index(v) if isinstance(v, str) and v in tiers else -1 for v in values], dtype=np.intp)
     undeclared = codes < 0
     if undeclared.any():
         i = int(np.flatnonzero(undeclared)[0])
