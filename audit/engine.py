@@ -21,7 +21,7 @@ from audit.errors import ScorerContractError, ScorerFailed
 from audit.groups import CellLayout
 from audit.guard import time_limited
 from audit.population import Population, PopulationView
-from scorers.protocol import scorer_tags, validate_score_frame
+from scorers.protocol import ScorerTags, scorer_tags, validate_score_frame
 
 __all__ = ["AuditOptions", "ScoredChunk", "AuditContext", "ChunkAudit", "ChunkOutput", "process_chunk", "score_checked"]
 
@@ -84,18 +84,20 @@ class ScoredChunk:
             genuine = self.population.events["genuine"].to_numpy()
             if genuine.all():
                 self._truth.append(self.frame)
-            elif scorer_tags(self.scorer).uses_ties:  # a friend's record can move anyone's score
+            elif not isinstance(getattr(self.scorer, "tags", None), ScorerTags) or scorer_tags(self.scorer).uses_ties:
+                # undeclared, or a friend's record can move anyone's score: score everyone again
                 self._truth.append(self.rescore(self.population.events[genuine]))
             else:
                 self._truth.append(self._rescore_affected(genuine))
         return self._truth[0]
 
     def _rescore_affected(self, genuine: np.ndarray) -> pd.DataFrame:
-        """The truth frame re-scoring only people with a misrecorded event (scorers without ties).
+        """The truth frame re-scoring only people with a misrecorded event (scorers declaring no ties).
 
         Everyone else's events are unchanged, so their row is the recorded one:
-        a scorer that does not read ties scores each person from that person's
-        own record (chunk invariance, :func:`scorers.testing.check_scorer`).
+        a scorer whose tags declare it does not read ties scores each person
+        from that person's own record (chunk invariance,
+        :func:`scorers.testing.check_scorer`).
         """
         events, people = self.population.events, self.population.people
         ev_ids = events["person_id"].to_numpy()
