@@ -27,17 +27,26 @@ Absorbing states and recourse cost
     every plan: waiting, each action alone, all actions together. A sanctioned
     person none of whose plans reaches a favourable, sanction-free state within
     the horizon is *precluded* (recourse verification, Kothari et al., ICLR
-    2024): ``absorbing_share`` is their share of sanctioned people. The
-    least-cost plan that does reach it is costed in months of the person's
+    2024): ``absorbing_share`` is their share of sanctioned people. (Single
+    actions are followed for the cost deadline only; waiting and all actions
+    together for the whole horizon.) The least-cost plan that reaches it within
+    ``deadline_months`` (default 12) is costed in months of the person's
     income; ``recourse_cost_ratio`` is the poorest quintile's median cost over
-    the richest's.
+    the richest's (1 when both are 0; ``None`` when undefined).
 
 Duration caps
     For each sanctioned person, each sanction's spell — from the month it
     began (scored month by month from month 0) to the month it lifts if the
     person does nothing more — is compared with the spec's
     ``recourse.max_sanction_months`` (60: the SPC defaulter list's 2 years plus
-    at most 3 of extensions, SPC 2017 revision).
+    at most 3 of extensions, SPC 2017 revision). A spell still running at the
+    end of the horizon is *censored* (``duration_censored``) and counts as a
+    violation only if it has already outlasted the cap.
+
+Past 36 months after their start, replays are scored on the coarse grid of
+:data:`audit.replay_timeline.COARSE_GRID` (months to recovery there are upper
+bounds within 3 or 6 months); the month each sanction's spell reaches the cap
+is always scored, so cap violations are exact.
 """
 
 from __future__ import annotations
