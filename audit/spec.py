@@ -334,7 +334,7 @@ def _check_volumes(events: tuple[EventKindSpec, ...], horizon: int, urban_share:
         if e.follows is not None or e.rate_per_year <= 0:
             continue
         log_max = (
-            math.log(e.rate_per_year * horizon / 12.0)
+            math.log(e.rate_per_year) + math.log(horizon / 12.0)  # apart: their product may underflow to 0
             + 2.0 * abs(e.income_slope)
             + 1.5 * abs(e.education_slope)
             + max(urban_share, 1.0 - urban_share) * abs(e.urban_effect)

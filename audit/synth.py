@@ -116,7 +116,11 @@ def _alias(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         total = weights[r].sum()
         if total <= 0:
             continue
-        scaled = weights[r] * (k / total)
+        if total < 1e-300:  # subnormal weights (absurdly rare kinds): k / total would overflow
+            w = weights[r] / weights[r].max()
+            scaled = w * (k / w.sum())
+        else:
+            scaled = weights[r] * (k / total)
         small = [i for i in range(k) if scaled[i] < 1.0]
         large = [i for i in range(k) if scaled[i] >= 1.0]
         while small and large:
@@ -168,7 +172,7 @@ def _compile(spec: PopulationSpec) -> _Compiled:
     ed = np.arange(len(EDUCATION_LEVELS))[None, :, None, None, None, None] - 1.5
     ur = np.arange(2)[None, None, :, None, None, None] - spec.urban_share
     ag = rep_age[None, None, None, :, None, None]
-    log_rate = np.log(np.array([e.rate_per_year * horizon_years for e in base]))
+    log_rate = np.log(np.array([e.rate_per_year for e in base])) + np.log(horizon_years)  # a product may underflow
     slope = lambda name: np.array([getattr(e, name) for e in base])  # noqa: E731
     lo = np.array([e.age_range[0] for e in base])
     hi = np.array([e.age_range[1] for e in base])

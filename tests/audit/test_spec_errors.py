@@ -108,6 +108,11 @@ def test_volume_check_uses_the_most_exposed_person():
     assert parse_spec(raw).event_spec("volunteering").income_slope == 1.9
 
 
+def test_a_tiny_rate_is_not_an_error():
+    raw = _spec(events__volunteering__rate_per_year=5e-324)  # the smallest float: rate x years underflows to 0
+    assert parse_spec(raw).event_spec("volunteering").rate_per_year == 5e-324
+
+
 def test_all_errors_are_audit_errors_and_value_errors():
     with pytest.raises(AuditError):
         parse_spec(_spec(horizon_months=0))
