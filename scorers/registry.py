@@ -18,6 +18,7 @@ a class (instantiated with no arguments) or an instance.
 
 from __future__ import annotations
 
+import copyreg
 import functools
 import hashlib
 import importlib
@@ -220,6 +221,7 @@ def load_scorer(spec: Any) -> Any:
         obj, where = _load_registered(target)
     scorer = obj() if inspect.isclass(obj) else obj
     _check_is_scorer(scorer, where)
+    _picklable_by_spec(scorer, target)
     if params:
         scorer = _apply_params(scorer, params, where)
     return scorer
@@ -289,6 +291,29 @@ def _import_file(path: Path) -> Any:
         sys.modules.pop(mod_name, None)
         raise ScorerNotFound(f"cannot import scorer file {str(path)!r}: {type(exc).__name__}: {exc}") from exc
     return module
+
+
+def _picklable_by_spec(scorer: Any, target: str) -> None:
+    """Let a scorer from a loose file travel to worker processes.
+
+    Its module (``_scs_audit_scorer_*``) exists only in this process, so pickling
+    by reference would fail in a worker. Register a reducer for its class that
+    pickles the file path, attribute and parameters instead; the worker loads the
+    file again (:func:`_load_file_scorer`).
+    """
+    cls = type(scorer)
+    if not cls.__module__.startswith("_scs_audit_scorer_") or cls in copyreg.dispatch_table:
+        return
+    module_part, _, attr = target.rpartition(":")
+    path = str(Path(module_part).expanduser().resolve())
+    copyreg.pickle(cls, lambda obj: (_load_file_scorer, (path, attr, dict(getattr(obj, "params", {}) or {}))))
+
+
+def _load_file_scorer(path: str, attr: str, params: dict[str, Any]) -> Any:
+    """Load a file scorer again (in a worker process) with the parameters it had."""
+    scorer = load_scorer(f"{path}:{attr}")
+    changed = {k: v for k, v in params.items() if dict(getattr(scorer, "params", {}) or {}).get(k, object()) != v}
+    return scorer.with_params(**changed) if changed else scorer
 
 
 def _check_is_scorer(obj: Any, where: str) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 import signal
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -220,3 +222,27 @@ def test_probe_passes_a_good_scorer_and_leaves_the_population_alone(population):
 def test_probe_reports_contract_errors_as_such(population):
     with pytest.raises(ScorerContractError, match="NaN"):
         probe_scorer(fs.NanScores(), population, as_of=population.horizon_months - 1)
+
+
+def test_a_scorer_from_a_loose_file_can_be_sent_to_a_fresh_worker_process(tmp_path):
+    """Worker processes cannot import the registry's private module for a file: the scorer travels as its spec."""
+    import subprocess
+    import sys
+
+    from scorers.registry import load_scorer
+
+    plugin = tmp_path / "plugin.py"
+    plugin.write_text(
+        "from tests.audit.faulty_scorers import Plain\n"
+        "class Tunable(Plain):\n"
+        "    name = 'tunable'\n"
+        "    def __init__(self, level=1):\n"
+        "        self.params = {'level': level}\n"
+        "    def with_params(self, **kw):\n"
+        "        return Tunable(**{**self.params, **kw})\n"
+    )
+    blob = pickle.dumps(load_scorer(f"{plugin}:Tunable:level=3"))
+    code = "import pickle, sys; s = pickle.loads(sys.stdin.buffer.read()); print(s.name, s.params['level'])"
+    out = subprocess.run([sys.executable, "-c", code], input=blob, capture_output=True, check=True,
+                         env={"PYTHONPATH": str(Path(__file__).parents[2]), "PATH": os.environ.get("PATH", "")})
+    assert out.stdout.decode().split() == ["tunable", "3"]
