@@ -47,10 +47,23 @@ __all__ = [
     "safe_filename",
     "path_in",
     "SEAL_NAME",
+    "RUN_ARTEFACTS",
 ]
 
 #: The artefact renamed into place last and removed first by :class:`deferred_writes`.
 SEAL_NAME = "results.json"
+#: Artefacts of one run or comparison. When a commit writes ``DIR/results.json``, each
+#: of these in ``DIR`` that the same commit did not write is stale and removed.
+RUN_ARTEFACTS = (
+    "results.json",
+    "scores.parquet",
+    "published.json",
+    "report.html",
+    "report.md",
+    "compare.json",
+    "compare.html",
+    "compare.md",
+)
 
 
 def atomic_write_with(path: str | Path, write: Callable[[Path], None]) -> Path:
@@ -185,6 +198,8 @@ class deferred_writes:
                 pending, stale = dict(self.pending), set(self.stale)
                 self.pending.clear()
                 self.stale.clear()
+            for seal in [t for t in pending if t.name == SEAL_NAME]:  # a new run in that directory
+                stale |= {seal.parent / name for name in RUN_ARTEFACTS} - set(pending)
             for path in sorted({*pending, *stale}, key=_seal_last, reverse=True):  # the seal goes first
                 if path in stale and path not in pending or path.name == SEAL_NAME:
                     _remove(path)

@@ -171,3 +171,21 @@ def test_a_stale_directory_is_removed(tmp_path):
     with deferred_writes():
         remove_at_commit(tmp_path / "figures")
     assert _files(tmp_path) == []
+
+
+def test_writing_results_json_makes_every_other_old_artefact_stale(tmp_path):
+    """A comparison written into a directory that held a run must not inherit its published figures."""
+    for name in ("results.json", "published.json", "scores.parquet", "report.html", "notes.txt"):
+        (tmp_path / name).write_text("old")
+    with deferred_writes():
+        atomic_write_text(tmp_path / "results.json", "new")
+        atomic_write_text(tmp_path / "compare.json", "new")
+    assert _files(tmp_path) == ["compare.json", "notes.txt", "results.json"]
+
+
+def test_a_report_rerender_keeps_the_run_it_renders(tmp_path):
+    for name in ("results.json", "published.json"):
+        (tmp_path / name).write_text("run")
+    with deferred_writes():
+        atomic_write_text(tmp_path / "report.html", "re-rendered")
+    assert _files(tmp_path) == ["published.json", "report.html", "results.json"]
