@@ -183,6 +183,15 @@ class TimeLimitedScorer:
         object.__setattr__(self, "scorer", state[0])
         object.__setattr__(self, "seconds", state[1])
 
+    def __eq__(self, other: object) -> bool:  # equal wrappers of one scorer: caches keyed by scorer still hit
+        return isinstance(other, TimeLimitedScorer) and self.seconds == other.seconds and self.scorer == other.scorer
+
+    def __hash__(self) -> int:
+        try:
+            return hash((self.scorer, self.seconds))
+        except TypeError:  # an unhashable scorer: equal only to itself here
+            return hash((id(self.scorer), self.seconds))
+
     def __repr__(self) -> str:
         return f"TimeLimitedScorer({self.scorer!r}, seconds={self.seconds:g})"
 

@@ -174,6 +174,10 @@ def test_time_limited_wrapper_delegates_and_pickles():
     assert time_limited(fs.Plain, None) is fs.Plain
     back = pickle.loads(pickle.dumps(s))
     assert back.seconds == 2.0 and back.name == "plain"
+    inner = fs.Plain()
+    assert time_limited(inner, 2.0) == time_limited(inner, 2.0)  # one wrapper per chunk: caches keyed by scorer still hit
+    assert hash(time_limited(inner, 2.0)) == hash(time_limited(inner, 2.0))
+    assert time_limited(inner, 2.0) != time_limited(inner, 3.0) and time_limited(inner, 2.0) != time_limited(fs.Plain(), 2.0)
 
 
 @pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), True, "5"])
