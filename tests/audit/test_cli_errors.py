@@ -336,3 +336,12 @@ def test_hostile_scorer_names_stay_text(capsys, tmp_path, monkeypatch):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     doc = json.loads((out / "results.json").read_text())
     assert doc["scorers"][0]["label"] == hostile
+
+
+def test_a_plugin_message_cannot_break_the_error_line_or_drive_the_terminal(capsys, tmp_path):
+    plugin = tmp_path / "noisy.py"
+    plugin.write_text('raise RuntimeError("first line\\nsecond line \\x1b[2J cleared")\n')
+    rc, _, err = cli(capsys, "run", "--scorer", f"{plugin}:X", "--out", tmp_path / "out", *FAST)
+    assert rc == 2
+    assert_one_error_line(err, "first line second line", "\\x1b[2J cleared")
+    assert "\x1b" not in err
