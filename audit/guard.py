@@ -129,6 +129,7 @@ class time_limit:
     def __enter__(self) -> "time_limit":
         if self.seconds is None:
             return self
+        self._t0 = time.perf_counter()
         self._signal = (
             hasattr(signal, "setitimer")
             and threading.current_thread() is threading.main_thread()
@@ -138,12 +139,11 @@ class time_limit:
             self._old = signal.signal(signal.SIGALRM, self._expired)
             self._armed = True
             signal.setitimer(signal.ITIMER_REAL, self.seconds)
-        self._t0 = time.perf_counter()
         return self
 
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if self.seconds is None:
-            return False
+            return
         self._armed = False
         if self._signal:
             signal.setitimer(signal.ITIMER_REAL, 0.0)
@@ -155,7 +155,6 @@ class time_limit:
                 f"scorer {self.name!r} exceeded --scorer-timeout {self.seconds:g} s ({how} after {elapsed:.1f} s); "
                 "speed the scorer up, or raise --scorer-timeout"
             ) from None
-        return False
 
 
 class TimeLimitedScorer:

@@ -168,7 +168,7 @@ class deferred_writes:
             _ACTIVE.append(self)
         return self
 
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> bool:
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         with _LOCK:
             _ACTIVE.remove(self)
             outer = _ACTIVE[-1] if _ACTIVE else None
@@ -180,7 +180,6 @@ class deferred_writes:
             outer.stale |= self.stale
         else:
             self.commit()
-        return False
 
     def defer(self, tmp: str | Path, target: str | Path) -> None:
         """Rename ``tmp`` over ``target`` at commit (a file deferred twice keeps the later version)."""
