@@ -59,6 +59,13 @@ def absorb(totals: RunTotals, out: ChunkOutput, first_block: int) -> None:
     totals.people += out.people
 
 
+def _recut(plan: list[tuple[int, int]], parts: int) -> list[tuple[int, int]]:
+    """The same blocks cut into ``parts`` chunks (fewer when there are fewer blocks)."""
+    first, end = plan[0][0], plan[-1][1]
+    per = max(1, -(-(end - first) // parts))
+    return [(b, min(b + per, end)) for b in range(first, end, per)]
+
+
 class ChunkStream:
     """Every chunk of a run's plan, each once: resumed from disk or computed by an executor.
 
@@ -105,7 +112,10 @@ class ChunkStream:
                 "--resume cannot be combined with --save-scores: the scores of chunks finished before the "
                 "interruption were not kept; rerun without --resume, or without --save-scores"
             )
-        self.source, self.plan, self.active = source, list(plan), active
+        plan = list(plan)
+        if source.synthetic and engine == "local" and (workers or 1) > 1 and 0 < len(plan) < workers:
+            plan = _recut(plan, workers)  # a small population: one chunk per worker, so every core works
+        self.source, self.plan, self.active = source, plan, active
         self.audits, self.layout, self.options = list(audits), layout, options
         self.engine, self.workers, self.scheduler = engine, workers, scheduler
         self.on_chunk = on_chunk

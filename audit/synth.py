@@ -319,7 +319,8 @@ def _events(spec, c: _Compiled, rng, *, n, q0, edu, urban, age, reliability):
     n_cells = c.cell_total.shape[0]
     per_cell = np.bincount(cell, minlength=n_cells)
     present = np.flatnonzero(per_cell)
-    members = np.argsort(cell, kind="stable")  # people grouped by cell
+    narrow = cell.astype(np.int16) if n_cells <= np.iinfo(np.int16).max else cell  # 16-bit keys: a radix sort
+    members = np.argsort(narrow, kind="stable")  # people grouped by cell
     start = np.cumsum(per_cell) - per_cell
 
     # superposition: one Poisson total per cell, then a person and a kind per event

@@ -138,3 +138,11 @@ def test_executor_choice():
         make_executor("spark")
     with pytest.raises(InvalidArgument, match="--workers"):
         make_executor("local", workers=0)
+
+
+def test_a_small_population_is_cut_into_one_chunk_per_worker():
+    from audit.streaming import _recut
+
+    assert _recut([(0, 3)], 2) == [(0, 2), (2, 3)]
+    assert _recut([(0, 1)], 4) == [(0, 1)]  # one block cannot be shared
+    assert _recut([(0, 16)], 2) == [(0, 8), (8, 16)]
