@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from audit.aggregate import SCORE_DECIMALS, Counts, ValueCounts
+from audit.aggregate import SCORE_DECIMALS, Counts, ValueCounts, exact_sum_limbs, limbs_to_float
 from audit.attribution import (
     DEFAULT_SAMPLE,
     PERMUTATION_PAIRS,
@@ -120,14 +120,16 @@ def attribute_views(layout: CellLayout) -> list[AttributeView]:
 
 def value_counts(values: np.ndarray, cells: np.ndarray, n_cells: int, decimals: int = SCORE_DECIMALS) -> ValueCounts:
     """:meth:`ValueCounts.of`, by ``bincount`` when the value range is small (identical result)."""
-    scaled = np.rint(np.asarray(values, dtype=np.float64) * 10**decimals).astype(np.int64)
+    values = np.asarray(values, dtype=np.float64)
+    scaled = np.rint(values * 10**decimals).astype(np.int64)
     if scaled.size:
         lo = int(scaled.min())
         span = (int(scaled.max()) - lo + 1) * n_cells
         if span <= max(4 * scaled.size, 1 << 16):
             counts = np.bincount((scaled - lo) * n_cells + cells, minlength=span)
             nz = np.flatnonzero(counts)
-            return ValueCounts(nz.astype(np.int64) + lo * n_cells, counts[nz].astype(np.int64), n_cells, decimals)
+            limbs = exact_sum_limbs(values, cells, n_cells)
+            return ValueCounts(nz.astype(np.int64) + lo * n_cells, counts[nz].astype(np.int64), n_cells, decimals, limbs)
     return ValueCounts.of(values, cells, n_cells, decimals)
 
 
@@ -292,6 +294,8 @@ class _CellTables:
     """Distinct scores (rounded to ``SCORE_DECIMALS``), sorted."""
     table: np.ndarray
     """``table[v, cell]``: people with score ``values[v]``."""
+    sum_limbs: np.ndarray | None
+    """Exact per-cell score sums as integer limbs (:func:`audit.aggregate.exact_sum_limbs`), if kept."""
 
     @classmethod
     def of(cls, merged: Mapping[str, Any], scorer: Any) -> "_CellTables":
@@ -306,6 +310,7 @@ class _CellTables:
             tiers=tiers,
             values=values,
             table=table,
+            sum_limbs=merged["scores"].sum_limbs,
         )
 
 
@@ -317,6 +322,9 @@ def _score_statistics(cells: _CellTables, layout: CellLayout, views: list[Attrib
     for view in views:
         counts = group_axis(table[None], layout, view.keep)  # (1, V, G)
         n, mean, med = score_distribution(values, counts)
+        if cells.sum_limbs is not None:  # exact means of the unrounded scores, rounded once per group
+            sums = limbs_to_float(group_axis(cells.sum_limbs.T, layout, view.keep).T)
+            mean = rate(sums, n[0])[None]
         point[view.key] = {"n": n[0], "mean": mean[0], "median": med[0], "above": count_above(values, counts, median)[0]}
     reps: dict[str, dict[str, np.ndarray]] = {}
     if boot.enabled and values.size:

@@ -239,3 +239,19 @@ def test_value_counts_by_bincount_equal_value_counts_of():
         cells = rng.integers(0, 30, values.size)
         a, b = value_counts(values, cells, 30), ValueCounts.of(values, cells, 30)
         assert np.array_equal(a.keys, b.keys) and np.array_equal(a.counts, b.counts)
+        assert np.array_equal(a.sum_limbs, b.sum_limbs)
+
+
+def test_mean_scores_are_exact_for_unrounded_scores():
+    # scores with many decimals: value counts round them, but means come from exact sums
+    rng = np.random.default_rng(8)
+    n = 2000
+    q = rng.integers(1, 6, n)
+    score = rng.uniform(40, 100, n) + 1e-3 * rng.random(n)
+    people = people_frame(q, rng.integers(0, 4, n))
+    scorer = LookupScorer(pd.Series(score, index=people["person_id"]))
+    pop = population(people)
+    section = audit_section(split(pop, [500, 1500]), scorer, options=AuditOptions(bootstrap=0, min_cell_share=0.0), audit=NO_REPLAY)
+    mf = MetricFrame(metrics=_mean, y_true=score, y_pred=score, sensitive_features=q)
+    for g in section["income_quintile"]["groups"]:
+        assert g["mean_score"] == pytest.approx(mf.by_group[g["group"]], abs=1e-9)
