@@ -71,13 +71,27 @@ class PopulationSource:
         return {
             "name": self.spec.name,
             "synthetic": True,
-            "source": self.spec.path or self.spec.name,
+            "source": _spec_source(self.spec),
             "size": self.size,
             "seed": self.seed,
             "horizon_months": self.horizon_months,
             "spec_fingerprint": self.spec.fingerprint(),
             "fingerprint": self.fingerprint(),
         }
+
+
+def _spec_source(spec: PopulationSpec) -> str:
+    """The spec's file, relative to the project for builtin specs (no local paths in reports)."""
+    from audit.spec import fixtures_dir
+
+    if spec.path is None:
+        return spec.name
+    path = Path(spec.path).resolve()
+    root = fixtures_dir().parent
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return path.name
 
 
 def open_source(
