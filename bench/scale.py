@@ -1,0 +1,225 @@
+"""Benchmark: country scale — group statistics, end-to-end throughput, peak memory, 1.4e9 projection.
+
+Usage::
+
+    python bench/scale.py               # 1e6 and 1e7 people
+    python bench/scale.py --huge        # peak memory also at 1e8 people (about 20 minutes more)
+    python bench/scale.py --quick       # 1e6 only, a smoke run
+
+Prints, in one run:
+
+(a) group statistics (income quintile, education, their intersection) for
+    1e6 and 1e7 rows: ours (streamed, ``bench/disparity.py``) beside
+    fairlearn's ``MetricFrame`` on the same data and the bare numpy
+    ``bincount`` floor;
+(b) end-to-end people per second of ``scs-audit run`` — generate, score, every
+    default audit, DP publication and the report — for each reference scorer
+    alone and for all four, at 1e6 and 1e7 people, with every core;
+(c) peak memory of those runs: proportional set size (PSS) summed over the
+    command and its worker processes, sampled every 0.2 s (``--huge`` adds 1e8);
+(d) the projection for 1.4e9 people: the chunk loop of the real 1.4e9-person
+    run (same chunks, same per-chunk sample sizes for the replay audits) timed
+    over its first chunks with every core, extrapolated to all of them.
+
+Never run in tests. Needs psutil (installed with dask.distributed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # bench/disparity.py
+COUNTRY = 1_400_000_000
+SCORERS = ("suining", "rongcheng", "joint_punishment", "sesame")
+
+
+def machine() -> str:
+    import psutil
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return (f"{psutil.cpu_count()} cores ({cpu}), {psutil.virtual_memory().total / 2**30:.0f} GiB RAM, "
+            f"Python {platform.python_version()}, numpy {np.__version__}, {platform.system()} {platform.release()}")
+
+
+# ----------------------------------------------------------------------------- (a) group statistics
+
+
+def group_statistics(sizes: list[int]) -> None:
+    import disparity as bd  # bench/disparity.py
+
+    print("\n(a) group statistics: income quintile, education, intersection — seconds wall (CPU)")
+    print(f"{'rows':>12} {'ours':>16} {'numpy floor':>16} {'fairlearn':>18} {'ours/floor':>11} {'fairlearn/floor':>16} {'max |diff|':>10}")
+    warm = bd.make_data(10_000)
+    bd.ours(warm, 5_000, bootstrap=0)
+    bd.fairlearn(warm)
+    bd.floor(warm)
+    for n in sizes:
+        df = bd.make_data(n)
+        (t_ours, c_ours), section = bd.timed(bd.ours, df, 1_000_000, bootstrap=0)
+        (t_floor, c_floor), _ = bd.timed(bd.floor, df)
+        (t_fl, c_fl), fl = bd.timed(bd.fairlearn, df)
+        diff = bd.check(section, fl)
+        print(f"{n:>12,} {t_ours:>8.3f}s ({c_ours:.3f}) {t_floor:>8.3f}s ({c_floor:.3f}) {t_fl:>9.2f}s ({c_fl:.2f}) "
+              f"{t_ours / t_floor:>10.1f}x {t_fl / t_floor:>15,.0f}x {diff:>10.1e}", flush=True)
+
+
+# ----------------------------------------------------------------------------- (b, c) end to end, memory
+
+
+class _PeakMemory:
+    """Samples the PSS of a process and all its descendants; keeps the largest sum seen."""
+
+    def __init__(self, pid: int, every: float = 0.2) -> None:
+        import psutil
+
+        self._root = psutil.Process(pid)
+        self.every = every
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> int:
+        import psutil
+
+        total = 0
+        try:
+            procs = [self._root, *self._root.children(recursive=True)]
+        except psutil.Error:
+            return 0
+        for p in procs:
+            try:
+                total += p.memory_full_info().pss
+            except psutil.Error:
+                pass
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._sample())
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> "_PeakMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def cli_run(size: int, scorers: tuple[str, ...], *, extra: tuple[str, ...] = ()) -> dict:
+    """``scs-audit run`` in a subprocess: wall seconds, peak PSS, its stage seconds."""
+    exe = Path(sys.executable).with_name("scs-audit")
+    with tempfile.TemporaryDirectory(prefix="scs-bench-") as out:
+        cmd = [str(exe), "run", "--size", str(size), "--out", out, "--quiet", *extra]
+        for s in scorers:
+            cmd += ["--scorer", s]
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        with _PeakMemory(proc.pid) as mem:
+            _, err = proc.communicate()
+        wall = time.perf_counter() - t0
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err}")
+        seconds = json.loads((Path(out) / "results.json").read_text())["seconds"]
+    return {"wall": wall, "peak": mem.peak, "seconds": seconds}
+
+
+def end_to_end(sizes: list[int], memory_only: list[int]) -> None:
+    print("\n(b) end to end: scs-audit run (generate, score, every default audit, DP publication, report), every core")
+    print("(c) peak memory: PSS of the command and its workers, summed")
+    print(f"{'people':>14} {'scorers':>18} {'wall':>9} {'people/s':>11} {'peak memory':>12}  where the time went (stage seconds summed over workers)")
+    for n in sizes + memory_only:
+        rows = [(s,) for s in SCORERS] + [SCORERS] if n in sizes else [SCORERS]
+        for scorers in rows:
+            r = cli_run(n, scorers)
+            stages = sorted(r["seconds"].items(), key=lambda kv: -kv[1])[:5]
+            label = "all four" if len(scorers) > 1 else scorers[0]
+            where = ", ".join(f"{k} {v:.0f}" for k, v in stages)
+            print(f"{n:>14,} {label:>18} {r['wall']:>8.1f}s {n / r['wall']:>11,.0f} {r['peak'] / 2**30:>9.2f} GiB  {where}", flush=True)
+
+
+# ----------------------------------------------------------------------------- (d) projection
+
+
+def projection(chunks: int) -> None:
+    from audit.engine import AuditContext, AuditOptions
+    from audit.executors import ChunkTask, default_workers, make_executor, run_chunk
+    from audit.groups import layout_for
+    from audit.runner import RunConfig, default_audits, resolve_scorers, unique_labels
+    from audit.source import open_source
+    from audit.streaming import RunTotals, absorb
+
+    config = RunConfig(size=COUNTRY)
+    source = open_source(config.population, size=COUNTRY, seed=0)
+    options = AuditOptions(population_size=COUNTRY)
+    labelled = unique_labels(resolve_scorers(None))
+    audits = default_audits(options)
+    layout = layout_for((), spec=source.spec)
+    plan = source.chunk_plan(config.chunk_size)
+    workers = default_workers()
+    tasks = [ChunkTask(source=source, blocks=b, scorers=tuple(labelled), audits=tuple(audits), layout=layout, options=options)
+             for b in plan[:chunks]]
+    totals = RunTotals()
+    with make_executor("local", workers=workers, n_chunks=len(tasks)) as ex:
+        t0 = time.perf_counter()
+        for task, out in ex.imap_unordered(run_chunk, iter(tasks)):
+            absorb(totals, out, task.blocks[0])
+        loop = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for label, scorer in labelled:
+        ctx = AuditContext(scorer=scorer, label=label, layout=layout, options=options, synthetic=True,
+                           size=COUNTRY, horizon_months=source.horizon_months, spec=source.spec)
+        for audit in audits:
+            audit.finalize(totals.merged[label][audit.name], ctx)
+    finalize = time.perf_counter() - t0
+    rate = totals.people / loop
+    total = COUNTRY / rate + finalize
+    print(f"\n(d) 1.4e9 projection: the first {len(tasks)} chunks ({totals.people:,} people) of the 1.4e9-person run, "
+          f"{workers} workers, all four scorers, every default audit")
+    print(f"    chunk loop {loop:.1f}s -> {rate:,.0f} people/s; finalize {finalize:.1f}s")
+    print(f"    projected for {COUNTRY:,} people: {total / 60:,.0f} minutes ({total / 3600:.1f} h); the target is 10 minutes")
+    stages = sorted(totals.seconds.items(), key=lambda kv: -kv[1])
+    per = ", ".join(f"{k} {v / totals.people * 1e9:,.0f}" for k, v in stages)
+    print(f"    where a person's time goes (ns per person, summed over workers): {per}")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--huge", action="store_true", help="also measure peak memory at 1e8 people")
+    p.add_argument("--quick", action="store_true", help="1e6 people only")
+    p.add_argument("--chunks", type=int, default=20, help="chunks of the 1.4e9 run timed for (d) (default 20)")
+    p.add_argument("--only", choices=("a", "b", "d"), default=None, help="run one part only ((b) includes (c))")
+    args = p.parse_args()
+    sizes = [1_000_000] if args.quick else [1_000_000, 10_000_000]
+    print(f"machine: {machine()}")
+    print(f"command: python bench/{Path(__file__).name} {' '.join(sys.argv[1:])}".rstrip())
+    print(f"load average before: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    if args.only in (None, "a"):
+        group_statistics(sizes)
+    if args.only in (None, "b"):
+        end_to_end(sizes, [100_000_000] if args.huge else [])
+    if args.only in (None, "d"):
+        projection(4 if args.quick else args.chunks)
+    print(f"\nload average after: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
