@@ -29,7 +29,7 @@ from typing import Any
 
 from audit.engine import ChunkOutput
 
-__all__ = ["ChunkStore", "run_fingerprint", "CHECKPOINT_DIRNAME"]
+__all__ = ["CHECKPOINT_DIRNAME", "ChunkStore", "run_fingerprint"]
 
 #: Folder inside the output directory that holds unfinished runs' chunks.
 CHECKPOINT_DIRNAME = ".chunks"

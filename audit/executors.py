@@ -21,7 +21,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, Self
 
 from audit.aggregate import merge_all
 from audit.engine import AuditOptions, ChunkAudit, ChunkOutput, process_chunk
@@ -31,16 +31,16 @@ from audit.population import Population
 from audit.source import PopulationSource
 
 __all__ = [
-    "ChunkTask",
-    "run_chunk",
-    "Executor",
-    "SerialExecutor",
-    "ProcessExecutor",
-    "DaskExecutor",
-    "make_executor",
-    "default_workers",
-    "reuse_freed_memory",
     "ENGINES",
+    "ChunkTask",
+    "DaskExecutor",
+    "Executor",
+    "ProcessExecutor",
+    "SerialExecutor",
+    "default_workers",
+    "make_executor",
+    "reuse_freed_memory",
+    "run_chunk",
 ]
 
 #: Engines a run can use: ``local`` (this process, or a process pool with more
@@ -218,10 +218,10 @@ class SerialExecutor:
     def close(self) -> None:
         pass
 
-    def __enter__(self) -> "SerialExecutor":
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -278,14 +278,24 @@ class ProcessExecutor:
                 task = pending.pop(fut)
                 yield task, fut.result()
 
-    def close(self) -> None:
+    def close(self, *, abort: bool = False) -> None:
+        """Wait for the workers to finish; with ``abort`` (Ctrl-C, an error) stop them at once.
+
+        Chunks already handed to a worker cannot be cancelled, and a worker
+        turns a KeyboardInterrupt into its chunk's exception and goes on to the
+        next one, so on an interruption the workers are terminated rather than
+        waited for: their chunks were not finished, and were not saved.
+        """
+        if abort:
+            for proc in list(getattr(self._pool, "_processes", {}).values()):
+                proc.terminate()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def __enter__(self) -> "ProcessExecutor":
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.close(abort=exc_type is not None)
 
 
 class DaskExecutor:
@@ -359,10 +369,10 @@ class DaskExecutor:
         else:
             self._client.close()  # someone else's cluster stays up
 
-    def __enter__(self) -> "DaskExecutor":
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 

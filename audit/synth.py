@@ -48,11 +48,11 @@ import pandas as pd
 from scipy.special import betaincinv, ndtr, ndtri
 
 from audit.errors import InvalidArgument
-from audit.population import Population, education_categorical
+from audit.population import Population
 from audit.spec import PopulationSpec, income_boundaries, load_spec
 from audit.vocab import DOMAINS, EDUCATION_LEVELS, EVENT_KINDS, KIND_DOMAIN, SOURCES
 
-__all__ = ["BLOCK_SIZE", "GENERATOR_VERSION", "synthesize", "synthesize_block", "synthesize_chunk", "iter_chunks", "chunk_ranges"]
+__all__ = ["BLOCK_SIZE", "GENERATOR_VERSION", "chunk_ranges", "iter_chunks", "synthesize", "synthesize_block", "synthesize_chunk"]
 
 #: People per generation block. Fixed: changing it changes every population.
 BLOCK_SIZE = 1 << 16
@@ -173,7 +173,7 @@ def _compile(spec: PopulationSpec) -> _Compiled:
     ur = np.arange(2)[None, None, :, None, None, None] - spec.urban_share
     ag = rep_age[None, None, None, :, None, None]
     log_rate = np.log(np.array([e.rate_per_year for e in base])) + np.log(horizon_years)  # a product may underflow
-    slope = lambda name: np.array([getattr(e, name) for e in base])  # noqa: E731
+    slope = lambda name: np.array([getattr(e, name) for e in base])
     lo = np.array([e.age_range[0] for e in base])
     hi = np.array([e.age_range[1] for e in base])
     rel_term = np.zeros((bins, len(base)))

@@ -36,6 +36,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 
@@ -115,7 +116,7 @@ class _PeakMemory:
             self.peak = max(self.peak, self._sample())
             self._stop.wait(self.every)
 
-    def __enter__(self) -> "_PeakMemory":
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

@@ -9,7 +9,13 @@ import pytest
 
 from audit.engine import AuditOptions
 from audit.errors import InvalidArgument
-from audit.executors import ChunkTask, ProcessExecutor, SerialExecutor, make_executor, run_chunk
+from audit.executors import (
+    ChunkTask,
+    ProcessExecutor,
+    SerialExecutor,
+    make_executor,
+    run_chunk,
+)
 from audit.results import results_document
 from audit.runner import RunConfig, run
 from audit.source import open_source
@@ -47,7 +53,7 @@ def document(result) -> dict:
 
 
 def config(**kw) -> RunConfig:
-    base = dict(population="tiny", size=SIZE, seed=2, chunk_size=BLOCK_SIZE, options=OPTIONS)
+    base = {"population": "tiny", "size": SIZE, "seed": 2, "chunk_size": BLOCK_SIZE, "options": OPTIONS}
     return RunConfig(**{**base, **kw})
 
 

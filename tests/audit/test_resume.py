@@ -44,7 +44,8 @@ def interrupt(monkeypatch):
 
 
 def cfg(tmp_path, **kw) -> RunConfig:
-    base = dict(population="tiny", size=SIZE, seed=3, chunk_size=BLOCK_SIZE, options=OPTIONS, checkpoint_dir=str(tmp_path))
+    base = {"population": "tiny", "size": SIZE, "seed": 3, "chunk_size": BLOCK_SIZE, "options": OPTIONS,
+            "checkpoint_dir": str(tmp_path)}
     return RunConfig(**{**base, **kw})
 
 
