@@ -112,7 +112,7 @@ class ChunkStore:
             if blocks[0] in have:
                 out = self.load(blocks[0])
                 if out is not None:
-                    yield tuple(blocks), out
+                    yield (blocks[0], blocks[1]), out
 
     def save(self, first_block: int, output: ChunkOutput) -> None:
         """Write one finished chunk atomically, at once.

@@ -340,7 +340,7 @@ class DaskExecutor:
         from distributed import as_completed
 
         tasks = iter(tasks)
-        pending: dict[str, ChunkTask] = {}
+        pending: dict[Any, ChunkTask] = {}
         queue = as_completed()
         window = 2 * self.workers
 
@@ -427,4 +427,4 @@ def tasks_for(
         scorers = tuple(active())
         if not scorers:
             return
-        yield ChunkTask(source=source, blocks=tuple(blocks), scorers=scorers, audits=audits, layout=layout, options=options)
+        yield ChunkTask(source=source, blocks=(blocks[0], blocks[1]), scorers=scorers, audits=audits, layout=layout, options=options)

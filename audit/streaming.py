@@ -113,7 +113,7 @@ class ChunkStream:
                 "interruption were not kept; rerun without --resume, or without --save-scores"
             )
         plan = list(plan)
-        if source.synthetic and engine == "local" and (workers or 1) > 1 and 0 < len(plan) < workers:
+        if source.synthetic and engine == "local" and workers is not None and 0 < len(plan) < workers:
             plan = _recut(plan, workers)  # a small population: one chunk per worker, so every core works
         self.source, self.plan, self.active = source, plan, active
         self.audits, self.layout, self.options = list(audits), layout, options
