@@ -10,6 +10,7 @@ ground truth), is shown as not computed with the reason.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from typing import Any
 
 from audit.report.model import (
@@ -32,7 +33,8 @@ from audit.report.model import (
 from audit.report.plots import funnel, line_chart
 from audit.report.tables import Column, facts, generic_blocks, records_table, value_cell
 
-__all__ = ["appeal_section", "guess_columns", "recovery_curves", "rest_blocks", "reversibility_section", "unavailable"]
+__all__ = ["appeal_section", "guess_columns", "recovery_curves", "replay_section", "rest_blocks", "reversibility_section",
+           "unavailable"]
 
 
 def unavailable(doc: Doc, path: tuple[Any, ...], what: str) -> NotComputed | None:
@@ -96,13 +98,34 @@ def appeal_funnel(doc: Doc, path: tuple[Any, ...], attr: str, *, id: str) -> Blo
     return Plot(id=id, caption=title + " (bars are shares of each group's misrecorded adverse events)", svg=svg, data=data)
 
 
-def appeal_section(doc: Doc, index: int, *, sid: str) -> Section:
-    """The appeal audit: who appeals, who wins, what wrongful sanctions remain, per group."""
-    path = ("scorers", index, "appeal")
-    title = "Appeal: are equally wronged people remedied equally?"
-    missing = unavailable(doc, path, "appeal audit")
+def replay_section(doc: Doc, path: tuple[Any, ...], *, sid: str, title: str, what: str, known: Collection[str],
+                   body: Callable[[Doc, tuple[Any, ...], str], list[Block]]) -> Section:
+    """A replay audit's section: ``body``'s blocks, then every figure whose key is not in ``known``.
+
+    When the audit is absent or says it is not available, the section holds
+    only a "not computed" block naming ``what`` (and the reason, if given).
+    """
+    missing = unavailable(doc, path, what)
     if missing:
         return Section(id=sid, title=title, blocks=(missing,))
+    blocks = body(doc, path, sid)
+    rest = [k for k in doc.get(*path) if k not in known]
+    if rest:
+        blocks.extend(rest_blocks(doc, path, rest, sid))
+    return Section(id=sid, title=title, blocks=tuple(blocks))
+
+
+_APPEAL_KNOWN = ("available", "sample_size", "overall", "by_education", "by_income_quintile", "max_appeals_per_person",
+                 "decision_months", "remedy_rate_ratio_lowest_to_highest_education")
+
+
+def appeal_section(doc: Doc, index: int, *, sid: str) -> Section:
+    """The appeal audit: who appeals, who wins, what wrongful sanctions remain, per group."""
+    return replay_section(doc, ("scorers", index, "appeal"), sid=sid, title="Appeal: are equally wronged people remedied equally?",
+                          what="appeal audit", known=_APPEAL_KNOWN, body=_appeal_blocks)
+
+
+def _appeal_blocks(doc: Doc, path: tuple[Any, ...], sid: str) -> list[Block]:
     blocks: list[Block] = [facts(doc, [
         ("people sampled", (*path, "sample_size"), {"fmt": fmt_count}),
         ("appeals one person may file", (*path, "max_appeals_per_person"), {"fmt": fmt_count, "optional": True}),
@@ -118,12 +141,7 @@ def appeal_section(doc: Doc, index: int, *, sid: str) -> Section:
         blocks.append(_with_overall(doc, path, _group_table(doc, (*path, f"by_{attr}"), attr, _REMEDY_KEYS,
                                                             id=f"{sid}-{attr}-remedy",
                                                             caption=f"Wrongful sanctions and their remedy, by {name}")))
-    known = ("available", "sample_size", "overall", "by_education", "by_income_quintile", "max_appeals_per_person", "decision_months",
-             "remedy_rate_ratio_lowest_to_highest_education")
-    rest = [k for k in doc.get(*path) if k not in known]
-    if rest:
-        blocks.extend(rest_blocks(doc, path, rest, sid))
-    return Section(id=sid, title=title, blocks=tuple(blocks))
+    return blocks
 
 
 def _with_overall(doc: Doc, path: tuple[Any, ...], table: Block) -> Block:
@@ -279,11 +297,12 @@ _REVERSIBILITY_KNOWN = {"sample_size", "overturn_checked", "overturn_violations"
 
 def reversibility_section(doc: Doc, index: int, *, sid: str) -> Section:
     """Reversibility: overturn restores state, recovery times, absorbing states, recourse cost."""
-    path = ("scorers", index, "reversibility")
-    title = "Reversibility: can a penalty be undone, and how long does it take?"
-    missing = unavailable(doc, path, "reversibility audit")
-    if missing:
-        return Section(id=sid, title=title, blocks=(missing,))
+    return replay_section(doc, ("scorers", index, "reversibility"), sid=sid,
+                          title="Reversibility: can a penalty be undone, and how long does it take?",
+                          what="reversibility audit", known=_REVERSIBILITY_KNOWN, body=_reversibility_blocks)
+
+
+def _reversibility_blocks(doc: Doc, path: tuple[Any, ...], sid: str) -> list[Block]:
     rec = (*path, "recovery")
     violations = doc.get(*path, "overturn_violations")
     blocks: list[Block] = [facts(doc, [
@@ -309,10 +328,7 @@ def reversibility_section(doc: Doc, index: int, *, sid: str) -> Section:
     for attr in ("income_quintile", "education"):
         blocks.append(_group_table(doc, (*rec, f"by_{attr}"), attr, _RECOVERY_KEYS, id=f"{sid}-recovery-{attr}",
                                    caption=f"Recovery by {attr.replace('_', ' ')}"))
-    rest = [k for k in doc.get(*path) if k not in _REVERSIBILITY_KNOWN]
-    if rest:
-        blocks.extend(rest_blocks(doc, path, rest, sid))
-    return Section(id=sid, title=title, blocks=tuple(blocks))
+    return blocks
 
 
 def guess_columns(doc: Doc, path: tuple[Any, ...], attr: str) -> list[Column]:

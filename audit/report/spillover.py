@@ -26,7 +26,7 @@ from audit.report.model import (
     is_number,
 )
 from audit.report.plots import heatmap
-from audit.report.replay import guess_columns, rest_blocks, unavailable
+from audit.report.replay import guess_columns, replay_section
 from audit.report.tables import Column, facts, records_table
 
 __all__ = ["contagion_section", "spillover_plot", "spillover_section"]
@@ -102,13 +102,28 @@ def _proportionality(doc: Doc, path: tuple[Any, ...], *, sid: str) -> list[Block
     return blocks
 
 
+def _by_group_tables(doc: Doc, path: tuple[Any, ...], *, sid: str, caption: str) -> list[Block]:
+    """A table per ``by_income_quintile`` / ``by_education`` list the section holds, its columns guessed from the records."""
+    blocks: list[Block] = []
+    for attr in ("income_quintile", "education"):
+        key = f"by_{attr}"
+        if isinstance(doc.get(*path, key), list):
+            blocks.append(records_table(doc, (*path, key), guess_columns(doc, (*path, key), attr), id=f"{sid}-{attr}",
+                                        caption=f"{caption}, by {attr.replace('_', ' ')}"))
+    return blocks
+
+
+_SPILLOVER_KNOWN = {"sample_size", "sanctions", "unrelated_sanctions", "unrelated_share", "unrelated_share_ci", "combined", "matrix",
+                    "by_income_quintile", "by_education", "related_pairs", "related_domains", "proportionality", "available"}
+
+
 def spillover_section(doc: Doc, index: int, *, sid: str) -> Section:
     """Spill-over: detriment in domains unrelated to the conduct (EU AI Act Art. 5(1)(c))."""
-    path = ("scorers", index, "spillover")
-    title = "Spill-over: sanctions in unrelated parts of life"
-    missing = unavailable(doc, path, "spill-over audit")
-    if missing:
-        return Section(id=sid, title=title, blocks=(missing,))
+    return replay_section(doc, ("scorers", index, "spillover"), sid=sid, title="Spill-over: sanctions in unrelated parts of life",
+                          what="spill-over audit", known=_SPILLOVER_KNOWN, body=_spillover_blocks)
+
+
+def _spillover_blocks(doc: Doc, path: tuple[Any, ...], sid: str) -> list[Block]:
     blocks: list[Block] = [
         Paragraph(text="EU AI Act Art. 5(1)(c) bans scoring that leads to detriment in social contexts unrelated to "
                        "those where the data was generated, or detriment disproportionate to the conduct."),
@@ -122,27 +137,21 @@ def spillover_section(doc: Doc, index: int, *, sid: str) -> Section:
         ], id=f"{sid}-facts"),
         spillover_plot(doc, path, id=f"{sid}-heatmap"),
     ]
-    for attr in ("income_quintile", "education"):
-        key = f"by_{attr}"
-        if isinstance(doc.get(*path, key), list):
-            blocks.append(records_table(doc, (*path, key), guess_columns(doc, (*path, key), attr), id=f"{sid}-{attr}",
-                                        caption=f"Sanctions in an unrelated domain, by {attr.replace('_', ' ')}"))
+    blocks.extend(_by_group_tables(doc, path, sid=sid, caption="Sanctions in an unrelated domain"))
     blocks.extend(_proportionality(doc, path, sid=sid))
-    known = {"sample_size", "sanctions", "unrelated_sanctions", "unrelated_share", "unrelated_share_ci", "combined", "matrix",
-             "by_income_quintile", "by_education", "related_pairs", "related_domains", "proportionality", "available"}
-    rest = [k for k in doc.get(*path) if k not in known]
-    if rest:
-        blocks.extend(rest_blocks(doc, path, rest, sid))
-    return Section(id=sid, title=title, blocks=tuple(blocks))
+    return blocks
+
+
+_CONTAGION_KNOWN = ("by_income_quintile", "by_education", "overall", "sample_size", "measured", "applicable")
 
 
 def contagion_section(doc: Doc, index: int, *, sid: str) -> Section:
     """Contagion: what one friend's penalty does to a person's score, tier and sanctions."""
-    path = ("scorers", index, "contagion")
-    title = "Contagion: a friend's penalty"
-    missing = unavailable(doc, path, "contagion audit")
-    if missing:
-        return Section(id=sid, title=title, blocks=(missing,))
+    return replay_section(doc, ("scorers", index, "contagion"), sid=sid, title="Contagion: a friend's penalty",
+                          what="contagion audit", known=_CONTAGION_KNOWN, body=_contagion_blocks)
+
+
+def _contagion_blocks(doc: Doc, path: tuple[Any, ...], sid: str) -> list[Block]:
     o = (*path, "overall")
     blocks: list[Block] = [facts(doc, [
         ("people sampled", (*path, "sample_size"), {"fmt": fmt_count, "optional": True}),
@@ -152,13 +161,5 @@ def contagion_section(doc: Doc, index: int, *, sid: str) -> Section:
         ("newly sanctioned", (*o, "sanction_change_share"), {"fmt": fmt_pct, "ci": (*o, "sanction_change_share_ci"),
                                                             "optional": True}),
     ], id=f"{sid}-facts")]
-    for attr in ("income_quintile", "education"):
-        key = f"by_{attr}"
-        if isinstance(doc.get(*path, key), list):
-            blocks.append(records_table(doc, (*path, key), guess_columns(doc, (*path, key), attr), id=f"{sid}-{attr}",
-                                        caption=f"Effect of one friend's penalty, by {attr.replace('_', ' ')}"))
-    rest = [k for k in doc.get(*path) if k not in ("by_income_quintile", "by_education", "overall", "sample_size", "measured",
-                                                   "applicable")]
-    if rest:
-        blocks.extend(rest_blocks(doc, path, rest, sid))
-    return Section(id=sid, title=title, blocks=tuple(blocks))
+    blocks.extend(_by_group_tables(doc, path, sid=sid, caption="Effect of one friend's penalty"))
+    return blocks
