@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from audit.argtypes import number
 from audit.errors import AuditError
 from audit.io import commit_file, deferred_writes, remove_at_commit
 
@@ -24,44 +25,10 @@ EXIT_OK, EXIT_SCORER_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 RUN_ARTEFACTS = ("results.json", "scores.parquet", "published.json", "report.html", "report.md")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text.replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
-
-
-def _positive_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive, finite number of seconds")
-    return value
-
-
-def _share(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a share from 0 up to (not including) 1, e.g. 0.02")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
-    return value
+_positive_int = number(int, lo=1)
+_non_negative_int = number(int, lo=0)
+_positive_seconds = number(float, lo=0, lo_inclusive=False, what="number of seconds")
+_share = number(float, lo=0, hi=1, hi_inclusive=False, example="0.02")
 
 
 def add_population_args(p: argparse.ArgumentParser) -> None:

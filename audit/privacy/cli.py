@@ -8,9 +8,10 @@
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 from typing import Any
+
+from audit.argtypes import number
 
 __all__ = [
     "add_epsilon_for_command",
@@ -22,24 +23,8 @@ __all__ = [
 ]
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number > 0")
-    return value
-
-
-def _probability(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (0 <= value < 1):
-        raise argparse.ArgumentTypeError(f"{text!r} must be in [0, 1)")
-    return value
+_positive_float = number(float, lo=0, lo_inclusive=False)
+_probability = number(float, lo=0, hi=1, hi_inclusive=False)
 
 
 def add_publish_args(p: argparse.ArgumentParser) -> None:
