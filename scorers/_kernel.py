@@ -6,6 +6,7 @@ by the row of ``view.people`` each event belongs to.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +26,7 @@ __all__ = [
     "person_rows",
     "score_frame",
     "tier_codes",
+    "tiered_frame",
     "top_reasons",
     "visible",
     "visible_events",
@@ -231,6 +233,36 @@ def score_frame(
         data[name] = np.asarray(flags, dtype=bool)
     data["reasons"] = reasons
     return pd.DataFrame(data, index=view.people.index)
+
+
+def tiered_frame(
+    view: PopulationView,
+    *,
+    score: np.ndarray,
+    lower_bounds: tuple[float, ...],
+    tiers: tuple[str, ...],
+    sanctions: Iterable[str],
+    sanctioned_from: int,
+    costs: np.ndarray,
+    labels: tuple[str, ...],
+) -> pd.DataFrame:
+    """:func:`score_frame` of a scheme whose tiers are score bands and whose sanctions hit its lowest tiers.
+
+    ``score`` falls in ``tiers`` by ``lower_bounds`` (:func:`tier_codes`);
+    every sanction named in ``sanctions`` applies to tier ``sanctioned_from``
+    and the tiers below it; the reasons are the costliest columns of ``costs``
+    (:func:`top_reasons` with ``labels``).
+    """
+    tier = tier_codes(score, lower_bounds)
+    low = tier >= sanctioned_from
+    return score_frame(
+        view,
+        score=score,
+        tier=tier,
+        tiers=tiers,
+        sanctions={s: low for s in sanctions},
+        reasons=top_reasons(costs, labels),
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -28,9 +28,7 @@ from scorers._kernel import (
     kind_weights,
     per_person_kind_sum,
     per_person_sum,
-    score_frame,
-    tier_codes,
-    top_reasons,
+    tiered_frame,
     visible_events,
 )
 from scorers.base import ScorerBase, check_range
@@ -189,14 +187,13 @@ class Rongcheng(ScorerBase):
         award = np.minimum(per_unit * units, cap) * (age < p["reward_months"])
         gained = np.minimum(per_person_sum(ev.rows, award, n), p["reward_cap"])
 
-        score = BASE_POINTS + gained - lost.sum(axis=1)
-        tier = tier_codes(score, GRADE_LOWER_BOUNDS)
-        low = tier >= 4  # grades C and D
-        return score_frame(
+        return tiered_frame(
             view,
-            score=score,
-            tier=tier,
+            score=BASE_POINTS + gained - lost.sum(axis=1),
+            lower_bounds=GRADE_LOWER_BOUNDS,
             tiers=self.tiers,
-            sanctions={s: low for s in self.sanctions},
-            reasons=top_reasons(lost, EVENT_KINDS),
+            sanctions=self.sanctions,
+            sanctioned_from=4,  # grades C and D
+            costs=lost,
+            labels=EVENT_KINDS,
         )

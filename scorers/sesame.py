@@ -26,9 +26,7 @@ from scorers._kernel import (
     kind_weights,
     per_person_kind_sum,
     person_rows,
-    score_frame,
-    tier_codes,
-    top_reasons,
+    tiered_frame,
     visible_events,
 )
 from scorers.base import ScorerBase, check_range
@@ -178,8 +176,6 @@ class Sesame(ScorerBase):
         total = own * (1.0 - w["relationships"]) + w["relationships"] * relationships
         # reported in whole points, as the commercial score is shown to users (secondary sources)
         score = np.round(SCORE_MIN + (SCORE_MAX - SCORE_MIN) * total)
-        tier = tier_codes(score, TIER_LOWER_BOUNDS)
-        poor = tier == len(self.tiers) - 1
 
         # reasons: points each kind and each weak component cost
         span = SCORE_MAX - SCORE_MIN
@@ -195,14 +191,15 @@ class Sesame(ScorerBase):
                 w["relationships"] * np.maximum(NEUTRAL - relationships, 0.0),
             ]
         )
-        costs = np.concatenate([kind_cost, comp_cost], axis=1)
-        return score_frame(
+        return tiered_frame(
             view,
             score=score,
-            tier=tier,
+            lower_bounds=TIER_LOWER_BOUNDS,
             tiers=self.tiers,
-            sanctions={s: poor for s in self.sanctions},
-            reasons=top_reasons(costs, REASON_LABELS),
+            sanctions=self.sanctions,
+            sanctioned_from=len(self.tiers) - 1,  # poor
+            costs=np.concatenate([kind_cost, comp_cost], axis=1),
+            labels=REASON_LABELS,
         )
 
 

@@ -24,9 +24,7 @@ from audit.vocab import EVENT_KINDS
 from scorers._kernel import (
     kind_weights,
     per_person_kind_sum,
-    score_frame,
-    tier_codes,
-    top_reasons,
+    tiered_frame,
     visible_events,
 )
 from scorers.base import ScorerBase, check_range
@@ -125,14 +123,13 @@ class Suining(ScorerBase):
         if expiry is not None:
             points = points * ((as_of - ev.month) < expiry)
         lost = per_person_kind_sum(ev.rows, ev.codes, points, n)
-        score = BASE_POINTS - lost.sum(axis=1)
-        tier = tier_codes(score, CLASS_LOWER_BOUNDS)
-        low = tier >= 2  # classes C and D
-        return score_frame(
+        return tiered_frame(
             view,
-            score=score,
-            tier=tier,
+            score=BASE_POINTS - lost.sum(axis=1),
+            lower_bounds=CLASS_LOWER_BOUNDS,
             tiers=self.tiers,
-            sanctions={s: low for s in self.sanctions},
-            reasons=top_reasons(lost, EVENT_KINDS),
+            sanctions=self.sanctions,
+            sanctioned_from=2,  # classes C and D
+            costs=lost,
+            labels=EVENT_KINDS,
         )
