@@ -42,12 +42,10 @@ import numpy as np
 from audit.aggregate import Counts, Records
 from audit.engine import AuditContext, ScoredChunk
 from audit.randomness import person_uniform
-from audit.replay import MAX_VARIANTS_PER_PERSON, Variants, clone_ids, replay_sample, score_variants, spec_for
+from audit.replay import WHOLE_LOG_VARIANT, Variants, clone_ids, replay_sample, score_variants, spec_for
 from audit.replay_stats import attribute_codes, known_groups, num, rate
 
 __all__ = ["AppealAudit"]
-
-_FULL = MAX_VARIANTS_PER_PERSON - 1
 
 _APPEAL_COUNTS = ("adverse_events", "filed", "succeeded", "wrong_events", "wrong_filed", "wrong_succeeded")
 
@@ -156,9 +154,7 @@ def _simulate(chunk: ScoredChunk, sample) -> dict[str, np.ndarray]:
     ev = sample.events
     n = sample.n
     m = sample.sampled_events
-    cand = np.flatnonzero((ev.month[:m] <= as_of) & (sample.rank[:m] < _FULL))
-    owners = sample.owner[cand]
-    people = np.unique(owners)
+    cand, owners, people = sample.removable_events()
     genuine = ev.genuine
     has_wrong = np.zeros(n, dtype=bool)
     has_wrong[sample.owner[:m][~genuine[:m]]] = True
@@ -177,7 +173,7 @@ def _simulate(chunk: ScoredChunk, sample) -> dict[str, np.ndarray]:
     base = np.concatenate([people, owners, wrong_people])
     ids = np.concatenate(
         [
-            clone_ids("appeal.full", sample.ids[people], _FULL),
+            clone_ids("appeal.full", sample.ids[people], WHOLE_LOG_VARIANT),
             clone_ids("appeal.minus", sample.ids[owners], sample.rank[cand]),
             clone_ids("appeal.truth", sample.ids[wrong_people]),
         ]

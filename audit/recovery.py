@@ -17,12 +17,10 @@ from __future__ import annotations
 import numpy as np
 
 from audit.recourse import ALL_ACTIONS, Recourse, outstanding_judgments, person_terms, plan_cost, plan_events, plan_masks
-from audit.replay import MAX_VARIANTS_PER_PERSON, ReplaySample, States, Variants, clone_ids
+from audit.replay import WHOLE_LOG_VARIANT, ReplaySample, States, Variants, clone_ids
 from audit.replay_timeline import Track
 
 __all__ = ["FirstPenalty", "Recovery", "AdverseReplay"]
-
-_FULL = MAX_VARIANTS_PER_PERSON - 1  # variant number of "the whole log" beside per-event variants
 
 
 def _i64(x) -> np.ndarray:
@@ -37,13 +35,9 @@ class FirstPenalty:
     the event's own month, gives a better tier or a sanction fewer."""
 
     def __init__(self, scorer, sample: ReplaySample) -> None:
-        as_of = sample.as_of
         ev = sample.events
         n = sample.n
-        m = sample.sampled_events
-        cand = np.flatnonzero((ev.month[:m] <= as_of) & (sample.rank[:m] < _FULL))
-        owners = sample.owner[cand]
-        people = np.unique(owners)
+        cand, owners, people = sample.removable_events()
         first_m = np.full(n, np.iinfo(np.int64).max)
         np.minimum.at(first_m, owners, ev.month[cand])
         last_m = np.full(n, -1)
@@ -54,7 +48,7 @@ class FirstPenalty:
             sample,
             base=np.concatenate([people, owners]),
             ids=np.concatenate(
-                [clone_ids("reversibility.minus", sample.ids[people], _FULL),
+                [clone_ids("reversibility.minus", sample.ids[people], WHOLE_LOG_VARIANT),
                  clone_ids("reversibility.minus", sample.ids[owners], sample.rank[cand])]
             ),
             keep=lambda v, e: e != removed[v],

@@ -52,6 +52,7 @@ __all__ = [
     "REPLAY_STREAM",
     "NAMESPACES",
     "MAX_VARIANTS_PER_PERSON",
+    "WHOLE_LOG_VARIANT",
     "sample_rate",
     "sample_mask",
     "clone_ids",
@@ -96,6 +97,9 @@ _ID_BITS = 34  # person ids below 2**34 (17 billion) map to clone ids exactly
 _K_BITS = 12
 #: Variants of one person within one purpose (ids have room for this many).
 MAX_VARIANTS_PER_PERSON = 1 << _K_BITS
+#: Variant number of a person's whole log, beside variants that each remove one
+#: event and are numbered by its rank (:meth:`ReplaySample.removable_events`).
+WHOLE_LOG_VARIANT = MAX_VARIANTS_PER_PERSON - 1
 _NS_SHIFT = _ID_BITS + _K_BITS
 
 
@@ -285,6 +289,18 @@ class ReplaySample:
     def sampled_events(self) -> int:
         """Events of the sampled rows are ``events[:sampled_events]`` (context rows come after)."""
         return int(self.starts[self.n])
+
+    def removable_events(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(events, owners, people)``: the events a variant numbered by their rank can remove.
+
+        Events of the sampled rows visible at ``as_of`` whose rank is below
+        :data:`WHOLE_LOG_VARIANT`; ``owners`` is each one's row, ``people``
+        those rows once each, in increasing order.
+        """
+        m = self.sampled_events
+        events = np.flatnonzero((self.events.month[:m] <= self.as_of) & (self.rank[:m] < WHOLE_LOG_VARIANT))
+        owners = self.owner[events]
+        return events, owners, np.unique(owners)
 
     def rows_of(self, ids: np.ndarray) -> np.ndarray:
         """Row of each person id (-1 when the person is not in the sample or its context)."""
