@@ -30,6 +30,20 @@ def tier_of(score: np.ndarray) -> np.ndarray:
     return np.select([score >= BOUNDS[0], score >= BOUNDS[1], score >= BOUNDS[2]], [0, 1, 2], default=3)
 
 
+def frame_of(view, score: np.ndarray) -> pd.DataFrame:
+    """The score frame of the scorers below: tier by :func:`tier_of`, ``loans`` for C and D, ``travel_ban`` for D."""
+    t = tier_of(score)
+    return pd.DataFrame(
+        {
+            "score": score,
+            "tier": pd.Categorical.from_codes(t, categories=list(TIERS)),
+            "loans": t >= 2,
+            "travel_ban": t == 3,
+        },
+        index=view.people.index,
+    )
+
+
 class PointsScorer:
     """Base 100 points less ``points[kind]`` per recorded event; tiers A-D; favourable A, B.
 
@@ -54,17 +68,7 @@ class PointsScorer:
         ev = view.events[view.events["month"].to_numpy() <= as_of]
         w = ev["kind"].astype(str).map(self.points).fillna(0.0).to_numpy()
         lost = pd.Series(w).groupby(ev["person_id"].to_numpy()).sum()
-        score = 100.0 - lost.reindex(view.people["person_id"].to_numpy(), fill_value=0.0).to_numpy()
-        t = tier_of(score)
-        return pd.DataFrame(
-            {
-                "score": score,
-                "tier": pd.Categorical.from_codes(t, categories=list(TIERS)),
-                "loans": t >= 2,
-                "travel_ban": t == 3,
-            },
-            index=view.people.index,
-        )
+        return frame_of(view, 100.0 - lost.reindex(view.people["person_id"].to_numpy(), fill_value=0.0).to_numpy())
 
 
 class LookupScorer(PointsScorer):
@@ -75,17 +79,7 @@ class LookupScorer(PointsScorer):
         self.scores = scores
 
     def score(self, view, *, as_of: int) -> pd.DataFrame:
-        score = self.scores.reindex(view.people["person_id"].to_numpy()).to_numpy(dtype=np.float64)
-        t = tier_of(score)
-        return pd.DataFrame(
-            {
-                "score": score,
-                "tier": pd.Categorical.from_codes(t, categories=list(TIERS)),
-                "loans": t >= 2,
-                "travel_ban": t == 3,
-            },
-            index=view.people.index,
-        )
+        return frame_of(view, self.scores.reindex(view.people["person_id"].to_numpy()).to_numpy(dtype=np.float64))
 
 
 def people_frame(quintile, education, *, reliability=None, urban=None) -> pd.DataFrame:

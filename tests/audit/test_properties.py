@@ -30,6 +30,15 @@ def test_every_reference_scorer_is_covered():
     assert set(REFERENCE) <= set(available_scorers())
 
 
+def _draw_case(data, base, *, max_size: int, min_events: int = 0):
+    """``(population, log, scorer, as_of)``: ``base`` with drawn parameters, a log for the population, a month."""
+    pop = data.draw(populations(max_size=max_size), label="population")
+    log = data.draw(event_logs(pop, min_events=min_events, max_events=30), label="log")
+    scorer = base.with_params(**data.draw(scorer_params(base), label="params"))
+    as_of = data.draw(st.integers(0, pop.horizon_months - 1), label="as_of")
+    return pop, log, scorer, as_of
+
+
 @pytest.mark.parametrize("name", REFERENCE)
 def test_overturning_an_event_restores_state(name):
     base = load_scorer(name)
@@ -37,10 +46,7 @@ def test_overturning_an_event_restores_state(name):
     @PROPERTY
     @given(data=st.data())
     def check(data):
-        pop = data.draw(populations(max_size=25), label="population")
-        log = data.draw(event_logs(pop, min_events=1, max_events=30), label="log")
-        scorer = base.with_params(**data.draw(scorer_params(base), label="params"))
-        as_of = data.draw(st.integers(0, pop.horizon_months - 1), label="as_of")
+        pop, log, scorer, as_of = _draw_case(data, base, max_size=25, min_events=1)
         seed = data.draw(st.integers(0, 2**16), label="seed")
         if not (log["month"].to_numpy() <= as_of).any():
             return
@@ -62,11 +68,8 @@ def test_a_good_deed_never_lowers_a_point_scheme_score(name):
     @PROPERTY
     @given(data=st.data())
     def check(data):
-        pop = data.draw(populations(max_size=20), label="population")
-        log = data.draw(event_logs(pop, max_events=30), label="log")
-        scorer = base.with_params(**data.draw(scorer_params(base), label="params"))
+        pop, log, scorer, as_of = _draw_case(data, base, max_size=20)
         horizon = pop.horizon_months
-        as_of = data.draw(st.integers(0, horizon - 1), label="as_of")
         ids = pop.people["person_id"].to_numpy()
         who = data.draw(st.integers(0, ids.size - 1), label="person")
         kind = data.draw(st.sampled_from(GOOD_DEEDS), label="kind")

@@ -15,7 +15,7 @@ from audit.population import (
 )
 from audit.vocab import EDUCATION_LEVELS, EVENT_KINDS, KIND_DOMAIN, SOURCES
 
-__all__ = ["events", "people", "row", "view"]
+__all__ = ["events", "people", "row", "score_person", "view"]
 
 _SOURCE_OF_DOMAIN = {"traffic": "police", "finance": "bank", "judicial": "court", "family": "citizen_report"}
 
@@ -76,3 +76,11 @@ def row(frame: pd.DataFrame, view_: PopulationView, person_id: int) -> pd.Series
     """The output row of one person."""
     pos = int(np.flatnonzero(view_.people["person_id"].to_numpy() == person_id)[0])
     return frame.iloc[pos]
+
+
+def score_person(
+    scorer, event_rows: Sequence[tuple] = (), *, as_of: int, horizon: int = 48, **columns: Sequence
+) -> pd.Series:
+    """``scorer``'s output row for person 1 alone with ``event_rows`` (``columns`` as in :func:`people`)."""
+    v = view(people([1], **columns), event_rows, horizon=horizon)
+    return row(scorer.score(v, as_of=as_of), v, 1)

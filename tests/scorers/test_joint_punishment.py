@@ -7,14 +7,13 @@ import pytest
 
 from audit.population import Population
 from scorers.joint_punishment import JointPunishment
-from tests.scorers.build import people, row, view
+from tests.scorers.build import people, score_person, view
 
 D, P = "court_judgment_default", "judgment_performed"
 
 
 def state(events, as_of, scorer=None):
-    v = view(people([1]), [(1, m, k) for m, k in events], horizon=80)
-    r = row((scorer or JointPunishment()).score(v, as_of=as_of), v, 1)
+    r = score_person(scorer or JointPunishment(), [(1, m, k) for m, k in events], as_of=as_of, horizon=80)
     return r["tier"], r["score"]
 
 

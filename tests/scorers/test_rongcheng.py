@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 
 from scorers.rongcheng import Rongcheng
-from tests.scorers.build import people, row, view
+from tests.scorers.build import score_person
 
 
 def score_one(events, *, as_of=47, scorer=None):
-    v = view(people([1]), events)
-    return row((scorer or Rongcheng()).score(v, as_of=as_of), v, 1)
+    return score_person(scorer or Rongcheng(), events, as_of=as_of)
 
 
 def test_base_is_1000_and_grade_a():

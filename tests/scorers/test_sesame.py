@@ -8,7 +8,7 @@ import pytest
 
 from scorers.protocol import scorer_tags
 from scorers.sesame import Sesame
-from tests.scorers.build import people, row, view
+from tests.scorers.build import people, row, score_person, view
 
 # a reference person: income 20,000 (capacity 0.5), tertiary, 40 (identity 1.0)
 REF = {"income": [20_000.0], "education": ["tertiary"], "age": [40]}
@@ -16,8 +16,7 @@ REF = {"income": [20_000.0], "education": ["tertiary"], "age": [40]}
 
 def one(events=(), *, as_of=30, scorer=None, **cols):
     """Score person 1 (events count from month 7 to 30 with the default 24-month window)."""
-    v = view(people([1], **{**REF, **cols}), events)
-    return row((scorer or Sesame()).score(v, as_of=as_of), v, 1)
+    return score_person(scorer or Sesame(), events, as_of=as_of, **{**REF, **cols})
 
 
 def total(history=0.5, capacity=0.5, behaviour=0.5, identity=1.0, relationships=0.5):

@@ -6,12 +6,11 @@ import numpy as np
 import pytest
 
 from scorers.suining import Suining
-from tests.scorers.build import people, row, view
+from tests.scorers.build import people, score_person, view
 
 
 def score_one(events, *, as_of=47, scorer=None):
-    v = view(people([1]), events)
-    return row((scorer or Suining()).score(v, as_of=as_of), v, 1)
+    return score_person(scorer or Suining(), events, as_of=as_of)
 
 
 def test_no_events_is_class_a_with_full_points():
