@@ -83,8 +83,10 @@ class Suining(ScorerBase):
     Notes
     -----
     Classes C and D carry every restriction the record lists for low classes
-    (DESIGN.md "The domain, in numbers"). Reasons are the event kinds that
-    cost the most points, most points first.
+    (DESIGN.md "The domain, in numbers"). Only class A is favourable: the
+    record names advantages in employment for A-class citizens and none for
+    B, so B is neither rewarded nor sanctioned. Reasons are the event kinds
+    that cost the most points, most points first.
     """
 
     __slots__ = ()
@@ -95,7 +97,7 @@ class Suining(ScorerBase):
         "Suining county 2010: 1,000 points less deductions (drunk driving -50, unauthorized birth -35), classes A-D"
     )
     tiers = ("A", "B", "C", "D")
-    favourable_tiers = frozenset({"A", "B"})
+    favourable_tiers = frozenset({"A"})  # A-class: advantages in employment (the record)
     sanctions = MappingProxyType(
         {
             # All from the record: extra examination for low classes when ...
