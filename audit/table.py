@@ -17,12 +17,9 @@ every event is taken as ``genuine``.
 from __future__ import annotations
 
 import difflib
-import gzip
 import os
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -38,12 +35,10 @@ from audit.population import (
     empty_ties,
     events_frame,
 )
+from audit.table_files import TABLE_SUFFIXES, read_table
 from audit.vocab import DOMAINS, EDUCATION_LEVELS, EVENT_KINDS, KIND_DOMAIN, SOURCES
 
 __all__ = ["DEFAULT_SOURCE", "TABLE_SUFFIXES", "load_population"]
-
-#: File name endings that can be loaded (case-insensitive).
-TABLE_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
 
 #: Source assumed for an event whose table gives none: the body that normally
 #: records that kind (the same sources as ``fixtures/populations/china-2020.toml``).
@@ -72,7 +67,6 @@ _TRUE_WORDS = ("true", "t", "yes", "y", "1", "1.0")
 _FALSE_WORDS = ("false", "f", "no", "n", "0", "0.0")
 _MAX_MONTHS = int(np.iinfo(np.int16).max) + 1  # months are stored as int16
 _INT64 = (int(np.iinfo(np.int64).min), int(np.iinfo(np.int64).max))
-_SEPARATORS = (",", ";", "\t", "|")
 
 #: What each column must hold, as said in the fix of an error message.
 _RULES = {
@@ -130,99 +124,9 @@ def _check(t: _Table, column: str, bad: np.ndarray, problem: str, *, pid: np.nda
     )
 
 
-# --------------------------------------------------------------------- reading
-
-
-def _sniff(path: Path, label: str) -> str:
-    """The separator of a CSV file, from its header line; raise if the file is empty."""
-    try:
-        opener = gzip.open if path.name.lower().endswith(".gz") else open
-        with opener(path, "rb") as fh:
-            head = fh.read(1 << 16)
-    except (OSError, EOFError, zlib.error) as e:
-        raise InvalidTable(f"{label}: cannot be read ({e}). Fix: check the file is a complete, uncorrupted CSV or gzip file.") from e
-    text = head.decode("utf-8", errors="replace").removeprefix("\ufeff")
-    line = text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
-    if not line.strip():
-        raise InvalidTable(
-            f"{label}: the file is empty. Fix: write a header row naming the columns, then one row per record."
-        )
-    sep = max(_SEPARATORS, key=line.count) if any(s in line for s in _SEPARATORS) else ","
-    names = [n.strip().strip('"').strip() for n in line.split(sep)]
-    dup = sorted({n for n in names if names.count(n) > 1})
-    if dup:
-        raise InvalidTable(f"{label}: the header names column {dup[0]!r} more than once. Fix: rename or drop the repeated column.")
-    return sep
-
-
-def _read_csv_fast(path: Path, sep: str) -> pd.DataFrame | None:
-    """Parse with pyarrow (multi-threaded, skips a UTF-8 BOM); None when the C parser must decide."""
-    try:
-        frame = pd.read_csv(path, sep=sep, engine="pyarrow")
-    except Exception:  # noqa: BLE001 - any failure: the C parser gives the definitive answer
-        return None
-    # pyarrow reads a column that is not valid UTF-8 as bytes; let the C parser report it.
-    if any(isinstance(_first(frame[c]), bytes) for c in frame.columns if frame[c].dtype == object):
-        return None
-    return frame
-
-
-def _read_csv(path: Path, label: str) -> pd.DataFrame:
-    sep = _sniff(path, label)
-    frame = _read_csv_fast(path, sep)
-    if frame is not None:
-        return frame
-    try:
-        return pd.read_csv(path, sep=sep, encoding="utf-8-sig", low_memory=False)
-    except UnicodeDecodeError as e:
-        raise InvalidTable(
-            f"{label}: is not UTF-8 text ({e.reason} at byte {e.start}). "
-            "Fix: save the file as UTF-8 (e.g. 'CSV UTF-8' in a spreadsheet; GBK/GB18030 files need re-encoding)."
-        ) from e
-    except pd.errors.EmptyDataError as e:
-        raise InvalidTable(f"{label}: the file is empty. Fix: write a header row naming the columns, then one row per record.") from e
-    except (pd.errors.ParserError, ValueError, OSError, EOFError, zlib.error) as e:
-        raise InvalidTable(
-            f"{label}: cannot be parsed as CSV ({e}). Fix: give every row the same number of {sep!r}-separated fields "
-            "as the header, and quote fields that contain the separator."
-        ) from e
-
-
-def _first(s: pd.Series) -> object:
-    at = s.first_valid_index()
-    return None if at is None else s.loc[at]
-
-
-def _read_parquet(path: Path, label: str) -> pd.DataFrame:
-    try:
-        return pd.read_parquet(path, engine="pyarrow")
-    except (OSError, ValueError) as e:  # pyarrow's ArrowInvalid is a ValueError, ArrowIOError an OSError
-        raise InvalidTable(
-            f"{label}: cannot be read as Parquet ({e}). Fix: the file is truncated, corrupt or not Parquet; export it again."
-        ) from e
-
-
-def _frame(obj: object, role: str) -> tuple[pd.DataFrame, str]:
-    """Read ``obj`` (a path or a DataFrame) into a DataFrame and its label for messages."""
-    if isinstance(obj, pd.DataFrame):
-        return obj, f"<DataFrame {role}>"
-    if not isinstance(obj, (str, os.PathLike)):
-        raise InvalidArgument(
-            f"{role} = {type(obj).__name__} object; pass a path to a {'/'.join(TABLE_SUFFIXES)} file or a pandas DataFrame"
-        )
-    path, label = Path(obj), str(obj)
-    lower = path.name.lower()
-    suffix = next((s for s in TABLE_SUFFIXES if lower.endswith(s)), None)
-    if suffix is None:
-        raise InvalidTable(f"{label}: unknown file type. Fix: give a file ending in {', '.join(TABLE_SUFFIXES)}.")
-    if not path.is_file():
-        raise InvalidTable(f"{label}: no such file. Fix: check the path of the {role} table.")
-    return (_read_parquet if suffix in (".parquet", ".pq") else _read_csv)(path, label), label
-
-
 def _table(obj: object, role: str, ours: tuple[str, ...], required: tuple[str, ...], columns: Mapping[str, str]) -> _Table:
     """Read a table, apply the caller's renames and check the required columns are there."""
-    frame, label = _frame(obj, role)
+    frame, label = read_table(obj, role)
     strip = {c: c.strip().removeprefix("\ufeff").strip() for c in frame.columns if isinstance(c, str)}
     if any(k != v for k, v in strip.items()):
         frame = frame.rename(columns=strip)

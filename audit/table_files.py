@@ -1,0 +1,116 @@
+"""Reading one supplied table file (CSV, gzipped CSV or Parquet) into a DataFrame.
+
+The file type comes from the name's ending (:data:`TABLE_SUFFIXES`). A CSV
+file may start with a UTF-8 byte-order mark; its separator (``,``, ``;``, tab
+or ``|``) is detected from the header line. pyarrow parses it when it can;
+otherwise pandas' C parser gives the definitive answer. Anything that cannot
+be read -- a missing, empty, corrupt, non-UTF-8 or malformed file -- raises
+:class:`~audit.errors.InvalidTable` naming the file and the fix.
+
+Checking the columns and values is :mod:`audit.table`'s job.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import zlib
+from pathlib import Path
+
+import pandas as pd
+
+from audit.errors import InvalidArgument, InvalidTable
+
+__all__ = ["TABLE_SUFFIXES", "read_table"]
+
+#: File name endings that can be loaded (case-insensitive).
+TABLE_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
+
+_SEPARATORS = (",", ";", "\t", "|")
+
+
+def _sniff(path: Path, label: str) -> str:
+    """The separator of a CSV file, from its header line; raise if the file is empty."""
+    try:
+        opener = gzip.open if path.name.lower().endswith(".gz") else open
+        with opener(path, "rb") as fh:
+            head = fh.read(1 << 16)
+    except (OSError, EOFError, zlib.error) as e:
+        raise InvalidTable(f"{label}: cannot be read ({e}). Fix: check the file is a complete, uncorrupted CSV or gzip file.") from e
+    text = head.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    line = text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
+    if not line.strip():
+        raise InvalidTable(
+            f"{label}: the file is empty. Fix: write a header row naming the columns, then one row per record."
+        )
+    sep = max(_SEPARATORS, key=line.count) if any(s in line for s in _SEPARATORS) else ","
+    names = [n.strip().strip('"').strip() for n in line.split(sep)]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise InvalidTable(f"{label}: the header names column {dup[0]!r} more than once. Fix: rename or drop the repeated column.")
+    return sep
+
+
+def _read_csv_fast(path: Path, sep: str) -> pd.DataFrame | None:
+    """Parse with pyarrow (multi-threaded, skips a UTF-8 BOM); None when the C parser must decide."""
+    try:
+        frame = pd.read_csv(path, sep=sep, engine="pyarrow")
+    except Exception:  # noqa: BLE001 - any failure: the C parser gives the definitive answer
+        return None
+    # pyarrow reads a column that is not valid UTF-8 as bytes; let the C parser report it.
+    if any(isinstance(_first(frame[c]), bytes) for c in frame.columns if frame[c].dtype == object):
+        return None
+    return frame
+
+
+def _read_csv(path: Path, label: str) -> pd.DataFrame:
+    sep = _sniff(path, label)
+    frame = _read_csv_fast(path, sep)
+    if frame is not None:
+        return frame
+    try:
+        return pd.read_csv(path, sep=sep, encoding="utf-8-sig", low_memory=False)
+    except UnicodeDecodeError as e:
+        raise InvalidTable(
+            f"{label}: is not UTF-8 text ({e.reason} at byte {e.start}). "
+            "Fix: save the file as UTF-8 (e.g. 'CSV UTF-8' in a spreadsheet; GBK/GB18030 files need re-encoding)."
+        ) from e
+    except pd.errors.EmptyDataError as e:
+        raise InvalidTable(f"{label}: the file is empty. Fix: write a header row naming the columns, then one row per record.") from e
+    except (pd.errors.ParserError, ValueError, OSError, EOFError, zlib.error) as e:
+        raise InvalidTable(
+            f"{label}: cannot be parsed as CSV ({e}). Fix: give every row the same number of {sep!r}-separated fields "
+            "as the header, and quote fields that contain the separator."
+        ) from e
+
+
+def _first(s: pd.Series) -> object:
+    at = s.first_valid_index()
+    return None if at is None else s.loc[at]
+
+
+def _read_parquet(path: Path, label: str) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path, engine="pyarrow")
+    except (OSError, ValueError) as e:  # pyarrow's ArrowInvalid is a ValueError, ArrowIOError an OSError
+        raise InvalidTable(
+            f"{label}: cannot be read as Parquet ({e}). Fix: the file is truncated, corrupt or not Parquet; export it again."
+        ) from e
+
+
+def read_table(obj: object, role: str) -> tuple[pd.DataFrame, str]:
+    """Read ``obj`` (a path or a DataFrame) into a DataFrame and its label for messages."""
+    if isinstance(obj, pd.DataFrame):
+        return obj, f"<DataFrame {role}>"
+    if not isinstance(obj, (str, os.PathLike)):
+        raise InvalidArgument(
+            f"{role} = {type(obj).__name__} object; pass a path to a {'/'.join(TABLE_SUFFIXES)} file or a pandas DataFrame"
+        )
+    path, label = Path(obj), str(obj)
+    lower = path.name.lower()
+    suffix = next((s for s in TABLE_SUFFIXES if lower.endswith(s)), None)
+    if suffix is None:
+        raise InvalidTable(f"{label}: unknown file type. Fix: give a file ending in {', '.join(TABLE_SUFFIXES)}.")
+    if not path.is_file():
+        raise InvalidTable(f"{label}: no such file. Fix: check the path of the {role} table.")
+    return (_read_parquet if suffix in (".parquet", ".pq") else _read_csv)(path, label), label
