@@ -198,7 +198,8 @@ def _numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         v, _, nan = _complex(num.to_numpy())
         return v, missing, nan & ~missing
     if num.dtype.kind in "iu" and not pd.api.types.is_bool_dtype(num.dtype):
-        return num.to_numpy(np.int64), missing, none
+        missing = missing | num.isna().to_numpy()  # nullable integers (e.g. from a string column) may hold NA
+        return num.to_numpy(np.int64, na_value=0), missing, none
     v = num.to_numpy(np.float64, na_value=np.nan)
     return v, missing, np.isnan(v) & ~missing
 

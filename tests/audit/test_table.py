@@ -431,3 +431,14 @@ def test_columns_must_be_a_mapping_of_names(pop):
 def test_repeated_dataframe_column(pop):
     frame = pd.concat([pop.people, pop.people[["age"]]], axis=1)
     _raises(lambda: load_population(frame), "<DataFrame people>", "'age' appears more than once")
+
+
+def test_whole_numbers_with_empty_cells_in_a_string_column_name_the_empty_cell():
+    """A nullable string column of whole numbers with an empty cell is an InvalidTable, not a pandas error."""
+    from audit.synth import synthesize
+
+    people = synthesize("tiny", size=5, seed=0).people.drop(columns=["reliability"])
+    people["age"] = pd.Series([str(a) for a in people["age"]], dtype="string")
+    people.loc[2, "age"] = pd.NA
+    with pytest.raises(InvalidTable, match="age"):
+        load_population(people)
