@@ -55,8 +55,14 @@ MAX_INCOME = 1e9
 
 
 def fixtures_dir() -> Path:
-    """The project's ``fixtures/`` folder (population specs, calibration tables, golden cases)."""
-    return Path(__file__).resolve().parent.parent / "fixtures"
+    """The project's ``fixtures/`` folder (population specs, calibration tables, golden cases).
+
+    In a checkout (and an editable install) that is the folder beside the
+    package; a built wheel ships the same files as ``audit/fixtures``.
+    """
+    here = Path(__file__).resolve().parent
+    checkout = here.parent / "fixtures"
+    return checkout if checkout.is_dir() else here / "fixtures"
 
 
 def builtin_spec_names() -> list[str]:
