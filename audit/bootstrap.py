@@ -118,7 +118,7 @@ def percentile_interval(replicates: np.ndarray, level: float = INTERVAL_LEVEL) -
     return out[0], out[1]
 
 
-def interval_pair(lo: float, hi: float) -> list[float] | None:
+def interval_pair(lo: float | np.floating | np.ndarray, hi: float | np.floating | np.ndarray) -> list[float] | None:
     """``[lo, hi]`` for JSON, or ``None`` when the interval is undefined."""
     if not (np.isfinite(lo) and np.isfinite(hi)):
         return None

@@ -10,11 +10,14 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from audit.argtypes import number
 from audit.errors import AuditError
 from audit.io import commit_file, deferred_writes, remove_at_commit
+
+if TYPE_CHECKING:
+    import pyarrow.parquet as pq
 
 __all__ = ["main", "build_parser"]
 
@@ -228,7 +231,7 @@ class _ScoresWriter:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._writer = None
+        self._writer: pq.ParquetWriter | None = None
         self._tmp = path.with_name(f".{path.name}.partial")
 
     def __call__(self, label, chunk, frame, scorer) -> None:

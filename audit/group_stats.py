@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from audit.groups import CellLayout
 
@@ -33,7 +34,7 @@ __all__ = [
 ]
 
 
-def rate(yes: np.ndarray, n: np.ndarray) -> np.ndarray:
+def rate(yes: ArrayLike, n: ArrayLike) -> np.ndarray:
     """``yes / n``, NaN where ``n == 0``."""
     yes = np.asarray(yes, dtype=np.float64)
     n = np.asarray(n, dtype=np.float64)

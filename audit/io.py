@@ -66,8 +66,8 @@ RUN_ARTEFACTS = (
 )
 
 
-def atomic_write_with(path: str | Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp_path)`` then rename ``tmp_path`` over ``path``."""
+def atomic_write_with(path: str | Path, write: Callable[[Path], object]) -> Path:
+    """Call ``write(tmp_path)`` (its return value is ignored) then rename ``tmp_path`` over ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

@@ -31,9 +31,17 @@ class PopulationSource:
     def synthetic(self) -> bool:
         return self.supplied is None
 
+    def _synthetic_params(self) -> tuple[PopulationSpec, int]:
+        """The spec and seed of a synthetic source (which always has both)."""
+        assert self.spec is not None and self.seed is not None, "a synthetic source needs a spec and a seed"
+        return self.spec, self.seed
+
     @property
     def horizon_months(self) -> int:
-        return self.spec.horizon_months if self.supplied is None else self.supplied.horizon_months
+        if self.supplied is not None:
+            return self.supplied.horizon_months
+        spec, _ = self._synthetic_params()
+        return spec.horizon_months
 
     def chunk_plan(self, chunk_size: int) -> list[tuple[int, int]]:
         """Block ranges of each chunk (a supplied population is one chunk)."""
@@ -44,7 +52,8 @@ class PopulationSource:
     def chunk(self, blocks: tuple[int, int]) -> Population:
         if self.supplied is not None:
             return self.supplied
-        return synthesize_chunk(self.spec, seed=self.seed, size=self.size, blocks=blocks)
+        spec, seed = self._synthetic_params()
+        return synthesize_chunk(spec, seed=seed, size=self.size, blocks=blocks)
 
     def chunks(self, chunk_size: int) -> Iterator[Population]:
         for blocks in self.chunk_plan(chunk_size):
@@ -54,7 +63,8 @@ class PopulationSource:
         """Identifies the data: spec content + size + seed, or the supplied table's content."""
         if self.supplied is not None:
             return self.supplied.fingerprint()
-        blob = f"{self.spec.fingerprint()}:{self.size}:{self.seed}:{BLOCK_SIZE}".encode()
+        spec, seed = self._synthetic_params()
+        blob = f"{spec.fingerprint()}:{self.size}:{seed}:{BLOCK_SIZE}".encode()
         return hashlib.sha256(blob).hexdigest()
 
     def describe(self) -> dict[str, Any]:
@@ -68,14 +78,15 @@ class PopulationSource:
                 "horizon_months": self.horizon_months,
                 "fingerprint": self.fingerprint(),
             }
+        spec, seed = self._synthetic_params()
         return {
-            "name": self.spec.name,
+            "name": spec.name,
             "synthetic": True,
-            "source": _spec_source(self.spec),
+            "source": _spec_source(spec),
             "size": self.size,
-            "seed": self.seed,
+            "seed": seed,
             "horizon_months": self.horizon_months,
-            "spec_fingerprint": self.spec.fingerprint(),
+            "spec_fingerprint": spec.fingerprint(),
             "fingerprint": self.fingerprint(),
         }
 

@@ -10,7 +10,7 @@ back silently to a default). What the keys mean is :mod:`audit.spec`'s job.
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from typing import Any, Mapping, overload
 
 from audit.errors import InvalidSpec
 
@@ -49,7 +49,12 @@ class Reader:
             raise self._fail(key, f"must be finite, got {value!r}", "give a finite number")
         return value
 
-    def number(self, key: str, default: Any = ..., *, lo: float | None = 0.0, hi: float | None = None) -> float:
+    @overload
+    def number(self, key: str, default: float = ..., *, lo: float | None = 0.0, hi: float | None = None) -> float: ...
+    @overload
+    def number(self, key: str, default: None, *, lo: float | None = 0.0, hi: float | None = None) -> float | None: ...
+
+    def number(self, key: str, default: Any = ..., *, lo: float | None = 0.0, hi: float | None = None) -> float | None:
         value = self.get(key, float, default)
         if value is None:
             return value
