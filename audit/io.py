@@ -66,7 +66,19 @@ RUN_ARTEFACTS = (
 )
 
 
-def atomic_write_with(path: str | Path, write: Callable[[Path], object]) -> Path:
+#: File mode of an artefact about real people (supplied data): readable by the user only.
+PRIVATE_MODE = 0o600
+#: File mode of other artefacts.
+PUBLIC_MODE = 0o644
+
+
+def exact_artefact_mode(document: Any) -> int:
+    """Mode for an exact (unnoised) artefact: user-only unless the population is synthetic."""
+    population = document.get("population", {}) if isinstance(document, dict) else {}
+    return PUBLIC_MODE if population.get("synthetic") is True else PRIVATE_MODE
+
+
+def atomic_write_with(path: str | Path, write: Callable[[Path], object], *, mode: int = PUBLIC_MODE) -> Path:
     """Call ``write(tmp_path)`` (its return value is ignored) then rename ``tmp_path`` over ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -74,7 +86,7 @@ def atomic_write_with(path: str | Path, write: Callable[[Path], object]) -> Path
     os.close(fd)
     try:
         write(Path(tmp))
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
         commit_file(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -82,12 +94,12 @@ def atomic_write_with(path: str | Path, write: Callable[[Path], object]) -> Path
     return path
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    return atomic_write_with(path, lambda tmp: tmp.write_bytes(data))
+def atomic_write_bytes(path: str | Path, data: bytes, *, mode: int = PUBLIC_MODE) -> Path:
+    return atomic_write_with(path, lambda tmp: tmp.write_bytes(data), mode=mode)
 
 
-def atomic_write_text(path: str | Path, text: str) -> Path:
-    return atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(path: str | Path, text: str, *, mode: int = PUBLIC_MODE) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"), mode=mode)
 
 
 def to_jsonable(value: Any) -> Any:
@@ -107,8 +119,8 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-def atomic_write_json(path: str | Path, data: Any) -> Path:
-    return atomic_write_text(path, json.dumps(to_jsonable(data), indent=2, allow_nan=False) + "\n")
+def atomic_write_json(path: str | Path, data: Any, *, mode: int = PUBLIC_MODE) -> Path:
+    return atomic_write_text(path, json.dumps(to_jsonable(data), indent=2, allow_nan=False) + "\n", mode=mode)
 
 
 # ----------------------------------------------------------------------------- all-or-nothing runs

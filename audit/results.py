@@ -11,7 +11,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from audit.io import atomic_write_json, to_jsonable
+from audit.io import atomic_write_json, exact_artefact_mode, to_jsonable
 from audit.runner import RunResult
 
 __all__ = ["SCHEMA_VERSION", "results_document", "write_results", "package_version"]
@@ -54,5 +54,6 @@ def results_document(result: RunResult) -> dict[str, Any]:
 
 
 def write_results(result: RunResult, out_dir: str | Path) -> Path:
-    """Write ``results.json`` atomically into ``out_dir``."""
-    return atomic_write_json(Path(out_dir) / "results.json", results_document(result))
+    """Write ``results.json`` atomically into ``out_dir`` (user-only when the data are real)."""
+    document = results_document(result)
+    return atomic_write_json(Path(out_dir) / "results.json", document, mode=exact_artefact_mode(document))

@@ -64,16 +64,17 @@ def write_report(directory: str | Path, results: dict[str, Any] | None = None,
 
     Without ``results``, the documents are read from the directory.
     """
-    from audit.io import atomic_write_text
+    from audit.io import atomic_write_text, exact_artefact_mode
 
     directory = Path(directory)
     if results is None:
         results, published = read_documents(directory)
+    mode = exact_artefact_mode(results)  # exact figures about real people: user-only
     report = build_report(results, published)
     if published is not None:
         report.extra["published"] = True
-    html = atomic_write_text(directory / "report.html", render_html(report))
-    md = atomic_write_text(directory / "report.md", render_markdown(report))
+    html = atomic_write_text(directory / "report.html", render_html(report), mode=mode)
+    md = atomic_write_text(directory / "report.md", render_markdown(report), mode=mode)
     return html, md
 
 

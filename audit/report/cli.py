@@ -39,7 +39,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     from audit.engine import AuditOptions
     from audit.errors import InvalidArgument
-    from audit.io import atomic_write_json
+    from audit.io import atomic_write_json, exact_artefact_mode
     from audit.report import write_report
     from audit.report.compare import parse_grid, run_compare
     from audit.report.compare_report import write_compare
@@ -57,7 +57,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     results = results_document(result)
     for entry in results.get("scorers", []):
         entry.pop("paired", None)  # the joint counts live in compare.json's figures
-    atomic_write_json(out / "results.json", results)
+    atomic_write_json(out / "results.json", results, mode=exact_artefact_mode(results))
     write_report(out, results, None)
     paths = write_compare(out, doc)
     if not args.quiet:

@@ -220,13 +220,14 @@ def build_compare_report(compare: dict[str, Any]) -> Report:
 
 def write_compare(directory: str | Path, compare: dict[str, Any]) -> tuple[Path, Path, Path]:
     """Write compare.json, compare.html and compare.md into ``directory`` (atomically)."""
-    from audit.io import atomic_write_json, atomic_write_text
+    from audit.io import atomic_write_json, atomic_write_text, exact_artefact_mode
     from audit.report.html import render_html
     from audit.report.markdown import render_markdown
 
     directory = Path(directory)
     report = build_compare_report(compare)
-    j = atomic_write_json(directory / "compare.json", compare)
-    h = atomic_write_text(directory / "compare.html", render_html(report))
-    m = atomic_write_text(directory / "compare.md", render_markdown(report))
+    mode = exact_artefact_mode(compare)  # exact figures about real people: user-only
+    j = atomic_write_json(directory / "compare.json", compare, mode=mode)
+    h = atomic_write_text(directory / "compare.html", render_html(report), mode=mode)
+    m = atomic_write_text(directory / "compare.md", render_markdown(report), mode=mode)
     return j, h, m
