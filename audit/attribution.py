@@ -49,7 +49,7 @@ from audit.aggregate import Counts
 from audit.engine import ScoredChunk, favourable_mask, sanctioned_mask, score_checked
 from audit.errors import AuditError
 from audit.group_stats import group_axis, rate
-from audit.population import Population, PopulationView
+from audit.population import Population, PopulationView, rows_with_ids
 from audit.randomness import person_uniform
 from audit.vocab import EVENT_KINDS
 from scorers.protocol import scorer_tags
@@ -237,8 +237,8 @@ def _replay(chunk: ScoredChunk, plan: AttributionPlan, picked: np.ndarray):
     else:
         ev = chunk.view.events
         ev_ids = ev["person_id"].to_numpy()
-        mine = np.isin(ev_ids, ids[picked])  # the sample's events only: cheap on a large chunk
-        with_rule = ev_ids[mine][np.isin(_codes(ev[mine]), rule_codes)]
+        mine = rows_with_ids(ev_ids, ids[picked])  # the sample's events only: a binary search, not a scan
+        with_rule = ev_ids[mine][np.isin(_codes(ev.iloc[mine]), rule_codes)]
         at = np.flatnonzero(np.isin(ids[picked], with_rule))
     if at.size == 0:
         return
@@ -247,7 +247,7 @@ def _replay(chunk: ScoredChunk, plan: AttributionPlan, picked: np.ndarray):
     involved[rows] = True
     if uses_ties:
         ties = chunk.view.ties
-        involved |= np.isin(ids, ties["friend_id"].to_numpy()[np.isin(ties["person_id"].to_numpy(), ids[rows])])
+        involved[rows_with_ids(ids, ties["friend_id"].to_numpy()[rows_with_ids(ties["person_id"].to_numpy(), ids[rows])])] = True
     view, codes = _local_view(chunk, involved)
     pos = np.searchsorted(np.flatnonzero(involved), rows)
     base = score_checked(scorer, view, as_of=chunk.as_of)
@@ -282,8 +282,8 @@ def _local_view(chunk: ScoredChunk, involved: np.ndarray) -> tuple[PopulationVie
     else:
         inv_ids = chunk.population.people["person_id"].to_numpy()[involved]
         people = view.people[involved]
-        events = view.events[np.isin(view.events["person_id"].to_numpy(), inv_ids)]
-        ties = view.ties[np.isin(view.ties["person_id"].to_numpy(), inv_ids)] if len(view.ties) else view.ties
+        events = view.events.iloc[rows_with_ids(view.events["person_id"].to_numpy(), inv_ids)]
+        ties = view.ties.iloc[rows_with_ids(view.ties["person_id"].to_numpy(), inv_ids)] if len(view.ties) else view.ties
     local = PopulationView(people=people, events=events, ties=ties, horizon_months=view.horizon_months)
     return local, _codes(events)
 

@@ -82,6 +82,30 @@ def empty_events(*, with_truth: bool = True) -> pd.DataFrame:
     return events_frame(z, z, z.astype(np.int8), z.astype(np.int8), z.astype(float), z.astype(bool) if with_truth else None)
 
 
+def rows_with_ids(column: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Positions in ``column`` holding one of ``ids``, ascending: ``np.flatnonzero(np.isin(column, ids))``.
+
+    Event and tie tables are sorted by ``person_id`` (:mod:`audit.synth` draws
+    them so, :mod:`audit.table` sorts supplied ones), so the rows of a few
+    people are found by binary search, in time proportional to the ids and
+    their rows rather than to the column. The order is checked first; an
+    unsorted or non-integer column (or ids of another integer kind) falls back to the full scan.
+    """
+    column = np.asarray(column)
+    ids = np.asarray(ids)
+    if column.size == 0 or ids.size == 0:
+        return np.zeros(0, dtype=np.intp)
+    if column.dtype.kind not in "iu" or ids.dtype.kind != column.dtype.kind or not bool(np.all(column[:-1] <= column[1:])):
+        return np.flatnonzero(np.isin(column, ids))
+    wanted = np.unique(ids)
+    lo = np.searchsorted(column, wanted, side="left")
+    counts = np.searchsorted(column, wanted, side="right") - lo
+    lo, counts = lo[counts > 0], counts[counts > 0]
+    # one run of consecutive positions per id, the runs in increasing order
+    first = np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+    return (first + np.arange(first.size)).astype(np.intp)
+
+
 def empty_ties() -> pd.DataFrame:
     """A tie frame with no rows."""
     return pd.DataFrame({"person_id": np.zeros(0, np.int64), "friend_id": np.zeros(0, np.int64)})

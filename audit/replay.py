@@ -46,7 +46,7 @@ import pandas as pd
 
 from audit.engine import ScoredChunk, favourable_mask, score_checked
 from audit.errors import InvalidArgument
-from audit.population import PopulationView, empty_ties
+from audit.population import PopulationView, empty_ties, rows_with_ids
 from audit.randomness import person_uniform
 from audit.replay_logs import EventArrays, Variants, added_events
 from scorers.protocol import scorer_tags
@@ -244,19 +244,19 @@ def replay_sample(chunk: ScoredChunk) -> ReplaySample:
     if uses_ties and len(pop.ties):
         t_person = pop.ties["person_id"].to_numpy().astype(np.int64)
         t_friend = pop.ties["friend_id"].to_numpy().astype(np.int64)
-        sel = np.isin(t_person, ids)
+        sel = rows_with_ids(t_person, ids)
         friend_owner = np.searchsorted(ids, t_person[sel])
         friend_id = t_friend[sel]
         o = np.lexsort((friend_id, friend_owner))
         friend_owner, friend_id = friend_owner[o], friend_id[o]
         outside = np.setdiff1d(np.unique(friend_id), ids)
-        ctx = np.flatnonzero(np.isin(all_ids, outside))
+        ctx = rows_with_ids(all_ids, outside)
         rows = np.concatenate([positions, ctx[np.argsort(all_ids[ctx], kind="stable")]])
     people = chunk.view.people.iloc[rows].reset_index(drop=True)
     row_ids = all_ids[rows]
 
     ev_ids = pop.events["person_id"].to_numpy()
-    events = EventArrays.from_frame(pop.events[np.isin(ev_ids, row_ids)])
+    events = EventArrays.from_frame(pop.events.iloc[rows_with_ids(ev_ids, row_ids)])
     lookup = np.argsort(row_ids, kind="stable")
     owner = lookup[np.searchsorted(row_ids[lookup], events.person)]
     # canonical order: by row, then month, kind, source, amount, ground truth

@@ -8,7 +8,7 @@ import pytest
 
 from audit.engine import AuditOptions, ScoredChunk, score_checked
 from audit.groups import layout_for
-from audit.population import events_frame
+from audit.population import events_frame, rows_with_ids
 from audit.replay import (
     MAX_VARIANTS_PER_PERSON,
     EventArrays,
@@ -147,3 +147,16 @@ def test_timeline_stops_following_a_variant_once_its_step_says_done():
 
     run_timeline(chunk.scorer, sample, v, start=np.array([1]), end=np.array([30]), step=step)
     assert months == [2, 3, 4]
+
+
+@pytest.mark.parametrize("shuffle", [False, True], ids=["sorted", "unsorted"])
+def test_rows_with_ids_equals_the_full_scan(shuffle):
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        column = np.sort(rng.integers(0, 30, rng.integers(0, 60)))
+        if shuffle:
+            rng.shuffle(column)
+        ids = rng.integers(-3, 35, rng.integers(0, 12))
+        for wanted in (ids, ids.astype(np.int32), ids.astype(np.float64)):
+            expected = np.flatnonzero(np.isin(column, wanted))
+            np.testing.assert_array_equal(rows_with_ids(column, wanted), expected)
