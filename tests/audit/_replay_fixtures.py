@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import json
 from types import MappingProxyType
@@ -89,7 +90,7 @@ def audit(pop: Population | list[Population], scorer, audit_obj, **options: Any)
     return json.loads(json.dumps(audit_obj.finalize(merged, ctx)))
 
 
-class HandScorer:
+class HandScorer(abc.ABC):
     """Minimal protocol scorer; subclasses implement ``_score(view, as_of) -> (score, tier, sanctions)``."""
 
     name = "test"
@@ -115,8 +116,9 @@ class HandScorer:
         data.update({s: np.asarray(v, dtype=bool) for s, v in sanctions.items()})
         return pd.DataFrame(data, index=view.people.index)
 
+    @abc.abstractmethod
     def _score(self, view, as_of):
-        raise NotImplementedError
+        """``(score, tier codes, {sanction: mask})`` per row of ``view.people``."""
 
 
 def count_kind(view, as_of: int, kind: str, *, since: int | None = None) -> np.ndarray:
