@@ -10,7 +10,7 @@ pool, or on a Dask cluster — and merges the outputs.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -199,11 +199,14 @@ def process_chunk(
     audits: Sequence[ChunkAudit],
     layout: CellLayout,
     options: AuditOptions,
+    on_scored: Callable[[str, Population, pd.DataFrame, Any], None] | None = None,
 ) -> ChunkOutput:
     """Score one chunk with every scorer and collect every audit's statistics.
 
     A scorer that raises or breaks its contract is reported against its label;
-    the other scorers still run.
+    the other scorers still run. ``on_scored(label, chunk, frame, scorer)``, if
+    given, receives each scorer's validated frame once its audits succeeded
+    (``--save-scores``), so the frame is not computed twice.
     """
     as_of = population.horizon_months - 1 if options.as_of is None else options.as_of
     view = population.view()
@@ -235,6 +238,8 @@ def process_chunk(
             errors[label] = _describe(exc)
             continue
         aggregates[label] = per_audit
+        if on_scored is not None:
+            on_scored(label, population, frame, scorer)
     return ChunkOutput(aggregates=aggregates, errors=errors, seconds=seconds, people=len(population))
 
 

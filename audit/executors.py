@@ -89,15 +89,15 @@ def _scorer(spec: Any) -> Any:
     return _SCORER_CACHE[spec]
 
 
-def run_chunk(task: ChunkTask, *, on_chunk: Callable[[Population, list, ChunkOutput], None] | None = None) -> ChunkOutput:
+def run_chunk(task: ChunkTask, *, on_scored: Callable[[str, Population, Any, Any], None] | None = None) -> ChunkOutput:
     """Generate (or take) one chunk, score it with every scorer and collect every audit.
 
     The function every executor maps. The chunk is processed in batches of
     ``task.batch_size`` people whose statistics are merged (exactly) into one
     output; a scorer that fails in a batch is not run on the chunk's later
-    batches, as the runner does across chunks. ``on_chunk(batch, scorers,
-    output)``, only for the in-process executor, sees each batch itself
-    (``--save-scores``).
+    batches, as the runner does across chunks. ``on_scored(label, batch, frame,
+    scorer)``, only for the in-process executor, receives each scorer's frame
+    of each batch (``--save-scores``).
     """
     reuse_freed_memory()
     scorers = [(label, _scorer(s)) for label, s in task.scorers]
@@ -110,10 +110,8 @@ def run_chunk(task: ChunkTask, *, on_chunk: Callable[[Population, list, ChunkOut
         t0 = time.perf_counter()
         batch = task.source.chunk(blocks)
         generate = time.perf_counter() - t0
-        out = process_chunk(batch, scorers, audits, task.layout, task.options)
+        out = process_chunk(batch, scorers, audits, task.layout, task.options, on_scored=on_scored)
         out = replace(out, seconds={"generate": generate, **out.seconds})
-        if on_chunk is not None:
-            on_chunk(batch, scorers, out)
         del batch
         total = _merge_outputs(total, out)
         scorers = [(label, s) for label, s in scorers if label not in total.errors]

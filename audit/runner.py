@@ -12,11 +12,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from audit.aggregate import merge_all
-from audit.engine import AuditContext, AuditOptions, ChunkAudit, ChunkOutput, favourable_mask, process_chunk, sanctioned_mask
+from audit.engine import AuditContext, AuditOptions, ChunkAudit, favourable_mask, sanctioned_mask
 from audit.errors import InvalidArgument
 from audit.groups import CellLayout, layout_for
 from audit.guard import probe_scorers
@@ -195,7 +193,7 @@ def run(
         source=source, plan=plan, scorers=labelled, active=lambda: active, audits=audits, layout=layout,
         options=options, engine=config.engine, workers=config.workers, scheduler=config.scheduler,
         checkpoint_dir=config.checkpoint_dir, resume=config.resume,
-        on_chunk=None if sink is None else (lambda chunk, scorers, out: _feed_sink(sink, chunk, scorers, out, options)),
+        on_scored=sink,
     )
     with _progress(progress, source.size, done=stream.resumed_people) as advance:
         for blocks, out, resumed in stream:
@@ -233,29 +231,6 @@ def tier_shares(scorer: Any, disparity_aggregates: dict[str, Any]) -> dict[str, 
     counts = disparity_aggregates["tiers"].array.sum(axis=0)
     total = max(int(counts.sum()), 1)
     return {t: float(c) / total for t, c in zip(scorer.tiers, counts)}
-
-
-def _absorb(out: ChunkOutput, merged: dict, errors: dict, seconds: dict) -> None:
-    for label, msg in out.errors.items():
-        errors.setdefault(label, msg)
-        merged.pop(label, None)
-    for label, aggs in out.aggregates.items():
-        if label in errors:
-            continue
-        merged[label] = merge_all(merged.get(label), aggs)
-    for k, v in out.seconds.items():
-        seconds[k] = seconds.get(k, 0.0) + v
-
-
-def _feed_sink(sink: ScoresSink, chunk: Population, active, out: ChunkOutput, options: AuditOptions) -> None:
-    from audit.engine import score_checked
-
-    as_of = chunk.horizon_months - 1 if options.as_of is None else options.as_of
-    view = chunk.view()
-    for label, scorer in active:
-        if label in out.errors:
-            continue
-        sink(label, chunk, score_checked(scorer, view, as_of=as_of), scorer)
 
 
 class _progress:

@@ -83,9 +83,9 @@ class ChunkStream:
         succeeds; ``None`` keeps nothing.
     resume
         Reuse the finished chunks found there; otherwise any are discarded first.
-    on_chunk
-        ``on_chunk(chunk, scorers, output)`` after each chunk (forces the
-        in-process executor; used by ``--save-scores``).
+    on_scored
+        ``on_scored(label, chunk, frame, scorer)`` for each scorer's frame of
+        each chunk (forces the in-process executor; used by ``--save-scores``).
     """
 
     def __init__(
@@ -103,11 +103,11 @@ class ChunkStream:
         scheduler: str | None = None,
         checkpoint_dir: str | None = None,
         resume: bool = False,
-        on_chunk: Callable[..., None] | None = None,
+        on_scored: Callable[..., None] | None = None,
     ) -> None:
         if resume and checkpoint_dir is None:
             raise InvalidArgument("resume needs a checkpoint directory: pass checkpoint_dir (the CLI uses --out)")
-        if resume and on_chunk is not None:
+        if resume and on_scored is not None:
             raise InvalidArgument(
                 "--resume cannot be combined with --save-scores: the scores of chunks finished before the "
                 "interruption were not kept; rerun without --resume, or without --save-scores"
@@ -118,7 +118,7 @@ class ChunkStream:
         self.source, self.plan, self.active = source, plan, active
         self.audits, self.layout, self.options = list(audits), layout, options
         self.engine, self.workers, self.scheduler = engine, workers, scheduler
-        self.on_chunk = on_chunk
+        self.on_scored = on_scored
         self.store: ChunkStore | None = None
         if checkpoint_dir is not None and source.synthetic:
             fp = run_fingerprint(source=source, plan=self.plan, scorers=scorers, audits=self.audits,
@@ -144,11 +144,11 @@ class ChunkStream:
             for blocks, out in self.store.iter_finished([b for b in self.plan if b[0] in self._resumable]):
                 done.add(blocks[0])
                 yield blocks, out, True
-        fn = run_chunk if self.on_chunk is None else functools.partial(run_chunk, on_chunk=self.on_chunk)
+        fn = run_chunk if self.on_scored is None else functools.partial(run_chunk, on_scored=self.on_scored)
         executor = make_executor(
             self.engine, workers=self.workers, scheduler=self.scheduler,
             n_chunks=len(self.plan) - len(done),
-            in_process=self.on_chunk is not None or not self.source.synthetic,
+            in_process=self.on_scored is not None or not self.source.synthetic,
         )
         self.executor_name = executor.name
         tasks = tasks_for(self.source, self.plan, active=self.active, audits=self.audits, layout=self.layout,
