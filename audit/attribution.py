@@ -49,6 +49,7 @@ from audit.aggregate import Counts
 from audit.engine import ScoredChunk, favourable_mask, sanctioned_mask, score_checked
 from audit.errors import AuditError
 from audit.group_stats import group_axis, rate
+from audit.io import finite_or_none as _num
 from audit.population import Population, PopulationView, rows_with_ids
 from audit.randomness import person_uniform
 from audit.vocab import EVENT_KINDS
@@ -435,8 +436,3 @@ def driver(attribution: dict[str, Any] | None, key: str) -> dict[str, Any]:
 
 def _group_label(view, i: int) -> Any:
     return view.display(view.labels[i])
-
-
-def _num(x: Any) -> float | None:
-    x = float(x)
-    return x if np.isfinite(x) else None

@@ -50,7 +50,6 @@ from audit.attribution import (
 from audit.bootstrap import PoissonBootstrap, coarsen_values, interval_pair, percentile_interval
 from audit.engine import AuditContext, ScoredChunk
 from audit.ground_truth import collect_truth, truth_section
-from audit.groups import UNKNOWN, CellLayout
 from audit.group_stats import (
     count_above,
     eligible_max,
@@ -63,6 +62,8 @@ from audit.group_stats import (
     relative_risk_to_least,
     score_distribution,
 )
+from audit.groups import UNKNOWN, CellLayout
+from audit.io import finite_or_none as _num
 
 __all__ = [
     "DisparityAudit",
@@ -499,8 +500,3 @@ def _argbest(values: np.ndarray, mask: np.ndarray, how) -> int | None:
 
 def _label(view: AttributeView, i: int | None) -> Any:
     return None if i is None else view.display(view.labels[i])
-
-
-def _num(x: Any) -> float | None:
-    x = float(x)
-    return x if np.isfinite(x) else None

@@ -32,6 +32,7 @@ from audit.aggregate import Counts
 from audit.bootstrap import PoissonBootstrap, interval_pair, percentile_interval
 from audit.engine import ScoredChunk, favourable_mask, sanctioned_mask
 from audit.group_stats import eligible_max, eligible_min, fairlearn_summary, group_axis, rate
+from audit.io import finite_or_none as _num
 
 __all__ = ["RELIABILITY_EDGES", "collect_truth", "truth_section"]
 
@@ -82,11 +83,6 @@ def _rates(j: np.ndarray) -> dict[str, np.ndarray]:
         "false": rate(j[..., _RECORDED_ONLY], j[..., _NEITHER] + j[..., _RECORDED_ONLY]),
         "missed": rate(j[..., _DESERVED_ONLY], deserved),
     }
-
-
-def _num(x: Any) -> float | None:
-    x = float(x)
-    return x if np.isfinite(x) else None
 
 
 def truth_section(

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from audit.groups import CellLayout
+from audit.io import finite_or_none as _num
 
 __all__ = [
     "rate",
@@ -152,8 +153,3 @@ def fairlearn_summary(overall: float, rates: np.ndarray, eligible: np.ndarray) -
         "difference": hi - lo,
         "ratio": lo / hi if hi > 0 else None,
     }
-
-
-def _num(x: Any) -> float | None:
-    x = float(x)
-    return x if np.isfinite(x) else None

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from audit.errors import InvalidArgument
+from audit.io import plain_scalar as _plain
 from audit.vocab import EDUCATION_LEVELS, INCOME_QUINTILES
 
 __all__ = ["Attribute", "CellLayout", "UNKNOWN", "layout_for"]
@@ -106,12 +107,6 @@ class CellLayout:
         for ls in labels:
             out = [g + (label,) for g in out for label in ls]
         return out
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def layout_for(by: tuple[str, ...] = (), *, spec: Any = None, people: pd.DataFrame | None = None) -> CellLayout:

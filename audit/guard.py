@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from audit.errors import InvalidArgument, ScorerContractError, ScorerFailed
+from audit.io import plain_scalar as _plain
 from audit.population import Population, PopulationView
 
 __all__ = [
@@ -264,10 +265,6 @@ def probe_population(source: Any, size: int) -> Population:
 
 def _changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
     return [f"view.{k}" for k in before if before[k] != after[k]]
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def _first_difference(a: pd.DataFrame, b: pd.DataFrame, people: pd.DataFrame) -> str | None:

@@ -36,6 +36,8 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "finite_or_none",
+    "plain_scalar",
     "atomic_write_text",
     "atomic_write_bytes",
     "atomic_write_json",
@@ -100,6 +102,19 @@ def atomic_write_bytes(path: str | Path, data: bytes, *, mode: int = PUBLIC_MODE
 
 def atomic_write_text(path: str | Path, text: str, *, mode: int = PUBLIC_MODE) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"), mode=mode)
+
+
+def finite_or_none(x: Any) -> float | None:
+    """A JSON-safe float: ``None`` for a missing value, NaN or infinity."""
+    if x is None:
+        return None
+    x = float(x)
+    return x if np.isfinite(x) else None
+
+
+def plain_scalar(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds; anything else unchanged."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def to_jsonable(value: Any) -> Any:

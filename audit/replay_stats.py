@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from audit.groups import UNKNOWN, CellLayout
+from audit.io import finite_or_none as num
 from audit.randomness import stream_id
 
 __all__ = [
@@ -30,14 +31,6 @@ __all__ = [
 
 #: Two-sided 95% normal quantile.
 Z95 = 1.959963984540054
-
-
-def num(x: Any) -> float | None:
-    """A JSON-safe float: ``None`` for NaN or infinity."""
-    if x is None:
-        return None
-    x = float(x)
-    return x if np.isfinite(x) else None
 
 
 def wilson(k: int, n: int, z: float = Z95) -> list[float] | None:

@@ -33,6 +33,7 @@ import numpy as np
 
 from audit.errors import InvalidArgument
 from audit.groups import UNKNOWN, CellLayout
+from audit.io import finite_or_none as _num
 from audit.randomness import stream_id
 from audit.report.paired import PairedAudit, joint_counts, paired_bootstrap
 
@@ -166,11 +167,6 @@ def measure_values(jc: Any, layout: CellLayout, weights: np.ndarray, *, min_cell
             out[f"min_impact_ratio:{attr}"] = ratio
             out[f"adverse_difference:{attr}"] = gap
     return out, decided
-
-
-def _num(x: Any) -> float | None:
-    x = float(x)
-    return x if np.isfinite(x) else None
 
 
 def _interval(samples: np.ndarray) -> list[float] | None:
