@@ -7,7 +7,8 @@ from typing import Any
 __all__ = ["render_replay"]
 
 
-def _pct(x: Any) -> str:
+def pct(x: Any) -> str:
+    """A share as a percentage with one decimal; ``—`` when missing."""
     return "—" if x is None else f"{100 * x:.1f}%"
 
 
@@ -21,10 +22,10 @@ def _appeal(sec: dict[str, Any] | None) -> str:
     if not sec.get("available", False):
         return "no ground truth"
     o = sec["overall"]
-    text = f"wrongful {_pct(o['wrongful_sanction_rate_before'])} → {_pct(o['wrongful_sanction_rate_after'])}"
+    text = f"wrongful {pct(o['wrongful_sanction_rate_before'])} → {pct(o['wrongful_sanction_rate_after'])}"
     edu = sec.get("by_education") or []
     if edu and edu[0]["n_wronged"] and edu[-1]["n_wronged"]:
-        text += f"\nremedied {_pct(edu[0]['remedy_rate'])} {edu[0]['group']} vs {_pct(edu[-1]['remedy_rate'])} {edu[-1]['group']}"
+        text += f"\nremedied {pct(edu[0]['remedy_rate'])} {edu[0]['group']} vs {pct(edu[-1]['remedy_rate'])} {edu[-1]['group']}"
     return text
 
 
@@ -33,11 +34,11 @@ def _reversibility(sec: dict[str, Any] | None) -> tuple[str, str, str]:
         return "—", "—", "—"
     rec = sec["recovery"]
     if rec["n"]:
-        recovery = f"median {_months(rec['median_months'])}, never {_pct(rec['never_share'])}\n(n={rec['n']:,})"
+        recovery = f"median {_months(rec['median_months'])}, never {pct(rec['never_share'])}\n(n={rec['n']:,})"
     else:
         recovery = "no penalties sampled"
     ratio = sec.get("recourse_cost_ratio")
-    absorbing = f"absorbing {_pct(sec['absorbing_share'])}\ncost ratio Q1/Q5 {'—' if ratio is None else f'{ratio:.2f}×'}"
+    absorbing = f"absorbing {pct(sec['absorbing_share'])}\ncost ratio Q1/Q5 {'—' if ratio is None else f'{ratio:.2f}×'}"
     flag = "[green]✓[/]" if sec["overturn_violations"] == 0 else "[bold red]✗[/]"
     checks = f"overturn {flag} {sec['overturn_violations']}/{sec['overturn_checked']:,}"
     cap = sec.get("duration_cap_violations", 0)
@@ -49,7 +50,7 @@ def _spillover(sec: dict[str, Any] | None) -> str:
     if not sec:
         return "—"
     flags = sec["proportionality"]["flag_count"]
-    return f"unrelated {_pct(sec['unrelated_share'])} of {sec['sanctions']:,}\ndisproportion flags {flags}"
+    return f"unrelated {pct(sec['unrelated_share'])} of {sec['sanctions']:,}\ndisproportion flags {flags}"
 
 
 def _contagion(sec: dict[str, Any] | None) -> str:
@@ -57,7 +58,7 @@ def _contagion(sec: dict[str, Any] | None) -> str:
         return "n/a (no ties)"
     o = sec["overall"]
     change = o["mean_score_change"]
-    return f"{'—' if change is None else f'{change:+.2f}'} points\ntier worse {_pct(o['tier_change_share'])}"
+    return f"{'—' if change is None else f'{change:+.2f}'} points\ntier worse {pct(o['tier_change_share'])}"
 
 
 def render_replay(result):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from audit.replay_summary import pct as _pct
 from audit.runner import RunResult
 
 __all__ = ["render_summary", "print_summary"]
@@ -14,10 +15,6 @@ def _esc(value: Any) -> str:
     from rich.markup import escape
 
     return escape(str(value))
-
-
-def _pct(x: Any) -> str:
-    return "—" if x is None else f"{100 * x:.1f}%"
 
 
 def _ratio(section: dict[str, Any]) -> str:

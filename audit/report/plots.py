@@ -17,6 +17,8 @@ from typing import Any
 
 from markupsafe import escape
 
+from audit.report.model import fmt_pct as _pct
+
 __all__ = ["PALETTE", "funnel", "heatmap", "interval_dots", "line_chart", "stacked_bars", "tier_colours"]
 
 #: Okabe–Ito colours (blue, orange, bluish green, reddish purple, sky blue, vermillion, yellow, black).
@@ -33,10 +35,6 @@ def _e(text: Any) -> str:
 
 def _f(x: float) -> str:
     return f"{x:.1f}"
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
 
 
 def _svg(plot_id: str, width: float, height: float, title: str, body: list[str]) -> str:
