@@ -12,10 +12,9 @@ from audit.errors import InvalidArgument
 from audit.population import Population
 from audit.spec import PopulationSpec, load_spec
 from audit.synth import BLOCK_SIZE, chunk_ranges, synthesize_chunk
+from audit.table_files import TABLE_SUFFIXES
 
-__all__ = ["PopulationSource", "open_source", "TABLE_SUFFIXES"]
-
-TABLE_SUFFIXES = (".csv", ".parquet", ".pq", ".gz")
+__all__ = ["PopulationSource", "open_source"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,7 +119,7 @@ def open_source(
         spec = population
     else:
         text = str(population)
-        if Path(text).suffix.lower() in TABLE_SUFFIXES and not text.endswith(".toml"):
+        if text.lower().endswith(TABLE_SUFFIXES):
             pop = Population.from_table(text, events=events, ties=ties)
             return PopulationSource(spec=None, size=len(pop), seed=None, supplied=pop)
         if events is not None or ties is not None:
