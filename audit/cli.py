@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from audit.argtypes import number
 from audit.errors import AuditError
-from audit.io import commit_file, deferred_writes, remove_at_commit
+from audit.io import commit_file, deferred_writes
 
 if TYPE_CHECKING:
     import pyarrow.parquet as pq
@@ -23,10 +23,8 @@ __all__ = ["main", "build_parser"]
 
 EXIT_OK, EXIT_SCORER_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
-#: Files a run writes into its output directory; stale ones are removed first
-#: so a rerun never mixes old and new artefacts.
-RUN_ARTEFACTS = ("results.json", "scores.parquet", "published.json", "report.html", "report.md")
-
+# Stale artefacts of an earlier run in the same directory are removed when this
+# run's results.json is committed (audit.io.RUN_ARTEFACTS, deferred_writes).
 
 _positive_int = number(int, lo=1)
 _non_negative_int = number(int, lo=0)
@@ -180,7 +178,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     precheck_from_args(args)  # an overspend is refused before the audit, not after it
     writer = _ScoresWriter(out / "scores.parquet") if args.save_scores else None
-    _clear_stale(out)
     try:
         result = run(args.scorer or None, config, progress=not args.quiet, sink=writer)
     except BaseException:
@@ -219,11 +216,6 @@ def _output_dir(text: str) -> Path:
     if not os.access(out, os.W_OK | os.X_OK):
         raise InvalidArgument(f"--out {text}: the directory is not writable; give a writable directory")
     return out
-
-
-def _clear_stale(out: Path) -> None:
-    for name in RUN_ARTEFACTS:
-        remove_at_commit(out / name)  # only once the run has finished (audit/io.py deferred_writes)
 
 
 class _ScoresWriter:
