@@ -42,7 +42,7 @@ import numpy as np
 from audit.aggregate import Counts, Records
 from audit.engine import AuditContext, ScoredChunk
 from audit.randomness import person_uniform
-from audit.replay import WHOLE_LOG_VARIANT, Variants, clone_ids, replay_sample, score_variants, spec_for
+from audit.replay import WHOLE_LOG_VARIANT, Variants, clone_ids, pooled_sample, replay_sample, score_variants, spec_for
 from audit.replay_stats import attribute_codes, known_groups, num, rate
 
 __all__ = ["AppealAudit"]
@@ -56,24 +56,30 @@ class AppealAudit:
     name = "appeal"
 
     def collect(self, chunk: ScoredChunk) -> dict[str, Any]:
-        n_cells = chunk.layout.n_cells
         truth = bool(chunk.population.synthetic)
         out: dict[str, Any] = {"chunks_with_truth": Counts(np.array([int(truth), 1], dtype=np.int64))}
         if not truth:
             return out
-        sample = replay_sample(chunk)
-        out["sampled"] = Counts(np.bincount(sample.cells, minlength=n_cells).astype(np.int64))
-        out["people"] = Records(_simulate(chunk, sample))
+        out["pool"] = pooled_sample(chunk)  # replayed once, in finalize (audit.replay_pool)
         return out
+
+    def measure(self, chunk: ScoredChunk) -> dict[str, Any]:
+        """Simulate the appeals of the sample of ``chunk``: per-person records."""
+        sample = replay_sample(chunk)
+        return {
+            "sampled": Counts(np.bincount(sample.cells, minlength=chunk.layout.n_cells).astype(np.int64)),
+            "people": Records(_simulate(chunk, sample)),
+        }
 
     def finalize(self, merged: Mapping[str, Any], ctx: AuditContext) -> dict[str, Any]:
         with_truth, chunks = (int(x) for x in merged["chunks_with_truth"].array)
-        if with_truth < chunks or "people" not in merged:
+        if with_truth < chunks or "pool" not in merged:
             return {
                 "available": False,
                 "reason": "appeals need ground truth (which recorded events were misrecorded); "
                 "a supplied population has none — run on a synthetic population to audit appeals",
             }
+        merged = self.measure(merged["pool"].scored_chunk(ctx))
         spec = ctx.spec
         rec = merged["people"].sorted()
         sampled = merged["sampled"].array

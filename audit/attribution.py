@@ -63,6 +63,7 @@ __all__ = [
     "driver",
     "sample_rate",
     "probe_rules",
+    "attribution_rows",
     "collect_attribution",
     "shapley_values",
     "leave_one_out",
@@ -200,13 +201,20 @@ def sample_rate(target: int, population_size: int) -> float:
     return target / population_size
 
 
+def attribution_rows(chunk: ScoredChunk, *, sample: int) -> np.ndarray:
+    """Rows of ``chunk`` re-scored for attribution: ``chunk.sample_rows`` of a pooled chunk, else by hash."""
+    if chunk.sample_rows is not None:
+        return np.asarray(chunk.sample_rows, dtype=np.int64)
+    ids = chunk.population.people["person_id"].to_numpy()
+    rate = sample_rate(sample, chunk.options.population_size)
+    return np.flatnonzero(person_uniform(chunk.options.seed, _STREAM, ids) < rate) if rate < 1 else np.arange(ids.size)
+
+
 def collect_attribution(chunk: ScoredChunk, plan: AttributionPlan, *, sample: int) -> dict[str, Counts]:
     """Per-cell counts of sampled, favourable and sanctioned people under each coalition."""
     n_cells = chunk.layout.n_cells
     k = len(plan.masks)
-    ids = chunk.population.people["person_id"].to_numpy()
-    rate = sample_rate(sample, chunk.options.population_size)
-    picked = np.flatnonzero(person_uniform(chunk.options.seed, _STREAM, ids) < rate) if rate < 1 else np.arange(ids.size)
+    picked = attribution_rows(chunk, sample=sample)
     cells = chunk.cells[picked]
     base_fav = chunk.favourable[picked]
     base_adv = chunk.sanctioned[picked]

@@ -27,7 +27,7 @@ import numpy as np
 from audit.aggregate import Counts, Records
 from audit.engine import AuditContext, ScoredChunk
 from audit.randomness import person_uniform
-from audit.replay import Variants, added_events, clone_ids, replay_sample, score_variants, spec_for
+from audit.replay import Variants, added_events, clone_ids, pooled_sample, replay_sample, score_variants, spec_for
 from audit.replay_stats import attribute_codes, known_groups, mean_interval, rate
 from audit.vocab import EVENT_KINDS
 from scorers.protocol import scorer_tags
@@ -43,8 +43,13 @@ class ContagionAudit:
     name = "contagion"
 
     def collect(self, chunk: ScoredChunk) -> dict[str, Any]:
+        """Gather the chunk's replay sample; it is replayed once, in :meth:`finalize` (:mod:`audit.replay_pool`)."""
         if not scorer_tags(chunk.scorer).uses_ties:
             return {}
+        return {"pool": pooled_sample(chunk)}
+
+    def measure(self, chunk: ScoredChunk) -> dict[str, Any]:
+        """Replay the sample of ``chunk``: how a friend's penalty moves each sampled person."""
         sample = replay_sample(chunk)
         return {
             "sampled": Counts(np.bincount(sample.cells, minlength=chunk.layout.n_cells).astype(np.int64)),
@@ -52,8 +57,12 @@ class ContagionAudit:
         }
 
     def finalize(self, merged: Mapping[str, Any], ctx: AuditContext) -> dict[str, Any]:
-        if not scorer_tags(ctx.scorer).uses_ties or not merged or "people" not in merged:
+        if not scorer_tags(ctx.scorer).uses_ties or not merged or "pool" not in merged:
             return {"applicable": False, "reason": "the scorer does not declare that it reads ties (tags.uses_ties)"}
+        return self.summarize(self.measure(merged["pool"].scored_chunk(ctx)), ctx)
+
+    def summarize(self, merged: Mapping[str, Any], ctx: AuditContext) -> dict[str, Any]:
+        """The section from the replay records (:meth:`measure`)."""
         rec = merged["people"].sorted()
         sampled = merged["sampled"].array
         out: dict[str, Any] = {

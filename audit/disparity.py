@@ -43,13 +43,14 @@ from audit.attribution import (
     PERMUTATION_PAIRS,
     AttributionPlan,
     attribution_section,
+    attribution_rows,
     collect_attribution,
     driver,
     plan_for,
 )
 from audit.bootstrap import PoissonBootstrap, coarsen_values, interval_pair, percentile_interval
 from audit.engine import AuditContext, ScoredChunk
-from audit.ground_truth import collect_truth, truth_section
+from audit.ground_truth import DEFAULT_TRUTH_SAMPLE, collect_truth, truth_rate, truth_section
 from audit.group_stats import (
     count_above,
     eligible_max,
@@ -62,8 +63,11 @@ from audit.group_stats import (
     relative_risk_to_least,
     score_distribution,
 )
+from audit.errors import InvalidArgument
 from audit.groups import UNKNOWN, CellLayout
 from audit.io import finite_or_none as _num
+from audit.replay_pool import ReplayPool
+from scorers.protocol import scorer_tags
 
 __all__ = [
     "DisparityAudit",
@@ -188,6 +192,10 @@ class DisparityAudit:
         0 turns attribution off.
     ground_truth : bool
         Report error rates against ground truth on synthetic populations.
+    truth_sample : int
+        People (across the population, by person-id hash) whose genuine
+        record is re-scored for those error rates; everyone in a population of
+        at most this size, 0 for everyone always.
     permutation_pairs : int
         With more than six rules, average Shapley values over this many
         antithetic permutation pairs instead of reporting leave-one-out effects.
@@ -196,10 +204,18 @@ class DisparityAudit:
     name = "disparity"
 
     def __init__(
-        self, *, attribution_sample: int = DEFAULT_SAMPLE, ground_truth: bool = True, permutation_pairs: int = PERMUTATION_PAIRS
+        self,
+        *,
+        attribution_sample: int = DEFAULT_SAMPLE,
+        ground_truth: bool = True,
+        truth_sample: int = DEFAULT_TRUTH_SAMPLE,
+        permutation_pairs: int = PERMUTATION_PAIRS,
     ) -> None:
+        if int(truth_sample) < 0:
+            raise InvalidArgument(f"DisparityAudit(truth_sample={truth_sample}): give 0 (everyone) or a number of people, e.g. 1000000")
         self.attribution_sample = int(attribution_sample)
         self.ground_truth = bool(ground_truth)
+        self.truth_sample = int(truth_sample)
         self.permutation_pairs = int(permutation_pairs)
 
     def _plan(self, scorer: Any, seed: int) -> AttributionPlan:
@@ -222,12 +238,14 @@ class DisparityAudit:
             scores=frame["score"].to_numpy(),
         )
         if self.ground_truth:
-            truth = collect_truth(chunk)
+            truth = collect_truth(chunk, sample=self.truth_sample)
             if truth is not None:
                 out["ground_truth"] = truth
         if self.attribution_sample > 0:
-            plan = self._plan(scorer, chunk.options.seed)
-            out["attribution"] = collect_attribution(chunk, plan, sample=self.attribution_sample)
+            # gathered here, replayed once in finalize (audit.replay_pool)
+            rows = attribution_rows(chunk, sample=self.attribution_sample)
+            with_friends = bool(scorer_tags(scorer).uses_ties) and len(chunk.view.ties) > 0
+            out["attribution_pool"] = ReplayPool.gather(chunk, rows, with_friends=with_friends)
         return out
 
     def finalize(self, merged: Mapping[str, Any], ctx: AuditContext) -> dict[str, Any]:
@@ -248,9 +266,11 @@ class DisparityAudit:
                 min_share=options.min_cell_share, scorer=scorer,
             )
         attribution = None
-        if "attribution" in merged and self.attribution_sample > 0:
+        if "attribution_pool" in merged and self.attribution_sample > 0:
             plan = self._plan(scorer, options.seed)
-            attribution = attribution_section(merged["attribution"], plan, layout, views, info, self.attribution_sample)
+            pooled = merged["attribution_pool"].scored_chunk(ctx)
+            counts = collect_attribution(pooled, plan, sample=self.attribution_sample)
+            attribution = attribution_section(counts, plan, layout, views, info, self.attribution_sample)
         for view in views:
             section[view.key]["driver"] = driver(attribution, view.key)
         section.update(
@@ -267,6 +287,7 @@ class DisparityAudit:
                 "ground_truth": truth_section(
                     merged.get("ground_truth"), layout=layout, views=views,
                     eligible={k: v["eligible"] for k, v in info.items()}, boot=boot,
+                    sample_share=truth_rate(self.truth_sample, options.population_size),
                 ),
                 "attribution": attribution,
             }

@@ -23,7 +23,7 @@ from audit.guard import time_limited
 from audit.population import Population, PopulationView
 from scorers.protocol import ScorerTags, scorer_tags, validate_score_frame
 
-__all__ = ["AuditOptions", "ScoredChunk", "AuditContext", "ChunkAudit", "ChunkOutput", "process_chunk", "score_checked"]
+__all__ = ["AuditOptions", "ScoredChunk", "AuditContext", "ChunkAudit", "ChunkOutput", "describe_failure", "process_chunk", "score_checked"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,7 +67,11 @@ class ScoredChunk:
     layout: CellLayout
     options: AuditOptions
     as_of: int
+    sample_rows: np.ndarray | None = None
+    """Rows already chosen as the replay sample (a pooled chunk, :mod:`audit.replay_pool`); ``None``: by hash."""
     _truth: list = field(default_factory=list)
+    _memo: dict = field(default_factory=dict)
+    """Work shared by the audits of one chunk (e.g. its replay pool), keyed by what it is."""
 
     def rescore(self, events: pd.DataFrame, *, people: pd.DataFrame | None = None, as_of: int | None = None) -> pd.DataFrame:
         """Score again over another event log (and optionally a subset of people)."""
@@ -220,7 +224,7 @@ def process_chunk(
         try:
             frame = score_checked(scorer, view, as_of=as_of)
         except (ScorerFailed, ScorerContractError) as exc:
-            errors[label] = _describe(exc)
+            errors[label] = describe_failure(exc)
             continue
         finally:
             seconds[f"score:{label}"] = seconds.get(f"score:{label}", 0.0) + time.perf_counter() - t0
@@ -235,7 +239,7 @@ def process_chunk(
                 per_audit[audit.name] = audit.collect(chunk)
                 seconds[f"audit:{audit.name}"] = seconds.get(f"audit:{audit.name}", 0.0) + time.perf_counter() - t0
         except (ScorerFailed, ScorerContractError) as exc:
-            errors[label] = _describe(exc)
+            errors[label] = describe_failure(exc)
             continue
         aggregates[label] = per_audit
         if on_scored is not None:
@@ -243,7 +247,8 @@ def process_chunk(
     return ChunkOutput(aggregates=aggregates, errors=errors, seconds=seconds, people=len(population))
 
 
-def _describe(exc: BaseException) -> str:
+def describe_failure(exc: BaseException) -> str:
+    """One line saying why a scorer failed (its own message, or the contract breach)."""
     if isinstance(exc, ScorerFailed):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"

@@ -30,11 +30,23 @@ import numpy as np
 
 from audit.aggregate import Counts
 from audit.bootstrap import PoissonBootstrap, interval_pair, percentile_interval
-from audit.engine import ScoredChunk, favourable_mask, sanctioned_mask
+from audit.engine import ScoredChunk, favourable_mask, sanctioned_mask, score_checked
 from audit.group_stats import eligible_max, eligible_min, fairlearn_summary, group_axis, rate
 from audit.io import finite_or_none as _num
+from audit.population import PopulationView, rows_with_ids
+from audit.randomness import person_uniform
+from scorers.protocol import ScorerTags, scorer_tags
 
-__all__ = ["RELIABILITY_EDGES", "collect_truth", "truth_section"]
+__all__ = ["DEFAULT_TRUTH_SAMPLE", "RELIABILITY_EDGES", "TRUTH_STREAM", "collect_truth", "truth_rate", "truth_section"]
+
+#: People whose genuine record is re-scored, across the whole population
+#: (everyone in populations up to this size). A sampling choice, not a
+#: published figure: the cost stays fixed however large the population, and
+#: the bootstrap intervals, drawn over the sampled people, show what the
+#: sample costs in precision.
+DEFAULT_TRUTH_SAMPLE = 1_000_000
+#: Stream name of the ground-truth sampling hash (:func:`audit.randomness.person_uniform`).
+TRUTH_STREAM = "ground-truth"
 
 #: Edges of the latent-reliability bands (assumption: reliability is drawn
 #: from Beta(8, 2) in the shipped specs, mean 0.8, sd about 0.12, so these
@@ -46,17 +58,46 @@ RELIABILITY_EDGES = (0.0, 0.6, 0.7, 0.8, 0.9, 1.0)
 _NEITHER, _RECORDED_ONLY, _DESERVED_ONLY, _BOTH = 0, 1, 2, 3
 
 
-def collect_truth(chunk: ScoredChunk) -> dict[str, Counts] | None:
-    """Per-cell counts of (deserved, recorded) outcomes; ``None`` without ground truth."""
-    truth = chunk.truth_frame()
-    if truth is None:
+def truth_rate(sample: int, population_size: int) -> float:
+    """Share of people whose genuine record is re-scored: ``sample / population_size``, at most 1.
+
+    ``sample = 0`` or an unknown population size means everyone.
+    """
+    if sample <= 0 or population_size <= 0 or sample >= population_size:
+        return 1.0
+    return sample / population_size
+
+
+def collect_truth(chunk: ScoredChunk, *, sample: int = 0) -> dict[str, Counts] | None:
+    """Per-cell counts of (deserved, recorded) outcomes; ``None`` without ground truth.
+
+    With ``sample`` people (:func:`truth_rate` below 1) only a person-id hash
+    sample of the chunk is re-scored and counted, so at country scale the
+    error rates cost a fixed number of re-scored people rather than a second
+    scoring of everyone; their intervals (bootstrap over the sampled people)
+    widen accordingly.
+    """
+    if not chunk.population.synthetic:
         return None
+    rate = truth_rate(sample, chunk.options.population_size)
+    if rate >= 1.0:
+        truth = chunk.truth_frame()
+        if truth is None:
+            return None
+        rows = np.arange(len(chunk.frame))
+        deserved_s, deserved_f = sanctioned_mask(chunk.scorer, truth), favourable_mask(chunk.scorer, truth)
+    else:
+        ids = chunk.population.people["person_id"].to_numpy()
+        rows = np.flatnonzero(person_uniform(chunk.options.seed, TRUTH_STREAM, ids) < rate)
+        deserved_s, deserved_f = _deserved_of(chunk, rows)
     n_cells = chunk.layout.n_cells
-    cells = chunk.cells
-    sanction = 2 * sanctioned_mask(chunk.scorer, truth).astype(np.int64) + chunk.sanctioned
-    favourable = 2 * favourable_mask(chunk.scorer, truth).astype(np.int64) + chunk.favourable
+    cells = chunk.cells[rows]
+    sanction = 2 * deserved_s.astype(np.int64) + chunk.sanctioned[rows]
+    favourable = 2 * deserved_f.astype(np.int64) + chunk.favourable[rows]
     people = chunk.population.people
-    reliability = people["reliability"].to_numpy(dtype=np.float64) if "reliability" in people else np.full(len(people), np.nan)
+    reliability = (
+        people["reliability"].to_numpy(dtype=np.float64)[rows] if "reliability" in people else np.full(rows.size, np.nan)
+    )
     n_bands = len(RELIABILITY_EDGES) - 1
     known = np.isfinite(reliability)  # people of unknown reliability are left out of the bands
     band = np.clip(np.searchsorted(np.asarray(RELIABILITY_EDGES[1:-1]), reliability[known], side="right"), 0, n_bands - 1)
@@ -69,6 +110,62 @@ def collect_truth(chunk: ScoredChunk) -> dict[str, Counts] | None:
             .astype(np.int64)
         ),
     }
+
+
+def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sanctioned, favourable) on the genuine record, for ``rows`` of the chunk only.
+
+    A scorer whose tags declare it reads no ties scores each person from their
+    own record, so only sampled people with a misrecorded event are re-scored.
+    Otherwise the sampled people are re-scored with their friends (one hop,
+    as the replay audits assume); if that local view does not reproduce the
+    recorded scores, the scorer reads further and the whole chunk is
+    re-scored (:meth:`audit.engine.ScoredChunk.truth_frame`), which is exact.
+    """
+    scorer = chunk.scorer
+    pop, view = chunk.population, chunk.view
+    sanctioned = sanctioned_mask(scorer, chunk.frame.iloc[rows])
+    favourable = favourable_mask(scorer, chunk.frame.iloc[rows])
+    genuine = pop.events["genuine"].to_numpy()
+    if rows.size == 0 or genuine.all():
+        return sanctioned, favourable
+    ids = pop.people["person_id"].to_numpy()
+    ev_ids = pop.events["person_id"].to_numpy()
+    tags = getattr(scorer, "tags", None)
+    if isinstance(tags, ScorerTags) and not scorer_tags(scorer).uses_ties:
+        at = np.flatnonzero(np.isin(ids[rows], ev_ids[~genuine]))  # sampled people with a misrecorded event
+        if at.size:
+            mine = rows_with_ids(ev_ids, ids[rows[at]])
+            mine = mine[genuine[mine]]
+            local = PopulationView(
+                people=view.people.iloc[rows[at]], events=view.events.iloc[mine], ties=view.ties.iloc[:0],
+                horizon_months=view.horizon_months,
+            )
+            truth = score_checked(scorer, local, as_of=chunk.as_of)
+            sanctioned[at] = sanctioned_mask(scorer, truth)
+            favourable[at] = favourable_mask(scorer, truth)
+        return sanctioned, favourable
+    # one hop: the sampled people and their friends, over recorded and over genuine events
+    ties = view.ties
+    mine_t = rows_with_ids(ties["person_id"].to_numpy(), ids[rows]) if len(ties) else np.zeros(0, np.intp)
+    involved = np.union1d(rows, rows_with_ids(ids, np.unique(ties["friend_id"].to_numpy()[mine_t])))
+    pos = np.searchsorted(involved, rows)
+    mine = rows_with_ids(ev_ids, ids[involved])
+    local_people, local_ties = view.people.iloc[involved], ties.iloc[mine_t]
+
+    def score(events: np.ndarray):
+        v = PopulationView(people=local_people, events=view.events.iloc[events], ties=local_ties, horizon_months=view.horizon_months)
+        return score_checked(scorer, v, as_of=chunk.as_of)
+
+    recorded = score(mine)
+    if not (
+        np.array_equal(sanctioned_mask(scorer, recorded)[pos], sanctioned)
+        and np.array_equal(favourable_mask(scorer, recorded)[pos], favourable)
+    ):
+        truth = chunk.truth_frame()  # the scorer reads beyond one hop: re-score everyone, exactly
+        return sanctioned_mask(scorer, truth.iloc[rows]), favourable_mask(scorer, truth.iloc[rows])
+    truth = score(mine[genuine[mine]])
+    return sanctioned_mask(scorer, truth)[pos], favourable_mask(scorer, truth)[pos]
 
 
 def _rates(j: np.ndarray) -> dict[str, np.ndarray]:
@@ -92,6 +189,7 @@ def truth_section(
     views,
     eligible: Mapping[str, np.ndarray],
     boot: PoissonBootstrap,
+    sample_share: float = 1.0,
 ) -> dict[str, Any] | None:
     """The ``ground_truth`` part of the disparity section; ``None`` without ground truth.
 
@@ -118,6 +216,12 @@ def truth_section(
             "wrongful sanction rate = share of sanctioned people not sanctioned on their genuine record"
         ),
         "n": int(total_s.sum()),
+        "sample_share": float(sample_share),
+        "sample_note": (
+            "everyone's genuine record was re-scored" if sample_share >= 1.0 else
+            f"the genuine records of a person-id hash sample of {sample_share:.4%} of people were re-scored "
+            "(n people); rates and intervals are over that sample"
+        ),
         "sanctioned": int(total_s[_RECORDED_ONLY] + total_s[_BOTH]),
         "wrongfully_sanctioned": int(total_s[_RECORDED_ONLY]),
         "wrongful_sanction_rate": _num(r_all["wrongful"]),

@@ -49,6 +49,7 @@ from audit.errors import InvalidArgument
 from audit.population import PopulationView, empty_ties, rows_with_ids
 from audit.randomness import person_uniform
 from audit.replay_logs import EventArrays, Variants, added_events
+from audit.replay_pool import ReplayPool
 from scorers.protocol import scorer_tags
 
 __all__ = [
@@ -62,6 +63,9 @@ __all__ = [
     "EventArrays",
     "ReplaySample",
     "replay_sample",
+    "sampled_rows",
+    "pooled_sample",
+    "ReplayPool",
     "Variants",
     "States",
     "states",
@@ -224,14 +228,35 @@ def _expand(starts: np.ndarray, base: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return variant, (first + np.arange(variant.size)).astype(np.int64)
 
 
+def sampled_rows(chunk: ScoredChunk) -> np.ndarray:
+    """Rows of ``chunk`` in the replay sample: ``chunk.sample_rows`` of a pooled chunk, else by hash."""
+    if chunk.sample_rows is not None:
+        return np.asarray(chunk.sample_rows, dtype=np.int64)
+    opts = chunk.options
+    rate = sample_rate(opts.replay_sample, opts.population_size or len(chunk.population))
+    ids = chunk.population.people["person_id"].to_numpy().astype(np.int64)
+    return np.flatnonzero(sample_mask(ids, seed=opts.seed, rate=rate))
+
+
+def pooled_sample(chunk: ScoredChunk) -> ReplayPool:
+    """The chunk's replay sample gathered for replay after the merge (one pool per chunk and scorer).
+
+    Every replay audit studies the same people, so the pool is built once per
+    chunk and shared (pickled once) by all of them.
+    """
+    if "replay_pool" not in chunk._memo:
+        chunk._memo["replay_pool"] = ReplayPool.gather(
+            chunk, sampled_rows(chunk), with_friends=bool(scorer_tags(chunk.scorer).uses_ties)
+        )
+    return chunk._memo["replay_pool"]
+
+
 def replay_sample(chunk: ScoredChunk) -> ReplaySample:
     """The replay sample of ``chunk`` (the same people for every scorer and audit)."""
     pop = chunk.population
     opts = chunk.options
-    size = opts.population_size or len(pop)
-    rate = sample_rate(opts.replay_sample, size)
     all_ids = pop.people["person_id"].to_numpy().astype(np.int64)
-    positions = np.flatnonzero(sample_mask(all_ids, seed=opts.seed, rate=rate))
+    positions = sampled_rows(chunk)
     order = np.argsort(all_ids[positions], kind="stable")
     positions = positions[order]
     ids = all_ids[positions]

@@ -66,6 +66,7 @@ from audit.replay import (
     States,
     Variants,
     clone_ids,
+    pooled_sample,
     replay_sample,
     score_originals,
     spec_for,
@@ -116,6 +117,11 @@ class ReversibilityAudit:
     # ------------------------------------------------------------------ collect
 
     def collect(self, chunk: ScoredChunk) -> dict[str, Any]:
+        """Gather the chunk's replay sample; it is replayed once, in :meth:`finalize` (:mod:`audit.replay_pool`)."""
+        return {"pool": pooled_sample(chunk)}
+
+    def measure(self, chunk: ScoredChunk) -> dict[str, Any]:
+        """Replay the sample of ``chunk``: per-person overturn, recovery and adverse records."""
         sample = replay_sample(chunk)
         scorer = chunk.scorer
         spec = spec_for(chunk)
@@ -149,6 +155,10 @@ class ReversibilityAudit:
     # ------------------------------------------------------------------ finalize
 
     def finalize(self, merged: Mapping[str, Any], ctx: AuditContext) -> dict[str, Any]:
+        return self.summarize(self.measure(merged["pool"].scored_chunk(ctx)), ctx)
+
+    def summarize(self, merged: Mapping[str, Any], ctx: AuditContext) -> dict[str, Any]:
+        """The section from the replay records (:meth:`measure`)."""
         layout, opts = ctx.layout, ctx.options
         horizon = self.horizon_months
         cap = _spec(ctx).recourse.max_sanction_months

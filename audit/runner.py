@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from audit.engine import AuditContext, AuditOptions, ChunkAudit, favourable_mask, sanctioned_mask
-from audit.errors import InvalidArgument
+from audit.engine import AuditContext, AuditOptions, ChunkAudit, describe_failure, favourable_mask, sanctioned_mask
+from audit.errors import InvalidArgument, ScorerContractError, ScorerFailed
 from audit.groups import CellLayout, layout_for
 from audit.guard import probe_scorers
 from audit.population import Population
@@ -215,9 +215,16 @@ def run(
         )
         sections = {}
         t0 = time.perf_counter()
-        for audit in audits:
-            sections[audit.name] = audit.finalize(merged[label][audit.name], ctx)
-        seconds["finalize"] = seconds.get("finalize", 0.0) + time.perf_counter() - t0
+        try:
+            for audit in audits:
+                # replay audits score their pooled sample here (audit.replay_pool), so a faulty scorer can fail now
+                sections[audit.name] = audit.finalize(merged[label][audit.name], ctx)
+        except (ScorerFailed, ScorerContractError) as exc:
+            errors[label] = describe_failure(exc)
+            runs.append(ScorerRun(label=label, scorer=scorer, sections={}, aggregates={}, error=errors[label]))
+            continue
+        finally:
+            seconds["finalize"] = seconds.get("finalize", 0.0) + time.perf_counter() - t0
         sections = {"tier_shares": tier_shares(scorer, merged[label]["disparity"]), **sections}
         runs.append(ScorerRun(label=label, scorer=scorer, sections=sections, aggregates=merged[label]))
     return RunResult(

@@ -37,7 +37,7 @@ import numpy as np
 
 from audit.aggregate import Counts, Records
 from audit.engine import AuditContext, ScoredChunk
-from audit.replay import Variants, added_events, clone_ids, replay_sample, score_variants, spec_for, states
+from audit.replay import Variants, added_events, clone_ids, pooled_sample, replay_sample, score_variants, spec_for, states
 from audit.replay_stats import attribute_codes, finalize_rng, known_groups, mean_interval, num, rate
 from audit.vocab import CONDUCT_DOMAINS, DOMAINS, EVENT_KINDS, GRAVITY_CLASSES, KIND_DOMAIN
 
@@ -56,6 +56,11 @@ class SpilloverAudit:
     name = "spillover"
 
     def collect(self, chunk: ScoredChunk) -> dict[str, Any]:
+        """Gather the chunk's replay sample; it is replayed once, in :meth:`finalize` (:mod:`audit.replay_pool`)."""
+        return {"pool": pooled_sample(chunk)}
+
+    def measure(self, chunk: ScoredChunk) -> dict[str, Any]:
+        """Replay the sample of ``chunk``: which conduct triggered each sanction, and by how much."""
         sample = replay_sample(chunk)
         spec = spec_for(chunk)
         return {
@@ -65,6 +70,10 @@ class SpilloverAudit:
         }
 
     def finalize(self, merged: Mapping[str, Any], ctx: AuditContext) -> dict[str, Any]:
+        return self.summarize(self.measure(merged["pool"].scored_chunk(ctx)), ctx)
+
+    def summarize(self, merged: Mapping[str, Any], ctx: AuditContext) -> dict[str, Any]:
+        """The section from the replay records (:meth:`measure`)."""
         spec = ctx.spec
         if spec is None:
             from audit.spec import load_spec

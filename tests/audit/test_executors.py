@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import random
 
@@ -97,21 +98,30 @@ def test_dask_cluster_equals_serial(serial_doc):
     assert doc == serial_doc
 
 
-def test_a_chunk_task_is_small_and_its_output_holds_no_frames():
-    """Workers get a description of the chunk, not its people; they return statistics, not frames."""
+def test_a_chunk_task_is_small_and_its_output_holds_only_statistics_and_the_sample():
+    """Workers get a description of the chunk, not its people; they return statistics and the sampled people only."""
     from audit.groups import layout_for
     from audit.runner import resolve_scorers, unique_labels
 
     source = open_source("tiny", size=SIZE, seed=2)
-    task = ChunkTask(
-        source=source, blocks=(0, 1), scorers=tuple(unique_labels(resolve_scorers(SCORERS))),
-        audits=tuple(audits()), layout=layout_for((), spec=source.spec), options=OPTIONS,
-    )
-    assert len(pickle.dumps(task)) < 50_000
-    out = run_chunk(task)
-    assert out.people == BLOCK_SIZE
-    # 65,536 people with tens of events each would be megabytes; statistics are far smaller
-    assert len(pickle.dumps(out)) < 1_000_000
+
+    def output_bytes(population_size):
+        # as in a run: the population size sets the sampling rate of the replay and attribution samples
+        options = dataclasses.replace(OPTIONS, population_size=population_size)
+        task = ChunkTask(
+            source=source, blocks=(0, 1), scorers=tuple(unique_labels(resolve_scorers(SCORERS))),
+            audits=tuple(audits()), layout=layout_for((), spec=source.spec), options=options,
+        )
+        assert len(pickle.dumps(task)) < 50_000
+        out = run_chunk(task)
+        assert out.people == BLOCK_SIZE
+        return len(pickle.dumps(out))
+
+    # 65,536 people with tens of events each would be megabytes; statistics and ~35 sampled people are far smaller
+    assert output_bytes(SIZE) < 1_000_000
+    # what grows is the sample (about 100 / SIZE of the chunk), not the chunk: a 100 times thinner sample
+    # (the same chunk in a population 100 times larger) leaves little more than the statistics
+    assert output_bytes(100 * SIZE) < 0.75 * output_bytes(SIZE)
 
 
 def test_scorer_failing_in_one_chunk_is_reported_like_a_serial_run(monkeypatch):

@@ -1,0 +1,140 @@
+"""Replay pools: gather each chunk's sampled people, replay them all at once after the merge.
+
+The replay audits (appeal, reversibility, spill-over, contagion) and rule
+attribution study a seeded sample of people. At country scale the sample is
+thin — 2,000 people among 1.4 billion is one person in every 700,000 — so
+replaying it chunk by chunk would pay a replay's fixed cost (dozens of
+``score`` calls, each with its own frame building and validation) in almost
+every chunk for one or two people. A chunk therefore only *gathers* its
+sampled people: their rows (with ground truth), their recorded events, their
+ties and the score frame the scorer gave them in the chunk, plus, for a scorer
+that reads ties, their friends as context. Pools merge by keeping the parts
+(no copying), and ``finalize`` replays the whole sample in one go
+(:meth:`ReplayPool.scored_chunk`): the same number of ``score`` calls as one
+chunk, whatever the population size.
+
+Exactness. The replays only ever look at the sampled rows and their context
+(:func:`audit.replay.replay_sample`), which the pool carries unchanged, and
+the frame rows are the ones computed in the chunk; pooled people are put in
+person-id order and their events keep their order within each person, so the
+replayed chunk — and every record it yields — is the same whatever the
+chunking and whatever order chunks finish in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from audit.engine import AuditContext, ScoredChunk
+from audit.guard import time_limited
+from audit.population import Population, rows_with_ids
+
+__all__ = ["PoolPart", "ReplayPool"]
+
+
+@dataclass(frozen=True, slots=True)
+class PoolPart:
+    """One chunk's sampled people and their context."""
+
+    people: pd.DataFrame
+    """Rows of the chunk's people (with ground truth), sampled and context, index 0..rows-1."""
+    events: pd.DataFrame
+    """Those rows' recorded events (with ground truth), in the chunk's order."""
+    ties: pd.DataFrame
+    """Ties named by the sampled people (context rows' own ties are not needed)."""
+    frame: pd.DataFrame
+    """The scorer's frame for those rows as computed in the chunk, index 0..rows-1."""
+    cells: np.ndarray
+    """Cell code of each row."""
+    sampled: np.ndarray
+    """True for sampled rows, False for context (friends of sampled people)."""
+
+    def __len__(self) -> int:
+        return len(self.people)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayPool:
+    """Sampled people gathered from chunks; merging keeps the parts, replaying puts them together."""
+
+    parts: tuple[PoolPart, ...]
+    """Non-empty parts; a pool that sampled no one keeps one empty part for the column layout."""
+    horizon_months: int
+    synthetic: bool
+
+    @classmethod
+    def gather(cls, chunk: ScoredChunk, sampled_rows: np.ndarray, *, with_friends: bool) -> ReplayPool:
+        """The rows ``sampled_rows`` of ``chunk`` and, ``with_friends``, the people they name as friends."""
+        pop = chunk.population
+        ids = pop.people["person_id"].to_numpy()
+        sampled_rows = np.asarray(sampled_rows, dtype=np.int64)
+        sampled_ids = ids[sampled_rows]
+        ties = pop.ties
+        if len(ties) and sampled_rows.size:
+            ties = ties.iloc[rows_with_ids(ties["person_id"].to_numpy(), sampled_ids)]
+        else:
+            ties = ties.iloc[:0]
+        rows = sampled_rows
+        if with_friends and len(ties):
+            friends = np.setdiff1d(np.unique(ties["friend_id"].to_numpy()), sampled_ids)
+            rows = np.union1d(sampled_rows, rows_with_ids(ids, friends.astype(ids.dtype, copy=False)))
+        else:
+            rows = np.sort(sampled_rows)
+        row_ids = ids[rows]
+        events = pop.events
+        events = events.iloc[rows_with_ids(events["person_id"].to_numpy(), row_ids)] if rows.size else events.iloc[:0]
+        part = PoolPart(
+            people=pop.people.iloc[rows].reset_index(drop=True),
+            events=events.reset_index(drop=True),
+            ties=ties.reset_index(drop=True),
+            frame=chunk.frame.iloc[rows].reset_index(drop=True),
+            cells=chunk.cells[rows],
+            sampled=np.isin(rows, sampled_rows),
+        )
+        return cls(parts=(part,), horizon_months=pop.horizon_months, synthetic=pop.synthetic)
+
+    def merge(self, other: ReplayPool) -> ReplayPool:
+        if self.horizon_months != other.horizon_months:
+            raise ValueError(f"cannot pool chunks of {self.horizon_months} and {other.horizon_months} months")
+        parts = tuple(p for p in self.parts + other.parts if len(p))
+        if not parts:
+            parts = self.parts[:1]
+        return ReplayPool(parts=parts, horizon_months=self.horizon_months, synthetic=self.synthetic and other.synthetic)
+
+    @property
+    def sampled(self) -> int:
+        """Sampled people in the pool."""
+        return int(sum(int(p.sampled.sum()) for p in self.parts))
+
+    def scored_chunk(self, ctx: AuditContext) -> ScoredChunk:
+        """Every pooled row as one scored chunk, in person-id order, its sample marked (``sample_rows``)."""
+        parts = self.parts
+        people = _concat([p.people for p in parts])
+        ids = people["person_id"].to_numpy()
+        order = np.argsort(ids, kind="stable")
+        people = people.iloc[order].reset_index(drop=True)
+        frame = _concat([p.frame for p in parts]).iloc[order].reset_index(drop=True)
+        cells = np.concatenate([p.cells for p in parts])[order]
+        sampled = np.concatenate([p.sampled for p in parts])[order]
+        events = _concat([p.events for p in parts])
+        events = events.iloc[np.argsort(events["person_id"].to_numpy(), kind="stable")].reset_index(drop=True)
+        ties = _concat([p.ties for p in parts])
+        ties = ties.iloc[np.argsort(ties["person_id"].to_numpy(), kind="stable")].reset_index(drop=True)
+        population = Population(
+            people=people, events=events, ties=ties, horizon_months=self.horizon_months,
+            synthetic=self.synthetic, spec=ctx.spec,
+        )
+        options = ctx.options
+        as_of = self.horizon_months - 1 if options.as_of is None else options.as_of
+        return ScoredChunk(
+            population=population, view=population.view(), scorer=time_limited(ctx.scorer, options.scorer_timeout),
+            label=ctx.label, frame=frame, cells=cells, layout=ctx.layout, options=options, as_of=as_of,
+            sample_rows=np.flatnonzero(sampled),
+        )
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)

@@ -1,0 +1,121 @@
+"""Replay pools: replaying the pooled sample gives the records of replaying it inside its chunk."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from audit.appeal import AppealAudit
+from audit.contagion import ContagionAudit
+from audit.engine import AuditContext, AuditOptions, ScoredChunk, score_checked
+from audit.groups import layout_for
+from audit.replay import pooled_sample, sampled_rows
+from audit.replay_pool import ReplayPool
+from audit.reversibility import ReversibilityAudit
+from audit.spillover import SpilloverAudit
+from audit.synth import synthesize
+from scorers.registry import load_scorer
+
+SIZE = 3000
+OPTIONS = AuditOptions(seed=5, population_size=SIZE, replay_sample=60, bootstrap=0)
+
+
+@pytest.fixture(scope="module")
+def population():
+    return synthesize("tiny", size=SIZE, seed=21)
+
+
+def scored(pop, scorer, options=OPTIONS):
+    layout = layout_for(())
+    as_of = pop.horizon_months - 1
+    frame = score_checked(scorer, pop.view(), as_of=as_of)
+    return ScoredChunk(
+        population=pop, view=pop.view(), scorer=scorer, label="s", frame=frame,
+        cells=layout.encode(pop.people), layout=layout, options=options, as_of=as_of,
+    )
+
+
+def context(pop, scorer, options=OPTIONS):
+    return AuditContext(scorer=scorer, label="s", layout=layout_for(()), options=options, synthetic=True,
+                        size=SIZE, horizon_months=pop.horizon_months, spec=pop.spec)
+
+
+def records(measured):
+    return {k: v.sorted() if hasattr(v, "sorted") else v.array for k, v in measured.items()}
+
+
+def assert_same(a, b):
+    assert a.keys() == b.keys()
+    for k in a:
+        if isinstance(a[k], dict):
+            assert a[k].keys() == b[k].keys()
+            for c in a[k]:
+                np.testing.assert_array_equal(a[k][c], b[k][c], err_msg=f"{k}.{c}")
+        else:
+            np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+
+
+@pytest.mark.parametrize("name", ["suining", "sesame"])
+@pytest.mark.parametrize("audit", [ReversibilityAudit(), AppealAudit(), SpilloverAudit(), ContagionAudit()],
+                         ids=lambda a: a.name)
+def test_pooled_replay_equals_the_replay_inside_the_chunk(population, name, audit):
+    """Suining reads no ties; sesame reads friends, which the pool carries as context."""
+    scorer = load_scorer(name)
+    chunk = scored(population, scorer)
+    if audit.name == "contagion" and not scorer.tags.uses_ties:
+        pytest.skip("contagion applies to scorers that read ties")
+    pool = pooled_sample(chunk)
+    assert pool.sampled == sampled_rows(chunk).size > 0
+    inside = audit.measure(chunk)
+    pooled = audit.measure(pool.scored_chunk(context(population, scorer)))
+    assert_same(records(inside), records(pooled))
+
+
+def split(pop, at):
+    """Two chunks of ``pop``: people with ids below ``at`` and the rest (ties kept within each)."""
+    parts = []
+    for keep_ids in (pop.people["person_id"] < at, pop.people["person_id"] >= at):
+        ids = pop.people["person_id"][keep_ids].to_numpy()
+        ev = pop.events[pop.events["person_id"].isin(ids)].reset_index(drop=True)
+        ties = pop.ties[pop.ties["person_id"].isin(ids) & pop.ties["friend_id"].isin(ids)].reset_index(drop=True)
+        parts.append(type(pop)(people=pop.people[keep_ids].reset_index(drop=True), events=ev, ties=ties,
+                               horizon_months=pop.horizon_months, synthetic=True, spec=pop.spec))
+    return parts
+
+
+def test_pools_merge_in_any_order_to_the_same_chunk(population):
+    scorer = load_scorer("sesame")
+    a, b = (pooled_sample(scored(p, scorer)) for p in split(population, 1234))
+    ctx = context(population, scorer)
+    ab, ba = a.merge(b).scored_chunk(ctx), b.merge(a).scored_chunk(ctx)
+    for name in ("people", "events", "ties"):
+        pd.testing.assert_frame_equal(getattr(ab.population, name), getattr(ba.population, name))
+    pd.testing.assert_frame_equal(ab.frame, ba.frame)
+    np.testing.assert_array_equal(ab.sample_rows, ba.sample_rows)
+    np.testing.assert_array_equal(ab.cells, ba.cells)
+    # people in person-id order; the sampled ones are those of both pools
+    ids = ab.population.people["person_id"].to_numpy()
+    assert np.all(ids[1:] > ids[:-1])
+    assert ab.sample_rows.size == a.sampled + b.sampled
+
+
+def test_a_pool_that_sampled_no_one_stays_one_empty_part(population):
+    scorer = load_scorer("suining")
+    none = AuditOptions(seed=5, population_size=SIZE, replay_sample=0, bootstrap=0)
+    empty = pooled_sample(scored(population, scorer, none))
+    assert empty.sampled == 0 and len(empty.parts) == 1 and len(empty.parts[0]) == 0
+    merged = empty.merge(empty).merge(empty)
+    assert len(merged.parts) == 1
+    full = pooled_sample(scored(population, scorer))
+    assert merged.merge(full).parts == full.parts  # empty parts are dropped beside real ones
+    chunk = merged.scored_chunk(context(population, scorer, none))
+    assert len(chunk.population) == 0 and chunk.sample_rows.size == 0
+
+
+def test_pools_of_different_horizons_do_not_merge(population):
+    scorer = load_scorer("suining")
+    pool = pooled_sample(scored(population, scorer))
+    other = ReplayPool(parts=pool.parts, horizon_months=pool.horizon_months + 1, synthetic=True)
+    with pytest.raises(ValueError, match="months"):
+        pool.merge(other)
