@@ -126,14 +126,18 @@ def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.n
     pop, view = chunk.population, chunk.view
     sanctioned = sanctioned_mask(scorer, chunk.frame.iloc[rows])
     favourable = favourable_mask(scorer, chunk.frame.iloc[rows])
-    genuine = pop.events["genuine"].to_numpy()
-    if rows.size == 0 or genuine.all():
+    if rows.size == 0:
         return sanctioned, favourable
+    genuine = pop.events["genuine"].to_numpy()
     ids = pop.people["person_id"].to_numpy()
     ev_ids = pop.events["person_id"].to_numpy()
+    sampled_events = rows_with_ids(ev_ids, ids[rows])  # a binary search on the sorted log
+    if genuine[sampled_events].all():
+        return sanctioned, favourable
     tags = getattr(scorer, "tags", None)
     if isinstance(tags, ScorerTags) and not scorer_tags(scorer).uses_ties:
-        at = np.flatnonzero(np.isin(ids[rows], ev_ids[~genuine]))  # sampled people with a misrecorded event
+        misrecorded = ev_ids[sampled_events[~genuine[sampled_events]]]
+        at = np.flatnonzero(np.isin(ids[rows], misrecorded))  # sampled people with a misrecorded event
         if at.size:
             mine = rows_with_ids(ev_ids, ids[rows[at]])
             mine = mine[genuine[mine]]

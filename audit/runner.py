@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from audit.engine import AuditContext, AuditOptions, ChunkAudit, describe_failure, favourable_mask, sanctioned_mask
-from audit.errors import InvalidArgument, ScorerContractError, ScorerFailed
+from audit.engine import AuditContext, AuditOptions, ChunkAudit, favourable_mask, sanctioned_mask
+from audit.errors import InvalidArgument
 from audit.groups import CellLayout, layout_for
 from audit.guard import probe_scorers
 from audit.population import Population
@@ -204,28 +204,40 @@ def run(
     stream.finish()
     merged = totals.merged
 
+    from audit.finalizing import FinalizeTask, finalize_all
+
+    tasks = [
+        FinalizeTask(
+            label=label, audits=tuple(audits), merged=merged[label],
+            ctx=AuditContext(
+                scorer=scorer, label=label, layout=layout, options=options, synthetic=source.synthetic,
+                size=source.size, horizon_months=source.horizon_months, spec=source.spec,
+            ),
+        )
+        for label, scorer in labelled
+        if label not in errors
+    ]
+    t0 = time.perf_counter()
+    # a local process pool, one scorer a worker (a Dask run too: a few scorers are not worth a cluster's
+    # start-up); in this process when the chunks ran here (a supplied table, --save-scores)
+    if config.engine == "dask":
+        from audit.executors import default_workers
+
+        finalize_workers = config.workers or default_workers()
+    else:
+        finalize_workers = config.workers or 1
+    done = finalize_all(tasks, workers=finalize_workers, in_process=sink is not None or not source.synthetic)
+    seconds["finalize"] = seconds.get("finalize", 0.0) + time.perf_counter() - t0
     runs = []
     for label, scorer in labelled:
+        result = done.get(label)
+        if result is not None and result.error is not None:
+            errors[label] = result.error  # its pooled sample failed to replay (audit.replay_pool)
         if label in errors:
             runs.append(ScorerRun(label=label, scorer=scorer, sections={}, aggregates={}, error=errors[label]))
             continue
-        ctx = AuditContext(
-            scorer=scorer, label=label, layout=layout, options=options, synthetic=source.synthetic,
-            size=source.size, horizon_months=source.horizon_months, spec=source.spec,
-        )
-        sections = {}
-        t0 = time.perf_counter()
-        try:
-            for audit in audits:
-                # replay audits score their pooled sample here (audit.replay_pool), so a faulty scorer can fail now
-                sections[audit.name] = audit.finalize(merged[label][audit.name], ctx)
-        except (ScorerFailed, ScorerContractError) as exc:
-            errors[label] = describe_failure(exc)
-            runs.append(ScorerRun(label=label, scorer=scorer, sections={}, aggregates={}, error=errors[label]))
-            continue
-        finally:
-            seconds["finalize"] = seconds.get("finalize", 0.0) + time.perf_counter() - t0
-        sections = {"tier_shares": tier_shares(scorer, merged[label]["disparity"]), **sections}
+        assert result is not None
+        sections = {"tier_shares": tier_shares(scorer, merged[label]["disparity"]), **result.sections}
         runs.append(ScorerRun(label=label, scorer=scorer, sections=sections, aggregates=merged[label]))
     return RunResult(
         population=source.describe(), options=options, layout=layout, runs=tuple(runs),

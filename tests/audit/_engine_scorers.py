@@ -46,3 +46,20 @@ class InterruptsAtBlock(Suining):
         if block is not None and (view.people["person_id"].to_numpy() == block * BLOCK_SIZE + 7).any():
             raise KeyboardInterrupt
         return super().score(view, as_of=as_of)
+
+
+class FailsOnReplay(Suining):
+    """Suining, except that it raises on any made-up person of a replay (ids above 2**40, audit/replay.py).
+
+    The chunks score fine; the failure comes when the pooled replay sample is
+    replayed, after the merge (audit/replay_pool.py).
+    """
+
+    __slots__ = ()
+
+    name = "fails_on_replay"
+
+    def score(self, view, *, as_of):
+        if (view.people["person_id"].to_numpy() >= (1 << 40)).any():
+            raise ValueError("cannot score a replayed person")
+        return super().score(view, as_of=as_of)

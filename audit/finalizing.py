@@ -1,0 +1,67 @@
+"""Finalize every scorer's audits, one scorer per worker.
+
+After the merge, each audit turns its statistics into its section; the replay
+audits and rule attribution also replay their pooled sample then
+(:mod:`audit.replay_pool`), which is most of the work. Scorers are independent,
+so their finalizing is mapped over the run's executor like the chunks: only
+the merged statistics and the pooled sample travel, and each worker returns a
+scorer's sections. Always a local pool, also for a Dask run: a few scorers'
+finalizing is not worth a cluster's start-up. A scorer that fails while its sample is replayed is
+reported like a failure in a chunk.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from audit.engine import AuditContext, ChunkAudit, describe_failure
+from audit.errors import ScorerContractError, ScorerFailed
+from audit.executors import make_executor
+
+__all__ = ["FinalizeTask", "Finalized", "finalize_all", "finalize_scorer"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FinalizeTask:
+    """One scorer's merged statistics and the audits that finalize them."""
+
+    label: str
+    audits: tuple[ChunkAudit, ...]
+    merged: Mapping[str, Any]
+    """Audit name -> merged statistics of this scorer."""
+    ctx: AuditContext
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finalized:
+    """One scorer's sections, or why its scorer failed."""
+
+    sections: dict[str, Any]
+    """Audit name -> section (empty when the scorer failed)."""
+    error: str | None
+    seconds: float
+
+
+def finalize_scorer(task: FinalizeTask) -> Finalized:
+    """Every audit's section for one scorer (the function executors map)."""
+    t0 = time.perf_counter()
+    sections: dict[str, Any] = {}
+    try:
+        for audit in task.audits:
+            sections[audit.name] = audit.finalize(task.merged[audit.name], task.ctx)
+    except (ScorerFailed, ScorerContractError) as exc:
+        return Finalized(sections={}, error=describe_failure(exc), seconds=time.perf_counter() - t0)
+    return Finalized(sections=sections, error=None, seconds=time.perf_counter() - t0)
+
+
+def finalize_all(tasks: Sequence[FinalizeTask], *, workers: int | None = None, in_process: bool = False) -> dict[str, Finalized]:
+    """Label -> :class:`Finalized`, scorers spread over a local process pool of ``workers`` (1: this process)."""
+    executor = make_executor("local", workers=workers, n_chunks=len(tasks), in_process=in_process)
+    out: dict[str, Finalized] = {}
+    with executor:
+        for task, done in executor.imap_unordered(finalize_scorer, iter(tasks)):
+            out[task.label] = done
+    return out

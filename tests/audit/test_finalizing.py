@@ -1,0 +1,33 @@
+"""Finalizing after the merge: scorers spread over workers, a failure while replaying reported per scorer."""
+
+from __future__ import annotations
+
+from audit.engine import AuditOptions
+from audit.runner import RunConfig, run
+from tests.audit._engine_scorers import FailsOnReplay
+
+OPTIONS = AuditOptions(seed=1, bootstrap=10, replay_sample=40, probe_size=0)
+
+
+def config(**kw):
+    return RunConfig(**{"population": "tiny", "size": 3000, "seed": 3, "options": OPTIONS, **kw})
+
+
+def test_a_scorer_failing_only_in_the_replay_is_reported_and_the_others_finish():
+    for workers in (1, 2):
+        result = run(["suining", FailsOnReplay(), "rongcheng"], config(workers=workers))
+        by_label = {r.label: r for r in result.runs}
+        failed = by_label["fails_on_replay"]
+        assert failed.error is not None and "cannot score a replayed person" in failed.error
+        assert failed.sections == {}
+        for label in ("suining", "rongcheng"):
+            assert by_label[label].error is None
+            assert {"disparity", "reversibility", "appeal", "spillover"} <= set(by_label[label].sections)
+
+
+def test_finalizing_on_two_workers_equals_one():
+    one = run(["suining", "sesame"], config(workers=1))
+    two = run(["suining", "sesame"], config(workers=2))
+    for a, b in zip(one.runs, two.runs):
+        assert a.label == b.label
+        assert a.sections == b.sections
