@@ -147,6 +147,9 @@ def collect_counts(
     matrix (one column per declared sanction), ``scores`` the scores.
     """
     cells = np.asarray(cells, dtype=np.int64)
+    fast = _compiled_counts(cells=cells, n_cells=n_cells, tier=tier, n_tiers=n_tiers, sanctions=sanctions, scores=scores)
+    if fast is not None:
+        return fast
     tiers = np.bincount(cells * n_tiers + tier, minlength=n_cells * n_tiers).reshape(n_cells, n_tiers)
     per_sanction = np.zeros((n_cells, sanctions.shape[1]), dtype=np.int64)
     for j in range(sanctions.shape[1]):
@@ -157,6 +160,40 @@ def collect_counts(
         "sanctions": Counts(per_sanction),
         "any_sanction": Counts(np.bincount(cells[any_sanction], minlength=n_cells).astype(np.int64)),
         "scores": value_counts(scores, cells, n_cells),
+    }
+
+
+def _compiled_counts(
+    *, cells: np.ndarray, n_cells: int, tier: np.ndarray, n_tiers: int, sanctions: np.ndarray, scores: np.ndarray
+) -> dict[str, Any] | None:
+    """:func:`collect_counts` in one compiled pass (:mod:`audit.cell_kernels`); ``None`` where it does not apply.
+
+    It applies when every score is finite and below ``2**31`` and the rounded
+    scores, in steps of their greatest common divisor, span a range small
+    enough for a dense count (the rule of :func:`value_counts`, which has no
+    steps); the tables are identical to the numpy passes'.
+    """
+    from audit.cell_kernels import cell_tables, score_range
+
+    values = np.ascontiguousarray(scores, dtype=np.float64)
+    if values.size == 0:
+        return None
+    scale = float(10**SCORE_DECIMALS)
+    lo, hi, step, ok = (int(x) for x in score_range(values, scale))
+    n_values = (hi - lo) // step + 1
+    if not ok or n_values * n_cells > max(4 * values.size, 1 << 16):
+        return None
+    tiers, per_sanction, any_sanction, counts, limbs = cell_tables(
+        cells, np.ascontiguousarray(tier, dtype=np.int64), n_tiers, np.ascontiguousarray(sanctions, dtype=np.bool_),
+        values, scale, lo, step, n_values, n_cells,
+    )
+    nz = np.flatnonzero(counts).astype(np.int64)
+    keys = (lo + nz // n_cells * step) * n_cells + nz % n_cells  # ValueCounts keys: rounded value * n_cells + cell
+    return {
+        "tiers": Counts(tiers),
+        "sanctions": Counts(per_sanction),
+        "any_sanction": Counts(any_sanction),
+        "scores": ValueCounts(keys, counts[nz], n_cells, SCORE_DECIMALS, limbs),
     }
 
 

@@ -123,11 +123,17 @@ class ScoredChunk:
 
     @property
     def favourable(self) -> np.ndarray:
-        return favourable_mask(self.scorer, self.frame)
+        """True where the recorded tier is favourable (computed once per chunk; do not modify)."""
+        if "favourable" not in self._memo:
+            self._memo["favourable"] = favourable_mask(self.scorer, self.frame)
+        return self._memo["favourable"]
 
     @property
     def sanctioned(self) -> np.ndarray:
-        return sanctioned_mask(self.scorer, self.frame)
+        """True where any sanction applies on the recorded log (computed once per chunk; do not modify)."""
+        if "sanctioned" not in self._memo:
+            self._memo["sanctioned"] = sanctioned_mask(self.scorer, self.frame)
+        return self._memo["sanctioned"]
 
 
 def favourable_mask(scorer: Any, frame: pd.DataFrame) -> np.ndarray:

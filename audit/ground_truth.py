@@ -124,8 +124,8 @@ def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.n
     """
     scorer = chunk.scorer
     pop, view = chunk.population, chunk.view
-    sanctioned = sanctioned_mask(scorer, chunk.frame.iloc[rows])
-    favourable = favourable_mask(scorer, chunk.frame.iloc[rows])
+    sanctioned = chunk.sanctioned[rows]
+    favourable = chunk.favourable[rows]
     if rows.size == 0:
         return sanctioned, favourable
     genuine = pop.events["genuine"].to_numpy()

@@ -1,0 +1,87 @@
+"""The compiled per-chunk tables equal the plain numpy passes they replace."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from audit.aggregate import SCORE_DECIMALS
+from audit.disparity import _compiled_counts, collect_counts
+
+
+def numpy_tables(cells, n_cells, tier, n_tiers, sanctions, scores):
+    """The reference: one bincount per table, rounding and limbs spelled out."""
+    tiers = np.bincount(cells * n_tiers + tier, minlength=n_cells * n_tiers).reshape(n_cells, n_tiers)
+    per = np.stack([np.bincount(cells[sanctions[:, j]], minlength=n_cells) for j in range(sanctions.shape[1])], axis=1) \
+        if sanctions.shape[1] else np.zeros((n_cells, 0), np.int64)
+    anyc = np.bincount(cells[sanctions.any(axis=1)], minlength=n_cells) if sanctions.shape[1] else np.zeros(n_cells, np.int64)
+    scaled = np.rint(scores * 10**SCORE_DECIMALS).astype(np.int64)
+    keys, counts = np.unique(scaled * n_cells + cells, return_counts=True)
+    q = np.rint(scores * 2.0**32).astype(np.int64)
+    limbs = np.stack([np.bincount(cells, weights=limb, minlength=n_cells).round().astype(np.int64)
+                      for limb in (q & (2**21 - 1), (q >> 21) & (2**21 - 1), q >> 42)], axis=1)
+    return tiers, per, anyc, keys, counts, limbs
+
+
+def check(cells, n_cells, tier, n_tiers, sanctions, scores):
+    """The compiled tables equal the reference wherever they apply: a dense range of rounded scores."""
+    got = _compiled_counts(cells=cells, n_cells=n_cells, tier=tier, n_tiers=n_tiers, sanctions=sanctions, scores=scores)
+    scaled = np.rint(scores * 10**SCORE_DECIMALS).astype(np.int64)
+    step = max(int(np.gcd.reduce(scaled - scaled.min())), 1)
+    dense = ((scaled.max() - scaled.min()) // step + 1) * n_cells <= max(4 * scores.size, 1 << 16)
+    assert (got is not None) == dense
+    if got is None:
+        got = collect_counts(cells=cells, n_cells=n_cells, tier=tier, n_tiers=n_tiers, sanctions=sanctions, scores=scores)
+    tiers, per, anyc, keys, counts, limbs = numpy_tables(cells, n_cells, tier, n_tiers, sanctions, scores)
+    np.testing.assert_array_equal(got["tiers"].array, tiers)
+    np.testing.assert_array_equal(got["sanctions"].array, per)
+    np.testing.assert_array_equal(got["any_sanction"].array, anyc)
+    np.testing.assert_array_equal(got["scores"].keys, keys)
+    np.testing.assert_array_equal(got["scores"].counts, counts)
+    np.testing.assert_array_equal(got["scores"].sum_limbs, limbs)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(1, 400),
+    n_cells=st.integers(1, 30),
+    n_tiers=st.integers(1, 6),
+    n_sanctions=st.integers(0, 3),
+    seed=st.integers(0, 2**32 - 1),
+    kind=st.sampled_from(["points", "even", "spread", "halves", "wide", "fractions"]),
+)
+def test_compiled_tables_equal_the_numpy_passes(n, n_cells, n_tiers, n_sanctions, seed, kind):
+    rng = np.random.default_rng(seed)
+    cells = rng.integers(0, n_cells, n).astype(np.int64)
+    tier = rng.integers(0, n_tiers, n).astype(np.int64)
+    sanctions = rng.random((n, n_sanctions)) < 0.3
+    scores = {
+        "points": rng.integers(0, 1300, n).astype(np.float64),  # whole points: steps of 100 cents
+        "even": rng.integers(0, 650, n) * 2.0 + 0.5,  # steps of 200 cents from an offset
+        "spread": rng.integers(0, 10**6, n) / 100.0,  # cents over a wide range: sparse for most sizes
+        "halves": rng.integers(-2000, 2000, n) / 200.0,  # x.xx5: rounding to cents hits ties (half to even)
+        "wide": rng.uniform(-1e4, 1e4, n),
+        "fractions": rng.random(n),
+    }[kind]
+    check(cells, n_cells, tier, n_tiers, sanctions, scores)
+
+
+def test_one_person_and_values_near_the_limit():
+    check(np.array([0]), 1, np.array([0]), 1, np.zeros((1, 1), bool), np.array([950.0]))
+    near = np.array([2.0**31 - 1, 2.0**31 - 1.5, 2.0**31 - 2], dtype=np.float64)
+    check(np.array([0, 1, 1]), 2, np.array([0, 1, 0]), 2, np.array([[True], [False], [True]]), near)
+    # a huge span of rounded values is left to the sparse numpy path
+    spread = np.array([-(2.0**31 - 1), 0.5, 2.0**31 - 1])
+    assert _compiled_counts(cells=np.array([0, 1, 1]), n_cells=2, tier=np.array([0, 1, 0]), n_tiers=2,
+                            sanctions=np.zeros((3, 0), bool), scores=spread) is None
+
+
+def test_nan_and_huge_scores_go_the_numpy_way_and_are_refused_there():
+    for bad in (np.nan, 2.0**31):
+        scores = np.array([1.0, bad])
+        args = dict(cells=np.array([0, 0]), n_cells=1, tier=np.array([0, 0]), n_tiers=1, sanctions=np.zeros((2, 0), bool))
+        assert _compiled_counts(scores=scores, **args) is None
+    with pytest.raises(ValueError, match="2\\*\\*31"):
+        collect_counts(scores=np.array([1.0, 2.0**31]), **args)
