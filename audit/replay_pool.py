@@ -9,7 +9,7 @@ every chunk for one or two people. A chunk therefore only *gathers* its
 sampled people: their rows (with ground truth), their recorded events, their
 ties and the score frame the scorer gave them in the chunk, plus, for a scorer
 that reads ties, their friends as context. Pools merge by keeping the parts
-(no copying), and ``finalize`` replays the whole sample in one go
+(joined into one past :data:`MAX_PARTS`), and ``finalize`` replays the whole sample in one go
 (:meth:`ReplayPool.scored_chunk`): the same number of ``score`` calls as one
 chunk, whatever the population size.
 
@@ -32,7 +32,12 @@ from audit.engine import AuditContext, ScoredChunk
 from audit.guard import time_limited
 from audit.population import Population, rows_with_ids
 
-__all__ = ["PoolPart", "ReplayPool"]
+__all__ = ["MAX_PARTS", "PoolPart", "ReplayPool"]
+
+#: Parts a pool keeps before joining them into one: a country-scale run pools a
+#: few people from each of thousands of chunks, and thousands of small frames
+#: cost far more memory than the same rows in one.
+MAX_PARTS = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +107,8 @@ class ReplayPool:
         parts = tuple(p for p in self.parts + other.parts if len(p))
         if not parts:
             parts = self.parts[:1]
+        elif len(parts) > MAX_PARTS:
+            parts = (_joined(parts),)
         return ReplayPool(parts=parts, horizon_months=self.horizon_months, synthetic=self.synthetic and other.synthetic)
 
     @property
@@ -134,6 +141,18 @@ class ReplayPool:
             label=ctx.label, frame=frame, cells=cells, layout=ctx.layout, options=options, as_of=as_of,
             sample_rows=np.flatnonzero(sampled),
         )
+
+
+def _joined(parts: tuple[PoolPart, ...]) -> PoolPart:
+    """The parts as one (each person is in one part, so :meth:`ReplayPool.scored_chunk` is unchanged)."""
+    return PoolPart(
+        people=_concat([p.people for p in parts]),
+        events=_concat([p.events for p in parts]),
+        ties=_concat([p.ties for p in parts]),
+        frame=_concat([p.frame for p in parts]),
+        cells=np.concatenate([p.cells for p in parts]),
+        sampled=np.concatenate([p.sampled for p in parts]),
+    )
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

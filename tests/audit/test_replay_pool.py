@@ -119,3 +119,20 @@ def test_pools_of_different_horizons_do_not_merge(population):
     other = ReplayPool(parts=pool.parts, horizon_months=pool.horizon_months + 1, synthetic=True)
     with pytest.raises(ValueError, match="months"):
         pool.merge(other)
+
+
+def test_many_parts_are_joined_without_changing_the_replayed_chunk(population, monkeypatch):
+    import audit.replay_pool as rp
+
+    scorer = load_scorer("sesame")
+    pools = [pooled_sample(scored(p, scorer)) for p in split(population, 1500)]
+    ctx = context(population, scorer)
+    kept = pools[0].merge(pools[1]).scored_chunk(ctx)
+    monkeypatch.setattr(rp, "MAX_PARTS", 1)
+    joined_pool = pools[1].merge(pools[0])
+    assert len(joined_pool.parts) == 1
+    joined = joined_pool.scored_chunk(ctx)
+    for name in ("people", "events", "ties"):
+        pd.testing.assert_frame_equal(getattr(kept.population, name), getattr(joined.population, name))
+    pd.testing.assert_frame_equal(kept.frame, joined.frame)
+    np.testing.assert_array_equal(kept.sample_rows, joined.sample_rows)
