@@ -34,12 +34,21 @@ steps:
    kept with probability ``lambda_k(r) / B_ck <= 1``; a thinned Poisson process
    is Poisson with the thinned rate, so kept counts are exactly Poisson(``lambda_k``).
 
-Events are then ordered by (person, month, kind) by sorting one packed integer
-key, from which person, month and kind are decoded.
+Events are then ordered by (person, month, kind) by a radix sort of one packed
+integer key, from which person, month and kind are decoded.
+
+All random numbers are drawn here, with numpy's ``Generator``; the
+deterministic work between draws (cells, alias lookups, thinning, sorting,
+amounts, tie rows) is done by the compiled loops in
+:mod:`audit.synth_kernels`, each equal to a numpy formulation (checked in
+``tests/audit/test_synth_kernels.py``). A block's draws and work arrays go into
+per-thread buffers reused from block to block (``_Scratch``); only the chunk's
+own columns are new memory.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -47,6 +56,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaincinv, ndtr, ndtri
 
+from audit import synth_kernels as kernels
 from audit.errors import InvalidArgument
 from audit.population import Population
 from audit.spec import PopulationSpec, income_boundaries, load_spec
@@ -232,15 +242,51 @@ def _compiled(spec: PopulationSpec) -> _Compiled:
     return _COMPILED[key]
 
 
-def _correlated(z: np.ndarray, loading: float, rng: np.random.Generator) -> np.ndarray:
-    return loading * z + np.sqrt(max(0.0, 1.0 - loading * loading)) * rng.standard_normal(z.shape[0])
+def _noise_weight(loading: float) -> float:
+    """Weight of a person's own noise in a Gaussian correlated with ``z`` by ``loading``."""
+    return float(np.sqrt(max(0.0, 1.0 - loading * loading)))
+
+
+_EVENT_FIELDS = (
+    ("person", np.int64), ("month", np.int16), ("kind", np.int8), ("source", np.int8),
+    ("domain", np.int8), ("amount", np.float64), ("genuine", np.bool_),
+)
+#: Spare room when sizing a chunk's event columns from its first block.
+_EVENT_SLACK = 1.02
+
+
+class _Events:
+    """A chunk's event columns, filled block by block (grown if a block overflows them)."""
+
+    __slots__ = ("used", "person", "month", "kind", "source", "domain", "amount", "genuine")
+
+    def __init__(self) -> None:
+        self.used = 0
+        for name, dtype in _EVENT_FIELDS:
+            setattr(self, name, np.empty(0, dtype))
+
+    def reserve(self, extra: int, *, people_done: int, people_total: int) -> slice:
+        """Room for ``extra`` more events; returns their rows."""
+        need = self.used + extra
+        capacity = self.person.shape[0]
+        if need > capacity:
+            if capacity == 0:  # first block: size the chunk's columns from its rate
+                capacity = max(need, int(need / people_done * people_total * _EVENT_SLACK) + 1024)
+            else:
+                capacity = max(need, capacity + capacity // 4)
+            for name, dtype in _EVENT_FIELDS:
+                grown = np.empty(capacity, dtype)
+                grown[: self.used] = getattr(self, name)[: self.used]
+                setattr(self, name, grown)
+        rows = slice(self.used, need)
+        self.used = need
+        return rows
 
 
 @dataclass(slots=True)
-class _Block:
-    """One block's columns as numpy arrays (frames are built once per chunk)."""
+class _Columns:
+    """A chunk's columns as numpy arrays, written block by block (frames are built once per chunk)."""
 
-    person_id: np.ndarray
     age: np.ndarray
     male: np.ndarray
     urban: np.ndarray
@@ -249,183 +295,240 @@ class _Block:
     quintile: np.ndarray
     education: np.ndarray
     reliability: np.ndarray
-    ev_person: np.ndarray
-    ev_month: np.ndarray
-    ev_kind: np.ndarray
-    ev_source: np.ndarray
-    ev_amount: np.ndarray
-    ev_genuine: np.ndarray
-    tie_person: np.ndarray
+    events: _Events
+    tie_person: np.ndarray  # room for every draw; the first ``ties`` rows are used
     tie_friend: np.ndarray
+    ties: int = 0
+
+    @classmethod
+    def allocate(cls, people: int, friends: int) -> _Columns:
+        return cls(
+            age=np.empty(people, np.int16), male=np.empty(people, np.bool_), urban=np.empty(people, np.bool_),
+            region=np.empty(people, np.int8), income=np.empty(people), quintile=np.empty(people, np.int8),
+            education=np.empty(people, np.int8), reliability=np.empty(people), events=_Events(),
+            tie_person=np.empty(people * friends, np.int64), tie_friend=np.empty(people * friends, np.int64),
+        )
 
 
-def _draw_block(spec: PopulationSpec, c: _Compiled, *, seed: int, block: int, size: int) -> _Block:
-    first = block * BLOCK_SIZE
-    n = min(BLOCK_SIZE, size - first)
+def _block_people(size: int, block: int) -> int:
+    n = min(BLOCK_SIZE, size - block * BLOCK_SIZE)
     if n <= 0:
         raise InvalidArgument(f"block {block} is past the end of a population of {size} people")
+    return n
+
+
+class _Scratch(threading.local):
+    """Per-thread work arrays reused from block to block.
+
+    Fresh memory is slow to touch the first time (and numpy would allocate
+    every temporary anew); a block's random draws and the kernels' work arrays
+    go into these instead. Nothing in here outlives a block.
+    """
+
+    def __init__(self) -> None:
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def get(self, name: str, size: int, dtype: type = np.float64) -> np.ndarray:
+        """A work array ``name`` of ``size`` entries (contents undefined)."""
+        have = self.arrays.get(name)
+        if have is None or have.shape[0] < size or have.dtype != dtype:
+            have = np.empty(size + (size >> 3), dtype)  # a little room for the next, larger block
+            self.arrays[name] = have
+        return have[:size]
+
+    def grow(self, name: str, size: int, *, keep: int) -> np.ndarray:
+        """Work array ``name`` lengthened to ``size`` entries, its first ``keep`` entries kept."""
+        have = self.arrays[name]
+        if have.shape[0] < size:
+            grown = np.empty(size + (size >> 3), have.dtype)
+            grown[:keep] = have[:keep]
+            self.arrays[name] = have = grown
+        return have[:size]
+
+
+_SCRATCH = _Scratch()
+
+
+def _draw_block(spec: PopulationSpec, c: _Compiled, out: _Columns, *, seed: int, block: int, size: int, row: int, people_total: int) -> None:
+    """Draw block ``block`` into ``out``: its people at rows ``row ..``, its events and ties after those already there."""
+    first = block * BLOCK_SIZE
+    n = _block_people(size, block)
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
+    mine = slice(row, row + n)
+    work = _SCRATCH.get
 
     # --- people
-    z = rng.standard_normal(n)
-    u = ndtr(z)
-    q0 = np.minimum((u * 5.0).astype(np.int8), 4)  # 0..4
-    t = u * 5.0 - q0
-    b = c.income_bounds
-    income = b[q0] + t * (b[q0 + 1] - b[q0])
-    edu = np.searchsorted(c.edu_cuts, _correlated(z, spec.education_ses_loading, rng)).astype(np.int8)
-    urban = _correlated(z, spec.urban_ses_loading, rng) > c.urban_cut
-    male = rng.random(n) < spec.male_share
-    region = np.minimum(np.searchsorted(c.region_cum, rng.random(n), side="right"), len(spec.regions) - 1).astype(np.int8)
-    band = np.minimum(np.searchsorted(c.age_cum, rng.random(n), side="right"), len(spec.age.shares) - 1)
-    edges = c.age_edges
-    age = (edges[band] + rng.random(n) * (edges[band + 1] - edges[band])).astype(np.int16)
-    reliability = rng.beta(spec.reliability_alpha, spec.reliability_beta, n)
-    person_id = np.arange(first, first + n, dtype=np.int64)
+    z = rng.standard_normal(n, out=work("z", n))
+    u = ndtr(z, out=work("u", n))
+    e_edu = rng.standard_normal(n, out=work("e_edu", n))
+    e_urban = rng.standard_normal(n, out=work("e_urban", n))
+    r_male = rng.random(n, out=work("r_male", n))
+    r_region = rng.random(n, out=work("r_region", n))
+    r_band = rng.random(n, out=work("r_band", n))
+    r_age = rng.random(n, out=work("r_age", n))
+    reliability = out.reliability[mine]
+    reliability[:] = rng.beta(spec.reliability_alpha, spec.reliability_beta, n)
+    quintile, income, edu, urban, age = out.quintile[mine], out.income[mine], out.education[mine], out.urban[mine], out.age[mine]
+    kernels.people_columns(
+        u, z, e_edu, e_urban, r_male, r_region, r_band, r_age,
+        c.income_bounds, spec.education_ses_loading, _noise_weight(spec.education_ses_loading), c.edu_cuts,
+        spec.urban_ses_loading, _noise_weight(spec.urban_ses_loading), c.urban_cut,
+        spec.male_share, c.region_cum, c.age_cum, c.age_edges,
+        quintile, income, edu, urban, out.male[mine], out.region[mine], age,
+    )
 
-    ev_local, ev_month, ev_kind = _events(spec, c, rng, n=n, q0=q0, edu=edu, urban=urban, age=age, reliability=reliability)
+    # --- events, ordered by (person, month, kind)
+    ev_local, ev_month, ev_kind = _events(spec, c, rng, n=n, quintile=quintile, edu=edu, urban=urban, age=age, reliability=reliability)
     m = ev_local.shape[0]
-    ev_source = c.kind_source[ev_kind]
-    unit = c.kind_unit[ev_kind]
-    amount = np.zeros(m)
-    has = np.flatnonzero(unit)
-    if has.size:
-        noise = np.exp(_AMOUNT_SIGMA * rng.standard_normal(has.size) - _AMOUNT_SIGMA**2 / 2)
-        scale = c.kind_scale[ev_kind[has]] * noise
-        amount[has] = np.round(np.where(unit[has] == 1, scale * income[ev_local[has]] / 12.0, scale), 2)
-    p_mis = c.mis_source[ev_source] * c.mis_edu[edu[ev_local]]
-    genuine = rng.random(m) >= p_mis
+    shift = max(1, (spec.horizon_months << _KIND_BITS).bit_length())  # person << shift | month << kind bits | kind
+    packed = work("packed", m, np.int64)
+    with_amount = kernels.sort_events(
+        ev_local, ev_month, ev_kind, _KIND_BITS, shift, c.kind_unit, work("by_key", spec.horizon_months << _KIND_BITS, np.int64),
+        work("by_person", n + 1, np.int64), work("unpacked", m, np.int64), packed,
+    )
+    noise = work("noise", with_amount)
+    if with_amount:
+        rng.standard_normal(with_amount, out=noise)
+        noise *= _AMOUNT_SIGMA
+        noise -= _AMOUNT_SIGMA**2 / 2
+        np.exp(noise, out=noise)
+    u_genuine = rng.random(m, out=work("u_genuine", m))
+    ev = out.events
+    rows = ev.reserve(m, people_done=row + n, people_total=people_total)
+    kernels.write_events(
+        packed, _KIND_BITS, shift, first, income, edu, c.kind_source, _KIND_TO_DOMAIN, c.kind_unit, c.kind_scale,
+        noise, u_genuine, c.mis_source, c.mis_edu,
+        ev.person[rows], ev.month[rows], ev.kind[rows], ev.source[rows], ev.domain[rows], ev.amount[rows], ev.genuine[rows],
+    )
 
-    tie_me, tie_friend = _ties(rng, z, edu, spec.friends_per_person, spec.homophily)
-    return _Block(
-        person_id=person_id, age=age, male=male, urban=urban, region=region, income=income,
-        quintile=(q0 + 1).astype(np.int8), education=edu, reliability=reliability,
-        ev_person=ev_local.astype(np.int64) + first, ev_month=ev_month, ev_kind=ev_kind, ev_source=ev_source,
-        ev_amount=amount, ev_genuine=genuine, tie_person=tie_me + first, tie_friend=tie_friend + first,
+    # --- ties
+    out.ties += _ties(
+        rng, z, edu, spec.friends_per_person, spec.homophily, first,
+        out.tie_person[out.ties :], out.tie_friend[out.ties :],
     )
 
 
-def _events(spec, c: _Compiled, rng, *, n, q0, edu, urban, age, reliability):
-    """Event (person row, month, kind code) arrays in (person, month, kind) order."""
+def _events(spec, c: _Compiled, rng, *, n, quintile, edu, urban, age, reliability):
+    """Event (person row, month, kind code) arrays, unordered."""
+    work = _SCRATCH.get
     horizon = spec.horizon_months
-    age_int = np.searchsorted(c.age_cuts, age, side="right")
-    bins = c.n_rel_bins
-    if bins > 1:
-        rel_bin = np.minimum(np.searchsorted(c.rel_edges, reliability, side="right") - 1, bins - 1)
-        rel_bin = np.maximum(rel_bin, 0)
-    else:
-        rel_bin = np.zeros(n, dtype=np.int64)
-    cell = ((((q0.astype(np.int64) * len(EDUCATION_LEVELS) + edu) * 2 + urban) * c.n_age + age_int) * bins) + rel_bin
     n_cells = c.cell_total.shape[0]
-    per_cell = np.bincount(cell, minlength=n_cells)
+    per_cell, start = work("per_cell", n_cells, np.int64), work("start", n_cells, np.int64)
+    members, member_reliability = work("members", n, np.int64), work("member_reliability", n)
+    kernels.event_cells(
+        quintile, edu, urban, age, reliability, len(EDUCATION_LEVELS), c.age_cuts, c.n_age, c.rel_edges,
+        c.n_rel_bins, work("cell", n, np.int64), per_cell, start, members, member_reliability,
+    )
     present = np.flatnonzero(per_cell)
-    narrow = cell.astype(np.int16) if n_cells <= np.iinfo(np.int16).max else cell  # 16-bit keys: a radix sort
-    members = np.argsort(narrow, kind="stable")  # people grouped by cell
-    start = np.cumsum(per_cell) - per_cell
 
     # superposition: one Poisson total per cell, then a person and a kind per event
     totals = rng.poisson(per_cell[present] * c.cell_total[present])
-    ev_cell = np.repeat(present, totals)
-    m = ev_cell.shape[0]
-    person = members[start[ev_cell] + (rng.random(m) * per_cell[ev_cell]).astype(np.int64)]
-    k_base = c.alias_prob.shape[1]
-    x = rng.random(m) * k_base
-    j = x.astype(np.int64)
-    j = np.minimum(j, k_base - 1)
-    slot = np.where(x - j < c.alias_prob[ev_cell, j], j, c.alias_kind[ev_cell, j])
+    m = int(totals.sum())
+    u_person = rng.random(m, out=work("u_person", m))
+    u_kind = rng.random(m, out=work("u_kind", m))
+    person, slot, log_keep = work("person", m, np.int64), work("slot", m, np.int64), work("log_keep", m)
+    n_thin = kernels.place_events(
+        present, totals, per_cell, start, members, member_reliability, u_person, u_kind, c.alias_prob, c.alias_kind,
+        c.n_rel_bins, c.n_rel, c.rel_slope, c.rel_mean, c.rel_worst, person, slot, log_keep,
+    )
 
     # thinning: keep an event of a reliability kind with probability lambda(r) / bound
+    kind = work("kind", m, np.int8)
     if c.n_rel:
-        idx = np.flatnonzero(slot < c.n_rel)
-        s, p = slot[idx], person[idx]
-        keep_p = np.exp(c.rel_slope[s] * (reliability[p] - c.rel_mean) - c.rel_worst[s, rel_bin[p]])
-        keep = np.ones(m, dtype=bool)
-        keep[idx[rng.random(idx.shape[0]) >= keep_p]] = False
-        person, slot = person[keep], slot[keep]
-        m = person.shape[0]
-    kind = c.base_kinds[slot]
-    month = rng.integers(0, horizon, m, dtype=np.int16)
+        u_thin = rng.random(n_thin, out=work("u_thin", n_thin))
+        keep_p = np.exp(log_keep[:n_thin], out=log_keep[:n_thin])
+        m = kernels.thin_events(person, slot, u_thin, keep_p, c.n_rel, c.base_kinds, person, kind)
+        person, kind = person[:m], kind[:m]
+    else:
+        np.take(c.base_kinds, slot, out=kind)
+    month = work("month", m, np.int16)
+    month[:] = rng.integers(0, horizon, m, dtype=np.int16)
 
-    # follow-ups (e.g. a judgment performed some months after a default)
+    # follow-ups (e.g. a judgment performed some months after a default), appended
     for fkind, trigger, prob, delay in c.follow:
         idx = np.flatnonzero(kind == trigger)
         idx = idx[rng.random(idx.shape[0]) < prob]
         months = month[idx] + 1 + rng.poisson(max(delay - 1.0, 0.0), idx.shape[0])
         ok = months < horizon
-        person = np.concatenate([person, person[idx[ok]]])
-        kind = np.concatenate([kind, np.full(int(ok.sum()), fkind, dtype=kind.dtype)])
-        month = np.concatenate([month, months[ok].astype(np.int16)])
-
-    # order by (person, month, kind): sort one packed key and decode it
-    wide = n * horizon * (1 << _KIND_BITS) >= 2**31
-    dt = np.int64 if wide else np.int32
-    key = ((person.astype(dt) * horizon + month) << _KIND_BITS) | kind
-    key.sort()
-    kind = (key & ((1 << _KIND_BITS) - 1)).astype(np.int8)
-    rest = key >> _KIND_BITS
-    return (rest // horizon).astype(np.int64), (rest % horizon).astype(np.int16), kind
+        new = idx[ok]
+        grown = m + new.shape[0]
+        person = _SCRATCH.grow("person", grown, keep=m)
+        kind = _SCRATCH.grow("kind", grown, keep=m)
+        month = _SCRATCH.grow("month", grown, keep=m)
+        person[m:] = person[new]
+        kind[m:] = fkind
+        month[m:] = months[ok]
+        m = grown
+    return person, month, kind
 
 
-def _ties(rng, z, edu, k, homophily) -> tuple[np.ndarray, np.ndarray]:
-    """Directed ties within the block, homophilous by socio-economic position; rows sorted, no duplicates."""
+def _ties(rng, z, edu, k, homophily, first, out_person, out_friend) -> int:
+    """Directed ties within the block, homophilous by socio-economic position; rows sorted, no duplicates.
+
+    Writes them to the front of ``out_person`` / ``out_friend`` (room for
+    ``k`` per person) as ids ``first + row``; returns how many.
+    """
     n = z.shape[0]
     if k == 0 or n < 2:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    key = z + 0.5 * (edu - 1.5) + 0.25 * rng.standard_normal(n)
+        return 0
+    work = _SCRATCH.get
+    key = work("tie_key", n)
+    kernels.tie_key(z, edu, rng.standard_normal(n, out=work("tie_noise", n)), key)
     order = np.argsort(key)
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(n)
     reach = min(_HOMOPHILY_REACH, n - 1)
-    near = rng.random((n, k)) < homophily
-    rows = np.nonzero(near)[0]
-    offset = rng.integers(0, 2 * reach, rows.shape[0]) - reach
-    offset += offset >= 0  # -reach .. -1, 1 .. reach
-    friend = np.empty((n, k), dtype=np.int64)
-    friend[near] = order[np.clip(rank[rows] + offset, 0, n - 1)]
-    friend[~near] = rng.integers(0, n, n * k - rows.shape[0])
-    friend.sort(axis=1)
-    me = np.arange(n)[:, None]
-    keep = friend != me
-    keep[:, 1:] &= friend[:, 1:] != friend[:, :-1]
-    return np.broadcast_to(me, (n, k))[keep], friend[keep]
+    u_near = rng.random(n * k, out=work("u_near", n * k))  # row-major (n, k): draw j of person i is u_near[i * k + j]
+    n_near = kernels.count_below(u_near, homophily)
+    offset = rng.integers(0, 2 * reach, n_near)
+    random_friend = rng.integers(0, n, n * k - n_near)
+    return kernels.tie_rows(
+        order, u_near, homophily, offset, reach, random_friend, k, first, work("rank", n, np.int64), out_person, out_friend,
+    )
 
 
-def _assemble(spec: PopulationSpec, seed: int, blocks: list[_Block]) -> Population:
-    def cat(name: str) -> np.ndarray:
-        parts = [getattr(b, name) for b in blocks]
-        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+def _draw_chunk(spec: PopulationSpec, c: _Compiled, *, seed: int, size: int, blocks: tuple[int, int]) -> _Columns:
+    people = sum(_block_people(size, b) for b in range(*blocks))
+    out = _Columns.allocate(people, spec.friends_per_person)
+    row = 0
+    for b in range(*blocks):
+        _draw_block(spec, c, out, seed=seed, block=b, size=size, row=row, people_total=people)
+        row += _block_people(size, b)
+    return out
 
+
+def _assemble(spec: PopulationSpec, seed: int, first: int, out: _Columns) -> Population:
     def categorical(codes: np.ndarray, dtype: pd.CategoricalDtype) -> pd.Categorical:
         return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
+    n = out.age.shape[0]
     people = pd.DataFrame(
         {
-            "person_id": cat("person_id"),
-            "age": cat("age"),
-            "sex": categorical(cat("male").view(np.int8), _SEX_CATEGORIES),
-            "urban": cat("urban"),
-            "region": categorical(cat("region"), pd.CategoricalDtype(list(spec.regions))),
-            "income": cat("income"),
-            "income_quintile": cat("quintile"),
-            "education": categorical(cat("education"), _EDUCATION_CATEGORIES),
-            "reliability": cat("reliability"),
+            "person_id": np.arange(first, first + n, dtype=np.int64),
+            "age": out.age,
+            "sex": categorical(out.male.view(np.int8), _SEX_CATEGORIES),
+            "urban": out.urban,
+            "region": categorical(out.region, pd.CategoricalDtype(list(spec.regions))),
+            "income": out.income,
+            "income_quintile": out.quintile,
+            "education": categorical(out.education, _EDUCATION_CATEGORIES),
+            "reliability": out.reliability,
         },
         copy=False,
     )
-    kind = cat("ev_kind")
+    ev = out.events
+    m = ev.used
     events = pd.DataFrame(
         {
-            "person_id": cat("ev_person"),
-            "month": cat("ev_month"),
-            "kind": categorical(kind, _KIND_CATEGORIES),
-            "domain": categorical(_KIND_TO_DOMAIN[kind], _DOMAIN_CATEGORIES),
-            "source": categorical(cat("ev_source"), _SOURCE_CATEGORIES),
-            "amount": cat("ev_amount"),
-            "genuine": cat("ev_genuine"),
+            "person_id": ev.person[:m],
+            "month": ev.month[:m],
+            "kind": categorical(ev.kind[:m], _KIND_CATEGORIES),
+            "domain": categorical(ev.domain[:m], _DOMAIN_CATEGORIES),
+            "source": categorical(ev.source[:m], _SOURCE_CATEGORIES),
+            "amount": ev.amount[:m],
+            "genuine": ev.genuine[:m],
         },
         copy=False,
     )
-    ties = pd.DataFrame({"person_id": cat("tie_person"), "friend_id": cat("tie_friend")}, copy=False)
+    ties = pd.DataFrame({"person_id": out.tie_person[: out.ties], "friend_id": out.tie_friend[: out.ties]}, copy=False)
     return Population(
         people=people, events=events, ties=ties, horizon_months=spec.horizon_months,
         synthetic=True, spec=spec, seed=seed,
@@ -434,7 +537,7 @@ def _assemble(spec: PopulationSpec, seed: int, blocks: list[_Block]) -> Populati
 
 def synthesize_block(spec: PopulationSpec, *, seed: int, block: int, size: int) -> Population:
     """Draw block ``block`` of the population of ``size`` people (ids ``block * BLOCK_SIZE ...``)."""
-    return _assemble(spec, seed, [_draw_block(spec, _compiled(spec), seed=seed, block=block, size=size)])
+    return synthesize_chunk(spec, seed=seed, size=size, blocks=(block, block + 1))
 
 
 def chunk_ranges(size: int, chunk_size: int) -> list[tuple[int, int]]:
@@ -453,8 +556,8 @@ def chunk_ranges(size: int, chunk_size: int) -> list[tuple[int, int]]:
 
 def synthesize_chunk(spec: PopulationSpec, *, seed: int, size: int, blocks: tuple[int, int]) -> Population:
     """The people in blocks ``blocks[0] .. blocks[1] - 1`` as one population."""
-    c = _compiled(spec)
-    return _assemble(spec, seed, [_draw_block(spec, c, seed=seed, block=b, size=size) for b in range(*blocks)])
+    out = _draw_chunk(spec, _compiled(spec), seed=seed, size=size, blocks=blocks)
+    return _assemble(spec, seed, blocks[0] * BLOCK_SIZE, out)
 
 
 def iter_chunks(spec: PopulationSpec | str, *, size: int, seed: int = 0, chunk_size: int = 1_000_000) -> Iterator[Population]:
