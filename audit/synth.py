@@ -381,10 +381,11 @@ def _draw_block(spec: PopulationSpec, c: _Compiled, out: _Columns, *, seed: int,
     ev_local, ev_month, ev_kind = _events(spec, c, rng, n=n, quintile=quintile, edu=edu, urban=urban, age=age, reliability=reliability)
     m = ev_local.shape[0]
     shift = max(1, (spec.horizon_months << _KIND_BITS).bit_length())  # person << shift | month << kind bits | kind
-    packed = work("packed", m, np.int64)
+    key_type = np.int32 if (n << shift) < 2**31 else np.int64  # 32-bit keys: half the memory traffic
+    packed = work("packed", m, key_type)
     with_amount = kernels.sort_events(
-        ev_local, ev_month, ev_kind, _KIND_BITS, shift, c.kind_unit, work("by_key", spec.horizon_months << _KIND_BITS, np.int64),
-        work("by_person", n + 1, np.int64), work("unpacked", m, np.int64), packed,
+        ev_local, ev_month, ev_kind, _KIND_BITS, shift, c.kind_unit, work("by_key", spec.horizon_months << _KIND_BITS, np.int32),
+        work("by_person", n + 1, np.int32), work("unpacked", m, key_type), packed,
     )
     noise = work("noise", with_amount)
     if with_amount:
@@ -414,10 +415,10 @@ def _events(spec, c: _Compiled, rng, *, n, quintile, edu, urban, age, reliabilit
     horizon = spec.horizon_months
     n_cells = c.cell_total.shape[0]
     per_cell, start = work("per_cell", n_cells, np.int64), work("start", n_cells, np.int64)
-    members, member_reliability = work("members", n, np.int64), work("member_reliability", n)
+    members, member_reliability = work("members", n, np.int32), work("member_reliability", n)
     kernels.event_cells(
         quintile, edu, urban, age, reliability, len(EDUCATION_LEVELS), c.age_cuts, c.n_age, c.rel_edges,
-        c.n_rel_bins, work("cell", n, np.int64), per_cell, start, members, member_reliability,
+        c.n_rel_bins, work("cell", n, np.int32), per_cell, start, members, member_reliability,
     )
     present = np.flatnonzero(per_cell)
 
@@ -426,7 +427,7 @@ def _events(spec, c: _Compiled, rng, *, n, quintile, edu, urban, age, reliabilit
     m = int(totals.sum())
     u_person = rng.random(m, out=work("u_person", m))
     u_kind = rng.random(m, out=work("u_kind", m))
-    person, slot, log_keep = work("person", m, np.int64), work("slot", m, np.int64), work("log_keep", m)
+    person, slot, log_keep = work("person", m, np.int32), work("slot", m, np.int8), work("log_keep", m)
     n_thin = kernels.place_events(
         present, totals, per_cell, start, members, member_reliability, u_person, u_kind, c.alias_prob, c.alias_kind,
         c.n_rel_bins, c.n_rel, c.rel_slope, c.rel_mean, c.rel_worst, person, slot, log_keep,
@@ -481,7 +482,7 @@ def _ties(rng, z, edu, k, homophily, first, out_person, out_friend) -> int:
     offset = rng.integers(0, 2 * reach, n_near)
     random_friend = rng.integers(0, n, n * k - n_near)
     return kernels.tie_rows(
-        order, u_near, homophily, offset, reach, random_friend, k, first, work("rank", n, np.int64), out_person, out_friend,
+        order, u_near, homophily, offset, reach, random_friend, k, first, work("rank", n, np.int32), out_person, out_friend,
     )
 
 

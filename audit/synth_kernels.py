@@ -21,7 +21,10 @@ counting sort by person. The loops are written without data-dependent branches
 where the data is random (searches of short sorted tables are counts of
 comparisons, choices are selects between values already loaded, compaction
 always writes and advances by the keep flag): on random data a mispredicted
-branch costs more than the rest of the loop body.
+branch costs more than the rest of the loop body. Indices known to be
+non-negative are cast to unsigned (``_u``) where they index an array: numba
+then skips its negative-index fix-up, which otherwise costs about as much as
+the rest of these loops.
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ __all__ = [
 ]
 
 _jit = numba.njit(cache=True, nogil=True)
+
+_u = np.uint64  # an index known to be >= 0 (no negative-index fix-up)
 
 #: Rows up to this length are sorted by a branch-free insertion (a chain of
 #: min/max); longer ones by numba's quicksort. The result is the same.
@@ -85,7 +90,7 @@ def _count_le(sorted_values, x):  # pragma: no cover - compiled
     """``np.searchsorted(sorted_values, x, side="right")``: how many values are <= x (short tables)."""
     count = 0
     for j in range(sorted_values.shape[0]):
-        count += 1 if sorted_values[j] <= x else 0
+        count += 1 if sorted_values[_u(j)] <= x else 0
     return count
 
 
@@ -94,7 +99,7 @@ def _count_lt(sorted_values, x):  # pragma: no cover - compiled
     """``np.searchsorted(sorted_values, x, side="left")``: how many values are < x (short tables)."""
     count = 0
     for j in range(sorted_values.shape[0]):
-        count += 1 if sorted_values[j] < x else 0
+        count += 1 if sorted_values[_u(j)] < x else 0
     return count
 
 
@@ -121,19 +126,20 @@ def people_columns(
     """
     last_region = region_cum.shape[0] - 1
     last_band = age_cum.shape[0] - 1
-    for i in range(u.shape[0]):
+    for ii in range(u.shape[0]):
+        i = _u(ii)
         u5 = u[i] * 5.0
         q = min(np.int64(np.int8(u5)), 4)
-        lo = income_bounds[q]
-        income[i] = lo + (u5 - q) * (income_bounds[q + 1] - lo)
+        lo = income_bounds[_u(q)]
+        income[i] = lo + (u5 - q) * (income_bounds[_u(q + 1)] - lo)
         quintile[i] = q + 1
         education[i] = _count_lt(edu_cuts, edu_loading * z[i] + edu_noise * e_edu[i])
         urban[i] = urban_loading * z[i] + urban_noise * e_urban[i] > urban_cut
         male[i] = r_male[i] < male_share
         region[i] = min(_count_le(region_cum, r_region[i]), last_region)
         band = min(_count_le(age_cum, r_band[i]), last_band)
-        a0 = age_edges[band]
-        age[i] = np.int16(a0 + r_age[i] * (age_edges[band + 1] - a0))
+        a0 = age_edges[_u(band)]
+        age[i] = np.int16(a0 + r_age[i] * (age_edges[_u(band + 1)] - a0))
 
 
 @_jit
@@ -155,25 +161,27 @@ def event_cells(
         member_reliability = reliability[members]
     """
     per_cell[:] = 0
-    for i in range(quintile.shape[0]):
+    for ii in range(quintile.shape[0]):
+        i = _u(ii)
         rb = 0
         if bins > 1:
             rb = min(max(_count_le(rel_edges, reliability[i]) - 1, 0), bins - 1)
         ur = 1 if urban[i] else 0
         c = ((((np.int64(quintile[i]) - 1) * n_edu + education[i]) * 2 + ur) * n_age + _count_le(age_cuts, age[i])) * bins + rb
         cell[i] = c
-        per_cell[c] += 1
+        per_cell[_u(c)] += 1
     total = 0
     for c in range(per_cell.shape[0]):
         start[c] = total
         total += per_cell[c]
     fill = start.copy()
-    for i in range(quintile.shape[0]):
-        c = cell[i]
-        at = fill[c]
-        members[at] = i
+    for ii in range(quintile.shape[0]):
+        i = _u(ii)
+        c = _u(cell[i])
+        at = _u(fill[c])
+        members[at] = ii
         member_reliability[at] = reliability[i]
-        fill[c] = at + 1
+        fill[c] += 1
 
 
 @_jit
@@ -206,19 +214,21 @@ def place_events(
         c = present[ci]
         count = per_cell[c]
         first = start[c]
-        rb = c % bins
+        accept_row, alias_row = alias_prob[c], alias_kind[c]
+        worst = rel_worst[:, c % bins]
         for _ in range(totals[ci]):
-            at = first + np.int64(u_person[e] * count)
-            x = u_kind[e] * k_base
+            ue = _u(e)
+            at = _u(first + np.int64(u_person[ue] * count))
+            x = u_kind[ue] * k_base
             j = min(np.int64(x), k_base - 1)
-            accept = alias_prob[c, j]
-            other = np.int64(alias_kind[c, j])
+            accept = accept_row[_u(j)]
+            other = np.int64(alias_row[_u(j)])
             s = _pick(x - j < accept, j, other)
-            person[e] = members[at]
-            slot[e] = s
+            person[ue] = members[at]
+            slot[ue] = s
             if n_rel > 0:  # the same for every event: predicted
-                r = _pick(s < last_rel, s, last_rel)  # entries past n_rel are overwritten by the next thinned event
-                log_keep[n_thin] = rel_slope[r] * (member_reliability[at] - rel_mean) - rel_worst[r, rb]
+                r = _u(_pick(s < last_rel, s, last_rel))  # entries past n_rel are overwritten by the next thinned event
+                log_keep[_u(n_thin)] = rel_slope[r] * (member_reliability[at] - rel_mean) - worst[r]
                 n_thin += 1 if s < n_rel else 0
             e += 1
     return n_thin
@@ -242,14 +252,15 @@ def thin_events(person, slot, u_thin, keep_p, n_rel, base_kinds, out_person, out
     last = u_thin.shape[0] - 1
     i = 0
     w = 0
-    for e in range(person.shape[0]):
+    for ee in range(person.shape[0]):
+        e = _u(ee)
         s = slot[e]
         thinned = s < n_rel
-        t = min(i, last)
+        t = _u(min(i, last))
         drop = (u_thin[t] >= keep_p[t]) & thinned
         i += 1 if thinned else 0
-        out_person[w] = person[e]
-        out_kind[w] = base_kinds[s]
+        out_person[_u(w)] = person[e]
+        out_kind[_u(w)] = base_kinds[_u(s)]
         w += 0 if drop else 1
     return w
 
@@ -273,11 +284,12 @@ def sort_events(person, month, kind, kind_bits, shift, kind_unit, by_key, by_per
     by_key[:] = 0
     by_person[:] = 0
     with_amount = 0
-    for e in range(m):
+    for ee in range(m):
+        e = _u(ee)
         k = np.int64(kind[e])
-        by_person[person[e] + 1] += 1
-        by_key[(np.int64(month[e]) << kind_bits) | k] += 1
-        with_amount += 1 if kind_unit[k] != 0 else 0
+        by_person[_u(person[e] + 1)] += 1
+        by_key[_u((np.int64(month[e]) << kind_bits) | k)] += 1
+        with_amount += 1 if kind_unit[_u(k)] != 0 else 0
     total = 0
     for v in range(by_key.shape[0]):
         c = by_key[v]
@@ -285,17 +297,18 @@ def sort_events(person, month, kind, kind_bits, shift, kind_unit, by_key, by_per
         total += c
     for p in range(by_person.shape[0] - 1):
         by_person[p + 1] += by_person[p]
-    for e in range(m):
+    for ee in range(m):
+        e = _u(ee)
         sub = (np.int64(month[e]) << kind_bits) | np.int64(kind[e])
-        at = by_key[sub]
-        by_key[sub] = at + 1
-        scratch[at] = (np.int64(person[e]) << shift) | sub
-    for e in range(m):
-        v = scratch[e]
-        p = v >> shift
+        at = by_key[_u(sub)]
+        by_key[_u(sub)] = at + 1
+        scratch[_u(at)] = (np.int64(person[e]) << shift) | sub
+    for ee in range(m):
+        v = scratch[_u(ee)]
+        p = _u(v >> shift)
         at = by_person[p]
         by_person[p] = at + 1
-        packed[at] = v
+        packed[_u(at)] = v
     return with_amount
 
 
@@ -324,10 +337,12 @@ def write_events(
     kind_mask = (np.int64(1) << kind_bits) - 1
     month_mask = (np.int64(1) << (shift - kind_bits)) - 1
     h = 0
-    for e in range(packed.shape[0]):
-        v = packed[e]
+    for ee in range(packed.shape[0]):
+        e = _u(ee)
+        v = np.int64(packed[e])
         p = v >> shift
-        k = v & kind_mask
+        up = _u(p)
+        k = _u(v & kind_mask)
         source = kind_source[k]
         out_person[e] = first + p
         out_month[e] = (v >> kind_bits) & month_mask
@@ -335,13 +350,13 @@ def write_events(
         out_source[e] = source
         out_domain[e] = kind_domain[k]
         unit = kind_unit[k]
-        scale = kind_scale[k] * noise[min(h, last)]
+        scale = kind_scale[k] * noise[_u(min(h, last))]
         h += 1 if unit != 0 else 0
-        yuan = scale * income[p] / 12.0
+        yuan = scale * income[up] / 12.0
         value = _pick(unit == 1, yuan, scale)
         rounded = np.rint(value * 100.0) / 100.0
         out_amount[e] = _pick(unit != 0, rounded, 0.0)
-        out_genuine[e] = u_genuine[e] >= mis_source[source] * mis_edu[education[p]]
+        out_genuine[e] = u_genuine[e] >= mis_source[_u(source)] * mis_edu[_u(education[up])]
 
 
 @_jit
@@ -349,14 +364,15 @@ def count_below(u, threshold):  # pragma: no cover - compiled
     """``np.count_nonzero(u < threshold)``."""
     count = 0
     for i in range(u.shape[0]):
-        count += 1 if u[i] < threshold else 0
+        count += 1 if u[_u(i)] < threshold else 0
     return count
 
 
 @_jit
 def tie_key(z, education, noise, out):  # pragma: no cover - compiled
     """The homophily key: ``out = z + 0.5 * (education - 1.5) + 0.25 * noise``."""
-    for i in range(z.shape[0]):
+    for ii in range(z.shape[0]):
+        i = _u(ii)
         out[i] = z[i] + 0.5 * (education[i] - 1.5) + 0.25 * noise[i]
 
 
@@ -383,7 +399,7 @@ def tie_rows(order, u_near, homophily, offset, reach, random_friend, k, first, r
     """
     n = order.shape[0]
     for r in range(n):
-        rank[order[r]] = r
+        rank[_u(order[_u(r)])] = r
     offset = _nonempty(offset)
     random_friend = _nonempty(random_friend)
     last_a = offset.shape[0] - 1
@@ -394,30 +410,30 @@ def tie_rows(order, u_near, homophily, offset, reach, random_friend, k, first, r
     b = 0
     w = 0
     for i in range(n):
-        here = rank[i]
+        here = rank[_u(i)]
         for j in range(k):
-            near = u_near[i * k + j] < homophily
-            o = offset[min(a, last_a)] - reach
+            near = u_near[_u(i * k + j)] < homophily
+            o = offset[_u(min(a, last_a))] - reach
             o += 1 if o >= 0 else 0
-            neighbour = order[min(max(here + o, 0), last)]
-            stranger = random_friend[min(b, last_b)]
+            neighbour = order[_u(min(max(here + o, 0), last))]
+            stranger = random_friend[_u(min(b, last_b))]
             v = _pick(near, neighbour, stranger)
             a += 1 if near else 0
             b += 0 if near else 1
             if k <= _SMALL_ROW:  # insert v into the sorted row[:j], branch-free
                 for t in range(j):
-                    here_t = row[t]
+                    here_t = row[_u(t)]
                     smaller = here_t < v
-                    row[t] = _pick(smaller, here_t, v)
+                    row[_u(t)] = _pick(smaller, here_t, v)
                     v = _pick(smaller, v, here_t)
-            row[j] = v
+            row[_u(j)] = v
         if k > _SMALL_ROW:
             row.sort()
         prev = -1
         for j in range(k):
-            f = row[j]
-            out_person[w] = first + i
-            out_friend[w] = first + f
+            f = row[_u(j)]
+            out_person[_u(w)] = first + i
+            out_friend[_u(w)] = first + f
             w += 1 if (f != i) & (f != prev) else 0
             prev = f
     return w

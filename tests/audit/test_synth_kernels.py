@@ -89,7 +89,7 @@ def _cells_input(rng, n, bins):
 def test_event_cells(n, bins):
     rng = np.random.default_rng(100 + n)
     quintile, education, urban, age, reliability, age_cuts, edges, n_cells = _cells_input(rng, n, bins)
-    cell, members, member_rel = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n)
+    cell, members, member_rel = np.empty(n, np.int32), np.empty(n, np.int32), np.empty(n)
     per_cell, start = np.full(n_cells, 7, np.int64), np.empty(n_cells, np.int64)  # stale counts are cleared
     kernels.event_cells(
         quintile, education, urban, age, reliability, 4, age_cuts, len(age_cuts) + 1, edges, bins,
@@ -123,7 +123,7 @@ def test_place_events(n_rel, events_per_cell):
     cell_of = rng.integers(0, n_cells, 300)
     per_cell = np.bincount(cell_of, minlength=n_cells)
     start = np.cumsum(per_cell) - per_cell
-    members = np.argsort(cell_of, kind="stable")
+    members = np.argsort(cell_of, kind="stable").astype(np.int32)
     member_rel = rng.random(300)[members]
     present = np.flatnonzero(per_cell)
     totals = rng.poisson(events_per_cell, present.shape[0])
@@ -135,7 +135,7 @@ def test_place_events(n_rel, events_per_cell):
         prob[:, 3] = u_kind[1] * k - 3  # equal to the acceptance: the alias (strict <)
     slope = rng.normal(0, 2, n_rel)
     worst = rng.normal(0, 1, (n_rel, bins))
-    person, slot, log_keep = np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m)
+    person, slot, log_keep = np.empty(m, np.int32), np.empty(m, np.int8), np.empty(m)
     n_thin = kernels.place_events(
         present, totals, per_cell, start, members, member_rel, u_person, u_kind, prob, alias,
         bins, n_rel, slope, 0.6, worst, person, slot, log_keep,
@@ -158,8 +158,8 @@ def test_place_events(n_rel, events_per_cell):
 @pytest.mark.parametrize("n_rel", [0, 3, 6])
 def test_thin_events_in_place(m, n_rel):
     rng = np.random.default_rng(m + n_rel)
-    person = rng.integers(0, 50, m)
-    slot = rng.integers(0, 6, m)
+    person = rng.integers(0, 50, m).astype(np.int32)
+    slot = rng.integers(0, 6, m).astype(np.int8)
     n_thin = int((slot < n_rel).sum())
     u_thin, keep_p = rng.random(n_thin), rng.random(n_thin)
     base_kinds = np.array([3, 0, 7, 1, 9, 2], np.int8)
@@ -174,29 +174,31 @@ def test_thin_events_in_place(m, n_rel):
     np.testing.assert_array_equal(kind[:w], want_kind)
 
 
-def _sorted_events(rng, n, m, horizon, kind_bits, index):
+def _sorted_events(rng, n, m, horizon, kind_bits, key_type):
     """Events through sort_events; returns the packed keys and the inputs."""
-    person = rng.integers(0, max(n, 1), m)
+    person = rng.integers(0, max(n, 1), m).astype(np.int32)
     month = rng.integers(0, horizon, m).astype(np.int16)
     kind = rng.integers(0, 15, m).astype(np.int8)
     if m >= 4:
         person[1], month[1], kind[1] = person[0], month[0], kind[0]  # equal keys
     kind_unit = rng.integers(0, 3, 16).astype(np.int8)
     shift = max(1, (horizon << kind_bits).bit_length())
-    packed = np.empty(m, np.int64)
+    packed = np.empty(m, key_type)
     with_amount = kernels.sort_events(
-        person, month, kind, kind_bits, shift, kind_unit, np.full(horizon << kind_bits, 5, np.int64),
-        np.full(n + 1, 5, np.int64), np.empty(m, np.int64), packed,
+        person, month, kind, kind_bits, shift, kind_unit, np.full(horizon << kind_bits, 5, np.int32),
+        np.full(n + 1, 5, np.int32), np.empty(m, key_type), packed,
     )
     return packed, person, month, kind, kind_unit, shift, with_amount
 
 
+@pytest.mark.parametrize("key_type", [np.int32, np.int64])
 @pytest.mark.parametrize(("n", "m", "horizon"), [(1, 0, 36), (1, 1, 36), (1, 40, 36), (2, 9, 36), (300, 2000, 36), (50, 400, 4000)])
-def test_sort_and_write_events(n, m, horizon):
+def test_sort_and_write_events(n, m, horizon, key_type):
     rng = np.random.default_rng(n * 7 + m)
     kind_bits, first = 4, 3 * BLOCK_SIZE
-    packed, person, month, kind, kind_unit, shift, with_amount = _sorted_events(rng, n, m, horizon, kind_bits, np.int64)
-    np.testing.assert_array_equal(packed, np.sort((person << shift) | (month.astype(np.int64) << kind_bits) | kind))
+    packed, person, month, kind, kind_unit, shift, with_amount = _sorted_events(rng, n, m, horizon, kind_bits, key_type)
+    want_packed = np.sort((person.astype(np.int64) << shift) | (month.astype(np.int64) << kind_bits) | kind)
+    np.testing.assert_array_equal(packed, want_packed)
     assert with_amount == np.count_nonzero(kind_unit[kind])
 
     income, education = rng.uniform(1e3, 2e5, n), rng.integers(0, 4, n).astype(np.int8)
@@ -212,7 +214,7 @@ def test_sort_and_write_events(n, m, horizon):
         noise, u_genuine, mis_source, mis_edu, *out.values(),
     )
     # the numpy formulation of the generator before the kernels: sort one packed key, decode it
-    key = np.sort(((person * horizon + month) << kind_bits) | kind)
+    key = np.sort(((person.astype(np.int64) * horizon + month) << kind_bits) | kind)
     k = (key & ((1 << kind_bits) - 1)).astype(np.int8)
     p = (key >> kind_bits) // horizon
     unit = kind_unit[k]
@@ -277,7 +279,7 @@ def test_tie_rows(n, k, homophily):
     if n * k - n_near >= 2:
         random_friend[:2] = 0  # a duplicate, and person 0 drawing itself
     out_person, out_friend = np.empty(n * k, np.int64), np.empty(n * k, np.int64)
-    w = kernels.tie_rows(order, u_near, homophily, offset, reach, random_friend, k, first, np.empty(n, np.int64), out_person, out_friend)
+    w = kernels.tie_rows(order, u_near, homophily, offset, reach, random_friend, k, first, np.empty(n, np.int32), out_person, out_friend)
     want_person, want_friend = _ties_numpy(order, near, offset, reach, random_friend, first)
     assert w == want_person.shape[0]
     np.testing.assert_array_equal(out_person[:w], want_person)
