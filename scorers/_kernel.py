@@ -14,6 +14,7 @@ import pandas as pd
 
 from audit.population import PopulationView
 from audit.vocab import EVENT_KINDS
+from scorers._compiled import combo_keys_dense, is_consecutive
 
 __all__ = [
     "VisibleEvents",
@@ -24,6 +25,8 @@ __all__ = [
     "per_person_kind_sum",
     "per_person_sum",
     "person_rows",
+    "reason_lut",
+    "reasons_of",
     "score_frame",
     "tier_codes",
     "tiered_frame",
@@ -61,6 +64,8 @@ def _consecutive(ids: np.ndarray) -> bool:
     first, last = int(ids[0]), int(ids[-1])
     if last - first != ids.size - 1:
         return False
+    if ids.dtype == np.int64:
+        return bool(is_consecutive(ids))
     return bool(ids.size < 2 or np.all(ids[1:] - ids[:-1] == 1))
 
 
@@ -87,9 +92,16 @@ def visible(events: pd.DataFrame, as_of: int) -> pd.DataFrame:
 def kind_codes(events: pd.DataFrame) -> np.ndarray:
     """Integer code of each event's kind (position in :data:`audit.vocab.EVENT_KINDS`)."""
     kind = events["kind"]
-    if isinstance(kind.dtype, pd.CategoricalDtype) and tuple(kind.cat.categories) == EVENT_KINDS:
-        return kind.cat.codes.to_numpy()
-    return pd.Categorical(kind.astype(object), categories=list(EVENT_KINDS)).codes
+    if isinstance(kind.dtype, pd.CategoricalDtype):
+        if tuple(kind.cat.categories) == EVENT_KINDS:
+            return kind.cat.codes.to_numpy()
+        # map the few categories, not every row; code -1 (missing) picks the appended -1
+        lookup = np.append(_KIND_INDEX.get_indexer(kind.cat.categories.astype(object)), -1).astype(np.int8)
+        return lookup[kind.cat.codes.to_numpy()]
+    return _KIND_INDEX.get_indexer(kind.astype(object).to_numpy()).astype(np.int8)  # -1: not a kind (or missing)
+
+
+_KIND_INDEX = pd.Index(list(EVENT_KINDS), dtype=object)
 
 
 def kind_weights(points: dict[str, float]) -> np.ndarray:
@@ -172,6 +184,10 @@ def top_reasons(costs: np.ndarray, labels: tuple[str, ...], k: int = 4, *, min_c
     if n == 0:
         return np.empty(0, dtype=object)
     k = min(k, m)
+    if (m + 1) ** k <= _LUT_LIMIT:  # the compiled pass over each row (scorers._compiled)
+        work = np.ascontiguousarray(costs, dtype=np.float64)
+        combo, keys, count = combo_keys_dense(work, k, float(min_cost), reason_lut(m, k))
+        return reasons_of(combo, keys[:count], labels, k)
     order = _top_k(costs, k, min_cost)
     # one integer per combination (digits base m + 1), so np.unique works on a flat array
     key = np.zeros(n, dtype=np.int64)
@@ -181,6 +197,35 @@ def top_reasons(costs: np.ndarray, labels: tuple[str, ...], k: int = 4, *, min_c
     table = np.empty(combos.shape[0], dtype=object)
     table[:] = [tuple(labels[j] for j in row if j >= 0) for row in order[first].tolist()]
     return table[inverse.reshape(-1)]
+
+
+#: Largest combination table :func:`top_reasons` allocates (entries); beyond it, np.unique.
+_LUT_LIMIT = 1 << 22
+
+
+def reason_lut(n_labels: int, k: int) -> np.ndarray:
+    """An empty combination table (all -1) for keys of ``k`` digits base ``n_labels + 1``."""
+    return np.full((n_labels + 1) ** k, -1, dtype=np.int32)
+
+
+def reasons_of(combo: np.ndarray, keys: np.ndarray, labels: tuple[str, ...], k: int) -> np.ndarray:
+    """Object array of reason tuples: row ``i`` gets the labels coded by ``keys[combo[i]]``.
+
+    A key has ``k`` digits base ``len(labels) + 1``, most significant first;
+    digit ``d > 0`` names ``labels[d - 1]`` (the keys of
+    :func:`scorers._compiled.combo_keys_dense`). One tuple is built per distinct key.
+    """
+    base = len(labels) + 1
+    table = np.empty(keys.shape[0], dtype=object)
+    for i, key in enumerate(keys.tolist()):
+        digits = []
+        for _ in range(k):
+            key, d = divmod(key, base)
+            digits.append(d)
+        table[i] = tuple(labels[d - 1] for d in reversed(digits) if d > 0)
+    if combo.shape[0] == 0:
+        return np.empty(0, dtype=object)
+    return table.take(combo)
 
 
 def _top_k(costs: np.ndarray, k: int, min_cost: float) -> np.ndarray:
@@ -225,14 +270,15 @@ def score_frame(
     ``tier`` holds tier indices into ``tiers``; ``sanctions`` one bool array per
     declared sanction.
     """
+    tier = np.asarray(tier)
     data: dict[str, object] = {
         "score": np.asarray(score, dtype=np.float64),
-        "tier": pd.Categorical.from_codes(np.asarray(tier, dtype=np.int64), categories=list(tiers)),
+        "tier": pd.Categorical.from_codes(tier if tier.dtype.kind in "iu" else tier.astype(np.int64), categories=list(tiers)),
     }
     for name, flags in sanctions.items():
         data[name] = np.asarray(flags, dtype=bool)
     data["reasons"] = reasons
-    return pd.DataFrame(data, index=view.people.index)
+    return pd.DataFrame(data, index=view.people.index, copy=False)  # fresh arrays: no need to copy them again
 
 
 def tiered_frame(

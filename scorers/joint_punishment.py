@@ -34,7 +34,9 @@ import pandas as pd
 
 from audit.population import PopulationView
 from audit.vocab import kind_code
-from scorers._kernel import score_frame, visible_events
+from scorers._compiled import listing_kernel
+from scorers._kernel import score_frame
+from scorers._per_person import PersonEvents, person_events
 from scorers.base import ScorerBase, check_range
 
 __all__ = ["JointPunishment", "listing_end"]
@@ -42,6 +44,8 @@ __all__ = ["JointPunishment", "listing_end"]
 _DEFAULT = kind_code("court_judgment_default")
 _PERFORMED = kind_code("judgment_performed")
 _NEVER = np.iinfo(np.int64).min // 4  # "listing ended long ago"
+_MONTH_MIN, _MONTH_MAX = int(np.iinfo(np.int64).min), int(np.iinfo(np.int64).max)  # no month window
+_NONE = np.zeros(0)
 
 
 def listing_end(
@@ -58,43 +62,18 @@ def listing_end(
     """Month each person's listing ends (exclusive) after folding their events.
 
     ``rows``, ``month`` and ``is_default`` describe default and performance
-    events (``is_default`` False = performed). Vectorised over people: the
-    loop runs over event *ranks* (a person's 1st, 2nd, ... event), so its
-    length is the largest number of such events one person has, not the
-    number of people.
+    events (``is_default`` False = performed) of rows ``0 .. n - 1``. Each
+    person's events are folded in month order, a default before a
+    performance in the same month (:func:`scorers._compiled.listing_kernel`).
     """
-    until = np.full(n, _NEVER, dtype=np.int64)
-    start = np.zeros(n, dtype=np.int64)
-    outstanding = np.zeros(n, dtype=np.int64)
-    if rows.size == 0:
-        return until
-    # sort by person, month, then defaults before performances within a month
-    order = np.lexsort((~is_default, month, rows))
-    rows, month, is_default = rows[order], month[order].astype(np.int64), is_default[order]
-    first = np.r_[True, rows[1:] != rows[:-1]]
-    group_start = np.maximum.accumulate(np.where(first, np.arange(rows.size), 0))
-    rank = np.arange(rows.size) - group_start
-    for k in range(int(rank.max()) + 1):
-        at = rank == k
-        r, m, d = rows[at], month[at], is_default[at]
-        listed = m < until[r]
-        # a default: start a listing, or extend the current one
-        new = d & ~listed
-        ext = d & listed
-        rn, re_ = r[new], r[ext]
-        start[rn] = m[new]
-        until[rn] = m[new] + listing_months
-        outstanding[rn] = 1
-        until[re_] = np.minimum(until[re_] + extension_months, start[re_] + max_listing_months)
-        outstanding[re_] += 1
-        # a performance: discharge one obligation; none left ends the listing now
-        if honour_performance:
-            perf = ~d
-            rp, mp, lp = r[perf], m[perf], listed[perf]
-            outstanding[rp] = np.maximum(outstanding[rp] - 1, 0)
-            done = lp & (outstanding[rp] == 0)
-            until[rp[done]] = mp[done]
-    return until
+    events = PersonEvents(
+        ids=np.ascontiguousarray(rows, dtype=np.int64), first=0, n=n,
+        codes=np.where(np.asarray(is_default, dtype=bool), 0, 1).astype(np.int8),
+        month=np.ascontiguousarray(month, dtype=np.int64), lo_month=_MONTH_MIN, hi_month=_MONTH_MAX, amount=_NONE,
+    )
+    return events.run(
+        listing_kernel, 0, 1, listing_months, extension_months, max_listing_months, honour_performance, _NEVER
+    )
 
 
 class JointPunishment(ScorerBase):
@@ -154,18 +133,16 @@ class JointPunishment(ScorerBase):
     def score(self, view: PopulationView, *, as_of: int) -> pd.DataFrame:
         """Score every person in ``view.people`` from events up to ``as_of``."""
         p = self._params
-        n = len(view.people)
-        ev = visible_events(view, as_of)
-        rel = (ev.codes == _DEFAULT) | (ev.codes == _PERFORMED)
-        until = listing_end(
-            ev.rows[rel],
-            ev.month[rel],
-            ev.codes[rel] == _DEFAULT,
-            n,
-            listing_months=p["listing_months"],
-            extension_months=p["extension_months"],
-            max_listing_months=p["max_listing_months"],
-            honour_performance=p["honour_performance"],
+        ev = person_events(view, as_of)
+        until = ev.run(
+            listing_kernel,
+            _DEFAULT,
+            _PERFORMED,
+            p["listing_months"],
+            p["extension_months"],
+            p["max_listing_months"],
+            p["honour_performance"],
+            _NEVER,
         )
         remaining = np.maximum(until - as_of, 0)
         listed = remaining > 0

@@ -178,8 +178,11 @@ def validate_score_frame(scorer: Any, frame: Any, view: PopulationView) -> pd.Da
     tiers = tuple(scorer.tiers)
     if isinstance(frame["tier"].dtype, pd.CategoricalDtype):  # the usual case: map the few categories, not every row
         cat = frame["tier"].cat
-        lookup = np.append(pd.Index(list(tiers), dtype=object).get_indexer(cat.categories.astype(object)), -1)
-        codes = lookup[cat.codes.to_numpy()]  # code -1 (missing) picks the appended -1
+        if tuple(cat.categories) == tiers:  # categories are the tiers in order: the codes are the tier codes
+            codes = cat.codes.to_numpy()  # -1 (missing) stays -1
+        else:
+            lookup = np.append(pd.Index(list(tiers), dtype=object).get_indexer(cat.categories.astype(object)), -1)
+            codes = lookup[cat.codes.to_numpy()]  # code -1 (missing) picks the appended -1
     else:
         values = frame["tier"].astype(object).to_numpy()
         try:
@@ -203,7 +206,7 @@ def validate_score_frame(scorer: Any, frame: Any, view: PopulationView) -> pd.Da
         raise ScorerContractError(
             f"scorer {name!r}: output has undeclared column(s) {extra}; declare sanctions in `sanctions` or drop them"
         )
-    tier = pd.Categorical.from_codes(codes, categories=list(tiers))
+    tier = pd.Categorical.from_codes(codes, categories=list(tiers), validate=False)  # codes checked above
     out = {"score": score, "tier": tier}
     for s in declared:
         col = frame[s]
@@ -217,4 +220,4 @@ def validate_score_frame(scorer: Any, frame: Any, view: PopulationView) -> pd.Da
         out[s] = col.to_numpy(dtype=bool)
     if "reasons" in frame.columns:
         out["reasons"] = frame["reasons"].to_numpy()
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, copy=False)  # copy-on-write: sharing the scorer's arrays is safe

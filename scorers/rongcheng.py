@@ -24,14 +24,11 @@ import pandas as pd
 
 from audit.population import PopulationView
 from audit.vocab import EVENT_KINDS, Gravity
-from scorers._kernel import (
-    kind_weights,
-    per_person_kind_sum,
-    per_person_sum,
-    tiered_frame,
-    visible_events,
-)
+from scorers._compiled import points_kernel
+from scorers._kernel import kind_weights, reason_lut, reasons_of, score_frame
+from scorers._per_person import month_bound, person_events
 from scorers.base import ScorerBase, check_range
+from scorers.protocol import MAX_REASONS
 
 __all__ = ["BASE_POINTS", "DEDUCTIONS", "GRADE_LOWER_BOUNDS", "GRAVITY", "REWARDS", "Rongcheng"]
 
@@ -168,32 +165,45 @@ class Rongcheng(ScorerBase):
     def score(self, view: PopulationView, *, as_of: int) -> pd.DataFrame:
         """Score every person in ``view.people`` from events up to ``as_of``."""
         p = self._params
-        n = len(view.people)
-        ev = visible_events(view, as_of)
-        age = as_of - ev.month
-
-        # deductions, each counting for its gravity class's period
-        points = kind_weights(dict(DEDUCTIONS))[ev.codes] * p["penalty_scale"]
-        points = points * (age < self._expiry_by_kind()[ev.codes])
-        lost = per_person_kind_sum(ev.rows, ev.codes, points, n)
-
-        # awards within the reward window, capped per event and in total
-        per_unit = kind_weights({k: r[0] for k, r in REWARDS.items()})[ev.codes]
-        unit = kind_weights({k: (r[1] if r[1] is not None else 0.0) for k, r in REWARDS.items()})[ev.codes]
-        fixed = kind_weights({k: (1.0 if r[1] is None else 0.0) for k, r in REWARDS.items()})[ev.codes]
-        cap = kind_weights({k: r[2] for k, r in REWARDS.items()})[ev.codes]
-        amount = np.nan_to_num(np.maximum(ev.amount, 0.0))
-        units = np.where(fixed > 0, 1.0, np.floor(amount * unit + 1e-9))  # whole hours, whole 100 yuan
-        award = np.minimum(per_unit * units, cap) * (age < p["reward_months"])
-        gained = np.minimum(per_person_sum(ev.rows, award, n), p["reward_cap"])
-
-        return tiered_frame(
-            view,
-            score=BASE_POINTS + gained - lost.sum(axis=1),
-            lower_bounds=GRADE_LOWER_BOUNDS,
-            tiers=self.tiers,
-            sanctions=self.sanctions,
-            sanctioned_from=4,  # grades C and D
-            costs=lost,
-            labels=EVENT_KINDS,
+        ev = person_events(view, as_of, amount=True)
+        score, tier, combo, keys, count = ev.run(
+            points_kernel,
+            ev.amount,
+            month_bound(as_of),
+            # deductions, each counting for its gravity class's period
+            kind_weights(dict(DEDUCTIONS)) * p["penalty_scale"],
+            self._expiry_by_kind(),
+            True,
+            # awards within the reward window, capped per event and in total
+            _REWARD_TABLE,
+            p["reward_months"],
+            p["reward_cap"],
+            BASE_POINTS,
+            _BOUNDS,
+            MAX_REASONS,
+            _MIN_COST,
+            reason_lut(len(EVENT_KINDS), MAX_REASONS),
         )
+        low = tier >= 4  # grades C and D
+        return score_frame(
+            view,
+            score=score,
+            tier=tier,
+            tiers=self.tiers,
+            sanctions={s: low for s in self.sanctions},
+            reasons=reasons_of(combo, keys[:count], EVENT_KINDS, MAX_REASONS),
+        )
+
+
+#: REWARDS per kind code, the rows :func:`scorers._compiled.points_kernel` reads: points
+#: per whole unit, unit size in ``amount`` (0 for a fixed award), 1 for a fixed award, cap per event.
+_REWARD_TABLE = np.stack(
+    [
+        kind_weights({k: r[0] for k, r in REWARDS.items()}),
+        kind_weights({k: (r[1] if r[1] is not None else 0.0) for k, r in REWARDS.items()}),
+        kind_weights({k: (1.0 if r[1] is None else 0.0) for k, r in REWARDS.items()}),
+        kind_weights({k: r[2] for k, r in REWARDS.items()}),
+    ]
+)
+_BOUNDS = np.asarray(GRADE_LOWER_BOUNDS, dtype=np.float64)[::-1].copy()  # increasing, as tier_codes takes them
+_MIN_COST = 1e-9  # as scorers._kernel.top_reasons

@@ -22,15 +22,11 @@ import pandas as pd
 
 from audit.population import PopulationView
 from audit.vocab import EDUCATION_LEVELS, EVENT_KINDS, kind_code
-from scorers._kernel import (
-    kind_weights,
-    per_person_kind_sum,
-    person_rows,
-    tiered_frame,
-    visible_events,
-)
+from scorers._compiled import sesame_kernel, sesame_reasons_kernel, tie_means_kernel
+from scorers._kernel import kind_weights, reason_lut, reasons_of, score_frame
+from scorers._per_person import person_events, tie_ends
 from scorers.base import ScorerBase, check_range
-from scorers.protocol import ScorerTags
+from scorers.protocol import MAX_REASONS, ScorerTags
 
 __all__ = ["REASON_LABELS", "SCORE_MAX", "SCORE_MIN", "TIER_LOWER_BOUNDS", "WEIGHTS", "Sesame"]
 
@@ -137,26 +133,14 @@ class Sesame(ScorerBase):
 
     def score(self, view: PopulationView, *, as_of: int) -> pd.DataFrame:
         """Score every person in ``view.people`` from events up to ``as_of``."""
-        n = len(view.people)
-        ev = visible_events(view, as_of, since=as_of - self._params["window_months"] + 1)
-        counts = per_person_kind_sum(ev.rows, ev.codes, np.ones(ev.rows.size), n)
-
-        # credit history
-        repaid = counts[:, kind_code("on_time_repayment")]
-        neg_w = kind_weights(dict(CREDIT_NEGATIVE))
-        adverse_by_kind = counts * neg_w
-        adverse = adverse_by_kind.sum(axis=1)
-        history = (1.0 + repaid) / (2.0 + repaid + adverse)
-        history_clean = (1.0 + repaid) / (2.0 + repaid)
+        ev = person_events(view, as_of, since=as_of - self._params["window_months"] + 1)
+        # credit history and behaviour come from each person's event counts
+        # (scorers._compiled.sesame_kernel); capacity and identity from the people table
 
         # capacity (income, log-scaled)
         income = np.nan_to_num(view.people["income"].to_numpy(dtype=np.float64), nan=INCOME_FLOOR)
         lo, hi = np.log(INCOME_FLOOR), np.log(INCOME_CEILING)
         capacity = np.clip((np.log(np.maximum(income, 1.0)) - lo) / (hi - lo), 0.0, 1.0)
-
-        # behaviour
-        b_points = counts * kind_weights(dict(BEHAVIOUR_POINTS))
-        behaviour = np.clip(NEUTRAL + b_points.sum(axis=1), 0.0, 1.0)
 
         # identity (education, age)
         edu = _education_codes(view.people["education"])
@@ -166,41 +150,58 @@ class Sesame(ScorerBase):
         ) * np.clip((age - 18.0) / (IDENTITY_FULL_AGE - 18.0), 0.0, 1.0)
 
         w = WEIGHTS
-        own = (
-            w["credit_history"] * history
-            + w["capacity"] * capacity
-            + w["behaviour"] * behaviour
-            + w["identity"] * identity
-        ) / (1.0 - w["relationships"])
+        span = SCORE_MAX - SCORE_MIN
+        own, top_idx, top_val, top_count = ev.run(
+            sesame_kernel,
+            _REPAID,
+            _CREDIT_NEGATIVE,
+            _BEHAVIOUR_POINTS,
+            NEUTRAL,
+            capacity,
+            identity,
+            _WEIGHTS,
+            span,
+            MAX_REASONS,
+            _MIN_COST,
+        )
         relationships = _friends_mean(view, own)
         total = own * (1.0 - w["relationships"]) + w["relationships"] * relationships
         # reported in whole points, as the commercial score is shown to users (secondary sources)
-        score = np.round(SCORE_MIN + (SCORE_MAX - SCORE_MIN) * total)
+        score = np.round(SCORE_MIN + span * total)
 
-        # reasons: points each kind and each weak component cost
-        span = SCORE_MAX - SCORE_MIN
-        credit_cost = span * w["credit_history"] * (history_clean - history)
-        share = np.divide(
-            adverse_by_kind, adverse[:, None], out=np.zeros_like(adverse_by_kind), where=adverse[:, None] > 0
+        # reasons: points each kind and each weak component cost against a neutral 0.5
+        tier, combo, keys, count = sesame_reasons_kernel(
+            top_idx,
+            top_val,
+            top_count,
+            relationships,
+            NEUTRAL,
+            w["relationships"],
+            span,
+            score,
+            _BOUNDS,
+            len(REASON_LABELS),
+            MAX_REASONS,
+            _MIN_COST,
+            reason_lut(len(REASON_LABELS), MAX_REASONS),
         )
-        kind_cost = credit_cost[:, None] * share + span * w["behaviour"] * np.maximum(-b_points, 0.0)
-        comp_cost = span * np.column_stack(
-            [
-                w["capacity"] * np.maximum(NEUTRAL - capacity, 0.0),
-                w["identity"] * np.maximum(NEUTRAL - identity, 0.0),
-                w["relationships"] * np.maximum(NEUTRAL - relationships, 0.0),
-            ]
-        )
-        return tiered_frame(
+        low = tier >= len(self.tiers) - 1  # poor
+        return score_frame(
             view,
             score=score,
-            lower_bounds=TIER_LOWER_BOUNDS,
+            tier=tier,
             tiers=self.tiers,
-            sanctions=self.sanctions,
-            sanctioned_from=len(self.tiers) - 1,  # poor
-            costs=np.concatenate([kind_cost, comp_cost], axis=1),
-            labels=REASON_LABELS,
+            sanctions={s: low for s in self.sanctions},
+            reasons=reasons_of(combo, keys[:count], REASON_LABELS, MAX_REASONS),
         )
+
+
+_REPAID = kind_code("on_time_repayment")
+_CREDIT_NEGATIVE = kind_weights(dict(CREDIT_NEGATIVE))
+_BEHAVIOUR_POINTS = kind_weights(dict(BEHAVIOUR_POINTS))
+_WEIGHTS = np.array([WEIGHTS[c] for c in ("credit_history", "capacity", "behaviour", "identity", "relationships")])
+_BOUNDS = np.asarray(TIER_LOWER_BOUNDS, dtype=np.float64)[::-1].copy()  # increasing, as tier_codes takes them
+_MIN_COST = 1e-9  # as scorers._kernel.top_reasons
 
 
 def _education_codes(education: pd.Series) -> np.ndarray:
@@ -218,10 +219,5 @@ def _friends_mean(view: PopulationView, own: np.ndarray) -> np.ndarray:
     ties = view.ties
     if n == 0 or ties is None or len(ties) == 0:
         return np.full(n, NEUTRAL)
-    me = person_rows(view, ties["person_id"].to_numpy())
-    friend = person_rows(view, ties["friend_id"].to_numpy())
-    keep = (me >= 0) & (friend >= 0)
-    me, friend = me[keep], friend[keep]
-    total = np.bincount(me, weights=own[friend], minlength=n)
-    count = np.bincount(me, minlength=n)
-    return np.where(count > 0, total / np.maximum(count, 1), NEUTRAL)
+    me, friend, first = tie_ends(view)
+    return tie_means_kernel(np.ascontiguousarray(me, dtype=np.int64), np.ascontiguousarray(friend, dtype=np.int64), first, n, own, NEUTRAL)

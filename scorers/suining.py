@@ -17,17 +17,16 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+import numpy as np
 import pandas as pd
 
 from audit.population import PopulationView
 from audit.vocab import EVENT_KINDS
-from scorers._kernel import (
-    kind_weights,
-    per_person_kind_sum,
-    tiered_frame,
-    visible_events,
-)
+from scorers._compiled import points_kernel
+from scorers._kernel import kind_weights, reason_lut, reasons_of, score_frame
+from scorers._per_person import month_bound, person_events
 from scorers.base import ScorerBase, check_range
+from scorers.protocol import MAX_REASONS
 
 __all__ = ["BASE_POINTS", "CLASS_LOWER_BOUNDS", "DEDUCTIONS", "Suining"]
 
@@ -118,20 +117,35 @@ class Suining(ScorerBase):
 
     def score(self, view: PopulationView, *, as_of: int) -> pd.DataFrame:
         """Score every person in ``view.people`` from events up to ``as_of``."""
-        n = len(view.people)
-        ev = visible_events(view, as_of)
-        points = kind_weights(dict(DEDUCTIONS))[ev.codes] * self._params["penalty_scale"]
+        ev = person_events(view, as_of)
         expiry = self._params["penalty_expiry_months"]
-        if expiry is not None:
-            points = points * ((as_of - ev.month) < expiry)
-        lost = per_person_kind_sum(ev.rows, ev.codes, points, n)
-        return tiered_frame(
-            view,
-            score=BASE_POINTS - lost.sum(axis=1),
-            lower_bounds=CLASS_LOWER_BOUNDS,
-            tiers=self.tiers,
-            sanctions=self.sanctions,
-            sanctioned_from=2,  # classes C and D
-            costs=lost,
-            labels=EVENT_KINDS,
+        score, tier, combo, keys, count = ev.run(
+            points_kernel,
+            ev.amount,
+            month_bound(as_of),
+            kind_weights(dict(DEDUCTIONS)) * self._params["penalty_scale"],
+            np.full(len(EVENT_KINDS), 0 if expiry is None else expiry),
+            expiry is not None,
+            _NO_REWARD,
+            0,
+            0.0,
+            BASE_POINTS,
+            _BOUNDS,
+            MAX_REASONS,
+            _MIN_COST,
+            reason_lut(len(EVENT_KINDS), MAX_REASONS),
         )
+        low = tier >= 2  # classes C and D
+        return score_frame(
+            view,
+            score=score,
+            tier=tier,
+            tiers=self.tiers,
+            sanctions={s: low for s in self.sanctions},
+            reasons=reasons_of(combo, keys[:count], EVENT_KINDS, MAX_REASONS),
+        )
+
+
+_BOUNDS = np.asarray(CLASS_LOWER_BOUNDS, dtype=np.float64)[::-1].copy()  # increasing, as tier_codes takes them
+_NO_REWARD = np.zeros((0, len(EVENT_KINDS)))
+_MIN_COST = 1e-9  # as scorers._kernel.top_reasons

@@ -1,0 +1,622 @@
+"""Compiled per-person kernels of the reference scorers.
+
+Why compiled: the numpy formulation of a scorer builds dense people x kinds
+matrices (``np.bincount`` over ``rows * kinds + codes``), sums their rows and
+picks each row's costliest reasons by repeated ``argmax``; every step streams
+``n * kinds`` floats through memory although a person has only a handful of
+events. The kernels here walk each person's own events once, keep a
+``kinds``-long accumulator on the stack and emit the person's score, tier and
+reason combination directly.
+
+Every kernel gives bit for bit what the numpy formulation gives:
+
+- a person's per-kind sums add the same values in the same order (the events
+  in their order in the table, as ``np.bincount`` does), whether the events
+  arrive grouped by person or not (:func:`stable_order` regroups them stably);
+- row sums use numpy's pairwise summation order (:func:`pairwise_sum`), so
+  ``matrix.sum(axis=1)`` is reproduced exactly;
+- every elementwise expression keeps numpy's operand order, and numba does
+  not contract ``a * b + c`` into a fused multiply-add unless asked to.
+
+``tests/scorers/test_compiled.py`` checks each kernel against the plain numpy
+formulation on random inputs.
+
+Numba caches compiled code next to this module and checks only this file for
+changes, so every kernel and every helper it calls lives here.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+__all__ = [
+    "combo_keys_dense",
+    "digit_places_of",
+    "is_consecutive",
+    "listing_kernel",
+    "pairwise_sum",
+    "points_kernel",
+    "sesame_kernel",
+    "sesame_reasons_kernel",
+    "stable_order",
+    "tie_means_kernel",
+    "tier_index",
+]
+
+_jit = numba.njit(cache=True, nogil=True)
+#: Helpers called once per event or person, inlined by numba itself. They
+#: only read arrays: a helper that writes into an array it is passed made a
+#: kernel tens of nanoseconds per call slower, so writes stay in the kernels.
+_inline = numba.njit(cache=True, nogil=True, inline="always")
+
+
+# ----------------------------------------------------------------------------- primitives
+
+
+@_inline
+def pairwise_sum(a: np.ndarray) -> float:
+    """``0.0 + sum(a)`` in the order numpy's ``add.reduce`` adds a contiguous float64 row of at most 128 values.
+
+    numpy adds fewer than 8 values one by one and up to 128 values in 8
+    interleaved partial sums combined as ``((r0 + r1) + (r2 + r3)) + ((r4 +
+    r5) + (r6 + r7))``; a reduction starts from the identity ``0.0``. (Longer
+    rows, which numpy splits in halves, are not needed: no scorer has them.)
+    """
+    n = a.shape[0]
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[i]
+        return 0.0 + res
+    r0, r1, r2, r3 = a[0], a[1], a[2], a[3]
+    r4, r5, r6, r7 = a[4], a[5], a[6], a[7]
+    i = 8
+    while i < n - (n % 8):
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[i]
+        i += 1
+    return 0.0 + res
+
+
+@_inline
+def tier_index(score: float, bounds_increasing: np.ndarray) -> int:
+    """``len(b) - np.searchsorted(b, score, side="right")`` for one score and increasing bounds ``b``.
+
+    The count of bounds at or below the score, taken from the number of
+    bounds; NaN sorts above everything, as in numpy, so a NaN score is tier 0.
+    """
+    nb = bounds_increasing.shape[0]
+    if score != score:
+        return 0
+    below = 0
+    for i in range(nb):
+        below += bounds_increasing[i] <= score
+    return nb - below
+
+
+@_inline
+def _rank(cand_val, cand_idx, nc, a):
+    """How many of the ``nc`` candidates come before candidate ``a`` (costlier, or as costly at an earlier position)."""
+    v = cand_val[a]
+    i = cand_idx[a]
+    rank = 0
+    for b in range(nc):
+        u = cand_val[b]
+        rank += (u > v) | ((u == v) & (cand_idx[b] < i))
+    return rank
+
+
+@_inline
+def _rank_key(cand_val, cand_idx, nc, k, place):
+    """Key of the ``k`` costliest of ``nc`` candidates (costliest first, ties by position).
+
+    The key has ``k`` digits base ``len(labels) + 1``, ``place[j]`` the weight
+    of digit ``j`` (most significant first): position + 1 of each pick, 0
+    where fewer than ``k`` are given. Candidates are the entries above the
+    minimum cost, with distinct positions; an entry that beats a candidate is
+    itself above the minimum, so ranking among candidates is ranking among all.
+    """
+    key = 0
+    for a in range(nc):
+        rank = _rank(cand_val, cand_idx, nc, a)
+        if rank < k:
+            key += (cand_idx[a] + 1) * place[rank]
+    return key
+
+
+@_jit
+def digit_places_of(n_labels, k):
+    """Weights of the ``k`` digits of a reason key, base ``n_labels + 1``, most significant first."""
+    place = np.ones(max(k, 1), np.int64)
+    for j in range(k - 2, -1, -1):
+        place[j] = place[j + 1] * (n_labels + 1)
+    return place
+
+
+@_jit
+def combo_keys_dense(costs: np.ndarray, k: int, min_cost: float, lut: np.ndarray):
+    """Per row of ``costs``: the number of its reason combination, and the combinations' keys.
+
+    A row's combination is its ``k`` costliest entries above ``min_cost``,
+    costliest first, ties by position, coded as in :func:`_rank_key`. ``lut``
+    (all -1, one slot per possible key) is filled in place. Returns
+    ``(combo, keys, count)``: ``keys[:count]`` are the distinct keys in order
+    of first sight.
+    """
+    n, m = costs.shape
+    combo = np.empty(n, np.int32)
+    keys = np.empty(min(n, lut.shape[0]) + 1, np.int64)
+    ncombo = 0
+    idx = np.zeros(max(k, 1), np.int64)
+    val = np.zeros(max(k, 1), np.float64)
+    for r in range(n):
+        cnt = 0  # the running top k, costliest first: insert each qualifying entry after its equals
+        for i in range(m):
+            v = costs[r, i]
+            if not (v > min_cost) or k == 0 or (cnt == k and not (v > val[k - 1])):
+                continue
+            if cnt < k:
+                cnt += 1
+            p = cnt - 1
+            while p > 0 and val[p - 1] < v:
+                val[p] = val[p - 1]
+                idx[p] = idx[p - 1]
+                p -= 1
+            val[p] = v
+            idx[p] = i
+        key = 0
+        for j in range(k):
+            key = key * (m + 1) + (idx[j] + 1 if j < cnt else 0)
+        c = lut[key]
+        if c < 0:
+            c = ncombo
+            lut[key] = c
+            keys[c] = key
+            ncombo += 1
+        combo[r] = c
+    return combo, keys, ncombo
+
+
+# ----------------------------------------------------------------------------- people and their events
+
+
+@_jit
+def is_consecutive(ids: np.ndarray) -> bool:
+    """True when integer ``ids`` are ``ids[0], ids[0] + 1, ...`` (a synthetic chunk's people)."""
+    for i in range(1, ids.shape[0]):
+        if ids[i] - ids[i - 1] != 1:
+            return False
+    return ids.shape[0] > 0
+
+
+@_jit
+def stable_order(ids: np.ndarray, first: int, n: int) -> np.ndarray:
+    """Positions of the events of rows ``0 .. n - 1`` (row = ``ids - first``), grouped by row, in table order within a row.
+
+    A stable counting sort; events of ids outside the rows are left out.
+    """
+    count = np.zeros(n + 1, np.int64)
+    for e in range(ids.shape[0]):
+        r = ids[e] - first
+        if 0 <= r < n:
+            count[r + 1] += 1
+    for r in range(n):
+        count[r + 1] += count[r]
+    order = np.empty(count[n], np.int64)
+    for e in range(ids.shape[0]):
+        r = ids[e] - first
+        if 0 <= r < n:
+            order[count[r]] = e
+            count[r] += 1
+    return order
+
+
+# Every per-person kernel below walks the events once, in table order
+# (``use_order`` False) or in ``order`` (from :func:`stable_order`), and closes
+# a person when the row changes. Rows must not decrease along the walk: in
+# table order a decrease returns ``ok`` False at once (the caller then walks
+# again in ``stable_order``). Only events of rows ``0 .. n - 1``, of a known
+# kind (code >= 0) and with ``lo_month <= month <= hi_month`` count.
+
+
+@_inline
+def _counts(e, codes, month, lo_month, hi_month):
+    """Kind code of event ``e`` if it counts, else -1."""
+    c = codes[e]
+    m = month[e]
+    if c < 0 or not (m <= hi_month) or not (m >= lo_month):
+        return -1
+    return c
+
+
+# ----------------------------------------------------------------------------- points schemes (Suining, Rongcheng)
+
+
+@_jit
+def points_kernel(
+    ids, first, n, codes, month, lo_month, hi_month, order, use_order, amount, as_of,
+    lost_per_kind, expiry_per_kind, use_expiry, reward, reward_months, reward_cap, base, bounds, k, min_cost, lut,
+):
+    """Score, tier and reason combination per person of a points scheme (Suining, Rongcheng).
+
+    Every counted event, of age ``as_of - month``, deducts
+    ``lost_per_kind[kind]`` (times ``age < expiry_per_kind[kind]`` when
+    ``use_expiry``) and, when ``reward`` has rows, earns an award that counts
+    while ``age < reward_months``. ``reward`` is ``(4, kinds)``: points per
+    unit, unit size in ``amount``, 1 for a fixed award per event, cap per
+    event; a ``(0, kinds)`` array means no rewards. The score is ``base +
+    min(awards, reward_cap) - deductions`` (``base - deductions`` without
+    rewards), the tier ``tier_index(score, bounds)``, the reasons the ``k``
+    kinds whose deductions cost most.
+
+    Returns ``(ok, score, tier, combo, keys, count)``: ``combo`` numbers each
+    person's reason combination, ``keys[:count]`` are the combinations' keys
+    (as in :func:`combo_keys_dense`).
+    """
+    kinds = lost_per_kind.shape[0]
+    has_reward = reward.shape[0] > 0
+    place = digit_places_of(kinds, k)
+    score = np.empty(n, np.float64)
+    tier = np.empty(n, np.int8)
+    combo = np.empty(n, np.int32)
+    keys = np.empty(min(n, lut.shape[0]) + 1, np.int64)
+    ncombo = 0
+    acc = np.zeros(kinds, np.float64)
+    seen = np.zeros(kinds, np.int64)
+    touched = np.zeros(kinds + 1, np.int64)
+    cand_idx = np.zeros(kinds + 1, np.int64)
+    cand_val = np.zeros(kinds + 1, np.float64)
+    nt = 0
+    gained = 0.0
+    cur = -1
+    e = 0
+    size = order.shape[0] if use_order else ids.shape[0]
+    for q in range(size + 1):
+        r = n  # past the last event: close every row left
+        if q < size:
+            e = order[q] if use_order else q
+            r = ids[e] - first
+            if r < 0 or r >= n:
+                continue
+        if r != cur:
+            if r < cur:  # not grouped: leave lut as it was and let the caller walk in stable_order
+                for c in range(ncombo):
+                    lut[keys[c]] = -1
+                return False, score, tier, combo, keys, 0
+            # close row cur (with its events), then the rows without events up to r
+            for rr in range(max(cur, 0), r):
+                if has_reward:
+                    g = gained if (gained <= reward_cap or gained != gained) else reward_cap  # np.minimum
+                    s = (base + g) - pairwise_sum(acc)
+                else:
+                    s = base - pairwise_sum(acc)
+                score[rr] = s
+                tier[rr] = tier_index(s, bounds)
+                nc = 0
+                for j in range(nt):  # candidates: the touched kinds that cost more than min_cost
+                    c = touched[j]
+                    cand_idx[nc] = c
+                    cand_val[nc] = acc[c]
+                    nc += acc[c] > min_cost
+                key = _rank_key(cand_val, cand_idx, nc, k, place)
+                c = lut[key]
+                if c < 0:
+                    c = ncombo
+                    lut[key] = c
+                    keys[c] = key
+                    ncombo += 1
+                combo[rr] = c
+                for j in range(nt):
+                    acc[touched[j]] = 0.0
+                    seen[touched[j]] = 0
+                nt = 0
+                gained = 0.0
+            cur = r
+            if r == n:
+                break
+        c = _counts(e, codes, month, lo_month, hi_month)
+        if c < 0:
+            continue
+        age = as_of - month[e]
+        pts = lost_per_kind[c]
+        if use_expiry:
+            pts = pts * (1.0 if age < expiry_per_kind[c] else 0.0)
+        touched[nt] = c  # a kind joins the list on its first event (no branch: cheaper)
+        nt += 1 - seen[c]
+        seen[c] = 1
+        acc[c] += pts
+        if has_reward:
+            a = amount[e]
+            a = a if (a >= 0.0 or a != a) else 0.0  # np.maximum(amount, 0.0)
+            if a != a:  # np.nan_to_num
+                a = 0.0
+            elif a == np.inf:
+                a = 1.7976931348623157e308
+            units = 1.0 if reward[2, c] > 0 else np.floor(a * reward[1, c] + 1e-9)
+            award = reward[0, c] * units
+            cap = reward[3, c]
+            award = award if (award <= cap or award != award) else cap  # np.minimum
+            gained += award * (1.0 if age < reward_months else 0.0)
+    return True, score, tier, combo, keys, ncombo
+
+
+# ----------------------------------------------------------------------------- Sesame
+
+
+@_inline
+def _clip01(x):
+    """``np.clip(x, 0.0, 1.0)`` for a float (NaN stays NaN)."""
+    if x < 0.0:
+        return 0.0
+    if x > 1.0:
+        return 1.0
+    return x
+
+
+@_inline
+def _pos(x):
+    """``np.maximum(x, 0.0)`` for a float."""
+    return x if (x >= 0.0 or x != x) else 0.0
+
+
+@_jit
+def sesame_kernel(
+    ids, first, n, codes, month, lo_month, hi_month, order, use_order,
+    repaid_code, neg_w, bw, neutral, capacity, identity, w, span, k, min_cost,
+):
+    """Per person (Sesame): own components, and the costliest reasons but relationships.
+
+    Returns ``(ok, own, top_idx, top_val, top_count)``. ``own`` is ``(w0 h +
+    w1 c + w2 b + w3 i) / (1 - w4)``, where ``h`` is the credit history ``(1
+    + r) / (2 + r + a)`` from the counts of on-time repayments ``r`` and of
+    adverse events weighted by ``neg_w``, ``b`` the behaviour ``clip(neutral +
+    sum(bw * counts), 0, 1)``, and capacity ``c`` and identity ``i`` are
+    given per person.
+
+    Row ``r`` of ``top_idx``/``top_val`` holds the ``top_count[r]`` (at most
+    ``k``) costliest reasons above ``min_cost`` among the kinds (positions 0
+    .. kinds - 1), capacity and identity (kinds, kinds + 1), costliest first,
+    ties by position: a kind costs its share (by adverse weight) of the
+    credit history's shortfall ``span * w0 * (clean - history)`` plus ``span
+    * w2`` times the behaviour points it lost; a component ``span * w *
+    max(neutral - value, 0)``. :func:`sesame_reasons_kernel` adds relationships.
+
+    Untouched kinds keep 0 in the adverse and behaviour vectors where numpy
+    has ``0 * weight`` (-0.0 for a negative weight): a signed zero changes no
+    sum but its own sign, and a reduction's leading ``0.0 +`` clears that.
+    Nor can an untouched kind cost anything (``x * 0 + y * -0.0``).
+    """
+    kinds = neg_w.shape[0]
+    own = np.empty(n, np.float64)
+    top_idx = np.zeros((n, max(k, 1)), np.int8)
+    top_val = np.zeros((n, max(k, 1)), np.float64)
+    top_count = np.zeros(n, np.int8)
+    counts = np.zeros(kinds, np.float64)
+    abk = np.zeros(kinds, np.float64)
+    bp = np.zeros(kinds, np.float64)
+    seen = np.zeros(kinds, np.int64)
+    touched = np.zeros(kinds + 1, np.int64)
+    cand_idx = np.zeros(kinds + 2, np.int64)
+    cand_val = np.zeros(kinds + 2, np.float64)
+    credit_w = span * w[0]
+    behaviour_w = span * w[2]
+    nt = 0
+    cur = -1
+    e = 0
+    size = order.shape[0] if use_order else ids.shape[0]
+    for q in range(size + 1):
+        r = n  # past the last event: close every row left
+        if q < size:
+            e = order[q] if use_order else q
+            r = ids[e] - first
+            if r < 0 or r >= n:
+                continue
+        if r != cur:
+            if r < cur:  # not grouped: the caller walks again in stable_order
+                return False, own, top_idx, top_val, top_count
+            # close row cur (with its events), then the rows without events up to r
+            for rr in range(max(cur, 0), r):
+                for j in range(nt):
+                    c = touched[j]
+                    abk[c] = counts[c] * neg_w[c]
+                    bp[c] = counts[c] * bw[c]
+                repaid = counts[repaid_code]
+                adverse = pairwise_sum(abk)
+                history = (1.0 + repaid) / (2.0 + repaid + adverse)
+                behaviour = _clip01(neutral + pairwise_sum(bp))
+                own[rr] = (w[0] * history + w[1] * capacity[rr] + w[2] * behaviour + w[3] * identity[rr]) / (1.0 - w[4])
+                credit_cost = credit_w * ((1.0 + repaid) / (2.0 + repaid) - history)
+                nc = 0
+                for j in range(nt):
+                    c = touched[j]
+                    share = abk[c] / adverse if adverse > 0 else 0.0
+                    v = credit_cost * share + behaviour_w * _pos(-bp[c])
+                    cand_idx[nc] = c
+                    cand_val[nc] = v
+                    nc += v > min_cost
+                v = span * (w[1] * _pos(neutral - capacity[rr]))
+                cand_idx[nc] = kinds
+                cand_val[nc] = v
+                nc += v > min_cost
+                v = span * (w[3] * _pos(neutral - identity[rr]))
+                cand_idx[nc] = kinds + 1
+                cand_val[nc] = v
+                nc += v > min_cost
+                for a in range(nc):
+                    rank = _rank(cand_val, cand_idx, nc, a)
+                    if rank < k:
+                        top_idx[rr, rank] = cand_idx[a]
+                        top_val[rr, rank] = cand_val[a]
+                top_count[rr] = min(nc, k)
+                for j in range(nt):
+                    c = touched[j]
+                    counts[c] = 0.0
+                    seen[c] = 0
+                    abk[c] = 0.0
+                    bp[c] = 0.0
+                nt = 0
+            cur = r
+            if r == n:
+                break
+        c = _counts(e, codes, month, lo_month, hi_month)
+        if c < 0:
+            continue
+        touched[nt] = c  # a kind joins the list on its first event
+        nt += 1 - seen[c]
+        seen[c] = 1
+        counts[c] += 1.0
+    return True, own, top_idx, top_val, top_count
+
+
+@_jit
+def sesame_reasons_kernel(
+    top_idx, top_val, top_count, relationships, neutral, weight, span, score, bounds, n_labels, k, min_cost, lut,
+):
+    """``(tier, combo, keys, count)`` per person (Sesame): the tier of ``score``, and the reasons.
+
+    The reasons are the ``k`` costliest of those :func:`sesame_kernel` kept
+    and relationships, which costs ``span * weight * max(neutral - value, 0)``
+    and is the last of the ``n_labels`` labels (kinds, capacity, identity,
+    relationships), so it comes after the kept reasons it ties with. Coded as
+    in :func:`points_kernel`.
+    """
+    n = top_count.shape[0]
+    tier = np.empty(n, np.int8)
+    combo = np.empty(n, np.int32)
+    keys = np.empty(min(n, lut.shape[0]) + 1, np.int64)
+    ncombo = 0
+    for r in range(n):
+        cnt = top_count[r]
+        v = span * (weight * _pos(neutral - relationships[r]))
+        at = k  # where relationships goes: after every kept reason at least as costly
+        if v > min_cost:
+            at = 0
+            for j in range(cnt):
+                at += top_val[r, j] >= v
+        key = 0
+        for j in range(k):
+            if j < at:
+                d = top_idx[r, j] + 1 if j < cnt else 0
+            elif j == at:
+                d = n_labels
+            else:
+                d = top_idx[r, j - 1] + 1 if j - 1 < cnt else 0
+            key = key * (n_labels + 1) + d
+        c = lut[key]
+        if c < 0:
+            c = ncombo
+            lut[key] = c
+            keys[c] = key
+            ncombo += 1
+        combo[r] = c
+        tier[r] = tier_index(score[r], bounds)
+    return tier, combo, keys, ncombo
+
+
+@_jit
+def tie_means_kernel(me, friend, first, n, values, neutral):
+    """Mean of ``values`` over each row's friends (ties ``me -> friend`` as ids ``first + row``); ``neutral`` without any.
+
+    Sums in tie order, as ``np.bincount(me, weights=values[friend])``; ties
+    with either end outside the rows are ignored.
+    """
+    total = np.zeros(n, np.float64)
+    count = np.zeros(n, np.int64)
+    for t in range(me.shape[0]):
+        a = me[t] - first
+        b = friend[t] - first
+        if 0 <= a < n and 0 <= b < n:
+            total[a] += values[b]
+            count[a] += 1
+    out = np.empty(n, np.float64)
+    for r in range(n):
+        out[r] = total[r] / count[r] if count[r] > 0 else neutral
+    return out
+
+
+# ----------------------------------------------------------------------------- judgment-defaulter listing
+
+
+@_inline
+def _fold_listing(ms, ds, cnt, listing_months, extension_months, max_listing_months, honour_performance, never):
+    """End of the listing (exclusive) after the ``cnt`` sorted events in ``ms``, ``ds`` (True = default)."""
+    end = never
+    start = 0
+    outstanding = 0
+    for i in range(cnt):
+        m = ms[i]
+        listed = m < end
+        if ds[i]:
+            if listed:
+                end = min(end + extension_months, start + max_listing_months)
+                outstanding += 1
+            else:
+                start = m
+                end = m + listing_months
+                outstanding = 1
+        elif honour_performance:
+            outstanding = max(outstanding - 1, 0)
+            if listed and outstanding == 0:
+                end = m
+    return end
+
+
+@_jit
+def listing_kernel(
+    ids, first, n, codes, month, lo_month, hi_month, order, use_order,
+    default_code, performed_code, listing_months, extension_months, max_listing_months, honour_performance, never,
+):
+    """``(ok, until)``: month each person's listing ends (exclusive; ``never`` if never listed).
+
+    A person's defaults and performances are folded in month order, within a
+    month defaults first (events equal in both are interchangeable): a
+    default starts a listing of ``listing_months`` or extends the current one
+    by ``extension_months`` up to ``max_listing_months`` after it began; a
+    performance discharges one default and, with none left, ends the listing
+    (when ``honour_performance``).
+    """
+    until = np.full(n, never, np.int64)
+    size = order.shape[0] if use_order else ids.shape[0]
+    ms = np.empty(size, np.int64)
+    ds = np.empty(size, np.bool_)
+    cnt = 0
+    cur = -1
+    for q in range(size):
+        e = order[q] if use_order else q
+        r = ids[e] - first
+        if r < 0 or r >= n:
+            continue
+        if r != cur:
+            if r < cur:
+                return False, until
+            if cur >= 0:
+                until[cur] = _fold_listing(ms, ds, cnt, listing_months, extension_months, max_listing_months, honour_performance, never)
+            cnt = 0
+            cur = r
+        c = _counts(e, codes, month, lo_month, hi_month)
+        if c != default_code and c != performed_code:
+            continue
+        m = month[e]
+        d = c == default_code
+        p = cnt  # insertion sort by (month, default before performance), stable
+        while p > 0 and (ms[p - 1] > m or (ms[p - 1] == m and d and not ds[p - 1])):
+            ms[p] = ms[p - 1]
+            ds[p] = ds[p - 1]
+            p -= 1
+        ms[p] = m
+        ds[p] = d
+        cnt += 1
+    if cur >= 0:
+        until[cur] = _fold_listing(ms, ds, cnt, listing_months, extension_months, max_listing_months, honour_performance, never)
+    return True, until

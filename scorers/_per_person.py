@@ -1,0 +1,147 @@
+"""What the compiled kernels of :mod:`scorers._compiled` read and what they give back.
+
+:func:`person_events` turns a view's events into the flat arrays the kernels
+walk person by person, :func:`tie_ends` does the same for the ties; the
+reason combinations the kernels number become tuples with
+:func:`scorers._kernel.reasons_of`.
+
+A synthetic chunk (people ids consecutive int64, events with int64 ids and
+integer months) is passed as it is: a kernel finds an event's person by
+subtraction and skips events outside the month window itself, so nothing
+is copied. Any other view (supplied tables with gaps, unsorted or float ids,
+months of another type) goes through :func:`scorers._kernel.visible_events`
+first, which resolves rows and filters exactly as the numpy scorers did.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from audit.population import PopulationView
+from scorers._compiled import stable_order
+from scorers._kernel import _consecutive, kind_codes, person_rows, visible_events
+
+__all__ = ["PersonEvents", "month_bound", "person_events", "tie_ends"]
+
+_INT64_MIN = int(np.iinfo(np.int64).min)
+_INT64_MAX = int(np.iinfo(np.int64).max)
+_NO_AMOUNT = np.zeros(0, dtype=np.float64)
+_NO_ORDER = np.zeros(0, dtype=np.int64)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PersonEvents:
+    """A view's events as the leading arguments of a per-person kernel (:meth:`run`)."""
+
+    ids: np.ndarray
+    """int64 person id of each event; the event's row is ``ids - first`` when in ``[0, n)``."""
+    first: int
+    """Person id of row 0 (0 when ``ids`` already hold rows)."""
+    n: int
+    """Number of people (rows of ``view.people``)."""
+    codes: np.ndarray
+    """int8 kind code of each event (-1 = not in :data:`audit.vocab.EVENT_KINDS`)."""
+    month: np.ndarray
+    """int64 month of each event."""
+    lo_month: int | float
+    """Events before this month are not counted."""
+    hi_month: int | float
+    """Events after this month are not counted."""
+    amount: np.ndarray
+    """float64 amount of each event (empty unless asked for)."""
+    _order: list = field(default_factory=list, repr=False, compare=False)
+
+    def run(self, kernel, *rest):
+        """``kernel(ids, first, n, codes, month, lo_month, hi_month, order, use_order, *rest)`` without its ``ok``.
+
+        Walks the events in table order; when their rows turn out not to be
+        grouped, walks them again (and on every later call) in
+        :func:`scorers._compiled.stable_order`.
+        """
+        head = (self.ids, self.first, self.n, self.codes, self.month, self.lo_month, self.hi_month)
+        if not self._order:
+            out = kernel(*head, _NO_ORDER, False, *rest)
+            if out[0]:
+                return out[1:] if len(out) > 2 else out[1]
+            self._order.append(stable_order(self.ids, self.first, self.n))
+        out = kernel(*head, self._order[0], True, *rest)
+        return out[1:] if len(out) > 2 else out[1]
+
+
+def month_bound(month: object) -> int | float:
+    """A month as a kernel argument: an int when it is integral, else a float (as numpy would compare it)."""
+    try:
+        return operator.index(month)  # type: ignore[arg-type]
+    except TypeError:
+        return float(month)  # type: ignore[arg-type]
+
+
+def _fast_kind(kind: pd.Series) -> bool:
+    return isinstance(kind.dtype, (pd.CategoricalDtype, pd.StringDtype))
+
+
+def person_events(view: PopulationView, as_of: int, *, since: int | None = None, amount: bool = False) -> PersonEvents:
+    """The events with ``since <= month <= as_of`` of people in ``view.people``, for the kernels.
+
+    ``amount=True`` also passes each event's ``amount`` (0 when the column is
+    absent). Events of people absent from ``view.people`` and kinds outside
+    the vocabulary are never counted, as in :func:`scorers._kernel.visible_events`.
+    """
+    people_ids = view.people["person_id"].to_numpy()
+    n = int(people_ids.shape[0])
+    ev = view.events
+    ev_ids = ev["person_id"].to_numpy()
+    month = ev["month"].to_numpy()
+    amounts = _NO_AMOUNT
+    fast = (
+        n > 0
+        and people_ids.dtype == np.int64
+        and ev_ids.dtype == np.int64
+        and month.dtype.kind == "i"
+        and _fast_kind(ev["kind"])
+        and _consecutive(people_ids)
+    )
+    if fast and amount:
+        if "amount" in ev.columns:
+            amounts = ev["amount"].to_numpy()
+            fast = amounts.dtype == np.float64
+        else:
+            amounts = np.zeros(len(ev))
+    if fast:
+        ids, first = ev_ids, int(people_ids[0])
+        codes = kind_codes(ev)
+        month = month.astype(np.int64, copy=False)
+        lo_month = _INT64_MIN if since is None else month_bound(since)
+        hi_month = month_bound(as_of)
+    else:
+        vis = visible_events(view, as_of, since=since)
+        ids, first, codes, month = vis.rows, 0, vis.codes, vis.month
+        lo_month, hi_month = _INT64_MIN, _INT64_MAX  # already filtered
+        if amount:
+            amounts = vis.amount
+    ids = np.ascontiguousarray(ids, dtype=np.int64)
+    codes = np.ascontiguousarray(codes, dtype=np.int8)
+    month = np.ascontiguousarray(month, dtype=np.int64)
+    return PersonEvents(
+        ids=ids, first=first, n=n, codes=codes, month=month, lo_month=lo_month, hi_month=hi_month,
+        amount=np.ascontiguousarray(amounts, dtype=np.float64),
+    )
+
+
+def tie_ends(view: PopulationView) -> tuple[np.ndarray, np.ndarray, int]:
+    """``(me, friend, first)`` of ``view.ties`` for :func:`scorers._compiled.tie_means_kernel`.
+
+    Ids of consecutive int64 people are passed as they are (row = id -
+    ``first``); otherwise they are resolved to rows (-1 if absent) and
+    ``first`` is 0.
+    """
+    ties = view.ties
+    people_ids = view.people["person_id"].to_numpy()
+    me, friend = ties["person_id"].to_numpy(), ties["friend_id"].to_numpy()
+    if people_ids.dtype == np.int64 and me.dtype == np.int64 and friend.dtype == np.int64 and _consecutive(people_ids):
+        return me, friend, int(people_ids[0])
+    return person_rows(view, me), person_rows(view, friend), 0

@@ -1,0 +1,342 @@
+"""The compiled kernels give bit for bit what the plain numpy formulation gives.
+
+Each kernel of :mod:`scorers._compiled` is run on random inputs (hypothesis
+draws the sizes and a seed; numpy draws from small value sets so that ties,
+zeros, absent people, unknown kinds, months out of the window and odd amounts
+are common) and compared with the dense numpy formulation the scorers used
+before: ``np.bincount`` over people x kinds, ``sum(axis=1)``, ``tier_codes``,
+reasons by sorting each row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from audit.vocab import EVENT_KINDS
+from scorers._compiled import (
+    is_consecutive,
+    listing_kernel,
+    pairwise_sum,
+    points_kernel,
+    sesame_kernel,
+    sesame_reasons_kernel,
+    stable_order,
+    tie_means_kernel,
+    tier_index,
+)
+from scorers._kernel import reason_lut, reasons_of, tier_codes, top_reasons
+from scorers._per_person import PersonEvents
+
+KINDS = len(EVENT_KINDS)
+LABELS = tuple(f"r{i}" for i in range(KINDS + 3))
+MIN_COST = 1e-9
+INT64_MIN, INT64_MAX = int(np.iinfo(np.int64).min), int(np.iinfo(np.int64).max)
+SEEDS = st.integers(0, 2**32 - 1)
+
+
+def reasons_by_definition(costs: np.ndarray, k: int) -> list[tuple[str, ...]]:
+    """Up to ``k`` labels per row above the minimum cost, costliest first, ties by position."""
+    out = []
+    for row in costs:
+        above = [j for j in range(len(row)) if row[j] > MIN_COST]  # never NaN
+        out.append(tuple(LABELS[j] for j in sorted(above, key=lambda j: (-row[j], j))[:k]))
+    return out
+
+
+def bits(x: np.ndarray) -> list[int]:
+    return np.asarray(x, dtype=np.float64).view(np.int64).tolist()
+
+
+def random_events(rng: np.random.Generator, n: int, size: int, *, grouped: bool):
+    """Rows (some outside ``0 .. n - 1``), kind codes (some -1), months and amounts of ``size`` events."""
+    rows = rng.integers(-2, n + 2, size)
+    codes = rng.integers(-1, KINDS, size).astype(np.int8)
+    month = rng.integers(-3, 12, size)
+    amount = rng.choice([np.nan, np.inf, -np.inf, -5.0, -0.0, 0.0, 0.5, 3.7, 99.99, 250.0, 1e308], size)
+    if grouped:
+        order = np.argsort(rows, kind="stable")
+        rows, codes, month, amount = rows[order], codes[order], month[order], amount[order]
+    return rows, codes, month, amount
+
+
+def events_of(rows, codes, month, n, lo_month=INT64_MIN, hi_month=INT64_MAX, amount=None) -> PersonEvents:
+    return PersonEvents(
+        ids=np.ascontiguousarray(rows, dtype=np.int64), first=0, n=n, codes=codes, month=month,
+        lo_month=lo_month, hi_month=hi_month, amount=np.zeros(0) if amount is None else amount,
+    )
+
+
+def counted(rows, codes, month, n, lo_month, hi_month):
+    """Which events a kernel counts: person in range, known kind, month in the window."""
+    return (rows >= 0) & (rows < n) & (codes >= 0) & (month <= hi_month) & (month >= lo_month)
+
+
+# ----------------------------------------------------------------------------- primitives
+
+
+@given(seed=SEEDS, m=st.integers(0, 128), n=st.integers(1, 40))
+@settings(max_examples=60, deadline=None)
+def test_pairwise_sum_is_numpy_row_sum(seed, m, n):
+    rng = np.random.default_rng(seed)
+    values = rng.normal(size=(n, m)) * 10.0 ** rng.integers(-12, 12, (n, m))
+    values[rng.random((n, m)) < 0.2] = rng.choice([0.0, -0.0, 1.0, np.inf, -np.inf, np.nan])
+    expected = values.sum(axis=1)
+    got = [pairwise_sum(np.ascontiguousarray(row)) for row in values]
+    assert bits(got) == bits(expected)
+
+
+def test_pairwise_sum_keeps_numpy_sign_of_zero():
+    for m in (0, 3, 8, 16, 19):
+        assert bits([pairwise_sum(np.full(m, -0.0))]) == bits([np.full((1, m), -0.0).sum(axis=1)[0]])
+
+
+@given(seed=SEEDS, nb=st.integers(0, 6))
+@settings(max_examples=60, deadline=None)
+def test_tier_index_is_tier_codes(seed, nb):
+    rng = np.random.default_rng(seed)
+    lower = np.sort(rng.choice(np.arange(-5.0, 6.0), nb, replace=False))[::-1]  # strictly decreasing
+    scores = np.concatenate([rng.choice(np.arange(-6.0, 7.0, 0.5), 40), [np.nan, np.inf, -np.inf, -0.0]])
+    increasing = np.ascontiguousarray(lower[::-1], dtype=np.float64)
+    got = [tier_index(s, increasing) for s in scores]
+    assert got == tier_codes(scores, tuple(lower)).tolist()
+
+
+@given(seed=SEEDS, n=st.integers(0, 30), m=st.integers(0, 19), k=st.integers(0, 5))
+@settings(max_examples=80, deadline=None)
+def test_top_reasons_match_the_definition(seed, n, m, k):
+    rng = np.random.default_rng(seed)
+    costs = rng.choice([0.0, -0.0, 1.0, 2.0, 2.0, -3.0, 1e-12, 1e-9, 7.5, np.inf, -np.inf, np.nan], size=(n, m))
+    got = top_reasons(costs, LABELS[:m], k)
+    assert list(got) == reasons_by_definition(costs, min(k, m))
+
+
+@given(seed=SEEDS, n=st.integers(0, 12), size=st.integers(0, 60))
+@settings(max_examples=60, deadline=None)
+def test_stable_order_is_a_stable_argsort_of_the_rows_in_range(seed, n, size):
+    rng = np.random.default_rng(seed)
+    ids = rng.integers(-3, n + 3, size) + 100
+    inside = np.flatnonzero((ids - 100 >= 0) & (ids - 100 < n))
+    expected = inside[np.argsort(ids[inside], kind="stable")]
+    assert stable_order(ids, 100, n).tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [[], [5], [5, 6, 7], [5, 7], [7, 6], [0, 1, 1, 2], [np.iinfo(np.int64).max - 1, np.iinfo(np.int64).max]],
+)
+def test_is_consecutive(ids):
+    a = np.asarray(ids, dtype=np.int64)
+    expected = a.size > 0 and all(int(y) - int(x) == 1 for x, y in zip(a[:-1], a[1:]))
+    assert is_consecutive(a) == expected
+
+
+# ----------------------------------------------------------------------------- points schemes
+
+
+def points_by_numpy(rows, codes, month, amount, n, as_of, lo, hi, lost_per_kind, expiry, use_expiry, reward,
+                    reward_months, reward_cap, base, lower_bounds, k):
+    keep = counted(rows, codes, month, n, lo, hi)
+    r, c, m = rows[keep], codes[keep].astype(np.int64), month[keep]
+    age = as_of - m
+    points = lost_per_kind[c]
+    if use_expiry:
+        points = points * (age < expiry[c])
+    lost = np.bincount(r * KINDS + c, weights=points, minlength=n * KINDS).reshape(n, KINDS)
+    if reward.shape[0]:
+        a = np.nan_to_num(np.maximum(amount[keep], 0.0))
+        units = np.where(reward[2][c] > 0, 1.0, np.floor(a * reward[1][c] + 1e-9))
+        award = np.minimum(reward[0][c] * units, reward[3][c]) * (age < reward_months)
+        gained = np.minimum(np.bincount(r, weights=award, minlength=n), reward_cap)
+        score = base + gained - lost.sum(axis=1)
+    else:
+        score = base - lost.sum(axis=1)
+    return score, tier_codes(score, lower_bounds), reasons_by_definition(lost, k)
+
+
+@given(
+    seed=SEEDS, n=st.integers(0, 12), size=st.integers(0, 80), grouped=st.booleans(), rewards=st.booleans(),
+    use_expiry=st.booleans(), window=st.booleans(),
+)
+@settings(max_examples=120, deadline=None)
+def test_points_kernel_is_the_numpy_formulation(seed, n, size, grouped, rewards, use_expiry, window):
+    rng = np.random.default_rng(seed)
+    rows, codes, month, amount = random_events(rng, n, size, grouped=grouped)
+    as_of = int(rng.integers(-1, 12))
+    lo, hi = (int(rng.integers(-3, 5)), as_of) if window else (INT64_MIN, INT64_MAX)
+    lost_per_kind = rng.choice([0.0, 5.0, 10.0, 20.0, 0.37, 1e-10, 50.0], KINDS)
+    expiry = rng.choice([0.0, 1.0, 3.0, 12.0, 2.5], KINDS)
+    reward = np.stack([
+        rng.choice([0.0, 1.0, 10.0, 0.3], KINDS), rng.choice([0.0, 1.0, 0.01], KINDS),
+        rng.choice([0.0, 1.0], KINDS), rng.choice([0.0, 10.0, 3.5], KINDS),
+    ]) if rewards else np.zeros((0, KINDS))
+    reward_cap = float(rng.choice([0.0, 13.3, 100.0]))
+    lower = (1050.0, 1000.0, 960.0, 850.0)
+    args = (lost_per_kind, expiry, use_expiry, reward, 5, reward_cap, 1000.0)
+    score, tier, combo, keys, count = events_of(rows, codes, month, n, lo, hi, amount).run(
+        points_kernel, amount, as_of, *args, np.array(lower[::-1]), 4, MIN_COST, reason_lut(KINDS, 4)
+    )
+    with np.errstate(all="ignore"):  # huge amounts overflow to inf, in numpy as in the kernel
+        e_score, e_tier, e_reasons = points_by_numpy(rows, codes, month, amount, n, as_of, lo, hi, *args, lower, 4)
+    assert bits(score) == bits(e_score)
+    assert tier.tolist() == e_tier.tolist()
+    assert list(reasons_of(combo, keys[:count], LABELS[:KINDS], 4)) == e_reasons
+
+
+def test_points_kernel_closes_people_without_events_after_the_last_event():
+    # rows 0 and 3 have events; 1, 2 and 4 have none; walked both in table order and regrouped
+    for rows in ([0, 0, 3], [3, 0, 0]):
+        ev = events_of(np.array(rows), np.array([0, 1, 0], np.int8), np.zeros(3, np.int64), 5)
+        lost = np.zeros(KINDS)
+        lost[0], lost[1] = 50.0, 5.0
+        score, tier, combo, keys, count = ev.run(
+            points_kernel, np.zeros(0), 10, lost, lost, False, np.zeros((0, KINDS)), 0, 0.0, 1000.0,
+            np.array([600.0, 850.0, 970.0]), 4, MIN_COST, reason_lut(KINDS, 4),
+        )
+        assert score.tolist() == [945.0, 1000.0, 1000.0, 950.0, 1000.0]
+        assert tier.tolist() == [1, 0, 0, 1, 0]
+        labels = list(reasons_of(combo, keys[:count], EVENT_KINDS, 4))
+        assert labels == [(EVENT_KINDS[0], EVENT_KINDS[1]), (), (), (EVENT_KINDS[0],), ()]
+
+
+# ----------------------------------------------------------------------------- Sesame
+
+
+def sesame_by_numpy(rows, codes, month, n, lo, hi, repaid_code, neg_w, bw, capacity, identity, w, friends_mean, k):
+    keep = counted(rows, codes, month, n, lo, hi)
+    r, c = rows[keep], codes[keep].astype(np.int64)
+    counts = np.bincount(r * KINDS + c, weights=np.ones(r.size), minlength=n * KINDS).reshape(n, KINDS)
+    repaid = counts[:, repaid_code]
+    adverse_by_kind = counts * neg_w
+    adverse = adverse_by_kind.sum(axis=1)
+    history = (1.0 + repaid) / (2.0 + repaid + adverse)
+    history_clean = (1.0 + repaid) / (2.0 + repaid)
+    b_points = counts * bw
+    behaviour = np.clip(0.5 + b_points.sum(axis=1), 0.0, 1.0)
+    own = (w[0] * history + w[1] * capacity + w[2] * behaviour + w[3] * identity) / (1.0 - w[4])
+    relationships = friends_mean(own)
+    total = own * (1.0 - w[4]) + w[4] * relationships
+    score = np.round(350.0 + 600.0 * total)
+    credit_cost = 600.0 * w[0] * (history_clean - history)
+    share = np.divide(adverse_by_kind, adverse[:, None], out=np.zeros_like(adverse_by_kind), where=adverse[:, None] > 0)
+    kind_cost = credit_cost[:, None] * share + 600.0 * w[2] * np.maximum(-b_points, 0.0)
+    comp_cost = 600.0 * np.column_stack([
+        w[1] * np.maximum(0.5 - capacity, 0.0),
+        w[3] * np.maximum(0.5 - identity, 0.0),
+        w[4] * np.maximum(0.5 - relationships, 0.0),
+    ])
+    costs = np.concatenate([kind_cost, comp_cost], axis=1)
+    return own, relationships, score, reasons_by_definition(costs, k)
+
+
+@given(seed=SEEDS, n=st.integers(0, 12), size=st.integers(0, 80), grouped=st.booleans(), k=st.integers(0, 5))
+@settings(max_examples=100, deadline=None)
+def test_sesame_kernels_are_the_numpy_formulation(seed, n, size, grouped, k):
+    rng = np.random.default_rng(seed)
+    rows, codes, month, _ = random_events(rng, n, size, grouped=grouped)
+    lo, hi = int(rng.integers(-3, 5)), int(rng.integers(0, 12))
+    neg_w = rng.choice([0.0, 0.0, 1.0, 2.0, 4.0, 0.3], KINDS)
+    bw = rng.choice([0.0, 0.02, 0.05, -0.05, -0.1, 0.1, -0.3], KINDS)
+    capacity = rng.choice([0.0, 0.2, 0.5, 0.73, 1.0], n)
+    identity = rng.choice([0.0, 0.4, 0.5, 0.9], n)
+    w = np.array([0.35, 0.25, 0.20, 0.15, 0.05])
+    repaid_code = int(rng.integers(0, KINDS))
+    tie_me, tie_friend = rng.integers(-1, n + 1, 3 * n), rng.integers(-1, n + 1, 3 * n)
+
+    def friends_mean(own):
+        return tie_means_kernel(tie_me, tie_friend, 0, n, own, 0.5)
+
+    ev = events_of(rows, codes, month, n, lo, hi)
+    own, top_idx, top_val, top_count = ev.run(
+        sesame_kernel, repaid_code, neg_w, bw, 0.5, capacity, identity, w, 600.0, k, MIN_COST
+    )
+    relationships = friends_mean(own)
+    score = np.round(350.0 + 600.0 * (own * (1.0 - w[4]) + w[4] * relationships))
+    lower = (700.0, 650.0, 600.0, 550.0)
+    tier, combo, keys, count = sesame_reasons_kernel(
+        top_idx, top_val, top_count, relationships, 0.5, w[4], 600.0, score, np.array(lower[::-1]),
+        KINDS + 3, k, MIN_COST, reason_lut(KINDS + 3, k),
+    )
+    e_own, e_rel, e_score, e_reasons = sesame_by_numpy(
+        rows, codes, month, n, lo, hi, repaid_code, neg_w, bw, capacity, identity, w, friends_mean, k
+    )
+    assert bits(own) == bits(e_own)
+    assert bits(score) == bits(e_score)
+    assert tier.tolist() == tier_codes(e_score, lower).tolist()
+    assert list(reasons_of(combo, keys[:count], LABELS, k)) == e_reasons
+
+
+@given(seed=SEEDS, n=st.integers(0, 10), size=st.integers(0, 50), first=st.integers(-5, 5))
+@settings(max_examples=60, deadline=None)
+def test_tie_means_are_bincount_means(seed, n, size, first):
+    rng = np.random.default_rng(seed)
+    me, friend = rng.integers(first - 2, first + n + 2, size), rng.integers(first - 2, first + n + 2, size)
+    values = rng.normal(size=n) * 10.0 ** rng.integers(-5, 5, n)
+    a, b = me - first, friend - first
+    keep = (a >= 0) & (a < n) & (b >= 0) & (b < n)
+    total = np.bincount(a[keep], weights=values[b[keep]], minlength=n)
+    count = np.bincount(a[keep], minlength=n)
+    expected = np.where(count > 0, total / np.maximum(count, 1), 0.5)
+    assert bits(tie_means_kernel(me, friend, first, n, values, 0.5)) == bits(expected)
+
+
+# ----------------------------------------------------------------------------- judgment-defaulter listing
+
+_NEVER = np.iinfo(np.int64).min // 4
+
+
+def listing_by_numpy(rows, month, is_default, n, *, listing_months, extension_months, max_listing_months,
+                     honour_performance):
+    """The vectorised fold over event ranks the scorer used before (one pass per rank, all people at once)."""
+    until = np.full(n, _NEVER, dtype=np.int64)
+    start = np.zeros(n, dtype=np.int64)
+    outstanding = np.zeros(n, dtype=np.int64)
+    if rows.size == 0:
+        return until
+    order = np.lexsort((~is_default, month, rows))
+    rows, month, is_default = rows[order], month[order].astype(np.int64), is_default[order]
+    first = np.r_[True, rows[1:] != rows[:-1]]
+    group_start = np.maximum.accumulate(np.where(first, np.arange(rows.size), 0))
+    rank = np.arange(rows.size) - group_start
+    for k in range(int(rank.max()) + 1):
+        at = rank == k
+        r, m, d = rows[at], month[at], is_default[at]
+        listed = m < until[r]
+        new, ext = d & ~listed, d & listed
+        rn, re_ = r[new], r[ext]
+        start[rn] = m[new]
+        until[rn] = m[new] + listing_months
+        outstanding[rn] = 1
+        until[re_] = np.minimum(until[re_] + extension_months, start[re_] + max_listing_months)
+        outstanding[re_] += 1
+        if honour_performance:
+            perf = ~d
+            rp, mp, lp = r[perf], m[perf], listed[perf]
+            outstanding[rp] = np.maximum(outstanding[rp] - 1, 0)
+            done = lp & (outstanding[rp] == 0)
+            until[rp[done]] = mp[done]
+    return until
+
+
+@given(
+    seed=SEEDS, n=st.integers(0, 10), size=st.integers(0, 60), grouped=st.booleans(), honour=st.booleans(),
+    params=st.sampled_from([(24, 12, 60), (5, 0, 7), (3, 2, 4), (1, 1, 1)]),
+)
+@settings(max_examples=120, deadline=None)
+def test_listing_kernel_is_the_vectorised_fold(seed, n, size, grouped, honour, params):
+    rng = np.random.default_rng(seed)
+    rows, codes, month, _ = random_events(rng, n, size, grouped=grouped)
+    codes = rng.choice(np.array([-1, 0, 5, 6, 6, 5], np.int8), size)  # mostly defaults (5) and performances (6)
+    hi = int(rng.integers(0, 12))
+    listing, extension, longest = params
+    until = events_of(rows, codes, month, n, INT64_MIN, hi).run(
+        listing_kernel, 5, 6, listing, extension, longest, honour, _NEVER
+    )
+    keep = counted(rows, codes, month, n, INT64_MIN, hi) & ((codes == 5) | (codes == 6))
+    expected = listing_by_numpy(
+        rows[keep], month[keep], codes[keep] == 5, n, listing_months=listing, extension_months=extension,
+        max_listing_months=longest, honour_performance=honour,
+    )
+    assert until.tolist() == expected.tolist()
