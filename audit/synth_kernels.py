@@ -50,9 +50,12 @@ _jit = numba.njit(cache=True, nogil=True)
 
 _u = np.uint64  # an index known to be >= 0 (no negative-index fix-up)
 
-#: Rows up to this length are sorted by a branch-free insertion (a chain of
-#: min/max); longer ones by numba's quicksort. The result is the same.
+#: Tie rows up to 8 long are sorted by a sorting network, up to this length by
+#: a branch-free insertion, longer ones by numba's quicksort (the result is the
+#: same sorted row).
 _SMALL_ROW = 16
+#: Padding after a short row: sorts after every person.
+_PAD = np.iinfo(np.int64).max
 
 
 @intrinsic
@@ -75,6 +78,54 @@ def _pick(typingctx, cond, a, b):
         return chosen
 
     return result(cond, a, b), codegen
+
+
+@numba.njit(inline="always")
+def _exchange(a, b):  # pragma: no cover - compiled
+    """``(min(a, b), max(a, b))`` without a branch."""
+    smaller = a < b
+    return _pick(smaller, a, b), _pick(smaller, b, a)
+
+
+@numba.njit(inline="always")
+def _sort8(row):  # pragma: no cover - compiled
+    """Sort ``row[:8]`` in place with a 19-comparator sorting network (values in registers)."""
+    r0, r1, r2, r3 = row[_u(0)], row[_u(1)], row[_u(2)], row[_u(3)]
+    r4, r5, r6, r7 = row[_u(4)], row[_u(5)], row[_u(6)], row[_u(7)]
+    r0, r2 = _exchange(r0, r2)
+    r1, r3 = _exchange(r1, r3)
+    r4, r6 = _exchange(r4, r6)
+    r5, r7 = _exchange(r5, r7)
+    r0, r4 = _exchange(r0, r4)
+    r1, r5 = _exchange(r1, r5)
+    r2, r6 = _exchange(r2, r6)
+    r3, r7 = _exchange(r3, r7)
+    r0, r1 = _exchange(r0, r1)
+    r2, r3 = _exchange(r2, r3)
+    r4, r5 = _exchange(r4, r5)
+    r6, r7 = _exchange(r6, r7)
+    r2, r4 = _exchange(r2, r4)
+    r3, r5 = _exchange(r3, r5)
+    r1, r4 = _exchange(r1, r4)
+    r3, r6 = _exchange(r3, r6)
+    r1, r2 = _exchange(r1, r2)
+    r3, r4 = _exchange(r3, r4)
+    r5, r6 = _exchange(r5, r6)
+    row[_u(0)], row[_u(1)], row[_u(2)], row[_u(3)] = r0, r1, r2, r3
+    row[_u(4)], row[_u(5)], row[_u(6)], row[_u(7)] = r4, r5, r6, r7
+
+
+@_jit
+def _insertion_sort(row, k):  # pragma: no cover - compiled
+    """Sort ``row[:k]`` in place by branch-free insertion."""
+    for j in range(1, k):
+        v = row[_u(j)]
+        for t in range(j):
+            here = row[_u(t)]
+            smaller = here < v
+            row[_u(t)] = _pick(smaller, here, v)
+            v = _pick(smaller, v, here)
+        row[_u(j)] = v
 
 
 @_jit
@@ -404,7 +455,8 @@ def tie_rows(order, u_near, homophily, offset, reach, random_friend, k, first, r
     random_friend = _nonempty(random_friend)
     last_a = offset.shape[0] - 1
     last_b = random_friend.shape[0] - 1
-    row = np.empty(k, np.int64)
+    row = np.full(max(k, 8), _PAD, np.int64)  # entries k.. stay padding (sorted last)
+    network, insertion = k <= 8, 8 < k <= _SMALL_ROW
     last = n - 1
     a = 0
     b = 0
@@ -417,17 +469,14 @@ def tie_rows(order, u_near, homophily, offset, reach, random_friend, k, first, r
             o += 1 if o >= 0 else 0
             neighbour = order[_u(min(max(here + o, 0), last))]
             stranger = random_friend[_u(min(b, last_b))]
-            v = _pick(near, neighbour, stranger)
+            row[_u(j)] = _pick(near, neighbour, stranger)
             a += 1 if near else 0
             b += 0 if near else 1
-            if k <= _SMALL_ROW:  # insert v into the sorted row[:j], branch-free
-                for t in range(j):
-                    here_t = row[_u(t)]
-                    smaller = here_t < v
-                    row[_u(t)] = _pick(smaller, here_t, v)
-                    v = _pick(smaller, v, here_t)
-            row[_u(j)] = v
-        if k > _SMALL_ROW:
+        if network:
+            _sort8(row)
+        elif insertion:
+            _insertion_sort(row, k)
+        else:
             row.sort()
         prev = -1
         for j in range(k):

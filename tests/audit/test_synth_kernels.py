@@ -263,7 +263,7 @@ def _ties_numpy(order, near, offset, reach, random_friend, first):
     return first + np.broadcast_to(me, (n, k))[keep], first + friend[keep]
 
 
-@pytest.mark.parametrize("k", [0, 1, 3, 5, 16, 40])
+@pytest.mark.parametrize("k", [0, 1, 2, 3, 5, 8, 9, 16, 17, 40])
 @pytest.mark.parametrize("n", [2, 3, 60])
 @pytest.mark.parametrize("homophily", [0.0, 0.7, 1.0])
 def test_tie_rows(n, k, homophily):
