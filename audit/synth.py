@@ -64,7 +64,8 @@ from audit.vocab import DOMAINS, EDUCATION_LEVELS, EVENT_KINDS, KIND_DOMAIN, SOU
 
 __all__ = ["BLOCK_SIZE", "GENERATOR_VERSION", "chunk_ranges", "iter_chunks", "synthesize", "synthesize_block", "synthesize_chunk"]
 
-#: People per generation block. Fixed: changing it changes every population.
+#: People per generation block. Fixed: changing it changes every population
+#: (and at most ``2**16``: the tie sort packs a row number into 16 bits).
 BLOCK_SIZE = 1 << 16
 #: Version of the generation algorithm; bumped whenever the same spec, seed and
 #: size would give a different population (resumed runs check it).
@@ -477,7 +478,12 @@ def _ties(rng, z, edu, k, homophily, first, out_person, out_friend) -> int:
     work = _SCRATCH.get
     key = work("tie_key", n)
     kernels.tie_key(z, edu, rng.standard_normal(n, out=work("tie_noise", n)), key)
-    order = np.argsort(key)
+    packed = work("tie_packed", n, np.uint64)
+    kernels.pack_keys(key, packed)
+    packed.sort()  # numpy's sort of plain integers is far faster than its argsort
+    order = work("order", n, np.int32)
+    if not kernels.unpack_order(key, packed, order):  # equal keys: numpy's own order of them
+        order[:] = np.argsort(key)
     reach = min(_HOMOPHILY_REACH, n - 1)
     u_near = rng.random(n * k, out=work("u_near", n * k))  # row-major (n, k): draw j of person i is u_near[i * k + j]
     n_near = kernels.count_below(u_near, homophily)

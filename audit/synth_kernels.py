@@ -38,11 +38,13 @@ __all__ = [
     "count_below",
     "event_cells",
     "people_columns",
+    "pack_keys",
     "place_events",
     "sort_events",
     "thin_events",
     "tie_key",
     "tie_rows",
+    "unpack_order",
     "write_events",
 ]
 
@@ -425,6 +427,45 @@ def tie_key(z, education, noise, out):  # pragma: no cover - compiled
     for ii in range(z.shape[0]):
         i = _u(ii)
         out[i] = z[i] + 0.5 * (education[i] - 1.5) + 0.25 * noise[i]
+
+
+@_jit
+def pack_keys(key, packed):  # pragma: no cover - compiled
+    """Sortable 64-bit words: the top 48 bits of ``key`` in an order-keeping form, then the row (``len(key) <= 2**16``).
+
+    ``np.sort(packed) & 0xFFFF`` orders the rows by key wherever keys differ
+    in their top 48 bits; :func:`unpack_order` says whether that order is the
+    argsort.
+    """
+    bits = key.view(np.uint64)
+    sign = np.uint64(1) << np.uint64(63)
+    low = np.uint64(0xFFFF)
+    for ii in range(key.shape[0]):
+        i = _u(ii)
+        b = bits[i]
+        flipped = _pick((b & sign) != np.uint64(0), ~b, b | sign)  # negative floats reversed, below the positive
+        packed[i] = (flipped & ~low) | i
+
+
+@_jit
+def unpack_order(key, packed, order):  # pragma: no cover - compiled
+    """Rows from sorted :func:`pack_keys` words; True when their keys strictly increase.
+
+    Then the keys are distinct and ``order`` is ``np.argsort(key)`` (the only
+    order that sorts them). False (two keys equal, or equal in their top 48
+    bits): use ``np.argsort``, whose order of equal keys is its own.
+    """
+    low = np.uint64(0xFFFF)
+    increasing = True
+    previous = -np.inf
+    for ii in range(packed.shape[0]):
+        i = _u(ii)
+        row = np.int64(packed[i] & low)
+        order[i] = row
+        value = key[_u(row)]
+        increasing &= previous < value
+        previous = value
+    return increasing
 
 
 @_jit

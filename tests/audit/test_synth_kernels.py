@@ -246,6 +246,33 @@ def test_count_below_and_tie_key(n):
     np.testing.assert_array_equal(out, z + 0.5 * (edu - 1.5) + 0.25 * noise)
 
 
+@pytest.mark.parametrize("n", [1, 2, 3, 1000, 1 << 16])
+@pytest.mark.parametrize(
+    ("case", "argsort"),
+    [("distinct", True), ("two equal", False), ("signed zeros", False), ("top bits equal, rows in key order", True), ("top bits equal, rows against key order", False)],
+)
+def test_packed_sort_is_the_argsort_or_says_not(n, case, argsort):
+    """Sorted pack_keys words give np.argsort(key) when unpack_order says so, and it says so unless two keys are equal in their top 48 bits."""
+    rng = np.random.default_rng(n)
+    key = rng.standard_normal(n) * 3
+    if n >= 3:
+        if case == "two equal":
+            key[2] = key[0]
+        elif case == "signed zeros":
+            key[:2] = -0.0, 0.0
+        elif case == "top bits equal, rows in key order":
+            key[2] = np.nextafter(key[0], np.inf)  # ordered by row: right by luck
+        elif case == "top bits equal, rows against key order":
+            key[2] = np.nextafter(key[0], -np.inf)  # ordered by row: wrong
+    packed, order = np.empty(n, np.uint64), np.empty(n, np.int32)
+    kernels.pack_keys(key, packed)
+    packed.sort()
+    sorted_ok = kernels.unpack_order(key, packed, order)
+    assert sorted_ok == (argsort or n < 3)
+    if sorted_ok:
+        np.testing.assert_array_equal(order, np.argsort(key))
+
+
 def _ties_numpy(order, near, offset, reach, random_friend, first):
     n, k = near.shape
     rank = np.empty(n, np.int64)
@@ -342,3 +369,9 @@ def test_tiny_spec_variants_match_numpy(change):
     else:
         spec = dataclasses.replace(spec, **change)
     _assert_same_as_numpy(spec, seed=9, size=3000, blocks=(0, 1))
+
+
+def test_tie_order_falls_back_to_numpy_argsort(china, monkeypatch):
+    """When the packed sort cannot vouch for the order (equal keys), numpy's argsort gives it: the same ties."""
+    monkeypatch.setattr(kernels, "unpack_order", lambda key, packed, order: False)
+    _assert_same_as_numpy(china, seed=12, size=5000, blocks=(0, 1))
