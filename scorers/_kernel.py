@@ -213,19 +213,31 @@ def reasons_of(combo: np.ndarray, keys: np.ndarray, labels: tuple[str, ...], k: 
 
     A key has ``k`` digits base ``len(labels) + 1``, most significant first;
     digit ``d > 0`` names ``labels[d - 1]`` (the keys of
-    :func:`scorers._compiled.combo_keys_dense`). One tuple is built per distinct key.
+    :func:`scorers._compiled.combo_keys_dense`). One tuple is built per
+    distinct key, and remembered for later calls with the same labels.
     """
+    known = _REASONS_SEEN.setdefault((tuple(labels), k), {})
+    if len(known) > _REASONS_SEEN_MAX:
+        known.clear()
     base = len(labels) + 1
     table = np.empty(keys.shape[0], dtype=object)
     for i, key in enumerate(keys.tolist()):
-        digits = []
-        for _ in range(k):
-            key, d = divmod(key, base)
-            digits.append(d)
-        table[i] = tuple(labels[d - 1] for d in reversed(digits) if d > 0)
+        reasons = known.get(key)
+        if reasons is None:
+            digits, rest = [], key
+            for _ in range(k):
+                rest, d = divmod(rest, base)
+                digits.append(d)
+            reasons = known[key] = tuple(labels[d - 1] for d in reversed(digits) if d > 0)
+        table[i] = reasons
     if combo.shape[0] == 0:
         return np.empty(0, dtype=object)
     return table.take(combo)
+
+
+#: (labels, k) -> reason key -> tuple, shared by every call (tuples are immutable).
+_REASONS_SEEN: dict[tuple[tuple[str, ...], int], dict[int, tuple[str, ...]]] = {}
+_REASONS_SEEN_MAX = 1 << 16
 
 
 def _top_k(costs: np.ndarray, k: int, min_cost: float) -> np.ndarray:

@@ -46,7 +46,7 @@ class PersonEvents:
     codes: np.ndarray
     """int8 kind code of each event (-1 = not in :data:`audit.vocab.EVENT_KINDS`)."""
     month: np.ndarray
-    """int64 month of each event."""
+    """Month of each event (a signed integer type)."""
     lo_month: int | float
     """Events before this month are not counted."""
     hi_month: int | float
@@ -113,8 +113,7 @@ def person_events(view: PopulationView, as_of: int, *, since: int | None = None,
             amounts = np.zeros(len(ev))
     if fast:
         ids, first = ev_ids, int(people_ids[0])
-        codes = kind_codes(ev)
-        month = month.astype(np.int64, copy=False)
+        codes = kind_codes(ev)  # months stay in their own integer type: the kernels widen them
         lo_month = _INT64_MIN if since is None else month_bound(since)
         hi_month = month_bound(as_of)
     else:
@@ -125,7 +124,7 @@ def person_events(view: PopulationView, as_of: int, *, since: int | None = None,
             amounts = vis.amount
     ids = np.ascontiguousarray(ids, dtype=np.int64)
     codes = np.ascontiguousarray(codes, dtype=np.int8)
-    month = np.ascontiguousarray(month, dtype=np.int64)
+    month = np.ascontiguousarray(month)
     return PersonEvents(
         ids=ids, first=first, n=n, codes=codes, month=month, lo_month=lo_month, hi_month=hi_month,
         amount=np.ascontiguousarray(amounts, dtype=np.float64),

@@ -54,7 +54,7 @@ def random_events(rng: np.random.Generator, n: int, size: int, *, grouped: bool)
     """Rows (some outside ``0 .. n - 1``), kind codes (some -1), months and amounts of ``size`` events."""
     rows = rng.integers(-2, n + 2, size)
     codes = rng.integers(-1, KINDS, size).astype(np.int8)
-    month = rng.integers(-3, 12, size)
+    month = rng.integers(-3, 12, size).astype(rng.choice([np.int16, np.int32, np.int64]))  # kernels take any
     amount = rng.choice([np.nan, np.inf, -np.inf, -5.0, -0.0, 0.0, 0.5, 3.7, 99.99, 250.0, 1e308], size)
     if grouped:
         order = np.argsort(rows, kind="stable")
@@ -139,7 +139,7 @@ def test_is_consecutive(ids):
 def points_by_numpy(rows, codes, month, amount, n, as_of, lo, hi, lost_per_kind, expiry, use_expiry, reward,
                     reward_months, reward_cap, base, lower_bounds, k):
     keep = counted(rows, codes, month, n, lo, hi)
-    r, c, m = rows[keep], codes[keep].astype(np.int64), month[keep]
+    r, c, m = rows[keep], codes[keep].astype(np.int64), month[keep].astype(np.int64)  # as visible_events gives it
     age = as_of - m
     points = lost_per_kind[c]
     if use_expiry:
@@ -158,10 +158,10 @@ def points_by_numpy(rows, codes, month, amount, n, as_of, lo, hi, lost_per_kind,
 
 @given(
     seed=SEEDS, n=st.integers(0, 12), size=st.integers(0, 80), grouped=st.booleans(), rewards=st.booleans(),
-    use_expiry=st.booleans(), window=st.booleans(),
+    use_expiry=st.booleans(), window=st.booleans(), k=st.integers(0, 5),
 )
 @settings(max_examples=120, deadline=None)
-def test_points_kernel_is_the_numpy_formulation(seed, n, size, grouped, rewards, use_expiry, window):
+def test_points_kernel_is_the_numpy_formulation(seed, n, size, grouped, rewards, use_expiry, window, k):
     rng = np.random.default_rng(seed)
     rows, codes, month, amount = random_events(rng, n, size, grouped=grouped)
     as_of = int(rng.integers(-1, 12))
@@ -176,13 +176,13 @@ def test_points_kernel_is_the_numpy_formulation(seed, n, size, grouped, rewards,
     lower = (1050.0, 1000.0, 960.0, 850.0)
     args = (lost_per_kind, expiry, use_expiry, reward, 5, reward_cap, 1000.0)
     score, tier, combo, keys, count = events_of(rows, codes, month, n, lo, hi, amount).run(
-        points_kernel, amount, as_of, *args, np.array(lower[::-1]), 4, MIN_COST, reason_lut(KINDS, 4)
+        points_kernel, amount, as_of, *args, np.array(lower[::-1]), k, MIN_COST, reason_lut(KINDS, k)
     )
     with np.errstate(all="ignore"):  # huge amounts overflow to inf, in numpy as in the kernel
-        e_score, e_tier, e_reasons = points_by_numpy(rows, codes, month, amount, n, as_of, lo, hi, *args, lower, 4)
+        e_score, e_tier, e_reasons = points_by_numpy(rows, codes, month, amount, n, as_of, lo, hi, *args, lower, k)
     assert bits(score) == bits(e_score)
     assert tier.tolist() == e_tier.tolist()
-    assert list(reasons_of(combo, keys[:count], LABELS[:KINDS], 4)) == e_reasons
+    assert list(reasons_of(combo, keys[:count], LABELS[:KINDS], k)) == e_reasons
 
 
 def test_points_kernel_closes_people_without_events_after_the_last_event():

@@ -59,12 +59,18 @@ def variants(view: PopulationView, rng: np.random.Generator):
     yield "people shuffled", PopulationView(
         people=view.people.iloc[perm], events=ev, ties=view.ties, horizon_months=view.horizon_months
     ), perm
-    plain = ev.copy()
-    plain["kind"] = plain["kind"].astype(object)
-    plain["month"] = plain["month"].astype(np.int32)
-    yield "object kinds, int32 months", PopulationView(
-        people=view.people, events=plain, ties=view.ties, horizon_months=view.horizon_months
-    ), everyone
+    for name, column, dtype in [
+        ("object kinds", "kind", object),
+        ("string kinds", "kind", "str"),
+        ("kinds in another order", "kind", pd.CategoricalDtype(sorted(ev["kind"].cat.categories))),
+        ("int32 months", "month", np.int32),
+        ("int64 months", "month", np.int64),
+    ]:
+        plain = ev.copy()
+        plain[column] = plain[column].astype(dtype)
+        yield name, PopulationView(
+            people=view.people, events=plain, ties=view.ties, horizon_months=view.horizon_months
+        ), everyone
     yield "ids with gaps", relabel(view, lambda ids: ids * 3 + 1000), everyone
     yield "float ids", relabel(view, lambda ids: ids.astype(np.float64)), everyone
     descending = view.people.iloc[::-1]
