@@ -262,6 +262,14 @@ class _Events:
     """A chunk's event columns, filled block by block (grown if a block overflows them)."""
 
     __slots__ = ("used", "person", "month", "kind", "source", "domain", "amount", "genuine")
+    used: int  # rows filled so far; the columns below have room for more
+    person: np.ndarray
+    month: np.ndarray
+    kind: np.ndarray
+    source: np.ndarray
+    domain: np.ndarray
+    amount: np.ndarray
+    genuine: np.ndarray
 
     def __init__(self) -> None:
         self.used = 0
