@@ -42,13 +42,12 @@ deterministic work between draws (cells, alias lookups, thinning, sorting,
 amounts, tie rows) is done by the compiled loops in
 :mod:`audit.synth_kernels`, each equal to a numpy formulation (checked in
 ``tests/audit/test_synth_kernels.py``). A block's draws and work arrays go into
-per-thread buffers reused from block to block (``_Scratch``); only the chunk's
-own columns are new memory.
+per-thread buffers reused from block to block, and the chunk's columns are
+written in place (:mod:`audit.synth_buffers`).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -57,6 +56,7 @@ import pandas as pd
 from scipy.special import betaincinv, ndtr, ndtri
 
 from audit import synth_kernels as kernels
+from audit.synth_buffers import Columns, Scratch
 from audit.errors import InvalidArgument
 from audit.population import Population
 from audit.spec import PopulationSpec, income_boundaries, load_spec
@@ -250,77 +250,6 @@ def _noise_weight(loading: float) -> float:
     return float(np.sqrt(max(0.0, 1.0 - loading * loading)))
 
 
-_EVENT_FIELDS = (
-    ("person", np.int64), ("month", np.int16), ("kind", np.int8), ("source", np.int8),
-    ("domain", np.int8), ("amount", np.float64), ("genuine", np.bool_),
-)
-#: Spare room when sizing a chunk's event columns from its first block.
-_EVENT_SLACK = 1.02
-
-
-class _Events:
-    """A chunk's event columns, filled block by block (grown if a block overflows them)."""
-
-    __slots__ = ("used", "person", "month", "kind", "source", "domain", "amount", "genuine")
-    used: int  # rows filled so far; the columns below have room for more
-    person: np.ndarray
-    month: np.ndarray
-    kind: np.ndarray
-    source: np.ndarray
-    domain: np.ndarray
-    amount: np.ndarray
-    genuine: np.ndarray
-
-    def __init__(self) -> None:
-        self.used = 0
-        for name, dtype in _EVENT_FIELDS:
-            setattr(self, name, np.empty(0, dtype))
-
-    def reserve(self, extra: int, *, people_done: int, people_total: int) -> slice:
-        """Room for ``extra`` more events; returns their rows."""
-        need = self.used + extra
-        capacity = self.person.shape[0]
-        if need > capacity:
-            if capacity == 0:  # first block: size the chunk's columns from its rate
-                capacity = max(need, int(need / people_done * people_total * _EVENT_SLACK) + 1024)
-            else:
-                capacity = max(need, capacity + capacity // 4)
-            for name, dtype in _EVENT_FIELDS:
-                grown = np.empty(capacity, dtype)
-                grown[: self.used] = getattr(self, name)[: self.used]
-                setattr(self, name, grown)
-        rows = slice(self.used, need)
-        self.used = need
-        return rows
-
-
-@dataclass(slots=True)
-class _Columns:
-    """A chunk's columns as numpy arrays, written block by block (frames are built once per chunk)."""
-
-    age: np.ndarray
-    male: np.ndarray
-    urban: np.ndarray
-    region: np.ndarray
-    income: np.ndarray
-    quintile: np.ndarray
-    education: np.ndarray
-    reliability: np.ndarray
-    events: _Events
-    tie_person: np.ndarray  # room for every draw; the first ``ties`` rows are used
-    tie_friend: np.ndarray
-    ties: int = 0
-
-    @classmethod
-    def allocate(cls, people: int, friends: int) -> _Columns:
-        return cls(
-            age=np.empty(people, np.int16), male=np.empty(people, np.bool_), urban=np.empty(people, np.bool_),
-            region=np.empty(people, np.int8), income=np.empty(people), quintile=np.empty(people, np.int8),
-            education=np.empty(people, np.int8), reliability=np.empty(people), events=_Events(),
-            tie_person=np.empty(people * friends, np.int64), tie_friend=np.empty(people * friends, np.int64),
-        )
-
-
 def _block_people(size: int, block: int) -> int:
     n = min(BLOCK_SIZE, size - block * BLOCK_SIZE)
     if n <= 0:
@@ -328,39 +257,12 @@ def _block_people(size: int, block: int) -> int:
     return n
 
 
-class _Scratch(threading.local):
-    """Per-thread work arrays reused from block to block.
-
-    Fresh memory is slow to touch the first time (and numpy would allocate
-    every temporary anew); a block's random draws and the kernels' work arrays
-    go into these instead. Nothing in here outlives a block.
-    """
-
-    def __init__(self) -> None:
-        self.arrays: dict[str, np.ndarray] = {}
-
-    def get(self, name: str, size: int, dtype: type = np.float64) -> np.ndarray:
-        """A work array ``name`` of ``size`` entries (contents undefined)."""
-        have = self.arrays.get(name)
-        if have is None or have.shape[0] < size or have.dtype != dtype:
-            have = np.empty(size + (size >> 3), dtype)  # a little room for the next, larger block
-            self.arrays[name] = have
-        return have[:size]
-
-    def grow(self, name: str, size: int, *, keep: int) -> np.ndarray:
-        """Work array ``name`` lengthened to ``size`` entries, its first ``keep`` entries kept."""
-        have = self.arrays[name]
-        if have.shape[0] < size:
-            grown = np.empty(size + (size >> 3), have.dtype)
-            grown[:keep] = have[:keep]
-            self.arrays[name] = have = grown
-        return have[:size]
+_SCRATCH = Scratch()
 
 
-_SCRATCH = _Scratch()
-
-
-def _draw_block(spec: PopulationSpec, c: _Compiled, out: _Columns, *, seed: int, block: int, size: int, row: int, people_total: int) -> None:
+def _draw_block(
+    spec: PopulationSpec, c: _Compiled, out: Columns, *, seed: int, block: int, size: int, row: int, people_total: int
+) -> None:
     """Draw block ``block`` into ``out``: its people at rows ``row ..``, its events and ties after those already there."""
     first = block * BLOCK_SIZE
     n = _block_people(size, block)
@@ -389,7 +291,9 @@ def _draw_block(spec: PopulationSpec, c: _Compiled, out: _Columns, *, seed: int,
     )
 
     # --- events, ordered by (person, month, kind)
-    ev_local, ev_month, ev_kind = _events(spec, c, rng, n=n, quintile=quintile, edu=edu, urban=urban, age=age, reliability=reliability)
+    ev_local, ev_month, ev_kind = _events(
+        spec, c, rng, n=n, quintile=quintile, edu=edu, urban=urban, age=age, reliability=reliability
+    )
     m = ev_local.shape[0]
     shift = max(1, (spec.horizon_months << _KIND_BITS).bit_length())  # person << shift | month << kind bits | kind
     key_type = np.int32 if (n << shift) < 2**31 else np.int64  # 32-bit keys: half the memory traffic
@@ -502,9 +406,9 @@ def _ties(rng, z, edu, k, homophily, first, out_person, out_friend) -> int:
     )
 
 
-def _draw_chunk(spec: PopulationSpec, c: _Compiled, *, seed: int, size: int, blocks: tuple[int, int]) -> _Columns:
+def _draw_chunk(spec: PopulationSpec, c: _Compiled, *, seed: int, size: int, blocks: tuple[int, int]) -> Columns:
     people = sum(_block_people(size, b) for b in range(*blocks))
-    out = _Columns.allocate(people, spec.friends_per_person)
+    out = Columns.allocate(people, spec.friends_per_person)
     row = 0
     for b in range(*blocks):
         _draw_block(spec, c, out, seed=seed, block=b, size=size, row=row, people_total=people)
@@ -512,7 +416,7 @@ def _draw_chunk(spec: PopulationSpec, c: _Compiled, *, seed: int, size: int, blo
     return out
 
 
-def _assemble(spec: PopulationSpec, c: _Compiled, seed: int, first: int, out: _Columns) -> Population:
+def _assemble(spec: PopulationSpec, c: _Compiled, seed: int, first: int, out: Columns) -> Population:
     def categorical(codes: np.ndarray, dtype: pd.CategoricalDtype) -> pd.Categorical:
         return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 

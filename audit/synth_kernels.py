@@ -10,9 +10,10 @@ fast-math, so no fused multiply-adds), so the population does not depend on
 which of the two computed it; ``tests/audit/test_synth_kernels.py`` checks
 each kernel against its numpy formulation on random inputs.
 
-What stays in numpy on purpose: ``scipy.special.ndtr``, ``np.exp`` and
-``np.argsort`` of the tie key, whose results (last-bit rounding; the order of
-equal keys) are the library's own.
+What stays in numpy on purpose: ``scipy.special.ndtr`` and ``np.exp``, whose
+last-bit rounding is the library's own, and ``np.argsort`` of the tie key when
+two keys are equal (its order of equal keys is its own; otherwise the order
+comes from numpy's much faster sort of packed integers, :func:`pack_keys`).
 
 Why compiled (numba): every step is a loop over people or events with a few
 table lookups. numpy pays a full-length temporary per operation, and sorting
@@ -319,7 +320,9 @@ def thin_events(person, slot, u_thin, keep_p, n_rel, base_kinds, out_person, out
 
 
 @_jit
-def sort_events(person, month, kind, kind_bits, shift, kind_unit, by_key, by_person, scratch, packed):  # pragma: no cover - compiled
+def sort_events(
+    person, month, kind, kind_bits, shift, kind_unit, by_key, by_person, scratch, packed,
+):  # pragma: no cover - compiled
     """Order events by (person, month, kind); returns how many have an amount (``kind_unit != 0``).
 
     Writes each event, in order, as ``packed = person << shift | month <<
@@ -469,7 +472,9 @@ def unpack_order(key, packed, order):  # pragma: no cover - compiled
 
 
 @_jit
-def tie_rows(order, u_near, homophily, offset, reach, random_friend, k, first, rank, out_person, out_friend):  # pragma: no cover - compiled
+def tie_rows(
+    order, u_near, homophily, offset, reach, random_friend, k, first, rank, out_person, out_friend,
+):  # pragma: no cover - compiled
     """Each person's ``k`` friend draws, sorted, without duplicates or the person; returns how many.
 
     ``order`` is the argsort of the homophily key; draw ``(i, j)`` (row-major,

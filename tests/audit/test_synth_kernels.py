@@ -97,7 +97,8 @@ def test_event_cells(n, bins):
     )
     age_int = np.searchsorted(age_cuts, age, side="right")
     rel_bin = np.clip(np.searchsorted(edges, reliability, side="right") - 1, 0, bins - 1) if bins > 1 else 0
-    want_cell = ((((quintile.astype(np.int64) - 1) * 4 + education) * 2 + urban) * (len(age_cuts) + 1) + age_int) * bins + rel_bin
+    n_age = len(age_cuts) + 1
+    want_cell = ((((quintile.astype(np.int64) - 1) * 4 + education) * 2 + urban) * n_age + age_int) * bins + rel_bin
     want_per_cell = np.bincount(want_cell, minlength=n_cells)
     want_members = np.argsort(want_cell, kind="stable")
     np.testing.assert_array_equal(cell, want_cell)
@@ -192,7 +193,9 @@ def _sorted_events(rng, n, m, horizon, kind_bits, key_type):
 
 
 @pytest.mark.parametrize("key_type", [np.int32, np.int64])
-@pytest.mark.parametrize(("n", "m", "horizon"), [(1, 0, 36), (1, 1, 36), (1, 40, 36), (2, 9, 36), (300, 2000, 36), (50, 400, 4000)])
+@pytest.mark.parametrize(
+    ("n", "m", "horizon"), [(1, 0, 36), (1, 1, 36), (1, 40, 36), (2, 9, 36), (300, 2000, 36), (50, 400, 4000)]
+)
 def test_sort_and_write_events(n, m, horizon, key_type):
     rng = np.random.default_rng(n * 7 + m)
     kind_bits, first = 4, 3 * BLOCK_SIZE
@@ -249,10 +252,20 @@ def test_count_below_and_tie_key(n):
 @pytest.mark.parametrize("n", [1, 2, 3, 1000, 1 << 16])
 @pytest.mark.parametrize(
     ("case", "argsort"),
-    [("distinct", True), ("two equal", False), ("signed zeros", False), ("top bits equal, rows in key order", True), ("top bits equal, rows against key order", False)],
+    [
+        ("distinct", True),
+        ("two equal", False),
+        ("signed zeros", False),
+        ("top bits equal, rows in key order", True),
+        ("top bits equal, rows against key order", False),
+    ],
 )
 def test_packed_sort_is_the_argsort_or_says_not(n, case, argsort):
-    """Sorted pack_keys words give np.argsort(key) when unpack_order says so, and it says so unless two keys are equal in their top 48 bits."""
+    """Sorted pack_keys words give np.argsort(key) when unpack_order says so.
+
+    It says so unless two keys are equal in their top 48 bits (and then only
+    when the rows happen to be in key order).
+    """
     rng = np.random.default_rng(n)
     key = rng.standard_normal(n) * 3
     if n >= 3:
@@ -296,7 +309,7 @@ def _ties_numpy(order, near, offset, reach, random_friend, first):
 def test_tie_rows(n, k, homophily):
     rng = np.random.default_rng(n * 100 + k)
     first = 5 * BLOCK_SIZE
-    order = rng.permutation(n)
+    order = rng.permutation(n).astype(np.int32)  # as the generator passes it
     reach = min(12, n - 1)
     u_near = rng.random(n * k)
     near = (u_near < homophily).reshape(n, k)
@@ -306,7 +319,8 @@ def test_tie_rows(n, k, homophily):
     if n * k - n_near >= 2:
         random_friend[:2] = 0  # a duplicate, and person 0 drawing itself
     out_person, out_friend = np.empty(n * k, np.int64), np.empty(n * k, np.int64)
-    w = kernels.tie_rows(order, u_near, homophily, offset, reach, random_friend, k, first, np.empty(n, np.int32), out_person, out_friend)
+    rank = np.empty(n, np.int32)
+    w = kernels.tie_rows(order, u_near, homophily, offset, reach, random_friend, k, first, rank, out_person, out_friend)
     want_person, want_friend = _ties_numpy(order, near, offset, reach, random_friend, first)
     assert w == want_person.shape[0]
     np.testing.assert_array_equal(out_person[:w], want_person)
@@ -326,7 +340,8 @@ def _assert_same_as_numpy(spec, *, seed, size, blocks):
         "urban": people["urban"], "region": people["region"].cat.codes, "income": people["income"],
         "quintile": people["income_quintile"], "education": people["education"].cat.codes,
         "reliability": people["reliability"], "ev_person": events["person_id"], "ev_month": events["month"],
-        "ev_kind": events["kind"].cat.codes, "ev_domain": events["domain"].cat.codes, "ev_source": events["source"].cat.codes,
+        "ev_kind": events["kind"].cat.codes, "ev_domain": events["domain"].cat.codes,
+        "ev_source": events["source"].cat.codes,
         "ev_amount": events["amount"], "ev_genuine": events["genuine"], "tie_person": ties["person_id"],
         "tie_friend": ties["friend_id"],
     }
