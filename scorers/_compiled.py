@@ -35,6 +35,7 @@ __all__ = [
     "digit_places_of",
     "is_consecutive",
     "listing_kernel",
+    "pairwise_dot",
     "pairwise_sum",
     "points_kernel",
     "sesame_kernel",
@@ -90,6 +91,35 @@ def pairwise_sum(a: np.ndarray) -> float:
 
 
 @_inline
+def pairwise_dot(a: np.ndarray, b: np.ndarray) -> float:
+    """``pairwise_sum(a * b)`` without building ``a * b``: numpy's ``(a * b).sum()`` of a row of at most 128 values."""
+    n = a.shape[0]
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[i] * b[i]
+        return 0.0 + res
+    r0, r1, r2, r3 = a[0] * b[0], a[1] * b[1], a[2] * b[2], a[3] * b[3]
+    r4, r5, r6, r7 = a[4] * b[4], a[5] * b[5], a[6] * b[6], a[7] * b[7]
+    i = 8
+    while i < n - (n % 8):
+        r0 += a[i] * b[i]
+        r1 += a[i + 1] * b[i + 1]
+        r2 += a[i + 2] * b[i + 2]
+        r3 += a[i + 3] * b[i + 3]
+        r4 += a[i + 4] * b[i + 4]
+        r5 += a[i + 5] * b[i + 5]
+        r6 += a[i + 6] * b[i + 6]
+        r7 += a[i + 7] * b[i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[i] * b[i]
+        i += 1
+    return 0.0 + res
+
+
+@_inline
 def tier_index(score: float, bounds_increasing: np.ndarray) -> int:
     """``len(b) - np.searchsorted(b, score, side="right")`` for one score and increasing bounds ``b``.
 
@@ -133,6 +163,24 @@ def _rank_key(cand_val, cand_idx, nc, k, place):
         if rank < k:
             key += (cand_idx[a] + 1) * place[rank]
     return key
+
+
+@_inline
+def _first_two(cand_val, cand_idx, nc):
+    """The costlier (then earlier) and the other of ``nc <= 2`` candidates in position order: ``(i0, v0, i1, v1)``."""
+    swap = nc == 2 and cand_val[1] > cand_val[0]
+    if swap:
+        return cand_idx[1], cand_val[1], cand_idx[0], cand_val[0]
+    return cand_idx[0], cand_val[0], cand_idx[1], cand_val[1]
+
+
+@_inline
+def _candidates_key(cand_val, cand_idx, nc, k, place):
+    """:func:`_rank_key`, with one or two candidates (most people) ranked without loops."""
+    if nc > 2 or k < 2:
+        return _rank_key(cand_val, cand_idx, nc, k, place)
+    i0, _, i1, _ = _first_two(cand_val, cand_idx, nc)
+    return (i0 + 1) * place[0] * (nc > 0) + (i1 + 1) * place[1] * (nc > 1)
 
 
 @_jit
@@ -223,11 +271,19 @@ def stable_order(ids: np.ndarray, first: int, n: int) -> np.ndarray:
 
 
 # Every per-person kernel below walks the events once, in table order
-# (``use_order`` False) or in ``order`` (from :func:`stable_order`), and closes
-# a person when the row changes. Rows must not decrease along the walk: in
-# table order a decrease returns ``ok`` False at once (the caller then walks
-# again in ``stable_order``). Only events of rows ``0 .. n - 1``, of a known
-# kind (code >= 0) and with ``lo_month <= month <= hi_month`` count.
+# (``use_order`` False) or in ``order`` (from :func:`stable_order`). Only
+# events of rows ``0 .. n - 1``, of a known kind (code >= 0) and with
+# ``lo_month <= month <= hi_month`` count. The points and Sesame kernels take
+# rows a tile of :data:`TILE` at a time: the tile's events add into a small
+# per-row, per-kind table in the order they come (as ``np.bincount`` adds
+# them; no branch per person), then each row of the tile is closed with
+# fixed-length loops. A tile is closed at the first event of a later tile, so
+# in table order an event of an earlier tile returns ``ok`` False (the caller
+# then walks again in ``stable_order``); the listing kernel, which closes
+# person by person, needs rows that never decrease.
+
+#: Rows per tile: a tile's table (rows x kinds float64) stays in the L2 cache.
+TILE = 1024
 
 
 @_inline
@@ -258,7 +314,7 @@ def points_kernel(
     event; a ``(0, kinds)`` array means no rewards. The score is ``base +
     min(awards, reward_cap) - deductions`` (``base - deductions`` without
     rewards), the tier ``tier_index(score, bounds)``, the reasons the ``k``
-    kinds whose deductions cost most.
+    kinds whose deductions cost most (more than ``min_cost >= 0``).
 
     Returns ``(ok, score, tier, combo, keys, count)``: ``combo`` numbers each
     person's reason combination, ``keys[:count]`` are the combinations' keys
@@ -272,82 +328,72 @@ def points_kernel(
     combo = np.empty(n, np.int32)
     keys = np.empty(min(n, lut.shape[0]) + 1, np.int64)
     ncombo = 0
-    acc = np.zeros(kinds, np.float64)
-    seen = np.zeros(kinds, np.int64)
-    touched = np.zeros(kinds + 1, np.int64)
-    cand_idx = np.zeros(kinds + 1, np.int64)
-    cand_val = np.zeros(kinds + 1, np.float64)
-    nt = 0
-    gained = 0.0
-    cur = -1
-    e = 0
+    lost = np.zeros((TILE, kinds), np.float64)
+    gained = np.zeros(TILE, np.float64)
+    cand_idx = np.zeros(kinds, np.int64)
+    cand_val = np.zeros(kinds, np.float64)
     size = order.shape[0] if use_order else ids.shape[0]
-    for q in range(size + 1):
-        r = n  # past the last event: close every row left
-        if q < size:
+    q = 0
+    for t0 in range(0, n, TILE):
+        t1 = min(t0 + TILE, n)
+        while q < size:  # the tile's events
             e = order[q] if use_order else q
             r = ids[e] - first
             if r < 0 or r >= n:
+                q += 1
                 continue
-        if r != cur:
-            if r < cur:  # not grouped: leave lut as it was and let the caller walk in stable_order
+            if r < t0:  # a row already closed: leave lut as it was and let the caller walk in stable_order
                 for c in range(ncombo):
                     lut[keys[c]] = -1
                 return False, score, tier, combo, keys, 0
-            # close row cur (with its events), then the rows without events up to r
-            for rr in range(max(cur, 0), r):
-                if has_reward:
-                    g = gained if (gained <= reward_cap or gained != gained) else reward_cap  # np.minimum
-                    s = (base + g) - pairwise_sum(acc)
-                else:
-                    s = base - pairwise_sum(acc)
-                score[rr] = s
-                tier[rr] = tier_index(s, bounds)
-                nc = 0
-                for j in range(nt):  # candidates: the touched kinds that cost more than min_cost
-                    c = touched[j]
-                    cand_idx[nc] = c
-                    cand_val[nc] = acc[c]
-                    nc += acc[c] > min_cost
-                key = _rank_key(cand_val, cand_idx, nc, k, place)
-                c = lut[key]
-                if c < 0:
-                    c = ncombo
-                    lut[key] = c
-                    keys[c] = key
-                    ncombo += 1
-                combo[rr] = c
-                for j in range(nt):
-                    acc[touched[j]] = 0.0
-                    seen[touched[j]] = 0
-                nt = 0
-                gained = 0.0
-            cur = r
-            if r == n:
+            if r >= t1:
                 break
-        c = _counts(e, codes, month, lo_month, hi_month)
-        if c < 0:
-            continue
-        age = as_of - month[e]
-        pts = lost_per_kind[c]
-        if use_expiry:
-            pts = pts * (1.0 if age < expiry_per_kind[c] else 0.0)
-        touched[nt] = c  # a kind joins the list on its first event (no branch: cheaper)
-        nt += 1 - seen[c]
-        seen[c] = 1
-        acc[c] += pts
-        if has_reward:
-            a = amount[e]
-            a = a if (a >= 0.0 or a != a) else 0.0  # np.maximum(amount, 0.0)
-            if a != a:  # np.nan_to_num
-                a = 0.0
-            elif a == np.inf:
-                a = 1.7976931348623157e308
-            units = 1.0 if reward[2, c] > 0 else np.floor(a * reward[1, c] + 1e-9)
-            award = reward[0, c] * units
-            cap = reward[3, c]
-            award = award if (award <= cap or award != award) else cap  # np.minimum
-            gained += award * (1.0 if age < reward_months else 0.0)
+            q += 1
+            c = _counts(e, codes, month, lo_month, hi_month)
+            if c < 0:
+                continue
+            age = as_of - month[e]
+            pts = lost_per_kind[c]
+            if use_expiry:
+                pts = pts * (1.0 if age < expiry_per_kind[c] else 0.0)
+            lost[r - t0, c] += pts
+            if has_reward:
+                a = amount[e]
+                a = a if (a >= 0.0 or a != a) else 0.0  # np.maximum(amount, 0.0)
+                if a != a:  # np.nan_to_num
+                    a = 0.0
+                elif a == np.inf:
+                    a = 1.7976931348623157e308
+                units = 1.0 if reward[2, c] > 0 else np.floor(a * reward[1, c] + 1e-9)
+                award = reward[0, c] * units
+                cap = reward[3, c]
+                award = award if (award <= cap or award != award) else cap  # np.minimum
+                gained[r - t0] += award * (1.0 if age < reward_months else 0.0)
+        for rr in range(t0, t1):  # close the tile's rows
+            row = lost[rr - t0]
+            if has_reward:
+                g = gained[rr - t0]
+                g = g if (g <= reward_cap or g != g) else reward_cap  # np.minimum
+                s = (base + g) - pairwise_sum(row)
+                gained[rr - t0] = 0.0
+            else:
+                s = base - pairwise_sum(row)
+            score[rr] = s
+            tier[rr] = tier_index(s, bounds)
+            nc = 0
+            for c in range(kinds):  # candidates: the kinds that cost more than min_cost
+                cand_idx[nc] = c
+                cand_val[nc] = row[c]
+                nc += row[c] > min_cost
+                row[c] = 0.0
+            key = _candidates_key(cand_val, cand_idx, nc, k, place)
+            c = lut[key]
+            if c < 0:
+                c = ncombo
+                lut[key] = c
+                keys[c] = key
+                ncombo += 1
+            combo[rr] = c
     return True, score, tier, combo, keys, ncombo
 
 
@@ -373,7 +419,7 @@ def _pos(x):
 @_jit
 def sesame_kernel(
     ids, first, n, codes, month, lo_month, hi_month, order, use_order,
-    repaid_code, neg_w, bw, neutral, capacity, identity, w, span, k, min_cost,
+    repaid_code, neg_w, bw, costly, neutral, capacity, identity, w, span, k, min_cost,
 ):
     """Per person (Sesame): own components, and the costliest reasons but relationships.
 
@@ -385,97 +431,82 @@ def sesame_kernel(
     given per person.
 
     Row ``r`` of ``top_idx``/``top_val`` holds the ``top_count[r]`` (at most
-    ``k``) costliest reasons above ``min_cost`` among the kinds (positions 0
-    .. kinds - 1), capacity and identity (kinds, kinds + 1), costliest first,
-    ties by position: a kind costs its share (by adverse weight) of the
-    credit history's shortfall ``span * w0 * (clean - history)`` plus ``span
-    * w2`` times the behaviour points it lost; a component ``span * w *
-    max(neutral - value, 0)``. :func:`sesame_reasons_kernel` adds relationships.
-
-    Untouched kinds keep 0 in the adverse and behaviour vectors where numpy
-    has ``0 * weight`` (-0.0 for a negative weight): a signed zero changes no
-    sum but its own sign, and a reduction's leading ``0.0 +`` clears that.
-    Nor can an untouched kind cost anything (``x * 0 + y * -0.0``).
+    ``k``) costliest reasons above ``min_cost >= 0`` among the kinds
+    (positions 0 .. kinds - 1), capacity and identity (kinds, kinds + 1),
+    costliest first, ties by position: a kind costs its share (by adverse
+    weight) of the credit history's shortfall ``span * w0 * (clean -
+    history)`` plus ``span * w2`` times the behaviour points it lost; a
+    component ``span * w * max(neutral - value, 0)``.
+    :func:`sesame_reasons_kernel` adds relationships. Only the kinds in
+    ``costly`` are ranked: they must include every kind with a non-zero
+    ``neg_w`` or ``bw`` (any other costs ``x * 0 + y * 0 = 0``).
     """
     kinds = neg_w.shape[0]
     own = np.empty(n, np.float64)
     top_idx = np.zeros((n, max(k, 1)), np.int8)
     top_val = np.zeros((n, max(k, 1)), np.float64)
     top_count = np.zeros(n, np.int8)
-    counts = np.zeros(kinds, np.float64)
-    abk = np.zeros(kinds, np.float64)
-    bp = np.zeros(kinds, np.float64)
-    seen = np.zeros(kinds, np.int64)
-    touched = np.zeros(kinds + 1, np.int64)
-    cand_idx = np.zeros(kinds + 2, np.int64)
-    cand_val = np.zeros(kinds + 2, np.float64)
+    counts = np.zeros((TILE, kinds), np.float64)
+    cand_idx = np.zeros(costly.shape[0] + 2, np.int64)
+    cand_val = np.zeros(costly.shape[0] + 2, np.float64)
     credit_w = span * w[0]
     behaviour_w = span * w[2]
-    nt = 0
-    cur = -1
-    e = 0
     size = order.shape[0] if use_order else ids.shape[0]
-    for q in range(size + 1):
-        r = n  # past the last event: close every row left
-        if q < size:
+    q = 0
+    for t0 in range(0, n, TILE):
+        t1 = min(t0 + TILE, n)
+        while q < size:  # the tile's events
             e = order[q] if use_order else q
             r = ids[e] - first
             if r < 0 or r >= n:
+                q += 1
                 continue
-        if r != cur:
-            if r < cur:  # not grouped: the caller walks again in stable_order
+            if r < t0:  # a row already closed: the caller walks again in stable_order
                 return False, own, top_idx, top_val, top_count
-            # close row cur (with its events), then the rows without events up to r
-            for rr in range(max(cur, 0), r):
-                for j in range(nt):
-                    c = touched[j]
-                    abk[c] = counts[c] * neg_w[c]
-                    bp[c] = counts[c] * bw[c]
-                repaid = counts[repaid_code]
-                adverse = pairwise_sum(abk)
-                history = (1.0 + repaid) / (2.0 + repaid + adverse)
-                behaviour = _clip01(neutral + pairwise_sum(bp))
-                own[rr] = (w[0] * history + w[1] * capacity[rr] + w[2] * behaviour + w[3] * identity[rr]) / (1.0 - w[4])
-                credit_cost = credit_w * ((1.0 + repaid) / (2.0 + repaid) - history)
-                nc = 0
-                for j in range(nt):
-                    c = touched[j]
-                    share = abk[c] / adverse if adverse > 0 else 0.0
-                    v = credit_cost * share + behaviour_w * _pos(-bp[c])
-                    cand_idx[nc] = c
-                    cand_val[nc] = v
-                    nc += v > min_cost
-                v = span * (w[1] * _pos(neutral - capacity[rr]))
-                cand_idx[nc] = kinds
+            if r >= t1:
+                break
+            q += 1
+            c = codes[e]
+            m = month[e]
+            ok = (c >= 0) & (m <= hi_month) & (m >= lo_month)  # no branch: a window drops many events
+            counts[r - t0, c if ok else 0] += 1.0 if ok else 0.0
+        for rr in range(t0, t1):  # close the tile's rows
+            row = counts[rr - t0]
+            repaid = row[repaid_code]
+            adverse = pairwise_dot(row, neg_w)
+            history = (1.0 + repaid) / (2.0 + repaid + adverse)
+            behaviour = _clip01(neutral + pairwise_dot(row, bw))
+            own[rr] = (w[0] * history + w[1] * capacity[rr] + w[2] * behaviour + w[3] * identity[rr]) / (1.0 - w[4])
+            credit_cost = credit_w * ((1.0 + repaid) / (2.0 + repaid) - history)
+            nc = 0
+            for j in range(costly.shape[0]):  # candidates in position order: the kinds, capacity, identity
+                c = costly[j]
+                share = row[c] * neg_w[c] / adverse if adverse > 0 else 0.0
+                v = credit_cost * share + behaviour_w * _pos(-(row[c] * bw[c]))
+                cand_idx[nc] = c
                 cand_val[nc] = v
                 nc += v > min_cost
-                v = span * (w[3] * _pos(neutral - identity[rr]))
-                cand_idx[nc] = kinds + 1
-                cand_val[nc] = v
-                nc += v > min_cost
+            v = span * (w[1] * _pos(neutral - capacity[rr]))
+            cand_idx[nc] = kinds
+            cand_val[nc] = v
+            nc += v > min_cost
+            v = span * (w[3] * _pos(neutral - identity[rr]))
+            cand_idx[nc] = kinds + 1
+            cand_val[nc] = v
+            nc += v > min_cost
+            if nc <= 2 and k >= 2:
+                i0, v0, i1, v1 = _first_two(cand_val, cand_idx, nc)
+                top_idx[rr, 0], top_val[rr, 0] = i0, v0
+                top_idx[rr, 1], top_val[rr, 1] = i1, v1
+            else:
                 for a in range(nc):
                     rank = _rank(cand_val, cand_idx, nc, a)
                     if rank < k:
                         top_idx[rr, rank] = cand_idx[a]
                         top_val[rr, rank] = cand_val[a]
-                top_count[rr] = min(nc, k)
-                for j in range(nt):
-                    c = touched[j]
-                    counts[c] = 0.0
-                    seen[c] = 0
-                    abk[c] = 0.0
-                    bp[c] = 0.0
-                nt = 0
-            cur = r
-            if r == n:
-                break
-        c = _counts(e, codes, month, lo_month, hi_month)
-        if c < 0:
-            continue
-        touched[nt] = c  # a kind joins the list on its first event
-        nt += 1 - seen[c]
-        seen[c] = 1
-        counts[c] += 1.0
+            top_count[rr] = min(nc, k)
+            for c in range(kinds):
+                row[c] = 0.0
     return True, own, top_idx, top_val, top_count
 
 

@@ -156,6 +156,7 @@ class Sesame(ScorerBase):
             _REPAID,
             _CREDIT_NEGATIVE,
             _BEHAVIOUR_POINTS,
+            _COSTLY,
             NEUTRAL,
             capacity,
             identity,
@@ -199,6 +200,7 @@ class Sesame(ScorerBase):
 _REPAID = kind_code("on_time_repayment")
 _CREDIT_NEGATIVE = kind_weights(dict(CREDIT_NEGATIVE))
 _BEHAVIOUR_POINTS = kind_weights(dict(BEHAVIOUR_POINTS))
+_COSTLY = np.flatnonzero((_CREDIT_NEGATIVE != 0) | (_BEHAVIOUR_POINTS != 0))  # the kinds that can cost points
 _WEIGHTS = np.array([WEIGHTS[c] for c in ("credit_history", "capacity", "behaviour", "identity", "relationships")])
 _BOUNDS = np.asarray(TIER_LOWER_BOUNDS, dtype=np.float64)[::-1].copy()  # increasing, as tier_codes takes them
 _MIN_COST = 1e-9  # as scorers._kernel.top_reasons

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from audit.vocab import EVENT_KINDS
 from scorers._compiled import (
+    TILE,
     is_consecutive,
     listing_kernel,
     pairwise_sum,
@@ -51,8 +52,15 @@ def bits(x: np.ndarray) -> list[int]:
 
 
 def random_events(rng: np.random.Generator, n: int, size: int, *, grouped: bool):
-    """Rows (some outside ``0 .. n - 1``), kind codes (some -1), months and amounts of ``size`` events."""
+    """Rows (some outside ``0 .. n - 1``), kind codes (some -1), months and amounts of ``size`` events.
+
+    With more rows than a kernel's tile, rows cluster at the tiles' edges.
+    """
     rows = rng.integers(-2, n + 2, size)
+    if n > TILE:
+        edges = np.arange(0, n + 2, TILE)
+        near = rng.random(size) < 0.5
+        rows[near] = (rng.choice(edges, int(near.sum())) + rng.integers(-2, 2, int(near.sum())))
     codes = rng.integers(-1, KINDS, size).astype(np.int8)
     month = rng.integers(-3, 12, size).astype(rng.choice([np.int16, np.int32, np.int64]))  # kernels take any
     amount = rng.choice([np.nan, np.inf, -np.inf, -5.0, -0.0, 0.0, 0.5, 3.7, 99.99, 250.0, 1e308], size)
@@ -157,7 +165,8 @@ def points_by_numpy(rows, codes, month, amount, n, as_of, lo, hi, lost_per_kind,
 
 
 @given(
-    seed=SEEDS, n=st.integers(0, 12), size=st.integers(0, 80), grouped=st.booleans(), rewards=st.booleans(),
+    seed=SEEDS, n=st.one_of(st.integers(0, 12), st.sampled_from([TILE - 1, TILE, TILE + 1, 2 * TILE + 5])),
+    size=st.integers(0, 80), grouped=st.booleans(), rewards=st.booleans(),
     use_expiry=st.booleans(), window=st.booleans(), k=st.integers(0, 5),
 )
 @settings(max_examples=120, deadline=None)
@@ -231,7 +240,10 @@ def sesame_by_numpy(rows, codes, month, n, lo, hi, repaid_code, neg_w, bw, capac
     return own, relationships, score, reasons_by_definition(costs, k)
 
 
-@given(seed=SEEDS, n=st.integers(0, 12), size=st.integers(0, 80), grouped=st.booleans(), k=st.integers(0, 5))
+@given(
+    seed=SEEDS, n=st.one_of(st.integers(0, 12), st.sampled_from([TILE - 1, TILE, TILE + 1, 2 * TILE + 5])),
+    size=st.integers(0, 80), grouped=st.booleans(), k=st.integers(0, 5),
+)
 @settings(max_examples=100, deadline=None)
 def test_sesame_kernels_are_the_numpy_formulation(seed, n, size, grouped, k):
     rng = np.random.default_rng(seed)
@@ -250,7 +262,8 @@ def test_sesame_kernels_are_the_numpy_formulation(seed, n, size, grouped, k):
 
     ev = events_of(rows, codes, month, n, lo, hi)
     own, top_idx, top_val, top_count = ev.run(
-        sesame_kernel, repaid_code, neg_w, bw, 0.5, capacity, identity, w, 600.0, k, MIN_COST
+        sesame_kernel, repaid_code, neg_w, bw, np.flatnonzero((neg_w != 0) | (bw != 0)), 0.5, capacity, identity, w,
+        600.0, k, MIN_COST,
     )
     relationships = friends_mean(own)
     score = np.round(350.0 + 600.0 * (own * (1.0 - w[4]) + w[4] * relationships))
@@ -340,3 +353,39 @@ def test_listing_kernel_is_the_vectorised_fold(seed, n, size, grouped, honour, p
         max_listing_months=longest, honour_performance=honour,
     )
     assert until.tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [TILE, TILE - 1],  # back by one row, into the tile already closed
+        [TILE - 1, TILE, TILE - 1, 2 * TILE, 0],
+        [2 * TILE + 1, TILE + 3, TILE + 2, 5, TILE - 1],
+        [0, TILE - 1, TILE, 2 * TILE - 1, 2 * TILE],  # grouped, at every edge
+    ],
+)
+def test_events_that_come_back_to_a_closed_tile_are_regrouped(rows):
+    n = 2 * TILE + 2
+    rows = np.array(rows)
+    codes = np.array([9, 12, 2, 13, 3][: rows.size], np.int8)  # every one a costly kind below
+    month = np.zeros(rows.size, np.int64)
+    lost_per_kind = np.arange(1.0, KINDS + 1.0)
+    args = (lost_per_kind, lost_per_kind, False, np.zeros((0, KINDS)), 0, 0.0, 1000.0)
+    ev = events_of(rows, codes, month, n)
+    score, tier, combo, keys, count = ev.run(
+        points_kernel, np.zeros(0), 0, *args, np.array([900.0]), 4, MIN_COST, reason_lut(KINDS, 4)
+    )
+    e_score, e_tier, e_reasons = points_by_numpy(rows, codes, month, np.zeros(rows.size), n, 0, INT64_MIN,
+                                                 INT64_MAX, *args, (900.0,), 4)
+    assert bits(score) == bits(e_score)
+    assert list(reasons_of(combo, keys[:count], LABELS[:KINDS], 4)) == e_reasons
+
+    neg_w, bw = np.linspace(0.5, 2.0, KINDS), np.linspace(-0.2, 0.1, KINDS)
+    capacity, identity, w = np.full(n, 0.3), np.full(n, 0.6), np.array([0.35, 0.25, 0.20, 0.15, 0.05])
+    own, top_idx, top_val, top_count = events_of(rows, codes, month, n).run(
+        sesame_kernel, 0, neg_w, bw, np.arange(KINDS), 0.5, capacity, identity, w, 600.0, 4, MIN_COST
+    )
+    e_own, *_ = sesame_by_numpy(rows, codes, month, n, INT64_MIN, INT64_MAX, 0, neg_w, bw, capacity, identity, w,
+                                lambda own: np.full(n, 0.5), 4)
+    assert bits(own) == bits(e_own)
+    assert top_count[rows].min() >= 1  # each of these people has a costly event
