@@ -24,7 +24,7 @@ _LIMB_MASK = (1 << _LIMB_BITS) - 1
 
 
 @numba.njit(cache=True, nogil=True)
-def score_range(values: np.ndarray, scale: float) -> tuple[int, int, int, bool]:
+def score_range(values: np.ndarray, scale: float) -> tuple[np.int64, np.int64, np.int64, bool]:
     """``(lo, hi, step, ok)`` of the integers ``rint(values * scale)``.
 
     ``lo`` and ``hi`` are the smallest and largest, ``step`` the greatest

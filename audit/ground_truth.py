@@ -167,6 +167,7 @@ def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.n
         and np.array_equal(favourable_mask(scorer, recorded)[pos], favourable)
     ):
         truth = chunk.truth_frame()  # the scorer reads beyond one hop: re-score everyone, exactly
+        assert truth is not None  # a synthetic chunk always has ground truth
         return sanctioned_mask(scorer, truth.iloc[rows]), favourable_mask(scorer, truth.iloc[rows])
     truth = score(mine[genuine[mine]])
     return sanctioned_mask(scorer, truth)[pos], favourable_mask(scorer, truth)[pos]

@@ -54,6 +54,60 @@ def test_sampled_truth_counts_are_the_full_counts_of_the_sampled_people(populati
     assert abs(int(got.sum()) - SAMPLE) < 5 * np.sqrt(SAMPLE)
 
 
+class ComparesWithNextId:
+    """Sanctions people with 3 more events than the person whose id follows theirs: it reads a stranger.
+
+    It declares no tags, so the sample is re-scored with its friends, found to
+    differ from the recorded scores (the next person is missing from that
+    view), and the whole chunk is re-scored instead.
+    """
+
+    name, version, description = "next", "1", "compares each person with the next id"
+    params: dict = {}
+    tiers = ("ok", "listed")
+    favourable_tiers = frozenset({"ok"})
+    sanctions = {"listed_sanction": "finance"}
+
+    def with_params(self, **kw):
+        return self
+
+    def score(self, view, *, as_of):
+        import pandas as pd
+
+        ids = view.people["person_id"].to_numpy()
+        ev = view.events[view.events["month"].to_numpy() <= as_of]
+        per_id = pd.Series(ev["person_id"].to_numpy()).value_counts()
+        counts = per_id.reindex(ids, fill_value=0).to_numpy()
+        following = per_id.reindex(ids + 1, fill_value=0).to_numpy() * np.isin(ids + 1, ids)
+        listed = counts > following + 3
+        return pd.DataFrame(
+            {"score": counts.astype(float), "tier": pd.Categorical.from_codes(listed.astype(int), categories=list(self.tiers)),
+             "listed_sanction": listed},
+            index=view.people.index,
+        )
+
+
+def test_a_scorer_reading_beyond_friends_is_re_scored_whole(population, monkeypatch):
+    from audit.engine import ScoredChunk
+
+    whole = []
+    truth_frame = ScoredChunk.truth_frame
+    monkeypatch.setattr(ScoredChunk, "truth_frame", lambda self: whole.append(1) or truth_frame(self))
+    scorer = ComparesWithNextId()
+    layout = layout_for(())
+    options = AuditOptions(seed=SEED, population_size=SIZE, bootstrap=0)
+    sample = 200
+    out = process_chunk(population, [("r", scorer)], [DisparityAudit(attribution_sample=0, truth_sample=sample)],
+                        layout, options)
+    assert not out.errors, out.errors
+    assert whole  # the local re-scoring did not reproduce the recorded scores
+    got = out.aggregates["r"]["disparity"]["ground_truth"]["sanction"].array
+    ids = population.people["person_id"].to_numpy()
+    rows = np.flatnonzero(person_uniform(SEED, TRUTH_STREAM, ids) < sample / SIZE)
+    want = joint_counts(scorer, population, layout.encode(population.people), layout.n_cells, rows)
+    np.testing.assert_array_equal(got, want)
+
+
 def test_sampled_truth_is_reported_with_its_share(population):
     scorer = load_scorer("suining")
     layout = layout_for(())
