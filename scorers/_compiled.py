@@ -615,7 +615,8 @@ def listing_kernel(
     default starts a listing of ``listing_months`` or extends the current one
     by ``extension_months`` up to ``max_listing_months`` after it began; a
     performance discharges one default and, with none left, ends the listing
-    (when ``honour_performance``).
+    (when ``honour_performance``). Only these two kinds are looked at, and
+    their rows must not decrease along the walk.
     """
     until = np.full(n, never, np.int64)
     size = order.shape[0] if use_order else ids.shape[0]
@@ -625,20 +626,22 @@ def listing_kernel(
     cur = -1
     for q in range(size):
         e = order[q] if use_order else q
+        c = codes[e]
+        if c != default_code and c != performed_code:  # most events: no branch mispredicted
+            continue
         r = ids[e] - first
-        if r < 0 or r >= n:
+        m = month[e]
+        if r < 0 or r >= n or not (m <= hi_month) or not (m >= lo_month):
             continue
         if r != cur:
             if r < cur:
                 return False, until
             if cur >= 0:
-                until[cur] = _fold_listing(ms, ds, cnt, listing_months, extension_months, max_listing_months, honour_performance, never)
+                until[cur] = _fold_listing(
+                    ms, ds, cnt, listing_months, extension_months, max_listing_months, honour_performance, never
+                )
             cnt = 0
             cur = r
-        c = _counts(e, codes, month, lo_month, hi_month)
-        if c != default_code and c != performed_code:
-            continue
-        m = month[e]
         d = c == default_code
         p = cnt  # insertion sort by (month, default before performance), stable
         while p > 0 and (ms[p - 1] > m or (ms[p - 1] == m and d and not ds[p - 1])):
@@ -649,5 +652,7 @@ def listing_kernel(
         ds[p] = d
         cnt += 1
     if cur >= 0:
-        until[cur] = _fold_listing(ms, ds, cnt, listing_months, extension_months, max_listing_months, honour_performance, never)
+        until[cur] = _fold_listing(
+            ms, ds, cnt, listing_months, extension_months, max_listing_months, honour_performance, never
+        )
     return True, until

@@ -146,13 +146,17 @@ class JointPunishment(ScorerBase):
         )
         remaining = np.maximum(until - as_of, 0)
         listed = remaining > 0
-        table = np.empty(2, dtype=object)
-        table[0], table[1] = (), ("court_judgment_default",)
+        code = listed.view(np.int8)  # tier: 0 not listed, 1 listed
         return score_frame(
             view,
             score=(-remaining).astype(np.float64),
-            tier=listed.astype(np.int64),
+            tier=code,
             tiers=self.tiers,
             sanctions={s: listed for s in self.sanctions},
-            reasons=table[listed.astype(np.int64)],
+            reasons=_REASONS.take(code),
         )
+
+
+#: Reasons of the two tiers: none, and the listing.
+_REASONS = np.empty(2, dtype=object)
+_REASONS[0], _REASONS[1] = (), ("court_judgment_default",)
