@@ -19,7 +19,10 @@ Prints, in one run:
     command and its worker processes, sampled every 0.2 s (``--huge`` adds 1e8);
 (d) the projection for 1.4e9 people: the chunk loop of the real 1.4e9-person
     run (same chunks, same per-chunk sample sizes for the replay audits) timed
-    over its first chunks with every core, extrapolated to all of them.
+    over its first chunks with every core, extrapolated to all of them, plus
+    finalizing (timed on a run whose samples have the same sizes);
+(e) the batch size inside a chunk: people per second of one core on one chunk
+    of the 1.4e9 run for several batch sizes (medians of three, interleaved).
 
 Never run in tests. Needs psutil (installed with dask.distributed).
 """
@@ -200,6 +203,41 @@ def projection(chunks: int) -> None:
     print(f"    where a person's time goes (ns per person, summed over workers): {per}")
 
 
+# ----------------------------------------------------------------------------- (e) batch size
+
+
+def batch_sweep(sizes: tuple[int, ...] = (131_072, 262_144, 524_288, 1_048_576), repeats: int = 3) -> None:
+    """People per second of one core on one 2-million-person chunk of the 1.4e9 run, per batch size."""
+    from dataclasses import replace
+
+    from audit.engine import AuditOptions
+    from audit.executors import ChunkTask, reuse_freed_memory, run_chunk
+    from audit.groups import layout_for
+    from audit.runner import default_audits, resolve_scorers, unique_labels
+    from audit.source import open_source
+
+    reuse_freed_memory()
+    source = open_source("china-2020", size=COUNTRY, seed=0)
+    options = AuditOptions(population_size=COUNTRY)
+    audits = tuple(default_audits(options))
+    layout = layout_for((), spec=source.spec)
+    plan = source.chunk_plan(2_000_000)
+    base = ChunkTask(source=source, blocks=plan[1], scorers=tuple(unique_labels(resolve_scorers(None))),
+                     audits=audits, layout=layout, options=options)
+    run_chunk(replace(base, blocks=plan[0]))  # warm: compiled kernels, caches
+    print("\n(e) batch size: one core, one 2-million-person chunk of the 1.4e9 run, every default audit")
+    rates: dict[int, list[float]] = {b: [] for b in sizes}
+    for _ in range(repeats):  # interleaved, so a burst of load on the machine hits every size alike
+        for b in sizes:
+            t0 = time.perf_counter()
+            out = run_chunk(replace(base, batch_size=b))
+            rates[b].append(out.people / (time.perf_counter() - t0))
+    best = max(float(np.median(r)) for r in rates.values())
+    for b, r in rates.items():
+        med = float(np.median(r))
+        print(f"    batch {b:>9,}: {med:>11,.0f} people/s (median of {repeats}), {med / best:.2f} of the best")
+
+
 #: People in the run that times finalizing (large enough that every default sample is full size).
 FINALIZE_PEOPLE = 4_000_000
 
@@ -217,7 +255,7 @@ def main() -> None:
     p.add_argument("--huge", action="store_true", help="also measure peak memory at 1e8 people")
     p.add_argument("--quick", action="store_true", help="1e6 people only")
     p.add_argument("--chunks", type=int, default=20, help="chunks of the 1.4e9 run timed for (d) (default 20)")
-    p.add_argument("--only", choices=("a", "b", "d"), default=None, help="run one part only ((b) includes (c))")
+    p.add_argument("--only", choices=("a", "b", "d", "e"), default=None, help="run one part only ((b) includes (c))")
     args = p.parse_args()
     sizes = [1_000_000] if args.quick else [1_000_000, 10_000_000]
     print(f"machine: {machine()}")
@@ -229,6 +267,8 @@ def main() -> None:
         end_to_end(sizes, [100_000_000] if args.huge else [])
     if args.only in (None, "d"):
         projection(4 if args.quick else args.chunks)
+    if args.only in (None, "e"):
+        batch_sweep(repeats=1 if args.quick else 3)
     print(f"\nload average after: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
