@@ -51,7 +51,7 @@ from audit.errors import AuditError
 from audit.group_stats import group_axis, rate
 from audit.io import finite_or_none as _num
 from audit.population import Population, PopulationView, rows_with_ids
-from audit.randomness import person_uniform
+from audit.randomness import rows_sampled
 from audit.vocab import EVENT_KINDS
 from scorers.protocol import scorer_tags
 
@@ -207,7 +207,7 @@ def attribution_rows(chunk: ScoredChunk, *, sample: int) -> np.ndarray:
         return np.asarray(chunk.sample_rows, dtype=np.int64)
     ids = chunk.population.people["person_id"].to_numpy()
     rate = sample_rate(sample, chunk.options.population_size)
-    return np.flatnonzero(person_uniform(chunk.options.seed, _STREAM, ids) < rate) if rate < 1 else np.arange(ids.size)
+    return rows_sampled(chunk.options.seed, _STREAM, ids, rate)
 
 
 def collect_attribution(chunk: ScoredChunk, plan: AttributionPlan, *, sample: int) -> dict[str, Counts]:

@@ -34,7 +34,7 @@ from audit.engine import ScoredChunk, favourable_mask, sanctioned_mask, score_ch
 from audit.group_stats import eligible_max, eligible_min, fairlearn_summary, group_axis, rate
 from audit.io import finite_or_none as _num
 from audit.population import PopulationView, rows_with_ids
-from audit.randomness import person_uniform
+from audit.randomness import rows_sampled
 from scorers.protocol import ScorerTags, scorer_tags
 
 __all__ = ["DEFAULT_TRUTH_SAMPLE", "RELIABILITY_EDGES", "TRUTH_STREAM", "collect_truth", "truth_rate", "truth_section"]
@@ -88,7 +88,7 @@ def collect_truth(chunk: ScoredChunk, *, sample: int = 0) -> dict[str, Counts] |
         deserved_s, deserved_f = sanctioned_mask(chunk.scorer, truth), favourable_mask(chunk.scorer, truth)
     else:
         ids = chunk.population.people["person_id"].to_numpy()
-        rows = np.flatnonzero(person_uniform(chunk.options.seed, TRUTH_STREAM, ids) < rate)
+        rows = rows_sampled(chunk.options.seed, TRUTH_STREAM, ids, rate)
         deserved_s, deserved_f = _deserved_of(chunk, rows)
     n_cells = chunk.layout.n_cells
     cells = chunk.cells[rows]

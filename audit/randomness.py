@@ -13,7 +13,7 @@ import zlib
 
 import numpy as np
 
-__all__ = ["person_uniform", "stream_id"]
+__all__ = ["person_uniform", "rows_sampled", "stream_id"]
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -33,10 +33,31 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
-def person_uniform(seed: int, stream: str | int, person_id: np.ndarray, draw: int = 0) -> np.ndarray:
-    """Uniform [0, 1) numbers keyed by seed, stream name, person id and draw index."""
+def _offset(seed: int, stream: str | int, draw: int) -> np.uint64:
     s = stream_id(stream) if isinstance(stream, str) else int(stream)
     key = (np.uint64(seed & 0xFFFFFFFF) << np.uint64(32)) ^ np.uint64(s & 0xFFFFFFFF)
     with np.errstate(over="ignore"):
-        x = np.asarray(person_id).astype(np.uint64) * _GOLDEN + _mix(np.array([key + np.uint64(draw) * _GOLDEN]))[0]
+        return _mix(np.array([key + np.uint64(draw) * _GOLDEN]))[0]
+
+
+def person_uniform(seed: int, stream: str | int, person_id: np.ndarray, draw: int = 0) -> np.ndarray:
+    """Uniform [0, 1) numbers keyed by seed, stream name, person id and draw index."""
+    with np.errstate(over="ignore"):
+        x = np.asarray(person_id).astype(np.uint64) * _GOLDEN + _offset(seed, stream, draw)
         return (_mix(x) >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
+
+
+def rows_sampled(seed: int, stream: str | int, person_id: np.ndarray, rate: float) -> np.ndarray:
+    """Positions of the people with ``person_uniform(seed, stream, person_id) < rate``, ascending.
+
+    The same rows as that comparison, in one compiled pass without the
+    temporaries (a sample is drawn per scorer and batch at country scale).
+    """
+    ids = np.asarray(person_id)
+    if rate >= 1.0:
+        return np.arange(ids.shape[0], dtype=np.int64)
+    if ids.dtype.kind not in "iu":
+        return np.flatnonzero(person_uniform(seed, stream, ids) < rate)
+    from audit.sample_kernels import hashed_below
+
+    return hashed_below(ids.astype(np.int64, copy=False), np.uint64(_offset(seed, stream, 0)), float(rate))

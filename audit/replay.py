@@ -47,7 +47,7 @@ import pandas as pd
 from audit.engine import ScoredChunk, favourable_mask, score_checked
 from audit.errors import InvalidArgument
 from audit.population import PopulationView, empty_ties, rows_with_ids
-from audit.randomness import person_uniform
+from audit.randomness import person_uniform, rows_sampled
 from audit.replay_logs import EventArrays, Variants, added_events
 from audit.replay_pool import ReplayPool
 from scorers.protocol import scorer_tags
@@ -235,7 +235,7 @@ def sampled_rows(chunk: ScoredChunk) -> np.ndarray:
     opts = chunk.options
     rate = sample_rate(opts.replay_sample, opts.population_size or len(chunk.population))
     ids = chunk.population.people["person_id"].to_numpy().astype(np.int64)
-    return np.flatnonzero(sample_mask(ids, seed=opts.seed, rate=rate))
+    return rows_sampled(opts.seed, REPLAY_STREAM, ids, rate)  # the rows of sample_mask, in one compiled pass
 
 
 def pooled_sample(chunk: ScoredChunk) -> ReplayPool:

@@ -1,0 +1,39 @@
+"""Compiled person-id hash sampling (:func:`audit.randomness.rows_sampled`).
+
+The numpy formulation, ``np.flatnonzero(person_uniform(...) < rate)``, makes
+six passes and five temporaries over every person of a batch to keep a
+handful of them; this loop hashes each id and keeps the row in one pass. The
+arithmetic is the same unsigned 64-bit SplitMix64 finaliser and the same
+conversion to a double, so the rows are identical (checked in
+``tests/audit/test_randomness.py``).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+__all__ = ["hashed_below"]
+
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_UNIT = 1.0 / (1 << 53)
+
+
+@numba.njit(cache=True, nogil=True)
+def hashed_below(ids: np.ndarray, offset: np.uint64, rate: float) -> np.ndarray:
+    """Rows ``i`` with ``uniform(ids[i]) < rate``, where uniform is :func:`audit.randomness.person_uniform`."""
+    out = np.empty(ids.shape[0], np.int64)
+    k = 0
+    for i in range(ids.shape[0]):
+        x = np.uint64(ids[i]) * _GOLDEN + offset
+        x = x ^ (x >> np.uint64(30))
+        x = x * _M1
+        x = x ^ (x >> np.uint64(27))
+        x = x * _M2
+        x = x ^ (x >> np.uint64(31))
+        if np.float64(x >> np.uint64(11)) * _UNIT < rate:
+            out[k] = i
+            k += 1
+    return out[:k].copy()

@@ -1,0 +1,36 @@
+"""Per-person hash randomness: the compiled sampler keeps exactly the rows the numpy comparison keeps."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from audit.randomness import person_uniform, rows_sampled
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    seed=st.integers(0, 2**40),
+    stream=st.sampled_from(["replay", "ground-truth", "attribution", 7]),
+    rate=st.floats(0.0, 1.0),
+    ids=st.lists(st.integers(-(2**62), 2**62), max_size=300),
+)
+def test_rows_sampled_equals_the_numpy_comparison(seed, stream, rate, ids):
+    ids = np.array(ids, dtype=np.int64)
+    want = np.flatnonzero(person_uniform(seed, stream, ids) < rate)
+    np.testing.assert_array_equal(rows_sampled(seed, stream, ids, rate), want)
+
+
+def test_rows_sampled_on_consecutive_ids_keeps_about_the_rate():
+    ids = np.arange(10**6, 10**6 + 200_000)
+    rows = rows_sampled(3, "replay", ids, 0.01)
+    np.testing.assert_array_equal(rows, np.flatnonzero(person_uniform(3, "replay", ids) < 0.01))
+    assert abs(rows.size - 2_000) < 5 * np.sqrt(2_000)  # binomial(200,000, 1%)
+    assert rows_sampled(3, "replay", ids, 1.0).size == ids.size
+    assert rows_sampled(3, "replay", ids, 0.0).size == 0
+
+
+def test_non_integer_ids_take_the_numpy_way():
+    ids = np.array([1.0, 2.0, 3.0, 4.0])
+    np.testing.assert_array_equal(rows_sampled(0, "x", ids, 0.5), np.flatnonzero(person_uniform(0, "x", ids) < 0.5))
