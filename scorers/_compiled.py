@@ -41,7 +41,6 @@ __all__ = [
     "sesame_kernel",
     "sesame_reasons_kernel",
     "stable_order",
-    "tie_means_kernel",
     "tier_index",
 ]
 
@@ -423,15 +422,15 @@ def sesame_kernel(
 ):
     """Per person (Sesame): own components, and the costliest reasons but relationships.
 
-    Returns ``(ok, own, top_idx, top_val, top_count)``. ``own`` is ``(w0 h +
+    Returns ``(ok, own, top_idx, top_val)``. ``own`` is ``(w0 h +
     w1 c + w2 b + w3 i) / (1 - w4)``, where ``h`` is the credit history ``(1
     + r) / (2 + r + a)`` from the counts of on-time repayments ``r`` and of
     adverse events weighted by ``neg_w``, ``b`` the behaviour ``clip(neutral +
     sum(bw * counts), 0, 1)``, and capacity ``c`` and identity ``i`` are
     given per person.
 
-    Row ``r`` of ``top_idx``/``top_val`` holds the ``top_count[r]`` (at most
-    ``k``) costliest reasons above ``min_cost >= 0`` among the kinds
+    Row ``r`` of ``top_idx``/``top_val`` holds the ``k`` costliest reasons
+    above ``min_cost >= 0`` (position -1, cost -inf where fewer) among the kinds
     (positions 0 .. kinds - 1), capacity and identity (kinds, kinds + 1),
     costliest first, ties by position: a kind costs its share (by adverse
     weight) of the credit history's shortfall ``span * w0 * (clean -
@@ -439,13 +438,13 @@ def sesame_kernel(
     component ``span * w * max(neutral - value, 0)``.
     :func:`sesame_reasons_kernel` adds relationships. Only the kinds in
     ``costly`` are ranked: they must include every kind with a non-zero
-    ``neg_w`` or ``bw`` (any other costs ``x * 0 + y * 0 = 0``).
+    ``neg_w`` or a negative ``bw``. (Any other kind costs ``credit_cost * 0 +
+    span * w2 * max(-(count * bw), 0)``, a zero when ``w2 >= 0``.)
     """
     kinds = neg_w.shape[0]
     own = np.empty(n, np.float64)
-    top_idx = np.zeros((n, max(k, 1)), np.int8)
-    top_val = np.zeros((n, max(k, 1)), np.float64)
-    top_count = np.zeros(n, np.int8)
+    top_idx = np.empty((n, max(k, 1)), np.int8)
+    top_val = np.empty((n, max(k, 1)), np.float64)
     counts = np.zeros((TILE, kinds), np.float64)
     cand_idx = np.zeros(costly.shape[0] + 2, np.int64)
     cand_val = np.zeros(costly.shape[0] + 2, np.float64)
@@ -462,7 +461,7 @@ def sesame_kernel(
                 q += 1
                 continue
             if r < t0:  # a row already closed: the caller walks again in stable_order
-                return False, own, top_idx, top_val, top_count
+                return False, own, top_idx, top_val
             if r >= t1:
                 break
             q += 1
@@ -479,9 +478,12 @@ def sesame_kernel(
             own[rr] = (w[0] * history + w[1] * capacity[rr] + w[2] * behaviour + w[3] * identity[rr]) / (1.0 - w[4])
             credit_cost = credit_w * ((1.0 + repaid) / (2.0 + repaid) - history)
             nc = 0
+            has_adverse = adverse > 0
+            denominator = adverse if has_adverse else 1.0
             for j in range(costly.shape[0]):  # candidates in position order: the kinds, capacity, identity
                 c = costly[j]
-                share = row[c] * neg_w[c] / adverse if adverse > 0 else 0.0
+                share = row[c] * neg_w[c] / denominator
+                share = share if has_adverse else 0.0  # the np.divide(..., where=adverse > 0) of the numpy scorer
                 v = credit_cost * share + behaviour_w * _pos(-(row[c] * bw[c]))
                 cand_idx[nc] = c
                 cand_val[nc] = v
@@ -494,86 +496,101 @@ def sesame_kernel(
             cand_idx[nc] = kinds + 1
             cand_val[nc] = v
             nc += v > min_cost
+            for j in range(k):  # empty slots
+                top_idx[rr, j] = -1
+                top_val[rr, j] = -np.inf
             if nc <= 2 and k >= 2:
                 i0, v0, i1, v1 = _first_two(cand_val, cand_idx, nc)
-                top_idx[rr, 0], top_val[rr, 0] = i0, v0
-                top_idx[rr, 1], top_val[rr, 1] = i1, v1
+                top_idx[rr, 0] = i0 if nc > 0 else -1
+                top_val[rr, 0] = v0 if nc > 0 else -np.inf
+                top_idx[rr, 1] = i1 if nc > 1 else -1
+                top_val[rr, 1] = v1 if nc > 1 else -np.inf
             else:
                 for a in range(nc):
                     rank = _rank(cand_val, cand_idx, nc, a)
                     if rank < k:
                         top_idx[rr, rank] = cand_idx[a]
                         top_val[rr, rank] = cand_val[a]
-            top_count[rr] = min(nc, k)
             for c in range(kinds):
                 row[c] = 0.0
-    return True, own, top_idx, top_val, top_count
+    return True, own, top_idx, top_val
 
 
 @_jit
 def sesame_reasons_kernel(
-    top_idx, top_val, top_count, relationships, neutral, weight, span, score, bounds, n_labels, k, min_cost, lut,
+    me, friend, first, order, use_order,
+    own, top_idx, top_val, neutral, weight, score_min, span, bounds, n_labels, k, min_cost, lut,
 ):
-    """``(tier, combo, keys, count)`` per person (Sesame): the tier of ``score``, and the reasons.
+    """``(ok, score, tier, combo, keys, count)`` per person (Sesame), once every ``own`` is known.
 
-    The reasons are the ``k`` costliest of those :func:`sesame_kernel` kept
-    and relationships, which costs ``span * weight * max(neutral - value, 0)``
+    A person's relationships are the mean ``own`` of their friends (ties ``me
+    -> friend``, ids ``first + row``, summed in tie order as ``np.bincount``
+    does; ``neutral`` without any; ties with either end outside the rows are
+    ignored). The score is ``rint(score_min + span * (own * (1 - weight) +
+    weight * relationships))``, the tier ``tier_index(score, bounds)``; the
+    reasons the ``k`` costliest of those :func:`sesame_kernel` kept and
+    relationships, which costs ``span * weight * max(neutral - value, 0)``
     and is the last of the ``n_labels`` labels (kinds, capacity, identity,
-    relationships), so it comes after the kept reasons it ties with. Coded as
-    in :func:`points_kernel`.
+    relationships), so it comes after the kept reasons it ties with. Coded
+    as in :func:`points_kernel`. Ties are walked a tile of rows at a time,
+    like events (``ok`` False: walk again in ``stable_order(me, first, n)``).
     """
-    n = top_count.shape[0]
+    n = own.shape[0]
+    score = np.empty(n, np.float64)
     tier = np.empty(n, np.int8)
     combo = np.empty(n, np.int32)
     keys = np.empty(min(n, lut.shape[0]) + 1, np.int64)
     ncombo = 0
-    for r in range(n):
-        cnt = top_count[r]
-        v = span * (weight * _pos(neutral - relationships[r]))
-        at = k  # where relationships goes: after every kept reason at least as costly
-        if v > min_cost:
-            at = 0
-            for j in range(cnt):
+    total = np.zeros(TILE, np.float64)
+    count = np.zeros(TILE, np.int64)
+    size = order.shape[0] if use_order else me.shape[0]
+    q = 0
+    for t0 in range(0, n, TILE):
+        t1 = min(t0 + TILE, n)
+        while q < size:  # the tile's ties
+            t = order[q] if use_order else q
+            a = me[t] - first
+            if a < 0 or a >= n:
+                q += 1
+                continue
+            if a < t0:  # a row already closed: leave lut as it was and let the caller walk in stable_order
+                for c in range(ncombo):
+                    lut[keys[c]] = -1
+                return False, score, tier, combo, keys, 0
+            if a >= t1:
+                break
+            q += 1
+            b = friend[t] - first
+            if 0 <= b < n:
+                total[a - t0] += own[b]
+                count[a - t0] += 1
+        for r in range(t0, t1):  # close the tile's rows
+            friends = count[r - t0]
+            relationships = total[r - t0] / friends if friends > 0 else neutral
+            total[r - t0] = 0.0
+            count[r - t0] = 0
+            s = np.rint(score_min + span * (own[r] * (1.0 - weight) + weight * relationships))  # np.round
+            score[r] = s
+            tier[r] = tier_index(s, bounds)
+            v = span * (weight * _pos(neutral - relationships))
+            at = 0  # where relationships goes: after every kept reason at least as costly (empty slots: -inf)
+            for j in range(k):
                 at += top_val[r, j] >= v
-        key = 0
-        for j in range(k):
-            if j < at:
-                d = top_idx[r, j] + 1 if j < cnt else 0
-            elif j == at:
-                d = n_labels
-            else:
-                d = top_idx[r, j - 1] + 1 if j - 1 < cnt else 0
-            key = key * (n_labels + 1) + d
-        c = lut[key]
-        if c < 0:
-            c = ncombo
-            lut[key] = c
-            keys[c] = key
-            ncombo += 1
-        combo[r] = c
-        tier[r] = tier_index(score[r], bounds)
-    return tier, combo, keys, ncombo
-
-
-@_jit
-def tie_means_kernel(me, friend, first, n, values, neutral):
-    """Mean of ``values`` over each row's friends (ties ``me -> friend`` as ids ``first + row``); ``neutral`` without any.
-
-    Sums in tie order, as ``np.bincount(me, weights=values[friend])``; ties
-    with either end outside the rows are ignored.
-    """
-    total = np.zeros(n, np.float64)
-    count = np.zeros(n, np.int64)
-    for t in range(me.shape[0]):
-        a = me[t] - first
-        b = friend[t] - first
-        if 0 <= a < n and 0 <= b < n:
-            total[a] += values[b]
-            count[a] += 1
-    out = np.empty(n, np.float64)
-    for r in range(n):
-        out[r] = total[r] / count[r] if count[r] > 0 else neutral
-    return out
+            at = at if v > min_cost else k
+            key = 0
+            for j in range(k):
+                d_before = top_idx[r, j] + 1  # 0 for an empty slot
+                d_after = top_idx[r, max(j - 1, 0)] + 1
+                d = d_before if j < at else (n_labels if j == at else d_after)
+                key = key * (n_labels + 1) + d
+            c = lut[key]
+            if c < 0:
+                c = ncombo
+                lut[key] = c
+                keys[c] = key
+                ncombo += 1
+            combo[r] = c
+    return True, score, tier, combo, keys, ncombo
 
 
 # ----------------------------------------------------------------------------- judgment-defaulter listing

@@ -25,7 +25,7 @@ from audit.population import PopulationView
 from scorers._compiled import stable_order
 from scorers._kernel import _consecutive, kind_codes, person_rows, visible_events
 
-__all__ = ["PersonEvents", "month_bound", "person_events", "tie_ends"]
+__all__ = ["PersonEvents", "month_bound", "person_events", "run_on_ties", "tie_ends"]
 
 _INT64_MIN = int(np.iinfo(np.int64).min)
 _INT64_MAX = int(np.iinfo(np.int64).max)
@@ -132,15 +132,31 @@ def person_events(view: PopulationView, as_of: int, *, since: int | None = None,
 
 
 def tie_ends(view: PopulationView) -> tuple[np.ndarray, np.ndarray, int]:
-    """``(me, friend, first)`` of ``view.ties`` for :func:`scorers._compiled.tie_means_kernel`.
+    """``(me, friend, first)`` of ``view.ties`` as int64 arrays, for a kernel that walks ties like events.
 
     Ids of consecutive int64 people are passed as they are (row = id -
     ``first``); otherwise they are resolved to rows (-1 if absent) and
-    ``first`` is 0.
+    ``first`` is 0. No people or no ties give empty arrays.
     """
     ties = view.ties
     people_ids = view.people["person_id"].to_numpy()
+    if people_ids.shape[0] == 0 or ties is None or len(ties) == 0:
+        return _NO_ORDER, _NO_ORDER, 0
     me, friend = ties["person_id"].to_numpy(), ties["friend_id"].to_numpy()
     if people_ids.dtype == np.int64 and me.dtype == np.int64 and friend.dtype == np.int64 and _consecutive(people_ids):
-        return me, friend, int(people_ids[0])
+        return np.ascontiguousarray(me), np.ascontiguousarray(friend), int(people_ids[0])
     return person_rows(view, me), person_rows(view, friend), 0
+
+
+def run_on_ties(view: PopulationView, kernel, *rest):
+    """``kernel(me, friend, first, order, use_order, *rest)`` over ``view.ties`` (:func:`tie_ends`), without its ``ok``.
+
+    Walks the ties in table order, and again in
+    :func:`scorers._compiled.stable_order` of ``me`` when they turn out not
+    to be grouped by person.
+    """
+    me, friend, first = tie_ends(view)
+    out = kernel(me, friend, first, _NO_ORDER, False, *rest)
+    if not out[0]:
+        out = kernel(me, friend, first, stable_order(me, first, len(view.people)), True, *rest)
+    return out[1:]

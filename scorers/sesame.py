@@ -22,9 +22,9 @@ import pandas as pd
 
 from audit.population import PopulationView
 from audit.vocab import EDUCATION_LEVELS, EVENT_KINDS, kind_code
-from scorers._compiled import sesame_kernel, sesame_reasons_kernel, tie_means_kernel
+from scorers._compiled import sesame_kernel, sesame_reasons_kernel
 from scorers._kernel import kind_weights, reason_lut, reasons_of, score_frame
-from scorers._per_person import person_events, tie_ends
+from scorers._per_person import person_events, run_on_ties
 from scorers.base import ScorerBase, check_range
 from scorers.protocol import MAX_REASONS, ScorerTags
 
@@ -151,7 +151,7 @@ class Sesame(ScorerBase):
 
         w = WEIGHTS
         span = SCORE_MAX - SCORE_MIN
-        own, top_idx, top_val, top_count = ev.run(
+        own, top_idx, top_val = ev.run(
             sesame_kernel,
             _REPAID,
             _CREDIT_NEGATIVE,
@@ -165,21 +165,17 @@ class Sesame(ScorerBase):
             MAX_REASONS,
             _MIN_COST,
         )
-        relationships = _friends_mean(view, own)
-        total = own * (1.0 - w["relationships"]) + w["relationships"] * relationships
-        # reported in whole points, as the commercial score is shown to users (secondary sources)
-        score = np.round(SCORE_MIN + span * total)
-
-        # reasons: points each kind and each weak component cost against a neutral 0.5
-        tier, combo, keys, count = sesame_reasons_kernel(
+        # relationships (friends' own components), the score, and the reasons
+        score, tier, combo, keys, count = run_on_ties(
+            view,
+            sesame_reasons_kernel,
+            own,
             top_idx,
             top_val,
-            top_count,
-            relationships,
             NEUTRAL,
             w["relationships"],
+            SCORE_MIN,
             span,
-            score,
             _BOUNDS,
             len(REASON_LABELS),
             MAX_REASONS,
@@ -200,7 +196,7 @@ class Sesame(ScorerBase):
 _REPAID = kind_code("on_time_repayment")
 _CREDIT_NEGATIVE = kind_weights(dict(CREDIT_NEGATIVE))
 _BEHAVIOUR_POINTS = kind_weights(dict(BEHAVIOUR_POINTS))
-_COSTLY = np.flatnonzero((_CREDIT_NEGATIVE != 0) | (_BEHAVIOUR_POINTS != 0))  # the kinds that can cost points
+_COSTLY = np.flatnonzero((_CREDIT_NEGATIVE != 0) | (_BEHAVIOUR_POINTS < 0))  # the kinds that can cost points
 _WEIGHTS = np.array([WEIGHTS[c] for c in ("credit_history", "capacity", "behaviour", "identity", "relationships")])
 _BOUNDS = np.asarray(TIER_LOWER_BOUNDS, dtype=np.float64)[::-1].copy()  # increasing, as tier_codes takes them
 _MIN_COST = 1e-9  # as scorers._kernel.top_reasons
@@ -213,13 +209,3 @@ def _education_codes(education: pd.Series) -> np.ndarray:
     else:
         codes = pd.Categorical(education.astype(object), categories=list(EDUCATION_LEVELS)).codes
     return np.maximum(codes, 0).astype(np.float64)
-
-
-def _friends_mean(view: PopulationView, own: np.ndarray) -> np.ndarray:
-    """Mean of ``own`` over each person's friends present in ``view.people``; neutral without any."""
-    n = own.shape[0]
-    ties = view.ties
-    if n == 0 or ties is None or len(ties) == 0:
-        return np.full(n, NEUTRAL)
-    me, friend, first = tie_ends(view)
-    return tie_means_kernel(np.ascontiguousarray(me, dtype=np.int64), np.ascontiguousarray(friend, dtype=np.int64), first, n, own, NEUTRAL)
