@@ -4,15 +4,16 @@ Why compiled: the numpy formulation of a scorer builds dense people x kinds
 matrices (``np.bincount`` over ``rows * kinds + codes``), sums their rows and
 picks each row's costliest reasons by repeated ``argmax``; every step streams
 ``n * kinds`` floats through memory although a person has only a handful of
-events. The kernels here walk each person's own events once, keep a
-``kinds``-long accumulator on the stack and emit the person's score, tier and
-reason combination directly.
+events. The kernels here walk the events once, a tile of people at a time
+(a small per-kind table that stays in cache), and emit each person's score,
+tier and reason combination directly.
 
 Every kernel gives bit for bit what the numpy formulation gives:
 
 - a person's per-kind sums add the same values in the same order (the events
   in their order in the table, as ``np.bincount`` does), whether the events
-  arrive grouped by person or not (:func:`stable_order` regroups them stably);
+  arrive grouped by person or not (:func:`scorers._compiled_arrays.stable_order`
+  regroups them stably);
 - row sums use numpy's pairwise summation order (:func:`pairwise_sum`), so
   ``matrix.sum(axis=1)`` is reproduced exactly;
 - every elementwise expression keeps numpy's operand order, and numba does
@@ -22,7 +23,8 @@ Every kernel gives bit for bit what the numpy formulation gives:
 formulation on random inputs.
 
 Numba caches compiled code next to this module and checks only this file for
-changes, so every kernel and every helper it calls lives here.
+changes, so every kernel and every helper it inlines lives here, even though
+that makes the module longer than usual.
 """
 
 from __future__ import annotations
@@ -31,16 +33,14 @@ import numba
 import numpy as np
 
 __all__ = [
-    "combo_keys_dense",
+    "TILE",
     "digit_places_of",
-    "is_consecutive",
     "listing_kernel",
     "pairwise_dot",
     "pairwise_sum",
     "points_kernel",
     "sesame_kernel",
     "sesame_reasons_kernel",
-    "stable_order",
     "tier_index",
 ]
 
@@ -191,86 +191,11 @@ def digit_places_of(n_labels, k):
     return place
 
 
-@_jit
-def combo_keys_dense(costs: np.ndarray, k: int, min_cost: float, lut: np.ndarray):
-    """Per row of ``costs``: the number of its reason combination, and the combinations' keys.
-
-    A row's combination is its ``k`` costliest entries above ``min_cost``,
-    costliest first, ties by position, coded as in :func:`_rank_key`. ``lut``
-    (all -1, one slot per possible key) is filled in place. Returns
-    ``(combo, keys, count)``: ``keys[:count]`` are the distinct keys in order
-    of first sight.
-    """
-    n, m = costs.shape
-    combo = np.empty(n, np.int32)
-    keys = np.empty(min(n, lut.shape[0]) + 1, np.int64)
-    ncombo = 0
-    idx = np.zeros(max(k, 1), np.int64)
-    val = np.zeros(max(k, 1), np.float64)
-    for r in range(n):
-        cnt = 0  # the running top k, costliest first: insert each qualifying entry after its equals
-        for i in range(m):
-            v = costs[r, i]
-            if not (v > min_cost) or k == 0 or (cnt == k and not (v > val[k - 1])):
-                continue
-            if cnt < k:
-                cnt += 1
-            p = cnt - 1
-            while p > 0 and val[p - 1] < v:
-                val[p] = val[p - 1]
-                idx[p] = idx[p - 1]
-                p -= 1
-            val[p] = v
-            idx[p] = i
-        key = 0
-        for j in range(k):
-            key = key * (m + 1) + (idx[j] + 1 if j < cnt else 0)
-        c = lut[key]
-        if c < 0:
-            c = ncombo
-            lut[key] = c
-            keys[c] = key
-            ncombo += 1
-        combo[r] = c
-    return combo, keys, ncombo
-
-
 # ----------------------------------------------------------------------------- people and their events
 
 
-@_jit
-def is_consecutive(ids: np.ndarray) -> bool:
-    """True when integer ``ids`` are ``ids[0], ids[0] + 1, ...`` (a synthetic chunk's people)."""
-    for i in range(1, ids.shape[0]):
-        if ids[i] - ids[i - 1] != 1:
-            return False
-    return ids.shape[0] > 0
-
-
-@_jit
-def stable_order(ids: np.ndarray, first: int, n: int) -> np.ndarray:
-    """Positions of the events of rows ``0 .. n - 1`` (row = ``ids - first``), grouped by row, in table order within a row.
-
-    A stable counting sort; events of ids outside the rows are left out.
-    """
-    count = np.zeros(n + 1, np.int64)
-    for e in range(ids.shape[0]):
-        r = ids[e] - first
-        if 0 <= r < n:
-            count[r + 1] += 1
-    for r in range(n):
-        count[r + 1] += count[r]
-    order = np.empty(count[n], np.int64)
-    for e in range(ids.shape[0]):
-        r = ids[e] - first
-        if 0 <= r < n:
-            order[count[r]] = e
-            count[r] += 1
-    return order
-
-
 # Every per-person kernel below walks the events once, in table order
-# (``use_order`` False) or in ``order`` (from :func:`stable_order`). Only
+# (``use_order`` False) or in ``order`` (from :func:`scorers._compiled_arrays.stable_order`). Only
 # events of rows ``0 .. n - 1``, of a known kind (code >= 0) and with
 # ``lo_month <= month <= hi_month`` count. The points and Sesame kernels take
 # rows a tile of :data:`TILE` at a time: the tile's events add into a small
@@ -317,7 +242,7 @@ def points_kernel(
 
     Returns ``(ok, score, tier, combo, keys, count)``: ``combo`` numbers each
     person's reason combination, ``keys[:count]`` are the combinations' keys
-    (as in :func:`combo_keys_dense`).
+    (as in :func:`scorers._compiled_arrays.combo_keys_dense`).
     """
     kinds = lost_per_kind.shape[0]
     has_reward = reward.shape[0] > 0

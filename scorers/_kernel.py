@@ -14,7 +14,7 @@ import pandas as pd
 
 from audit.population import PopulationView
 from audit.vocab import EVENT_KINDS
-from scorers._compiled import combo_keys_dense, is_consecutive
+from scorers._compiled_arrays import combo_keys_dense, is_consecutive
 
 __all__ = [
     "VisibleEvents",
@@ -213,7 +213,7 @@ def reasons_of(combo: np.ndarray, keys: np.ndarray, labels: tuple[str, ...], k: 
 
     A key has ``k`` digits base ``len(labels) + 1``, most significant first;
     digit ``d > 0`` names ``labels[d - 1]`` (the keys of
-    :func:`scorers._compiled.combo_keys_dense`). One tuple is built per
+    :func:`scorers._compiled_arrays.combo_keys_dense`). One tuple is built per
     distinct key, and remembered for later calls with the same labels.
     """
     known = _REASONS_SEEN.setdefault((tuple(labels), k), {})

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from audit.population import PopulationView
-from scorers._compiled import stable_order
+from scorers._compiled_arrays import stable_order
 from scorers._kernel import _consecutive, kind_codes, person_rows, visible_events
 
 __all__ = ["PersonEvents", "month_bound", "person_events", "run_on_ties", "tie_ends"]
@@ -60,7 +60,7 @@ class PersonEvents:
 
         Walks the events in table order; when their rows turn out not to be
         grouped, walks them again (and on every later call) in
-        :func:`scorers._compiled.stable_order`.
+        :func:`scorers._compiled_arrays.stable_order`.
         """
         head = (self.ids, self.first, self.n, self.codes, self.month, self.lo_month, self.hi_month)
         if not self._order:
@@ -152,7 +152,7 @@ def run_on_ties(view: PopulationView, kernel, *rest):
     """``kernel(me, friend, first, order, use_order, *rest)`` over ``view.ties`` (:func:`tie_ends`), without its ``ok``.
 
     Walks the ties in table order, and again in
-    :func:`scorers._compiled.stable_order` of ``me`` when they turn out not
+    :func:`scorers._compiled_arrays.stable_order` of ``me`` when they turn out not
     to be grouped by person.
     """
     me, friend, first = tie_ends(view)

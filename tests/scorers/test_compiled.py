@@ -1,6 +1,6 @@
 """The compiled kernels give bit for bit what the plain numpy formulation gives.
 
-Each kernel of :mod:`scorers._compiled` is run on random inputs (hypothesis
+Each kernel of :mod:`scorers._compiled` and :mod:`scorers._compiled_arrays` is run on random inputs (hypothesis
 draws the sizes and a seed; numpy draws from small value sets so that ties,
 zeros, absent people, unknown kinds, months out of the window and odd amounts
 are common) and compared with the dense numpy formulation the scorers used
@@ -18,15 +18,15 @@ from hypothesis import strategies as st
 from audit.vocab import EVENT_KINDS
 from scorers._compiled import (
     TILE,
-    is_consecutive,
     listing_kernel,
+    pairwise_dot,
     pairwise_sum,
     points_kernel,
     sesame_kernel,
     sesame_reasons_kernel,
-    stable_order,
     tier_index,
 )
+from scorers._compiled_arrays import is_consecutive, stable_order
 from scorers._kernel import reason_lut, reasons_of, tier_codes, top_reasons
 from scorers._per_person import PersonEvents
 
@@ -92,6 +92,19 @@ def test_pairwise_sum_is_numpy_row_sum(seed, m, n):
     values[rng.random((n, m)) < 0.2] = rng.choice([0.0, -0.0, 1.0, np.inf, -np.inf, np.nan])
     expected = values.sum(axis=1)
     got = [pairwise_sum(np.ascontiguousarray(row)) for row in values]
+    assert bits(got) == bits(expected)
+
+
+@given(seed=SEEDS, m=st.integers(0, 128), n=st.integers(1, 20))
+@settings(max_examples=60, deadline=None)
+def test_pairwise_dot_is_numpy_row_sum_of_products(seed, m, n):
+    rng = np.random.default_rng(seed)
+    a = rng.choice([0.0, 1.0, 2.0, 3.0, 7.0], size=(n, m))  # counts
+    b = rng.normal(size=(n, m)) * 10.0 ** rng.integers(-6, 6, (n, m))
+    b[rng.random((n, m)) < 0.2] = rng.choice([0.0, -0.0, -0.05, np.inf])
+    with np.errstate(invalid="ignore"):  # 0 * inf
+        expected = (a * b).sum(axis=1)
+    got = [pairwise_dot(np.ascontiguousarray(x), np.ascontiguousarray(y)) for x, y in zip(a, b)]
     assert bits(got) == bits(expected)
 
 
