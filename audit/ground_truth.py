@@ -131,7 +131,8 @@ def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.n
     genuine = pop.events["genuine"].to_numpy()
     ids = pop.people["person_id"].to_numpy()
     ev_ids = pop.events["person_id"].to_numpy()
-    sampled_events = rows_with_ids(ev_ids, ids[rows])  # a binary search on the sorted log
+    ev_sorted, ties_sorted = pop.sorted_by_person("events"), pop.sorted_by_person("ties")
+    sampled_events = rows_with_ids(ev_ids, ids[rows], presorted=ev_sorted)  # a binary search on the sorted log
     if genuine[sampled_events].all():
         return sanctioned, favourable
     tags = getattr(scorer, "tags", None)
@@ -139,7 +140,7 @@ def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.n
         misrecorded = ev_ids[sampled_events[~genuine[sampled_events]]]
         at = np.flatnonzero(np.isin(ids[rows], misrecorded))  # sampled people with a misrecorded event
         if at.size:
-            mine = rows_with_ids(ev_ids, ids[rows[at]])
+            mine = rows_with_ids(ev_ids, ids[rows[at]], presorted=ev_sorted)
             mine = mine[genuine[mine]]
             local = PopulationView(
                 people=view.people.iloc[rows[at]], events=view.events.iloc[mine], ties=view.ties.iloc[:0],
@@ -151,10 +152,10 @@ def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.n
         return sanctioned, favourable
     # one hop: the sampled people and their friends, over recorded and over genuine events
     ties = view.ties
-    mine_t = rows_with_ids(ties["person_id"].to_numpy(), ids[rows]) if len(ties) else np.zeros(0, np.intp)
-    involved = np.union1d(rows, rows_with_ids(ids, np.unique(ties["friend_id"].to_numpy()[mine_t])))
+    mine_t = rows_with_ids(ties["person_id"].to_numpy(), ids[rows], presorted=ties_sorted) if len(ties) else np.zeros(0, np.intp)
+    involved = np.union1d(rows, rows_with_ids(ids, np.unique(ties["friend_id"].to_numpy()[mine_t]), presorted=pop.sorted_by_person("people")))
     pos = np.searchsorted(involved, rows)
-    mine = rows_with_ids(ev_ids, ids[involved])
+    mine = rows_with_ids(ev_ids, ids[involved], presorted=ev_sorted)
     local_people, local_ties = view.people.iloc[involved], ties.iloc[mine_t]
 
     def score(events: np.ndarray):

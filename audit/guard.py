@@ -260,7 +260,7 @@ def probe_population(source: Any, size: int) -> Population:
     keep = np.isin(ties["person_id"].to_numpy(), ids) & np.isin(ties["friend_id"].to_numpy(), ids)
     from dataclasses import replace
 
-    return replace(pop, people=people, events=events, ties=ties[keep].reset_index(drop=True), _fingerprint=[])
+    return replace(pop, people=people, events=events, ties=ties[keep].reset_index(drop=True), _fingerprint=[], _sorted={})
 
 
 def _changed(before: dict[str, str], after: dict[str, str]) -> list[str]:

@@ -82,7 +82,7 @@ def empty_events(*, with_truth: bool = True) -> pd.DataFrame:
     return events_frame(z, z, z.astype(np.int8), z.astype(np.int8), z.astype(float), z.astype(bool) if with_truth else None)
 
 
-def rows_with_ids(column: np.ndarray, ids: np.ndarray) -> np.ndarray:
+def rows_with_ids(column: np.ndarray, ids: np.ndarray, *, presorted: bool = False) -> np.ndarray:
     """Positions in ``column`` holding one of ``ids``, ascending: ``np.flatnonzero(np.isin(column, ids))``.
 
     Event and tie tables are sorted by ``person_id`` (:mod:`audit.synth` draws
@@ -90,12 +90,18 @@ def rows_with_ids(column: np.ndarray, ids: np.ndarray) -> np.ndarray:
     people are found by binary search, in time proportional to the ids and
     their rows rather than to the column. The order is checked first; an
     unsorted or non-integer column (or ids of another integer kind) falls back to the full scan.
+    ``presorted=True`` skips the order check (a pass over the column) for a
+    column already known to be sorted (:meth:`Population.sorted_by_person`).
     """
     column = np.asarray(column)
     ids = np.asarray(ids)
     if column.size == 0 or ids.size == 0:
         return np.zeros(0, dtype=np.intp)
-    if column.dtype.kind not in "iu" or ids.dtype.kind != column.dtype.kind or not bool(np.all(column[:-1] <= column[1:])):
+    if (
+        column.dtype.kind not in "iu"
+        or ids.dtype.kind != column.dtype.kind
+        or not (presorted or bool(np.all(column[:-1] <= column[1:])))
+    ):
         return np.flatnonzero(np.isin(column, ids))
     wanted = np.unique(ids)
     lo = np.searchsorted(column, wanted, side="left")
@@ -146,6 +152,7 @@ class Population:
     source: str = "synthetic"
     """Where the data came from: ``synthetic`` or the supplied file's path."""
     _fingerprint: list = field(default_factory=list, repr=False, compare=False)
+    _sorted: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.people)
@@ -166,7 +173,18 @@ class Population:
 
     def with_events(self, events: pd.DataFrame) -> "Population":
         """The same people and ties over another event log."""
-        return replace(self, events=events, _fingerprint=[])
+        return replace(self, events=events, _fingerprint=[], _sorted={})
+
+    def sorted_by_person(self, table: str) -> bool:
+        """Whether ``people``, ``events`` or ``ties`` is sorted by ``person_id`` (checked once per population).
+
+        Audits look up a few people's rows many times per chunk
+        (:func:`rows_with_ids`); knowing the order saves a pass over the table each time.
+        """
+        if table not in self._sorted:
+            ids = getattr(self, table)["person_id"].to_numpy()
+            self._sorted[table] = bool(ids.dtype.kind in "iu" and (ids.size < 2 or np.all(ids[:-1] <= ids[1:])))
+        return self._sorted[table]
 
     def genuine_only(self) -> "Population":
         """The population as it really behaved: misrecorded events removed."""
@@ -196,6 +214,7 @@ class Population:
             events=pd.concat([p.events for p in parts], ignore_index=True),
             ties=pd.concat([p.ties for p in parts], ignore_index=True),
             _fingerprint=[],
+            _sorted={},
         )
 
     @classmethod

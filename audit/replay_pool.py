@@ -79,18 +79,21 @@ class ReplayPool:
         sampled_ids = ids[sampled_rows]
         ties = pop.ties
         if len(ties) and sampled_rows.size:
-            ties = ties.iloc[rows_with_ids(ties["person_id"].to_numpy(), sampled_ids)]
+            ties = ties.iloc[rows_with_ids(ties["person_id"].to_numpy(), sampled_ids, presorted=pop.sorted_by_person("ties"))]
         else:
             ties = ties.iloc[:0]
         rows = sampled_rows
         if with_friends and len(ties):
             friends = np.setdiff1d(np.unique(ties["friend_id"].to_numpy()), sampled_ids)
-            rows = np.union1d(sampled_rows, rows_with_ids(ids, friends.astype(ids.dtype, copy=False)))
+            rows = np.union1d(sampled_rows, rows_with_ids(ids, friends.astype(ids.dtype, copy=False), presorted=pop.sorted_by_person("people")))
         else:
             rows = np.sort(sampled_rows)
         row_ids = ids[rows]
         events = pop.events
-        events = events.iloc[rows_with_ids(events["person_id"].to_numpy(), row_ids)] if rows.size else events.iloc[:0]
+        if rows.size:
+            events = events.iloc[rows_with_ids(events["person_id"].to_numpy(), row_ids, presorted=pop.sorted_by_person("events"))]
+        else:
+            events = events.iloc[:0]
         part = PoolPart(
             people=pop.people.iloc[rows].reset_index(drop=True),
             events=events.reset_index(drop=True),

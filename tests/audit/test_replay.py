@@ -160,3 +160,15 @@ def test_rows_with_ids_equals_the_full_scan(shuffle):
         for wanted in (ids, ids.astype(np.int32), ids.astype(np.float64)):
             expected = np.flatnonzero(np.isin(column, wanted))
             np.testing.assert_array_equal(rows_with_ids(column, wanted), expected)
+            if not shuffle:  # a column known to be sorted skips the check and gives the same rows
+                np.testing.assert_array_equal(rows_with_ids(column, wanted, presorted=True), expected)
+
+
+def test_population_knows_which_tables_are_sorted_by_person():
+    from audit.synth import synthesize
+
+    pop = synthesize("tiny", size=300, seed=1)
+    assert pop.sorted_by_person("people") and pop.sorted_by_person("events") and pop.sorted_by_person("ties")
+    shuffled = pop.with_events(pop.events.iloc[::-1].reset_index(drop=True))
+    assert not shuffled.sorted_by_person("events")  # a new log is checked afresh
+    assert shuffled.sorted_by_person("ties")
