@@ -65,16 +65,19 @@ class ChunkTask:
     """Cell layout shared by every chunk."""
     options: AuditOptions
     """Audit options shared by every chunk."""
-    batch_size: int = 4 * 65_536
+    batch_size: int = 16 * 65_536
     """People generated, scored and audited at a time inside the chunk (rounded to whole blocks).
 
     Statistics merge exactly, so the batch size never changes a result; it
     sets the working memory and how often each batch's fixed costs are paid
     (a ``score`` call's frame building and validation, the ground-truth and
     attribution samples' small re-scorings). Measured here with the compiled
-    scorers (``python bench/scale.py --only e``, medians of three): 262,144
-    people a batch ran about 12% faster than 131,072 and within 2% of
-    1,048,576, with a quarter of the latter's working memory.    """
+    scorers (``python bench/scale.py --only e``, one core, medians of three):
+    1,048,576 people a batch ran 1.08 times as fast as 262,144 and 1.3 times
+    as fast as 131,072; on both cores the 1.4e9 run's chunk loop went from
+    2.4 to 2.8 million people/s, and peak memory at 1e8 people from 0.83 to
+    1.39 GiB (``python bench/scale.py --huge``).
+    """
 
 
 _SCORER_CACHE: dict[str, Any] = {}
