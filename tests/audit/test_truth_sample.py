@@ -136,3 +136,22 @@ def test_negative_truth_sample_is_refused_with_the_fix():
 
     with pytest.raises(InvalidArgument, match="truth_sample=-1"):
         DisparityAudit(truth_sample=-1)
+
+
+def test_a_sampled_ground_truth_does_not_depend_on_the_chunking():
+    """Two blocks and a bit, in one chunk or three: the same sampled people, the same section."""
+    from audit.runner import RunConfig, run
+    from audit.synth import BLOCK_SIZE
+
+    options = AuditOptions(seed=2, bootstrap=20, replay_sample=0, probe_size=0)
+    audits = [DisparityAudit(attribution_sample=0, truth_sample=4_000)]
+
+    def truth(chunk_size):
+        config = RunConfig(population="tiny", size=2 * BLOCK_SIZE + 500, seed=4, chunk_size=chunk_size, options=options)
+        result = run(["suining", "sesame"], config, audits=audits)
+        return {r.label: r.sections["disparity"]["ground_truth"] for r in result.runs}
+
+    whole, pieces = truth(10**7), truth(BLOCK_SIZE)
+    assert whole == pieces
+    for section in whole.values():
+        assert section["sample_share"] < 1.0 and 3_000 < section["n"] < 5_000
