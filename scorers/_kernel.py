@@ -29,7 +29,7 @@ __all__ = [
     "reasons_of",
     "score_frame",
     "tier_codes",
-    "tiered_frame",
+    "banded_frame",
     "top_reasons",
     "visible",
     "visible_events",
@@ -293,25 +293,25 @@ def score_frame(
     return pd.DataFrame(data, index=view.people.index, copy=False)  # fresh arrays: no need to copy them again
 
 
-def tiered_frame(
+def banded_frame(
     view: PopulationView,
     *,
     score: np.ndarray,
-    lower_bounds: tuple[float, ...],
+    tier: np.ndarray,
     tiers: tuple[str, ...],
     sanctions: Iterable[str],
     sanctioned_from: int,
-    costs: np.ndarray,
+    combo: np.ndarray,
+    keys: np.ndarray,
     labels: tuple[str, ...],
+    k: int,
 ) -> pd.DataFrame:
-    """:func:`score_frame` of a scheme whose tiers are score bands and whose sanctions hit its lowest tiers.
+    """:func:`score_frame` of a compiled scheme whose sanctions hit its lowest tiers.
 
-    ``score`` falls in ``tiers`` by ``lower_bounds`` (:func:`tier_codes`);
-    every sanction named in ``sanctions`` applies to tier ``sanctioned_from``
-    and the tiers below it; the reasons are the costliest columns of ``costs``
-    (:func:`top_reasons` with ``labels``).
+    Every sanction named in ``sanctions`` applies to tier ``sanctioned_from``
+    and the tiers below it; the reasons are the label combinations ``keys``
+    picked per person by ``combo`` (:func:`reasons_of`).
     """
-    tier = tier_codes(score, lower_bounds)
     low = tier >= sanctioned_from
     return score_frame(
         view,
@@ -319,7 +319,7 @@ def tiered_frame(
         tier=tier,
         tiers=tiers,
         sanctions={s: low for s in sanctions},
-        reasons=top_reasons(costs, labels),
+        reasons=reasons_of(combo, keys, labels, k),
     )
 
 

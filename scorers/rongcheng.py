@@ -25,7 +25,7 @@ import pandas as pd
 from audit.population import PopulationView
 from audit.vocab import EVENT_KINDS, Gravity
 from scorers._compiled import points_kernel
-from scorers._kernel import kind_weights, reason_lut, reasons_of, score_frame
+from scorers._kernel import banded_frame, kind_weights, reason_lut
 from scorers._per_person import month_bound, person_events
 from scorers.base import ScorerBase, check_range
 from scorers.protocol import MAX_REASONS
@@ -184,14 +184,10 @@ class Rongcheng(ScorerBase):
             _MIN_COST,
             reason_lut(len(EVENT_KINDS), MAX_REASONS),
         )
-        low = tier >= 4  # grades C and D
-        return score_frame(
-            view,
-            score=score,
-            tier=tier,
-            tiers=self.tiers,
-            sanctions={s: low for s in self.sanctions},
-            reasons=reasons_of(combo, keys[:count], EVENT_KINDS, MAX_REASONS),
+        return banded_frame(
+            view, score=score, tier=tier, tiers=self.tiers, sanctions=self.sanctions,
+            sanctioned_from=4,  # grades C and D
+            combo=combo, keys=keys[:count], labels=EVENT_KINDS, k=MAX_REASONS,
         )
 
 

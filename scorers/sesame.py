@@ -23,7 +23,7 @@ import pandas as pd
 from audit.population import PopulationView
 from audit.vocab import EDUCATION_LEVELS, EVENT_KINDS, kind_code
 from scorers._compiled import sesame_kernel, sesame_reasons_kernel
-from scorers._kernel import kind_weights, reason_lut, reasons_of, score_frame
+from scorers._kernel import banded_frame, kind_weights, reason_lut
 from scorers._per_person import person_events, run_on_ties
 from scorers.base import ScorerBase, check_range
 from scorers.protocol import MAX_REASONS, ScorerTags
@@ -182,14 +182,10 @@ class Sesame(ScorerBase):
             _MIN_COST,
             reason_lut(len(REASON_LABELS), MAX_REASONS),
         )
-        low = tier >= len(self.tiers) - 1  # poor
-        return score_frame(
-            view,
-            score=score,
-            tier=tier,
-            tiers=self.tiers,
-            sanctions={s: low for s in self.sanctions},
-            reasons=reasons_of(combo, keys[:count], REASON_LABELS, MAX_REASONS),
+        return banded_frame(
+            view, score=score, tier=tier, tiers=self.tiers, sanctions=self.sanctions,
+            sanctioned_from=len(self.tiers) - 1,  # poor
+            combo=combo, keys=keys[:count], labels=REASON_LABELS, k=MAX_REASONS,
         )
 
 
