@@ -51,7 +51,7 @@ from audit.errors import AuditError
 from audit.group_stats import group_axis, rate
 from audit.io import finite_or_none as _num
 from audit.population import Population, PopulationView, rows_with_ids
-from audit.randomness import rows_sampled
+from audit.replay_pool import chunk_sample
 from audit.vocab import EVENT_KINDS
 from scorers.protocol import scorer_tags
 
@@ -202,12 +202,8 @@ def sample_rate(target: int, population_size: int) -> float:
 
 
 def attribution_rows(chunk: ScoredChunk, *, sample: int) -> np.ndarray:
-    """Rows of ``chunk`` re-scored for attribution: ``chunk.sample_rows`` of a pooled chunk, else by hash."""
-    if chunk.sample_rows is not None:
-        return np.asarray(chunk.sample_rows, dtype=np.int64)
-    ids = chunk.population.people["person_id"].to_numpy()
-    rate = sample_rate(sample, chunk.options.population_size)
-    return rows_sampled(chunk.options.seed, _STREAM, ids, rate)
+    """Rows of ``chunk`` re-scored for attribution (a hash sample; a pooled chunk's marked rows)."""
+    return chunk_sample(chunk, _STREAM, sample_rate(sample, chunk.options.population_size))
 
 
 def collect_attribution(chunk: ScoredChunk, plan: AttributionPlan, *, sample: int) -> dict[str, Counts]:

@@ -49,7 +49,7 @@ from audit.errors import InvalidArgument
 from audit.population import PopulationView, empty_ties, rows_with_ids
 from audit.randomness import person_uniform, rows_sampled
 from audit.replay_logs import EventArrays, Variants, added_events
-from audit.replay_pool import ReplayPool
+from audit.replay_pool import ReplayPool, chunk_sample
 from scorers.protocol import scorer_tags
 
 __all__ = [
@@ -116,9 +116,9 @@ def sample_rate(replay_sample: int, population_size: int) -> float:
 
 def sample_mask(person_id: np.ndarray, *, seed: int, rate: float) -> np.ndarray:
     """True for people in the replay sample (a person-id hash, chunk-invariant)."""
-    if rate >= 1.0:
-        return np.ones(len(person_id), dtype=bool)
-    return person_uniform(seed, REPLAY_STREAM, np.asarray(person_id)) < rate
+    mask = np.zeros(len(person_id), dtype=bool)
+    mask[rows_sampled(seed, REPLAY_STREAM, person_id, rate)] = True
+    return mask
 
 
 def clone_ids(namespace: str, person_id: np.ndarray, k: np.ndarray | int = 0) -> np.ndarray:
@@ -229,13 +229,9 @@ def _expand(starts: np.ndarray, base: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def sampled_rows(chunk: ScoredChunk) -> np.ndarray:
-    """Rows of ``chunk`` in the replay sample: ``chunk.sample_rows`` of a pooled chunk, else by hash."""
-    if chunk.sample_rows is not None:
-        return np.asarray(chunk.sample_rows, dtype=np.int64)
+    """Rows of ``chunk`` in the replay sample (:func:`sample_mask`; a pooled chunk's marked rows)."""
     opts = chunk.options
-    rate = sample_rate(opts.replay_sample, opts.population_size or len(chunk.population))
-    ids = chunk.population.people["person_id"].to_numpy().astype(np.int64)
-    return rows_sampled(opts.seed, REPLAY_STREAM, ids, rate)  # the rows of sample_mask, in one compiled pass
+    return chunk_sample(chunk, REPLAY_STREAM, sample_rate(opts.replay_sample, opts.population_size or len(chunk.population)))
 
 
 def pooled_sample(chunk: ScoredChunk) -> ReplayPool:

@@ -31,13 +31,26 @@ import pandas as pd
 from audit.engine import AuditContext, ScoredChunk
 from audit.guard import time_limited
 from audit.population import Population, rows_with_ids
+from audit.randomness import rows_sampled
 
-__all__ = ["MAX_PARTS", "PoolPart", "ReplayPool"]
+__all__ = ["MAX_PARTS", "PoolPart", "ReplayPool", "chunk_sample"]
 
 #: Parts a pool keeps before joining them into one: a country-scale run pools a
 #: few people from each of thousands of chunks, and thousands of small frames
 #: cost far more memory than the same rows in one.
 MAX_PARTS = 32
+
+
+def chunk_sample(chunk: ScoredChunk, stream: str, rate: float) -> np.ndarray:
+    """Rows of ``chunk`` in a person-id hash sample of ``stream`` at ``rate``.
+
+    A pooled chunk (:meth:`ReplayPool.scored_chunk`) holds its sample and the
+    sampled people's friends: its sample is the rows it marks, not a new draw.
+    """
+    if chunk.sample_rows is not None:
+        return np.asarray(chunk.sample_rows, dtype=np.int64)
+    ids = chunk.population.people["person_id"].to_numpy()
+    return rows_sampled(chunk.options.seed, stream, ids, rate)
 
 
 @dataclass(frozen=True, slots=True)
