@@ -49,7 +49,7 @@ from audit.aggregate import Counts
 from audit.engine import ScoredChunk, favourable_mask, sanctioned_mask, score_checked
 from audit.errors import AuditError
 from audit.group_stats import group_axis, rate
-from audit.io import finite_or_none as _num
+from audit.artefacts import finite_or_none as _num
 from audit.population import Population, PopulationView, rows_with_ids
 from audit.replay_pool import chunk_sample
 from audit.vocab import EVENT_KINDS

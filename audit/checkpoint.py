@@ -117,7 +117,7 @@ class ChunkStore:
     def save(self, first_block: int, output: ChunkOutput) -> None:
         """Write one finished chunk atomically, at once.
 
-        Not through :func:`audit.io.atomic_write_bytes`: inside the command
+        Not through :func:`audit.artefacts.atomic_write_bytes`: inside the command
         line's all-or-nothing block that would wait for the run to finish, and
         a chunk must be on disk as soon as it is done to survive an interruption.
         """

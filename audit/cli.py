@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from audit.argtypes import number
 from audit.errors import AuditError
-from audit.io import commit_file, deferred_writes
+from audit.artefacts import commit_file, deferred_writes
 
 if TYPE_CHECKING:
     import pyarrow.parquet as pq
@@ -24,7 +24,7 @@ __all__ = ["main", "build_parser"]
 EXIT_OK, EXIT_SCORER_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 # Stale artefacts of an earlier run in the same directory are removed when this
-# run's results.json is committed (audit.io.RUN_ARTEFACTS, deferred_writes).
+# run's results.json is committed (audit.artefacts.RUN_ARTEFACTS, deferred_writes).
 
 _positive_int = number(int, lo=1)
 _non_negative_int = number(int, lo=0)
@@ -108,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
-        with deferred_writes():  # a command's artefacts appear together, or not at all (audit/io.py)
+        with deferred_writes():  # a command's artefacts appear together, or not at all (audit/artefacts.py)
             return _COMMANDS[args.command](args)
     except AuditError as exc:
         if args.debug:

@@ -65,7 +65,7 @@ from audit.group_stats import (
 )
 from audit.errors import InvalidArgument
 from audit.groups import UNKNOWN, CellLayout
-from audit.io import finite_or_none as _num
+from audit.artefacts import finite_or_none as _num
 from audit.replay_pool import ReplayPool
 from scorers.protocol import scorer_tags
 

@@ -32,7 +32,7 @@ from audit.aggregate import Counts
 from audit.bootstrap import PoissonBootstrap, interval_pair, percentile_interval
 from audit.engine import ScoredChunk, favourable_mask, sanctioned_mask, score_checked
 from audit.group_stats import eligible_max, eligible_min, fairlearn_summary, group_axis, rate
-from audit.io import finite_or_none as _num
+from audit.artefacts import finite_or_none as _num
 from audit.population import PopulationView, rows_with_ids
 from audit.randomness import rows_sampled
 from scorers.protocol import ScorerTags, scorer_tags

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from audit.groups import CellLayout
-from audit.io import finite_or_none as _num
+from audit.artefacts import finite_or_none as _num
 
 __all__ = [
     "rate",

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from audit.errors import InvalidArgument
-from audit.io import plain_scalar as _plain
+from audit.artefacts import plain_scalar as _plain
 from audit.vocab import EDUCATION_LEVELS, INCOME_QUINTILES
 
 __all__ = ["Attribute", "CellLayout", "UNKNOWN", "layout_for"]

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from audit.errors import InvalidArgument, ScorerContractError, ScorerFailed
-from audit.io import plain_scalar as _plain
+from audit.artefacts import plain_scalar as _plain
 from audit.population import Population, PopulationView
 
 __all__ = [

@@ -84,7 +84,7 @@ class PopulationKey:
         return f"{self.name}, {self.size:,} people, seed {self.seed}"
 
     def slug(self) -> str:
-        from audit.io import safe_filename
+        from audit.artefacts import safe_filename
 
         return safe_filename(f"{self.name}-{self.size}-seed{self.seed}")
 
@@ -451,7 +451,7 @@ def _write_report(state: _Session, out: str) -> None:
     import dataclasses
     from pathlib import Path
 
-    from audit.io import atomic_write_json
+    from audit.artefacts import atomic_write_json
     from audit.results import SCHEMA_VERSION, package_version, write_results
 
     root = Path(out)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from audit.groups import UNKNOWN, CellLayout
-from audit.io import finite_or_none as num
+from audit.artefacts import finite_or_none as num
 from audit.randomness import stream_id
 
 __all__ = [

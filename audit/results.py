@@ -11,7 +11,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from audit.io import atomic_write_json, exact_artefact_mode, to_jsonable
+from audit.artefacts import atomic_write_json, exact_artefact_mode, to_jsonable
 from audit.runner import RunResult
 
 __all__ = ["SCHEMA_VERSION", "results_document", "write_results", "package_version"]

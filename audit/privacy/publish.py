@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from audit.errors import InvalidArgument
-from audit.io import atomic_write_json, to_jsonable
+from audit.artefacts import atomic_write_json, to_jsonable
 from audit.privacy.context import (
     MECHANISM,
     CountMeasurement,

@@ -64,7 +64,7 @@ def write_report(directory: str | Path, results: dict[str, Any] | None = None,
 
     Without ``results``, the documents are read from the directory.
     """
-    from audit.io import atomic_write_text, exact_artefact_mode
+    from audit.artefacts import atomic_write_text, exact_artefact_mode
 
     directory = Path(directory)
     if results is None:
@@ -81,11 +81,11 @@ def write_report(directory: str | Path, results: dict[str, Any] | None = None,
 def _pending_document(path: Path) -> dict[str, Any] | None:
     """A JSON artefact as the current command will leave it.
 
-    Inside :class:`audit.io.deferred_writes` a file written by this command is
+    Inside :class:`audit.artefacts.deferred_writes` a file written by this command is
     still under its temporary name, and the one on disk is the previous run's
     (stale): read the pending one, or nothing. Outside, read the file on disk.
     """
-    from audit import io
+    from audit import artefacts as io
 
     current = getattr(io, "_current", lambda: None)()
     if current is None:

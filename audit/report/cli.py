@@ -39,7 +39,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     from audit.engine import AuditOptions
     from audit.errors import InvalidArgument
-    from audit.io import atomic_write_json, exact_artefact_mode
+    from audit.artefacts import atomic_write_json, exact_artefact_mode
     from audit.report import write_report
     from audit.report.compare import parse_grid, run_compare
     from audit.report.compare_report import write_compare

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit import io
-from audit.io import (
+from audit import artefacts as io
+from audit.artefacts import (
     atomic_write_json,
     atomic_write_text,
     commit_file,
