@@ -186,6 +186,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise
     if writer is not None:
         writer.close()
+    for note in result.notes:
+        print(f"scs-audit: warning: {one_line(note)}", file=sys.stderr)
     path = write_results(result, out)
     from audit.privacy.cli import publish_from_args
 

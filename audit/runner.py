@@ -94,6 +94,8 @@ class RunResult:
     seconds: dict[str, float]
     started: str
     source: PopulationSource
+    notes: tuple[str, ...] = ()
+    """Warnings for the person running it (e.g. files in the chunk store that were refused)."""
 
     @property
     def failed(self) -> list[ScorerRun]:
@@ -241,7 +243,7 @@ def run(
         runs.append(ScorerRun(label=label, scorer=scorer, sections=sections, aggregates=merged[label]))
     return RunResult(
         population=source.describe(), options=options, layout=layout, runs=tuple(runs),
-        seconds=seconds, started=started, source=source,
+        seconds=seconds, started=started, source=source, notes=tuple(stream.refused),
     )
 
 

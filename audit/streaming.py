@@ -159,7 +159,13 @@ class ChunkStream:
                     self.store.save(task.blocks[0], out)
                 yield task.blocks, out, False
 
+    @property
+    def refused(self) -> list[str]:
+        """Files found in the chunk store and not read (:attr:`audit.checkpoint.ChunkStore.refused`)."""
+        return list(self.store.refused) if self.store is not None else []
+
     def finish(self) -> None:
-        """The run succeeded: delete its finished chunks from disk."""
+        """The run succeeded: delete its finished chunks, and other runs' abandoned ones, from disk."""
         if self.store is not None:
             self.store.clear()
+            self.store.clear_abandoned()
