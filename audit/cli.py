@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from audit.argtypes import number
 from audit.errors import AuditError
@@ -221,12 +222,18 @@ def _output_dir(text: str) -> Path:
 
 
 class _ScoresWriter:
-    """Streams per-person score rows to Parquet; renamed into place only when complete."""
+    """Streams per-person score rows to Parquet; renamed into place only when complete.
+
+    The partial file (``.scores.parquet.XXXXXXXX.partial``) is created mode 0600
+    before its first byte: one row per person is readable by the user only, even
+    when a kill leaves it behind.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._writer: pq.ParquetWriter | None = None
-        self._tmp = path.with_name(f".{path.name}.partial")
+        self._file: Any = None
+        self._tmp: Path | None = None
 
     def __call__(self, label, chunk, frame, scorer) -> None:
         import pyarrow as pa
@@ -237,20 +244,27 @@ class _ScoresWriter:
         table = pa.Table.from_pandas(scores_table(label, chunk, frame, scorer), preserve_index=False)
         table = table.cast(pa.schema([f.with_type(pa.string()) if f.name == "label" else f for f in table.schema]))
         if self._writer is None:
-            self._tmp.parent.mkdir(parents=True, exist_ok=True)
-            self._writer = pq.ParquetWriter(self._tmp, table.schema)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".partial", dir=self.path.parent)  # 0600
+            self._tmp, self._file = Path(tmp), os.fdopen(fd, "wb")
+            self._writer = pq.ParquetWriter(self._file, table.schema)
         self._writer.write_table(table)
 
-    def close(self) -> None:
+    def _close_file(self) -> None:
         if self._writer is not None:
             self._writer.close()
-            os.chmod(self._tmp, 0o600)  # one row per person: readable by the user only
+        if self._file is not None:
+            self._file.close()
+
+    def close(self) -> None:
+        if self._writer is not None and self._tmp is not None:
+            self._close_file()
             commit_file(self._tmp, self.path)
 
     def abort(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-        self._tmp.unlink(missing_ok=True)
+        self._close_file()
+        if self._tmp is not None:
+            self._tmp.unlink(missing_ok=True)
 
 
 def _cmd_epsilon_for(args: argparse.Namespace) -> int:
