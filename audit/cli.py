@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from audit.argtypes import number
 from audit.errors import AuditError
-from audit.artefacts import commit_file, deferred_writes
+from audit.artefacts import claim_output, commit_file, deferred_writes
 
 if TYPE_CHECKING:
     import pyarrow.parquet as pq
@@ -47,6 +47,13 @@ def add_population_args(p: argparse.ArgumentParser) -> None:
                    help="month scores are taken at (default: the horizon's last month)")
 
 
+def add_force_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--force", action="store_true",
+                   help="write into a non-empty directory this tool did not create (or /, or your home directory), "
+                        "replace files there named like artefacts, and allow runs estimated to be very costly; "
+                        "files this tool did not write are still never deleted")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from audit.results import package_version
 
@@ -60,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="scorer name, name:key=value,... variant, or module:attr (repeatable; default: all registered)")
     add_population_args(run)
     run.add_argument("--out", default="reports/latest", metavar="DIR", help="output directory (default reports/latest)")
+    add_force_arg(run)
     run.add_argument("--save-scores", action="store_true", help="also write DIR/scores.parquet (one row per person per scorer)")
     run.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     run.add_argument("--min-cell-share", type=_share, default=0.02, metavar="SHARE",
@@ -109,7 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
-        with deferred_writes():  # a command's artefacts appear together, or not at all (audit/artefacts.py)
+        # a command's artefacts appear together, or not at all; only what this tool wrote is replaced (audit/artefacts.py)
+        with deferred_writes(force=getattr(args, "force", False)):
             return _COMMANDS[args.command](args)
     except AuditError as exc:
         if args.debug:
@@ -164,7 +173,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from audit.summary import print_summary
 
     console = Console(stderr=False)
-    out = _output_dir(args.out)
+    out = claim_output(args.out, force=args.force)
     options = AuditOptions(seed=args.seed, as_of=args.as_of, by=tuple(args.by))
     options = replace(options, scorer_timeout=args.scorer_timeout)
     options = replace(options, min_cell_share=args.min_cell_share, bootstrap=args.bootstrap)
@@ -205,20 +214,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
     for r in result.failed:
         print(f"scs-audit: scorer {r.label!r} failed: {r.error}", file=sys.stderr)
     return EXIT_SCORER_FAILED if result.failed else EXIT_OK
-
-
-def _output_dir(text: str) -> Path:
-    """``--out DIR``, created if missing and checked writable before any work."""
-    from audit.errors import InvalidArgument
-
-    out = Path(text)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InvalidArgument(f"--out {text}: cannot create the directory ({exc.strerror}); give a writable directory") from None
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise InvalidArgument(f"--out {text}: the directory is not writable; give a writable directory")
-    return out
 
 
 class _ScoresWriter:
