@@ -116,6 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_BAD_INPUT
+    _working_directory_importable()
     try:
         # a command's artefacts appear together, or not at all; only what this tool wrote is replaced (audit/artefacts.py)
         with deferred_writes(force=getattr(args, "force", False)):
@@ -136,6 +137,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":  # finished chunks stay in DIR/.chunks (audit/checkpoint.py)
             print("scs-audit: finished chunks are kept; rerun the same command with --resume to continue", file=sys.stderr)
         return 130
+
+
+def _working_directory_importable() -> None:
+    """Let ``--scorer my_module:Cls`` import ``my_module.py`` from the working directory.
+
+    ``python -m`` puts the working directory first on ``sys.path``; the console
+    script does not, so ``module:attr`` failed from the module's own directory.
+    Like uvicorn's and gunicorn's ``module:attr``, the working directory is added
+    here — last, so that a file there never shadows an installed package.
+    """
+    cwd = os.getcwd()
+    if "" not in sys.path and cwd not in sys.path:
+        sys.path.append(cwd)
 
 
 def one_line(text: str) -> str:
