@@ -43,6 +43,9 @@ def add_population_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--chunk-size", type=_positive_int, default=1_000_000, help="people per streamed chunk")
     p.add_argument("--by", action="append", default=[], metavar="ATTR",
                    help="extra attribute to audit (urban, sex, region, age or a supplied column); repeatable")
+    p.add_argument("--horizon-months", type=number(int, lo=1, hi=32768), default=None, metavar="N",
+                   help="months a supplied event table covers (default: the last event month + 1, refusing a month "
+                        "more than 12 after the month by which 99%% of events happened)")
     p.add_argument("--as-of", type=_non_negative_int, default=None, metavar="MONTH",
                    help="month scores are taken at (default: the horizon's last month)")
 
@@ -193,7 +196,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     options = replace(options, min_cell_share=args.min_cell_share, bootstrap=args.bootstrap)
     options = replace(options, replay_sample=args.replay_sample)
     config = RunConfig(population=args.population, size=args.size, seed=args.seed, chunk_size=args.chunk_size,
-                       options=options, events=args.events, ties=args.ties)
+                       options=options, events=args.events, ties=args.ties, horizon_months=args.horizon_months)
     from audit.executors import default_workers
 
     config = replace(config, engine=args.engine, workers=args.workers or default_workers(), scheduler=args.scheduler,

@@ -40,6 +40,8 @@ class RunConfig:
     """Event table for a supplied people table."""
     ties: str | None = None
     """Tie table for a supplied people table."""
+    horizon_months: int | None = None
+    """Months a supplied event table covers (default: from the data, :func:`audit.table.load_population`)."""
     engine: str = "local"
     """``local`` (this process, or a process pool when ``workers > 1``) or ``dask`` (:mod:`audit.executors`)."""
     workers: int | None = None
@@ -168,7 +170,8 @@ def run(
     if not scorer_objs:
         raise InvalidArgument("no scorers to run: name at least one with --scorer")
     labelled = unique_labels(scorer_objs)
-    source = source or open_source(config.population, size=config.size, seed=config.seed, events=config.events, ties=config.ties)
+    source = source or open_source(config.population, size=config.size, seed=config.seed, events=config.events,
+                                   ties=config.ties, horizon_months=config.horizon_months)
     options = config.options
     if options.as_of is not None and not 0 <= options.as_of < source.horizon_months:
         raise InvalidArgument(f"--as-of {options.as_of}: the population's events cover months 0 to "

@@ -21,12 +21,26 @@ import pandas as pd
 
 from audit.errors import InvalidArgument, InvalidTable
 
-__all__ = ["TABLE_SUFFIXES", "read_table"]
+__all__ = ["TABLE_SUFFIXES", "excerpt", "read_table"]
 
 #: File name endings that can be loaded (case-insensitive).
 TABLE_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
 
 _SEPARATORS = (",", ";", "\t", "|")
+#: Characters of a bad value quoted in a message (a 50 MB cell is not echoed whole).
+EXCERPT_CHARS = 40
+
+
+def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
+    """``repr(value)``, cut to about ``limit`` characters with the full length said.
+
+    >>> excerpt("x" * 1000, 5)
+    "'xxxxx'... (1,000 characters)"
+    """
+    if isinstance(value, (str, bytes)) and len(value) > limit:
+        return f"{value[:limit]!r}... ({len(value):,} characters)"
+    text = repr(value)
+    return text if len(text) <= 2 * limit else f"{text[: 2 * limit]}... ({len(text):,} characters)"
 
 
 def _sniff(path: Path, label: str) -> str:
@@ -47,7 +61,7 @@ def _sniff(path: Path, label: str) -> str:
     names = [n.strip().strip('"').strip() for n in line.split(sep)]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
-        raise InvalidTable(f"{label}: the header names column {dup[0]!r} more than once. Fix: rename or drop the repeated column.")
+        raise InvalidTable(f"{label}: the header names column {excerpt(dup[0])} more than once. Fix: rename or drop the repeated column.")
     return sep
 
 
