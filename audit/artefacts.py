@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from audit.errors import OutputConflict
+from audit.errors import AuditError, OutputConflict
 from audit.outdir import OutputClaim, check_replaceable, claim_output_dir, is_ours, record
 
 __all__ = [
@@ -61,6 +61,7 @@ __all__ = [
     "SEAL_NAME",
     "RUN_ARTEFACTS",
     "claim_output",
+    "naming",
 ]
 
 #: The artefact renamed into place last and removed first by :class:`deferred_writes`.
@@ -101,10 +102,23 @@ def atomic_write_with(path: str | Path, write: Callable[[Path], object], *, mode
         write(Path(tmp))
         os.chmod(tmp, mode)
         commit_file(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise naming(exc, path) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def naming(exc: OSError, path: str | Path) -> OSError:
+    """``exc`` as an error about ``path`` (a failed write names the file the user asked for, not a temporary one).
+
+    Errors of this package (:class:`~audit.errors.AuditError`) are returned unchanged.
+    """
+    if isinstance(exc, AuditError) or exc.errno is None:
+        return exc
+    return OSError(exc.errno, exc.strerror or str(exc), str(path))
 
 
 def atomic_write_bytes(path: str | Path, data: bytes, *, mode: int = PUBLIC_MODE) -> Path:

@@ -36,6 +36,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from audit.artefacts import naming
 from audit.chunk_format import ChunkFormatError, dumps, loads
 from audit.engine import ChunkOutput
 
@@ -101,11 +102,17 @@ def make_private_dir(path: Path) -> None:
 
 def write_private(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically, the file mode 0600 from its first byte."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # mkstemp: mode 0600
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # mkstemp: mode 0600
+    except OSError as exc:
+        raise naming(exc, path) from exc
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise naming(exc, path) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from audit.argtypes import number
 from audit.errors import AuditError
-from audit.artefacts import claim_output, commit_file, deferred_writes
+from audit.artefacts import claim_output, commit_file, deferred_writes, naming
 
 if TYPE_CHECKING:
     import pyarrow.parquet as pq
@@ -129,10 +129,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"scs-audit: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except OSError as exc:  # e.g. --out is not writable
+    except OSError as exc:  # disk full, permission denied, an unwritable HOME ...
         if args.debug:
             raise
-        print(f"scs-audit: error: {one_line(str(exc))}", file=sys.stderr)
+        print(f"scs-audit: error: {one_line(describe_os_error(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("scs-audit: interrupted; nothing was written (the output directory keeps its previous contents)",
@@ -140,6 +140,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":  # finished chunks stay in DIR/.chunks (audit/checkpoint.py)
             print("scs-audit: finished chunks are kept; rerun the same command with --resume to continue", file=sys.stderr)
         return 130
+
+
+def describe_os_error(exc: OSError) -> str:
+    """What failed, on which path, and the fix that fits the cause (disk full, permission, a missing HOME)."""
+    import errno
+
+    path = exc.filename
+    where = f"{path}: " if path else ""
+    what = exc.strerror or str(exc) or type(exc).__name__
+    code = exc.errno
+    home = os.path.expanduser("~")
+    under_home = bool(path) and os.path.abspath(str(path)).startswith(os.path.abspath(home).rstrip("/") + "/") \
+        or (bool(path) and os.path.abspath(str(path)) == os.path.abspath(home))
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        fix = "free space on the disk (or quota) that holds it, or write elsewhere (--out DIR)"
+    elif under_home and code in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT, errno.ENOTDIR):
+        fix = f"your home directory ({home}) cannot be written here: set HOME to a writable directory"
+    elif code in (errno.EACCES, errno.EPERM):
+        fix = "give yourself permission to it (e.g. chmod u+rw, or u+rwx for a directory), or use another path"
+    elif code == errno.EROFS:
+        fix = "the file system is read-only: use a path on a writable disk"
+    elif code in (errno.ENOENT, errno.ENOTDIR):
+        fix = "check the path exists (create its directory first)"
+    else:
+        fix = "check the path and the disk, then run again"
+    return f"{where}{what}. Fix: {fix}"
 
 
 def _working_directory_importable() -> None:
@@ -255,12 +281,15 @@ class _ScoresWriter:
 
         table = pa.Table.from_pandas(scores_table(label, chunk, frame, scorer), preserve_index=False)
         table = table.cast(pa.schema([f.with_type(pa.string()) if f.name == "label" else f for f in table.schema]))
-        if self._writer is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".partial", dir=self.path.parent)  # 0600
-            self._tmp, self._file = Path(tmp), os.fdopen(fd, "wb")
-            self._writer = pq.ParquetWriter(self._file, table.schema)
-        self._writer.write_table(table)
+        try:
+            if self._writer is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".partial", dir=self.path.parent)  # 0600
+                self._tmp, self._file = Path(tmp), os.fdopen(fd, "wb")
+                self._writer = pq.ParquetWriter(self._file, table.schema)
+            self._writer.write_table(table)
+        except OSError as exc:
+            raise naming(exc, self.path) from exc
 
     def _close_file(self) -> None:
         if self._writer is not None:
@@ -270,7 +299,10 @@ class _ScoresWriter:
 
     def close(self) -> None:
         if self._writer is not None and self._tmp is not None:
-            self._close_file()
+            try:
+                self._close_file()
+            except OSError as exc:
+                raise naming(exc, self.path) from exc
             commit_file(self._tmp, self.path)
 
     def abort(self) -> None:

@@ -49,7 +49,9 @@ def _sniff(path: Path, label: str) -> str:
         opener = gzip.open if path.name.lower().endswith(".gz") else open
         with opener(path, "rb") as fh:
             head = fh.read(1 << 16)
-    except (OSError, EOFError, zlib.error) as e:
+    except OSError as e:
+        raise _unreadable(label, e, "a complete, uncorrupted CSV or gzip file") from e
+    except (EOFError, zlib.error) as e:
         raise InvalidTable(f"{label}: cannot be read ({e}). Fix: check the file is a complete, uncorrupted CSV or gzip file.") from e
     text = head.decode("utf-8", errors="replace").removeprefix("\ufeff")
     line = text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
@@ -63,6 +65,23 @@ def _sniff(path: Path, label: str) -> str:
     if dup:
         raise InvalidTable(f"{label}: the header names column {excerpt(dup[0])} more than once. Fix: rename or drop the repeated column.")
     return sep
+
+
+def _unreadable(label: str, e: OSError, kind: str) -> InvalidTable:
+    """The error for a table file the operating system would not let us read, with the fix that fits."""
+    import errno
+
+    if e.errno in (errno.EACCES, errno.EPERM):
+        fix = "give yourself read permission (e.g. chmod u+r), or copy the file somewhere you can read it"
+    elif e.errno in (errno.ENOENT, errno.ENOTDIR):
+        fix = "check the path"
+    elif e.errno == errno.EISDIR:
+        fix = "give a file, not a directory"
+    elif e.errno == errno.EIO:
+        fix = "the disk reported an input/output error; copy the file to a healthy disk"
+    else:
+        fix = f"check the file is {kind}"
+    return InvalidTable(f"{label}: cannot be read ({e.strerror or e}). Fix: {fix}.")
 
 
 def _read_csv_fast(path: Path, sep: str) -> pd.DataFrame | None:
@@ -104,6 +123,11 @@ def _first(s: pd.Series) -> object:
 
 
 def _read_parquet(path: Path, label: str) -> pd.DataFrame:
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as e:
+        raise _unreadable(label, e, "a complete Parquet file") from e
     try:
         return pd.read_parquet(path, engine="pyarrow")
     except (OSError, ValueError) as e:  # pyarrow's ArrowInvalid is a ValueError, ArrowIOError an OSError
