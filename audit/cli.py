@@ -142,6 +142,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def refuse_costly(args: argparse.Namespace, *, workers: int = 1) -> None:
+    """Refuse ``--size``, ``--bootstrap`` or ``--workers`` whose estimated cost is absurd (:mod:`audit.cost`), unless ``--force``."""
+    from audit.cost import estimate_run
+    from audit.errors import InvalidArgument
+    from audit.table_files import TABLE_SUFFIXES
+
+    if args.force:
+        return
+    synthetic = not str(args.population).lower().endswith(TABLE_SUFFIXES)
+    scorers = len(getattr(args, "scorer", None) or getattr(args, "specs", None) or ()) or 4
+    cost = estimate_run(size=args.size if synthetic else None, scorers=scorers, bootstrap=args.bootstrap,
+                        workers=workers)
+    if cost.problems:
+        flag, why = cost.problems[0]
+        raise InvalidArgument(f"--{flag} {getattr(args, flag, '')}: {why}. Fix: choose a smaller value, "
+                              "or pass --force to run it anyway")
+
+
 def describe_os_error(exc: OSError) -> str:
     """What failed, on which path, and the fix that fits the cause (disk full, permission, a missing HOME)."""
     import errno
@@ -216,6 +234,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from audit.summary import print_summary
 
     console = Console(stderr=False)
+    from audit.executors import default_workers
+
+    # before the output directory is touched; a remote Dask cluster's workers are not this machine's
+    refuse_costly(args, workers=1 if args.scheduler else args.workers or default_workers())
     out = claim_output(args.out, force=args.force)
     options = AuditOptions(seed=args.seed, as_of=args.as_of, by=tuple(args.by))
     options = replace(options, scorer_timeout=args.scorer_timeout)
@@ -223,8 +245,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
     options = replace(options, replay_sample=args.replay_sample)
     config = RunConfig(population=args.population, size=args.size, seed=args.seed, chunk_size=args.chunk_size,
                        options=options, events=args.events, ties=args.ties, horizon_months=args.horizon_months)
-    from audit.executors import default_workers
-
     config = replace(config, engine=args.engine, workers=args.workers or default_workers(), scheduler=args.scheduler,
                      checkpoint_dir=str(out), resume=args.resume)  # audit/executors.py, audit/checkpoint.py
     from audit.privacy.cli import precheck_from_args
