@@ -27,6 +27,14 @@ __all__ = ["TABLE_SUFFIXES", "excerpt", "read_table"]
 TABLE_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
 
 _SEPARATORS = (",", ";", "\t", "|")
+#: Peak memory of reading a table, as a multiple of its (uncompressed) bytes: reading CSVs of 18 MB
+#: (people) and 69 MB (events) of china-2020 raised peak memory by 4.8 and 4.0 times their size
+#: (ru_maxrss around read_table); 6 leaves room for validation's copies (assumption).
+MEMORY_PER_BYTE = 6
+#: Most memory reading one table may take, in bytes; ``None``: half of this machine's memory.
+MEMORY_BOUND: int | None = None
+_SCAN_BLOCK = 1 << 20
+
 #: Characters of a bad value quoted in a message (a 50 MB cell is not echoed whole).
 EXCERPT_CHARS = 40
 
@@ -96,7 +104,63 @@ def _read_csv_fast(path: Path, sep: str) -> pd.DataFrame | None:
     return frame
 
 
+def memory_bound() -> int:
+    """:data:`MEMORY_BOUND`, or half of this machine's memory (4 GiB where the system does not say)."""
+    if MEMORY_BOUND is not None:
+        return MEMORY_BOUND
+    from audit.cost import physical_memory
+
+    total = physical_memory()
+    return total // 2 if total else 4 << 30
+
+
+def _bytes(n: float) -> str:
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= size:
+            return f"{n / size:,.1f} {unit}"
+    return f"{n:,.0f} bytes"
+
+
+def _too_big(label: str, size: int, bound: int, what: str) -> InvalidTable:
+    return InvalidTable(
+        f"{label}: reading it would take about {_bytes(size * MEMORY_PER_BYTE)} of memory "
+        f"({MEMORY_PER_BYTE} times the {_bytes(size)} of its {what}), more than the {_bytes(bound)} a table may take "
+        "(audit.table_files.MEMORY_BOUND; default half of this machine's memory). Fix: split the table into smaller "
+        "files, drop unused columns, or run on a machine with more memory."
+    )
+
+
+def _scan_csv(path: Path, label: str) -> None:
+    """Read the file's (decompressed) bytes once, in blocks, before parsing: refuse NUL bytes and files too big.
+
+    A sparse or zero-filled file reads as NUL bytes, which no CSV holds, and
+    would otherwise grow many times over in the parser; a file whose text
+    times :data:`MEMORY_PER_BYTE` exceeds :func:`memory_bound` is refused
+    before it is parsed. Memory used here is one block.
+    """
+    bound = memory_bound()
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    seen = 0
+    try:
+        with opener(path, "rb") as fh:
+            while block := fh.read(_SCAN_BLOCK):
+                at = block.find(b"\0")
+                if at >= 0:
+                    raise InvalidTable(
+                        f"{label}: byte {seen + at + 1:,} is a NUL byte, which no CSV text holds (a sparse, zero-filled "
+                        "or binary file?). Fix: export the table again as UTF-8 CSV, or give a Parquet file."
+                    )
+                seen += len(block)
+                if seen * MEMORY_PER_BYTE > bound:
+                    raise _too_big(label, seen, bound, "text read so far")
+    except OSError as e:
+        raise _unreadable(label, e, "a complete, uncorrupted CSV or gzip file") from e
+    except (EOFError, zlib.error) as e:
+        raise InvalidTable(f"{label}: cannot be read ({e}). Fix: check the file is a complete, uncorrupted CSV or gzip file.") from e
+
+
 def _read_csv(path: Path, label: str) -> pd.DataFrame:
+    _scan_csv(path, label)
     sep = _sniff(path, label)
     frame = _read_csv_fast(path, sep)
     if frame is not None:
@@ -128,6 +192,16 @@ def _read_parquet(path: Path, label: str) -> pd.DataFrame:
             pass
     except OSError as e:
         raise _unreadable(label, e, "a complete Parquet file") from e
+    try:
+        import pyarrow.parquet as pq
+
+        meta = pq.ParquetFile(path).metadata
+        size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    except (OSError, ValueError):
+        size = 0  # unreadable metadata: pandas below names the problem
+    bound = memory_bound()
+    if size * MEMORY_PER_BYTE > bound:
+        raise _too_big(label, size, bound, "uncompressed size")
     try:
         return pd.read_parquet(path, engine="pyarrow")
     except (OSError, ValueError) as e:  # pyarrow's ArrowInvalid is a ValueError, ArrowIOError an OSError

@@ -90,3 +90,45 @@ def test_a_huge_bad_value_is_quoted_as_a_short_excerpt(supplied, tmp_path):
     msg = str(err.value)
     assert len(msg) < 600, len(msg)
     assert "1,000,010 characters" in msg and "data row 3" in msg
+
+
+def test_a_sparse_nul_filled_csv_is_refused_without_parsing(tmp_path, monkeypatch):
+    import audit.table_files
+
+    path = tmp_path / "people.csv"
+    with open(path, "wb") as f:
+        f.write(b"person_id,age,sex,urban,region,income,income_quintile,education\n")
+        f.truncate(64 << 20)  # a 64 MiB hole: reads as NUL bytes, takes no disk
+    parsed = []
+    monkeypatch.setattr(audit.table_files.pd, "read_csv", lambda *a, **k: parsed.append(1))
+    with pytest.raises(InvalidTable) as err:
+        load_population(path)
+    assert str(err.value).startswith(f"{path}: byte 65 is a NUL byte") and not parsed
+
+
+def test_a_csv_beyond_the_memory_bound_is_refused_with_the_estimate(supplied, monkeypatch, capsys, tmp_path):
+    import audit.table_files
+
+    root, people, events, horizon = supplied
+    size = (root / "events.csv").stat().st_size
+    monkeypatch.setattr(audit.table_files, "MEMORY_BOUND", 4 * size)  # reading takes MEMORY_PER_BYTE (6) x size
+    load_population(root / "people.csv")  # a smaller table still loads
+    with pytest.raises(InvalidTable, match=r"events\.csv: reading it would take about .* of memory"):
+        load_population(root / "people.csv", events=root / "events.csv")
+    monkeypatch.setattr(audit.table_files, "MEMORY_BOUND", 6 * size)
+    assert len(load_population(root / "people.csv", events=root / "events.csv").events) == len(events)
+    monkeypatch.setattr(audit.table_files, "MEMORY_BOUND", 6 * size - 1)
+    assert main(["run", "--population", str(root / "people.csv"), "--events", str(root / "events.csv"),
+                 "--scorer", "suining", "--quiet", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Fix: split the table" in err and not (tmp_path / "out").exists()
+
+
+def test_a_parquet_file_beyond_the_memory_bound_is_refused(supplied, monkeypatch, tmp_path):
+    import audit.table_files
+
+    root, people, events, horizon = supplied
+    events.to_parquet(tmp_path / "events.parquet")
+    monkeypatch.setattr(audit.table_files, "MEMORY_BOUND", 1000)
+    with pytest.raises(InvalidTable, match="events.parquet: reading it would take .* uncompressed size"):
+        audit.table_files.read_table(tmp_path / "events.parquet", "events")
