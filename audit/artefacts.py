@@ -27,6 +27,7 @@ name, and :func:`path_in` refuses a path that would leave its directory.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -36,7 +37,7 @@ import signal
 import tempfile
 import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,7 @@ __all__ = [
     "RUN_ARTEFACTS",
     "claim_output",
     "naming",
+    "temporary_beside",
 ]
 
 #: The artefact renamed into place last and removed first by :class:`deferred_writes`.
@@ -96,19 +98,33 @@ def atomic_write_with(path: str | Path, write: Callable[[Path], object], *, mode
     """Call ``write(tmp_path)`` (its return value is ignored) then rename ``tmp_path`` over ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
+    with temporary_beside(path) as (fd, tmp):
+        os.close(fd)
+        write(tmp)
         os.chmod(tmp, mode)
         commit_file(tmp, path)
+    return path
+
+
+@contextlib.contextmanager
+def temporary_beside(path: Path) -> Iterator[tuple[int, Path]]:
+    """``(fd, tmp)``: a new file ``.NAME.XXXXXXXX.tmp`` beside ``path``, mode 0600 from its first byte.
+
+    The file is deleted if the block raises; an :class:`OSError` is re-raised
+    naming ``path`` (:func:`naming`). On success the block must have renamed it.
+    """
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise naming(exc, path) from exc
+    try:
+        yield fd, Path(tmp)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise naming(exc, path) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
 
 
 def naming(exc: OSError, path: str | Path) -> OSError:

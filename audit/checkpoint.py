@@ -31,12 +31,11 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from audit.artefacts import naming
+from audit.artefacts import temporary_beside
 from audit.chunk_format import ChunkFormatError, dumps, loads
 from audit.engine import ChunkOutput
 
@@ -102,20 +101,10 @@ def make_private_dir(path: Path) -> None:
 
 def write_private(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically, the file mode 0600 from its first byte."""
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # mkstemp: mode 0600
-    except OSError as exc:
-        raise naming(exc, path) from exc
-    try:
+    with temporary_beside(path) as (fd, tmp):  # at once, never deferred: a chunk must survive an interruption
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise naming(exc, path) from exc
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class ChunkStore:

@@ -134,10 +134,15 @@ def test_resume_needs_a_directory_and_no_scores_file(tmp_path):
         run(["suining"], cfg(tmp_path, resume=True), audits=audits(), sink=lambda *a: None)
 
 
+def cli_argv(out) -> list[str]:
+    """A two-chunk command-line run of InterruptsAtBlock into ``out``."""
+    return ["run", "--population", "tiny", "--size", str(BLOCK_SIZE + 100), "--chunk-size", str(BLOCK_SIZE),
+            "--scorer", "tests.audit._engine_scorers:InterruptsAtBlock", "--out", str(out), "--quiet",
+            "--bootstrap", "0", "--workers", "1"]
+
+
 def test_command_line_interrupt_then_resume(tmp_path, capsys, interrupt):
-    spec = "tests.audit._engine_scorers:InterruptsAtBlock"
-    argv = ["run", "--population", "tiny", "--size", str(BLOCK_SIZE + 100), "--chunk-size", str(BLOCK_SIZE),
-            "--scorer", spec, "--out", str(tmp_path), "--quiet", "--bootstrap", "0", "--workers", "1"]
+    argv = cli_argv(tmp_path)
     interrupt(1)
     assert main(argv) == 130
     assert "--resume" in capsys.readouterr().err
@@ -192,9 +197,7 @@ def test_resume_never_unpickles_a_planted_file_and_says_it_refused_it(tmp_path, 
 def test_command_line_names_refused_chunk_files(tmp_path, capsys, interrupt):
     import pickle
 
-    spec = "tests.audit._engine_scorers:InterruptsAtBlock"
-    argv = ["run", "--population", "tiny", "--size", str(BLOCK_SIZE + 100), "--chunk-size", str(BLOCK_SIZE),
-            "--scorer", spec, "--out", str(tmp_path), "--quiet", "--bootstrap", "0", "--workers", "1"]
+    argv = cli_argv(tmp_path)
     interrupt(1)
     assert main(argv) == 130
     interrupt(None)
