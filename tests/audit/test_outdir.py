@@ -130,3 +130,12 @@ def test_compare_keeps_a_previous_runs_user_files_too(capsys, previous):
                   "--quiet", "--bootstrap", "20", "--out", previous)
     assert rc == 0, err
     assert {k: v for k, v in user_files(previous).items() if k != "compare.json"} == planted
+
+
+def test_report_rerenders_its_own_files_and_asks_before_replacing_others(capsys, previous):
+    assert cli(capsys, "report", previous)[0] == 0  # report.html and report.md are the tool's: replaced
+    assert set(read_manifest(previous)["artefacts"]) == {"results.json", "report.html", "report.md"}
+    (previous / MANIFEST_NAME).unlink()  # a directory written by hand (or by an older version)
+    rc, err = cli(capsys, "report", previous)
+    assert rc == 2 and "was not written by this tool" in err and "--force" in err
+    assert cli(capsys, "report", previous, "--force")[0] == 0

@@ -77,3 +77,49 @@ def test_partial_scores_file_is_user_only_from_its_first_byte_even_after_a_kill(
     assert partial.stat().st_size > 0
     assert _mode(partial) == 0o600
     assert not (out / "scores.parquet").exists()
+
+
+def test_chunk_store_is_user_only_after_a_kill(tmp_path):
+    """A run killed after its first chunk leaves .chunks/ at 0700 and each of its files at 0600."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from audit.synth import BLOCK_SIZE
+
+    (tmp_path / "waits_in_block_1.py").write_text(
+        "import os, time\nfrom scorers.suining import Suining\n\n"
+        "class WaitsInBlock1(Suining):\n    name = 'waits'\n\n"
+        "    def score(self, view, *, as_of):\n"
+        f"        if (view.people['person_id'].to_numpy() == {BLOCK_SIZE + 7}).any():\n"
+        "            open(os.environ['SCS_AUDIT_TEST_MARKER'], 'w').close()\n"
+        "            time.sleep(120)\n"
+        "        return super().score(view, as_of=as_of)\n"
+    )
+    out, marker, log = tmp_path / "out", tmp_path / "scoring", tmp_path / "stderr.txt"
+    env = {**os.environ, "SCS_AUDIT_TEST_MARKER": str(marker), "PYTHONPATH": str(Path(__file__).parents[2])}
+    argv = [sys.executable, "-m", "audit.cli", "run", "--population", "tiny", "--size", str(BLOCK_SIZE + 100),
+            "--chunk-size", str(BLOCK_SIZE), "--scorer", f"{tmp_path / 'waits_in_block_1.py'}:WaitsInBlock1",
+            "--workers", "1", "--bootstrap", "0", "--replay-sample", "0", "--out", str(out), "--quiet"]
+    with open(log, "wb") as stderr:
+        proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+        try:
+            deadline = time.monotonic() + 120
+            while not marker.exists():  # chunk 0 is saved; chunk 1 is being scored
+                assert proc.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, "the scorer never started"
+                time.sleep(0.05)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    chunks = out / ".chunks"
+    (store,) = chunks.iterdir()
+    assert _mode(chunks) == 0o700 and _mode(store) == 0o700
+    assert sorted(p.name for p in store.iterdir()) == ["0.npz", "index.json"]
+    assert all(_mode(p) == 0o600 for p in store.iterdir())
