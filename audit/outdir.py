@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,8 +45,6 @@ def _identity(path: Path) -> dict[str, Any] | None:
         st = os.lstat(path)
     except OSError:
         return None
-    import stat
-
     if not stat.S_ISREG(st.st_mode):
         return None
     try:
@@ -133,14 +132,16 @@ def check_replaceable(targets: list[Path], stale: list[Path], *, force: bool) ->
     return [p for p in stale if ours(p)], problems
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OutputClaim:
     """What :func:`claim_output_dir` created, so that a refused command can undo it."""
 
     directory: Path
-    created: list[Path]
+    """The output directory."""
+    created: tuple[Path, ...]
     """Directories created, outermost first."""
     wrote_manifest: bool
+    """Whether the claim wrote the directory's manifest (it had none)."""
 
     def release(self) -> None:
         """Remove the manifest and directories the claim created, if nothing else was put there since."""
@@ -178,7 +179,7 @@ def claim_output_dir(text: str | os.PathLike[str], *, force: bool = False, what:
                               "or pass --force")
     if os.path.lexists(out) and not out.is_dir():
         raise InvalidArgument(f"{what} {text}: exists and is not a directory; give a directory")
-    created = [p for p in [*reversed(out.absolute().parents), out.absolute()] if not p.exists()]
+    created = tuple(p for p in [*reversed(out.absolute().parents), out.absolute()] if not p.exists())
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
