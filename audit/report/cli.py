@@ -54,7 +54,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.bootstrap < 20:
         raise InvalidArgument(f"--bootstrap {args.bootstrap}: use at least 20 replicates (400 is the default)")
     grid = parse_grid(args.grid) if args.grid else None
-    from audit.cli import refuse_costly
+    from audit.cli_checks import refuse_costly
 
     refuse_costly(args)
     out = claim_output(args.out, force=args.force)

@@ -9,7 +9,8 @@ import pathlib
 import pytest
 
 import audit.table_files
-from audit.cli import describe_os_error, main
+from audit.cli import main
+from audit.cli_checks import describe_os_error
 from audit.synth import synthesize
 
 FAST = ["--population", "tiny", "--size", "300", "--quiet", "--bootstrap", "0", "--workers", "1", "--replay-sample", "0"]
