@@ -172,7 +172,10 @@ def claim_output_dir(text: str | os.PathLike[str], *, force: bool = False, what:
     """
     out = Path(text)
     resolved = out.expanduser().resolve()
-    home = Path.home().resolve()
+    try:
+        home: Path | None = Path.home().resolve()
+    except (RuntimeError, KeyError):  # no HOME and no password entry
+        home = None
     if not force and (resolved == Path(resolved.anchor) or resolved == home):
         place = "the root directory" if resolved == Path(resolved.anchor) else "your home directory"
         raise InvalidArgument(f"{what} {text}: is {place}; give a directory of its own (e.g. reports/latest), "

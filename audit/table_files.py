@@ -195,7 +195,7 @@ def _read_parquet(path: Path, label: str) -> pd.DataFrame:
     try:
         import pyarrow.parquet as pq
 
-        meta = pq.ParquetFile(path).metadata
+        meta = pq.read_metadata(path)
         size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
     except (OSError, ValueError):
         size = 0  # unreadable metadata: pandas below names the problem
