@@ -38,6 +38,7 @@ from typing import Any
 from audit.artefacts import temporary_beside
 from audit.chunk_format import ChunkFormatError, dumps, loads
 from audit.engine import ChunkOutput
+from audit.errors import OutputConflict
 
 __all__ = ["CHECKPOINT_DIRNAME", "INDEX_NAME", "ChunkStore", "make_private_dir", "run_fingerprint", "write_private"]
 
@@ -94,7 +95,14 @@ _TEMPORARY = re.compile(r"\.(index\.json|[0-9]+\.npz)\.[A-Za-z0-9_]+\.tmp")  # w
 
 
 def make_private_dir(path: Path) -> None:
-    """Create ``path`` (and missing parents) with mode 0700; tighten it to 0700 if it exists."""
+    """Create ``path`` (and missing parents) with mode 0700; tighten it to 0700 if it exists.
+
+    Raises :class:`~audit.errors.OutputConflict` for a symbolic link or a file
+    there: the store is never put (or its mode changed) in a place the link names.
+    """
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        raise OutputConflict(f"{path} is not a directory this tool made (a link or a file); nothing was written "
+                             "there. Fix: move it away, or choose another output directory")
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(path, 0o700)
 
@@ -210,6 +218,8 @@ class ChunkStore:
 
     def clear(self) -> None:
         """Delete this run's chunks (after success, or to start afresh): only files this tool wrote."""
+        if self.dir.parent.is_symlink():
+            return  # never delete through a link
         _remove_store(self.dir, self._index())
         try:
             self.dir.parent.rmdir()  # only if no other run's chunks are kept there

@@ -9,7 +9,7 @@ import pytest
 import audit.streaming
 from audit.checkpoint import CHECKPOINT_DIRNAME, ChunkStore, run_fingerprint
 from audit.cli import main
-from audit.errors import InvalidArgument
+from audit.errors import InvalidArgument, OutputConflict
 from audit.groups import layout_for
 from audit.runner import RunConfig, resolve_scorers, run, unique_labels
 from audit.source import open_source
@@ -230,3 +230,17 @@ def test_a_finished_run_removes_abandoned_stores_it_wrote_and_nothing_else(tmp_p
     run(["suining"], cfg(tmp_path), audits=audits())  # another run (another fingerprint) in the same directory
     assert not abandoned.dir.exists()
     assert (user / "0.npz").read_bytes() == b"the user's"
+
+
+def test_a_chunk_store_that_is_a_link_is_refused_and_its_target_untouched(tmp_path):
+    import stat
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    elsewhere.chmod(0o755)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / CHECKPOINT_DIRNAME).symlink_to(elsewhere)
+    with pytest.raises(OutputConflict, match="not a directory this tool made"):
+        run([InterruptsAtBlock()], cfg(out), audits=audits())
+    assert list(elsewhere.iterdir()) == [] and stat.S_IMODE(elsewhere.stat().st_mode) == 0o755
