@@ -163,6 +163,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from audit.summary import print_summary
 
     console = Console(stderr=False)
+    from audit.privacy.cli import precheck_from_args
+
+    precheck_from_args(args)  # an overspend or an unusable ledger is refused before any work, not after it
     out = _output_dir(args.out)
     options = AuditOptions(seed=args.seed, as_of=args.as_of, by=tuple(args.by))
     options = replace(options, scorer_timeout=args.scorer_timeout)
@@ -174,9 +177,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     config = replace(config, engine=args.engine, workers=args.workers or default_workers(), scheduler=args.scheduler,
                      checkpoint_dir=str(out), resume=args.resume)  # audit/executors.py, audit/checkpoint.py
-    from audit.privacy.cli import precheck_from_args
-
-    precheck_from_args(args)  # an overspend is refused before the audit, not after it
     writer = _ScoresWriter(out / "scores.parquet") if args.save_scores else None
     try:
         result = run(args.scorer or None, config, progress=not args.quiet, sink=writer)
@@ -251,6 +251,12 @@ class _ScoresWriter:
         self._tmp.unlink(missing_ok=True)
 
 
+def _cmd_ledger(args: argparse.Namespace) -> int:
+    from audit.privacy.cli import cmd_ledger
+
+    return cmd_ledger(args)
+
+
 def _cmd_epsilon_for(args: argparse.Namespace) -> int:
     from audit.privacy.cli import cmd_epsilon_for
 
@@ -269,7 +275,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return cmd_compare(args)
 
 
-_COMMANDS = {"run": _cmd_run, "scorers": _cmd_scorers, "epsilon-for": _cmd_epsilon_for}
+_COMMANDS = {"run": _cmd_run, "scorers": _cmd_scorers, "epsilon-for": _cmd_epsilon_for, "ledger": _cmd_ledger}
 _COMMANDS.update({"report": _cmd_report, "compare": _cmd_compare})
 
 

@@ -8,8 +8,23 @@ total past the budget is refused as a whole with
 remains, and nothing of it is recorded.
 
 For a supplied population the ledger is persisted in SQLite (default
-``~/.scs-audit/ledger.sqlite``; directory ``0700``, file ``0600``), keyed by the
-dataset's fingerprint, so a rerun on the same data spends again. A charge is
+``~/.scs-audit/ledger.sqlite``; directory ``0700``, file ``0600`` when the
+ledger creates them; an existing file's permissions are never changed).
+
+The budget belongs to the people, not to a file: it is keyed by a declared
+data-source name (``--dataset NAME``) and checked against the person-id set
+(:mod:`audit.person_ids`), so shuffling rows, renaming the file or leaving out
+the ties table buys nothing (:meth:`PrivacyLedger.open_dataset`):
+
+- a known name spends that dataset's budget (a changed id set is noted);
+- a new name whose people are exactly those of a known dataset spends the
+  known dataset's budget, with a warning;
+- a new name whose people are nearly those of a known dataset (estimated
+  Jaccard similarity at least :data:`audit.person_ids.NEAR_IDENTICAL`) is
+  refused unless declared new (``--new-dataset``, recorded in the ledger);
+- otherwise a new budget is opened.
+
+A charge is
 one ``BEGIN IMMEDIATE`` transaction that re-reads what was spent, so two runs
 at once cannot both spend the last of a budget. Synthetic populations hold no
 real people: their ledger lives in memory and is recorded in published.json.
@@ -21,6 +36,7 @@ be a second budget.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import math
 import os
 import sqlite3
@@ -31,8 +47,18 @@ from pathlib import Path
 from typing import Any
 
 from audit.errors import BudgetExceeded, InvalidArgument
+from audit.person_ids import NEAR_IDENTICAL, similarity
 
-__all__ = ["LEDGER_FILENAME", "TOLERANCE", "Charge", "LedgerEntry", "PrivacyLedger", "default_ledger_path"]
+__all__ = [
+    "LEDGER_FILENAME",
+    "TOLERANCE",
+    "Charge",
+    "LedgerEntry",
+    "PrivacyLedger",
+    "check_ledger_path",
+    "default_ledger_path",
+    "ledger_summary",
+]
 
 #: File name of the ledger inside the ledger directory.
 LEDGER_FILENAME = "ledger.sqlite"
@@ -70,6 +96,15 @@ CREATE TABLE IF NOT EXISTS entries (
     created TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS entries_by_dataset ON entries (fingerprint);
+CREATE TABLE IF NOT EXISTS sources (
+    name TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    id_fingerprint TEXT NOT NULL,
+    id_sketch TEXT NOT NULL,
+    people INTEGER NOT NULL,
+    created TEXT NOT NULL,
+    note TEXT NOT NULL
+);
 """
 
 
@@ -156,7 +191,9 @@ class PrivacyLedger:
         "_dataset_id",
         "_entries",
         "_fingerprint",
+        "_name",
         "_path",
+        "_warnings",
     )
 
     def __init__(self, *, fingerprint: str, budget_epsilon: float, budget_delta: float = 0.0,
@@ -168,6 +205,8 @@ class PrivacyLedger:
         self._entries: list[LedgerEntry] = []
         self._dataset_id = dataset_id or uuid.uuid4().hex
         self._budget_history: list[dict[str, Any]] = []
+        self._name: str | None = None
+        self._warnings: tuple[str, ...] = ()
 
     # -- construction -------------------------------------------------------------
     @classmethod
@@ -190,6 +229,7 @@ class PrivacyLedger:
             The dataset's total δ.
         """
         path = Path(path)
+        check_ledger_path(path)
         con = _connect(path)
         try:
             con.execute("BEGIN IMMEDIATE")
@@ -225,7 +265,96 @@ class PrivacyLedger:
         ledger.refresh()
         return ledger
 
+    @classmethod
+    def open_dataset(cls, path: str | Path, *, name: str, identity: dict[str, Any], budget_epsilon: float | None,
+                     budget_delta: float = 0.0, default_epsilon: float | None = None,
+                     new_dataset: bool = False) -> PrivacyLedger:
+        """The persisted budget of the data source ``name`` whose people are ``identity``.
+
+        Parameters
+        ----------
+        name : str
+            The declared data-source name (``--dataset``).
+        identity : dict
+            ``{"fingerprint", "sketch", "count"}`` of the person-id set
+            (:func:`audit.source.person_id_identity`).
+        new_dataset : bool
+            Declare that a new name whose people are nearly those of a known
+            dataset is a different dataset all the same (recorded).
+
+        Raises
+        ------
+        InvalidArgument
+            When ``name`` is empty, or is new while its people are nearly (not
+            exactly) those of a known dataset and ``new_dataset`` is false.
+        """
+        name = _dataset_name(name)
+        path = Path(path)
+        check_ledger_path(path)
+        sketch = [int(v) for v in identity["sketch"]]
+        warnings: list[str] = []
+        con = _connect(path)
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            known = con.execute("SELECT name, fingerprint, id_fingerprint, id_sketch FROM sources").fetchall()
+            row = next((k for k in known if k[0] == name), None)
+            if row is not None:
+                key = row[1]
+                if row[2] != identity["fingerprint"]:
+                    sim = similarity(json.loads(row[3]), sketch)
+                    warnings.append(f"dataset {name!r}: its person-id set differs from the last release's (estimated "
+                                    f"overlap {sim:.0%}); it spends the same budget")
+                    con.execute("UPDATE sources SET id_fingerprint = ?, id_sketch = ?, people = ? WHERE name = ?",
+                                (identity["fingerprint"], json.dumps(sketch), int(identity["count"]), name))
+            else:
+                same = [k for k in known if k[2] == identity["fingerprint"]]
+                near = sorted(((similarity(json.loads(k[3]), sketch), k) for k in known), key=lambda x: -x[0])
+                note = "new"
+                if same:
+                    key = same[0][1]
+                    note = f"the people of dataset {same[0][0]!r}"
+                    warnings.append(f"dataset {name!r} is new, but its people are exactly those of dataset "
+                                    f"{same[0][0]!r}: the budget belongs to the people, so {same[0][0]!r}'s budget is "
+                                    "spent")
+                elif near and near[0][0] >= NEAR_IDENTICAL and not new_dataset:
+                    sim, other = near[0]
+                    raise InvalidArgument(
+                        f"dataset {name!r} is new, but about {sim:.0%} of its people are those of dataset "
+                        f"{other[0]!r} in the ledger {path}: publish it as dataset {other[0]!r} to spend that "
+                        "budget, or declare it a different dataset (new_dataset=True, --new-dataset; recorded "
+                        "in the ledger)")
+                else:
+                    key = f"dataset:{uuid.uuid4().hex}"
+                    if near and near[0][0] >= NEAR_IDENTICAL:
+                        note = f"declared new although about {near[0][0]:.0%} of its people are those of {near[0][1][0]!r}"
+                        warnings.append(f"dataset {name!r}: {note}; a new budget is opened, as declared")
+                con.execute("INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (name, key, identity["fingerprint"], json.dumps(sketch), int(identity["count"]), _now(),
+                             note))
+            con.execute("COMMIT")
+        except BaseException:
+            if con.in_transaction:
+                con.rollback()
+            raise
+        finally:
+            con.close()
+        ledger = cls.open(path, fingerprint=key, budget_epsilon=budget_epsilon, budget_delta=budget_delta,
+                          default_epsilon=default_epsilon)
+        ledger._name = name
+        ledger._warnings = tuple(warnings)
+        return ledger
+
     # -- what it knows --------------------------------------------------------------
+    @property
+    def name(self) -> str | None:
+        """The declared data-source name (``None`` for an in-memory ledger)."""
+        return self._name
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What opening the ledger found worth saying (a known id set under a new name, ...)."""
+        return self._warnings
+
     @property
     def persistent(self) -> bool:
         """True when the ledger is kept in a SQLite file."""
@@ -415,17 +544,133 @@ def _remaining(budget: float, spent: float) -> float:
     return 0.0 if left <= budget * TOLERANCE else left
 
 
+def _dataset_name(name: Any) -> str:
+    text = str(name).strip() if name is not None else ""
+    if not text or len(text) > 200 or any(not c.isprintable() for c in text):
+        raise InvalidArgument(f"dataset {str(name)[:60]!r}: give a short printable data-source name (e.g. "
+                              "--dataset city-register-2024); the privacy budget is kept under it")
+    return text
+
+
+def check_ledger_path(path: str | Path, *, write: bool = True) -> None:
+    """Refuse, naming the path and the fix, a ledger file that cannot be used; change nothing.
+
+    A directory, a file that is not a SQLite ledger (corrupt, or some other
+    file), a read-only file, or a directory where it cannot be created, each
+    raise :class:`~audit.errors.InvalidArgument`. A read-only ledger is never
+    made writable: its owner decides.
+    """
+    path = Path(path)
+    fix_dir = "or keep the ledger elsewhere (ledger_dir, --ledger-dir DIR)"
+    if path.is_dir():
+        raise InvalidArgument(f"privacy ledger {path} is a directory, not a ledger file: move it away, {fix_dir}")
+    parent = path.parent
+    existing = next((p for p in (parent, *parent.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise InvalidArgument(f"privacy ledger {path}: {existing} is a file, not a directory; {fix_dir}")
+    if path.exists():
+        if not os.access(path, os.R_OK) or (write and not os.access(path, os.W_OK)):
+            raise InvalidArgument(f"privacy ledger {path} is read-only (or unreadable) for this user: the ledger must "
+                                  f"record every spend, so make it writable yourself if that is intended (chmod u+rw "
+                                  f"{path}), {fix_dir}")
+        if write and not os.access(parent, os.W_OK | os.X_OK):
+            raise InvalidArgument(f"privacy ledger {path}: its directory {parent} is not writable (SQLite needs a "
+                                  f"journal beside the file); {fix_dir}")
+        try:
+            con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=_BUSY_TIMEOUT)
+            try:
+                con.execute("SELECT name FROM sqlite_master").fetchall()
+                bad = [t for t in ("datasets", "entries") if con.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (t,)).fetchone() is None]
+                empty = con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+            finally:
+                con.close()
+        except sqlite3.DatabaseError:
+            raise InvalidArgument(f"privacy ledger {path} is not a SQLite ledger (corrupt, or another file): restore "
+                                  f"it from a backup or move it away (a new ledger starts with no spend recorded), "
+                                  f"{fix_dir}") from None
+        if bad and not empty:
+            raise InvalidArgument(f"privacy ledger {path} is a SQLite database but not a privacy ledger (no "
+                                  f"{' or '.join(bad)} table): move it away, {fix_dir}")
+    elif write and existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+        raise InvalidArgument(f"privacy ledger {path} cannot be created: {existing} is not writable; {fix_dir}")
+
+
 def _connect(path: Path) -> sqlite3.Connection:
-    """Open (creating with user-only permissions) the ledger file and its schema."""
+    """Open (creating with user-only permissions) the ledger file and its schema.
+
+    Permissions are set only on what is created here; an existing file or
+    directory keeps the permissions its owner gave it.
+    """
     path = Path(path)
     parent = path.parent
     if not parent.exists():
         parent.mkdir(parents=True, mode=0o700, exist_ok=True)
         os.chmod(parent, 0o700)
     if not path.exists():
-        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
         os.close(fd)
-    os.chmod(path, 0o600)
     con = sqlite3.connect(path, timeout=_BUSY_TIMEOUT, isolation_level=None)
     con.executescript(_SCHEMA)
     return con
+
+
+def ledger_summary(path: str | Path, *, name: str | None = None) -> list[dict[str, Any]]:
+    """What a ledger file holds, read-only: each data source's budget, spend and history.
+
+    Returns one dict per budget (``name`` restricts to that data source):
+    ``names`` (the data-source names spending it), ``total_epsilon``,
+    ``spent_epsilon``, ``remaining_epsilon``, ``releases`` (each with its
+    entries) and ``budget_history``. Budgets kept under a content hash by older
+    versions appear with no name.
+
+    Raises
+    ------
+    InvalidArgument
+        When there is no ledger at ``path``, it cannot be read, or ``name`` is not in it.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InvalidArgument(f"no privacy ledger at {path}: nothing has been published from supplied data with this "
+                              "ledger (give ledger_dir, --ledger-dir DIR, if it is kept elsewhere)")
+    check_ledger_path(path, write=False)
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=_BUSY_TIMEOUT)
+    try:
+        has_sources = con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='sources'").fetchone()
+        names: dict[str, list[str]] = {}
+        if has_sources:
+            for n, key in con.execute("SELECT name, fingerprint FROM sources ORDER BY created, name"):
+                names.setdefault(key, []).append(n)
+        if name is not None:
+            name = _dataset_name(name)
+            keys = [k for k, ns in names.items() if name in ns]
+            if not keys:
+                known = sorted(n for ns in names.values() for n in ns)
+                raise InvalidArgument(f"dataset {name!r} is not in the privacy ledger {path}; known: "
+                                      f"{', '.join(map(repr, known)) or 'none'}")
+        else:
+            keys = [r[0] for r in con.execute("SELECT fingerprint FROM datasets ORDER BY created")]
+        out = []
+        for key in keys:
+            row = con.execute("SELECT dataset_id, budget_epsilon, budget_delta FROM datasets WHERE fingerprint = ?",
+                              (key,)).fetchone()
+            if row is None:
+                continue
+            entries = con.execute("SELECT seq, release, query, scorer, sensitivity, epsilon, created FROM entries "
+                                  "WHERE fingerprint = ? ORDER BY seq", (key,)).fetchall()
+            releases: dict[str, dict[str, Any]] = {}
+            for seq, rel, query, scorer, sens, eps, created in entries:
+                r = releases.setdefault(rel, {"release": rel, "created": created, "epsilon": 0.0, "entries": []})
+                r["epsilon"] += float(eps)
+                r["entries"].append({"id": f"e{seq}", "query": query, "scorer": scorer, "sensitivity": sens,
+                                     "epsilon": eps})
+            spent = float(sum(r["epsilon"] for r in releases.values()))
+            history = [{"budget_epsilon": b, "budget_delta": d, "changed": c} for b, d, c in con.execute(
+                "SELECT budget_epsilon, budget_delta, changed FROM budget_changes WHERE fingerprint = ? ORDER BY rowid",
+                (key,))]
+            out.append({"names": names.get(key, []), "dataset_id": row[0], "total_epsilon": float(row[1]),
+                        "spent_epsilon": spent, "remaining_epsilon": _remaining(float(row[1]), spent),
+                        "releases": list(releases.values()), "budget_history": history})
+        return out
+    finally:
+        con.close()

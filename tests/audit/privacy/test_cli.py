@@ -21,8 +21,9 @@ def supplied(tmp_path_factory):
 
 
 def _run(supplied, out, *extra):
+    dataset = [] if "--dataset" in extra or "--epsilon" not in extra else ["--dataset", "register"]
     return main(["run", "--population", str(supplied / "people.csv"), "--events", str(supplied / "events.csv"),
-                 "--scorer", "suining", "--out", str(out), "--quiet", *extra])
+                 "--scorer", "suining", "--out", str(out), "--quiet", *dataset, *extra])
 
 
 def test_run_publishes_then_refuses_overspend(supplied, tmp_path, _no_real_home, capsys):
@@ -60,14 +61,29 @@ def test_without_epsilon_nothing_is_published(tmp_path):
     assert (tmp_path / "results.json").exists() and not (tmp_path / "published.json").exists()
 
 
-def test_epsilon_for(capsys):
-    assert main(["epsilon-for", "--accuracy", "20", "--scorers", "2"]) == 0
+def test_epsilon_for_uses_each_scorers_real_queries_and_sensitivities(capsys):
+    """The old command assumed sensitivity 1 and five queries for every table and scorer."""
+    assert main(["epsilon-for", "--accuracy", "20", "--scorer", "suining", "--scorer", "sesame"]) == 0
     out = capsys.readouterr().out
     eps = float(out.split()[1])
-    per_table = eps / 2 * QUERY_WEIGHTS["tiers_by_cell"] / sum(QUERY_WEIGHTS.values())
-    q = math.exp(-per_table)  # scale = 1 / epsilon for sensitivity 1
-    # P(|noise| >= 20) for discrete Laplace: 2 q^20 / (1 + q), the 5% the target asks for
+    # two scorers share epsilon equally; each has four queries (public score bounds, no appeal counts):
+    # the tier table gets 0.4 / 0.9 of a scorer's share. sesame reads ties: sensitivity 1 + 2 (D + K),
+    # D = 20 (audit.tie_bound), K = 10 (the supplied-data default); it needs the most, so it sets epsilon.
+    per_table = eps / 2 * 0.4 / 0.9
+    q = math.exp(-per_table / 61)
+    # P(|noise| >= 20) for discrete Laplace of scale 61 / per_table: 2 q^20 / (1 + q), the 5% the target asks for
     assert 2 * q**20 / (1 + q) == pytest.approx(0.05, rel=1e-3)
+    assert "sesame: tiers_by_cell sensitivity 61, one of 4 queries" in out
+    assert "suining: tiers_by_cell sensitivity 1, one of 4 queries" in out
+
+    # the score sums are in hundredths of a point: suining's scores lie in [0, 1000], so one person moves a
+    # sum by up to 500 points = 50,000 hundredths; the accuracy is read in points
+    assert main(["epsilon-for", "--accuracy", "2500", "--query", "score_sum_by_cell", "--scorer", "suining"]) == 0
+    out = capsys.readouterr().out
+    eps = float(out.split()[1])
+    q = math.exp(-(eps * 0.2 / 0.9) / 50_000)
+    assert 2 * q**250_000 / (1 + q) == pytest.approx(0.05, rel=1e-2)
+    assert "sensitivity 50000" in out and "points" in out and "people" not in out
 
 
 @pytest.mark.parametrize("args", [["--epsilon", "0"], ["--epsilon", "-1"], ["--epsilon", "1", "--delta", "1.5"],
