@@ -15,8 +15,9 @@ What the cap implies, for neighbouring datasets that differ by one person X
 
 - the kept ties naming X as a friend go: at most ``D`` people lose a friend;
 - each tie X -> F that was kept leaves a free place among F's ``D`` listers,
-  which the next tie in rank order may take: at most one person per friend
-  X lists (``K``, the out-degree bound) gains a friend;
+  which the next tie in rank order may take: at most one person per kept tie
+  of X (``K``, the bound on the kept ties one person lists) gains a friend;
+  a dropped tie X -> F was outside F's ``D`` and changes nothing when it goes;
 - no other person's kept ties change (each friend's kept set depends only on
   who lists that friend).
 
@@ -24,21 +25,19 @@ So removing X changes at most ``D + K`` other people's view, besides X's own
 row: :func:`influence` is the number the sensitivities of
 :mod:`audit.privacy.queries` are charged for. A person's own ties (how many
 friends they list) are not truncated: truncating them would let X's removal
-reach everyone who lists X. ``K`` is a public bound on the data instead:
+reach everyone who lists X. ``K`` is a public bound on the (kept) ties instead:
 the spec's ``friends_per_person`` for a synthetic population, and for supplied
-data a number the auditor states, checked against the table before publishing.
+data a number the auditor states, checked against the capped table before
+publishing.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 __all__ = [
     "MAX_IN_DEGREE",
-    "TieBound",
     "cap_in_degree",
     "influence",
     "max_out_degree",
@@ -54,18 +53,6 @@ MAX_IN_DEGREE = 20
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TieBound:
-    """The public tie bounds a run applied (recorded in results.json and published.json)."""
-
-    max_in_degree: int
-    """``D``: at most this many people's ties to one friend are kept."""
-    ties_dropped: int
-    """Ties dropped by the cap (private: a count from the data; results.json only)."""
-    max_out_degree: int
-    """Largest number of friends any one person lists (private: results.json only)."""
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
