@@ -132,8 +132,7 @@ def precheck_from_args(args: argparse.Namespace) -> None:
     described = source.describe()
     tie_bounds(argparse.Namespace(population=described), args.max_friends)
     if source.synthetic:
-        for flag, v in (("--dataset", args.dataset), ("--ledger-dir", args.ledger_dir),
-                        ("--max-friends", args.max_friends)):
+        for flag, v in (("--dataset", args.dataset), ("--max-friends", args.max_friends)):
             if v is not None:
                 raise InvalidArgument(f"{flag}: used only for supplied data (a synthetic population's budget is in "
                                       "memory and its friends per person come from the spec); leave it out")
