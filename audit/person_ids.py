@@ -21,7 +21,7 @@ import hashlib
 
 import numpy as np
 
-__all__ = ["NEAR_IDENTICAL", "SKETCH_SIZE", "id_fingerprint", "id_sketch", "similarity"]
+__all__ = ["NEAR_IDENTICAL", "SKETCH_SIZE", "id_fingerprint", "id_sketch", "similarity", "splitmix64"]
 
 #: Hashes kept in a bottom-k sketch (standard error of the Jaccard estimate about 1/sqrt(k) = 0.044).
 SKETCH_SIZE = 512
@@ -29,6 +29,8 @@ SKETCH_SIZE = 512
 #: Assumption: a dataset re-sent with a tenth of its people added or removed is still the same people.
 NEAR_IDENTICAL = 0.8
 
+#: splitmix64's increment (the golden ratio in 64 bits).
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 
@@ -37,13 +39,18 @@ def _ids(ids: np.ndarray) -> np.ndarray:
     return np.unique(np.asarray(ids).astype(np.int64))
 
 
-def _hash(ids: np.ndarray) -> np.ndarray:
-    """splitmix64's finaliser of each id (a fixed 64-bit hash; no seed)."""
-    x = ids.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+def splitmix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64 (Steele, Lea and Flood 2014) of each 64-bit value: a fixed, well-spread hash, no seed."""
+    x = np.asarray(x).astype(np.uint64)
     with np.errstate(over="ignore"):
+        x = x + GOLDEN
         x = (x ^ (x >> np.uint64(30))) * _M1
         x = (x ^ (x >> np.uint64(27))) * _M2
         return x ^ (x >> np.uint64(31))
+
+
+def _hash(ids: np.ndarray) -> np.ndarray:
+    return splitmix64(ids.astype(np.int64))
 
 
 def id_fingerprint(ids: np.ndarray) -> str:

@@ -36,6 +36,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from audit.person_ids import GOLDEN, splitmix64
+
 __all__ = [
     "MAX_IN_DEGREE",
     "cap_in_degree",
@@ -50,25 +52,12 @@ __all__ = [
 #: every tie, while one person's reach through ties stays bounded.
 MAX_IN_DEGREE = 20
 
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-
-
-def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64's finaliser (Steele, Lea, Flood 2014): a fixed, well-spread 64-bit hash."""
-    with np.errstate(over="ignore"):
-        x = (x ^ (x >> np.uint64(30))) * _MIX1
-        x = (x ^ (x >> np.uint64(27))) * _MIX2
-        return x ^ (x >> np.uint64(31))
-
-
 def tie_rank(person: np.ndarray, friend: np.ndarray) -> np.ndarray:
     """A fixed pseudo-random 64-bit rank of each tie ``person -> friend`` (no seed: the rule is public)."""
     p = np.asarray(person, dtype=np.int64).astype(np.uint64)
     f = np.asarray(friend, dtype=np.int64).astype(np.uint64)
     with np.errstate(over="ignore"):
-        return _mix(_mix(p + _GOLDEN) ^ (f * _GOLDEN))
+        return splitmix64(splitmix64(p) ^ (f * GOLDEN))
 
 
 def cap_in_degree(ties: pd.DataFrame, max_in_degree: int) -> pd.DataFrame:

@@ -35,13 +35,14 @@ be a second budget.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import math
 import os
 import sqlite3
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -230,9 +231,7 @@ class PrivacyLedger:
         """
         path = Path(path)
         check_ledger_path(path)
-        con = _connect(path)
-        try:
-            con.execute("BEGIN IMMEDIATE")
+        with _transaction(path) as con:
             row = con.execute("SELECT dataset_id, budget_epsilon, budget_delta FROM datasets WHERE fingerprint = ?",
                               (fingerprint,)).fetchone()
             if row is None:
@@ -255,12 +254,6 @@ class PrivacyLedger:
                     con.execute("INSERT INTO budget_changes VALUES (?, ?, ?, ?)",
                                 (fingerprint, new_eps, new_delta, _now()))
                 eps, delta = new_eps, new_delta
-            con.execute("COMMIT")
-        except BaseException:
-            con.rollback()
-            raise
-        finally:
-            con.close()
         ledger = cls(fingerprint=fingerprint, budget_epsilon=eps, budget_delta=delta, path=path, dataset_id=dataset_id)
         ledger.refresh()
         return ledger
@@ -293,9 +286,7 @@ class PrivacyLedger:
         check_ledger_path(path)
         sketch = [int(v) for v in identity["sketch"]]
         warnings: list[str] = []
-        con = _connect(path)
-        try:
-            con.execute("BEGIN IMMEDIATE")
+        with _transaction(path) as con:
             known = con.execute("SELECT name, fingerprint, id_fingerprint, id_sketch FROM sources").fetchall()
             row = next((k for k in known if k[0] == name), None)
             if row is not None:
@@ -331,13 +322,6 @@ class PrivacyLedger:
                 con.execute("INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)",
                             (name, key, identity["fingerprint"], json.dumps(sketch), int(identity["count"]), _now(),
                              note))
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:
-                con.rollback()
-            raise
-        finally:
-            con.close()
         ledger = cls.open(path, fingerprint=key, budget_epsilon=budget_epsilon, budget_delta=budget_delta,
                           default_epsilon=default_epsilon)
         ledger._name = name
@@ -452,9 +436,7 @@ class PrivacyLedger:
             new = [self._entry(f"e{start + i + 1}", release, created, c) for i, c in enumerate(charges)]
             self._entries.extend(new)
             return new
-        con = _connect(self._path)
-        try:
-            con.execute("BEGIN IMMEDIATE")  # one writer at a time: the spent total cannot change under us
+        with _transaction(self._path) as con:
             self._load(con)
             self._refuse_if_over(eps, delta, self.spent_epsilon, self.spent_delta)
             for c in charges:
@@ -464,13 +446,6 @@ class PrivacyLedger:
                     (self._fingerprint, release, c.query, c.scorer, c.mechanism, float(c.scale), float(c.sensitivity),
                      float(c.epsilon), float(c.delta), created),
                 )
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:
-                con.rollback()
-            raise
-        finally:
-            con.close()
         self.refresh()
         return [e for e in self._entries if e.release == release]
 
@@ -594,6 +569,22 @@ def check_ledger_path(path: str | Path, *, write: bool = True) -> None:
                                   f"{' or '.join(bad)} table): move it away, {fix_dir}")
     elif write and existing is not None and not os.access(existing, os.W_OK | os.X_OK):
         raise InvalidArgument(f"privacy ledger {path} cannot be created: {existing} is not writable; {fix_dir}")
+
+
+@contextlib.contextmanager
+def _transaction(path: Path) -> Iterator[sqlite3.Connection]:
+    """One ``BEGIN IMMEDIATE`` transaction on the ledger file: committed on success, rolled back on any error."""
+    con = _connect(path)
+    try:
+        con.execute("BEGIN IMMEDIATE")  # one writer at a time: what was spent cannot change under us
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        if con.in_transaction:
+            con.rollback()
+        raise
+    finally:
+        con.close()
 
 
 def _connect(path: Path) -> sqlite3.Connection:

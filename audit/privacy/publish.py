@@ -46,7 +46,7 @@ from audit.privacy.queries import (
     score_bounds_for,
 )
 from audit.tie_bound import influence
-from audit.privacy.sections import scorer_meta, scorer_section
+from audit.privacy.sections import scorer_section
 
 __all__ = [
     "DEFAULT_MAX_FRIENDS",
@@ -337,8 +337,8 @@ def _document(result: Any, ledger: PrivacyLedger, plan: ReleasePlan, entries: Se
                 "max_in_degree": plan.ties["max_in_degree"],
                 "max_friends": plan.ties["max_friends"],
                 "rule": ("before scoring, at most max_in_degree (D) people's ties to one friend are kept (the lowest "
-                         "by a fixed hash of the pair; the rest are dropped), and no person lists more than "
-                         f"max_friends (K) friends ({plan.ties['source']}). Removing one person then changes the "
+                         "by a fixed hash of the pair; the rest are dropped), and no person keeps more than "
+                         f"max_friends (K) ties ({plan.ties['source']}). Removing one person then changes the "
                          "view of at most D + K other people, so a scorer reading ties is charged for them"),
                 "affected_people_by_scorer": plan.affected,
             },
@@ -354,15 +354,19 @@ def _document(result: Any, ledger: PrivacyLedger, plan: ReleasePlan, entries: Se
             "intervals": ("every ci95 is a per-figure 95% interval: each covers its own true value with probability "
                           "0.95, not all at once. A table's 'simultaneous' block gives Bonferroni half-widths that "
                           "cover all its figures at once with probability at least 0.95. Single noisy counts use "
-                          "OpenDP's discrete_laplacian_scale_to_accuracy; derived figures (rates, means, margins, "
-                          "ratios) a delta-method, Cornish-Fisher interval from the exact noise variance and "
-                          "kurtosis."),
+                          "OpenDP's discrete_laplacian_scale_to_accuracy; derived figures (rates, means, margins) a "
+                          "delta-method, Cornish-Fisher interval from the exact noise variance and kurtosis (a union "
+                          "bound where the noise is far from normal). Impact ratios get simultaneous bounds against "
+                          "the truly highest group (Bonferroni rate intervals over the known groups), so the noisy "
+                          "choice of reference group cannot make them under-cover; the four-fifths verdict is read "
+                          "from those bounds."),
             "signed_and_nonnegative": ("'signed' counts are the raw OpenDP outputs: unbiased, may be negative. "
                                        "'nonnegative' counts are post-processed: the closest non-negative integers "
                                        "with the same total, so margins add up; slightly biased for small cells. "
                                        "Their ci95 is the signed figure's interval clipped at 0 and widened to include the value (so it still covers the "
                                        "true count with at least 95% probability)."),
-            "protected": ("every person's presence and records: no published figure depends much on any one person"),
+            "protected": ("every person's presence, records and ties: no published figure depends much on any one "
+                          "person"),
             "not_protected": ("results.json and scores.parquet are exact and private: never share them. Group-level "
                               "facts (e.g. that a group's rate is low) are what the release is for and are not "
                               "hidden; the scorers, their parameters and the population spec are public."),

@@ -18,7 +18,6 @@ from audit.privacy.context import ALPHA, count_half_width
 from audit.privacy.figures import (
     Estimate,
     NoisyTable,
-    figure,
     figures,
     half_widths,
     nonnegative_counts,

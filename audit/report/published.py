@@ -176,7 +176,7 @@ def published_section(published: dict[str, Any] | None, *, sid: str = "published
     blocks.append(facts(doc, [
         ("tie bound D: most people whose ties to one friend are kept", (*pv, "tie_bound", "max_in_degree"),
          {"fmt": fmt_number, "optional": True}),
-        ("tie bound K: most friends one person lists", (*pv, "tie_bound", "max_friends"), {"fmt": fmt_number, "optional": True}),
+        ("tie bound K: most ties one person keeps", (*pv, "tie_bound", "max_friends"), {"fmt": fmt_number, "optional": True}),
         ("tie rule", (*pv, "tie_bound", "rule"), {"fmt": str, "optional": True}),
     ], id=f"{sid}-ties"))
     bounds = doc.get(*pv, "contribution_bounds")
