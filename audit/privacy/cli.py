@@ -157,6 +157,12 @@ def publish_from_args(args: argparse.Namespace, result: Any, out: Path, console:
     """
     if getattr(args, "epsilon", None) is None:
         return None
+    failed = [r.label for r in result.runs if r.error is not None]
+    if failed:  # the run's exit status (1) and its message name the failure; nothing is charged or published
+        print(f"scs-audit: nothing published (no epsilon spent): scorer(s) {', '.join(map(repr, failed))} failed, "
+              "and a release without them would publish that; fix the scorer or leave it out, then rerun",
+              file=sys.stderr)
+        return None
     from audit.privacy.publish import open_ledger, publish
 
     ledger = open_ledger(result, epsilon=args.epsilon, delta=args.delta, budget=args.budget,

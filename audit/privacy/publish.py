@@ -171,15 +171,27 @@ def plan_release(result: Any, *, epsilon: float, delta: float = 0.0,
 
     ``score_bounds`` maps a scorer label or name to public ``(lo, hi)`` bounds;
     ``max_friends`` is the public bound K on friends per person of supplied data
-    (default :data:`DEFAULT_MAX_FRIENDS`). Only scorers that ran are measured;
-    which scorers failed is data-dependent and is not published.
+    (default :data:`DEFAULT_MAX_FRIENDS`).
+
+    Raises
+    ------
+    InvalidArgument
+        When a scorer of the run failed: a release is all the run was asked
+        for or nothing, because whether a scorer fails can depend on the data
+        (one person's records can crash it), and a release missing that
+        scorer, or splitting ε differently, would publish that fact.
     """
     if not (isinstance(epsilon, (int, float)) and np.isfinite(epsilon) and epsilon > 0):
         raise InvalidArgument(f"--epsilon {epsilon!r}: give a finite number > 0 (e.g. --epsilon 1)")
     if not (isinstance(delta, (int, float)) and np.isfinite(delta) and 0 <= delta < 1):
         raise InvalidArgument(f"--delta {delta!r}: give a number in [0, 1) (e.g. --delta 1e-9)")
     score_bounds = dict(score_bounds or {})
-    ok = [r for r in result.runs if r.error is None]
+    failed = [r.label for r in result.runs if r.error is not None]
+    if failed:
+        raise InvalidArgument(f"nothing published: scorer(s) {', '.join(map(repr, failed))} failed, and a release "
+                              "without them would publish that (whether a scorer fails can depend on the data); fix "
+                              "the scorer or leave it out of the run (--scorer), then publish")
+    ok = list(result.runs)
     ties = tie_bounds(result, max_friends)
     reach = influence(max_in_degree=ties["max_in_degree"], max_out_degree=ties["max_friends"])
     tables: dict[str, list[ExactTable]] = {}
@@ -255,8 +267,6 @@ def release(result: Any, ledger: PrivacyLedger, *, epsilon: float, delta: float 
             sensitivity=q.measurement.sensitivity)
     scorers = []
     for r in result.runs:
-        if r.label not in plan.split:  # failed: whether a scorer fails can depend on the data, so it is not said
-            continue
         tables = {t.query: t for t in (q.table for q in plan.queries if q.scorer == r.label)}
         scorers.append(scorer_section(r, tables, noisy[r.label], plan.split[r.label], plan.bounds[r.label], result.options))
     doc = _document(result, ledger, plan, entries, scorers, created)

@@ -105,3 +105,16 @@ def test_overspend_is_refused_before_the_audit_runs(supplied, tmp_path, _no_real
     # a synthetic population: a release larger than its in-memory budget is refused up front too
     assert main(["run", "--population", "tiny", "--size", "300", "--out", str(tmp_path / "c"), "--quiet",
                  "--epsilon", "2", "--budget", "1"]) == 2
+
+
+def test_a_failed_scorer_means_nothing_is_published(tmp_path, capsys):
+    """Whether a scorer fails can depend on the data: the run reports it privately, and publishes nothing."""
+    from pathlib import Path
+
+    faulty = Path(__file__).resolve().parents[1] / "faulty_scorers.py"
+    rc = main(["run", "--population", "tiny", "--size", "300", "--scorer", "suining", "--scorer", f"{faulty}:Raises",
+               "--out", str(tmp_path), "--quiet", "--epsilon", "1"])
+    assert rc == 1
+    err = capsys.readouterr().err
+    assert "nothing published (no epsilon spent)" in err and "'raises'" in err
+    assert (tmp_path / "results.json").exists() and not (tmp_path / "published.json").exists()

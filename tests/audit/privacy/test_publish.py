@@ -87,14 +87,23 @@ def test_ledger_total_is_the_sum_of_the_privacy_maps():
 
 
 def test_split_is_fixed_up_front_and_recorded():
-    rel, _ = _release(fake_result(scorers=2, failed=True), epsilon=1.0)
+    rel, _ = _release(fake_result(scorers=2), epsilon=1.0)
     split = rel.document["privacy"]["split"]["by_scorer"]
-    assert list(split) == ["fake"]  # the failed scorer gets no budget and no figures
-    assert split["fake"] == pytest.approx({"tiers_by_cell": 0.4 / 0.9, "adverse_by_cell": 0.2 / 0.9,
-                                           "score_sum_by_cell": 0.2 / 0.9, "score_histogram": 0.1 / 0.9})
-    # which scorers failed depends on the data: the failed one is not mentioned at all
-    assert [x["label"] for x in rel.document["scorers"]] == ["fake"]
-    assert "fake1" not in json.dumps(rel.document) and "failed" not in json.dumps(rel.document["scorers"])
+    assert list(split) == ["fake", "fake1"]  # equal shares, then by weight over the four queries
+    for label in split:
+        assert split[label] == pytest.approx({"tiers_by_cell": 0.2 / 0.9, "adverse_by_cell": 0.1 / 0.9,
+                                              "score_sum_by_cell": 0.1 / 0.9, "score_histogram": 0.05 / 0.9})
+
+
+def test_a_run_with_a_failed_scorer_publishes_nothing():
+    """The defect: the failed scorer was listed as failed, and the others' larger share of epsilon showed it too.
+
+    Whether a scorer fails can depend on the data, so a release is everything asked for or nothing.
+    """
+    ledger = PrivacyLedger.in_memory(fingerprint="f", budget_epsilon=1.0)
+    with pytest.raises(ValueError, match="'fake1' failed"):
+        release(fake_result(scorers=2, failed=True), ledger, epsilon=1.0)
+    assert ledger.spent_epsilon == 0.0 and ledger.entries == ()
 
 
 def test_document_records_what_it_must():
