@@ -143,7 +143,7 @@ def precheck_from_args(args: argparse.Namespace) -> None:
         ledger = PrivacyLedger.open_dataset(_ledger_path(args.ledger_dir), name=args.dataset,
                                             identity=described["person_ids"], budget_epsilon=args.budget,
                                             budget_delta=args.delta, default_epsilon=args.epsilon,
-                                            new_dataset=args.new_dataset)
+                                            new_dataset=args.new_dataset, legacy_key=source.fingerprint())
         for w in ledger.warnings:
             print(f"warning: {w}", file=sys.stderr)
     ledger.check(args.epsilon)

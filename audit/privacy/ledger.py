@@ -261,7 +261,7 @@ class PrivacyLedger:
     @classmethod
     def open_dataset(cls, path: str | Path, *, name: str, identity: dict[str, Any], budget_epsilon: float | None,
                      budget_delta: float = 0.0, default_epsilon: float | None = None,
-                     new_dataset: bool = False) -> PrivacyLedger:
+                     new_dataset: bool = False, legacy_key: str | None = None) -> PrivacyLedger:
         """The persisted budget of the data source ``name`` whose people are ``identity``.
 
         Parameters
@@ -274,6 +274,9 @@ class PrivacyLedger:
         new_dataset : bool
             Declare that a new name whose people are nearly those of a known
             dataset is a different dataset all the same (recorded).
+        legacy_key : str, optional
+            The data's content hash, under which older versions kept budgets:
+            a new name adopts such a budget (and what was spent from it).
 
         Raises
         ------
@@ -299,6 +302,9 @@ class PrivacyLedger:
                                 (identity["fingerprint"], json.dumps(sketch), int(identity["count"]), name))
             else:
                 same = [k for k in known if k[2] == identity["fingerprint"]]
+                adopted = {k[1] for k in known}
+                legacy = legacy_key is not None and legacy_key not in adopted and con.execute(
+                    "SELECT 1 FROM datasets WHERE fingerprint = ?", (legacy_key,)).fetchone() is not None
                 near = sorted(((similarity(json.loads(k[3]), sketch), k) for k in known), key=lambda x: -x[0])
                 note = "new"
                 if same:
@@ -307,6 +313,10 @@ class PrivacyLedger:
                     warnings.append(f"dataset {name!r} is new, but its people are exactly those of dataset "
                                     f"{same[0][0]!r}: the budget belongs to the people, so {same[0][0]!r}'s budget is "
                                     "spent")
+                elif legacy:
+                    key = str(legacy_key)
+                    note = "the budget an older version kept under the data's content hash"
+                    warnings.append(f"dataset {name!r}: takes over {note} (and what was spent from it)")
                 elif near and near[0][0] >= NEAR_IDENTICAL and not new_dataset:
                     sim, other = near[0]
                     raise InvalidArgument(

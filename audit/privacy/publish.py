@@ -244,7 +244,8 @@ def open_ledger(result: Any, *, epsilon: float, delta: float = 0.0, budget: floa
                               "found: rerun it with this version of scs-audit, then publish")
     path = default_ledger_path() if ledger_dir is None else Path(ledger_dir) / "ledger.sqlite"
     return PrivacyLedger.open_dataset(path, name=dataset, identity=identity, budget_epsilon=budget,
-                                      budget_delta=delta, default_epsilon=epsilon, new_dataset=new_dataset)
+                                      budget_delta=delta, default_epsilon=epsilon, new_dataset=new_dataset,
+                                      legacy_key=pop.get("fingerprint"))
 
 
 def release(result: Any, ledger: PrivacyLedger, *, epsilon: float, delta: float = 0.0,

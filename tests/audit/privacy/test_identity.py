@@ -193,3 +193,22 @@ def test_huge_epsilon_is_warned_about_then_refused(tmp_path, capsys, epsilon, rc
         assert not (tmp_path / "o").exists()
         assert main([*args, "--allow-large-epsilon"]) == 0
         assert "warning: --epsilon 1e+308" in capsys.readouterr().err
+
+
+def test_a_budget_kept_under_the_old_content_hash_is_taken_over(tmp_path):
+    """Ledgers written by older versions keyed budgets by the data's content hash: that spend still counts."""
+    path = tmp_path / "ledger.sqlite"
+    old = PrivacyLedger.open(path, fingerprint="c" * 64, budget_epsilon=1.0)
+    from audit.privacy.ledger import Charge
+
+    old.charge([Charge(query="tiers_by_cell", scorer="suining", mechanism="m", scale=1.0, sensitivity=1, epsilon=0.75)])
+    identity = person_id_identity(np.arange(300))
+    ledger = PrivacyLedger.open_dataset(path, name="register", identity=identity, budget_epsilon=None,
+                                        legacy_key="c" * 64)
+    assert ledger.spent_epsilon == pytest.approx(0.75) and ledger.remaining_epsilon == pytest.approx(0.25)
+    assert any("older version" in w for w in ledger.warnings)
+    # a second name cannot take the same old budget over again: the people decide (same ids: same budget)
+    again = PrivacyLedger.open_dataset(path, name="register-2", identity=identity, budget_epsilon=None,
+                                       legacy_key="c" * 64)
+    assert again.spent_epsilon == pytest.approx(0.75) and any("exactly those of dataset 'register'" in w
+                                                               for w in again.warnings)
