@@ -102,6 +102,24 @@ def test_neighbouring_datasets_move_no_table_beyond_its_sensitivity(adversarial,
         assert full["tiers_by_cell"].sensitivity == 1  # reads no ties: one person moves one count
 
 
+@pytest.mark.parametrize("name", REFERENCE)
+def test_natural_ties_too(name):
+    """A drawn population's own ties: removing its most-listed person, a person listing 5, or anyone."""
+    pop = synthesize("tiny", size=800, seed=21)
+    pop = replace(pop, synthetic=False, source="dataframe", _fingerprint=[], _sorted={})
+    listed = pop.ties["friend_id"].value_counts()
+    rng = np.random.default_rng(4)
+    who = [int(listed.index[0]), int(pop.ties["person_id"].iloc[0]),
+           *rng.choice(pop.people["person_id"].to_numpy(), 4, replace=False).tolist()]
+    scorer = load_scorer(name)
+    full = _tables(scorer, pop)
+    for pid in who:
+        near = _tables(scorer, _without(pop, pid))
+        for q, t in full.items():
+            l1 = int(np.abs(t.values.astype(np.int64) - near[q].values.astype(np.int64)).sum())
+            assert l1 <= t.sensitivity, (name, pid, q, l1, t.sensitivity)
+
+
 def test_without_the_cap_the_hub_moves_sesame_far_beyond_its_charge(adversarial):
     """The defect: uncapped, one person moved the tier table by far more than any bound stated for it."""
     pop, people = adversarial
