@@ -130,7 +130,11 @@ def precheck_from_args(args: argparse.Namespace) -> None:
         check_ledger_path(_ledger_path(args.ledger_dir))  # before any work: exit 2 naming the path and the fix
     source = open_source(args.population, size=args.size, seed=args.seed, events=args.events, ties=args.ties)
     described = source.describe()
-    tie_bounds(argparse.Namespace(population=described), args.max_friends)
+    from audit.privacy.queries import reads_ties
+    from audit.runner import resolve_scorers
+
+    needed = any(reads_ties(s) for s in resolve_scorers(args.scorer or None))
+    tie_bounds(argparse.Namespace(population=described), args.max_friends, needed=needed)
     if source.synthetic:
         for flag, v in (("--dataset", args.dataset), ("--max-friends", args.max_friends)):
             if v is not None:

@@ -83,14 +83,17 @@ def is_synthetic(result: Any) -> bool:
     return getattr(result, "population", {}).get("synthetic") is True
 
 
-def tie_bounds(result: Any, max_friends: int | None = None) -> dict[str, Any]:
+def tie_bounds(result: Any, max_friends: int | None = None, *, needed: bool = True) -> dict[str, Any]:
     """The public tie bounds ``D`` and ``K`` of a release, checked against the run (:mod:`audit.tie_bound`).
+
+    ``needed`` is false when no scorer of the release reads ties: then K
+    charges nothing and a supplied table beyond it is not refused.
 
     Raises
     ------
     InvalidArgument
         When the run does not record the cap it applied, or when a supplied
-        table has a person listing more friends than ``max_friends``.
+        table has a person keeping more ties than ``max_friends`` and ``needed``.
     """
     ties = getattr(result, "population", {}).get("ties")
     if not isinstance(ties, dict) or "max_in_degree" not in ties or "max_out_degree" not in ties:
@@ -103,9 +106,10 @@ def tie_bounds(result: Any, max_friends: int | None = None) -> dict[str, Any]:
     k = DEFAULT_MAX_FRIENDS if max_friends is None else max_friends
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
         raise InvalidArgument(f"max_friends {k!r}: give a whole number >= 0 (how many friends one person may list)")
-    if int(ties["max_out_degree"]) > k:
+    if needed and int(ties["max_out_degree"]) > k:
         raise InvalidArgument(
-            f"ties: a person lists {int(ties['max_out_degree'])} friends, more than the public bound max_friends={k} "
+            f"ties: a person lists {int(ties['max_out_degree'])} friends (after the cap on ties per friend), more than "
+            f"the public bound max_friends={k} "
             f"(--max-friends) the sensitivities are charged for; give --max-friends {int(ties['max_out_degree'])} "
             "(more noise on tie-reading scorers), or leave the excess ties out of the ties table")
     return {"max_in_degree": d, "max_friends": int(k), "source": "max_friends stated by the auditor, checked"}
@@ -192,7 +196,7 @@ def plan_release(result: Any, *, epsilon: float, delta: float = 0.0,
                               "without them would publish that (whether a scorer fails can depend on the data); fix "
                               "the scorer or leave it out of the run (--scorer), then publish")
     ok = list(result.runs)
-    ties = tie_bounds(result, max_friends)
+    ties = tie_bounds(result, max_friends, needed=any(reads_ties(r.scorer) for r in ok))
     reach = influence(max_in_degree=ties["max_in_degree"], max_out_degree=ties["max_friends"])
     tables: dict[str, list[ExactTable]] = {}
     bounds: dict[str, ScoreBounds | None] = {}

@@ -118,3 +118,27 @@ def test_a_failed_scorer_means_nothing_is_published(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "nothing published (no epsilon spent)" in err and "'raises'" in err
     assert (tmp_path / "results.json").exists() and not (tmp_path / "published.json").exists()
+
+
+def test_ties_beyond_max_friends_refuse_publishing_a_tie_reading_scorer(supplied, tmp_path, capsys):
+    """Person 0 lists 12 friends: more than the default bound K = 10 a tie-reading scorer is charged for."""
+    import numpy as np
+    import pandas as pd
+
+    people = pd.read_csv(supplied / "people.csv")["person_id"].to_numpy()
+    ring = pd.DataFrame({"person_id": people[1:], "friend_id": np.roll(people, -1)[1:]})  # everyone has a friend
+    ties = pd.concat([pd.DataFrame({"person_id": [people[0]] * 12, "friend_id": people[1:13]}), ring])
+    ties.to_csv(tmp_path / "ties.csv", index=False)
+    base = ["run", "--population", str(supplied / "people.csv"), "--events", str(supplied / "events.csv"),
+            "--ties", str(tmp_path / "ties.csv"), "--quiet", "--epsilon", "1", "--dataset", "register",
+            "--ledger-dir", str(tmp_path / "l")]
+    assert main([*base, "--scorer", "sesame", "--out", str(tmp_path / "a")]) == 2
+    err = capsys.readouterr().err
+    assert "lists 12 friends" in err and "--max-friends 12" in err and not (tmp_path / "a").exists()
+    # a scorer that reads no ties is not charged for K: nothing to refuse
+    assert main([*base, "--scorer", "suining", "--out", str(tmp_path / "b")]) == 0
+    # stating the bound publishes sesame, charged 1 + 2 (D + K) on its tier table
+    assert main([*base, "--scorer", "sesame", "--max-friends", "12", "--out", str(tmp_path / "c"), "--budget", "3"]) == 0
+    doc = json.loads((tmp_path / "c" / "published.json").read_text())
+    assert doc["privacy"]["contribution_bounds"]["sesame"]["tiers_by_cell"]["sensitivity"] == 1 + 2 * (20 + 12)
+    assert doc["privacy"]["tie_bound"]["max_friends"] == 12

@@ -176,6 +176,7 @@ def test_supplied_ties_beyond_max_friends_are_refused_before_publishing(adversar
     assert tie_bounds(Result, None)["max_friends"] == DEFAULT_MAX_FRIENDS
     with pytest.raises(ValueError, match=f"lists {hub_kept} friends.*--max-friends {hub_kept}"):
         tie_bounds(Result, hub_kept - 1)
+    assert tie_bounds(Result, hub_kept - 1, needed=False)["max_friends"] == hub_kept - 1  # no scorer reads ties
 
 
 def test_a_run_without_a_recorded_tie_bound_is_not_published():
