@@ -74,24 +74,42 @@ def cap_in_degree(ties: pd.DataFrame, max_in_degree: int) -> pd.DataFrame:
     if len(ties) == 0:
         return ties
     friend = ties["friend_id"].to_numpy()
-    counts = np.unique(friend, return_counts=True)[1]
-    if counts.max() <= max_in_degree:
+    listed = _occurrences(friend, above=max_in_degree)
+    if listed is None:
         return ties
-    person = ties["person_id"].to_numpy()
-    order = np.lexsort((person, tie_rank(person, friend), friend))  # by friend, then rank (then id, for ties of rank)
-    f_sorted = friend[order]
+    busy = np.flatnonzero(listed > max_in_degree)  # only ties to over-listed friends are ranked
+    person = ties["person_id"].to_numpy()[busy]
+    f = friend[busy]
+    order = np.lexsort((person, tie_rank(person, f), f))  # by friend, then rank (then id, for equal ranks)
+    f_sorted = f[order]
     starts = np.r_[0, np.flatnonzero(f_sorted[1:] != f_sorted[:-1]) + 1]
     run_start = np.repeat(starts, np.diff(np.r_[starts, f_sorted.size]))
-    keep = np.zeros(friend.size, dtype=bool)
-    keep[order] = np.arange(f_sorted.size) - run_start < max_in_degree
+    keep = np.ones(friend.size, dtype=bool)
+    keep[busy[order]] = np.arange(f_sorted.size) - run_start < max_in_degree
     return ties[keep].reset_index(drop=True)
+
+
+def _occurrences(ids: np.ndarray, *, above: int = -1) -> np.ndarray | None:
+    """For each row, how many times its id occurs; ``None`` when no id occurs more than ``above`` times.
+
+    A bincount when the ids span a compact range (as a chunk's ids do), else ``np.unique``.
+    """
+    lo, hi = int(ids.min()), int(ids.max())
+    if hi - lo <= 4 * ids.size + 1024:
+        shifted = ids - lo
+        counts = np.bincount(shifted)
+        return None if counts.max() <= above else counts[shifted]
+    _, inverse, counts = np.unique(ids, return_inverse=True, return_counts=True)
+    return None if counts.max() <= above else counts[inverse]
 
 
 def max_out_degree(ties: pd.DataFrame) -> int:
     """Most friends any one person lists (0 without ties)."""
     if len(ties) == 0:
         return 0
-    return int(np.unique(ties["person_id"].to_numpy(), return_counts=True)[1].max())
+    listed = _occurrences(ties["person_id"].to_numpy())
+    assert listed is not None  # every id occurs at least once, more than -1 times
+    return int(listed.max())
 
 
 def influence(*, max_in_degree: int, max_out_degree: int) -> int:
