@@ -22,9 +22,10 @@ tiers_by_cell        1 to one (income quintile, education, tier) count;         
                      each affected person moves from one tier cell to another
 adverse_by_cell      1 to their cell if sanctioned; each affected person        1 + A
                      gains or loses a sanction in their own cell
-score_sum_by_cell    their score, clamped to public bounds, minus the bounds'   ceil((hi-lo)/2) + A(hi-lo)
+score_sum_by_cell    their score, clamped to public bounds, minus the bounds'   ceil((hi-lo)/2) + A r
                      midpoint, in hundredths of a point, to one cell; each      hundredths
-                     affected person's clamped score moves by at most hi - lo
+                     affected person's clamped score moves by at most r: hi - lo,
+                     or less when the scorer declares ``tie_score_reach``
 score_histogram      1 to one (income quintile, score bin) count; each          1 + 2A
                      affected person moves from one bin to another
 ===================  ========================================================  =========================
@@ -205,15 +206,23 @@ def exact_tables(scorer: Any, aggregates: Mapping[str, Any], layout: CellLayout,
                           + (f"{reach} in or out of sanction (1 each): L1 at most {1 + a}" if a else ""))),
     ]
     if bounds is not None:
-        out.extend(_score_tables(disparity["scores"], layout, bounds, a))
+        out.extend(_score_tables(disparity["scores"], layout, bounds, a, getattr(scorer, "tie_score_reach", None)))
     return out
 
 
-def _score_tables(scores: Any, layout: CellLayout, bounds: ScoreBounds, affected: int) -> list[ExactTable]:
+def _score_tables(scores: Any, layout: CellLayout, bounds: ScoreBounds, affected: int,
+                  tie_reach: Any = None) -> list[ExactTable]:
+    """Score sums and histogram; ``tie_reach`` (points) is a scorer's declared bound on its tie influence."""
     lo, hi = bounds.hundredths()
     mid = (lo + hi) // 2
     own = max(hi - mid, mid - lo)
-    sens = own + affected * (hi - lo)
+    step = hi - lo  # how far an affected person's clamped score can move, in hundredths
+    if tie_reach is not None:
+        r = tie_reach
+        if isinstance(r, bool) or not isinstance(r, (int, float)) or not math.isfinite(r) or r < 0:
+            raise ValueError(f"tie_score_reach {r!r}: a scorer declares a finite number of points >= 0")
+        step = min(step, math.ceil(float(r) * 100))
+    sens = own + affected * step
     reach = _reach(affected)
     scale = 10 ** (2 - scores.decimals)  # value counts keep ``decimals`` decimals; we work in hundredths
     hundredths = np.floor_divide(scores.keys, scores.n_cells) * scale
@@ -235,7 +244,7 @@ def _score_tables(scores: Any, layout: CellLayout, bounds: ScoreBounds, affected
                    unit=f"hundredths of a point above {mid / 100:g}",
                    bound=(f"each person adds their score clamped to [{bounds.lo:g}, {bounds.hi:g}] minus {mid / 100:g}, "
                           f"in hundredths, to one cell: at most {own} in absolute value"
-                          + (f"{reach} their clamped score by at most {hi - lo}: L1 at most {sens}" if affected else ""))),
+                          + (f"{reach} their clamped score by at most {step}: L1 at most {sens}" if affected else ""))),
         ExactTable(query="score_histogram", values=by_income,
                    axes=(("income_quintile", inc), ("score_bin", bin_labels)), sensitivity=1 + 2 * affected,
                    bound=("each person is in one (income quintile, score bin) count: contributes 1"

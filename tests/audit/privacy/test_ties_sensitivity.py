@@ -186,3 +186,24 @@ def test_a_run_without_a_recorded_tie_bound_is_not_published():
     del result.population["ties"]
     with pytest.raises(ValueError, match="no tie bound"):
         plan_release(result, epsilon=1.0)
+
+
+def test_sesame_moves_a_friends_score_by_at_most_its_declared_reach(adversarial):
+    """The score-sum sensitivity of sesame uses its declared tie_score_reach (31 points): measured, uncapped."""
+    pop, people = adversarial
+    scorer = load_scorer("sesame")
+    assert scorer.tie_score_reach == pytest.approx(31.0)
+
+    def scores(p):
+        view = open_source(p, max_in_degree=10**6).supplied.view()
+        return scorer.score(view, as_of=p.horizon_months - 1)["score"].to_numpy(), p.people["person_id"].to_numpy()
+
+    base, ids = scores(pop)
+    for who in ("hub", "friend"):
+        near, near_ids = scores(_without(pop, people[who]))
+        keep = np.isin(ids, near_ids)
+        moved = np.abs(base[keep] - near)
+        assert moved.max() <= scorer.tie_score_reach
+        assert moved.max() > 0  # friends' scores do move
+    tables = _tables(scorer, pop)
+    assert tables["score_sum_by_cell"].sensitivity == 30_000 + (MAX_IN_DEGREE + DEFAULT_MAX_FRIENDS) * 3_100
