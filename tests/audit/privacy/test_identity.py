@@ -146,7 +146,7 @@ def test_unusable_ledger_is_refused_before_any_work(supplied, tmp_path, capsys, 
 def test_read_only_ledger_message_names_the_path_and_the_fix(tmp_path, monkeypatch):
     identity = person_id_identity(np.arange(50))
     ledger = PrivacyLedger.open_dataset(tmp_path / "l.sqlite", name="x", identity=identity, budget_epsilon=1.0)
-    import audit.privacy.ledger as mod
+    import audit.privacy.ledger_file as mod
 
     real = os.access
     monkeypatch.setattr(mod.os, "access", lambda p, mode: False if (mode & os.W_OK and str(p) == str(ledger.path))
