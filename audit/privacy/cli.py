@@ -183,6 +183,7 @@ def _query_plan(scorer: Any, *, max_friends: int, max_in_degree: int) -> dict[st
     """Query -> sensitivity of one scorer's release, as :func:`audit.privacy.publish.plan_release` builds it."""
     import numpy as np
 
+    from audit.aggregate import Counts, ValueCounts
     from audit.groups import layout_for
     from audit.privacy.queries import exact_tables, reads_ties, score_bounds_for
     from audit.tie_bound import influence
@@ -190,18 +191,10 @@ def _query_plan(scorer: Any, *, max_friends: int, max_in_degree: int) -> dict[st
     affected = influence(max_in_degree=max_in_degree, max_out_degree=max_friends) if reads_ties(scorer) else 0
     layout = layout_for(())
     bounds = score_bounds_for(scorer)
-
-    class _Empty:  # zero tables: only the queries and their sensitivities are wanted
-        array = np.zeros(layout.n_cells, dtype=np.int64)
-
-    class _NoScores:
-        keys = np.zeros(0, dtype=np.int64)
-        counts = np.zeros(0, dtype=np.int64)
-        n_cells = layout.n_cells
-        decimals = 2
-
-    tiers = type("T", (), {"array": np.zeros((layout.n_cells, len(scorer.tiers)), dtype=np.int64)})
-    aggregates = {"disparity": {"tiers": tiers, "any_sanction": _Empty, "scores": _NoScores}}
+    empty = np.zeros(0, dtype=np.int64)  # zero tables: only the queries and their sensitivities are wanted
+    aggregates = {"disparity": {"tiers": Counts(np.zeros((layout.n_cells, len(scorer.tiers)), dtype=np.int64)),
+                                "any_sanction": Counts(np.zeros(layout.n_cells, dtype=np.int64)),
+                                "scores": ValueCounts(empty, empty, layout.n_cells, 2)}}
     return {t.query: t.sensitivity for t in exact_tables(scorer, aggregates, layout, bounds, affected=affected)}
 
 
