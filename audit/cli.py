@@ -192,9 +192,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     console = Console(stderr=False)
     from audit.executors import default_workers
+    from audit.privacy.cli import precheck_from_args
 
     # before the output directory is touched; a remote Dask cluster's workers are not this machine's
     refuse_costly(args, workers=1 if args.scheduler else args.workers or default_workers())
+    precheck_from_args(args)  # an overspend or an unusable ledger is refused before any work, not after it
     out = claim_output(args.out, force=args.force)
     options = AuditOptions(seed=args.seed, as_of=args.as_of, by=tuple(args.by))
     options = replace(options, scorer_timeout=args.scorer_timeout)
@@ -204,9 +206,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
                        options=options, events=args.events, ties=args.ties, horizon_months=args.horizon_months)
     config = replace(config, engine=args.engine, workers=args.workers or default_workers(), scheduler=args.scheduler,
                      checkpoint_dir=str(out), resume=args.resume)  # audit/executors.py, audit/checkpoint.py
-    from audit.privacy.cli import precheck_from_args
-
-    precheck_from_args(args)  # an overspend is refused before the audit, not after it
     writer = _ScoresWriter(out / "scores.parquet") if args.save_scores else None
     try:
         result = run(args.scorer or None, config, progress=not args.quiet, sink=writer)
@@ -288,6 +287,12 @@ class _ScoresWriter:
             self._tmp.unlink(missing_ok=True)
 
 
+def _cmd_ledger(args: argparse.Namespace) -> int:
+    from audit.privacy.cli import cmd_ledger
+
+    return cmd_ledger(args)
+
+
 def _cmd_epsilon_for(args: argparse.Namespace) -> int:
     from audit.privacy.cli import cmd_epsilon_for
 
@@ -306,7 +311,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return cmd_compare(args)
 
 
-_COMMANDS = {"run": _cmd_run, "scorers": _cmd_scorers, "epsilon-for": _cmd_epsilon_for}
+_COMMANDS = {"run": _cmd_run, "scorers": _cmd_scorers, "epsilon-for": _cmd_epsilon_for, "ledger": _cmd_ledger}
 _COMMANDS.update({"report": _cmd_report, "compare": _cmd_compare})
 
 

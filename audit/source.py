@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from audit.errors import InvalidArgument
-from audit.population import Population
+from audit.person_ids import id_fingerprint, id_sketch
+from audit.population import Population, empty_ties
 from audit.spec import PopulationSpec, load_spec
 from audit.synth import BLOCK_SIZE, chunk_ranges, synthesize_chunk
 from audit.table_files import TABLE_SUFFIXES
+from audit.tie_bound import MAX_IN_DEGREE, cap_in_degree, max_out_degree
 
 __all__ = ["PopulationSource", "open_source"]
 
@@ -25,6 +29,11 @@ class PopulationSource:
     size: int
     seed: int | None
     supplied: Population | None = None
+    max_in_degree: int = MAX_IN_DEGREE
+    """Public bound D on how many people may list one person as a friend (:mod:`audit.tie_bound`);
+    a supplied population's ties are already capped, a synthetic chunk's are capped as it is drawn."""
+    ties_dropped: int = 0
+    """Ties of a supplied population the cap dropped (private)."""
 
     @property
     def synthetic(self) -> bool:
@@ -52,7 +61,9 @@ class PopulationSource:
         if self.supplied is not None:
             return self.supplied
         spec, seed = self._synthetic_params()
-        return synthesize_chunk(spec, seed=seed, size=self.size, blocks=blocks)
+        pop = synthesize_chunk(spec, seed=seed, size=self.size, blocks=blocks)
+        ties = cap_in_degree(pop.ties, self.max_in_degree)  # ties stay within a block, so per chunk is global
+        return pop if ties is pop.ties else replace(pop, ties=ties, _fingerprint=[], _sorted={})
 
     def chunks(self, chunk_size: int) -> Iterator[Population]:
         for blocks in self.chunk_plan(chunk_size):
@@ -76,6 +87,9 @@ class PopulationSource:
                 "seed": None,
                 "horizon_months": self.horizon_months,
                 "fingerprint": self.fingerprint(),
+                "person_ids": person_id_identity(self.supplied.people["person_id"].to_numpy()),
+                "ties": {"max_in_degree": self.max_in_degree, "ties_dropped": self.ties_dropped,
+                         "max_out_degree": max_out_degree(self.supplied.ties)},
             }
         spec, seed = self._synthetic_params()
         return {
@@ -87,6 +101,8 @@ class PopulationSource:
             "horizon_months": self.horizon_months,
             "spec_fingerprint": spec.fingerprint(),
             "fingerprint": self.fingerprint(),
+            # the spec is public: nobody lists more than friends_per_person friends (audit.synth draws no duplicates)
+            "ties": {"max_in_degree": self.max_in_degree, "max_out_degree": spec.friends_per_person},
         }
 
 
@@ -112,17 +128,22 @@ def open_source(
     events: str | Path | None = None,
     ties: str | Path | None = None,
     horizon_months: int | None = None,
+    max_in_degree: int = MAX_IN_DEGREE,
 ) -> PopulationSource:
-    """Resolve a builtin spec name, a spec TOML, a CSV/Parquet table or an in-memory population."""
+    """Resolve a builtin spec name, a spec TOML, a CSV/Parquet table or an in-memory population.
+
+    Every population's ties are capped at ``max_in_degree`` people per friend
+    (:func:`audit.tie_bound.cap_in_degree`) before any scorer sees them.
+    """
     if isinstance(population, Population):
-        return PopulationSource(spec=population.spec, size=len(population), seed=population.seed, supplied=population)
+        return _supplied(population, spec=population.spec, seed=population.seed, max_in_degree=max_in_degree)
     if isinstance(population, PopulationSpec):
         spec = population
     else:
         text = str(population)
         if text.lower().endswith(TABLE_SUFFIXES):
             pop = Population.from_table(text, events=events, ties=ties, horizon_months=horizon_months)
-            return PopulationSource(spec=None, size=len(pop), seed=None, supplied=pop)
+            return _supplied(pop, spec=None, seed=None, max_in_degree=max_in_degree)
         if events is not None or ties is not None or horizon_months is not None:
             raise InvalidArgument("--events/--ties/--horizon-months go with a supplied people table (CSV or Parquet), "
                                   "not a spec (a spec sets its own horizon_months)")
@@ -131,4 +152,25 @@ def open_source(
         raise InvalidArgument(f"--size {size!r}: give a whole number of people >= 1")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InvalidArgument(f"--seed {seed!r}: give a whole number >= 0")
-    return PopulationSource(spec=spec, size=size, seed=seed)
+    cap_in_degree(empty_ties(), max_in_degree)  # checks the bound
+    return PopulationSource(spec=spec, size=size, seed=seed, max_in_degree=max_in_degree)
+
+
+def _supplied(pop: Population, *, spec: PopulationSpec | None, seed: int | None, max_in_degree: int) -> PopulationSource:
+    ties = cap_in_degree(pop.ties, max_in_degree)
+    dropped = len(pop.ties) - len(ties)
+    if dropped:
+        pop = replace(pop, ties=ties, _fingerprint=[], _sorted={})
+    return PopulationSource(spec=spec, size=len(pop), seed=seed, supplied=pop, max_in_degree=max_in_degree,
+                            ties_dropped=dropped)
+
+
+def person_id_identity(ids: np.ndarray) -> dict[str, Any]:
+    """Who a supplied dataset is about: a SHA-256 of its sorted person ids and a bottom-k sketch of them.
+
+    The privacy budget belongs to these people, whatever the file's rows or
+    name: the ledger compares the fingerprint (the same people) and the sketch
+    (nearly the same people, :func:`audit.person_ids.similarity`). Both are
+    private (kept in results.json and the ledger file, never published).
+    """
+    return {"fingerprint": id_fingerprint(ids), "sketch": id_sketch(ids), "count": int(np.unique(ids).size)}

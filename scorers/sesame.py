@@ -127,6 +127,10 @@ class Sesame(ScorerBase):
     )
     default_params = MappingProxyType({"window_months": 24})
     tags = ScorerTags(uses_protected_attributes=True, uses_ties=True)
+    #: Most points one person can move another's score through ties (read by audit.privacy.queries):
+    #: friends enter only through the relationships component, in [0, 1] and weighted 5% of the
+    #: 600-point span, so 30 points, plus 1 for rounding the score to a whole number.
+    tie_score_reach = (SCORE_MAX - SCORE_MIN) * 0.05 + 1.0
 
     def _check_params(self, params):
         check_range(self.name, params, "window_months", lo=1)

@@ -8,8 +8,23 @@ total past the budget is refused as a whole with
 remains, and nothing of it is recorded.
 
 For a supplied population the ledger is persisted in SQLite (default
-``~/.scs-audit/ledger.sqlite``; directory ``0700``, file ``0600``), keyed by the
-dataset's fingerprint, so a rerun on the same data spends again. A charge is
+``~/.scs-audit/ledger.sqlite``; directory ``0700``, file ``0600`` when the
+ledger creates them; an existing file's permissions are never changed).
+
+The budget belongs to the people, not to a file: it is keyed by a declared
+data-source name (``--dataset NAME``) and checked against the person-id set
+(:mod:`audit.person_ids`), so shuffling rows, renaming the file or leaving out
+the ties table buys nothing (:meth:`PrivacyLedger.open_dataset`):
+
+- a known name spends that dataset's budget (a changed id set is noted);
+- a new name whose people are exactly those of a known dataset spends the
+  known dataset's budget, with a warning;
+- a new name whose people are nearly those of a known dataset (estimated
+  Jaccard similarity at least :data:`audit.person_ids.NEAR_IDENTICAL`) is
+  refused unless declared new (``--new-dataset``, recorded in the ledger);
+- otherwise a new budget is opened.
+
+A charge is
 one ``BEGIN IMMEDIATE`` transaction that re-reads what was spent, so two runs
 at once cannot both spend the last of a budget. Synthetic populations hold no
 real people: their ledger lives in memory and is recorded in published.json.
@@ -21,8 +36,8 @@ be a second budget.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import math
-import os
 import sqlite3
 import uuid
 from collections.abc import Sequence
@@ -31,46 +46,31 @@ from pathlib import Path
 from typing import Any
 
 from audit.errors import BudgetExceeded, InvalidArgument
+from audit.person_ids import NEAR_IDENTICAL, similarity
+from audit.privacy.ledger_file import (  # check_ledger_path and ledger_summary are re-exported
+    TOLERANCE,
+    check_ledger_path,
+    connect,
+    dataset_name,
+    ledger_summary,
+    transaction,
+)
+from audit.privacy.ledger_file import remaining as remaining_of
 
-__all__ = ["LEDGER_FILENAME", "TOLERANCE", "Charge", "LedgerEntry", "PrivacyLedger", "default_ledger_path"]
+__all__ = [
+    "LEDGER_FILENAME",
+    "TOLERANCE",
+    "Charge",
+    "LedgerEntry",
+    "PrivacyLedger",
+    "check_ledger_path",
+    "default_ledger_path",
+    "ledger_summary",
+]
 
 #: File name of the ledger inside the ledger directory.
 LEDGER_FILENAME = "ledger.sqlite"
-#: Relative slack allowed when comparing sums of floating-point ε to a budget
-#: (the sum of a split of ε may exceed ε by a rounding error; nothing larger).
-TOLERANCE = 1e-9
-#: Seconds a charge waits for another process's transaction on the same file.
-_BUSY_TIMEOUT = 30.0
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS datasets (
-    fingerprint TEXT PRIMARY KEY,
-    dataset_id TEXT NOT NULL UNIQUE,
-    budget_epsilon REAL NOT NULL,
-    budget_delta REAL NOT NULL,
-    created TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS budget_changes (
-    fingerprint TEXT NOT NULL,
-    budget_epsilon REAL NOT NULL,
-    budget_delta REAL NOT NULL,
-    changed TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS entries (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    fingerprint TEXT NOT NULL,
-    release TEXT NOT NULL,
-    query TEXT NOT NULL,
-    scorer TEXT NOT NULL,
-    mechanism TEXT NOT NULL,
-    scale REAL NOT NULL,
-    sensitivity REAL NOT NULL,
-    epsilon REAL NOT NULL,
-    delta REAL NOT NULL,
-    created TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS entries_by_dataset ON entries (fingerprint);
-"""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -156,7 +156,9 @@ class PrivacyLedger:
         "_dataset_id",
         "_entries",
         "_fingerprint",
+        "_name",
         "_path",
+        "_warnings",
     )
 
     def __init__(self, *, fingerprint: str, budget_epsilon: float, budget_delta: float = 0.0,
@@ -168,6 +170,8 @@ class PrivacyLedger:
         self._entries: list[LedgerEntry] = []
         self._dataset_id = dataset_id or uuid.uuid4().hex
         self._budget_history: list[dict[str, Any]] = []
+        self._name: str | None = None
+        self._warnings: tuple[str, ...] = ()
 
     # -- construction -------------------------------------------------------------
     @classmethod
@@ -190,9 +194,8 @@ class PrivacyLedger:
             The dataset's total δ.
         """
         path = Path(path)
-        con = _connect(path)
-        try:
-            con.execute("BEGIN IMMEDIATE")
+        check_ledger_path(path)
+        with transaction(path) as con:
             row = con.execute("SELECT dataset_id, budget_epsilon, budget_delta FROM datasets WHERE fingerprint = ?",
                               (fingerprint,)).fetchone()
             if row is None:
@@ -215,17 +218,101 @@ class PrivacyLedger:
                     con.execute("INSERT INTO budget_changes VALUES (?, ?, ?, ?)",
                                 (fingerprint, new_eps, new_delta, _now()))
                 eps, delta = new_eps, new_delta
-            con.execute("COMMIT")
-        except BaseException:
-            con.rollback()
-            raise
-        finally:
-            con.close()
         ledger = cls(fingerprint=fingerprint, budget_epsilon=eps, budget_delta=delta, path=path, dataset_id=dataset_id)
         ledger.refresh()
         return ledger
 
+    @classmethod
+    def open_dataset(cls, path: str | Path, *, name: str, identity: dict[str, Any], budget_epsilon: float | None,
+                     budget_delta: float = 0.0, default_epsilon: float | None = None,
+                     new_dataset: bool = False, legacy_key: str | None = None) -> PrivacyLedger:
+        """The persisted budget of the data source ``name`` whose people are ``identity``.
+
+        Parameters
+        ----------
+        name : str
+            The declared data-source name (``--dataset``).
+        identity : dict
+            ``{"fingerprint", "sketch", "count"}`` of the person-id set
+            (:func:`audit.source.person_id_identity`).
+        new_dataset : bool
+            Declare that a new name whose people are nearly those of a known
+            dataset is a different dataset all the same (recorded).
+        legacy_key : str, optional
+            The data's content hash, under which older versions kept budgets:
+            a new name adopts such a budget (and what was spent from it).
+
+        Raises
+        ------
+        InvalidArgument
+            When ``name`` is empty, or is new while its people are nearly (not
+            exactly) those of a known dataset and ``new_dataset`` is false.
+        """
+        name = dataset_name(name)
+        path = Path(path)
+        check_ledger_path(path)
+        sketch = [int(v) for v in identity["sketch"]]
+        warnings: list[str] = []
+        with transaction(path) as con:
+            known = con.execute("SELECT name, fingerprint, id_fingerprint, id_sketch FROM sources").fetchall()
+            row = next((k for k in known if k[0] == name), None)
+            if row is not None:
+                key = row[1]
+                if row[2] != identity["fingerprint"]:
+                    sim = similarity(json.loads(row[3]), sketch)
+                    warnings.append(f"dataset {name!r}: its person-id set differs from the last release's (estimated "
+                                    f"overlap {sim:.0%}); it spends the same budget")
+                    con.execute("UPDATE sources SET id_fingerprint = ?, id_sketch = ?, people = ? WHERE name = ?",
+                                (identity["fingerprint"], json.dumps(sketch), int(identity["count"]), name))
+            else:
+                same = [k for k in known if k[2] == identity["fingerprint"]]
+                adopted = {k[1] for k in known}
+                legacy = legacy_key is not None and legacy_key not in adopted and con.execute(
+                    "SELECT 1 FROM datasets WHERE fingerprint = ?", (legacy_key,)).fetchone() is not None
+                near = sorted(((similarity(json.loads(k[3]), sketch), k) for k in known), key=lambda x: -x[0])
+                note = "new"
+                if same:
+                    key = same[0][1]
+                    note = f"the people of dataset {same[0][0]!r}"
+                    warnings.append(f"dataset {name!r} is new, but its people are exactly those of dataset "
+                                    f"{same[0][0]!r}: the budget belongs to the people, so {same[0][0]!r}'s budget is "
+                                    "spent")
+                elif legacy:
+                    key = str(legacy_key)
+                    note = "the budget an older version kept under the data's content hash"
+                    warnings.append(f"dataset {name!r}: takes over {note} (and what was spent from it)")
+                elif near and near[0][0] >= NEAR_IDENTICAL and not new_dataset:
+                    sim, other = near[0]
+                    raise InvalidArgument(
+                        f"dataset {name!r} is new, but about {sim:.0%} of its people are those of dataset "
+                        f"{other[0]!r} in the ledger {path}: publish it as dataset {other[0]!r} to spend that "
+                        "budget, or declare it a different dataset (new_dataset=True, --new-dataset; recorded "
+                        "in the ledger)")
+                else:
+                    key = f"dataset:{uuid.uuid4().hex}"
+                    if near and near[0][0] >= NEAR_IDENTICAL:
+                        note = f"declared new although about {near[0][0]:.0%} of its people are those of {near[0][1][0]!r}"
+                        warnings.append(f"dataset {name!r}: {note}; a new budget is opened, as declared")
+                con.execute("INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (name, key, identity["fingerprint"], json.dumps(sketch), int(identity["count"]), _now(),
+                             note))
+        ledger = cls.open(path, fingerprint=key, budget_epsilon=budget_epsilon, budget_delta=budget_delta,
+                          default_epsilon=default_epsilon)
+        ledger._name = name
+        ledger._warnings = tuple(warnings)
+        return ledger
+
     # -- what it knows --------------------------------------------------------------
+    @property
+    def name(self) -> str | None:
+        """The declared data-source name (``None`` for an in-memory ledger)."""
+        return self._name
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What opening the ledger found worth saying (a known id set under a new name, ...)."""
+        return self._warnings
+
     @property
     def persistent(self) -> bool:
         """True when the ledger is kept in a SQLite file."""
@@ -273,7 +360,7 @@ class PrivacyLedger:
 
     @property
     def remaining_epsilon(self) -> float:
-        return _remaining(self._budget_epsilon, self.spent_epsilon)
+        return remaining_of(self._budget_epsilon, self.spent_epsilon)
 
     @property
     def remaining_delta(self) -> float:
@@ -289,7 +376,7 @@ class PrivacyLedger:
         """Re-read a persistent ledger (another process may have spent since)."""
         if self._path is None:
             return
-        con = _connect(self._path)
+        con = connect(self._path)
         try:
             self._load(con)
         finally:
@@ -323,9 +410,7 @@ class PrivacyLedger:
             new = [self._entry(f"e{start + i + 1}", release, created, c) for i, c in enumerate(charges)]
             self._entries.extend(new)
             return new
-        con = _connect(self._path)
-        try:
-            con.execute("BEGIN IMMEDIATE")  # one writer at a time: the spent total cannot change under us
+        with transaction(self._path) as con:
             self._load(con)
             self._refuse_if_over(eps, delta, self.spent_epsilon, self.spent_delta)
             for c in charges:
@@ -335,20 +420,13 @@ class PrivacyLedger:
                     (self._fingerprint, release, c.query, c.scorer, c.mechanism, float(c.scale), float(c.sensitivity),
                      float(c.epsilon), float(c.delta), created),
                 )
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:
-                con.rollback()
-            raise
-        finally:
-            con.close()
         self.refresh()
         return [e for e in self._entries if e.release == release]
 
     def _refuse_if_over(self, eps: float, delta: float, spent_eps: float, spent_delta: float) -> None:
         where = f"dataset {self._dataset_id[:8]}" + (f" in ledger {self._path}" if self._path else " (in-memory ledger)")
         if spent_eps + eps > self._budget_epsilon * (1 + TOLERANCE):
-            remaining = _remaining(self._budget_epsilon, spent_eps)
+            remaining = remaining_of(self._budget_epsilon, spent_eps)
             raise BudgetExceeded(
                 f"release refused: it needs epsilon {eps:.6g} but only {remaining:.6g} of the budget "
                 f"{self._budget_epsilon:.6g} remains ({spent_eps:.6g} already spent) for {where}; "
@@ -407,25 +485,3 @@ class PrivacyLedger:
         kind = f"sqlite {self._path}" if self._path else "in-memory"
         return (f"PrivacyLedger({kind}, dataset {self._dataset_id[:8]}, spent epsilon {self.spent_epsilon:.6g} "
                 f"of {self._budget_epsilon:.6g})")
-
-
-def _remaining(budget: float, spent: float) -> float:
-    """``budget - spent``, with rounding dust (within :data:`TOLERANCE`) shown as 0."""
-    left = budget - spent
-    return 0.0 if left <= budget * TOLERANCE else left
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    """Open (creating with user-only permissions) the ledger file and its schema."""
-    path = Path(path)
-    parent = path.parent
-    if not parent.exists():
-        parent.mkdir(parents=True, mode=0o700, exist_ok=True)
-        os.chmod(parent, 0o700)
-    if not path.exists():
-        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-        os.close(fd)
-    os.chmod(path, 0o600)
-    con = sqlite3.connect(path, timeout=_BUSY_TIMEOUT, isolation_level=None)
-    con.executescript(_SCHEMA)
-    return con

@@ -6,21 +6,34 @@ category lists: the scorer's tiers, income quintiles 1-5, the census education
 levels (:mod:`audit.vocab`) and ``unknown``; never categories found in the data
 (extra ``--by`` attributes of a supplied table are summed out, not published).
 
-The privacy unit is one person, with all their records: neighbouring datasets
-differ by adding or removing one person. Each query states how far that one
-person can move it (its L1 sensitivity ``d_in``):
+The privacy unit is one person, with all their records and ties: neighbouring
+datasets differ by adding or removing one person. For a scorer that reads
+ties, removing a person also changes the view of at most ``A = D + K`` other
+people (:mod:`audit.tie_bound`: ``D`` the public cap on how many people may list
+one person as a friend, ``K`` the bound on how many friends one person lists);
+for a scorer that does not, ``A = 0``. Each of those people can move from any
+tier, sanction state or score to any other. Each query states how far that can
+move it (its L1 sensitivity ``d_in``):
 
-===================  ===========================================================  ===========
-query                one person contributes                                        d_in
-===================  ===========================================================  ===========
-tiers_by_cell        1 to one (income quintile, education, tier) count               1
-adverse_by_cell      1 to one (income quintile, education) count if sanctioned      1
-score_sum_by_cell    their score, clamped to public bounds, minus the bounds'        ceil((hi-lo)/2)
-                     midpoint, in hundredths of a point, to one cell                 hundredths
-score_histogram      1 to one (income quintile, score bin) count                    1
-appeal_counts        at most k (capped) to each of filed, succeeded,                4k
-                     wrong_filed, wrong_succeeded, in one cell
-===================  ===========================================================  ===========
+===================  ========================================================  =========================
+query                one person contributes                                     d_in
+===================  ========================================================  =========================
+tiers_by_cell        1 to one (income quintile, education, tier) count;         1 + 2A
+                     each affected person moves from one tier cell to another
+adverse_by_cell      1 to their cell if sanctioned; each affected person        1 + A
+                     gains or loses a sanction in their own cell
+score_sum_by_cell    their score, clamped to public bounds, minus the bounds'   ceil((hi-lo)/2) + A r
+                     midpoint, in hundredths of a point, to one cell; each      hundredths
+                     affected person's clamped score moves by at most r: hi - lo,
+                     or less when the scorer declares ``tie_score_reach``
+score_histogram      1 to one (income quintile, score bin) count; each          1 + 2A
+                     affected person moves from one bin to another
+===================  ========================================================  =========================
+
+No appeal figures are published: the appeal audit replays a sample of people
+chosen by hash, and for a scorer reading ties the replayed views include
+friends, so one person changes who else is sampled and what they are shown;
+an honest bound would be the whole sample.
 """
 
 from __future__ import annotations
@@ -36,8 +49,6 @@ from audit.groups import UNKNOWN, CellLayout
 from audit.vocab import EDUCATION_LEVELS, INCOME_QUINTILES
 
 __all__ = [
-    "APPEALS_PER_PERSON",
-    "APPEAL_COUNTS",
     "HISTOGRAM_BINS",
     "PUBLIC_ATTRIBUTES",
     "QUERY_WEIGHTS",
@@ -46,6 +57,7 @@ __all__ = [
     "budget_split",
     "exact_tables",
     "public_labels",
+    "reads_ties",
     "score_bounds_for",
 ]
 
@@ -60,22 +72,10 @@ QUERY_WEIGHTS: Mapping[str, float] = {
     "adverse_by_cell": 0.2,
     "score_sum_by_cell": 0.2,
     "score_histogram": 0.1,
-    "appeal_counts": 0.1,
 }
 
 #: Equal-width bins of the published score histogram between the public bounds.
 HISTOGRAM_BINS = 20
-
-#: Per-person appeal counts the appeal audit keeps (``aggregates["appeal"]["people"]``, :mod:`audit.appeal`).
-APPEAL_COUNTS = ("filed", "succeeded", "wrong_filed", "wrong_succeeded")
-
-#: Contribution bound k: appeals of one person counted in each published appeal
-#: count; a person's further appeals are left out of the published counts (the
-#: exact audit keeps them). Assumption: three covers nearly everyone over a
-#: scheme's horizon (the audit appeals adverse events one by one, and few
-#: people have more than three); a public constant, never read from the data.
-APPEALS_PER_PERSON = 3
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ScoreBounds:
@@ -168,32 +168,62 @@ def _cells(layout: CellLayout, per_cell: np.ndarray) -> np.ndarray:
     return layout.marginal(per_cell, PUBLIC_ATTRIBUTES).astype(np.int64)
 
 
+def reads_ties(scorer: Any) -> bool:
+    """Whether a scorer may read ties: tagged ``uses_ties``, or declaring no tags at all (assumed to)."""
+    from scorers.protocol import ScorerTags
+
+    tags = getattr(scorer, "tags", None)
+    return not isinstance(tags, ScorerTags) or bool(tags.uses_ties)
+
+
+def _reach(affected: int) -> str:
+    return "" if not affected else (f"; plus up to {affected} other people whose friends change "
+                                    "(tie bound D + K), each moving")
+
+
 def exact_tables(scorer: Any, aggregates: Mapping[str, Any], layout: CellLayout,
-                 bounds: ScoreBounds | None) -> list[ExactTable]:
-    """The exact tables one scorer's release measures (numpy only; nothing noisy yet)."""
+                 bounds: ScoreBounds | None, *, affected: int = 0) -> list[ExactTable]:
+    """The exact tables one scorer's release measures (numpy only; nothing noisy yet).
+
+    ``affected`` is ``A``: how many other people's views one person's removal
+    can change (``D + K`` for a scorer reading ties, else 0).
+    """
+    if isinstance(affected, bool) or not isinstance(affected, (int, np.integer)) or affected < 0:
+        raise ValueError(f"affected {affected!r}: give a whole number >= 0")
+    a = int(affected)
     disparity = aggregates["disparity"]
     inc, edu = public_labels("income_quintile"), public_labels("education")
     tiers = tuple(scorer.tiers)
+    reach = _reach(a)
     out = [
         ExactTable(query="tiers_by_cell", values=_cells(layout, disparity["tiers"].array),
-                   axes=(("income_quintile", inc), ("education", edu), ("tier", tiers)), sensitivity=1,
-                   bound="each person is in exactly one (income quintile, education, tier) cell: contributes 1"),
+                   axes=(("income_quintile", inc), ("education", edu), ("tier", tiers)), sensitivity=1 + 2 * a,
+                   bound=("each person is in exactly one (income quintile, education, tier) cell: contributes 1"
+                          + (f"{reach} from one tier cell to another (2 each): L1 at most {1 + 2 * a}" if a else ""))),
         ExactTable(query="adverse_by_cell", values=_cells(layout, disparity["any_sanction"].array),
-                   axes=(("income_quintile", inc), ("education", edu)), sensitivity=1,
-                   bound="each person adds at most 1, to their own cell, when any sanction applies"),
+                   axes=(("income_quintile", inc), ("education", edu)), sensitivity=1 + a,
+                   bound=("each person adds at most 1, to their own cell, when any sanction applies"
+                          + (f"{reach} in or out of sanction (1 each): L1 at most {1 + a}" if a else ""))),
     ]
     if bounds is not None:
-        out.extend(_score_tables(disparity["scores"], layout, bounds))
-    people = (aggregates.get("appeal") or {}).get("people")
-    if people is not None and all(c in people.columns for c in ("cell", *APPEAL_COUNTS)):
-        out.append(_appeal_table(people, layout))
+        out.extend(_score_tables(disparity["scores"], layout, bounds, a, getattr(scorer, "tie_score_reach", None)))
     return out
 
 
-def _score_tables(scores: Any, layout: CellLayout, bounds: ScoreBounds) -> list[ExactTable]:
+def _score_tables(scores: Any, layout: CellLayout, bounds: ScoreBounds, affected: int,
+                  tie_reach: Any = None) -> list[ExactTable]:
+    """Score sums and histogram; ``tie_reach`` (points) is a scorer's declared bound on its tie influence."""
     lo, hi = bounds.hundredths()
     mid = (lo + hi) // 2
-    sens = max(hi - mid, mid - lo)
+    own = max(hi - mid, mid - lo)
+    step = hi - lo  # how far an affected person's clamped score can move, in hundredths
+    if tie_reach is not None:
+        r = tie_reach
+        if isinstance(r, bool) or not isinstance(r, (int, float)) or not math.isfinite(r) or r < 0:
+            raise ValueError(f"tie_score_reach {r!r}: a scorer declares a finite number of points >= 0")
+        step = min(step, math.ceil(float(r) * 100))
+    sens = own + affected * step
+    reach = _reach(affected)
     scale = 10 ** (2 - scores.decimals)  # value counts keep ``decimals`` decimals; we work in hundredths
     hundredths = np.floor_divide(scores.keys, scores.n_cells) * scale
     cells = np.mod(scores.keys, scores.n_cells)
@@ -213,38 +243,14 @@ def _score_tables(scores: Any, layout: CellLayout, bounds: ScoreBounds) -> list[
                    axes=(("income_quintile", inc), ("education", edu)), sensitivity=int(sens),
                    unit=f"hundredths of a point above {mid / 100:g}",
                    bound=(f"each person adds their score clamped to [{bounds.lo:g}, {bounds.hi:g}] minus {mid / 100:g}, "
-                          f"in hundredths, to one cell: at most {sens} in absolute value")),
+                          f"in hundredths, to one cell: at most {own} in absolute value"
+                          + (f"{reach} their clamped score by at most {step}: L1 at most {sens}" if affected else ""))),
         ExactTable(query="score_histogram", values=by_income,
-                   axes=(("income_quintile", inc), ("score_bin", bin_labels)), sensitivity=1,
-                   bound="each person is in one (income quintile, score bin) count: contributes 1"),
+                   axes=(("income_quintile", inc), ("score_bin", bin_labels)), sensitivity=1 + 2 * affected,
+                   bound=("each person is in one (income quintile, score bin) count: contributes 1"
+                          + (f"{reach} from one bin to another (2 each): L1 at most {1 + 2 * affected}"
+                             if affected else ""))),
     ]
-
-
-def _appeal_table(people: Any, layout: CellLayout) -> ExactTable:
-    """Appeal counts per (income quintile, education) cell, each person's capped at k.
-
-    ``people`` are the appeal audit's per-person records of the replay sample
-    (columns ``cell`` and one per count). The audit counts appeals, and a
-    person can have several; here each person's count is capped at
-    :data:`APPEALS_PER_PERSON` before summing, so the bound holds whatever the
-    data (``wrong_succeeded <= wrong_filed <= filed`` still holds after the cap).
-    """
-    k = APPEALS_PER_PERSON
-    cols = people.columns
-    cells = np.asarray(cols["cell"], dtype=np.int64)
-    per_cell = np.zeros((layout.n_cells, len(APPEAL_COUNTS)), dtype=np.int64)
-    for j, c in enumerate(APPEAL_COUNTS):
-        per_cell[:, j] = np.bincount(cells, weights=np.minimum(np.asarray(cols[c], dtype=np.int64), k),
-                                     minlength=layout.n_cells).astype(np.int64)
-    inc, edu = public_labels("income_quintile"), public_labels("education")
-    sens = len(APPEAL_COUNTS) * k
-    return ExactTable(
-        query="appeal_counts", values=_cells(layout, per_cell),
-        axes=(("income_quintile", inc), ("education", edu), ("measure", APPEAL_COUNTS)), sensitivity=sens,
-        unit="appeals (each person's first k)",
-        bound=(f"each person is in one cell and adds at most k={k} appeals to each of {', '.join(APPEAL_COUNTS)} "
-               f"(more are capped at k): L1 at most {sens}"),
-    )
 
 
 def budget_split(epsilon: float, labels: list[str], queries: Mapping[str, list[str]]) -> dict[str, dict[str, float]]:

@@ -12,31 +12,35 @@ from typing import Any
 
 import numpy as np
 
+from audit.evidence import HOLDS, NOT_ENOUGH, VIOLATED, Evidence
 from audit.groups import UNKNOWN
 from audit.privacy.context import ALPHA, count_half_width
 from audit.privacy.figures import (
     Estimate,
     NoisyTable,
-    figure,
     figures,
     half_widths,
     nonnegative_counts,
     ratio,
 )
 from audit.privacy.queries import (
-    APPEAL_COUNTS,
-    APPEALS_PER_PERSON,
     ExactTable,
     ScoreBounds,
     public_labels,
 )
 
-__all__ = ["FOUR_FIFTHS", "MIN_SHARE", "scorer_meta", "scorer_section"]
+__all__ = ["FOUR_FIFTHS", "MIN_SHARE", "four_fifths", "impact_ratio_bounds", "scorer_meta", "scorer_section"]
 
 #: Groups under this share of people are excluded from impact ratios (NYC LL144; as in the disparity audit).
 MIN_SHARE = 0.02
 #: EEOC four-fifths rule, 29 CFR 1607.4(D).
 FOUR_FIFTHS = 0.8
+#: How the published verdict reads the bounds (recorded with it).
+FOUR_FIFTHS_RULE = ("violated when some group's impact-ratio upper bound is under 0.8, holds when every eligible "
+                    "group's lower bound is at least 0.8, otherwise not enough evidence; bounds are simultaneous 95% "
+                    "bounds against the truly highest group, from the noisy figures only")
+#: Evidence outcome -> the published verdict word (as the report reads it).
+VERDICT_WORDS = {HOLDS: "no violation", VIOLATED: "violation", NOT_ENOUGH: "inconclusive"}
 
 
 def scorer_meta(r: Any) -> dict[str, Any]:
@@ -56,7 +60,7 @@ def scorer_meta(r: Any) -> dict[str, Any]:
 
 def scorer_section(r: Any, tables: Mapping[str, ExactTable], noisy: Mapping[str, NoisyTable],
                    split: Mapping[str, float], bounds: ScoreBounds | None, options: Any) -> dict[str, Any]:
-    """One scorer's published figures: tables, groups, tier shares, histogram, appeal.
+    """One scorer's published figures: tables, groups, tier shares, histogram.
 
     ``tables`` are used for their public axes and bounds only; every value comes from ``noisy``.
     """
@@ -107,8 +111,6 @@ def scorer_section(r: Any, tables: Mapping[str, ExactTable], noisy: Mapping[str,
     out["tier_shares_simultaneous"] = _simultaneous({"share": shares}, scales)
     if "score_histogram" in noisy:
         out["score_histogram"] = _histogram_section(noisy["score_histogram"], tables["score_histogram"], scales)
-    if "appeal_counts" in noisy:
-        out["appeal"] = _appeal_section(noisy["appeal_counts"], scales)
     return out
 
 
@@ -175,7 +177,8 @@ def _group_section(*, labels: list[Any], n: Estimate, fav: Estimate, adverse: Es
     if best is not None and fav_rate.value[best] > 0:
         ref = fav_rate.take(np.full(len(labels), best))
         impact = ratio(fav_rate, ref)
-        f_i = figures(impact, scales, lower=0.0)
+        ir_lo, ir_hi = impact_ratio_bounds(fav_rate, scales, eligible=eligible, family=int(known.sum()))
+        ir_entries = sorted({e for es in fav_rate.entries() for e in es})  # the bounds read every group's rate
     groups: list[dict[str, Any]] = []
     for i, label in enumerate(labels):
         g: dict[str, Any] = {
@@ -186,10 +189,9 @@ def _group_section(*, labels: list[Any], n: Estimate, fav: Estimate, adverse: Es
         }
         if mean is not None:
             g["mean_score"] = f_m[i]
-        if impact is not None and eligible[i] and i != best:
-            g["impact_ratio"] = f_i[i]
-        elif impact is not None and i == best:
-            g["impact_ratio"] = figure(1.0, 0.0, f_f[i]["ledger_entries"], derived=True)
+        if impact is not None and eligible[i]:
+            g["impact_ratio"] = {"value": float(min(impact.value[i], 1.0)), "ci95": [float(ir_lo[i]), float(ir_hi[i])],
+                                 "ledger_entries": ir_entries, "derived": True}
         else:
             g["impact_ratio"] = None
         g["excluded_from_ratios"] = bool(not eligible[i])
@@ -197,6 +199,8 @@ def _group_section(*, labels: list[Any], n: Estimate, fav: Estimate, adverse: Es
     ratios = [(g["impact_ratio"]["value"], g) for i, g in enumerate(groups)
               if g["impact_ratio"] and g["impact_ratio"]["value"] is not None and i != best]
     worst = min(ratios, key=lambda x: x[0])[1] if ratios else None
+    verdict = four_fifths(ir_lo[eligible], ir_hi[eligible], people=total) if impact is not None else four_fifths(
+        np.zeros(0), np.zeros(0), people=total)
     m = len(labels)
     sim_half_widths = {"favourable_rate": _nan_none(half_widths(fav_rate, scales, alpha=ALPHA / m)),
                        "adverse_rate": _nan_none(half_widths(adv_rate, scales, alpha=ALPHA / m))}
@@ -208,9 +212,59 @@ def _group_section(*, labels: list[Any], n: Estimate, fav: Estimate, adverse: Es
         "reference_group": labels[best] if best is not None else None,
         "min_impact_ratio": worst["impact_ratio"] if worst else None,
         "min_impact_ratio_group": worst["group"] if worst else None,
-        "four_fifths_violation": bool(worst is not None and worst["impact_ratio"]["value"] < FOUR_FIFTHS),
+        "four_fifths_verdict": VERDICT_WORDS[verdict.outcome],
+        "four_fifths": {"outcome": verdict.outcome, "remedy": verdict.remedy, "rule": FOUR_FIFTHS_RULE,
+                        "rests_on": "the noisy people count groups.total and the noisy favourable rates above"},
         "simultaneous": sim,
     }
+
+
+def impact_ratio_bounds(fav_rate: Estimate, scales: Mapping[str, float], *, eligible: np.ndarray,
+                        family: int) -> tuple[np.ndarray, np.ndarray]:
+    """95% bounds on each group's impact ratio against the truly highest eligible group, all at once.
+
+    The reference group is itself noisy and chosen because its noisy rate is
+    the highest, so treating it as fixed under-covers when groups are close
+    (its noise is then biased upwards). Instead every known group's rate gets a
+    Bonferroni interval at level ``0.05 / family`` (``family``: the number of
+    known groups, a public count); with probability at least 95% all of them
+    cover at once, and then each true ratio ``r_i / max_j r_j`` lies in
+    ``[lo_i / max_j hi_j, min(hi_i / max_j lo_j, 1)]`` whichever group is truly
+    highest. The bounds hold simultaneously, so a verdict read from them
+    (:func:`four_fifths`) is wrong with probability at most 5%.
+    """
+    h = half_widths(fav_rate, scales, alpha=ALPHA / max(family, 1))
+    r = fav_rate.value
+    lo = np.clip(r - h, 0.0, 1.0)
+    hi = np.clip(r + h, 0.0, 1.0)
+    ok = eligible & np.isfinite(lo) & np.isfinite(hi)
+    top_hi = float(np.max(hi[ok])) if ok.any() else np.nan
+    top_lo = float(np.max(lo[ok])) if ok.any() else np.nan
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ir_lo = np.where(top_hi > 0, lo / top_hi, 0.0)
+        ir_hi = np.where(top_lo > 0, np.minimum(hi / top_lo, 1.0), 1.0)
+    ir_lo = np.where(ok, np.minimum(ir_lo, 1.0), np.nan)
+    ir_hi = np.where(ok, ir_hi, np.nan)
+    return ir_lo, ir_hi
+
+
+def four_fifths(ratio_lo: np.ndarray, ratio_hi: np.ndarray, *, people: float) -> Evidence:
+    """The three-state four-fifths verdict from simultaneous impact-ratio bounds.
+
+    ``violated`` when some group's upper bound is under 0.8; ``holds`` when every
+    eligible group's lower bound is at least 0.8; otherwise ``not enough evidence``.
+    """
+    observed = max(int(round(people)), 0) if np.isfinite(people) else 0
+    what = "people (noisy count)"
+    if ratio_lo.size < 2:
+        return Evidence(outcome=NOT_ENOUGH, observed=observed, what=what, remedy=(
+            "more people in at least two known groups (each needs the minimum share) or a larger --epsilon"))
+    if np.any(ratio_hi < FOUR_FIFTHS):
+        return Evidence(outcome=VIOLATED, observed=observed, what=what)
+    if np.all(ratio_lo >= FOUR_FIFTHS):
+        return Evidence(outcome=HOLDS, observed=observed, what=what)
+    return Evidence(outcome=NOT_ENOUGH, observed=observed, what=what,
+                    remedy="a larger --epsilon (less noise) or more people (narrower intervals)")
 
 
 def _simultaneous(ests: Mapping[str, Estimate], scales: Mapping[str, float]) -> dict[str, Any]:
@@ -246,26 +300,3 @@ def _nonneg_figure(value: int, signed: dict[str, Any]) -> dict[str, Any]:
     lo, hi = signed["ci95"]
     return {"value": value, "ci95": [max(min(lo, value), 0.0), max(hi, value)],
             "ledger_entries": signed["ledger_entries"], "derived": True}
-
-
-def _appeal_section(t: NoisyTable, scales: Mapping[str, float]) -> dict[str, Any]:
-    """Appeal figures per income quintile and per education level, from the noisy cell table."""
-    est = t.estimate()
-    n_inc, n_edu, n_counts = t.values.shape
-    out: dict[str, Any] = {}
-    sim: dict[str, Any] = {}
-    for attr, w in (("income_quintile", np.kron(np.eye(n_inc), np.ones((1, n_edu)))),
-                    ("education", np.kron(np.ones((1, n_inc)), np.eye(n_edu)))):
-        col = {c: est.linear(np.kron(w, np.eye(n_counts)[j][None, :])) for j, c in enumerate(APPEAL_COUNTS)}
-        est_s = ratio(col["succeeded"], col["filed"])
-        est_w = ratio(col["wrong_succeeded"], col["wrong_filed"])
-        filed = figures(col["filed"], scales, lower=0.0)
-        success = figures(est_s, scales, lower=0.0, upper=1.0)
-        wrong = figures(est_w, scales, lower=0.0, upper=1.0)
-        sim[f"by_{attr}"] = _simultaneous({"filed": col["filed"], "success_rate": est_s,
-                                            "success_rate_if_wrong": est_w}, scales)
-        out[f"by_{attr}"] = [{"group": label, "filed": filed[i], "success_rate": success[i],
-                              "success_rate_if_wrong": wrong[i]} for i, label in enumerate(public_labels(attr))]
-    return {**out, "simultaneous": sim, "contribution_bound_k": APPEALS_PER_PERSON,
-            "note": ("from the appeal audit's replay sample; counts are appeals, each person's first k; rates are "
-                     "noisy successes over noisy filings")}

@@ -132,7 +132,8 @@ def _scorer_section(doc: Doc, i: int, *, sid: str) -> Section:
                     blocks.append(facts(doc, [
                         (f"lowest published impact ratio by {attr.replace('_x_', ' × ').replace('_', ' ')}",
                          (*p, "min_impact_ratio", "value"), {"fmt": fmt_ratio, "ci": (*p, "min_impact_ratio", "ci95")}),
-                        ("point estimate under 0.8", (*p, "four_fifths_violation"), {"optional": True}),
+                        ("four-fifths verdict (from the noisy figures)", (*p, "four_fifths_verdict"),
+                         {"fmt": str, "optional": True}),
                     ], id=f"{sid}-{slug(attr)}-facts"))
     elif not isinstance(shares, list):
         blocks.extend(generic_blocks(doc, ("scorers", i), id=sid))
@@ -172,13 +173,25 @@ def published_section(published: dict[str, Any] | None, *, sid: str = "published
                                     caption="Privacy ledger: every release and what it cost"))
     else:
         blocks.append(NotComputed(what="privacy ledger", reason="published.json has no ledger"))
+    blocks.append(facts(doc, [
+        ("tie bound D: most people whose ties to one friend are kept", (*pv, "tie_bound", "max_in_degree"),
+         {"fmt": fmt_number, "optional": True}),
+        ("tie bound K: most ties one person keeps", (*pv, "tie_bound", "max_friends"), {"fmt": fmt_number, "optional": True}),
+        ("tie rule", (*pv, "tie_bound", "rule"), {"fmt": str, "optional": True}),
+    ], id=f"{sid}-ties"))
     bounds = doc.get(*pv, "contribution_bounds")
     if isinstance(bounds, dict):
-        rows = [(Cell(text=str(q)), value_cell(doc, (*pv, "contribution_bounds", q, "sensitivity"), fmt=fmt_number),
-                 doc.cell(*pv, "contribution_bounds", q, "bound", fmt=str), doc.cell(*pv, "contribution_bounds", q, "unit", fmt=str))
-                for q, b in bounds.items() if isinstance(b, dict)]
+        rows = []
+        for scorer, queries in bounds.items():
+            if not isinstance(queries, dict):
+                continue
+            for q, b in queries.items():
+                if isinstance(b, dict):
+                    p = (*pv, "contribution_bounds", scorer, q)
+                    rows.append((Cell(text=str(scorer)), Cell(text=str(q)), value_cell(doc, (*p, "sensitivity"), fmt=fmt_number),
+                                 doc.cell(*p, "bound", fmt=str), doc.cell(*p, "unit", fmt=str)))
         blocks.append(Table(id=f"{sid}-bounds", caption="Contribution bounds: how much one person can change each query",
-                            columns=("query", "sensitivity", "bound", "unit"), rows=tuple(rows)))
+                            columns=("scorer", "query", "sensitivity", "bound", "unit"), rows=tuple(rows)))
     children = []
     scorers = doc.get("scorers")
     if isinstance(scorers, list):

@@ -12,6 +12,7 @@ from audit.aggregate import Counts, Records, ValueCounts
 from audit.engine import AuditOptions
 from audit.groups import Attribute, CellLayout, layout_for
 from audit.runner import ScorerRun
+from scorers.protocol import ScorerTags
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class FakeScorer:
     favourable_tiers: frozenset = frozenset({"good"})
     sanctions: Any = field(default_factory=lambda: MappingProxyType({"ban": "travel"}))
     score_bounds: tuple = (0.0, 100.0)
+    tags: Any = field(default_factory=ScorerTags)  # reads no ties: sensitivities without the tie term
 
 
 def fake_result(*, rng_seed: int = 7, scale: int = 1, synthetic: bool = True, extra: Attribute | None = None,
@@ -64,7 +66,9 @@ def fake_result(*, rng_seed: int = 7, scale: int = 1, synthetic: bool = True, ex
                               aggregates=aggregates if error is None else {}, error=error))
     population = {"name": "fake", "synthetic": synthetic, "size": int(sum(r.aggregates["disparity"]["tiers"].array.sum()
                   for r in runs[:1])), "seed": 3 if synthetic else None, "fingerprint": "f" * 64,
-                  "horizon_months": 24}
+                  "horizon_months": 24, "ties": {"max_in_degree": 20, "max_out_degree": 5}}
+    if not synthetic:
+        population["person_ids"] = {"fingerprint": "a" * 64, "sketch": list(range(100)), "count": 100}
     return SimpleNamespace(population=population, options=AuditOptions(), layout=layout, runs=tuple(runs),
                            started="2026-01-01T00:00:00+00:00", seconds={})
 

@@ -21,8 +21,9 @@ def supplied(tmp_path_factory):
 
 
 def _run(supplied, out, *extra):
+    dataset = [] if "--dataset" in extra or "--epsilon" not in extra else ["--dataset", "register"]
     return main(["run", "--population", str(supplied / "people.csv"), "--events", str(supplied / "events.csv"),
-                 "--scorer", "suining", "--out", str(out), "--quiet", *extra])
+                 "--scorer", "suining", "--out", str(out), "--quiet", *dataset, *extra])
 
 
 def test_run_publishes_then_refuses_overspend(supplied, tmp_path, _no_real_home, capsys):
@@ -60,14 +61,29 @@ def test_without_epsilon_nothing_is_published(tmp_path):
     assert (tmp_path / "results.json").exists() and not (tmp_path / "published.json").exists()
 
 
-def test_epsilon_for(capsys):
-    assert main(["epsilon-for", "--accuracy", "20", "--scorers", "2"]) == 0
+def test_epsilon_for_uses_each_scorers_real_queries_and_sensitivities(capsys):
+    """The old command assumed sensitivity 1 and five queries for every table and scorer."""
+    assert main(["epsilon-for", "--accuracy", "20", "--scorer", "suining", "--scorer", "sesame"]) == 0
     out = capsys.readouterr().out
     eps = float(out.split()[1])
-    per_table = eps / 2 * QUERY_WEIGHTS["tiers_by_cell"] / sum(QUERY_WEIGHTS.values())
-    q = math.exp(-per_table)  # scale = 1 / epsilon for sensitivity 1
-    # P(|noise| >= 20) for discrete Laplace: 2 q^20 / (1 + q), the 5% the target asks for
+    # two scorers share epsilon equally; each has four queries (public score bounds, no appeal counts):
+    # the tier table gets 0.4 / 0.9 of a scorer's share. sesame reads ties: sensitivity 1 + 2 (D + K),
+    # D = 20 (audit.tie_bound), K = 10 (the supplied-data default); it needs the most, so it sets epsilon.
+    per_table = eps / 2 * 0.4 / 0.9
+    q = math.exp(-per_table / 61)
+    # P(|noise| >= 20) for discrete Laplace of scale 61 / per_table: 2 q^20 / (1 + q), the 5% the target asks for
     assert 2 * q**20 / (1 + q) == pytest.approx(0.05, rel=1e-3)
+    assert "sesame: tiers_by_cell sensitivity 61, one of 4 queries" in out
+    assert "suining: tiers_by_cell sensitivity 1, one of 4 queries" in out
+
+    # the score sums are in hundredths of a point: suining's scores lie in [0, 1000], so one person moves a
+    # sum by up to 500 points = 50,000 hundredths; the accuracy is read in points
+    assert main(["epsilon-for", "--accuracy", "2500", "--query", "score_sum_by_cell", "--scorer", "suining"]) == 0
+    out = capsys.readouterr().out
+    eps = float(out.split()[1])
+    q = math.exp(-(eps * 0.2 / 0.9) / 50_000)
+    assert 2 * q**250_000 / (1 + q) == pytest.approx(0.05, rel=1e-2)
+    assert "sensitivity 50000" in out and "points" in out and "people" not in out
 
 
 @pytest.mark.parametrize("args", [["--epsilon", "0"], ["--epsilon", "-1"], ["--epsilon", "1", "--delta", "1.5"],
@@ -89,3 +105,40 @@ def test_overspend_is_refused_before_the_audit_runs(supplied, tmp_path, _no_real
     # a synthetic population: a release larger than its in-memory budget is refused up front too
     assert main(["run", "--population", "tiny", "--size", "300", "--out", str(tmp_path / "c"), "--quiet",
                  "--epsilon", "2", "--budget", "1"]) == 2
+
+
+def test_a_failed_scorer_means_nothing_is_published(tmp_path, capsys):
+    """Whether a scorer fails can depend on the data: the run reports it privately, and publishes nothing."""
+    from pathlib import Path
+
+    faulty = Path(__file__).resolve().parents[1] / "faulty_scorers.py"
+    rc = main(["run", "--population", "tiny", "--size", "300", "--scorer", "suining", "--scorer", f"{faulty}:Raises",
+               "--out", str(tmp_path), "--quiet", "--epsilon", "1"])
+    assert rc == 1
+    err = capsys.readouterr().err
+    assert "nothing published (no epsilon spent)" in err and "'raises'" in err
+    assert (tmp_path / "results.json").exists() and not (tmp_path / "published.json").exists()
+
+
+def test_ties_beyond_max_friends_refuse_publishing_a_tie_reading_scorer(supplied, tmp_path, capsys):
+    """Person 0 lists 12 friends: more than the default bound K = 10 a tie-reading scorer is charged for."""
+    import numpy as np
+    import pandas as pd
+
+    people = pd.read_csv(supplied / "people.csv")["person_id"].to_numpy()
+    ring = pd.DataFrame({"person_id": people[1:], "friend_id": np.roll(people, -1)[1:]})  # everyone has a friend
+    ties = pd.concat([pd.DataFrame({"person_id": [people[0]] * 12, "friend_id": people[1:13]}), ring])
+    ties.to_csv(tmp_path / "ties.csv", index=False)
+    base = ["run", "--population", str(supplied / "people.csv"), "--events", str(supplied / "events.csv"),
+            "--ties", str(tmp_path / "ties.csv"), "--quiet", "--epsilon", "1", "--dataset", "register",
+            "--ledger-dir", str(tmp_path / "l")]
+    assert main([*base, "--scorer", "sesame", "--out", str(tmp_path / "a")]) == 2
+    err = capsys.readouterr().err
+    assert "lists 12 friends" in err and "--max-friends 12" in err and not (tmp_path / "a").exists()
+    # a scorer that reads no ties is not charged for K: nothing to refuse
+    assert main([*base, "--scorer", "suining", "--out", str(tmp_path / "b")]) == 0
+    # stating the bound publishes sesame, charged 1 + 2 (D + K) on its tier table
+    assert main([*base, "--scorer", "sesame", "--max-friends", "12", "--out", str(tmp_path / "c"), "--budget", "3"]) == 0
+    doc = json.loads((tmp_path / "c" / "published.json").read_text())
+    assert doc["privacy"]["contribution_bounds"]["sesame"]["tiers_by_cell"]["sensitivity"] == 1 + 2 * (20 + 12)
+    assert doc["privacy"]["tie_bound"]["max_friends"] == 12

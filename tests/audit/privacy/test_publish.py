@@ -51,7 +51,11 @@ def test_every_figure_has_a_ledger_entry_and_an_interval():
     rel, _ = _release(fake_result(scorers=2, appeal=APPEAL_PEOPLE))
     doc = json.loads(json.dumps(rel.document))  # what a reader of the file sees
     this = {e["id"] for e in doc["ledger"] if e["this_release"]}
-    assert this == {e.id for e in rel.entries} and len(this) == 10  # 5 queries x 2 scorers
+    assert this == {e.id for e in rel.entries} and len(this) == 8  # 4 queries x 2 scorers (no appeal counts)
+    # each entry states the sensitivity the document's contribution bounds give its scorer's query
+    bounds = doc["privacy"]["contribution_bounds"]
+    for e in doc["ledger"]:
+        assert e["sensitivity"] == bounds[e["scorer"]][e["query"]]["sensitivity"]
     figs = walk_figures(doc)
     assert len(figs) > 1000
     for path, f in figs:
@@ -83,27 +87,38 @@ def test_ledger_total_is_the_sum_of_the_privacy_maps():
 
 
 def test_split_is_fixed_up_front_and_recorded():
-    rel, _ = _release(fake_result(scorers=2, failed=True), epsilon=1.0)
+    rel, _ = _release(fake_result(scorers=2), epsilon=1.0)
     split = rel.document["privacy"]["split"]["by_scorer"]
-    assert list(split) == ["fake"]  # the failed scorer gets no budget and no figures
-    assert split["fake"] == pytest.approx({"tiers_by_cell": 0.4 / 0.9, "adverse_by_cell": 0.2 / 0.9,
-                                           "score_sum_by_cell": 0.2 / 0.9, "score_histogram": 0.1 / 0.9})
-    failed = rel.document["scorers"][1]
-    assert failed["status"] == "failed" and walk_figures(failed) == []
+    assert list(split) == ["fake", "fake1"]  # equal shares, then by weight over the four queries
+    for label in split:
+        assert split[label] == pytest.approx({"tiers_by_cell": 0.2 / 0.9, "adverse_by_cell": 0.1 / 0.9,
+                                              "score_sum_by_cell": 0.1 / 0.9, "score_histogram": 0.05 / 0.9})
+
+
+def test_a_run_with_a_failed_scorer_publishes_nothing():
+    """The defect: the failed scorer was listed as failed, and the others' larger share of epsilon showed it too.
+
+    Whether a scorer fails can depend on the data, so a release is everything asked for or nothing.
+    """
+    ledger = PrivacyLedger.in_memory(fingerprint="f", budget_epsilon=1.0)
+    with pytest.raises(ValueError, match="'fake1' failed"):
+        release(fake_result(scorers=2, failed=True), ledger, epsilon=1.0)
+    assert ledger.spent_epsilon == 0.0 and ledger.entries == ()
 
 
 def test_document_records_what_it_must():
     rel, _ = _release(fake_result())
     doc = rel.document
-    assert doc["schema_version"] == 1 and doc["package_version"]
+    assert doc["schema_version"] == 2 and doc["package_version"]
     assert doc["population"] == {"name": "fake", "synthetic": True, "size": doc["population"]["size"], "seed": 3,
                                  "fingerprint": "f" * 64, "spec_fingerprint": None}
     s = doc["scorers"][0]
     assert s["scorer"] == "fake@2.1" and s["params"] == {"k": 3}
     p = doc["privacy"]
     assert p["epsilon"] == 1.0 and p["delta"] == 0.0 and "one person" in p["unit"]
-    bounds = p["contribution_bounds"]
-    assert bounds["tiers_by_cell"]["sensitivity"] == 1
+    bounds = p["contribution_bounds"]["fake"]  # the fake scorer reads no ties: no tie term
+    assert bounds["tiers_by_cell"]["sensitivity"] == 1 and bounds["adverse_by_cell"]["sensitivity"] == 1
+    assert p["tie_bound"]["max_in_degree"] == 20 and p["tie_bound"]["affected_people_by_scorer"] == {"fake": 0}
     assert bounds["score_sum_by_cell"]["sensitivity"] == 5000  # scores clamped to [0, 100]: 50 points = 5000 hundredths
     assert "per-figure" in p["intervals"] and "Bonferroni" in p["intervals"]
     t = s["tables"]["tiers_by_cell"]
@@ -126,30 +141,18 @@ def test_only_public_categories_are_published():
     assert {r["education"] for r in signed} == {*EDUCATION_LEVELS, "unknown"}
 
 
-def test_appeal_counts_are_capped_per_person_and_grouped_by_public_lists():
-    # epsilon 1e5: every noise scale is below 1e-3, so P(any noise != 0) < 1e-100 and counts are exact
-    rel, _ = _release(fake_result(appeal=APPEAL_PEOPLE), epsilon=1e5)
-    rows = rel.document["scorers"][0]["tables"]["appeal_counts"]["signed"]["rows"]
-    cells = {(r["income_quintile"], r["education"], r["measure"]): r["count"]["value"] for r in rows}
-    assert cells[(1, "primary_or_less", "filed")] == 3  # 5 appeals capped at k = 3
-    assert cells[(1, "primary_or_less", "succeeded")] == 3
-    assert cells[(1, "tertiary", "filed")] == 1
-    assert sum(cells.values()) == (3 + 3 + 3 + 3) + 1 + (2 + 1 + 1 + 0)
-    a = rel.document["scorers"][0]["appeal"]
-    assert [g["group"] for g in a["by_income_quintile"]] == [1, 2, 3, 4, 5, "unknown"]
-    assert [g["group"] for g in a["by_education"]] == [*EDUCATION_LEVELS, "unknown"]
-    q1, q2 = a["by_income_quintile"][0], a["by_income_quintile"][1]
-    # quintile 1: person 1 capped from (5, 4, 3, 3) to (3, 3, 3, 3), person 2 (1, 0, 0, 0)
-    assert q1["filed"]["value"] == pytest.approx(4)
-    assert q1["success_rate"]["value"] == pytest.approx(3 / 4)
-    assert q1["success_rate_if_wrong"]["value"] == pytest.approx(1.0)
-    # quintile 2: person 3 (2, 1, 1, 0)
-    assert q2["filed"]["value"] == pytest.approx(2) and q2["success_rate"]["value"] == pytest.approx(0.5)
-    assert q2["success_rate_if_wrong"]["value"] == pytest.approx(0.0)
-    assert a["by_income_quintile"][2]["success_rate"]["value"] is None  # nobody filed: undefined, not 0
-    senior = a["by_education"][EDUCATION_LEVELS.index("senior_secondary")]
-    assert senior["filed"]["value"] == pytest.approx(2)
-    assert rel.document["privacy"]["contribution_bounds"]["appeal_counts"]["sensitivity"] == 12  # 4 counts x k=3
+def test_appeal_figures_are_not_published():
+    """The appeal audit's sample depends on other people (and, with ties, on friends): no honest small bound.
+
+    The old release published capped appeal counts with sensitivity 4k although
+    the sample itself moves with one person; now nothing about appeals leaves.
+    """
+    rel, _ = _release(fake_result(appeal=APPEAL_PEOPLE), epsilon=1.0)
+    doc = rel.document
+    assert "appeal" not in doc["scorers"][0] and "appeal_counts" not in doc["scorers"][0]["tables"]
+    assert "appeal" not in json.dumps(doc["privacy"]["contribution_bounds"])
+    assert {e.query for e in rel.entries} == {"tiers_by_cell", "adverse_by_cell", "score_sum_by_cell",
+                                              "score_histogram"}
 
 
 def test_signed_and_nonnegative_versions():
@@ -245,7 +248,7 @@ def test_intervals_cover_95_percent_over_many_releases():
 
 def test_supplied_population_persists_its_ledger_and_refuses_overspend(tmp_path, _no_real_home):
     result = fake_result(synthetic=False)
-    ledger = open_ledger(result, epsilon=1.0)
+    ledger = open_ledger(result, epsilon=1.0, dataset="register")
     assert ledger.path == _no_real_home / ".scs-audit" / "ledger.sqlite"
     path = publish(result, tmp_path / "a", epsilon=1.0, ledger=ledger)
     doc = json.loads(path.read_text())
@@ -254,11 +257,12 @@ def test_supplied_population_persists_its_ledger_and_refuses_overspend(tmp_path,
     assert "f" * 64 not in path.read_text()
     assert doc["privacy"]["budget"]["persistent"] is True
     with pytest.raises(BudgetExceeded) as info:
-        publish(result, tmp_path / "b", epsilon=0.5, ledger_dir=_no_real_home / ".scs-audit")
+        publish(result, tmp_path / "b", epsilon=0.5, ledger_dir=_no_real_home / ".scs-audit", dataset="register")
     assert "0.5" in str(info.value) and "remains" in str(info.value)
     assert not (tmp_path / "b" / "published.json").exists()
     # a larger total budget, given explicitly, lets a rerun spend again; the ledger shows both releases
-    path = publish(result, tmp_path / "c", epsilon=0.5, budget=1.5, ledger_dir=_no_real_home / ".scs-audit")
+    path = publish(result, tmp_path / "c", epsilon=0.5, budget=1.5, ledger_dir=_no_real_home / ".scs-audit",
+                   dataset="register")
     doc = json.loads(path.read_text())
     assert len(doc["ledger"]) == 8 and sum(e["this_release"] for e in doc["ledger"]) == 4
     assert doc["privacy"]["budget"]["remaining_epsilon"] == pytest.approx(0.0, abs=1e-9)
