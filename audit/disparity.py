@@ -20,10 +20,18 @@ reports, for income quintile, education, their intersection and every
   sanctioned group;
 - fairlearn's vocabulary (``overall``, ``group_min``, ``group_max``,
   ``difference``, ``ratio``) over the groups eligible for ratios;
-- 95% percentile intervals for every rate and ratio from a Poisson
-  bootstrap drawn once from the merged counts (:mod:`audit.bootstrap`), and
-  a four-fifths verdict: "violation" when the whole interval is under 0.8,
-  "no violation" when it is all at or above, "inconclusive" otherwise;
+- 95% intervals: exact Clopper–Pearson for every rate and share (0 of n
+  gets an upper bound, never [0, 0]); impact ratios and relative risks from
+  :mod:`audit.ratio_intervals`, which accounts for the reference group being
+  chosen on the data and controls multiplicity for the attribute's verdict;
+  score statistics (mean, median, scoring rate and its ratio, against the
+  point estimate's reference group) from a Poisson bootstrap drawn once from
+  the merged counts (:mod:`audit.bootstrap`);
+- a four-fifths verdict: "violation" when the whole interval is under 0.8,
+  "no violation" when it is all at or above, "inconclusive" (not enough
+  evidence) otherwise, and for groups under ``MIN_OBSERVATIONS`` people or a
+  reference group with under ``MIN_REFERENCE_EVENTS`` favourable outcomes,
+  whose ratios are flagged ``*_unstable`` rather than reported as findings;
 - groups under ``min_cell_share`` of people (default 2%, as NYC LL144
   allows) are listed with their counts but ``excluded_from_ratios``; the
   ``unknown`` category is counted in ``unknown_n``, never dropped silently.
@@ -66,7 +74,9 @@ from audit.group_stats import (
 from audit.errors import InvalidArgument
 from audit.groups import UNKNOWN, CellLayout
 from audit.artefacts import finite_or_none as _num
+from audit.ratio_intervals import RatioIntervals, exact_rate_interval, ratio_intervals
 from audit.replay_pool import ReplayPool
+from audit.evidence import MIN_OBSERVATIONS
 from scorers.protocol import scorer_tags
 
 __all__ = [
@@ -197,17 +207,19 @@ def _compiled_counts(
     }
 
 
-def verdict(ratio: float | None, interval: list[float] | None, *, excluded: bool = False) -> str:
+def verdict(ratio: float | None, interval: list[float] | None, *, excluded: bool = False, enough: bool = True) -> str:
     """Four-fifths verdict from an impact ratio and its interval.
 
     "violation" when the interval lies wholly under 0.8, "no violation" when
-    it lies wholly at or above, "inconclusive" when it straddles 0.8 or the
-    ratio is undefined. Without an interval (bootstrap off) the point
-    estimate decides.
+    it lies wholly at or above, "inconclusive" (not enough evidence) when it
+    straddles 0.8, the ratio is undefined or ``enough`` is false (a group of
+    fewer than ``MIN_OBSERVATIONS`` people, a reference group with fewer than
+    ``MIN_REFERENCE_EVENTS`` favourable outcomes). Without an interval
+    (bootstrap off) the point estimate decides.
     """
     if excluded:
         return "excluded"
-    if ratio is None:
+    if ratio is None or not enough:
         return "inconclusive"
     if interval is None:
         return "violation" if ratio < FOUR_FIFTHS else "no violation"
@@ -293,13 +305,12 @@ class DisparityAudit:
         cells = _CellTables.of(merged, scorer)
         views = attribute_views(layout)
         score_point, score_reps, median = _score_statistics(cells, layout, views, boot)
-        rate_reps = _rate_replicates(cells, boot)
 
         section: dict[str, Any] = {}
         info: dict[str, dict[str, Any]] = {}
         for view in views:
             section[view.key], info[view.key] = _attribute_section(
-                view, layout, cells, score_point[view.key], score_reps.get(view.key), rate_reps,
+                view, layout, cells, score_point[view.key], score_reps.get(view.key), boot.enabled,
                 min_share=options.min_cell_share, scorer=scorer,
             )
         attribution = None
@@ -403,27 +414,11 @@ def _score_statistics(cells: _CellTables, layout: CellLayout, views: list[Attrib
     return point, reps, _num(median[0])
 
 
-def _rate_replicates(cells: _CellTables, boot: PoissonBootstrap) -> dict[str, Any] | None:
-    """Replicates per cell: (yes, n) for the favourable and adverse outcomes,
-    tier counts ``(B, T, C)`` and per-sanction (yes, n) ``(B, S, C)``."""
-    if not boot.enabled:
-        return None
-    out: dict[str, Any] = {}
-    for name, yes in (("favourable", cells.favourable), ("adverse", cells.adverse)):
-        drawn = boot.draw(np.stack([yes, cells.n - yes]), f"disparity/{name}")  # (B, 2, C)
-        out[name] = (drawn[:, 0, :], drawn[:, 0, :] + drawn[:, 1, :])
-    out["tiers"] = np.swapaxes(boot.draw(cells.tiers, "disparity/tiers"), 1, 2)  # (B, T, C)
-    sanc = cells.sanctions.T  # (S, C)
-    drawn = boot.draw(np.stack([sanc, cells.n[None, :] - sanc]), "disparity/sanctions")  # (B, 2, S, C)
-    out["sanctions"] = (drawn[:, 0], drawn[:, 0] + drawn[:, 1])
-    return out
-
-
 def _interval(reps: np.ndarray | None) -> tuple[np.ndarray, np.ndarray] | None:
     return None if reps is None else percentile_interval(reps)
 
 
-def _attribute_section(view, layout, cells: _CellTables, score, score_reps, rate_reps, *, min_share: float, scorer):
+def _attribute_section(view, layout, cells: _CellTables, score, score_reps, intervals: bool, *, min_share: float, scorer):
     keep = view.keep
     n = group_axis(cells.n, layout, keep)
     fav = group_axis(cells.favourable, layout, keep)
@@ -445,21 +440,19 @@ def _attribute_section(view, layout, cells: _CellTables, score, score_reps, rate
         ["fav", "adv", "scoring", "mean", "median", "ir", "sir", "rr", "tier", "better", "sanction"], None
     )
     attr_ci: dict[str, list[float] | None] = {"min_ir": None, "min_sir": None, "max_rr": None}
-    if rate_reps is not None:
-        fav_r = rate(group_axis(rate_reps["favourable"][0], layout, keep), group_axis(rate_reps["favourable"][1], layout, keep))
-        adv_r = rate(group_axis(rate_reps["adverse"][0], layout, keep), group_axis(rate_reps["adverse"][1], layout, keep))
-        ir_r = ratio_to_best(fav_r, eligible)
-        rr_r = relative_risk_to_least(adv_r, eligible)
-        ci.update(fav=_interval(fav_r), adv=_interval(adv_r), ir=_interval(ir_r), rr=_interval(rr_r))
-        t_r = group_axis(rate_reps["tiers"], layout, keep)  # (B, T, G)
-        t_n = t_r.sum(axis=1, keepdims=True)
-        ci.update(tier=_interval(rate(t_r, t_n)), better=_interval(rate(np.cumsum(t_r, axis=1), t_n)))
-        s_yes, s_n = rate_reps["sanctions"]
-        ci["sanction"] = _interval(rate(group_axis(s_yes, layout, keep), group_axis(s_n, layout, keep)))  # (S, G)
-        attr_ci["min_ir"] = interval_pair(*percentile_interval(eligible_min(ir_r, eligible)))
-        attr_ci["max_rr"] = interval_pair(*percentile_interval(eligible_max(rr_r, eligible)))
+    impact = ratio_intervals(fav, n, eligible, to="highest")
+    risk = ratio_intervals(adv, n, eligible, to="lowest")
+    if intervals:  # exact (Clopper-Pearson) rates; ratios to the best/least group (audit.ratio_intervals)
+        ci.update(fav=exact_rate_interval(fav, n), adv=exact_rate_interval(adv, n),
+                  ir=(impact.lo, impact.hi), rr=(risk.lo, risk.hi))
+        ci.update(tier=exact_rate_interval(tiers.T, n[None, :]),
+                  better=exact_rate_interval(np.cumsum(tiers, axis=1).T, n[None, :]))
+        ci["sanction"] = exact_rate_interval(sanc.T, n[None, :])  # (S, G)
+        attr_ci["min_ir"] = interval_pair(impact.extreme_lo, impact.extreme_hi)
+        attr_ci["max_rr"] = _open_pair(risk.extreme_lo, risk.extreme_hi)
     if score_reps is not None:
-        sir_r = ratio_to_best(score_reps["scoring"], eligible)
+        ref = _argbest(scoring, eligible, max)  # the reference is chosen once, on the point estimate
+        sir_r = ratio_to_best(score_reps["scoring"], eligible, reference=ref)
         ci.update(
             scoring=_interval(score_reps["scoring"]), mean=_interval(score_reps["mean"]),
             median=_interval(score_reps["median"]), sir=_interval(sir_r),
@@ -509,7 +502,8 @@ def _attribute_section(view, layout, cells: _CellTables, score, score_reps, rate
                 "scoring_impact_ratio_ci": pair("sir", i),
                 "adverse_relative_risk": _num(rr[i]),
                 "adverse_relative_risk_ci": pair("rr", i),
-                "four_fifths": verdict(g_ir, g_ir_ci, excluded=not eligible[i]),
+                "four_fifths": verdict(g_ir, g_ir_ci, excluded=not eligible[i],
+                                       enough=bool(n[i] >= MIN_OBSERVATIONS and not impact.unstable)),
             }
         )
 
@@ -534,7 +528,11 @@ def _attribute_section(view, layout, cells: _CellTables, score, score_reps, rate
         "min_impact_ratio": min_ir,
         "min_impact_ratio_ci": attr_ci["min_ir"],
         "four_fifths_violation": bool(min_ir is not None and min_ir < FOUR_FIFTHS),
-        "four_fifths_verdict": verdict(min_ir, attr_ci["min_ir"]),
+        "four_fifths_verdict": verdict(min_ir, attr_ci["min_ir"], enough=_enough(n, eligible, impact)),
+        "reference_events": impact.reference_events,
+        "impact_ratio_unstable": impact.unstable,
+        "adverse_reference_events": risk.reference_events,
+        "adverse_relative_risk_unstable": risk.unstable,
         "min_scoring_impact_ratio": min_sir,
         "min_scoring_impact_ratio_ci": attr_ci["min_sir"],
         "max_adverse_relative_risk": max_rr,
@@ -545,6 +543,19 @@ def _attribute_section(view, layout, cells: _CellTables, score, score_reps, rate
     }
     info = {"eligible": eligible, "best": best, "worst": worst, "least": least, "most": most}
     return out, info
+
+
+def _enough(n: np.ndarray, eligible: np.ndarray, impact: RatioIntervals) -> bool:
+    """Evidence enough for an attribute's four-fifths verdict: two eligible groups of at least
+    ``MIN_OBSERVATIONS`` people each and a stable reference group."""
+    return bool(eligible.sum() >= 2 and np.all(n[eligible] >= MIN_OBSERVATIONS) and not impact.unstable)
+
+
+def _open_pair(lo: float, hi: float) -> list[float] | None:
+    """``[lo, hi]`` where ``hi`` may be unbounded (a relative risk over a near-zero rate): ``None`` for JSON then."""
+    if not np.isfinite(lo):
+        return None
+    return [float(lo), float(hi)] if np.isfinite(hi) else [float(lo), None]
 
 
 def _argbest(values: np.ndarray, mask: np.ndarray, how) -> int | None:
