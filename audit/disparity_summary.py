@@ -38,13 +38,20 @@ def impact_cell(section: dict[str, Any]) -> str:
 
 
 def driver_text(section: dict[str, Any]) -> str:
-    """``court_judgment_default (64% of gap)`` or why there is none."""
+    """``court_judgment_default (64% of gap)``, or that no rule explains most of the gap, or why there is no attribution."""
     d = section.get("driver") or {}
     rule = d.get("rule")
     if rule is None:
+        largest, share, remains = d.get("largest_rule"), d.get("largest_share"), d.get("remaining_share")
+        if largest is not None and share is not None:
+            rest = f"; {100 * remains:.0f}% remains without any rule" if remains is not None else ""
+            return f"[dim]no rule explains most (largest: {_esc(largest)}, {100 * share:.0f}%{rest})[/]"
         return f"[dim]{_esc(d['reason'])}[/]" if d.get("reason") else "—"
     share = d.get("share_of_gap")
-    return _esc(rule) + (f" ({100 * share:.0f}% of gap)" if share is not None else "")
+    if share is None:
+        return _esc(rule)
+    why = ": other rules narrow it" if share > 1 else ""
+    return _esc(rule) + f" ({100 * share:.0f}% of gap{why})"
 
 
 def render_disparity(result):
