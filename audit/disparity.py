@@ -74,6 +74,7 @@ from audit.group_stats import (
 from audit.errors import InvalidArgument
 from audit.groups import UNKNOWN, CellLayout
 from audit.artefacts import finite_or_none as _num
+from audit.exact_ranks import ExactValueCounts, bootstrap_table, population_median, rank_figures
 from audit.ratio_intervals import RatioIntervals, exact_rate_interval, ratio_intervals
 from audit.replay_pool import ReplayPool
 from audit.evidence import MIN_OBSERVATIONS
@@ -99,7 +100,10 @@ INTERSECTION = "income_quintile×education"
 
 MEDIAN_NOTE = (
     "scoring rate (NYC LL144) = share of people scoring strictly above the median score of the whole "
-    "population; people whose score equals the median are not above it"
+    "population; people whose score equals the median are not above it (scoring_rate_ties_above counts them "
+    "as above); medians and scoring rates are exact on the unrounded scores and unchanged when every score is "
+    "multiplied by a positive constant (rank_error_bound > 0 only when a very large population of distinct "
+    "scores had to be pooled)"
 )
 
 
@@ -159,18 +163,25 @@ def collect_counts(
     cells = np.asarray(cells, dtype=np.int64)
     fast = _compiled_counts(cells=cells, n_cells=n_cells, tier=tier, n_tiers=n_tiers, sanctions=sanctions, scores=scores)
     if fast is not None:
-        return fast
+        return _with_exact(fast, scores, cells, n_cells)
     tiers = np.bincount(cells * n_tiers + tier, minlength=n_cells * n_tiers).reshape(n_cells, n_tiers)
     per_sanction = np.zeros((n_cells, sanctions.shape[1]), dtype=np.int64)
     for j in range(sanctions.shape[1]):
         per_sanction[:, j] = np.bincount(cells[sanctions[:, j]], minlength=n_cells)
     any_sanction = sanctions.any(axis=1) if sanctions.shape[1] else np.zeros(cells.size, dtype=bool)
-    return {
+    return _with_exact({
         "tiers": Counts(tiers.astype(np.int64)),
         "sanctions": Counts(per_sanction),
         "any_sanction": Counts(np.bincount(cells[any_sanction], minlength=n_cells).astype(np.int64)),
         "scores": value_counts(scores, cells, n_cells),
-    }
+    }, scores, cells, n_cells)
+
+
+def _with_exact(out: dict[str, Any], scores: np.ndarray, cells: np.ndarray, n_cells: int) -> dict[str, Any]:
+    """Add the exact score counts the rank figures need (:mod:`audit.exact_ranks`)."""
+    rounded = out["scores"]
+    out["exact_scores"] = ExactValueCounts.on_grid(scores, cells, n_cells, rounded.keys, rounded.counts, rounded.decimals)
+    return out
 
 
 def _compiled_counts(
@@ -366,6 +377,8 @@ class _CellTables:
     """``table[v, cell]``: people with score ``values[v]``."""
     sum_limbs: np.ndarray | None
     """Exact per-cell score sums as integer limbs (:func:`audit.aggregate.exact_sum_limbs`), if kept."""
+    exact: ExactValueCounts | None
+    """Exact people per (score, cell) for the rank figures, if kept."""
 
     @classmethod
     def of(cls, merged: Mapping[str, Any], scorer: Any) -> "_CellTables":
@@ -381,13 +394,25 @@ class _CellTables:
             values=values,
             table=table,
             sum_limbs=merged["scores"].sum_limbs,
+            exact=merged.get("exact_scores"),
         )
 
 
 def _score_statistics(cells: _CellTables, layout: CellLayout, views: list[AttributeView], boot: PoissonBootstrap):
-    """Point estimates and replicates of mean, median and LL144 scoring rate per group."""
+    """Point estimates and replicates of mean, median and LL144 scoring rate per group.
+
+    Medians and scoring rates are exact rank figures on the unrounded scores
+    (:mod:`audit.exact_ranks`); the bootstrap draws from the exact values,
+    pooled into bins of near-equal mass when there are many.
+    """
     values, table = cells.values, cells.table
-    median = pooled_median(values, table.sum(axis=1)[None, :])
+    exact = cells.exact
+    if exact is None:  # counts gathered without exact scores: ranks on the rounded values
+        median = pooled_median(values, table.sum(axis=1)[None, :])
+        median_keys = None
+    else:
+        m, a, b = population_median(exact)
+        median, median_keys = np.array([m]), (a, b)
     point = {}
     for view in views:
         counts = group_axis(table[None], layout, view.keep)  # (1, V, G)
@@ -395,10 +420,16 @@ def _score_statistics(cells: _CellTables, layout: CellLayout, views: list[Attrib
         if cells.sum_limbs is not None:  # exact means of the unrounded scores, rounded once per group
             sums = limbs_to_float(group_axis(cells.sum_limbs.T, layout, view.keep).T)
             mean = rate(sums, n[0])[None]
-        point[view.key] = {"n": n[0], "mean": mean[0], "median": med[0], "above": count_above(values, counts, median)[0]}
+        point[view.key] = {"n": n[0], "mean": mean[0], "median": med[0], "above": count_above(values, counts, median)[0],
+                           "at_or_above": None, "error_bound": None}
+        if exact is not None and median_keys is not None:
+            groups = group_axis(np.eye(layout.n_cells, dtype=np.int64), layout, view.keep).argmax(axis=1)
+            ranks = rank_figures(exact, groups, n.shape[-1], median_keys)
+            point[view.key].update(median=ranks.median, above=ranks.above, at_or_above=ranks.at_or_above,
+                                   error_bound=ranks.error_bound)
     reps: dict[str, dict[str, np.ndarray]] = {}
     if boot.enabled and values.size:
-        vals, tab = coarsen_values(values, table)
+        vals, tab = bootstrap_table(exact) if exact is not None else coarsen_values(values, table)
         rng = boot.generator("disparity/scores")
         parts: dict[str, dict[str, list[np.ndarray]]] = {v.key: {"mean": [], "median": [], "scoring": []} for v in views}
         for start, stop in boot.batches(tab.size):
@@ -432,6 +463,8 @@ def _attribute_section(view, layout, cells: _CellTables, score, score_reps, inte
     fav_rate = rate(fav, n)
     adv_rate = rate(adv, n)
     scoring = rate(score["above"], score["n"])
+    ties = None if score.get("at_or_above") is None else rate(score["at_or_above"], score["n"])
+    ties_ir = None if ties is None else ratio_to_best(ties[None], eligible)[0]
     ir = ratio_to_best(fav_rate[None], eligible)[0]
     sir = ratio_to_best(scoring[None], eligible)[0]
     rr = relative_risk_to_least(adv_rate[None], eligible)[0]
@@ -500,6 +533,8 @@ def _attribute_section(view, layout, cells: _CellTables, score, score_reps, inte
                 "impact_ratio_ci": g_ir_ci,
                 "scoring_impact_ratio": _num(sir[i]),
                 "scoring_impact_ratio_ci": pair("sir", i),
+                "scoring_rate_ties_above": None if ties is None else _num(ties[i]),
+                "scoring_impact_ratio_ties_above": None if ties_ir is None else _num(ties_ir[i]),
                 "adverse_relative_risk": _num(rr[i]),
                 "adverse_relative_risk_ci": pair("rr", i),
                 "four_fifths": verdict(g_ir, g_ir_ci, excluded=not eligible[i],
@@ -535,6 +570,11 @@ def _attribute_section(view, layout, cells: _CellTables, score, score_reps, inte
         "adverse_relative_risk_unstable": risk.unstable,
         "min_scoring_impact_ratio": min_sir,
         "min_scoring_impact_ratio_ci": attr_ci["min_sir"],
+        "min_scoring_impact_ratio_ties_above": (
+            _num(np.nanmin(np.where(eligible, ties_ir, np.nan))) if ties_ir is not None and np.any(eligible & ~np.isnan(ties_ir))
+            else None
+        ),
+        "rank_error_bound": None if score.get("error_bound") is None else float(np.max(score["error_bound"], initial=0.0)),
         "max_adverse_relative_risk": max_rr,
         "max_adverse_relative_risk_ci": attr_ci["max_rr"],
         "favourable": fairlearn_summary(float(rate(cells.favourable.sum(), all_n)), fav_rate, eligible),
