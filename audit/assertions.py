@@ -149,11 +149,10 @@ def assert_four_fifths(
     if not failures and not unsure and not undefined and not lacking:
         return
     outcome = VIOLATED if failures else NOT_ENOUGH
-    head = (f"four-fifths rule by {by} — {outcome} — fails for scorer {a.label!r} "
-            f"(threshold {threshold:g} × the reference group's rate")
+    head = f"four-fifths rule by {by} fails for scorer {a.label!r} (threshold {threshold:g} × the reference group's rate"
     if ref_g is not None:
         head += f"; reference group {fmt_group(ref)}: {rate_key.replace('_', ' ')} {fmt(ref_g.get(rate_key))}{fmt_ci(ref_g.get(rate_key + '_ci'))}, n={ref_g.get('n', 0):,}"
-    head += ")"
+    head += f"): {outcome}"
     parts = [head] + lacking
     if failures:
         parts.append(f"{len(failures)} group(s) below the threshold:\n" + indent_lines(failures))
