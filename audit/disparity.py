@@ -26,7 +26,9 @@ reports, for income quintile, education, their intersection and every
   chosen on the data and controls multiplicity for the attribute's verdict;
   score statistics (mean, median, scoring rate and its ratio, against the
   point estimate's reference group) from a Poisson bootstrap drawn once from
-  the merged counts (:mod:`audit.bootstrap`);
+  the merged counts (:mod:`audit.bootstrap`); a scoring rate's interval also
+  spans its Clopper–Pearson interval given the median, so a rate of 0 of n
+  has an upper bound above 0;
 - a four-fifths verdict: "violation" when the whole interval is under 0.8,
   "no violation" when it is all at or above, "inconclusive" (not enough
   evidence) otherwise, and for groups under ``MIN_OBSERVATIONS`` people or a
@@ -486,8 +488,10 @@ def _attribute_section(view, layout, cells: _CellTables, score, score_reps, inte
     if score_reps is not None:
         ref = _argbest(scoring, eligible, max)  # the reference is chosen once, on the point estimate
         sir_r = ratio_to_best(score_reps["scoring"], eligible, reference=ref)
+        boot_lo, boot_hi = _interval(score_reps["scoring"])
+        cp_lo, cp_hi = exact_rate_interval(score["above"], score["n"])  # given the median: never [0, 0] on 0 of n
         ci.update(
-            scoring=_interval(score_reps["scoring"]), mean=_interval(score_reps["mean"]),
+            scoring=(np.fmin(boot_lo, cp_lo), np.fmax(boot_hi, cp_hi)), mean=_interval(score_reps["mean"]),
             median=_interval(score_reps["median"]), sir=_interval(sir_r),
         )
         attr_ci["min_sir"] = interval_pair(*percentile_interval(eligible_min(sir_r, eligible)))

@@ -180,8 +180,9 @@ def _relative_risk_findings(node: dict[str, Any], attr: str, i: int, label: str)
     head = f"{label}: {describe_group(attr, top['group'])} are sanctioned {fmt_ratio(rr)} times as often as{ref_text}"
     if node.get("adverse_relative_risk_unstable"):
         k = node.get("adverse_reference_events")
+        people = "person" if k == 1 else "people"
         return [Finding(text=f"{head} — unstable, not a finding: the least-sanctioned group has only {k} sanctioned "
-                             f"people, under the {MIN_REFERENCE_EVENTS} a ratio must rest on", anchor=where, level="info",
+                             f"{people}, under the {MIN_REFERENCE_EVENTS} a ratio must rest on", anchor=where, level="info",
                         scorer=label)]
     ci = top.get("adverse_relative_risk_ci")
     lo = ci[0] if isinstance(ci, list) and len(ci) == 2 and is_number(ci[0]) else None

@@ -114,3 +114,13 @@ def test_pooled_counts_state_their_error_bound(monkeypatch):
         assert ranks.n[g] == n
         assert abs(ranks.above[g] / n - true_share) <= ranks.error_bound[g]
         assert ranks.error_bound[g] > 0
+
+
+def test_a_scoring_rate_of_zero_has_an_upper_bound_above_zero():
+    # quintile 1 (200 people) all score below everyone in quintile 5: 0 of 200 above the median
+    people = people_frame(np.repeat([1, 5], [200, 600]), np.full(800, 1))
+    score = np.r_[np.linspace(0.0, 0.1, 200), np.linspace(0.5, 1.0, 600)]
+    g1 = group(_section(people, score, bootstrap=50), "income_quintile", 1)
+    assert g1["scoring_rate"] == 0.0
+    lo, hi = g1["scoring_rate_ci"]
+    assert lo == 0.0 and hi == pytest.approx(1 - 0.025 ** (1 / 200))

@@ -81,7 +81,7 @@ def test_relative_risk_warnings_for_every_attribute_including_by():
     assert f.level == "info" and "not enough evidence that it reaches 1.25" in f.text
     (f,) = build_findings(_risk_doc("education", 2112.19, [532.06, 2160.45], adverse_relative_risk_unstable=True,
                                     adverse_reference_events=1))
-    assert f.level == "info" and "unstable, not a finding" in f.text and "only 1 sanctioned people" in f.text
+    assert f.level == "info" and "unstable, not a finding" in f.text and "only 1 sanctioned person," in f.text
 
 
 def test_older_documents_without_a_verdict_use_the_point_estimate():
