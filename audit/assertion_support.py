@@ -19,6 +19,7 @@ from typing import Any, TypeGuard
 import numpy as np
 
 from audit.errors import InvalidArgument
+from audit.evidence import HOLDS, MIN_OBSERVATIONS, NOT_ENOUGH, VIOLATED, Evidence
 from audit.power import MAX_GROWTH, observations_to_decide
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "indent_lines",
     "people_needed",
     "decide_text",
+    "evidence_for",
     "verdict",
     "months_ci",
 ]
@@ -228,9 +230,36 @@ def decide_text(n: int | None, estimate: float, interval: Sequence[float] | None
         return (f"not enough evidence: rests on {n:,} {what}; the estimate is so close to the threshold that more than "
                 f"{MAX_GROWTH} times as many would be needed, so no practical sample size decides it")
     text = f"not enough evidence: about {need:,} {what} (now {n:,}) would decide it"
-    if option and total:
-        text += f" — rerun with {option} {math.ceil(total * need / n):,}"
-    return text
+    remedy = _rerun(option, total, need, n)
+    return text + (f" — rerun with {remedy}" if remedy else "")
+
+
+def _rerun(option: str | None, total: int | None, need: int | None, n: int) -> str | None:
+    """``"--audit-size N"``: the population at which ``need`` of the present ``n`` would be observed."""
+    if not option or not total or not need or n <= 0:
+        return None
+    return f"{option} {math.ceil(total * need / n):,}"
+
+
+def evidence_for(n: int | None, estimate: float, interval: Sequence[float] | None, threshold: float, *, fail_above: bool,
+                 what: str, total: int | None = None, option: str | None = None,
+                 minimum: int = MIN_OBSERVATIONS) -> Evidence:
+    """The three-outcome verdict on an estimate that must stay on one side of ``threshold``.
+
+    Not enough evidence when fewer than ``minimum`` observations back it
+    (never a pass on zero or one) or its interval straddles the threshold;
+    then ``needed`` is how many would decide it (:func:`people_needed`) and
+    ``remedy`` the ``option`` with the population that gets them, when the
+    evidence grows with the population (see :func:`decide_text`).
+    """
+    n = int(n or 0)
+    if n < minimum:
+        return Evidence(outcome=NOT_ENOUGH, observed=n, what=what, needed=minimum, remedy=_rerun(option, total, minimum, n))
+    v = verdict(float(estimate), interval, threshold, fail_above=fail_above)
+    if v != "inconclusive":
+        return Evidence(outcome=VIOLATED if v == "fail" else HOLDS, observed=n, what=what)
+    need = people_needed(n, estimate, interval, threshold) if interval is not None else None
+    return Evidence(outcome=NOT_ENOUGH, observed=n, what=what, needed=need, remedy=_rerun(option, total, need, n))
 
 
 def verdict(estimate: float, ci: Any, threshold: float, *, fail_above: bool) -> str:

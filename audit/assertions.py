@@ -32,6 +32,7 @@ import numpy as np
 from audit.assertion_support import (
     audited_sections,
     decide_text,
+    evidence_for,
     fmt,
     fmt_ci,
     fmt_group,
@@ -118,7 +119,7 @@ def assert_four_fifths(
     ref_g = next((g for g in node["groups"] if g.get("group") == ref), None)
     total = population_size(a)
     overall = _overall_four_fifths(node, ratio, threshold)
-    failures, unsure, excluded, undefined, rated = [], [], [], [], 0
+    failures, unsure, excluded, undefined, rated, observed = [], [], [], [], 0, 0
     for g in node["groups"]:
         name = fmt_group(g.get("group"))
         if g.get("excluded_from_ratios"):
@@ -132,19 +133,21 @@ def assert_four_fifths(
         n = int(g.get("n") or 0)
         detail = (f"{name}: {ratio.replace('_', ' ')} {fmt(value)}{fmt_ci(ci)}, {rate_key.replace('_', ' ')} "
                   f"{fmt(g.get(rate_key))}{fmt_ci(g.get(rate_key + '_ci'))}, n={n:,}")
-        v = verdict(float(value), ci, threshold, fail_above=False)
-        if n < MIN_OBSERVATIONS and g.get("group") != ref:
+        what = "people in this group"
+        ev = evidence_for(n, float(value), ci, threshold, fail_above=False, what=what, total=total, option="--audit-size")
+        observed += n
+        if ev.outcome == NOT_ENOUGH and n < MIN_OBSERVATIONS:
             unsure.append(f"{detail} — not enough evidence: rests on {n:,} people, at least {MIN_OBSERVATIONS} are needed "
                           f"before a ratio can hold or be violated")
-        elif v == "fail" and overall == "inconclusive":
+        elif ev.outcome == VIOLATED and overall == "inconclusive":
             unsure.append(f"{detail} — under {threshold:g} on its own, but not once the multiplicity of "
                           f"groups compared is controlled: the smallest ratio's interval{fmt_ci(node.get('min_impact_ratio_ci'))} "
                           f"straddles {threshold:g}")
-        elif v == "fail":
+        elif ev.outcome == VIOLATED:
             failures.append(f"{detail} — under {threshold:g}: violation")
-        elif v == "inconclusive":
+        elif ev.outcome == NOT_ENOUGH:
             unsure.append(f"{detail} — inconclusive, interval straddles {threshold:g}: "
-                          f"{decide_text(n, float(value), ci, threshold, total, 'people in this group', option='--audit-size')}")
+                          f"{decide_text(n, float(value), ci, threshold, total, what, option='--audit-size')}")
     lacking = _four_fifths_lacking(node, ratio, ref_g, rate_key, rated)
     if not failures and not unsure and not undefined and not lacking:
         return
@@ -154,6 +157,8 @@ def assert_four_fifths(
         head += f"; reference group {fmt_group(ref)}: {rate_key.replace('_', ' ')} {fmt(ref_g.get(rate_key))}{fmt_ci(ref_g.get(rate_key + '_ci'))}, n={ref_g.get('n', 0):,}"
     head += f"): {outcome}"
     parts = [head] + lacking
+    if outcome == NOT_ENOUGH:
+        parts.append(f"not enough evidence never passes: the verdict rests on {observed:,} people in groups eligible for ratios")
     if failures:
         parts.append(f"{len(failures)} group(s) below the threshold:\n" + indent_lines(failures))
     if unsure:

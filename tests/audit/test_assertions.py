@@ -20,7 +20,7 @@ from audit.assertions import (
     audited_sections,
     people_needed,
 )
-from audit.assertion_support import decide_text
+from audit.assertion_support import decide_text, evidence_for
 from audit.errors import InvalidArgument
 from audit.population import Population
 from scorers.suining import Suining
@@ -442,3 +442,26 @@ def test_four_fifths_on_a_real_run_agrees_with_fairlearn(real_run):
         except AssertionError as exc:
             outcomes.append(str(exc).split("\n")[0])
     assert len(set(outcomes)) == 1
+
+
+# ----------------------------------------------------------------------------- three outcomes
+
+
+@pytest.mark.parametrize("n", [0, 1])
+def test_evidence_never_passes_on_zero_or_one_observation(n):
+    ev = evidence_for(n, 0.0, (0.0, 0.0), 0.1, fail_above=True, what="sanctioned people")
+    assert ev.outcome == "not enough evidence" and not ev.passed and ev.observed == n and ev.needed == 30
+
+
+def test_evidence_three_outcomes_with_needed_and_remedy():
+    assert evidence_for(500, 0.9, (0.85, 0.95), 0.8, fail_above=False, what="people").outcome == "holds"
+    assert evidence_for(500, 0.6, (0.55, 0.65), 0.8, fail_above=False, what="people").outcome == "violated"
+    # 0.78 in [0.74, 0.82] on 1,000 of 2,500 people: 4,000 would decide it, a population of 10,000
+    ev = evidence_for(1000, 0.78, (0.74, 0.82), 0.8, fail_above=False, what="people in this group", total=2500,
+                      option="--audit-size")
+    assert (ev.outcome, ev.needed, ev.remedy) == ("not enough evidence", 4000, "--audit-size 10,000")
+    assert ev.describe() == ("not enough evidence: rests on 1,000 people in this group; about 4,000 would decide it "
+                             "— rerun with --audit-size 10,000")
+    # an estimate on the threshold: nothing to advise
+    ev = evidence_for(1000, 0.8, (0.74, 0.82), 0.8, fail_above=False, what="people", total=2500, option="--audit-size")
+    assert ev.outcome == "not enough evidence" and ev.needed is None and ev.remedy is None
