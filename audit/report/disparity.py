@@ -140,6 +140,14 @@ def _attribute_section(doc: Doc, base: tuple[Any, ...], attr: str, tiers: list[s
         ("rule that drives the gap", (*path, "driver", "rule" if doc.get(*path, "driver", "rule") is not None or
                                        not isinstance(doc.get(*path, "driver", "reason"), str) else "reason"), {"fmt": str}),
         ("its share of the gap", (*path, "driver", "share_of_gap"), {"fmt": fmt_pct, "optional": True}),
+        ("favourable outcomes in the reference group", (*path, "reference_events"), {"fmt": fmt_count, "optional": True}),
+        ("impact ratios unstable (reference group under 10 events)", (*path, "impact_ratio_unstable"), {"optional": True}),
+        ("sanctioned people in the least-sanctioned group", (*path, "adverse_reference_events"),
+         {"fmt": fmt_count, "optional": True}),
+        ("relative risks unstable (reference group under 10 events)", (*path, "adverse_relative_risk_unstable"),
+         {"optional": True}),
+        ("lowest scoring-rate ratio, ties at the median counted as above", (*path, "min_scoring_impact_ratio_ties_above"),
+         {"fmt": fmt_ratio, "optional": True}),
     ], id=f"{sid}-facts")
     table = records_table(doc, (*path, "groups"), ll144_columns(attr), id=f"{sid}-table",
                           caption=f"Per {name} group: n, rates and impact ratios (95% intervals in brackets)",
