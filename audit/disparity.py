@@ -342,8 +342,11 @@ class DisparityAudit:
                 "min_cell_share": float(options.min_cell_share),
                 "bootstrap_replicates": boot.replicates,
                 "interval": (
-                    f"95% percentile intervals from {boot.replicates} Poisson-bootstrap replicates of the merged counts "
-                    f"(seed {options.seed})" if boot.enabled else None
+                    "95% intervals: exact Clopper-Pearson for rates and shares; for impact ratios and relative risks, "
+                    "Katz log intervals over every pair of groups that account for the reference group being chosen "
+                    "on the data (Bonferroni over the groups compared; over all pairs for the attribute's verdict); "
+                    f"for mean, median and scoring rate, percentiles of {boot.replicates} Poisson-bootstrap replicates "
+                    f"of the merged counts (seed {options.seed})" if boot.enabled else None
                 ),
                 "ground_truth": truth_section(
                     merged.get("ground_truth"), layout=layout, views=views,
