@@ -121,9 +121,18 @@ class ExactValueCounts:
         return cls(keys, cells, np.rint(counts).astype(np.int64), n_cells, dropped)._fit()
 
     def _fit(self) -> "ExactValueCounts":
-        if self.keys.size <= MAX_EXACT_KEYS:
-            return self
-        return self._drop(self.dropped_bits + _DROP_STEP)
+        """Drop the fewest low key bits (in steps of 4) that bring the entries under :data:`MAX_EXACT_KEYS`."""
+        out = self
+        while out.keys.size > MAX_EXACT_KEYS:
+            # first the bits at which the distinct scores alone fit a quarter of the cap (one pass over the
+            # sorted keys per candidate), then one re-sort; more steps only if the cells still overflow it
+            bits = out.dropped_bits + _DROP_STEP
+            while bits < 64 and _distinct(out.keys >> bits) > MAX_EXACT_KEYS // 4:
+                bits += _DROP_STEP
+            out = out._drop(min(bits, 60))
+            if bits >= 60:
+                break
+        return out
 
     def _drop(self, bits: int) -> "ExactValueCounts":
         if bits <= self.dropped_bits:
@@ -145,6 +154,11 @@ class ExactValueCounts:
         table = np.zeros((uniq.size, n_groups), dtype=np.int64)
         np.add.at(table, (inv, np.asarray(group_of_cell)[self.cells]), self.counts)
         return uniq, table
+
+
+def _distinct(sorted_keys: np.ndarray) -> int:
+    """Distinct values of an ascending array."""
+    return int(sorted_keys.size and 1 + np.count_nonzero(sorted_keys[1:] != sorted_keys[:-1]))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
