@@ -9,10 +9,12 @@ import pandas as pd
 import pytest
 
 import audit.exact_ranks as exact_ranks
+from audit.disparity import DisparityAudit
 from audit.engine import AuditOptions
 from audit.exact_ranks import ExactValueCounts, key_values, order_keys, population_median, rank_figures
 from tests.audit._disparity_fixtures import LookupScorer, audit_section, group, people_frame, population, split
-from tests.audit.test_disparity import NO_REPLAY
+
+NO_REPLAY = DisparityAudit(attribution_sample=0)
 
 
 def _case(n=3000, seed=2):
