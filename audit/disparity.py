@@ -487,7 +487,7 @@ def _attribute_section(view, layout, cells: _CellTables, score, score_reps, inte
                   better=exact_rate_interval(np.cumsum(tiers, axis=1).T, n[None, :]))
         ci["sanction"] = exact_rate_interval(sanc.T, n[None, :])  # (S, G)
         attr_ci["min_ir"] = interval_pair(impact.extreme_lo, impact.extreme_hi)
-        attr_ci["max_rr"] = _open_pair(risk.extreme_lo, risk.extreme_hi)
+        attr_ci["max_rr"] = interval_pair(risk.extreme_lo, risk.extreme_hi)
     if score_reps is not None:
         ref = _argbest(scoring, eligible, max)  # the reference is chosen once, on the point estimate
         sir_r = ratio_to_best(score_reps["scoring"], eligible, reference=ref)
@@ -596,13 +596,6 @@ def _enough(n: np.ndarray, eligible: np.ndarray, impact: RatioIntervals) -> bool
     """Evidence enough for an attribute's four-fifths verdict: two eligible groups of at least
     ``MIN_OBSERVATIONS`` people each and a stable reference group."""
     return bool(eligible.sum() >= 2 and np.all(n[eligible] >= MIN_OBSERVATIONS) and not impact.unstable)
-
-
-def _open_pair(lo: float, hi: float) -> list[float] | None:
-    """``[lo, hi]`` where ``hi`` may be unbounded (a relative risk over a near-zero rate): ``None`` for JSON then."""
-    if not np.isfinite(lo):
-        return None
-    return [float(lo), float(hi)] if np.isfinite(hi) else [float(lo), None]
 
 
 def _argbest(values: np.ndarray, mask: np.ndarray, how) -> int | None:

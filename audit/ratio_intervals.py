@@ -190,7 +190,5 @@ def ratio_intervals(
         e_lo, e_hi = min(e_lo, extreme), max(e_hi, extreme)
     else:
         extreme, e_lo, e_hi = np.nan, np.nan, np.nan
-    if not np.isfinite(e_hi):
-        e_hi = np.inf if to == "lowest" else e_hi
     return RatioIntervals(ratio=ratio, lo=lo, hi=hi, extreme=extreme, extreme_lo=e_lo, extreme_hi=e_hi,
                           reference=ref, reference_events=int(yes[ref]))
