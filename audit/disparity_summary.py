@@ -6,7 +6,8 @@ from typing import Any
 
 __all__ = ["impact_cell", "render_disparity", "driver_text"]
 
-_VERDICT_STYLE = {"violation": "[bold red]violation[/]", "inconclusive": "[yellow]inconclusive[/]", "no violation": "no violation"}
+_VERDICT_STYLE = {"violation": "[bold red]violation[/]", "inconclusive": "[yellow]not enough evidence[/]",
+                  "no violation": "no violation"}
 
 
 def _esc(value: Any) -> str:
@@ -87,6 +88,7 @@ def render_disparity(result):
             )
     table.caption = (
         "impact ratio = group's favourable rate / highest eligible group's; violation = whole interval under 0.8, "
-        "inconclusive = interval straddles 0.8. " + _esc(median_note or "")
+        "inconclusive = not enough evidence (the interval straddles 0.8, a group has under 30 people or the reference "
+        "group under 10 favourable outcomes; never a pass). " + _esc(median_note or "")
     )
     return table
