@@ -138,3 +138,11 @@ def test_group_words():
     assert describe_group("education", "tertiary") == "people with tertiary education"
     assert describe_group("income_quintile×education", [5, "tertiary"]) == "the richest fifth with tertiary education"
     assert describe_group("urban", True) == "the urban True group"
+
+
+def test_the_upper_bound_of_a_zero_rate_never_reads_as_zero():
+    # 0 of 40,000 people: the exact upper bound 1 - 0.025**(1/40000) = 0.0092% shows as such, not as 0.0%
+    from audit.report.model import fmt_pct
+
+    assert fmt_pct(1 - 0.025 ** (1 / 40_000)) == "0.0092%"
+    assert fmt_pct(0.0) == "0.0%" and fmt_pct(0.6123) == "61.2%" and fmt_pct(0.7, 0) == "70%"
