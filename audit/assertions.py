@@ -187,11 +187,12 @@ def _four_fifths_lacking(node: Mapping[str, Any], ratio: str, ref_g: Mapping[str
     if rated < 2:
         out.append(f"not enough evidence: {rated} group(s) eligible for ratios; a ratio needs at least two "
                    "(give a larger population with --audit-size, or a smaller --min-cell-share)")
-    if ratio == "impact_ratio" and ref_g is not None and is_number(ref_g.get(rate_key)) and is_number(ref_g.get("n")):
-        events = node.get("reference_events")
+    if ref_g is not None and is_number(ref_g.get(rate_key)) and is_number(ref_g.get("n")):
+        events = node.get("reference_events" if ratio == "impact_ratio" else "scoring_reference_events")
         events = int(events) if is_number(events) else round(float(ref_g[rate_key]) * int(ref_g["n"]))
+        what = "favourable outcome(s)" if ratio == "impact_ratio" else "people scoring above the median"
         if events < MIN_REFERENCE_EVENTS:
-            out.append(f"not enough evidence: the reference group has {events:,} favourable outcome(s); a ratio rests on "
+            out.append(f"not enough evidence: the reference group has {events:,} {what}; a ratio rests on "
                        f"at least {MIN_REFERENCE_EVENTS} (MIN_REFERENCE_EVENTS) — audit a larger population (--audit-size)")
     return out
 

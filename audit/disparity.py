@@ -79,7 +79,7 @@ from audit.artefacts import finite_or_none as _num
 from audit.exact_ranks import ExactValueCounts, bootstrap_table, population_median, rank_figures
 from audit.ratio_intervals import RatioIntervals, exact_rate_interval, ratio_intervals
 from audit.replay_pool import ReplayPool
-from audit.evidence import MIN_OBSERVATIONS
+from audit.evidence import MIN_OBSERVATIONS, MIN_REFERENCE_EVENTS
 from scorers.protocol import scorer_tags
 
 __all__ = [
@@ -575,6 +575,8 @@ def _attribute_section(view, layout, cells: _CellTables, score, score_reps, inte
         "impact_ratio_unstable": impact.unstable,
         "adverse_reference_events": risk.reference_events,
         "adverse_relative_risk_unstable": risk.unstable,
+        "scoring_reference_events": None if score_best is None else int(score["above"][score_best]),
+        "scoring_impact_ratio_unstable": bool(score_best is not None and score["above"][score_best] < MIN_REFERENCE_EVENTS),
         "min_scoring_impact_ratio": min_sir,
         "min_scoring_impact_ratio_ci": attr_ci["min_sir"],
         "min_scoring_impact_ratio_ties_above": (

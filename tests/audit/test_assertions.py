@@ -465,3 +465,12 @@ def test_evidence_three_outcomes_with_needed_and_remedy():
     # an estimate on the threshold: nothing to advise
     ev = evidence_for(1000, 0.8, (0.74, 0.82), 0.8, fail_above=False, what="people", total=2500, option="--audit-size")
     assert ev.outcome == "not enough evidence" and ev.needed is None and ev.remedy is None
+
+
+def test_four_fifths_on_scoring_rates_needs_a_stable_reference():
+    # the highest scoring rate is 3 of 1,000 people above the median: the LL144 ratio rests on three people
+    groups = [{"group": 1, "n": 1000, "scoring_rate": 0.003, "scoring_impact_ratio": 1.0, "excluded_from_ratios": False},
+              {"group": 2, "n": 1000, "scoring_rate": 0.003, "scoring_impact_ratio": 1.0, "excluded_from_ratios": False}]
+    node = {"income_quintile": {"groups": groups, "scoring_reference_group": 1, "unknown_n": 0}}
+    with pytest.raises(AssertionError, match=r"reference group has 3 people scoring above the median"):
+        assert_four_fifths(entry(disparity=node), ratio="scoring_impact_ratio")

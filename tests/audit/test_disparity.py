@@ -229,6 +229,8 @@ def test_a_reference_group_with_few_events_is_unstable_not_a_finding():
     assert inc["max_adverse_relative_risk"] == pytest.approx(250.0)
     assert inc["adverse_reference_events"] == 2 and inc["adverse_relative_risk_unstable"] is True
     assert inc["impact_ratio_unstable"] is False  # 998 favourable in the best group
+    # the median is 95 (1,498 of 2,000 score 95): nobody scores above it, so the LL144 ratio has no stable reference
+    assert inc["scoring_reference_events"] == 0 and inc["scoring_impact_ratio_unstable"] is True
 
 
 def test_a_handful_of_people_gives_no_four_fifths_verdict():
