@@ -185,8 +185,10 @@ def _four_fifths_lacking(node: Mapping[str, Any], ratio: str, ref_g: Mapping[str
     """Why the check as a whole has not enough evidence: too few groups, or a reference group with too few events."""
     out = []
     if rated < 2:
-        out.append(f"not enough evidence: {rated} group(s) eligible for ratios; a ratio needs at least two "
-                   "(give a larger population with --audit-size, or a smaller --min-cell-share)")
+        small = [g for g in node["groups"] if g.get("excluded_from_ratios") and (g.get("n") or 0) > 0]
+        why = ("the others are under the minimum cell share, which a larger population does not change (lower "
+               "AuditOptions.min_cell_share to compare them)" if small else "audit a larger population with --audit-size")
+        out.append(f"not enough evidence: {rated} group(s) eligible for ratios; a ratio needs at least two ({why})")
     if ref_g is not None and is_number(ref_g.get(rate_key)) and is_number(ref_g.get("n")):
         events = node.get("reference_events" if ratio == "impact_ratio" else "scoring_reference_events")
         events = int(events) if is_number(events) else round(float(ref_g[rate_key]) * int(ref_g["n"]))

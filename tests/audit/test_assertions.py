@@ -135,7 +135,11 @@ def test_four_fifths_without_intervals_the_estimate_decides():
 def test_four_fifths_with_one_eligible_group_is_not_enough_evidence():
     # nothing is compared: the old check passed here
     groups = [group(1, 10, 0.1, None, excluded=True), group(2, 990, 0.5, 1.0, ci=[1.0, 1.0])]
-    with pytest.raises(AssertionError, match=r"not enough evidence: 1 group\(s\) eligible for ratios"):
+    with pytest.raises(AssertionError, match=r"not enough evidence: 1 group\(s\) eligible for ratios.*minimum cell share"):
+        assert_four_fifths(entry(disparity=disparity(groups, 2)))
+    # the other group is empty: a larger population would fill it
+    groups[0] = group(1, 0, None, None, excluded=True)
+    with pytest.raises(AssertionError, match=r"eligible for ratios.*larger population with --audit-size"):
         assert_four_fifths(entry(disparity=disparity(groups, 2)))
 
 
