@@ -493,11 +493,16 @@ def _attribute_section(view, layout, cells: _CellTables, score, score_reps, inte
         sir_r = ratio_to_best(score_reps["scoring"], eligible, reference=ref)
         boot_lo, boot_hi = _interval(score_reps["scoring"])
         cp_lo, cp_hi = exact_rate_interval(score["above"], score["n"])  # given the median: never [0, 0] on 0 of n
+        # the LL144 ratio: the bootstrap (median re-estimated, reference fixed) spanned with the pairwise
+        # intervals given the median, which account for choosing the reference (audit.ratio_intervals)
+        given = ratio_intervals(score["above"], score["n"], eligible, to="highest")
+        sir_lo, sir_hi = _interval(sir_r)
+        min_lo, min_hi = percentile_interval(eligible_min(sir_r, eligible))
         ci.update(
             scoring=(np.fmin(boot_lo, cp_lo), np.fmax(boot_hi, cp_hi)), mean=_interval(score_reps["mean"]),
-            median=_interval(score_reps["median"]), sir=_interval(sir_r),
+            median=_interval(score_reps["median"]), sir=(np.fmin(sir_lo, given.lo), np.fmax(sir_hi, given.hi)),
         )
-        attr_ci["min_sir"] = interval_pair(*percentile_interval(eligible_min(sir_r, eligible)))
+        attr_ci["min_sir"] = interval_pair(np.fmin(min_lo, given.extreme_lo), np.fmax(min_hi, given.extreme_hi))
 
     def pair(key: str, i: int) -> list[float] | None:
         c = ci[key]

@@ -126,3 +126,34 @@ def test_a_scoring_rate_of_zero_has_an_upper_bound_above_zero():
     assert g1["scoring_rate"] == 0.0
     lo, hi = g1["scoring_rate_ci"]
     assert lo == 0.0 and hi == pytest.approx(1 - 0.025 ** (1 / 200))
+
+
+@pytest.mark.slow
+def test_scoring_impact_ratio_false_alarm_and_coverage_at_the_boundary():
+    # three groups tied at the top and a fourth whose true LL144 ratio is exactly 0.80 (normal scores, shifted):
+    # the 95% procedure may call a violation at most 2.5% of the time and must cover the true ratio
+    from scipy.optimize import brentq
+    from scipy.stats import norm
+
+    def true_rates(shift):
+        mus = np.array([0.0, 0.0, 0.0, shift])
+        median = brentq(lambda x: norm.sf(x - mus).mean() - 0.5, -6, 6)
+        return norm.sf(median - mus)
+
+    shift = brentq(lambda mu: true_rates(mu)[3] / true_rates(mu)[0] - 0.8, -3, 0)
+    n, reps = 400, 200
+    people = people_frame(np.repeat([1, 2, 3, 4], n), np.full(4 * n, 1))
+    mus = np.repeat([0.0, 0.0, 0.0, shift], n)
+    rng = np.random.default_rng(0)
+    audit = DisparityAudit(attribution_sample=0, ground_truth=False)
+    overall = group_false = covered = 0
+    for i in range(reps):
+        scorer = LookupScorer(pd.Series(rng.normal(mus, 1.0), index=people["person_id"]))
+        inc = audit_section(population(people), scorer, options=AuditOptions(bootstrap=200, seed=i), audit=audit)["income_quintile"]
+        overall += inc["min_scoring_impact_ratio_ci"][1] < 0.8
+        lo, hi = group({"income_quintile": inc}, "income_quintile", 4)["scoring_impact_ratio_ci"]
+        group_false += hi < 0.8
+        covered += lo <= 0.8 <= hi
+    allowed = 0.025 + 3 * np.sqrt(0.025 * 0.975 / reps)
+    assert overall / reps <= allowed and group_false / reps <= allowed
+    assert covered / reps >= 0.95 - 3 * np.sqrt(0.95 * 0.05 / reps)
