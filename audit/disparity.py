@@ -28,7 +28,9 @@ reports, for income quintile, education, their intersection and every
   point estimate's reference group) from a Poisson bootstrap drawn once from
   the merged counts (:mod:`audit.bootstrap`); a scoring rate's interval also
   spans its Clopper–Pearson interval given the median, so a rate of 0 of n
-  has an upper bound above 0;
+  has an upper bound above 0, and the scoring-rate ratio's spans the
+  pairwise intervals given the median that account for choosing the
+  reference group;
 - a four-fifths verdict: "violation" when the whole interval is under 0.8,
   "no violation" when it is all at or above, "inconclusive" (not enough
   evidence) otherwise, and for groups under ``MIN_OBSERVATIONS`` people or a
@@ -346,7 +348,8 @@ class DisparityAudit:
                     "Katz log intervals over every pair of groups that account for the reference group being chosen "
                     "on the data (Bonferroni over the groups compared; over all pairs for the attribute's verdict); "
                     f"for mean, median and scoring rate, percentiles of {boot.replicates} Poisson-bootstrap replicates "
-                    f"of the merged counts (seed {options.seed})" if boot.enabled else None
+                    f"of the merged counts (seed {options.seed}), spanned for scoring rates and their ratios with the "
+                    "exact and pairwise intervals given the median" if boot.enabled else None
                 ),
                 "ground_truth": truth_section(
                     merged.get("ground_truth"), layout=layout, views=views,
