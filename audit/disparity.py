@@ -65,7 +65,6 @@ from audit.engine import AuditContext, ScoredChunk
 from audit.ground_truth import DEFAULT_TRUTH_SAMPLE, collect_truth, truth_rate, truth_section
 from audit.group_stats import (
     count_above,
-    eligible_max,
     eligible_min,
     fairlearn_summary,
     group_axis,
