@@ -299,3 +299,19 @@ def test_mean_scores_are_exact_for_unrounded_scores():
     mf = MetricFrame(metrics=_mean, y_true=score, y_pred=score, sensitive_features=q)
     for g in section["income_quintile"]["groups"]:
         assert g["mean_score"] == pytest.approx(mf.by_group[g["group"]], abs=1e-9)
+
+
+def test_impact_ratio_interval_is_the_katz_interval_by_hand():
+    # quintile 1: 300 of 1,000 favourable, quintile 5: 600 of 1,000; two groups, so the one-sided bounds need no
+    # correction: 0.5 * exp(-+1.96 * sqrt(0.7/300 + 0.4/600)) (Katz et al. 1978)
+    q = np.repeat([1, 5], 1000)
+    fav = np.r_[np.arange(1000) < 300, np.arange(1000) < 600]
+    people = people_frame(q, np.full(2000, 1))
+    scorer = LookupScorer(pd.Series(np.where(fav, 95.0, 60.0), index=people["person_id"]))
+    inc = audit_section(population(people), scorer, options=AuditOptions(bootstrap=20, seed=1), audit=NO_REPLAY)["income_quintile"]
+    se = np.sqrt(0.7 / 300 + 0.4 / 600)
+    expected = [0.5 * np.exp(-1.959964 * se), 0.5 * np.exp(1.959964 * se)]
+    assert group({"income_quintile": inc}, "income_quintile", 1)["impact_ratio_ci"] == pytest.approx(expected, rel=1e-6)
+    # the attribute's verdict corrects its upper bound over the m (m - 1) = 2 ordered pairs: z = 2.2414 (97.5%/2)
+    overall = [expected[0], 0.5 * np.exp(2.241403 * se)]
+    assert inc["min_impact_ratio_ci"] == pytest.approx(overall, rel=1e-6)
