@@ -19,6 +19,8 @@ from typing import Any, TypeGuard
 import numpy as np
 
 from audit.errors import InvalidArgument
+from audit.evidence import HOLDS, MIN_OBSERVATIONS, NOT_ENOUGH, VIOLATED, Evidence
+from audit.power import MAX_GROWTH, observations_to_decide
 
 __all__ = [
     "Audited",
@@ -34,6 +36,7 @@ __all__ = [
     "indent_lines",
     "people_needed",
     "decide_text",
+    "evidence_for",
     "verdict",
     "months_ci",
 ]
@@ -190,41 +193,73 @@ def indent_lines(lines: list[str]) -> str:
 def people_needed(n: int, estimate: float, interval: Sequence[float], threshold: float) -> int | None:
     """People needed for an interval around ``estimate`` to stop straddling ``threshold``.
 
-    Intervals shrink as ``1/sqrt(n)``: with ``h`` the interval's half-width on
-    the threshold's side and ``d = |estimate - threshold|``, the interval
-    clears the threshold at ``n * (h / d)**2`` people (rounded up). ``None``
-    when the estimate sits on the threshold (no finite sample decides it) or
-    the interval is unbounded on the threshold's side.
+    :func:`audit.power.observations_to_decide`: ``n * (h / d)**2`` with ``h``
+    the interval's half-width on the threshold's side and ``d = |estimate -
+    threshold|``; ``None`` when the estimate sits on the threshold, the
+    interval is unbounded on that side, or more than ``MAX_GROWTH`` times the
+    present people would be needed (no practical sample decides it).
 
     Examples
     --------
     >>> people_needed(1000, 0.78, (0.74, 0.82), 0.8)
     4000
     """
-    lo, hi = float(interval[0]), float(interval[1])
-    d = abs(float(estimate) - float(threshold))
-    h = (float(estimate) - lo) if float(estimate) >= float(threshold) else (hi - float(estimate))
-    if d <= 0.0 or not math.isfinite(d) or not math.isfinite(h):
-        return None
-    if h <= d:  # already decided
-        return int(n)
-    return math.ceil(n * (h / d) ** 2 - 1e-9)
+    return observations_to_decide(n, estimate, interval, threshold)
 
 
 def decide_text(n: int | None, estimate: float, interval: Sequence[float] | None, threshold: float, total: int | None,
-                 what: str) -> str:
+                 what: str, *, option: str | None = None) -> str:
+    """How much evidence there is, how much would decide it, and the option that gets it.
+
+    ``option`` (e.g. ``"--audit-size"``) is advised, scaled from ``total``,
+    only when the evidence grows in proportion to it: the disparity audit's
+    groups grow with the audited population, a replay sample does not, so
+    without ``option`` no rerun size is suggested.
+    """
     if n is None or n <= 0 or interval is None:
-        return "the interval straddles the threshold; a larger population would decide it"
+        return f"not enough evidence: no {what} with an interval to decide it"
     need = people_needed(n, estimate, interval, threshold)
     if need is None:
-        if float(estimate) == float(threshold):
-            return "the estimate sits exactly on the threshold, so no sample size decides it"
-        return "the interval is unbounded on the threshold's side; a larger population would decide it"
-    factor = need / n
-    text = f"about {need:,} {what} (now {n:,}) would decide it"
-    if total:
-        text += f" — rerun with --audit-size {math.ceil(total * factor):,}"
-    return text
+        d = abs(float(estimate) - float(threshold))
+        if d <= 1e-12 * max(1.0, abs(float(threshold))):
+            return (f"not enough evidence: rests on {n:,} {what}, and the estimate sits exactly on the threshold, "
+                    "so no sample size decides it")
+        lo, hi = float(interval[0]), float(interval[1])
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            return f"not enough evidence: rests on {n:,} {what}; the interval is unbounded on the threshold's side"
+        return (f"not enough evidence: rests on {n:,} {what}; the estimate is so close to the threshold that more than "
+                f"{MAX_GROWTH} times as many would be needed, so no practical sample size decides it")
+    text = f"not enough evidence: about {need:,} {what} (now {n:,}) would decide it"
+    remedy = _rerun(option, total, need, n)
+    return text + (f" — rerun with {remedy}" if remedy else "")
+
+
+def _rerun(option: str | None, total: int | None, need: int | None, n: int) -> str | None:
+    """``"--audit-size N"``: the population at which ``need`` of the present ``n`` would be observed."""
+    if not option or not total or not need or n <= 0:
+        return None
+    return f"{option} {math.ceil(total * need / n):,}"
+
+
+def evidence_for(n: int | None, estimate: float, interval: Sequence[float] | None, threshold: float, *, fail_above: bool,
+                 what: str, total: int | None = None, option: str | None = None,
+                 minimum: int = MIN_OBSERVATIONS) -> Evidence:
+    """The three-outcome verdict on an estimate that must stay on one side of ``threshold``.
+
+    Not enough evidence when fewer than ``minimum`` observations back it
+    (never a pass on zero or one) or its interval straddles the threshold;
+    then ``needed`` is how many would decide it (:func:`people_needed`) and
+    ``remedy`` the ``option`` with the population that gets them, when the
+    evidence grows with the population (see :func:`decide_text`).
+    """
+    n = int(n or 0)
+    if n < minimum:
+        return Evidence(outcome=NOT_ENOUGH, observed=n, what=what, needed=minimum, remedy=_rerun(option, total, minimum, n))
+    v = verdict(float(estimate), interval, threshold, fail_above=fail_above)
+    if v != "inconclusive":
+        return Evidence(outcome=VIOLATED if v == "fail" else HOLDS, observed=n, what=what)
+    need = people_needed(n, estimate, interval, threshold) if interval is not None else None
+    return Evidence(outcome=NOT_ENOUGH, observed=n, what=what, needed=need, remedy=_rerun(option, total, need, n))
 
 
 def verdict(estimate: float, ci: Any, threshold: float, *, fail_above: bool) -> str:

@@ -61,6 +61,7 @@ __all__ = [
     "make_plan",
     "attribution_section",
     "driver",
+    "DRIVER_SHARE",
     "sample_rate",
     "probe_rules",
     "attribution_rows",
@@ -415,8 +416,21 @@ def attribution_section(merged, plan: AttributionPlan, layout, views, info, samp
     return out
 
 
+#: Share of a gap one rule must explain to be called the rule driving it ("most of it").
+DRIVER_SHARE = 0.5
+
+
 def driver(attribution: dict[str, Any] | None, key: str) -> dict[str, Any]:
-    """The rule driving the favourable gap of one attribute, or why there is none."""
+    """The rule driving the favourable gap of one attribute — only when it explains most of it — or why there is none.
+
+    A rule drives the gap when its effect is at least ``DRIVER_SHARE`` of the
+    gap. Otherwise ``rule`` is ``None`` and ``reason`` says that no rule does,
+    how much the largest explains and how much of the gap remains with every
+    rule's events removed (``gap_without_rules``: the score reads something
+    other than conduct, such as income directly). ``share_note`` explains a
+    share over 100% (other rules narrow the gap) or under 0 (the rule narrows
+    it).
+    """
     if attribution is None:
         return {"rule": None, "share_of_gap": None, "method": None, "reason": "attribution not run"}
     base = {"method": attribution["method"], "sample_size": attribution["sample_size"]}
@@ -424,18 +438,45 @@ def driver(attribution: dict[str, Any] | None, key: str) -> dict[str, Any]:
     if fav is None:
         reason = attribution.get("error") or ("the scorer has no rules over events" if not attribution["rules"] else "no gap between eligible groups")
         return {"rule": None, "share_of_gap": None, **base, "reason": reason}
-    rule = fav["driver"]
-    why = {} if rule else {"reason": "no rule widens the gap in the replay sample"}
-    return {
-        **why,
-        "rule": rule,
-        "share_of_gap": fav["rules"][rule]["share_of_gap"] if rule else None,
-        "effect": fav["rules"][rule]["effect"] if rule else None,
-        "groups": fav["groups"],
-        "gap": fav["gap"],
-        "gap_without_rules": fav["gap_without_rules"],
-        **base,
+    largest = fav["driver"]
+    share = fav["rules"][largest]["share_of_gap"] if largest else None
+    gap, without = fav["gap"], fav["gap_without_rules"]
+    remains = without / gap if gap and without is not None and gap > 0 else None
+    out: dict[str, Any] = {
+        "rule": None, "share_of_gap": None, "effect": None, "largest_rule": largest, "largest_share": share,
+        "remaining_share": remains, "groups": fav["groups"], "gap": gap, "gap_without_rules": without, **base,
     }
+    if largest and share is not None and share >= DRIVER_SHARE:
+        out.update(rule=largest, share_of_gap=share, effect=fav["rules"][largest]["effect"])
+    else:
+        out["reason"] = _no_driver_reason(largest, share, remains)
+    note = _share_note(share)
+    if note:
+        out["share_note"] = note
+    return out
+
+
+def _no_driver_reason(largest: str | None, share: float | None, remains: float | None) -> str:
+    text = f"no rule explains most of the gap (at least {DRIVER_SHARE:.0%})"
+    if largest and share is not None:
+        text += f"; the largest, {largest}, explains {share:.0%}"
+    else:
+        text += "; no rule widens it in the replay sample"
+    if remains is not None:
+        text += f"; with every rule's events removed {remains:.0%} of the gap remains"
+        if remains >= DRIVER_SHARE:
+            text += " (the score reads something other than recorded conduct, such as income or education directly)"
+    return text
+
+
+def _share_note(share: float | None) -> str | None:
+    if share is None:
+        return None
+    if share > 1:
+        return "a share over 100%: other rules narrow the gap, so this rule alone would make it wider than it is"
+    if share < 0:
+        return "a negative share: this rule narrows the gap"
+    return None
 
 
 def _group_label(view, i: int) -> Any:

@@ -44,6 +44,7 @@ __all__ = [
     "PoissonBootstrap",
     "percentile_interval",
     "coarsen_values",
+    "value_bins",
     "interval_pair",
 ]
 
@@ -125,21 +126,17 @@ def interval_pair(lo: float | np.floating | np.ndarray, hi: float | np.floating 
     return [float(lo), float(hi)]
 
 
-def coarsen_values(values: np.ndarray, table: np.ndarray, max_values: int = MAX_SCORE_VALUES) -> tuple[np.ndarray, np.ndarray]:
-    """Pool a ``(values, counts[v, cell])`` table into at most about ``3 * max_values`` rows.
+def value_bins(values: np.ndarray, per_value: np.ndarray, max_values: int = MAX_SCORE_VALUES) -> tuple[np.ndarray, np.ndarray]:
+    """``(bin_idx, rep)``: each sorted value's bin and each bin's value, pooling into bins of near-equal mass.
 
-    Values are pooled in order into bins of near-equal mass: value ``v`` goes
-    to slot ``floor(max_values * (people below v) / total)``; a value that
-    alone holds at least ``1/max_values`` of people (an atom, such as a
-    points scheme's base score) always keeps a bin of its own and its exact
-    value. Each bin's value is the count-weighted mean of its values (so
-    totals are preserved). Returns the table unchanged when it is already
-    small enough.
+    Value ``v`` goes to slot ``floor(max_values * (people below v) / total)``;
+    a value that alone holds at least ``1/max_values`` of people (an atom,
+    such as a points scheme's base score) always keeps a bin of its own and
+    its exact value. A bin's value is the count-weighted mean of its values
+    (so totals are preserved); a bin of one value keeps it exactly.
     """
     values = np.asarray(values, dtype=np.float64)
-    if values.size <= max_values:
-        return values, table
-    per_value = table.sum(axis=1)
+    per_value = np.asarray(per_value)
     total = max(int(per_value.sum()), 1)
     below = np.concatenate([[0], np.cumsum(per_value)[:-1]])
     slot = (below * max_values) // total
@@ -147,11 +144,24 @@ def coarsen_values(values: np.ndarray, table: np.ndarray, max_values: int = MAX_
     new_bin = np.r_[True, (slot[1:] != slot[:-1]) | heavy[1:] | heavy[:-1]]
     bin_idx = np.cumsum(new_bin) - 1
     k = int(bin_idx[-1]) + 1
-    pooled = np.zeros((k, table.shape[1]), dtype=np.int64)
-    np.add.at(pooled, bin_idx, table)
     weight = np.bincount(bin_idx, weights=per_value, minlength=k)
     vsum = np.bincount(bin_idx, weights=per_value * values, minlength=k)
-    rep = vsum / weight
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rep = vsum / weight
     single = np.bincount(bin_idx, minlength=k) == 1
-    rep[single] = values[new_bin][single]  # a bin of one value keeps it exactly
+    rep[single] = values[new_bin][single]
+    return bin_idx, rep
+
+
+def coarsen_values(values: np.ndarray, table: np.ndarray, max_values: int = MAX_SCORE_VALUES) -> tuple[np.ndarray, np.ndarray]:
+    """Pool a ``(values, counts[v, cell])`` table into at most about ``3 * max_values`` rows (:func:`value_bins`).
+
+    Returns the table unchanged when it is already small enough.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.size <= max_values:
+        return values, table
+    bin_idx, rep = value_bins(values, table.sum(axis=1), max_values)
+    pooled = np.zeros((rep.size, table.shape[1]), dtype=np.int64)
+    np.add.at(pooled, bin_idx, table)
     return rep, pooled

@@ -20,10 +20,22 @@ reports, for income quintile, education, their intersection and every
   sanctioned group;
 - fairlearn's vocabulary (``overall``, ``group_min``, ``group_max``,
   ``difference``, ``ratio``) over the groups eligible for ratios;
-- 95% percentile intervals for every rate and ratio from a Poisson
-  bootstrap drawn once from the merged counts (:mod:`audit.bootstrap`), and
-  a four-fifths verdict: "violation" when the whole interval is under 0.8,
-  "no violation" when it is all at or above, "inconclusive" otherwise;
+- 95% intervals: exact Clopper–Pearson for every rate and share (0 of n
+  gets an upper bound, never [0, 0]); impact ratios and relative risks from
+  :mod:`audit.ratio_intervals`, which accounts for the reference group being
+  chosen on the data and controls multiplicity for the attribute's verdict;
+  score statistics (mean, median, scoring rate and its ratio, against the
+  point estimate's reference group) from a Poisson bootstrap drawn once from
+  the merged counts (:mod:`audit.bootstrap`); a scoring rate's interval also
+  spans its Clopper–Pearson interval given the median, so a rate of 0 of n
+  has an upper bound above 0, and the scoring-rate ratio's spans the
+  pairwise intervals given the median that account for choosing the
+  reference group;
+- a four-fifths verdict: "violation" when the whole interval is under 0.8,
+  "no violation" when it is all at or above, "inconclusive" (not enough
+  evidence) otherwise, and for groups under ``MIN_OBSERVATIONS`` people or a
+  reference group with under ``MIN_REFERENCE_EVENTS`` favourable outcomes,
+  whose ratios are flagged ``*_unstable`` rather than reported as findings;
 - groups under ``min_cell_share`` of people (default 2%, as NYC LL144
   allows) are listed with their counts but ``excluded_from_ratios``; the
   ``unknown`` category is counted in ``unknown_n``, never dropped silently.
@@ -53,7 +65,6 @@ from audit.engine import AuditContext, ScoredChunk
 from audit.ground_truth import DEFAULT_TRUTH_SAMPLE, collect_truth, truth_rate, truth_section
 from audit.group_stats import (
     count_above,
-    eligible_max,
     eligible_min,
     fairlearn_summary,
     group_axis,
@@ -66,7 +77,10 @@ from audit.group_stats import (
 from audit.errors import InvalidArgument
 from audit.groups import UNKNOWN, CellLayout
 from audit.artefacts import finite_or_none as _num
+from audit.exact_ranks import ExactValueCounts, bootstrap_table, population_median, rank_figures
+from audit.ratio_intervals import RatioIntervals, exact_rate_interval, ratio_intervals
 from audit.replay_pool import ReplayPool
+from audit.evidence import MIN_OBSERVATIONS, MIN_REFERENCE_EVENTS
 from scorers.protocol import scorer_tags
 
 __all__ = [
@@ -89,7 +103,10 @@ INTERSECTION = "income_quintile×education"
 
 MEDIAN_NOTE = (
     "scoring rate (NYC LL144) = share of people scoring strictly above the median score of the whole "
-    "population; people whose score equals the median are not above it"
+    "population; people whose score equals the median are not above it (scoring_rate_ties_above counts them "
+    "as above); medians and scoring rates are exact on the unrounded scores and unchanged when every score is "
+    "multiplied by a positive constant (rank_error_bound > 0 only when a very large population of distinct "
+    "scores had to be pooled)"
 )
 
 
@@ -149,18 +166,25 @@ def collect_counts(
     cells = np.asarray(cells, dtype=np.int64)
     fast = _compiled_counts(cells=cells, n_cells=n_cells, tier=tier, n_tiers=n_tiers, sanctions=sanctions, scores=scores)
     if fast is not None:
-        return fast
+        return _with_exact(fast, scores, cells, n_cells)
     tiers = np.bincount(cells * n_tiers + tier, minlength=n_cells * n_tiers).reshape(n_cells, n_tiers)
     per_sanction = np.zeros((n_cells, sanctions.shape[1]), dtype=np.int64)
     for j in range(sanctions.shape[1]):
         per_sanction[:, j] = np.bincount(cells[sanctions[:, j]], minlength=n_cells)
     any_sanction = sanctions.any(axis=1) if sanctions.shape[1] else np.zeros(cells.size, dtype=bool)
-    return {
+    return _with_exact({
         "tiers": Counts(tiers.astype(np.int64)),
         "sanctions": Counts(per_sanction),
         "any_sanction": Counts(np.bincount(cells[any_sanction], minlength=n_cells).astype(np.int64)),
         "scores": value_counts(scores, cells, n_cells),
-    }
+    }, scores, cells, n_cells)
+
+
+def _with_exact(out: dict[str, Any], scores: np.ndarray, cells: np.ndarray, n_cells: int) -> dict[str, Any]:
+    """Add the exact score counts the rank figures need (:mod:`audit.exact_ranks`)."""
+    rounded = out["scores"]
+    out["exact_scores"] = ExactValueCounts.on_grid(scores, cells, n_cells, rounded.keys, rounded.counts, rounded.decimals)
+    return out
 
 
 def _compiled_counts(
@@ -197,17 +221,19 @@ def _compiled_counts(
     }
 
 
-def verdict(ratio: float | None, interval: list[float] | None, *, excluded: bool = False) -> str:
+def verdict(ratio: float | None, interval: list[float] | None, *, excluded: bool = False, enough: bool = True) -> str:
     """Four-fifths verdict from an impact ratio and its interval.
 
     "violation" when the interval lies wholly under 0.8, "no violation" when
-    it lies wholly at or above, "inconclusive" when it straddles 0.8 or the
-    ratio is undefined. Without an interval (bootstrap off) the point
-    estimate decides.
+    it lies wholly at or above, "inconclusive" (not enough evidence) when it
+    straddles 0.8, the ratio is undefined or ``enough`` is false (a group of
+    fewer than ``MIN_OBSERVATIONS`` people, a reference group with fewer than
+    ``MIN_REFERENCE_EVENTS`` favourable outcomes). Without an interval
+    (bootstrap off) the point estimate decides.
     """
     if excluded:
         return "excluded"
-    if ratio is None:
+    if ratio is None or not enough:
         return "inconclusive"
     if interval is None:
         return "violation" if ratio < FOUR_FIFTHS else "no violation"
@@ -293,13 +319,12 @@ class DisparityAudit:
         cells = _CellTables.of(merged, scorer)
         views = attribute_views(layout)
         score_point, score_reps, median = _score_statistics(cells, layout, views, boot)
-        rate_reps = _rate_replicates(cells, boot)
 
         section: dict[str, Any] = {}
         info: dict[str, dict[str, Any]] = {}
         for view in views:
             section[view.key], info[view.key] = _attribute_section(
-                view, layout, cells, score_point[view.key], score_reps.get(view.key), rate_reps,
+                view, layout, cells, score_point[view.key], score_reps.get(view.key), boot.enabled,
                 min_share=options.min_cell_share, scorer=scorer,
             )
         attribution = None
@@ -318,8 +343,12 @@ class DisparityAudit:
                 "min_cell_share": float(options.min_cell_share),
                 "bootstrap_replicates": boot.replicates,
                 "interval": (
-                    f"95% percentile intervals from {boot.replicates} Poisson-bootstrap replicates of the merged counts "
-                    f"(seed {options.seed})" if boot.enabled else None
+                    "95% intervals: exact Clopper-Pearson for rates and shares; for impact ratios and relative risks, "
+                    "Katz log intervals over every pair of groups that account for the reference group being chosen "
+                    "on the data (Bonferroni over the groups compared; over all pairs for the attribute's verdict); "
+                    f"for mean, median and scoring rate, percentiles of {boot.replicates} Poisson-bootstrap replicates "
+                    f"of the merged counts (seed {options.seed}), spanned for scoring rates and their ratios with the "
+                    "exact and pairwise intervals given the median" if boot.enabled else None
                 ),
                 "ground_truth": truth_section(
                     merged.get("ground_truth"), layout=layout, views=views,
@@ -355,6 +384,8 @@ class _CellTables:
     """``table[v, cell]``: people with score ``values[v]``."""
     sum_limbs: np.ndarray | None
     """Exact per-cell score sums as integer limbs (:func:`audit.aggregate.exact_sum_limbs`), if kept."""
+    exact: ExactValueCounts | None
+    """Exact people per (score, cell) for the rank figures, if kept."""
 
     @classmethod
     def of(cls, merged: Mapping[str, Any], scorer: Any) -> "_CellTables":
@@ -370,13 +401,25 @@ class _CellTables:
             values=values,
             table=table,
             sum_limbs=merged["scores"].sum_limbs,
+            exact=merged.get("exact_scores"),
         )
 
 
 def _score_statistics(cells: _CellTables, layout: CellLayout, views: list[AttributeView], boot: PoissonBootstrap):
-    """Point estimates and replicates of mean, median and LL144 scoring rate per group."""
+    """Point estimates and replicates of mean, median and LL144 scoring rate per group.
+
+    Medians and scoring rates are exact rank figures on the unrounded scores
+    (:mod:`audit.exact_ranks`); the bootstrap draws from the exact values,
+    pooled into bins of near-equal mass when there are many.
+    """
     values, table = cells.values, cells.table
-    median = pooled_median(values, table.sum(axis=1)[None, :])
+    exact = cells.exact
+    if exact is None:  # counts gathered without exact scores: ranks on the rounded values
+        median = pooled_median(values, table.sum(axis=1)[None, :])
+        median_keys = None
+    else:
+        m, a, b = population_median(exact)
+        median, median_keys = np.array([m]), (a, b)
     point = {}
     for view in views:
         counts = group_axis(table[None], layout, view.keep)  # (1, V, G)
@@ -384,10 +427,16 @@ def _score_statistics(cells: _CellTables, layout: CellLayout, views: list[Attrib
         if cells.sum_limbs is not None:  # exact means of the unrounded scores, rounded once per group
             sums = limbs_to_float(group_axis(cells.sum_limbs.T, layout, view.keep).T)
             mean = rate(sums, n[0])[None]
-        point[view.key] = {"n": n[0], "mean": mean[0], "median": med[0], "above": count_above(values, counts, median)[0]}
+        point[view.key] = {"n": n[0], "mean": mean[0], "median": med[0], "above": count_above(values, counts, median)[0],
+                           "at_or_above": None, "error_bound": None}
+        if exact is not None and median_keys is not None:
+            groups = group_axis(np.eye(layout.n_cells, dtype=np.int64), layout, view.keep).argmax(axis=1)
+            ranks = rank_figures(exact, groups, n.shape[-1], median_keys)
+            point[view.key].update(median=ranks.median, above=ranks.above, at_or_above=ranks.at_or_above,
+                                   error_bound=ranks.error_bound)
     reps: dict[str, dict[str, np.ndarray]] = {}
     if boot.enabled and values.size:
-        vals, tab = coarsen_values(values, table)
+        vals, tab = bootstrap_table(exact) if exact is not None else coarsen_values(values, table)
         rng = boot.generator("disparity/scores")
         parts: dict[str, dict[str, list[np.ndarray]]] = {v.key: {"mean": [], "median": [], "scoring": []} for v in views}
         for start, stop in boot.batches(tab.size):
@@ -403,27 +452,11 @@ def _score_statistics(cells: _CellTables, layout: CellLayout, views: list[Attrib
     return point, reps, _num(median[0])
 
 
-def _rate_replicates(cells: _CellTables, boot: PoissonBootstrap) -> dict[str, Any] | None:
-    """Replicates per cell: (yes, n) for the favourable and adverse outcomes,
-    tier counts ``(B, T, C)`` and per-sanction (yes, n) ``(B, S, C)``."""
-    if not boot.enabled:
-        return None
-    out: dict[str, Any] = {}
-    for name, yes in (("favourable", cells.favourable), ("adverse", cells.adverse)):
-        drawn = boot.draw(np.stack([yes, cells.n - yes]), f"disparity/{name}")  # (B, 2, C)
-        out[name] = (drawn[:, 0, :], drawn[:, 0, :] + drawn[:, 1, :])
-    out["tiers"] = np.swapaxes(boot.draw(cells.tiers, "disparity/tiers"), 1, 2)  # (B, T, C)
-    sanc = cells.sanctions.T  # (S, C)
-    drawn = boot.draw(np.stack([sanc, cells.n[None, :] - sanc]), "disparity/sanctions")  # (B, 2, S, C)
-    out["sanctions"] = (drawn[:, 0], drawn[:, 0] + drawn[:, 1])
-    return out
-
-
 def _interval(reps: np.ndarray | None) -> tuple[np.ndarray, np.ndarray] | None:
     return None if reps is None else percentile_interval(reps)
 
 
-def _attribute_section(view, layout, cells: _CellTables, score, score_reps, rate_reps, *, min_share: float, scorer):
+def _attribute_section(view, layout, cells: _CellTables, score, score_reps, intervals: bool, *, min_share: float, scorer):
     keep = view.keep
     n = group_axis(cells.n, layout, keep)
     fav = group_axis(cells.favourable, layout, keep)
@@ -437,6 +470,8 @@ def _attribute_section(view, layout, cells: _CellTables, score, score_reps, rate
     fav_rate = rate(fav, n)
     adv_rate = rate(adv, n)
     scoring = rate(score["above"], score["n"])
+    ties = None if score.get("at_or_above") is None else rate(score["at_or_above"], score["n"])
+    ties_ir = None if ties is None else ratio_to_best(ties[None], eligible)[0]
     ir = ratio_to_best(fav_rate[None], eligible)[0]
     sir = ratio_to_best(scoring[None], eligible)[0]
     rr = relative_risk_to_least(adv_rate[None], eligible)[0]
@@ -445,26 +480,31 @@ def _attribute_section(view, layout, cells: _CellTables, score, score_reps, rate
         ["fav", "adv", "scoring", "mean", "median", "ir", "sir", "rr", "tier", "better", "sanction"], None
     )
     attr_ci: dict[str, list[float] | None] = {"min_ir": None, "min_sir": None, "max_rr": None}
-    if rate_reps is not None:
-        fav_r = rate(group_axis(rate_reps["favourable"][0], layout, keep), group_axis(rate_reps["favourable"][1], layout, keep))
-        adv_r = rate(group_axis(rate_reps["adverse"][0], layout, keep), group_axis(rate_reps["adverse"][1], layout, keep))
-        ir_r = ratio_to_best(fav_r, eligible)
-        rr_r = relative_risk_to_least(adv_r, eligible)
-        ci.update(fav=_interval(fav_r), adv=_interval(adv_r), ir=_interval(ir_r), rr=_interval(rr_r))
-        t_r = group_axis(rate_reps["tiers"], layout, keep)  # (B, T, G)
-        t_n = t_r.sum(axis=1, keepdims=True)
-        ci.update(tier=_interval(rate(t_r, t_n)), better=_interval(rate(np.cumsum(t_r, axis=1), t_n)))
-        s_yes, s_n = rate_reps["sanctions"]
-        ci["sanction"] = _interval(rate(group_axis(s_yes, layout, keep), group_axis(s_n, layout, keep)))  # (S, G)
-        attr_ci["min_ir"] = interval_pair(*percentile_interval(eligible_min(ir_r, eligible)))
-        attr_ci["max_rr"] = interval_pair(*percentile_interval(eligible_max(rr_r, eligible)))
+    impact = ratio_intervals(fav, n, eligible, to="highest")
+    risk = ratio_intervals(adv, n, eligible, to="lowest")
+    if intervals:  # exact (Clopper-Pearson) rates; ratios to the best/least group (audit.ratio_intervals)
+        ci.update(fav=exact_rate_interval(fav, n), adv=exact_rate_interval(adv, n),
+                  ir=(impact.lo, impact.hi), rr=(risk.lo, risk.hi))
+        ci.update(tier=exact_rate_interval(tiers.T, n[None, :]),
+                  better=exact_rate_interval(np.cumsum(tiers, axis=1).T, n[None, :]))
+        ci["sanction"] = exact_rate_interval(sanc.T, n[None, :])  # (S, G)
+        attr_ci["min_ir"] = interval_pair(impact.extreme_lo, impact.extreme_hi)
+        attr_ci["max_rr"] = interval_pair(risk.extreme_lo, risk.extreme_hi)
     if score_reps is not None:
-        sir_r = ratio_to_best(score_reps["scoring"], eligible)
+        ref = _argbest(scoring, eligible, max)  # the reference is chosen once, on the point estimate
+        sir_r = ratio_to_best(score_reps["scoring"], eligible, reference=ref)
+        boot_lo, boot_hi = _interval(score_reps["scoring"])
+        cp_lo, cp_hi = exact_rate_interval(score["above"], score["n"])  # given the median: never [0, 0] on 0 of n
+        # the LL144 ratio: the bootstrap (median re-estimated, reference fixed) spanned with the pairwise
+        # intervals given the median, which account for choosing the reference (audit.ratio_intervals)
+        given = ratio_intervals(score["above"], score["n"], eligible, to="highest")
+        sir_lo, sir_hi = _interval(sir_r)
+        min_lo, min_hi = percentile_interval(eligible_min(sir_r, eligible))
         ci.update(
-            scoring=_interval(score_reps["scoring"]), mean=_interval(score_reps["mean"]),
-            median=_interval(score_reps["median"]), sir=_interval(sir_r),
+            scoring=(np.fmin(boot_lo, cp_lo), np.fmax(boot_hi, cp_hi)), mean=_interval(score_reps["mean"]),
+            median=_interval(score_reps["median"]), sir=(np.fmin(sir_lo, given.lo), np.fmax(sir_hi, given.hi)),
         )
-        attr_ci["min_sir"] = interval_pair(*percentile_interval(eligible_min(sir_r, eligible)))
+        attr_ci["min_sir"] = interval_pair(np.fmin(min_lo, given.extreme_lo), np.fmax(min_hi, given.extreme_hi))
 
     def pair(key: str, i: int) -> list[float] | None:
         c = ci[key]
@@ -507,9 +547,12 @@ def _attribute_section(view, layout, cells: _CellTables, score, score_reps, rate
                 "impact_ratio_ci": g_ir_ci,
                 "scoring_impact_ratio": _num(sir[i]),
                 "scoring_impact_ratio_ci": pair("sir", i),
+                "scoring_rate_ties_above": None if ties is None else _num(ties[i]),
+                "scoring_impact_ratio_ties_above": None if ties_ir is None else _num(ties_ir[i]),
                 "adverse_relative_risk": _num(rr[i]),
                 "adverse_relative_risk_ci": pair("rr", i),
-                "four_fifths": verdict(g_ir, g_ir_ci, excluded=not eligible[i]),
+                "four_fifths": verdict(g_ir, g_ir_ci, excluded=not eligible[i],
+                                       enough=bool(n[i] >= MIN_OBSERVATIONS and not impact.unstable)),
             }
         )
 
@@ -534,9 +577,20 @@ def _attribute_section(view, layout, cells: _CellTables, score, score_reps, rate
         "min_impact_ratio": min_ir,
         "min_impact_ratio_ci": attr_ci["min_ir"],
         "four_fifths_violation": bool(min_ir is not None and min_ir < FOUR_FIFTHS),
-        "four_fifths_verdict": verdict(min_ir, attr_ci["min_ir"]),
+        "four_fifths_verdict": verdict(min_ir, attr_ci["min_ir"], enough=_enough(n, eligible, impact)),
+        "reference_events": impact.reference_events,
+        "impact_ratio_unstable": impact.unstable,
+        "adverse_reference_events": risk.reference_events,
+        "adverse_relative_risk_unstable": risk.unstable,
+        "scoring_reference_events": None if score_best is None else int(score["above"][score_best]),
+        "scoring_impact_ratio_unstable": bool(score_best is not None and score["above"][score_best] < MIN_REFERENCE_EVENTS),
         "min_scoring_impact_ratio": min_sir,
         "min_scoring_impact_ratio_ci": attr_ci["min_sir"],
+        "min_scoring_impact_ratio_ties_above": (
+            _num(np.nanmin(np.where(eligible, ties_ir, np.nan))) if ties_ir is not None and np.any(eligible & ~np.isnan(ties_ir))
+            else None
+        ),
+        "rank_error_bound": None if score.get("error_bound") is None else float(np.max(score["error_bound"], initial=0.0)),
         "max_adverse_relative_risk": max_rr,
         "max_adverse_relative_risk_ci": attr_ci["max_rr"],
         "favourable": fairlearn_summary(float(rate(cells.favourable.sum(), all_n)), fav_rate, eligible),
@@ -545,6 +599,12 @@ def _attribute_section(view, layout, cells: _CellTables, score, score_reps, rate
     }
     info = {"eligible": eligible, "best": best, "worst": worst, "least": least, "most": most}
     return out, info
+
+
+def _enough(n: np.ndarray, eligible: np.ndarray, impact: RatioIntervals) -> bool:
+    """Evidence enough for an attribute's four-fifths verdict: two eligible groups of at least
+    ``MIN_OBSERVATIONS`` people each and a stable reference group."""
+    return bool(eligible.sum() >= 2 and np.all(n[eligible] >= MIN_OBSERVATIONS) and not impact.unstable)
 
 
 def _argbest(values: np.ndarray, mask: np.ndarray, how) -> int | None:

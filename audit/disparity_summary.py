@@ -6,7 +6,8 @@ from typing import Any
 
 __all__ = ["impact_cell", "render_disparity", "driver_text"]
 
-_VERDICT_STYLE = {"violation": "[bold red]violation[/]", "inconclusive": "[yellow]inconclusive[/]", "no violation": "no violation"}
+_VERDICT_STYLE = {"violation": "[bold red]violation[/]", "inconclusive": "[yellow]not enough evidence[/]",
+                  "no violation": "no violation"}
 
 
 def _esc(value: Any) -> str:
@@ -38,13 +39,20 @@ def impact_cell(section: dict[str, Any]) -> str:
 
 
 def driver_text(section: dict[str, Any]) -> str:
-    """``court_judgment_default (64% of gap)`` or why there is none."""
+    """``court_judgment_default (64% of gap)``, or that no rule explains most of the gap, or why there is no attribution."""
     d = section.get("driver") or {}
     rule = d.get("rule")
     if rule is None:
+        largest, share, remains = d.get("largest_rule"), d.get("largest_share"), d.get("remaining_share")
+        if largest is not None and share is not None:
+            rest = f"; {100 * remains:.0f}% remains without any rule" if remains is not None else ""
+            return f"[dim]no rule explains most (largest: {_esc(largest)}, {100 * share:.0f}%{rest})[/]"
         return f"[dim]{_esc(d['reason'])}[/]" if d.get("reason") else "—"
     share = d.get("share_of_gap")
-    return _esc(rule) + (f" ({100 * share:.0f}% of gap)" if share is not None else "")
+    if share is None:
+        return _esc(rule)
+    why = ": other rules narrow it" if share > 1 else ""
+    return _esc(rule) + f" ({100 * share:.0f}% of gap{why})"
 
 
 def render_disparity(result):
@@ -80,6 +88,7 @@ def render_disparity(result):
             )
     table.caption = (
         "impact ratio = group's favourable rate / highest eligible group's; violation = whole interval under 0.8, "
-        "inconclusive = interval straddles 0.8. " + _esc(median_note or "")
+        "inconclusive = not enough evidence (the interval straddles 0.8, a group has under 30 people or the reference "
+        "group under 10 favourable outcomes; never a pass). " + _esc(median_note or "")
     )
     return table

@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 
 from audit.aggregate import Counts
-from audit.bootstrap import PoissonBootstrap, interval_pair, percentile_interval
+from audit.bootstrap import PoissonBootstrap, interval_pair
+from audit.ratio_intervals import exact_rate_interval
 from audit.engine import ScoredChunk, favourable_mask, sanctioned_mask, score_checked
 from audit.group_stats import eligible_max, eligible_min, fairlearn_summary, group_axis, rate
 from audit.artefacts import finite_or_none as _num
@@ -207,15 +208,12 @@ def truth_section(
     sanction = merged["sanction"].array
     favourable = merged["favourable"].array
     bands = merged["band_sanction"].array
-    s_reps = boot.draw(sanction, "disparity/truth-sanction") if boot.enabled else None
-    f_reps = boot.draw(favourable, "disparity/truth-favourable") if boot.enabled else None
-    b_reps = boot.draw(bands, "disparity/truth-bands") if boot.enabled else None
+    intervals = boot.enabled  # exact Clopper-Pearson intervals, given only when intervals are asked for
 
     total_s = sanction.sum(axis=0)
     total_f = favourable.sum(axis=0)
     r_all = _rates(total_s)
     rf_all = _rates(total_f)
-    rep_all = _rates(s_reps.sum(axis=1)) if s_reps is not None else None
     out: dict[str, Any] = {
         "note": (
             "deserved = the outcome the scorer's own rules give on genuine events only; "
@@ -231,7 +229,7 @@ def truth_section(
         "sanctioned": int(total_s[_RECORDED_ONLY] + total_s[_BOTH]),
         "wrongfully_sanctioned": int(total_s[_RECORDED_ONLY]),
         "wrongful_sanction_rate": _num(r_all["wrongful"]),
-        "wrongful_sanction_rate_ci": _interval(rep_all, "wrongful", ()) if rep_all else None,
+        "wrongful_sanction_rate_ci": _exact(intervals, total_s[_RECORDED_ONLY], total_s[_RECORDED_ONLY] + total_s[_BOTH]),
         "false_sanction_rate": _num(r_all["false"]),
         "missed_sanction_rate": _num(r_all["missed"]),
         "sanction_rate_if_genuine": _num(r_all["deserved"]),
@@ -242,17 +240,16 @@ def truth_section(
     }
     for view in views:
         out["by_attribute"][view.key] = _attribute_truth(
-            view, layout, sanction, favourable, bands, s_reps, f_reps, b_reps, eligible[view.key]
+            view, layout, sanction, favourable, bands, intervals, eligible[view.key]
         )
     return out
 
 
-def _attribute_truth(view, layout, sanction, favourable, bands, s_reps, f_reps, b_reps, eligible) -> dict[str, Any]:
+def _attribute_truth(view, layout, sanction, favourable, bands, intervals: bool, eligible) -> dict[str, Any]:
     keep = view.keep
     g_s = np.moveaxis(group_axis(np.moveaxis(sanction, 0, -1), layout, keep), -1, 0)  # (G, 4)
     g_f = np.moveaxis(group_axis(np.moveaxis(favourable, 0, -1), layout, keep), -1, 0)
     rs, rf = _rates(g_s), _rates(g_f)
-    rep_s = _rates(np.moveaxis(group_axis(np.moveaxis(s_reps, 1, -1), layout, keep), -1, 1)) if s_reps is not None else None
     groups = []
     for i, label in enumerate(view.labels):
         if not view.known[i]:
@@ -266,9 +263,9 @@ def _attribute_truth(view, layout, sanction, favourable, bands, s_reps, f_reps, 
                 "sanctioned": int(g_s[i, _RECORDED_ONLY] + g_s[i, _BOTH]),
                 "wrongfully_sanctioned": int(g_s[i, _RECORDED_ONLY]),
                 "wrongful_sanction_rate": _num(rs["wrongful"][i]),
-                "wrongful_sanction_rate_ci": _interval(rep_s, "wrongful", i),
+                "wrongful_sanction_rate_ci": _exact(intervals, g_s[i, _RECORDED_ONLY], g_s[i, _RECORDED_ONLY] + g_s[i, _BOTH]),
                 "false_sanction_rate": _num(rs["false"][i]),
-                "false_sanction_rate_ci": _interval(rep_s, "false", i),
+                "false_sanction_rate_ci": _exact(intervals, g_s[i, _RECORDED_ONLY], g_s[i, _RECORDED_ONLY] + g_s[i, _NEITHER]),
                 "missed_sanction_rate": _num(rs["missed"][i]),
                 "sanction_rate": _num(rs["recorded"][i]),
                 "sanction_rate_if_genuine": _num(rs["deserved"][i]),
@@ -280,7 +277,6 @@ def _attribute_truth(view, layout, sanction, favourable, bands, s_reps, f_reps, 
     # equal latent reliability: sanction rate per band x group
     g_b = np.moveaxis(group_axis(np.moveaxis(bands, 1, -1), layout, keep), -1, 1)  # (bands, G, 4)
     rb = _rates(g_b)
-    rep_b = _rates(np.moveaxis(group_axis(np.moveaxis(b_reps, 2, -1), layout, keep), -1, 2)) if b_reps is not None else None
     by_band = []
     for b, (lo, hi) in enumerate(zip(RELIABILITY_EDGES[:-1], RELIABILITY_EDGES[1:])):
         n_b = g_b[b].sum(axis=-1)
@@ -294,7 +290,7 @@ def _attribute_truth(view, layout, sanction, favourable, bands, s_reps, f_reps, 
                     "group": view.display(label),
                     "n": int(n_b[i]),
                     "sanction_rate": _num(rb["recorded"][b, i]),
-                    "sanction_rate_ci": _interval(rep_b, "recorded", (b, i)),
+                    "sanction_rate_ci": _exact(intervals, g_b[b, i, _RECORDED_ONLY] + g_b[b, i, _BOTH], g_b[b, i].sum()),
                     "sanction_rate_if_genuine": _num(rb["deserved"][b, i]),
                     "false_sanction_rate": _num(rb["false"][b, i]),
                 }
@@ -320,10 +316,9 @@ def _attribute_truth(view, layout, sanction, favourable, bands, s_reps, f_reps, 
     }
 
 
-def _interval(reps: dict[str, np.ndarray] | None, key: str, index: Any) -> list[float] | None:
-    if reps is None:
+def _exact(intervals: bool, yes: Any, n: Any) -> list[float] | None:
+    """The Clopper-Pearson interval of ``yes / n`` (0 of n has an upper bound above 0); ``None`` when off or ``n == 0``."""
+    if not intervals:
         return None
-    arr = reps[key]
-    sel = arr[(slice(None), *index)] if isinstance(index, tuple) else arr[:, index]
-    lo, hi = percentile_interval(sel)
-    return interval_pair(float(lo), float(hi))
+    lo, hi = exact_rate_interval(np.array([yes]), np.array([n]))
+    return interval_pair(float(lo[0]), float(hi[0]))

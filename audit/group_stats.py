@@ -57,13 +57,19 @@ def eligible_min(values: np.ndarray, eligible: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(out), out, np.nan)
 
 
-def ratio_to_best(rates: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+def ratio_to_best(rates: np.ndarray, eligible: np.ndarray, *, reference: int | None = None) -> np.ndarray:
     """Each eligible group's rate over the highest eligible rate (the four-fifths / LL144 impact ratio).
 
-    The best group is chosen again in every replicate. NaN for ineligible
-    groups and where the best rate is zero.
+    Without ``reference`` the best group is chosen in each replicate (right
+    for a point estimate). For bootstrap replicates give ``reference``, the
+    best group on the point estimate: choosing again in every replicate caps
+    the ratio at 1 and biases its interval low. NaN for ineligible groups and
+    where the reference rate is zero.
     """
-    best = eligible_max(rates, eligible)[..., None]
+    if reference is not None:
+        best = np.asarray(rates, dtype=np.float64)[..., reference : reference + 1]
+    else:
+        best = eligible_max(rates, eligible)[..., None]
     with np.errstate(invalid="ignore", divide="ignore"):
         out = rates / np.where(best > 0, best, np.nan)
     return np.where(eligible, out, np.nan)

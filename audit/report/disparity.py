@@ -68,6 +68,11 @@ def _verdict_flag(verdict: Any) -> str | None:
     return {"violation": "bad", "inconclusive": "warn", "no violation": "good"}.get(verdict)
 
 
+def _verdict_words(verdict: Any) -> str:
+    """A four-fifths verdict in the three outcomes' words: an undecided one is not enough evidence."""
+    return "not enough evidence" if verdict == "inconclusive" else str(verdict)
+
+
 def ll144_columns(attr: str) -> list[Column]:
     """The columns of the per-group table (LL144 published summary, extended)."""
     label = lambda g: group_label(attr, g)
@@ -77,7 +82,7 @@ def ll144_columns(attr: str) -> list[Column]:
         Column(heading="share of people", key="share", fmt=fmt_pct),
         Column(heading="favourable rate", key="favourable_rate", fmt=fmt_pct, ci="favourable_rate_ci"),
         Column(heading="impact ratio", key="impact_ratio", fmt=fmt_ratio, ci="impact_ratio_ci", flag=_flag_four_fifths),
-        Column(heading="four-fifths", key="four_fifths", flag=lambda r: _verdict_flag(r.get("four_fifths"))),
+        Column(heading="four-fifths", key="four_fifths", fmt=_verdict_words, flag=lambda r: _verdict_flag(r.get("four_fifths"))),
         Column(heading="scoring rate (LL144)", key="scoring_rate", fmt=fmt_pct, ci="scoring_rate_ci"),
         Column(heading="scoring impact ratio", key="scoring_impact_ratio", fmt=fmt_ratio, ci="scoring_impact_ratio_ci"),
         Column(heading="adverse (sanction) rate", key="adverse_rate", fmt=fmt_pct, ci="adverse_rate_ci"),
@@ -135,11 +140,19 @@ def _attribute_section(doc: Doc, base: tuple[Any, ...], attr: str, tiers: list[s
          {"fmt": lambda g: group_label(attr, g), "optional": True}),
         ("lowest impact ratio", (*path, "min_impact_ratio"), {"fmt": fmt_ratio, "ci": (*path, "min_impact_ratio_ci")}),
         ("group with the lowest ratio", (*path, "worst_group"), {"fmt": lambda g: group_label(attr, g), "optional": True}),
-        ("four-fifths verdict", (*path, "four_fifths_verdict"), {"flag": _verdict_flag(verdict)}),
+        ("four-fifths verdict", (*path, "four_fifths_verdict"), {"fmt": _verdict_words, "flag": _verdict_flag(verdict)}),
         ("point estimate under 0.8", (*path, "four_fifths_violation"), {"optional": True}),
         ("rule that drives the gap", (*path, "driver", "rule" if doc.get(*path, "driver", "rule") is not None or
                                        not isinstance(doc.get(*path, "driver", "reason"), str) else "reason"), {"fmt": str}),
         ("its share of the gap", (*path, "driver", "share_of_gap"), {"fmt": fmt_pct, "optional": True}),
+        ("favourable outcomes in the reference group", (*path, "reference_events"), {"fmt": fmt_count, "optional": True}),
+        ("impact ratios unstable (reference group under 10 events)", (*path, "impact_ratio_unstable"), {"optional": True}),
+        ("sanctioned people in the least-sanctioned group", (*path, "adverse_reference_events"),
+         {"fmt": fmt_count, "optional": True}),
+        ("relative risks unstable (reference group under 10 events)", (*path, "adverse_relative_risk_unstable"),
+         {"optional": True}),
+        ("lowest scoring-rate ratio, ties at the median counted as above", (*path, "min_scoring_impact_ratio_ties_above"),
+         {"fmt": fmt_ratio, "optional": True}),
     ], id=f"{sid}-facts")
     table = records_table(doc, (*path, "groups"), ll144_columns(attr), id=f"{sid}-table",
                           caption=f"Per {name} group: n, rates and impact ratios (95% intervals in brackets)",

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from audit.evidence import MIN_OBSERVATIONS, MIN_REFERENCE_EVENTS
+from audit.power import observations_to_decide
 from audit.report.model import Doc, Finding, anchor, fmt_pct, fmt_ratio, is_number
 
 __all__ = ["ADVERSE_RISK_CONCERN", "FOUR_FIFTHS", "build_findings", "describe_group"]
@@ -74,6 +76,50 @@ def _tiers_text(doc: Doc, i: int) -> str:
     return "a favourable tier"
 
 
+def _population(node: dict[str, Any]) -> int:
+    return int(sum(g.get("n") or 0 for g in node.get("groups", []) if isinstance(g, dict)) + (node.get("unknown_n") or 0))
+
+
+def _not_enough_text(node: dict[str, Any], ratio: float, ci: Any) -> str:
+    """How much evidence a four-fifths call rests on and, where the population size decides it, what would settle it."""
+    if node.get("impact_ratio_unstable"):
+        k = node.get("reference_events")
+        return (f" — not enough evidence: the reference group has only {k} favourable outcome(s), under the "
+                f"{MIN_REFERENCE_EVENTS} a ratio must rest on, so the ratio is unstable")
+    groups = [g for g in node.get("groups", []) if isinstance(g, dict) and not g.get("excluded_from_ratios")]
+    small = [g for g in groups if is_number(g.get("n")) and g["n"] < MIN_OBSERVATIONS]
+    if small or len(groups) < 2:
+        return (f" — not enough evidence: {len(small)} of {len(groups)} group(s) eligible for ratios have fewer than "
+                f"{MIN_OBSERVATIONS} people")
+    text = " — not enough evidence: the interval straddles 0.8"
+    total = _population(node)
+    if isinstance(ci, list) and len(ci) == 2 and all(is_number(v) for v in ci) and total:
+        need = observations_to_decide(total, ratio, ci, FOUR_FIFTHS)
+        if need is None:
+            text += f"; rests on {total:,} people and no practical population size decides it (the estimate is on or next to 0.8)"
+        else:
+            text += f"; rests on {total:,} people, about {need:,} would decide it (rerun with --size {need:,})"
+    return text
+
+
+def _driver_text(driver: Any) -> str:
+    if not isinstance(driver, dict):
+        return ""
+    if driver.get("rule") and is_number(driver.get("share_of_gap")):
+        share = driver["share_of_gap"]
+        text = f"; {driver['rule']} drives {fmt_pct(share, 0)} of the gap"
+        if share > 1:
+            text += " (over 100%: other rules narrow the gap)"
+        return text
+    largest, share, remains = driver.get("largest_rule"), driver.get("largest_share"), driver.get("remaining_share")
+    if largest and is_number(share):
+        text = f"; no rule explains most of the gap (the largest, {largest}, explains {fmt_pct(share, 0)}"
+        if is_number(remains):
+            text += f"; {fmt_pct(remains, 0)} of the gap remains with every rule's events removed"
+        return text + ")"
+    return ""
+
+
 def _disparity_findings(doc: Doc, i: int, label: str) -> list[Finding]:
     out: list[Finding] = []
     section = doc.get("scorers", i, "disparity")
@@ -109,28 +155,43 @@ def _disparity_findings(doc: Doc, i: int, label: str) -> list[Finding]:
         if verdict == "violation":
             text += " — a four-fifths violation"
         else:
-            text += " — inconclusive: the interval straddles 0.8"
-        driver = node.get("driver")
-        if isinstance(driver, dict) and driver.get("rule") and is_number(driver.get("share_of_gap")):
-            text += f"; {driver['rule']} drives {fmt_pct(driver['share_of_gap'], 0)} of the gap"
+            text += _not_enough_text(node, float(ratio), node.get("min_impact_ratio_ci"))
+        text += _driver_text(node.get("driver"))
         out.append(Finding(text=text, anchor=where, level="violation" if verdict == "violation" else "warning", scorer=label))
-    for attr in ("income_quintile", "education"):
-        node = section.get(attr)
-        if not isinstance(node, dict):
-            continue
-        risky = [g for g in node.get("groups", []) if isinstance(g, dict) and is_number(g.get("adverse_relative_risk"))
-                 and not g.get("excluded_from_ratios")]
-        if not risky:
-            continue
-        top = max(risky, key=lambda g: g["adverse_relative_risk"])
-        if top["adverse_relative_risk"] >= ADVERSE_RISK_CONCERN:
-            ref = node.get("adverse_reference_group")
-            ref_text = f" {describe_group(attr, ref)}" if ref is not None else " the least-sanctioned group"
-            out.append(Finding(
-                text=f"{label}: {describe_group(attr, top['group'])} are sanctioned {fmt_ratio(top['adverse_relative_risk'])} "
-                     f"times as often as{ref_text}{_ci_text(top.get('adverse_relative_risk_ci'))}",
-                anchor=anchor(i, "disparity", attr), level="warning", scorer=label))
+    for attr, node in section.items():
+        if isinstance(node, dict) and isinstance(node.get("groups"), list):
+            out.extend(_relative_risk_findings(node, attr, i, label))
     return out
+
+
+def _relative_risk_findings(node: dict[str, Any], attr: str, i: int, label: str) -> list[Finding]:
+    """Groups sanctioned 1.25 times as often as the least-sanctioned: violated, not enough evidence, or unstable."""
+    risky = [g for g in node.get("groups", []) if isinstance(g, dict) and is_number(g.get("adverse_relative_risk"))
+             and not g.get("excluded_from_ratios")]
+    if not risky:
+        return []
+    top = max(risky, key=lambda g: g["adverse_relative_risk"])
+    rr = top["adverse_relative_risk"]
+    if rr < ADVERSE_RISK_CONCERN:
+        return []
+    ref = node.get("adverse_reference_group")
+    ref_text = f" {describe_group(attr, ref)}" if ref is not None else " the least-sanctioned group"
+    where = anchor(i, "disparity", attr)
+    head = f"{label}: {describe_group(attr, top['group'])} are sanctioned {fmt_ratio(rr)} times as often as{ref_text}"
+    if node.get("adverse_relative_risk_unstable"):
+        k = node.get("adverse_reference_events")
+        people = "person" if k == 1 else "people"
+        return [Finding(text=f"{head} — unstable, not a finding: the least-sanctioned group has only {k} sanctioned "
+                             f"{people}, under the {MIN_REFERENCE_EVENTS} a ratio must rest on", anchor=where, level="info",
+                        scorer=label)]
+    ci = top.get("adverse_relative_risk_ci")
+    lo = ci[0] if isinstance(ci, list) and len(ci) == 2 and is_number(ci[0]) else None
+    hi = ci[1] if isinstance(ci, list) and len(ci) == 2 else None
+    ci_text = f" (95% CI {fmt_ratio(lo)}–{fmt_ratio(hi) if is_number(hi) else 'unbounded'})" if lo is not None else ""
+    if lo is not None and lo < ADVERSE_RISK_CONCERN:
+        return [Finding(text=f"{head}{ci_text} — not enough evidence that it reaches {ADVERSE_RISK_CONCERN:g}: the interval "
+                             "straddles it", anchor=where, level="info", scorer=label)]
+    return [Finding(text=head + ci_text, anchor=where, level="warning", scorer=label)]
 
 
 def _appeal_findings(doc: Doc, i: int, label: str) -> list[Finding]:

@@ -276,8 +276,12 @@ def is_number(value: Any) -> TypeGuard[float]:
 
 
 def fmt_pct(x: float, digits: int = 1) -> str:
-    """``0.6123`` -> ``61.2%``."""
-    return f"{100 * x:.{digits}f}%"
+    """``0.6123`` -> ``61.2%``; a small non-zero share keeps two significant digits (``0.000092`` -> ``0.0092%``),
+    so the upper bound of a rate of 0 of n never reads as 0."""
+    text = f"{100 * x:.{digits}f}%"
+    if x and float(text[:-1]) == 0.0:
+        return f"{100 * x:.2g}%"
+    return text
 
 
 def fmt_ratio(x: float) -> str:

@@ -20,6 +20,7 @@ from audit.assertions import (
     audited_sections,
     people_needed,
 )
+from audit.assertion_support import decide_text, evidence_for
 from audit.errors import InvalidArgument
 from audit.population import Population
 from scorers.suining import Suining
@@ -59,6 +60,26 @@ def test_people_needed_on_the_threshold_or_unbounded_is_none():
     assert people_needed(100, 12.0, (10.0, math.inf), 24.0) is None
 
 
+def test_people_needed_gives_no_absurd_advice():
+    # a gap of 0.000 against an allowed gap of 0 (a group compared with itself): no size decides it
+    assert people_needed(2000, 0.0, (-0.3, 0.3), 0.0) is None
+    # 0.301 against 0.3 with a half-width of 0.2: (0.2/0.001)^2 = 40,000 times the people — not advised
+    assert people_needed(100, 0.301, (0.101, 0.501), 0.3) is None
+    # at most 100 times the present people is advised: (0.1/0.01)^2 = 100
+    assert people_needed(100, 0.31, (0.21, 0.41), 0.3) == 10_000
+
+
+def test_decide_text_advises_a_rerun_only_where_the_population_decides_it():
+    text = decide_text(1000, 0.78, (0.74, 0.82), 0.8, 2500, "people in this group", option="--audit-size")
+    assert "about 4,000 people in this group (now 1,000)" in text and "--audit-size 10,000" in text
+    # a replay sample does not grow with the population: without an option no rerun size is suggested
+    assert "--audit-size" not in decide_text(1000, 0.78, (0.74, 0.82), 0.8, 2500, "people sampled")
+    text = decide_text(2000, 0.0, (-0.3, 0.3), 0.0, 200_000, "people", option="--audit-size")
+    assert "no sample size decides it" in text and "--audit-size" not in text
+    text = decide_text(100, 0.301, (0.101, 0.501), 0.3, 200_000, "people", option="--audit-size")
+    assert "no practical sample size" in text and "--audit-size" not in text
+
+
 def test_people_needed_when_already_decided_is_the_current_n():
     assert people_needed(500, 0.6, (0.55, 0.65), 0.8) == 500
 
@@ -95,7 +116,8 @@ def test_four_fifths_inconclusive_says_how_many_people_would_decide():
 
 
 def test_four_fifths_excluded_groups_never_fail_but_are_listed():
-    groups = [group(1, 10, 0.1, None, excluded=True), group(2, 990, 0.5, 1.0, ci=[1.0, 1.0])]
+    groups = [group(1, 10, 0.1, None, excluded=True), group(2, 990, 0.5, 1.0, ci=[1.0, 1.0]),
+              group(4, 900, 0.49, 0.98, ci=[0.9, 1.0])]
     assert_four_fifths(entry(disparity=disparity(groups, 2)))
     groups.append(group(3, 500, 0.2, 0.4, ci=[0.3, 0.5]))
     with pytest.raises(AssertionError, match=r"excluded from ratios .*: 1 \(n=10\)"):
@@ -108,6 +130,49 @@ def test_four_fifths_without_intervals_the_estimate_decides():
     bad = [group(1, 100, 0.39, 0.78), group(2, 100, 0.5, 1.0)]
     with pytest.raises(AssertionError, match="0.780"):
         assert_four_fifths(entry(disparity=disparity(bad, 2)))
+
+
+def test_four_fifths_with_one_eligible_group_is_not_enough_evidence():
+    # nothing is compared: the old check passed here
+    groups = [group(1, 10, 0.1, None, excluded=True), group(2, 990, 0.5, 1.0, ci=[1.0, 1.0])]
+    with pytest.raises(AssertionError, match=r"not enough evidence: 1 group\(s\) eligible for ratios.*minimum cell share"):
+        assert_four_fifths(entry(disparity=disparity(groups, 2)))
+    # the other group is empty: a larger population would fill it
+    groups[0] = group(1, 0, None, None, excluded=True)
+    with pytest.raises(AssertionError, match=r"eligible for ratios.*larger population with --audit-size"):
+        assert_four_fifths(entry(disparity=disparity(groups, 2)))
+
+
+@pytest.mark.parametrize("n", [0, 1, 29])
+def test_four_fifths_never_passes_on_a_handful_of_people(n):
+    # a group of n people whose interval (or point estimate) looks fine still cannot hold
+    groups = [group(1, n, 0.5, 1.0, ci=[0.9, 1.0]), group(2, 990, 0.5, 1.0, ci=[1.0, 1.0])]
+    with pytest.raises(AssertionError, match=rf"not enough evidence: rests on {n} people, at least 30"):
+        assert_four_fifths(entry(disparity=disparity(groups, 2)))
+    groups = [group(1, n, 0.5, 1.0), group(2, 990, 0.5, 1.0)]  # no intervals: the point estimate alone
+    with pytest.raises(AssertionError, match="not enough evidence"):
+        assert_four_fifths(entry(disparity=disparity(groups, 2)))
+
+
+def test_four_fifths_reference_with_few_favourable_outcomes_is_not_enough_evidence():
+    # the best group has 4 of 1,000 favourable: ratios against it move by a quarter when one person changes
+    groups = [group(1, 1000, 0.004, 1.0, ci=[1.0, 1.0]), group(2, 1000, 0.004, 1.0, ci=[0.9, 1.0])]
+    with pytest.raises(AssertionError, match=r"reference group has 4 favourable outcome\(s\).*at least 10"):
+        assert_four_fifths(entry(disparity=disparity(groups, 1)))
+
+
+def test_four_fifths_group_under_the_threshold_is_not_a_violation_without_multiplicity_control():
+    # group 1's own interval is under 0.8 but the multiplicity-controlled interval of the smallest ratio straddles it
+    groups = [group(1, 1000, 0.38, 0.76, ci=[0.7, 0.79]), group(2, 1000, 0.5, 1.0, ci=[1.0, 1.0])]
+    node = disparity(groups, 2)
+    node["income_quintile"].update(min_impact_ratio=0.76, min_impact_ratio_ci=[0.69, 0.81])
+    with pytest.raises(AssertionError) as info:
+        assert_four_fifths(entry(disparity=node))
+    msg = str(info.value)
+    assert msg.split("\n")[0].endswith("): not enough evidence") and "violation" not in msg.split("\n", 1)[1]
+    node["income_quintile"].update(min_impact_ratio_ci=[0.69, 0.795])
+    with pytest.raises(AssertionError, match="\\): violated\n(.|\n)*under 0.8: violation"):
+        assert_four_fifths(entry(disparity=node))
 
 
 def test_four_fifths_custom_threshold():
@@ -381,3 +446,35 @@ def test_four_fifths_on_a_real_run_agrees_with_fairlearn(real_run):
         except AssertionError as exc:
             outcomes.append(str(exc).split("\n")[0])
     assert len(set(outcomes)) == 1
+
+
+# ----------------------------------------------------------------------------- three outcomes
+
+
+@pytest.mark.parametrize("n", [0, 1])
+def test_evidence_never_passes_on_zero_or_one_observation(n):
+    ev = evidence_for(n, 0.0, (0.0, 0.0), 0.1, fail_above=True, what="sanctioned people")
+    assert ev.outcome == "not enough evidence" and not ev.passed and ev.observed == n and ev.needed == 30
+
+
+def test_evidence_three_outcomes_with_needed_and_remedy():
+    assert evidence_for(500, 0.9, (0.85, 0.95), 0.8, fail_above=False, what="people").outcome == "holds"
+    assert evidence_for(500, 0.6, (0.55, 0.65), 0.8, fail_above=False, what="people").outcome == "violated"
+    # 0.78 in [0.74, 0.82] on 1,000 of 2,500 people: 4,000 would decide it, a population of 10,000
+    ev = evidence_for(1000, 0.78, (0.74, 0.82), 0.8, fail_above=False, what="people in this group", total=2500,
+                      option="--audit-size")
+    assert (ev.outcome, ev.needed, ev.remedy) == ("not enough evidence", 4000, "--audit-size 10,000")
+    assert ev.describe() == ("not enough evidence: rests on 1,000 people in this group; about 4,000 would decide it "
+                             "— rerun with --audit-size 10,000")
+    # an estimate on the threshold: nothing to advise
+    ev = evidence_for(1000, 0.8, (0.74, 0.82), 0.8, fail_above=False, what="people", total=2500, option="--audit-size")
+    assert ev.outcome == "not enough evidence" and ev.needed is None and ev.remedy is None
+
+
+def test_four_fifths_on_scoring_rates_needs_a_stable_reference():
+    # the highest scoring rate is 3 of 1,000 people above the median: the LL144 ratio rests on three people
+    groups = [{"group": 1, "n": 1000, "scoring_rate": 0.003, "scoring_impact_ratio": 1.0, "excluded_from_ratios": False},
+              {"group": 2, "n": 1000, "scoring_rate": 0.003, "scoring_impact_ratio": 1.0, "excluded_from_ratios": False}]
+    node = {"income_quintile": {"groups": groups, "scoring_reference_group": 1, "unknown_n": 0}}
+    with pytest.raises(AssertionError, match=r"reference group has 3 people scoring above the median"):
+        assert_four_fifths(entry(disparity=node), ratio="scoring_impact_ratio")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit.attribution import make_plan, plan_for, shapley_values
+from audit.attribution import driver, make_plan, plan_for, shapley_values
 from audit.disparity import DisparityAudit
 from audit.engine import AuditOptions
 from audit.randomness import person_uniform
@@ -150,3 +150,29 @@ def test_shapley_of_a_pure_interaction_splits_it_equally():
     plan = make_plan(("a", "b"), seed=0)
     phi = shapley_values(plan, {0: 0.0, 1: 0.0, 2: 0.0, 3: 1.0})
     assert np.allclose(phi, [0.5, 0.5])
+
+
+def _attribution_doc(gap, without, effects):
+    rules = {k: {"effect": e, "share_of_gap": e / gap, "leave_one_out": e, "leave_one_out_share": e / gap} for k, e in effects.items()}
+    top = max(effects, key=effects.get) if max(effects.values()) > 0 else None
+    fav = {"groups": [5, 1], "gap": gap, "gap_without_rules": without, "sample_n": [100, 100], "rules": rules, "driver": top}
+    return {"method": "shapley-exact", "sample_size": 200, "rules": list(effects),
+            "by_attribute": {"income_quintile": {"favourable": fav}}}
+
+
+def test_no_rule_drives_a_gap_it_explains_little_of():
+    # gap 0.40, 0.30 of it left with every rule removed (the score reads income); the rules explain 0.06 and 0.04
+    d = driver(_attribution_doc(0.40, 0.30, {"loan_arrears": 0.06, "traffic_violation": 0.04}), "income_quintile")
+    assert d["rule"] is None and d["share_of_gap"] is None
+    assert d["largest_rule"] == "loan_arrears" and d["largest_share"] == pytest.approx(0.15)
+    assert d["remaining_share"] == pytest.approx(0.75)
+    assert "no rule explains most of the gap" in d["reason"] and "loan_arrears, explains 15%" in d["reason"]
+    assert "75% of the gap remains" in d["reason"] and "other than recorded conduct" in d["reason"]
+
+
+def test_a_rule_explaining_most_of_the_gap_drives_it_and_shares_over_100_percent_are_explained():
+    d = driver(_attribution_doc(0.10, 0.0, {"court_judgment_default": 0.11, "drunk_driving": -0.01}), "income_quintile")
+    assert d["rule"] == "court_judgment_default" and d["share_of_gap"] == pytest.approx(1.1)
+    assert "other rules narrow the gap" in d["share_note"]
+    d = driver(_attribution_doc(0.10, 0.0, {"a": 0.06, "b": 0.04}), "income_quintile")
+    assert d["rule"] == "a" and "share_note" not in d

@@ -196,9 +196,53 @@ def test_verdicts_and_intervals_with_bootstrap():
     # tier and per-sanction rates carry intervals too: quintile 1 is 30% tier A, 70% tier C
     lo, hi = g1["tier_shares_ci"]["A"]
     assert lo < 0.3 < hi and hi - lo == pytest.approx(2 * 1.96 * np.sqrt(0.3 * 0.7 / 1000), rel=0.2)
-    assert g1["tier_or_better_ci"]["D"] == [1.0, 1.0] and g1["tier_shares_ci"]["B"] == [0.0, 0.0]
+    # 0 of 1,000 in tier B and 1,000 of 1,000 at D or better: exact bounds, never [0, 0] or [1, 1]
+    assert g1["tier_shares_ci"]["B"] == pytest.approx([0.0, 1 - 0.025 ** (1 / 1000)])
+    assert g1["tier_or_better_ci"]["D"] == pytest.approx([0.025 ** (1 / 1000), 1.0])
     lo, hi = g1["adverse_rate_by_sanction_ci"]["loans"]
     assert lo < 0.7 < hi
+
+
+def test_identical_groups_keep_one_inside_the_minimum_ratio_interval():
+    # quintiles 1 and 5 both 300 of 1,000 favourable: the smallest impact ratio is truly 1; a bootstrap that
+    # re-chooses the best group in every replicate gave an interval wholly under 1
+    q = np.repeat([1, 5], 1000)
+    fav = np.r_[np.arange(1000) < 300, np.arange(1000) < 300]
+    people = people_frame(q, np.full(2000, 1))
+    scorer = LookupScorer(pd.Series(np.where(fav, 95.0, 60.0), index=people["person_id"]))
+    section = audit_section(population(people), scorer, options=AuditOptions(bootstrap=200, seed=1), audit=NO_REPLAY)
+    inc = section["income_quintile"]
+    assert inc["min_impact_ratio"] == 1.0
+    lo, hi = inc["min_impact_ratio_ci"]
+    assert lo < 1.0 <= hi and inc["four_fifths_verdict"] == "no violation"
+    assert inc["reference_events"] == 300 and not inc["impact_ratio_unstable"]
+
+
+def test_a_reference_group_with_few_events_is_unstable_not_a_finding():
+    # quintile 5: 2 of 1,000 sanctioned; quintile 1: 500 of 1,000: a relative risk of 250 resting on two people
+    q = np.repeat([1, 5], 1000)
+    score = np.r_[np.where(np.arange(1000) < 500, 40.0, 95.0), np.where(np.arange(1000) < 2, 40.0, 95.0)]
+    people = people_frame(q, np.full(2000, 1))
+    scorer = LookupScorer(pd.Series(score, index=people["person_id"]))
+    section = audit_section(population(people), scorer, options=AuditOptions(bootstrap=50, seed=1), audit=NO_REPLAY)
+    inc = section["income_quintile"]
+    assert inc["max_adverse_relative_risk"] == pytest.approx(250.0)
+    assert inc["adverse_reference_events"] == 2 and inc["adverse_relative_risk_unstable"] is True
+    assert inc["impact_ratio_unstable"] is False  # 998 favourable in the best group
+    # the median is 95 (1,498 of 2,000 score 95): nobody scores above it, so the LL144 ratio has no stable reference
+    assert inc["scoring_reference_events"] == 0 and inc["scoring_impact_ratio_unstable"] is True
+
+
+def test_a_handful_of_people_gives_no_four_fifths_verdict():
+    # 10 people per group, ratio 0.2 on the point estimate: no verdict either way on so few people
+    q = np.repeat([1, 5], 10)
+    fav = np.r_[np.arange(10) < 2, np.arange(10) < 10]
+    people = people_frame(q, np.full(20, 1))
+    scorer = LookupScorer(pd.Series(np.where(fav, 95.0, 60.0), index=people["person_id"]))
+    for boot in (0, 50):
+        section = audit_section(population(people), scorer, options=AuditOptions(bootstrap=boot, seed=1), audit=NO_REPLAY)
+        assert section["income_quintile"]["four_fifths_verdict"] == "inconclusive"
+        assert group(section, "income_quintile", 1)["four_fifths"] == "inconclusive"
 
 
 def test_chunk_size_and_order_do_not_change_the_section():
@@ -255,3 +299,19 @@ def test_mean_scores_are_exact_for_unrounded_scores():
     mf = MetricFrame(metrics=_mean, y_true=score, y_pred=score, sensitive_features=q)
     for g in section["income_quintile"]["groups"]:
         assert g["mean_score"] == pytest.approx(mf.by_group[g["group"]], abs=1e-9)
+
+
+def test_impact_ratio_interval_is_the_katz_interval_by_hand():
+    # quintile 1: 300 of 1,000 favourable, quintile 5: 600 of 1,000; two groups, so the one-sided bounds need no
+    # correction: 0.5 * exp(-+1.96 * sqrt(0.7/300 + 0.4/600)) (Katz et al. 1978)
+    q = np.repeat([1, 5], 1000)
+    fav = np.r_[np.arange(1000) < 300, np.arange(1000) < 600]
+    people = people_frame(q, np.full(2000, 1))
+    scorer = LookupScorer(pd.Series(np.where(fav, 95.0, 60.0), index=people["person_id"]))
+    inc = audit_section(population(people), scorer, options=AuditOptions(bootstrap=20, seed=1), audit=NO_REPLAY)["income_quintile"]
+    se = np.sqrt(0.7 / 300 + 0.4 / 600)
+    expected = [0.5 * np.exp(-1.959964 * se), 0.5 * np.exp(1.959964 * se)]
+    assert group({"income_quintile": inc}, "income_quintile", 1)["impact_ratio_ci"] == pytest.approx(expected, rel=1e-6)
+    # the attribute's verdict corrects its upper bound over the m (m - 1) = 2 ordered pairs: z = 2.2414 (97.5%/2)
+    overall = [expected[0], 0.5 * np.exp(2.241403 * se)]
+    assert inc["min_impact_ratio_ci"] == pytest.approx(overall, rel=1e-6)

@@ -94,3 +94,18 @@ def test_supplied_populations_have_no_ground_truth():
     people = people_frame([1, 5], [0, 3])
     section = audit_section(population(people, make_events([0], ["loan_arrears"])), PointsScorer(POINTS), audit=NO_REPLAY)
     assert section["ground_truth"] is None
+
+
+def test_a_wrongful_rate_of_zero_has_an_exact_upper_bound():
+    # every recorded event is genuine: 0 of k sanctioned people are wrongly sanctioned, and the interval says how
+    # sure that is (Clopper-Pearson upper bound 1 - 0.025**(1/k)), never [0, 0]
+    n = 600
+    people = people_frame(np.repeat([1, 5], n // 2), np.full(n, 1))
+    pid = np.arange(0, n, 3)
+    events = make_events(pid, ["loan_arrears"] * pid.size)
+    section = audit_section(population(people, events, synthetic=True), PointsScorer(POINTS),
+                            options=AuditOptions(bootstrap=50, min_cell_share=0.0), audit=NO_REPLAY)
+    gt = section["ground_truth"]
+    k = gt["sanctioned"]
+    assert k == pid.size and gt["wrongful_sanction_rate"] == 0.0
+    assert gt["wrongful_sanction_rate_ci"] == pytest.approx([0.0, 1 - 0.025 ** (1 / k)])
