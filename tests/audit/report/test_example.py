@@ -16,7 +16,7 @@ from audit.report import build_report, render_html, render_markdown
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "reports" / "example"
 #: The documented command (README.md, "Reports"); the test checks the README says exactly this.
-COMMAND = "scs-audit run --size 20000 --epsilon 1 --out reports/example"
+COMMAND = "scs-audit run --size 20000 --epsilon 1 --out reports/example --force"
 REGENERATE = f"regenerate it with `{COMMAND}` from the repository root"
 
 
