@@ -130,8 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def one_line(text: str) -> str:
     """``text`` on one line with control characters escaped (messages may quote plugins and data)."""
-    text = " ".join(text.split())
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+    from scorers.adapter import printable
+
+    return printable(" ".join(text.split()))
 
 
 def _cmd_scorers(args: argparse.Namespace) -> int:
@@ -200,7 +201,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if writer is not None:
             console.print(f"per-person scores (private): {writer.path}")
     for r in result.failed:
-        print(f"scs-audit: scorer {r.label!r} failed: {r.error}", file=sys.stderr)
+        print(f"scs-audit: scorer {r.label!r} failed: {one_line(r.error or '')}", file=sys.stderr)
     return EXIT_SCORER_FAILED if result.failed else EXIT_OK
 
 

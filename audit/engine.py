@@ -21,6 +21,7 @@ from audit.errors import ScorerContractError, ScorerFailed
 from audit.groups import CellLayout
 from audit.guard import time_limited
 from audit.population import Population, PopulationView
+from scorers.adapter import printable
 from scorers.protocol import ScorerTags, scorer_tags, validate_score_frame
 
 __all__ = ["AuditOptions", "ScoredChunk", "AuditContext", "ChunkAudit", "ChunkOutput", "describe_failure", "process_chunk", "score_checked"]
@@ -185,8 +186,8 @@ def score_checked(scorer: Any, view: PopulationView, *, as_of: int) -> pd.DataFr
     except ScorerFailed:  # already names the scorer (e.g. a time limit, audit.guard)
         raise
     except (Exception, SystemExit) as exc:  # a plugin may raise anything, even sys.exit()
-        name = getattr(scorer, "name", repr(scorer))
-        raise ScorerFailed(f"scorer {name!r} raised {type(exc).__name__}: {exc}") from exc
+        name = printable(getattr(scorer, "name", repr(scorer)))
+        raise ScorerFailed(f"scorer {name!r} raised {printable(type(exc).__name__)}: {printable(exc)}") from exc
     return validate_score_frame(scorer, frame, view)
 
 
@@ -244,7 +245,7 @@ def process_chunk(
                 t0 = time.perf_counter()
                 per_audit[audit.name] = audit.collect(chunk)
                 seconds[f"audit:{audit.name}"] = seconds.get(f"audit:{audit.name}", 0.0) + time.perf_counter() - t0
-        except (ScorerFailed, ScorerContractError) as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever auditing one scorer's output raises fails that scorer alone
             errors[label] = describe_failure(exc)
             continue
         aggregates[label] = per_audit
@@ -254,7 +255,14 @@ def process_chunk(
 
 
 def describe_failure(exc: BaseException) -> str:
-    """One line saying why a scorer failed (its own message, or the contract breach)."""
+    """One line saying why a scorer failed: its own message, the contract breach, or what auditing its output raised.
+
+    The last is any other exception met while auditing one scorer's scores (a
+    score the audits cannot handle, a declaration that breaks a cache): it
+    fails that scorer alone, with the exception named, rather than the run.
+    """
     if isinstance(exc, ScorerFailed):
         return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, ScorerContractError):
+        return f"{type(exc).__name__}: {exc}"
+    return f"auditing its scores raised {type(exc).__name__}: {printable(exc)}"

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from audit.engine import AuditContext, ChunkAudit, describe_failure
-from audit.errors import ScorerContractError, ScorerFailed
 from audit.executors import make_executor
 
 __all__ = ["FinalizeTask", "Finalized", "finalize_all", "finalize_scorer"]
@@ -52,7 +51,7 @@ def finalize_scorer(task: FinalizeTask) -> Finalized:
     try:
         for audit in task.audits:
             sections[audit.name] = audit.finalize(task.merged[audit.name], task.ctx)
-    except (ScorerFailed, ScorerContractError) as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever finalizing one scorer raises fails that scorer alone
         return Finalized(sections={}, error=describe_failure(exc), seconds=time.perf_counter() - t0)
     return Finalized(sections=sections, error=None, seconds=time.perf_counter() - t0)
 

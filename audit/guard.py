@@ -334,6 +334,7 @@ def probe_scorers(
     :class:`~audit.source.PopulationSource`; ``options`` its
     :class:`~audit.engine.AuditOptions` (``probe_size`` 0 skips the probe, not the declarations).
     """
+    from scorers.adapter import sharing_view
     from scorers.protocol import validate_declarations
 
     failed: dict[str, str] = {}
@@ -351,7 +352,7 @@ def probe_scorers(
     timeout = getattr(options, "scorer_timeout", None)
     for label, scorer in scorers:
         try:
-            probe_scorer(time_limited(scorer, timeout), population, as_of=as_of)
+            probe_scorer(time_limited(sharing_view(scorer), timeout), population, as_of=as_of)
         except ScorerFailed as exc:
             failed[label] = str(exc)
         except ScorerContractError as exc:

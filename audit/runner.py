@@ -22,7 +22,7 @@ from audit.population import Population
 from audit.source import PopulationSource, open_source
 from scorers.protocol import scorer_label
 
-__all__ = ["RunConfig", "ScorerRun", "RunResult", "run", "default_audits", "resolve_scorers", "unique_labels"]
+__all__ = ["RunConfig", "ScorerRun", "RunResult", "UnloadedScorer", "run", "default_audits", "resolve_scorers", "unique_labels"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -131,16 +131,39 @@ def unique_labels(scorers: Sequence[Any]) -> list[tuple[str, Any]]:
     return out
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnloadedScorer:
+    """Stands in for a scorer whose plugin code raised while it was built (its class or ``with_params``)."""
+
+    name: str
+    """The spec it was asked for by."""
+    error: str
+    """Why it could not be built."""
+
+
 def resolve_scorers(specs: Iterable[Any] | None) -> list[Any]:
-    """Scorer objects from specs (strings go through the registry); all registered when empty."""
+    """Scorer objects from specs (strings go through the registry); all registered when empty.
+
+    A spec whose plugin code raises while the scorer is built (``__init__``,
+    ``with_params``) gives an :class:`UnloadedScorer`, which the run reports as
+    failed; a spec that names nothing, or sets an unknown parameter, raises.
+    """
     specs = list(specs or [])
     if specs and not any(isinstance(s, str) for s in specs):
         return specs
+    from audit.errors import ScorerFailed
+    from scorers.adapter import printable
     from scorers.registry import available_scorers, load_scorer
 
     if not specs:
         specs = sorted(available_scorers())
-    return [load_scorer(s) if isinstance(s, str) else s for s in specs]
+    out = []
+    for s in specs:
+        try:
+            out.append(load_scorer(s) if isinstance(s, str) else s)
+        except ScorerFailed as exc:
+            out.append(UnloadedScorer(name=printable(s), error=str(exc)))
+    return out
 
 
 ScoresSink = Callable[[str, Population, pd.DataFrame, Any], None]
@@ -165,7 +188,10 @@ def run(
     scorer_objs = resolve_scorers(scorers)
     if not scorer_objs:
         raise InvalidArgument("no scorers to run: name at least one with --scorer")
-    labelled = unique_labels(scorer_objs)
+    from scorers.adapter import adapt
+
+    # the boundary: contract defaults, printable labels, each call on its own view (scorers/adapter.py)
+    labelled = unique_labels([s if isinstance(s, UnloadedScorer) else adapt(s) for s in scorer_objs])
     source = source or open_source(config.population, size=config.size, seed=config.seed, events=config.events, ties=config.ties)
     options = config.options
     if options.as_of is not None and not 0 <= options.as_of < source.horizon_months:
@@ -183,7 +209,8 @@ def run(
     errors: dict[str, str] = {}
     seconds: dict[str, float] = {}
     plan = source.chunk_plan(config.chunk_size)
-    active = list(labelled)
+    errors.update({label: s.error for label, s in labelled if isinstance(s, UnloadedScorer)})
+    active = [(label, s) for label, s in labelled if label not in errors]
     errors.update(probe_scorers(active, source, options))  # mutation, non-determinism, contract (audit.guard)
     active = [(label, s) for label, s in active if label not in errors]
     from audit.streaming import ChunkStream, RunTotals, absorb
