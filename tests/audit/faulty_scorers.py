@@ -241,7 +241,11 @@ class EmptiesEventsLate(Plain):
 
     def score(self, view, *, as_of):
         if len(view.people) > 1000:
-            view.events.drop(view.events.index, inplace=True)
+            import warnings
+
+            with warnings.catch_warnings():  # pandas 3.1 deprecates inplace=True; plugins still use it
+                warnings.simplefilter("ignore")
+                view.events.drop(view.events.index, inplace=True)
         return super().score(view, as_of=as_of)
 
 
