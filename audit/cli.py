@@ -30,6 +30,7 @@ _positive_int = number(int, lo=1)
 _non_negative_int = number(int, lo=0)
 _positive_seconds = number(float, lo=0, lo_inclusive=False, what="number of seconds")
 _share = number(float, lo=0, hi=1, hi_inclusive=False, example="0.02")
+_positive_mib = number(int, lo=1, what="number of MiB", example="4096")
 
 
 def add_population_args(p: argparse.ArgumentParser) -> None:
@@ -70,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "contagion audits (default 2,000; 0 skips them)")
     run.add_argument("--scorer-timeout", type=_positive_seconds, default=None, metavar="SECONDS",
                      help="fail a scorer whose single score() call takes longer (default: no limit)")
+    run.add_argument("--worker-memory", type=_positive_mib, default=None, metavar="MIB",
+                     help="fail a scorer whose worker process holds more memory, in MiB (default: 80%% of this "
+                          "machine's memory shared among the workers)")
     from audit.executors import ENGINES, default_workers
 
     run.add_argument("--engine", choices=ENGINES, default="local",
@@ -172,9 +176,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     config = RunConfig(population=args.population, size=args.size, seed=args.seed, chunk_size=args.chunk_size,
                        options=options, events=args.events, ties=args.ties)
     from audit.executors import default_workers
+    from audit.workers import default_worker_memory
 
     config = replace(config, engine=args.engine, workers=args.workers or default_workers(), scheduler=args.scheduler,
                      checkpoint_dir=str(out), resume=args.resume)  # audit/executors.py, audit/checkpoint.py
+    # every scorer runs in supervised worker processes: one that exits, hangs or overfills fails alone (audit/workers.py)
+    memory = args.worker_memory * 2**20 if args.worker_memory else default_worker_memory(config.workers)
+    config = replace(config, isolate=True, worker_memory=memory)
     from audit.privacy.cli import precheck_from_args
 
     precheck_from_args(args)  # an overspend is refused before the audit, not after it

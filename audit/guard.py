@@ -34,6 +34,7 @@ import signal
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -45,14 +46,19 @@ from audit.population import Population, PopulationView
 
 __all__ = [
     "DEFAULT_PROBE_SIZE",
+    "plugin_call",
+    "plugin_section",
+    "set_reporter",
     "declared_meta",
     "TimeLimitedScorer",
     "time_limited",
     "time_limit",
     "view_digest",
     "probe_population",
+    "probe_one",
     "probe_scorer",
     "probe_scorers",
+    "ProbeTask",
 ]
 
 #: People in the start-of-run probe. Assumption: a thousand people exercise every
@@ -96,6 +102,45 @@ def declared_meta(scorer: Any) -> dict[str, Any]:
         "favourable_tiers": attempt(lambda: [t for t in tiers if t in scorer.favourable_tiers], []),
         "sanctions": attempt(lambda: {str(k): str(v) for k, v in dict(scorer.sanctions).items()}, {}),
     }
+
+
+# ----------------------------------------------------------------------------- reporting to a supervisor
+
+_REPORTER: list[Any] = []
+
+
+def set_reporter(send: Any) -> None:
+    """In a supervised worker (:mod:`audit.workers`): where to report sections and calls (``None``: nowhere)."""
+    _REPORTER.clear()
+    if send is not None:
+        _REPORTER.append(send)
+
+
+class plugin_section:
+    """Context manager: the code inside runs (and audits) scorer ``label``; a supervisor blames it for a crash."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+    def __enter__(self) -> None:
+        if _REPORTER:
+            _REPORTER[0](("section", self.label))
+
+    def __exit__(self, *exc: Any) -> None:
+        if _REPORTER:
+            _REPORTER[0](("section", None))
+
+
+class plugin_call:
+    """Context manager around one ``score`` call: a supervisor times it against ``--scorer-timeout``."""
+
+    def __enter__(self) -> None:
+        if _REPORTER:
+            _REPORTER[0](("call",))
+
+    def __exit__(self, *exc: Any) -> None:
+        if _REPORTER:
+            _REPORTER[0](("return",))
 
 
 # ----------------------------------------------------------------------------- time limit
@@ -323,21 +368,56 @@ def probe_scorer(scorer: Any, population: Population, *, as_of: int) -> None:
         )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProbeTask:
+    """One scorer's probe, as a supervised worker runs it (:mod:`audit.workers`)."""
+
+    label: str
+    scorer: Any
+    population: Population
+    as_of: int
+    timeout: float | None
+
+
+def probe_one(task: ProbeTask) -> str | None:
+    """Why ``task``'s scorer failed its probe, or ``None`` (the function a supervised pool maps)."""
+    from scorers.adapter import sharing_view
+
+    with plugin_section(task.label):
+        try:
+            probe_scorer(time_limited(sharing_view(task.scorer), task.timeout), task.population, as_of=task.as_of)
+        except ScorerFailed as exc:
+            return str(exc)
+        except ScorerContractError as exc:
+            return f"ScorerContractError: {exc}"
+    return None
+
+
+def _probe_fault(task: ProbeTask, label: str, message: str) -> Any:
+    from audit.workers import Fault
+
+    return Fault(result=message)
+
+
 def probe_scorers(
     scorers: Sequence[tuple[str, Any]],
     source: Any,
     options: Any,
+    *,
+    executor: Any = None,
 ) -> dict[str, str]:
     """Check each labelled scorer's declarations, then probe it on a small population.
 
     Returns label -> why it failed (failures only). ``source`` is the run's
     :class:`~audit.source.PopulationSource`; ``options`` its
     :class:`~audit.engine.AuditOptions` (``probe_size`` 0 skips the probe, not the declarations).
+    ``executor``: a supervised pool (:class:`audit.workers.ProcessExecutor`) to
+    probe in, so that a scorer that ends or hangs its process fails alone.
     """
-    from scorers.adapter import sharing_view
     from scorers.protocol import validate_declarations
 
     failed: dict[str, str] = {}
+    declared_order = list(scorers)
     for label, scorer in scorers:
         try:
             validate_declarations(scorer)
@@ -350,11 +430,12 @@ def probe_scorers(
     population = probe_population(source, size)
     as_of = population.horizon_months - 1 if options.as_of is None else options.as_of
     timeout = getattr(options, "scorer_timeout", None)
-    for label, scorer in scorers:
-        try:
-            probe_scorer(time_limited(sharing_view(scorer), timeout), population, as_of=as_of)
-        except ScorerFailed as exc:
-            failed[label] = str(exc)
-        except ScorerContractError as exc:
-            failed[label] = f"ScorerContractError: {exc}"
-    return failed
+    tasks = [ProbeTask(label=label, scorer=s, population=population, as_of=as_of, timeout=timeout) for label, s in scorers]
+    if executor is None:
+        done = ((task, probe_one(task)) for task in tasks)
+    else:
+        done = executor.imap_unordered(probe_one, iter(tasks), on_fault=_probe_fault)
+    for task, why in done:
+        if why is not None:
+            failed[task.label] = why
+    return {label: failed[label] for label, _ in declared_order if label in failed}

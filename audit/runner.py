@@ -50,6 +50,12 @@ class RunConfig:
     """Keep each finished chunk in ``checkpoint_dir/.chunks/`` until the run succeeds (:mod:`audit.checkpoint`)."""
     resume: bool = False
     """Reuse the finished chunks of an interrupted identical run found in ``checkpoint_dir``."""
+    isolate: bool = False
+    """Run every scorer call in supervised worker processes (:mod:`audit.workers`), also with one worker:
+    a scorer that ends, hangs past ``--scorer-timeout`` or overfills its process then fails alone.
+    The command line isolates; in this process (``False``) only what a scorer raises is contained."""
+    worker_memory: int | None = None
+    """Resident bytes a supervised worker may use before it is killed (``--worker-memory``); ``None``: no limit."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -205,13 +211,38 @@ def run(
                         people=source.supplied.people if source.supplied is not None else None)
     audits = list(audits) if audits is not None else default_audits(options)
 
-    merged: dict[str, Any] = {}
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = {label: s.error for label, s in labelled if isinstance(s, UnloadedScorer)}
+    with _pool(config, options, source, sink) as pool:
+        return _run_with(pool, labelled, errors, config, options, source, layout, audits, progress, sink, started)
+
+
+def _pool(config: RunConfig, options: AuditOptions, source: PopulationSource, sink: Any) -> Any:
+    """The run's supervised worker pool when it isolates its scorers (closed at the end of the run), else nothing.
+
+    ``--save-scores`` (a ``sink``) keeps the scorers in this process: their frames are written here.
+    """
+    import contextlib
+
+    if not config.isolate or config.engine != "local" or sink is not None:
+        return contextlib.nullcontext(None)
+    from audit.workers import ProcessExecutor
+
+    workers = config.workers or 1
+    if not source.synthetic:
+        workers = 1  # one chunk: the whole supplied table
+    return ProcessExecutor(workers, timeout=options.scorer_timeout, memory_limit=config.worker_memory)
+
+
+def _run_with(
+    pool: Any, labelled: list[tuple[str, Any]], errors: dict[str, str], config: RunConfig, options: AuditOptions,
+    source: PopulationSource, layout: CellLayout, audits: list[ChunkAudit], progress: bool,
+    sink: ScoresSink | None, started: str,
+) -> RunResult:
+    """:func:`run` once its inputs are checked: probe, stream the chunks, finalize (in ``pool`` when given)."""
     seconds: dict[str, float] = {}
     plan = source.chunk_plan(config.chunk_size)
-    errors.update({label: s.error for label, s in labelled if isinstance(s, UnloadedScorer)})
     active = [(label, s) for label, s in labelled if label not in errors]
-    errors.update(probe_scorers(active, source, options))  # mutation, non-determinism, contract (audit.guard)
+    errors.update(probe_scorers(active, source, options, executor=pool))  # mutation, non-determinism, contract
     active = [(label, s) for label, s in active if label not in errors]
     from audit.streaming import ChunkStream, RunTotals, absorb
 
@@ -220,7 +251,7 @@ def run(
         source=source, plan=plan, scorers=labelled, active=lambda: active, audits=audits, layout=layout,
         options=options, engine=config.engine, workers=config.workers, scheduler=config.scheduler,
         checkpoint_dir=config.checkpoint_dir, resume=config.resume,
-        on_scored=sink,
+        on_scored=sink, executor=pool,
     )
     with _progress(progress, source.size, done=stream.resumed_people) as advance:
         for blocks, out, resumed in stream:
@@ -253,7 +284,7 @@ def run(
         finalize_workers = config.workers or default_workers()
     else:
         finalize_workers = config.workers or 1
-    done = finalize_all(tasks, workers=finalize_workers, in_process=sink is not None or not source.synthetic)
+    done = finalize_all(tasks, workers=finalize_workers, in_process=sink is not None or not source.synthetic, executor=pool)
     seconds["finalize"] = seconds.get("finalize", 0.0) + time.perf_counter() - t0
     runs = []
     for label, scorer in labelled:
