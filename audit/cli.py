@@ -17,6 +17,7 @@ from audit.errors import AuditError
 from audit.artefacts import commit_file, deferred_writes
 
 if TYPE_CHECKING:
+    import pandas as pd
     import pyarrow.parquet as pq
 
 __all__ = ["main", "build_parser"]
@@ -236,12 +237,16 @@ class _ScoresWriter:
         self._tmp = path.with_name(f".{path.name}.partial")
 
     def __call__(self, label, chunk, frame, scorer) -> None:
+        from audit.runner import scores_table
+
+        self.write_table(label, scores_table(label, chunk, frame, scorer))
+
+    def write_table(self, label: str, rows: "pd.DataFrame") -> None:
+        """Append one scorer's rows of one chunk (:func:`audit.runner.scores_table`), e.g. sent by a worker."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        from audit.runner import scores_table
-
-        table = pa.Table.from_pandas(scores_table(label, chunk, frame, scorer), preserve_index=False)
+        table = pa.Table.from_pandas(rows, preserve_index=False)
         table = table.cast(pa.schema([f.with_type(pa.string()) if f.name == "label" else f for f in table.schema]))
         if self._writer is None:
             self._tmp.parent.mkdir(parents=True, exist_ok=True)

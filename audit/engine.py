@@ -19,7 +19,7 @@ import pandas as pd
 
 from audit.errors import ScorerContractError, ScorerFailed
 from audit.groups import CellLayout
-from audit.guard import plugin_call, plugin_section, time_limited
+from audit.guard import note_fault, plugin_call, plugin_section, time_limited
 from audit.population import Population, PopulationView
 from scorers.adapter import printable
 from scorers.protocol import ScorerTags, scorer_tags, validate_score_frame
@@ -185,8 +185,10 @@ def score_checked(scorer: Any, view: PopulationView, *, as_of: int) -> pd.DataFr
         with plugin_call():  # a supervisor (audit.workers) times the call and kills it if the alarm cannot
             frame = scorer.score(view, as_of=as_of)
     except ScorerFailed:  # already names the scorer (e.g. a time limit, audit.guard)
+        note_fault()
         raise
     except (Exception, SystemExit) as exc:  # a plugin may raise anything, even sys.exit()
+        note_fault()  # what it left behind (memory, handlers, threads) is not for the next task
         name = printable(getattr(scorer, "name", repr(scorer)))
         raise ScorerFailed(f"scorer {name!r} raised {printable(type(exc).__name__)}: {printable(exc)}") from exc
     return validate_score_frame(scorer, frame, view)

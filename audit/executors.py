@@ -39,6 +39,8 @@ __all__ = [
     "ProcessExecutor",
     "SerialExecutor",
     "chunk_fault",
+    "chunk_fault_keeping_scores",
+    "run_chunk_keeping_scores",
     "default_workers",
     "make_executor",
     "reuse_freed_memory",
@@ -124,6 +126,23 @@ def run_chunk(task: ChunkTask, *, on_scored: Callable[[str, Population, Any, Any
         scorers = [(label, s) for label, s in scorers if label not in total.errors]
     assert total is not None
     return total
+
+
+def run_chunk_keeping_scores(task: ChunkTask) -> tuple[ChunkOutput, list[tuple[str, Any]]]:
+    """:func:`run_chunk`, also returning each scorer's per-person rows of each batch (``--save-scores``).
+
+    What a supervised worker (:mod:`audit.workers`) runs when the scores are
+    saved: the rows (:func:`audit.runner.scores_table`) travel back to the main
+    process, which writes them, so the scorers need not run there.
+    """
+    from audit.runner import scores_table
+
+    rows: list[tuple[str, Any]] = []
+
+    def keep(label: str, batch: Population, frame: Any, scorer: Any) -> None:
+        rows.append((label, scores_table(label, batch, frame, scorer)))
+
+    return run_chunk(task, on_scored=keep), rows
 
 
 def _batches(task: ChunkTask) -> list[tuple[int, int]]:
@@ -356,6 +375,16 @@ def chunk_fault(task: ChunkTask, label: str, message: str) -> Fault:
         return replace(out, errors={**out.errors, label: message})
 
     return Fault(retry=replace(task, scorers=rest), finish=finish)
+
+
+def chunk_fault_keeping_scores(task: ChunkTask, label: str, message: str) -> Fault:
+    """:func:`chunk_fault` for :func:`run_chunk_keeping_scores` (results are ``(output, rows)``)."""
+    fault = chunk_fault(task, label, message)
+    if fault.retry is None:
+        return Fault(result=(fault.result, []))
+    finish = fault.finish
+    assert finish is not None
+    return Fault(retry=fault.retry, finish=lambda result: (finish(result[0]), result[1]))
 
 
 def tasks_for(

@@ -46,6 +46,8 @@ from audit.population import Population, PopulationView
 
 __all__ = [
     "DEFAULT_PROBE_SIZE",
+    "faulted",
+    "note_fault",
     "plugin_call",
     "plugin_section",
     "set_reporter",
@@ -114,6 +116,20 @@ def set_reporter(send: Any) -> None:
     _REPORTER.clear()
     if send is not None:
         _REPORTER.append(send)
+
+
+_FAULTED: list[bool] = []
+
+
+def note_fault() -> None:
+    """Record that plugin code in this process raised or was interrupted (its state may be left behind)."""
+    if not _FAULTED:
+        _FAULTED.append(True)
+
+
+def faulted() -> bool:
+    """Whether :func:`note_fault` was called in this process: a supervised worker is then replaced."""
+    return bool(_FAULTED)
 
 
 class plugin_section:

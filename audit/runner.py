@@ -219,11 +219,13 @@ def run(
 def _pool(config: RunConfig, options: AuditOptions, source: PopulationSource, sink: Any) -> Any:
     """The run's supervised worker pool when it isolates its scorers (closed at the end of the run), else nothing.
 
-    ``--save-scores`` (a ``sink``) keeps the scorers in this process: their frames are written here.
+    A ``sink`` without ``write_table(label, table)`` keeps the scorers in this
+    process, where it is called with their frames; with one, the per-person
+    rows are made in the workers and written here.
     """
     import contextlib
 
-    if not config.isolate or config.engine != "local" or sink is not None:
+    if not config.isolate or config.engine != "local" or (sink is not None and not hasattr(sink, "write_table")):
         return contextlib.nullcontext(None)
     from audit.workers import ProcessExecutor
 

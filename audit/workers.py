@@ -9,6 +9,9 @@ processes it watches itself, instead of a :class:`concurrent.futures.ProcessPool
 
 - each worker tells the parent which scorer it is running (:func:`audit.guard.plugin_section`)
   and when each ``score`` call starts and returns (:func:`audit.guard.plugin_call`);
+- a worker in which a scorer raised or was interrupted is replaced after its
+  task (memory the plugin held, signal handlers it changed, threads it started
+  stay with that process);
 - a worker that dies is replaced, and the scorer it was running is reported as
   failed, with how the process ended; the task is run again without that
   scorer (``on_fault``), so the other scorers' results are complete;
@@ -138,7 +141,9 @@ def _worker_main(conn: Any, main_pid: int) -> None:
             except Exception:  # noqa: BLE001 - the exception does not pickle
                 conn.send(("raised", RuntimeError(f"{type(exc).__name__}: {exc}")))
             continue
-        conn.send(("done", out))
+        conn.send(("done", out, guard.faulted()))
+        if guard.faulted():  # a plugin raised or was interrupted here: a fresh process for the next task
+            return
 
 
 def default_worker_memory(workers: int) -> int | None:
@@ -192,6 +197,8 @@ class _Worker:
     call_started: float | None = None
     section_started: float = 0.0
     killed_because: str | None = None
+    retiring: bool = False
+    """The worker ends after its task (a plugin raised in it): replaced, not reused."""
 
 
 class ProcessExecutor:
@@ -318,6 +325,8 @@ class ProcessExecutor:
                     if done is not None:
                         kind, value = done
                         job, w.job, w.section, w.call_started = w.job, None, None, None
+                        if w.retiring:
+                            self._retire(w)
                         if kind == "raised":
                             raise value
                         yield job.origin, _finished(job, value)
@@ -346,7 +355,10 @@ class ProcessExecutor:
                     w.call_started = time.monotonic()
                 elif kind == "return":
                     w.call_started = None
-                elif kind in ("done", "raised"):
+                elif kind == "raised":
+                    return kind, msg[1]
+                elif kind == "done":
+                    w.retiring = msg[2]
                     return kind, msg[1]
         except (EOFError, OSError):  # the worker died; its sentinel says so
             pass

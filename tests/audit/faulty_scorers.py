@@ -360,3 +360,68 @@ class EatsMemory(Plain):
                 hoard.append(np.ones(16 << 20, dtype=np.uint8))  # 16 MiB a step, every page touched
                 time.sleep(0.01)
         return super().score(view, as_of=as_of)
+
+
+#: Faults :class:`Fuzzed` can commit: those a process survives, then those it does not.
+IN_PROCESS_FAULTS = ("raise", "exit", "nan", "rows", "reorder", "mutate", "huge", "tier", "keyboard_free")
+PROCESS_FAULTS = ("os_exit", "hang", "memory", "segfault")
+
+
+class Fuzzed(Plain):
+    """Commits fault ``kind`` on the calls ``when`` selects: ``probe`` (at most 1,000 people), ``main`` or ``always``.
+
+    ``keyboard_free`` is no fault at all (a control: the scorer must then succeed with Plain's figures).
+    """
+
+    def __init__(self, kind: str, when: str, tag: int) -> None:
+        self.kind, self.when, self.tag = kind, when, tag
+        self.name = f"fuzz{tag}_{kind}_{when}"
+
+    def __reduce__(self):
+        return (Fuzzed, (self.kind, self.when, self.tag))
+
+    def score(self, view, *, as_of):
+        small = len(view.people) <= 1000
+        strike = self.when == "always" or (self.when == "probe") == small
+        frame = super().score(view, as_of=as_of)
+        if not strike or self.kind == "keyboard_free":
+            return frame
+        kind = self.kind
+        if kind == "raise":
+            raise ValueError("fuzzed fault")
+        if kind == "exit":
+            sys.exit(0)
+        if kind == "nan":
+            frame.loc[frame.index[0], "score"] = np.nan
+        elif kind == "rows":
+            frame = frame.iloc[:-1]
+        elif kind == "reorder":  # not a fault: rows reversed with their index kept are aligned by index
+            frame.index = view.people.index
+            frame = frame.iloc[::-1]
+        elif kind == "mutate":
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                view.events.drop(view.events.index, inplace=True)
+                view.people["income"] = 0.0
+        elif kind == "huge":
+            frame["score"] = 2.0**40
+        elif kind == "tier":
+            frame["tier"] = "unheard_of"
+        elif kind == "os_exit":
+            os._exit(0)
+        elif kind == "hang":
+            import signal
+
+            signal.signal(signal.SIGALRM, signal.SIG_IGN)
+            time.sleep(120)
+        elif kind == "memory":
+            hoard = []
+            while True:
+                hoard.append(np.ones(32 << 20, dtype=np.uint8))
+        elif kind == "segfault":
+            import ctypes
+
+            ctypes.string_at(0)  # reads address 0: SIGSEGV
+        return frame

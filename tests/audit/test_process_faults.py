@@ -173,3 +173,52 @@ def test_a_chunk_is_rerun_without_the_scorer_that_ended_its_worker():
     tiers = out.aggregates["plain"]["disparity"]["tiers"].array.sum(axis=0)
     shares = expected_plain_shares()
     assert tiers.tolist() == [round(shares["good"] * SIZE), round(shares["bad"] * SIZE)]
+
+
+def test_saved_scores_come_back_from_the_workers_without_the_failed_scorer(tmp_path):
+    import pandas as pd
+
+    rc, stderr, doc = cli(tmp_path, "--scorer", scorer("ExitsHard"), "--scorer", scorer("Plain"), "--save-scores")
+    assert_fails_alone(rc, stderr, doc, "exits_hard", "exit status 0")
+    rows = pd.read_parquet(tmp_path / "out" / "scores.parquet")
+    assert set(rows["label"]) == {"plain"}
+    pop = synthesize("tiny", size=SIZE, seed=5)
+    ev = pop.events
+    drunk = set(ev.loc[ev["kind"] == "drunk_driving", "person_id"])
+    rows = rows.set_index("person_id").loc[pop.people["person_id"]]
+    assert (rows["tier"] == ["bad" if p in drunk else "good" for p in pop.people["person_id"]]).all()
+    assert (tmp_path / "out" / "scores.parquet").stat().st_mode & 0o777 == 0o600
+
+
+def test_supplied_tables_are_scored_in_a_supervised_worker_too(tmp_path):
+    pop = synthesize("tiny", size=SIZE, seed=5)
+    pop.people.drop(columns=["reliability"]).to_csv(tmp_path / "people.csv", index=False)
+    pop.events.drop(columns=["genuine"]).to_csv(tmp_path / "events.csv", index=False)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "audit.cli", "run", "--population", str(tmp_path / "people.csv"), "--events",
+         str(tmp_path / "events.csv"), "--scorer", scorer("ExitsHard"), "--scorer", scorer("Plain"),
+         "--bootstrap", "0", "--replay-sample", "0", "--quiet", "--out", str(tmp_path / "out")],
+        env=env, capture_output=True, text=True, timeout=240,
+    )
+    doc = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert_fails_alone(proc.returncode, proc.stderr, doc, "exits_hard", "exit status 0")
+
+
+def test_control_sequences_from_a_plugin_never_reach_the_terminal_or_the_reports(tmp_path):
+    rc, stderr, doc = cli(tmp_path, "--scorer", scorer("ControlNames"), "--scorer", scorer("Plain"), "--scorer",
+                          scorer("Raises"))
+    assert rc == 1
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    shown = subprocess.run(  # the summary table too (--quiet above hides it)
+        [sys.executable, "-m", "audit.cli", "run", "--scorer", scorer("ControlNames"), "--out", str(tmp_path / "o2"),
+         *[a for a in FAST if a != "--quiet"]],
+        env=env, capture_output=True, text=True, timeout=240,
+    )
+    assert shown.returncode == 0, shown.stderr
+    outputs = [stderr, shown.stdout, shown.stderr]
+    outputs += [(tmp_path / d / f).read_text() for d in ("out", "o2") for f in ("results.json", "report.md", "report.html")]
+    for text in outputs:
+        assert "\x1b" not in text and "\x07" not in text and "\r" not in text
+    labels = {s["label"] for s in doc["scorers"]}
+    assert "ctl\\x1b[2J\\x1b]0;owned\\x07name" in labels
