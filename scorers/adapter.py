@@ -23,9 +23,9 @@ run puts around each scorer before any other work (:func:`adapt`):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -33,7 +33,9 @@ import pandas as pd
 from audit.errors import AuditError, InvalidScorerSpec, ScorerFailed
 from audit.population import PopulationView
 
-__all__ = ["PluginScorer", "adapt", "normalize_reasons", "printable", "sharing_view"]
+__all__ = ["PluginScorer", "adapt", "built_by_plugin", "normalize_reasons", "printable", "sharing_view", "variant_of"]
+
+T = TypeVar("T")
 
 
 def printable(text: Any) -> str:
@@ -48,6 +50,33 @@ def printable(text: Any) -> str:
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}") for c in text)
+
+
+def built_by_plugin(name: Any, what: str, build: Callable[[], T]) -> T:
+    """``build()``, where plugin code builds a scorer; what it raises becomes :class:`~audit.errors.ScorerFailed`.
+
+    Our own errors (e.g. :class:`~audit.errors.InvalidScorerSpec` for a bad
+    parameter value, which is the user's input) pass through unchanged.
+    """
+    try:
+        return build()
+    except AuditError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a plugin's constructor or with_params may raise anything
+        raise ScorerFailed(
+            f"scorer {printable(name)!r}: {what} raised {type(exc).__name__}: {printable(exc)}"
+        ) from exc
+
+
+def variant_of(scorer: Any, params: dict[str, Any], name: Any) -> Any:
+    """``scorer.with_params(**params)``, refused for a scorer without ``with_params`` (it has no variants)."""
+    if not callable(getattr(scorer, "with_params", None)):
+        raise InvalidScorerSpec(
+            f"scorer {printable(name)!r} has no variants (it defines no with_params), so parameter(s) "
+            f"{', '.join(sorted(params))} cannot be set; drop them, or add with_params to the scorer"
+        )
+    what = f"with_params({', '.join(f'{k}={v!r}' for k, v in params.items())})"
+    return built_by_plugin(name, what, lambda: scorer.with_params(**params))
 
 
 def _clean_labels(labels: Any) -> tuple[dict[Any, str], bool]:
@@ -155,21 +184,7 @@ class PluginScorer:
         """
         if not params:
             return self
-        if not self.has_variants:
-            raise InvalidScorerSpec(
-                f"scorer {self.name!r} has no variants (it defines no with_params), so parameter(s) "
-                f"{', '.join(sorted(params))} cannot be set; drop them, or add with_params to the scorer"
-            )
-        try:
-            variant = self.scorer.with_params(**params)
-        except AuditError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - a plugin may raise anything
-            raise ScorerFailed(
-                f"scorer {self.name!r}: with_params({', '.join(f'{k}={v!r}' for k, v in params.items())}) raised "
-                f"{type(exc).__name__}: {printable(exc)}"
-            ) from exc
-        return adapt(variant)
+        return adapt(variant_of(self.scorer, params, self.name))
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") or name in PluginScorer.__slots__:

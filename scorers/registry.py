@@ -31,8 +31,8 @@ from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
 
-from audit.errors import AuditError, InvalidScorerSpec, ScorerContractError, ScorerFailed, ScorerNotFound
-from scorers.adapter import printable
+from audit.errors import InvalidScorerSpec, ScorerContractError, ScorerNotFound
+from scorers.adapter import built_by_plugin, printable, variant_of
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -215,7 +215,7 @@ def load_scorer(spec: Any) -> Any:
         obj, where = _load_import_path(target)
     else:
         obj, where = _load_registered(target)
-    scorer = _instantiate(obj, where) if inspect.isclass(obj) else obj
+    scorer = built_by_plugin(where, f"constructing {obj.__name__}()", obj) if inspect.isclass(obj) else obj
     _check_is_scorer(scorer, where)
     _picklable_by_spec(scorer, target)
     if params:
@@ -321,40 +321,15 @@ def _check_is_scorer(obj: Any, where: str) -> None:
         )
 
 
-def _instantiate(cls: type, where: str) -> Any:
-    """``cls()``; what the plugin raises (other than our own errors) becomes :class:`ScorerFailed`."""
-    try:
-        return cls()
-    except AuditError:  # e.g. InvalidScorerSpec from ScorerBase: the user's input, not the plugin
-        raise
-    except Exception as exc:  # noqa: BLE001 - a plugin's constructor may raise anything
-        raise ScorerFailed(
-            f"scorer {printable(where)!r}: constructing {printable(cls.__name__)}() raised "
-            f"{type(exc).__name__}: {printable(exc)}"
-        ) from exc
-
-
 def _apply_params(scorer: Any, params: dict[str, Any], where: str) -> Any:
-    name = printable(getattr(scorer, "name", where))
-    if not callable(getattr(scorer, "with_params", None)):
-        raise InvalidScorerSpec(
-            f"scorer {name!r} has no variants (it defines no with_params), so parameter(s) "
-            f"{', '.join(sorted(params))} cannot be set; drop them, or add with_params to the scorer"
-        )
-    known = dict(getattr(scorer, "params", {}) or {})
-    unknown = sorted(set(params) - set(known))
-    if unknown:
-        listed = ", ".join(sorted(known)) or "(none)"
-        raise InvalidScorerSpec(
-            f"scorer {getattr(scorer, 'name', where)!r} has no parameter(s) {', '.join(map(repr, unknown))}; "
-            f"its parameters are: {listed}"
-        )
-    try:
-        return scorer.with_params(**params)
-    except AuditError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - a plugin's with_params may raise anything
-        raise ScorerFailed(
-            f"scorer {name!r}: with_params({', '.join(f'{k}={v!r}' for k, v in params.items())}) raised "
-            f"{type(exc).__name__}: {printable(exc)}"
-        ) from exc
+    name = getattr(scorer, "name", where)
+    if callable(getattr(scorer, "with_params", None)):
+        known = dict(getattr(scorer, "params", {}) or {})
+        unknown = sorted(set(params) - set(known))
+        if unknown:
+            listed = ", ".join(sorted(known)) or "(none)"
+            raise InvalidScorerSpec(
+                f"scorer {printable(name)!r} has no parameter(s) {', '.join(map(repr, unknown))}; "
+                f"its parameters are: {listed}"
+            )
+    return variant_of(scorer, params, name)

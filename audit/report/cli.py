@@ -51,8 +51,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     grid = parse_grid(args.grid) if args.grid else None
     out = Path(args.out)
     options = AuditOptions(seed=args.seed, as_of=args.as_of, by=tuple(args.by), bootstrap=args.bootstrap)
+    from audit.workers import default_worker_memory
+
     config = RunConfig(population=args.population, size=args.size, seed=args.seed, chunk_size=args.chunk_size,
-                       options=options, events=args.events, ties=args.ties)
+                       options=options, events=args.events, ties=args.ties,
+                       isolate=True, worker_memory=default_worker_memory(1))  # a faulty variant fails alone
     result, doc = run_compare(args.specs, config, grid=grid, progress=not args.quiet)
     results = results_document(result)
     for entry in results.get("scorers", []):
