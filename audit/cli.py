@@ -150,9 +150,11 @@ def _cmd_scorers(args: argparse.Namespace) -> int:
     table = Table(title="registered scorers", title_justify="left")
     for col in ("name", "version", "tiers (best first)", "sanctions", "description"):
         table.add_column(col)
+    from scorers.adapter import adapt, printable
+
     for name in sorted(available_scorers()):
-        s = load_scorer(name)
-        cells = (name, s.version, " ".join(s.tiers), ", ".join(s.sanctions), s.description)
+        s = adapt(load_scorer(name))  # what a plugin declares, control sequences escaped (scorers/adapter.py)
+        cells = (printable(name), s.version, " ".join(s.tiers), ", ".join(s.sanctions), s.description)
         table.add_row(*(escape(str(c)) for c in cells))  # plugin strings are text, never rich markup
     Console().print(table)
     return EXIT_OK

@@ -187,7 +187,9 @@ def score_checked(scorer: Any, view: PopulationView, *, as_of: int) -> pd.DataFr
     except ScorerFailed:  # already names the scorer (e.g. a time limit, audit.guard)
         note_fault()
         raise
-    except (Exception, SystemExit) as exc:  # a plugin may raise anything, even sys.exit()
+    except KeyboardInterrupt:  # Ctrl-C: the user's, not the plugin's
+        raise
+    except BaseException as exc:  # a plugin may raise anything, even sys.exit() or its own BaseException
         note_fault()  # what it left behind (memory, handlers, threads) is not for the next task
         name = printable(getattr(scorer, "name", repr(scorer)))
         raise ScorerFailed(f"scorer {name!r} raised {printable(type(exc).__name__)}: {printable(exc)}") from exc

@@ -247,10 +247,11 @@ def _run_with(
     errors.update(probe_scorers(active, source, options, executor=pool))  # mutation, non-determinism, contract
     active = [(label, s) for label, s in active if label not in errors]
     from audit.streaming import ChunkStream, RunTotals, absorb
+    from scorers.adapter import unwrap  # the plugin's own object: what a resumed run's fingerprint describes
 
     totals = RunTotals(errors=errors, error_block={label: -1 for label in errors}, seconds=seconds)
     stream = ChunkStream(
-        source=source, plan=plan, scorers=labelled, active=lambda: active, audits=audits, layout=layout,
+        source=source, plan=plan, scorers=[(label, unwrap(s)) for label, s in labelled], active=lambda: active, audits=audits, layout=layout,
         options=options, engine=config.engine, workers=config.workers, scheduler=config.scheduler,
         checkpoint_dir=config.checkpoint_dir, resume=config.resume,
         on_scored=sink, executor=pool,

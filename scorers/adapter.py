@@ -33,7 +33,7 @@ import pandas as pd
 from audit.errors import AuditError, InvalidScorerSpec, ScorerFailed
 from audit.population import PopulationView
 
-__all__ = ["PluginScorer", "adapt", "built_by_plugin", "normalize_reasons", "printable", "sharing_view", "variant_of"]
+__all__ = ["PluginScorer", "adapt", "built_by_plugin", "normalize_reasons", "printable", "sharing_view", "unwrap", "variant_of"]
 
 T = TypeVar("T")
 
@@ -247,6 +247,11 @@ class PluginScorer:
 
 def _rebuild(scorer: Any, own_view: bool) -> PluginScorer:
     return PluginScorer(scorer, own_view=own_view)
+
+
+def unwrap(scorer: Any) -> Any:
+    """The plugin's own object behind the boundary (``scorer`` itself if it is not wrapped)."""
+    return scorer.scorer if isinstance(scorer, PluginScorer) else scorer
 
 
 def sharing_view(scorer: Any) -> Any:

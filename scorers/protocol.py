@@ -57,12 +57,16 @@ class ScorerTags:
 
 @runtime_checkable
 class Scorer(Protocol):
-    """What the harness needs of a scorer."""
+    """What the harness needs of a scorer.
+
+    Optional, with defaults where a run takes the scorer in
+    (:class:`scorers.adapter.PluginScorer`): ``description: str`` (empty),
+    ``params: Mapping[str, Any]`` (none) and ``with_params(**params)``
+    returning a variant (a scorer without it has no variants).
+    """
 
     name: str
     version: str
-    description: str
-    params: Mapping[str, Any]
     tiers: tuple[str, ...]
     """Tier labels, best first."""
     favourable_tiers: frozenset[str]
@@ -73,15 +77,12 @@ class Scorer(Protocol):
     def score(self, view: PopulationView, *, as_of: int) -> pd.DataFrame:
         """Score every row of ``view.people`` from events with ``month <= as_of``.
 
-        Returns a frame aligned to ``view.people`` (same length and order) with
-        columns ``score`` (float), ``tier`` (one of ``tiers``), one bool column per
-        declared sanction, and optionally ``reasons`` (a tuple of up to four
-        reason codes per person).
+        Returns a frame aligned to ``view.people`` (same length and order, or
+        ``view.people``'s index on its rows in any order) with columns ``score``
+        (a finite float, ``|score| < 2**31``), ``tier`` (one of ``tiers``), one
+        bool column per declared sanction, and optionally ``reasons`` (up to four
+        reason codes per person, any sequence of strings).
         """
-        ...
-
-    def with_params(self, **params: Any) -> "Scorer":
-        """A variant of this scorer with some parameters changed."""
         ...
 
 

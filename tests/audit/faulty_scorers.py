@@ -363,7 +363,11 @@ class EatsMemory(Plain):
 
 
 #: Faults :class:`Fuzzed` can commit: those a process survives, then those it does not.
-IN_PROCESS_FAULTS = ("raise", "exit", "nan", "rows", "reorder", "mutate", "huge", "tier", "keyboard_free")
+IN_PROCESS_FAULTS = ("raise", "base_exception", "exit", "nan", "rows", "reorder", "mutate", "huge", "tier", "keyboard_free")
+
+
+class PluginAbort(BaseException):
+    """A plugin's own ``BaseException``, which ``except Exception`` does not catch."""
 PROCESS_FAULTS = ("os_exit", "hang", "memory", "segfault")
 
 
@@ -391,6 +395,8 @@ class Fuzzed(Plain):
             raise ValueError("fuzzed fault")
         if kind == "exit":
             sys.exit(0)
+        if kind == "base_exception":
+            raise PluginAbort("fuzzed")
         if kind == "nan":
             frame.loc[frame.index[0], "score"] = np.nan
         elif kind == "rows":

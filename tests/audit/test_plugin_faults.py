@@ -156,6 +156,9 @@ def test_reasons_given_as_lists_are_accepted_and_normalised(population):
 
 
 def test_only_the_required_parts_make_a_scorer(population):
+    from scorers.protocol import Scorer
+
+    assert isinstance(fs.Minimal(), Scorer)
     results = check_scorer(fs.Minimal())
     assert all(r.passed for r in results), [r for r in results if not r.passed]
     scorer = load_scorer(f"{FILE}:Minimal")
