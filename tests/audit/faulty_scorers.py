@@ -372,7 +372,8 @@ PROCESS_FAULTS = ("os_exit", "hang", "memory", "segfault")
 
 
 class Fuzzed(Plain):
-    """Commits fault ``kind`` on the calls ``when`` selects: ``probe`` (at most 1,000 people), ``main`` or ``always``.
+    """Commits fault ``kind`` on the calls ``when`` selects: ``probe`` (at most 1,000 people), ``main``,
+    ``replay`` (made-up people of the replay audits, ids above 2**40, ``audit/replay.py``) or ``always``.
 
     ``keyboard_free`` is no fault at all (a control: the scorer must then succeed with Plain's figures).
     """
@@ -386,7 +387,10 @@ class Fuzzed(Plain):
 
     def score(self, view, *, as_of):
         small = len(view.people) <= 1000
-        strike = self.when == "always" or (self.when == "probe") == small
+        if self.when == "replay":
+            strike = bool((view.people["person_id"].to_numpy() > 2**40).any())
+        else:
+            strike = self.when == "always" or (self.when == "probe") == small
         frame = super().score(view, as_of=as_of)
         if not strike or self.kind == "keyboard_free":
             return frame

@@ -2,7 +2,7 @@
 
 Each run pairs :class:`tests.audit.faulty_scorers.Plain` with scorers that
 commit a randomly drawn fault (:class:`tests.audit.faulty_scorers.Fuzzed`) on
-the start-of-run probe, on the main run, or always. Plain's section of
+the start-of-run probe, on the main run, on the replays of finalizing, or always. Plain's section of
 ``results.json`` must equal the one of a run of Plain alone, and its tier
 shares the ones worked out with pandas; each faulty scorer must be reported as
 failed (or succeed, for the drawn non-faults), whatever the others did.
@@ -21,7 +21,7 @@ from audit.runner import RunConfig, run
 from tests.audit.faulty_scorers import IN_PROCESS_FAULTS, PROCESS_FAULTS, Fuzzed, Plain
 
 SIZE = 1500  # above the 1,000-person probe, so "main" faults strike after it
-WHEN = ("probe", "main", "always")
+WHEN = ("probe", "main", "replay", "always")
 OPTIONS = AuditOptions(seed=1, bootstrap=0, replay_sample=60, probe_size=1000)
 
 
@@ -54,8 +54,8 @@ def expected_to_fail(s: Fuzzed) -> bool:
     """Whether the run must report ``s`` as failed."""
     if s.kind in ("keyboard_free", "reorder"):
         return False  # no fault: a control, and rows reordered with their index (aligned by index)
-    if s.kind == "mutate":
-        return s.when != "main"  # the probe sees the write; on the main run it only touches the scorer's own copy
+    if s.kind == "mutate":  # the probe sees the write; later it only touches the scorer's own copy
+        return s.when in ("probe", "always")
     return True
 
 
