@@ -150,14 +150,25 @@ def _cmd_scorers(args: argparse.Namespace) -> int:
     table = Table(title="registered scorers", title_justify="left")
     for col in ("name", "version", "tiers (best first)", "sanctions", "description"):
         table.add_column(col)
+    from audit.errors import ScorerFailed, ScorerNotFound
     from scorers.adapter import adapt, printable
 
+    broken = []
     for name in sorted(available_scorers()):
-        s = adapt(load_scorer(name))  # what a plugin declares, control sequences escaped (scorers/adapter.py)
-        cells = (printable(name), s.version, " ".join(s.tiers), ", ".join(s.sanctions), s.description)
+        try:
+            s = adapt(load_scorer(name))  # what a plugin declares, control sequences escaped (scorers/adapter.py)
+            cells = (printable(name), s.version, " ".join(s.tiers), ", ".join(s.sanctions), s.description)
+        except (ScorerFailed, ScorerNotFound) as exc:  # its module, class or declarations raised: listed, not fatal
+            broken.append(f"scs-audit: scorer {printable(name)!r} failed: {one_line(str(exc))}")
+            cells = (printable(name), "", "", "", "(could not be loaded)")
+        except Exception as exc:  # noqa: BLE001 - a declaration that raises when read
+            broken.append(f"scs-audit: scorer {printable(name)!r} failed: {type(exc).__name__}: {one_line(str(exc))}")
+            cells = (printable(name), "", "", "", "(could not be loaded)")
         table.add_row(*(escape(str(c)) for c in cells))  # plugin strings are text, never rich markup
     Console().print(table)
-    return EXIT_OK
+    for line in broken:
+        print(line, file=sys.stderr)
+    return EXIT_SCORER_FAILED if broken else EXIT_OK
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

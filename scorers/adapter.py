@@ -23,7 +23,7 @@ run puts around each scorer before any other work (:func:`adapt`):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -267,8 +267,9 @@ def adapt(scorer: Any) -> PluginScorer:
 def normalize_reasons(values: np.ndarray) -> np.ndarray:
     """Each row's reasons as a tuple of printable strings (the same object for rows that shared one).
 
-    Any sequence of strings is accepted (a list, a tuple, an array); anything
-    else is kept as it is for the contract check to name.
+    Any sequence of strings is accepted (a tuple, a list, a numpy array, any
+    other :class:`collections.abc.Sequence`); anything else, a bare string
+    included, is kept as it is for the contract check to name.
     """
     out = np.empty(len(values), dtype=object)
     seen: dict[int, Any] = {}
@@ -276,7 +277,7 @@ def normalize_reasons(values: np.ndarray) -> np.ndarray:
         key = id(r)
         done = seen.get(key)
         if done is None:
-            if isinstance(r, (str, bytes)) or not isinstance(r, (tuple, list, np.ndarray)):
+            if isinstance(r, (str, bytes)) or not isinstance(r, (Sequence, np.ndarray)):
                 done = r
             else:
                 items = tuple(r.tolist() if isinstance(r, np.ndarray) else r)

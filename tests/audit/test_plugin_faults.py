@@ -211,3 +211,32 @@ def test_control_sequences_in_plugin_labels_never_reach_the_results(population):
     from scorers.adapter import normalize_reasons
 
     assert {r for rs in normalize_reasons(frame["reasons"].to_numpy()) for r in rs} == {"\\x1b[8mhidden"}
+
+
+@pytest.fixture
+def registered(monkeypatch):
+    """Registers the given ``name -> module:attr`` pairs as the only entry points."""
+    from importlib.metadata import EntryPoint
+
+    from scorers import registry
+
+    def register(**pairs: str) -> None:
+        eps = [EntryPoint(name=n, value=v, group=registry.ENTRY_POINT_GROUP) for n, v in pairs.items()]
+        monkeypatch.setattr(registry, "_group_entry_points", lambda: eps)
+        registry.clear_cache()
+
+    yield register
+    registry.clear_cache()
+
+
+def test_a_registered_scorer_whose_class_raises_is_listed_and_fails_alone(registered, population, capsys):
+    from audit.cli import main
+
+    registered(plain="tests.audit.faulty_scorers:Plain", broken="tests.audit.faulty_scorers:InitRaises")
+    assert main(["scorers"]) == 1
+    out, err = capsys.readouterr()
+    assert "plain" in out and "could not be loaded" in out
+    assert "scs-audit: scorer 'broken' failed: " in err and "missing licence file" in err
+    result = _run(resolve_scorers(None), population)  # every registered scorer
+    _healthy(result, population)
+    assert "missing licence file" in (result.run_for("broken").error or "")
