@@ -8,7 +8,10 @@ scorers in the run still complete:
   scoring of a chunk and every replay an audit makes — is stopped after the
   limit. In the main thread on POSIX the call is interrupted with
   ``SIGALRM`` (``signal.setitimer``); elsewhere (worker threads, Windows) the
-  call runs to its end and is failed afterwards if it took too long.
+  call runs to its end and is failed afterwards if it took too long. A call
+  that ignores the alarm is killed with its worker process by the supervisor
+  of :mod:`audit.workers`, which learns of each call and of the scorer being
+  run through :class:`plugin_call` and :class:`plugin_section`.
 - **a probe at the start of a run** (:func:`probe_scorers`): each scorer scores
   a small population (``AuditOptions.probe_size`` people, default 1,000) twice,
   each time on a deep copy of the view. A content digest of the copy taken
