@@ -244,6 +244,9 @@ def _run_with(
     seconds: dict[str, float] = {}
     plan = source.chunk_plan(config.chunk_size)
     active = [(label, s) for label, s in labelled if label not in errors]
+    if pool is not None:
+        errors.update(unsendable(active))
+        active = [(label, s) for label, s in active if label not in errors]
     errors.update(probe_scorers(active, source, options, executor=pool))  # mutation, non-determinism, contract
     active = [(label, s) for label, s in active if label not in errors]
     from audit.streaming import ChunkStream, RunTotals, absorb
@@ -304,6 +307,25 @@ def _run_with(
         population=source.describe(), options=options, layout=layout, runs=tuple(runs),
         seconds=seconds, started=started, source=source,
     )
+
+
+def unsendable(scorers: Sequence[tuple[str, Any]]) -> dict[str, str]:
+    """Label -> why the scorer cannot be sent to a worker process (it does not pickle); failures only."""
+    import pickle
+
+    from scorers.adapter import printable
+
+    out = {}
+    for label, s in scorers:
+        try:
+            pickle.dumps(s, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # noqa: BLE001 - a plugin's state may fail to pickle in any way
+            out[label] = (
+                f"scorer {label!r} cannot be sent to a worker process ({type(exc).__name__}: {printable(exc)}); "
+                "keep only picklable state on the scorer (open files, locks and connections belong inside score), "
+                "or define __reduce__"
+            )
+    return out
 
 
 def tier_shares(scorer: Any, disparity_aggregates: dict[str, Any]) -> dict[str, float]:

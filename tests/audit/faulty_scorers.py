@@ -362,6 +362,17 @@ class EatsMemory(Plain):
         return super().score(view, as_of=as_of)
 
 
+class HoldsLock(Plain):
+    """A well-behaved scorer holding a lock: it cannot be pickled, so it cannot go to a worker process."""
+
+    name = "holds_lock"
+
+    def __init__(self):
+        import threading
+
+        self.lock = threading.Lock()
+
+
 #: Faults :class:`Fuzzed` can commit: those a process survives, then those it does not.
 IN_PROCESS_FAULTS = ("raise", "base_exception", "exit", "nan", "rows", "reorder", "mutate", "huge", "tier", "keyboard_free")
 

@@ -222,3 +222,16 @@ def test_control_sequences_from_a_plugin_never_reach_the_terminal_or_the_reports
         assert "\x1b" not in text and "\x07" not in text and "\r" not in text
     labels = {s["label"] for s in doc["scorers"]}
     assert "ctl\\x1b[2J\\x1b]0;owned\\x07name" in labels
+
+
+def test_a_scorer_that_cannot_be_pickled_fails_alone():
+    from audit.engine import AuditOptions
+    from audit.runner import RunConfig, run
+    from tests.audit import faulty_scorers as fs
+
+    # (loaded by a file path it would pickle as that path and be loaded again in the worker)
+    config = RunConfig(population="tiny", size=SIZE, seed=5, isolate=True, options=AuditOptions(bootstrap=0, replay_sample=0))
+    result = run([fs.HoldsLock(), fs.Plain()], config)
+    assert [r.label for r in result.failed] == ["holds_lock"]
+    assert "cannot be sent to a worker process (TypeError" in result.run_for("holds_lock").error
+    assert result.run_for("plain").sections["tier_shares"] == pytest.approx(expected_plain_shares(), abs=1e-12)
