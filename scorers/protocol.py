@@ -167,7 +167,7 @@ def validate_score_frame(scorer: Any, frame: Any, view: PopulationView) -> pd.Da
         raise ScorerContractError(
             f"scorer {name!r}: score() returned {len(frame)} rows for {n} people; return one row per view.people row"
         )
-    frame = _aligned(name, frame, view.people.index)
+    frame = _aligned(name, frame, view.people)
     for col in ("score", "tier"):
         if col not in frame.columns:
             raise ScorerContractError(f"scorer {name!r}: output has no {col!r} column; columns are {list(frame.columns)}")
@@ -238,24 +238,27 @@ def validate_score_frame(scorer: Any, frame: Any, view: PopulationView) -> pd.Da
     return pd.DataFrame(out, copy=False)  # copy-on-write: sharing the scorer's arrays is safe
 
 
-def _aligned(name: str, frame: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+def _aligned(name: str, frame: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
     """``frame`` in the order of ``view.people``.
 
     Rows are matched by position when the frame's index is the input's or the
-    default ``RangeIndex`` a new frame gets; by index label when it is any other
-    arrangement of the input's labels (a scorer that sorted or shuffled its
-    rows and kept their index). Any other index is refused: which row belongs
+    default ``RangeIndex`` a new frame gets; by label when it is any other
+    arrangement of the input's index labels (a scorer that sorted or shuffled
+    its rows and kept their index), or of its person ids (a scorer that indexed
+    its result by ``person_id``). Any other index is refused: which row belongs
     to whom cannot be told.
     """
-    got = frame.index
+    got, index = frame.index, people.index
     if got.equals(index) or (isinstance(got, pd.RangeIndex) and got.start == 0 and got.step == 1):
         return frame
-    if got.is_unique and index.is_unique:
-        pos = got.get_indexer(index)
-        if (pos >= 0).all():
-            return frame.iloc[pos]
+    if got.is_unique:
+        for labels in (index, pd.Index(people["person_id"].to_numpy())):
+            if labels.is_unique:
+                pos = got.get_indexer(labels)
+                if (pos >= 0).all():
+                    return frame.iloc[pos]
     raise ScorerContractError(
-        f"scorer {name!r}: its output's index is neither view.people's index nor a rearrangement of it "
-        f"(first labels {list(got[:3])!r}, expected {list(index[:3])!r}); return rows in view.people's order, "
-        "or keep view.people's index on them"
+        f"scorer {name!r}: its output's index is neither view.people's index nor a rearrangement of it or of the "
+        f"person ids (first labels {list(got[:3])!r}, expected {list(index[:3])!r}); return rows in view.people's "
+        "order, or keep view.people's index (or person_id) on them"
     )

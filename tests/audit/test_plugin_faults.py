@@ -133,6 +133,12 @@ def test_alignment_follows_the_index_only_when_it_rearranges_the_inputs(populati
     renumbered = plain.set_axis(pd.Index(np.arange(len(plain)) + 10**6))
     with pytest.raises(ScorerContractError, match="neither view.people's index nor a rearrangement"):
         validate_score_frame(fs.Plain(), renumbered, view)
+    # indexed by person id, in another order: aligned by person id
+    ids = view.people["person_id"].to_numpy()
+    offset = type(view)(people=view.people.set_axis(pd.RangeIndex(len(ids)) + 7), events=view.events, ties=view.ties,
+                        horizon_months=view.horizon_months)
+    by_id = plain.set_axis(pd.Index(ids)).iloc[::-1]
+    assert (validate_score_frame(fs.Plain(), by_id, offset)["score"].to_numpy() == expected).all()
     # a fresh frame (default RangeIndex) is read by position, whatever the input's index is
     people = view.people.iloc[::-1]
     sub = type(view)(people=people, events=view.events, ties=view.ties, horizon_months=view.horizon_months)
