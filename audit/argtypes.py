@@ -9,6 +9,7 @@ keep, e.g. ``argument --size: '0' must be a whole number >= 1``.
 from __future__ import annotations
 
 import argparse
+import decimal
 import math
 from collections.abc import Callable
 from typing import TypeVar
@@ -34,7 +35,7 @@ def number(
     ----------
     kind : int or float
         ``int`` reads a whole number (``_`` separators allowed anywhere, as in
-        ``200_000``); ``float`` a number, which must also be finite (``nan``
+        ``200_000``; exponent form too when the value is whole, as in ``1e6``); ``float`` a number, which must also be finite (``nan``
         and ``inf`` are refused).
     lo, hi : number, optional
         Lowest and highest value allowed; ``None`` leaves that side open.
@@ -60,7 +61,9 @@ def number(
         try:
             value = kind(text.replace("_", "") if kind is int else text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a {noun}") from None
+            value = _whole_in_exponent_form(text) if kind is int else None
+            if value is None:
+                raise argparse.ArgumentTypeError(f"{text!r} is not a {noun}") from None
         ok = not finite or math.isfinite(value)
         if lo is not None:
             ok = ok and (value >= lo if lo_inclusive else value > lo)
@@ -72,6 +75,17 @@ def number(
 
     convert.__name__ = noun.replace(" ", "_")
     return convert
+
+
+def _whole_in_exponent_form(text: str) -> int | None:
+    """``1e6`` or ``2.5e3`` as the whole number it is (``None`` if it is not one, or has over 30 digits)."""
+    try:
+        d = decimal.Decimal(text.replace("_", "").strip())
+    except decimal.InvalidOperation:
+        return None
+    if not d.is_finite() or d.adjusted() > 30 or d != d.to_integral_value():
+        return None
+    return int(d)
 
 
 def _describe(lo: float | None, hi: float | None, lo_inclusive: bool, hi_inclusive: bool) -> str:

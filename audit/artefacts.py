@@ -13,6 +13,13 @@ run's artefacts together, removing old ones it did not write again
 is removed first and renamed into place last: when it is present, every
 artefact beside it comes from the same finished run.
 
+Only what this tool wrote is ever deleted or replaced: each output directory's
+manifest (:mod:`audit.outdir`) lists the artefacts written there, and a commit
+checks every file against it before touching anything. A file named like an
+artefact that the tool did not write survives; if the commit would have to
+replace it, nothing is written and :class:`~audit.errors.OutputConflict` names
+it (``force`` replaces a user's regular file, never a directory).
+
 Names that come from plugins or data (a scorer's label) never become paths
 as they are: :func:`safe_filename` turns any string into one harmless file
 name, and :func:`path_in` refuses a path that would leave its directory.
@@ -20,6 +27,7 @@ name, and :func:`path_in` refuses a path that would leave its directory.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -29,11 +37,14 @@ import signal
 import tempfile
 import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from audit.errors import AuditError, OutputConflict
+from audit.outdir import OutputClaim, check_replaceable, claim_output_dir, is_ours, record
 
 __all__ = [
     "finite_or_none",
@@ -50,6 +61,9 @@ __all__ = [
     "path_in",
     "SEAL_NAME",
     "RUN_ARTEFACTS",
+    "claim_output",
+    "naming",
+    "temporary_beside",
 ]
 
 #: The artefact renamed into place last and removed first by :class:`deferred_writes`.
@@ -84,16 +98,43 @@ def atomic_write_with(path: str | Path, write: Callable[[Path], object], *, mode
     """Call ``write(tmp_path)`` (its return value is ignored) then rename ``tmp_path`` over ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
+    with temporary_beside(path) as (fd, tmp):
+        os.close(fd)
+        write(tmp)
         os.chmod(tmp, mode)
         commit_file(tmp, path)
+    return path
+
+
+@contextlib.contextmanager
+def temporary_beside(path: Path) -> Iterator[tuple[int, Path]]:
+    """``(fd, tmp)``: a new file ``.NAME.XXXXXXXX.tmp`` beside ``path``, mode 0600 from its first byte.
+
+    The file is deleted if the block raises; an :class:`OSError` is re-raised
+    naming ``path`` (:func:`naming`). On success the block must have renamed it.
+    """
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise naming(exc, path) from exc
+    try:
+        yield fd, Path(tmp)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise naming(exc, path) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
+
+
+def naming(exc: OSError, path: str | Path) -> OSError:
+    """``exc`` as an error about ``path`` (a failed write names the file the user asked for, not a temporary one).
+
+    Errors of this package (:class:`~audit.errors.AuditError`) are returned unchanged.
+    """
+    if isinstance(exc, AuditError) or exc.errno is None:
+        return exc
+    return OSError(exc.errno, exc.strerror or str(exc), str(path))
 
 
 def atomic_write_bytes(path: str | Path, data: bytes, *, mode: int = PUBLIC_MODE) -> Path:
@@ -184,11 +225,15 @@ class deferred_writes:
     still the previous run's until the commit.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, force: bool = False) -> None:
         self.pending: dict[Path, Path] = {}
         """target path -> finished temporary file."""
         self.stale: set[Path] = set()
         """Files to remove at commit unless written again."""
+        self.force = force
+        """Replace a user's regular file named like an artefact (never a directory; never delete one)."""
+        self.claims: list[OutputClaim] = []
+        """Output directories claimed inside the block (:func:`claim_output`), released if it fails."""
 
     def __enter__(self) -> "deferred_writes":
         with _LOCK:
@@ -205,6 +250,7 @@ class deferred_writes:
             for target, tmp in self.pending.items():
                 outer.defer(tmp, target)
             outer.stale |= self.stale
+            outer.claims += self.claims
         else:
             self.commit()
 
@@ -218,21 +264,33 @@ class deferred_writes:
             previous.unlink(missing_ok=True)
 
     def commit(self) -> None:
-        """Remove stale files and rename every deferred file into place (``results.json`` last)."""
+        """Remove stale files and rename every deferred file into place (``results.json`` last).
+
+        Raises :class:`~audit.errors.OutputConflict`, having written and removed
+        nothing, when a target is a file or directory this tool did not write.
+        """
         with _deferred_signals():
             with _LOCK:
                 pending, stale = dict(self.pending), set(self.stale)
+            for seal in [t for t in pending if t.name == SEAL_NAME]:  # a new run in that directory
+                stale |= {seal.parent / name for name in RUN_ARTEFACTS}
+            stale -= set(pending)
+            stale, problems = check_replaceable(sorted(pending), sorted(stale), force=self.force)
+            if problems:
+                self.abort()
+                more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+                raise OutputConflict(f"nothing was written: {problems[0]}{more}")
+            with _LOCK:
                 self.pending.clear()
                 self.stale.clear()
-            for seal in [t for t in pending if t.name == SEAL_NAME]:  # a new run in that directory
-                stale |= {seal.parent / name for name in RUN_ARTEFACTS} - set(pending)
             for path in sorted({*pending, *stale}, key=_seal_last, reverse=True):  # the seal goes first
-                if path in stale and path not in pending or path.name == SEAL_NAME:
-                    _remove(path)
+                if path in stale or path.name == SEAL_NAME:
+                    path.unlink(missing_ok=True)
             for target in sorted(pending, key=_seal_last):  # the seal comes last
-                if target.is_dir() and not target.is_symlink():
-                    shutil.rmtree(target)
                 os.replace(pending[target], target)
+            for directory in sorted({p.parent for p in [*pending, *stale]}):
+                record(directory, written=[t for t in pending if t.parent == directory],
+                       removed=[p for p in stale if p.parent == directory])
 
     def abort(self) -> None:
         """Delete every deferred temporary file; leave the targets as they were."""
@@ -240,8 +298,11 @@ class deferred_writes:
             pending = list(self.pending.values())
             self.pending.clear()
             self.stale.clear()
+            claims, self.claims = self.claims, []
         for tmp in pending:
             _remove(tmp)
+        for claim in claims:
+            claim.release()
 
 
 def _current() -> deferred_writes | None:
@@ -256,19 +317,43 @@ def commit_file(tmp: str | Path, target: str | Path) -> None:
     """
     txn = _current()
     if txn is None:
+        target = Path(target)
+        if target.is_dir() and not target.is_symlink():
+            Path(tmp).unlink(missing_ok=True)
+            raise OutputConflict(f"{target} is a directory this tool did not write; it is never replaced. "
+                                 "Fix: move it away, or write elsewhere")
         os.replace(tmp, target)
+        record(target.parent, written=[target], removed=[])
     else:
         txn.defer(tmp, target)
 
 
 def remove_at_commit(path: str | Path) -> None:
-    """Remove a stale artefact — now, or at commit inside :class:`deferred_writes` unless written again."""
+    """Remove a stale artefact — now, or at commit inside :class:`deferred_writes` unless written again.
+
+    Only a file this tool wrote (per the directory's manifest, :mod:`audit.outdir`) is removed.
+    """
     txn = _current()
     if txn is None:
-        _remove(Path(path))
+        if is_ours(Path(path)):
+            Path(path).unlink()
     else:
         with _LOCK:
             txn.stale.add(Path(path).absolute())
+
+
+def claim_output(path: str | Path, *, force: bool = False, what: str = "--out") -> Path:
+    """Check and claim an output directory (:func:`audit.outdir.claim_output_dir`) before any work.
+
+    Inside :class:`deferred_writes` the claim is released if the block fails:
+    a refused command leaves no empty directory and no manifest it created.
+    """
+    claim = claim_output_dir(path, force=force, what=what)
+    txn = _current()
+    if txn is not None:
+        with _LOCK:
+            txn.claims.append(claim)
+    return claim.directory
 
 
 # ----------------------------------------------------------------------------- names from plugins and data

@@ -9,12 +9,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from audit.argtypes import number
 from audit.errors import AuditError
-from audit.artefacts import commit_file, deferred_writes
+from audit.artefacts import claim_output, commit_file, deferred_writes, naming
+from audit.cli_checks import describe_os_error, refuse_costly
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,8 +46,18 @@ def add_population_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--chunk-size", type=_positive_int, default=1_000_000, help="people per streamed chunk")
     p.add_argument("--by", action="append", default=[], metavar="ATTR",
                    help="extra attribute to audit (urban, sex, region, age or a supplied column); repeatable")
+    p.add_argument("--horizon-months", type=number(int, lo=1, hi=32768), default=None, metavar="N",
+                   help="months a supplied event table covers (default: the last event month + 1, refusing a month "
+                        "more than 12 after the month by which 99%% of events happened)")
     p.add_argument("--as-of", type=_non_negative_int, default=None, metavar="MONTH",
                    help="month scores are taken at (default: the horizon's last month)")
+
+
+def add_force_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--force", action="store_true",
+                   help="write into a non-empty directory this tool did not create (or /, or your home directory), "
+                        "replace files there named like artefacts, and allow runs estimated to be very costly; "
+                        "files this tool did not write are still never deleted")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="scorer name, name:key=value,... variant, or module:attr (repeatable; default: all registered)")
     add_population_args(run)
     run.add_argument("--out", default="reports/latest", metavar="DIR", help="output directory (default reports/latest)")
+    add_force_arg(run)
     run.add_argument("--save-scores", action="store_true", help="also write DIR/scores.parquet (one row per person per scorer)")
     run.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     run.add_argument("--min-cell-share", type=_share, default=0.02, metavar="SHARE",
@@ -112,18 +125,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_BAD_INPUT
+    _working_directory_importable()
     try:
-        with deferred_writes():  # a command's artefacts appear together, or not at all (audit/artefacts.py)
+        # a command's artefacts appear together, or not at all; only what this tool wrote is replaced (audit/artefacts.py)
+        with deferred_writes(force=getattr(args, "force", False)):
             return _COMMANDS[args.command](args)
     except AuditError as exc:
         if args.debug:
             raise
         print(f"scs-audit: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except OSError as exc:  # e.g. --out is not writable
+    except OSError as exc:  # disk full, permission denied, an unwritable HOME ...
         if args.debug:
             raise
-        print(f"scs-audit: error: {one_line(str(exc))}", file=sys.stderr)
+        print(f"scs-audit: error: {one_line(describe_os_error(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("scs-audit: interrupted; nothing was written (the output directory keeps its previous contents)",
@@ -131,6 +146,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":  # finished chunks stay in DIR/.chunks (audit/checkpoint.py)
             print("scs-audit: finished chunks are kept; rerun the same command with --resume to continue", file=sys.stderr)
         return 130
+
+
+def _working_directory_importable() -> None:
+    """Let ``--scorer my_module:Cls`` import ``my_module.py`` from the working directory.
+
+    ``python -m`` puts the working directory first on ``sys.path``; the console
+    script does not, so ``module:attr`` failed from the module's own directory.
+    Like uvicorn's and gunicorn's ``module:attr``, the working directory is added
+    here — last, so that a file there never shadows an installed package.
+    """
+    cwd = os.getcwd()
+    if "" not in sys.path and cwd not in sys.path:
+        sys.path.append(cwd)
 
 
 def one_line(text: str) -> str:
@@ -182,14 +210,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from audit.summary import print_summary
 
     console = Console(stderr=False)
-    out = _output_dir(args.out)
+    from audit.executors import default_workers
+
+    # before the output directory is touched; a remote Dask cluster's workers are not this machine's
+    refuse_costly(args, workers=1 if args.scheduler else args.workers or default_workers())
+    out = claim_output(args.out, force=args.force)
     options = AuditOptions(seed=args.seed, as_of=args.as_of, by=tuple(args.by))
     options = replace(options, scorer_timeout=args.scorer_timeout)
     options = replace(options, min_cell_share=args.min_cell_share, bootstrap=args.bootstrap)
     options = replace(options, replay_sample=args.replay_sample)
     config = RunConfig(population=args.population, size=args.size, seed=args.seed, chunk_size=args.chunk_size,
-                       options=options, events=args.events, ties=args.ties)
-    from audit.executors import default_workers
+                       options=options, events=args.events, ties=args.ties, horizon_months=args.horizon_months)
     from audit.workers import default_worker_memory
 
     config = replace(config, engine=args.engine, workers=args.workers or default_workers(), scheduler=args.scheduler,
@@ -209,6 +240,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise
     if writer is not None:
         writer.close()
+    for note in result.notes:
+        print(f"scs-audit: warning: {one_line(note)}", file=sys.stderr)
     path = write_results(result, out)
     from audit.privacy.cli import publish_from_args
 
@@ -227,27 +260,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_SCORER_FAILED if result.failed else EXIT_OK
 
 
-def _output_dir(text: str) -> Path:
-    """``--out DIR``, created if missing and checked writable before any work."""
-    from audit.errors import InvalidArgument
-
-    out = Path(text)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InvalidArgument(f"--out {text}: cannot create the directory ({exc.strerror}); give a writable directory") from None
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise InvalidArgument(f"--out {text}: the directory is not writable; give a writable directory")
-    return out
-
-
 class _ScoresWriter:
-    """Streams per-person score rows to Parquet; renamed into place only when complete."""
+    """Streams per-person score rows to Parquet; renamed into place only when complete.
+
+    The partial file (``.scores.parquet.XXXXXXXX.partial``) is created mode 0600
+    before its first byte: one row per person is readable by the user only, even
+    when a kill leaves it behind.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._writer: pq.ParquetWriter | None = None
-        self._tmp = path.with_name(f".{path.name}.partial")
+        self._file: Any = None
+        self._tmp: Path | None = None
 
     def __call__(self, label, chunk, frame, scorer) -> None:
         from audit.runner import scores_table
@@ -261,21 +286,34 @@ class _ScoresWriter:
 
         table = pa.Table.from_pandas(rows, preserve_index=False)
         table = table.cast(pa.schema([f.with_type(pa.string()) if f.name == "label" else f for f in table.schema]))
-        if self._writer is None:
-            self._tmp.parent.mkdir(parents=True, exist_ok=True)
-            self._writer = pq.ParquetWriter(self._tmp, table.schema)
-        self._writer.write_table(table)
+        try:
+            if self._writer is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".partial", dir=self.path.parent)  # 0600
+                self._tmp, self._file = Path(tmp), os.fdopen(fd, "wb")
+                self._writer = pq.ParquetWriter(self._file, table.schema)
+            self._writer.write_table(table)
+        except OSError as exc:
+            raise naming(exc, self.path) from exc
 
-    def close(self) -> None:
+    def _close_file(self) -> None:
         if self._writer is not None:
             self._writer.close()
-            os.chmod(self._tmp, 0o600)  # one row per person: readable by the user only
+        if self._file is not None:
+            self._file.close()
+
+    def close(self) -> None:
+        if self._writer is not None and self._tmp is not None:
+            try:
+                self._close_file()
+            except OSError as exc:
+                raise naming(exc, self.path) from exc
             commit_file(self._tmp, self.path)
 
     def abort(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-        self._tmp.unlink(missing_ok=True)
+        self._close_file()
+        if self._tmp is not None:
+            self._tmp.unlink(missing_ok=True)
 
 
 def _cmd_epsilon_for(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ __all__ = [
     "ScorerContractError",
     "BudgetExceeded",
     "InvalidArgument",
+    "OutputConflict",
 ]
 
 
@@ -55,3 +56,7 @@ class ScorerFailed(AuditError, RuntimeError):
 
 class BudgetExceeded(AuditError, RuntimeError):
     """A differentially private release would spend more privacy budget than remains."""
+
+
+class OutputConflict(AuditError, FileExistsError):
+    """An output directory or file is not this tool's to write into, replace or delete."""

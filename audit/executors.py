@@ -133,14 +133,22 @@ def run_chunk_keeping_scores(task: ChunkTask) -> tuple[ChunkOutput, list[tuple[s
 
     What a supervised worker (:mod:`audit.workers`) runs when the scores are
     saved: the rows (:func:`audit.runner.scores_table`) travel back to the main
-    process, which writes them, so the scorers need not run there.
+    process, which writes them, so the scorers need not run there. In a
+    worker each scorer's rows are handed over as soon as they are made
+    (:func:`audit.guard.hand_over`) and the returned list is empty.
     """
+    from audit.guard import hand_over
     from audit.runner import scores_table
 
     rows: list[tuple[str, Any]] = []
+    sent: dict[str, int] = {}
 
     def keep(label: str, batch: Population, frame: Any, scorer: Any) -> None:
-        rows.append((label, scores_table(label, batch, frame, scorer)))
+        table = scores_table(label, batch, frame, scorer)
+        # to the supervisor at once (written before the next scorer starts), else with the output
+        if not hand_over(("rows", label, sent.get(label, 0), table)):
+            rows.append((label, table))
+        sent[label] = sent.get(label, 0) + 1
 
     return run_chunk(task, on_scored=keep), rows
 

@@ -50,6 +50,7 @@ from audit.population import Population, PopulationView
 __all__ = [
     "DEFAULT_PROBE_SIZE",
     "faulted",
+    "hand_over",
     "note_fault",
     "plugin_call",
     "plugin_section",
@@ -114,11 +115,29 @@ def declared_meta(scorer: Any) -> dict[str, Any]:
 _REPORTER: list[Any] = []
 
 
-def set_reporter(send: Any) -> None:
-    """In a supervised worker (:mod:`audit.workers`): where to report sections and calls (``None``: nowhere)."""
+def set_reporter(conn: Any) -> None:
+    """In a supervised worker (:mod:`audit.workers`): the connection to report sections, calls and rows on
+    (``None``: nowhere)."""
     _REPORTER.clear()
-    if send is not None:
-        _REPORTER.append(send)
+    if conn is not None:
+        _REPORTER.append(conn)
+
+
+def _report(message: tuple) -> None:
+    if _REPORTER:
+        _REPORTER[0].send(message)
+
+
+def hand_over(message: tuple) -> bool:
+    """Send ``message`` to the supervisor and wait until it has dealt with it; ``False`` without one.
+
+    Used for the rows of ``--save-scores``: they are on disk before the worker goes on.
+    """
+    if not _REPORTER:
+        return False
+    _REPORTER[0].send(message)
+    _REPORTER[0].recv()  # the supervisor's acknowledgement
+    return True
 
 
 _FAULTED: list[bool] = []
@@ -142,24 +161,20 @@ class plugin_section:
         self.label = label
 
     def __enter__(self) -> None:
-        if _REPORTER:
-            _REPORTER[0](("section", self.label))
+        _report(("section", self.label))
 
     def __exit__(self, *exc: Any) -> None:
-        if _REPORTER:
-            _REPORTER[0](("section", None))
+        _report(("section", None))
 
 
 class plugin_call:
     """Context manager around one ``score`` call: a supervisor times it against ``--scorer-timeout``."""
 
     def __enter__(self) -> None:
-        if _REPORTER:
-            _REPORTER[0](("call",))
+        _report(("call",))
 
     def __exit__(self, *exc: Any) -> None:
-        if _REPORTER:
-            _REPORTER[0](("return",))
+        _report(("return",))
 
 
 # ----------------------------------------------------------------------------- time limit

@@ -40,6 +40,8 @@ class RunConfig:
     """Event table for a supplied people table."""
     ties: str | None = None
     """Tie table for a supplied people table."""
+    horizon_months: int | None = None
+    """Months a supplied event table covers (default: from the data, :func:`audit.table.load_population`)."""
     engine: str = "local"
     """``local`` (this process, or a process pool when ``workers > 1``) or ``dask`` (:mod:`audit.executors`)."""
     workers: int | None = None
@@ -100,6 +102,8 @@ class RunResult:
     seconds: dict[str, float]
     started: str
     source: PopulationSource
+    notes: tuple[str, ...] = ()
+    """Warnings for the person running it (e.g. files in the chunk store that were refused)."""
 
     @property
     def failed(self) -> list[ScorerRun]:
@@ -198,7 +202,8 @@ def run(
 
     # the boundary: contract defaults, printable labels, each call on its own view (scorers/adapter.py)
     labelled = unique_labels([s if isinstance(s, UnloadedScorer) else adapt(s) for s in scorer_objs])
-    source = source or open_source(config.population, size=config.size, seed=config.seed, events=config.events, ties=config.ties)
+    source = source or open_source(config.population, size=config.size, seed=config.seed, events=config.events,
+                                   ties=config.ties, horizon_months=config.horizon_months)
     options = config.options
     if options.as_of is not None and not 0 <= options.as_of < source.horizon_months:
         raise InvalidArgument(f"--as-of {options.as_of}: the population's events cover months 0 to "
@@ -305,7 +310,7 @@ def _run_with(
         runs.append(ScorerRun(label=label, scorer=scorer, sections=sections, aggregates=merged[label]))
     return RunResult(
         population=source.describe(), options=options, layout=layout, runs=tuple(runs),
-        seconds=seconds, started=started, source=source,
+        seconds=seconds, started=started, source=source, notes=tuple(stream.refused),
     )
 
 

@@ -111,6 +111,7 @@ def open_source(
     seed: int = 0,
     events: str | Path | None = None,
     ties: str | Path | None = None,
+    horizon_months: int | None = None,
 ) -> PopulationSource:
     """Resolve a builtin spec name, a spec TOML, a CSV/Parquet table or an in-memory population."""
     if isinstance(population, Population):
@@ -120,10 +121,11 @@ def open_source(
     else:
         text = str(population)
         if text.lower().endswith(TABLE_SUFFIXES):
-            pop = Population.from_table(text, events=events, ties=ties)
+            pop = Population.from_table(text, events=events, ties=ties, horizon_months=horizon_months)
             return PopulationSource(spec=None, size=len(pop), seed=None, supplied=pop)
-        if events is not None or ties is not None:
-            raise InvalidArgument("--events/--ties go with a supplied people table (CSV or Parquet), not a spec")
+        if events is not None or ties is not None or horizon_months is not None:
+            raise InvalidArgument("--events/--ties/--horizon-months go with a supplied people table (CSV or Parquet), "
+                                  "not a spec (a spec sets its own horizon_months)")
         spec = load_spec(text)
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise InvalidArgument(f"--size {size!r}: give a whole number of people >= 1")

@@ -180,6 +180,7 @@ class ChunkStream:
             supervised["on_fault"] = chunk_fault_keeping_scores if keeping else chunk_fault
             if keeping:
                 fn = run_chunk_keeping_scores
+                supervised["on_rows"] = getattr(self.on_scored, "write_table")
         with contextlib.nullcontext(executor) if self.executor is not None else executor:
             for task, out in executor.imap_unordered(fn, tasks, **supervised):
                 if keeping:
@@ -190,7 +191,13 @@ class ChunkStream:
                     self.store.save(task.blocks[0], out)
                 yield task.blocks, out, False
 
+    @property
+    def refused(self) -> list[str]:
+        """Files found in the chunk store and not read (:attr:`audit.checkpoint.ChunkStore.refused`)."""
+        return list(self.store.refused) if self.store is not None else []
+
     def finish(self) -> None:
-        """The run succeeded: delete its finished chunks from disk."""
+        """The run succeeded: delete its finished chunks, and other runs' abandoned ones, from disk."""
         if self.store is not None:
             self.store.clear()
+            self.store.clear_abandoned()

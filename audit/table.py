@@ -35,7 +35,7 @@ from audit.population import (
     empty_ties,
     events_frame,
 )
-from audit.table_files import TABLE_SUFFIXES, read_table
+from audit.table_files import TABLE_SUFFIXES, excerpt, read_table
 from audit.vocab import DOMAINS, EDUCATION_LEVELS, EVENT_KINDS, KIND_DOMAIN, SOURCES
 
 __all__ = ["DEFAULT_SOURCE", "TABLE_SUFFIXES", "load_population"]
@@ -66,6 +66,13 @@ _KIND_DOMAIN = np.array([DOMAINS.index(KIND_DOMAIN[k]) for k in EVENT_KINDS], dt
 _TRUE_WORDS = ("true", "t", "yes", "y", "1", "1.0")
 _FALSE_WORDS = ("false", "f", "no", "n", "0", "0.0")
 _MAX_MONTHS = int(np.iinfo(np.int16).max) + 1  # months are stored as int16
+#: Without horizon_months, the horizon is the last event month + 1 -- unless an event lies more than
+#: OUTLIER_GAP_MONTHS after the month by which BULK_SHARE of the events happened (the lower empirical
+#: quantile, so with fewer than 100 events the latest one is never its own bulk): such a row is refused.
+#: A year is the longest gap a running scheme's log shows without an error (assumption: every reference
+#: scheme records monthly conduct, and the synthetic logs have events in every month).
+BULK_SHARE = 0.99
+OUTLIER_GAP_MONTHS = 12
 _INT64 = (int(np.iinfo(np.int64).min), int(np.iinfo(np.int64).max))
 
 #: What each column must hold, as said in the fix of an error message.
@@ -100,7 +107,7 @@ class _Table:
 
     def name(self, column: str) -> str:
         theirs = self.renamed.get(column)
-        return repr(column) if theirs is None else f"{theirs!r} (read as {column!r})"
+        return excerpt(column) if theirs is None else f"{excerpt(theirs)} (read as {column!r})"
 
 
 def _shown(value: object) -> str:
@@ -108,7 +115,7 @@ def _shown(value: object) -> str:
         return "an empty cell"
     if isinstance(value, np.generic):
         value = value.item()
-    return repr(value)
+    return excerpt(value)
 
 
 def _check(t: _Table, column: str, bad: np.ndarray, problem: str, *, pid: np.ndarray | None = None, fix: str = "") -> None:
@@ -132,7 +139,7 @@ def _table(obj: object, role: str, ours: tuple[str, ...], required: tuple[str, .
         frame = frame.rename(columns=strip)
     dup = frame.columns[frame.columns.duplicated()]
     if len(dup):
-        raise InvalidTable(f"{label}: column {dup[0]!r} appears more than once. Fix: rename or drop the repeated column.")
+        raise InvalidTable(f"{label}: column {excerpt(dup[0])} appears more than once. Fix: rename or drop the repeated column.")
     renamed = {o: th for o, th in columns.items() if o in ours and th != o and th in frame.columns}
     for o, th in renamed.items():
         if o in frame.columns:
@@ -378,6 +385,16 @@ def _events(t: _Table, people: np.ndarray, people_label: str, horizon: int | Non
             t, "month", month >= horizon, f"month is outside horizon_months={horizon} (months 0 to {horizon - 1})", pid=pid,
             fix="pass a larger horizon_months, or leave it out to use the last month + 1, or remove the affected rows",
         )
+    elif len(month):
+        bulk_end = int(np.quantile(month, BULK_SHARE, method="lower"))
+        _check(
+            t, "month", month > bulk_end + OUTLIER_GAP_MONTHS,
+            f"month is more than {OUTLIER_GAP_MONTHS} months after month {bulk_end}, by which "
+            f"{BULK_SHARE:.0%} of the events happened; one mistyped month would set the horizon (and every "
+            "person's as-of month) for everyone", pid=pid,
+            fix="correct or remove the row, or pass horizon_months (scs-audit run --horizon-months) covering it "
+                "if the log really runs that long",
+        )
     kind = _choice(t, "kind", EVENT_KINDS, "an event kind", pid)
     if "domain" in f.columns:
         domain = _choice(t, "domain", DOMAINS, "a domain", pid, required=False)
@@ -465,7 +482,10 @@ def load_population(
     columns
         Renames ``{our_name: your_name}``, applied to every table that has ``your_name``.
     horizon_months
-        Months covered by the event log; default the last event month + 1 (1 with no events).
+        Months covered by the event log; default the last event month + 1 (1 with no events),
+        refusing a row more than :data:`OUTLIER_GAP_MONTHS` after the month by which
+        :data:`BULK_SHARE` of the events happened (a mistyped month would otherwise move every
+        person's as-of month).
 
     Returns
     -------

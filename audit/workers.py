@@ -124,7 +124,7 @@ def _worker_main(conn: Any, main_pid: int) -> None:
     worker_init()
     from audit import guard
 
-    guard.set_reporter(conn.send)
+    guard.set_reporter(conn)
     while True:
         try:
             item = conn.recv()
@@ -186,6 +186,8 @@ class _Job:
     """Deaths outside any scorer so far."""
     finish: list = field(default_factory=list)
     """Applied in order to the result (each adds a failed scorer's error)."""
+    delivered: dict = field(default_factory=dict)
+    """label -> row batches of ``origin`` already handed to ``on_rows`` (a retry sends them again)."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -245,6 +247,7 @@ class ProcessExecutor:
             forkserver.ensure_running()  # starts now; its imports overlap the run's own preparation
         self._pool: list[_Worker] = []
         self._closed = False
+        self._on_rows: Callable[[str, Any], None] | None = None
 
     # --- workers
 
@@ -283,9 +286,15 @@ class ProcessExecutor:
     # --- the map
 
     def imap_unordered(
-        self, fn: Callable[[Any], Any], tasks: Iterator[Any], *, on_fault: FaultHandler | None = None
+        self, fn: Callable[[Any], Any], tasks: Iterator[Any], *, on_fault: FaultHandler | None = None,
+        on_rows: Callable[[str, Any], None] | None = None,
     ) -> Iterator[tuple[Any, Any]]:
-        """``(task, fn(task))`` as tasks finish; a task whose worker dies in a scorer goes through ``on_fault``."""
+        """``(task, fn(task))`` as tasks finish; a task whose worker dies in a scorer goes through ``on_fault``.
+
+        ``on_rows(label, rows)`` receives what a worker hands over (:func:`audit.guard.hand_over`) while
+        it works — each batch once, also when a task is run again after a fault.
+        """
+        self._on_rows = on_rows
         from multiprocessing.connection import wait
 
         tasks = iter(tasks)
@@ -355,6 +364,14 @@ class ProcessExecutor:
                     w.call_started = time.monotonic()
                 elif kind == "return":
                     w.call_started = None
+                elif kind == "rows":
+                    _, label, seq, rows = msg
+                    job = w.job
+                    if job is not None and seq >= job.delivered.get(label, 0):
+                        job.delivered[label] = seq + 1
+                        if self._on_rows is not None:
+                            self._on_rows(label, rows)
+                    w.conn.send(("ack",))
                 elif kind == "raised":
                     return kind, msg[1]
                 elif kind == "done":
@@ -376,14 +393,15 @@ class ProcessExecutor:
                     f"a worker process died twice running the same task outside any scorer ({message}); "
                     "this is a fault of scs-audit or of the machine (memory?): rerun with --debug and report it"
                 )
-            queue.appendleft(_Job(task=job.task, origin=job.origin, attempt=job.attempt + 1, finish=job.finish))
+            queue.appendleft(_Job(task=job.task, origin=job.origin, attempt=job.attempt + 1, finish=job.finish,
+                                  delivered=job.delivered))
             return
         fault = on_fault(job.task, label, f"scorer {label!r} {message}")
         finish = [*job.finish, fault.finish] if fault.finish else job.finish
         if fault.retry is None:
             yield job.origin, _finished(_Job(task=job.task, origin=job.origin, finish=job.finish), fault.result)
         else:
-            queue.appendleft(_Job(task=fault.retry, origin=job.origin, finish=finish))
+            queue.appendleft(_Job(task=fault.retry, origin=job.origin, finish=finish, delivered=job.delivered))
 
     def _enforce_limits(self) -> None:
         now = time.monotonic()

@@ -63,7 +63,8 @@ def precheck_from_args(args: argparse.Namespace) -> None:
     from audit.privacy.ledger import PrivacyLedger, default_ledger_path
     from audit.source import open_source
 
-    source = open_source(args.population, size=args.size, seed=args.seed, events=args.events, ties=args.ties)
+    source = open_source(args.population, size=args.size, seed=args.seed, events=args.events, ties=args.ties,
+                         horizon_months=getattr(args, "horizon_months", None))
     if source.synthetic:
         ledger = PrivacyLedger.in_memory(fingerprint=source.fingerprint(),
                                          budget_epsilon=args.epsilon if args.budget is None else args.budget,

@@ -14,6 +14,8 @@ def add_report_parsers(sub: argparse._SubParsersAction, add_population_args: Cal
     """Add ``report`` and ``compare`` to the subcommand parser."""
     rep = sub.add_parser("report", help="re-render report.html and report.md from a run's results.json (no re-run)")
     rep.add_argument("directory", metavar="DIR", help="a run's output directory (holds results.json, maybe published.json)")
+    rep.add_argument("--force", action="store_true",
+                     help="replace report.html or report.md even if this tool did not write them (never a directory)")
     rep.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
 
     cmp = sub.add_parser("compare", help="audit scorer variants on the same people and compare them with paired intervals")
@@ -24,6 +26,9 @@ def add_report_parsers(sub: argparse._SubParsersAction, add_population_args: Cal
     add_population_args(cmp)
     cmp.add_argument("--bootstrap", type=int, default=400, metavar="N", help="paired bootstrap replicates (default 400)")
     cmp.add_argument("--out", default="reports/compare", metavar="DIR", help="output directory (default reports/compare)")
+    from audit.cli import add_force_arg
+
+    add_force_arg(cmp)
     cmp.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     cmp.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
 
@@ -39,7 +44,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     from audit.engine import AuditOptions
     from audit.errors import InvalidArgument
-    from audit.artefacts import atomic_write_json, exact_artefact_mode
+    from audit.artefacts import atomic_write_json, claim_output, exact_artefact_mode
     from audit.report import write_report
     from audit.report.compare import parse_grid, run_compare
     from audit.report.compare_report import write_compare
@@ -49,12 +54,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.bootstrap < 20:
         raise InvalidArgument(f"--bootstrap {args.bootstrap}: use at least 20 replicates (400 is the default)")
     grid = parse_grid(args.grid) if args.grid else None
-    out = Path(args.out)
+    from audit.cli_checks import refuse_costly
+
+    refuse_costly(args)
+    out = claim_output(args.out, force=args.force)
     options = AuditOptions(seed=args.seed, as_of=args.as_of, by=tuple(args.by), bootstrap=args.bootstrap)
     from audit.workers import default_worker_memory
 
     config = RunConfig(population=args.population, size=args.size, seed=args.seed, chunk_size=args.chunk_size,
-                       options=options, events=args.events, ties=args.ties,
+                       options=options, events=args.events, ties=args.ties, horizon_months=args.horizon_months,
                        isolate=True, worker_memory=default_worker_memory(1))  # a faulty variant fails alone
     result, doc = run_compare(args.specs, config, grid=grid, progress=not args.quiet)
     results = results_document(result)

@@ -60,3 +60,14 @@ def test_an_option_reports_a_refusal_as_a_usage_error(capsys):
 def test_kind_must_be_int_or_float():
     with pytest.raises(TypeError):
         number(complex)
+
+
+@pytest.mark.parametrize(("text", "value"), [("1e12", 10**12), ("2.5e3", 2500), ("1E6", 10**6), ("1_000e3", 10**6)])
+def test_whole_numbers_in_exponent_form_are_read_exactly(text, value):
+    assert number(int, lo=1)(text) == value
+
+
+@pytest.mark.parametrize("text", ["1.5e0", "1e-3", "1e400", "nan", "inf"])
+def test_exponent_forms_that_are_not_whole_or_too_large_are_refused(text):
+    with pytest.raises(argparse.ArgumentTypeError, match="not a whole number"):
+        number(int, lo=1)(text)

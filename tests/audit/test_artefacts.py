@@ -10,6 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audit import artefacts as io
+from audit.errors import OutputConflict
+from audit.outdir import MANIFEST_NAME
 from audit.artefacts import (
     atomic_write_json,
     atomic_write_text,
@@ -76,7 +78,12 @@ def test_path_in_refuses_a_suffix_with_a_separator(tmp_path):
 
 
 def _files(d):
-    return sorted(p.name for p in d.iterdir())
+    return sorted(p.name for p in d.iterdir() if p.name != MANIFEST_NAME)
+
+
+def _ours(path, text):
+    """A file this tool wrote (recorded in the directory's manifest), as an earlier command leaves it."""
+    atomic_write_text(path, text)
 
 
 def test_without_a_block_writes_are_immediate(tmp_path):
@@ -87,8 +94,8 @@ def test_without_a_block_writes_are_immediate(tmp_path):
 
 
 def test_a_block_publishes_everything_at_its_end(tmp_path):
-    (tmp_path / "results.json").write_text("old")
-    (tmp_path / "published.json").write_text("old")
+    _ours(tmp_path / "results.json", "old")
+    _ours(tmp_path / "published.json", "old")
     (tmp_path / "notes.txt").write_text("the user's own file")
     with deferred_writes():
         atomic_write_json(tmp_path / "results.json", {"new": True})
@@ -105,8 +112,8 @@ def test_a_block_publishes_everything_at_its_end(tmp_path):
 
 
 def test_an_error_inside_a_block_changes_nothing(tmp_path):
-    (tmp_path / "results.json").write_text("old")
-    (tmp_path / "report.html").write_text("old")
+    _ours(tmp_path / "results.json", "old")
+    _ours(tmp_path / "report.html", "old")
     with pytest.raises(KeyboardInterrupt):
         with deferred_writes():
             atomic_write_text(tmp_path / "results.json", "new")
@@ -130,8 +137,8 @@ def test_commit_file_for_a_streamed_file(tmp_path):
 
 def test_results_json_is_removed_first_and_renamed_last(tmp_path, monkeypatch):
     """While a commit is under way, results.json is absent: present means complete."""
-    (tmp_path / "results.json").write_text("old")
-    (tmp_path / "report.html").write_text("old")
+    _ours(tmp_path / "results.json", "old")
+    _ours(tmp_path / "report.html", "old")
     seen = []
     real_replace = os.replace
 
@@ -144,6 +151,7 @@ def test_results_json_is_removed_first_and_renamed_last(tmp_path, monkeypatch):
         atomic_write_text(tmp_path / "report.html", "new")
         atomic_write_text(tmp_path / "report.md", "new")
         monkeypatch.setattr(io.os, "replace", spy)
+    seen = [(name, present) for name, present in seen if name != MANIFEST_NAME]  # the manifest is updated after
     assert [name for name, _ in seen] == ["report.html", "report.md", "results.json"]
     assert not any(results_present for _, results_present in seen)  # old results.json gone before any rename
 
@@ -165,18 +173,20 @@ def test_nested_blocks_commit_with_the_outer_one(tmp_path):
     assert _files(tmp_path) == ["inner.txt", "outer.txt"]
 
 
-def test_a_stale_directory_is_removed(tmp_path):
+def test_a_stale_directory_is_never_removed(tmp_path):
+    """The tool writes no directories as artefacts, so a directory is never one of its stale files."""
     (tmp_path / "figures").mkdir()
     (tmp_path / "figures" / "a.svg").write_text("<svg/>")
     with deferred_writes():
         remove_at_commit(tmp_path / "figures")
-    assert _files(tmp_path) == []
+    assert (tmp_path / "figures" / "a.svg").read_text() == "<svg/>"
 
 
 def test_writing_results_json_makes_every_other_old_artefact_stale(tmp_path):
     """A comparison written into a directory that held a run must not inherit its published figures."""
-    for name in ("results.json", "published.json", "scores.parquet", "report.html", "notes.txt"):
-        (tmp_path / name).write_text("old")
+    for name in ("results.json", "published.json", "scores.parquet", "report.html"):
+        _ours(tmp_path / name, "old")
+    (tmp_path / "notes.txt").write_text("old")
     with deferred_writes():
         atomic_write_text(tmp_path / "results.json", "new")
         atomic_write_text(tmp_path / "compare.json", "new")
@@ -185,7 +195,7 @@ def test_writing_results_json_makes_every_other_old_artefact_stale(tmp_path):
 
 def test_a_report_rerender_keeps_the_run_it_renders(tmp_path):
     for name in ("results.json", "published.json"):
-        (tmp_path / name).write_text("run")
+        _ours(tmp_path / name, "run")
     with deferred_writes():
         atomic_write_text(tmp_path / "report.html", "re-rendered")
     assert _files(tmp_path) == ["published.json", "report.html", "results.json"]

@@ -345,3 +345,18 @@ def test_a_plugin_message_cannot_break_the_error_line_or_drive_the_terminal(caps
     assert rc == 2
     assert_one_error_line(err, "first line second line", "\\x1b[2J cleared")
     assert "\x1b" not in err
+
+
+def test_module_attr_scorer_loads_from_its_own_directory(tmp_path):
+    """The console script (unlike python -m) does not put the working directory on sys.path."""
+    script = Path(sys.executable).with_name("scs-audit")
+    if not script.exists():
+        pytest.skip("the scs-audit console script is not installed beside this interpreter")
+    (tmp_path / "my_scorers.py").write_text(
+        "from scorers.suining import Suining\n\nclass Mine(Suining):\n    name = 'mine'\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run([str(script), "run", "--scorer", "my_scorers:Mine", "--out", "out", *FAST],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "out" / "results.json").read_text())["scorers"][0]["name"] == "mine"

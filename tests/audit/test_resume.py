@@ -9,7 +9,7 @@ import pytest
 import audit.streaming
 from audit.checkpoint import CHECKPOINT_DIRNAME, ChunkStore, run_fingerprint
 from audit.cli import main
-from audit.errors import InvalidArgument
+from audit.errors import InvalidArgument, OutputConflict
 from audit.groups import layout_for
 from audit.runner import RunConfig, resolve_scorers, run, unique_labels
 from audit.source import open_source
@@ -50,7 +50,7 @@ def cfg(tmp_path, **kw) -> RunConfig:
 
 
 def chunk_files(tmp_path) -> list[str]:
-    return sorted(p.name for p in (tmp_path / CHECKPOINT_DIRNAME).glob("*/*.pkl"))
+    return sorted(p.name for p in (tmp_path / CHECKPOINT_DIRNAME).glob("*/*.npz"))
 
 
 def test_resume_continues_from_the_last_finished_chunk(tmp_path, counted, interrupt):
@@ -61,7 +61,7 @@ def test_resume_continues_from_the_last_finished_chunk(tmp_path, counted, interr
     interrupt(2)
     with pytest.raises(KeyboardInterrupt):
         run(scorers, cfg(tmp_path), audits=audits())
-    assert counted == [0, 1, 2] and chunk_files(tmp_path) == ["0.pkl", "1.pkl"]
+    assert counted == [0, 1, 2] and chunk_files(tmp_path) == ["0.npz", "1.npz"]
 
     interrupt(None)
     counted.clear()
@@ -75,7 +75,7 @@ def test_without_resume_finished_chunks_are_discarded(tmp_path, counted, interru
     interrupt(1)
     with pytest.raises(KeyboardInterrupt):
         run([InterruptsAtBlock()], cfg(tmp_path), audits=audits())
-    assert chunk_files(tmp_path) == ["0.pkl"]
+    assert chunk_files(tmp_path) == ["0.npz"]
     interrupt(None)
     counted.clear()
     run([InterruptsAtBlock()], cfg(tmp_path), audits=audits())
@@ -86,8 +86,8 @@ def test_an_unreadable_chunk_is_computed_again(tmp_path, counted, interrupt):
     interrupt(2)
     with pytest.raises(KeyboardInterrupt):
         run([InterruptsAtBlock()], cfg(tmp_path), audits=audits())
-    (path,) = [p for p in (tmp_path / CHECKPOINT_DIRNAME).glob("*/1.pkl")]
-    path.write_bytes(b"not a pickle")
+    (path,) = [p for p in (tmp_path / CHECKPOINT_DIRNAME).glob("*/1.npz")]
+    path.write_bytes(b"not a chunk file")
     interrupt(None)
     counted.clear()
     resumed = run([InterruptsAtBlock()], cfg(tmp_path, resume=True), audits=audits())
@@ -122,7 +122,7 @@ def test_store_writes_are_complete_files(tmp_path):
     store.save(3, out)
     assert store.finished() == [3]
     assert store.load(3) == out
-    assert [p.name for p in store.dir.iterdir()] == ["3.pkl"]  # no temporary file left behind
+    assert sorted(p.name for p in store.dir.iterdir()) == ["3.npz", "index.json"]  # no temporary file left behind
     store.clear()
     assert not (tmp_path / CHECKPOINT_DIRNAME).exists()
 
@@ -134,24 +134,132 @@ def test_resume_needs_a_directory_and_no_scores_file(tmp_path):
         run(["suining"], cfg(tmp_path, resume=True), audits=audits(), sink=lambda *a: None)
 
 
-def test_command_line_interrupt_then_resume(tmp_path, capsys, monkeypatch):
-    # the command line scores in worker processes (audit/workers.py), where a scorer patched here would not
-    # raise: the interruption (Ctrl-C in the main process) comes when the second chunk is about to be kept
-    argv = ["run", "--population", "tiny", "--size", str(BLOCK_SIZE + 100), "--chunk-size", str(BLOCK_SIZE),
-            "--scorer", "suining", "--out", str(tmp_path), "--quiet", "--bootstrap", "0", "--workers", "1"]
+def cli_argv(out) -> list[str]:
+    """A two-chunk command-line run of suining into ``out``."""
+    return ["run", "--population", "tiny", "--size", str(BLOCK_SIZE + 100), "--chunk-size", str(BLOCK_SIZE),
+            "--scorer", "suining", "--out", str(out), "--quiet", "--bootstrap", "0", "--workers", "1"]
+
+
+@pytest.fixture
+def cli_interrupt(monkeypatch):
+    """Ctrl-C in the main process as the chunk starting at ``block`` is about to be kept (``None``: never).
+
+    The command line scores in worker processes (audit/workers.py), where a
+    scorer patched in this process (InterruptsAtBlock) would never raise.
+    """
     save = ChunkStore.save
 
-    def interrupted(self, first_block, output):
-        if first_block == 1:
-            raise KeyboardInterrupt
-        save(self, first_block, output)
+    def arm(block):
+        def interrupted(self, first_block, output):
+            if first_block == block:
+                raise KeyboardInterrupt
+            save(self, first_block, output)
 
-    monkeypatch.setattr(ChunkStore, "save", interrupted)
+        monkeypatch.setattr(ChunkStore, "save", interrupted if block is not None else save)
+
+    return arm
+
+
+def test_command_line_interrupt_then_resume(tmp_path, capsys, cli_interrupt):
+    argv = cli_argv(tmp_path)
+    cli_interrupt(1)
     assert main(argv) == 130
     assert "--resume" in capsys.readouterr().err
-    assert chunk_files(tmp_path) == ["0.pkl"] and not (tmp_path / "results.json").exists()
-    monkeypatch.setattr(ChunkStore, "save", save)
+    assert chunk_files(tmp_path) == ["0.npz"] and not (tmp_path / "results.json").exists()
+    cli_interrupt(None)
     assert main(argv + ["--resume"]) == 0
     assert (tmp_path / "results.json").exists() and not (tmp_path / CHECKPOINT_DIRNAME).exists()
     assert main(argv + ["--resume", "--save-scores"]) == 2
     assert "--save-scores" in capsys.readouterr().err
+
+
+class _WritesMarker:
+    """Unpickling this runs ``open(path, "w")``: a stand-in for arbitrary code in a planted pickle."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def _interrupted_store(tmp_path, interrupt) -> ChunkStore:
+    interrupt(2)
+    with pytest.raises(KeyboardInterrupt):
+        run([InterruptsAtBlock()], cfg(tmp_path), audits=audits())
+    interrupt(None)
+    (store_dir,) = (tmp_path / CHECKPOINT_DIRNAME).iterdir()
+    return ChunkStore(tmp_path, store_dir.name)
+
+
+def test_resume_never_unpickles_a_planted_file_and_says_it_refused_it(tmp_path, counted, interrupt, capsys):
+    import pickle
+
+    store = _interrupted_store(tmp_path, interrupt)
+    marker = tmp_path / "pwned"
+    for name in ("1.pkl", "2.npz"):  # an old-style chunk, and a chunk the run did not write
+        (store.dir / name).write_bytes(pickle.dumps(_WritesMarker(marker)))
+    store.path(1).write_bytes(pickle.dumps(_WritesMarker(marker)))  # a chunk the run wrote, replaced
+    counted.clear()
+    resumed = run([InterruptsAtBlock()], cfg(tmp_path, resume=True), audits=audits())
+    assert not marker.exists()
+    assert counted == [1, 2, 3]  # only chunk 0 (written by the run, unaltered) is reused
+    notes = "\n".join(resumed.notes)
+    assert "1.pkl: not written by this run" in notes and "2.npz: not written by this run" in notes
+    assert "1.npz: altered since this run wrote it" in notes
+    whole = run([InterruptsAtBlock()], cfg(tmp_path / "fresh"), audits=audits())
+    assert document(resumed) == document(whole)
+    # the planted files are not the run's to delete: they survive its success
+    assert sorted(p.name for p in store.dir.iterdir()) == ["1.pkl", "2.npz"]
+
+
+def test_command_line_names_refused_chunk_files(tmp_path, capsys, cli_interrupt):
+    import pickle
+
+    argv = cli_argv(tmp_path)
+    cli_interrupt(1)
+    assert main(argv) == 130
+    cli_interrupt(None)
+    (store_dir,) = (tmp_path / CHECKPOINT_DIRNAME).iterdir()
+    marker = tmp_path / "pwned"
+    (store_dir / "0.pkl").write_bytes(pickle.dumps(_WritesMarker(marker)))
+    capsys.readouterr()
+    assert main(argv + ["--resume"]) == 0
+    err = capsys.readouterr().err
+    assert not marker.exists()
+    assert "scs-audit: warning:" in err and "0.pkl: not written by this run" in err and "was not read" in err
+
+
+def test_chunk_store_is_private(tmp_path, interrupt):
+    import stat
+
+    store = _interrupted_store(tmp_path, interrupt)
+    modes = {p.relative_to(tmp_path).as_posix(): stat.S_IMODE(p.stat().st_mode)
+             for p in [tmp_path / CHECKPOINT_DIRNAME, *(tmp_path / CHECKPOINT_DIRNAME).rglob("*")]}
+    assert modes == {".chunks": 0o700, f".chunks/{store.dir.name}": 0o700,
+                     f".chunks/{store.dir.name}/0.npz": 0o600, f".chunks/{store.dir.name}/1.npz": 0o600,
+                     f".chunks/{store.dir.name}/index.json": 0o600}
+
+
+def test_a_finished_run_removes_abandoned_stores_it_wrote_and_nothing_else(tmp_path, interrupt):
+    abandoned = _interrupted_store(tmp_path, interrupt)
+    user = tmp_path / CHECKPOINT_DIRNAME / "not-a-store"
+    user.mkdir()
+    (user / "0.npz").write_bytes(b"the user's")
+    run(["suining"], cfg(tmp_path), audits=audits())  # another run (another fingerprint) in the same directory
+    assert not abandoned.dir.exists()
+    assert (user / "0.npz").read_bytes() == b"the user's"
+
+
+def test_a_chunk_store_that_is_a_link_is_refused_and_its_target_untouched(tmp_path):
+    import stat
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    elsewhere.chmod(0o755)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / CHECKPOINT_DIRNAME).symlink_to(elsewhere)
+    with pytest.raises(OutputConflict, match="not a directory this tool made"):
+        run([InterruptsAtBlock()], cfg(out), audits=audits())
+    assert list(elsewhere.iterdir()) == [] and stat.S_IMODE(elsewhere.stat().st_mode) == 0o755
