@@ -46,6 +46,18 @@ class Plain:
         )
 
 
+def drunk_drivers(population) -> pd.Series:
+    """Per person of ``population``: any recorded drunk driving (what puts Plain's tier at ``bad``), by pandas alone."""
+    ev = population.events
+    return population.people["person_id"].isin(set(ev.loc[ev["kind"] == "drunk_driving", "person_id"]))
+
+
+def plain_tier_shares(population) -> dict[str, float]:
+    """Plain's tier shares on ``population``, worked out with pandas (no scorer run)."""
+    bad = float(drunk_drivers(population).mean())
+    return {"good": 1.0 - bad, "bad": bad}
+
+
 class Raises(Plain):
     name = "raises"
 

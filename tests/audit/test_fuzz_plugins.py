@@ -18,7 +18,7 @@ import pytest
 from audit.engine import AuditOptions
 from audit.results import results_document
 from audit.runner import RunConfig, run
-from tests.audit.faulty_scorers import IN_PROCESS_FAULTS, PROCESS_FAULTS, Fuzzed, Plain
+from tests.audit.faulty_scorers import IN_PROCESS_FAULTS, PROCESS_FAULTS, Fuzzed, Plain, plain_tier_shares
 
 SIZE = 1500  # above the 1,000-person probe, so "main" faults strike after it
 WHEN = ("probe", "main", "replay", "always")
@@ -44,10 +44,7 @@ def baseline() -> dict:
 def expected_shares() -> dict[str, float]:
     from audit.synth import synthesize
 
-    pop = synthesize("tiny", size=SIZE, seed=9)
-    ev = pop.events
-    bad = float(pop.people["person_id"].isin(set(ev.loc[ev["kind"] == "drunk_driving", "person_id"])).mean())
-    return {"good": 1.0 - bad, "bad": bad}
+    return plain_tier_shares(synthesize("tiny", size=SIZE, seed=9))
 
 
 def expected_to_fail(s: Fuzzed) -> bool:

@@ -35,18 +35,12 @@ def _run(scorers, population):
     return run(scorers, RunConfig(population=population, options=AuditOptions(bootstrap=0)), audits=[DisparityAudit()])
 
 
-def _drunk(population) -> pd.Series:
-    ev = population.events
-    return population.people["person_id"].isin(set(ev.loc[ev["kind"] == "drunk_driving", "person_id"]))
-
-
 def _expected_shares(population) -> dict[str, float]:
-    bad = float(_drunk(population).mean())
-    return {"good": 1.0 - bad, "bad": bad}
+    return fs.plain_tier_shares(population)
 
 
 def _favourable_by_quintile(population) -> dict[int, float]:
-    fav = ~_drunk(population)
+    fav = ~fs.drunk_drivers(population)
     return {int(q): float(v) for q, v in fav.groupby(population.people["income_quintile"]).mean().items()}
 
 
