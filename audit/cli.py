@@ -19,6 +19,7 @@ from audit.artefacts import claim_output, commit_file, deferred_writes, naming
 from audit.cli_checks import describe_os_error, refuse_costly
 
 if TYPE_CHECKING:
+    import pandas as pd
     import pyarrow.parquet as pq
 
 __all__ = ["main", "build_parser"]
@@ -32,6 +33,7 @@ _positive_int = number(int, lo=1)
 _non_negative_int = number(int, lo=0)
 _positive_seconds = number(float, lo=0, lo_inclusive=False, what="number of seconds")
 _share = number(float, lo=0, hi=1, hi_inclusive=False, example="0.02")
+_positive_mib = number(int, lo=1, what="number of MiB", example="4096")
 
 
 def add_population_args(p: argparse.ArgumentParser) -> None:
@@ -83,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "contagion audits (default 2,000; 0 skips them)")
     run.add_argument("--scorer-timeout", type=_positive_seconds, default=None, metavar="SECONDS",
                      help="fail a scorer whose single score() call takes longer (default: no limit)")
+    run.add_argument("--worker-memory", type=_positive_mib, default=None, metavar="MIB",
+                     help="fail a scorer whose worker process holds more memory, in MiB (default: 80%% of this "
+                          "machine's memory shared among the workers)")
     from audit.executors import ENGINES, default_workers
 
     run.add_argument("--engine", choices=ENGINES, default="local",
@@ -158,8 +163,9 @@ def _working_directory_importable() -> None:
 
 def one_line(text: str) -> str:
     """``text`` on one line with control characters escaped (messages may quote plugins and data)."""
-    text = " ".join(text.split())
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+    from scorers.adapter import printable
+
+    return printable(" ".join(text.split()))
 
 
 def _cmd_scorers(args: argparse.Namespace) -> int:
@@ -172,12 +178,25 @@ def _cmd_scorers(args: argparse.Namespace) -> int:
     table = Table(title="registered scorers", title_justify="left")
     for col in ("name", "version", "tiers (best first)", "sanctions", "description"):
         table.add_column(col)
+    from audit.errors import ScorerFailed, ScorerNotFound
+    from scorers.adapter import adapt, printable
+
+    broken = []
     for name in sorted(available_scorers()):
-        s = load_scorer(name)
-        cells = (name, s.version, " ".join(s.tiers), ", ".join(s.sanctions), s.description)
+        try:
+            s = adapt(load_scorer(name))  # what a plugin declares, control sequences escaped (scorers/adapter.py)
+            cells = (printable(name), s.version, " ".join(s.tiers), ", ".join(s.sanctions), s.description)
+        except (ScorerFailed, ScorerNotFound) as exc:  # its module, class or declarations raised: listed, not fatal
+            broken.append(f"scs-audit: scorer {printable(name)!r} failed: {one_line(str(exc))}")
+            cells = (printable(name), "", "", "", "(could not be loaded)")
+        except Exception as exc:  # noqa: BLE001 - a declaration that raises when read
+            broken.append(f"scs-audit: scorer {printable(name)!r} failed: {type(exc).__name__}: {one_line(str(exc))}")
+            cells = (printable(name), "", "", "", "(could not be loaded)")
         table.add_row(*(escape(str(c)) for c in cells))  # plugin strings are text, never rich markup
     Console().print(table)
-    return EXIT_OK
+    for line in broken:
+        print(line, file=sys.stderr)
+    return EXIT_SCORER_FAILED if broken else EXIT_OK
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -204,8 +223,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     options = replace(options, replay_sample=args.replay_sample)
     config = RunConfig(population=args.population, size=args.size, seed=args.seed, chunk_size=args.chunk_size,
                        options=options, events=args.events, ties=args.ties, horizon_months=args.horizon_months)
+    from audit.workers import default_worker_memory
+
     config = replace(config, engine=args.engine, workers=args.workers or default_workers(), scheduler=args.scheduler,
                      checkpoint_dir=str(out), resume=args.resume)  # audit/executors.py, audit/checkpoint.py
+    # every scorer runs in supervised worker processes: one that exits, hangs or overfills fails alone (audit/workers.py)
+    memory = args.worker_memory * 2**20 if args.worker_memory else default_worker_memory(config.workers)
+    config = replace(config, isolate=True, worker_memory=memory)
     writer = _ScoresWriter(out / "scores.parquet") if args.save_scores else None
     try:
         result = run(args.scorer or None, config, progress=not args.quiet, sink=writer)
@@ -231,7 +255,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if writer is not None:
             console.print(f"per-person scores (private): {writer.path}")
     for r in result.failed:
-        print(f"scs-audit: scorer {r.label!r} failed: {r.error}", file=sys.stderr)
+        print(f"scs-audit: scorer {r.label!r} failed: {one_line(r.error or '')}", file=sys.stderr)
     return EXIT_SCORER_FAILED if result.failed else EXIT_OK
 
 
@@ -250,12 +274,16 @@ class _ScoresWriter:
         self._tmp: Path | None = None
 
     def __call__(self, label, chunk, frame, scorer) -> None:
+        from audit.runner import scores_table
+
+        self.write_table(label, scores_table(label, chunk, frame, scorer))
+
+    def write_table(self, label: str, rows: "pd.DataFrame") -> None:
+        """Append one scorer's rows of one chunk (:func:`audit.runner.scores_table`), e.g. sent by a worker."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        from audit.runner import scores_table
-
-        table = pa.Table.from_pandas(scores_table(label, chunk, frame, scorer), preserve_index=False)
+        table = pa.Table.from_pandas(rows, preserve_index=False)
         table = table.cast(pa.schema([f.with_type(pa.string()) if f.name == "label" else f for f in table.schema]))
         try:
             if self._writer is None:

@@ -19,8 +19,9 @@ import pandas as pd
 
 from audit.errors import ScorerContractError, ScorerFailed
 from audit.groups import CellLayout
-from audit.guard import time_limited
+from audit.guard import note_fault, plugin_call, plugin_section, time_limited
 from audit.population import Population, PopulationView
+from scorers.adapter import printable
 from scorers.protocol import ScorerTags, scorer_tags, validate_score_frame
 
 __all__ = ["AuditOptions", "ScoredChunk", "AuditContext", "ChunkAudit", "ChunkOutput", "describe_failure", "process_chunk", "score_checked"]
@@ -181,12 +182,17 @@ def score_checked(scorer: Any, view: PopulationView, *, as_of: int) -> pd.DataFr
     the scorer, so the runner can tell a faulty plugin from a fault of its own.
     """
     try:
-        frame = scorer.score(view, as_of=as_of)
+        with plugin_call():  # a supervisor (audit.workers) times the call and kills it if the alarm cannot
+            frame = scorer.score(view, as_of=as_of)
     except ScorerFailed:  # already names the scorer (e.g. a time limit, audit.guard)
+        note_fault()
         raise
-    except (Exception, SystemExit) as exc:  # a plugin may raise anything, even sys.exit()
-        name = getattr(scorer, "name", repr(scorer))
-        raise ScorerFailed(f"scorer {name!r} raised {type(exc).__name__}: {exc}") from exc
+    except KeyboardInterrupt:  # Ctrl-C: the user's, not the plugin's
+        raise
+    except BaseException as exc:  # a plugin may raise anything, even sys.exit() or its own BaseException
+        note_fault()  # what it left behind (memory, handlers, threads) is not for the next task
+        name = printable(getattr(scorer, "name", repr(scorer)))
+        raise ScorerFailed(f"scorer {name!r} raised {printable(type(exc).__name__)}: {printable(exc)}") from exc
     return validate_score_frame(scorer, frame, view)
 
 
@@ -225,36 +231,54 @@ def process_chunk(
     errors: dict[str, str] = {}
     seconds: dict[str, float] = {}
     for label, scorer in scorers:
-        scorer = time_limited(scorer, options.scorer_timeout)
-        t0 = time.perf_counter()
-        try:
-            frame = score_checked(scorer, view, as_of=as_of)
-        except (ScorerFailed, ScorerContractError) as exc:
-            errors[label] = describe_failure(exc)
+        with plugin_section(label):  # a worker that dies in here is blamed on this scorer (audit.workers)
+            out = _score_and_collect(label, scorer, population, view, cells, audits, layout, options, as_of, seconds)
+        if isinstance(out, str):
+            errors[label] = out
             continue
-        finally:
-            seconds[f"score:{label}"] = seconds.get(f"score:{label}", 0.0) + time.perf_counter() - t0
-        chunk = ScoredChunk(
-            population=population, view=view, scorer=scorer, label=label, frame=frame,
-            cells=cells, layout=layout, options=options, as_of=as_of,
-        )
-        per_audit: dict[str, Any] = {}
-        try:
-            for audit in audits:
-                t0 = time.perf_counter()
-                per_audit[audit.name] = audit.collect(chunk)
-                seconds[f"audit:{audit.name}"] = seconds.get(f"audit:{audit.name}", 0.0) + time.perf_counter() - t0
-        except (ScorerFailed, ScorerContractError) as exc:
-            errors[label] = describe_failure(exc)
-            continue
-        aggregates[label] = per_audit
+        aggregates[label], frame, scorer = out
         if on_scored is not None:
             on_scored(label, population, frame, scorer)
     return ChunkOutput(aggregates=aggregates, errors=errors, seconds=seconds, people=len(population))
 
 
+def _score_and_collect(
+    label: str, scorer: Any, population: Population, view: PopulationView, cells: np.ndarray,
+    audits: Sequence[ChunkAudit], layout: CellLayout, options: AuditOptions, as_of: int, seconds: dict[str, float],
+) -> tuple[dict[str, Any], pd.DataFrame, Any] | str:
+    """One scorer's statistics of every audit on one chunk, with its frame; or why it failed."""
+    scorer = time_limited(scorer, options.scorer_timeout)
+    t0 = time.perf_counter()
+    try:
+        frame = score_checked(scorer, view, as_of=as_of)
+    except (ScorerFailed, ScorerContractError) as exc:
+        return describe_failure(exc)
+    finally:
+        seconds[f"score:{label}"] = seconds.get(f"score:{label}", 0.0) + time.perf_counter() - t0
+    chunk = ScoredChunk(
+        population=population, view=view, scorer=scorer, label=label, frame=frame,
+        cells=cells, layout=layout, options=options, as_of=as_of,
+    )
+    per_audit: dict[str, Any] = {}
+    try:
+        for audit in audits:
+            t0 = time.perf_counter()
+            per_audit[audit.name] = audit.collect(chunk)
+            seconds[f"audit:{audit.name}"] = seconds.get(f"audit:{audit.name}", 0.0) + time.perf_counter() - t0
+    except Exception as exc:  # noqa: BLE001 - whatever auditing one scorer's output raises fails that scorer alone
+        return describe_failure(exc)
+    return per_audit, frame, scorer
+
+
 def describe_failure(exc: BaseException) -> str:
-    """One line saying why a scorer failed (its own message, or the contract breach)."""
+    """One line saying why a scorer failed: its own message, the contract breach, or what auditing its output raised.
+
+    The last is any other exception met while auditing one scorer's scores (a
+    score the audits cannot handle, a declaration that breaks a cache): it
+    fails that scorer alone, with the exception named, rather than the run.
+    """
     if isinstance(exc, ScorerFailed):
         return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, ScorerContractError):
+        return f"{type(exc).__name__}: {exc}"
+    return f"auditing its scores raised {type(exc).__name__}: {printable(exc)}"

@@ -29,6 +29,7 @@ from audit.errors import InvalidArgument
 from audit.groups import CellLayout
 from audit.population import Population
 from audit.source import PopulationSource
+from audit.workers import Fault, ProcessExecutor
 
 __all__ = [
     "ENGINES",
@@ -37,6 +38,9 @@ __all__ = [
     "Executor",
     "ProcessExecutor",
     "SerialExecutor",
+    "chunk_fault",
+    "chunk_fault_keeping_scores",
+    "run_chunk_keeping_scores",
     "default_workers",
     "make_executor",
     "reuse_freed_memory",
@@ -122,6 +126,31 @@ def run_chunk(task: ChunkTask, *, on_scored: Callable[[str, Population, Any, Any
         scorers = [(label, s) for label, s in scorers if label not in total.errors]
     assert total is not None
     return total
+
+
+def run_chunk_keeping_scores(task: ChunkTask) -> tuple[ChunkOutput, list[tuple[str, Any]]]:
+    """:func:`run_chunk`, also returning each scorer's per-person rows of each batch (``--save-scores``).
+
+    What a supervised worker (:mod:`audit.workers`) runs when the scores are
+    saved: the rows (:func:`audit.runner.scores_table`) travel back to the main
+    process, which writes them, so the scorers need not run there. In a
+    worker each scorer's rows are handed over as soon as they are made
+    (:func:`audit.guard.hand_over`) and the returned list is empty.
+    """
+    from audit.guard import hand_over
+    from audit.runner import scores_table
+
+    rows: list[tuple[str, Any]] = []
+    sent: dict[str, int] = {}
+
+    def keep(label: str, batch: Population, frame: Any, scorer: Any) -> None:
+        table = scores_table(label, batch, frame, scorer)
+        # to the supervisor at once (written before the next scorer starts), else with the output
+        if not hand_over(("rows", label, sent.get(label, 0), table)):
+            rows.append((label, table))
+        sent[label] = sent.get(label, 0) + 1
+
+    return run_chunk(task, on_scored=keep), rows
 
 
 def _batches(task: ChunkTask) -> list[tuple[int, int]]:
@@ -228,79 +257,6 @@ class SerialExecutor:
         self.close()
 
 
-def _worker_init() -> None:
-    # one numerical thread per worker process: the pool already uses every core
-    try:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(1)
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn (via fairlearn)
-        pass
-
-
-class ProcessExecutor:
-    """A local pool of worker processes, at most ``2 * workers`` chunks in flight.
-
-    Workers are started with ``forkserver`` where available (``spawn``
-    elsewhere), never ``fork``: the parent may be running a progress-bar
-    thread, and forking a threaded process can deadlock.
-    """
-
-    name = "processes"
-
-    def __init__(self, workers: int) -> None:
-        import concurrent.futures as cf
-        import multiprocessing as mp
-
-        if workers < 1:
-            raise InvalidArgument(f"--workers {workers}: use 1 or more")
-        self.workers = workers
-        method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-        ctx = mp.get_context(method)
-        if method == "forkserver":
-            ctx.set_forkserver_preload(["audit.executors", "audit.synth", "audit.disparity"])
-        self._pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
-
-    def imap_unordered(self, fn, tasks):
-        import concurrent.futures as cf
-
-        pending: dict[Any, ChunkTask] = {}
-        tasks = iter(tasks)
-        exhausted = False
-        while True:
-            while not exhausted and len(pending) < 2 * self.workers:
-                task = next(tasks, None)
-                if task is None:
-                    exhausted = True
-                    break
-                pending[self._pool.submit(fn, task)] = task
-            if not pending:
-                return
-            done, _ = cf.wait(list(pending), return_when=cf.FIRST_COMPLETED)
-            for fut in done:
-                task = pending.pop(fut)
-                yield task, fut.result()
-
-    def close(self, *, abort: bool = False) -> None:
-        """Wait for the workers to finish; with ``abort`` (Ctrl-C, an error) stop them at once.
-
-        Chunks already handed to a worker cannot be cancelled, and a worker
-        turns a KeyboardInterrupt into its chunk's exception and goes on to the
-        next one, so on an interruption the workers are terminated rather than
-        waited for: their chunks were not finished, and were not saved.
-        """
-        if abort:
-            for proc in list(getattr(self._pool, "_processes", {}).values()):
-                proc.terminate()
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, exc_type: object, *exc: object) -> None:
-        self.close(abort=exc_type is not None)
-
-
 class DaskExecutor:
     """Map chunks over a dask.distributed cluster: a scheduler address, or a new LocalCluster.
 
@@ -386,12 +342,17 @@ def make_executor(
     scheduler: str | None = None,
     n_chunks: int = 1,
     in_process: bool = False,
+    timeout: float | None = None,
+    memory_limit: int | None = None,
 ) -> SerialExecutor | ProcessExecutor | DaskExecutor:
     """The executor for a run.
 
     ``local`` runs in this process with one worker (or one chunk, or when
     ``in_process`` — a supplied population or ``--save-scores``) and in a
-    process pool otherwise; ``dask`` uses ``scheduler`` or a new LocalCluster.
+    supervised process pool otherwise (:class:`audit.workers.ProcessExecutor`,
+    which kills a ``score`` call ``timeout`` seconds plus a grace period long
+    and a worker over ``memory_limit`` bytes); ``dask`` uses ``scheduler`` or a
+    new LocalCluster.
     """
     if engine not in ENGINES:
         raise InvalidArgument(f"--engine {engine!r}: use one of {', '.join(ENGINES)}")
@@ -409,7 +370,29 @@ def make_executor(
     workers = workers or 1
     if workers == 1 or n_chunks <= 1 or in_process:
         return SerialExecutor()
-    return ProcessExecutor(min(workers, n_chunks))
+    return ProcessExecutor(min(workers, n_chunks), timeout=timeout, memory_limit=memory_limit)
+
+
+def chunk_fault(task: ChunkTask, label: str, message: str) -> Fault:
+    """A chunk whose worker died running scorer ``label``: run it again without that scorer, reporting it."""
+    rest = tuple((lab, s) for lab, s in task.scorers if lab != label)
+    if not rest:
+        return Fault(result=ChunkOutput(aggregates={}, errors={label: message}, seconds={}, people=_people_in(task, task.blocks)))
+
+    def finish(out: ChunkOutput) -> ChunkOutput:
+        return replace(out, errors={**out.errors, label: message})
+
+    return Fault(retry=replace(task, scorers=rest), finish=finish)
+
+
+def chunk_fault_keeping_scores(task: ChunkTask, label: str, message: str) -> Fault:
+    """:func:`chunk_fault` for :func:`run_chunk_keeping_scores` (results are ``(output, rows)``)."""
+    fault = chunk_fault(task, label, message)
+    if fault.retry is None:
+        return Fault(result=(fault.result, []))
+    finish = fault.finish
+    assert finish is not None
+    return Fault(retry=fault.retry, finish=lambda result: (finish(result[0]), result[1]))
 
 
 def tasks_for(

@@ -12,16 +12,18 @@ reported like a failure in a chunk.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from audit.engine import AuditContext, ChunkAudit, describe_failure
-from audit.errors import ScorerContractError, ScorerFailed
 from audit.executors import make_executor
+from audit.workers import Fault, ProcessExecutor
+from audit.guard import plugin_section
 
-__all__ = ["FinalizeTask", "Finalized", "finalize_all", "finalize_scorer"]
+__all__ = ["FinalizeTask", "Finalized", "finalize_all", "finalize_fault", "finalize_scorer"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,18 +52,33 @@ def finalize_scorer(task: FinalizeTask) -> Finalized:
     t0 = time.perf_counter()
     sections: dict[str, Any] = {}
     try:
-        for audit in task.audits:
-            sections[audit.name] = audit.finalize(task.merged[audit.name], task.ctx)
-    except (ScorerFailed, ScorerContractError) as exc:
+        with plugin_section(task.label):  # a worker that dies in here is blamed on this scorer (audit.workers)
+            for audit in task.audits:
+                sections[audit.name] = audit.finalize(task.merged[audit.name], task.ctx)
+    except Exception as exc:  # noqa: BLE001 - whatever finalizing one scorer raises fails that scorer alone
         return Finalized(sections={}, error=describe_failure(exc), seconds=time.perf_counter() - t0)
     return Finalized(sections=sections, error=None, seconds=time.perf_counter() - t0)
 
 
-def finalize_all(tasks: Sequence[FinalizeTask], *, workers: int | None = None, in_process: bool = False) -> dict[str, Finalized]:
-    """Label -> :class:`Finalized`, scorers spread over a local process pool of ``workers`` (1: this process)."""
-    executor = make_executor("local", workers=workers, n_chunks=len(tasks), in_process=in_process)
+def finalize_all(
+    tasks: Sequence[FinalizeTask], *, workers: int | None = None, in_process: bool = False, executor: Any = None,
+) -> dict[str, Finalized]:
+    """Label -> :class:`Finalized`, scorers spread over a local process pool of ``workers`` (1: this process).
+
+    ``executor``: a supervised pool the caller owns (:mod:`audit.workers`) to use instead.
+    """
+    own = executor is None
+    if own:
+        timeout = tasks[0].ctx.options.scorer_timeout if tasks else None
+        executor = make_executor("local", workers=workers, n_chunks=len(tasks), in_process=in_process, timeout=timeout)
+    supervised = {"on_fault": finalize_fault} if isinstance(executor, ProcessExecutor) else {}
     out: dict[str, Finalized] = {}
-    with executor:
-        for task, done in executor.imap_unordered(finalize_scorer, iter(tasks)):
+    with executor if own else contextlib.nullcontext(executor):
+        for task, done in executor.imap_unordered(finalize_scorer, iter(tasks), **supervised):
             out[task.label] = done
     return out
+
+
+def finalize_fault(task: FinalizeTask, label: str, message: str) -> Fault:
+    """The worker finalizing ``task`` died in its scorer: that scorer failed."""
+    return Fault(result=Finalized(sections={}, error=message, seconds=0.0))

@@ -8,7 +8,10 @@ scorers in the run still complete:
   scoring of a chunk and every replay an audit makes — is stopped after the
   limit. In the main thread on POSIX the call is interrupted with
   ``SIGALRM`` (``signal.setitimer``); elsewhere (worker threads, Windows) the
-  call runs to its end and is failed afterwards if it took too long.
+  call runs to its end and is failed afterwards if it took too long. A call
+  that ignores the alarm is killed with its worker process by the supervisor
+  of :mod:`audit.workers`, which learns of each call and of the scorer being
+  run through :class:`plugin_call` and :class:`plugin_section`.
 - **a probe at the start of a run** (:func:`probe_scorers`): each scorer scores
   a small population (``AuditOptions.probe_size`` people, default 1,000) twice,
   each time on a deep copy of the view. A content digest of the copy taken
@@ -34,6 +37,7 @@ import signal
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -45,14 +49,22 @@ from audit.population import Population, PopulationView
 
 __all__ = [
     "DEFAULT_PROBE_SIZE",
+    "faulted",
+    "hand_over",
+    "note_fault",
+    "plugin_call",
+    "plugin_section",
+    "set_reporter",
     "declared_meta",
     "TimeLimitedScorer",
     "time_limited",
     "time_limit",
     "view_digest",
     "probe_population",
+    "probe_one",
     "probe_scorer",
     "probe_scorers",
+    "ProbeTask",
 ]
 
 #: People in the start-of-run probe. Assumption: a thousand people exercise every
@@ -96,6 +108,73 @@ def declared_meta(scorer: Any) -> dict[str, Any]:
         "favourable_tiers": attempt(lambda: [t for t in tiers if t in scorer.favourable_tiers], []),
         "sanctions": attempt(lambda: {str(k): str(v) for k, v in dict(scorer.sanctions).items()}, {}),
     }
+
+
+# ----------------------------------------------------------------------------- reporting to a supervisor
+
+_REPORTER: list[Any] = []
+
+
+def set_reporter(conn: Any) -> None:
+    """In a supervised worker (:mod:`audit.workers`): the connection to report sections, calls and rows on
+    (``None``: nowhere)."""
+    _REPORTER.clear()
+    if conn is not None:
+        _REPORTER.append(conn)
+
+
+def _report(message: tuple) -> None:
+    if _REPORTER:
+        _REPORTER[0].send(message)
+
+
+def hand_over(message: tuple) -> bool:
+    """Send ``message`` to the supervisor and wait until it has dealt with it; ``False`` without one.
+
+    Used for the rows of ``--save-scores``: they are on disk before the worker goes on.
+    """
+    if not _REPORTER:
+        return False
+    _REPORTER[0].send(message)
+    _REPORTER[0].recv()  # the supervisor's acknowledgement
+    return True
+
+
+_FAULTED: list[bool] = []
+
+
+def note_fault() -> None:
+    """Record that plugin code in this process raised or was interrupted (its state may be left behind)."""
+    if not _FAULTED:
+        _FAULTED.append(True)
+
+
+def faulted() -> bool:
+    """Whether :func:`note_fault` was called in this process: a supervised worker is then replaced."""
+    return bool(_FAULTED)
+
+
+class plugin_section:
+    """Context manager: the code inside runs (and audits) scorer ``label``; a supervisor blames it for a crash."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+    def __enter__(self) -> None:
+        _report(("section", self.label))
+
+    def __exit__(self, *exc: Any) -> None:
+        _report(("section", None))
+
+
+class plugin_call:
+    """Context manager around one ``score`` call: a supervisor times it against ``--scorer-timeout``."""
+
+    def __enter__(self) -> None:
+        _report(("call",))
+
+    def __exit__(self, *exc: Any) -> None:
+        _report(("return",))
 
 
 # ----------------------------------------------------------------------------- time limit
@@ -323,20 +402,56 @@ def probe_scorer(scorer: Any, population: Population, *, as_of: int) -> None:
         )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProbeTask:
+    """One scorer's probe, as a supervised worker runs it (:mod:`audit.workers`)."""
+
+    label: str
+    scorer: Any
+    population: Population
+    as_of: int
+    timeout: float | None
+
+
+def probe_one(task: ProbeTask) -> str | None:
+    """Why ``task``'s scorer failed its probe, or ``None`` (the function a supervised pool maps)."""
+    from scorers.adapter import sharing_view
+
+    with plugin_section(task.label):
+        try:
+            probe_scorer(time_limited(sharing_view(task.scorer), task.timeout), task.population, as_of=task.as_of)
+        except ScorerFailed as exc:
+            return str(exc)
+        except ScorerContractError as exc:
+            return f"ScorerContractError: {exc}"
+    return None
+
+
+def _probe_fault(task: ProbeTask, label: str, message: str) -> Any:
+    from audit.workers import Fault
+
+    return Fault(result=message)
+
+
 def probe_scorers(
     scorers: Sequence[tuple[str, Any]],
     source: Any,
     options: Any,
+    *,
+    executor: Any = None,
 ) -> dict[str, str]:
     """Check each labelled scorer's declarations, then probe it on a small population.
 
     Returns label -> why it failed (failures only). ``source`` is the run's
     :class:`~audit.source.PopulationSource`; ``options`` its
     :class:`~audit.engine.AuditOptions` (``probe_size`` 0 skips the probe, not the declarations).
+    ``executor``: a supervised pool (:class:`audit.workers.ProcessExecutor`) to
+    probe in, so that a scorer that ends or hangs its process fails alone.
     """
     from scorers.protocol import validate_declarations
 
     failed: dict[str, str] = {}
+    declared_order = list(scorers)
     for label, scorer in scorers:
         try:
             validate_declarations(scorer)
@@ -349,11 +464,12 @@ def probe_scorers(
     population = probe_population(source, size)
     as_of = population.horizon_months - 1 if options.as_of is None else options.as_of
     timeout = getattr(options, "scorer_timeout", None)
-    for label, scorer in scorers:
-        try:
-            probe_scorer(time_limited(scorer, timeout), population, as_of=as_of)
-        except ScorerFailed as exc:
-            failed[label] = str(exc)
-        except ScorerContractError as exc:
-            failed[label] = f"ScorerContractError: {exc}"
-    return failed
+    tasks = [ProbeTask(label=label, scorer=s, population=population, as_of=as_of, timeout=timeout) for label, s in scorers]
+    if executor is None:
+        done = ((task, probe_one(task)) for task in tasks)
+    else:
+        done = executor.imap_unordered(probe_one, iter(tasks), on_fault=_probe_fault)
+    for task, why in done:
+        if why is not None:
+            failed[task.label] = why
+    return {label: failed[label] for label, _ in declared_order if label in failed}

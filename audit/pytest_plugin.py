@@ -368,7 +368,10 @@ def audit(request: pytest.FixtureRequest, audit_scorer_spec: tuple[Any, dict[str
         pytest.fail(state.failures.get(key, f"the audit of {_spec_name(audit_scorer_spec[0])} did not run"), pytrace=False)
     if run.error:
         pytest.fail(f"scorer {run.label!r} failed during the audit run on {key.describe()}: {run.error}", pytrace=False)
-    return AuditRun(label=run.label, scorer=run.scorer, sections=run.sections, population=key, run=run)
+    from scorers.adapter import unwrap
+
+    # the user's own scorer object, not the run's boundary around it (scorers/adapter.py)
+    return AuditRun(label=run.label, scorer=unwrap(run.scorer), sections=run.sections, population=key, run=run)
 
 
 def _run_pending(state: _Session, key: PopulationKey, wanted: tuple[Any, dict[str, Any]]) -> None:

@@ -22,7 +22,7 @@ from audit.population import Population
 from audit.source import PopulationSource, open_source
 from scorers.protocol import scorer_label
 
-__all__ = ["RunConfig", "ScorerRun", "RunResult", "run", "default_audits", "resolve_scorers", "unique_labels"]
+__all__ = ["RunConfig", "ScorerRun", "RunResult", "UnloadedScorer", "run", "default_audits", "resolve_scorers", "unique_labels"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,6 +52,12 @@ class RunConfig:
     """Keep each finished chunk in ``checkpoint_dir/.chunks/`` until the run succeeds (:mod:`audit.checkpoint`)."""
     resume: bool = False
     """Reuse the finished chunks of an interrupted identical run found in ``checkpoint_dir``."""
+    isolate: bool = False
+    """Run every scorer call in supervised worker processes (:mod:`audit.workers`), also with one worker:
+    a scorer that ends, hangs past ``--scorer-timeout`` or overfills its process then fails alone.
+    The command line isolates; in this process (``False``) only what a scorer raises is contained."""
+    worker_memory: int | None = None
+    """Resident bytes a supervised worker may use before it is killed (``--worker-memory``); ``None``: no limit."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -135,16 +141,39 @@ def unique_labels(scorers: Sequence[Any]) -> list[tuple[str, Any]]:
     return out
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnloadedScorer:
+    """Stands in for a scorer whose plugin code raised while it was built (its class or ``with_params``)."""
+
+    name: str
+    """The spec it was asked for by."""
+    error: str
+    """Why it could not be built."""
+
+
 def resolve_scorers(specs: Iterable[Any] | None) -> list[Any]:
-    """Scorer objects from specs (strings go through the registry); all registered when empty."""
+    """Scorer objects from specs (strings go through the registry); all registered when empty.
+
+    A spec whose plugin code raises while the scorer is built (``__init__``,
+    ``with_params``) gives an :class:`UnloadedScorer`, which the run reports as
+    failed; a spec that names nothing, or sets an unknown parameter, raises.
+    """
     specs = list(specs or [])
     if specs and not any(isinstance(s, str) for s in specs):
         return specs
+    from audit.errors import ScorerFailed
+    from scorers.adapter import printable
     from scorers.registry import available_scorers, load_scorer
 
     if not specs:
         specs = sorted(available_scorers())
-    return [load_scorer(s) if isinstance(s, str) else s for s in specs]
+    out = []
+    for s in specs:
+        try:
+            out.append(load_scorer(s) if isinstance(s, str) else s)
+        except ScorerFailed as exc:
+            out.append(UnloadedScorer(name=printable(s), error=str(exc)))
+    return out
 
 
 ScoresSink = Callable[[str, Population, pd.DataFrame, Any], None]
@@ -169,7 +198,10 @@ def run(
     scorer_objs = resolve_scorers(scorers)
     if not scorer_objs:
         raise InvalidArgument("no scorers to run: name at least one with --scorer")
-    labelled = unique_labels(scorer_objs)
+    from scorers.adapter import adapt
+
+    # the boundary: contract defaults, printable labels, each call on its own view (scorers/adapter.py)
+    labelled = unique_labels([s if isinstance(s, UnloadedScorer) else adapt(s) for s in scorer_objs])
     source = source or open_source(config.population, size=config.size, seed=config.seed, events=config.events,
                                    ties=config.ties, horizon_months=config.horizon_months)
     options = config.options
@@ -184,21 +216,53 @@ def run(
                         people=source.supplied.people if source.supplied is not None else None)
     audits = list(audits) if audits is not None else default_audits(options)
 
-    merged: dict[str, Any] = {}
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = {label: s.error for label, s in labelled if isinstance(s, UnloadedScorer)}
+    with _pool(config, options, source, sink) as pool:
+        return _run_with(pool, labelled, errors, config, options, source, layout, audits, progress, sink, started)
+
+
+def _pool(config: RunConfig, options: AuditOptions, source: PopulationSource, sink: Any) -> Any:
+    """The run's supervised worker pool when it isolates its scorers (closed at the end of the run), else nothing.
+
+    A ``sink`` without ``write_table(label, table)`` keeps the scorers in this
+    process, where it is called with their frames; with one, the per-person
+    rows are made in the workers and written here.
+    """
+    import contextlib
+
+    if not config.isolate or config.engine != "local" or (sink is not None and not hasattr(sink, "write_table")):
+        return contextlib.nullcontext(None)
+    from audit.workers import ProcessExecutor
+
+    workers = config.workers or 1
+    if not source.synthetic:
+        workers = 1  # one chunk: the whole supplied table
+    return ProcessExecutor(workers, timeout=options.scorer_timeout, memory_limit=config.worker_memory)
+
+
+def _run_with(
+    pool: Any, labelled: list[tuple[str, Any]], errors: dict[str, str], config: RunConfig, options: AuditOptions,
+    source: PopulationSource, layout: CellLayout, audits: list[ChunkAudit], progress: bool,
+    sink: ScoresSink | None, started: str,
+) -> RunResult:
+    """:func:`run` once its inputs are checked: probe, stream the chunks, finalize (in ``pool`` when given)."""
     seconds: dict[str, float] = {}
     plan = source.chunk_plan(config.chunk_size)
-    active = list(labelled)
-    errors.update(probe_scorers(active, source, options))  # mutation, non-determinism, contract (audit.guard)
+    active = [(label, s) for label, s in labelled if label not in errors]
+    if pool is not None:
+        errors.update(unsendable(active))
+        active = [(label, s) for label, s in active if label not in errors]
+    errors.update(probe_scorers(active, source, options, executor=pool))  # mutation, non-determinism, contract
     active = [(label, s) for label, s in active if label not in errors]
     from audit.streaming import ChunkStream, RunTotals, absorb
+    from scorers.adapter import unwrap  # the plugin's own object: what a resumed run's fingerprint describes
 
     totals = RunTotals(errors=errors, error_block={label: -1 for label in errors}, seconds=seconds)
     stream = ChunkStream(
-        source=source, plan=plan, scorers=labelled, active=lambda: active, audits=audits, layout=layout,
+        source=source, plan=plan, scorers=[(label, unwrap(s)) for label, s in labelled], active=lambda: active, audits=audits, layout=layout,
         options=options, engine=config.engine, workers=config.workers, scheduler=config.scheduler,
         checkpoint_dir=config.checkpoint_dir, resume=config.resume,
-        on_scored=sink,
+        on_scored=sink, executor=pool,
     )
     with _progress(progress, source.size, done=stream.resumed_people) as advance:
         for blocks, out, resumed in stream:
@@ -231,7 +295,7 @@ def run(
         finalize_workers = config.workers or default_workers()
     else:
         finalize_workers = config.workers or 1
-    done = finalize_all(tasks, workers=finalize_workers, in_process=sink is not None or not source.synthetic)
+    done = finalize_all(tasks, workers=finalize_workers, in_process=sink is not None or not source.synthetic, executor=pool)
     seconds["finalize"] = seconds.get("finalize", 0.0) + time.perf_counter() - t0
     runs = []
     for label, scorer in labelled:
@@ -248,6 +312,25 @@ def run(
         population=source.describe(), options=options, layout=layout, runs=tuple(runs),
         seconds=seconds, started=started, source=source, notes=tuple(stream.refused),
     )
+
+
+def unsendable(scorers: Sequence[tuple[str, Any]]) -> dict[str, str]:
+    """Label -> why the scorer cannot be sent to a worker process (it does not pickle); failures only."""
+    import pickle
+
+    from scorers.adapter import printable
+
+    out = {}
+    for label, s in scorers:
+        try:
+            pickle.dumps(s, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # noqa: BLE001 - a plugin's state may fail to pickle in any way
+            out[label] = (
+                f"scorer {label!r} cannot be sent to a worker process ({type(exc).__name__}: {printable(exc)}); "
+                "keep only picklable state on the scorer (open files, locks and connections belong inside score), "
+                "or define __reduce__"
+            )
+    return out
 
 
 def tier_shares(scorer: Any, disparity_aggregates: dict[str, Any]) -> dict[str, float]:

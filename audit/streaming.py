@@ -11,6 +11,7 @@ of the earliest chunk is the one reported — the one a serial run would see.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,15 @@ from audit.aggregate import merge_all
 from audit.checkpoint import ChunkStore, run_fingerprint
 from audit.engine import AuditOptions, ChunkAudit, ChunkOutput
 from audit.errors import InvalidArgument
-from audit.executors import make_executor, run_chunk, tasks_for
+from audit.executors import (
+    ProcessExecutor,
+    chunk_fault,
+    chunk_fault_keeping_scores,
+    make_executor,
+    run_chunk,
+    run_chunk_keeping_scores,
+    tasks_for,
+)
 from audit.groups import CellLayout
 from audit.source import PopulationSource
 
@@ -86,6 +95,11 @@ class ChunkStream:
     on_scored
         ``on_scored(label, chunk, frame, scorer)`` for each scorer's frame of
         each chunk (forces the in-process executor; used by ``--save-scores``).
+        With a supervised ``executor`` the rows are made in the workers and
+        handed to ``on_scored.write_table(label, table)`` instead.
+    executor
+        An executor the caller owns (and closes), e.g. the run's supervised
+        worker pool (:mod:`audit.workers`); ``None``: one made for the chunks.
     """
 
     def __init__(
@@ -104,6 +118,7 @@ class ChunkStream:
         checkpoint_dir: str | None = None,
         resume: bool = False,
         on_scored: Callable[..., None] | None = None,
+        executor: Any = None,
     ) -> None:
         if resume and checkpoint_dir is None:
             raise InvalidArgument("resume needs a checkpoint directory: pass checkpoint_dir (the CLI uses --out)")
@@ -119,6 +134,7 @@ class ChunkStream:
         self.audits, self.layout, self.options = list(audits), layout, options
         self.engine, self.workers, self.scheduler = engine, workers, scheduler
         self.on_scored = on_scored
+        self.executor = executor
         self.store: ChunkStore | None = None
         if checkpoint_dir is not None and source.synthetic:
             fp = run_fingerprint(source=source, plan=self.plan, scorers=scorers, audits=self.audits,
@@ -144,17 +160,33 @@ class ChunkStream:
             for blocks, out in self.store.iter_finished([b for b in self.plan if b[0] in self._resumable]):
                 done.add(blocks[0])
                 yield blocks, out, True
-        fn = run_chunk if self.on_scored is None else functools.partial(run_chunk, on_scored=self.on_scored)
-        executor = make_executor(
+        fn: Callable[[Any], Any] = run_chunk
+        if self.on_scored is not None:
+            fn = functools.partial(run_chunk, on_scored=self.on_scored)
+        executor = self.executor or make_executor(
             self.engine, workers=self.workers, scheduler=self.scheduler,
             n_chunks=len(self.plan) - len(done),
             in_process=self.on_scored is not None or not self.source.synthetic,
+            timeout=self.options.scorer_timeout,
         )
         self.executor_name = executor.name
         tasks = tasks_for(self.source, self.plan, active=self.active, audits=self.audits, layout=self.layout,
                           options=self.options, skip=lambda blocks: blocks[0] in done)
-        with executor:
-            for task, out in executor.imap_unordered(fn, tasks):
+        # a supervised pool reruns a chunk without a scorer that ended its worker (audit.workers); the rows
+        # of --save-scores then come back from the workers to be written here
+        supervised: dict[str, Any] = {}
+        keeping = isinstance(executor, ProcessExecutor) and self.on_scored is not None
+        if isinstance(executor, ProcessExecutor):
+            supervised["on_fault"] = chunk_fault_keeping_scores if keeping else chunk_fault
+            if keeping:
+                fn = run_chunk_keeping_scores
+                supervised["on_rows"] = getattr(self.on_scored, "write_table")
+        with contextlib.nullcontext(executor) if self.executor is not None else executor:
+            for task, out in executor.imap_unordered(fn, tasks, **supervised):
+                if keeping:
+                    out, rows = out
+                    for label, table in rows:
+                        getattr(self.on_scored, "write_table")(label, table)
                 if self.store is not None:
                     self.store.save(task.blocks[0], out)
                 yield task.blocks, out, False

@@ -21,6 +21,7 @@ import pandas as pd
 from audit.population import Population, PopulationView
 from audit.vocab import DOMAINS
 from scorers.protocol import MAX_REASONS, scorer_tags, validate_score_frame
+from scorers.adapter import normalize_reasons
 
 __all__ = [
     "CHECKS",
@@ -96,6 +97,8 @@ def _score(scorer: Any, view: PopulationView, as_of: int, what: str) -> pd.DataF
         out = validate_score_frame(scorer, frame, view)
     except ValueError as exc:
         raise AssertionError(f"{what}: {exc}") from None
+    if "reasons" in out.columns:  # any sequence of strings is accepted: compared and checked as tuples
+        out["reasons"] = normalize_reasons(out["reasons"].to_numpy())
     out.index = pd.Index(view.people["person_id"].to_numpy(), name="person_id")
     return out
 
@@ -158,9 +161,13 @@ def _visible_positions(events: pd.DataFrame, as_of: int) -> np.ndarray:
 
 
 def check_declared_domains(scorer: Any, population: Population) -> None:
-    """Name, version, tiers, favourable tiers, sanctions and params are well formed."""
+    """Name, version, tiers, favourable tiers, sanctions and params are well formed.
+
+    ``description``, ``params`` and ``with_params`` are optional (a run gives
+    them defaults, :mod:`scorers.adapter`); when present they are checked.
+    """
     for attr in ("name", "version", "description"):
-        value = getattr(scorer, attr, None)
+        value = getattr(scorer, attr, "" if attr == "description" else None)
         assert isinstance(value, str) and (value or attr == "description"), (
             f"{attr} must be a non-empty string, got {value!r}"
         )
@@ -176,8 +183,11 @@ def check_declared_domains(scorer: Any, population: Population) -> None:
             f"sanction name {s!r} is not usable as a column"
         )
         assert domain in DOMAINS, f"sanction {s!r} declares domain {domain!r}, not one of {list(DOMAINS)}"
-    params = scorer.params
+    params = getattr(scorer, "params", {})
     assert isinstance(params, Mapping), f"params must be a mapping, got {type(params).__name__}"
+    if not hasattr(scorer, "with_params"):  # no variants: nothing more to check
+        scorer_tags(scorer)
+        return
     before = dict(params)
     variant = scorer.with_params()
     assert dict(variant.params) == before, "with_params() with no changes must keep every parameter"

@@ -31,11 +31,16 @@ __all__ = [
     "validate_score_frame",
     "validate_declarations",
     "MAX_REASONS",
+    "MAX_ABS_SCORE",
 ]
 
 #: Adverse-action notices give the principal reasons; more than four is "not likely
 #: helpful" (Regulation B, 12 CFR 1002, Supplement I, 9(b)(2)-1).
 MAX_REASONS = 4
+
+#: Largest magnitude a score may have (exclusive): the harness sums scores exactly per group on a
+#: ``2**-32`` grid in 64-bit integers (:func:`audit.aggregate.exact_sum_limbs`), which holds ``|score| < 2**31``.
+MAX_ABS_SCORE = 2.0**31
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,12 +57,16 @@ class ScorerTags:
 
 @runtime_checkable
 class Scorer(Protocol):
-    """What the harness needs of a scorer."""
+    """What the harness needs of a scorer.
+
+    Optional, with defaults where a run takes the scorer in
+    (:class:`scorers.adapter.PluginScorer`): ``description: str`` (empty),
+    ``params: Mapping[str, Any]`` (none) and ``with_params(**params)``
+    returning a variant (a scorer without it has no variants).
+    """
 
     name: str
     version: str
-    description: str
-    params: Mapping[str, Any]
     tiers: tuple[str, ...]
     """Tier labels, best first."""
     favourable_tiers: frozenset[str]
@@ -68,15 +77,12 @@ class Scorer(Protocol):
     def score(self, view: PopulationView, *, as_of: int) -> pd.DataFrame:
         """Score every row of ``view.people`` from events with ``month <= as_of``.
 
-        Returns a frame aligned to ``view.people`` (same length and order) with
-        columns ``score`` (float), ``tier`` (one of ``tiers``), one bool column per
-        declared sanction, and optionally ``reasons`` (a tuple of up to four
-        reason codes per person).
+        Returns a frame aligned to ``view.people`` (same length and order, or
+        ``view.people``'s index on its rows in any order) with columns ``score``
+        (a finite float, ``|score| < 2**31``), ``tier`` (one of ``tiers``), one
+        bool column per declared sanction, and optionally ``reasons`` (up to four
+        reason codes per person, any sequence of strings).
         """
-        ...
-
-    def with_params(self, **params: Any) -> "Scorer":
-        """A variant of this scorer with some parameters changed."""
         ...
 
 
@@ -161,6 +167,7 @@ def validate_score_frame(scorer: Any, frame: Any, view: PopulationView) -> pd.Da
         raise ScorerContractError(
             f"scorer {name!r}: score() returned {len(frame)} rows for {n} people; return one row per view.people row"
         )
+    frame = _aligned(name, frame, view.people)
     for col in ("score", "tier"):
         if col not in frame.columns:
             raise ScorerContractError(f"scorer {name!r}: output has no {col!r} column; columns are {list(frame.columns)}")
@@ -174,6 +181,14 @@ def validate_score_frame(scorer: Any, frame: Any, view: PopulationView) -> pd.Da
         raise ScorerContractError(
             f"scorer {name!r}: {int(bad.sum())} scores are NaN or infinite (first at row {i}, "
             f"person_id {view.people['person_id'].iloc[i]}); every score must be finite"
+        )
+    huge = np.abs(score) >= MAX_ABS_SCORE
+    if huge.any():
+        i = int(np.flatnonzero(huge)[0])
+        raise ScorerContractError(
+            f"scorer {name!r}: {int(huge.sum())} scores are 2**31 = 2,147,483,648 or more in magnitude (first at row "
+            f"{i}, person_id {view.people['person_id'].iloc[i]}: {float(score[i])!r}); group sums are kept exact only below "
+            "that: rescale the scores (e.g. to thousands)"
         )
     tiers = tuple(scorer.tiers)
     if isinstance(frame["tier"].dtype, pd.CategoricalDtype):  # the usual case: map the few categories, not every row
@@ -221,3 +236,29 @@ def validate_score_frame(scorer: Any, frame: Any, view: PopulationView) -> pd.Da
     if "reasons" in frame.columns:
         out["reasons"] = frame["reasons"].to_numpy()
     return pd.DataFrame(out, copy=False)  # copy-on-write: sharing the scorer's arrays is safe
+
+
+def _aligned(name: str, frame: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` in the order of ``view.people``.
+
+    Rows are matched by position when the frame's index is the input's or the
+    default ``RangeIndex`` a new frame gets; by label when it is any other
+    arrangement of the input's index labels (a scorer that sorted or shuffled
+    its rows and kept their index), or of its person ids (a scorer that indexed
+    its result by ``person_id``). Any other index is refused: which row belongs
+    to whom cannot be told.
+    """
+    got, index = frame.index, people.index
+    if got.equals(index) or (isinstance(got, pd.RangeIndex) and got.start == 0 and got.step == 1):
+        return frame
+    if got.is_unique:
+        for labels in (index, pd.Index(people["person_id"].to_numpy())):
+            if labels.is_unique:
+                pos = got.get_indexer(labels)
+                if (pos >= 0).all():
+                    return frame.iloc[pos]
+    raise ScorerContractError(
+        f"scorer {name!r}: its output's index is neither view.people's index nor a rearrangement of it or of the "
+        f"person ids (first labels {list(got[:3])!r}, expected {list(index[:3])!r}); return rows in view.people's "
+        "order, or keep view.people's index (or person_id) on them"
+    )

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.errors import InvalidScorerSpec, ScorerContractError, ScorerNotFound
+from scorers.adapter import built_by_plugin, printable, variant_of
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -46,17 +47,9 @@ __all__ = [
 ENTRY_POINT_GROUP = "scs_audit.scorers"
 
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
-_REQUIRED = (
-    "name",
-    "version",
-    "description",
-    "params",
-    "tiers",
-    "favourable_tiers",
-    "sanctions",
-    "score",
-    "with_params",
-)
+#: What the contract requires of a scorer; ``description``, ``params`` and ``with_params`` are
+#: optional and given defaults where a run takes the scorer in (:mod:`scorers.adapter`).
+_REQUIRED = ("name", "version", "tiers", "favourable_tiers", "sanctions", "score")
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -209,6 +202,9 @@ def load_scorer(spec: Any) -> Any:
         (the message lists its parameters).
     ScorerContractError
         The object found is not a scorer.
+    ScorerFailed
+        The scorer's class raised when constructed, or its ``with_params`` raised
+        (a run reports that scorer as failed and runs the others).
     """
     if not isinstance(spec, str):
         _check_is_scorer(spec, repr(spec))
@@ -219,7 +215,7 @@ def load_scorer(spec: Any) -> Any:
         obj, where = _load_import_path(target)
     else:
         obj, where = _load_registered(target)
-    scorer = obj() if inspect.isclass(obj) else obj
+    scorer = built_by_plugin(where, f"constructing {obj.__name__}()", obj) if inspect.isclass(obj) else obj
     _check_is_scorer(scorer, where)
     _picklable_by_spec(scorer, target)
     if params:
@@ -326,12 +322,14 @@ def _check_is_scorer(obj: Any, where: str) -> None:
 
 
 def _apply_params(scorer: Any, params: dict[str, Any], where: str) -> Any:
-    known = dict(getattr(scorer, "params", {}) or {})
-    unknown = sorted(set(params) - set(known))
-    if unknown:
-        listed = ", ".join(sorted(known)) or "(none)"
-        raise InvalidScorerSpec(
-            f"scorer {getattr(scorer, 'name', where)!r} has no parameter(s) {', '.join(map(repr, unknown))}; "
-            f"its parameters are: {listed}"
-        )
-    return scorer.with_params(**params)
+    name = getattr(scorer, "name", where)
+    if callable(getattr(scorer, "with_params", None)):
+        known = dict(getattr(scorer, "params", {}) or {})
+        unknown = sorted(set(params) - set(known))
+        if unknown:
+            listed = ", ".join(sorted(known)) or "(none)"
+            raise InvalidScorerSpec(
+                f"scorer {printable(name)!r} has no parameter(s) {', '.join(map(repr, unknown))}; "
+                f"its parameters are: {listed}"
+            )
+    return variant_of(scorer, params, name)

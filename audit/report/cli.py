@@ -59,8 +59,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     refuse_costly(args)
     out = claim_output(args.out, force=args.force)
     options = AuditOptions(seed=args.seed, as_of=args.as_of, by=tuple(args.by), bootstrap=args.bootstrap)
+    from audit.workers import default_worker_memory
+
     config = RunConfig(population=args.population, size=args.size, seed=args.seed, chunk_size=args.chunk_size,
-                       options=options, events=args.events, ties=args.ties, horizon_months=args.horizon_months)
+                       options=options, events=args.events, ties=args.ties, horizon_months=args.horizon_months,
+                       isolate=True, worker_memory=default_worker_memory(1))  # a faulty variant fails alone
     result, doc = run_compare(args.specs, config, grid=grid, progress=not args.quiet)
     results = results_document(result)
     for entry in results.get("scorers", []):

@@ -93,6 +93,7 @@ def parse_grid(text: str) -> tuple[str, list[Any]]:
 
 def build_variants(specs: Sequence[str], grid: tuple[str, list[Any]] | None = None) -> list[Any]:
     """Scorer objects: each spec, or with a grid each spec at each grid value."""
+    from scorers.adapter import variant_of
     from scorers.registry import load_scorer
 
     if not specs:
@@ -108,7 +109,7 @@ def build_variants(specs: Sequence[str], grid: tuple[str, list[Any]] | None = No
             if key not in known:
                 raise InvalidArgument(f"--grid {key}=...: scorer {spec!r} has no parameter {key!r}; "
                                       f"its parameters are {', '.join(sorted(known)) or '(none)'}")
-            variants += [base.with_params(**{key: v}) for v in values]
+            variants += [variant_of(base, {key: v}, spec) for v in values]  # a plugin's error names the scorer
     if len(variants) < 2:
         raise InvalidArgument("compare: need at least two variants; give two specs "
                               "(`scs-audit compare suining suining:penalty_expiry_months=24`) or a --grid with two values")

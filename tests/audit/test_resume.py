@@ -135,19 +135,38 @@ def test_resume_needs_a_directory_and_no_scores_file(tmp_path):
 
 
 def cli_argv(out) -> list[str]:
-    """A two-chunk command-line run of InterruptsAtBlock into ``out``."""
+    """A two-chunk command-line run of suining into ``out``."""
     return ["run", "--population", "tiny", "--size", str(BLOCK_SIZE + 100), "--chunk-size", str(BLOCK_SIZE),
-            "--scorer", "tests.audit._engine_scorers:InterruptsAtBlock", "--out", str(out), "--quiet",
-            "--bootstrap", "0", "--workers", "1"]
+            "--scorer", "suining", "--out", str(out), "--quiet", "--bootstrap", "0", "--workers", "1"]
 
 
-def test_command_line_interrupt_then_resume(tmp_path, capsys, interrupt):
+@pytest.fixture
+def cli_interrupt(monkeypatch):
+    """Ctrl-C in the main process as the chunk starting at ``block`` is about to be kept (``None``: never).
+
+    The command line scores in worker processes (audit/workers.py), where a
+    scorer patched in this process (InterruptsAtBlock) would never raise.
+    """
+    save = ChunkStore.save
+
+    def arm(block):
+        def interrupted(self, first_block, output):
+            if first_block == block:
+                raise KeyboardInterrupt
+            save(self, first_block, output)
+
+        monkeypatch.setattr(ChunkStore, "save", interrupted if block is not None else save)
+
+    return arm
+
+
+def test_command_line_interrupt_then_resume(tmp_path, capsys, cli_interrupt):
     argv = cli_argv(tmp_path)
-    interrupt(1)
+    cli_interrupt(1)
     assert main(argv) == 130
     assert "--resume" in capsys.readouterr().err
     assert chunk_files(tmp_path) == ["0.npz"] and not (tmp_path / "results.json").exists()
-    interrupt(None)
+    cli_interrupt(None)
     assert main(argv + ["--resume"]) == 0
     assert (tmp_path / "results.json").exists() and not (tmp_path / CHECKPOINT_DIRNAME).exists()
     assert main(argv + ["--resume", "--save-scores"]) == 2
@@ -194,13 +213,13 @@ def test_resume_never_unpickles_a_planted_file_and_says_it_refused_it(tmp_path, 
     assert sorted(p.name for p in store.dir.iterdir()) == ["1.pkl", "2.npz"]
 
 
-def test_command_line_names_refused_chunk_files(tmp_path, capsys, interrupt):
+def test_command_line_names_refused_chunk_files(tmp_path, capsys, cli_interrupt):
     import pickle
 
     argv = cli_argv(tmp_path)
-    interrupt(1)
+    cli_interrupt(1)
     assert main(argv) == 130
-    interrupt(None)
+    cli_interrupt(None)
     (store_dir,) = (tmp_path / CHECKPOINT_DIRNAME).iterdir()
     marker = tmp_path / "pwned"
     (store_dir / "0.pkl").write_bytes(pickle.dumps(_WritesMarker(marker)))
