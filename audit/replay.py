@@ -39,7 +39,7 @@ Friends
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -70,6 +70,7 @@ __all__ = [
     "States",
     "states",
     "score_variants",
+    "ids_matter",
     "score_originals",
     "spec_for",
     "added_events",
@@ -93,6 +94,7 @@ NAMESPACES: tuple[str, ...] = (
     "contagion.friend",
     "contagion.person",
     "contagion.kinds",
+    "replay.ids",
 )
 
 _ID_BITS = 34  # person ids below 2**34 (17 billion) map to clone ids exactly
@@ -181,6 +183,8 @@ class ReplaySample:
     """Person id of every row (sampled first, then context)."""
     id_order: np.ndarray
     """Rows in person-id order (for look-ups by id)."""
+    memo: dict = field(default_factory=dict)
+    """Facts learnt about the scorer on this sample (:func:`ids_matter`), computed once."""
 
     def __len__(self) -> int:
         return self.n
@@ -389,17 +393,145 @@ def score_variants(
 ) -> States:
     """Score variants (all, or those at ``rows``) at ``as_of``; states aligned to ``rows``.
 
+    A variant is scored under its base person's own id, so a scorer keyed on
+    ``person_id`` (a lookup table, a precomputed score, a hash) sees each person
+    as the person it is. When the scorer ignores ids (:func:`ids_matter` is
+    false on this sample), variants are scored together under their own fresh
+    ids (:func:`clone_ids`), one call for all; otherwise they are scored in
+    rounds, each round holding at most one variant of a person (and, for a
+    scorer that reads ties, no variant of anyone another variant of the round
+    lists as a friend), so no two logs ever share an id in one call.
+
     The view holds the variants and, for a tie-reading scorer, the friends they
-    name (each with the friend's recorded log). Variants are scored under their
-    own ids; a friend whose id a variant carries is left out (the variant
-    stands in for that person).
+    name (each with the friend's recorded log); a friend whose id a variant
+    carries is left out (the variant stands in for that person).
     """
     rows = np.arange(len(variants)) if rows is None else np.asarray(rows, dtype=np.int64)
-    vids = variants.ids[rows]
+    if rows.size == 0 or not ids_matter(scorer, sample):
+        return _score_rows(scorer, sample, variants, rows, variants.ids, as_of=as_of, index=index)
+    own = sample.ids[variants.base]
+    rounds = _rounds(sample, variants, rows, own)
+    parts: list[tuple[np.ndarray, States]] = []
+    for r in range(int(rounds.max()) + 1):
+        at = np.flatnonzero(rounds == r)
+        parts.append((at, _score_rows(scorer, sample, variants, rows[at], own, as_of=as_of, index=index)))
+    at = np.concatenate([a for a, _ in parts])
+    back = np.empty_like(at)
+    back[at] = np.arange(at.size)
+    joined = States(*(np.concatenate([getattr(st, f) for _, st in parts]) for f in ("score", "tier", "sanctions", "favourable")))
+    return joined.take(back)
+
+
+def ids_matter(scorer, sample: ReplaySample) -> bool:
+    """Whether the scorer's output on this sample changes when people are scored under fresh ids.
+
+    The sampled people are scored with their recorded logs twice, under their
+    own ids and under fresh ones (:func:`clone_ids`); any difference in score,
+    tier or sanctions means the scorer reads ``person_id`` and replays must keep
+    each person's id. Computed once per sample and scorer.
+    """
+    key = ("ids_matter", id(scorer))
+    if key not in sample.memo:
+        rows = np.arange(sample.n)
+        if rows.size == 0:
+            sample.memo[key] = False
+        else:
+            own = Variants.build(sample, base=rows, ids=sample.ids[rows])
+            fresh = Variants.build(sample, base=rows, ids=clone_ids("replay.ids", sample.ids[rows]))
+            a = _score_rows(scorer, sample, own, rows, own.ids, as_of=sample.as_of)
+            b = _score_rows(scorer, sample, fresh, rows, fresh.ids, as_of=sample.as_of)
+            same = (
+                np.array_equal(a.score, b.score, equal_nan=True) and np.array_equal(a.tier, b.tier)
+                and np.array_equal(a.sanctions, b.sanctions)
+            )
+            sample.memo[key] = not same
+    return bool(sample.memo[key])
+
+
+def _occurrence(values: np.ndarray) -> np.ndarray:
+    """How many earlier entries equal each entry (0 for a value's first entry)."""
+    order = np.argsort(values, kind="stable")
+    v = values[order]
+    first = np.r_[True, v[1:] != v[:-1]] if v.size else np.zeros(0, bool)
+    starts = np.flatnonzero(first)
+    occ = np.arange(v.size) - np.repeat(starts, np.diff(np.r_[starts, v.size]))
+    out = np.empty_like(occ)
+    out[order] = occ
+    return out
+
+
+def _rounds(sample: ReplaySample, variants: Variants, rows: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """Round of each of ``rows`` when variants are scored under their people's own ids.
+
+    Without ties a round is the variant's rank among its person's variants. A
+    tie-reading scorer needs more: variants joined by an overridden friend
+    (one names the other's fresh id) are scored in one round, and a round
+    never holds a person's variant beside a variant that lists that person as
+    a friend (the friend must be seen with the recorded log). Rounds are then
+    filled greedily, in order.
+    """
+    if not sample.uses_ties:
+        return _occurrence(own[rows])
+    pos = {int(v): i for i, v in enumerate(rows)}
+    link = list(range(rows.size))
+
+    def root(i: int) -> int:
+        while link[i] != i:
+            link[i] = link[link[i]]
+            i = link[i]
+        return i
+
+    friends: list[set[int]] = [set() for _ in range(rows.size)]
+    if variants.friends is not None:
+        fv, fid = variants.friends
+        by_id = {int(v): i for i, v in enumerate(variants.ids)}
+        for v, f in zip(fv.tolist(), fid.tolist()):
+            if v not in pos:
+                continue
+            other = by_id.get(f)
+            if other is not None and other in pos:
+                link[root(pos[v])] = root(pos[other])
+            else:
+                friends[pos[v]].add(f)
+    else:
+        v, t = sample.friend_pairs(variants.base[rows])
+        for i, f in zip(v.tolist(), sample.friend_id[t].tolist()):
+            friends[i].add(f)
+    groups: dict[int, list[int]] = {}
+    for i in range(rows.size):
+        groups.setdefault(root(i), []).append(i)
+    taken: list[tuple[set[int], set[int]]] = []
+    out = np.zeros(rows.size, dtype=np.int64)
+    for members in sorted(groups.values()):
+        ids = {int(own[rows[i]]) for i in members}
+        named = set().union(*(friends[i] for i in members)) - ids
+        r = 0
+        while r < len(taken) and not (ids.isdisjoint(taken[r][0]) and ids.isdisjoint(taken[r][1]) and named.isdisjoint(taken[r][0])):
+            r += 1
+        if r == len(taken):
+            taken.append((set(), set()))
+        taken[r][0].update(ids)
+        taken[r][1].update(named)
+        out[members] = r
+    return out
+
+
+def _score_rows(
+    scorer,
+    sample: ReplaySample,
+    variants: Variants,
+    rows: np.ndarray,
+    ids: np.ndarray,
+    *,
+    as_of: int,
+    index: "_EventIndex | None" = None,
+) -> States:
+    """Score the variants at ``rows`` in one call, variant ``i`` under ``ids[i]``."""
+    vids = ids[rows]
     people = sample.people.iloc[variants.base[rows]].reset_index(drop=True)
     people["person_id"] = vids
     active = _lookup(len(variants), rows)
-    ev = variants.events
+    ev = variants.events if ids is variants.ids else variants.events.with_person(ids[variants.owner])
     if index is None:
         events = [(ev, np.flatnonzero(active[variants.owner] & (ev.month <= as_of)))]
     else:
@@ -409,7 +541,13 @@ def score_variants(
         if variants.friends is not None:
             fv, fid = variants.friends
             sel = active[fv]
-            t_person, t_friend = variants.ids[fv[sel]], fid[sel]
+            t_person, t_friend = ids[fv[sel]], fid[sel]
+            if ids is not variants.ids and t_friend.size:
+                # a friend named by a variant's fresh id is that variant, under its own id
+                order = np.argsort(variants.ids, kind="stable")
+                at = np.minimum(np.searchsorted(variants.ids[order], t_friend), order.size - 1)
+                hit = variants.ids[order][at] == t_friend
+                t_friend = np.where(hit, ids[order][at], t_friend)
         else:
             v, t = sample.friend_pairs(variants.base[rows])
             t_person, t_friend = vids[v], sample.friend_id[t]
