@@ -15,6 +15,8 @@ Spill-over
     from friends or attributes) to ``none``. A sanction is *related* when a
     triggering domain is the sanction's own domain or a pair the spec declares
     related (``recourse.related_domains``); otherwise *unrelated*.
+    A sanction imposed without any conduct (``none``: an id-keyed score, a
+    friend's conduct) is neither: it is counted in ``without_conduct``.
     ``unrelated_share`` is the share of sanctions (person x sanction) that are
     unrelated; ``matrix`` counts sanctions by triggering conduct domain and
     sanctioned domain.
@@ -26,6 +28,12 @@ Proportionality
     credit-repair measures). A rule is flagged when a kind of a lighter class
     carries a larger sanction weight than a kind of a graver class
     (``significant`` when the two weights' 95% intervals do not overlap).
+
+Rule probes
+    ``probes`` (:func:`audit.probes.probe_rules`): on constructed people, which
+    conduct domain *can* cause a sanction in which domain, which sanctions can
+    never be lifted, and which lighter conduct is punished harder — what can
+    happen, with certainty, beside the sample's how often.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ import numpy as np
 
 from audit.aggregate import Counts, Records
 from audit.engine import AuditContext, ScoredChunk
+from audit.probes import probe_rules
 from audit.replay import Variants, added_events, clone_ids, pooled_sample, replay_sample, score_variants, spec_for, states
 from audit.replay_stats import attribute_codes, finalize_rng, known_groups, mean_interval, num, rate
 from audit.vocab import CONDUCT_DOMAINS, DOMAINS, EVENT_KINDS, GRAVITY_CLASSES, KIND_DOMAIN
@@ -93,7 +102,9 @@ class SpilloverAudit:
             for j, s in enumerate(names):
                 matrix[row][s_domain[j]] += int((hit & (rec["sanction"] == j)).sum())
         total = len(rec["person_id"])
-        unrelated = ~rec["related"]
+        # a sanction no conduct at all is needed for (``none``) has no conduct context to be unrelated to
+        no_conduct = ((bits >> _NONE_BIT) & 1).astype(bool)
+        unrelated = ~rec["related"] & ~no_conduct
         share, share_ci = _clustered_share(rec["person_id"], unrelated, ctx.options)
         out: dict[str, Any] = {
             "sample_size": int(sampled.sum()),
@@ -102,6 +113,7 @@ class SpilloverAudit:
             "unrelated_share": share,
             "unrelated_share_ci": share_ci,
             "combined": int(rec["combined"].sum()),
+            "without_conduct": int(no_conduct.sum()),
             "matrix": matrix,
             "related_domains": [list(p) for p in spec.recourse.related_domains],
         }
@@ -130,6 +142,7 @@ class SpilloverAudit:
                 )
             out[f"by_{attr}"] = rows
         out["proportionality"] = _proportionality_section(merged["kinds"].sorted(), spec)
+        out["probes"] = probe_rules(scorer, spec).to_dict()
         return out
 
 
