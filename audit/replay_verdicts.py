@@ -21,7 +21,7 @@ from typing import Any
 from audit.assertion_support import Audited, is_number, population_size
 from audit.evidence import HOLDS, MIN_OBSERVATIONS, NOT_ENOUGH, VIOLATED, Evidence, clopper_pearson
 
-__all__ = ["replay_remedy", "not_enough", "share_evidence", "fmt_share", "probe_list"]
+__all__ = ["replay_remedy", "sample_advice", "not_enough", "share_evidence", "fmt_share", "probe_list"]
 
 
 def replay_remedy(a: Audited, node: Mapping[str, Any], observed: int, needed: int = MIN_OBSERVATIONS) -> tuple[int | None, str]:
@@ -29,24 +29,36 @@ def replay_remedy(a: Audited, node: Mapping[str, Any], observed: int, needed: in
 
     ``node`` is the replay section (its ``sample_size`` is the people sampled).
     """
-    sample = node.get("sample_size")
-    total = population_size(a)
+    return sample_advice(node.get("sample_size"), population_size(a), observed, needed)
+
+
+def sample_advice(
+    sample: Any, total: int | None, observed: int, needed: int = MIN_OBSERVATIONS, *, size_flag: str = "--audit-size"
+) -> tuple[int | None, str]:
+    """``(replay sample, advice)``: the ``--audit-replay-sample`` expected to give ``needed`` observations.
+
+    ``observed`` were seen among ``sample`` sampled people of a population of
+    ``total``. The expected count grows in proportion to the sample, so the
+    answer is ``ceil(sample * needed / observed)``; none seen, ten times the
+    sample. Past the population's size, a larger population (``--audit-size``)
+    is what helps (``size_flag``: ``--audit-size`` in pytest, ``--size`` on the command line).
+    """
     if not is_number(sample) or int(sample) <= 0:
         return None, "--audit-replay-sample 2000 (the replay audits did not run)"
     sample = int(sample)
     if observed <= 0:
         target = sample * 10
         advice = (f"--audit-replay-sample {target:,} (none among {sample:,} sampled people; a sample ten times as large "
-                  f"finds one if they are at least 1 in {target:,})")
+                  f"finds some if they are at least 1 in {target:,})")
     else:
         target = math.ceil(sample * needed / observed)
         advice = f"--audit-replay-sample {target:,}"
     if total and target > total:
         if sample >= total:
             grow = math.ceil(total * needed / observed) if observed > 0 else total * 10
-            return None, (f"--audit-size {grow:,} (every one of the {total:,} people is already sampled; "
+            return None, (f"{size_flag} {grow:,} (every one of the {total:,} people is already sampled; "
                           f"the population holds too few)")
-        advice = f"--audit-replay-sample {total:,} --audit-size {math.ceil(total * target / sample):,}"
+        advice = f"--audit-replay-sample {total:,} {size_flag} {math.ceil(total * target / sample):,}"
     return target, advice
 
 
