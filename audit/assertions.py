@@ -349,8 +349,8 @@ def assert_appeal_parity(
     if not have:
         keys = sorted({k for r in rows if isinstance(r, Mapping) for k, v in r.items() if is_number(v) and not k.endswith("_ci")})
         if any(isinstance(r, Mapping) and metric in r for r in rows):
-            raise AssertionError(f"appeal {metric} by {by} is undefined for every group of scorer {a.label!r} "
-                                 "(no one in the replay sample was in its denominator); audit a larger population")
+            ev = not_enough(a, appeal, 0, f"people in the denominator ({APPEAL_METRICS.get(metric, 'n')}) of any group")
+            raise AssertionError(f"appeal {metric} by {by} is undefined for every group of scorer {a.label!r} — {ev.describe()}")
         raise InvalidArgument(f"metric={metric!r} is not in appeal.by_{by} of scorer {a.label!r}; numeric keys: {', '.join(keys)}")
     denominator = APPEAL_METRICS.get(metric, "n")
 

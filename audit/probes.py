@@ -125,10 +125,8 @@ class RuleProbes:
         return next((w for w in self.spillover if w.conduct_domain == from_domain and w.sanction_domain == to_domain), None)
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["doses"] = list(self.doses)
-        out["checkpoints"] = list(self.checkpoints)
-        return out
+        """The JSON form (``spillover.probes`` in results.json): lists of plain dicts."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
 
 def _profiles(spec) -> pd.DataFrame:

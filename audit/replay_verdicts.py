@@ -109,4 +109,4 @@ def probe_list(a: Audited, key: str) -> list[Mapping[str, Any]]:
     spill = a.sections.get("spillover")
     probes = spill.get("probes") if isinstance(spill, Mapping) else None
     rows = probes.get(key) if isinstance(probes, Mapping) else None
-    return [r for r in rows if isinstance(r, Mapping)] if isinstance(rows, list) else []
+    return [r for r in rows if isinstance(r, Mapping)] if isinstance(rows, (list, tuple)) else []

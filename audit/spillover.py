@@ -45,6 +45,7 @@ import numpy as np
 
 from audit.aggregate import Counts, Records
 from audit.engine import AuditContext, ScoredChunk
+from audit.evidence import clopper_pearson
 from audit.probes import probe_rules
 from audit.replay import Variants, added_events, clone_ids, pooled_sample, replay_sample, score_variants, spec_for, states
 from audit.replay_stats import attribute_codes, finalize_rng, known_groups, mean_interval, num, rate
@@ -297,7 +298,11 @@ def _proportionality_section(rec: dict[str, np.ndarray], spec) -> dict[str, Any]
 
 
 def _clustered_share(person: np.ndarray, flag: np.ndarray, options) -> tuple[float | None, list[float] | None]:
-    """Share of flagged rows with a 95% interval from a bootstrap over people (rows cluster by person)."""
+    """Share of flagged rows with a 95% interval from a bootstrap over people (rows cluster by person).
+
+    The interval is widened to at least the exact (Clopper–Pearson) interval
+    of the same share among the people, so it is never a point.
+    """
     if flag.size == 0:
         return None, None
     ids, inv = np.unique(person, return_inverse=True)
@@ -310,4 +315,10 @@ def _clustered_share(person: np.ndarray, flag: np.ndarray, options) -> tuple[flo
     rng = finalize_rng(options.seed, "spillover")
     idx = rng.integers(0, ids.size, size=(reps, ids.size))
     ratios = np.sort(k[idx].sum(axis=1) / n[idx].sum(axis=1))
-    return share, [float(np.quantile(ratios, 0.025)), float(np.quantile(ratios, 0.975))]
+    lo, hi = float(np.quantile(ratios, 0.025)), float(np.quantile(ratios, 0.975))
+    # never narrower than the exact interval of the same share among the people (one draw each): when every
+    # person has the same mix of sanctions the bootstrap has no spread, but the population share is still estimated
+    cp = clopper_pearson(int(round(share * ids.size)), int(ids.size))
+    if cp is not None:
+        lo, hi = min(lo, cp[0]), max(hi, cp[1])
+    return share, [lo, hi]

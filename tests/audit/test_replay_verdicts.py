@@ -1,0 +1,65 @@
+"""Replay verdicts: no green on an empty sample, rule probes catch what the sample misses, true advice."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+
+from audit.assertions import assert_no_spillover
+from audit.evidence import MIN_OBSERVATIONS
+from audit.spillover import SpilloverAudit
+from tests.audit._replay_fixtures import PermanentList, audit, events, people, population
+from tests.audit.test_probes import TwoDrunkDrivingsCostHousing
+
+
+def _entry(scorer, sec):
+    return {"label": scorer.name, "status": "ok", "sanctions": dict(scorer.sanctions), "spillover": sec}
+
+
+def test_two_drunk_drivings_costing_housing_fails_even_when_the_sample_holds_no_such_person():
+    scorer = TwoDrunkDrivingsCostHousing()
+    # nobody in the population has two drunk-driving records: the sample cannot show the rule
+    pop = population(people(40), events([(i, 3, "drunk_driving") for i in range(0, 40, 4)]))
+    sec = audit(pop, scorer, SpilloverAudit())
+    assert sec["matrix"]["traffic"]["housing"] == 0
+    with pytest.raises(AssertionError, match=r"probe: a constructed person .* whose only record is 2 drunk_driving gets "
+                                             r"housing_ban \(housing\) — it can happen"):
+        assert_no_spillover(_entry(scorer, sec), from_domain="traffic", to_domain="housing")
+
+
+def test_no_spillover_never_passes_on_a_sample_without_sanctions():
+    # the README's example on china-2020 used to pass with spillover.sanctions == 0
+    sec = {"sample_size": 2003, "sanctions": 0, "matrix": {"traffic": {"housing": 0}, "none": {"housing": 0}}}
+    entry = {"label": "suining", "status": "ok", "sanctions": {"low_cost_housing": "housing"}, "spillover": sec}
+    with pytest.raises(AssertionError, match="the rule probes did not run; not enough evidence: rests on 0 sanctions"):
+        assert_no_spillover(entry, from_domain="traffic", to_domain="housing")
+    # probes that show nothing do not make an empty sample a pass either
+    sec["probes"] = {"spillover": [], "never_lifted": [], "inversions": []}
+    with pytest.raises(AssertionError, match=r"not enough evidence: rests on 0 sanctions restricting housing .*"
+                                             r"--audit-replay-sample 20,030"):
+        assert_no_spillover(entry, from_domain="traffic", to_domain="housing")
+    # a scorer with no sanction restricting housing cannot restrict it: holds by its declaration
+    assert_no_spillover({**entry, "sanctions": {"rail": "travel"}}, from_domain="traffic", to_domain="housing")
+
+
+def test_the_advised_replay_sample_gives_the_evidence_it_promises():
+    # 3,000 people, one in ten with a court default (rail ban); a replay sample of 60 sees about 6 sanctions
+    n = 3000
+    pop = population(people(n), events([(i, 2, "court_judgment_default") for i in range(0, n, 10)]))
+    scorer = PermanentList()
+    small = audit(pop, scorer, SpilloverAudit(), replay_sample=60, population_size=n)
+    k = small["sanctions"]
+    assert 0 < k < MIN_OBSERVATIONS
+    entry = {**_entry(scorer, small), "spillover": {**small, "probes": {"spillover": []}}}
+    with pytest.raises(AssertionError) as info:
+        assert_no_spillover(entry, from_domain="finance", to_domain="travel")
+    advised = int(re.search(r"--audit-replay-sample ([\d,]+)", str(info.value)).group(1).replace(",", ""))
+    assert advised == math.ceil(small["sample_size"] * MIN_OBSERVATIONS / k)
+    big = audit(pop, scorer, SpilloverAudit(), replay_sample=advised, population_size=n)
+    # each of the n/10 sanctioned people is sampled with probability advised/n: the count grows with the sample
+    # (advised/10 expected, within 3 binomial standard errors), so the advice really gets more evidence
+    rate = advised / n
+    assert abs(big["sanctions"] - n / 10 * rate) <= 3 * math.sqrt(n / 10 * rate * (1 - rate))
+    assert big["sanctions"] > k
