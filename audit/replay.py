@@ -8,11 +8,14 @@ event log, scored under fresh person ids — and one vectorised ``score`` call
 answers it for every variant at once.
 
 Sampling
-    A person is sampled when ``person_uniform(seed, "replay", person_id) < rate``
-    with ``rate = replay_sample / population_size`` (:func:`sample_mask`). The
-    hash does not depend on how people are chunked, so every chunking of a
-    population samples the same people and the replay audits' merged records
-    are identical.
+    Stratified (:mod:`audit.replay_strata`): sanctioned people, people with a
+    penalty on record, everyone else; in each stratum the ``replay_sample``
+    people with the smallest ``person_uniform(seed, "replay", person_id)``, weighted back to the population by the inverse of
+    their inclusion probability. The hash does not depend on how people are
+    chunked and the smallest hashes of a union are the smallest of its
+    parts', so every chunking samples the same people and the replay audits'
+    merged records are identical. (:func:`sample_mask` is the plain hash sample
+    at a rate, kept for other samples.)
 
 Variant ids
     A variant is scored under ``clone_id(namespace, person_id, k)``: distinct
@@ -39,17 +42,21 @@ Friends
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from audit.aggregate import Counts, Records
 from audit.engine import ScoredChunk, favourable_mask, score_checked
 from audit.errors import InvalidArgument
 from audit.population import PopulationView, empty_ties, rows_with_ids
 from audit.randomness import person_uniform, rows_sampled
 from audit.replay_logs import EventArrays, Variants, added_events
-from audit.replay_pool import ReplayPool, chunk_sample
+from audit.replay_pool import ReplayPool
+from audit.replay_strata import HALF_WIDTH_PEOPLE, STRATA, bottom_k, hashes, strata_of, stratum_targets, weights
 from scorers.protocol import scorer_tags
 
 __all__ = [
@@ -64,6 +71,9 @@ __all__ = [
     "ReplaySample",
     "replay_sample",
     "sampled_rows",
+    "sample_weights",
+    "sample_records",
+    "sample_summary",
     "pooled_sample",
     "ReplayPool",
     "Variants",
@@ -183,11 +193,17 @@ class ReplaySample:
     """Person id of every row (sampled first, then context)."""
     id_order: np.ndarray
     """Rows in person-id order (for look-ups by id)."""
+    weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """Inverse inclusion probability of each sampled person (:mod:`audit.replay_strata`)."""
     memo: dict = field(default_factory=dict)
     """Facts learnt about the scorer on this sample (:func:`ids_matter`), computed once."""
 
     def __len__(self) -> int:
         return self.n
+
+    def weight_records(self) -> dict[str, np.ndarray]:
+        """``person_id`` and ``weight`` of every sampled person (a :class:`~audit.aggregate.Records` column set)."""
+        return {"person_id": self.ids[: self.n].copy(), "weight": np.asarray(self.weights, dtype=np.float64)}
 
     @property
     def sampled_events(self) -> int:
@@ -233,9 +249,61 @@ def _expand(starts: np.ndarray, base: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def sampled_rows(chunk: ScoredChunk) -> np.ndarray:
-    """Rows of ``chunk`` in the replay sample (:func:`sample_mask`; a pooled chunk's marked rows)."""
-    opts = chunk.options
-    return chunk_sample(chunk, REPLAY_STREAM, sample_rate(opts.replay_sample, opts.population_size or len(chunk.population)))
+    """Rows of ``chunk`` in the replay sample, ascending (a pooled chunk's marked rows).
+
+    The stratified sample of :mod:`audit.replay_strata`: in each stratum the
+    ``replay_sample`` people with the smallest person-id hashes.
+    """
+    if chunk.sample_rows is not None:
+        return np.asarray(chunk.sample_rows, dtype=np.int64)
+    targets = stratum_targets(chunk.options.replay_sample)
+    if targets.sum() == 0:
+        return np.zeros(0, dtype=np.int64)
+    ids = chunk.population.people["person_id"].to_numpy()
+    return bottom_k(hashes(chunk.options.seed, ids), strata_of(chunk), targets)
+
+
+def sample_records(chunk: ScoredChunk, sample: ReplaySample) -> dict[str, Any]:
+    """What every replay audit's records carry about the sample: weights, and stratum sizes and draws.
+
+    ``weights`` (person id -> inverse inclusion probability), ``strata``
+    (people in each stratum of the population) and ``strata_sampled``;
+    :func:`sample_summary` turns them into the section's ``sample`` entry.
+    """
+    sizes = chunk._memo.get("replay_sizes")
+    strata = strata_of(chunk)
+    if sizes is None:
+        sizes = np.bincount(strata, minlength=len(STRATA))
+    return {
+        "weights": Records(sample.weight_records()),
+        "strata": Counts(np.asarray(sizes, dtype=np.int64)),
+        "strata_sampled": Counts(np.bincount(strata[sample.positions], minlength=len(STRATA)).astype(np.int64)),
+    }
+
+
+def sample_summary(merged: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``sample`` entry of a replay section: the size rule and each stratum's population and draw."""
+    sizes = merged["strata"].array if "strata" in merged else np.zeros(len(STRATA), np.int64)
+    drawn = merged["strata_sampled"].array if "strata_sampled" in merged else np.zeros(len(STRATA), np.int64)
+    return {
+        "rule": (f"stratified: up to the replay sample's size from each stratum (smallest person-id hashes), weighted "
+                 f"by people in the stratum over people sampled; {HALF_WIDTH_PEOPLE} people of a stratum give a share "
+                 "among them a 95% interval no wider than ±5 points"),
+        "strata": [{"stratum": name, "population": int(sizes[h]), "sampled": int(drawn[h])} for h, name in enumerate(STRATA)],
+    }
+
+
+def sample_weights(chunk: ScoredChunk, rows: np.ndarray) -> np.ndarray:
+    """Inverse inclusion probability of the sampled ``rows`` (:func:`audit.replay_strata.weights`).
+
+    A pooled chunk carries the population's stratum sizes (``replay_sizes``);
+    a chunk replayed on its own is its own population.
+    """
+    strata = strata_of(chunk)
+    sizes = chunk._memo.get("replay_sizes")
+    if sizes is None:
+        sizes = np.bincount(strata, minlength=len(STRATA))
+    return weights(strata[rows], sizes)
 
 
 def pooled_sample(chunk: ScoredChunk) -> ReplayPool:
@@ -294,7 +362,7 @@ def replay_sample(chunk: ScoredChunk) -> ReplaySample:
         people=people, n=n, positions=positions, cells=chunk.cells[positions], events=events, owner=owner,
         rank=rank, starts=starts, friend_id=friend_id, friend_starts=friend_starts, uses_ties=uses_ties,
         horizon_months=pop.horizon_months, as_of=chunk.as_of, seed=opts.seed,
-        ids=row_ids, id_order=lookup,
+        ids=row_ids, id_order=lookup, weights=sample_weights(chunk, positions),
     )
 
 

@@ -68,6 +68,8 @@ from audit.replay import (
     clone_ids,
     pooled_sample,
     replay_sample,
+    sample_records,
+    sample_summary,
     score_originals,
     spec_for,
     states,
@@ -78,6 +80,8 @@ from audit.replay_stats import (
     attribute_codes,
     finalize_rng,
     known_groups,
+    weight_of,
+    weighted_rate,
     months_summary,
     num,
     rate,
@@ -150,6 +154,7 @@ class ReversibilityAudit:
             "overturn": Records(overturn.records),
             "recovery": Records(recovery.records),
             "adverse": Records(adverse.records()),
+            **sample_records(chunk, sample),
         }
 
     # ------------------------------------------------------------------ finalize
@@ -168,35 +173,39 @@ class ReversibilityAudit:
         rng = finalize_rng(opts.seed, "reversibility")
 
         violations = int(over["violation"].sum())
+        # people of several strata are weighted back to the population (audit.replay_strata)
+        w_rec = weight_of(merged, rec["person_id"])
+        w_adv = weight_of(merged, adv["person_id"])
         recovery: dict[str, Any] = {
             "horizon_months": horizon,
-            **months_summary(rec["months"], horizon=horizon, rng=rng, replicates=opts.bootstrap),
-            "curve": recovery_curve(rec["months"], horizon=horizon),
+            **months_summary(rec["months"], horizon=horizon, rng=rng, replicates=opts.bootstrap, weights=w_rec),
+            "curve": recovery_curve(rec["months"], horizon=horizon, weights=w_rec),
         }
         for attr in layout.names:
             codes, labels = attribute_codes(layout, rec["cell"], attr)
             rows = []
             for code, label in known_groups(labels):
-                m = rec["months"][codes == code]
-                rows.append({"group": label, **months_summary(m, horizon=horizon, rng=rng, replicates=opts.bootstrap)})
+                g = codes == code
+                rows.append({"group": label, **months_summary(rec["months"][g], horizon=horizon, rng=rng,
+                                                              replicates=opts.bootstrap, weights=w_rec[g])})
             recovery[f"by_{attr}"] = rows
         codes, labels = attribute_codes(layout, rec["cell"], "income_quintile")
         recovery["curve_by_income_quintile"] = [
-            {"group": label, "curve": recovery_curve(rec["months"][codes == code], horizon=horizon)}
+            {"group": label, "curve": recovery_curve(rec["months"][codes == code], horizon=horizon, weights=w_rec[codes == code])}
             for code, label in known_groups(labels)
         ]
 
         sanctioned = adv["sanctioned"]
         absorbed = int((adv["precluded"] & sanctioned).sum())
-        share, share_ci = rate(absorbed, int(sanctioned.sum()))
+        share, share_ci = weighted_rate(adv["precluded"][sanctioned], w_adv[sanctioned])
         absorbing_groups = {}
         for attr in layout.names:
             codes, labels = attribute_codes(layout, adv["cell"], attr)
             rows = []
             for code, label in known_groups(labels):
-                g = codes == code
-                k, n = int((adv["precluded"] & sanctioned & g).sum()), int((sanctioned & g).sum())
-                r, ci = rate(k, n)
+                g = (codes == code) & sanctioned
+                k, n = int((adv["precluded"] & g).sum()), int(g.sum())
+                r, ci = weighted_rate(adv["precluded"][g], w_adv[g])
                 rows.append({"group": label, "sanctioned": n, "precluded": k, "absorbing_share": r, "absorbing_share_ci": ci})
             absorbing_groups[f"by_{attr}"] = rows
 
@@ -208,9 +217,10 @@ class ReversibilityAudit:
         names = list(ctx.scorer.sanctions)
         by_sanction = {s: int(((adv["violation_bits"] >> i) & 1).sum()) for i, s in enumerate(names)}
         adverse_n = int(len(adv["person_id"]))
-        precluded_all, precluded_ci = rate(int(adv["precluded"].sum()), adverse_n)
+        precluded_all, precluded_ci = weighted_rate(adv["precluded"], w_adv)
         return {
             "sample_size": int(merged["sampled"].array.sum()),
+            "sample": sample_summary(merged),
             "horizon_months": horizon,
             "overturn_checked": int(len(over["person_id"])),
             "overturn_violations": violations,

@@ -47,8 +47,19 @@ from audit.aggregate import Counts, Records
 from audit.engine import AuditContext, ScoredChunk
 from audit.evidence import clopper_pearson
 from audit.probes import probe_rules
-from audit.replay import Variants, added_events, clone_ids, pooled_sample, replay_sample, score_variants, spec_for, states
-from audit.replay_stats import attribute_codes, finalize_rng, known_groups, mean_interval, num, rate
+from audit.replay import (
+    Variants,
+    added_events,
+    clone_ids,
+    pooled_sample,
+    replay_sample,
+    sample_records,
+    sample_summary,
+    score_variants,
+    spec_for,
+    states,
+)
+from audit.replay_stats import attribute_codes, finalize_rng, known_groups, mean_interval, num, people_share, rate, weight_of, weighted_rate
 from audit.vocab import CONDUCT_DOMAINS, DOMAINS, EVENT_KINDS, GRAVITY_CLASSES, KIND_DOMAIN
 
 __all__ = ["SpilloverAudit", "CONDUCT_ROWS"]
@@ -75,8 +86,11 @@ class SpilloverAudit:
         spec = spec_for(chunk)
         return {
             "sampled": Counts(np.bincount(sample.cells, minlength=chunk.layout.n_cells).astype(np.int64)),
+            "sampled_weight": Counts(np.bincount(sample.cells, weights=sample.weights, minlength=chunk.layout.n_cells)),
+            "sampled_weight2": Counts(np.bincount(sample.cells, weights=sample.weights**2, minlength=chunk.layout.n_cells)),
             "sanctions": Records(_attribute(chunk, sample, spec)),
             "kinds": Records(_proportionality(chunk, sample, spec)),
+            **sample_records(chunk, sample),
         }
 
     def finalize(self, merged: Mapping[str, Any], ctx: AuditContext) -> dict[str, Any]:
@@ -109,6 +123,7 @@ class SpilloverAudit:
         share, share_ci = _clustered_share(rec["person_id"], unrelated, ctx.options)
         out: dict[str, Any] = {
             "sample_size": int(sampled.sum()),
+            "sample": sample_summary(merged),
             "sanctions": total,
             "unrelated_sanctions": int(unrelated.sum()),
             "unrelated_share": share,
@@ -118,15 +133,19 @@ class SpilloverAudit:
             "matrix": matrix,
             "related_domains": [list(p) for p in spec.recourse.related_domains],
         }
+        weighted = merged["sampled_weight"].array
         for attr in layout.names:
             codes, labels = attribute_codes(layout, rec["cell"], attr)
             n_by = layout.marginal(sampled, (attr,))
+            w_by = layout.marginal(weighted, (attr,))
+            w2_by = layout.marginal(merged["sampled_weight2"].array, (attr,))
             rows = []
             for code, label in known_groups(labels):
                 g = codes == code
                 people = np.unique(rec["person_id"][g])
                 bearing = np.unique(rec["person_id"][g & unrelated])
-                r, ci = rate(bearing.size, int(n_by[code]))
+                sizes = (int(n_by[code]), float(w_by[code]), float(w2_by[code]))
+                r, ci = people_share(bearing.size, float(weight_of(merged, bearing).sum()), sizes)
                 s, _ = rate(int((g & unrelated).sum()), int(g.sum()))
                 rows.append(
                     {
@@ -142,7 +161,7 @@ class SpilloverAudit:
                     }
                 )
             out[f"by_{attr}"] = rows
-        out["proportionality"] = _proportionality_section(merged["kinds"].sorted(), spec)
+        out["proportionality"] = _proportionality_section(merged["kinds"].sorted(), spec, merged)
         out["probes"] = probe_rules(scorer, spec).to_dict()
         return out
 
@@ -247,14 +266,15 @@ def _proportionality(chunk: ScoredChunk, sample, spec) -> dict[str, np.ndarray]:
     }
 
 
-def _proportionality_section(rec: dict[str, np.ndarray], spec) -> dict[str, Any]:
+def _proportionality_section(rec: dict[str, np.ndarray], spec, merged: Mapping[str, Any] | None = None) -> dict[str, Any]:
     gravity = {e.kind: e.gravity for e in spec.events}
     by_kind: list[dict[str, Any]] = []
+    w_all = weight_of(merged or {}, rec["person_id"])
     for code in np.unique(rec["kind"]):
         g = rec["kind"] == code
         kind = EVENT_KINDS[int(code)]
-        weight, weight_ci = mean_interval(rec["new_sanctions"][g])
-        share, share_ci = rate(int((rec["new_sanctions"][g] > 0).sum()), int(g.sum()))
+        weight, weight_ci = mean_interval(rec["new_sanctions"][g], w_all[g])
+        share, share_ci = weighted_rate(rec["new_sanctions"][g] > 0, w_all[g])
         by_kind.append(
             {
                 "kind": kind,
@@ -265,8 +285,8 @@ def _proportionality_section(rec: dict[str, np.ndarray], spec) -> dict[str, Any]
                 "sanction_weight_ci": weight_ci,
                 "sanctioned_share": share,
                 "sanctioned_share_ci": share_ci,
-                "tier_drop": num(rec["tier_drop"][g].mean()),
-                "score_drop": num(rec["score_drop"][g].mean()),
+                "tier_drop": num(np.average(rec["tier_drop"][g], weights=w_all[g])),
+                "score_drop": num(np.average(rec["score_drop"][g], weights=w_all[g])),
             }
         )
     rank = {g: i for i, g in enumerate(GRAVITY_CLASSES)}
