@@ -102,7 +102,7 @@ class AppealAudit:
         out: dict[str, Any] = {
             "available": True,
             "sample_size": int(sampled.sum()),
-            "sample": sample_summary(merged),
+            "sample": sample_summary(merged, ctx.options.replay_sample),
             "max_appeals_per_person": int(rec["filed"].max()) if len(rec["filed"]) else 0,
             "decision_months": spec.appeal.decision_months if spec is not None else None,
             "overall": _row("all", (int(sampled.sum()), float(sampled_w.sum()), float(sampled_w2.sum())), rec,

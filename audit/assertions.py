@@ -191,7 +191,7 @@ def assert_no_absorbing_states(result: Any, *, max_share: float = 0.0, label: st
     detail: Mapping[str, Any] = node if isinstance(node, Mapping) else {}
     k, n = int(detail.get("precluded") or 0), int(detail.get("sanctioned") or 0)
     witnesses = probe_list(a, "never_lifted")
-    ev = share_evidence(a, rev, k, n, max_share, "sanctioned people replayed")
+    ev = share_evidence(a, rev, k, n, max_share, "sanctioned people replayed", stratum="sanctioned")
     if ev.passed and not (witnesses and max_share == 0):
         return
     horizon = rev.get("horizon_months")
@@ -349,7 +349,8 @@ def assert_appeal_parity(
     if not have:
         keys = sorted({k for r in rows if isinstance(r, Mapping) for k, v in r.items() if is_number(v) and not k.endswith("_ci")})
         if any(isinstance(r, Mapping) and metric in r for r in rows):
-            ev = not_enough(a, appeal, 0, f"people in the denominator ({APPEAL_METRICS.get(metric, 'n')}) of any group")
+            ev = not_enough(a, appeal, 0, f"people in the denominator ({APPEAL_METRICS.get(metric, 'n')}) of any group",
+                            stratum="sanctioned" if APPEAL_METRICS.get(metric) == "n_wronged" else None)
             raise AssertionError(f"appeal {metric} by {by} is undefined for every group of scorer {a.label!r} — {ev.describe()}")
         raise InvalidArgument(f"metric={metric!r} is not in appeal.by_{by} of scorer {a.label!r}; numeric keys: {', '.join(keys)}")
     denominator = APPEAL_METRICS.get(metric, "n")
@@ -393,9 +394,10 @@ def assert_appeal_parity(
         raise AssertionError(head + "\n" + indent_lines(lines))
     # not enough evidence: groups under the minimum, or intervals that overlap the allowed gap
     what = f"{denominator.replace('_', ' ')} in the smallest group"
+    within = "sanctioned" if denominator == "n_wronged" else None
     if small:
         n_small = min(size(r) for r in small)
-        ev = not_enough(a, appeal, n_small, what)
+        ev = not_enough(a, appeal, n_small, what, stratum=within)
         counts = ", ".join(f"{fmt_group(r.get('group'))} {size(r):,}" for r in small)
         why = f"{len(small)} group(s) have fewer than {MIN_OBSERVATIONS} {denominator.replace('_', ' ')} ({counts})"
     else:
@@ -410,7 +412,7 @@ def assert_appeal_parity(
             else:
                 h = math.hypot(c_hi[1] - float(hi_row[metric]), float(lo_row[metric]) - c_lo[0])
             need = people_needed(n_small, gap, (gap - h, gap + h), max_gap)
-        ev = not_enough(a, appeal, n_small, what, needed=need or 4 * n_small)
+        ev = not_enough(a, appeal, n_small, what, needed=need or 4 * n_small, stratum=within)
         why = f"inconclusive, the groups' intervals overlap the allowed gap of {max_gap:g} (gap {gap:.3f})"
     raise AssertionError(f"appeal parity by {by} is undecided for scorer {a.label!r} — {why}; {ev.describe()}\n"
                          + indent_lines(lines))
@@ -494,7 +496,7 @@ def assert_no_spillover(
             f"scorer {a.label!r}: conduct in {from_domain} leads to sanctions in {to_domain} "
             f"(detriment in an unrelated context, EU AI Act Art. 5(1)(c)):\n" + indent_lines(lines)
         )
-    ev = not_enough(a, spill, seen, f"sanctions restricting {to_domain} in the replay sample")
+    ev = not_enough(a, spill, seen, f"sanctions restricting {to_domain} in the replay sample", stratum="sanctioned")
     why = "" if probed else "the rule probes did not run; "
     raise AssertionError(
         f"no spill-over from {from_domain} into {to_domain} is not shown for scorer {a.label!r} — {why}{ev.describe()}:\n"

@@ -80,7 +80,7 @@ class ContagionAudit:
         out: dict[str, Any] = {
             "applicable": True,
             "sample_size": int(sampled.sum()),
-            "sample": sample_summary(merged),
+            "sample": sample_summary(merged, ctx.options.replay_sample),
             "measured": int(len(rec["person_id"])),
             "overall": _row("all", rec, np.ones(len(rec["person_id"]), dtype=bool)),
             "penalty_kinds": {

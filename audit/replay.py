@@ -281,14 +281,15 @@ def sample_records(chunk: ScoredChunk, sample: ReplaySample) -> dict[str, Any]:
     }
 
 
-def sample_summary(merged: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``sample`` entry of a replay section: the size rule and each stratum's population and draw."""
+def sample_summary(merged: Mapping[str, Any], per_stratum: int) -> dict[str, Any]:
+    """The ``sample`` entry of a replay section: the size rule, the people drawn per stratum, each stratum's population and draw."""
     sizes = merged["strata"].array if "strata" in merged else np.zeros(len(STRATA), np.int64)
     drawn = merged["strata_sampled"].array if "strata_sampled" in merged else np.zeros(len(STRATA), np.int64)
     return {
         "rule": (f"stratified: up to the replay sample's size from each stratum (smallest person-id hashes), weighted "
                  f"by people in the stratum over people sampled; {HALF_WIDTH_PEOPLE} people of a stratum give a share "
                  "among them a 95% interval no wider than ±5 points"),
+        "per_stratum": int(per_stratum),
         "strata": [{"stratum": name, "population": int(sizes[h]), "sampled": int(drawn[h])} for h, name in enumerate(STRATA)],
     }
 

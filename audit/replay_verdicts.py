@@ -24,36 +24,64 @@ from audit.evidence import HOLDS, MIN_OBSERVATIONS, NOT_ENOUGH, VIOLATED, Eviden
 __all__ = ["replay_remedy", "sample_advice", "not_enough", "share_evidence", "fmt_share", "probe_list"]
 
 
-def replay_remedy(a: Audited, node: Mapping[str, Any], observed: int, needed: int = MIN_OBSERVATIONS) -> tuple[int | None, str]:
+def replay_remedy(
+    a: Audited, node: Mapping[str, Any], observed: int, needed: int = MIN_OBSERVATIONS, *, stratum: str | None = None
+) -> tuple[int | None, str]:
     """``(replay sample, advice)`` that would give ``needed`` observations where ``observed`` were seen.
 
-    ``node`` is the replay section (its ``sample_size`` is the people sampled).
+    ``node`` is the replay section (its ``sample_size`` and ``sample``);
+    ``stratum`` the stratum the observations come from (``"sanctioned"``), or
+    ``None`` for any.
     """
-    return sample_advice(node.get("sample_size"), population_size(a), observed, needed)
+    return sample_advice(node.get("sample_size"), population_size(a), observed, needed,
+                         info=node.get("sample"), stratum=stratum)
 
 
 def sample_advice(
-    sample: Any, total: int | None, observed: int, needed: int = MIN_OBSERVATIONS, *, size_flag: str = "--audit-size"
+    sample: Any,
+    total: int | None,
+    observed: int,
+    needed: int = MIN_OBSERVATIONS,
+    *,
+    size_flag: str = "--audit-size",
+    info: Any = None,
+    stratum: str | None = None,
 ) -> tuple[int | None, str]:
-    """``(replay sample, advice)``: the ``--audit-replay-sample`` expected to give ``needed`` observations.
+    """``(replay sample, advice)``: the option expected to give ``needed`` observations.
 
     ``observed`` were seen among ``sample`` sampled people of a population of
-    ``total``. The expected count grows in proportion to the sample, so the
-    answer is ``ceil(sample * needed / observed)``; none seen, ten times the
-    sample. Past the population's size, a larger population (``--audit-size``)
-    is what helps (``size_flag``: ``--audit-size`` in pytest, ``--size`` on the command line).
+    ``total``. People of a stratum are drawn up to the replay sample's size
+    (``info``: the section's ``sample`` entry, :mod:`audit.replay_strata`), so
+    their number grows in proportion to it — ``ceil(per_stratum * needed /
+    observed)``; none seen, ten times as many — until the stratum is taken
+    whole. When the strata the observations come from (``stratum``, or all)
+    are already whole, only a larger population helps (``size_flag``:
+    ``--audit-size`` in pytest, ``--size`` on the command line).
     """
     if not is_number(sample) or int(sample) <= 0:
         return None, "--audit-replay-sample 2000 (the replay audits did not run)"
     sample = int(sample)
-    if observed <= 0:
-        target = sample * 10
-        advice = (f"--audit-replay-sample {target:,} (none among {sample:,} sampled people; a sample ten times as large "
-                  f"finds some if they are at least 1 in {target:,})")
+    strata = info.get("strata") if isinstance(info, Mapping) else None
+    per = info.get("per_stratum") if isinstance(info, Mapping) else None
+    if isinstance(strata, list) and strata:
+        total = total or sum(int(s.get("population", 0)) for s in strata if isinstance(s, Mapping)) or None
+        relevant = [s for s in strata if isinstance(s, Mapping) and (stratum is None or s.get("stratum") == stratum)]
+        if relevant and all(int(s.get("sampled", 0)) >= int(s.get("population", 0)) for s in relevant):
+            grow = math.ceil(total * needed / observed) if total and observed > 0 else (total or sample) * 10
+            who = f"{stratum} people" if stratum else "people of every stratum"
+            return None, (f"{size_flag} {grow:,} (every one of the population's {who} is already replayed; "
+                          "a larger population holds more)")
+        base = int(per) if is_number(per) and int(per) > 0 else sample
     else:
-        target = math.ceil(sample * needed / observed)
+        base = sample
+    if observed <= 0:
+        target = base * 10
+        advice = (f"--audit-replay-sample {target:,} (none seen with {base:,}; ten times as many finds some if they are "
+                  f"at least 1 in {target:,})")
+    else:
+        target = math.ceil(base * needed / observed)
         advice = f"--audit-replay-sample {target:,}"
-    if total and target > total:
+    if total and not isinstance(strata, list) and target > total:
         if sample >= total:
             grow = math.ceil(total * needed / observed) if observed > 0 else total * 10
             return None, (f"{size_flag} {grow:,} (every one of the {total:,} people is already sampled; "
@@ -62,13 +90,17 @@ def sample_advice(
     return target, advice
 
 
-def not_enough(a: Audited, node: Mapping[str, Any], observed: int, what: str, needed: int = MIN_OBSERVATIONS) -> Evidence:
-    """Not enough evidence: ``observed`` of ``needed`` ``what``, with the replay sample that gets them."""
-    _, remedy = replay_remedy(a, node, observed, needed)
+def not_enough(
+    a: Audited, node: Mapping[str, Any], observed: int, what: str, needed: int = MIN_OBSERVATIONS, *, stratum: str | None = None
+) -> Evidence:
+    """Not enough evidence: ``observed`` of ``needed`` ``what``, with the option that gets them."""
+    _, remedy = replay_remedy(a, node, observed, needed, stratum=stratum)
     return Evidence(outcome=NOT_ENOUGH, observed=int(observed), what=what, needed=needed, remedy=remedy)
 
 
-def share_evidence(a: Audited, node: Mapping[str, Any], k: int, n: int, max_share: float, what: str) -> Evidence:
+def share_evidence(
+    a: Audited, node: Mapping[str, Any], k: int, n: int, max_share: float, what: str, *, stratum: str | None = None
+) -> Evidence:
     """Whether a share ``k / n`` stays at most ``max_share``: exact 95% interval, at least MIN_OBSERVATIONS.
 
     Violated when ``k > 0`` and ``max_share == 0`` (an observed case proves
@@ -80,7 +112,7 @@ def share_evidence(a: Audited, node: Mapping[str, Any], k: int, n: int, max_shar
     if max_share == 0 and k > 0:
         return Evidence(outcome=VIOLATED, observed=n, what=what)
     if n < MIN_OBSERVATIONS:
-        return not_enough(a, node, n, what)
+        return not_enough(a, node, n, what, stratum=stratum)
     lo, hi = clopper_pearson(k, n) or (0.0, 1.0)
     if lo > max_share:
         return Evidence(outcome=VIOLATED, observed=n, what=what)
@@ -93,7 +125,7 @@ def share_evidence(a: Audited, node: Mapping[str, Any], k: int, n: int, max_shar
     if need is None:
         return Evidence(outcome=NOT_ENOUGH, observed=n, what=what, needed=None,
                         remedy="no sample decides an estimate that sits on the threshold")
-    return not_enough(a, node, n, what, needed=need)
+    return not_enough(a, node, n, what, needed=need, stratum=stratum)
 
 
 def fmt_share(k: int, n: int) -> str:

@@ -220,7 +220,7 @@ class ReversibilityAudit:
         precluded_all, precluded_ci = weighted_rate(adv["precluded"], w_adv)
         return {
             "sample_size": int(merged["sampled"].array.sum()),
-            "sample": sample_summary(merged),
+            "sample": sample_summary(merged, ctx.options.replay_sample),
             "horizon_months": horizon,
             "overturn_checked": int(len(over["person_id"])),
             "overturn_violations": violations,

@@ -123,7 +123,7 @@ class SpilloverAudit:
         share, share_ci = _clustered_share(rec["person_id"], unrelated, ctx.options)
         out: dict[str, Any] = {
             "sample_size": int(sampled.sum()),
-            "sample": sample_summary(merged),
+            "sample": sample_summary(merged, ctx.options.replay_sample),
             "sanctions": total,
             "unrelated_sanctions": int(unrelated.sum()),
             "unrelated_share": share,

@@ -154,10 +154,11 @@ def _exact(k: int, n: int) -> str:
     return f"{fmt_pct(k / n)} ({k:,} of {n:,}; 95% CI {fmt_pct(lo)}–{fmt_pct(hi)})"
 
 
-def _too_few(doc: Doc, i: int, section: str, label: str, n: Any, what: str) -> Finding:
-    """Not enough evidence: the finding would rest on ``n`` ``what``; the replay sample that gets enough."""
+def _too_few(doc: Doc, i: int, section: str, label: str, n: Any, what: str, stratum: str | None = None) -> Finding:
+    """Not enough evidence: the finding would rest on ``n`` ``what`` (of ``stratum``); the option that gets enough."""
     n = int(n) if is_number(n) else 0
-    _, advice = sample_advice(doc.get("scorers", i, section, "sample_size"), doc.get("population", "size"), n, size_flag="--size")
+    _, advice = sample_advice(doc.get("scorers", i, section, "sample_size"), doc.get("population", "size"), n, size_flag="--size",
+                              info=doc.get("scorers", i, section, "sample"), stratum=stratum)
     return Finding(text=f"{label}: not enough evidence on {what} — {n:,} in the replay sample, at least {MIN_OBSERVATIONS} "
                         f"needed for a finding; rerun with {advice}", anchor=anchor(i, section), level="info", scorer=label)
 
@@ -174,7 +175,8 @@ def _appeal_findings(doc: Doc, i: int, label: str) -> list[Finding]:
     if len(people) >= 2 and people[0][0] == groups[0].get("group") and people[-1][0] == groups[-1].get("group"):
         low, high = people[0], people[-1]
         if _small(min(low[2], high[2])):
-            return [_too_few(doc, i, "appeal", label, min(low[2], high[2]), "appeals of wrongly sanctioned people by education")]
+            return [_too_few(doc, i, "appeal", label, min(low[2], high[2]), "appeals of wrongly sanctioned people by education",
+                            "sanctioned")]
         text = (f"{label}: of people wrongly sanctioned, {describe_group('education', low[0])} get the sanction lifted on appeal "
                 f"{_exact(int(low[3]), int(low[2]))}, {describe_group('education', high[0])} {_exact(int(high[3]), int(high[2]))}")
     else:
@@ -251,7 +253,7 @@ def _reversibility_findings(doc: Doc, i: int, label: str) -> list[Finding]:
     if is_number(k) and is_number(n) and k > 0:
         if _small(n):
             out.append(_too_few(doc, i, "reversibility", label, n, f"how often sanctioned people are in an absorbing state "
-                                                                   f"({int(k):,} of {int(n):,} are)"))
+                                                                   f"({int(k):,} of {int(n):,} are)", "sanctioned"))
         else:
             out.append(Finding(text=f"{label}: {_exact(int(k), int(n))} of sanctioned people in the replay sample are in an "
                                     "absorbing state: no feasible behaviour brings back a favourable, sanction-free tier",
@@ -316,10 +318,12 @@ def _spillover_findings(doc: Doc, i: int, label: str) -> list[Finding]:
         return out
     k, n = node.get("unrelated_sanctions"), node.get("sanctions")
     if not is_number(n) or n == 0:
-        return out + ([_too_few(doc, i, "spillover", label, 0, "how often sanctions fall in an unrelated domain (sanctions)")]
+        return out + ([_too_few(doc, i, "spillover", label, 0, "how often sanctions fall in an unrelated domain (sanctions)",
+                                "sanctioned")]
                       if is_number(node.get("sample_size")) else [])
     if _small(n) or not is_number(k):
-        return out + [_too_few(doc, i, "spillover", label, n, "how often sanctions fall in an unrelated domain (sanctions)")]
+        return out + [_too_few(doc, i, "spillover", label, n, "how often sanctions fall in an unrelated domain (sanctions)",
+                               "sanctioned")]
     ci = node.get("unrelated_share_ci")
     if isinstance(ci, list) and len(ci) == 2 and all(is_number(v) for v in ci) and ci[1] > ci[0]:
         share = f"{fmt_pct(k / n)} ({int(k):,} of {int(n):,} sanctions; 95% CI {fmt_pct(ci[0])}–{fmt_pct(ci[1])}, people resampled)"

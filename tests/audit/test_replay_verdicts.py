@@ -44,22 +44,36 @@ def test_no_spillover_never_passes_on_a_sample_without_sanctions():
     assert_no_spillover({**entry, "sanctions": {"rail": "travel"}}, from_domain="traffic", to_domain="housing")
 
 
-def test_the_advised_replay_sample_gives_the_evidence_it_promises():
-    # 3,000 people, one in ten with a court default (rail ban); a replay sample of 60 sees about 6 sanctions
-    n = 3000
-    pop = population(people(n), events([(i, 2, "court_judgment_default") for i in range(0, n, 10)]))
-    scorer = PermanentList()
-    small = audit(pop, scorer, SpilloverAudit(), replay_sample=60, population_size=n)
-    k = small["sanctions"]
-    assert 0 < k < MIN_OBSERVATIONS
-    entry = {**_entry(scorer, small), "spillover": {**small, "probes": {"spillover": []}}}
+def _advice(scorer, sec, **kw):
+    entry = {**_entry(scorer, sec), "spillover": {**sec, "probes": {"spillover": []}}}
     with pytest.raises(AssertionError) as info:
-        assert_no_spillover(entry, from_domain="finance", to_domain="travel")
-    advised = int(re.search(r"--audit-replay-sample ([\d,]+)", str(info.value)).group(1).replace(",", ""))
-    assert advised == math.ceil(small["sample_size"] * MIN_OBSERVATIONS / k)
+        assert_no_spillover(entry, from_domain="finance", to_domain="travel", **kw)
+    return str(info.value)
+
+
+def test_the_advised_replay_sample_gives_the_evidence_it_promises():
+    # 3,000 people, 100 of them with a court default (rail ban); a replay sample of 10 a stratum sees 10 sanctions
+    n = 3000
+    pop = population(people(n), events([(i, 2, "court_judgment_default") for i in range(0, n, 30)]))
+    scorer = PermanentList()
+    small = audit(pop, scorer, SpilloverAudit(), replay_sample=10, population_size=n)
+    assert small["sanctions"] == 10 < MIN_OBSERVATIONS
+    advised = int(re.search(r"--audit-replay-sample ([\d,]+)", _advice(scorer, small)).group(1).replace(",", ""))
+    assert advised == math.ceil(10 * MIN_OBSERVATIONS / 10)
+    # the sanctioned stratum is drawn up to the replay sample's size: the advice gets exactly the evidence it promises
     big = audit(pop, scorer, SpilloverAudit(), replay_sample=advised, population_size=n)
-    # each of the n/10 sanctioned people is sampled with probability advised/n: the count grows with the sample
-    # (advised/10 expected, within 3 binomial standard errors), so the advice really gets more evidence
-    rate = advised / n
-    assert abs(big["sanctions"] - n / 10 * rate) <= 3 * math.sqrt(n / 10 * rate * (1 - rate))
-    assert big["sanctions"] > k
+    assert big["sanctions"] == MIN_OBSERVATIONS
+    assert_no_spillover({**_entry(scorer, big), "spillover": {**big, "probes": {"spillover": []}}},
+                        from_domain="finance", to_domain="travel")
+
+
+def test_when_every_sanctioned_person_is_replayed_the_advice_is_a_larger_population():
+    # 20 sanctioned people in 3,000, all replayed: a bigger replay sample cannot help, a population of 4,500 can
+    n = 3000
+    pop = population(people(n), events([(i, 2, "court_judgment_default") for i in range(0, n, 150)]))
+    scorer = PermanentList()
+    sec = audit(pop, scorer, SpilloverAudit(), replay_sample=100, population_size=n)
+    assert sec["sanctions"] == 20
+    text = _advice(scorer, {**sec})
+    assert "--audit-size 4,500" in text and "--audit-replay-sample" not in text.split("rerun with")[1]
+    assert audit(pop, scorer, SpilloverAudit(), replay_sample=1000, population_size=n)["sanctions"] == 20
