@@ -469,6 +469,8 @@ def assert_no_spillover(
     witness = next((w for w in probe_list(a, "spillover")
                     if w.get("conduct_domain") == from_domain and w.get("sanction_domain") == to_domain), None)
     probed = isinstance(spill.get("probes"), Mapping)
+    if is_number(spill.get("sanctioned_people")):  # sanctions cluster by person: never more evidence than people
+        seen = min(seen, int(spill["sanctioned_people"]))
     violated = count > max_count or (witness is not None and max_count == 0)
     if not violated and probed and seen >= MIN_OBSERVATIONS:
         return

@@ -125,6 +125,7 @@ class SpilloverAudit:
             "sample_size": int(sampled.sum()),
             "sample": sample_summary(merged, ctx.options.replay_sample),
             "sanctions": total,
+            "sanctioned_people": int(np.unique(rec["person_id"]).size),
             "unrelated_sanctions": int(unrelated.sum()),
             "unrelated_share": share,
             "unrelated_share_ci": share_ci,

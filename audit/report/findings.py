@@ -321,6 +321,10 @@ def _spillover_findings(doc: Doc, i: int, label: str) -> list[Finding]:
         return out + ([_too_few(doc, i, "spillover", label, 0, "how often sanctions fall in an unrelated domain (sanctions)",
                                 "sanctioned")]
                       if is_number(node.get("sample_size")) else [])
+    people = node.get("sanctioned_people")
+    if is_number(people) and _small(people):  # sanctions cluster by person: the evidence is the people
+        return out + [_too_few(doc, i, "spillover", label, people, "how often sanctions fall in an unrelated domain "
+                               f"({int(n):,} sanctions of sanctioned people)", "sanctioned")]
     if _small(n) or not is_number(k):
         return out + [_too_few(doc, i, "spillover", label, n, "how often sanctions fall in an unrelated domain (sanctions)",
                                "sanctioned")]

@@ -77,3 +77,14 @@ def test_when_every_sanctioned_person_is_replayed_the_advice_is_a_larger_populat
     text = _advice(scorer, {**sec})
     assert "--audit-size 4,500" in text and "--audit-replay-sample" not in text.split("rerun with")[1]
     assert audit(pop, scorer, SpilloverAudit(), replay_sample=1000, population_size=n)["sanctions"] == 20
+
+
+def test_no_spillover_counts_people_not_sanctions():
+    # 40 housing sanctions held by 12 people: 12 observations, not enough to call it absent
+    sec = {"sample_size": 4000, "sanctions": 48, "sanctioned_people": 12,
+           "matrix": {"traffic": {"housing": 0}, "finance": {"housing": 40}},
+           "probes": {"spillover": [], "never_lifted": [], "inversions": []}}
+    entry = {"label": "x", "status": "ok", "sanctions": {"house_ban": "housing"}, "spillover": sec}
+    with pytest.raises(AssertionError, match="not enough evidence: rests on 12 sanctions restricting housing"):
+        assert_no_spillover(entry, from_domain="traffic", to_domain="housing")
+    assert_no_spillover({**entry, "spillover": {**sec, "sanctioned_people": 40}}, from_domain="traffic", to_domain="housing")

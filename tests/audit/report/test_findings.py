@@ -87,6 +87,14 @@ def test_zero_of_n_gets_an_upper_bound_not_a_point():
     assert f.level == "ok" and f.text.endswith("0.0% (0 of 50; 95% CI 0.0%–7.1%)")
 
 
+def test_many_sanctions_of_a_few_people_are_not_enough():
+    # 48 sanctions held by 12 people: the evidence is the 12 people
+    doc = {"scorers": [{"label": "x", "spillover": {"sanctions": 48, "sanctioned_people": 12, "unrelated_sanctions": 36}}]}
+    (f,) = build_findings(doc)
+    assert f.level == "info" and f.text.startswith("x: not enough evidence on how often sanctions fall in an unrelated domain "
+                                                   "(48 sanctions of sanctioned people) — 12 in the replay sample")
+
+
 def test_rule_probe_findings_say_what_can_happen():
     witness = {"kind": "drunk_driving", "dose": 2, "profile": "Q1 primary_or_less female", "sanction": "low_cost_housing",
                "conduct_domain": "traffic", "sanction_domain": "housing", "related": False, "months_after": 0}
