@@ -469,14 +469,17 @@ def assert_no_spillover(
     witness = next((w for w in probe_list(a, "spillover")
                     if w.get("conduct_domain") == from_domain and w.get("sanction_domain") == to_domain), None)
     probed = isinstance(spill.get("probes"), Mapping)
+    evidence = seen
+    held = ""
     if is_number(spill.get("sanctioned_people")):  # sanctions cluster by person: never more evidence than people
-        seen = min(seen, int(spill["sanctioned_people"]))
+        evidence = min(seen, int(spill["sanctioned_people"]))
+        held = f" (sanctioned people in the sample: {int(spill['sanctioned_people']):,})"
     violated = count > max_count or (witness is not None and max_count == 0)
-    if not violated and probed and seen >= MIN_OBSERVATIONS:
+    if not violated and probed and evidence >= MIN_OBSERVATIONS:
         return
     row = matrix.get(from_domain) or {}
     lines = [(f"sample: {count:,} sanctions restricting {to_domain} in the replay sample triggered by {from_domain} conduct "
-              f"(allowed {max_count}), of {seen:,} sanctions restricting {to_domain} attributed")]
+              f"(allowed {max_count}), of {seen:,} sanctions restricting {to_domain} attributed{held}")]
     if witness is not None:
         lines.append(f"probe: a constructed person ({witness.get('profile')}) whose only record is {witness.get('dose')} "
                      f"{witness.get('kind')} gets {witness.get('sanction')} ({to_domain}) — it can happen")
@@ -498,7 +501,7 @@ def assert_no_spillover(
             f"scorer {a.label!r}: conduct in {from_domain} leads to sanctions in {to_domain} "
             f"(detriment in an unrelated context, EU AI Act Art. 5(1)(c)):\n" + indent_lines(lines)
         )
-    ev = not_enough(a, spill, seen, f"sanctions restricting {to_domain} in the replay sample", stratum="sanctioned")
+    ev = not_enough(a, spill, evidence, f"sanctions restricting {to_domain} in the replay sample", stratum="sanctioned")
     why = "" if probed else "the rule probes did not run; "
     raise AssertionError(
         f"no spill-over from {from_domain} into {to_domain} is not shown for scorer {a.label!r} — {why}{ev.describe()}:\n"
