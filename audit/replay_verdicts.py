@@ -66,12 +66,19 @@ def sample_advice(
     if isinstance(strata, list) and strata:
         total = total or sum(int(s.get("population", 0)) for s in strata if isinstance(s, Mapping)) or None
         relevant = [s for s in strata if isinstance(s, Mapping) and (stratum is None or s.get("stratum") == stratum)]
+        who = f"{stratum} people" if stratum else "people of every stratum"
         if relevant and all(int(s.get("sampled", 0)) >= int(s.get("population", 0)) for s in relevant):
             grow = math.ceil(total * needed / observed) if total and observed > 0 else (total or sample) * 10
-            who = f"{stratum} people" if stratum else "people of every stratum"
-            return None, (f"{size_flag} {grow:,} (every one of the population's {who} is already replayed; "
+            none = "none seen; " if observed <= 0 else ""
+            return None, (f"{size_flag} {grow:,} ({none}every one of the population's {who} is already replayed; "
                           "a larger population holds more)")
         base = int(per) if is_number(per) and int(per) > 0 else sample
+        most = max(int(s.get("population", 0)) for s in relevant) if relevant else 0
+        target = math.ceil(base * needed / observed) if observed > 0 else base * 10
+        if total and most and target > most:
+            # the stratum runs out before the sample reaches the target: the population must grow too
+            return target, (f"--audit-replay-sample {target:,} {size_flag} {math.ceil(total * target / most):,} "
+                            f"(the population holds {most:,} {who}{'; none seen' if observed <= 0 else ''})")
     else:
         base = sample
     if observed <= 0:

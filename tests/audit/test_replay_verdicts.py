@@ -88,3 +88,20 @@ def test_no_spillover_counts_people_not_sanctions():
     with pytest.raises(AssertionError, match="not enough evidence: rests on 12 sanctions restricting housing"):
         assert_no_spillover(entry, from_domain="traffic", to_domain="housing")
     assert_no_spillover({**entry, "spillover": {**sec, "sanctioned_people": 40}}, from_domain="traffic", to_domain="housing")
+
+
+def test_advice_by_hand():
+    from audit.replay_verdicts import sample_advice
+
+    info = {"per_stratum": 2000, "strata": [{"stratum": "sanctioned", "population": 2285, "sampled": 2000},
+                                           {"stratum": "penalised", "population": 160000, "sampled": 2000},
+                                           {"stratum": "rest", "population": 37715, "sampled": 2000}]}
+    # 10 of what is needed among 2,000 a stratum: 6,000 a stratum in expectation, within the penalised stratum
+    assert sample_advice(6000, 200_000, 10, info=info) == (6000, "--audit-replay-sample 6,000")
+    # 3 wrongly sanctioned people: 20,000 sanctioned would be needed, the population holds 2,285:
+    # it must grow by 20,000 / 2,285 (200,000 x 20,000 / 2,285 = 1,750,548)
+    target, text = sample_advice(6000, 200_000, 3, info=info, stratum="sanctioned")
+    assert target == 20_000 and text.startswith("--audit-replay-sample 20,000 --audit-size 1,750,548")
+    # a stratum replayed whole: only a larger population helps
+    whole = {**info, "strata": [{"stratum": "sanctioned", "population": 50, "sampled": 50}]}
+    assert sample_advice(4050, 200_000, 10, info=whole, stratum="sanctioned", size_flag="--size")[1].startswith("--size 600,000")
