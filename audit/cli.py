@@ -66,8 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--bootstrap", type=_non_negative_int, default=400, metavar="N",
                      help="bootstrap replicates for the 95%% intervals (default 400; 0 = no intervals)")
     run.add_argument("--replay-sample", "--audit-replay-sample", dest="replay_sample", type=_non_negative_int, default=2000, metavar="N",
-                     help="people sampled (by person-id hash) for the appeal, reversibility, spill-over and "
-                          "contagion audits (default 2,000; 0 skips them)")
+                     help="people sampled from each stratum (sanctioned, penalised, rest) for the appeal, "
+                          "reversibility, spill-over and contagion audits (default 2,000; 385 give a share "
+                          "+-5 points; 0 skips them)")
     run.add_argument("--scorer-timeout", type=_positive_seconds, default=None, metavar="SECONDS",
                      help="fail a scorer whose single score() call takes longer (default: no limit)")
     from audit.executors import ENGINES, default_workers
