@@ -2,7 +2,7 @@
 
 The replay audits (appeal, reversibility, spill-over, contagion) and rule
 attribution study a seeded sample of people. At country scale the sample is
-thin — 2,000 people among 1.4 billion is one person in every 700,000 — so
+thin — up to 2,000 people a stratum among 1.4 billion — so
 replaying it chunk by chunk would pay a replay's fixed cost (dozens of
 ``score`` calls, each with its own frame building and validation) in almost
 every chunk for one or two people. A chunk therefore only *gathers* its
@@ -19,6 +19,13 @@ the frame rows are the ones computed in the chunk; pooled people are put in
 person-id order and their events keep their order within each person, so the
 replayed chunk — and every record it yields — is the same whatever the
 chunking and whatever order chunks finish in.
+
+Stratified samples (:mod:`audit.replay_strata`). Each part remembers every
+row's hash and stratum, and the pool the people in each stratum of the
+chunks it holds; a merge keeps, stratum by stratum, only the sampled people
+with the smallest hashes (the ``k`` smallest of a union are the ``k``
+smallest of its parts'), so a pool never outgrows the sample and the people
+it keeps are those of the whole population, in any merge order.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from audit.replay import ids_matter, replay_sample
 from audit.reversibility import ReversibilityAudit
@@ -65,3 +66,29 @@ def test_ids_matter_only_for_the_id_keyed_scorer():
     pop = _population()
     assert ids_matter(IdLookup(), replay_sample(chunk_of(pop, IdLookup())))
     assert not ids_matter(ExpiringList(), replay_sample(chunk_of(pop, ExpiringList())))
+
+
+class KeyedFriendsList(FriendsList):
+    """FriendsList plus a fixed per-person offset looked up by id (a precomputed base score)."""
+
+    name = "keyed_friends"
+
+    def _score(self, view, as_of):
+        score, tier, sanctions = super()._score(view, as_of)
+        ids = view.people["person_id"].to_numpy()
+        return score + np.where(ids < 1000, 0.25 * (ids % 3), 0.0), tier, sanctions
+
+
+def test_an_id_keyed_tie_reader_is_replayed_under_own_ids_with_the_same_contagion():
+    # a ring of friends: each person names the next; the per-id offset cancels in every difference the audit takes,
+    # so replaying under the people's own ids (in rounds, friends kept apart) gives FriendsList's records exactly
+    from audit.contagion import ContagionAudit
+
+    ids = np.arange(12, dtype=np.int64)
+    ties = pd.DataFrame({"person_id": ids, "friend_id": (ids + 1) % 12})
+    pop = population(people(12), events([(0, 0, "volunteering")]), ties=ties)
+    keyed = audit(pop, KeyedFriendsList(), ContagionAudit())
+    plain = audit(pop, FriendsList(), ContagionAudit())
+    assert ids_matter(KeyedFriendsList(), replay_sample(chunk_of(pop, KeyedFriendsList())))
+    assert keyed["overall"] == plain["overall"] and keyed["penalty_kinds"] == plain["penalty_kinds"]
+    assert keyed["overall"]["mean_score_change"] == -1.0 and keyed["measured"] == 12
