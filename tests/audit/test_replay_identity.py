@@ -92,3 +92,18 @@ def test_an_id_keyed_tie_reader_is_replayed_under_own_ids_with_the_same_contagio
     assert ids_matter(KeyedFriendsList(), replay_sample(chunk_of(pop, KeyedFriendsList())))
     assert keyed["overall"] == plain["overall"] and keyed["penalty_kinds"] == plain["penalty_kinds"]
     assert keyed["overall"]["mean_score_change"] == -1.0 and keyed["measured"] == 12
+
+
+def test_a_scorer_blind_to_conduct_is_reported_as_such_with_its_true_absorbing_share():
+    from audit.report.findings import build_findings
+
+    pop = _population()
+    doc = {"scorers": [{"label": "lookup", "reversibility": audit(pop, IdLookup(), ReversibilityAudit()),
+                        "spillover": audit(pop, IdLookup(), SpilloverAudit())}]}
+    texts = [(f.level, f.text) for f in build_findings(doc)]
+    assert any(lvl == "violation" and t.startswith("lookup (rule probe): the output does not depend on recorded conduct")
+               for lvl, t in texts)
+    # no invented overturn violation; the 20 listed people are all stuck (fewer than 30: not enough for a share headline)
+    assert not any("overturning an event did not restore" in t for _, t in texts)
+    assert any(t.startswith("lookup: not enough evidence on how often sanctioned people are in an absorbing state (20 of 20 are)")
+               for _, t in texts)

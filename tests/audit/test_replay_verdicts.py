@@ -105,3 +105,19 @@ def test_advice_by_hand():
     # a stratum replayed whole: only a larger population helps
     whole = {**info, "strata": [{"stratum": "sanctioned", "population": 50, "sampled": 50}]}
     assert sample_advice(4050, 200_000, 10, info=whole, stratum="sanctioned", size_flag="--size")[1].startswith("--size 600,000")
+
+
+def test_appeal_parity_with_one_group_of_data_is_not_enough_and_never_asks_for_millions():
+    from audit.assertions import assert_appeal_parity
+
+    # only one education group has wrongly sanctioned people: no gap can be measured (the old message asked for
+    # 34,600,000 people for a gap of 0.000 between that group and itself)
+    rows = [{"group": "primary_or_less", "n_wronged": 40, "remedy_rate": 0.5, "remedy_rate_ci": [0.34, 0.66]},
+            {"group": "tertiary", "n_wronged": 0, "remedy_rate": None}]
+    entry = {"label": "x", "status": "ok", "sanctions": {}, "appeal": {"sample_size": 6000, "by_education": rows,
+             "sample": {"per_stratum": 2000, "strata": [{"stratum": "sanctioned", "population": 500, "sampled": 500}]}}}
+    with pytest.raises(AssertionError) as info:
+        assert_appeal_parity(entry, by="education", max_gap=0.05)
+    text = str(info.value)
+    assert "is undecided" in text and "not enough evidence: rests on 0 n wronged in the smallest group" in text
+    assert "a gap of 0.000" not in text and "34,600,000" not in text
