@@ -34,6 +34,7 @@ __all__ = [
     "weighted_ratio",
     "share_at",
     "people_share",
+    "weighted_quantile",
     "weight_of",
     "finalize_rng",
     "attribute_codes",
@@ -161,7 +162,7 @@ def _quantile(values: np.ndarray, q: float, axis: int | None = None) -> np.ndarr
     return np.quantile(values, q, axis=axis, method="inverted_cdf")
 
 
-def _wquantile(values: np.ndarray, w: np.ndarray, q: float) -> float:
+def weighted_quantile(values: np.ndarray, w: np.ndarray, q: float) -> float:
     """Weighted inverted-cdf quantile: the smallest value whose cumulative weight share reaches ``q``."""
     order = np.argsort(values, kind="stable")
     cum = np.cumsum(w[order])
@@ -202,7 +203,7 @@ def months_summary(
     values = np.where(months < 0, np.inf, months.astype(np.float64))
     equal = bool(np.allclose(w, w[0]))
     for key, q in (("median_months", 0.5), ("p90_months", 0.9)):
-        out[key] = num(_quantile(values, q) if equal else _wquantile(values, w, q))
+        out[key] = num(_quantile(values, q) if equal else weighted_quantile(values, w, q))
     if replicates > 0 and n > 1:
         idx = rng.integers(0, n, size=(replicates, n))
         draws = values[idx]
@@ -210,7 +211,7 @@ def months_summary(
             if equal:
                 reps = np.sort(_quantile(draws, q, axis=1))
             else:
-                reps = np.sort([_wquantile(draws[r], w[idx[r]], q) for r in range(replicates)])
+                reps = np.sort([weighted_quantile(draws[r], w[idx[r]], q) for r in range(replicates)])
             lo, hi = _quantile(reps, 0.025), _quantile(reps, 0.975)
             out[key] = [num(lo), num(hi)]
     return out

@@ -81,6 +81,7 @@ from audit.replay_stats import (
     finalize_rng,
     known_groups,
     weight_of,
+    weighted_quantile,
     weighted_rate,
     months_summary,
     num,
@@ -209,7 +210,7 @@ class ReversibilityAudit:
                 rows.append({"group": label, "sanctioned": n, "precluded": k, "absorbing_share": r, "absorbing_share_ci": ci})
             absorbing_groups[f"by_{attr}"] = rows
 
-        cost = _cost_section(layout, adv, self.deadline_months)
+        cost = _cost_section(layout, adv, self.deadline_months, w_adv)
         spells = adv["spell_months"]
         checked = int((spells >= 0).sum())
         cap_viol = int(adv["cap_violation"].sum())
@@ -311,14 +312,16 @@ def _spec(ctx: AuditContext):
     return load_spec("china-2020")
 
 
-def _cost_section(layout, adv: dict[str, np.ndarray], deadline: int) -> dict[str, Any]:
+def _cost_section(layout, adv: dict[str, np.ndarray], deadline: int, weights: np.ndarray | None = None) -> dict[str, Any]:
     """Median least-cost and fastest recourse per income quintile, in months of income.
 
     The least-cost plan is the cheapest that restores a favourable, sanction-free
     state within ``deadline`` months; a person with none counts as an infinite
     cost, so a median that lands on such people is ``None``. Medians are
-    observed values (``inverted_cdf``).
+    observed values (``inverted_cdf``), weighted by each person's inverse
+    inclusion probability (``weights``; the stratified sample).
     """
+    w = np.ones(len(adv["cell"])) if weights is None else np.asarray(weights, dtype=np.float64)
     codes, labels = attribute_codes(layout, adv["cell"], "income_quintile")
     reached = ~adv["precluded"]
     rows = []
@@ -333,10 +336,10 @@ def _cost_section(layout, adv: dict[str, np.ndarray], deadline: int) -> dict[str
             "n": int(g.sum()),
             "precluded": int((g & ~reached).sum()),
             "within_deadline": int(in_time.sum()),
-            "median_cost": _median(lc),
-            "median_months": _median(adv["least_months"][g][in_time]),
-            "fastest_median_cost": _median(adv["fastest_cost"][fast]),
-            "fastest_median_months": _median(adv["fastest_months"][fast]),
+            "median_cost": _median(lc, w[g]),
+            "median_months": _median(adv["least_months"][g][in_time], w[g][in_time]),
+            "fastest_median_cost": _median(adv["fastest_cost"][fast], w[fast]),
+            "fastest_median_months": _median(adv["fastest_months"][fast], w[fast]),
         }
         medians[label] = (entry["median_cost"], entry["fastest_median_cost"])
         rows.append(entry)
@@ -353,11 +356,13 @@ def _cost_section(layout, adv: dict[str, np.ndarray], deadline: int) -> dict[str
     }
 
 
-def _median(values: np.ndarray) -> float | None:
+def _median(values: np.ndarray, weights: np.ndarray) -> float | None:
     values = np.asarray(values, dtype=np.float64)
     if values.size == 0:
         return None
-    return num(np.quantile(values, 0.5, method="inverted_cdf"))
+    if np.allclose(weights, weights[0]):
+        return num(np.quantile(values, 0.5, method="inverted_cdf"))
+    return num(weighted_quantile(values, weights, 0.5))
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
