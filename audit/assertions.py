@@ -16,6 +16,15 @@ straddling it at about ``n * (h / d)**2`` people; ``h`` is the half-width on
 the threshold's side (bootstrap intervals need not be symmetric). The
 population size it implies is given as an ``--audit-size`` to rerun with.
 
+The replay helpers (absorbing states, recovery, appeal parity, spill-over,
+overturn) give three outcomes (:mod:`audit.evidence`): violated; holds, only
+on at least :data:`~audit.evidence.MIN_OBSERVATIONS` people with exact
+intervals; or not enough evidence, which fails with how much evidence there
+was and the ``--audit-replay-sample`` (or ``--audit-size``) that gets enough
+(:mod:`audit.replay_verdicts`). They also read the rule probes
+(``spillover.probes``, :mod:`audit.probes`), which show with certainty what a
+scorer can do.
+
 Arguments outside their domain (an unknown attribute, a negative gap) raise
 :class:`~audit.errors.InvalidArgument`, not :class:`AssertionError`: that is a
 mistake in the test, not a finding.
@@ -240,6 +249,11 @@ def assert_recovers_within(
         Largest acceptable share who never recover (default 0).
     by : sequence of str
         Groupings checked besides the whole sample (``recovery.by_<attr>``).
+
+    A row (everyone, or a group) with fewer than
+    :data:`~audit.evidence.MIN_OBSERVATIONS` people with a first penalty is not
+    enough evidence and fails, unless someone in it never recovers (allowed
+    none), which is a violation whatever the count.
     """
     __tracebackhide__ = True
     if isinstance(months, bool) or not isinstance(months, (int, np.integer)) or months < 0:
@@ -334,7 +348,10 @@ def assert_appeal_parity(
 
     With intervals, the gap is decided when the groups' intervals are apart by
     more than ``max_gap`` (a violation) or the whole spread of their intervals
-    is within it (a pass); anything between is inconclusive and fails.
+    is within it (a pass); anything between is inconclusive and fails. Only
+    groups with at least :data:`~audit.evidence.MIN_OBSERVATIONS` people in the
+    metric's denominator are compared; any group below that, or fewer than two
+    groups, is not enough evidence and fails.
     """
     __tracebackhide__ = True
     if not (is_number(max_gap) and 0.0 <= max_gap <= 1.0):
