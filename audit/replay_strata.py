@@ -71,16 +71,23 @@ def strata_of(chunk: ScoredChunk) -> np.ndarray:
         n = len(pop.people)
         events = pop.events
         bad = np.zeros(n, dtype=bool)
-        if len(events):
+        if len(events) and n:
             kind = events["kind"]
             codes = kind.cat.codes.to_numpy() if hasattr(kind, "cat") else np.array([EVENT_KINDS.index(k) for k in kind])
             sel = (events["month"].to_numpy() <= chunk.as_of) & ~_GOOD[np.asarray(codes, dtype=np.int64)]
             ids = pop.people["person_id"].to_numpy()
-            order = np.argsort(ids, kind="stable")
             ev_ids = events["person_id"].to_numpy()[sel]
-            pos = np.minimum(np.searchsorted(ids[order], ev_ids), max(n - 1, 0))
-            hit = ids[order][pos] == ev_ids if n else np.zeros(0, bool)
-            bad[order[pos[hit]]] = True
+            if pop.sorted_by_person("people") and int(ids[-1]) - int(ids[0]) == n - 1:
+                # a synthetic chunk: ids are a contiguous range, so an id is its row plus the first id
+                inside = (ev_ids >= ids[0]) & (ev_ids <= ids[-1])
+                bad[ev_ids[inside] - ids[0]] = True
+            else:
+                order = np.argsort(ids, kind="stable")
+                if pop.sorted_by_person("events"):
+                    ev_ids = ev_ids[np.r_[True, ev_ids[1:] != ev_ids[:-1]]] if ev_ids.size else ev_ids
+                pos = np.minimum(np.searchsorted(ids[order], ev_ids), n - 1)
+                hit = ids[order][pos] == ev_ids
+                bad[order[pos[hit]]] = True
         out = np.full(n, REST, dtype=np.int8)
         out[bad] = PENALISED
         out[chunk.sanctioned] = SANCTIONED

@@ -67,3 +67,19 @@ def test_weighted_quantiles_match_an_expanded_sample():
     b = months_summary(expanded, horizon=24, rng=rng, replicates=0)
     assert (a["median_months"], a["p90_months"]) == (b["median_months"], b["p90_months"]) == (10, 20)
     assert a["never_share"] == b["never_share"] == 0.1
+
+
+def test_strata_are_the_same_for_contiguous_and_scattered_ids():
+    from audit.replay_strata import PENALISED, REST, SANCTIONED, strata_of
+    from tests.audit._replay_fixtures import PermanentList, events, people, population
+    from tests.audit.test_replay import chunk_of
+
+    rows = [(0, 1, "court_judgment_default"), (1, 2, "traffic_violation"), (2, 3, "volunteering"), (4, 30, "drunk_driving")]
+    pop = population(people(6), events(rows))  # horizon 24: person 4's event is after the audit month
+    expected = [SANCTIONED, PENALISED, REST, REST, REST, REST]
+    assert strata_of(chunk_of(pop, PermanentList())).tolist() == expected
+    ppl, ev = pop.people.copy(), pop.events.copy()
+    ppl["person_id"] = ppl["person_id"] * 7 + 3  # ids with gaps: the general look-up
+    ev["person_id"] = ev["person_id"] * 7 + 3
+    scattered = population(ppl, ev)
+    assert strata_of(chunk_of(scattered, PermanentList())).tolist() == expected
