@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 import pytest
 
 from audit.assertions import assert_no_spillover
@@ -121,3 +122,21 @@ def test_appeal_parity_with_one_group_of_data_is_not_enough_and_never_asks_for_m
     text = str(info.value)
     assert "is undecided" in text and "not enough evidence: rests on 0 n wronged in the smallest group" in text
     assert "a gap of 0.000" not in text and "34,600,000" not in text
+
+
+def test_share_verdicts_false_alarm_rate_at_the_boundary():
+    from audit.assertion_support import read_result
+    from audit.evidence import HOLDS, VIOLATED
+    from audit.replay_verdicts import share_evidence
+
+    # the true share sits exactly on the allowed share: a 95% exact procedure calls a violation at most 2.5% of the
+    # time, and never calls it holding when the true share is just over the line more than 2.5% of the time
+    a = read_result({"label": "x", "status": "ok", "sanctions": {}}, None)
+    node = {"sample_size": 1000}
+    rng = np.random.default_rng(11)
+    reps, n = 2000, 200
+    for p, outcome in ((0.2, VIOLATED), (0.2, HOLDS)):
+        truth = p if outcome == VIOLATED else p - 1e-9  # allowed share = p (violation) / just under p (holds)
+        ks = rng.binomial(n, p, size=reps)
+        rate = np.mean([share_evidence(a, node, int(k), n, truth, "people").outcome == outcome for k in ks])
+        assert rate <= 0.025 + 3 * np.sqrt(0.025 * 0.975 / reps)
