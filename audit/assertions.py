@@ -56,7 +56,7 @@ from audit.assertion_support import (
 from audit.errors import InvalidArgument
 from audit.evidence import MIN_OBSERVATIONS, NOT_ENOUGH, VIOLATED, Evidence
 from audit.overturn import check_overturn
-from audit.replay_verdicts import fmt_share, not_enough, probe_list, share_evidence
+from audit.replay_verdicts import fmt_share, not_enough, probe_list, probes_of, share_evidence
 from audit.vocab import DOMAINS
 
 __all__ = [
@@ -485,7 +485,7 @@ def assert_no_spillover(
     seen = int(sum(int(row.get(to_domain, 0) or 0) for d, row in matrix.items() if isinstance(row, Mapping)))
     witness = next((w for w in probe_list(a, "spillover")
                     if w.get("conduct_domain") == from_domain and w.get("sanction_domain") == to_domain), None)
-    probed = isinstance(spill.get("probes"), Mapping)
+    probed = probes_of(a) is not None
     evidence = seen
     held = ""
     if is_number(spill.get("sanctioned_people")):  # sanctions cluster by person: never more evidence than people
@@ -519,7 +519,7 @@ def assert_no_spillover(
             f"(detriment in an unrelated context, EU AI Act Art. 5(1)(c)):\n" + indent_lines(lines)
         )
     ev = not_enough(a, spill, evidence, f"sanctions restricting {to_domain} in the replay sample", stratum="sanctioned")
-    why = "" if probed else "the rule probes did not run; "
+    why = "" if probed else "the rule probes did not run or failed; "
     raise AssertionError(
         f"no spill-over from {from_domain} into {to_domain} is not shown for scorer {a.label!r} — {why}{ev.describe()}:\n"
         + indent_lines(lines)

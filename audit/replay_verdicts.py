@@ -21,7 +21,7 @@ from typing import Any
 from audit.assertion_support import Audited, is_number, population_size
 from audit.evidence import HOLDS, MIN_OBSERVATIONS, NOT_ENOUGH, VIOLATED, Evidence, clopper_pearson
 
-__all__ = ["replay_remedy", "sample_advice", "not_enough", "share_evidence", "fmt_share", "probe_list"]
+__all__ = ["replay_remedy", "sample_advice", "not_enough", "share_evidence", "fmt_share", "probe_list", "probes_of"]
 
 
 def replay_remedy(
@@ -143,9 +143,17 @@ def fmt_share(k: int, n: int) -> str:
     return f"{100 * k / n:.1f}% ({k:,} of {n:,}) [95% CI {100 * lo:.1f}%, {100 * hi:.1f}%]"
 
 
-def probe_list(a: Audited, key: str) -> list[Mapping[str, Any]]:
-    """The rule probes' ``key`` entries (``spillover.probes``; empty when the probes did not run)."""
+def probes_of(a: Audited) -> Mapping[str, Any] | None:
+    """The rule probes of the scorer (``spillover.probes``); ``None`` when they did not run or could not."""
     spill = a.sections.get("spillover")
     probes = spill.get("probes") if isinstance(spill, Mapping) else None
-    rows = probes.get(key) if isinstance(probes, Mapping) else None
+    if not isinstance(probes, Mapping) or probes.get("available") is False:
+        return None
+    return probes
+
+
+def probe_list(a: Audited, key: str) -> list[Mapping[str, Any]]:
+    """The rule probes' ``key`` entries (``spillover.probes``; empty when the probes did not run)."""
+    probes = probes_of(a)
+    rows = probes.get(key) if probes is not None else None
     return [r for r in rows if isinstance(r, Mapping)] if isinstance(rows, (list, tuple)) else []

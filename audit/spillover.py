@@ -45,6 +45,7 @@ import numpy as np
 
 from audit.aggregate import Counts, Records
 from audit.engine import AuditContext, ScoredChunk
+from audit.errors import ScorerContractError, ScorerFailed
 from audit.evidence import clopper_pearson
 from audit.probes import probe_rules
 from audit.replay import (
@@ -163,7 +164,11 @@ class SpilloverAudit:
                 )
             out[f"by_{attr}"] = rows
         out["proportionality"] = _proportionality_section(merged["kinds"].sorted(), spec, merged)
-        out["probes"] = probe_rules(scorer, spec).to_dict()
+        try:
+            out["probes"] = probe_rules(scorer, spec).to_dict()
+        except (ScorerFailed, ScorerContractError) as exc:
+            # a scorer that cannot score constructed people is reported, not hidden; the sample still stands
+            out["probes"] = {"available": False, "reason": f"the scorer failed on constructed people: {exc}"}
         return out
 
 

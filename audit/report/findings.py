@@ -199,6 +199,9 @@ def _probe_findings(doc: Doc, i: int, label: str) -> list[Finding]:
     if not isinstance(probes, dict):
         return []
     where = anchor(i, "spillover")
+    if probes.get("available") is False:
+        return [Finding(text=f"{label}: the rule probes could not run — {probes.get('reason', 'the scorer failed')}",
+                        anchor=where, level="warning", scorer=label)]
     out = []
     doses = ", ".join(str(d) for d in probes.get("doses", []))
     if probes.get("conduct_matters") is False:

@@ -171,6 +171,8 @@ def _probes(doc: Doc, path: tuple[Any, ...], *, sid: str) -> list[Block]:
     p = (*path, "probes")
     if not isinstance(doc.get(*p), dict):
         return []
+    if doc.get(*p, "available") is False:
+        return [NotComputed(what="rule probes", reason=str(doc.get(*p, "reason")))]
     blocks: list[Block] = [
         Paragraph(text="Rule probes show what can happen, with certainty: constructed people, one per income quintile, "
                        "education level and sex, each with one kind of conduct alone (1, 2, 3 or 5 records), compared with "

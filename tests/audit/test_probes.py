@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 import numpy as np
+import pytest
 
 from audit.probes import CHECKPOINTS, DOSES, probe_rules
 from audit.spec import load_spec
@@ -75,3 +76,32 @@ def test_a_scorer_that_reads_no_conduct_is_reported_as_such():
     d = r.to_dict()
     assert d["conduct_matters"] is False and d["doses"] == list(DOSES)
     assert d["spillover"] == [] and isinstance(d["never_lifted"], list)  # JSON-shaped in memory too
+
+
+class FailsOnManyPeople(TwoDrunkDrivingsCostHousing):
+    """Scores small views, raises on the probes' thousands of constructed people."""
+
+    name = "fails_on_many"
+
+    def _score(self, view, as_of):
+        if len(view.people) > 1000:
+            raise RuntimeError("too many people")
+        return super()._score(view, as_of)
+
+
+def test_a_scorer_failing_on_the_probes_is_reported_and_the_sample_still_stands():
+    from audit.assertions import assert_no_spillover
+    from audit.report.findings import build_findings
+    from audit.spillover import SpilloverAudit
+    from tests.audit._replay_fixtures import audit, events, people, population
+
+    scorer = FailsOnManyPeople()
+    pop = population(people(40), events([(i, 3, "drunk_driving") for i in range(0, 40, 4)]))
+    sec = audit(pop, scorer, SpilloverAudit())
+    assert sec["probes"]["available"] is False and "too many people" in sec["probes"]["reason"]
+    assert sec["sample_size"] == 40
+    entry = {"label": scorer.name, "status": "ok", "sanctions": dict(scorer.sanctions), "spillover": sec}
+    with pytest.raises(AssertionError, match="the rule probes did not run or failed"):
+        assert_no_spillover(entry, from_domain="traffic", to_domain="housing")
+    (f,) = [f for f in build_findings({"scorers": [entry]}) if "rule probes" in f.text]
+    assert f.level == "warning" and "could not run" in f.text
