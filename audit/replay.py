@@ -4,8 +4,8 @@ The appeal, reversibility, spill-over and contagion audits never read a
 scorer's rules. They ask "what if": what if this event had been overturned,
 what if this person volunteered every month, what if a friend were penalised.
 Each question is a set of *variants* — copies of sampled people with an edited
-event log, scored under fresh person ids — and one vectorised ``score`` call
-answers it for every variant at once.
+event log — and one vectorised ``score`` call answers it for every variant at
+once (a round per variant number when the scorer reads ids).
 
 Sampling
     Stratified (:mod:`audit.replay_strata`): sanctioned people, people with a
@@ -18,9 +18,14 @@ Sampling
     at a rate, kept for other samples.)
 
 Variant ids
-    A variant is scored under ``clone_id(namespace, person_id, k)``: distinct
-    for every (purpose, person, variant number), so a scorer that keeps state
-    between calls (it should not) never sees two different logs under one id,
+    A scorer may key on ``person_id`` (a lookup table, a precomputed score, a
+    hash), so :func:`ids_matter` first scores the sample's recorded logs under
+    the people's own ids and under fresh ones. When the output moves, every
+    variant is scored under its person's own id, in rounds that never hold
+    two variants of one person (:func:`score_variants`). Otherwise a variant
+    is scored under ``clone_id(namespace, person_id, k)``: distinct for every
+    (purpose, person, variant number), so a scorer that keeps state between
+    calls (it should not) never sees two different logs under one id,
     whatever the chunking. Ids live above ``2**46`` and never collide with the
     ids of the synthetic generator.
 
