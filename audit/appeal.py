@@ -42,8 +42,18 @@ import numpy as np
 from audit.aggregate import Counts, Records
 from audit.engine import AuditContext, ScoredChunk
 from audit.randomness import person_uniform
-from audit.replay import WHOLE_LOG_VARIANT, Variants, clone_ids, pooled_sample, replay_sample, score_variants, spec_for
-from audit.replay_stats import attribute_codes, known_groups, num, rate
+from audit.replay import (
+    WHOLE_LOG_VARIANT,
+    Variants,
+    clone_ids,
+    pooled_sample,
+    replay_sample,
+    sample_records,
+    sample_summary,
+    score_variants,
+    spec_for,
+)
+from audit.replay_stats import attribute_codes, known_groups, num, people_share, weight_of, weighted_ratio
 
 __all__ = ["AppealAudit"]
 
@@ -68,7 +78,10 @@ class AppealAudit:
         sample = replay_sample(chunk)
         return {
             "sampled": Counts(np.bincount(sample.cells, minlength=chunk.layout.n_cells).astype(np.int64)),
+            "sampled_weight": Counts(np.bincount(sample.cells, weights=sample.weights, minlength=chunk.layout.n_cells)),
+            "sampled_weight2": Counts(np.bincount(sample.cells, weights=sample.weights**2, minlength=chunk.layout.n_cells)),
             "people": Records(_simulate(chunk, sample)),
+            **sample_records(chunk, sample),
         }
 
     def finalize(self, merged: Mapping[str, Any], ctx: AuditContext) -> dict[str, Any]:
@@ -82,19 +95,27 @@ class AppealAudit:
         merged = self.measure(merged["pool"].scored_chunk(ctx))
         spec = ctx.spec
         rec = merged["people"].sorted()
+        rec["weight"] = weight_of(merged, rec["person_id"])
         sampled = merged["sampled"].array
+        sampled_w = merged["sampled_weight"].array
+        sampled_w2 = merged["sampled_weight2"].array
         out: dict[str, Any] = {
             "available": True,
             "sample_size": int(sampled.sum()),
+            "sample": sample_summary(merged, ctx.options.replay_sample),
             "max_appeals_per_person": int(rec["filed"].max()) if len(rec["filed"]) else 0,
             "decision_months": spec.appeal.decision_months if spec is not None else None,
-            "overall": _row("all", int(sampled.sum()), rec, np.ones(len(rec["person_id"]), dtype=bool)),
+            "overall": _row("all", (int(sampled.sum()), float(sampled_w.sum()), float(sampled_w2.sum())), rec,
+                            np.ones(len(rec["person_id"]), dtype=bool)),
         }
         layout = ctx.layout
         for attr in layout.names:
             codes, labels = attribute_codes(layout, rec["cell"], attr)
             n_by = layout.marginal(sampled, (attr,))
-            out[f"by_{attr}"] = [_row(label, int(n_by[code]), rec, codes == code) for code, label in known_groups(labels)]
+            w_by = layout.marginal(sampled_w, (attr,))
+            w2_by = layout.marginal(sampled_w2, (attr,))
+            out[f"by_{attr}"] = [_row(label, (int(n_by[code]), float(w_by[code]), float(w2_by[code])), rec, codes == code)
+                                 for code, label in known_groups(labels)]
         edu = out.get("by_education", [])
         lo, hi = (edu[0], edu[-1]) if edu else (None, None)
         ratio = None
@@ -104,8 +125,15 @@ class AppealAudit:
         return out
 
 
-def _row(group: Any, n: int, rec: dict[str, np.ndarray], g: np.ndarray) -> dict[str, Any]:
-    """One group's counts and rates (counts of people unless named after appeals)."""
+def _row(group: Any, sizes: tuple[int, float, float], rec: dict[str, np.ndarray], g: np.ndarray) -> dict[str, Any]:
+    """One group's counts (of sampled people unless named after appeals) and weighted rates.
+
+    ``sizes``: the group's sampled people, their summed weights (the people
+    they stand for) and summed squared weights; rates weight each person by
+    ``rec["weight"]``.
+    """
+    n = sizes[0]
+    w = rec["weight"][g]
     counts = {
         "n_adverse": int((rec["adverse_events"][g] > 0).sum()),
         "adverse_events": int(rec["adverse_events"][g].sum()),
@@ -119,11 +147,11 @@ def _row(group: Any, n: int, rec: dict[str, np.ndarray], g: np.ndarray) -> dict[
         "wronged_after": int(rec["wronged_after"][g].sum()),
         "remedied": int((rec["wronged_before"] & ~rec["wronged_after"])[g].sum()),
     }
-    filing, filing_ci = rate(counts["filed"], counts["adverse_events"])
-    success, success_ci = rate(counts["wrong_succeeded"], counts["wrong_filed"])
-    before, before_ci = rate(counts["n_wronged"], n)
-    after, after_ci = rate(counts["wronged_after"], n)
-    remedy, remedy_ci = rate(counts["remedied"], counts["n_wronged"])
+    filing, filing_ci = weighted_ratio(rec["filed"][g], rec["adverse_events"][g], w)
+    success, success_ci = weighted_ratio(rec["wrong_succeeded"][g], rec["wrong_filed"][g], w)
+    before, before_ci = people_share(counts["n_wronged"], float(w[rec["wronged_before"][g]].sum()), sizes)
+    after, after_ci = people_share(counts["wronged_after"], float(w[rec["wronged_after"][g]].sum()), sizes)
+    remedy, remedy_ci = weighted_ratio((rec["wronged_before"] & ~rec["wronged_after"])[g], rec["wronged_before"][g], w)
     months = rec["remedy_months"][g]
     months = months[np.isfinite(months)]
     return {

@@ -16,6 +16,15 @@ straddling it at about ``n * (h / d)**2`` people; ``h`` is the half-width on
 the threshold's side (bootstrap intervals need not be symmetric). The
 population size it implies is given as an ``--audit-size`` to rerun with.
 
+The replay helpers (absorbing states, recovery, appeal parity, spill-over,
+overturn) give three outcomes (:mod:`audit.evidence`): violated; holds, only
+on at least :data:`~audit.evidence.MIN_OBSERVATIONS` people with exact
+intervals; or not enough evidence, which fails with how much evidence there
+was and the ``--audit-replay-sample`` (or ``--audit-size``) that gets enough
+(:mod:`audit.replay_verdicts`). They also read the rule probes
+(``spillover.probes``, :mod:`audit.probes`), which show with certainty what a
+scorer can do.
+
 Arguments outside their domain (an unknown attribute, a negative gap) raise
 :class:`~audit.errors.InvalidArgument`, not :class:`AssertionError`: that is a
 mistake in the test, not a finding.
@@ -46,8 +55,9 @@ from audit.assertion_support import (
     verdict,
 )
 from audit.errors import InvalidArgument
-from audit.evidence import MIN_OBSERVATIONS, MIN_REFERENCE_EVENTS, NOT_ENOUGH, VIOLATED
+from audit.evidence import MIN_OBSERVATIONS, MIN_REFERENCE_EVENTS, NOT_ENOUGH, VIOLATED, Evidence
 from audit.overturn import check_overturn
+from audit.replay_verdicts import fmt_share, not_enough, probe_list, probes_of, share_evidence
 from audit.vocab import DOMAINS
 
 __all__ = [
@@ -209,7 +219,18 @@ def assert_no_absorbing_states(result: Any, *, max_share: float = 0.0, label: st
     unfavourably tiered) people in the replay sample for whom no feasible
     recourse plan reaches a favourable, sanction-free state — *precluded* in
     the sense of Kothari et al. (ICLR 2024). An absorbing state is the
-    long-term harm the lending study of Liu et al. (2018) warns of.
+    long-term harm the lending study of Liu et al. (2018) warns of. Also reads
+    the rule probes (``spillover.probes.never_lifted``): a constructed person
+    whose sanction is still in force 120 months on, doing nothing or
+    following the best plan, shows the state exists.
+
+    Three outcomes (:mod:`audit.evidence`): violated when a probe or a
+    sampled person shows a sanction nobody can leave (``max_share`` 0), or
+    the share's exact 95% interval lies above ``max_share``; holds when at
+    least :data:`~audit.evidence.MIN_OBSERVATIONS` sanctioned people were
+    replayed and the share is within ``max_share``; otherwise not enough
+    evidence, which fails too, naming the ``--audit-replay-sample`` that
+    gets enough sanctioned people.
 
     Parameters
     ----------
@@ -221,35 +242,32 @@ def assert_no_absorbing_states(result: Any, *, max_share: float = 0.0, label: st
         raise InvalidArgument(f"max_share={max_share!r}; give a share between 0 and 1")
     a = read_result(result, label)
     rev = section(a, "reversibility")
-    share = rev.get("absorbing_share")
     node = rev.get("absorbing")
     detail: Mapping[str, Any] = node if isinstance(node, Mapping) else {}
-    if share is None:
-        raise AssertionError(
-            f"absorbing states could not be checked for scorer {a.label!r}: no sanctioned person in the replay sample "
-            f"of {rev.get('sample_size', 0):,} people; audit a larger population (--audit-size)"
-        )
-    if float(share) <= max_share:
+    k, n = int(detail.get("precluded") or 0), int(detail.get("sanctioned") or 0)
+    witnesses = probe_list(a, "never_lifted")
+    ev = share_evidence(a, rev, k, n, max_share, "sanctioned people replayed", stratum="sanctioned")
+    if ev.passed and not (witnesses and max_share == 0):
         return
-    counts = ""
-    if is_number(detail.get("precluded")) and is_number(detail.get("sanctioned")):
-        counts = f" ({int(detail['precluded']):,} of {int(detail['sanctioned']):,})"
     horizon = rev.get("horizon_months")
     within = f" within {horizon} months" if is_number(horizon) else ""
-    lines = [(f"{100 * float(share):.1f}%{counts} of sanctioned people in the replay sample{fmt_ci(rev.get('absorbing_share_ci'))} "
-              f"can never reach a favourable, sanction-free tier{within} with any feasible plan of good behaviour "
-              f"(allowed: {100 * max_share:g}%)")]
+    lines = [f"sample: {fmt_share(k, n)} of sanctioned people in the replay sample can never reach a favourable, "
+             f"sanction-free tier{within} with any feasible plan of good behaviour (allowed: {100 * max_share:g}%)"]
+    for w in witnesses[:3]:
+        lines.append(f"probe: a constructed person ({w.get('profile')}) with {w.get('dose')} {w.get('kind')} record(s) and nothing "
+                     f"else still has {w.get('sanction')} {w.get('months_after')} months later, doing nothing or the best plan")
     for attr in ("income_quintile", "education"):
         rows = detail.get(f"by_{attr}")
         if isinstance(rows, list):
-            parts = [f"{fmt_group(r.get('group'))} {100 * float(r['absorbing_share']):.1f}% of {int(r.get('sanctioned') or 0):,}"
-                     for r in rows if isinstance(r, Mapping) and is_number(r.get("absorbing_share"))]
+            parts = [f"{fmt_group(r.get('group'))} {fmt_share(int(r.get('precluded') or 0), int(r.get('sanctioned') or 0))}"
+                     for r in rows if isinstance(r, Mapping) and int(r.get("sanctioned") or 0) > 0]
             if parts:
                 lines.append(f"by {attr}: " + ", ".join(parts))
-    rec = rev.get("recovery")
-    if isinstance(rec, Mapping) and is_number(rec.get("never_share")):
-        lines.append(f"after one penalty, {100 * float(rec['never_share']):.1f}%{fmt_ci(rec.get('never_share_ci'))} never regain their tier")
-    raise AssertionError(f"scorer {a.label!r} has absorbing states:\n" + indent_lines(lines))
+    if witnesses and max_share == 0:
+        ev = Evidence(outcome=VIOLATED, observed=ev.observed, what=ev.what)
+    if ev.outcome == VIOLATED:
+        raise AssertionError(f"scorer {a.label!r} has absorbing states ({ev.describe()}):\n" + indent_lines(lines))
+    raise AssertionError(f"absorbing states of scorer {a.label!r} are undecided — {ev.describe()}:\n" + indent_lines(lines))
 
 
 def assert_recovers_within(
@@ -277,6 +295,11 @@ def assert_recovers_within(
         Largest acceptable share who never recover (default 0).
     by : sequence of str
         Groupings checked besides the whole sample (``recovery.by_<attr>``).
+
+    A row (everyone, or a group) with fewer than
+    :data:`~audit.evidence.MIN_OBSERVATIONS` people with a first penalty is not
+    enough evidence and fails, unless someone in it never recovers (allowed
+    none), which is a violation whatever the count.
     """
     __tracebackhide__ = True
     if isinstance(months, bool) or not isinstance(months, (int, np.integer)) or months < 0:
@@ -301,32 +324,39 @@ def assert_recovers_within(
         rows += [(f"{attr} {fmt_group(g.get('group'))}", g) for g in groups]
     failures, unsure = [], []
     for name, r in rows:
-        n = r.get("n")
+        n = int(r.get("n") or 0)
         value, ci, never = r.get(key), months_ci(r.get(f"{key}_ci")), r.get("never_share")
-        size = f", n={n:,}" if is_number(n) else ""
-        if n == 0:
-            continue
+        size = f", n={n:,}"
         never_txt = f", never recover {100 * float(never):.1f}%{fmt_ci(r.get('never_share_ci'))}" if is_number(never) else ""
+        never_k = round(float(never) * n) if is_number(never) else 0
+        never_ev = share_evidence(a, rev, never_k, n, max_never_share, "people with a first penalty")
         if not is_number(value):
-            failures.append(f"{name}: {statistic} recovery undefined — too many never recover{never_txt}{size}")
+            if never_ev.outcome == VIOLATED or n >= MIN_OBSERVATIONS:
+                failures.append(f"{name}: {statistic} recovery undefined — too many never recover{never_txt}{size}")
+            else:
+                unsure.append(f"{name}: {statistic} recovery undefined{never_txt}{size} — {not_enough(a, rev, n, 'people with a first penalty').describe()}")
             continue
         detail = f"{name}: {statistic} recovery {float(value):g} months{fmt_ci(ci, 1)}{never_txt}{size}"
         v = verdict(float(value), ci, months, fail_above=True)
-        if v == "fail":
-            failures.append(f"{detail} — over {months} months")
-        elif is_number(never) and float(never) > max_never_share:
+        if never_ev.outcome == VIOLATED:
             failures.append(f"{detail} — {100 * float(never):.1f}% never recover (allowed {100 * max_never_share:g}%)")
-        elif v == "inconclusive":
-            unsure.append(f"{detail} — inconclusive, interval straddles {months} months: "
-                          f"{decide_text(int(n) if is_number(n) else None, float(value), ci, months, population_size(a), 'people sampled')}")
+        elif v == "fail" and n >= MIN_OBSERVATIONS:
+            failures.append(f"{detail} — over {months} months")
+        elif n < MIN_OBSERVATIONS:
+            unsure.append(f"{detail} — {not_enough(a, rev, n, 'people with a first penalty').describe()}")
+        elif v == "inconclusive" or never_ev.outcome == NOT_ENOUGH:
+            need = people_needed(n, float(value), ci, months) if ci is not None and v == "inconclusive" else never_ev.needed
+            ev = not_enough(a, rev, n, "people with a first penalty", needed=need or MIN_OBSERVATIONS)
+            unsure.append(f"{detail} — inconclusive, the interval straddles {months} months: {ev.describe()}")
     if not failures and not unsure:
         return
-    parts = [(f"scorer {a.label!r} does not let people recover within {months} months after one penalty "
+    what = "does not let people recover" if failures else "has not been shown to let people recover"
+    parts = [(f"scorer {a.label!r} {what} within {months} months after one penalty "
               f"({statistic} of months to regain the tier with the best feasible behaviour):")]
     if failures:
         parts.append(indent_lines(failures))
     if unsure:
-        parts.append(f"{len(unsure)} inconclusive:\n" + indent_lines(unsure))
+        parts.append(f"{len(unsure)} without enough evidence (not a pass):\n" + indent_lines(unsure))
     raise AssertionError("\n".join(parts))
 
 
@@ -364,7 +394,10 @@ def assert_appeal_parity(
 
     With intervals, the gap is decided when the groups' intervals are apart by
     more than ``max_gap`` (a violation) or the whole spread of their intervals
-    is within it (a pass); anything between is inconclusive and fails.
+    is within it (a pass); anything between is inconclusive and fails. Only
+    groups with at least :data:`~audit.evidence.MIN_OBSERVATIONS` people in the
+    metric's denominator are compared; any group below that, or fewer than two
+    groups, is not enough evidence and fails.
     """
     __tracebackhide__ = True
     if not (is_number(max_gap) and 0.0 <= max_gap <= 1.0):
@@ -379,25 +412,35 @@ def assert_appeal_parity(
     if not have:
         keys = sorted({k for r in rows if isinstance(r, Mapping) for k, v in r.items() if is_number(v) and not k.endswith("_ci")})
         if any(isinstance(r, Mapping) and metric in r for r in rows):
-            raise AssertionError(f"appeal {metric} by {by} is undefined for every group of scorer {a.label!r} "
-                                 "(no one in the replay sample was in its denominator); audit a larger population")
+            ev = not_enough(a, appeal, 0, f"people in the denominator ({APPEAL_METRICS.get(metric, 'n')}) of any group",
+                            stratum="sanctioned" if APPEAL_METRICS.get(metric) == "n_wronged" else None)
+            raise AssertionError(f"appeal {metric} by {by} is undefined for every group of scorer {a.label!r} — {ev.describe()}")
         raise InvalidArgument(f"metric={metric!r} is not in appeal.by_{by} of scorer {a.label!r}; numeric keys: {', '.join(keys)}")
     denominator = APPEAL_METRICS.get(metric, "n")
-    hi_row = max(have, key=lambda r: float(r[metric]))
-    lo_row = min(have, key=lambda r: float(r[metric]))
-    gap = float(hi_row[metric]) - float(lo_row[metric])
+
+    def size(r: Mapping[str, Any]) -> int:
+        return int(r[denominator]) if is_number(r.get(denominator)) else 0
 
     def interval(r: Mapping[str, Any]) -> tuple[float, float] | None:
         ci = r.get(f"{metric}_ci")
         return (float(ci[0]), float(ci[1])) if isinstance(ci, Sequence) and len(ci) == 2 and all(is_number(v) for v in ci) else None
 
-    cis = [interval(r) for r in have]
-    verdict = "fail" if gap > max_gap else "pass"
-    if all(c is not None for c in cis) and len(have) > 1:
-        apart = max(c[0] for c in cis) - min(c[1] for c in cis)  # type: ignore[index]
-        spread = max(c[1] for c in cis) - min(c[0] for c in cis)  # type: ignore[index]
-        verdict = "fail" if apart > max_gap else ("pass" if spread <= max_gap else "inconclusive")
-    if verdict == "pass":
+    decided = [r for r in have if size(r) >= MIN_OBSERVATIONS]
+    small = [r for r in rows if isinstance(r, Mapping) and size(r) < MIN_OBSERVATIONS]
+    verdict = "inconclusive"
+    gap = 0.0
+    hi_row = lo_row = None
+    if len(decided) >= 2:
+        hi_row = max(decided, key=lambda r: float(r[metric]))
+        lo_row = min(decided, key=lambda r: float(r[metric]))
+        gap = float(hi_row[metric]) - float(lo_row[metric])
+        cis = [interval(r) for r in decided]
+        verdict = "fail" if gap > max_gap else "pass"
+        if all(c is not None for c in cis):
+            apart = max(c[0] for c in cis) - min(c[1] for c in cis)  # type: ignore[index]
+            spread = max(c[1] for c in cis) - min(c[0] for c in cis)  # type: ignore[index]
+            verdict = "fail" if apart > max_gap else ("pass" if spread <= max_gap else "inconclusive")
+    if verdict == "pass" and not small:
         return
     lines = []
     for r in rows:
@@ -407,24 +450,35 @@ def assert_appeal_parity(
         n = r.get(denominator)
         lines.append(f"{fmt_group(r.get('group'))}: {metric.replace('_', ' ')} {fmt(r.get(metric))}{fmt_ci(r.get(f'{metric}_ci'))}"
                      + (f" ({denominator}={int(n):,})" if is_number(n) else "") + ("; " + ", ".join(extra) if extra else ""))
-    head = (f"appeal parity by {by} fails for scorer {a.label!r}: {metric.replace('_', ' ')} is {fmt(hi_row[metric])} for "
-            f"{fmt_group(hi_row.get('group'))} and {fmt(lo_row[metric])} for {fmt_group(lo_row.get('group'))}, a gap of {gap:.3f} "
-            f"(allowed {max_gap:g})")
-    if verdict == "inconclusive":
-        n_small = min((int(r[denominator]) for r in (hi_row, lo_row) if is_number(r.get(denominator))), default=None)
+    if verdict == "fail" and hi_row is not None and lo_row is not None:
+        head = (f"appeal parity by {by} fails for scorer {a.label!r}: {metric.replace('_', ' ')} is {fmt(hi_row[metric])} for "
+                f"{fmt_group(hi_row.get('group'))} and {fmt(lo_row[metric])} for {fmt_group(lo_row.get('group'))}, a gap of {gap:.3f} "
+                f"(allowed {max_gap:g})")
+        raise AssertionError(head + "\n" + indent_lines(lines))
+    # not enough evidence: groups under the minimum, or intervals that overlap the allowed gap
+    what = f"{denominator.replace('_', ' ')} in the smallest group"
+    within = "sanctioned" if denominator == "n_wronged" else None
+    if small:
+        n_small = min(size(r) for r in small)
+        ev = not_enough(a, appeal, n_small, what, stratum=within)
+        counts = ", ".join(f"{fmt_group(r.get('group'))} {size(r):,}" for r in small)
+        why = f"{len(small)} group(s) have fewer than {MIN_OBSERVATIONS} {denominator.replace('_', ' ')} ({counts})"
+    else:
+        assert hi_row is not None and lo_row is not None
+        n_small = min(size(hi_row), size(lo_row))
         c_hi, c_lo = interval(hi_row), interval(lo_row)
+        need = None
         if c_hi is not None and c_lo is not None:
             # half-width of the gap on the allowed gap's side, the two groups' errors combined in quadrature
             if gap > max_gap:
                 h = math.hypot(float(hi_row[metric]) - c_hi[0], c_lo[1] - float(lo_row[metric]))
             else:
                 h = math.hypot(c_hi[1] - float(hi_row[metric]), float(lo_row[metric]) - c_lo[0])
-            decide = decide_text(n_small, gap, (gap - h, gap + h), max_gap, population_size(a),
-                                  f"people ({denominator}) in the smaller group")
-        else:
-            decide = "a larger population would decide it"
-        head += f" — inconclusive: the groups' intervals overlap the allowed gap; {decide}"
-    raise AssertionError(head + "\n" + indent_lines(lines))
+            need = people_needed(n_small, gap, (gap - h, gap + h), max_gap)
+        ev = not_enough(a, appeal, n_small, what, needed=need or 4 * n_small, stratum=within)
+        why = f"inconclusive, the groups' intervals overlap the allowed gap of {max_gap:g} (gap {gap:.3f})"
+    raise AssertionError(f"appeal parity by {by} is undecided for scorer {a.label!r} — {why}; {ev.describe()}\n"
+                         + indent_lines(lines))
 
 
 # ----------------------------------------------------------------------------- spill-over
@@ -447,6 +501,17 @@ def assert_no_spillover(
     Art. 5(1)(c) bans scoring that leads to detriment "in social contexts
     that are unrelated to the contexts in which the data was originally
     generated".
+
+    Three outcomes (:mod:`audit.evidence`): violated when the sample holds
+    more than ``max_count`` such sanctions, or (``max_count`` 0) a rule probe
+    shows a constructed person whose only records are of one ``from_domain``
+    kind getting a ``to_domain`` sanction; holds when the scorer declares no
+    sanction restricting ``to_domain``, or when the probes show none and the
+    sample's attribution examined at least
+    :data:`~audit.evidence.MIN_OBSERVATIONS` sanctions restricting
+    ``to_domain``, none of them (beyond ``max_count``) from ``from_domain``;
+    otherwise not enough evidence, which fails, naming the
+    ``--audit-replay-sample`` that gets enough sanctions.
     """
     __tracebackhide__ = True
     for name, d in (("from_domain", from_domain), ("to_domain", to_domain)):
@@ -459,15 +524,32 @@ def assert_no_spillover(
     matrix = spill.get("matrix")
     if not isinstance(matrix, Mapping):
         raise AssertionError(f"spillover.matrix was not computed for scorer {a.label!r}")
-    count = (matrix.get(from_domain) or {}).get(to_domain, 0) or 0
-    if count <= max_count:
+    restricting = [s for s, d in a.sanctions.items() if d == to_domain]
+    if a.sanctions and not restricting:
+        return  # the scorer declares no sanction restricting to_domain: no conduct can lead to one
+    count = int((matrix.get(from_domain) or {}).get(to_domain, 0) or 0)
+    seen = int(sum(int(row.get(to_domain, 0) or 0) for d, row in matrix.items() if isinstance(row, Mapping)))
+    witness = next((w for w in probe_list(a, "spillover")
+                    if w.get("conduct_domain") == from_domain and w.get("sanction_domain") == to_domain), None)
+    probed = probes_of(a) is not None
+    evidence = seen
+    held = ""
+    if is_number(spill.get("sanctioned_people")):  # sanctions cluster by person: never more evidence than people
+        evidence = min(seen, int(spill["sanctioned_people"]))
+        held = f" (sanctioned people in the sample: {int(spill['sanctioned_people']):,})"
+    violated = count > max_count or (witness is not None and max_count == 0)
+    if not violated and probed and evidence >= MIN_OBSERVATIONS:
         return
     row = matrix.get(from_domain) or {}
-    lines = [(f"{from_domain} -> {to_domain}: {int(count):,} sanctions in the replay sample triggered by {from_domain} conduct "
-              f"(allowed {max_count})")]
-    sanctions = [s for s, d in a.sanctions.items() if d == to_domain]
-    if sanctions:
-        lines.append(f"sanctions restricting {to_domain}: {', '.join(sanctions)}")
+    lines = [(f"sample: {count:,} sanctions restricting {to_domain} in the replay sample triggered by {from_domain} conduct "
+              f"(allowed {max_count}), of {seen:,} sanctions restricting {to_domain} attributed{held}")]
+    if witness is not None:
+        lines.append(f"probe: a constructed person ({witness.get('profile')}) whose only record is {witness.get('dose')} "
+                     f"{witness.get('kind')} gets {witness.get('sanction')} ({to_domain}) — it can happen")
+    elif probed:
+        lines.append(f"probes: no constructed person with one {from_domain} conduct kind alone got a sanction restricting {to_domain}")
+    if restricting:
+        lines.append(f"sanctions restricting {to_domain}: {', '.join(restricting)}")
     others = [f"{d} {int(c):,}" for d, c in row.items() if d != to_domain and c]
     if others:
         lines.append(f"{from_domain} conduct also leads to sanctions in: {', '.join(others)}")
@@ -477,9 +559,16 @@ def assert_no_spillover(
     if is_number(spill.get("sample_size")):
         total = f", holding {int(spill['sanctions']):,} sanctions" if is_number(spill.get("sanctions")) else ""
         lines.append(f"people in the replay sample: {int(spill['sample_size']):,}{total}")
+    if violated:
+        raise AssertionError(
+            f"scorer {a.label!r}: conduct in {from_domain} leads to sanctions in {to_domain} "
+            f"(detriment in an unrelated context, EU AI Act Art. 5(1)(c)):\n" + indent_lines(lines)
+        )
+    ev = not_enough(a, spill, evidence, f"sanctions restricting {to_domain} in the replay sample", stratum="sanctioned")
+    why = "" if probed else "the rule probes did not run or failed; "
     raise AssertionError(
-        f"scorer {a.label!r}: conduct in {from_domain} leads to sanctions in {to_domain} "
-        f"(detriment in an unrelated context, EU AI Act Art. 5(1)(c)):\n" + indent_lines(lines)
+        f"no spill-over from {from_domain} into {to_domain} is not shown for scorer {a.label!r} — {why}{ev.describe()}:\n"
+        + indent_lines(lines)
     )
 
 
@@ -523,9 +612,10 @@ def assert_overturn_restores_state(
     if bad is None:
         raise AssertionError(f"reversibility.overturn_violations was not computed for scorer {a.label!r}")
     if int(bad) == 0:
-        if checked == 0:
-            raise AssertionError(f"no overturn was checked for scorer {a.label!r}: no one in the replay sample had an event; "
-                                 "audit a larger population")
+        n = int(checked or 0)
+        if n < MIN_OBSERVATIONS:
+            ev = not_enough(a, rev, n, "replayed overturns")
+            raise AssertionError(f"overturn restoring state is not shown for scorer {a.label!r} — {ev.describe()}")
         return
     of = f" of {int(checked):,}" if is_number(checked) else ""
     example = rev.get("overturn_example") or rev.get("overturn_examples")

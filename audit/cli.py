@@ -80,9 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="groups under this share of people are reported but excluded from ratios (default 0.02, NYC LL144)")
     run.add_argument("--bootstrap", type=_non_negative_int, default=400, metavar="N",
                      help="bootstrap replicates for the 95%% intervals (default 400; 0 = no intervals)")
-    run.add_argument("--replay-sample", type=_non_negative_int, default=2000, metavar="N",
-                     help="people sampled (by person-id hash) for the appeal, reversibility, spill-over and "
-                          "contagion audits (default 2,000; 0 skips them)")
+    run.add_argument("--replay-sample", "--audit-replay-sample", dest="replay_sample", type=_non_negative_int, default=2000, metavar="N",
+                     help="people sampled from each stratum (sanctioned, penalised, rest) for the appeal, "
+                          "reversibility, spill-over and contagion audits (default 2,000; 385 give a share "
+                          "+-5 points; 0 skips them)")
     run.add_argument("--scorer-timeout", type=_positive_seconds, default=None, metavar="SECONDS",
                      help="fail a scorer whose single score() call takes longer (default: no limit)")
     run.add_argument("--worker-memory", type=_positive_mib, default=None, metavar="MIB",

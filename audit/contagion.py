@@ -27,8 +27,18 @@ import numpy as np
 from audit.aggregate import Counts, Records
 from audit.engine import AuditContext, ScoredChunk
 from audit.randomness import person_uniform
-from audit.replay import Variants, added_events, clone_ids, pooled_sample, replay_sample, score_variants, spec_for
-from audit.replay_stats import attribute_codes, known_groups, mean_interval, rate
+from audit.replay import (
+    Variants,
+    added_events,
+    clone_ids,
+    pooled_sample,
+    replay_sample,
+    sample_records,
+    sample_summary,
+    score_variants,
+    spec_for,
+)
+from audit.replay_stats import attribute_codes, known_groups, mean_interval, weight_of, weighted_rate
 from audit.vocab import EVENT_KINDS
 from scorers.protocol import scorer_tags
 
@@ -54,6 +64,7 @@ class ContagionAudit:
         return {
             "sampled": Counts(np.bincount(sample.cells, minlength=chunk.layout.n_cells).astype(np.int64)),
             "people": Records(_measure(chunk, sample)),
+            **sample_records(chunk, sample),
         }
 
     def finalize(self, merged: Mapping[str, Any], ctx: AuditContext) -> dict[str, Any]:
@@ -64,10 +75,12 @@ class ContagionAudit:
     def summarize(self, merged: Mapping[str, Any], ctx: AuditContext) -> dict[str, Any]:
         """The section from the replay records (:meth:`measure`)."""
         rec = merged["people"].sorted()
+        rec["weight"] = weight_of(merged, rec["person_id"])
         sampled = merged["sampled"].array
         out: dict[str, Any] = {
             "applicable": True,
             "sample_size": int(sampled.sum()),
+            "sample": sample_summary(merged, ctx.options.replay_sample),
             "measured": int(len(rec["person_id"])),
             "overall": _row("all", rec, np.ones(len(rec["person_id"]), dtype=bool)),
             "penalty_kinds": {
@@ -82,10 +95,11 @@ class ContagionAudit:
 
 
 def _row(group: Any, rec: dict[str, np.ndarray], g: np.ndarray) -> dict[str, Any]:
-    change, change_ci = mean_interval(rec["score_change"][g])
+    w = rec["weight"][g]
+    change, change_ci = mean_interval(rec["score_change"][g], w)
     n = int(g.sum())
-    worse, worse_ci = rate(int(rec["tier_worse"][g].sum()), n)
-    sanc, sanc_ci = rate(int(rec["sanction_added"][g].sum()), n)
+    worse, worse_ci = weighted_rate(rec["tier_worse"][g], w)
+    sanc, sanc_ci = weighted_rate(rec["sanction_added"][g], w)
     return {
         "group": group,
         "n": n,

@@ -47,6 +47,7 @@ library; the harness is imported inside fixtures and hooks when needed.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -129,6 +130,8 @@ class _Session:
     outcomes: dict[str, dict[str, Any]] = field(default_factory=dict)
     report_paths: list[str] = field(default_factory=list)
     report_error: str | None = None
+    replay_sample: int | None = None
+    """``--audit-replay-sample``: people sampled for the replay audits (``None``: the default)."""
 
 
 _STATE = pytest.StashKey[_Session]()
@@ -146,6 +149,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--audit-population", default=None, metavar="NAME_OR_PATH",
                     help=f"population spec name, spec TOML or people table for every audit (overrides markers; "
                          f"default {DEFAULT_POPULATION})")
+    group.addoption("--audit-replay-sample", type=int, default=None, metavar="N",
+                    help="people sampled for the replay audits: appeal, reversibility, spill-over, contagion "
+                         "(default 2,000; the advice of an undecided replay verdict names the N that decides it)")
     group.addoption("--audit-report", default=None, metavar="DIR",
                     help="write one audit report for the session into DIR (results.json, report.html, audit-tests.json)")
 
@@ -159,15 +165,16 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "audit_population(name=None, size=None, seed=None): the population a test audits"
     )
-    for opt, lo in (("--audit-size", 1), ("--audit-seed", 0)):
+    for opt, lo in (("--audit-size", 1), ("--audit-seed", 0), ("--audit-replay-sample", 0)):
         value = config.getoption(opt)
         if value is not None and value < lo:
             raise pytest.UsageError(f"{opt} {value}: give a whole number >= {lo}")
-    config.stash[_STATE] = _Session()
+    config.stash[_STATE] = _Session(replay_sample=config.getoption("--audit-replay-sample"))
 
 
 def _options_given(config: pytest.Config) -> bool:
-    return any(config.getoption(o) is not None for o in ("--audit-size", "--audit-seed", "--audit-population", "--audit-report"))
+    return any(config.getoption(o) is not None
+               for o in ("--audit-size", "--audit-seed", "--audit-population", "--audit-report", "--audit-replay-sample"))
 
 
 def _default_line(config: pytest.Config) -> str:
@@ -402,8 +409,11 @@ def _run_pending(state: _Session, key: PopulationKey, wanted: tuple[Any, dict[st
             index[sid] = len(unique)
             unique.append(s)
     t0 = time.perf_counter()
+    options = AuditOptions(seed=key.seed)
+    if state.replay_sample is not None:
+        options = dataclasses.replace(options, replay_sample=state.replay_sample)
     try:
-        result = run(unique, RunConfig(population=key.name, size=key.size, seed=key.seed, options=AuditOptions(seed=key.seed)))
+        result = run(unique, RunConfig(population=key.name, size=key.size, seed=key.seed, options=options))
     except Exception as exc:  # noqa: BLE001 - a bad population or a harness fault: every test on it fails the same way
         state.failures[key] = f"audit run on {key.describe()} failed: {type(exc).__name__}: {exc}"
         pytest.fail(state.failures[key], pytrace=False)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from audit.replay import EventArrays
+from audit.replay_logs import EventArrays
 from audit.spec import PopulationSpec
 from audit.vocab import EVENT_KINDS, SOURCES, kind_code
 

@@ -4,20 +4,28 @@ The appeal, reversibility, spill-over and contagion audits never read a
 scorer's rules. They ask "what if": what if this event had been overturned,
 what if this person volunteered every month, what if a friend were penalised.
 Each question is a set of *variants* — copies of sampled people with an edited
-event log, scored under fresh person ids — and one vectorised ``score`` call
-answers it for every variant at once.
+event log — and one vectorised ``score`` call answers it for every variant at
+once (a round per variant number when the scorer reads ids).
 
 Sampling
-    A person is sampled when ``person_uniform(seed, "replay", person_id) < rate``
-    with ``rate = replay_sample / population_size`` (:func:`sample_mask`). The
-    hash does not depend on how people are chunked, so every chunking of a
-    population samples the same people and the replay audits' merged records
-    are identical.
+    Stratified (:mod:`audit.replay_strata`): sanctioned people, people with a
+    penalty on record, everyone else; in each stratum the ``replay_sample``
+    people with the smallest ``person_uniform(seed, "replay", person_id)``, weighted back to the population by the inverse of
+    their inclusion probability. The hash does not depend on how people are
+    chunked and the smallest hashes of a union are the smallest of its
+    parts', so every chunking samples the same people and the replay audits'
+    merged records are identical. (:func:`sample_mask` is the plain hash sample
+    at a rate, kept for other samples.)
 
 Variant ids
-    A variant is scored under ``clone_id(namespace, person_id, k)``: distinct
-    for every (purpose, person, variant number), so a scorer that keeps state
-    between calls (it should not) never sees two different logs under one id,
+    A scorer may key on ``person_id`` (a lookup table, a precomputed score, a
+    hash), so :func:`ids_matter` first scores the sample's recorded logs under
+    the people's own ids and under fresh ones. When the output moves, every
+    variant is scored under its person's own id, in rounds that never hold
+    two variants of one person (:func:`score_variants`). Otherwise a variant
+    is scored under ``clone_id(namespace, person_id, k)``: distinct for every
+    (purpose, person, variant number), so a scorer that keeps state between
+    calls (it should not) never sees two different logs under one id,
     whatever the chunking. Ids live above ``2**46`` and never collide with the
     ids of the synthetic generator.
 
@@ -39,17 +47,21 @@ Friends
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from audit.aggregate import Counts, Records
 from audit.engine import ScoredChunk, favourable_mask, score_checked
 from audit.errors import InvalidArgument
 from audit.population import PopulationView, empty_ties, rows_with_ids
 from audit.randomness import person_uniform, rows_sampled
 from audit.replay_logs import EventArrays, Variants, added_events
-from audit.replay_pool import ReplayPool, chunk_sample
+from audit.replay_pool import ReplayPool
+from audit.replay_strata import HALF_WIDTH_PEOPLE, STRATA, bottom_k, hashes, strata_of, stratum_targets, weights
 from scorers.protocol import scorer_tags
 
 __all__ = [
@@ -64,12 +76,16 @@ __all__ = [
     "ReplaySample",
     "replay_sample",
     "sampled_rows",
+    "sample_weights",
+    "sample_records",
+    "sample_summary",
     "pooled_sample",
     "ReplayPool",
     "Variants",
     "States",
     "states",
     "score_variants",
+    "ids_matter",
     "score_originals",
     "spec_for",
     "added_events",
@@ -93,6 +109,7 @@ NAMESPACES: tuple[str, ...] = (
     "contagion.friend",
     "contagion.person",
     "contagion.kinds",
+    "replay.ids",
 )
 
 _ID_BITS = 34  # person ids below 2**34 (17 billion) map to clone ids exactly
@@ -181,9 +198,17 @@ class ReplaySample:
     """Person id of every row (sampled first, then context)."""
     id_order: np.ndarray
     """Rows in person-id order (for look-ups by id)."""
+    weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """Inverse inclusion probability of each sampled person (:mod:`audit.replay_strata`)."""
+    memo: dict = field(default_factory=dict)
+    """Facts learnt about the scorer on this sample (:func:`ids_matter`), computed once."""
 
     def __len__(self) -> int:
         return self.n
+
+    def weight_records(self) -> dict[str, np.ndarray]:
+        """``person_id`` and ``weight`` of every sampled person (a :class:`~audit.aggregate.Records` column set)."""
+        return {"person_id": self.ids[: self.n].copy(), "weight": np.asarray(self.weights, dtype=np.float64)}
 
     @property
     def sampled_events(self) -> int:
@@ -229,9 +254,62 @@ def _expand(starts: np.ndarray, base: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def sampled_rows(chunk: ScoredChunk) -> np.ndarray:
-    """Rows of ``chunk`` in the replay sample (:func:`sample_mask`; a pooled chunk's marked rows)."""
-    opts = chunk.options
-    return chunk_sample(chunk, REPLAY_STREAM, sample_rate(opts.replay_sample, opts.population_size or len(chunk.population)))
+    """Rows of ``chunk`` in the replay sample, ascending (a pooled chunk's marked rows).
+
+    The stratified sample of :mod:`audit.replay_strata`: in each stratum the
+    ``replay_sample`` people with the smallest person-id hashes.
+    """
+    if chunk.sample_rows is not None:
+        return np.asarray(chunk.sample_rows, dtype=np.int64)
+    targets = stratum_targets(chunk.options.replay_sample)
+    if targets.sum() == 0:
+        return np.zeros(0, dtype=np.int64)
+    ids = chunk.population.people["person_id"].to_numpy()
+    return bottom_k(hashes(chunk.options.seed, ids), strata_of(chunk), targets)
+
+
+def sample_records(chunk: ScoredChunk, sample: ReplaySample) -> dict[str, Any]:
+    """What every replay audit's records carry about the sample: weights, and stratum sizes and draws.
+
+    ``weights`` (person id -> inverse inclusion probability), ``strata``
+    (people in each stratum of the population) and ``strata_sampled``;
+    :func:`sample_summary` turns them into the section's ``sample`` entry.
+    """
+    sizes = chunk._memo.get("replay_sizes")
+    strata = strata_of(chunk)
+    if sizes is None:
+        sizes = np.bincount(strata, minlength=len(STRATA))
+    return {
+        "weights": Records(sample.weight_records()),
+        "strata": Counts(np.asarray(sizes, dtype=np.int64)),
+        "strata_sampled": Counts(np.bincount(strata[sample.positions], minlength=len(STRATA)).astype(np.int64)),
+    }
+
+
+def sample_summary(merged: Mapping[str, Any], per_stratum: int) -> dict[str, Any]:
+    """The ``sample`` entry of a replay section: the size rule, the people drawn per stratum, each stratum's population and draw."""
+    sizes = merged["strata"].array if "strata" in merged else np.zeros(len(STRATA), np.int64)
+    drawn = merged["strata_sampled"].array if "strata_sampled" in merged else np.zeros(len(STRATA), np.int64)
+    return {
+        "rule": (f"stratified: up to the replay sample's size from each stratum (smallest person-id hashes), weighted "
+                 f"by people in the stratum over people sampled; {HALF_WIDTH_PEOPLE} people of a stratum give a share "
+                 "among them a 95% interval no wider than ±5 points"),
+        "per_stratum": int(per_stratum),
+        "strata": [{"stratum": name, "population": int(sizes[h]), "sampled": int(drawn[h])} for h, name in enumerate(STRATA)],
+    }
+
+
+def sample_weights(chunk: ScoredChunk, rows: np.ndarray) -> np.ndarray:
+    """Inverse inclusion probability of the sampled ``rows`` (:func:`audit.replay_strata.weights`).
+
+    A pooled chunk carries the population's stratum sizes (``replay_sizes``);
+    a chunk replayed on its own is its own population.
+    """
+    strata = strata_of(chunk)
+    sizes = chunk._memo.get("replay_sizes")
+    if sizes is None:
+        sizes = np.bincount(strata, minlength=len(STRATA))
+    return weights(strata[rows], sizes)
 
 
 def pooled_sample(chunk: ScoredChunk) -> ReplayPool:
@@ -290,7 +368,7 @@ def replay_sample(chunk: ScoredChunk) -> ReplaySample:
         people=people, n=n, positions=positions, cells=chunk.cells[positions], events=events, owner=owner,
         rank=rank, starts=starts, friend_id=friend_id, friend_starts=friend_starts, uses_ties=uses_ties,
         horizon_months=pop.horizon_months, as_of=chunk.as_of, seed=opts.seed,
-        ids=row_ids, id_order=lookup,
+        ids=row_ids, id_order=lookup, weights=sample_weights(chunk, positions),
     )
 
 
@@ -389,17 +467,145 @@ def score_variants(
 ) -> States:
     """Score variants (all, or those at ``rows``) at ``as_of``; states aligned to ``rows``.
 
+    A variant is scored under its base person's own id, so a scorer keyed on
+    ``person_id`` (a lookup table, a precomputed score, a hash) sees each person
+    as the person it is. When the scorer ignores ids (:func:`ids_matter` is
+    false on this sample), variants are scored together under their own fresh
+    ids (:func:`clone_ids`), one call for all; otherwise they are scored in
+    rounds, each round holding at most one variant of a person (and, for a
+    scorer that reads ties, no variant of anyone another variant of the round
+    lists as a friend), so no two logs ever share an id in one call.
+
     The view holds the variants and, for a tie-reading scorer, the friends they
-    name (each with the friend's recorded log). Variants are scored under their
-    own ids; a friend whose id a variant carries is left out (the variant
-    stands in for that person).
+    name (each with the friend's recorded log); a friend whose id a variant
+    carries is left out (the variant stands in for that person).
     """
     rows = np.arange(len(variants)) if rows is None else np.asarray(rows, dtype=np.int64)
-    vids = variants.ids[rows]
+    if rows.size == 0 or not ids_matter(scorer, sample):
+        return _score_rows(scorer, sample, variants, rows, variants.ids, as_of=as_of, index=index)
+    own = sample.ids[variants.base]
+    rounds = _rounds(sample, variants, rows, own)
+    parts: list[tuple[np.ndarray, States]] = []
+    for r in range(int(rounds.max()) + 1):
+        at = np.flatnonzero(rounds == r)
+        parts.append((at, _score_rows(scorer, sample, variants, rows[at], own, as_of=as_of, index=index)))
+    at = np.concatenate([a for a, _ in parts])
+    back = np.empty_like(at)
+    back[at] = np.arange(at.size)
+    joined = States(*(np.concatenate([getattr(st, f) for _, st in parts]) for f in ("score", "tier", "sanctions", "favourable")))
+    return joined.take(back)
+
+
+def ids_matter(scorer, sample: ReplaySample) -> bool:
+    """Whether the scorer's output on this sample changes when people are scored under fresh ids.
+
+    The sampled people are scored with their recorded logs twice, under their
+    own ids and under fresh ones (:func:`clone_ids`); any difference in score,
+    tier or sanctions means the scorer reads ``person_id`` and replays must keep
+    each person's id. Computed once per sample and scorer.
+    """
+    key = ("ids_matter", id(scorer))
+    if key not in sample.memo:
+        rows = np.arange(sample.n)
+        if rows.size == 0:
+            sample.memo[key] = False
+        else:
+            own = Variants.build(sample, base=rows, ids=sample.ids[rows])
+            fresh = Variants.build(sample, base=rows, ids=clone_ids("replay.ids", sample.ids[rows]))
+            a = _score_rows(scorer, sample, own, rows, own.ids, as_of=sample.as_of)
+            b = _score_rows(scorer, sample, fresh, rows, fresh.ids, as_of=sample.as_of)
+            same = (
+                np.array_equal(a.score, b.score, equal_nan=True) and np.array_equal(a.tier, b.tier)
+                and np.array_equal(a.sanctions, b.sanctions)
+            )
+            sample.memo[key] = not same
+    return bool(sample.memo[key])
+
+
+def _occurrence(values: np.ndarray) -> np.ndarray:
+    """How many earlier entries equal each entry (0 for a value's first entry)."""
+    order = np.argsort(values, kind="stable")
+    v = values[order]
+    first = np.r_[True, v[1:] != v[:-1]] if v.size else np.zeros(0, bool)
+    starts = np.flatnonzero(first)
+    occ = np.arange(v.size) - np.repeat(starts, np.diff(np.r_[starts, v.size]))
+    out = np.empty_like(occ)
+    out[order] = occ
+    return out
+
+
+def _rounds(sample: ReplaySample, variants: Variants, rows: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """Round of each of ``rows`` when variants are scored under their people's own ids.
+
+    Without ties a round is the variant's rank among its person's variants. A
+    tie-reading scorer needs more: variants joined by an overridden friend
+    (one names the other's fresh id) are scored in one round, and a round
+    never holds a person's variant beside a variant that lists that person as
+    a friend (the friend must be seen with the recorded log). Rounds are then
+    filled greedily, in order.
+    """
+    if not sample.uses_ties:
+        return _occurrence(own[rows])
+    pos = {int(v): i for i, v in enumerate(rows)}
+    link = list(range(rows.size))
+
+    def root(i: int) -> int:
+        while link[i] != i:
+            link[i] = link[link[i]]
+            i = link[i]
+        return i
+
+    friends: list[set[int]] = [set() for _ in range(rows.size)]
+    if variants.friends is not None:
+        fv, fid = variants.friends
+        by_id = {int(v): i for i, v in enumerate(variants.ids)}
+        for v, f in zip(fv.tolist(), fid.tolist()):
+            if v not in pos:
+                continue
+            other = by_id.get(f)
+            if other is not None and other in pos:
+                link[root(pos[v])] = root(pos[other])
+            else:
+                friends[pos[v]].add(f)
+    else:
+        v, t = sample.friend_pairs(variants.base[rows])
+        for i, f in zip(v.tolist(), sample.friend_id[t].tolist()):
+            friends[i].add(f)
+    groups: dict[int, list[int]] = {}
+    for i in range(rows.size):
+        groups.setdefault(root(i), []).append(i)
+    taken: list[tuple[set[int], set[int]]] = []
+    out = np.zeros(rows.size, dtype=np.int64)
+    for members in sorted(groups.values()):
+        ids = {int(own[rows[i]]) for i in members}
+        named = set().union(*(friends[i] for i in members)) - ids
+        r = 0
+        while r < len(taken) and not (ids.isdisjoint(taken[r][0]) and ids.isdisjoint(taken[r][1]) and named.isdisjoint(taken[r][0])):
+            r += 1
+        if r == len(taken):
+            taken.append((set(), set()))
+        taken[r][0].update(ids)
+        taken[r][1].update(named)
+        out[members] = r
+    return out
+
+
+def _score_rows(
+    scorer,
+    sample: ReplaySample,
+    variants: Variants,
+    rows: np.ndarray,
+    ids: np.ndarray,
+    *,
+    as_of: int,
+    index: "_EventIndex | None" = None,
+) -> States:
+    """Score the variants at ``rows`` in one call, variant ``i`` under ``ids[i]``."""
+    vids = ids[rows]
     people = sample.people.iloc[variants.base[rows]].reset_index(drop=True)
     people["person_id"] = vids
     active = _lookup(len(variants), rows)
-    ev = variants.events
+    ev = variants.events if ids is variants.ids else variants.events.with_person(ids[variants.owner])
     if index is None:
         events = [(ev, np.flatnonzero(active[variants.owner] & (ev.month <= as_of)))]
     else:
@@ -409,7 +615,13 @@ def score_variants(
         if variants.friends is not None:
             fv, fid = variants.friends
             sel = active[fv]
-            t_person, t_friend = variants.ids[fv[sel]], fid[sel]
+            t_person, t_friend = ids[fv[sel]], fid[sel]
+            if ids is not variants.ids and t_friend.size:
+                # a friend named by a variant's fresh id is that variant, under its own id
+                order = np.argsort(variants.ids, kind="stable")
+                at = np.minimum(np.searchsorted(variants.ids[order], t_friend), order.size - 1)
+                hit = variants.ids[order][at] == t_friend
+                t_friend = np.where(hit, ids[order][at], t_friend)
         else:
             v, t = sample.friend_pairs(variants.base[rows])
             t_person, t_friend = vids[v], sample.friend_id[t]

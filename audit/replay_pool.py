@@ -2,7 +2,7 @@
 
 The replay audits (appeal, reversibility, spill-over, contagion) and rule
 attribution study a seeded sample of people. At country scale the sample is
-thin — 2,000 people among 1.4 billion is one person in every 700,000 — so
+thin — up to 2,000 people a stratum among 1.4 billion — so
 replaying it chunk by chunk would pay a replay's fixed cost (dozens of
 ``score`` calls, each with its own frame building and validation) in almost
 every chunk for one or two people. A chunk therefore only *gathers* its
@@ -19,6 +19,13 @@ the frame rows are the ones computed in the chunk; pooled people are put in
 person-id order and their events keep their order within each person, so the
 replayed chunk — and every record it yields — is the same whatever the
 chunking and whatever order chunks finish in.
+
+Stratified samples (:mod:`audit.replay_strata`). Each part remembers every
+row's hash and stratum, and the pool the people in each stratum of the
+chunks it holds; a merge keeps, stratum by stratum, only the sampled people
+with the smallest hashes (the ``k`` smallest of a union are the ``k``
+smallest of its parts'), so a pool never outgrows the sample and the people
+it keeps are those of the whole population, in any merge order.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from audit.engine import AuditContext, ScoredChunk
 from audit.guard import time_limited
 from audit.population import Population, rows_with_ids
 from audit.randomness import rows_sampled
+from audit.replay_strata import STRATA, hashes, strata_of, stratum_targets
 
 __all__ = ["MAX_PARTS", "PoolPart", "ReplayPool", "chunk_sample"]
 
@@ -69,6 +77,10 @@ class PoolPart:
     """Cell code of each row."""
     sampled: np.ndarray
     """True for sampled rows, False for context (friends of sampled people)."""
+    u: np.ndarray | None = None
+    """The replay hash of each row (:func:`audit.replay_strata.hashes`)."""
+    stratum: np.ndarray | None = None
+    """Stratum code of each row (:data:`audit.replay_strata.STRATA`)."""
 
     def __len__(self) -> int:
         return len(self.people)
@@ -82,6 +94,10 @@ class ReplayPool:
     """Non-empty parts; a pool that sampled no one keeps one empty part for the column layout."""
     horizon_months: int
     synthetic: bool
+    sizes: np.ndarray | None = None
+    """People in each stratum of the chunks pooled (the population the weights restore)."""
+    targets: np.ndarray | None = None
+    """People kept from each stratum: the smallest hashes (:func:`audit.replay_strata.stratum_targets`)."""
 
     @classmethod
     def gather(cls, chunk: ScoredChunk, sampled_rows: np.ndarray, *, with_friends: bool) -> ReplayPool:
@@ -114,18 +130,28 @@ class ReplayPool:
             frame=chunk.frame.iloc[rows].reset_index(drop=True),
             cells=chunk.cells[rows],
             sampled=np.isin(rows, sampled_rows),
+            u=hashes(chunk.options.seed, row_ids),
+            stratum=strata_of(chunk)[rows],
         )
-        return cls(parts=(part,), horizon_months=pop.horizon_months, synthetic=pop.synthetic)
+        return cls(parts=(part,), horizon_months=pop.horizon_months, synthetic=pop.synthetic,
+                   sizes=np.bincount(strata_of(chunk), minlength=len(STRATA)).astype(np.int64),
+                   targets=stratum_targets(chunk.options.replay_sample))
 
     def merge(self, other: ReplayPool) -> ReplayPool:
         if self.horizon_months != other.horizon_months:
             raise ValueError(f"cannot pool chunks of {self.horizon_months} and {other.horizon_months} months")
         parts = tuple(p for p in self.parts + other.parts if len(p))
+        targets = self.targets if other.targets is None else (
+            other.targets if self.targets is None else np.maximum(self.targets, other.targets))
+        if parts and targets is not None:
+            parts = _bottom_k(parts, targets)
         if not parts:
             parts = self.parts[:1]
         elif len(parts) > MAX_PARTS:
             parts = (_joined(parts),)
-        return ReplayPool(parts=parts, horizon_months=self.horizon_months, synthetic=self.synthetic and other.synthetic)
+        sizes = None if self.sizes is None or other.sizes is None else self.sizes + other.sizes
+        return ReplayPool(parts=parts, horizon_months=self.horizon_months, synthetic=self.synthetic and other.synthetic,
+                          sizes=sizes, targets=targets)
 
     @property
     def sampled(self) -> int:
@@ -155,12 +181,13 @@ class ReplayPool:
         return ScoredChunk(
             population=population, view=population.view(), scorer=time_limited(ctx.scorer, options.scorer_timeout),
             label=ctx.label, frame=frame, cells=cells, layout=ctx.layout, options=options, as_of=as_of,
-            sample_rows=np.flatnonzero(sampled),
+            sample_rows=np.flatnonzero(sampled), _memo={} if self.sizes is None else {"replay_sizes": self.sizes},
         )
 
 
 def _joined(parts: tuple[PoolPart, ...]) -> PoolPart:
     """The parts as one (each person is in one part, so :meth:`ReplayPool.scored_chunk` is unchanged)."""
+    has = all(p.u is not None and p.stratum is not None for p in parts)
     return PoolPart(
         people=_concat([p.people for p in parts]),
         events=_concat([p.events for p in parts]),
@@ -168,6 +195,50 @@ def _joined(parts: tuple[PoolPart, ...]) -> PoolPart:
         frame=_concat([p.frame for p in parts]),
         cells=np.concatenate([p.cells for p in parts]),
         sampled=np.concatenate([p.sampled for p in parts]),
+        u=np.concatenate([p.u for p in parts]) if has else None,  # type: ignore[misc]
+        stratum=np.concatenate([p.stratum for p in parts]) if has else None,  # type: ignore[misc]
+    )
+
+
+def _bottom_k(parts: tuple[PoolPart, ...], targets: np.ndarray) -> tuple[PoolPart, ...]:
+    """The parts keeping, in each stratum, only the ``targets[h]`` sampled people with the smallest hashes.
+
+    The smallest hashes of a union are the smallest of its parts', so trimming
+    at every merge gives the same people as trimming once at the end, in any
+    order. A dropped person stays as context when a kept person names them as
+    a friend.
+    """
+    if any(p.u is None or p.stratum is None for p in parts):
+        return parts
+    u = np.concatenate([p.u[p.sampled] for p in parts])  # type: ignore[index]
+    h = np.concatenate([p.stratum[p.sampled] for p in parts]).astype(np.int64)  # type: ignore[index]
+    counts = np.bincount(h, minlength=len(targets))
+    if np.all(counts <= targets):
+        return parts
+    cut = np.full(len(targets), np.inf)
+    for s in np.flatnonzero(counts > targets):
+        cut[s] = np.partition(u[h == s], targets[s] - 1)[targets[s] - 1] if targets[s] > 0 else -np.inf
+    out = []
+    for p in parts:
+        keep = p.sampled & (p.u <= cut[np.maximum(p.stratum, 0)])  # type: ignore[operator, index]
+        out.append(p if np.array_equal(keep, p.sampled) else _restricted(p, keep))
+    return tuple(q for q in out if len(q))
+
+
+def _restricted(p: PoolPart, keep: np.ndarray) -> PoolPart:
+    """Part ``p`` with only the sampled rows ``keep`` and the friends they name as context."""
+    ids = p.people["person_id"].to_numpy()
+    kept_ids = ids[keep]
+    t_person = p.ties["person_id"].to_numpy()
+    ties = p.ties.iloc[np.flatnonzero(np.isin(t_person, kept_ids))].reset_index(drop=True)
+    friends = ties["friend_id"].to_numpy()
+    rows = np.flatnonzero(keep | np.isin(ids, friends))
+    row_ids = ids[rows]
+    events = p.events.iloc[np.flatnonzero(np.isin(p.events["person_id"].to_numpy(), row_ids))].reset_index(drop=True)
+    return PoolPart(
+        people=p.people.iloc[rows].reset_index(drop=True), events=events, ties=ties,
+        frame=p.frame.iloc[rows].reset_index(drop=True), cells=p.cells[rows], sampled=keep[rows],
+        u=p.u[rows] if p.u is not None else None, stratum=p.stratum[rows] if p.stratum is not None else None,
     )
 
 

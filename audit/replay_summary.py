@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from audit.evidence import MIN_OBSERVATIONS
+
 __all__ = ["render_replay"]
 
 
@@ -24,8 +26,10 @@ def _appeal(sec: dict[str, Any] | None) -> str:
     o = sec["overall"]
     text = f"wrongful {pct(o['wrongful_sanction_rate_before'])} → {pct(o['wrongful_sanction_rate_after'])}"
     edu = sec.get("by_education") or []
-    if edu and edu[0]["n_wronged"] and edu[-1]["n_wronged"]:
+    if edu and min(edu[0]["n_wronged"], edu[-1]["n_wronged"]) >= MIN_OBSERVATIONS:
         text += f"\nremedied {pct(edu[0]['remedy_rate'])} {edu[0]['group']} vs {pct(edu[-1]['remedy_rate'])} {edu[-1]['group']}"
+    elif edu and (edu[0]["n_wronged"] or edu[-1]["n_wronged"]):
+        text += f"\nremedied: too few wronged ({edu[0]['n_wronged']}, {edu[-1]['n_wronged']})"
     return text
 
 
@@ -38,7 +42,12 @@ def _reversibility(sec: dict[str, Any] | None) -> tuple[str, str, str]:
     else:
         recovery = "no penalties sampled"
     ratio = sec.get("recourse_cost_ratio")
-    absorbing = f"absorbing {pct(sec['absorbing_share'])}\ncost ratio Q1/Q5 {'—' if ratio is None else f'{ratio:.2f}×'}"
+    sanctioned = (sec.get("absorbing") or {}).get("sanctioned")
+    if isinstance(sanctioned, int) and sanctioned < MIN_OBSERVATIONS:
+        share = f"— ({sanctioned} sanctioned: too few)"
+    else:
+        share = pct(sec["absorbing_share"]) + (f" of {sanctioned:,}" if isinstance(sanctioned, int) else "")
+    absorbing = f"absorbing {share}\ncost ratio Q1/Q5 {'—' if ratio is None else f'{ratio:.2f}×'}"
     flag = "[green]✓[/]" if sec["overturn_violations"] == 0 else "[bold red]✗[/]"
     checks = f"overturn {flag} {sec['overturn_violations']}/{sec['overturn_checked']:,}"
     cap = sec.get("duration_cap_violations", 0)
@@ -50,7 +59,16 @@ def _spillover(sec: dict[str, Any] | None) -> str:
     if not sec:
         return "—"
     flags = sec["proportionality"]["flag_count"]
-    return f"unrelated {pct(sec['unrelated_share'])} of {sec['sanctions']:,}\ndisproportion flags {flags}"
+    people = sec.get("sanctioned_people")
+    if isinstance(people, int) and people < MIN_OBSERVATIONS:
+        text = f"unrelated — ({people} sanctioned: too few)"
+    else:
+        text = f"unrelated {pct(sec['unrelated_share'])} of {sec['sanctions']:,}"
+    probes = sec.get("probes") or {}
+    pairs = [w for w in probes.get("spillover", []) if not w.get("related")]
+    if probes:
+        text += f"\nprobes: {len(pairs)} unrelated pair(s) can happen"
+    return text + f"\ndisproportion flags {flags}"
 
 
 def _contagion(sec: dict[str, Any] | None) -> str:
@@ -70,8 +88,10 @@ def render_replay(result):
     runs = [r for r in result.runs if r.error is None and any(n in r.sections for n in names)]
     if not runs:
         return None
-    size = next((r.sections[n].get("sample_size") for r in runs for n in names if r.sections.get(n, {}).get("sample_size")), None)
-    table = Table(title=f"replay audits ({size:,} people sampled)" if size else "replay audits", title_justify="left")
+    per = next(((r.sections[n].get("sample") or {}).get("per_stratum") for r in runs for n in names
+                if isinstance(r.sections.get(n), dict) and r.sections[n].get("sample")), None)
+    title = f"replay audits (up to {per:,} people from each stratum: sanctioned, penalised, rest)" if per else "replay audits"
+    table = Table(title=title, title_justify="left")
     for col in ("scorer", "appeal", "recovery", "absorbing · cost", "checks", "spill-over", "contagion"):
         table.add_column(col)
     for r in runs:
@@ -83,6 +103,7 @@ def render_replay(result):
         "after a first penalty with the best feasible behaviour; absorbing: sanctioned people no feasible plan frees; "
         "cost ratio: poorest to richest quintile's median least-cost recourse (months of income); checks: overturn ✗ = "
         "the scorer remembers removed events, over N mo = sanctions outlasting the statutory cap; contagion: change "
-        "when one friend is penalised"
+        "when one friend is penalised; probes: conduct-sanction domain pairs shown on constructed people; too few: "
+        f"under {MIN_OBSERVATIONS} people, not enough evidence"
     )
     return table

@@ -68,6 +68,8 @@ from audit.replay import (
     clone_ids,
     pooled_sample,
     replay_sample,
+    sample_records,
+    sample_summary,
     score_originals,
     spec_for,
     states,
@@ -78,6 +80,9 @@ from audit.replay_stats import (
     attribute_codes,
     finalize_rng,
     known_groups,
+    weight_of,
+    weighted_quantile,
+    weighted_rate,
     months_summary,
     num,
     rate,
@@ -150,6 +155,7 @@ class ReversibilityAudit:
             "overturn": Records(overturn.records),
             "recovery": Records(recovery.records),
             "adverse": Records(adverse.records()),
+            **sample_records(chunk, sample),
         }
 
     # ------------------------------------------------------------------ finalize
@@ -168,39 +174,43 @@ class ReversibilityAudit:
         rng = finalize_rng(opts.seed, "reversibility")
 
         violations = int(over["violation"].sum())
+        # people of several strata are weighted back to the population (audit.replay_strata)
+        w_rec = weight_of(merged, rec["person_id"])
+        w_adv = weight_of(merged, adv["person_id"])
         recovery: dict[str, Any] = {
             "horizon_months": horizon,
-            **months_summary(rec["months"], horizon=horizon, rng=rng, replicates=opts.bootstrap),
-            "curve": recovery_curve(rec["months"], horizon=horizon),
+            **months_summary(rec["months"], horizon=horizon, rng=rng, replicates=opts.bootstrap, weights=w_rec),
+            "curve": recovery_curve(rec["months"], horizon=horizon, weights=w_rec),
         }
         for attr in layout.names:
             codes, labels = attribute_codes(layout, rec["cell"], attr)
             rows = []
             for code, label in known_groups(labels):
-                m = rec["months"][codes == code]
-                rows.append({"group": label, **months_summary(m, horizon=horizon, rng=rng, replicates=opts.bootstrap)})
+                g = codes == code
+                rows.append({"group": label, **months_summary(rec["months"][g], horizon=horizon, rng=rng,
+                                                              replicates=opts.bootstrap, weights=w_rec[g])})
             recovery[f"by_{attr}"] = rows
         codes, labels = attribute_codes(layout, rec["cell"], "income_quintile")
         recovery["curve_by_income_quintile"] = [
-            {"group": label, "curve": recovery_curve(rec["months"][codes == code], horizon=horizon)}
+            {"group": label, "curve": recovery_curve(rec["months"][codes == code], horizon=horizon, weights=w_rec[codes == code])}
             for code, label in known_groups(labels)
         ]
 
         sanctioned = adv["sanctioned"]
         absorbed = int((adv["precluded"] & sanctioned).sum())
-        share, share_ci = rate(absorbed, int(sanctioned.sum()))
+        share, share_ci = weighted_rate(adv["precluded"][sanctioned], w_adv[sanctioned])
         absorbing_groups = {}
         for attr in layout.names:
             codes, labels = attribute_codes(layout, adv["cell"], attr)
             rows = []
             for code, label in known_groups(labels):
-                g = codes == code
-                k, n = int((adv["precluded"] & sanctioned & g).sum()), int((sanctioned & g).sum())
-                r, ci = rate(k, n)
+                g = (codes == code) & sanctioned
+                k, n = int((adv["precluded"] & g).sum()), int(g.sum())
+                r, ci = weighted_rate(adv["precluded"][g], w_adv[g])
                 rows.append({"group": label, "sanctioned": n, "precluded": k, "absorbing_share": r, "absorbing_share_ci": ci})
             absorbing_groups[f"by_{attr}"] = rows
 
-        cost = _cost_section(layout, adv, self.deadline_months)
+        cost = _cost_section(layout, adv, self.deadline_months, w_adv)
         spells = adv["spell_months"]
         checked = int((spells >= 0).sum())
         cap_viol = int(adv["cap_violation"].sum())
@@ -208,9 +218,10 @@ class ReversibilityAudit:
         names = list(ctx.scorer.sanctions)
         by_sanction = {s: int(((adv["violation_bits"] >> i) & 1).sum()) for i, s in enumerate(names)}
         adverse_n = int(len(adv["person_id"]))
-        precluded_all, precluded_ci = rate(int(adv["precluded"].sum()), adverse_n)
+        precluded_all, precluded_ci = weighted_rate(adv["precluded"], w_adv)
         return {
             "sample_size": int(merged["sampled"].array.sum()),
+            "sample": sample_summary(merged, ctx.options.replay_sample),
             "horizon_months": horizon,
             "overturn_checked": int(len(over["person_id"])),
             "overturn_violations": violations,
@@ -301,14 +312,16 @@ def _spec(ctx: AuditContext):
     return load_spec("china-2020")
 
 
-def _cost_section(layout, adv: dict[str, np.ndarray], deadline: int) -> dict[str, Any]:
+def _cost_section(layout, adv: dict[str, np.ndarray], deadline: int, weights: np.ndarray | None = None) -> dict[str, Any]:
     """Median least-cost and fastest recourse per income quintile, in months of income.
 
     The least-cost plan is the cheapest that restores a favourable, sanction-free
     state within ``deadline`` months; a person with none counts as an infinite
     cost, so a median that lands on such people is ``None``. Medians are
-    observed values (``inverted_cdf``).
+    observed values (``inverted_cdf``), weighted by each person's inverse
+    inclusion probability (``weights``; the stratified sample).
     """
+    w = np.ones(len(adv["cell"])) if weights is None else np.asarray(weights, dtype=np.float64)
     codes, labels = attribute_codes(layout, adv["cell"], "income_quintile")
     reached = ~adv["precluded"]
     rows = []
@@ -323,10 +336,10 @@ def _cost_section(layout, adv: dict[str, np.ndarray], deadline: int) -> dict[str
             "n": int(g.sum()),
             "precluded": int((g & ~reached).sum()),
             "within_deadline": int(in_time.sum()),
-            "median_cost": _median(lc),
-            "median_months": _median(adv["least_months"][g][in_time]),
-            "fastest_median_cost": _median(adv["fastest_cost"][fast]),
-            "fastest_median_months": _median(adv["fastest_months"][fast]),
+            "median_cost": _median(lc, w[g]),
+            "median_months": _median(adv["least_months"][g][in_time], w[g][in_time]),
+            "fastest_median_cost": _median(adv["fastest_cost"][fast], w[fast]),
+            "fastest_median_months": _median(adv["fastest_months"][fast], w[fast]),
         }
         medians[label] = (entry["median_cost"], entry["fastest_median_cost"])
         rows.append(entry)
@@ -343,11 +356,13 @@ def _cost_section(layout, adv: dict[str, np.ndarray], deadline: int) -> dict[str
     }
 
 
-def _median(values: np.ndarray) -> float | None:
+def _median(values: np.ndarray, weights: np.ndarray) -> float | None:
     values = np.asarray(values, dtype=np.float64)
     if values.size == 0:
         return None
-    return num(np.quantile(values, 0.5, method="inverted_cdf"))
+    if np.allclose(weights, weights[0]):
+        return num(np.quantile(values, 0.5, method="inverted_cdf"))
+    return num(weighted_quantile(values, weights, 0.5))
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:

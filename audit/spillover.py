@@ -15,6 +15,8 @@ Spill-over
     from friends or attributes) to ``none``. A sanction is *related* when a
     triggering domain is the sanction's own domain or a pair the spec declares
     related (``recourse.related_domains``); otherwise *unrelated*.
+    A sanction imposed without any conduct (``none``: an id-keyed score, a
+    friend's conduct) is neither: it is counted in ``without_conduct``.
     ``unrelated_share`` is the share of sanctions (person x sanction) that are
     unrelated; ``matrix`` counts sanctions by triggering conduct domain and
     sanctioned domain.
@@ -26,6 +28,12 @@ Proportionality
     credit-repair measures). A rule is flagged when a kind of a lighter class
     carries a larger sanction weight than a kind of a graver class
     (``significant`` when the two weights' 95% intervals do not overlap).
+
+Rule probes
+    ``probes`` (:func:`audit.probes.probe_rules`): on constructed people, which
+    conduct domain *can* cause a sanction in which domain, which sanctions can
+    never be lifted, and which lighter conduct is punished harder — what can
+    happen, with certainty, beside the sample's how often.
 """
 
 from __future__ import annotations
@@ -37,8 +45,22 @@ import numpy as np
 
 from audit.aggregate import Counts, Records
 from audit.engine import AuditContext, ScoredChunk
-from audit.replay import Variants, added_events, clone_ids, pooled_sample, replay_sample, score_variants, spec_for, states
-from audit.replay_stats import attribute_codes, finalize_rng, known_groups, mean_interval, num, rate
+from audit.errors import ScorerContractError, ScorerFailed
+from audit.evidence import clopper_pearson
+from audit.probes import probe_rules
+from audit.replay import (
+    Variants,
+    added_events,
+    clone_ids,
+    pooled_sample,
+    replay_sample,
+    sample_records,
+    sample_summary,
+    score_variants,
+    spec_for,
+    states,
+)
+from audit.replay_stats import attribute_codes, finalize_rng, known_groups, mean_interval, num, people_share, rate, weight_of, weighted_rate
 from audit.vocab import CONDUCT_DOMAINS, DOMAINS, EVENT_KINDS, GRAVITY_CLASSES, KIND_DOMAIN
 
 __all__ = ["SpilloverAudit", "CONDUCT_ROWS"]
@@ -65,8 +87,11 @@ class SpilloverAudit:
         spec = spec_for(chunk)
         return {
             "sampled": Counts(np.bincount(sample.cells, minlength=chunk.layout.n_cells).astype(np.int64)),
+            "sampled_weight": Counts(np.bincount(sample.cells, weights=sample.weights, minlength=chunk.layout.n_cells)),
+            "sampled_weight2": Counts(np.bincount(sample.cells, weights=sample.weights**2, minlength=chunk.layout.n_cells)),
             "sanctions": Records(_attribute(chunk, sample, spec)),
             "kinds": Records(_proportionality(chunk, sample, spec)),
+            **sample_records(chunk, sample),
         }
 
     def finalize(self, merged: Mapping[str, Any], ctx: AuditContext) -> dict[str, Any]:
@@ -93,27 +118,36 @@ class SpilloverAudit:
             for j, s in enumerate(names):
                 matrix[row][s_domain[j]] += int((hit & (rec["sanction"] == j)).sum())
         total = len(rec["person_id"])
-        unrelated = ~rec["related"]
+        # a sanction no conduct at all is needed for (``none``) has no conduct context to be unrelated to
+        no_conduct = ((bits >> _NONE_BIT) & 1).astype(bool)
+        unrelated = ~rec["related"] & ~no_conduct
         share, share_ci = _clustered_share(rec["person_id"], unrelated, ctx.options)
         out: dict[str, Any] = {
             "sample_size": int(sampled.sum()),
+            "sample": sample_summary(merged, ctx.options.replay_sample),
             "sanctions": total,
+            "sanctioned_people": int(np.unique(rec["person_id"]).size),
             "unrelated_sanctions": int(unrelated.sum()),
             "unrelated_share": share,
             "unrelated_share_ci": share_ci,
             "combined": int(rec["combined"].sum()),
+            "without_conduct": int(no_conduct.sum()),
             "matrix": matrix,
             "related_domains": [list(p) for p in spec.recourse.related_domains],
         }
+        weighted = merged["sampled_weight"].array
         for attr in layout.names:
             codes, labels = attribute_codes(layout, rec["cell"], attr)
             n_by = layout.marginal(sampled, (attr,))
+            w_by = layout.marginal(weighted, (attr,))
+            w2_by = layout.marginal(merged["sampled_weight2"].array, (attr,))
             rows = []
             for code, label in known_groups(labels):
                 g = codes == code
                 people = np.unique(rec["person_id"][g])
                 bearing = np.unique(rec["person_id"][g & unrelated])
-                r, ci = rate(bearing.size, int(n_by[code]))
+                sizes = (int(n_by[code]), float(w_by[code]), float(w2_by[code]))
+                r, ci = people_share(bearing.size, float(weight_of(merged, bearing).sum()), sizes)
                 s, _ = rate(int((g & unrelated).sum()), int(g.sum()))
                 rows.append(
                     {
@@ -129,7 +163,12 @@ class SpilloverAudit:
                     }
                 )
             out[f"by_{attr}"] = rows
-        out["proportionality"] = _proportionality_section(merged["kinds"].sorted(), spec)
+        out["proportionality"] = _proportionality_section(merged["kinds"].sorted(), spec, merged)
+        try:
+            out["probes"] = probe_rules(scorer, spec).to_dict()
+        except (ScorerFailed, ScorerContractError) as exc:
+            # a scorer that cannot score constructed people is reported, not hidden; the sample still stands
+            out["probes"] = {"available": False, "reason": f"the scorer failed on constructed people: {exc}"}
         return out
 
 
@@ -233,14 +272,15 @@ def _proportionality(chunk: ScoredChunk, sample, spec) -> dict[str, np.ndarray]:
     }
 
 
-def _proportionality_section(rec: dict[str, np.ndarray], spec) -> dict[str, Any]:
+def _proportionality_section(rec: dict[str, np.ndarray], spec, merged: Mapping[str, Any] | None = None) -> dict[str, Any]:
     gravity = {e.kind: e.gravity for e in spec.events}
     by_kind: list[dict[str, Any]] = []
+    w_all = weight_of(merged or {}, rec["person_id"])
     for code in np.unique(rec["kind"]):
         g = rec["kind"] == code
         kind = EVENT_KINDS[int(code)]
-        weight, weight_ci = mean_interval(rec["new_sanctions"][g])
-        share, share_ci = rate(int((rec["new_sanctions"][g] > 0).sum()), int(g.sum()))
+        weight, weight_ci = mean_interval(rec["new_sanctions"][g], w_all[g])
+        share, share_ci = weighted_rate(rec["new_sanctions"][g] > 0, w_all[g])
         by_kind.append(
             {
                 "kind": kind,
@@ -251,8 +291,8 @@ def _proportionality_section(rec: dict[str, np.ndarray], spec) -> dict[str, Any]
                 "sanction_weight_ci": weight_ci,
                 "sanctioned_share": share,
                 "sanctioned_share_ci": share_ci,
-                "tier_drop": num(rec["tier_drop"][g].mean()),
-                "score_drop": num(rec["score_drop"][g].mean()),
+                "tier_drop": num(np.average(rec["tier_drop"][g], weights=w_all[g])),
+                "score_drop": num(np.average(rec["score_drop"][g], weights=w_all[g])),
             }
         )
     rank = {g: i for i, g in enumerate(GRAVITY_CLASSES)}
@@ -284,7 +324,11 @@ def _proportionality_section(rec: dict[str, np.ndarray], spec) -> dict[str, Any]
 
 
 def _clustered_share(person: np.ndarray, flag: np.ndarray, options) -> tuple[float | None, list[float] | None]:
-    """Share of flagged rows with a 95% interval from a bootstrap over people (rows cluster by person)."""
+    """Share of flagged rows with a 95% interval from a bootstrap over people (rows cluster by person).
+
+    The interval is widened to at least the exact (Clopper–Pearson) interval
+    of the same share among the people, so it is never a point.
+    """
     if flag.size == 0:
         return None, None
     ids, inv = np.unique(person, return_inverse=True)
@@ -297,4 +341,10 @@ def _clustered_share(person: np.ndarray, flag: np.ndarray, options) -> tuple[flo
     rng = finalize_rng(options.seed, "spillover")
     idx = rng.integers(0, ids.size, size=(reps, ids.size))
     ratios = np.sort(k[idx].sum(axis=1) / n[idx].sum(axis=1))
-    return share, [float(np.quantile(ratios, 0.025)), float(np.quantile(ratios, 0.975))]
+    lo, hi = float(np.quantile(ratios, 0.025)), float(np.quantile(ratios, 0.975))
+    # never narrower than the exact interval of the same share among the people (one draw each): when every
+    # person has the same mix of sanctions the bootstrap has no spread, but the population share is still estimated
+    cp = clopper_pearson(int(round(share * ids.size)), int(ids.size))
+    if cp is not None:
+        lo, hi = min(lo, cp[0]), max(hi, cp[1])
+    return share, [lo, hi]

@@ -16,14 +16,23 @@ Thresholds used to call something a concern:
   four-fifths threshold applied to adverse outcomes and to appeals);
 - any overturn that does not restore state, any absorbing state and any
   sanction in an unrelated domain (EU AI Act Art. 5(1)(c)) is reported.
+
+Replay findings come in two kinds. Rule probes (``spillover.probes``,
+marked "rule probe") say what *can* happen, shown with certainty on
+constructed people. Population findings say *how often* it happens in the
+replay sample, with exact (Clopper–Pearson) intervals, and only when they
+rest on at least :data:`audit.evidence.MIN_OBSERVATIONS` people (or
+sanctions, or overturns); below that a finding says "not enough evidence"
+and names the ``--audit-replay-sample`` that would give enough.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from audit.evidence import MIN_OBSERVATIONS, MIN_REFERENCE_EVENTS
+from audit.evidence import MIN_OBSERVATIONS, MIN_REFERENCE_EVENTS, clopper_pearson
 from audit.power import observations_to_decide
+from audit.replay_verdicts import sample_advice
 from audit.report.model import Doc, Finding, anchor, fmt_pct, fmt_ratio, is_number
 
 __all__ = ["ADVERSE_RISK_CONCERN", "FOUR_FIFTHS", "build_findings", "describe_group"]
@@ -194,6 +203,26 @@ def _relative_risk_findings(node: dict[str, Any], attr: str, i: int, label: str)
     return [Finding(text=head + ci_text, anchor=where, level="warning", scorer=label)]
 
 
+def _small(n: Any) -> bool:
+    """Fewer observations than a population finding may rest on (:data:`audit.evidence.MIN_OBSERVATIONS`)."""
+    return not is_number(n) or n < MIN_OBSERVATIONS
+
+
+def _exact(k: int, n: int) -> str:
+    """``"12.5% (3 of 24; 95% CI 2.7%–32.4%)"``: a share with its exact (Clopper–Pearson) interval."""
+    lo, hi = clopper_pearson(k, n) or (0.0, 1.0)
+    return f"{fmt_pct(k / n)} ({k:,} of {n:,}; 95% CI {fmt_pct(lo)}–{fmt_pct(hi)})"
+
+
+def _too_few(doc: Doc, i: int, section: str, label: str, n: Any, what: str, stratum: str | None = None) -> Finding:
+    """Not enough evidence: the finding would rest on ``n`` ``what`` (of ``stratum``); the option that gets enough."""
+    n = int(n) if is_number(n) else 0
+    _, advice = sample_advice(doc.get("scorers", i, section, "sample_size"), doc.get("population", "size"), n, size_flag="--size",
+                              info=doc.get("scorers", i, section, "sample"), stratum=stratum)
+    return Finding(text=f"{label}: not enough evidence on {what} — {n:,} in the replay sample, at least {MIN_OBSERVATIONS} "
+                        f"needed for a finding; rerun with {advice}", anchor=anchor(i, section), level="info", scorer=label)
+
+
 def _appeal_findings(doc: Doc, i: int, label: str) -> list[Finding]:
     """Lowest against highest education: people remedied when wronged, else misrecorded events overturned."""
     groups = doc.get("scorers", i, "appeal", "by_education")
@@ -201,24 +230,69 @@ def _appeal_findings(doc: Doc, i: int, label: str) -> list[Finding]:
         return []
     groups = [g for g in groups if isinstance(g, dict)]
     where = anchor(i, "appeal")
-    people = [(g.get("group"), g["remedied"] / g["n_wronged"], g["n_wronged"]) for g in groups
+    people = [(g.get("group"), g["remedied"] / g["n_wronged"], g["n_wronged"], g["remedied"]) for g in groups
               if is_number(g.get("n_wronged")) and g["n_wronged"] > 0 and is_number(g.get("remedied"))]
     if len(people) >= 2 and people[0][0] == groups[0].get("group") and people[-1][0] == groups[-1].get("group"):
         low, high = people[0], people[-1]
+        if _small(min(low[2], high[2])):
+            return [_too_few(doc, i, "appeal", label, min(low[2], high[2]), "appeals of wrongly sanctioned people by education",
+                            "sanctioned")]
         text = (f"{label}: of people wrongly sanctioned, {describe_group('education', low[0])} get the sanction lifted on appeal "
-                f"{fmt_pct(low[1])} of the time, {describe_group('education', high[0])} {fmt_pct(high[1])} "
-                f"(sampled: {low[2]:,} and {high[2]:,} wrongly sanctioned people)")
+                f"{_exact(int(low[3]), int(low[2]))}, {describe_group('education', high[0])} {_exact(int(high[3]), int(high[2]))}")
     else:
-        events = [(g.get("group"), g["wrong_succeeded"] / g["wrong_events"], g["wrong_events"]) for g in groups
+        events = [(g.get("group"), g["wrong_succeeded"] / g["wrong_events"], g["wrong_events"], g["wrong_succeeded"]) for g in groups
                   if is_number(g.get("wrong_events")) and g["wrong_events"] > 0 and is_number(g.get("wrong_succeeded"))]
         if len(events) < 2 or events[0][0] != groups[0].get("group") or events[-1][0] != groups[-1].get("group"):
             return []
         low, high = events[0], events[-1]
+        if _small(min(low[2], high[2])):
+            return [_too_few(doc, i, "appeal", label, min(low[2], high[2]), "appeals of misrecorded events by education")]
         text = (f"{label}: misrecorded adverse events against {describe_group('education', low[0])} are overturned on appeal "
-                f"{fmt_pct(low[1])} of the time, against {describe_group('education', high[0])} {fmt_pct(high[1])} "
-                f"(sampled: {low[2]:,} and {high[2]:,} misrecorded events)")
+                f"{_exact(int(low[3]), int(low[2]))}, against {describe_group('education', high[0])} {_exact(int(high[3]), int(high[2]))}")
     concern = high[1] > 0 and low[1] < FOUR_FIFTHS * high[1]
     return [Finding(text=text, anchor=where, level="warning" if concern else "info", scorer=label)]
+
+
+def _probe_findings(doc: Doc, i: int, label: str) -> list[Finding]:
+    """What the rule probes showed can happen, on constructed people (certain, not estimated)."""
+    probes = doc.get("scorers", i, "spillover", "probes")
+    if not isinstance(probes, dict):
+        return []
+    where = anchor(i, "spillover")
+    if probes.get("available") is False:
+        return [Finding(text=f"{label}: the rule probes could not run — {probes.get('reason', 'the scorer failed')}",
+                        anchor=where, level="warning", scorer=label)]
+    out = []
+    doses = ", ".join(str(d) for d in probes.get("doses", []))
+    if probes.get("conduct_matters") is False:
+        out.append(Finding(text=f"{label} (rule probe): the output does not depend on recorded conduct — no record of any kind "
+                                f"({doses} records) changed any score, tier or sanction of a constructed person; whoever is "
+                                "sanctioned stays sanctioned whatever they do", anchor=where, level="violation", scorer=label))
+    spill = [w for w in probes.get("spillover", []) if isinstance(w, dict) and not w.get("related")]
+    if spill:
+        shown = "; ".join(f"{w['conduct_domain']} → {w['sanction_domain']} ({w['dose']} {w['kind']} record(s) alone impose "
+                          f"{w['sanction']})" for w in spill[:4])
+        more = f" and {len(spill) - 4} more pairs" if len(spill) > 4 else ""
+        out.append(Finding(text=f"{label} (rule probe): conduct can lead to sanctions in unrelated parts of life — {shown}{more} "
+                                "(can happen, shown on constructed people; EU AI Act Art. 5(1)(c))",
+                           anchor=where, level="violation", scorer=label))
+    never = [w for w in probes.get("never_lifted", []) if isinstance(w, dict)]
+    if never:
+        last = max(probes.get("checkpoints", [0]) or [0])
+        shown = "; ".join(f"{w['sanction']} after {w['dose']} {w['kind']} record(s)" for w in never[:4])
+        more = f" and {len(never) - 4} more" if len(never) > 4 else ""
+        out.append(Finding(text=f"{label} (rule probe): some sanctions can never be lifted within {last} months, doing nothing "
+                                f"or the best feasible plan — {shown}{more} (can happen, shown on constructed people)",
+                           anchor=anchor(i, "reversibility"), level="violation", scorer=label))
+    inv = [v for v in probes.get("inversions", []) if isinstance(v, dict)]
+    if inv:
+        shown = "; ".join(f"{v['lighter']} imposes {v['lighter_sanctions']} sanction(s), {v['graver']} {v['graver_sanctions']}"
+                          for v in inv[:3])
+        more = f" and {len(inv) - 3} more" if len(inv) > 3 else ""
+        out.append(Finding(text=f"{label} (rule probe): lighter conduct can be punished harder than graver conduct — {shown}{more} "
+                                "(can happen, shown on constructed people; disproportionate, EU AI Act Art. 5(1)(c))",
+                           anchor=where, level="violation", scorer=label))
+    return out
 
 
 def _reversibility_findings(doc: Doc, i: int, label: str) -> list[Finding]:
@@ -232,31 +306,44 @@ def _reversibility_findings(doc: Doc, i: int, label: str) -> list[Finding]:
         of = f" of {checked:,}" if is_number(checked) else ""
         out.append(Finding(text=f"{label}: overturning an event did not restore the person's state in {v:,}{of} checks — "
                                 "the scorer remembers overturned events", anchor=where, level="violation", scorer=label))
-    elif is_number(v) and is_number(checked) and checked > 0:
+    elif is_number(v) and _small(checked):
+        out.append(_too_few(doc, i, "reversibility", label, checked, "whether an overturn restores state (replayed overturns)"))
+    elif is_number(v) and is_number(checked):
         out.append(Finding(text=f"{label}: overturning an event restored the person's state in all {checked:,} checks",
                            anchor=where, level="ok", scorer=label))
-    share = node.get("absorbing_share")
-    if is_number(share) and share > 0:
-        out.append(Finding(text=f"{label}: {fmt_pct(share)} of sanctioned people are in an absorbing state: no feasible behaviour "
-                                f"brings back a favourable, sanction-free tier{_ci_text(node.get('absorbing_share_ci'), fmt_pct)}",
-                           anchor=where, level="violation", scorer=label))
+    absorbing = node.get("absorbing") if isinstance(node.get("absorbing"), dict) else {}
+    k, n = absorbing.get("precluded"), absorbing.get("sanctioned")
+    if is_number(k) and is_number(n) and k > 0:
+        if _small(n):
+            out.append(_too_few(doc, i, "reversibility", label, n, f"how often sanctioned people are in an absorbing state "
+                                                                   f"({int(k):,} of {int(n):,} are)", "sanctioned"))
+        else:
+            out.append(Finding(text=f"{label}: {_exact(int(k), int(n))} of sanctioned people in the replay sample are in an "
+                                    "absorbing state: no feasible behaviour brings back a favourable, sanction-free tier",
+                               anchor=where, level="violation", scorer=label))
     rec: dict[str, Any] = node["recovery"] if isinstance(node.get("recovery"), dict) else {}
-    never = rec.get("never_share")
+    never, rn = rec.get("never_share"), rec.get("n")
     if is_number(never) and never > 0:
         horizon = rec.get("horizon_months", node.get("horizon_months"))
         within = f" within {horizon:g} months" if is_number(horizon) else ""
-        out.append(Finding(text=f"{label}: {fmt_pct(never)} of people who got one penalty never regain their tier and a "
-                                f"sanction-free state{within}, even with the best feasible behaviour"
-                                f"{_ci_text(rec.get('never_share_ci'), fmt_pct)}",
-                           anchor=where, level="warning", scorer=label))
+        if _small(rn):
+            out.append(_too_few(doc, i, "reversibility", label, rn, "how many never recover from one penalty"))
+        else:
+            out.append(Finding(text=f"{label}: {_exact(round(never * rn), int(rn))} of people who got one penalty never regain "
+                                    f"their tier and a sanction-free state{within}, even with the best feasible behaviour",
+                               anchor=where, level="warning", scorer=label))
     if isinstance(rec, dict):
         by = {g.get("group"): g for g in rec.get("by_income_quintile", []) if isinstance(g, dict)}
         poor, rich = by.get(1), by.get(5)
         if poor and rich and is_number(poor.get("median_months")) and is_number(rich.get("median_months")):
-            out.append(Finding(text=f"{label}: after one penalty, the poorest fifth need {_months(poor['median_months'])} (median) "
-                                    f"of the best feasible behaviour to regain their tier, the richest fifth "
-                                    f"{_months(rich['median_months'])}",
-                               anchor=where, level="info", scorer=label))
+            if _small(min(poor.get("n") or 0, rich.get("n") or 0)):
+                out.append(_too_few(doc, i, "reversibility", label, min(poor.get("n") or 0, rich.get("n") or 0),
+                                    "recovery of the poorest and richest fifths (people with a first penalty)"))
+            else:
+                out.append(Finding(text=f"{label}: after one penalty, the poorest fifth need {_months(poor['median_months'])} "
+                                        f"(median, n={poor['n']:,}) of the best feasible behaviour to regain their tier, the "
+                                        f"richest fifth {_months(rich['median_months'])} (n={rich['n']:,})",
+                                   anchor=where, level="info", scorer=label))
     ratio = node.get("recourse_cost_ratio")
     if is_number(ratio) and ratio >= ADVERSE_RISK_CONCERN:
         out.append(Finding(text=f"{label}: recourse costs the poorest fifth {fmt_ratio(ratio)} times what it costs the richest fifth "
@@ -288,17 +375,33 @@ def _proportionality_findings(doc: Doc, i: int, label: str) -> list[Finding]:
 
 
 def _spillover_findings(doc: Doc, i: int, label: str) -> list[Finding]:
-    share = doc.get("scorers", i, "spillover", "unrelated_share")
-    if not is_number(share):
-        return _proportionality_findings(doc, i, label)
-    ci = _ci_text(doc.get("scorers", i, "spillover", "unrelated_share_ci"), fmt_pct)
-    if share > 0:
-        return _proportionality_findings(doc, i, label) + [Finding(text=f"{label}: {fmt_pct(share)} of sanctions restrict a part of life unrelated to the conduct that caused "
-                             f"them{ci} — detriment in an unrelated context (EU AI Act Art. 5(1)(c))",
-                        anchor=anchor(i, "spillover"), level="violation", scorer=label)]
-    return _proportionality_findings(doc, i, label) + [Finding(
-        text=f"{label}: no sanction falls in a domain unrelated to the conduct that caused it",
-        anchor=anchor(i, "spillover"), level="ok", scorer=label)]
+    out = _probe_findings(doc, i, label) + _proportionality_findings(doc, i, label)
+    node = doc.get("scorers", i, "spillover")
+    if not isinstance(node, dict):
+        return out
+    k, n = node.get("unrelated_sanctions"), node.get("sanctions")
+    if not is_number(n) or n == 0:
+        return out + ([_too_few(doc, i, "spillover", label, 0, "how often sanctions fall in an unrelated domain (sanctions)",
+                                "sanctioned")]
+                      if is_number(node.get("sample_size")) else [])
+    people = node.get("sanctioned_people")
+    if is_number(people) and _small(people):  # sanctions cluster by person: the evidence is the people
+        return out + [_too_few(doc, i, "spillover", label, people, "how often sanctions fall in an unrelated domain "
+                               f"({int(n):,} sanctions of sanctioned people)", "sanctioned")]
+    if _small(n) or not is_number(k):
+        return out + [_too_few(doc, i, "spillover", label, n, "how often sanctions fall in an unrelated domain (sanctions)",
+                               "sanctioned")]
+    ci = node.get("unrelated_share_ci")
+    if isinstance(ci, list) and len(ci) == 2 and all(is_number(v) for v in ci) and ci[1] > ci[0]:
+        share = f"{fmt_pct(k / n)} ({int(k):,} of {int(n):,} sanctions; 95% CI {fmt_pct(ci[0])}–{fmt_pct(ci[1])}, people resampled)"
+    else:
+        share = _exact(int(k), int(n))
+    if k > 0:
+        return out + [Finding(text=f"{label}: {share} of sanctions in the replay sample restrict a part of life unrelated to the "
+                                   "conduct that caused them — detriment in an unrelated context (EU AI Act Art. 5(1)(c))",
+                              anchor=anchor(i, "spillover"), level="violation", scorer=label)]
+    return out + [Finding(text=f"{label}: no sanction in the replay sample falls in a domain unrelated to the conduct that caused "
+                               f"it: {share}", anchor=anchor(i, "spillover"), level="ok", scorer=label)]
 
 
 def _contagion_findings(doc: Doc, i: int, label: str) -> list[Finding]:
@@ -306,10 +409,13 @@ def _contagion_findings(doc: Doc, i: int, label: str) -> list[Finding]:
     if not isinstance(node, dict) or node.get("applicable") is False:
         return []
     overall: dict[str, Any] = node["overall"] if isinstance(node.get("overall"), dict) else node
-    share, change = overall.get("tier_change_share"), overall.get("mean_score_change")
+    share, change, n = overall.get("tier_change_share"), overall.get("mean_score_change"), overall.get("n")
+    if (is_number(share) and share > 0) or (is_number(change) and change != 0):
+        if is_number(n) and _small(n):
+            return [_too_few(doc, i, "contagion", label, n, "how a friend's penalty moves a person (people with a friend)")]
     if is_number(share) and share > 0:
-        return [Finding(text=f"{label}: a friend's penalty moves {fmt_pct(share)} of people to a worse tier"
-                             f"{_ci_text(overall.get('tier_change_share_ci'), fmt_pct)}",
+        shown = _exact(round(share * n), int(n)) if is_number(n) else fmt_pct(share)
+        return [Finding(text=f"{label}: a friend's penalty moves {shown} of people to a worse tier",
                         anchor=anchor(i, "contagion"), level="warning", scorer=label)]
     if is_number(change) and change != 0:
         return [Finding(text=f"{label}: a friend's penalty changes a person's own score by {change:+.2f} points on average"

@@ -34,7 +34,7 @@ from audit.report.plots import funnel, line_chart
 from audit.report.tables import Column, facts, generic_blocks, records_table, value_cell
 
 __all__ = ["appeal_section", "guess_columns", "recovery_curves", "replay_section", "rest_blocks", "reversibility_section",
-           "unavailable"]
+           "sample_blocks", "unavailable"]
 
 
 def unavailable(doc: Doc, path: tuple[Any, ...], what: str) -> NotComputed | None:
@@ -109,10 +109,27 @@ def replay_section(doc: Doc, path: tuple[Any, ...], *, sid: str, title: str, wha
     if missing:
         return Section(id=sid, title=title, blocks=(missing,))
     blocks = body(doc, path, sid)
-    rest = [k for k in doc.get(*path) if k not in known]
+    if isinstance(doc.get(*path, "sample"), dict):
+        blocks.extend(sample_blocks(doc, path, sid=sid))
+    rest = [k for k in doc.get(*path) if k not in known and k != "sample"]
     if rest:
         blocks.extend(rest_blocks(doc, path, rest, sid))
     return Section(id=sid, title=title, blocks=tuple(blocks))
+
+
+_STRATA_COLUMNS = (
+    Column(heading="stratum", key="stratum", label=str),
+    Column(heading="people in the population", key="population", fmt=fmt_count),
+    Column(heading="people replayed", key="sampled", fmt=fmt_count),
+)
+
+
+def sample_blocks(doc: Doc, path: tuple[Any, ...], *, sid: str) -> list[Block]:
+    """Who the replay sample holds: the size rule and each stratum's population and draw (:mod:`audit.replay_strata`)."""
+    rule = doc.get(*path, "sample", "rule")
+    return [records_table(doc, (*path, "sample", "strata"), _STRATA_COLUMNS, id=f"{sid}-sample",
+                          caption="Replay sample by stratum (shares are weighted back to the population)",
+                          note=str(rule) if isinstance(rule, str) else None)]
 
 
 _APPEAL_KNOWN = ("available", "sample_size", "overall", "by_education", "by_income_quintile", "max_appeals_per_person",

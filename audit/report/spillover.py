@@ -114,7 +114,8 @@ def _by_group_tables(doc: Doc, path: tuple[Any, ...], *, sid: str, caption: str)
 
 
 _SPILLOVER_KNOWN = {"sample_size", "sanctions", "unrelated_sanctions", "unrelated_share", "unrelated_share_ci", "combined", "matrix",
-                    "by_income_quintile", "by_education", "related_pairs", "related_domains", "proportionality", "available"}
+                    "by_income_quintile", "by_education", "related_pairs", "related_domains", "proportionality", "available",
+                    "probes", "sanctioned_people", "without_conduct"}
 
 
 def spillover_section(doc: Doc, index: int, *, sid: str) -> Section:
@@ -134,11 +135,60 @@ def _spillover_blocks(doc: Doc, path: tuple[Any, ...], sid: str) -> list[Block]:
             ("share of sanctions in an unrelated domain", (*path, "unrelated_share"),
              {"fmt": fmt_pct, "ci": (*path, "unrelated_share_ci")}),
             ("sanctions no single domain explains (combined)", (*path, "combined"), {"fmt": fmt_count, "optional": True}),
+            ("sanctioned people in the sample", (*path, "sanctioned_people"), {"fmt": fmt_count, "optional": True}),
+            ("sanctions no conduct is needed for", (*path, "without_conduct"), {"fmt": fmt_count, "optional": True}),
         ], id=f"{sid}-facts"),
         spillover_plot(doc, path, id=f"{sid}-heatmap"),
     ]
     blocks.extend(_by_group_tables(doc, path, sid=sid, caption="Sanctions in an unrelated domain"))
     blocks.extend(_proportionality(doc, path, sid=sid))
+    blocks.extend(_probes(doc, path, sid=sid))
+    return blocks
+
+
+_WITNESS_COLUMNS = (
+    Column(heading="conduct domain", key="conduct_domain", label=str),
+    Column(heading="sanction domain", key="sanction_domain", label=str),
+    Column(heading="related", key="related"),
+    Column(heading="the only record", key="kind", label=str),
+    Column(heading="records", key="dose", fmt=fmt_count),
+    Column(heading="sanction", key="sanction", label=str),
+    Column(heading="profile", key="profile", label=str),
+    Column(heading="months after", key="months_after", fmt=fmt_count),
+)
+_INVERSION_COLUMNS = (
+    Column(heading="lighter conduct", key="lighter", label=str),
+    Column(heading="sanctions", key="lighter_sanctions", fmt=fmt_count),
+    Column(heading="graver conduct", key="graver", label=str),
+    Column(heading="sanctions", key="graver_sanctions", fmt=fmt_count),
+    Column(heading="lighter by", key="basis", label=str),
+    Column(heading="profile", key="profile", label=str),
+)
+
+
+def _probes(doc: Doc, path: tuple[Any, ...], *, sid: str) -> list[Block]:
+    """Rule probes: what can happen, shown on constructed people (:mod:`audit.probes`), apart from the sample."""
+    p = (*path, "probes")
+    if not isinstance(doc.get(*p), dict):
+        return []
+    if doc.get(*p, "available") is False:
+        return [NotComputed(what="rule probes", reason=str(doc.get(*p, "reason")))]
+    blocks: list[Block] = [
+        Paragraph(text="Rule probes show what can happen, with certainty: constructed people, one per income quintile, "
+                       "education level and sex, each with one kind of conduct alone (1, 2, 3 or 5 records), compared with "
+                       "a person of the same profile with no record. The sample above shows how often it happens."),
+        facts(doc, [
+            ("constructed people", (*p, "people"), {"fmt": fmt_count}),
+            ("any record changes the output", (*p, "conduct_matters"), {"fmt": str}),
+        ], id=f"{sid}-probe-facts"),
+    ]
+    for key, columns, caption in (
+        ("spillover", _WITNESS_COLUMNS, "Rule probes: conduct that can cause a sanction in another domain (first witness each)"),
+        ("never_lifted", _WITNESS_COLUMNS, "Rule probes: sanctions still in force at the last check, doing nothing or the best plan"),
+        ("inversions", _INVERSION_COLUMNS, "Rule probes: lighter conduct punished harder than graver conduct"),
+    ):
+        if isinstance(doc.get(*p, key), list) and doc.get(*p, key):
+            blocks.append(records_table(doc, (*p, key), columns, id=f"{sid}-probe-{key.replace('_', '-')}", caption=caption))
     return blocks
 
 

@@ -234,14 +234,31 @@ def test_no_absorbing_states_passes_at_zero_and_fails_with_counts_and_groups():
     with pytest.raises(AssertionError) as info:
         assert_no_absorbing_states(entry(reversibility=rev))
     msg = str(info.value)
-    assert "25.0% (5 of 20)" in msg and "[95% CI 0.140, 0.400]" in msg and "within 120 months" in msg
-    assert "by income_quintile: 1 50.0% of 8, 5 0.0% of 4" in msg
-    assert_no_absorbing_states(entry(reversibility=rev), max_share=0.3)
+    # exact (Clopper-Pearson) interval for 5 of 20: scipy.stats.binomtest(5, 20).proportion_ci() = 0.0866..0.4910
+    assert "25.0% (5 of 20) [95% CI 8.7%, 49.1%]" in msg and "within 120 months" in msg
+    assert "by income_quintile: 1 50.0% (4 of 8) [95% CI 15.7%, 84.3%], 5 0.0% (0 of 4) [95% CI 0.0%, 60.2%]" in msg
+    # 25% of 20 against 30% allowed: 20 < MIN_OBSERVATIONS and the exact interval straddles 30%: not a pass
+    with pytest.raises(AssertionError, match="not enough evidence"):
+        assert_no_absorbing_states(entry(reversibility=rev), max_share=0.3)
+    # 5 of 200: exact upper bound 5.7% (binomtest(5, 200)) is under 30%: holds
+    many = reversibility(absorbing={"sanctioned": 200, "precluded": 5})
+    assert_no_absorbing_states(entry(reversibility=many), max_share=0.3)
+    # 150 of 200: exact lower bound 68.4% is over 30%: violated
+    most = reversibility(absorbing={"sanctioned": 200, "precluded": 150})
+    with pytest.raises(AssertionError, match="has absorbing states"):
+        assert_no_absorbing_states(entry(reversibility=most), max_share=0.3)
 
 
 def test_no_absorbing_states_without_sanctioned_people_cannot_pass():
-    with pytest.raises(AssertionError, match="no sanctioned person in the replay sample of 300 people"):
-        assert_no_absorbing_states(entry(reversibility=reversibility(absorbing_share=None)))
+    # zero sanctioned people: not enough evidence, never a pass (the advice scales the replay sample of 300)
+    none = reversibility(absorbing_share=None, absorbing={"sanctioned": 0, "precluded": 0})
+    with pytest.raises(AssertionError, match=r"not enough evidence: rests on 0 sanctioned people.*--audit-replay-sample 3,000"):
+        assert_no_absorbing_states(entry(reversibility=none))
+    # one sanctioned person, not precluded: still not enough (fewer than MIN_OBSERVATIONS = 30)
+    one = reversibility(absorbing_share=0.0, absorbing={"sanctioned": 1, "precluded": 0})
+    with pytest.raises(AssertionError, match=r"rests on 1 sanctioned people replayed; about 30 would decide it — "
+                                             r"rerun with --audit-replay-sample 9,000"):
+        assert_no_absorbing_states(entry(reversibility=one))
 
 
 def recovery(overall, q1, q5):
@@ -265,7 +282,12 @@ def test_recovers_within_fails_when_some_never_recover():
     some = {"n": 50, "median_months": 6, "p90_months": 20, "never_share": 0.04, "never_share_ci": [0.01, 0.13]}
     with pytest.raises(AssertionError, match=r"4.0% never recover \(allowed 0%\)"):
         assert_recovers_within(entry(reversibility=reversibility(**recovery(some, some, some))), months=24)
-    assert_recovers_within(entry(reversibility=reversibility(**recovery(some, some, some))), months=24, max_never_share=0.05)
+    # 2 of 50 against 5% allowed: the exact interval 0.5%..13.7% straddles 5%, so not enough evidence (not a pass)
+    with pytest.raises(AssertionError, match="not enough evidence"):
+        assert_recovers_within(entry(reversibility=reversibility(**recovery(some, some, some))), months=24, max_never_share=0.05)
+    # 10 of 1,000: exact upper bound 1.8% < 5% holds
+    few = {"n": 1000, "median_months": 6, "p90_months": 20, "never_share": 0.01}
+    assert_recovers_within(entry(reversibility=reversibility(**recovery(few, few, few))), months=24, max_never_share=0.05)
 
 
 def test_recovers_within_undefined_quantile_and_open_interval():
@@ -282,7 +304,8 @@ def test_recovers_within_inconclusive_estimate_by_hand():
     # p90 22 in [18, 26], threshold 24: h = 26 - 22 = 4, d = 2 -> 4 x 100 = 400
     fine = {"n": 100, "median_months": 6, "p90_months": 10, "p90_months_ci": [9, 11], "never_share": 0.0}
     unsure = {"n": 100, "median_months": 6, "p90_months": 22, "p90_months_ci": [18, 26], "never_share": 0.0}
-    with pytest.raises(AssertionError, match="about 400 people sampled"):
+    # 400 people with a first penalty where 100 were among 300 sampled: a replay sample of 1,200
+    with pytest.raises(AssertionError, match="about 400 would decide it — rerun with --audit-replay-sample 1,200"):
         assert_recovers_within(entry(reversibility=reversibility(**recovery(fine, unsure, fine))), months=24)
 
 
@@ -317,7 +340,7 @@ def test_appeal_parity_inconclusive_when_intervals_overlap_the_allowed_gap():
         assert_appeal_parity(entry(appeal=rows), max_gap=0.05)
     # the gap's lower half-width: hypot(0.07 - 0.03, 0.02 - 0.01) = sqrt(0.0017); d = 0.06 - 0.05 = 0.01
     # -> 100 x 0.0017 / 0.0001 = 1,700 wronged people in the smaller group
-    assert "about 1,700 people (n_wronged) in the smaller group (now 100)" in str(info.value)
+    assert "about 1,700 would decide it" in str(info.value)
 
 
 def test_appeal_parity_bad_arguments():
@@ -334,12 +357,14 @@ def test_appeal_parity_bad_arguments():
 
 
 def test_no_spillover_reads_the_matrix():
-    spill = {"matrix": {"traffic": {"travel": 7, "housing": 0}, "finance": {"housing": 3}}, "unrelated_share": 0.3}
+    probes = {"spillover": [], "never_lifted": []}
+    spill = {"matrix": {"traffic": {"travel": 7, "housing": 0}, "finance": {"housing": 3}, "judicial": {"housing": 30}},
+             "unrelated_share": 0.3, "probes": probes}
     assert_no_spillover(entry(spillover=spill), from_domain="traffic", to_domain="housing")
     with pytest.raises(AssertionError) as info:
         assert_no_spillover(entry(spillover=spill), from_domain="finance", to_domain="housing")
     msg = str(info.value)
-    assert "finance -> housing: 3 sanctions in the replay sample triggered by finance conduct (allowed 0)" in msg
+    assert "sample: 3 sanctions restricting housing in the replay sample triggered by finance conduct (allowed 0)" in msg
     assert "sanctions restricting housing: house_ban" in msg
     assert "30.0%" in msg
     assert_no_spillover(entry(spillover=spill), from_domain="finance", to_domain="housing", max_count=3)

@@ -105,9 +105,10 @@ def test_a_chunk_task_is_small_and_its_output_holds_only_statistics_and_the_samp
 
     source = open_source("tiny", size=SIZE, seed=2)
 
-    def output_bytes(population_size):
-        # as in a run: the population size sets the sampling rate of the replay and attribution samples
-        options = dataclasses.replace(OPTIONS, population_size=population_size)
+    def output_bytes(population_size, replay_sample=OPTIONS.replay_sample):
+        # as in a run: the population size sets the sampling rate of the attribution sample; the replay sample
+        # holds up to replay_sample people of each stratum of the chunk (audit.replay_strata)
+        options = dataclasses.replace(OPTIONS, population_size=population_size, replay_sample=replay_sample)
         task = ChunkTask(
             source=source, blocks=(0, 1), scorers=tuple(unique_labels(resolve_scorers(SCORERS))),
             audits=tuple(audits()), layout=layout_for((), spec=source.spec), options=options,
@@ -117,11 +118,13 @@ def test_a_chunk_task_is_small_and_its_output_holds_only_statistics_and_the_samp
         assert out.people == BLOCK_SIZE
         return len(pickle.dumps(out))
 
-    # 65,536 people with tens of events each would be megabytes; statistics and ~35 sampled people are far smaller
+    # 65,536 people with tens of events each would be megabytes; statistics and the sampled people are far smaller
     assert output_bytes(SIZE) < 1_000_000
-    # what grows is the sample (about 100 / SIZE of the chunk), not the chunk: a 100 times thinner sample
-    # (the same chunk in a population 100 times larger) leaves little more than the statistics
-    assert output_bytes(100 * SIZE) < 0.75 * output_bytes(SIZE)
+    # what grows is the sample, not the chunk: a replay sample of 5 a stratum instead of 100 (and a thinner
+    # attribution sample) leaves little more than the statistics. (The stratified replay sample cannot thin with
+    # the population: a chunk does not know its strata's share of the population, so it sends its smallest
+    # hashes, at most replay_sample a stratum, and merges keep the smallest of those.)
+    assert output_bytes(100 * SIZE, replay_sample=5) < 0.75 * output_bytes(SIZE)
 
 
 def test_scorer_failing_in_one_chunk_is_reported_like_a_serial_run(monkeypatch):

@@ -12,6 +12,7 @@ from audit.engine import AuditContext, AuditOptions, ScoredChunk, score_checked
 from audit.groups import layout_for
 from audit.replay import pooled_sample, sampled_rows
 from audit.replay_pool import ReplayPool
+from audit.replay_strata import bottom_k, hashes, strata_of, stratum_targets
 from audit.reversibility import ReversibilityAudit
 from audit.spillover import SpilloverAudit
 from audit.synth import synthesize
@@ -95,10 +96,17 @@ def test_pools_merge_in_any_order_to_the_same_chunk(population):
     pd.testing.assert_frame_equal(ab.frame, ba.frame)
     np.testing.assert_array_equal(ab.sample_rows, ba.sample_rows)
     np.testing.assert_array_equal(ab.cells, ba.cells)
-    # people in person-id order; the sampled ones are those of both pools
+    # people in person-id order; the sampled ones are, stratum by stratum, the smallest hashes of both pools:
+    # the very people the whole population in one chunk samples (the sample no longer adds up across chunks)
     ids = ab.population.people["person_id"].to_numpy()
     assert np.all(ids[1:] > ids[:-1])
-    assert ab.sample_rows.size == a.sampled + b.sampled
+    chunks = [scored(p, scorer) for p in split(population, 1234)]
+    all_ids = np.concatenate([c.population.people["person_id"].to_numpy() for c in chunks])
+    strata = np.concatenate([strata_of(c) for c in chunks])
+    expected = all_ids[bottom_k(hashes(OPTIONS.seed, all_ids), strata, stratum_targets(OPTIONS.replay_sample))]
+    np.testing.assert_array_equal(ids[ab.sample_rows], np.sort(expected))
+    assert ab.sample_rows.size < a.sampled + b.sampled
+    np.testing.assert_array_equal(ab._memo["replay_sizes"], np.bincount(strata, minlength=3))
 
 
 def test_a_pool_that_sampled_no_one_stays_one_empty_part(population):

@@ -26,8 +26,11 @@ def test_every_replay_section_reports_the_same_sample(results):
     for s in results.values():
         sizes = {s[name]["sample_size"] for name in ("appeal", "reversibility", "spillover")}
         assert len(sizes) == 1
-        # binomial(1500, 0.1): mean 150, sd ~11.6
-        assert abs(sizes.pop() - SAMPLE) < 5 * 11.6
+        # stratified: up to SAMPLE people from each stratum, the whole stratum when it is smaller
+        strata = s["reversibility"]["sample"]["strata"]
+        assert sum(st["population"] for st in strata) == SIZE
+        assert all(st["sampled"] == min(SAMPLE, st["population"]) for st in strata)
+        assert sizes.pop() == sum(st["sampled"] for st in strata)
 
 
 def test_suining_never_forgets_a_deduction(results):

@@ -114,12 +114,15 @@ def test_results_do_not_depend_on_chunking(pop):
     assert whole == parts == reverse
 
 
-def test_sampling_is_by_person_hash_and_reported():
+def test_sampling_is_stratified_and_reported():
     pop = population(people(400), events([(i, 2, "court_judgment_default") for i in range(0, 400, 2)]))
     sec = audit(pop, PermanentList(), ReversibilityAudit(horizon_months=6), replay_sample=100, population_size=400)
-    # each person is sampled with probability 1/4: 100 expected, sd sqrt(400 * 1/4 * 3/4) ~ 8.7
-    assert abs(sec["sample_size"] - 100) < 5 * np.sqrt(400 * 0.25 * 0.75)
-    assert sec["absorbing"]["sanctioned"] == sec["recovery"]["n"]
+    # 200 listed people (sanctioned stratum) and 200 without any record (rest): 100 drawn from each
+    assert sec["sample_size"] == 200
+    strata = {s["stratum"]: s for s in sec["sample"]["strata"]}
+    assert (strata["sanctioned"]["population"], strata["sanctioned"]["sampled"]) == (200, 100)
+    assert (strata["rest"]["population"], strata["rest"]["sampled"]) == (200, 100)
+    assert sec["absorbing"]["sanctioned"] == sec["recovery"]["n"] == 100
 
 
 def test_invalid_horizon_is_refused():

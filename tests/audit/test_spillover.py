@@ -90,12 +90,14 @@ def test_a_sanction_no_single_domain_explains_is_blamed_on_all_of_them():
     assert sec["unrelated_share"] == 0.0
 
 
-def test_a_sanction_without_any_conduct_is_unrelated():
+def test_a_sanction_without_any_conduct_is_counted_apart():
+    # no conduct context at all: not "unrelated to its context" (an id-keyed score would otherwise read as 100% unrelated)
     pop = population(people(5), events([(0, 1, "traffic_violation")]))  # incomes 12,000 x quintile
     sec = audit(pop, PoorList(), SpilloverAudit())
     assert sec["matrix"]["none"]["travel"] == 1  # person 0: income 12,000, traffic offence irrelevant
     assert sec["matrix"]["traffic"]["travel"] == 0
-    assert sec["unrelated_share"] == 1.0
+    assert sec["without_conduct"] == 1
+    assert sec["unrelated_share"] == 0.0
 
 
 def test_minor_conduct_punished_more_than_serious_conduct_is_flagged():

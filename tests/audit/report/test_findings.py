@@ -99,19 +99,65 @@ def test_replay_audit_findings_and_order():
     s = doc["scorers"][0]
     s["appeal"] = {"by_education": [
         {"group": "primary_or_less", "n_wronged": 40, "remedied": 10},
-        {"group": "tertiary", "n_wronged": 20, "remedied": 14}]}
+        {"group": "tertiary", "n_wronged": 40, "remedied": 28}]}
     s["reversibility"] = {"overturn_violations": 0, "overturn_checked": 120, "absorbing_share": 0.125,
-                          "recovery": {"by_income_quintile": [{"group": 1, "median_months": 30}, {"group": 5, "median_months": 12}]}}
-    s["spillover"] = {"unrelated_share": 0.4}
+                          "absorbing": {"sanctioned": 40, "precluded": 5},
+                          "recovery": {"by_income_quintile": [{"group": 1, "n": 40, "median_months": 30},
+                                                              {"group": 5, "n": 35, "median_months": 12}]}}
+    s["spillover"] = {"unrelated_share": 0.4, "sanctions": 50, "unrelated_sanctions": 20}
     texts = [(f.level, f.text) for f in build_findings(doc)]
     assert [lvl for lvl, _ in texts] == ["violation", "violation", "violation", "warning", "info", "ok"]
+    # exact intervals: scipy.stats.binomtest(10, 40).proportion_ci() = 0.127..0.412, (28, 40) 0.535..0.834
     appeal = ("suining: of people wrongly sanctioned, people with primary education or less get the sanction lifted "
-              "on appeal 25.0% of the time, people with tertiary education 70.0% (sampled: 40 and 20 wrongly sanctioned people)")
+              "on appeal 25.0% (10 of 40; 95% CI 12.7%–41.2%), people with tertiary education 70.0% (28 of 40; 95% CI 53.5%–83.4%)")
     assert ("warning", appeal) in texts
-    assert any("12.5% of sanctioned people are in an absorbing state" in t for _, t in texts)
-    assert any("40.0% of sanctions restrict a part of life unrelated" in t for _, t in texts)
+    # binomtest(5, 40): 0.042..0.268; binomtest(20, 50): 0.264..0.548
+    assert any("12.5% (5 of 40; 95% CI 4.2%–26.8%) of sanctioned people in the replay sample are in an absorbing state" in t
+               for _, t in texts)
+    assert any("40.0% (20 of 50; 95% CI 26.4%–54.8%) of sanctions in the replay sample restrict a part of life unrelated" in t
+               for _, t in texts)
     assert ("ok", "suining: overturning an event restored the person's state in all 120 checks") in texts
-    assert any("the poorest fifth need 30 months (median)" in t and "the richest fifth 12 months" in t for _, t in texts)
+    assert any("the poorest fifth need 30 months (median, n=40)" in t and "the richest fifth 12 months (n=35)" in t for _, t in texts)
+
+
+def test_a_replay_share_on_a_handful_of_people_is_not_a_violation():
+    # the "100.0% of sanctioned people are in an absorbing state (95% CI 20.7%-100.0%)" resting on one person
+    doc = {"population": {"size": 200_000}, "scorers": [{"label": "suining", "reversibility": {
+        "sample_size": 2003, "overturn_violations": 0, "overturn_checked": 1968, "absorbing_share": 1.0,
+        "absorbing": {"sanctioned": 1, "precluded": 1}}}]}
+    texts = [(f.level, f.text) for f in build_findings(doc)]
+    assert not any(lvl == "violation" for lvl, _ in texts)
+    # 1 sanctioned person among 2,003 sampled: 30 expected among 60,090
+    assert ("info", "suining: not enough evidence on how often sanctioned people are in an absorbing state (1 of 1 are) — "
+                    "1 in the replay sample, at least 30 needed for a finding; rerun with --audit-replay-sample 60,090") in texts
+
+
+def test_zero_of_n_gets_an_upper_bound_not_a_point():
+    doc = {"scorers": [{"label": "x", "spillover": {"sanctions": 50, "unrelated_sanctions": 0, "unrelated_share": 0.0,
+                                                    "unrelated_share_ci": [0.0, 0.0]}}]}
+    (f,) = build_findings(doc)
+    # 0 of 50: exact upper bound 1 - 0.025**(1/50) = 7.1%, never [0, 0]
+    assert f.level == "ok" and f.text.endswith("0.0% (0 of 50; 95% CI 0.0%–7.1%)")
+
+
+def test_many_sanctions_of_a_few_people_are_not_enough():
+    # 48 sanctions held by 12 people: the evidence is the 12 people
+    doc = {"scorers": [{"label": "x", "spillover": {"sanctions": 48, "sanctioned_people": 12, "unrelated_sanctions": 36}}]}
+    (f,) = build_findings(doc)
+    assert f.level == "info" and f.text.startswith("x: not enough evidence on how often sanctions fall in an unrelated domain "
+                                                   "(48 sanctions of sanctioned people) — 12 in the replay sample")
+
+
+def test_rule_probe_findings_say_what_can_happen():
+    witness = {"kind": "drunk_driving", "dose": 2, "profile": "Q1 primary_or_less female", "sanction": "low_cost_housing",
+               "conduct_domain": "traffic", "sanction_domain": "housing", "related": False, "months_after": 0}
+    doc = {"scorers": [{"label": "x", "spillover": {"probes": {
+        "doses": [1, 2, 3, 5], "checkpoints": [0, 120], "conduct_matters": True, "spillover": [witness],
+        "never_lifted": [{**witness, "months_after": 120}], "inversions": []}}}]}
+    texts = [f.text for f in build_findings(doc)]
+    assert ("x (rule probe): conduct can lead to sanctions in unrelated parts of life — traffic → housing (2 drunk_driving "
+            "record(s) alone impose low_cost_housing) (can happen, shown on constructed people; EU AI Act Art. 5(1)(c))") in texts
+    assert any(t.startswith("x (rule probe): some sanctions can never be lifted within 120 months") for t in texts)
 
 
 def test_three_favourable_tiers_and_the_event_level_appeal_fallback():
@@ -120,11 +166,13 @@ def test_three_favourable_tiers_and_the_event_level_appeal_fallback():
     s["favourable_tiers"] = ["AAA", "AA", "A"]
     s["appeal"] = {"by_education": [  # nobody wrongly sanctioned: compare misrecorded events overturned instead
         {"group": "primary_or_less", "n_wronged": 0, "remedied": 0, "wrong_events": 52, "wrong_succeeded": 2},
-        {"group": "tertiary", "n_wronged": 0, "remedied": 0, "wrong_events": 18, "wrong_succeeded": 10}]}
+        {"group": "tertiary", "n_wronged": 0, "remedied": 0, "wrong_events": 35, "wrong_succeeded": 10}]}
     texts = [f.text for f in build_findings(doc)]
     assert texts[0].startswith("suining: the poorest fifth reach tier AAA, AA or A at 0.61 times")
+    # binomtest(2, 52): 0.005..0.132; binomtest(10, 35): 0.146..0.463
     assert texts[1] == ("suining: misrecorded adverse events against people with primary education or less are overturned on "
-                        "appeal 3.8% of the time, against people with tertiary education 55.6% (sampled: 52 and 18 misrecorded events)")
+                        "appeal 3.8% (2 of 52; 95% CI 0.5%–13.2%), against people with tertiary education 28.6% (10 of 35; "
+                        "95% CI 14.6%–46.3%)")
 
 
 def test_a_failed_scorer_is_a_finding():

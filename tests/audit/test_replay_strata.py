@@ -1,0 +1,85 @@
+"""Stratified replay samples: the k smallest hashes per stratum, weights that restore population shares."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from audit.replay_stats import months_summary, weighted_rate
+from audit.replay_strata import HALF_WIDTH_PEOPLE, bottom_k, hashes, stratum_targets, weights
+
+
+def test_the_size_rule():
+    # 1.96^2 x 0.25 / 0.05^2 = 384.16: 385 people give a share a 95% interval of at most +-5 points
+    assert HALF_WIDTH_PEOPLE == 385
+    assert 1.96 * np.sqrt(0.25 / HALF_WIDTH_PEOPLE) <= 0.05 < 1.96 * np.sqrt(0.25 / (HALF_WIDTH_PEOPLE - 1))
+    assert stratum_targets(2000).tolist() == [2000, 2000, 2000]
+
+
+def test_bottom_k_is_the_same_for_the_whole_and_for_its_parts():
+    rng = np.random.default_rng(1)
+    ids = rng.permutation(10_000)
+    stratum = rng.integers(0, 3, ids.size).astype(np.int8)
+    u = hashes(7, ids)
+    k = np.array([50, 80, 10])
+    whole = set(ids[bottom_k(u, stratum, k)].tolist())
+    parts = [np.arange(0, 4000), np.arange(4000, 10_000)]
+    first = np.concatenate([p[bottom_k(u[p], stratum[p], k)] for p in parts])
+    again = set(ids[first[bottom_k(u[first], stratum[first], k)]].tolist())
+    assert whole == again and len(whole) == k.sum()
+
+
+def _population(rng):
+    # a rare stratum with a high rate, a middling one, a large one with a low rate (true share by construction)
+    sizes = np.array([300, 3000, 20_000])
+    rates = np.array([0.6, 0.2, 0.02])
+    stratum = np.repeat(np.arange(3), sizes).astype(np.int8)
+    flag = rng.random(stratum.size) < rates[stratum]
+    return stratum, flag, sizes
+
+
+def test_weighted_shares_are_unbiased_and_their_intervals_cover():
+    rng = np.random.default_rng(2024)
+    stratum, flag, sizes = _population(rng)
+    truth = flag.mean()
+    ids = np.arange(stratum.size)
+    reps, estimates, naive, covered = 400, [], [], 0
+    for seed in range(reps):
+        rows = bottom_k(hashes(seed, ids), stratum, np.array([100, 100, 100]))
+        share, ci = weighted_rate(flag[rows], weights(stratum[rows], sizes))
+        estimates.append(share)
+        naive.append(flag[rows].mean())
+        covered += ci[0] <= truth <= ci[1]
+    estimates = np.array(estimates)
+    se = estimates.std(ddof=1) / np.sqrt(reps)
+    assert abs(estimates.mean() - truth) < 4 * se  # unbiased
+    assert abs(np.mean(naive) - truth) > 20 * se  # the unweighted share is far off: the weights matter
+    # 95% coverage within binomial error of 400 replicates (3 standard errors below)
+    assert covered / reps >= 0.95 - 3 * np.sqrt(0.95 * 0.05 / reps)
+
+
+def test_weighted_quantiles_match_an_expanded_sample():
+    # weights 1 and 3: the weighted median equals the median of the sample with each weight-3 value thrice
+    months = np.array([1, 2, 3, 10, 20, -1])
+    w = np.array([1.0, 1.0, 1.0, 3.0, 3.0, 1.0])
+    expanded = np.repeat(months, w.astype(int))
+    rng = np.random.default_rng(0)
+    a = months_summary(months, horizon=24, rng=rng, replicates=0, weights=w)
+    b = months_summary(expanded, horizon=24, rng=rng, replicates=0)
+    assert (a["median_months"], a["p90_months"]) == (b["median_months"], b["p90_months"]) == (10, 20)
+    assert a["never_share"] == b["never_share"] == 0.1
+
+
+def test_strata_are_the_same_for_contiguous_and_scattered_ids():
+    from audit.replay_strata import PENALISED, REST, SANCTIONED, strata_of
+    from tests.audit._replay_fixtures import PermanentList, events, people, population
+    from tests.audit.test_replay import chunk_of
+
+    rows = [(0, 1, "court_judgment_default"), (1, 2, "traffic_violation"), (2, 3, "volunteering"), (4, 30, "drunk_driving")]
+    pop = population(people(6), events(rows))  # horizon 24: person 4's event is after the audit month
+    expected = [SANCTIONED, PENALISED, REST, REST, REST, REST]
+    assert strata_of(chunk_of(pop, PermanentList())).tolist() == expected
+    ppl, ev = pop.people.copy(), pop.events.copy()
+    ppl["person_id"] = ppl["person_id"] * 7 + 3  # ids with gaps: the general look-up
+    ev["person_id"] = ev["person_id"] * 7 + 3
+    scattered = population(ppl, ev)
+    assert strata_of(chunk_of(scattered, PermanentList())).tolist() == expected
