@@ -89,7 +89,7 @@ def test_an_unwritable_home_says_set_home(capsys, tmp_path, monkeypatch):
     assert "set HOME to a writable directory" in text
     pop = synthesize("tiny", size=50, seed=1)  # supplied data: publishing keeps a privacy ledger under HOME
     pop.people.drop(columns=["reliability"]).to_csv(tmp_path / "people.csv", index=False)
-    rc = main(["run", "--population", str(tmp_path / "people.csv"), "--scorer", "suining", "--quiet", "--epsilon", "1",
+    rc = main(["run", "--population", str(tmp_path / "people.csv"), "--scorer", "suining", "--quiet", "--epsilon", "1", "--dataset", "people",
                "--out", str(tmp_path / "out")])
     line = one_error(capsys)
     assert rc == 2 and home in line and "HOME" in line
