@@ -116,12 +116,12 @@ def _measure(chunk: ScoredChunk, sample) -> dict[str, np.ndarray]:
     scorer = chunk.scorer
     as_of = sample.as_of
     n = sample.n
-    counts = sample.friend_starts[1 : n + 1] - sample.friend_starts[:n]
     friend_rows_all = sample.rows_of(sample.friend_id)
     # a person's usable friends are those present in the chunk
     usable = friend_rows_all >= 0
-    n_usable = np.add.reduceat(usable.astype(np.int64), sample.friend_starts[:n]) if sample.friend_id.size else np.zeros(n, np.int64)
-    n_usable = np.where(counts > 0, n_usable, 0)
+    # usable friends per person from a running total: people without friends (also at the end) count 0
+    running = np.concatenate(([0], np.cumsum(usable, dtype=np.int64)))
+    n_usable = running[sample.friend_starts[1 : n + 1]] - running[sample.friend_starts[:n]]
     people = np.flatnonzero(n_usable > 0)
     z = np.zeros(0, np.int64)
     empty = {"person_id": z, "cell": z, "score_change": z.astype(float), "tier_worse": z.astype(bool),

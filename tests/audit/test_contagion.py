@@ -55,3 +55,20 @@ def test_contagion_does_not_depend_on_chunking():
     whole = audit(pop, FriendsList(), ContagionAudit())
     assert whole == audit(split(pop, 8), FriendsList(), ContagionAudit())
     assert whole == audit(split(pop, 8)[::-1], FriendsList(), ContagionAudit())
+
+
+def test_people_at_the_end_without_friends_are_counted_as_friendless():
+    # persons 0-5 name a friend among themselves; persons 6-9, the last rows, name nobody
+    ties = pd.DataFrame({"person_id": np.arange(6, dtype=np.int64), "friend_id": (np.arange(6) + 1) % 6})
+    pop = population(people(10), events([(0, 0, "volunteering")]), ties=ties)
+    sec = audit(pop, FriendsList(), ContagionAudit())
+    # only the six people with a friend are measured; each loses one point as in the ring above
+    assert sec["measured"] == 6 and sec["overall"]["mean_score_change"] == -1.0
+
+
+def test_a_friendless_person_between_others_is_not_given_a_friend():
+    # person 2 names nobody; everyone else names the next person
+    ids = np.array([0, 1, 3, 4], dtype=np.int64)
+    ties = pd.DataFrame({"person_id": ids, "friend_id": (ids + 1) % 5})
+    pop = population(people(5), events([(0, 0, "volunteering")]), ties=ties)
+    assert audit(pop, FriendsList(), ContagionAudit())["measured"] == 4
