@@ -3,7 +3,7 @@
 A run writes every finished chunk's :class:`~audit.engine.ChunkOutput` to
 ``DIR/.chunks/<fingerprint>/<first_block>.npz`` in :mod:`audit.chunk_format`
 (JSON and numpy arrays: nothing in it can execute) and records the file's
-SHA-256 in ``index.json`` beside it. The fingerprint covers
+keyed digest (HMAC-SHA256) in ``index.json`` beside it. The fingerprint covers
 everything the statistics depend on — the population (spec, size, seed,
 generator version), the chunk plan, the scorers (class, version, params),
 the audits, the cell layout, the options and the package version — so a
@@ -18,7 +18,11 @@ file 0600 from its first byte.
 
 A resumed run reads only chunks the index lists with a matching digest; any
 other file there (a pickle left by an older version, a planted or altered
-file) is refused, never read, and named in :attr:`ChunkStore.refused`.
+file) is refused, never read, and named in :attr:`ChunkStore.refused`. The
+digests are keyed with a secret kept outside the output directory
+(:func:`chunk_key`, in ``~/.scs-audit/``), so someone who can write to the
+output directory cannot forge a chunk together with an index that vouches
+for it.
 Abandoned stores of other runs in the same directory are removed when a run
 succeeds, but only those holding nothing except what their index lists
 (:meth:`ChunkStore.clear_abandoned`).
@@ -28,9 +32,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import hmac
 import json
 import os
 import re
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -89,7 +95,7 @@ def run_fingerprint(
 
 #: The index of one store: which chunk files this tool wrote, with their digests.
 INDEX_NAME = "index.json"
-_INDEX_FORMAT = "scs-audit chunk index 1"
+_INDEX_FORMAT = "scs-audit chunk index 2"  # 2: keyed digests (an index of 1 is refused, its chunks recomputed)
 _CHUNK_NAME = re.compile(r"(0|[1-9][0-9]{0,17})\.npz")
 _TEMPORARY = re.compile(r"\.(index\.json|[0-9]+\.npz)\.[A-Za-z0-9_]+\.tmp")  # write_private's names
 
@@ -128,7 +134,7 @@ class ChunkStore:
         return self.dir / f"{first_block}.npz"
 
     def _index(self) -> dict[int, str]:
-        """first block -> SHA-256 of its file, from ``index.json`` (empty when missing or malformed)."""
+        """first block -> keyed digest of its file, from ``index.json`` (empty when missing or malformed)."""
         try:
             doc = json.loads((self.dir / INDEX_NAME).read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -161,7 +167,7 @@ class ChunkStore:
             m = _CHUNK_NAME.fullmatch(p.name)
             if m is None or int(m.group(1)) not in index or not p.is_file() or p.is_symlink():
                 self.refused.append(f"{p}: not written by this run (not in its {INDEX_NAME}); it was not read")
-            elif _sha256(p) != index[int(m.group(1))]:
+            elif not hmac.compare_digest(_file_digest(p), index[int(m.group(1))]):
                 self.refused.append(f"{p}: altered since this run wrote it (its digest differs); it was not read")
             else:
                 out.append(int(m.group(1)))
@@ -174,7 +180,7 @@ class ChunkStore:
             data = self.path(first_block).read_bytes()
         except OSError:
             return None
-        if expected is None or hashlib.sha256(data).hexdigest() != expected:
+        if expected is None or not hmac.compare_digest(_digest(data), expected):
             return None
         try:
             out = loads(data)
@@ -213,7 +219,7 @@ class ChunkStore:
         index.pop(first_block, None)
         self._write_index(index)  # never an index entry for a file being replaced
         write_private(self.path(first_block), data)
-        index[first_block] = hashlib.sha256(data).hexdigest()
+        index[first_block] = _digest(data)
         self._write_index(index)
 
     def clear(self) -> None:
@@ -250,8 +256,63 @@ class ChunkStore:
         return removed
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
+#: Where the chunk digests' secret key is kept: beside the privacy ledger, outside any output directory.
+CHUNK_KEY_NAME = "chunk-key"
+_KEY_BYTES = 32
+_process_key: bytes | None = None
+
+
+def chunk_key() -> bytes:
+    """The secret that keys chunk digests: ``~/.scs-audit/chunk-key``, made once (0600, in a 0700 folder).
+
+    Kept outside every output directory, so a file planted beside the chunks
+    cannot come with a digest that vouches for it. Where the home directory
+    cannot hold it, a key for this process alone is used: chunks are still
+    checked, and a later ``--resume`` recomputes them instead of trusting them.
+    """
+    global _process_key
+    folder = Path.home() / ".scs-audit"
+    path = folder / CHUNK_KEY_NAME
+    try:
+        key = path.read_bytes()
+        if len(key) == _KEY_BYTES and not path.is_symlink():
+            return key
+    except OSError:
+        pass
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = _new_private_file(folder)
+        try:
+            os.write(fd, os.urandom(_KEY_BYTES))
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, path)  # atomic: two processes making it at once agree on one key
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+        key = path.read_bytes()
+        if len(key) == _KEY_BYTES and not path.is_symlink():
+            return key
+    except OSError:
+        pass
+    if _process_key is None:
+        _process_key = os.urandom(_KEY_BYTES)
+    return _process_key
+
+
+def _new_private_file(folder: Path) -> tuple[int, str]:
+    return tempfile.mkstemp(prefix=f".{CHUNK_KEY_NAME}.", dir=folder)  # mkstemp creates it 0600
+
+
+def _digest(data: bytes) -> str:
+    """Keyed digest (HMAC-SHA256 under :func:`chunk_key`) of a chunk file's bytes."""
+    return hmac.new(chunk_key(), data, hashlib.sha256).hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    h = hmac.new(chunk_key(), digestmod=hashlib.sha256)
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)

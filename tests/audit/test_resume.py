@@ -213,6 +213,35 @@ def test_resume_never_unpickles_a_planted_file_and_says_it_refused_it(tmp_path, 
     assert sorted(p.name for p in store.dir.iterdir()) == ["1.pkl", "2.npz"]
 
 
+def test_a_forged_chunk_with_a_forged_index_is_refused(tmp_path, counted, interrupt, monkeypatch):
+    # someone who can write the output directory replaces chunk 1 and rewrites the index to vouch for it,
+    # with a plain SHA-256 and with a digest under a key of their own: neither is the run's keyed digest
+    import hashlib
+    import hmac
+    import json
+
+    from audit.checkpoint import INDEX_NAME, chunk_key
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    key = chunk_key()
+    assert (tmp_path / "home" / ".scs-audit" / "chunk-key").stat().st_mode & 0o777 == 0o600
+    store = _interrupted_store(tmp_path, interrupt)
+    forged = store.path(0).read_bytes()  # a well-formed chunk, but not chunk 1's statistics
+    store.path(1).write_bytes(forged)
+    index_path = store.dir / INDEX_NAME
+    for digest in (hashlib.sha256(forged).hexdigest(), hmac.new(b"x" * 32, forged, hashlib.sha256).hexdigest()):
+        doc = json.loads(index_path.read_text())
+        doc["chunks"]["1"] = digest
+        index_path.write_text(json.dumps(doc))
+        assert 1 not in store.finished() and any("1.npz: altered" in r for r in store.refused)
+    assert chunk_key() == key  # the key is made once and kept
+    counted.clear()
+    resumed = run([InterruptsAtBlock()], cfg(tmp_path, resume=True), audits=audits())
+    assert counted == [1, 2, 3]  # chunk 1 is computed again, never taken from the forged file
+    whole = run([InterruptsAtBlock()], cfg(tmp_path / "fresh"), audits=audits())
+    assert document(resumed) == document(whole)
+
+
 def test_command_line_names_refused_chunk_files(tmp_path, capsys, cli_interrupt):
     import pickle
 
