@@ -85,11 +85,11 @@ def _number(text: str) -> int:
     return int(float(text.replace("_", "").replace(",", "")))
 
 
-def quick(code: str) -> str:
+def quick(code: str, lang: str = "bash") -> str:
     """The example at quick sizes: sizes, bootstrap replicates and replay samples capped.
 
-    ``--size N``, ``--audit-size N`` and ``size=N`` become at most
-    :data:`QUICK_SIZE`; ``--bootstrap N`` at most :data:`QUICK_BOOTSTRAP`;
+    In python, ``size=N`` becomes at most :data:`QUICK_SIZE`. In bash,
+    ``--size N`` and ``--audit-size N`` become at most :data:`QUICK_SIZE`; ``--bootstrap N`` at most :data:`QUICK_BOOTSTRAP`;
     ``--replay-sample N`` at most :data:`QUICK_REPLAY_SAMPLE`. A ``scs-audit
     run`` or ``compare`` without ``--size`` gets ``--size QUICK_SIZE``, one
     without ``--population`` gets ``--population tiny``, and a ``run`` without
@@ -100,8 +100,9 @@ def quick(code: str) -> str:
     def cap(limit: int):
         return lambda m: f"{m[1]}{min(_number(m[2]), limit)}"
 
+    if lang == "python":
+        return re.sub(r"(\bsize=)([0-9][0-9_.e]*)", cap(QUICK_SIZE), code)
     code = re.sub(r"(--(?:audit-)?size[ =])([0-9][0-9_.,e]*)", cap(QUICK_SIZE), code)
-    code = re.sub(r"(\bsize=)([0-9][0-9_.e]*)", cap(QUICK_SIZE), code)
     code = re.sub(r"(--bootstrap[ =])([0-9][0-9_.e]*)", cap(QUICK_BOOTSTRAP), code)
     code = re.sub(r"(--(?:audit-)?replay-sample[ =])([0-9][0-9_.e]*)", cap(QUICK_REPLAY_SAMPLE), code)
 

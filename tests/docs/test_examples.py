@@ -40,7 +40,7 @@ def test_examples_run(page, tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(work))
     for ex in RUNNABLE[page]:
         where = f"{page}:{ex.line}"
-        code = quick(ex.code)
+        code = quick(ex.code, ex.lang)
         if ex.file is not None:
             (work / ex.file).write_text(code, encoding="utf-8")
         elif ex.lang == "python":

@@ -66,7 +66,9 @@ def test_quick_caps_sizes_and_adds_a_small_population():
         "scs-audit run --population tiny --size 500 --replay-sample 20\n"
     )
     assert quick("scs-audit compare a b --size 50000\n") == "scs-audit compare a b --size 2000 --population tiny\n"
-    assert quick('pop = P("x", size=100_000, seed=0)\n') == 'pop = P("x", size=2000, seed=0)\n'
+    assert quick('pop = P("x", size=100_000, seed=0)\n', "python") == 'pop = P("x", size=2000, seed=0)\n'
+    suite = 'pytestmark = pytest.mark.audit_population("x", size=200_000)\npytest.mark.slow\n'
+    assert quick(suite, "python") == 'pytestmark = pytest.mark.audit_population("x", size=2000)\npytest.mark.slow\n'
     assert quick("pytest t.py --audit-size 3000  # quick\n") == (
         "pytest t.py --audit-size 2000 --audit-replay-sample 200  # quick\n"
     )

@@ -98,3 +98,15 @@ def test_the_synthetic_labels_documented_for_sex_and_region_are_the_generated_on
     people = Population.synthesize("tiny", size=2_000, seed=0).people
     assert sorted(people["sex"].astype(str).unique()) == sorted(_codes(PEOPLE["sex"][2])[:2])
     assert sorted(people["region"].astype(str).unique()) == sorted(_codes(PEOPLE["region"][2])[:4])
+
+
+def test_the_spec_format_table_names_every_part_of_the_builtin_spec():
+    rows = _table_after("## Spec format")
+    documented = set()
+    for row in rows:
+        for code in _codes(row[0]):
+            documented.add(code.strip("[]").split(".")[0].split(" ")[0])
+    assert set(SPEC) <= documented
+    events_keys = {k for kind in SPEC["events"].values() for k in kind}
+    events_row = next(row for row in rows if "`[events.KIND]`" in row[0])
+    assert events_keys <= set(_codes(events_row[1]))
