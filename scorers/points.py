@@ -18,10 +18,10 @@ cite is listed in ``docs/sources.md``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -29,9 +29,10 @@ import pandas as pd
 from audit.population import PopulationView
 from audit.vocab import EVENT_KINDS
 from scorers._kernels import banded_frame, kind_weights, month_bound, person_events, points_kernel, reason_lut
+from scorers.base import ScorerBase
 from scorers.protocol import MAX_REASONS
 
-__all__ = ["Event", "PersonScore", "PointsRules", "PointsScheme", "Reward", "score_points"]
+__all__ = ["Event", "PersonScore", "PointsRules", "PointsScheme", "PointsScorer", "Reward", "score_points"]
 
 #: A kind's deductions count as a reason when they cost more than this.
 MIN_COST = 1e-9
@@ -134,7 +135,8 @@ class PointsScheme:
             raise ValueError(f"lower_bounds = {self.lower_bounds} must be strictly decreasing (best band first)")
         if self.sanctioned_from not in self.tiers:
             raise ValueError(f"sanctioned_from = {self.sanctioned_from!r} is not one of tiers {self.tiers}")
-        for what, kinds in (("deductions", self.deductions), ("rewards", self.rewards), ("expiry_months", self.expiry_months or {})):
+        named = {"deductions": self.deductions, "rewards": self.rewards, "expiry_months": self.expiry_months or {}}
+        for what, kinds in named.items():
             unknown = sorted(set(kinds) - set(EVENT_KINDS))
             if unknown:
                 raise ValueError(f"{what} names {unknown}, not event kinds; use kinds of audit.vocab.EVENT_KINDS")
@@ -262,3 +264,24 @@ def score_points(scheme: PointsScheme, view: PopulationView, *, as_of: int) -> p
         sanctioned_from=scheme.tiers.index(scheme.sanctioned_from),
         combo=combo, keys=keys[:count], labels=EVENT_KINDS, k=MAX_REASONS,
     )
+
+
+class PointsScorer(ScorerBase):
+    """A scorer that applies the :class:`PointsScheme` its parameters select.
+
+    Subclasses set :attr:`scheme_of`, the function building the scheme from
+    the scorer's parameters (``scheme_of(**params)``).
+    """
+
+    __slots__ = ()
+
+    scheme_of: ClassVar[Callable[..., PointsScheme]]
+
+    @property
+    def scheme(self) -> PointsScheme:
+        """The scheme this scorer applies, with its parameters."""
+        return type(self).scheme_of(**self._params)
+
+    def score(self, view: PopulationView, *, as_of: int) -> pd.DataFrame:
+        """Score every person in ``view.people`` from events up to ``as_of``."""
+        return score_points(self.scheme, view, as_of=as_of)

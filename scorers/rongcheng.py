@@ -23,12 +23,9 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-import pandas as pd
-
-from audit.population import PopulationView
 from audit.vocab import Gravity
-from scorers.base import ScorerBase, check_range
-from scorers.points import PointsScheme, Reward, score_points
+from scorers.base import check_range
+from scorers.points import PointsScheme, PointsScorer, Reward
 
 __all__ = [
     "BASE_POINTS",
@@ -147,7 +144,7 @@ def scheme(
     )
 
 
-class Rongcheng(ScorerBase):
+class Rongcheng(PointsScorer):
     """Rongcheng: 1,000 points plus rewards less expiring deductions, grades AAA-D.
 
     Parameters
@@ -183,6 +180,7 @@ class Rongcheng(ScorerBase):
     tiers = TIERS
     favourable_tiers = frozenset({"AAA", "AA", "A"})
     sanctions = SANCTIONS
+    scheme_of = staticmethod(scheme)  # the scheme of each parameter set (the module's scheme())
     default_params = MappingProxyType(
         {
             "minor_expiry_months": 3,
@@ -207,11 +205,3 @@ class Rongcheng(ScorerBase):
         check_range(self.name, params, "reward_cap", lo=0.0)
         check_range(self.name, params, "penalty_scale", lo=0.0)
 
-    @property
-    def scheme(self) -> PointsScheme:
-        """The scheme this scorer applies, with its parameters (:func:`scheme`)."""
-        return scheme(**self._params)
-
-    def score(self, view: PopulationView, *, as_of: int) -> pd.DataFrame:
-        """Score every person in ``view.people`` from events up to ``as_of``."""
-        return score_points(self.scheme, view, as_of=as_of)

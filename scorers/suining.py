@@ -23,11 +23,8 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-import pandas as pd
-
-from audit.population import PopulationView
-from scorers.base import ScorerBase, check_range
-from scorers.points import PointsScheme, score_points
+from scorers.base import check_range
+from scorers.points import PointsScheme, PointsScorer
 
 __all__ = ["BASE_POINTS", "CLASS_LOWER_BOUNDS", "DEDUCTIONS", "SANCTIONS", "TIERS", "Suining", "scheme"]
 
@@ -105,7 +102,7 @@ def scheme(*, penalty_expiry_months: int | None = None, penalty_scale: float = 1
     )
 
 
-class Suining(ScorerBase):
+class Suining(PointsScorer):
     """Suining county 2010: 1,000 points less deductions, classes A (best) to D.
 
     Parameters
@@ -136,17 +133,10 @@ class Suining(ScorerBase):
     tiers = TIERS
     favourable_tiers = frozenset({"A"})  # A-class: advantages in employment (Creemers 2018)
     sanctions = SANCTIONS
+    scheme_of = staticmethod(scheme)  # the scheme of each parameter set (the module's scheme())
     default_params = MappingProxyType({"penalty_expiry_months": None, "penalty_scale": 1.0})
 
     def _check_params(self, params):
         check_range(self.name, params, "penalty_expiry_months", lo=1)
         check_range(self.name, params, "penalty_scale", lo=0.0)
 
-    @property
-    def scheme(self) -> PointsScheme:
-        """The scheme this scorer applies, with its parameters (:func:`scheme`)."""
-        return scheme(**self._params)
-
-    def score(self, view: PopulationView, *, as_of: int) -> pd.DataFrame:
-        """Score every person in ``view.people`` from events up to ``as_of``."""
-        return score_points(self.scheme, view, as_of=as_of)

@@ -197,8 +197,10 @@ def test_points_kernel_is_the_numpy_formulation(seed, n, size, grouped, rewards,
     reward_cap = float(rng.choice([0.0, 13.3, 100.0]))
     lower = (1050.0, 1000.0, 960.0, 850.0)
     args = (lost_per_kind, expiry, use_expiry, reward, 5, reward_cap, 1000.0)
-    score, tier, combo, keys, count = events_of(rows, codes, month, n, lo, hi, amount).run(points_kernel, **rules(points_kernel, amount, as_of, *args, np.array(lower[::-1]), k, MIN_COST, reason_lut(KINDS, k)
-    ))
+    score, tier, combo, keys, count = events_of(rows, codes, month, n, lo, hi, amount).run(
+        points_kernel,
+        **rules(points_kernel, amount, as_of, *args, np.array(lower[::-1]), k, MIN_COST, reason_lut(KINDS, k)),
+    )
     with np.errstate(all="ignore"):  # huge amounts overflow to inf, in numpy as in the kernel
         e_score, e_tier, e_reasons = points_by_numpy(rows, codes, month, amount, n, as_of, lo, hi, *args, lower, k)
     assert bits(score) == bits(e_score)
@@ -212,9 +214,13 @@ def test_points_kernel_closes_people_without_events_after_the_last_event():
         ev = events_of(np.array(rows), np.array([0, 1, 0], np.int8), np.zeros(3, np.int64), 5)
         lost = np.zeros(KINDS)
         lost[0], lost[1] = 50.0, 5.0
-        score, tier, combo, keys, count = ev.run(points_kernel, **rules(points_kernel, np.zeros(0), 10, lost, lost, False, np.zeros((0, KINDS)), 0, 0.0, 1000.0,
-            np.array([600.0, 850.0, 970.0]), 4, MIN_COST, reason_lut(KINDS, 4),
-        ))
+        score, tier, combo, keys, count = ev.run(
+            points_kernel,
+            **rules(
+                points_kernel, np.zeros(0), 10, lost, lost, False, np.zeros((0, KINDS)), 0, 0.0, 1000.0,
+                np.array([600.0, 850.0, 970.0]), 4, MIN_COST, reason_lut(KINDS, 4),
+            ),
+        )
         assert score.tolist() == [945.0, 1000.0, 1000.0, 950.0, 1000.0]
         assert tier.tolist() == [1, 0, 0, 1, 0]
         labels = list(reasons_of(combo, keys[:count], EVENT_KINDS, 4))
@@ -287,9 +293,13 @@ def test_sesame_kernels_are_the_numpy_formulation(seed, n, size, grouped, k, fir
     tie_me, tie_friend = tie_me + first, rng.integers(-1, n + 1, 3 * n) + first
 
     ev = events_of(rows, codes, month, n, lo, hi)
-    own, top_idx, top_val = ev.run(sesame_kernel, **rules(sesame_kernel, repaid_code, neg_w, bw, np.flatnonzero((neg_w != 0) | (bw < 0)), 0.5, capacity, identity, w,
-        600.0, k, MIN_COST,
-    ))
+    own, top_idx, top_val = ev.run(
+        sesame_kernel,
+        **rules(
+            sesame_kernel, repaid_code, neg_w, bw, np.flatnonzero((neg_w != 0) | (bw < 0)), 0.5, capacity, identity,
+            w, 600.0, k, MIN_COST,
+        ),
+    )
     lower = (700.0, 650.0, 600.0, 550.0)
     score, tier, combo, keys, count = sesame_reasons(
         tie_me, tie_friend, first, own, top_idx, top_val, 0.5, w[4], 350.0, 600.0,
@@ -354,8 +364,9 @@ def test_listing_kernel_is_the_vectorised_fold(seed, n, size, grouped, honour, p
     codes = rng.choice(np.array([-1, 0, 5, 6, 6, 5], np.int8), size)  # mostly defaults (5) and performances (6)
     hi = int(rng.integers(0, 12))
     listing, extension, longest = params
-    until = events_of(rows, codes, month, n, INT64_MIN, hi).run(listing_kernel, **rules(listing_kernel, 5, 6, listing, extension, longest, honour, _NEVER
-    ))
+    until = events_of(rows, codes, month, n, INT64_MIN, hi).run(
+        listing_kernel, **rules(listing_kernel, 5, 6, listing, extension, longest, honour, _NEVER)
+    )
     keep = counted(rows, codes, month, n, INT64_MIN, hi) & ((codes == 5) | (codes == 6))
     expected = listing_by_numpy(
         rows[keep], month[keep], codes[keep] == 5, n, listing_months=listing, extension_months=extension,
@@ -381,8 +392,9 @@ def test_events_that_come_back_to_a_closed_tile_are_regrouped(rows):
     lost_per_kind = np.arange(1.0, KINDS + 1.0)
     args = (lost_per_kind, lost_per_kind, False, np.zeros((0, KINDS)), 0, 0.0, 1000.0)
     ev = events_of(rows, codes, month, n)
-    score, tier, combo, keys, count = ev.run(points_kernel, **rules(points_kernel, np.zeros(0), 0, *args, np.array([900.0]), 4, MIN_COST, reason_lut(KINDS, 4)
-    ))
+    score, tier, combo, keys, count = ev.run(
+        points_kernel, **rules(points_kernel, np.zeros(0), 0, *args, np.array([900.0]), 4, MIN_COST, reason_lut(KINDS, 4))
+    )
     e_score, e_tier, e_reasons = points_by_numpy(rows, codes, month, np.zeros(rows.size), n, 0, INT64_MIN,
                                                  INT64_MAX, *args, (900.0,), 4)
     assert bits(score) == bits(e_score)
@@ -390,8 +402,9 @@ def test_events_that_come_back_to_a_closed_tile_are_regrouped(rows):
 
     neg_w, bw = np.linspace(0.5, 2.0, KINDS), np.linspace(-0.2, 0.1, KINDS)
     capacity, identity, w = np.full(n, 0.3), np.full(n, 0.6), np.array([0.35, 0.25, 0.20, 0.15, 0.05])
-    own, top_idx, top_val = events_of(rows, codes, month, n).run(sesame_kernel, **rules(sesame_kernel, 0, neg_w, bw, np.arange(KINDS), 0.5, capacity, identity, w, 600.0, 4, MIN_COST
-    ))
+    own, top_idx, top_val = events_of(rows, codes, month, n).run(
+        sesame_kernel, **rules(sesame_kernel, 0, neg_w, bw, np.arange(KINDS), 0.5, capacity, identity, w, 600.0, 4, MIN_COST)
+    )
     e_own, _, _ = sesame_by_numpy(rows, codes, month, n, INT64_MIN, INT64_MAX, 0, neg_w, bw, capacity, identity, w,
                                 lambda own: np.full(n, 0.5), 4)
     assert bits(own) == bits(e_own)
