@@ -74,7 +74,7 @@ WEIGHTS: MappingProxyType[str, float] = MappingProxyType(
 )
 
 #: Weight of each adverse credit event against one on-time repayment. The 2:1
-#: ratio of a default to a repayment is from Liu et al. 2018 ("Delayed Impact
+#: ratio of a default to a repayment is from Liu et al., ICML 2018 ("Delayed Impact
 #: of Fair Machine Learning": +75 on repayment, -150 on default). Utility
 #: arrears at half and a court-found default at twice a loan arrear are
 #: assumptions.

@@ -3,7 +3,7 @@
 Why compiled: each replaces several numpy passes with temporaries by one
 loop. These run on their own (no kernel calls them), so they live apart from
 the per-person kernels of :mod:`scorers._kernels._compiled`.
-``tests/scorers/test_compiled.py`` checks each against its numpy formulation.
+``tests/scorers/kernels/test_compiled.py`` checks each against its numpy formulation.
 """
 
 from __future__ import annotations

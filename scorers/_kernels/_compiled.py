@@ -19,7 +19,7 @@ Every kernel gives bit for bit what the numpy formulation gives:
 - every elementwise expression keeps numpy's operand order, and numba does
   not contract ``a * b + c`` into a fused multiply-add unless asked to.
 
-``tests/scorers/test_compiled.py`` checks each kernel against the plain numpy
+``tests/scorers/kernels/test_compiled.py`` checks each kernel against the plain numpy
 formulation on random inputs.
 
 Numba caches compiled code next to this module and checks only this file for

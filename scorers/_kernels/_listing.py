@@ -4,7 +4,7 @@ A person's defaults and performances are folded in month order. The kernel
 walks the events once, like the per-person kernels of
 :mod:`scorers._kernels._compiled` (it shares no helper with them, so it
 lives in its own module: numba checks only a kernel's own file for changes).
-``tests/scorers/test_compiled.py`` checks it against a per-person loop.
+``tests/scorers/kernels/test_compiled.py`` checks it against a per-person loop.
 """
 
 from __future__ import annotations
