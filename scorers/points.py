@@ -26,6 +26,7 @@ from typing import ClassVar, NamedTuple
 import numpy as np
 import pandas as pd
 
+from audit.errors import InvalidArgument
 from audit.population import PopulationView
 from audit.vocab import EVENT_KINDS
 from scorers._kernels import banded_frame, kind_weights, month_bound, person_events, points_kernel, reason_lut
@@ -127,19 +128,19 @@ class PointsScheme:
             if value is not None:
                 object.__setattr__(self, name, MappingProxyType(dict(value)))
         if len(self.lower_bounds) != len(self.tiers) - 1:
-            raise ValueError(
+            raise InvalidArgument(
                 f"lower_bounds has {len(self.lower_bounds)} entries for {len(self.tiers)} tiers; "
                 f"give one per tier but the last"
             )
         if list(self.lower_bounds) != sorted(set(self.lower_bounds), reverse=True):
-            raise ValueError(f"lower_bounds = {self.lower_bounds} must be strictly decreasing (best band first)")
+            raise InvalidArgument(f"lower_bounds = {self.lower_bounds} must be strictly decreasing (best band first)")
         if self.sanctioned_from not in self.tiers:
-            raise ValueError(f"sanctioned_from = {self.sanctioned_from!r} is not one of tiers {self.tiers}")
+            raise InvalidArgument(f"sanctioned_from = {self.sanctioned_from!r} is not one of tiers {self.tiers}; name the first sanctioned tier")
         named = {"deductions": self.deductions, "rewards": self.rewards, "expiry_months": self.expiry_months or {}}
         for what, kinds in named.items():
             unknown = sorted(set(kinds) - set(EVENT_KINDS))
             if unknown:
-                raise ValueError(f"{what} names {unknown}, not event kinds; use kinds of audit.vocab.EVENT_KINDS")
+                raise InvalidArgument(f"{what} names {unknown}, not event kinds; use kinds of audit.vocab.EVENT_KINDS")
 
     # ------------------------------------------------------------------ the formula, in plain Python
 

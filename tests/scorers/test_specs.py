@@ -21,6 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from audit.errors import InvalidArgument
 from audit.vocab import EDUCATION_LEVELS, EVENT_KINDS
 from scorers import sesame as sesame_spec
 from scorers.joint_punishment import JointPunishment, listing_until
@@ -144,7 +145,7 @@ def test_a_malformed_scheme_names_the_field_and_the_fix(change, message):
         "base": 1000.0, "deductions": {"drunk_driving": 50.0}, "tiers": ("A", "B", "C", "D"),
         "lower_bounds": (970.0, 850.0, 600.0), "sanctioned_from": "C", "sanctions": {"loans": "finance"},
     }
-    with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("(", r"\(")):
+    with pytest.raises(InvalidArgument, match=message.replace("[", r"\[").replace("(", r"\(")):
         PointsScheme(**{**fields, **change})
 
 
