@@ -17,6 +17,8 @@ cite is listed in ``docs/sources.md``.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -271,7 +273,8 @@ class PointsScorer(ScorerBase):
     """A scorer that applies the :class:`PointsScheme` its parameters select.
 
     Subclasses set :attr:`scheme_of`, the function building the scheme from
-    the scorer's parameters (``scheme_of(**params)``).
+    the scorer's parameters (``scheme_of(**params)``); parameters it does not
+    name (those a further subclass adds for its own use) are not passed on.
     """
 
     __slots__ = ()
@@ -281,8 +284,16 @@ class PointsScorer(ScorerBase):
     @property
     def scheme(self) -> PointsScheme:
         """The scheme this scorer applies, with its parameters."""
-        return type(self).scheme_of(**self._params)
+        build = type(self).scheme_of
+        names = _parameter_names(build)
+        return build(**{key: value for key, value in self._params.items() if key in names})
 
     def score(self, view: PopulationView, *, as_of: int) -> pd.DataFrame:
         """Score every person in ``view.people`` from events up to ``as_of``."""
         return score_points(self.scheme, view, as_of=as_of)
+
+
+@functools.cache
+def _parameter_names(build: Callable[..., PointsScheme]) -> frozenset[str]:
+    """Names of the parameters ``build`` takes."""
+    return frozenset(inspect.signature(build).parameters)

@@ -225,3 +225,19 @@ def test_joint_punishment_compiled_equals_its_specification(pop, as_of, params, 
         assert got["score"] == -remaining
         assert got["tier"] == ("listed" if remaining > 0 else "not_listed")
         assert bool(got["flights"]) == (remaining > 0)
+
+
+def test_a_subclass_with_parameters_of_its_own_applies_the_same_scheme():
+    """Parameters a subclass adds for its own use are not part of the scheme (a plugin may extend Suining)."""
+    from types import MappingProxyType
+
+    class Extended(Suining):
+        __slots__ = ()
+        name = "extended"
+        default_params = MappingProxyType({**Suining.default_params, "first_bad_block": 2})
+
+    ids, events = [1, 2], [(1, 3, "drunk_driving", 0.0), (2, 5, "critical_post", 0.0)]
+    scorer = Extended(penalty_scale=2.0)
+    assert scorer.scheme == Suining(penalty_scale=2.0).scheme
+    frame = scorer.score(view(people(ids), events), as_of=10)
+    assert frame["score"].tolist() == [1000.0 - 2 * 50.0, 1000.0 - 2 * 10.0]
