@@ -45,7 +45,7 @@ from scorers._kernels import listing_kernel, person_events, score_frame
 from scorers.base import ScorerBase, check_range
 from scorers.points import Event
 
-__all__ = ["JointPunishment", "SANCTIONS", "listing_until"]
+__all__ = ["SANCTIONS", "JointPunishment", "listing_until"]
 
 _DEFAULT = kind_code("court_judgment_default")
 _PERFORMED = kind_code("judgment_performed")

@@ -31,7 +31,14 @@ import pandas as pd
 from audit.errors import InvalidArgument
 from audit.population import PopulationView
 from audit.vocab import EVENT_KINDS
-from scorers._kernels import banded_frame, kind_weights, month_bound, person_events, points_kernel, reason_lut
+from scorers._kernels import (
+    banded_frame,
+    kind_weights,
+    month_bound,
+    person_events,
+    points_kernel,
+    reason_lut,
+)
 from scorers.base import ScorerBase
 from scorers.protocol import MAX_REASONS
 
@@ -81,8 +88,7 @@ class Reward:
         if self.unit is None:
             units = 1.0
         else:
-            a = amount if (amount >= 0.0 or amount != amount) else 0.0
-            a = 0.0 if a != a else min(a, _FLOAT_MAX)
+            a = 0.0 if math.isnan(amount) or amount < 0.0 else min(amount, _FLOAT_MAX)
             units = math.floor(a * self.unit + 1e-9)  # whole units; 1e-9 absorbs 0.29 * 100 = 28.999...
         return min(self.points * units, self.cap)
 

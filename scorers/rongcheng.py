@@ -33,9 +33,9 @@ __all__ = [
     "GRADE_LOWER_BOUNDS",
     "GRAVITY",
     "REWARDS",
-    "Rongcheng",
     "SANCTIONS",
     "TIERS",
+    "Rongcheng",
     "scheme",
 ]
 

@@ -15,8 +15,17 @@ named fields.
 
 from __future__ import annotations
 
-from scorers._kernels._compiled import points_kernel, sesame_kernel, sesame_reasons_kernel
-from scorers._kernels._events import PersonEvents, month_bound, person_events, run_on_ties
+from scorers._kernels._compiled import (
+    points_kernel,
+    sesame_kernel,
+    sesame_reasons_kernel,
+)
+from scorers._kernels._events import (
+    PersonEvents,
+    month_bound,
+    person_events,
+    run_on_ties,
+)
 from scorers._kernels._frames import (
     banded_frame,
     event_rows,

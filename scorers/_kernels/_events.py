@@ -23,7 +23,12 @@ import pandas as pd
 
 from audit.population import PopulationView
 from scorers._kernels._arrays import stable_order
-from scorers._kernels._frames import _consecutive, kind_codes, person_rows, visible_events
+from scorers._kernels._frames import (
+    _consecutive,
+    kind_codes,
+    person_rows,
+    visible_events,
+)
 
 __all__ = ["PersonEvents", "month_bound", "person_events", "run_on_ties", "tie_ends"]
 

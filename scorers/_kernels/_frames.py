@@ -21,6 +21,7 @@ from scorers._kernels._arrays import is_consecutive
 
 __all__ = [
     "VisibleEvents",
+    "banded_frame",
     "event_rows",
     "kind_codes",
     "kind_weights",
@@ -28,7 +29,6 @@ __all__ = [
     "reason_lut",
     "reasons_of",
     "score_frame",
-    "banded_frame",
     "visible",
     "visible_events",
 ]

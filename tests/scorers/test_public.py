@@ -8,7 +8,16 @@ import sys
 import pytest
 
 import scorers
-from scorers import joint_punishment, points, protocol, registry, rongcheng, sesame, suining, testing
+from scorers import (
+    joint_punishment,
+    points,
+    protocol,
+    registry,
+    rongcheng,
+    sesame,
+    suining,
+    testing,
+)
 
 
 @pytest.mark.parametrize("name", scorers.__all__)

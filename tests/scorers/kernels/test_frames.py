@@ -14,6 +14,7 @@ import pytest
 from audit.population import PopulationView
 from scorers._kernels import event_rows, person_rows
 
+
 def view_of(ids) -> PopulationView:
     ids = np.asarray(ids)
     return PopulationView(
