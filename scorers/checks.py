@@ -10,21 +10,31 @@ pytest with them.
 from __future__ import annotations
 
 import copy
-import itertools
-import zlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from audit.population import Population, PopulationView
+from audit.population import Population
 from audit.vocab import DOMAINS
-from scorers.protocol import MAX_REASONS, scorer_tags, validate_score_frame
-from scorers.adapter import normalize_reasons
+from scorers._checking import (
+    OverturnReplay,
+    _as_ofs,
+    _assert_same,
+    _frames_digest,
+    _rng,
+    _score,
+    _view,
+    _with_fresh_ids,
+    overturn_sample,
+    replay_overturns,
+)
+from scorers.protocol import MAX_REASONS, scorer_tags
 
 __all__ = [
     "CHECKS",
+    "OverturnReplay",
     "check_chunk_invariance",
     "check_declared_domains",
     "check_determinism",
@@ -39,122 +49,11 @@ __all__ = [
     "check_subset_invariance",
     "check_ties_unused_unless_declared",
     "check_unknown_people_ignored",
+    "overturn_sample",
+    "replay_overturns",
 ]
 
 _PROTECTED = ("age", "sex", "urban", "region", "income", "income_quintile", "education")
-_SCORE_TOLERANCE = 1e-9
-_ID_OFFSETS = itertools.count(1)
-
-
-# ----------------------------------------------------------------------------- helpers
-
-
-def _as_ofs(pop: Population) -> tuple[int, int]:
-    """A month in the middle of the log and its last month."""
-    last = max(pop.horizon_months - 1, 0)
-    return last // 2, last
-
-
-def _rng(name: str) -> np.random.Generator:
-    """A generator seeded by the check's name: every run draws the same shuffles."""
-    return np.random.default_rng(zlib.crc32(name.encode()))
-
-
-def _with_fresh_ids(pop: Population) -> Population:
-    """The same population under person ids no earlier call has used.
-
-    A scorer that remembers people between calls (a cache keyed by person id)
-    then meets strangers, so what it remembers cannot mask a difference.
-    """
-    offset = np.int64(10**12 + next(_ID_OFFSETS) * 10**8)
-    people = pop.people.copy()
-    people["person_id"] = people["person_id"].to_numpy() + offset
-    events = pop.events.copy()
-    events["person_id"] = events["person_id"].to_numpy() + offset
-    ties = pop.ties.copy()
-    ties["person_id"] = ties["person_id"].to_numpy() + offset
-    ties["friend_id"] = ties["friend_id"].to_numpy() + offset
-    return Population(
-        people=people, events=events, ties=ties, horizon_months=pop.horizon_months, synthetic=pop.synthetic
-    )
-
-
-def _view(people: pd.DataFrame, events: pd.DataFrame, ties: pd.DataFrame, pop: Population) -> PopulationView:
-    """A scorer's view over copies of the given frames (ground truth dropped)."""
-    return Population(
-        people=people.copy(),
-        events=events.copy(),
-        ties=ties.copy(),
-        horizon_months=pop.horizon_months,
-        synthetic=pop.synthetic,
-    ).view()
-
-
-def _score(scorer: Any, view: PopulationView, as_of: int, what: str) -> pd.DataFrame:
-    """Score and validate; a contract error becomes an assertion naming ``what``."""
-    frame = scorer.score(view, as_of=as_of)
-    try:
-        out = validate_score_frame(scorer, frame, view)
-    except ValueError as exc:
-        raise AssertionError(f"{what}: {exc}") from None
-    if "reasons" in out.columns:  # any sequence of strings is accepted: compared and checked as tuples
-        out["reasons"] = normalize_reasons(out["reasons"].to_numpy())
-    out.index = pd.Index(view.people["person_id"].to_numpy(), name="person_id")
-    return out
-
-
-def _assert_same(expected: pd.DataFrame, got: pd.DataFrame, what: str) -> None:
-    """Per-person equality of two validated frames indexed by person id.
-
-    ``got`` may cover a subset of ``expected``'s people.
-    """
-    missing = got.index.difference(expected.index)
-    assert missing.empty, f"{what}: {len(missing)} people in one result are absent from the other"
-    exp = expected.loc[got.index]
-    problems = []
-    s_e, s_g = exp["score"].to_numpy(), got["score"].to_numpy()
-    bad = ~np.isclose(s_e, s_g, rtol=_SCORE_TOLERANCE, atol=_SCORE_TOLERANCE)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        problems.append(
-            f"score differs for {int(bad.sum())} people (person_id {got.index[i]}: {s_e[i]!r} vs {s_g[i]!r})"
-        )
-    t_e, t_g = exp["tier"].astype(object).to_numpy(), got["tier"].astype(object).to_numpy()
-    bad = t_e != t_g
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        problems.append(
-            f"tier differs for {int(bad.sum())} people (person_id {got.index[i]}: {t_e[i]!r} vs {t_g[i]!r})"
-        )
-    for col in exp.columns:
-        if col in ("score", "tier"):
-            continue
-        a, b = exp[col].to_numpy(), got[col].to_numpy()
-        bad = np.fromiter((x != y for x, y in zip(a, b)), dtype=bool, count=len(a)) if col == "reasons" else a != b
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            problems.append(
-                f"{col} differs for {int(bad.sum())} people (person_id {got.index[i]}: {a[i]!r} vs {b[i]!r})"
-            )
-    assert not problems, f"{what}: " + "; ".join(problems)
-
-
-def _frames_digest(*frames: pd.DataFrame) -> list[Any]:
-    out = []
-    for f in frames:
-        out.append(
-            (
-                tuple(map(str, f.columns)),
-                tuple(map(str, f.dtypes)),
-                pd.util.hash_pandas_object(f, index=True).to_numpy().tobytes() if len(f.columns) else b"",
-                len(f),
-            )
-        )
-    return out
-
-
-def _visible_positions(events: pd.DataFrame, as_of: int) -> np.ndarray:
-    return np.flatnonzero(events["month"].to_numpy() <= as_of)
 
 
 # ----------------------------------------------------------------------------- checks
@@ -354,34 +253,20 @@ def check_removing_event_equals_never_having_it(scorer: Any, population: Populat
 
     This is what an appeal relies on. The log without the events is built
     and scored first, from separate data; then the full log is scored; then
-    the events are removed from the full log and it is scored again. A scorer
-    that remembers what it has seen (a cache keyed by person, a class-level
-    history) keeps the removed events' effect and fails. People get ids no
-    earlier call has used.
+    the events are removed from the full log and it is scored again
+    (:func:`replay_overturns`). A scorer that remembers what it has seen (a
+    cache keyed by person, a class-level history) keeps the removed events'
+    effect and fails. People get ids no earlier call has used.
     """
     pop = _with_fresh_ids(copy.deepcopy(population))
     as_of = _as_ofs(pop)[1]
-    ev = pop.events
-    pos = _visible_positions(ev, as_of)
-    if pos.size == 0:
+    chosen = overturn_sample(pop.events, as_of=as_of, rng=_rng("remove"), max_people=25)
+    if chosen.size == 0:
         return
-    rng = _rng("remove")
-    shuffled = rng.permutation(pos)
-    _, first = np.unique(ev["person_id"].to_numpy()[shuffled], return_index=True)
-    chosen = shuffled[first]
-    chosen = np.sort(rng.choice(chosen, size=min(25, chosen.size), replace=False))
-    keep = np.ones(len(ev), dtype=bool)
-    keep[chosen] = False
-
-    never = copy.deepcopy(pop)
-    never_events = never.events.iloc[np.flatnonzero(keep)].reset_index(drop=True)
-    expected = _score(
-        scorer, _view(never.people, never_events, never.ties, never), as_of, "log never holding the events"
+    replay = replay_overturns(
+        lambda events, what: _score(scorer, _view(pop.people, events, pop.ties, pop), as_of, what), pop.events, chosen
     )
-    _score(scorer, pop.view(), as_of, "full log")
-    removed = pop.events.drop(index=pop.events.index[chosen])
-    got = _score(scorer, _view(pop.people, removed, pop.ties, pop), as_of, "log with the events removed")
-    _assert_same(expected, got, f"removing {chosen.size} events after scoring the full log")
+    _assert_same(replay.never, replay.after, f"removing {chosen.size} events after scoring the full log")
 
 
 def check_does_not_mutate_input(scorer: Any, population: Population) -> None:

@@ -1,14 +1,17 @@
-"""Joint Punishment: the Supreme People's Court judgment-defaulter list.
+"""Joint Punishment: the Supreme People's Court judgment-defaulter list, as its executable specification.
 
-From the published record (DESIGN.md, "More of the record" and "The domain,
-in numbers"): under the SPC provisions (2017 revision) a listing lasts 2
-years, extendable by 1-3 years for violent resistance or repeated violations;
-a defaulter is deleted early when the obligation is performed; a wrongful
-listing is revoked within 3 working days (that is an appeal: the harness
-removes the event and scores again). A listed person is restricted in
-unrelated parts of life - high-speed trains, flights, star-rated hotels,
-loans, jobs, buying a house (2014 Planning Outline onward; by end 2017 9.36
-million flight trips and 3.67 million high-speed rail trips were blocked).
+From the published record: under the Supreme People's Court Provisions on
+Announcing the List of Dishonest Judgment Defaulters (2017 revision) a
+listing lasts 2 years, extendable by 1-3 years for violent resistance or
+repeated violations; a defaulter is deleted early when the obligation is
+performed; a wrongful listing is revoked within 3 working days (that is an
+appeal: the harness removes the event and scores again). A listed person is
+restricted in unrelated parts of life - high-speed trains, flights,
+star-rated hotels, loans, jobs, buying a house (State Council, Planning
+Outline for the Construction of a Social Credit System 2014-2020, and the
+joint-punishment memoranda that followed; by end 2017 9.36 million flight
+trips and 3.67 million high-speed rail trips were blocked, as reported by
+the SPC). The sources are listed in ``docs/sources.md``.
 
 The fold over a person's events, in month order (a default before a
 performance in the same month):
@@ -23,10 +26,14 @@ performance in the same month):
   Assumption: one performance event discharges one default.
 
 A person is listed at ``as_of`` when ``as_of`` is before the listing's end.
+:func:`listing_until` is this fold in plain Python, one person at a time;
+:class:`JointPunishment` runs the same fold compiled
+(``tests/scorers/test_specs.py`` checks that both agree).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from types import MappingProxyType
 
 import numpy as np
@@ -34,46 +41,65 @@ import pandas as pd
 
 from audit.population import PopulationView
 from audit.vocab import kind_code
-from scorers._compiled import listing_kernel
-from scorers._kernel import score_frame
-from scorers._per_person import PersonEvents, person_events
+from scorers._kernels import listing_kernel, person_events, score_frame
 from scorers.base import ScorerBase, check_range
+from scorers.points import Event
 
-__all__ = ["JointPunishment", "listing_end"]
+__all__ = ["SANCTIONS", "JointPunishment", "listing_until"]
 
 _DEFAULT = kind_code("court_judgment_default")
 _PERFORMED = kind_code("judgment_performed")
 _NEVER = np.iinfo(np.int64).min // 4  # "listing ended long ago"
-_MONTH_MIN, _MONTH_MAX = int(np.iinfo(np.int64).min), int(np.iinfo(np.int64).max)  # no month window
-_NONE = np.zeros(0)
 
 
-def listing_end(
-    rows: np.ndarray,
-    month: np.ndarray,
-    is_default: np.ndarray,
-    n: int,
+#: Restrictions of a listed person, each with the domain of life it restricts
+#: (State Council Planning Outline 2014-2020 and the joint-punishment memoranda).
+SANCTIONS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "high_speed_rail": "travel",
+        "flights": "travel",
+        "star_hotels": "travel",
+        "loans": "finance",
+        "jobs": "jobs",
+        "house_purchase": "housing",
+    }
+)
+
+
+def listing_until(
+    events: Iterable[Event],
     *,
-    listing_months: int,
-    extension_months: int,
-    max_listing_months: int,
-    honour_performance: bool,
-) -> np.ndarray:
-    """Month each person's listing ends (exclusive) after folding their events.
+    as_of: int,
+    listing_months: int = 24,
+    extension_months: int = 12,
+    max_listing_months: int = 60,
+    honour_performance: bool = True,
+) -> int | None:
+    """Month one person's listing ends (exclusive) after their events up to ``as_of``; None if never listed.
 
-    ``rows``, ``month`` and ``is_default`` describe default and performance
-    events (``is_default`` False = performed) of rows ``0 .. n - 1``. Each
-    person's events are folded in month order, a default before a
-    performance in the same month (:func:`scorers._compiled.listing_kernel`).
+    The fold of the module docstring, in plain Python: defaults and
+    performances in month order, a default before a performance in the same
+    month; other kinds are not looked at.
     """
-    events = PersonEvents(
-        ids=np.ascontiguousarray(rows, dtype=np.int64), first=0, n=n,
-        codes=np.where(np.asarray(is_default, dtype=bool), 0, 1).astype(np.int8),
-        month=np.ascontiguousarray(month, dtype=np.int64), lo_month=_MONTH_MIN, hi_month=_MONTH_MAX, amount=_NONE,
+    folded = sorted(
+        ((e.month, e.kind == "court_judgment_default") for e in events
+         if e.month <= as_of and e.kind in ("court_judgment_default", "judgment_performed")),
+        key=lambda e: (e[0], not e[1]),
     )
-    return events.run(
-        listing_kernel, 0, 1, listing_months, extension_months, max_listing_months, honour_performance, _NEVER
-    )
+    until: int | None = None
+    start = outstanding = 0
+    for month, is_default in folded:
+        listed = until is not None and month < until
+        if is_default and listed:
+            until = min(until + extension_months, start + max_listing_months)  # type: ignore[operator]
+            outstanding += 1
+        elif is_default:
+            start, until, outstanding = month, month + listing_months, 1
+        elif honour_performance:
+            outstanding = max(outstanding - 1, 0)
+            if listed and outstanding == 0:
+                until = month
+    return until
 
 
 class JointPunishment(ScorerBase):
@@ -105,17 +131,7 @@ class JointPunishment(ScorerBase):
     description = "SPC judgment-defaulter list (2017): 2-year listing per default, extensions, early deletion on performance, joint sanctions"
     tiers = ("not_listed", "listed")
     favourable_tiers = frozenset({"not_listed"})
-    sanctions = MappingProxyType(
-        {
-            # 2014 Planning Outline onward (DESIGN.md "The domain, in numbers"):
-            "high_speed_rail": "travel",
-            "flights": "travel",
-            "star_hotels": "travel",
-            "loans": "finance",
-            "jobs": "jobs",
-            "house_purchase": "housing",
-        }
-    )
+    sanctions = SANCTIONS
     default_params = MappingProxyType(
         {
             "listing_months": 24,
@@ -136,13 +152,13 @@ class JointPunishment(ScorerBase):
         ev = person_events(view, as_of)
         until = ev.run(
             listing_kernel,
-            _DEFAULT,
-            _PERFORMED,
-            p["listing_months"],
-            p["extension_months"],
-            p["max_listing_months"],
-            p["honour_performance"],
-            _NEVER,
+            default_code=_DEFAULT,
+            performed_code=_PERFORMED,
+            listing_months=p["listing_months"],
+            extension_months=p["extension_months"],
+            max_listing_months=p["max_listing_months"],
+            honour_performance=p["honour_performance"],
+            never=_NEVER,
         )
         remaining = np.maximum(until - as_of, 0)
         listed = remaining > 0

@@ -1,38 +1,45 @@
-"""Rongcheng (Shandong): 1,000 points, grades AAA to D, rewards and expiring records.
+"""Rongcheng (Shandong): 1,000 points, grades AAA to D, rewards and expiring records, as its executable specification.
 
-From the published record (DESIGN.md, "More of the record", China Law
-Translate translations of the Rongcheng personal-credit measures): residents
-start at 1,000 points; grades A (split AAA/AA/A), B, C, D; "rewards first",
-"warning before punishment". The scoring standard deducts e.g. contract
-non-performance -20, being found in breach by a court -50, bank arrears -10
-per monthly cycle, late utility fees -20; points are added for volunteering,
-blood donation and good deeds (DESIGN.md, "The domain, in numbers").
+From the published record (Rongcheng City personal-credit points management
+measures and their scoring standard, China Law Translate translations):
+residents start at 1,000 points; grades A (split AAA/AA/A), B, C, D;
+"rewards first", "warning before punishment". The scoring standard deducts
+e.g. contract non-performance -20, being found in breach by a court -50,
+bank arrears -10 per monthly cycle, late utility fees -20; points are added
+for volunteering, blood donation and good deeds.
 
 Records expire by gravity, following the NDRC credit-repair disclosure
-periods (DESIGN.md, "More of the record"): minor records are normally not
-published (at most 3 months), general ones 3 months to 1 year, serious ones
-1 to 3 years. This scorer keeps each record for the longest period of its
-class.
+periods (NDRC credit-repair measures, 2023, and their 2025 revision): minor
+records are normally not published (at most 3 months), general ones 3
+months to 1 year, serious ones 1 to 3 years. This scorer keeps each record
+for the longest period of its class.
+
+Everything the scheme does is :func:`scheme`: a :class:`scorers.points.PointsScheme`
+record whose formula is written out in :meth:`~scorers.points.PointsScheme.score_person`.
+The public record cited here is listed in ``docs/sources.md``.
 """
 
 from __future__ import annotations
 
 from types import MappingProxyType
 
-import numpy as np
-import pandas as pd
+from audit.vocab import Gravity
+from scorers.base import check_range
+from scorers.points import PointsScheme, PointsScorer, Reward
 
-from audit.population import PopulationView
-from audit.vocab import EVENT_KINDS, Gravity
-from scorers._compiled import points_kernel
-from scorers._kernel import banded_frame, kind_weights, reason_lut
-from scorers._per_person import month_bound, person_events
-from scorers.base import ScorerBase, check_range
-from scorers.protocol import MAX_REASONS
+__all__ = [
+    "BASE_POINTS",
+    "DEDUCTIONS",
+    "GRADE_LOWER_BOUNDS",
+    "GRAVITY",
+    "REWARDS",
+    "SANCTIONS",
+    "TIERS",
+    "Rongcheng",
+    "scheme",
+]
 
-__all__ = ["BASE_POINTS", "DEDUCTIONS", "GRADE_LOWER_BOUNDS", "GRAVITY", "REWARDS", "Rongcheng"]
-
-#: Rongcheng measures: every resident starts at 1,000 points.
+#: Rongcheng measures (China Law Translate translation): every resident starts at 1,000 points.
 BASE_POINTS = 1000.0
 
 #: Points deducted per recorded event.
@@ -43,7 +50,7 @@ DEDUCTIONS: MappingProxyType[str, float] = MappingProxyType(
         "loan_arrears": 10.0,  # Rongcheng standard: bank arrears -10 per monthly cycle (one event = one cycle)
         "utility_arrears": 20.0,  # Rongcheng standard: late utility fees -20
         # Assumption: the translated excerpt gives no figure for drunk driving; the
-        # Suining figure (-50, DESIGN.md "The domain, in numbers") is used.
+        # Suining figure (-50, Suining 2010 measures as reported by Creemers 2018) is used.
         "drunk_driving": 50.0,
         "traffic_violation": 5.0,  # assumption: a minor traffic offence
         "loud_music_on_train": 5.0,  # assumption: "uncivil behaviour" in public transport
@@ -66,25 +73,78 @@ GRAVITY: MappingProxyType[str, Gravity] = MappingProxyType(
     }
 )
 
-#: Reward rules: kind -> (points per whole unit, unit size in ``amount`` or None
-#: for a fixed award per event, cap per event). All assumptions: the record
-#: says points are added for volunteering, blood donation and good deeds but
-#: gives no figures.
-REWARDS: MappingProxyType[str, tuple[float, float | None, float]] = MappingProxyType(
+#: Reward rules. All assumptions: the record (Rongcheng measures) says points
+#: are added for volunteering, blood donation and good deeds but gives no figures.
+REWARDS: MappingProxyType[str, Reward] = MappingProxyType(
     {
-        "volunteering": (1.0, 1.0, 10.0),  # 1 point per whole hour volunteered, at most 10 per event
-        "blood_donation": (10.0, None, 10.0),  # 10 points per donation
-        "charity_donation": (1.0, 0.01, 10.0),  # 1 point per whole 100 yuan given, at most 10 per event
+        # 1 point per whole hour volunteered, at most 10 per event
+        "volunteering": Reward(points=1.0, unit=1.0, cap=10.0),
+        # 10 points per donation
+        "blood_donation": Reward(points=10.0, unit=None, cap=10.0),
+        # 1 point per whole 100 yuan given, at most 10 per event
+        "charity_donation": Reward(points=1.0, unit=0.01, cap=10.0),
     }
 )
 
 #: Lowest points of AAA, AA, A, B, C (below C's bound is D). Commonly reported
-#: grade thresholds, not re-checked against the primary text (DESIGN.md "More
-#: of the record"): AAA >= 1050, AA 1030-1049, A 960-1029, B 850-959, C 600-849, D <= 599.
+#: grade thresholds, not re-checked against the primary text (Rongcheng
+#: measures as commonly reported): AAA >= 1050, AA 1030-1049, A 960-1029,
+#: B 850-959, C 600-849, D <= 599.
 GRADE_LOWER_BOUNDS = (1050.0, 1030.0, 960.0, 850.0, 600.0)
 
+#: Grades, best first (Rongcheng measures: A split into AAA/AA/A, then B, C, D).
+TIERS = ("AAA", "AA", "A", "B", "C", "D")
 
-class Rongcheng(ScorerBase):
+#: Restrictions of grades C and D, each with the domain of life it restricts.
+#: Assumption: the record describes low grades losing access to loans, public
+#: posts, welfare and licences (the Suining list, Creemers 2018, applied to
+#: Rongcheng's lowest grades).
+SANCTIONS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "loans": "finance",
+        "public_post": "public_post",
+        "welfare": "welfare",
+        "business_licence": "commerce",
+    }
+)
+
+
+def scheme(
+    *,
+    minor_expiry_months: int = 3,
+    general_expiry_months: int = 12,
+    serious_expiry_months: int = 36,
+    penalty_expiry_months: int | None = None,
+    reward_months: int = 12,
+    reward_cap: float = 100.0,
+    penalty_scale: float = 1.0,
+) -> PointsScheme:
+    """The Rongcheng scheme with the parameters of :class:`Rongcheng`.
+
+    Each deduction (times ``penalty_scale``) counts for the period of its
+    gravity class (:data:`GRAVITY`), or for ``penalty_expiry_months`` when set;
+    awards (:data:`REWARDS`) count for ``reward_months`` and add at most
+    ``reward_cap`` at one time. Grades C and D carry every sanction.
+    """
+    if penalty_expiry_months is not None:
+        periods = dict.fromkeys(("minor", "general", "serious"), penalty_expiry_months)
+    else:
+        periods = {"minor": minor_expiry_months, "general": general_expiry_months, "serious": serious_expiry_months}
+    return PointsScheme(
+        base=BASE_POINTS,
+        deductions={kind: points * penalty_scale for kind, points in DEDUCTIONS.items()},
+        expiry_months={kind: periods[gravity] for kind, gravity in GRAVITY.items()},
+        rewards=REWARDS,
+        reward_months=reward_months,
+        reward_cap=reward_cap,
+        tiers=TIERS,
+        lower_bounds=GRADE_LOWER_BOUNDS,
+        sanctioned_from="C",
+        sanctions=SANCTIONS,
+    )
+
+
+class Rongcheng(PointsScorer):
     """Rongcheng: 1,000 points plus rewards less expiring deductions, grades AAA-D.
 
     Parameters
@@ -107,10 +167,7 @@ class Rongcheng(ScorerBase):
 
     Notes
     -----
-    Grades C and D carry the restrictions below; the record describes low
-    grades losing access to loans, public posts, welfare and licences (the
-    Suining list, DESIGN.md "The domain, in numbers", applied to Rongcheng's
-    lowest grades; assumption).
+    Grades C and D carry the restrictions of :data:`SANCTIONS`.
     """
 
     __slots__ = ()
@@ -120,16 +177,10 @@ class Rongcheng(ScorerBase):
     description = (
         "Rongcheng: 1,000 points, published deductions expiring by gravity, rewards for good deeds, grades AAA-D"
     )
-    tiers = ("AAA", "AA", "A", "B", "C", "D")
+    tiers = TIERS
     favourable_tiers = frozenset({"AAA", "AA", "A"})
-    sanctions = MappingProxyType(
-        {
-            "loans": "finance",
-            "public_post": "public_post",
-            "welfare": "welfare",
-            "business_licence": "commerce",
-        }
-    )
+    sanctions = SANCTIONS
+    scheme_of = staticmethod(scheme)  # the scheme of each parameter set (the module's scheme())
     default_params = MappingProxyType(
         {
             "minor_expiry_months": 3,
@@ -154,52 +205,3 @@ class Rongcheng(ScorerBase):
         check_range(self.name, params, "reward_cap", lo=0.0)
         check_range(self.name, params, "penalty_scale", lo=0.0)
 
-    def _expiry_by_kind(self) -> np.ndarray:
-        p = self._params
-        if p["penalty_expiry_months"] is not None:
-            periods = {g: p["penalty_expiry_months"] for g in ("minor", "general", "serious")}
-        else:
-            periods = {g: p[f"{g}_expiry_months"] for g in ("minor", "general", "serious")}
-        return kind_weights({k: periods[g] for k, g in GRAVITY.items()})
-
-    def score(self, view: PopulationView, *, as_of: int) -> pd.DataFrame:
-        """Score every person in ``view.people`` from events up to ``as_of``."""
-        p = self._params
-        ev = person_events(view, as_of, amount=True)
-        score, tier, combo, keys, count = ev.run(
-            points_kernel,
-            ev.amount,
-            month_bound(as_of),
-            # deductions, each counting for its gravity class's period
-            kind_weights(dict(DEDUCTIONS)) * p["penalty_scale"],
-            self._expiry_by_kind(),
-            True,
-            # awards within the reward window, capped per event and in total
-            _REWARD_TABLE,
-            p["reward_months"],
-            p["reward_cap"],
-            BASE_POINTS,
-            _BOUNDS,
-            MAX_REASONS,
-            _MIN_COST,
-            reason_lut(len(EVENT_KINDS), MAX_REASONS),
-        )
-        return banded_frame(
-            view, score=score, tier=tier, tiers=self.tiers, sanctions=self.sanctions,
-            sanctioned_from=4,  # grades C and D
-            combo=combo, keys=keys[:count], labels=EVENT_KINDS, k=MAX_REASONS,
-        )
-
-
-#: REWARDS per kind code, the rows :func:`scorers._compiled.points_kernel` reads: points
-#: per whole unit, unit size in ``amount`` (0 for a fixed award), 1 for a fixed award, cap per event.
-_REWARD_TABLE = np.stack(
-    [
-        kind_weights({k: r[0] for k, r in REWARDS.items()}),
-        kind_weights({k: (r[1] if r[1] is not None else 0.0) for k, r in REWARDS.items()}),
-        kind_weights({k: (1.0 if r[1] is None else 0.0) for k, r in REWARDS.items()}),
-        kind_weights({k: r[2] for k, r in REWARDS.items()}),
-    ]
-)
-_BOUNDS = np.asarray(GRADE_LOWER_BOUNDS, dtype=np.float64)[::-1].copy()  # increasing, as tier_codes takes them
-_MIN_COST = 1e-9  # as scorers._kernel.top_reasons

@@ -17,7 +17,7 @@ from audit.groups import layout_for
 from audit.population import Population, education_categorical, empty_ties, events_frame
 from audit.spec import load_spec
 from audit.vocab import EVENT_KINDS, SOURCES, kind_code
-from scorers._kernel import person_rows, visible_events
+from scorers._kernels import person_rows, visible_events
 from scorers.protocol import ScorerTags
 
 

@@ -30,7 +30,7 @@ class TwoStrikes(HandScorer):
     name = "strikes"
 
     def _score(self, view, as_of):
-        from scorers._kernel import visible_events
+        from scorers._kernels import visible_events
 
         ev = visible_events(view, as_of)
         n = np.bincount(ev.rows, minlength=len(view.people))[: len(view.people)]

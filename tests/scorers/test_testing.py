@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scorers._kernel import event_rows, per_person_sum, visible
+from scorers._kernels import event_rows, visible
 from scorers.protocol import ScorerTags
 from scorers.rongcheng import Rongcheng
 from scorers.suining import Suining
@@ -20,6 +20,7 @@ from scorers.testing import (
     check_scorer,
     parametrize_with_checks,
 )
+from tests.scorers.oracles import per_person_sum
 
 REFERENCE = [
     "suining",

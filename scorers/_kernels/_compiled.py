@@ -12,19 +12,21 @@ Every kernel gives bit for bit what the numpy formulation gives:
 
 - a person's per-kind sums add the same values in the same order (the events
   in their order in the table, as ``np.bincount`` does), whether the events
-  arrive grouped by person or not (:func:`scorers._compiled_arrays.stable_order`
+  arrive grouped by person or not (:func:`scorers._kernels._arrays.stable_order`
   regroups them stably);
 - row sums use numpy's pairwise summation order (:func:`pairwise_sum`), so
   ``matrix.sum(axis=1)`` is reproduced exactly;
 - every elementwise expression keeps numpy's operand order, and numba does
   not contract ``a * b + c`` into a fused multiply-add unless asked to.
 
-``tests/scorers/test_compiled.py`` checks each kernel against the plain numpy
+``tests/scorers/kernels/test_compiled.py`` checks each kernel against the plain numpy
 formulation on random inputs.
 
 Numba caches compiled code next to this module and checks only this file for
 changes, so every kernel and every helper it inlines lives here, even though
-that makes the module longer than usual.
+that makes the module longer than usual (about 500 lines). The listing kernel
+of the judgment-defaulter list shares no helper with these and lives in
+:mod:`scorers._kernels._listing`.
 """
 
 from __future__ import annotations
@@ -35,7 +37,6 @@ import numpy as np
 __all__ = [
     "TILE",
     "digit_places_of",
-    "listing_kernel",
     "pairwise_dot",
     "pairwise_sum",
     "points_kernel",
@@ -195,7 +196,7 @@ def digit_places_of(n_labels, k):
 
 
 # Every per-person kernel below walks the events once, in table order
-# (``use_order`` False) or in ``order`` (from :func:`scorers._compiled_arrays.stable_order`). Only
+# (``use_order`` False) or in ``order`` (from :func:`scorers._kernels._arrays.stable_order`). Only
 # events of rows ``0 .. n - 1``, of a known kind (code >= 0) and with
 # ``lo_month <= month <= hi_month`` count. The points and Sesame kernels take
 # rows a tile of :data:`TILE` at a time: the tile's events add into a small
@@ -203,8 +204,9 @@ def digit_places_of(n_labels, k):
 # them; no branch per person), then each row of the tile is closed with
 # fixed-length loops. A tile is closed at the first event of a later tile, so
 # in table order an event of an earlier tile returns ``ok`` False (the caller
-# then walks again in ``stable_order``); the listing kernel, which closes
-# person by person, needs rows that never decrease.
+# then walks again in ``stable_order``); the listing kernel
+# (:mod:`scorers._kernels._listing`), which closes person by person, needs
+# rows that never decrease.
 
 #: Rows per tile: a tile's table (rows x kinds float64) stays in the L2 cache.
 TILE = 1024
@@ -242,7 +244,7 @@ def points_kernel(
 
     Returns ``(ok, score, tier, combo, keys, count)``: ``combo`` numbers each
     person's reason combination, ``keys[:count]`` are the combinations' keys
-    (as in :func:`scorers._compiled_arrays.combo_keys_dense`).
+    (read by :func:`scorers._kernels._frames.reasons_of`).
     """
     kinds = lost_per_kind.shape[0]
     has_reward = reward.shape[0] > 0
@@ -516,85 +518,3 @@ def sesame_reasons_kernel(
                 ncombo += 1
             combo[r] = c
     return True, score, tier, combo, keys, ncombo
-
-
-# ----------------------------------------------------------------------------- judgment-defaulter listing
-
-
-@_inline
-def _fold_listing(ms, ds, cnt, listing_months, extension_months, max_listing_months, honour_performance, never):
-    """End of the listing (exclusive) after the ``cnt`` sorted events in ``ms``, ``ds`` (True = default)."""
-    end = never
-    start = 0
-    outstanding = 0
-    for i in range(cnt):
-        m = ms[i]
-        listed = m < end
-        if ds[i]:
-            if listed:
-                end = min(end + extension_months, start + max_listing_months)
-                outstanding += 1
-            else:
-                start = m
-                end = m + listing_months
-                outstanding = 1
-        elif honour_performance:
-            outstanding = max(outstanding - 1, 0)
-            if listed and outstanding == 0:
-                end = m
-    return end
-
-
-@_jit
-def listing_kernel(
-    ids, first, n, codes, month, lo_month, hi_month, order, use_order,
-    default_code, performed_code, listing_months, extension_months, max_listing_months, honour_performance, never,
-):
-    """``(ok, until)``: month each person's listing ends (exclusive; ``never`` if never listed).
-
-    A person's defaults and performances are folded in month order, within a
-    month defaults first (events equal in both are interchangeable): a
-    default starts a listing of ``listing_months`` or extends the current one
-    by ``extension_months`` up to ``max_listing_months`` after it began; a
-    performance discharges one default and, with none left, ends the listing
-    (when ``honour_performance``). Only these two kinds are looked at, and
-    their rows must not decrease along the walk.
-    """
-    until = np.full(n, never, np.int64)
-    size = order.shape[0] if use_order else ids.shape[0]
-    ms = np.empty(size, np.int64)
-    ds = np.empty(size, np.bool_)
-    cnt = 0
-    cur = -1
-    for q in range(size):
-        e = order[q] if use_order else q
-        c = codes[e]
-        if c != default_code and c != performed_code:  # most events: no branch mispredicted
-            continue
-        r = ids[e] - first
-        m = month[e]
-        if r < 0 or r >= n or not (m <= hi_month) or not (m >= lo_month):
-            continue
-        if r != cur:
-            if r < cur:
-                return False, until
-            if cur >= 0:
-                until[cur] = _fold_listing(
-                    ms, ds, cnt, listing_months, extension_months, max_listing_months, honour_performance, never
-                )
-            cnt = 0
-            cur = r
-        d = c == default_code
-        p = cnt  # insertion sort by (month, default before performance), stable
-        while p > 0 and (ms[p - 1] > m or (ms[p - 1] == m and d and not ds[p - 1])):
-            ms[p] = ms[p - 1]
-            ds[p] = ds[p - 1]
-            p -= 1
-        ms[p] = m
-        ds[p] = d
-        cnt += 1
-    if cur >= 0:
-        until[cur] = _fold_listing(
-            ms, ds, cnt, listing_months, extension_months, max_listing_months, honour_performance, never
-        )
-    return True, until

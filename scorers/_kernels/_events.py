@@ -1,15 +1,15 @@
-"""What the compiled kernels of :mod:`scorers._compiled` read and what they give back.
+"""What the compiled kernels of :mod:`scorers._kernels._compiled` read and what they give back.
 
 :func:`person_events` turns a view's events into the flat arrays the kernels
 walk person by person, :func:`tie_ends` does the same for the ties; the
 reason combinations the kernels number become tuples with
-:func:`scorers._kernel.reasons_of`.
+:func:`scorers._kernels._frames.reasons_of`.
 
 A synthetic chunk (people ids consecutive int64, events with int64 ids and
 integer months) is passed as it is: a kernel finds an event's person by
 subtraction and skips events outside the month window itself, so nothing
 is copied. Any other view (supplied tables with gaps, unsorted or float ids,
-months of another type) goes through :func:`scorers._kernel.visible_events`
+months of another type) goes through :func:`scorers._kernels._frames.visible_events`
 first, which resolves rows and filters exactly as the numpy scorers did.
 """
 
@@ -22,8 +22,13 @@ import numpy as np
 import pandas as pd
 
 from audit.population import PopulationView
-from scorers._compiled_arrays import stable_order
-from scorers._kernel import _consecutive, kind_codes, person_rows, visible_events
+from scorers._kernels._arrays import stable_order
+from scorers._kernels._frames import (
+    _consecutive,
+    kind_codes,
+    person_rows,
+    visible_events,
+)
 
 __all__ = ["PersonEvents", "month_bound", "person_events", "run_on_ties", "tie_ends"]
 
@@ -55,20 +60,25 @@ class PersonEvents:
     """float64 amount of each event (empty unless asked for)."""
     _order: list = field(default_factory=list, repr=False, compare=False)
 
-    def run(self, kernel, *rest):
-        """``kernel(ids, first, n, codes, month, lo_month, hi_month, order, use_order, *rest)`` without its ``ok``.
+    def run(self, kernel, **rules):
+        """``kernel(ids=..., first=..., ..., order=..., use_order=..., **rules)`` without its ``ok``.
 
-        Walks the events in table order; when their rows turn out not to be
-        grouped, walks them again (and on every later call) in
-        :func:`scorers._compiled_arrays.stable_order`.
+        The events fill the kernel's leading parameters (``ids, first, n,
+        codes, month, lo_month, hi_month, order, use_order``); ``rules`` name
+        the rest. Walks the events in table order; when their rows turn out
+        not to be grouped, walks them again (and on every later call) in
+        :func:`scorers._kernels._arrays.stable_order`.
         """
-        head = (self.ids, self.first, self.n, self.codes, self.month, self.lo_month, self.hi_month)
+        head = {
+            "ids": self.ids, "first": self.first, "n": self.n, "codes": self.codes, "month": self.month,
+            "lo_month": self.lo_month, "hi_month": self.hi_month,
+        }
         if not self._order:
-            out = kernel(*head, _NO_ORDER, False, *rest)
+            out = kernel(**head, order=_NO_ORDER, use_order=False, **rules)
             if out[0]:
                 return out[1:] if len(out) > 2 else out[1]
             self._order.append(stable_order(self.ids, self.first, self.n))
-        out = kernel(*head, self._order[0], True, *rest)
+        out = kernel(**head, order=self._order[0], use_order=True, **rules)
         return out[1:] if len(out) > 2 else out[1]
 
 
@@ -89,7 +99,7 @@ def person_events(view: PopulationView, as_of: int, *, since: int | None = None,
 
     ``amount=True`` also passes each event's ``amount`` (0 when the column is
     absent). Events of people absent from ``view.people`` and kinds outside
-    the vocabulary are never counted, as in :func:`scorers._kernel.visible_events`.
+    the vocabulary are never counted, as in :func:`scorers._kernels._frames.visible_events`.
     """
     people_ids = view.people["person_id"].to_numpy()
     n = int(people_ids.shape[0])
@@ -148,15 +158,17 @@ def tie_ends(view: PopulationView) -> tuple[np.ndarray, np.ndarray, int]:
     return person_rows(view, me), person_rows(view, friend), 0
 
 
-def run_on_ties(view: PopulationView, kernel, *rest):
-    """``kernel(me, friend, first, order, use_order, *rest)`` over ``view.ties`` (:func:`tie_ends`), without its ``ok``.
+def run_on_ties(view: PopulationView, kernel, **rules):
+    """``kernel(me=..., friend=..., first=..., order=..., use_order=..., **rules)`` over ``view.ties``, without its ``ok``.
 
-    Walks the ties in table order, and again in
-    :func:`scorers._compiled_arrays.stable_order` of ``me`` when they turn out not
-    to be grouped by person.
+    The ties (:func:`tie_ends`) fill the kernel's leading parameters; walks
+    them in table order, and again in
+    :func:`scorers._kernels._arrays.stable_order` of ``me`` when they turn
+    out not to be grouped by person.
     """
     me, friend, first = tie_ends(view)
-    out = kernel(me, friend, first, _NO_ORDER, False, *rest)
+    ends = {"me": me, "friend": friend, "first": first}
+    out = kernel(**ends, order=_NO_ORDER, use_order=False, **rules)
     if not out[0]:
-        out = kernel(me, friend, first, stable_order(me, first, len(view.people)), True, *rest)
+        out = kernel(**ends, order=stable_order(me, first, len(view.people)), use_order=True, **rules)
     return out[1:]

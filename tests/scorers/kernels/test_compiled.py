@@ -1,6 +1,6 @@
 """The compiled kernels give bit for bit what the plain numpy formulation gives.
 
-Each kernel of :mod:`scorers._compiled` and :mod:`scorers._compiled_arrays` is run on random inputs (hypothesis
+Each kernel of :mod:`scorers._kernels` is run on random inputs (hypothesis
 draws the sizes and a seed; numpy draws from small value sets so that ties,
 zeros, absent people, unknown kinds, months out of the window and odd amounts
 are common) and compared with the dense numpy formulation the scorers used
@@ -10,15 +10,17 @@ reasons by sorting each row.
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audit.vocab import EVENT_KINDS
-from scorers._compiled import (
+from scorers._kernels._arrays import is_consecutive, stable_order
+from scorers._kernels._compiled import (
     TILE,
-    listing_kernel,
     pairwise_dot,
     pairwise_sum,
     points_kernel,
@@ -26,9 +28,10 @@ from scorers._compiled import (
     sesame_reasons_kernel,
     tier_index,
 )
-from scorers._compiled_arrays import is_consecutive, stable_order
-from scorers._kernel import reason_lut, reasons_of, tier_codes, top_reasons
-from scorers._per_person import PersonEvents
+from scorers._kernels._events import PersonEvents
+from scorers._kernels._frames import reason_lut, reasons_of
+from scorers._kernels._listing import listing_kernel
+from tests.scorers.oracles import tier_codes
 
 KINDS = len(EVENT_KINDS)
 LABELS = tuple(f"r{i}" for i in range(KINDS + 3))
@@ -44,6 +47,13 @@ def reasons_by_definition(costs: np.ndarray, k: int) -> list[tuple[str, ...]]:
         above = [j for j in range(len(row)) if row[j] > MIN_COST]  # never NaN
         out.append(tuple(LABELS[j] for j in sorted(above, key=lambda j: (-row[j], j))[:k]))
     return out
+
+
+def rules(kernel, *values) -> dict:
+    """``values`` named as the parameters of ``kernel`` after the events it is run on (:meth:`PersonEvents.run`)."""
+    names = list(inspect.signature(kernel.py_func).parameters)[9:]
+    assert len(values) == len(names)
+    return dict(zip(names, values))
 
 
 def bits(x: np.ndarray) -> list[int]:
@@ -124,15 +134,6 @@ def test_tier_index_is_tier_codes(seed, nb):
     assert got == tier_codes(scores, tuple(lower)).tolist()
 
 
-@given(seed=SEEDS, n=st.integers(0, 30), m=st.integers(0, 19), k=st.integers(0, 5))
-@settings(max_examples=80, deadline=None)
-def test_top_reasons_match_the_definition(seed, n, m, k):
-    rng = np.random.default_rng(seed)
-    costs = rng.choice([0.0, -0.0, 1.0, 2.0, 2.0, -3.0, 1e-12, 1e-9, 7.5, np.inf, -np.inf, np.nan], size=(n, m))
-    got = top_reasons(costs, LABELS[:m], k)
-    assert list(got) == reasons_by_definition(costs, min(k, m))
-
-
 @given(seed=SEEDS, n=st.integers(0, 12), size=st.integers(0, 60))
 @settings(max_examples=60, deadline=None)
 def test_stable_order_is_a_stable_argsort_of_the_rows_in_range(seed, n, size):
@@ -197,7 +198,8 @@ def test_points_kernel_is_the_numpy_formulation(seed, n, size, grouped, rewards,
     lower = (1050.0, 1000.0, 960.0, 850.0)
     args = (lost_per_kind, expiry, use_expiry, reward, 5, reward_cap, 1000.0)
     score, tier, combo, keys, count = events_of(rows, codes, month, n, lo, hi, amount).run(
-        points_kernel, amount, as_of, *args, np.array(lower[::-1]), k, MIN_COST, reason_lut(KINDS, k)
+        points_kernel,
+        **rules(points_kernel, amount, as_of, *args, np.array(lower[::-1]), k, MIN_COST, reason_lut(KINDS, k)),
     )
     with np.errstate(all="ignore"):  # huge amounts overflow to inf, in numpy as in the kernel
         e_score, e_tier, e_reasons = points_by_numpy(rows, codes, month, amount, n, as_of, lo, hi, *args, lower, k)
@@ -213,8 +215,11 @@ def test_points_kernel_closes_people_without_events_after_the_last_event():
         lost = np.zeros(KINDS)
         lost[0], lost[1] = 50.0, 5.0
         score, tier, combo, keys, count = ev.run(
-            points_kernel, np.zeros(0), 10, lost, lost, False, np.zeros((0, KINDS)), 0, 0.0, 1000.0,
-            np.array([600.0, 850.0, 970.0]), 4, MIN_COST, reason_lut(KINDS, 4),
+            points_kernel,
+            **rules(
+                points_kernel, np.zeros(0), 10, lost, lost, False, np.zeros((0, KINDS)), 0, 0.0, 1000.0,
+                np.array([600.0, 850.0, 970.0]), 4, MIN_COST, reason_lut(KINDS, 4),
+            ),
         )
         assert score.tolist() == [945.0, 1000.0, 1000.0, 950.0, 1000.0]
         assert tier.tolist() == [1, 0, 0, 1, 0]
@@ -289,8 +294,11 @@ def test_sesame_kernels_are_the_numpy_formulation(seed, n, size, grouped, k, fir
 
     ev = events_of(rows, codes, month, n, lo, hi)
     own, top_idx, top_val = ev.run(
-        sesame_kernel, repaid_code, neg_w, bw, np.flatnonzero((neg_w != 0) | (bw < 0)), 0.5, capacity, identity, w,
-        600.0, k, MIN_COST,
+        sesame_kernel,
+        **rules(
+            sesame_kernel, repaid_code, neg_w, bw, np.flatnonzero((neg_w != 0) | (bw < 0)), 0.5, capacity, identity,
+            w, 600.0, k, MIN_COST,
+        ),
     )
     lower = (700.0, 650.0, 600.0, 550.0)
     score, tier, combo, keys, count = sesame_reasons(
@@ -357,7 +365,7 @@ def test_listing_kernel_is_the_vectorised_fold(seed, n, size, grouped, honour, p
     hi = int(rng.integers(0, 12))
     listing, extension, longest = params
     until = events_of(rows, codes, month, n, INT64_MIN, hi).run(
-        listing_kernel, 5, 6, listing, extension, longest, honour, _NEVER
+        listing_kernel, **rules(listing_kernel, 5, 6, listing, extension, longest, honour, _NEVER)
     )
     keep = counted(rows, codes, month, n, INT64_MIN, hi) & ((codes == 5) | (codes == 6))
     expected = listing_by_numpy(
@@ -385,7 +393,7 @@ def test_events_that_come_back_to_a_closed_tile_are_regrouped(rows):
     args = (lost_per_kind, lost_per_kind, False, np.zeros((0, KINDS)), 0, 0.0, 1000.0)
     ev = events_of(rows, codes, month, n)
     score, tier, combo, keys, count = ev.run(
-        points_kernel, np.zeros(0), 0, *args, np.array([900.0]), 4, MIN_COST, reason_lut(KINDS, 4)
+        points_kernel, **rules(points_kernel, np.zeros(0), 0, *args, np.array([900.0]), 4, MIN_COST, reason_lut(KINDS, 4))
     )
     e_score, e_tier, e_reasons = points_by_numpy(rows, codes, month, np.zeros(rows.size), n, 0, INT64_MIN,
                                                  INT64_MAX, *args, (900.0,), 4)
@@ -395,7 +403,7 @@ def test_events_that_come_back_to_a_closed_tile_are_regrouped(rows):
     neg_w, bw = np.linspace(0.5, 2.0, KINDS), np.linspace(-0.2, 0.1, KINDS)
     capacity, identity, w = np.full(n, 0.3), np.full(n, 0.6), np.array([0.35, 0.25, 0.20, 0.15, 0.05])
     own, top_idx, top_val = events_of(rows, codes, month, n).run(
-        sesame_kernel, 0, neg_w, bw, np.arange(KINDS), 0.5, capacity, identity, w, 600.0, 4, MIN_COST
+        sesame_kernel, **rules(sesame_kernel, 0, neg_w, bw, np.arange(KINDS), 0.5, capacity, identity, w, 600.0, 4, MIN_COST)
     )
     e_own, _, _ = sesame_by_numpy(rows, codes, month, n, INT64_MIN, INT64_MAX, 0, neg_w, bw, capacity, identity, w,
                                 lambda own: np.full(n, 0.5), 4)

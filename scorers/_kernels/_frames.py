@@ -1,7 +1,10 @@
-"""Vectorised building blocks shared by the reference scorers.
+"""What the reference scorers read from a view and the score frame they give back.
 
-A scorer folds over events; with numpy the fold is a grouped reduction keyed
-by the row of ``view.people`` each event belongs to.
+Rows of people (:func:`event_rows`, :func:`person_rows`), kind codes and
+per-kind tables (:func:`kind_codes`, :func:`kind_weights`), the events a
+scorer may count (:func:`visible_events`), and the frame a scorer returns
+(:func:`score_frame`, :func:`banded_frame`, reasons from the combinations
+the compiled kernels number: :func:`reasons_of`).
 """
 
 from __future__ import annotations
@@ -14,23 +17,18 @@ import pandas as pd
 
 from audit.population import PopulationView
 from audit.vocab import EVENT_KINDS
-from scorers._compiled_arrays import combo_keys_dense, is_consecutive
+from scorers._kernels._arrays import is_consecutive
 
 __all__ = [
     "VisibleEvents",
+    "banded_frame",
     "event_rows",
     "kind_codes",
     "kind_weights",
-    "months_ago",
-    "per_person_kind_sum",
-    "per_person_sum",
     "person_rows",
     "reason_lut",
     "reasons_of",
     "score_frame",
-    "tier_codes",
-    "banded_frame",
-    "top_reasons",
     "visible",
     "visible_events",
 ]
@@ -112,18 +110,6 @@ def kind_weights(points: dict[str, float]) -> np.ndarray:
     return w
 
 
-def per_person_sum(rows: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
-    """Sum ``weights`` per person row (events with row -1 are ignored)."""
-    keep = rows >= 0
-    if not keep.all():
-        rows, weights = rows[keep], weights[keep]
-    return np.bincount(rows, weights=weights, minlength=n)[:n]
-
-
-# ----------------------------------------------------------------------------- helpers
-# Added for the reference scorers; the functions above keep their signatures.
-
-
 def person_rows(view: PopulationView, ids: np.ndarray) -> np.ndarray:
     """Row position in ``view.people`` of each id in ``ids`` (-1 if absent).
 
@@ -146,63 +132,6 @@ def person_rows(view: PopulationView, ids: np.ndarray) -> np.ndarray:
     return np.where(people_ids[rows] == ids, rows, -1).astype(np.int64)
 
 
-def months_ago(events: pd.DataFrame, as_of: int) -> np.ndarray:
-    """How many months before ``as_of`` each event happened (0 = in month ``as_of``)."""
-    return as_of - events["month"].to_numpy().astype(np.int64)
-
-
-def per_person_kind_sum(rows: np.ndarray, codes: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
-    """``(n, len(EVENT_KINDS))`` matrix: sum of ``weights`` per person row and event kind.
-
-    Events with row -1 are ignored.
-    """
-    k = len(EVENT_KINDS)
-    keep = rows >= 0
-    flat = rows[keep] * k + codes[keep].astype(np.int64)
-    return np.bincount(flat, weights=weights[keep], minlength=n * k)[: n * k].reshape(n, k)
-
-
-def tier_codes(score: np.ndarray, lower_bounds: tuple[float, ...]) -> np.ndarray:
-    """Tier index per score, 0 = best.
-
-    ``lower_bounds`` are the lowest scores of each tier but the last, best tier
-    first (strictly decreasing); a score below all of them falls in the last tier.
-    """
-    bounds = np.asarray(lower_bounds, dtype=np.float64)[::-1]  # increasing
-    return (len(bounds) - np.searchsorted(bounds, score, side="right")).astype(np.int64)
-
-
-def top_reasons(costs: np.ndarray, labels: tuple[str, ...], k: int = 4, *, min_cost: float = 1e-9) -> np.ndarray:
-    """Up to ``k`` labels per row, the costliest first, for costs above ``min_cost``.
-
-    ``costs`` is an ``(n, len(labels))`` matrix of what each reason cost each
-    person; ties keep the order of ``labels``. Returns an object array of
-    tuples (the empty tuple when nothing cost anything). Tuples are built once
-    per distinct combination, not once per person.
-    """
-    n, m = costs.shape
-    if n == 0:
-        return np.empty(0, dtype=object)
-    k = min(k, m)
-    if (m + 1) ** k <= _LUT_LIMIT:  # the compiled pass over each row (scorers._compiled)
-        work = np.ascontiguousarray(costs, dtype=np.float64)
-        combo, keys, count = combo_keys_dense(work, k, float(min_cost), reason_lut(m, k))
-        return reasons_of(combo, keys[:count], labels, k)
-    order = _top_k(costs, k, min_cost)
-    # one integer per combination (digits base m + 1), so np.unique works on a flat array
-    key = np.zeros(n, dtype=np.int64)
-    for j in range(k):
-        key = key * (m + 1) + (order[:, j] + 1)
-    combos, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    table = np.empty(combos.shape[0], dtype=object)
-    table[:] = [tuple(labels[j] for j in row if j >= 0) for row in order[first].tolist()]
-    return table[inverse.reshape(-1)]
-
-
-#: Largest combination table :func:`top_reasons` allocates (entries); beyond it, np.unique.
-_LUT_LIMIT = 1 << 22
-
-
 def reason_lut(n_labels: int, k: int) -> np.ndarray:
     """An empty combination table (all -1) for keys of ``k`` digits base ``n_labels + 1``."""
     return np.full((n_labels + 1) ** k, -1, dtype=np.int32)
@@ -212,8 +141,8 @@ def reasons_of(combo: np.ndarray, keys: np.ndarray, labels: tuple[str, ...], k: 
     """Object array of reason tuples: row ``i`` gets the labels coded by ``keys[combo[i]]``.
 
     A key has ``k`` digits base ``len(labels) + 1``, most significant first;
-    digit ``d > 0`` names ``labels[d - 1]`` (the keys of
-    :func:`scorers._compiled_arrays.combo_keys_dense`). One tuple is built per
+    digit ``d > 0`` names ``labels[d - 1]`` (the keys the kernels of
+    :mod:`scorers._kernels._compiled` emit). One tuple is built per
     distinct key, and remembered for later calls with the same labels.
     """
     known = _REASONS_SEEN.setdefault((tuple(labels), k), {})
@@ -238,34 +167,6 @@ def reasons_of(combo: np.ndarray, keys: np.ndarray, labels: tuple[str, ...], k: 
 #: (labels, k) -> reason key -> tuple, shared by every call (tuples are immutable).
 _REASONS_SEEN: dict[tuple[tuple[str, ...], int], dict[int, tuple[str, ...]]] = {}
 _REASONS_SEEN_MAX = 1 << 16
-
-
-def _top_k(costs: np.ndarray, k: int, min_cost: float) -> np.ndarray:
-    """Columns of the ``k`` largest costs per row, largest first, ties by column; -1 at or below ``min_cost``.
-
-    The same as a stable descending argsort cut to ``k`` columns, by ``k``
-    passes of ``argmax`` (which returns the first of equal maxima) — far
-    cheaper than sorting every row when ``k`` is small.
-    """
-    n = costs.shape[0]
-    if k == 0:
-        return np.zeros((n, 0), dtype=np.int64)
-    if np.isnan(costs).any():  # argmax and argsort disagree on NaN: sort
-        order = np.argsort(-costs, axis=1, kind="stable")[:, :k]
-        picked = np.take_along_axis(costs, order, axis=1)
-        return np.where(picked > min_cost, order, -1).astype(np.int64)
-    some = (costs > min_cost).any(axis=1)  # rows with no reason at all need no work
-    order = np.full((n, k), -1, dtype=np.int64)
-    work = np.array(costs[some], dtype=np.float64)  # a copy: picked entries are struck out below
-    rows = np.arange(work.shape[0])
-    top = np.empty((work.shape[0], k), dtype=np.int64)
-    for j in range(k):
-        col = np.argmax(work, axis=1)
-        picked = work[rows, col]
-        top[:, j] = np.where(picked > min_cost, col, -1)
-        work[rows, col] = -np.inf
-    order[some] = top
-    return order
 
 
 def score_frame(

@@ -3,7 +3,7 @@
 The compiled scorers take a synthetic chunk (consecutive int64 ids, events
 grouped by person, categorical kinds) as it is, regroup events that are not
 grouped, and send any other table through the general row lookup first
-(:mod:`scorers._per_person`). Whatever the path, the frame must be the one of
+(:mod:`scorers._kernels._events`). Whatever the path, the frame must be the one of
 the plain chunk: row for row the same person, bit for bit the same score.
 """
 
