@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from audit.errors import InvalidArgument
-from audit.artefacts import atomic_write_json, to_jsonable
+from audit.output.artefacts import atomic_write_json, to_jsonable
 from audit.privacy.context import (
     MECHANISM,
     CountMeasurement,
@@ -45,7 +45,7 @@ from audit.privacy.queries import (
     reads_ties,
     score_bounds_for,
 )
-from audit.tie_bound import influence
+from audit.population.tie_bound import influence
 from audit.privacy.sections import scorer_section
 
 __all__ = [
@@ -84,7 +84,7 @@ def is_synthetic(result: Any) -> bool:
 
 
 def tie_bounds(result: Any, max_friends: int | None = None, *, needed: bool = True) -> dict[str, Any]:
-    """The public tie bounds ``D`` and ``K`` of a release, checked against the run (:mod:`audit.tie_bound`).
+    """The public tie bounds ``D`` and ``K`` of a release, checked against the run (:mod:`audit.population.tie_bound`).
 
     ``needed`` is false when no scorer of the release reads ties: then K
     charges nothing and a supplied table beyond it is not refused.
@@ -320,7 +320,7 @@ def _population(result: Any, ledger: PrivacyLedger) -> dict[str, Any]:
 
 def _document(result: Any, ledger: PrivacyLedger, plan: ReleasePlan, entries: Sequence[LedgerEntry],
               scorers: list[dict[str, Any]], created: str | None) -> dict[str, Any]:
-    from audit.results import package_version
+    from audit.version import package_version
 
     contributions: dict[str, dict[str, dict[str, Any]]] = {}
     for q in plan.queries:

@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 
 from audit.errors import InvalidArgument
-from audit.groups import UNKNOWN, CellLayout
-from audit.artefacts import finite_or_none as _num
+from audit.population.groups import UNKNOWN, CellLayout
+from audit.output.artefacts import finite_or_none as _num
 from audit.randomness import stream_id
 from audit.report.paired import PairedAudit, joint_counts, paired_bootstrap
 
@@ -210,8 +210,8 @@ def run_compare(specs: Sequence[Any], config: Any = None, *, grid: tuple[str, li
 
 def compare_document(result: Any, labels: Sequence[str], *, grid: tuple[str, list[Any]] | None = None) -> dict[str, Any]:
     """The JSON-ready comparison of a run's variants (``compare.json``)."""
-    from audit.artefacts import to_jsonable
-    from audit.results import package_version, results_document
+    from audit.output.artefacts import to_jsonable
+    from audit.results.document import package_version, results_document
 
     options = result.options
     doc_runs = results_document(result)["scorers"]

@@ -32,7 +32,7 @@ from typing import Any
 
 from audit.evidence import MIN_OBSERVATIONS, MIN_REFERENCE_EVENTS, clopper_pearson
 from audit.power import observations_to_decide
-from audit.replay_verdicts import sample_advice
+from audit.replay.verdicts import sample_advice
 from audit.report.model import Doc, Finding, anchor, fmt_pct, fmt_ratio, is_number
 
 __all__ = ["ADVERSE_RISK_CONCERN", "FOUR_FIFTHS", "build_findings", "describe_group"]

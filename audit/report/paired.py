@@ -1,6 +1,6 @@
 """Paired statistics for comparing scorer variants on the same people.
 
-:class:`PairedAudit` is a :class:`~audit.engine.ChunkAudit` that, for every
+:class:`PairedAudit` is a :class:`~audit.engine.contract.ChunkAudit` that, for every
 person, records the joint outcome under all variants — favourable or not and
 sanctioned or not under each — and counts people per (cell, joint outcome).
 Those joint counts are exact and merge by addition, so they stream.
@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from audit.aggregate import ValueCounts
-from audit.engine import AuditContext, ScoredChunk
+from audit.engine.contract import AuditContext, ScoredChunk
 
 __all__ = ["MAX_VARIANTS", "JointCounts", "PairedAudit", "joint_counts", "paired_bootstrap"]
 

@@ -9,7 +9,7 @@ high-speed rail trips had been blocked).
 
 import pytest
 
-from audit.assertions import (
+from audit.testing.assertions import (
     assert_appeal_parity,
     assert_four_fifths,
     assert_no_absorbing_states,

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.assertions import (
+from audit.testing.assertions import (
     assert_appeal_parity,
     assert_four_fifths,
     assert_no_absorbing_states,
@@ -20,8 +20,8 @@ from audit.assertions import (
     assert_overturn_restores_state,
     assert_recovers_within,
 )
-from audit.population import events_frame
-from audit.strategies import GOOD_DEEDS, event_logs, populations
+from audit.population.model import events_frame
+from audit.testing.strategies import GOOD_DEEDS, event_logs, populations
 from audit.vocab import EVENT_KINDS, SOURCES
 
 pytestmark = [

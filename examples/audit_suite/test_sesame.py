@@ -8,7 +8,7 @@ score means deposits for rentals and screening at job interviews.
 
 import pytest
 
-from audit.assertions import (
+from audit.testing.assertions import (
     assert_appeal_parity,
     assert_four_fifths,
     assert_no_spillover,

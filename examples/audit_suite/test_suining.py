@@ -9,7 +9,7 @@ expire and there are no rewards, so a low class may be a state nobody leaves.
 
 import pytest
 
-from audit.assertions import (
+from audit.testing.assertions import (
     assert_appeal_parity,
     assert_four_fifths,
     assert_no_absorbing_states,

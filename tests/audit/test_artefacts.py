@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit import artefacts as io
+from audit.output import artefacts as io
 from audit.errors import OutputConflict
-from audit.outdir import MANIFEST_NAME
-from audit.artefacts import (
+from audit.output.outdir import MANIFEST_NAME
+from audit.output.artefacts import (
     atomic_write_json,
     atomic_write_text,
     commit_file,

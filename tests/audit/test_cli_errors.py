@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from audit.cli import main
+from audit.cli.commands import main
 from audit.errors import InvalidSpec, ScorerNotFound
 from scorers.registry import available_scorers, load_scorer
 
@@ -73,8 +73,8 @@ def test_unknown_parameter_lists_the_scorers_parameters(capsys, tmp_path):
     "spec, message",
     [
         ("no_such_module_xyz:Scorer", "cannot import module 'no_such_module_xyz'"),
-        ("audit.artefacts:NoSuchScorer", "has no attribute 'NoSuchScorer'"),
-        ("audit.artefacts:safe_filename", "is not a scorer"),
+        ("audit.output.artefacts:NoSuchScorer", "has no attribute 'NoSuchScorer'"),
+        ("audit.output.artefacts:safe_filename", "is not a scorer"),
         (f"{FAULTY.with_name('missing_file.py')}:X", "does not exist"),
         ("suining:penalty_scale", "write suining:penalty_scale=VALUE"),
         ("suining:penalty_scale=1,x", "is not key=value"),
@@ -298,7 +298,7 @@ def test_killing_the_process_mid_run_leaves_the_previous_run_untouched(previous_
     out, before = previous_run
     marker, log = tmp_path / "scoring", tmp_path / "stderr.txt"
     env = {**os.environ, "SCS_AUDIT_TEST_MARKER": str(marker), "PYTHONPATH": str(Path(__file__).parents[2])}
-    argv = [sys.executable, "-m", "audit.cli", "run", "--scorer", scorer("Plain"), "--scorer", scorer("WaitsForKill"),
+    argv = [sys.executable, "-m", "audit.cli.commands", "run", "--scorer", scorer("Plain"), "--scorer", scorer("WaitsForKill"),
             "--size", "1500", "--out", str(out), "--save-scores", *[a for a in FAST if a not in ("--size", "300")]]
     with open(log, "wb") as stderr:
         proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=stderr)

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from audit.errors import InvalidArgument
-from audit.groups import UNKNOWN, layout_for
-from audit.spec import load_spec
+from audit.population.groups import UNKNOWN, layout_for
+from audit.population.spec import load_spec
 
 
 def test_encode_and_marginal_by_hand():

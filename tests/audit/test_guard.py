@@ -12,21 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audit.disparity import DisparityAudit
-from audit.engine import AuditOptions, score_checked
+from audit.disparity.audit import DisparityAudit
+from audit.engine.contract import AuditOptions, score_checked
 from audit.errors import InvalidArgument, ScorerContractError, ScorerFailed
-from audit.guard import (
-    TimeLimitedScorer,
-    check_timeout,
-    probe_population,
-    probe_scorer,
-    time_limit,
-    time_limited,
-    view_digest,
-)
+from audit.engine.guard import TimeLimitedScorer, check_timeout, time_limit, time_limited
+from audit.engine.probing import probe_population, probe_scorer, view_digest
 from audit.runner import RunConfig, run
-from audit.source import open_source
-from audit.synth import synthesize
+from audit.population.source import open_source
+from audit.population.synth import synthesize
 from tests.audit import faulty_scorers as fs
 
 SIZE = 300

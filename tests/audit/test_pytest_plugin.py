@@ -49,7 +49,7 @@ class ByIncome(Fair):
 
 INNER_SUITE = '''
 import pytest
-from audit.assertions import assert_four_fifths
+from audit.testing.assertions import assert_four_fifths
 
 pytestmark = pytest.mark.audit_population("tiny", size=600, seed=1)
 RUNS = []
@@ -219,7 +219,7 @@ def test_importing_the_plugin_imports_nothing_heavy():
     code = textwrap.dedent(
         """
         import sys
-        import audit.pytest_plugin
+        import audit.testing.pytest_plugin
         heavy = [m for m in ("numpy", "pandas", "scipy", "audit.runner", "scorers") if m in sys.modules]
         print(heavy)
         """

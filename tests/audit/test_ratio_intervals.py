@@ -15,7 +15,7 @@ import pytest
 from scipy.stats import binomtest
 
 from audit.evidence import MIN_REFERENCE_EVENTS, clopper_pearson
-from audit.ratio_intervals import exact_rate_interval, ratio_intervals
+from audit.disparity.ratio_intervals import exact_rate_interval, ratio_intervals
 
 REPS = 1500
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit.population import PopulationView
+from audit.population.model import PopulationView
 from scorers._kernel import event_rows, person_rows, top_reasons
 
 LABELS = tuple(f"r{i}" for i in range(19))
