@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from audit.population import PopulationView
+from audit.population.model import PopulationView
 from scorers._compiled_arrays import stable_order
 from scorers._kernel import _consecutive, kind_codes, person_rows, visible_events
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from audit.population import Population, PopulationView
+from audit.population.model import Population, PopulationView
 from audit.vocab import DOMAINS
 from scorers.protocol import MAX_REASONS, scorer_tags, validate_score_frame
 from scorers.adapter import normalize_reasons

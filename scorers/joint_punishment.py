@@ -32,7 +32,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from audit.population import PopulationView
+from audit.population.model import PopulationView
 from audit.vocab import kind_code
 from scorers._compiled import listing_kernel
 from scorers._kernel import score_frame

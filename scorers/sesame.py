@@ -20,7 +20,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from audit.population import PopulationView
+from audit.population.model import PopulationView
 from audit.vocab import EDUCATION_LEVELS, EVENT_KINDS, kind_code
 from scorers._compiled import sesame_kernel, sesame_reasons_kernel
 from scorers._kernel import banded_frame, kind_weights, reason_lut

@@ -20,7 +20,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from audit.population import PopulationView
+from audit.population.model import PopulationView
 from audit.vocab import EVENT_KINDS
 from scorers._compiled import points_kernel
 from scorers._kernel import banded_frame, kind_weights, reason_lut
