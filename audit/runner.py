@@ -41,7 +41,7 @@ class RunConfig:
     ties: str | None = None
     """Tie table for a supplied people table."""
     horizon_months: int | None = None
-    """Months a supplied event table covers (default: from the data, :func:`audit.population.table.load_population`)."""
+    """Months a supplied event table covers (default: from the data, :func:`audit.population.model.load_population`)."""
     engine: str = "local"
     """``local`` (this process, or a process pool when ``workers > 1``) or ``dask`` (:mod:`audit.engine.executors`)."""
     workers: int | None = None

@@ -118,7 +118,7 @@ _PLANS: dict[tuple[Any, int, int], tuple[Any, AttributionPlan]] = {}
 
 def _probe_population() -> Population:
     if not _PROBE:
-        from audit.population.synth import synthesize
+        from audit.population.model import synthesize
 
         _PROBE.append(synthesize(PROBE_SPEC, size=PROBE_SIZE, seed=PROBE_SEED))
     return _PROBE[0]

@@ -93,7 +93,7 @@ def probe_population(source: Any, size: int) -> Population:
     """A small population like the run's: ``size`` synthetic people from the run's spec and seed,
     or the first ``size`` people (by id) of a supplied table with their events and the ties among them."""
     if source.supplied is None:
-        from audit.population.synth import synthesize_block
+        from audit.population.model import synthesize_block
 
         return synthesize_block(source.spec, seed=source.seed, block=0, size=max(1, min(size, source.size)))
     pop = source.supplied

@@ -19,8 +19,8 @@ from audit.lazy import lazy_exports
 if TYPE_CHECKING:
     from audit.population.model import Population, PopulationView
     from audit.population.spec import PopulationSpec, builtin_spec_names, load_spec
-    from audit.population.synth import iter_chunks, synthesize
-    from audit.population.table import load_population
+    from audit.population.model import iter_chunks, synthesize
+    from audit.population.model import load_population
     from audit.population.source import PopulationSource, open_source
     from audit.population.groups import CellLayout, layout_for
 
@@ -30,9 +30,9 @@ _EXPORTS = {
     "PopulationSpec": "audit.population.spec",
     "builtin_spec_names": "audit.population.spec",
     "load_spec": "audit.population.spec",
-    "iter_chunks": "audit.population.synth",
-    "synthesize": "audit.population.synth",
-    "load_population": "audit.population.table",
+    "iter_chunks": "audit.population.model",
+    "synthesize": "audit.population.model",
+    "load_population": "audit.population.model",
     "PopulationSource": "audit.population.source",
     "open_source": "audit.population.source",
     "CellLayout": "audit.population.groups",

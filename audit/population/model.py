@@ -9,16 +9,29 @@ ground-truth columns removed.
 from __future__ import annotations
 
 import hashlib
+import os
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from audit.vocab import DOMAINS, EDUCATION_LEVELS, EVENT_KINDS, KIND_DOMAIN, SOURCES
-
-if TYPE_CHECKING:
-    from audit.population.spec import PopulationSpec
+from audit.population.columns import (
+    EVENT_COLUMNS,
+    PEOPLE_COLUMNS,
+    TIE_COLUMNS,
+    TRUTH_EVENT_COLUMNS,
+    TRUTH_PEOPLE_COLUMNS,
+    education_categorical,
+    empty_events,
+    empty_ties,
+    events_frame,
+    kind_categorical,
+    rows_with_ids,
+)
+from audit.population.spec import PopulationSpec, load_spec
+from audit.population.synth import BLOCK_SIZE, chunk_fields, chunk_ranges, checked_request
+from audit.population.table import read_population
 
 __all__ = [
     "PEOPLE_COLUMNS",
@@ -32,89 +45,14 @@ __all__ = [
     "kind_categorical",
     "empty_events",
     "empty_ties",
+    "events_frame",
+    "rows_with_ids",
+    "iter_chunks",
+    "load_population",
+    "synthesize",
+    "synthesize_block",
+    "synthesize_chunk",
 ]
-
-PEOPLE_COLUMNS = ("person_id", "age", "sex", "urban", "region", "income", "income_quintile", "education")
-EVENT_COLUMNS = ("person_id", "month", "kind", "domain", "source", "amount")
-TIE_COLUMNS = ("person_id", "friend_id")
-#: Columns scorers never see.
-TRUTH_PEOPLE_COLUMNS = ("reliability",)
-TRUTH_EVENT_COLUMNS = ("genuine",)
-
-_KIND_TO_DOMAIN_CODE = np.array([DOMAINS.index(KIND_DOMAIN[k]) for k in EVENT_KINDS], dtype=np.int8)
-
-
-def education_categorical(codes: np.ndarray) -> pd.Categorical:
-    """Ordered categorical of education levels from integer codes (0 = primary_or_less)."""
-    return pd.Categorical.from_codes(codes, categories=list(EDUCATION_LEVELS), ordered=True)
-
-
-def kind_categorical(codes: np.ndarray) -> pd.Categorical:
-    """Categorical of event kinds from integer codes (positions in ``EVENT_KINDS``)."""
-    return pd.Categorical.from_codes(codes, categories=list(EVENT_KINDS))
-
-
-def events_frame(
-    person_id: np.ndarray,
-    month: np.ndarray,
-    kind_codes: np.ndarray,
-    source_codes: np.ndarray,
-    amount: np.ndarray,
-    genuine: np.ndarray | None,
-) -> pd.DataFrame:
-    """Build an event frame with the canonical dtypes from code arrays."""
-    data = {
-        "person_id": np.asarray(person_id, dtype=np.int64),
-        "month": np.asarray(month, dtype=np.int16),
-        "kind": kind_categorical(kind_codes),
-        "domain": pd.Categorical.from_codes(_KIND_TO_DOMAIN_CODE[kind_codes], categories=list(DOMAINS)),
-        "source": pd.Categorical.from_codes(source_codes, categories=list(SOURCES)),
-        "amount": np.asarray(amount, dtype=np.float64),
-    }
-    if genuine is not None:
-        data["genuine"] = np.asarray(genuine, dtype=bool)
-    return pd.DataFrame(data)
-
-
-def empty_events(*, with_truth: bool = True) -> pd.DataFrame:
-    """An event frame with no rows and the canonical columns and dtypes."""
-    z = np.zeros(0, dtype=np.int64)
-    return events_frame(z, z, z.astype(np.int8), z.astype(np.int8), z.astype(float), z.astype(bool) if with_truth else None)
-
-
-def rows_with_ids(column: np.ndarray, ids: np.ndarray, *, presorted: bool = False) -> np.ndarray:
-    """Positions in ``column`` holding one of ``ids``, ascending: ``np.flatnonzero(np.isin(column, ids))``.
-
-    Event and tie tables are sorted by ``person_id`` (:mod:`audit.population.synth` draws
-    them so, :mod:`audit.population.table` sorts supplied ones), so the rows of a few
-    people are found by binary search, in time proportional to the ids and
-    their rows rather than to the column. The order is checked first; an
-    unsorted or non-integer column (or ids of another integer kind) falls back to the full scan.
-    ``presorted=True`` skips the order check (a pass over the column) for a
-    column already known to be sorted (:meth:`Population.sorted_by_person`).
-    """
-    column = np.asarray(column)
-    ids = np.asarray(ids)
-    if column.size == 0 or ids.size == 0:
-        return np.zeros(0, dtype=np.intp)
-    if (
-        column.dtype.kind not in "iu"
-        or ids.dtype.kind != column.dtype.kind
-        or not (presorted or bool(np.all(column[:-1] <= column[1:])))
-    ):
-        return np.flatnonzero(np.isin(column, ids))
-    wanted = np.unique(ids)
-    lo = np.searchsorted(column, wanted, side="left")
-    counts = np.searchsorted(column, wanted, side="right") - lo
-    lo, counts = lo[counts > 0], counts[counts > 0]
-    # one run of consecutive positions per id, the runs in increasing order
-    first = np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
-    return (first + np.arange(first.size)).astype(np.intp)
-
-
-def empty_ties() -> pd.DataFrame:
-    """A tie frame with no rows."""
-    return pd.DataFrame({"person_id": np.zeros(0, np.int64), "friend_id": np.zeros(0, np.int64)})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -219,17 +157,49 @@ class Population:
 
     @classmethod
     def from_table(cls, people, *, events=None, ties=None, columns=None, horizon_months=None) -> "Population":
-        """Load a supplied population from CSV/Parquet paths or DataFrames.
-
-        See :func:`audit.population.table.load_population` for the validation rules.
-        """
-        from audit.population.table import load_population
-
+        """Load a supplied population from CSV/Parquet paths or DataFrames (:func:`load_population`)."""
         return load_population(people, events=events, ties=ties, columns=columns, horizon_months=horizon_months)
 
     @classmethod
     def synthesize(cls, spec: "PopulationSpec | str", *, size: int, seed: int = 0) -> "Population":
-        """Draw a synthetic population in memory (see :mod:`audit.population.synth`)."""
-        from audit.population.synth import synthesize
-
+        """Draw a synthetic population in memory (:func:`synthesize`)."""
         return synthesize(spec, size=size, seed=seed)
+
+
+def load_population(
+    people: str | os.PathLike[str] | pd.DataFrame,
+    *,
+    events: str | os.PathLike[str] | pd.DataFrame | None = None,
+    ties: str | os.PathLike[str] | pd.DataFrame | None = None,
+    columns: Mapping[str, str] | None = None,
+    horizon_months: int | None = None,
+) -> Population:
+    """Load and validate a supplied population.
+
+    The parameters, validation rules and errors are those of
+    :func:`audit.population.table.read_population`.
+    """
+    return Population(**read_population(people, events=events, ties=ties, columns=columns, horizon_months=horizon_months))
+
+
+def synthesize_chunk(spec: PopulationSpec, *, seed: int, size: int, blocks: tuple[int, int]) -> Population:
+    """The people in blocks ``blocks[0] .. blocks[1] - 1`` as one population (:mod:`audit.population.synth`)."""
+    return Population(**chunk_fields(spec, seed=seed, size=size, blocks=blocks))
+
+
+def synthesize_block(spec: PopulationSpec, *, seed: int, block: int, size: int) -> Population:
+    """Draw block ``block`` of the population of ``size`` people (ids ``block * BLOCK_SIZE ...``)."""
+    return synthesize_chunk(spec, seed=seed, size=size, blocks=(block, block + 1))
+
+
+def iter_chunks(spec: PopulationSpec | str, *, size: int, seed: int = 0, chunk_size: int = 1_000_000) -> Iterator[Population]:
+    """Yield the population chunk by chunk; chunks are runs of whole blocks."""
+    spec = load_spec(spec) if isinstance(spec, str) else spec
+    for blocks in chunk_ranges(size, chunk_size):
+        yield synthesize_chunk(spec, seed=seed, size=size, blocks=blocks)
+
+
+def synthesize(spec: PopulationSpec | str, *, size: int, seed: int = 0) -> Population:
+    """The whole synthetic population of ``size`` people in memory."""
+    spec, size, seed = checked_request(spec, size=size, seed=seed)
+    return synthesize_chunk(spec, seed=seed, size=size, blocks=(0, -(-size // BLOCK_SIZE)))

@@ -48,8 +48,8 @@ written in place (:mod:`audit.population.synth_buffers`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -58,11 +58,10 @@ from scipy.special import betaincinv, ndtr, ndtri
 from audit.population import synth_kernels as kernels
 from audit.population.synth_buffers import Columns, Scratch
 from audit.errors import InvalidArgument
-from audit.population.model import Population
 from audit.population.spec import PopulationSpec, income_boundaries, load_spec
 from audit.vocab import DOMAINS, EDUCATION_LEVELS, EVENT_KINDS, KIND_DOMAIN, SOURCES
 
-__all__ = ["BLOCK_SIZE", "GENERATOR_VERSION", "chunk_ranges", "iter_chunks", "synthesize", "synthesize_block", "synthesize_chunk"]
+__all__ = ["BLOCK_SIZE", "GENERATOR_VERSION", "checked_request", "chunk_fields", "chunk_ranges"]
 
 #: People per generation block. Fixed: changing it changes every population
 #: (and at most ``2**16``: the tie sort packs a row number into 16 bits).
@@ -416,7 +415,7 @@ def _draw_chunk(spec: PopulationSpec, c: _Compiled, *, seed: int, size: int, blo
     return out
 
 
-def _assemble(spec: PopulationSpec, c: _Compiled, seed: int, first: int, out: Columns) -> Population:
+def _assemble(spec: PopulationSpec, c: _Compiled, seed: int, first: int, out: Columns) -> dict[str, Any]:
     def categorical(codes: np.ndarray, dtype: pd.CategoricalDtype) -> pd.Categorical:
         return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
@@ -450,15 +449,10 @@ def _assemble(spec: PopulationSpec, c: _Compiled, seed: int, first: int, out: Co
         copy=False,
     )
     ties = pd.DataFrame({"person_id": out.tie_person[: out.ties], "friend_id": out.tie_friend[: out.ties]}, copy=False)
-    return Population(
+    return dict(
         people=people, events=events, ties=ties, horizon_months=spec.horizon_months,
         synthetic=True, spec=spec, seed=seed,
     )
-
-
-def synthesize_block(spec: PopulationSpec, *, seed: int, block: int, size: int) -> Population:
-    """Draw block ``block`` of the population of ``size`` people (ids ``block * BLOCK_SIZE ...``)."""
-    return synthesize_chunk(spec, seed=seed, size=size, blocks=(block, block + 1))
 
 
 def chunk_ranges(size: int, chunk_size: int) -> list[tuple[int, int]]:
@@ -475,25 +469,18 @@ def chunk_ranges(size: int, chunk_size: int) -> list[tuple[int, int]]:
     return [(b, min(b + per, n_blocks)) for b in range(0, n_blocks, per)]
 
 
-def synthesize_chunk(spec: PopulationSpec, *, seed: int, size: int, blocks: tuple[int, int]) -> Population:
-    """The people in blocks ``blocks[0] .. blocks[1] - 1`` as one population."""
+def chunk_fields(spec: PopulationSpec, *, seed: int, size: int, blocks: tuple[int, int]) -> dict[str, Any]:
+    """The fields of the population of blocks ``blocks[0] .. blocks[1] - 1`` (:func:`audit.population.model.synthesize_chunk`)."""
     c = _compiled(spec)
     out = _draw_chunk(spec, c, seed=seed, size=size, blocks=blocks)
     return _assemble(spec, c, seed, blocks[0] * BLOCK_SIZE, out)
 
 
-def iter_chunks(spec: PopulationSpec | str, *, size: int, seed: int = 0, chunk_size: int = 1_000_000) -> Iterator[Population]:
-    """Yield the population chunk by chunk; chunks are runs of whole blocks."""
-    spec = load_spec(spec) if isinstance(spec, str) else spec
-    for blocks in chunk_ranges(size, chunk_size):
-        yield synthesize_chunk(spec, seed=seed, size=size, blocks=blocks)
-
-
-def synthesize(spec: PopulationSpec | str, *, size: int, seed: int = 0) -> Population:
-    """The whole synthetic population of ``size`` people in memory."""
+def checked_request(spec: PopulationSpec | str, *, size: Any, seed: Any) -> tuple[PopulationSpec, int, int]:
+    """``(spec, size, seed)`` of a whole population, the spec loaded; a bad size or seed is refused."""
     spec = load_spec(spec) if isinstance(spec, str) else spec
     if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or size < 1:
         raise InvalidArgument(f"size = {size!r}; give a whole number of people >= 1")
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise InvalidArgument(f"seed = {seed!r}; give a whole number >= 0")
-    return synthesize_chunk(spec, seed=int(seed), size=int(size), blocks=(0, -(-size // BLOCK_SIZE)))
+    return spec, int(size), int(seed)

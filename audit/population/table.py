@@ -20,16 +20,16 @@ import difflib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from audit.errors import InvalidArgument, InvalidTable
-from audit.population.model import (
+from audit.population.columns import (
     EVENT_COLUMNS,
     PEOPLE_COLUMNS,
     TIE_COLUMNS,
-    Population,
     education_categorical,
     empty_events,
     empty_ties,
@@ -38,7 +38,7 @@ from audit.population.model import (
 from audit.population.table_files import TABLE_SUFFIXES, excerpt, read_table
 from audit.vocab import DOMAINS, EDUCATION_LEVELS, EVENT_KINDS, KIND_DOMAIN, SOURCES
 
-__all__ = ["DEFAULT_SOURCE", "TABLE_SUFFIXES", "load_population"]
+__all__ = ["DEFAULT_SOURCE", "TABLE_SUFFIXES", "read_population"]
 
 #: Source assumed for an event whose table gives none: the body that normally
 #: records that kind (the same sources as ``fixtures/populations/china-2020.toml``).
@@ -456,15 +456,15 @@ def _renames(columns: Mapping[str, str] | None) -> dict[str, str]:
     return dict(columns)
 
 
-def load_population(
+def read_population(
     people: str | os.PathLike[str] | pd.DataFrame,
     *,
     events: str | os.PathLike[str] | pd.DataFrame | None = None,
     ties: str | os.PathLike[str] | pd.DataFrame | None = None,
     columns: Mapping[str, str] | None = None,
     horizon_months: int | None = None,
-) -> Population:
-    """Load and validate a supplied population.
+) -> dict[str, Any]:
+    """Load and validate a supplied population: the fields of its :class:`~audit.population.model.Population`.
 
     Parameters
     ----------
@@ -489,10 +489,11 @@ def load_population(
 
     Returns
     -------
-    Population
-        People sorted by ``person_id`` with ``reliability`` NaN; events sorted by
+    dict
+        The fields of a :class:`~audit.population.model.Population`
+        (:func:`audit.population.model.load_population` builds it): people sorted by ``person_id`` with ``reliability`` NaN; events sorted by
         ``(person_id, month, kind)`` with ``genuine`` True; ties sorted; ``synthetic=False``.
-        Column dtypes equal those of :func:`audit.population.synth.synthesize`. Label columns read from
+        Column dtypes equal those of :func:`audit.population.model.synthesize`. Label columns read from
         CSV get their categories in sorted order.
 
     Raises
@@ -517,7 +518,7 @@ def load_population(
         tie_frame = empty_ties()
     else:
         tie_frame = _ties(_table(ties, "ties", TIE_COLUMNS, TIE_COLUMNS, renames), ids, pt.label)
-    return Population(
+    return dict(
         people=people_frame,
         events=event_frame,
         ties=tie_frame,

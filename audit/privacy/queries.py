@@ -114,7 +114,7 @@ def score_bounds_for(scorer: Any, override: tuple[float, float] | None = None) -
     params = dict(getattr(scorer, "params", {}) or {})
     name = getattr(scorer, "name", "")
     if name == "sesame":
-        # DESIGN.md "More of the record": commercial score range 350-950.
+        # Commercial score range 350-950 (secondary sources; docs/sources.md "Commercial behavioural scores").
         return ScoreBounds(lo=350.0, hi=950.0, source="Sesame-style range 350-950 (secondary sources)")
     if name == "suining":
         # Base 1,000 points and deductions only (scorers/suining.py); floor at 0 is an assumption.

@@ -3,7 +3,8 @@
 Only for scorers whose tags declare ``uses_ties`` (:class:`scorers.protocol.ScorerTags`);
 for any other scorer the section is ``{"applicable": false}``. (A survey of
 2,209 people found 38% would change how they treat a friend whose score
-dropped; commercial scores let friends' scores feed in — DESIGN.md.)
+dropped (Kostka and Antoine 2020); commercial scores let friends' scores feed
+in — docs/sources.md.)
 
 For each sampled person with a friend, one friend is picked by a person-keyed
 hash. The friend "receives a penalty": every event kind is tried as one extra

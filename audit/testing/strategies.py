@@ -16,7 +16,7 @@ drawn (Hypothesis ``strategies/_internal`` does the same), and raises
 :class:`hypothesis.errors.InvalidArgument` naming the argument, the bad value
 and what to give instead. Everything drawn is valid by the project's own
 rules: specs pass :func:`audit.population.spec.parse_spec`, populations come from
-:func:`audit.population.synth.synthesize`, event logs have the canonical columns and
+:func:`audit.population.model.synthesize`, event logs have the canonical columns and
 dtypes of :func:`audit.population.model.events_frame`, parameter dicts are accepted
 by the scorer's ``with_params``.
 
@@ -49,8 +49,8 @@ from audit.vocab import EVENT_KINDS, SOURCES
 
 __all__ = ["population_specs", "populations", "event_logs", "scorer_params", "GOOD_DEEDS", "MAX_POPULATION_SIZE"]
 
-#: Event kinds a points scheme rewards (DESIGN.md: "points added for volunteering,
-#: blood donation, good deeds").
+#: Event kinds a points scheme rewards (Rongcheng's measures add points for volunteering,
+#: blood donation and good deeds; docs/sources.md).
 GOOD_DEEDS = ("volunteering", "blood_donation", "charity_donation")
 
 #: Largest population :func:`populations` draws: property tests stay small.
@@ -178,7 +178,7 @@ def populations(
     max_size: int = 50,
     seed: int | None = None,
 ) -> SearchStrategy[Population]:
-    """Small synthetic populations drawn with :func:`audit.population.synth.synthesize`.
+    """Small synthetic populations drawn with :func:`audit.population.model.synthesize`.
 
     Parameters
     ----------
@@ -207,7 +207,7 @@ def populations(
     else:
         raise InvalidArgument(f"spec={spec!r}; give a PopulationSpec, a builtin spec name, a TOML path or a strategy of specs")
 
-    from audit.population.synth import synthesize
+    from audit.population.model import synthesize
 
     @st.composite
     def populations_(draw: Any) -> Population:

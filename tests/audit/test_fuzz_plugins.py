@@ -42,7 +42,7 @@ def baseline() -> dict:
 
 @pytest.fixture(scope="module")
 def expected_shares() -> dict[str, float]:
-    from audit.population.synth import synthesize
+    from audit.population.model import synthesize
 
     return plain_tier_shares(synthesize("tiny", size=SIZE, seed=9))
 

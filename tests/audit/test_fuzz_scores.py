@@ -17,7 +17,7 @@ from audit.errors import AuditError, ScorerContractError
 from audit.results.document import results_document
 from audit.runner import RunConfig, run
 from audit.results.summary import render_summary
-from audit.population.synth import synthesize
+from audit.population.model import synthesize
 from scorers.protocol import validate_declarations, validate_score_frame
 from tests.audit.faulty_scorers import Plain
 

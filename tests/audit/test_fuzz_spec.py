@@ -23,7 +23,7 @@ from audit.errors import InvalidSpec
 from audit.runner import RunConfig, run
 from audit.population.source import PopulationSource
 from audit.population.spec import PopulationSpec, fixtures_dir, parse_spec
-from audit.population.synth import synthesize
+from audit.population.model import synthesize
 from tests.audit.faulty_scorers import Plain
 
 BASE = tomllib.loads((fixtures_dir() / "populations" / "tiny.toml").read_text())

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from audit.errors import AuditError, InvalidTable
-from audit.population.table import load_population
+from audit.population.model import load_population
 from audit.vocab import EDUCATION_LEVELS
 
 PEOPLE = pd.DataFrame(

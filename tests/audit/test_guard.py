@@ -19,7 +19,7 @@ from audit.engine.guard import TimeLimitedScorer, check_timeout, time_limit, tim
 from audit.engine.probing import probe_population, probe_scorer, view_digest
 from audit.runner import RunConfig, run
 from audit.population.source import open_source
-from audit.population.synth import synthesize
+from audit.population.model import synthesize
 from tests.audit import faulty_scorers as fs
 
 SIZE = 300

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from audit.cli.commands import main
-from audit.population.synth import synthesize
+from audit.population.model import synthesize
 
 
 def _mode(path) -> int:

@@ -21,7 +21,7 @@ import psutil
 import pytest
 
 from audit.engine.executors import ChunkTask, run_chunk
-from audit.population.synth import synthesize
+from audit.population.model import synthesize
 from audit.engine.workers import ProcessExecutor, WorkerLost
 from tests.audit.faulty_scorers import drunk_drivers, plain_tier_shares
 

@@ -165,7 +165,7 @@ def test_rows_with_ids_equals_the_full_scan(shuffle):
 
 
 def test_population_knows_which_tables_are_sorted_by_person():
-    from audit.population.synth import synthesize
+    from audit.population.model import synthesize
 
     pop = synthesize("tiny", size=300, seed=1)
     assert pop.sorted_by_person("people") and pop.sorted_by_person("events") and pop.sorted_by_person("ties")

@@ -15,7 +15,7 @@ from audit.replay.pool import ReplayPool
 from audit.replay.strata import bottom_k, hashes, strata_of, stratum_targets
 from audit.replay.reversibility import ReversibilityAudit
 from audit.replay.spillover import SpilloverAudit
-from audit.population.synth import synthesize
+from audit.population.model import synthesize
 from scorers.registry import load_scorer
 
 SIZE = 3000

@@ -8,7 +8,8 @@ import pytest
 
 from audit.population.model import EVENT_COLUMNS, PEOPLE_COLUMNS
 from audit.population.spec import income_boundaries, load_spec
-from audit.population.synth import BLOCK_SIZE, iter_chunks, synthesize
+from audit.population.synth import BLOCK_SIZE
+from audit.population.model import iter_chunks, synthesize
 from audit.vocab import EDUCATION_LEVELS, EVENT_KINDS, KIND_DOMAIN
 
 SIZE = 150_000

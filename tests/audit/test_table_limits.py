@@ -8,8 +8,9 @@ import pytest
 
 from audit.cli.commands import main
 from audit.errors import InvalidTable
-from audit.population.synth import synthesize
-from audit.population.table import BULK_SHARE, OUTLIER_GAP_MONTHS, load_population
+from audit.population.model import synthesize
+from audit.population.table import BULK_SHARE, OUTLIER_GAP_MONTHS
+from audit.population.model import load_population
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pytest
 
 from audit.engine.contract import AuditOptions, ScoredChunk, score_checked
 from audit.population.groups import layout_for
-from audit.population.synth import synthesize
+from audit.population.model import synthesize
 from scorers.protocol import scorer_tags
 from scorers.registry import load_scorer
 

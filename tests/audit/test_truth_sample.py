@@ -10,7 +10,7 @@ from audit.engine.contract import AuditOptions, process_chunk
 from audit.disparity.ground_truth import TRUTH_STREAM, truth_rate
 from audit.population.groups import layout_for
 from audit.randomness import person_uniform
-from audit.population.synth import synthesize
+from audit.population.model import synthesize
 from scorers.registry import load_scorer
 
 SIZE, SAMPLE, SEED = 4000, 900, 3

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from audit.population.model import PopulationView
-from audit.population.synth import synthesize
+from audit.population.model import synthesize
 from scorers.joint_punishment import JointPunishment
 from scorers.rongcheng import Rongcheng
 from scorers.sesame import Sesame

@@ -7,7 +7,7 @@ import pytest
 
 from audit.cli.commands import main
 from audit.privacy.queries import QUERY_WEIGHTS
-from audit.population.synth import synthesize
+from audit.population.model import synthesize
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ from audit.population.groups import layout_for
 from audit.privacy.publish import DEFAULT_MAX_FRIENDS, plan_release, tie_bounds
 from audit.privacy.queries import exact_tables, reads_ties, score_bounds_for
 from audit.population.source import open_source
-from audit.population.synth import synthesize
+from audit.population.model import synthesize
 from audit.population.tie_bound import MAX_IN_DEGREE, cap_in_degree, influence
 from scorers.registry import load_scorer
 
