@@ -99,7 +99,7 @@ def read_result(result: Any, label: str | None) -> Audited:
         if "label" in result:
             return _from_entry(result, None)
     raise InvalidArgument(
-        f"cannot read audit results from a {type(result).__name__}; pass the `audit` fixture, a ScorerRun, a RunResult "
+        f"cannot read audit results from a {type(result).__name__}; pass the `audit_run` fixture, a ScorerRun, a RunResult "
         "from audit.runner.run(), or a results.json document (dict)"
     )
 

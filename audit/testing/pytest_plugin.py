@@ -7,8 +7,8 @@ crosses a line::
     from audit.testing.assertions import assert_four_fifths
 
     @pytest.mark.audit_scorer("suining:penalty_expiry_months=24")
-    def test_no_disparate_impact_by_income(audit):
-        assert_four_fifths(audit, by="income_quintile")
+    def test_no_disparate_impact_by_income(audit_run):
+        assert_four_fifths(audit_run, by="income_quintile")
 
 Markers
     ``audit_scorer(spec, ...)``: the scorer a test audits — a registry spec
@@ -19,13 +19,13 @@ Markers
     audited (a builtin spec name, a spec TOML path or a people table).
     Markers on a module (``pytestmark``) or class apply to every test in it.
 
-Fixtures
-    ``audit``: the :class:`~audit.runner.ScorerRun` of the marked scorer on
+Fixtures (named ``audit_*`` so that a suite's own ``population`` or ``scorer`` fixture never collides)
+    ``audit_run``: the :class:`~audit.runner.ScorerRun` of the marked scorer on
     the test's population, with every section of ``results.json``
     (``disparity``, ``reversibility``, ...). Runs are cached for the session:
     every scorer marked anywhere in the collected tests for one population
-    is audited together in one run, once. ``scorer``: the marked scorer.
-    ``population``: the test's :class:`~audit.population.model.Population`, cached
+    is audited together in one run, once. ``audit_scorer``: the marked scorer.
+    ``audit_population``: the test's :class:`~audit.population.model.Population`, cached
     per (spec, size, seed) for the session.
 
 Options (one group, ``--audit-…``)
@@ -273,7 +273,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             continue
         state.keys[key] = None
         spec = _item_spec(item)
-        if "audit" not in closure or spec is None:
+        if "audit_run" not in closure or spec is None:
             continue
         pending = state.plan.setdefault(key, [])
         if all(_spec_id(*p) != _spec_id(*spec) for p in pending):
@@ -330,7 +330,7 @@ def _load(state: _Session, spec: Any, params: dict[str, Any]) -> Any:
 
 
 @pytest.fixture
-def scorer(request: pytest.FixtureRequest, audit_scorer_spec: tuple[Any, dict[str, Any]]) -> Any:
+def audit_scorer(request: pytest.FixtureRequest, audit_scorer_spec: tuple[Any, dict[str, Any]]) -> Any:
     """The scorer named by the test's ``audit_scorer`` marker."""
     try:
         return _load(_state(request), *audit_scorer_spec)
@@ -339,7 +339,7 @@ def scorer(request: pytest.FixtureRequest, audit_scorer_spec: tuple[Any, dict[st
 
 
 @pytest.fixture
-def population(request: pytest.FixtureRequest, audit_population_key: PopulationKey) -> Any:
+def audit_population(request: pytest.FixtureRequest, audit_population_key: PopulationKey) -> Any:
     """The audited population (cached for the session per spec, size and seed)."""
     state = _state(request)
     key = audit_population_key
@@ -360,7 +360,7 @@ def population(request: pytest.FixtureRequest, audit_population_key: PopulationK
 
 
 @pytest.fixture
-def audit(request: pytest.FixtureRequest, audit_scorer_spec: tuple[Any, dict[str, Any]],
+def audit_run(request: pytest.FixtureRequest, audit_scorer_spec: tuple[Any, dict[str, Any]],
           audit_population_key: PopulationKey) -> AuditRun:
     """The marked scorer's audit results (:class:`AuditRun`), cached for the session."""
     state = _state(request)
