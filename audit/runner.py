@@ -206,8 +206,8 @@ def run(
                                    ties=config.ties, horizon_months=config.horizon_months)
     options = config.options
     if options.as_of is not None and not 0 <= options.as_of < source.horizon_months:
-        raise InvalidArgument(f"--as-of {options.as_of}: the population's events cover months 0 to "
-                              f"{source.horizon_months - 1}; give a month in that range, or leave --as-of out")
+        raise InvalidArgument(f"as_of={options.as_of}: the population's events cover months 0 to "
+                              f"{source.horizon_months - 1}; give a month in that range, or leave as_of= out")
     if options.population_size != source.size:
         from dataclasses import replace
 

@@ -17,6 +17,7 @@ from audit.cli.argtypes import number
 from audit.errors import AuditError
 from audit.output.artefacts import claim_output, commit_file, deferred_writes, naming
 from audit.cli.checks import describe_os_error, refuse_costly
+from audit.cli.flags import as_flags
 from audit.cli.options import (
     add_force_arg,
     add_population_args,
@@ -112,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AuditError as exc:
         if args.debug:
             raise
-        print(f"scs-audit: error: {one_line(str(exc))}", file=sys.stderr)
+        print(f"scs-audit: error: {one_line(as_flags(str(exc)))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:  # disk full, permission denied, an unwritable HOME ...
         if args.debug:

@@ -276,7 +276,7 @@ class DaskExecutor:
         try:
             from distributed import Client, LocalCluster
         except ImportError as exc:  # pragma: no cover - dask[distributed] is a dependency
-            raise InvalidArgument("--engine dask needs dask.distributed: pip install 'dask[distributed]'") from exc
+            raise InvalidArgument("engine=dask needs dask.distributed: pip install 'dask[distributed]'") from exc
         self._cluster = None
         if scheduler is None:
             self._cluster = LocalCluster(
@@ -288,8 +288,8 @@ class DaskExecutor:
                 self._client = Client(scheduler, timeout=30)
             except OSError as exc:
                 raise InvalidArgument(
-                    f"--scheduler {scheduler!r}: cannot reach a Dask scheduler there ({exc}); "
-                    "check the address, or omit --scheduler to start a local cluster"
+                    f"scheduler={scheduler!r}: cannot reach a Dask scheduler there ({exc}); "
+                    "check the address, or omit scheduler= to start a local cluster"
                 ) from None
         self.workers = max(1, len(self._client.scheduler_info().get("workers", {})) or workers)
 
@@ -353,16 +353,16 @@ def make_executor(
     new LocalCluster.
     """
     if engine not in ENGINES:
-        raise InvalidArgument(f"--engine {engine!r}: use one of {', '.join(ENGINES)}")
+        raise InvalidArgument(f"engine={engine!r}: use one of {', '.join(ENGINES)}")
     if scheduler is not None and engine != "dask":
-        raise InvalidArgument("--scheduler ADDRESS goes with --engine dask; add --engine dask or drop --scheduler")
+        raise InvalidArgument("scheduler=ADDRESS goes with engine=dask; add engine=dask or drop scheduler=")
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise InvalidArgument(f"--workers {workers!r}: give a whole number >= 1")
+        raise InvalidArgument(f"workers={workers!r}: give a whole number >= 1")
     if engine == "dask":
         if in_process:
             raise InvalidArgument(
-                "--engine dask runs chunks on other processes; a supplied population table or --save-scores "
-                "needs the chunks in this process: use --engine local"
+                "engine=dask runs chunks on other processes; a supplied population table or save_scores= "
+                "needs the chunks in this process: use engine=local"
             )
         return DaskExecutor(scheduler=scheduler, workers=workers or default_workers())
     workers = workers or 1

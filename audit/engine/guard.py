@@ -57,7 +57,7 @@ def check_timeout(seconds: Any) -> float | None:
     if seconds is None:
         return None
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or seconds <= 0:
-        raise InvalidArgument(f"--scorer-timeout {seconds!r}: give a positive number of seconds, e.g. 600")
+        raise InvalidArgument(f"scorer_timeout={seconds!r}: give a positive number of seconds, e.g. 600")
     return float(seconds)
 
 

@@ -124,8 +124,8 @@ class ChunkStream:
             raise InvalidArgument("resume needs a checkpoint directory: pass checkpoint_dir (the CLI uses --out)")
         if resume and on_scored is not None:
             raise InvalidArgument(
-                "--resume cannot be combined with --save-scores: the scores of chunks finished before the "
-                "interruption were not kept; rerun without --resume, or without --save-scores"
+                "resume= cannot be combined with save_scores=: the scores of chunks finished before the "
+                "interruption were not kept; rerun without resume=, or without save_scores="
             )
         plan = list(plan)
         if source.synthetic and engine == "local" and workers is not None and 0 < len(plan) < workers:

@@ -146,10 +146,10 @@ def _attribute(name: str, *, spec: Any, people: pd.DataFrame | None) -> Attribut
             values = pd.unique(col.dropna())
             if len(values) > 50:
                 raise InvalidArgument(
-                    f"--by {name}: column has {len(values)} distinct values; audit attributes need at most 50 "
+                    f"by={name}: column has {len(values)} distinct values; audit attributes need at most 50 "
                     "categories — bin the column first"
                 )
             cats = tuple(sorted(_plain(v) for v in values))
         return Attribute(name=name, categories=cats)
     known = "urban, sex, region, age" if spec is not None else "urban, age, or a column of the supplied people table"
-    raise InvalidArgument(f"--by {name!r}: no such attribute; use one of: {known}")
+    raise InvalidArgument(f"by={name!r}: no such attribute; use one of: {known}")

@@ -146,13 +146,13 @@ def open_source(
             pop = Population.from_table(text, events=events, ties=ties, horizon_months=horizon_months)
             return _supplied(pop, spec=None, seed=None, max_in_degree=max_in_degree)
         if events is not None or ties is not None or horizon_months is not None:
-            raise InvalidArgument("--events/--ties/--horizon-months go with a supplied people table (CSV or Parquet), "
+            raise InvalidArgument("events=, ties= and horizon_months= go with a supplied people table (CSV or Parquet), "
                                   "not a spec (a spec sets its own horizon_months)")
         spec = load_spec(text)
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise InvalidArgument(f"--size {size!r}: give a whole number of people >= 1")
+        raise InvalidArgument(f"size={size!r}: give a whole number of people >= 1")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise InvalidArgument(f"--seed {seed!r}: give a whole number >= 0")
+        raise InvalidArgument(f"seed={seed!r}: give a whole number >= 0")
     cap_in_degree(empty_ties(), max_in_degree)  # checks the bound
     return PopulationSource(spec=spec, size=size, seed=seed, max_in_degree=max_in_degree)
 

@@ -392,7 +392,7 @@ def _events(t: _Table, people: np.ndarray, people_label: str, horizon: int | Non
             f"month is more than {OUTLIER_GAP_MONTHS} months after month {bulk_end}, by which "
             f"{BULK_SHARE:.0%} of the events happened; one mistyped month would set the horizon (and every "
             "person's as-of month) for everyone", pid=pid,
-            fix="correct or remove the row, or pass horizon_months (scs-audit run --horizon-months) covering it "
+            fix="correct or remove the row, or pass horizon_months= covering it "
                 "if the log really runs that long",
         )
     kind = _choice(t, "kind", EVENT_KINDS, "an event kind", pid)

@@ -125,7 +125,7 @@ _NS_SHIFT = _ID_BITS + _K_BITS
 def sample_rate(replay_sample: int, population_size: int) -> float:
     """Probability that one person is sampled: ``replay_sample / population_size`` (at most 1)."""
     if replay_sample < 0:
-        raise InvalidArgument(f"replay_sample = {replay_sample}; give 0 or more people (e.g. --replay-sample 2000)")
+        raise InvalidArgument(f"replay_sample = {replay_sample}; give 0 or more people (e.g. replay_sample=2000)")
     if population_size <= 0:
         return 0.0
     return min(1.0, replay_sample / population_size)

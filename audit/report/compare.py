@@ -86,8 +86,8 @@ def parse_grid(text: str) -> tuple[str, list[Any]]:
     key = key.strip()
     items = [v for v in values.split(",") if v.strip()]
     if not sep or not key.isidentifier() or not items:
-        raise InvalidArgument(f"--grid {text!r}: write one parameter and its values as key=v1,v2,v3 "
-                              "(e.g. --grid penalty_expiry_months=12,24,36)")
+        raise InvalidArgument(f"grid={text!r}: write one parameter and its values as key=v1,v2,v3 "
+                              "(e.g. grid=penalty_expiry_months=12,24,36)")
     return key, [parse_value(v) for v in items]
 
 
@@ -107,7 +107,7 @@ def build_variants(specs: Sequence[str], grid: tuple[str, list[Any]] | None = No
         for spec, base in zip(specs, bases):
             known = dict(getattr(base, "params", {}) or {})
             if key not in known:
-                raise InvalidArgument(f"--grid {key}=...: scorer {spec!r} has no parameter {key!r}; "
+                raise InvalidArgument(f"grid={key}=...: scorer {spec!r} has no parameter {key!r}; "
                                       f"its parameters are {', '.join(sorted(known)) or '(none)'}")
             variants += [variant_of(base, {key: v}, spec) for v in values]  # a plugin's error names the scorer
     if len(variants) < 2:

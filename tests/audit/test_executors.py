@@ -151,11 +151,11 @@ def test_executor_choice():
         assert isinstance(pool, ProcessExecutor) and pool.workers == 2
     finally:
         pool.close()
-    with pytest.raises(InvalidArgument, match="--engine dask"):
+    with pytest.raises(InvalidArgument, match="engine=dask"):
         make_executor("local", scheduler="tcp://127.0.0.1:1")
-    with pytest.raises(InvalidArgument, match="--engine"):
+    with pytest.raises(InvalidArgument, match="engine="):
         make_executor("spark")
-    with pytest.raises(InvalidArgument, match="--workers"):
+    with pytest.raises(InvalidArgument, match="workers="):
         make_executor("local", workers=0)
 
 

@@ -43,5 +43,5 @@ def test_age_is_binned_by_spec_bands():
 
 
 def test_unknown_attribute_is_a_clear_error():
-    with pytest.raises(InvalidArgument, match="--by 'shoe_size'"):
+    with pytest.raises(InvalidArgument, match="by='shoe_size'"):
         layout_for(("shoe_size",), spec=load_spec("tiny"))

@@ -175,7 +175,7 @@ def test_time_limited_wrapper_delegates_and_pickles():
 
 @pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), True, "5"])
 def test_check_timeout_rejects_bad_values(bad):
-    with pytest.raises(InvalidArgument, match="--scorer-timeout"):
+    with pytest.raises(InvalidArgument, match="scorer_timeout="):
         check_timeout(bad)
 
 

@@ -130,7 +130,7 @@ def test_store_writes_are_complete_files(tmp_path):
 def test_resume_needs_a_directory_and_no_scores_file(tmp_path):
     with pytest.raises(InvalidArgument, match="checkpoint"):
         run(["suining"], RunConfig(population="tiny", size=SIZE, options=OPTIONS, resume=True), audits=audits())
-    with pytest.raises(InvalidArgument, match="--save-scores"):
+    with pytest.raises(InvalidArgument, match="save_scores="):
         run(["suining"], cfg(tmp_path, resume=True), audits=audits(), sink=lambda *a: None)
 
 
