@@ -14,10 +14,10 @@ from typing import Any
 
 import pandas as pd
 
-from audit.engine.contract import AuditContext, AuditOptions, ChunkAudit, favourable_mask, sanctioned_mask
+from audit.engine.contract import AuditContext, AuditOptions, ChunkAudit
+from audit.engine.probing import probe_scorers
 from audit.errors import InvalidArgument
 from audit.population.groups import CellLayout, layout_for
-from audit.engine.probing import probe_scorers
 from audit.population.model import Population
 from audit.population.source import PopulationSource, open_source
 from scorers.protocol import scorer_label
@@ -118,9 +118,9 @@ class RunResult:
 
 def default_audits(options: AuditOptions | None = None) -> list[ChunkAudit]:
     """The audits every run performs."""
+    from audit.disparity.audit import DisparityAudit
     from audit.replay.appeal import AppealAudit
     from audit.replay.contagion import ContagionAudit
-    from audit.disparity.audit import DisparityAudit
     from audit.replay.reversibility import ReversibilityAudit
     from audit.replay.spillover import SpilloverAudit
 
@@ -194,7 +194,7 @@ def run(
     frames (for ``--save-scores``).
     """
     config = config or RunConfig()
-    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     scorer_objs = resolve_scorers(scorers)
     if not scorer_objs:
         raise InvalidArgument("no scorers to run: name at least one with --scorer")

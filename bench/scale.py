@@ -167,10 +167,10 @@ def end_to_end(sizes: list[int], memory_only: list[int]) -> None:
 def projection(chunks: int) -> None:
     from audit.engine.contract import AuditOptions
     from audit.engine.executors import ChunkTask, default_workers, make_executor, run_chunk
-    from audit.population.groups import layout_for
-    from audit.runner import RunConfig, default_audits, resolve_scorers, unique_labels
-    from audit.population.source import open_source
     from audit.engine.streaming import RunTotals, absorb
+    from audit.population.groups import layout_for
+    from audit.population.source import open_source
+    from audit.runner import RunConfig, default_audits, resolve_scorers, unique_labels
 
     config = RunConfig(size=COUNTRY)
     source = open_source(config.population, size=COUNTRY, seed=0)
@@ -214,8 +214,8 @@ def batch_sweep(sizes: tuple[int, ...] = (131_072, 262_144, 524_288, 1_048_576),
     from audit.engine.contract import AuditOptions
     from audit.engine.executors import ChunkTask, reuse_freed_memory, run_chunk
     from audit.population.groups import layout_for
-    from audit.runner import default_audits, resolve_scorers, unique_labels
     from audit.population.source import open_source
+    from audit.runner import default_audits, resolve_scorers, unique_labels
 
     reuse_freed_memory()
     source = open_source("china-2020", size=COUNTRY, seed=0)

@@ -20,8 +20,8 @@ import pandas as pd
 
 from audit.population.model import Population, PopulationView
 from audit.vocab import DOMAINS
-from scorers.protocol import MAX_REASONS, scorer_tags, validate_score_frame
 from scorers.adapter import normalize_reasons
+from scorers.protocol import MAX_REASONS, scorer_tags, validate_score_frame
 
 __all__ = [
     "CHECKS",

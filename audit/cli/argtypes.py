@@ -12,7 +12,7 @@ import argparse
 import decimal
 import math
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 __all__ = ["number"]
 
@@ -58,6 +58,7 @@ def number(
     ])) + (f", e.g. {example}" if example is not None else "")
 
     def convert(text: str) -> N:
+        value: Any
         try:
             value = kind(text.replace("_", "") if kind is int else text)
         except ValueError:

@@ -10,12 +10,10 @@ import argparse
 import os
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
-from audit.cli.argtypes import number
-from audit.errors import AuditError
-from audit.output.artefacts import claim_output, commit_file, deferred_writes, naming
 from audit.cli.checks import describe_os_error, refuse_costly
 from audit.cli.flags import as_flags
 from audit.cli.options import (
@@ -27,6 +25,8 @@ from audit.cli.options import (
     positive_seconds,
     share,
 )
+from audit.errors import AuditError
+from audit.output.artefacts import claim_output, commit_file, deferred_writes, naming
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -186,12 +186,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     from audit.engine.contract import AuditOptions
     from audit.results.document import write_results
-    from audit.runner import RunConfig, run
     from audit.results.summary import print_summary
+    from audit.runner import RunConfig, run
 
     console = Console(stderr=False)
-    from audit.engine.executors import default_workers
     from audit.cli.privacy import precheck_from_args
+    from audit.engine.executors import default_workers
 
     # before the output directory is touched; a remote Dask cluster's workers are not this machine's
     refuse_costly(args, workers=1 if args.scheduler else args.workers or default_workers())
@@ -205,10 +205,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
                        options=options, events=args.events, ties=args.ties, horizon_months=args.horizon_months)
     from audit.engine.workers import default_worker_memory
 
-    config = replace(config, engine=args.engine, workers=args.workers or default_workers(), scheduler=args.scheduler,
+    workers = args.workers or default_workers()
+    config = replace(config, engine=args.engine, workers=workers, scheduler=args.scheduler,
                      checkpoint_dir=str(out), resume=args.resume)  # audit/engine/executors.py, audit/engine/checkpoint.py
     # every scorer runs in supervised worker processes: one that exits, hangs or overfills fails alone (audit/engine/workers.py)
-    memory = args.worker_memory * 2**20 if args.worker_memory else default_worker_memory(config.workers)
+    memory = args.worker_memory * 2**20 if args.worker_memory else default_worker_memory(workers)
     config = replace(config, isolate=True, worker_memory=memory)
     writer = _ScoresWriter(out / "scores.parquet") if args.save_scores else None
     try:
@@ -258,7 +259,7 @@ class _ScoresWriter:
 
         self.write_table(label, scores_table(label, chunk, frame, scorer))
 
-    def write_table(self, label: str, rows: "pd.DataFrame") -> None:
+    def write_table(self, label: str, rows: pd.DataFrame) -> None:
         """Append one scorer's rows of one chunk (:func:`audit.engine.contract.scores_table`), e.g. sent by a worker."""
         import pyarrow as pa
         import pyarrow.parquet as pq

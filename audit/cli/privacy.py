@@ -117,11 +117,10 @@ def precheck_from_args(args: argparse.Namespace) -> None:
     warning = check_epsilon(args.epsilon, allow_large=args.allow_large_epsilon)
     if warning:
         print(warning, file=sys.stderr)
+    from audit.population.source import open_source
+    from audit.population.table_files import TABLE_SUFFIXES
     from audit.privacy.ledger import PrivacyLedger, check_ledger_path
     from audit.privacy.publish import tie_bounds
-    from audit.population.source import open_source
-
-    from audit.population.table_files import TABLE_SUFFIXES
 
     if str(args.population).lower().endswith(TABLE_SUFFIXES):
         if args.dataset is None:
@@ -186,8 +185,8 @@ def _query_plan(scorer: Any, *, max_friends: int, max_in_degree: int) -> dict[st
 
     from audit.aggregate import Counts, ValueCounts
     from audit.population.groups import layout_for
-    from audit.privacy.queries import exact_tables, reads_ties, score_bounds_for
     from audit.population.tie_bound import influence
+    from audit.privacy.queries import exact_tables, reads_ties, score_bounds_for
 
     affected = influence(max_in_degree=max_in_degree, max_out_degree=max_friends) if reads_ties(scorer) else 0
     layout = layout_for(())
@@ -213,10 +212,10 @@ def epsilon_for(accuracy: float, *, query: str = "tiers_by_cell", scorers: list[
     the total is what the scorer needing most asks for.
     """
     from audit.errors import InvalidArgument
+    from audit.population.tie_bound import MAX_IN_DEGREE
     from audit.privacy.context import epsilon_for_half_width
     from audit.privacy.publish import DEFAULT_MAX_FRIENDS
     from audit.privacy.queries import QUERY_WEIGHTS, budget_split
-    from audit.population.tie_bound import MAX_IN_DEGREE
     from scorers.protocol import scorer_label
 
     if query not in QUERY_WEIGHTS:

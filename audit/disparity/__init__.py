@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from audit.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from audit.disparity.audit import DisparityAudit, FOUR_FIFTHS
+    from audit.disparity.audit import FOUR_FIFTHS, DisparityAudit
 
 _EXPORTS = {
     "DisparityAudit": "audit.disparity.audit",

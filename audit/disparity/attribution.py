@@ -46,9 +46,9 @@ import numpy as np
 import pandas as pd
 
 from audit.aggregate import Counts
+from audit.disparity.group_stats import group_axis, rate
 from audit.engine.contract import ScoredChunk, favourable_mask, sanctioned_mask, score_checked
 from audit.errors import AuditError
-from audit.disparity.group_stats import group_axis, rate
 from audit.output.artefacts import finite_or_none as _num
 from audit.population.model import Population, PopulationView, rows_with_ids
 from audit.replay.pool import chunk_sample

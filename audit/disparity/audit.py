@@ -54,14 +54,14 @@ from audit.disparity.attribution import (
     DEFAULT_SAMPLE,
     PERMUTATION_PAIRS,
     AttributionPlan,
-    attribution_section,
     attribution_rows,
+    attribution_section,
     collect_attribution,
     driver,
     plan_for,
 )
 from audit.disparity.bootstrap import PoissonBootstrap, coarsen_values, interval_pair, percentile_interval
-from audit.engine.contract import AuditContext, ScoredChunk
+from audit.disparity.exact_ranks import ExactValueCounts, bootstrap_table, population_median, rank_figures
 from audit.disparity.ground_truth import DEFAULT_TRUTH_SAMPLE, collect_truth, truth_rate, truth_section
 from audit.disparity.group_stats import (
     count_above,
@@ -74,13 +74,13 @@ from audit.disparity.group_stats import (
     relative_risk_to_least,
     score_distribution,
 )
-from audit.errors import InvalidArgument
-from audit.population.groups import UNKNOWN, CellLayout
-from audit.output.artefacts import finite_or_none as _num
-from audit.disparity.exact_ranks import ExactValueCounts, bootstrap_table, population_median, rank_figures
 from audit.disparity.ratio_intervals import RatioIntervals, exact_rate_interval, ratio_intervals
-from audit.replay.pool import ReplayPool
+from audit.engine.contract import AuditContext, ScoredChunk
+from audit.errors import InvalidArgument
 from audit.evidence import MIN_OBSERVATIONS, MIN_REFERENCE_EVENTS
+from audit.output.artefacts import finite_or_none as _num
+from audit.population.groups import UNKNOWN, CellLayout
+from audit.replay.pool import ReplayPool
 from scorers.protocol import scorer_tags
 
 __all__ = [
@@ -388,7 +388,7 @@ class _CellTables:
     """Exact people per (score, cell) for the rank figures, if kept."""
 
     @classmethod
-    def of(cls, merged: Mapping[str, Any], scorer: Any) -> "_CellTables":
+    def of(cls, merged: Mapping[str, Any], scorer: Any) -> _CellTables:
         tiers = merged["tiers"].array
         fav_idx = [i for i, t in enumerate(scorer.tiers) if t in scorer.favourable_tiers]
         values, table = merged["scores"].table()
@@ -441,13 +441,13 @@ def _score_statistics(cells: _CellTables, layout: CellLayout, views: list[Attrib
         parts: dict[str, dict[str, list[np.ndarray]]] = {v.key: {"mean": [], "median": [], "scoring": []} for v in views}
         for start, stop in boot.batches(tab.size):
             drawn = rng.poisson(tab.astype(np.float64), size=(stop - start, *tab.shape)).astype(np.int64)
-            m = pooled_median(vals, drawn.sum(axis=-1))
+            medians = pooled_median(vals, drawn.sum(axis=-1))
             for view in views:
                 counts = group_axis(drawn, layout, view.keep)
                 n, mean, med = score_distribution(vals, counts)
                 parts[view.key]["mean"].append(mean)
                 parts[view.key]["median"].append(med)
-                parts[view.key]["scoring"].append(rate(count_above(vals, counts, m), n))
+                parts[view.key]["scoring"].append(rate(count_above(vals, counts, medians), n))
         reps = {k: {s: np.concatenate(a, axis=0) for s, a in d.items()} for k, d in parts.items()}
     return point, reps, _num(median[0])
 
@@ -493,12 +493,12 @@ def _attribute_section(view, layout, cells: _CellTables, score, score_reps, inte
     if score_reps is not None:
         ref = _argbest(scoring, eligible, max)  # the reference is chosen once, on the point estimate
         sir_r = ratio_to_best(score_reps["scoring"], eligible, reference=ref)
-        boot_lo, boot_hi = _interval(score_reps["scoring"])
+        boot_lo, boot_hi = _interval(score_reps["scoring"])  # type: ignore[misc]
         cp_lo, cp_hi = exact_rate_interval(score["above"], score["n"])  # given the median: never [0, 0] on 0 of n
         # the LL144 ratio: the bootstrap (median re-estimated, reference fixed) spanned with the pairwise
         # intervals given the median, which account for choosing the reference (audit.disparity.ratio_intervals)
         given = ratio_intervals(score["above"], score["n"], eligible, to="highest")
-        sir_lo, sir_hi = _interval(sir_r)
+        sir_lo, sir_hi = _interval(sir_r)  # type: ignore[misc]
         min_lo, min_hi = percentile_interval(eligible_min(sir_r, eligible))
         ci.update(
             scoring=(np.fmin(boot_lo, cp_lo), np.fmax(boot_hi, cp_hi)), mean=_interval(score_reps["mean"]),

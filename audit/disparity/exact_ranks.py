@@ -89,7 +89,7 @@ class ExactValueCounts:
     """Low key bits dropped to stay under :data:`MAX_EXACT_KEYS` (0: exact)."""
 
     @classmethod
-    def of(cls, values: np.ndarray, cells: np.ndarray, n_cells: int) -> "ExactValueCounts":
+    def of(cls, values: np.ndarray, cells: np.ndarray, n_cells: int) -> ExactValueCounts:
         """Count a chunk's scores exactly (one sort)."""
         keys = order_keys(values)
         uniq, inv = np.unique(keys, return_inverse=True)
@@ -98,7 +98,7 @@ class ExactValueCounts:
 
     @classmethod
     def on_grid(cls, values: np.ndarray, cells: np.ndarray, n_cells: int, grid_keys: np.ndarray, grid_counts: np.ndarray,
-                decimals: int) -> "ExactValueCounts":
+                decimals: int) -> ExactValueCounts:
         """From a chunk's rounded value counts (keys ``round(v * 10**decimals) * n_cells + cell``) when every
         score equals its rounded value exactly; else :meth:`of`."""
         values = np.asarray(values, dtype=np.float64)
@@ -110,7 +110,7 @@ class ExactValueCounts:
         return cls._sorted(exact, np.mod(grid_keys, n_cells), np.asarray(grid_counts, dtype=np.int64), n_cells, 0)
 
     @classmethod
-    def _sorted(cls, keys, cells, counts, n_cells, dropped) -> "ExactValueCounts":
+    def _sorted(cls, keys, cells, counts, n_cells, dropped) -> ExactValueCounts:
         order = np.lexsort((cells, keys))
         keys, cells, counts = keys[order], cells[order], counts[order]
         if keys.size:
@@ -120,7 +120,7 @@ class ExactValueCounts:
             keys, cells = keys[new], cells[new]
         return cls(keys, cells, np.rint(counts).astype(np.int64), n_cells, dropped)._fit()
 
-    def _fit(self) -> "ExactValueCounts":
+    def _fit(self) -> ExactValueCounts:
         """Drop the fewest low key bits (in steps of 4) that bring the entries under :data:`MAX_EXACT_KEYS`."""
         out = self
         while out.keys.size > MAX_EXACT_KEYS:
@@ -134,13 +134,13 @@ class ExactValueCounts:
                 break
         return out
 
-    def _drop(self, bits: int) -> "ExactValueCounts":
+    def _drop(self, bits: int) -> ExactValueCounts:
         if bits <= self.dropped_bits:
             return self
         keys = (self.keys >> bits) << bits
         return ExactValueCounts._sorted(keys, self.cells, self.counts, self.n_cells, bits)
 
-    def merge(self, other: "ExactValueCounts") -> "ExactValueCounts":
+    def merge(self, other: ExactValueCounts) -> ExactValueCounts:
         if self.n_cells != other.n_cells:
             raise ValueError("cannot merge exact value counts with different cells")
         bits = max(self.dropped_bits, other.dropped_bits)

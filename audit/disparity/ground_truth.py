@@ -30,9 +30,9 @@ import numpy as np
 
 from audit.aggregate import Counts
 from audit.disparity.bootstrap import PoissonBootstrap, interval_pair
+from audit.disparity.group_stats import eligible_max, eligible_min, fairlearn_summary, group_axis, rate
 from audit.disparity.ratio_intervals import exact_rate_interval
 from audit.engine.contract import ScoredChunk, favourable_mask, sanctioned_mask, score_checked
-from audit.disparity.group_stats import eligible_max, eligible_min, fairlearn_summary, group_axis, rate
 from audit.output.artefacts import finite_or_none as _num
 from audit.population.model import PopulationView, rows_with_ids
 from audit.randomness import rows_sampled
@@ -168,9 +168,9 @@ def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.n
         np.array_equal(sanctioned_mask(scorer, recorded)[pos], sanctioned)
         and np.array_equal(favourable_mask(scorer, recorded)[pos], favourable)
     ):
-        truth = chunk.truth_frame()  # the scorer reads beyond one hop: re-score everyone, exactly
-        assert truth is not None  # a synthetic chunk always has ground truth
-        return sanctioned_mask(scorer, truth.iloc[rows]), favourable_mask(scorer, truth.iloc[rows])
+        everyone = chunk.truth_frame()  # the scorer reads beyond one hop: re-score everyone, exactly
+        assert everyone is not None  # a synthetic chunk always has ground truth
+        return sanctioned_mask(scorer, everyone.iloc[rows]), favourable_mask(scorer, everyone.iloc[rows])
     truth = score(mine[genuine[mine]])
     return sanctioned_mask(scorer, truth)[pos], favourable_mask(scorer, truth)[pos]
 

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from audit.population.groups import CellLayout
 from audit.output.artefacts import finite_or_none as _num
+from audit.population.groups import CellLayout
 
 __all__ = [
     "rate",

@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING
 from audit.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from audit.engine.contract import AuditContext, AuditOptions, ChunkAudit, ChunkOutput, ScoredChunk, process_chunk, score_checked
+    from audit.engine.contract import (
+        AuditContext,
+        AuditOptions,
+        ChunkAudit,
+        ChunkOutput,
+        ScoredChunk,
+        process_chunk,
+        score_checked,
+    )
     from audit.engine.executors import ENGINES, default_workers, make_executor
     from audit.engine.streaming import ChunkStream, RunTotals
 

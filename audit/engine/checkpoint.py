@@ -35,10 +35,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from audit.output.artefacts import temporary_beside
 from audit.engine.chunk_format import ChunkFormatError, dumps, loads
 from audit.engine.contract import ChunkOutput
 from audit.errors import OutputConflict
+from audit.output.artefacts import temporary_beside
 
 __all__ = ["CHECKPOINT_DIRNAME", "INDEX_NAME", "ChunkStore", "make_private_dir", "run_fingerprint", "write_private"]
 
@@ -71,8 +71,8 @@ def run_fingerprint(
     options: Any,
 ) -> str:
     """SHA-256 over everything a run's chunk statistics depend on."""
-    from audit.version import package_version
     from audit.population.synth import GENERATOR_VERSION
+    from audit.version import package_version
 
     doc = {
         "population": source.fingerprint(),
@@ -232,7 +232,7 @@ class ChunkStore:
         Returns the folders removed. A folder with any file its index does not
         list (or without an index) is left alone.
         """
-        removed = []
+        removed: list[Path] = []
         parent = self.dir.parent
         if not parent.is_dir() or parent.is_symlink():
             return removed

@@ -186,7 +186,7 @@ def dumps(value: Any) -> bytes:
     enc = _Encoder()
     doc = json.dumps({"format": FORMAT, "value": enc.value(value)}, allow_nan=False).encode("utf-8")
     buf = io.BytesIO()
-    np.savez(buf, **enc.arrays, **{_DOC: np.frombuffer(doc, dtype=np.uint8)})
+    np.savez(buf, **enc.arrays, **{_DOC: np.frombuffer(doc, dtype=np.uint8)})  # type: ignore[arg-type]
     return buf.getvalue()
 
 

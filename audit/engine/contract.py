@@ -17,9 +17,9 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from audit.engine.guard import note_fault, plugin_call, plugin_section, time_limited
 from audit.errors import ScorerContractError, ScorerFailed
 from audit.population.groups import CellLayout
-from audit.engine.guard import note_fault, plugin_call, plugin_section, time_limited
 from audit.population.model import Population, PopulationView
 from scorers.adapter import printable
 from scorers.protocol import ScorerTags, scorer_tags, validate_score_frame
@@ -115,7 +115,7 @@ class ScoredChunk:
             if isinstance(self.frame[col].dtype, pd.CategoricalDtype):
                 codes = self.frame[col].cat.codes.to_numpy().copy()
                 codes[rows] = sub[col].cat.codes.to_numpy()
-                out[col] = pd.Categorical.from_codes(codes, dtype=self.frame[col].dtype)
+                out[col] = pd.Categorical.from_codes(codes, dtype=self.frame[col].dtype)  # type: ignore[call-overload]
             else:
                 values = self.frame[col].to_numpy().copy()
                 values[rows] = sub[col].to_numpy()

@@ -26,11 +26,11 @@ from typing import Any, Literal, Protocol, Self
 from audit.aggregate import merge_all
 from audit.engine.contract import AuditOptions, ChunkAudit, ChunkOutput, process_chunk, scores_table
 from audit.engine.guard import hand_over
+from audit.engine.workers import Fault, ProcessExecutor
 from audit.errors import InvalidArgument
 from audit.population.groups import CellLayout
 from audit.population.model import Population
 from audit.population.source import PopulationSource
-from audit.engine.workers import Fault, ProcessExecutor
 
 __all__ = [
     "ENGINES",

@@ -20,8 +20,8 @@ from typing import Any
 
 from audit.engine.contract import AuditContext, ChunkAudit, describe_failure
 from audit.engine.executors import make_executor
-from audit.engine.workers import Fault, ProcessExecutor
 from audit.engine.guard import plugin_section
+from audit.engine.workers import Fault, ProcessExecutor
 
 __all__ = ["FinalizeTask", "Finalized", "finalize_all", "finalize_fault", "finalize_scorer"]
 

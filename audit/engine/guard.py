@@ -15,21 +15,14 @@ The probe at the start of a run is in :mod:`audit.engine.probing`.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import signal
 import threading
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
-from audit.errors import InvalidArgument, ScorerContractError, ScorerFailed
-from audit.output.artefacts import plain_scalar as _plain
-from audit.population.model import Population, PopulationView
+from audit.errors import InvalidArgument, ScorerFailed
+from audit.population.model import PopulationView
 
 __all__ = [
     "scorer_name",
@@ -179,7 +172,7 @@ class time_limit:
             self._armed = False
             raise _Expired()
 
-    def __enter__(self) -> "time_limit":
+    def __enter__(self) -> time_limit:
         if self.seconds is None:
             return self
         self._t0 = time.perf_counter()

@@ -20,7 +20,6 @@ from typing import Any
 from audit.aggregate import merge_all
 from audit.engine.checkpoint import ChunkStore, run_fingerprint
 from audit.engine.contract import AuditOptions, ChunkAudit, ChunkOutput
-from audit.errors import InvalidArgument
 from audit.engine.executors import (
     ProcessExecutor,
     chunk_fault,
@@ -30,6 +29,7 @@ from audit.engine.executors import (
     run_chunk_keeping_scores,
     tasks_for,
 )
+from audit.errors import InvalidArgument
 from audit.population.groups import CellLayout
 from audit.population.source import PopulationSource
 
@@ -176,17 +176,18 @@ class ChunkStream:
         # of --save-scores then come back from the workers to be written here
         supervised: dict[str, Any] = {}
         keeping = isinstance(executor, ProcessExecutor) and self.on_scored is not None
+        writer: Any = self.on_scored  # with supervised workers, an object with write_table(label, table)
         if isinstance(executor, ProcessExecutor):
             supervised["on_fault"] = chunk_fault_keeping_scores if keeping else chunk_fault
             if keeping:
                 fn = run_chunk_keeping_scores
-                supervised["on_rows"] = getattr(self.on_scored, "write_table")
+                supervised["on_rows"] = writer.write_table
         with contextlib.nullcontext(executor) if self.executor is not None else executor:
             for task, out in executor.imap_unordered(fn, tasks, **supervised):
                 if keeping:
                     out, rows = out
                     for label, table in rows:
-                        getattr(self.on_scored, "write_table")(label, table)
+                        writer.write_table(label, table)
                 if self.store is not None:
                     self.store.save(task.blocks[0], out)
                 yield task.blocks, out, False

@@ -236,7 +236,7 @@ class ProcessExecutor:
         self.timeout = timeout
         self.memory_limit = memory_limit
         method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-        self._ctx = mp.get_context(method)
+        self._ctx: Any = mp.get_context(method)  # a start-method context (the stubs' BaseContext lacks Process)
         if method == "forkserver":
             # what every task needs, imported once by the forkserver and inherited by each (re)started worker
             self._ctx.set_forkserver_preload(
@@ -334,6 +334,7 @@ class ProcessExecutor:
                     if done is not None:
                         kind, value = done
                         job, w.job, w.section, w.call_started = w.job, None, None, None
+                        assert job is not None  # a busy worker has a job
                         if w.retiring:
                             self._retire(w)
                         if kind == "raised":

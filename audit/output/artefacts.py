@@ -181,7 +181,7 @@ def atomic_write_json(path: str | Path, data: Any, *, mode: int = PUBLIC_MODE) -
 
 # ----------------------------------------------------------------------------- all-or-nothing runs
 
-_ACTIVE: list["deferred_writes"] = []
+_ACTIVE: list[deferred_writes] = []
 _LOCK = threading.Lock()
 
 
@@ -235,7 +235,7 @@ class deferred_writes:
         self.claims: list[OutputClaim] = []
         """Output directories claimed inside the block (:func:`claim_output`), released if it fails."""
 
-    def __enter__(self) -> "deferred_writes":
+    def __enter__(self) -> deferred_writes:
         with _LOCK:
             _ACTIVE.append(self)
         return self
@@ -275,7 +275,7 @@ class deferred_writes:
             for seal in [t for t in pending if t.name == SEAL_NAME]:  # a new run in that directory
                 stale |= {seal.parent / name for name in RUN_ARTEFACTS}
             stale -= set(pending)
-            stale, problems = check_replaceable(sorted(pending), sorted(stale), force=self.force)
+            removable, problems = check_replaceable(sorted(pending), sorted(stale), force=self.force)
             if problems:
                 self.abort()
                 more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
@@ -283,8 +283,8 @@ class deferred_writes:
             with _LOCK:
                 self.pending.clear()
                 self.stale.clear()
-            for path in sorted({*pending, *stale}, key=_seal_last, reverse=True):  # the seal goes first
-                if path in stale or path.name == SEAL_NAME:
+            for path in sorted({*pending, *removable}, key=_seal_last, reverse=True):  # the seal goes first
+                if path in removable or path.name == SEAL_NAME:
                     path.unlink(missing_ok=True)
             for target in sorted(pending, key=_seal_last):  # the seal comes last
                 os.replace(pending[target], target)

@@ -17,12 +17,10 @@ from typing import TYPE_CHECKING
 from audit.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from audit.population.model import Population, PopulationView
-    from audit.population.spec import PopulationSpec, builtin_spec_names, load_spec
-    from audit.population.model import iter_chunks, synthesize
-    from audit.population.model import load_population
-    from audit.population.source import PopulationSource, open_source
     from audit.population.groups import CellLayout, layout_for
+    from audit.population.model import Population, PopulationView, iter_chunks, load_population, synthesize
+    from audit.population.source import PopulationSource, open_source
+    from audit.population.spec import PopulationSpec, builtin_spec_names, load_spec
 
 _EXPORTS = {
     "Population": "audit.population.model",

@@ -39,12 +39,12 @@ _KIND_TO_DOMAIN_CODE = np.array([DOMAINS.index(KIND_DOMAIN[k]) for k in EVENT_KI
 
 def education_categorical(codes: np.ndarray) -> pd.Categorical:
     """Ordered categorical of education levels from integer codes (0 = primary_or_less)."""
-    return pd.Categorical.from_codes(codes, categories=list(EDUCATION_LEVELS), ordered=True)
+    return pd.Categorical.from_codes(codes, categories=list(EDUCATION_LEVELS), ordered=True)  # type: ignore[call-overload]
 
 
 def kind_categorical(codes: np.ndarray) -> pd.Categorical:
     """Categorical of event kinds from integer codes (positions in ``EVENT_KINDS``)."""
-    return pd.Categorical.from_codes(codes, categories=list(EVENT_KINDS))
+    return pd.Categorical.from_codes(codes, categories=list(EVENT_KINDS))  # type: ignore[call-overload]
 
 
 def events_frame(
@@ -60,8 +60,8 @@ def events_frame(
         "person_id": np.asarray(person_id, dtype=np.int64),
         "month": np.asarray(month, dtype=np.int16),
         "kind": kind_categorical(kind_codes),
-        "domain": pd.Categorical.from_codes(_KIND_TO_DOMAIN_CODE[kind_codes], categories=list(DOMAINS)),
-        "source": pd.Categorical.from_codes(source_codes, categories=list(SOURCES)),
+        "domain": pd.Categorical.from_codes(_KIND_TO_DOMAIN_CODE[kind_codes], categories=list(DOMAINS)),  # type: ignore[call-overload]
+        "source": pd.Categorical.from_codes(source_codes, categories=list(SOURCES)),  # type: ignore[call-overload]
         "amount": np.asarray(amount, dtype=np.float64),
     }
     if genuine is not None:

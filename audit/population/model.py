@@ -30,7 +30,7 @@ from audit.population.columns import (
     rows_with_ids,
 )
 from audit.population.spec import PopulationSpec, load_spec
-from audit.population.synth import BLOCK_SIZE, chunk_fields, chunk_ranges, checked_request
+from audit.population.synth import BLOCK_SIZE, checked_request, chunk_fields, chunk_ranges
 from audit.population.table import read_population
 
 __all__ = [
@@ -83,7 +83,7 @@ class Population:
     """Months covered by the event log."""
     synthetic: bool
     """True when drawn from a spec, so ground truth is real; False for supplied data."""
-    spec: "PopulationSpec | None" = None
+    spec: PopulationSpec | None = None
     """The spec a synthetic population was drawn from."""
     seed: int | None = None
     """Seed of a synthetic population."""
@@ -109,7 +109,7 @@ class Population:
             horizon_months=self.horizon_months,
         )
 
-    def with_events(self, events: pd.DataFrame) -> "Population":
+    def with_events(self, events: pd.DataFrame) -> Population:
         """The same people and ties over another event log."""
         return replace(self, events=events, _fingerprint=[], _sorted={})
 
@@ -124,7 +124,7 @@ class Population:
             self._sorted[table] = bool(ids.dtype.kind in "iu" and (ids.size < 2 or np.all(ids[:-1] <= ids[1:])))
         return self._sorted[table]
 
-    def genuine_only(self) -> "Population":
+    def genuine_only(self) -> Population:
         """The population as it really behaved: misrecorded events removed."""
         return self.with_events(self.events[self.events["genuine"].to_numpy()].reset_index(drop=True))
 
@@ -139,7 +139,7 @@ class Population:
         return self._fingerprint[0]
 
     @staticmethod
-    def concat(parts: list["Population"]) -> "Population":
+    def concat(parts: list[Population]) -> Population:
         """Join populations of consecutive person-id blocks into one."""
         if not parts:
             raise ValueError("Population.concat needs at least one part")
@@ -156,12 +156,12 @@ class Population:
         )
 
     @classmethod
-    def from_table(cls, people, *, events=None, ties=None, columns=None, horizon_months=None) -> "Population":
+    def from_table(cls, people, *, events=None, ties=None, columns=None, horizon_months=None) -> Population:
         """Load a supplied population from CSV/Parquet paths or DataFrames (:func:`load_population`)."""
         return load_population(people, events=events, ties=ties, columns=columns, horizon_months=horizon_months)
 
     @classmethod
-    def synthesize(cls, spec: "PopulationSpec | str", *, size: int, seed: int = 0) -> "Population":
+    def synthesize(cls, spec: PopulationSpec | str, *, size: int, seed: int = 0) -> Population:
         """Draw a synthetic population in memory (:func:`synthesize`)."""
         return synthesize(spec, size=size, seed=seed)
 

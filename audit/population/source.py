@@ -11,11 +11,10 @@ from typing import Any
 import numpy as np
 
 from audit.errors import InvalidArgument
+from audit.population.model import Population, empty_ties, synthesize_chunk
 from audit.population.person_ids import id_fingerprint, id_sketch
-from audit.population.model import Population, empty_ties
 from audit.population.spec import PopulationSpec, load_spec
 from audit.population.synth import BLOCK_SIZE, chunk_ranges
-from audit.population.model import synthesize_chunk
 from audit.population.table_files import TABLE_SUFFIXES
 from audit.population.tie_bound import MAX_IN_DEGREE, cap_in_degree, max_out_degree
 

@@ -12,9 +12,10 @@ import hashlib
 import json
 import math
 import tomllib
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from audit.errors import InvalidSpec
 from audit.population.spec_reader import Reader as _Reader

@@ -10,7 +10,8 @@ back silently to a default). What the keys mean is :mod:`audit.population.spec`'
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping, overload
+from collections.abc import Mapping
+from typing import Any, overload
 
 from audit.errors import InvalidSpec
 

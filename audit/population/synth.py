@@ -55,10 +55,10 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaincinv, ndtr, ndtri
 
-from audit.population import synth_kernels as kernels
-from audit.population.synth_buffers import Columns, Scratch
 from audit.errors import InvalidArgument
+from audit.population import synth_kernels as kernels
 from audit.population.spec import PopulationSpec, income_boundaries, load_spec
+from audit.population.synth_buffers import Columns, Scratch
 from audit.vocab import DOMAINS, EDUCATION_LEVELS, EVENT_KINDS, KIND_DOMAIN, SOURCES
 
 __all__ = ["BLOCK_SIZE", "GENERATOR_VERSION", "checked_request", "chunk_fields", "chunk_ranges"]
@@ -184,7 +184,10 @@ def _compile(spec: PopulationSpec) -> _Compiled:
     ur = np.arange(2)[None, None, :, None, None, None] - spec.urban_share
     ag = rep_age[None, None, None, :, None, None]
     log_rate = np.log(np.array([e.rate_per_year for e in base])) + np.log(horizon_years)  # a product may underflow
-    slope = lambda name: np.array([getattr(e, name) for e in base])
+
+    def slope(name: str) -> np.ndarray:
+        return np.array([getattr(e, name) for e in base])
+
     lo = np.array([e.age_range[0] for e in base])
     hi = np.array([e.age_range[1] for e in base])
     rel_term = np.zeros((bins, len(base)))

@@ -220,7 +220,7 @@ def _complex(c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def _factorize(t: _Table, col: str, pid: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """``pd.factorize`` of a column; a cell holding a list or other unhashable value is an error."""
     try:
-        return pd.factorize(t.frame[col])
+        return pd.factorize(t.frame[col])  # type: ignore[return-value]
     except TypeError:
         _unhashable(t, col, pid)
         raise

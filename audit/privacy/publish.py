@@ -28,6 +28,7 @@ import numpy as np
 
 from audit.errors import InvalidArgument
 from audit.output.artefacts import atomic_write_json, to_jsonable
+from audit.population.tie_bound import influence
 from audit.privacy.context import (
     MECHANISM,
     CountMeasurement,
@@ -45,7 +46,6 @@ from audit.privacy.queries import (
     reads_ties,
     score_bounds_for,
 )
-from audit.population.tie_bound import influence
 from audit.privacy.sections import scorer_section
 
 __all__ = [

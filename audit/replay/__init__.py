@@ -16,12 +16,12 @@ from audit.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from audit.replay.appeal import AppealAudit
-    from audit.replay.reversibility import ReversibilityAudit
-    from audit.replay.spillover import SpilloverAudit
     from audit.replay.contagion import ContagionAudit
-    from audit.replay.sample import ReplaySample
-    from audit.replay.pool import ReplayPool
     from audit.replay.logs import EventArrays, Variants
+    from audit.replay.pool import ReplayPool
+    from audit.replay.reversibility import ReversibilityAudit
+    from audit.replay.sample import ReplaySample
+    from audit.replay.spillover import SpilloverAudit
 
 _EXPORTS = {
     "AppealAudit": "audit.replay.appeal",

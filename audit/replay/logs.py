@@ -52,12 +52,12 @@ class EventArrays:
     """Ground truth: False for a misrecorded event (True when unknown)."""
 
     @classmethod
-    def empty(cls) -> "EventArrays":
+    def empty(cls) -> EventArrays:
         z = np.zeros(0, dtype=np.int64)
         return cls(person=z, month=z, kind=z, source=z, amount=np.zeros(0), genuine=np.zeros(0, dtype=bool))
 
     @classmethod
-    def from_frame(cls, events: pd.DataFrame) -> "EventArrays":
+    def from_frame(cls, events: pd.DataFrame) -> EventArrays:
         """Arrays from an event frame; rows with a kind or source outside the vocabulary are dropped."""
         kind = _codes(events["kind"], EVENT_KINDS)
         source = _codes(events["source"], SOURCES) if "source" in events.columns else np.zeros(len(events), np.int64)
@@ -79,7 +79,7 @@ class EventArrays:
     def __len__(self) -> int:
         return len(self.person)
 
-    def take(self, index: np.ndarray) -> "EventArrays":
+    def take(self, index: np.ndarray) -> EventArrays:
         """The events at ``index`` (positions or a boolean mask)."""
         return EventArrays(
             person=self.person[index],
@@ -90,14 +90,14 @@ class EventArrays:
             genuine=self.genuine[index],
         )
 
-    def with_person(self, person: np.ndarray) -> "EventArrays":
+    def with_person(self, person: np.ndarray) -> EventArrays:
         return EventArrays(
             person=np.asarray(person, dtype=np.int64), month=self.month, kind=self.kind, source=self.source,
             amount=self.amount, genuine=self.genuine,
         )
 
     @staticmethod
-    def concat(parts: Sequence["EventArrays"]) -> "EventArrays":
+    def concat(parts: Sequence[EventArrays]) -> EventArrays:
         parts = [p for p in parts if len(p)] or [EventArrays.empty()]
         return EventArrays(
             person=np.concatenate([p.person for p in parts]),
@@ -161,7 +161,7 @@ class Variants:
         return len(self.base)
 
     @staticmethod
-    def concat(parts: Sequence["Variants"]) -> "Variants":
+    def concat(parts: Sequence[Variants]) -> Variants:
         """One set of variants from several (their friends must not be overridden)."""
         if any(p.friends is not None for p in parts):
             raise InvalidArgument("Variants.concat: variants with overridden friends cannot be combined")
@@ -183,7 +183,7 @@ class Variants:
         keep: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
         extra: tuple[np.ndarray, EventArrays] | None = None,
         friends: tuple[np.ndarray, np.ndarray] | None = None,
-    ) -> "Variants":
+    ) -> Variants:
         """Variants copying ``base`` people's logs.
 
         ``keep(variant, event)`` selects which of the base person's events each

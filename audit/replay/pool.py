@@ -220,7 +220,7 @@ def _bottom_k(parts: tuple[PoolPart, ...], targets: np.ndarray) -> tuple[PoolPar
         cut[s] = np.partition(u[h == s], targets[s] - 1)[targets[s] - 1] if targets[s] > 0 else -np.inf
     out = []
     for p in parts:
-        keep = p.sampled & (p.u <= cut[np.maximum(p.stratum, 0)])  # type: ignore[operator, index]
+        keep = p.sampled & (p.u <= cut[np.maximum(p.stratum, 0)])  # type: ignore[operator, index, arg-type]
         out.append(p if np.array_equal(keep, p.sampled) else _restricted(p, keep))
     return tuple(q for q in out if len(q))
 

@@ -47,9 +47,9 @@ import pandas as pd
 
 from audit.engine.contract import score_checked
 from audit.population.model import TRUTH_PEOPLE_COLUMNS, Population, PopulationView, empty_ties
+from audit.replay.logs import EventArrays, added_events
 from audit.replay.recourse import ALL_ACTIONS, Recourse, outstanding_judgments, person_terms, plan_events
 from audit.replay.sample import states
-from audit.replay.logs import EventArrays, added_events
 from audit.vocab import EDUCATION_LEVELS, EVENT_KINDS, GRAVITY_CLASSES, INCOME_QUINTILES, KIND_DOMAIN
 
 __all__ = ["DOSES", "CHECKPOINTS", "QUINTILE_INCOME", "Witness", "Inversion", "RuleProbes", "probe_rules"]
@@ -139,8 +139,8 @@ def _profiles(spec) -> pd.DataFrame:
     q = np.array([c[0] for c in combos])
     people["income"] = np.array(QUINTILE_INCOME)[q].astype(people["income"].dtype)
     people["income_quintile"] = np.asarray(INCOME_QUINTILES)[q].astype(people["income_quintile"].dtype)
-    people["education"] = pd.Categorical.from_codes([c[1] for c in combos], dtype=template["education"].dtype)
-    people["sex"] = pd.Categorical.from_codes([c[2] for c in combos], dtype=template["sex"].dtype)
+    people["education"] = pd.Categorical.from_codes([c[1] for c in combos], dtype=template["education"].dtype)  # type: ignore[call-overload]
+    people["sex"] = pd.Categorical.from_codes([c[2] for c in combos], dtype=template["sex"].dtype)  # type: ignore[call-overload]
     people.attrs["labels"] = [f"Q{INCOME_QUINTILES[a]} {EDUCATION_LEVELS[b]} {sexes[c]}" for a, b, c in combos]
     return people
 
@@ -174,7 +174,7 @@ def probe_rules(scorer: Any, spec: Any, *, doses: tuple[int, ...] = DOSES, check
     kind = np.array([k for k, _ in trials])[trial]
     dose = np.array([d for _, d in trials])[trial]
     people = profiles.iloc[prof].reset_index(drop=True)
-    people["person_id"] = np.arange(n, dtype=people["person_id"].dtype)
+    people["person_id"] = np.arange(n, dtype=people["person_id"].dtype)  # type: ignore[type-var, arg-type]
     # conduct: `dose` records of `kind`, one a month, the last in month `last`
     owner = np.repeat(np.arange(n), dose)
     offset = np.arange(owner.size) - np.repeat(np.cumsum(dose) - dose, dose)

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from audit.replay.logs import EventArrays
 from audit.population.spec import PopulationSpec
+from audit.replay.logs import EventArrays
 from audit.vocab import EVENT_KINDS, SOURCES, kind_code
 
 __all__ = ["ACTIONS", "ALL_ACTIONS", "Recourse", "person_terms", "plan_masks", "plan_events", "plan_cost", "outstanding_judgments"]
@@ -70,7 +70,7 @@ class Recourse:
     """Source code recorded with each action's event, by action."""
 
     @classmethod
-    def from_spec(cls, spec: PopulationSpec) -> "Recourse":
+    def from_spec(cls, spec: PopulationSpec) -> Recourse:
         rc = spec.recourse
         kinds = {e.kind: e for e in spec.events}
 

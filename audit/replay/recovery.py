@@ -16,7 +16,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from audit.replay.recourse import ALL_ACTIONS, Recourse, outstanding_judgments, person_terms, plan_cost, plan_events, plan_masks
+from audit.replay.recourse import (
+    ALL_ACTIONS,
+    Recourse,
+    outstanding_judgments,
+    person_terms,
+    plan_cost,
+    plan_events,
+    plan_masks,
+)
 from audit.replay.sample import WHOLE_LOG_VARIANT, ReplaySample, States, Variants, clone_ids
 from audit.replay.timeline import Track
 

@@ -61,6 +61,7 @@ from audit.engine.contract import AuditContext, ScoredChunk
 from audit.errors import InvalidArgument
 from audit.randomness import person_uniform
 from audit.replay.recourse import Recourse
+from audit.replay.recovery import AdverseReplay, FirstPenalty, Recovery
 from audit.replay.sample import (
     ReplaySample,
     States,
@@ -74,20 +75,19 @@ from audit.replay.sample import (
     spec_for,
     states,
 )
-from audit.replay.recovery import AdverseReplay, FirstPenalty, Recovery
-from audit.replay.timeline import Track, run_tracks
 from audit.replay.stats import (
     attribute_codes,
     finalize_rng,
     known_groups,
-    weight_of,
-    weighted_quantile,
-    weighted_rate,
     months_summary,
     num,
     rate,
     recovery_curve,
+    weight_of,
+    weighted_quantile,
+    weighted_rate,
 )
+from audit.replay.timeline import Track, run_tracks
 
 __all__ = ["ReversibilityAudit", "DEFAULT_HORIZON_MONTHS", "DEFAULT_DEADLINE_MONTHS"]
 

@@ -389,14 +389,14 @@ class States:
             return np.asarray(self.sanctions.any(axis=1), dtype=bool)
         return np.zeros(len(self.score), dtype=bool)
 
-    def better_than(self, other: "States") -> np.ndarray:
+    def better_than(self, other: States) -> np.ndarray:
         """True where this outcome beats ``other``: higher score, better tier or a sanction fewer."""
         better = (self.score > other.score) | (self.tier < other.tier)
         if self.sanctions.shape[1]:
             better |= (other.sanctions & ~self.sanctions).any(axis=1)
         return np.asarray(better, dtype=bool)
 
-    def take(self, index: np.ndarray) -> "States":
+    def take(self, index: np.ndarray) -> States:
         return States(self.score[index], self.tier[index], self.sanctions[index], self.favourable[index])
 
 
@@ -463,7 +463,7 @@ def score_variants(
     *,
     as_of: int,
     rows: np.ndarray | None = None,
-    index: "_EventIndex | None" = None,
+    index: _EventIndex | None = None,
 ) -> States:
     """Score variants (all, or those at ``rows``) at ``as_of``; states aligned to ``rows``.
 
@@ -598,7 +598,7 @@ def _score_rows(
     ids: np.ndarray,
     *,
     as_of: int,
-    index: "_EventIndex | None" = None,
+    index: _EventIndex | None = None,
 ) -> States:
     """Score the variants at ``rows`` in one call, variant ``i`` under ``ids[i]``."""
     vids = ids[rows]

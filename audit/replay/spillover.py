@@ -60,7 +60,17 @@ from audit.replay.sample import (
     spec_for,
     states,
 )
-from audit.replay.stats import attribute_codes, finalize_rng, known_groups, mean_interval, num, people_share, rate, weight_of, weighted_rate
+from audit.replay.stats import (
+    attribute_codes,
+    finalize_rng,
+    known_groups,
+    mean_interval,
+    num,
+    people_share,
+    rate,
+    weight_of,
+    weighted_rate,
+)
 from audit.vocab import CONDUCT_DOMAINS, DOMAINS, EVENT_KINDS, GRAVITY_CLASSES, KIND_DOMAIN
 
 __all__ = ["SpilloverAudit", "CONDUCT_ROWS"]
@@ -115,7 +125,7 @@ class SpilloverAudit:
         bits = rec["trigger_bits"]
         for i, row in enumerate(CONDUCT_ROWS):
             hit = ((bits >> i) & 1).astype(bool)
-            for j, s in enumerate(names):
+            for j in range(len(names)):
                 matrix[row][s_domain[j]] += int((hit & (rec["sanction"] == j)).sum())
         total = len(rec["person_id"])
         # a sanction no conduct at all is needed for (``none``) has no conduct context to be unrelated to

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 from scipy.stats import beta
 
-from audit.population.groups import UNKNOWN, CellLayout
-from audit.output.artefacts import finite_or_none as num
 from audit.evidence import clopper_pearson
+from audit.output.artefacts import finite_or_none as num
+from audit.population.groups import UNKNOWN, CellLayout
 from audit.randomness import stream_id
 
 __all__ = [

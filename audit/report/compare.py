@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 
 from audit.errors import InvalidArgument
-from audit.population.groups import UNKNOWN, CellLayout
 from audit.output.artefacts import finite_or_none as _num
+from audit.population.groups import UNKNOWN, CellLayout
 from audit.randomness import stream_id
 from audit.report.paired import PairedAudit, joint_counts, paired_bootstrap
 

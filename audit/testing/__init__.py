@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING
 from audit.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from audit.testing.assertions import assert_appeal_parity, assert_four_fifths, assert_no_absorbing_states, assert_no_spillover, assert_overturn_restores_state, assert_recovers_within
+    from audit.testing.assertions import (
+        assert_appeal_parity,
+        assert_four_fifths,
+        assert_no_absorbing_states,
+        assert_no_spillover,
+        assert_overturn_restores_state,
+        assert_recovers_within,
+    )
     from audit.testing.overturn import check_overturn
     from audit.testing.strategies import event_logs, population_specs, populations, scorer_params
 

@@ -38,6 +38,9 @@ from typing import Any, Literal
 
 import numpy as np
 
+from audit.errors import InvalidArgument
+from audit.evidence import MIN_OBSERVATIONS, MIN_REFERENCE_EVENTS, NOT_ENOUGH, VIOLATED, Evidence
+from audit.replay.verdicts import fmt_share, not_enough, probe_list, probes_of, share_evidence
 from audit.testing.assertion_support import (
     audited_sections,
     decide_text,
@@ -54,10 +57,7 @@ from audit.testing.assertion_support import (
     section,
     verdict,
 )
-from audit.errors import InvalidArgument
-from audit.evidence import MIN_OBSERVATIONS, MIN_REFERENCE_EVENTS, NOT_ENOUGH, VIOLATED, Evidence
 from audit.testing.overturn import check_overturn
-from audit.replay.verdicts import fmt_share, not_enough, probe_list, probes_of, share_evidence
 from audit.vocab import DOMAINS
 
 __all__ = [
@@ -339,7 +339,7 @@ def assert_recovers_within(
         detail = f"{name}: {statistic} recovery {float(value):g} months{fmt_ci(ci, 1)}{never_txt}{size}"
         v = verdict(float(value), ci, months, fail_above=True)
         if never_ev.outcome == VIOLATED:
-            failures.append(f"{detail} — {100 * float(never):.1f}% never recover (allowed {100 * max_never_share:g}%)")
+            failures.append(f"{detail} — {100 * float(never or 0):.1f}% never recover (allowed {100 * max_never_share:g}%)")
         elif v == "fail" and n >= MIN_OBSERVATIONS:
             failures.append(f"{detail} — over {months} months")
         elif n < MIN_OBSERVATIONS:

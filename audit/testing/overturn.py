@@ -3,7 +3,8 @@
 That is what an appeal promises (SPC 2017: a wrongful listing is revoked;
 GDPR Art. 22(3): the right to contest). :func:`check_overturn` replays it
 directly on a scorer, through the scorer contract only, on a small
-population; :func:`audit.testing.assertions.assert_overturn_restores_state` calls it.
+population; :func:`audit.testing.assertions.assert_overturn_restores_state` calls it,
+and it is the one implementation of the property for any other check that needs it.
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ import itertools
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from audit.testing.assertion_support import MAX_LINES, indent_lines
 from audit.errors import InvalidArgument
+from audit.population.model import Population, PopulationView
+from audit.testing.assertion_support import MAX_LINES, indent_lines
+from scorers.protocol import scorer_label, validate_score_frame
 
 __all__ = ["check_overturn"]
 
@@ -45,11 +49,6 @@ def check_overturn(
     is ``population`` or the synthetic ``spec`` / ``size`` / ``seed``.
     """
     __tracebackhide__ = True
-    import pandas as pd
-
-    from audit.population.model import Population
-    from scorers.protocol import scorer_label, validate_score_frame
-
     if isinstance(max_people, bool) or not isinstance(max_people, (int, np.integer)) or max_people < 1:
         raise InvalidArgument(f"max_people={max_people!r}; give a whole number >= 1")
     if population is None:
@@ -86,8 +85,6 @@ def check_overturn(
     keep = np.ones(len(events), dtype=bool)
     keep[chosen] = False
 
-    from audit.population.model import PopulationView
-
     def view(ev: pd.DataFrame) -> PopulationView:
         return PopulationView(people=people.copy(), events=ev, ties=ties.copy(), horizon_months=horizon)
 
@@ -119,7 +116,7 @@ def check_overturn(
         else:
             what = " (none of this person's events was overturned)"
         parts = [f"score {after['score'].iat[i]:g} after the overturn vs {never['score'].iat[i]:g} never recorded"]
-        if after["tier"].iat[i] != never["tier"].iat[i]:
+        if after["tier"].iat[i] != never["tier"].iat[i]:  # type: ignore[operator]
             parts.append(f"tier {after['tier'].iat[i]} vs {never['tier'].iat[i]}")
         on = [s for s in sanctions if after[s].iat[i] and not never[s].iat[i]]
         off = [s for s in sanctions if never[s].iat[i] and not after[s].iat[i]]
@@ -139,8 +136,6 @@ _SMALL: dict[tuple[str, int, int], Any] = {}
 
 
 def _small_population(spec: str, size: int, seed: int) -> Any:
-    from audit.population.model import Population
-
     key = (str(spec), int(size), int(seed))
     if key not in _SMALL:
         if len(_SMALL) > 8:

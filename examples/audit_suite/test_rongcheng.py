@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from audit.population.model import events_frame
 from audit.testing.assertions import (
     assert_appeal_parity,
     assert_four_fifths,
@@ -20,7 +21,6 @@ from audit.testing.assertions import (
     assert_overturn_restores_state,
     assert_recovers_within,
 )
-from audit.population.model import events_frame
 from audit.testing.strategies import GOOD_DEEDS, event_logs, populations
 from audit.vocab import EVENT_KINDS, SOURCES
 

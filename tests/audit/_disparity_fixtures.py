@@ -61,7 +61,7 @@ class PointsScorer:
         self.name = name
         self.params = MappingProxyType({})
 
-    def with_params(self, **kw: Any) -> "PointsScorer":
+    def with_params(self, **kw: Any) -> PointsScorer:
         return PointsScorer(self.points, self.name)
 
     def score(self, view, *, as_of: int) -> pd.DataFrame:

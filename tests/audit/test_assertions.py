@@ -10,6 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from audit.errors import InvalidArgument
+from audit.population.model import Population
+from audit.testing.assertion_support import decide_text, evidence_for
 from audit.testing.assertions import (
     assert_appeal_parity,
     assert_four_fifths,
@@ -20,9 +23,6 @@ from audit.testing.assertions import (
     audited_sections,
     people_needed,
 )
-from audit.testing.assertion_support import decide_text, evidence_for
-from audit.errors import InvalidArgument
-from audit.population.model import Population
 from scorers.suining import Suining
 
 

@@ -9,8 +9,8 @@ import pathlib
 import pytest
 
 import audit.population.table_files
-from audit.cli.commands import main
 from audit.cli.checks import describe_os_error
+from audit.cli.commands import main
 from audit.population.model import synthesize
 
 FAST = ["--population", "tiny", "--size", "300", "--quiet", "--bootstrap", "0", "--workers", "1", "--replay-sample", "0"]

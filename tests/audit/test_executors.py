@@ -9,7 +9,6 @@ import random
 import pytest
 
 from audit.engine.contract import AuditOptions
-from audit.errors import InvalidArgument
 from audit.engine.executors import (
     ChunkTask,
     ProcessExecutor,
@@ -17,10 +16,11 @@ from audit.engine.executors import (
     make_executor,
     run_chunk,
 )
-from audit.results.document import results_document
-from audit.runner import RunConfig, run
+from audit.errors import InvalidArgument
 from audit.population.source import open_source
 from audit.population.synth import BLOCK_SIZE
+from audit.results.document import results_document
+from audit.runner import RunConfig, run
 
 SIZE = 3 * BLOCK_SIZE + 1000  # four chunks of one block, the last one short
 OPTIONS = AuditOptions(seed=4, bootstrap=10, replay_sample=100, probe_size=200)
@@ -33,9 +33,9 @@ def audits():
     (The reversibility audit replays months per sampled person; it merges the
     same way and is left to the full default run in ``test_scale.py``.)
     """
+    from audit.disparity.audit import DisparityAudit
     from audit.replay.appeal import AppealAudit
     from audit.replay.contagion import ContagionAudit
-    from audit.disparity.audit import DisparityAudit
     from audit.replay.spillover import SpilloverAudit
 
     return [DisparityAudit(attribution_sample=100), AppealAudit(), SpilloverAudit(), ContagionAudit()]

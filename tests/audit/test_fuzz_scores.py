@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from audit.disparity.audit import DisparityAudit
 from audit.engine.contract import AuditOptions
 from audit.errors import AuditError, ScorerContractError
-from audit.results.document import results_document
-from audit.runner import RunConfig, run
-from audit.results.summary import render_summary
 from audit.population.model import synthesize
+from audit.results.document import results_document
+from audit.results.summary import render_summary
+from audit.runner import RunConfig, run
 from scorers.protocol import validate_declarations, validate_score_frame
 from tests.audit.faulty_scorers import Plain
 

@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 from audit.disparity.audit import DisparityAudit
 from audit.engine.contract import AuditOptions
 from audit.errors import InvalidSpec
-from audit.runner import RunConfig, run
+from audit.population.model import synthesize
 from audit.population.source import PopulationSource
 from audit.population.spec import PopulationSpec, fixtures_dir, parse_spec
-from audit.population.model import synthesize
+from audit.runner import RunConfig, run
 from tests.audit.faulty_scorers import Plain
 
 BASE = tomllib.loads((fixtures_dir() / "populations" / "tiny.toml").read_text())

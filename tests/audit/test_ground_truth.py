@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from audit.disparity.audit import DisparityAudit
-from audit.engine.contract import AuditOptions
 from audit.disparity.ground_truth import RELIABILITY_EDGES
+from audit.engine.contract import AuditOptions
 from tests.audit._disparity_fixtures import PointsScorer, audit_section, make_events, people_frame, population, split
 
 NO_REPLAY = DisparityAudit(attribution_sample=0)

@@ -14,12 +14,12 @@ import pytest
 
 from audit.disparity.audit import DisparityAudit
 from audit.engine.contract import AuditOptions, score_checked
-from audit.errors import InvalidArgument, ScorerContractError, ScorerFailed
 from audit.engine.guard import TimeLimitedScorer, check_timeout, time_limit, time_limited
 from audit.engine.probing import probe_population, probe_scorer, view_digest
-from audit.runner import RunConfig, run
-from audit.population.source import open_source
+from audit.errors import InvalidArgument, ScorerContractError, ScorerFailed
 from audit.population.model import synthesize
+from audit.population.source import open_source
+from audit.runner import RunConfig, run
 from tests.audit import faulty_scorers as fs
 
 SIZE = 300

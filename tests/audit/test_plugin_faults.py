@@ -14,8 +14,8 @@ import pytest
 from audit.disparity.audit import DisparityAudit
 from audit.engine.contract import AuditOptions
 from audit.errors import InvalidScorerSpec, ScorerContractError, ScorerFailed
-from audit.runner import RunConfig, UnloadedScorer, resolve_scorers, run
 from audit.population.model import synthesize
+from audit.runner import RunConfig, UnloadedScorer, resolve_scorers, run
 from scorers.adapter import PluginScorer, adapt, printable
 from scorers.protocol import validate_score_frame
 from scorers.registry import load_scorer

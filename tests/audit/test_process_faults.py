@@ -21,8 +21,8 @@ import psutil
 import pytest
 
 from audit.engine.executors import ChunkTask, run_chunk
-from audit.population.model import synthesize
 from audit.engine.workers import ProcessExecutor, WorkerLost
+from audit.population.model import synthesize
 from tests.audit.faulty_scorers import drunk_drivers, plain_tier_shares
 
 ROOT = Path(__file__).parents[2]

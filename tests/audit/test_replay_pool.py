@@ -6,16 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit.replay.appeal import AppealAudit
-from audit.replay.contagion import ContagionAudit
 from audit.engine.contract import AuditContext, AuditOptions, ScoredChunk, score_checked
 from audit.population.groups import layout_for
-from audit.replay.sample import pooled_sample, sampled_rows
-from audit.replay.pool import ReplayPool
-from audit.replay.strata import bottom_k, hashes, strata_of, stratum_targets
-from audit.replay.reversibility import ReversibilityAudit
-from audit.replay.spillover import SpilloverAudit
 from audit.population.model import synthesize
+from audit.replay.appeal import AppealAudit
+from audit.replay.contagion import ContagionAudit
+from audit.replay.pool import ReplayPool
+from audit.replay.reversibility import ReversibilityAudit
+from audit.replay.sample import pooled_sample, sampled_rows
+from audit.replay.spillover import SpilloverAudit
+from audit.replay.strata import bottom_k, hashes, strata_of, stratum_targets
 from scorers.registry import load_scorer
 
 SIZE = 3000

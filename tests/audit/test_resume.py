@@ -7,13 +7,13 @@ import dataclasses
 import pytest
 
 import audit.engine.streaming
-from audit.engine.checkpoint import CHECKPOINT_DIRNAME, ChunkStore, run_fingerprint
 from audit.cli.commands import main
+from audit.engine.checkpoint import CHECKPOINT_DIRNAME, ChunkStore, run_fingerprint
 from audit.errors import InvalidArgument, OutputConflict
 from audit.population.groups import layout_for
-from audit.runner import RunConfig, resolve_scorers, run, unique_labels
 from audit.population.source import open_source
 from audit.population.synth import BLOCK_SIZE, chunk_ranges
+from audit.runner import RunConfig, resolve_scorers, run, unique_labels
 from tests.audit import _engine_scorers
 from tests.audit._engine_scorers import InterruptsAtBlock
 from tests.audit.test_executors import OPTIONS, audits, document

@@ -14,9 +14,9 @@ import dataclasses
 import numpy as np
 import pytest
 
+from audit.population.model import synthesize
 from audit.population.spec import load_spec
 from audit.population.synth import BLOCK_SIZE, _alias
-from audit.population.model import synthesize
 from audit.vocab import EVENT_KINDS
 
 SIZE = 4 * BLOCK_SIZE

@@ -16,9 +16,9 @@ import pytest
 from scipy.special import ndtr
 
 from audit.population import synth_kernels as kernels
+from audit.population.model import synthesize_chunk
 from audit.population.spec import load_spec
 from audit.population.synth import BLOCK_SIZE
-from audit.population.model import synthesize_chunk
 from tests.audit import _synth_numpy
 from tests.audit.test_synth import assert_identical
 

@@ -13,10 +13,8 @@ import pyarrow.csv as pacsv
 import pytest
 
 from audit.errors import InvalidArgument, InvalidTable
-from audit.population.model import Population, empty_events, empty_ties
-from audit.population.model import synthesize
+from audit.population.model import Population, empty_events, empty_ties, load_population, synthesize
 from audit.population.table import DEFAULT_SOURCE
-from audit.population.model import load_population
 from audit.vocab import EVENT_KINDS, KIND_DOMAIN, SOURCES
 
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from audit.cli.commands import main
 from audit.errors import InvalidTable
-from audit.population.model import synthesize
+from audit.population.model import load_population, synthesize
 from audit.population.table import BULK_SHARE, OUTLIER_GAP_MONTHS
-from audit.population.model import load_population
 
 
 @pytest.fixture(scope="module")

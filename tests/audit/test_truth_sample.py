@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from audit.disparity.audit import DisparityAudit
-from audit.engine.contract import AuditOptions, process_chunk
 from audit.disparity.ground_truth import TRUTH_STREAM, truth_rate
+from audit.engine.contract import AuditOptions, process_chunk
 from audit.population.groups import layout_for
-from audit.randomness import person_uniform
 from audit.population.model import synthesize
+from audit.randomness import person_uniform
 from scorers.registry import load_scorer
 
 SIZE, SAMPLE, SEED = 4000, 900, 3
@@ -140,8 +140,8 @@ def test_negative_truth_sample_is_refused_with_the_fix():
 
 def test_a_sampled_ground_truth_does_not_depend_on_the_chunking():
     """Two blocks and a bit, in one chunk or three: the same sampled people, the same section."""
-    from audit.runner import RunConfig, run
     from audit.population.synth import BLOCK_SIZE
+    from audit.runner import RunConfig, run
 
     options = AuditOptions(seed=2, bootstrap=20, replay_sample=0, probe_size=0)
     audits = [DisparityAudit(attribution_sample=0, truth_sample=4_000)]

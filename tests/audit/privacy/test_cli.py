@@ -6,7 +6,6 @@ import stat
 import pytest
 
 from audit.cli.commands import main
-from audit.privacy.queries import QUERY_WEIGHTS
 from audit.population.model import synthesize
 
 

@@ -23,11 +23,11 @@ import pytest
 
 from audit.disparity.audit import collect_counts
 from audit.population.groups import layout_for
+from audit.population.model import synthesize
+from audit.population.source import open_source
+from audit.population.tie_bound import MAX_IN_DEGREE, cap_in_degree, influence
 from audit.privacy.publish import DEFAULT_MAX_FRIENDS, plan_release, tie_bounds
 from audit.privacy.queries import exact_tables, reads_ties, score_bounds_for
-from audit.population.source import open_source
-from audit.population.model import synthesize
-from audit.population.tie_bound import MAX_IN_DEGREE, cap_in_degree, influence
 from scorers.registry import load_scorer
 
 REFERENCE = ("joint_punishment", "rongcheng", "sesame", "suining")
