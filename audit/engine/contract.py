@@ -24,7 +24,7 @@ from audit.population.model import Population, PopulationView
 from scorers.adapter import printable
 from scorers.protocol import ScorerTags, scorer_tags, validate_score_frame
 
-__all__ = ["AuditOptions", "ScoredChunk", "AuditContext", "ChunkAudit", "ChunkOutput", "describe_failure", "process_chunk", "score_checked", "scores_table"]
+__all__ = ["AuditOptions", "ScoredChunk", "AuditContext", "ChunkAudit", "CrossScorerAudit", "ChunkOutput", "describe_failure", "process_chunk", "score_checked", "scores_table"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -175,6 +175,19 @@ class ChunkAudit(Protocol):
     def finalize(self, merged: Mapping[str, Any], ctx: AuditContext) -> dict[str, Any]: ...
 
 
+class CrossScorerAudit(ChunkAudit, Protocol):
+    """A :class:`ChunkAudit` that also reads every scorer's output of a chunk at once (e.g. paired comparisons).
+
+    After all scorers scored a chunk, :func:`process_chunk` calls
+    ``collect_across`` once with each scorer's :class:`ScoredChunk` that
+    succeeded, by label. It returns label -> statistics to merge under that
+    label (the audit picks where its statistics live); like ``collect`` it is
+    a pure function of its input, so an audit keeps no state between calls.
+    """
+
+    def collect_across(self, chunks: Mapping[str, ScoredChunk]) -> Mapping[str, Mapping[str, Any]]: ...
+
+
 def score_checked(scorer: Any, view: PopulationView, *, as_of: int) -> pd.DataFrame:
     """Call ``scorer.score`` and validate the result against the contract.
 
@@ -222,7 +235,9 @@ def process_chunk(
     A scorer that raises or breaks its contract is reported against its label;
     the other scorers still run. ``on_scored(label, chunk, frame, scorer)``, if
     given, receives each scorer's validated frame once its audits succeeded
-    (``--save-scores``), so the frame is not computed twice.
+    (``--save-scores``), so the frame is not computed twice. Audits with a
+    ``collect_across`` (:class:`CrossScorerAudit`) then read every scorer's
+    output of the chunk together.
     """
     as_of = population.horizon_months - 1 if options.as_of is None else options.as_of
     view = population.view()
@@ -230,23 +245,33 @@ def process_chunk(
     aggregates: dict[str, dict[str, Any]] = {}
     errors: dict[str, str] = {}
     seconds: dict[str, float] = {}
+    scored: dict[str, ScoredChunk] = {}
     for label, scorer in scorers:
         with plugin_section(label):  # a worker that dies in here is blamed on this scorer (audit.engine.workers)
             out = _score_and_collect(label, scorer, population, view, cells, audits, layout, options, as_of, seconds)
         if isinstance(out, str):
             errors[label] = out
             continue
-        aggregates[label], frame, scorer = out
+        aggregates[label], chunk = out
+        scored[label] = chunk
         if on_scored is not None:
-            on_scored(label, population, frame, scorer)
+            on_scored(label, population, chunk.frame, chunk.scorer)
+    for audit in audits:
+        across = getattr(audit, "collect_across", None)
+        if across is None:
+            continue
+        t0 = time.perf_counter()
+        for label, stats in across(scored).items():
+            aggregates[label][audit.name] = stats
+        seconds[f"audit:{audit.name}"] = seconds.get(f"audit:{audit.name}", 0.0) + time.perf_counter() - t0
     return ChunkOutput(aggregates=aggregates, errors=errors, seconds=seconds, people=len(population))
 
 
 def _score_and_collect(
     label: str, scorer: Any, population: Population, view: PopulationView, cells: np.ndarray,
     audits: Sequence[ChunkAudit], layout: CellLayout, options: AuditOptions, as_of: int, seconds: dict[str, float],
-) -> tuple[dict[str, Any], pd.DataFrame, Any] | str:
-    """One scorer's statistics of every audit on one chunk, with its frame; or why it failed."""
+) -> tuple[dict[str, Any], ScoredChunk] | str:
+    """One scorer's statistics of every audit on one chunk, with the scored chunk; or why it failed."""
     scorer = time_limited(scorer, options.scorer_timeout)
     t0 = time.perf_counter()
     try:
@@ -267,7 +292,7 @@ def _score_and_collect(
             seconds[f"audit:{audit.name}"] = seconds.get(f"audit:{audit.name}", 0.0) + time.perf_counter() - t0
     except Exception as exc:  # noqa: BLE001 - whatever auditing one scorer's output raises fails that scorer alone
         return describe_failure(exc)
-    return per_audit, frame, scorer
+    return per_audit, chunk
 
 
 def describe_failure(exc: BaseException) -> str:

@@ -110,7 +110,7 @@ def tie_bounds(result: Any, max_friends: int | None = None, *, needed: bool = Tr
         raise InvalidArgument(
             f"ties: a person lists {int(ties['max_out_degree'])} friends (after the cap on ties per friend), more than "
             f"the public bound max_friends={k} "
-            f"the sensitivities are charged for; give max_friends={int(ties['max_out_degree'])} "
+            f"that the sensitivities are charged for; give max_friends={int(ties['max_out_degree'])} "
             "(more noise on tie-reading scorers), or leave the excess ties out of the ties table")
     return {"max_in_degree": d, "max_friends": int(k), "source": "max_friends stated by the auditor, checked"}
 

@@ -174,7 +174,7 @@ def test_supplied_ties_beyond_max_friends_are_refused_before_publishing(adversar
 
     assert tie_bounds(Result, hub_kept)["max_friends"] == hub_kept
     assert tie_bounds(Result, None)["max_friends"] == DEFAULT_MAX_FRIENDS
-    with pytest.raises(ValueError, match=f"lists {hub_kept} friends.*--max-friends {hub_kept}"):
+    with pytest.raises(ValueError, match=f"lists {hub_kept} friends.*max_friends={hub_kept}"):
         tie_bounds(Result, hub_kept - 1)
     assert tie_bounds(Result, hub_kept - 1, needed=False)["max_friends"] == hub_kept - 1  # no scorer reads ties
 
