@@ -50,9 +50,8 @@ from audit.replay.sample import (
     replay_sample,
     sample_records,
     sample_summary,
-    score_variants,
-    spec_for,
 )
+from audit.replay.scoring import score_variants, spec_for
 from audit.replay.stats import attribute_codes, known_groups, num, people_share, weight_of, weighted_ratio
 
 __all__ = ["AppealAudit"]

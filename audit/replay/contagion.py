@@ -36,9 +36,8 @@ from audit.replay.sample import (
     replay_sample,
     sample_records,
     sample_summary,
-    score_variants,
-    spec_for,
 )
+from audit.replay.scoring import score_variants, spec_for
 from audit.replay.stats import attribute_codes, known_groups, mean_interval, weight_of, weighted_rate
 from audit.vocab import EVENT_KINDS
 from scorers.protocol import scorer_tags

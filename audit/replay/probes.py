@@ -49,7 +49,7 @@ from audit.engine.contract import score_checked
 from audit.population.model import TRUTH_PEOPLE_COLUMNS, Population, PopulationView, empty_ties
 from audit.replay.logs import EventArrays, added_events
 from audit.replay.recourse import ALL_ACTIONS, Recourse, outstanding_judgments, person_terms, plan_events
-from audit.replay.sample import states
+from audit.replay.scoring import states
 from audit.vocab import EDUCATION_LEVELS, EVENT_KINDS, GRAVITY_CLASSES, INCOME_QUINTILES, KIND_DOMAIN
 
 __all__ = ["DOSES", "CHECKPOINTS", "QUINTILE_INCOME", "Witness", "Inversion", "RuleProbes", "probe_rules"]

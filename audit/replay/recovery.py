@@ -25,7 +25,8 @@ from audit.replay.recourse import (
     plan_events,
     plan_masks,
 )
-from audit.replay.sample import WHOLE_LOG_VARIANT, ReplaySample, States, Variants, clone_ids
+from audit.replay.sample import WHOLE_LOG_VARIANT, ReplaySample, Variants, clone_ids
+from audit.replay.scoring import States
 from audit.replay.timeline import Track
 
 __all__ = ["FirstPenalty", "Recovery", "AdverseReplay"]

@@ -64,17 +64,14 @@ from audit.replay.recourse import Recourse
 from audit.replay.recovery import AdverseReplay, FirstPenalty, Recovery
 from audit.replay.sample import (
     ReplaySample,
-    States,
     Variants,
     clone_ids,
     pooled_sample,
     replay_sample,
     sample_records,
     sample_summary,
-    score_originals,
-    spec_for,
-    states,
 )
+from audit.replay.scoring import States, score_originals, spec_for, states
 from audit.replay.stats import (
     attribute_codes,
     finalize_rng,

@@ -56,10 +56,8 @@ from audit.replay.sample import (
     replay_sample,
     sample_records,
     sample_summary,
-    score_variants,
-    spec_for,
-    states,
 )
+from audit.replay.scoring import score_variants, spec_for, states
 from audit.replay.stats import (
     attribute_codes,
     finalize_rng,

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from audit.replay.sample import ReplaySample, States, Variants, _EventIndex, score_variants
+from audit.replay.sample import ReplaySample, Variants
+from audit.replay.scoring import States, _EventIndex, score_variants
 
 __all__ = ["COARSE_GRID", "Track", "run_tracks", "run_timeline"]
 

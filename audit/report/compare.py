@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from audit.engine.contract import ChunkAudit
 from audit.errors import InvalidArgument
 from audit.output.artefacts import finite_or_none as _num
 from audit.population.groups import UNKNOWN, CellLayout
@@ -203,7 +204,7 @@ def run_compare(specs: Sequence[Any], config: Any = None, *, grid: tuple[str, li
     config = config or RunConfig()
     scorers = list(variants) if variants is not None else build_variants([str(s) for s in specs], grid)
     labels = [label for label, _ in unique_labels(scorers)]
-    audits = [*default_audits(config.options), PairedAudit(labels)]
+    audits: list[ChunkAudit] = [*default_audits(config.options), PairedAudit(labels)]
     result = run(scorers, config, audits=audits, progress=progress)
     return result, compare_document(result, labels, grid=grid)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
@@ -31,7 +31,6 @@ __all__ = ["MAX_VARIANTS", "JointCounts", "PairedAudit", "joint_counts", "paired
 MAX_VARIANTS = 20
 
 
-@dataclass(frozen=True)
 class PairedAudit:
     """Joint (favourable, sanctioned) outcome counts per cell across all variants of a run.
 
@@ -39,18 +38,19 @@ class PairedAudit:
     :meth:`collect_across` every variant's scoring of a chunk at once, and the
     joint counts are merged under the last variant's label. A chunk on which
     a variant failed contributes nothing (the comparison then reports its
-    joint outcomes as incomplete).
+    joint outcomes as incomplete). It holds nothing but its labels.
     """
 
-    labels: tuple[str, ...]
-    name: ClassVar[str] = "paired"
+    __slots__ = ("labels",)
+    name = "paired"
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "labels", tuple(self.labels))
-        if len(self.labels) > MAX_VARIANTS:
+    def __init__(self, labels: Sequence[str]) -> None:
+        labels = tuple(labels)
+        if len(labels) > MAX_VARIANTS:
             raise InvalidArgument(
-                f"compare: {len(self.labels)} variants; at most {MAX_VARIANTS} can be compared in one run — split the grid"
+                f"compare: {len(labels)} variants; at most {MAX_VARIANTS} can be compared in one run — split the grid"
             )
+        self.labels = labels
 
     def collect(self, chunk: ScoredChunk) -> dict[str, Any]:
         """Nothing per variant: the joint outcomes need every variant (:meth:`collect_across`)."""

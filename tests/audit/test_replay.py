@@ -13,13 +13,12 @@ from audit.replay.sample import (
     MAX_VARIANTS_PER_PERSON,
     EventArrays,
     Variants,
-    _EventIndex,
     clone_ids,
     replay_sample,
     sample_mask,
     sample_rate,
-    score_variants,
 )
+from audit.replay.scoring import _EventIndex, score_variants
 from audit.replay.timeline import run_timeline
 from tests.audit._replay_fixtures import ExpiringList, FriendsList, events, people, population
 

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 
 from audit.replay.reversibility import ReversibilityAudit
-from audit.replay.sample import ids_matter, replay_sample
+from audit.replay.sample import replay_sample
+from audit.replay.scoring import ids_matter
 from audit.replay.spillover import SpilloverAudit
 from tests.audit._replay_fixtures import ExpiringList, FriendsList, HandScorer, audit, events, people, population
 from tests.audit.test_replay import chunk_of
