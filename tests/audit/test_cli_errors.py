@@ -298,7 +298,7 @@ def test_killing_the_process_mid_run_leaves_the_previous_run_untouched(previous_
     out, before = previous_run
     marker, log = tmp_path / "scoring", tmp_path / "stderr.txt"
     env = {**os.environ, "SCS_AUDIT_TEST_MARKER": str(marker), "PYTHONPATH": str(Path(__file__).parents[2])}
-    argv = [sys.executable, "-m", "audit.cli.commands", "run", "--scorer", scorer("Plain"), "--scorer", scorer("WaitsForKill"),
+    argv = [sys.executable, "-m", "audit.cli", "run", "--scorer", scorer("Plain"), "--scorer", scorer("WaitsForKill"),
             "--size", "1500", "--out", str(out), "--save-scores", *[a for a in FAST if a not in ("--size", "300")]]
     with open(log, "wb") as stderr:
         proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=stderr)

@@ -50,7 +50,7 @@ def _kill_once_marked(tmp_path, *args: str) -> Path:
     """Run ``scs-audit run ARGS --out tmp_path/out --quiet``; SIGKILL it once its scorer creates the marker file."""
     marker, log, out = tmp_path / "scoring", tmp_path / "stderr.txt", tmp_path / "out"
     env = {**os.environ, "SCS_AUDIT_TEST_MARKER": str(marker), "PYTHONPATH": str(Path(__file__).parents[2])}
-    argv = [sys.executable, "-m", "audit.cli.commands", "run", *args, "--out", str(out), "--quiet"]
+    argv = [sys.executable, "-m", "audit.cli", "run", *args, "--out", str(out), "--quiet"]
     with open(log, "wb") as stderr:
         proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
         try:

@@ -41,7 +41,7 @@ def test_one_mistyped_month_is_refused_naming_the_row(supplied, month):
     bulk_end = int(np.quantile(events["month"], BULK_SHARE, method="lower"))  # one row changed: still the bulk's end
     assert bulk_end == horizon - 1
     assert f"column 'month', data row 8 (person_id {pid})" in msg and f"got {month}" in msg
-    assert f"month {bulk_end}" in msg and "horizon_months" in msg and "--horizon-months" in msg
+    assert f"month {bulk_end}" in msg and "horizon_months=" in msg and "--horizon-months" not in msg  # the library names the parameter
     assert "1 of" in msg
 
 
