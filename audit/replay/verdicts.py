@@ -18,8 +18,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from audit.audited import Audited, is_number, population_size
 from audit.evidence import HOLDS, MIN_OBSERVATIONS, NOT_ENOUGH, VIOLATED, Evidence, clopper_pearson
-from audit.testing.assertion_support import Audited, is_number, population_size
 
 __all__ = ["replay_remedy", "sample_advice", "not_enough", "share_evidence", "fmt_share", "probe_list", "probes_of"]
 

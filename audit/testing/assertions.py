@@ -38,10 +38,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from audit.errors import InvalidArgument
-from audit.evidence import MIN_OBSERVATIONS, MIN_REFERENCE_EVENTS, NOT_ENOUGH, VIOLATED, Evidence
-from audit.replay.verdicts import fmt_share, not_enough, probe_list, probes_of, share_evidence
-from audit.testing.assertion_support import (
+from audit.audited import (
     audited_sections,
     decide_text,
     evidence_for,
@@ -57,6 +54,9 @@ from audit.testing.assertion_support import (
     section,
     verdict,
 )
+from audit.errors import InvalidArgument
+from audit.evidence import MIN_OBSERVATIONS, MIN_REFERENCE_EVENTS, NOT_ENOUGH, VIOLATED, Evidence
+from audit.replay.verdicts import fmt_share, not_enough, probe_list, probes_of, share_evidence
 from audit.testing.overturn import check_overturn
 from audit.vocab import DOMAINS
 

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from audit.audited import MAX_LINES, indent_lines
 from audit.errors import InvalidArgument
 from audit.population.model import Population, PopulationView
-from audit.testing.assertion_support import MAX_LINES, indent_lines
 from scorers.protocol import scorer_label, validate_score_frame
 
 __all__ = ["check_overturn"]

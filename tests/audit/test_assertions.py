@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from audit.audited import decide_text, evidence_for
 from audit.errors import InvalidArgument
 from audit.population.model import Population
-from audit.testing.assertion_support import decide_text, evidence_for
 from audit.testing.assertions import (
     assert_appeal_parity,
     assert_four_fifths,

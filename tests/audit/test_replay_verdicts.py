@@ -125,9 +125,9 @@ def test_appeal_parity_with_one_group_of_data_is_not_enough_and_never_asks_for_m
 
 
 def test_share_verdicts_false_alarm_rate_at_the_boundary():
+    from audit.audited import read_result
     from audit.evidence import HOLDS, VIOLATED
     from audit.replay.verdicts import share_evidence
-    from audit.testing.assertion_support import read_result
 
     # the true share sits exactly on the allowed share: a 95% exact procedure calls a violation at most 2.5% of the
     # time, and never calls it holding when the true share is just over the line more than 2.5% of the time

@@ -1,6 +1,7 @@
-"""Reading audit results and wording findings, for the assertion helpers (:mod:`audit.testing.assertions`).
+"""Reading audit results and wording verdicts: shared by the replay verdicts and the assertion helpers.
 
-A result may come as the pytest ``audit`` fixture, a
+Used by :mod:`audit.replay.verdicts` and :mod:`audit.testing.assertions`. A
+result may come as the pytest ``audit_run`` fixture, a
 :class:`~audit.runner.ScorerRun`, a :class:`~audit.runner.RunResult`, a
 scorer's entry of ``results.json`` or the whole document: :func:`read_result`
 turns any of them into one :class:`Audited` value. The rest formats numbers,
