@@ -33,7 +33,7 @@ class Counts:
 
     array: np.ndarray
 
-    def merge(self, other: "Counts") -> "Counts":
+    def merge(self, other: Counts) -> Counts:
         if self.array.shape != other.array.shape:
             raise ValueError(f"cannot merge counts of shape {self.array.shape} and {other.array.shape}")
         return Counts(self.array + other.array)
@@ -91,13 +91,13 @@ class ValueCounts:
     sum_limbs: np.ndarray | None = None
 
     @classmethod
-    def of(cls, values: np.ndarray, cells: np.ndarray, n_cells: int, decimals: int = SCORE_DECIMALS) -> "ValueCounts":
+    def of(cls, values: np.ndarray, cells: np.ndarray, n_cells: int, decimals: int = SCORE_DECIMALS) -> ValueCounts:
         values = np.asarray(values, dtype=np.float64)
         scaled = np.rint(values * 10**decimals).astype(np.int64)
         keys, counts = np.unique(scaled * n_cells + cells, return_counts=True)
         return cls(keys, counts.astype(np.int64), n_cells, decimals, exact_sum_limbs(values, cells, n_cells))
 
-    def merge(self, other: "ValueCounts") -> "ValueCounts":
+    def merge(self, other: ValueCounts) -> ValueCounts:
         if (self.n_cells, self.decimals) != (other.n_cells, other.decimals):
             raise ValueError("cannot merge value counts with different cells or decimals")
         keys, inverse = np.unique(np.concatenate([self.keys, other.keys]), return_inverse=True)
@@ -142,7 +142,7 @@ class Records:
 
     columns: Mapping[str, np.ndarray]
 
-    def merge(self, other: "Records") -> "Records":
+    def merge(self, other: Records) -> Records:
         if set(self.columns) != set(other.columns):
             raise ValueError("cannot merge records with different columns")
         return Records({k: np.concatenate([self.columns[k], other.columns[k]]) for k in self.columns})

@@ -1,6 +1,6 @@
 """Run scorers over a population and every audit over their scores.
 
-The population streams chunk by chunk through :func:`audit.engine.process_chunk`;
+The population streams chunk by chunk through :func:`audit.engine.contract.process_chunk`;
 each chunk's statistics merge exactly; audits finalize once at the end.
 """
 
@@ -14,12 +14,12 @@ from typing import Any
 
 import pandas as pd
 
-from audit.engine import AuditContext, AuditOptions, ChunkAudit, favourable_mask, sanctioned_mask
+from audit.engine.contract import AuditContext, AuditOptions, ChunkAudit
+from audit.engine.probing import probe_scorers
 from audit.errors import InvalidArgument
-from audit.groups import CellLayout, layout_for
-from audit.guard import probe_scorers
-from audit.population import Population
-from audit.source import PopulationSource, open_source
+from audit.population.groups import CellLayout, layout_for
+from audit.population.model import Population
+from audit.population.source import PopulationSource, open_source
 from scorers.protocol import scorer_label
 
 __all__ = ["RunConfig", "ScorerRun", "RunResult", "UnloadedScorer", "run", "default_audits", "resolve_scorers", "unique_labels"]
@@ -41,19 +41,19 @@ class RunConfig:
     ties: str | None = None
     """Tie table for a supplied people table."""
     horizon_months: int | None = None
-    """Months a supplied event table covers (default: from the data, :func:`audit.table.load_population`)."""
+    """Months a supplied event table covers (default: from the data, :func:`audit.population.model.load_population`)."""
     engine: str = "local"
-    """``local`` (this process, or a process pool when ``workers > 1``) or ``dask`` (:mod:`audit.executors`)."""
+    """``local`` (this process, or a process pool when ``workers > 1``) or ``dask`` (:mod:`audit.engine.executors`)."""
     workers: int | None = None
     """Worker processes (``local``) or LocalCluster workers (``dask``); ``None``: 1 locally, every core for dask."""
     scheduler: str | None = None
     """Dask scheduler address; ``None`` with ``engine="dask"`` starts a LocalCluster."""
     checkpoint_dir: str | None = None
-    """Keep each finished chunk in ``checkpoint_dir/.chunks/`` until the run succeeds (:mod:`audit.checkpoint`)."""
+    """Keep each finished chunk in ``checkpoint_dir/.chunks/`` until the run succeeds (:mod:`audit.engine.checkpoint`)."""
     resume: bool = False
     """Reuse the finished chunks of an interrupted identical run found in ``checkpoint_dir``."""
     isolate: bool = False
-    """Run every scorer call in supervised worker processes (:mod:`audit.workers`), also with one worker:
+    """Run every scorer call in supervised worker processes (:mod:`audit.engine.workers`), also with one worker:
     a scorer that ends, hangs past ``--scorer-timeout`` or overfills its process then fails alone.
     The command line isolates; in this process (``False``) only what a scorer raises is contained."""
     worker_memory: int | None = None
@@ -75,7 +75,7 @@ class ScorerRun:
 
     def meta(self) -> dict[str, Any]:
         if self.error is not None:  # the scorer may have failed because its declarations are broken
-            from audit.guard import declared_meta
+            from audit.engine.guard import declared_meta
 
             return {"label": self.label, **declared_meta(self.scorer)}
         s = self.scorer
@@ -118,11 +118,11 @@ class RunResult:
 
 def default_audits(options: AuditOptions | None = None) -> list[ChunkAudit]:
     """The audits every run performs."""
-    from audit.appeal import AppealAudit
-    from audit.contagion import ContagionAudit
-    from audit.disparity import DisparityAudit
-    from audit.reversibility import ReversibilityAudit
-    from audit.spillover import SpilloverAudit
+    from audit.disparity.audit import DisparityAudit
+    from audit.replay.appeal import AppealAudit
+    from audit.replay.contagion import ContagionAudit
+    from audit.replay.reversibility import ReversibilityAudit
+    from audit.replay.spillover import SpilloverAudit
 
     audits: list[ChunkAudit] = [DisparityAudit()]
     if options is None or options.replay_sample > 0:
@@ -194,7 +194,7 @@ def run(
     frames (for ``--save-scores``).
     """
     config = config or RunConfig()
-    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     scorer_objs = resolve_scorers(scorers)
     if not scorer_objs:
         raise InvalidArgument("no scorers to run: name at least one with --scorer")
@@ -206,8 +206,8 @@ def run(
                                    ties=config.ties, horizon_months=config.horizon_months)
     options = config.options
     if options.as_of is not None and not 0 <= options.as_of < source.horizon_months:
-        raise InvalidArgument(f"--as-of {options.as_of}: the population's events cover months 0 to "
-                              f"{source.horizon_months - 1}; give a month in that range, or leave --as-of out")
+        raise InvalidArgument(f"as_of={options.as_of}: the population's events cover months 0 to "
+                              f"{source.horizon_months - 1}; give a month in that range, or leave as_of= out")
     if options.population_size != source.size:
         from dataclasses import replace
 
@@ -232,7 +232,7 @@ def _pool(config: RunConfig, options: AuditOptions, source: PopulationSource, si
 
     if not config.isolate or config.engine != "local" or (sink is not None and not hasattr(sink, "write_table")):
         return contextlib.nullcontext(None)
-    from audit.workers import ProcessExecutor
+    from audit.engine.workers import ProcessExecutor
 
     workers = config.workers or 1
     if not source.synthetic:
@@ -254,7 +254,7 @@ def _run_with(
         active = [(label, s) for label, s in active if label not in errors]
     errors.update(probe_scorers(active, source, options, executor=pool))  # mutation, non-determinism, contract
     active = [(label, s) for label, s in active if label not in errors]
-    from audit.streaming import ChunkStream, RunTotals, absorb
+    from audit.engine.streaming import ChunkStream, RunTotals, absorb
     from scorers.adapter import unwrap  # the plugin's own object: what a resumed run's fingerprint describes
 
     totals = RunTotals(errors=errors, error_block={label: -1 for label in errors}, seconds=seconds)
@@ -273,7 +273,7 @@ def _run_with(
     stream.finish()
     merged = totals.merged
 
-    from audit.finalizing import FinalizeTask, finalize_all
+    from audit.engine.finalizing import FinalizeTask, finalize_all
 
     tasks = [
         FinalizeTask(
@@ -290,7 +290,7 @@ def _run_with(
     # a local process pool, one scorer a worker (a Dask run too: a few scorers are not worth a cluster's
     # start-up); in this process when the chunks ran here (a supplied table, --save-scores)
     if config.engine == "dask":
-        from audit.executors import default_workers
+        from audit.engine.executors import default_workers
 
         finalize_workers = config.workers or default_workers()
     else:
@@ -301,7 +301,7 @@ def _run_with(
     for label, scorer in labelled:
         result = done.get(label)
         if result is not None and result.error is not None:
-            errors[label] = result.error  # its pooled sample failed to replay (audit.replay_pool)
+            errors[label] = result.error  # its pooled sample failed to replay (audit.replay.pool)
         if label in errors:
             runs.append(ScorerRun(label=label, scorer=scorer, sections={}, aggregates={}, error=errors[label]))
             continue
@@ -377,20 +377,3 @@ class _progress:
     def __exit__(self, *exc: Any) -> None:
         if self.enabled:
             self._bar.__exit__(*exc)
-
-
-def scores_table(label: str, chunk: Population, frame: pd.DataFrame, scorer: Any) -> pd.DataFrame:
-    """The per-person rows written to ``scores.parquet`` for one scorer and chunk."""
-    people = chunk.people
-    return pd.DataFrame(
-        {
-            "person_id": people["person_id"].to_numpy(),
-            "label": pd.Categorical([label] * len(people)) if len(people) else pd.Categorical([]),
-            "score": frame["score"].to_numpy(),
-            "tier": frame["tier"].astype(str).to_numpy(),
-            "favourable": favourable_mask(scorer, frame),
-            "sanctioned": sanctioned_mask(scorer, frame),
-            "income_quintile": people["income_quintile"].to_numpy(),
-            "education": people["education"].astype(str).to_numpy(),
-        }
-    )

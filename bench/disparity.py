@@ -34,7 +34,7 @@ def make_data(n: int, seed: int = 0) -> pd.DataFrame:
     edu = rng.integers(0, 4, n).astype(np.int8)
     score = np.round(1000 - 10 * rng.poisson(2.0 - 0.25 * q - 0.1 * edu + 0.5, n), 0).astype(np.float64)
     tier = np.select([score >= 970, score >= 850, score >= 600], [0, 1, 2], 3)
-    from audit.population import education_categorical
+    from audit.population.model import education_categorical
 
     return pd.DataFrame(
         {
@@ -56,9 +56,9 @@ SCORER = SimpleNamespace(
 
 def ours(df: pd.DataFrame, chunk: int, bootstrap: int) -> tuple[float, dict]:
     from audit.aggregate import merge_tree
-    from audit.disparity import DisparityAudit, collect_counts
-    from audit.engine import AuditContext, AuditOptions
-    from audit.groups import layout_for
+    from audit.disparity.audit import DisparityAudit, collect_counts
+    from audit.engine.contract import AuditContext, AuditOptions
+    from audit.population.groups import layout_for
 
     t0 = time.perf_counter()
     layout = layout_for(())

@@ -165,12 +165,12 @@ def end_to_end(sizes: list[int], memory_only: list[int]) -> None:
 
 
 def projection(chunks: int) -> None:
-    from audit.engine import AuditOptions
-    from audit.executors import ChunkTask, default_workers, make_executor, run_chunk
-    from audit.groups import layout_for
+    from audit.engine.contract import AuditOptions
+    from audit.engine.executors import ChunkTask, default_workers, make_executor, run_chunk
+    from audit.engine.streaming import RunTotals, absorb
+    from audit.population.groups import layout_for
+    from audit.population.source import open_source
     from audit.runner import RunConfig, default_audits, resolve_scorers, unique_labels
-    from audit.source import open_source
-    from audit.streaming import RunTotals, absorb
 
     config = RunConfig(size=COUNTRY)
     source = open_source(config.population, size=COUNTRY, seed=0)
@@ -188,7 +188,7 @@ def projection(chunks: int) -> None:
         for task, out in ex.imap_unordered(run_chunk, iter(tasks)):
             absorb(totals, out, task.blocks[0])
         loop = time.perf_counter() - t0
-    # Finalizing replays the pooled samples (audit.replay_pool), whose sizes do not grow with the
+    # Finalizing replays the pooled samples (audit.replay.pool), whose sizes do not grow with the
     # population: the first chunks above pooled only their share, so time it on a run whose samples
     # already have the country run's sizes (replay 2,000 and attribution 10,000 people).
     finalize = _finalize_seconds(FINALIZE_PEOPLE, workers)
@@ -211,11 +211,11 @@ def batch_sweep(sizes: tuple[int, ...] = (131_072, 262_144, 524_288, 1_048_576),
     """People per second of one core on one 2-million-person chunk of the 1.4e9 run, per batch size."""
     from dataclasses import replace
 
-    from audit.engine import AuditOptions
-    from audit.executors import ChunkTask, reuse_freed_memory, run_chunk
-    from audit.groups import layout_for
+    from audit.engine.contract import AuditOptions
+    from audit.engine.executors import ChunkTask, reuse_freed_memory, run_chunk
+    from audit.population.groups import layout_for
+    from audit.population.source import open_source
     from audit.runner import default_audits, resolve_scorers, unique_labels
-    from audit.source import open_source
 
     reuse_freed_memory()
     source = open_source("china-2020", size=COUNTRY, seed=0)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from audit.population import Population, PopulationView
+from audit.population.model import Population, PopulationView
 from scorers.adapter import normalize_reasons
 from scorers.protocol import validate_score_frame
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from audit.population import Population
+from audit.population.model import Population
 from audit.vocab import DOMAINS
 from scorers._checking import (
     OverturnReplay,

@@ -39,7 +39,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from audit.population import PopulationView
+from audit.population.model import PopulationView
 from audit.vocab import kind_code
 from scorers._kernels import listing_kernel, person_events, score_frame
 from scorers.base import ScorerBase, check_range

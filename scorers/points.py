@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from audit.errors import InvalidArgument
-from audit.population import PopulationView
+from audit.population.model import PopulationView
 from audit.vocab import EVENT_KINDS
 from scorers._kernels import (
     banded_frame,

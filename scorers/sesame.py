@@ -30,7 +30,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from audit.population import PopulationView
+from audit.population.model import PopulationView
 from audit.vocab import EDUCATION_LEVELS, EVENT_KINDS, kind_code
 from scorers._kernels import (
     banded_frame,

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from audit.population import Population
+from audit.population.model import Population
 from scorers.checks import (
     CHECKS,
     check_chunk_invariance,

@@ -8,8 +8,7 @@ Names are imported lazily, so importing the ledger alone does not load OpenDP.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from audit.lazy import lazy_exports
 
 _EXPORTS = {
     "count_half_width": "audit.privacy.context",
@@ -47,12 +46,4 @@ __all__ = [
     "write_published",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'audit.privacy' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -13,14 +13,14 @@ ledger creates them; an existing file's permissions are never changed).
 
 The budget belongs to the people, not to a file: it is keyed by a declared
 data-source name (``--dataset NAME``) and checked against the person-id set
-(:mod:`audit.person_ids`), so shuffling rows, renaming the file or leaving out
+(:mod:`audit.population.person_ids`), so shuffling rows, renaming the file or leaving out
 the ties table buys nothing (:meth:`PrivacyLedger.open_dataset`):
 
 - a known name spends that dataset's budget (a changed id set is noted);
 - a new name whose people are exactly those of a known dataset spends the
   known dataset's budget, with a warning;
 - a new name whose people are nearly those of a known dataset (estimated
-  Jaccard similarity at least :data:`audit.person_ids.NEAR_IDENTICAL`) is
+  Jaccard similarity at least :data:`audit.population.person_ids.NEAR_IDENTICAL`) is
   refused unless declared new (``--new-dataset``, recorded in the ledger);
 - otherwise a new budget is opened.
 
@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.errors import BudgetExceeded, InvalidArgument
-from audit.person_ids import NEAR_IDENTICAL, similarity
+from audit.population.person_ids import NEAR_IDENTICAL, similarity
 from audit.privacy.ledger_file import (  # check_ledger_path and ledger_summary are re-exported
     TOLERANCE,
     check_ledger_path,
@@ -234,7 +234,7 @@ class PrivacyLedger:
             The declared data-source name (``--dataset``).
         identity : dict
             ``{"fingerprint", "sketch", "count"}`` of the person-id set
-            (:func:`audit.source.person_id_identity`).
+            (:func:`audit.population.source.person_id_identity`).
         new_dataset : bool
             Declare that a new name whose people are nearly those of a known
             dataset is a different dataset all the same (recorded).

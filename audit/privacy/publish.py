@@ -27,7 +27,8 @@ from typing import Any
 import numpy as np
 
 from audit.errors import InvalidArgument
-from audit.artefacts import atomic_write_json, to_jsonable
+from audit.output.artefacts import atomic_write_json, to_jsonable
+from audit.population.tie_bound import influence
 from audit.privacy.context import (
     MECHANISM,
     CountMeasurement,
@@ -45,7 +46,6 @@ from audit.privacy.queries import (
     reads_ties,
     score_bounds_for,
 )
-from audit.tie_bound import influence
 from audit.privacy.sections import scorer_section
 
 __all__ = [
@@ -84,7 +84,7 @@ def is_synthetic(result: Any) -> bool:
 
 
 def tie_bounds(result: Any, max_friends: int | None = None, *, needed: bool = True) -> dict[str, Any]:
-    """The public tie bounds ``D`` and ``K`` of a release, checked against the run (:mod:`audit.tie_bound`).
+    """The public tie bounds ``D`` and ``K`` of a release, checked against the run (:mod:`audit.population.tie_bound`).
 
     ``needed`` is false when no scorer of the release reads ties: then K
     charges nothing and a supplied table beyond it is not refused.
@@ -105,12 +105,12 @@ def tie_bounds(result: Any, max_friends: int | None = None, *, needed: bool = Tr
                 "source": "max_friends is the public spec's friends_per_person"}
     k = DEFAULT_MAX_FRIENDS if max_friends is None else max_friends
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
-        raise InvalidArgument(f"max_friends {k!r}: give a whole number >= 0 (how many friends one person may list)")
+        raise InvalidArgument(f"max_friends={k!r}: give a whole number >= 0 (how many friends one person may list)")
     if needed and int(ties["max_out_degree"]) > k:
         raise InvalidArgument(
             f"ties: a person lists {int(ties['max_out_degree'])} friends (after the cap on ties per friend), more than "
             f"the public bound max_friends={k} "
-            f"(--max-friends) the sensitivities are charged for; give --max-friends {int(ties['max_out_degree'])} "
+            f"that the sensitivities are charged for; give max_friends={int(ties['max_out_degree'])} "
             "(more noise on tie-reading scorers), or leave the excess ties out of the ties table")
     return {"max_in_degree": d, "max_friends": int(k), "source": "max_friends stated by the auditor, checked"}
 
@@ -186,9 +186,9 @@ def plan_release(result: Any, *, epsilon: float, delta: float = 0.0,
         scorer, or splitting ε differently, would publish that fact.
     """
     if not (isinstance(epsilon, (int, float)) and np.isfinite(epsilon) and epsilon > 0):
-        raise InvalidArgument(f"--epsilon {epsilon!r}: give a finite number > 0 (e.g. --epsilon 1)")
+        raise InvalidArgument(f"epsilon={epsilon!r}: give a finite number > 0 (e.g. epsilon=1)")
     if not (isinstance(delta, (int, float)) and np.isfinite(delta) and 0 <= delta < 1):
-        raise InvalidArgument(f"--delta {delta!r}: give a number in [0, 1) (e.g. --delta 1e-9)")
+        raise InvalidArgument(f"delta={delta!r}: give a number in [0, 1) (e.g. delta=1e-9)")
     score_bounds = dict(score_bounds or {})
     failed = [r.label for r in result.runs if r.error is not None]
     if failed:
@@ -320,7 +320,7 @@ def _population(result: Any, ledger: PrivacyLedger) -> dict[str, Any]:
 
 def _document(result: Any, ledger: PrivacyLedger, plan: ReleasePlan, entries: Sequence[LedgerEntry],
               scorers: list[dict[str, Any]], created: str | None) -> dict[str, Any]:
-    from audit.results import package_version
+    from audit.version import package_version
 
     contributions: dict[str, dict[str, dict[str, Any]]] = {}
     for q in plan.queries:

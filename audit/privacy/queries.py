@@ -9,7 +9,7 @@ levels (:mod:`audit.vocab`) and ``unknown``; never categories found in the data
 The privacy unit is one person, with all their records and ties: neighbouring
 datasets differ by adding or removing one person. For a scorer that reads
 ties, removing a person also changes the view of at most ``A = D + K`` other
-people (:mod:`audit.tie_bound`: ``D`` the public cap on how many people may list
+people (:mod:`audit.population.tie_bound`: ``D`` the public cap on how many people may list
 one person as a friend, ``K`` the bound on how many friends one person lists);
 for a scorer that does not, ``A = 0``. Each of those people can move from any
 tier, sanction state or score to any other. Each query states how far that can
@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from audit.groups import UNKNOWN, CellLayout
+from audit.population.groups import UNKNOWN, CellLayout
 from audit.vocab import EDUCATION_LEVELS, INCOME_QUINTILES
 
 __all__ = [
@@ -114,7 +114,7 @@ def score_bounds_for(scorer: Any, override: tuple[float, float] | None = None) -
     params = dict(getattr(scorer, "params", {}) or {})
     name = getattr(scorer, "name", "")
     if name == "sesame":
-        # DESIGN.md "More of the record": commercial score range 350-950.
+        # Commercial score range 350-950 (secondary sources; docs/sources.md "Commercial behavioural scores").
         return ScoreBounds(lo=350.0, hi=950.0, source="Sesame-style range 350-950 (secondary sources)")
     if name == "suining":
         # Base 1,000 points and deductions only (scorers/suining.py); floor at 0 is an assumption.

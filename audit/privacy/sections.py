@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from audit.evidence import HOLDS, NOT_ENOUGH, VIOLATED, Evidence
-from audit.groups import UNKNOWN
+from audit.population.groups import UNKNOWN
 from audit.privacy.context import ALPHA, count_half_width
 from audit.privacy.figures import (
     Estimate,

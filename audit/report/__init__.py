@@ -64,7 +64,7 @@ def write_report(directory: str | Path, results: dict[str, Any] | None = None,
 
     Without ``results``, the documents are read from the directory.
     """
-    from audit.artefacts import atomic_write_text, exact_artefact_mode
+    from audit.output.artefacts import atomic_write_text, exact_artefact_mode
 
     directory = Path(directory)
     if results is None:
@@ -81,11 +81,11 @@ def write_report(directory: str | Path, results: dict[str, Any] | None = None,
 def _pending_document(path: Path) -> dict[str, Any] | None:
     """A JSON artefact as the current command will leave it.
 
-    Inside :class:`audit.artefacts.deferred_writes` a file written by this command is
+    Inside :class:`audit.output.artefacts.deferred_writes` a file written by this command is
     still under its temporary name, and the one on disk is the previous run's
     (stale): read the pending one, or nothing. Outside, read the file on disk.
     """
-    from audit import artefacts as io
+    from audit.output import artefacts as io
 
     current = getattr(io, "_current", lambda: None)()
     if current is None:
@@ -96,7 +96,7 @@ def _pending_document(path: Path) -> dict[str, Any] | None:
 
 def write_run_report(directory: str | Path, result: Any) -> tuple[Path, Path]:
     """Write the report of a finished run (``scs-audit run``) beside its results.json and published.json."""
-    from audit.results import results_document
+    from audit.results.document import results_document
 
     directory = Path(directory)
     return write_report(directory, results_document(result), _pending_document(directory / "published.json"))

@@ -31,9 +31,10 @@ from typing import Any
 
 import numpy as np
 
+from audit.engine.contract import ChunkAudit
 from audit.errors import InvalidArgument
-from audit.groups import UNKNOWN, CellLayout
-from audit.artefacts import finite_or_none as _num
+from audit.output.artefacts import finite_or_none as _num
+from audit.population.groups import UNKNOWN, CellLayout
 from audit.randomness import stream_id
 from audit.report.paired import PairedAudit, joint_counts, paired_bootstrap
 
@@ -86,8 +87,8 @@ def parse_grid(text: str) -> tuple[str, list[Any]]:
     key = key.strip()
     items = [v for v in values.split(",") if v.strip()]
     if not sep or not key.isidentifier() or not items:
-        raise InvalidArgument(f"--grid {text!r}: write one parameter and its values as key=v1,v2,v3 "
-                              "(e.g. --grid penalty_expiry_months=12,24,36)")
+        raise InvalidArgument(f"grid={text!r}: write one parameter and its values as key=v1,v2,v3 "
+                              "(e.g. grid=penalty_expiry_months=12,24,36)")
     return key, [parse_value(v) for v in items]
 
 
@@ -107,7 +108,7 @@ def build_variants(specs: Sequence[str], grid: tuple[str, list[Any]] | None = No
         for spec, base in zip(specs, bases):
             known = dict(getattr(base, "params", {}) or {})
             if key not in known:
-                raise InvalidArgument(f"--grid {key}=...: scorer {spec!r} has no parameter {key!r}; "
+                raise InvalidArgument(f"grid={key}=...: scorer {spec!r} has no parameter {key!r}; "
                                       f"its parameters are {', '.join(sorted(known)) or '(none)'}")
             variants += [variant_of(base, {key: v}, spec) for v in values]  # a plugin's error names the scorer
     if len(variants) < 2:
@@ -203,15 +204,15 @@ def run_compare(specs: Sequence[Any], config: Any = None, *, grid: tuple[str, li
     config = config or RunConfig()
     scorers = list(variants) if variants is not None else build_variants([str(s) for s in specs], grid)
     labels = [label for label, _ in unique_labels(scorers)]
-    audits = [*default_audits(config.options), PairedAudit(labels)]
+    audits: list[ChunkAudit] = [*default_audits(config.options), PairedAudit(labels)]
     result = run(scorers, config, audits=audits, progress=progress)
     return result, compare_document(result, labels, grid=grid)
 
 
 def compare_document(result: Any, labels: Sequence[str], *, grid: tuple[str, list[Any]] | None = None) -> dict[str, Any]:
     """The JSON-ready comparison of a run's variants (``compare.json``)."""
-    from audit.artefacts import to_jsonable
-    from audit.results import package_version, results_document
+    from audit.output.artefacts import to_jsonable
+    from audit.results.document import package_version, results_document
 
     options = result.options
     doc_runs = results_document(result)["scorers"]

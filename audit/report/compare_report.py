@@ -220,7 +220,7 @@ def build_compare_report(compare: dict[str, Any]) -> Report:
 
 def write_compare(directory: str | Path, compare: dict[str, Any]) -> tuple[Path, Path, Path]:
     """Write compare.json, compare.html and compare.md into ``directory`` (atomically)."""
-    from audit.artefacts import atomic_write_json, atomic_write_text, exact_artefact_mode
+    from audit.output.artefacts import atomic_write_json, atomic_write_text, exact_artefact_mode
     from audit.report.html import render_html
     from audit.report.markdown import render_markdown
 

@@ -75,7 +75,10 @@ def _verdict_words(verdict: Any) -> str:
 
 def ll144_columns(attr: str) -> list[Column]:
     """The columns of the per-group table (LL144 published summary, extended)."""
-    label = lambda g: group_label(attr, g)
+
+    def label(g: Any) -> str:
+        return group_label(attr, g)
+
     return [
         Column(heading="group", key="group", label=label),
         Column(heading="n", key="n", fmt=fmt_count),
@@ -107,7 +110,7 @@ def tier_plot(doc: Doc, base: tuple[Any, ...], attr: str, tiers: list[str], *, i
     shares = [[(g.get("tier_shares") or {}).get(t) for t in tiers] for g in groups]
     labels = _group_labels(attr, groups)
     rows = []
-    for i, (label, g) in enumerate(zip(labels, groups)):
+    for i, label in enumerate(labels):
         rows.append((Cell(text=label), *(value_cell(doc, (*base, attr, "groups", i, "tier_shares", t), fmt=fmt_pct) for t in tiers)))
     data = Table(id=f"{id}-data", caption=f"{title}: share of each group in each tier", columns=("group", *tiers), rows=tuple(rows))
     svg = stacked_bars(id, title, labels, tiers, shares)

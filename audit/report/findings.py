@@ -32,7 +32,7 @@ from typing import Any
 
 from audit.evidence import MIN_OBSERVATIONS, MIN_REFERENCE_EVENTS, clopper_pearson
 from audit.power import observations_to_decide
-from audit.replay_verdicts import sample_advice
+from audit.replay.verdicts import sample_advice
 from audit.report.model import Doc, Finding, anchor, fmt_pct, fmt_ratio, is_number
 
 __all__ = ["ADVERSE_RISK_CONCERN", "FOUR_FIFTHS", "build_findings", "describe_group"]
@@ -311,7 +311,7 @@ def _reversibility_findings(doc: Doc, i: int, label: str) -> list[Finding]:
     elif is_number(v) and is_number(checked):
         out.append(Finding(text=f"{label}: overturning an event restored the person's state in all {checked:,} checks",
                            anchor=where, level="ok", scorer=label))
-    absorbing = node.get("absorbing") if isinstance(node.get("absorbing"), dict) else {}
+    absorbing = node["absorbing"] if isinstance(node.get("absorbing"), dict) else {}
     k, n = absorbing.get("precluded"), absorbing.get("sanctioned")
     if is_number(k) and is_number(n) and k > 0:
         if _small(n):
@@ -328,7 +328,7 @@ def _reversibility_findings(doc: Doc, i: int, label: str) -> list[Finding]:
         within = f" within {horizon:g} months" if is_number(horizon) else ""
         if _small(rn):
             out.append(_too_few(doc, i, "reversibility", label, rn, "how many never recover from one penalty"))
-        else:
+        elif is_number(rn):  # not too few: a number
             out.append(Finding(text=f"{label}: {_exact(round(never * rn), int(rn))} of people who got one penalty never regain "
                                     f"their tier and a sanction-free state{within}, even with the best feasible behaviour",
                                anchor=where, level="warning", scorer=label))

@@ -1,6 +1,6 @@
 """Paired statistics for comparing scorer variants on the same people.
 
-:class:`PairedAudit` is a :class:`~audit.engine.ChunkAudit` that, for every
+:class:`PairedAudit` is a :class:`~audit.engine.contract.CrossScorerAudit` that, for every
 person, records the joint outcome under all variants — favourable or not and
 sanctioned or not under each — and counts people per (cell, joint outcome).
 Those joint counts are exact and merge by addition, so they stream.
@@ -15,7 +15,6 @@ under every variant, so differences between variants get paired intervals
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,64 +22,53 @@ from typing import Any
 import numpy as np
 
 from audit.aggregate import ValueCounts
-from audit.engine import AuditContext, ScoredChunk
+from audit.engine.contract import AuditContext, ScoredChunk
+from audit.errors import InvalidArgument
 
 __all__ = ["MAX_VARIANTS", "JointCounts", "PairedAudit", "joint_counts", "paired_bootstrap"]
 
 #: Two bits per variant in an int64 joint code, below the cell factor: at most 20 variants.
 MAX_VARIANTS = 20
-_PENDING_LIMIT = 64
 
 
 class PairedAudit:
     """Joint (favourable, sanctioned) outcome counts per cell across all variants of a run.
 
-    The engine scores one chunk with each variant in turn and calls ``collect``
-    once per variant; this audit keeps each variant's outcome codes for the
-    chunk until every label has been seen, then returns the joint counts
-    (under the label that completed the set; the others return nothing).
+    A :class:`~audit.engine.contract.CrossScorerAudit`: the engine hands
+    :meth:`collect_across` every variant's scoring of a chunk at once, and the
+    joint counts are merged under the last variant's label. A chunk on which
+    a variant failed contributes nothing (the comparison then reports its
+    joint outcomes as incomplete). It holds nothing but its labels.
     """
 
+    __slots__ = ("labels",)
     name = "paired"
 
     def __init__(self, labels: Sequence[str]) -> None:
         labels = tuple(labels)
         if len(labels) > MAX_VARIANTS:
-            from audit.errors import InvalidArgument
-
-            raise InvalidArgument(f"compare: {len(labels)} variants; at most {MAX_VARIANTS} can be compared in one run — split the grid")
+            raise InvalidArgument(
+                f"compare: {len(labels)} variants; at most {MAX_VARIANTS} can be compared in one run — split the grid"
+            )
         self.labels = labels
-        self._pending: dict[int, dict[str, Any]] = {}
-        self._lock = threading.Lock()
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"labels": self.labels}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["labels"])  # type: ignore[misc]
 
     def collect(self, chunk: ScoredChunk) -> dict[str, Any]:
-        if chunk.label not in self.labels:
+        """Nothing per variant: the joint outcomes need every variant (:meth:`collect_across`)."""
+        return {}
+
+    def collect_across(self, chunks: Mapping[str, ScoredChunk]) -> dict[str, dict[str, Any]]:
+        """``{last label: {"joint": counts per (joint outcome, cell)}}``, or nothing when a variant is missing."""
+        if not self.labels or any(label not in chunks for label in self.labels):
             return {}
-        code = chunk.favourable.astype(np.int64) + 2 * chunk.sanctioned.astype(np.int64)
-        key = id(chunk.view)
-        with self._lock:
-            entry = self._pending.get(key)
-            if entry is None or entry["view"] is not chunk.view:
-                entry = {"view": chunk.view, "codes": {}}
-                self._pending[key] = entry
-                while len(self._pending) > _PENDING_LIMIT:  # chunks whose set never completed (a scorer failed)
-                    self._pending.pop(next(iter(self._pending)))
-            entry["codes"][chunk.label] = code
-            if len(entry["codes"]) < len(self.labels):
-                return {}
-            del self._pending[key]
-        joint = np.zeros(len(code), dtype=np.int64)
+        first = chunks[self.labels[0]]
+        joint = np.zeros(len(first.cells), dtype=np.int64)
         for j, label in enumerate(self.labels):
-            joint += entry["codes"][label] << (2 * j)
-        n_cells = chunk.layout.n_cells
-        keys, counts = np.unique(joint * n_cells + chunk.cells, return_counts=True)
-        return {"joint": ValueCounts(keys, counts.astype(np.int64), n_cells, 0)}
+            chunk = chunks[label]
+            code = chunk.favourable.astype(np.int64) + 2 * chunk.sanctioned.astype(np.int64)
+            joint += code << (2 * j)
+        n_cells = first.layout.n_cells
+        keys, counts = np.unique(joint * n_cells + first.cells, return_counts=True)
+        return {self.labels[-1]: {"joint": ValueCounts(keys, counts.astype(np.int64), n_cells, 0)}}
 
     def finalize(self, merged: Mapping[str, Any], ctx: AuditContext) -> dict[str, Any]:
         joint = merged.get("joint") if isinstance(merged, Mapping) else None

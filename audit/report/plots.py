@@ -146,7 +146,10 @@ def interval_dots(plot_id: str, title: str, groups: Sequence[str], values: Seque
     finite = [v for v in values if v is not None and math.isfinite(v)]
     finite += [c[1] for c in intervals if c is not None and len(c) == 2 and c[1] is not None and math.isfinite(c[1])]
     hi = xmax if xmax is not None else max([1.0, *finite]) * 1.05
-    sx = lambda v: label_w + plot_w * max(0.0, min(v, hi)) / hi
+
+    def sx(v: float) -> float:
+        return label_w + plot_w * max(0.0, min(v, hi)) / hi
+
     top = pad + 18
     bottom = top + len(groups) * row_h
     body = []
@@ -233,8 +236,13 @@ def line_chart(plot_id: str, title: str, series: Sequence[dict[str, Any]], *, xl
     if y1 <= y0:
         y0, y1 = y0 - 1, y1 + 1
     top = pad + 6
-    sx = lambda v: left + plot_w * (v - x0) / (x1 - x0)
-    sy = lambda v: top + plot_h * (1 - (min(max(v, y0), y1) - y0) / (y1 - y0))
+
+    def sx(v: float) -> float:
+        return left + plot_w * (v - x0) / (x1 - x0)
+
+    def sy(v: float) -> float:
+        return top + plot_h * (1 - (min(max(v, y0), y1) - y0) / (y1 - y0))
+
     body = []
     for t in _nice_ticks(y0, y1):
         body.append(f'<line x1="{_f(left)}" x2="{_f(left + plot_w)}" y1="{_f(sy(t))}" y2="{_f(sy(t))}" stroke="#e5e5e5"/>')

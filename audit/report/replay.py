@@ -125,7 +125,7 @@ _STRATA_COLUMNS = (
 
 
 def sample_blocks(doc: Doc, path: tuple[Any, ...], *, sid: str) -> list[Block]:
-    """Who the replay sample holds: the size rule and each stratum's population and draw (:mod:`audit.replay_strata`)."""
+    """Who the replay sample holds: the size rule and each stratum's population and draw (:mod:`audit.replay.strata`)."""
     rule = doc.get(*path, "sample", "rule")
     return [records_table(doc, (*path, "sample", "strata"), _STRATA_COLUMNS, id=f"{sid}-sample",
                           caption="Replay sample by stratum (shares are weighted back to the population)",

@@ -167,7 +167,7 @@ _INVERSION_COLUMNS = (
 
 
 def _probes(doc: Doc, path: tuple[Any, ...], *, sid: str) -> list[Block]:
-    """Rule probes: what can happen, shown on constructed people (:mod:`audit.probes`), apart from the sample."""
+    """Rule probes: what can happen, shown on constructed people (:mod:`audit.replay.probes`), apart from the sample."""
     p = (*path, "probes")
     if not isinstance(doc.get(*p), dict):
         return []

@@ -9,7 +9,7 @@ high-speed rail trips had been blocked).
 
 import pytest
 
-from audit.assertions import (
+from audit.testing.assertions import (
     assert_appeal_parity,
     assert_four_fifths,
     assert_no_absorbing_states,
@@ -24,25 +24,25 @@ pytestmark = [
 ]
 
 
-def test_four_fifths_by_income(audit):
-    assert_four_fifths(audit, by="income_quintile")
+def test_four_fifths_by_income(audit_run):
+    assert_four_fifths(audit_run, by="income_quintile")
 
 
-def test_no_absorbing_states(audit):
-    assert_no_absorbing_states(audit)
+def test_no_absorbing_states(audit_run):
+    assert_no_absorbing_states(audit_run)
 
 
-def test_recovers_within_24_months(audit):
-    assert_recovers_within(audit, months=24)
+def test_recovers_within_24_months(audit_run):
+    assert_recovers_within(audit_run, months=24)
 
 
-def test_appeal_parity_by_education(audit):
-    assert_appeal_parity(audit, by="education", max_gap=0.05)
+def test_appeal_parity_by_education(audit_run):
+    assert_appeal_parity(audit_run, by="education", max_gap=0.05)
 
 
-def test_court_cases_never_restrict_travel(audit):
-    assert_no_spillover(audit, from_domain="judicial", to_domain="travel")
+def test_court_cases_never_restrict_travel(audit_run):
+    assert_no_spillover(audit_run, from_domain="judicial", to_domain="travel")
 
 
-def test_overturned_listings_restore_state(audit):
-    assert_overturn_restores_state(audit)
+def test_overturned_listings_restore_state(audit_run):
+    assert_overturn_restores_state(audit_run)

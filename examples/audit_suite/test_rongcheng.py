@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.assertions import (
+from audit.population.model import events_frame
+from audit.testing.assertions import (
     assert_appeal_parity,
     assert_four_fifths,
     assert_no_absorbing_states,
@@ -20,8 +21,7 @@ from audit.assertions import (
     assert_overturn_restores_state,
     assert_recovers_within,
 )
-from audit.population import events_frame
-from audit.strategies import GOOD_DEEDS, event_logs, populations
+from audit.testing.strategies import GOOD_DEEDS, event_logs, populations
 from audit.vocab import EVENT_KINDS, SOURCES
 
 pytestmark = [
@@ -30,35 +30,35 @@ pytestmark = [
 ]
 
 
-def test_four_fifths_by_income(audit):
-    assert_four_fifths(audit, by="income_quintile")
+def test_four_fifths_by_income(audit_run):
+    assert_four_fifths(audit_run, by="income_quintile")
 
 
-def test_four_fifths_by_education(audit):
-    assert_four_fifths(audit, by="education")
+def test_four_fifths_by_education(audit_run):
+    assert_four_fifths(audit_run, by="education")
 
 
-def test_no_absorbing_states(audit):
-    assert_no_absorbing_states(audit)
+def test_no_absorbing_states(audit_run):
+    assert_no_absorbing_states(audit_run)
 
 
-def test_recovers_within_a_year(audit):
-    assert_recovers_within(audit, months=12)
+def test_recovers_within_a_year(audit_run):
+    assert_recovers_within(audit_run, months=12)
 
 
-def test_appeal_parity_by_income(audit):
-    assert_appeal_parity(audit, by="income_quintile", max_gap=0.05)
+def test_appeal_parity_by_income(audit_run):
+    assert_appeal_parity(audit_run, by="income_quintile", max_gap=0.05)
 
 
-def test_online_speech_never_bars_public_posts(audit):
-    assert_no_spillover(audit, from_domain="online", to_domain="public_post")
+def test_online_speech_never_bars_public_posts(audit_run):
+    assert_no_spillover(audit_run, from_domain="online", to_domain="public_post")
 
 
-def test_overturned_events_restore_state(scorer):
-    assert_overturn_restores_state(scorer)
+def test_overturned_events_restore_state(audit_scorer):
+    assert_overturn_restores_state(audit_scorer)
 
 
-def test_good_deeds_never_lower_a_score(scorer):
+def test_good_deeds_never_lower_a_score(audit_scorer):
     @settings(max_examples=20, deadline=None)
     @given(data=st.data())
     def check(data):
@@ -70,8 +70,8 @@ def test_good_deeds_never_lower_a_score(scorer):
         deed = events_frame(np.array([who]), np.array([month]), np.array([kind], dtype=np.int8),
                             np.array([SOURCES.index("platform")], dtype=np.int8), np.array([5.0]), np.array([True]))
         as_of = pop.horizon_months - 1
-        before = scorer.score(pop.with_events(log).view(), as_of=as_of)["score"].to_numpy()
-        after = scorer.score(pop.with_events(pd.concat([log, deed], ignore_index=True)).view(), as_of=as_of)["score"].to_numpy()
+        before = audit_scorer.score(pop.with_events(log).view(), as_of=as_of)["score"].to_numpy()
+        after = audit_scorer.score(pop.with_events(pd.concat([log, deed], ignore_index=True)).view(), as_of=as_of)["score"].to_numpy()
         assert (after >= before).all()
 
     check()

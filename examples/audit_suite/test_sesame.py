@@ -8,7 +8,7 @@ score means deposits for rentals and screening at job interviews.
 
 import pytest
 
-from audit.assertions import (
+from audit.testing.assertions import (
     assert_appeal_parity,
     assert_four_fifths,
     assert_no_spillover,
@@ -22,25 +22,25 @@ pytestmark = [
 ]
 
 
-def test_four_fifths_by_income(audit):
-    assert_four_fifths(audit, by="income_quintile")
+def test_four_fifths_by_income(audit_run):
+    assert_four_fifths(audit_run, by="income_quintile")
 
 
-def test_four_fifths_by_education(audit):
-    assert_four_fifths(audit, by="education")
+def test_four_fifths_by_education(audit_run):
+    assert_four_fifths(audit_run, by="education")
 
 
-def test_recovers_within_24_months(audit):
-    assert_recovers_within(audit, months=24)
+def test_recovers_within_24_months(audit_run):
+    assert_recovers_within(audit_run, months=24)
 
 
-def test_appeal_parity_by_education(audit):
-    assert_appeal_parity(audit, by="education", max_gap=0.05)
+def test_appeal_parity_by_education(audit_run):
+    assert_appeal_parity(audit_run, by="education", max_gap=0.05)
 
 
-def test_shopping_never_costs_a_job_interview(audit):
-    assert_no_spillover(audit, from_domain="commerce", to_domain="jobs")
+def test_shopping_never_costs_a_job_interview(audit_run):
+    assert_no_spillover(audit_run, from_domain="commerce", to_domain="jobs")
 
 
-def test_overturned_events_restore_state(scorer):
-    assert_overturn_restores_state(scorer)
+def test_overturned_events_restore_state(audit_scorer):
+    assert_overturn_restores_state(audit_scorer)

@@ -9,7 +9,7 @@ expire and there are no rewards, so a low class may be a state nobody leaves.
 
 import pytest
 
-from audit.assertions import (
+from audit.testing.assertions import (
     assert_appeal_parity,
     assert_four_fifths,
     assert_no_absorbing_states,
@@ -26,35 +26,35 @@ pytestmark = [
 EXPIRY_24 = "suining:penalty_expiry_months=24"
 
 
-def test_four_fifths_by_income(audit):
-    assert_four_fifths(audit, by="income_quintile")
+def test_four_fifths_by_income(audit_run):
+    assert_four_fifths(audit_run, by="income_quintile")
 
 
-def test_four_fifths_by_education(audit):
-    assert_four_fifths(audit, by="education")
+def test_four_fifths_by_education(audit_run):
+    assert_four_fifths(audit_run, by="education")
 
 
-def test_no_absorbing_states(audit):
-    assert_no_absorbing_states(audit)
-
-
-@pytest.mark.audit_scorer(EXPIRY_24)
-def test_expiring_penalties_recover_within_24_months(audit):
-    assert_recovers_within(audit, months=24)
+def test_no_absorbing_states(audit_run):
+    assert_no_absorbing_states(audit_run)
 
 
 @pytest.mark.audit_scorer(EXPIRY_24)
-def test_expiring_penalties_leave_no_absorbing_states(audit):
-    assert_no_absorbing_states(audit)
+def test_expiring_penalties_recover_within_24_months(audit_run):
+    assert_recovers_within(audit_run, months=24)
 
 
-def test_appeal_parity_by_education(audit):
-    assert_appeal_parity(audit, by="education", max_gap=0.05)
+@pytest.mark.audit_scorer(EXPIRY_24)
+def test_expiring_penalties_leave_no_absorbing_states(audit_run):
+    assert_no_absorbing_states(audit_run)
 
 
-def test_no_spillover_from_traffic_into_housing(audit):
-    assert_no_spillover(audit, from_domain="traffic", to_domain="housing")
+def test_appeal_parity_by_education(audit_run):
+    assert_appeal_parity(audit_run, by="education", max_gap=0.05)
 
 
-def test_overturned_events_restore_state(scorer):
-    assert_overturn_restores_state(scorer)
+def test_no_spillover_from_traffic_into_housing(audit_run):
+    assert_no_spillover(audit_run, from_domain="traffic", to_domain="housing")
+
+
+def test_overturned_events_restore_state(audit_scorer):
+    assert_overturn_restores_state(audit_scorer)

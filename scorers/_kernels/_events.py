@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from audit.population import PopulationView
+from audit.population.model import PopulationView
 from scorers._kernels._arrays import stable_order
 from scorers._kernels._frames import (
     _consecutive,

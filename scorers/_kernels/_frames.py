@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from audit.population import PopulationView
+from audit.population.model import PopulationView
 from audit.vocab import EVENT_KINDS
 from scorers._kernels._arrays import is_consecutive
 

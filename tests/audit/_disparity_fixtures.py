@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from audit.aggregate import merge_tree
-from audit.disparity import DisparityAudit
-from audit.engine import AuditContext, AuditOptions, process_chunk
-from audit.groups import layout_for
-from audit.population import Population, education_categorical, events_frame
+from audit.disparity.audit import DisparityAudit
+from audit.engine.contract import AuditContext, AuditOptions, process_chunk
+from audit.population.groups import layout_for
+from audit.population.model import Population, education_categorical, events_frame
 from audit.vocab import EDUCATION_LEVELS, EVENT_KINDS
 
 TIERS = ("A", "B", "C", "D")
@@ -61,7 +61,7 @@ class PointsScorer:
         self.name = name
         self.params = MappingProxyType({})
 
-    def with_params(self, **kw: Any) -> "PointsScorer":
+    def with_params(self, **kw: Any) -> PointsScorer:
         return PointsScorer(self.points, self.name)
 
     def score(self, view, *, as_of: int) -> pd.DataFrame:

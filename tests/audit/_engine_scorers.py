@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from audit.synth import BLOCK_SIZE
+from audit.population.synth import BLOCK_SIZE
 from scorers.suining import Suining
 
 
@@ -19,7 +19,7 @@ class FailsFromBlock(Suining):
     def score(self, view, *, as_of):
         ids = view.people["person_id"].to_numpy()
         # person 7 of each block from first_bad_block on (every chunk's scoring sees its own);
-        # replay audits score made-up people with ids above 2**40 (audit/replay.py): not those
+        # replay audits score made-up people with ids above 2**40 (audit/replay/sample.py): not those
         real = ids < (1 << 40)
         bad = ids[real & (ids % BLOCK_SIZE == 7) & (ids // BLOCK_SIZE >= self._params["first_bad_block"])]
         if bad.size:
@@ -49,10 +49,10 @@ class InterruptsAtBlock(Suining):
 
 
 class FailsOnReplay(Suining):
-    """Suining, except that it raises on any made-up person of a replay (ids above 2**40, audit/replay.py).
+    """Suining, except that it raises on any made-up person of a replay (ids above 2**40, audit/replay/sample.py).
 
     The chunks score fine; the failure comes when the pooled replay sample is
-    replayed, after the merge (audit/replay_pool.py).
+    replayed, after the merge (audit/replay/pool.py).
     """
 
     __slots__ = ()

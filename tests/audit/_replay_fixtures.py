@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 
 from audit.aggregate import merge_all
-from audit.engine import AuditContext, AuditOptions, process_chunk
-from audit.groups import layout_for
-from audit.population import Population, education_categorical, empty_ties, events_frame
-from audit.spec import load_spec
+from audit.engine.contract import AuditContext, AuditOptions, process_chunk
+from audit.population.groups import layout_for
+from audit.population.model import Population, education_categorical, empty_ties, events_frame
+from audit.population.spec import load_spec
 from audit.vocab import EVENT_KINDS, SOURCES, kind_code
 from scorers._kernels import person_rows, visible_events
 from scorers.protocol import ScorerTags

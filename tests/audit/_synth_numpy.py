@@ -1,10 +1,10 @@
 """The synthetic generator's block draw written in plain numpy (the formulation before compiled kernels).
 
-Used by ``test_synth_kernels.py`` to check that :mod:`audit.synth` gives the
+Used by ``test_synth_kernels.py`` to check that :mod:`audit.population.synth` gives the
 same population, column for column, as this straightforward version: the same
 random draws in the same order, and every deterministic step done with numpy
 (fancy indexing, ``np.sort`` of packed keys, row sorts of the tie matrix).
-The per-spec tables (:func:`audit.synth._compiled`) are shared: they are the
+The per-spec tables (:func:`audit.population.synth._compiled`) are shared: they are the
 input, not what is checked.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtr
 
-from audit.synth import BLOCK_SIZE, _compiled
+from audit.population.synth import BLOCK_SIZE, _compiled
 from audit.vocab import DOMAINS, EDUCATION_LEVELS, EVENT_KINDS, KIND_DOMAIN
 
 _AMOUNT_SIGMA = 0.5

@@ -396,7 +396,7 @@ PROCESS_FAULTS = ("os_exit", "hang", "memory", "segfault")
 
 class Fuzzed(Plain):
     """Commits fault ``kind`` on the calls ``when`` selects: ``probe`` (at most 1,000 people), ``main``,
-    ``replay`` (made-up people of the replay audits, ids above 2**40, ``audit/replay.py``) or ``always``.
+    ``replay`` (made-up people of the replay audits, ids above 2**40, ``audit/replay/sample.py``) or ``always``.
 
     ``keyboard_free`` is no fault at all (a control: the scorer must then succeed with Plain's figures).
     """

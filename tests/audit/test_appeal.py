@@ -7,8 +7,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from audit.appeal import AppealAudit
-from audit.spec import load_spec
+from audit.population.spec import load_spec
+from audit.replay.appeal import AppealAudit
 from tests.audit._replay_fixtures import ExpiringList, audit, events, people, population, split
 
 

@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from audit.argtypes import number
+from audit.cli.argtypes import number
 
 
 @pytest.mark.parametrize(

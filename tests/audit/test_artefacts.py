@@ -9,10 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit import artefacts as io
-from audit.errors import OutputConflict
-from audit.outdir import MANIFEST_NAME
-from audit.artefacts import (
+from audit.output import artefacts as io
+from audit.output.artefacts import (
     atomic_write_json,
     atomic_write_text,
     commit_file,
@@ -21,6 +19,7 @@ from audit.artefacts import (
     remove_at_commit,
     safe_filename,
 )
+from audit.output.outdir import MANIFEST_NAME
 
 _ALLOWED = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._=,+@-")
 

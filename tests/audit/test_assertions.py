@@ -10,7 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit.assertions import (
+from audit.audited import decide_text, evidence_for
+from audit.errors import InvalidArgument
+from audit.population.model import Population
+from audit.testing.assertions import (
     assert_appeal_parity,
     assert_four_fifths,
     assert_no_absorbing_states,
@@ -20,9 +23,6 @@ from audit.assertions import (
     audited_sections,
     people_needed,
 )
-from audit.assertion_support import decide_text, evidence_for
-from audit.errors import InvalidArgument
-from audit.population import Population
 from scorers.suining import Suining
 
 
@@ -433,7 +433,7 @@ def test_overturn_bad_arguments(small):
 
 @pytest.fixture(scope="module")
 def real_run():
-    from audit.engine import AuditOptions
+    from audit.engine.contract import AuditOptions
     from audit.runner import RunConfig, run
 
     # disparity only (replay_sample=0 leaves out the replay audits): this test reads impact ratios

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit.attribution import driver, make_plan, plan_for, shapley_values
-from audit.disparity import DisparityAudit
-from audit.engine import AuditOptions
+from audit.disparity.attribution import driver, make_plan, plan_for, shapley_values
+from audit.disparity.audit import DisparityAudit
+from audit.engine.contract import AuditOptions
 from audit.randomness import person_uniform
 from tests.audit._disparity_fixtures import PointsScorer, audit_section, make_events, people_frame, population, split
 

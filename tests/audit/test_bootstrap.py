@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from audit.bootstrap import PoissonBootstrap, coarsen_values, percentile_interval
-from audit.group_stats import rate, ratio_to_best
+from audit.disparity.bootstrap import PoissonBootstrap, coarsen_values, percentile_interval
+from audit.disparity.group_stats import rate, ratio_to_best
 
 
 def test_poisson_of_a_count_is_the_sum_of_per_person_poisson_weights():

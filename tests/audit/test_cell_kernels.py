@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audit.aggregate import SCORE_DECIMALS
-from audit.disparity import _compiled_counts, collect_counts
+from audit.disparity.audit import _compiled_counts, collect_counts
 
 
 def numpy_tables(cells, n_cells, tier, n_tiers, sanctions, scores):

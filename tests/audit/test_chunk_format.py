@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from audit.aggregate import Counts, ValueCounts
-from audit.chunk_format import ChunkFormatError, dumps, loads
-from audit.engine import ChunkOutput
+from audit.engine.chunk_format import ChunkFormatError, dumps, loads
+from audit.engine.contract import ChunkOutput
 
 
 def test_round_trip_keeps_types_dtypes_and_values():

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from audit.cli import main
+from audit.cli.commands import main
 from audit.errors import InvalidSpec, ScorerNotFound
 from scorers.registry import available_scorers, load_scorer
 
@@ -73,8 +73,8 @@ def test_unknown_parameter_lists_the_scorers_parameters(capsys, tmp_path):
     "spec, message",
     [
         ("no_such_module_xyz:Scorer", "cannot import module 'no_such_module_xyz'"),
-        ("audit.artefacts:NoSuchScorer", "has no attribute 'NoSuchScorer'"),
-        ("audit.artefacts:safe_filename", "is not a scorer"),
+        ("audit.output.artefacts:NoSuchScorer", "has no attribute 'NoSuchScorer'"),
+        ("audit.output.artefacts:safe_filename", "is not a scorer"),
         (f"{FAULTY.with_name('missing_file.py')}:X", "does not exist"),
         ("suining:penalty_scale", "write suining:penalty_scale=VALUE"),
         ("suining:penalty_scale=1,x", "is not key=value"),

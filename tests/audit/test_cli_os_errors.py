@@ -8,10 +8,10 @@ import pathlib
 
 import pytest
 
-import audit.table_files
-from audit.cli import main
-from audit.cli_checks import describe_os_error
-from audit.synth import synthesize
+import audit.population.table_files
+from audit.cli.checks import describe_os_error
+from audit.cli.commands import main
+from audit.population.model import synthesize
 
 FAST = ["--population", "tiny", "--size", "300", "--quiet", "--bootstrap", "0", "--workers", "1", "--replay-sample", "0"]
 
@@ -72,7 +72,7 @@ def test_unreadable_input_says_permission_not_corruption(capsys, tmp_path, monke
     def denied(*args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path / "people.csv"))
 
-    monkeypatch.setattr(audit.table_files, "open", denied, raising=False)
+    monkeypatch.setattr(audit.population.table_files, "open", denied, raising=False)
     assert main(["run", "--population", str(tmp_path / "people.csv"), "--scorer", "suining", "--quiet",
                  "--out", str(tmp_path / "out")]) == 2
     line = one_error(capsys)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from audit.contagion import ContagionAudit
+from audit.replay.contagion import ContagionAudit
 from tests.audit._replay_fixtures import ExpiringList, FriendsList, audit, events, people, population, split
 
 

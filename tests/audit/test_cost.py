@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from audit import cost
-from audit.cli import main
+from audit.cli.commands import main
 from audit.cost import estimate_run
 
 GIB = 2**30

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from fairlearn.metrics import MetricFrame, selection_rate
 
-from audit.disparity import FOUR_FIFTHS, INTERSECTION, DisparityAudit, value_counts, verdict
-from audit.engine import AuditOptions
 from audit.aggregate import ValueCounts
+from audit.disparity.audit import FOUR_FIFTHS, INTERSECTION, DisparityAudit, value_counts, verdict
+from audit.engine.contract import AuditOptions
 from audit.vocab import EDUCATION_LEVELS
 from tests.audit._disparity_fixtures import LookupScorer, audit_section, group, people_frame, population, split
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from audit.cli import main
-from audit.disparity import INTERSECTION, DisparityAudit
-from audit.engine import AuditOptions
+from audit.cli.commands import main
+from audit.disparity.audit import INTERSECTION, DisparityAudit
+from audit.engine.contract import AuditOptions
 from audit.runner import RunConfig, run
 from scorers.suining import Suining
 
@@ -91,7 +91,7 @@ def test_cli_rejects_bad_values(tmp_path, bad, capsys):
 def test_summary_shows_worst_ratio_interval_and_driver(result):
     from rich.console import Console
 
-    from audit.summary import print_summary
+    from audit.results.summary import print_summary
 
     console = Console(record=True, width=240)
     print_summary(result, console)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from audit.evidence import HOLDS, NOT_ENOUGH, VIOLATED, Evidence, clopper_pearson

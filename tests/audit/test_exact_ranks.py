@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import audit.exact_ranks as exact_ranks
-from audit.disparity import DisparityAudit
-from audit.engine import AuditOptions
-from audit.exact_ranks import ExactValueCounts, key_values, order_keys, population_median, rank_figures
+import audit.disparity.exact_ranks as exact_ranks
+from audit.disparity.audit import DisparityAudit
+from audit.disparity.exact_ranks import ExactValueCounts, key_values, order_keys, population_median, rank_figures
+from audit.engine.contract import AuditOptions
 from tests.audit._disparity_fixtures import LookupScorer, audit_section, group, people_frame, population, split
 
 NO_REPLAY = DisparityAudit(attribution_sample=0)

@@ -8,19 +8,19 @@ import random
 
 import pytest
 
-from audit.engine import AuditOptions
-from audit.errors import InvalidArgument
-from audit.executors import (
+from audit.engine.contract import AuditOptions
+from audit.engine.executors import (
     ChunkTask,
     ProcessExecutor,
     SerialExecutor,
     make_executor,
     run_chunk,
 )
-from audit.results import results_document
+from audit.errors import InvalidArgument
+from audit.population.source import open_source
+from audit.population.synth import BLOCK_SIZE
+from audit.results.document import results_document
 from audit.runner import RunConfig, run
-from audit.source import open_source
-from audit.synth import BLOCK_SIZE
 
 SIZE = 3 * BLOCK_SIZE + 1000  # four chunks of one block, the last one short
 OPTIONS = AuditOptions(seed=4, bootstrap=10, replay_sample=100, probe_size=200)
@@ -33,10 +33,10 @@ def audits():
     (The reversibility audit replays months per sampled person; it merges the
     same way and is left to the full default run in ``test_scale.py``.)
     """
-    from audit.appeal import AppealAudit
-    from audit.contagion import ContagionAudit
-    from audit.disparity import DisparityAudit
-    from audit.spillover import SpilloverAudit
+    from audit.disparity.audit import DisparityAudit
+    from audit.replay.appeal import AppealAudit
+    from audit.replay.contagion import ContagionAudit
+    from audit.replay.spillover import SpilloverAudit
 
     return [DisparityAudit(attribution_sample=100), AppealAudit(), SpilloverAudit(), ContagionAudit()]
 
@@ -79,9 +79,9 @@ class _Shuffled(SerialExecutor):
 
 
 def test_chunk_order_does_not_change_results(serial_doc, monkeypatch):
-    import audit.streaming
+    import audit.engine.streaming
 
-    monkeypatch.setattr(audit.streaming, "make_executor", lambda *a, **k: _Shuffled())
+    monkeypatch.setattr(audit.engine.streaming, "make_executor", lambda *a, **k: _Shuffled())
     assert document(run_(SCORERS, config())) == serial_doc
 
 
@@ -100,14 +100,14 @@ def test_dask_cluster_equals_serial(serial_doc):
 
 def test_a_chunk_task_is_small_and_its_output_holds_only_statistics_and_the_sample():
     """Workers get a description of the chunk, not its people; they return statistics and the sampled people only."""
-    from audit.groups import layout_for
+    from audit.population.groups import layout_for
     from audit.runner import resolve_scorers, unique_labels
 
     source = open_source("tiny", size=SIZE, seed=2)
 
     def output_bytes(population_size, replay_sample=OPTIONS.replay_sample):
         # as in a run: the population size sets the sampling rate of the attribution sample; the replay sample
-        # holds up to replay_sample people of each stratum of the chunk (audit.replay_strata)
+        # holds up to replay_sample people of each stratum of the chunk (audit.replay.strata)
         options = dataclasses.replace(OPTIONS, population_size=population_size, replay_sample=replay_sample)
         task = ChunkTask(
             source=source, blocks=(0, 1), scorers=tuple(unique_labels(resolve_scorers(SCORERS))),
@@ -133,9 +133,9 @@ def test_scorer_failing_in_one_chunk_is_reported_like_a_serial_run(monkeypatch):
 
     scorers = [FailsFromBlock(first_bad_block=2), "suining"]
     serial = run_(scorers, config())
-    import audit.streaming
+    import audit.engine.streaming
 
-    monkeypatch.setattr(audit.streaming, "make_executor", lambda *a, **k: _Shuffled())
+    monkeypatch.setattr(audit.engine.streaming, "make_executor", lambda *a, **k: _Shuffled())
     shuffled = run_(scorers, config())
     assert [r.error for r in serial.runs] == [r.error for r in shuffled.runs]
     assert serial.runs[0].error is not None and "block 2" in serial.runs[0].error
@@ -151,16 +151,16 @@ def test_executor_choice():
         assert isinstance(pool, ProcessExecutor) and pool.workers == 2
     finally:
         pool.close()
-    with pytest.raises(InvalidArgument, match="--engine dask"):
+    with pytest.raises(InvalidArgument, match="engine=dask"):
         make_executor("local", scheduler="tcp://127.0.0.1:1")
-    with pytest.raises(InvalidArgument, match="--engine"):
+    with pytest.raises(InvalidArgument, match="engine="):
         make_executor("spark")
-    with pytest.raises(InvalidArgument, match="--workers"):
+    with pytest.raises(InvalidArgument, match="workers="):
         make_executor("local", workers=0)
 
 
 def test_a_small_population_is_cut_into_one_chunk_per_worker():
-    from audit.streaming import _recut
+    from audit.engine.streaming import _recut
 
     assert _recut([(0, 3)], 2) == [(0, 2), (2, 3)]
     assert _recut([(0, 1)], 4) == [(0, 1)]  # one block cannot be shared

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from audit.engine import AuditOptions
+from audit.engine.contract import AuditOptions
 from audit.runner import RunConfig, run
 from tests.audit._engine_scorers import FailsOnReplay
 

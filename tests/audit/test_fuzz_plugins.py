@@ -15,8 +15,8 @@ from dataclasses import replace
 
 import pytest
 
-from audit.engine import AuditOptions
-from audit.results import results_document
+from audit.engine.contract import AuditOptions
+from audit.results.document import results_document
 from audit.runner import RunConfig, run
 from tests.audit.faulty_scorers import IN_PROCESS_FAULTS, PROCESS_FAULTS, Fuzzed, Plain, plain_tier_shares
 
@@ -42,7 +42,7 @@ def baseline() -> dict:
 
 @pytest.fixture(scope="module")
 def expected_shares() -> dict[str, float]:
-    from audit.synth import synthesize
+    from audit.population.model import synthesize
 
     return plain_tier_shares(synthesize("tiny", size=SIZE, seed=9))
 

@@ -11,13 +11,13 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from audit.disparity import DisparityAudit
-from audit.engine import AuditOptions
+from audit.disparity.audit import DisparityAudit
+from audit.engine.contract import AuditOptions
 from audit.errors import AuditError, ScorerContractError
-from audit.results import results_document
+from audit.population.model import synthesize
+from audit.results.document import results_document
+from audit.results.summary import render_summary
 from audit.runner import RunConfig, run
-from audit.summary import render_summary
-from audit.synth import synthesize
 from scorers.protocol import validate_declarations, validate_score_frame
 from tests.audit.faulty_scorers import Plain
 

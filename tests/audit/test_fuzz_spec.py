@@ -17,13 +17,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from audit.disparity import DisparityAudit
-from audit.engine import AuditOptions
+from audit.disparity.audit import DisparityAudit
+from audit.engine.contract import AuditOptions
 from audit.errors import InvalidSpec
+from audit.population.model import synthesize
+from audit.population.source import PopulationSource
+from audit.population.spec import PopulationSpec, fixtures_dir, parse_spec
 from audit.runner import RunConfig, run
-from audit.source import PopulationSource
-from audit.spec import PopulationSpec, fixtures_dir, parse_spec
-from audit.synth import synthesize
 from tests.audit.faulty_scorers import Plain
 
 BASE = tomllib.loads((fixtures_dir() / "populations" / "tiny.toml").read_text())

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from audit.errors import AuditError, InvalidTable
-from audit.table import load_population
+from audit.population.model import load_population
 from audit.vocab import EDUCATION_LEVELS
 
 PEOPLE = pd.DataFrame(
@@ -199,8 +199,8 @@ def valid_tables(draw) -> tuple[pd.DataFrame, pd.DataFrame]:
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(valid_tables(), st.sampled_from([(), ("region",), ("sex", "urban")]))
 def test_odd_but_valid_supplied_data_survives_a_run_with_every_audit(tables, by):
-    from audit.engine import AuditOptions
-    from audit.results import results_document
+    from audit.engine.contract import AuditOptions
+    from audit.results.document import results_document
     from audit.runner import RunConfig, run
     from scorers.registry import load_scorer
     from tests.audit.faulty_scorers import Plain

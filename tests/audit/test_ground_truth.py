@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit.disparity import DisparityAudit
-from audit.engine import AuditOptions
-from audit.ground_truth import RELIABILITY_EDGES
+from audit.disparity.audit import DisparityAudit
+from audit.disparity.ground_truth import RELIABILITY_EDGES
+from audit.engine.contract import AuditOptions
 from tests.audit._disparity_fixtures import PointsScorer, audit_section, make_events, people_frame, population, split
 
 NO_REPLAY = DisparityAudit(attribution_sample=0)

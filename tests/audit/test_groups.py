@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from audit.errors import InvalidArgument
-from audit.groups import UNKNOWN, layout_for
-from audit.spec import load_spec
+from audit.population.groups import UNKNOWN, layout_for
+from audit.population.spec import load_spec
 
 
 def test_encode_and_marginal_by_hand():
@@ -43,5 +43,5 @@ def test_age_is_binned_by_spec_bands():
 
 
 def test_unknown_attribute_is_a_clear_error():
-    with pytest.raises(InvalidArgument, match="--by 'shoe_size'"):
+    with pytest.raises(InvalidArgument, match="by='shoe_size'"):
         layout_for(("shoe_size",), spec=load_spec("tiny"))

@@ -12,21 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audit.disparity import DisparityAudit
-from audit.engine import AuditOptions, score_checked
+from audit.disparity.audit import DisparityAudit
+from audit.engine.contract import AuditOptions, score_checked
+from audit.engine.guard import TimeLimitedScorer, check_timeout, time_limit, time_limited
+from audit.engine.probing import probe_population, probe_scorer, view_digest
 from audit.errors import InvalidArgument, ScorerContractError, ScorerFailed
-from audit.guard import (
-    TimeLimitedScorer,
-    check_timeout,
-    probe_population,
-    probe_scorer,
-    time_limit,
-    time_limited,
-    view_digest,
-)
+from audit.population.model import synthesize
+from audit.population.source import open_source
 from audit.runner import RunConfig, run
-from audit.source import open_source
-from audit.synth import synthesize
 from tests.audit import faulty_scorers as fs
 
 SIZE = 300
@@ -182,7 +175,7 @@ def test_time_limited_wrapper_delegates_and_pickles():
 
 @pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), True, "5"])
 def test_check_timeout_rejects_bad_values(bad):
-    with pytest.raises(InvalidArgument, match="--scorer-timeout"):
+    with pytest.raises(InvalidArgument, match="scorer_timeout="):
         check_timeout(bad)
 
 

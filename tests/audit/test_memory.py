@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import tracemalloc
 
+from audit.population.synth import BLOCK_SIZE
 from audit.runner import RunConfig, run
-from audit.synth import BLOCK_SIZE
 from tests.audit.test_executors import OPTIONS, audits
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from audit.cli import main
-from audit.outdir import MANIFEST_NAME, read_manifest
+from audit.cli.commands import main
+from audit.output.outdir import MANIFEST_NAME, read_manifest
 
 FAST = ["--population", "tiny", "--size", "300", "--quiet", "--bootstrap", "0", "--workers", "1", "--replay-sample", "0"]
 RUN = ["run", "--scorer", "suining", *FAST]

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit.disparity import DisparityAudit
-from audit.engine import AuditOptions
+from audit.disparity.audit import DisparityAudit
+from audit.engine.contract import AuditOptions
 from audit.errors import InvalidScorerSpec, ScorerContractError, ScorerFailed
+from audit.population.model import synthesize
 from audit.runner import RunConfig, UnloadedScorer, resolve_scorers, run
-from audit.synth import synthesize
 from scorers.adapter import PluginScorer, adapt, printable
 from scorers.protocol import validate_score_frame
 from scorers.registry import load_scorer
@@ -230,7 +230,7 @@ def registered(monkeypatch):
 
 
 def test_a_registered_scorer_whose_class_raises_is_listed_and_fails_alone(registered, population, capsys):
-    from audit.cli import main
+    from audit.cli.commands import main
 
     registered(plain="tests.audit.faulty_scorers:Plain", broken="tests.audit.faulty_scorers:InitRaises")
     assert main(["scorers"]) == 1

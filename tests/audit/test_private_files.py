@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from audit.cli import main
-from audit.synth import synthesize
+from audit.cli.commands import main
+from audit.population.model import synthesize
 
 
 def _mode(path) -> int:
@@ -86,7 +86,7 @@ def test_partial_scores_file_is_user_only_from_its_first_byte_even_after_a_kill(
 
 def test_chunk_store_is_user_only_after_a_kill(tmp_path):
     """A run killed after its first chunk leaves .chunks/ at 0700 and each of its files at 0600."""
-    from audit.synth import BLOCK_SIZE
+    from audit.population.synth import BLOCK_SIZE
 
     (tmp_path / "waits_in_block_1.py").write_text(
         "import os, time\nfrom scorers.suining import Suining\n\n"

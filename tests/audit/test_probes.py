@@ -7,8 +7,8 @@ from types import MappingProxyType
 import numpy as np
 import pytest
 
-from audit.probes import CHECKPOINTS, DOSES, probe_rules
-from audit.spec import load_spec
+from audit.population.spec import load_spec
+from audit.replay.probes import CHECKPOINTS, DOSES, probe_rules
 from audit.vocab import EDUCATION_LEVELS, INCOME_QUINTILES
 from tests.audit._replay_fixtures import HandScorer, count_kind
 
@@ -90,9 +90,9 @@ class FailsOnManyPeople(TwoDrunkDrivingsCostHousing):
 
 
 def test_a_scorer_failing_on_the_probes_is_reported_and_the_sample_still_stands():
-    from audit.assertions import assert_no_spillover
+    from audit.replay.spillover import SpilloverAudit
     from audit.report.findings import build_findings
-    from audit.spillover import SpilloverAudit
+    from audit.testing.assertions import assert_no_spillover
     from tests.audit._replay_fixtures import audit, events, people, population
 
     scorer = FailsOnManyPeople()

@@ -20,9 +20,9 @@ import numpy as np
 import psutil
 import pytest
 
-from audit.executors import ChunkTask, run_chunk
-from audit.synth import synthesize
-from audit.workers import ProcessExecutor, WorkerLost
+from audit.engine.executors import ChunkTask, run_chunk
+from audit.engine.workers import ProcessExecutor, WorkerLost
+from audit.population.model import synthesize
 from tests.audit.faulty_scorers import drunk_drivers, plain_tier_shares
 
 ROOT = Path(__file__).parents[2]
@@ -138,13 +138,13 @@ def test_killing_the_main_process_leaves_no_worker_behind(tmp_path, sig):
 
 
 def _task(scorers) -> ChunkTask:
-    from audit.engine import AuditOptions
-    from audit.groups import layout_for
-    from audit.source import open_source
+    from audit.engine.contract import AuditOptions
+    from audit.population.groups import layout_for
+    from audit.population.source import open_source
 
     source = open_source("tiny", size=SIZE, seed=5)
     options = AuditOptions(bootstrap=0, replay_sample=0, population_size=SIZE)
-    from audit.disparity import DisparityAudit
+    from audit.disparity.audit import DisparityAudit
 
     return ChunkTask(source=source, blocks=source.chunk_plan(10**6)[0], scorers=tuple(scorers), audits=(DisparityAudit(),),
                      layout=layout_for((), spec=source.spec), options=options)
@@ -160,7 +160,7 @@ def test_a_worker_dying_outside_any_scorer_is_retried_once_then_raised():
 
 
 def test_a_chunk_is_rerun_without_the_scorer_that_ended_its_worker():
-    from audit.executors import chunk_fault
+    from audit.engine.executors import chunk_fault
     from tests.audit import faulty_scorers as fs
 
     task = _task([("exits_hard", fs.ExitsHard()), ("plain", fs.Plain())])
@@ -222,7 +222,7 @@ def test_control_sequences_from_a_plugin_never_reach_the_terminal_or_the_reports
 
 
 def test_a_scorer_that_cannot_be_pickled_fails_alone():
-    from audit.engine import AuditOptions
+    from audit.engine.contract import AuditOptions
     from audit.runner import RunConfig, run
     from tests.audit import faulty_scorers as fs
 

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from audit.assertions import assert_overturn_restores_state
-from audit.population import PopulationView, events_frame
-from audit.strategies import GOOD_DEEDS, event_logs, populations, scorer_params
+from audit.population.model import PopulationView, events_frame
+from audit.testing.assertions import assert_overturn_restores_state
+from audit.testing.strategies import GOOD_DEEDS, event_logs, populations, scorer_params
 from audit.vocab import EVENT_KINDS, SOURCES
 from scorers.registry import available_scorers, load_scorer
 

@@ -49,53 +49,53 @@ class ByIncome(Fair):
 
 INNER_SUITE = '''
 import pytest
-from audit.assertions import assert_four_fifths
+from audit.testing.assertions import assert_four_fifths
 
 pytestmark = pytest.mark.audit_population("tiny", size=600, seed=1)
 RUNS = []
 
 
 @pytest.mark.audit_scorer("toyscorers:Fair")
-def test_fair_passes(audit):
-    RUNS.append(audit.run)
-    assert_four_fifths(audit, by="income_quintile")
+def test_fair_passes(audit_run):
+    RUNS.append(audit_run.run)
+    assert_four_fifths(audit_run, by="income_quintile")
 
 
 @pytest.mark.audit_scorer("toyscorers:ByIncome")
-def test_by_income_fails(audit):
-    RUNS.append(audit.run)
-    assert_four_fifths(audit, by="income_quintile")
+def test_by_income_fails(audit_run):
+    RUNS.append(audit_run.run)
+    assert_four_fifths(audit_run, by="income_quintile")
 
 
 @pytest.mark.audit_scorer("toyscorers:Fair", "toyscorers:ByIncome")
-def test_parametrized_and_cached(audit, scorer):
-    assert audit.scorer is scorer
-    assert any(r is audit.run for r in RUNS), "the session cache should give the run of the earlier test"
+def test_parametrized_and_cached(audit_run, audit_scorer):
+    assert audit_run.scorer is audit_scorer
+    assert any(r is audit_run.run for r in RUNS), "the session cache should give the run of the earlier test"
 
 
-def test_population_is_cached(population, request):
-    again = request.getfixturevalue("population")
-    assert again is population
-    print(f"SIZE={len(population)}")
+def test_population_is_cached(audit_population, request):
+    again = request.getfixturevalue("audit_population")
+    assert again is audit_population
+    print(f"SIZE={len(audit_population)}")
 
 
 @pytest.mark.audit_population("tiny", size=50, seed=9)
-def test_marker_size(population):
-    print(f"MARKED={len(population)}")
+def test_marker_size(audit_population):
+    print(f"MARKED={len(audit_population)}")
 
 
-def test_no_scorer_marker(audit):
+def test_no_scorer_marker(audit_run):
     pass
 
 
 @pytest.mark.audit_population("tiny", sise=5)
 @pytest.mark.audit_scorer("toyscorers:Fair")
-def test_bad_population_marker(audit):
+def test_bad_population_marker(audit_run):
     pass
 
 
 @pytest.mark.audit_scorer("no_such_scorer_anywhere")
-def test_unknown_scorer(audit):
+def test_unknown_scorer(audit_run):
     pass
 
 
@@ -181,14 +181,35 @@ def test_the_replay_sample_option_reaches_the_audits(pytester):
         "import pytest\n"
         "@pytest.mark.audit_scorer('suining')\n"
         "@pytest.mark.audit_population('tiny', size=300, seed=3)\n"
-        "def test_sample(audit):\n"
-        "    sample = audit.sections['reversibility']['sample']\n"
+        "def test_sample(audit_run):\n"
+        "    sample = audit_run.sections['reversibility']['sample']\n"
         "    assert sample['per_stratum'] == 40\n"
         "    assert all(s['sampled'] == min(40, s['population']) for s in sample['strata'])\n"))
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--audit-replay-sample", "40")
     result.assert_outcomes(passed=1)
     bad = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--audit-replay-sample", "-1")
     assert bad.ret == pytest.ExitCode.USAGE_ERROR and "--audit-replay-sample -1: give a whole number >= 0" in bad.stderr.str()
+
+
+def test_a_suites_own_population_and_scorer_fixtures_do_not_collide_with_ours(pytester):
+    """The plugin's fixtures are audit_*: a suite keeps its own ``population`` and ``scorer`` fixtures."""
+    pytester.makeconftest(
+        "import pytest\n"
+        "@pytest.fixture\n"
+        "def population():\n"
+        "    return 'the suite population'\n"
+        "@pytest.fixture\n"
+        "def scorer():\n"
+        "    return 'the suite scorer'\n")
+    pytester.makepyfile(test_own=(
+        "import pytest\n"
+        "@pytest.mark.audit_scorer('suining')\n"
+        "@pytest.mark.audit_population('tiny', size=200, seed=5)\n"
+        "def test_both(population, scorer, audit_population, audit_scorer):\n"
+        "    assert population == 'the suite population' and scorer == 'the suite scorer'\n"
+        "    assert len(audit_population) == 200 and audit_scorer.name == 'suining'\n"))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
 
 
 def test_a_session_without_audits_prints_nothing_of_ours(pytester):
@@ -219,7 +240,7 @@ def test_importing_the_plugin_imports_nothing_heavy():
     code = textwrap.dedent(
         """
         import sys
-        import audit.pytest_plugin
+        import audit.testing.pytest_plugin
         heavy = [m for m in ("numpy", "pandas", "scipy", "audit.runner", "scorers") if m in sys.modules]
         print(heavy)
         """

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from scipy.stats import binomtest
 
+from audit.disparity.ratio_intervals import exact_rate_interval, ratio_intervals
 from audit.evidence import MIN_REFERENCE_EVENTS, clopper_pearson
-from audit.ratio_intervals import exact_rate_interval, ratio_intervals
 
 REPS = 1500
 

@@ -6,21 +6,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit.engine import AuditOptions, ScoredChunk, score_checked
-from audit.groups import layout_for
-from audit.population import events_frame, rows_with_ids
-from audit.replay import (
+from audit.engine.contract import AuditOptions, ScoredChunk, score_checked
+from audit.population.groups import layout_for
+from audit.population.model import events_frame, rows_with_ids
+from audit.replay.sample import (
     MAX_VARIANTS_PER_PERSON,
     EventArrays,
     Variants,
-    _EventIndex,
     clone_ids,
     replay_sample,
     sample_mask,
     sample_rate,
-    score_variants,
 )
-from audit.replay_timeline import run_timeline
+from audit.replay.scoring import _EventIndex, score_variants
+from audit.replay.timeline import run_timeline
 from tests.audit._replay_fixtures import ExpiringList, FriendsList, events, people, population
 
 
@@ -165,7 +164,7 @@ def test_rows_with_ids_equals_the_full_scan(shuffle):
 
 
 def test_population_knows_which_tables_are_sorted_by_person():
-    from audit.synth import synthesize
+    from audit.population.model import synthesize
 
     pop = synthesize("tiny", size=300, seed=1)
     assert pop.sorted_by_person("people") and pop.sorted_by_person("events") and pop.sorted_by_person("ties")

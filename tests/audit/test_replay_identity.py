@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from audit.replay import ids_matter, replay_sample
-from audit.reversibility import ReversibilityAudit
-from audit.spillover import SpilloverAudit
+from audit.replay.reversibility import ReversibilityAudit
+from audit.replay.sample import replay_sample
+from audit.replay.scoring import ids_matter
+from audit.replay.spillover import SpilloverAudit
 from tests.audit._replay_fixtures import ExpiringList, FriendsList, HandScorer, audit, events, people, population
 from tests.audit.test_replay import chunk_of
 
@@ -82,7 +83,7 @@ class KeyedFriendsList(FriendsList):
 def test_an_id_keyed_tie_reader_is_replayed_under_own_ids_with_the_same_contagion():
     # a ring of friends: each person names the next; the per-id offset cancels in every difference the audit takes,
     # so replaying under the people's own ids (in rounds, friends kept apart) gives FriendsList's records exactly
-    from audit.contagion import ContagionAudit
+    from audit.replay.contagion import ContagionAudit
 
     ids = np.arange(12, dtype=np.int64)
     ties = pd.DataFrame({"person_id": ids, "friend_id": (ids + 1) % 12})

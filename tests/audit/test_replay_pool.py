@@ -6,16 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit.appeal import AppealAudit
-from audit.contagion import ContagionAudit
-from audit.engine import AuditContext, AuditOptions, ScoredChunk, score_checked
-from audit.groups import layout_for
-from audit.replay import pooled_sample, sampled_rows
-from audit.replay_pool import ReplayPool
-from audit.replay_strata import bottom_k, hashes, strata_of, stratum_targets
-from audit.reversibility import ReversibilityAudit
-from audit.spillover import SpilloverAudit
-from audit.synth import synthesize
+from audit.engine.contract import AuditContext, AuditOptions, ScoredChunk, score_checked
+from audit.population.groups import layout_for
+from audit.population.model import synthesize
+from audit.replay.appeal import AppealAudit
+from audit.replay.contagion import ContagionAudit
+from audit.replay.pool import ReplayPool
+from audit.replay.reversibility import ReversibilityAudit
+from audit.replay.sample import pooled_sample, sampled_rows
+from audit.replay.spillover import SpilloverAudit
+from audit.replay.strata import bottom_k, hashes, strata_of, stratum_targets
 from scorers.registry import load_scorer
 
 SIZE = 3000
@@ -131,7 +131,7 @@ def test_pools_of_different_horizons_do_not_merge(population):
 
 
 def test_many_parts_are_joined_without_changing_the_replayed_chunk(population, monkeypatch):
-    import audit.replay_pool as rp
+    import audit.replay.pool as rp
 
     scorer = load_scorer("sesame")
     pools = [pooled_sample(scored(p, scorer)) for p in split(population, 1500)]

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from audit.cli import main
+from audit.cli.commands import main
 
 SIZE, SAMPLE = 1500, 150
 

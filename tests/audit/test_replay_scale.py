@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from audit.engine import AuditOptions
+from audit.engine.contract import AuditOptions
 from audit.runner import RunConfig, run
 
 REPLAY = ("appeal", "reversibility", "spillover", "contagion")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from audit.replay_stats import months_summary, weighted_rate
-from audit.replay_strata import HALF_WIDTH_PEOPLE, bottom_k, hashes, stratum_targets, weights
+from audit.replay.stats import months_summary, weighted_rate
+from audit.replay.strata import HALF_WIDTH_PEOPLE, bottom_k, hashes, stratum_targets, weights
 
 
 def test_the_size_rule():
@@ -70,7 +70,7 @@ def test_weighted_quantiles_match_an_expanded_sample():
 
 
 def test_strata_are_the_same_for_contiguous_and_scattered_ids():
-    from audit.replay_strata import PENALISED, REST, SANCTIONED, strata_of
+    from audit.replay.strata import PENALISED, REST, SANCTIONED, strata_of
     from tests.audit._replay_fixtures import PermanentList, events, people, population
     from tests.audit.test_replay import chunk_of
 

@@ -8,9 +8,9 @@ import re
 import numpy as np
 import pytest
 
-from audit.assertions import assert_no_spillover
 from audit.evidence import MIN_OBSERVATIONS
-from audit.spillover import SpilloverAudit
+from audit.replay.spillover import SpilloverAudit
+from audit.testing.assertions import assert_no_spillover
 from tests.audit._replay_fixtures import PermanentList, audit, events, people, population
 from tests.audit.test_probes import TwoDrunkDrivingsCostHousing
 
@@ -92,7 +92,7 @@ def test_no_spillover_counts_people_not_sanctions():
 
 
 def test_advice_by_hand():
-    from audit.replay_verdicts import sample_advice
+    from audit.replay.verdicts import sample_advice
 
     info = {"per_stratum": 2000, "strata": [{"stratum": "sanctioned", "population": 2285, "sampled": 2000},
                                            {"stratum": "penalised", "population": 160000, "sampled": 2000},
@@ -109,7 +109,7 @@ def test_advice_by_hand():
 
 
 def test_appeal_parity_with_one_group_of_data_is_not_enough_and_never_asks_for_millions():
-    from audit.assertions import assert_appeal_parity
+    from audit.testing.assertions import assert_appeal_parity
 
     # only one education group has wrongly sanctioned people: no gap can be measured (the old message asked for
     # 34,600,000 people for a gap of 0.000 between that group and itself)
@@ -125,9 +125,9 @@ def test_appeal_parity_with_one_group_of_data_is_not_enough_and_never_asks_for_m
 
 
 def test_share_verdicts_false_alarm_rate_at_the_boundary():
-    from audit.assertion_support import read_result
+    from audit.audited import read_result
     from audit.evidence import HOLDS, VIOLATED
-    from audit.replay_verdicts import share_evidence
+    from audit.replay.verdicts import share_evidence
 
     # the true share sits exactly on the allowed share: a 95% exact procedure calls a violation at most 2.5% of the
     # time, and never calls it holding when the true share is just over the line more than 2.5% of the time

@@ -6,14 +6,14 @@ import dataclasses
 
 import pytest
 
-import audit.streaming
-from audit.checkpoint import CHECKPOINT_DIRNAME, ChunkStore, run_fingerprint
-from audit.cli import main
+import audit.engine.streaming
+from audit.cli.commands import main
+from audit.engine.checkpoint import CHECKPOINT_DIRNAME, ChunkStore, run_fingerprint
 from audit.errors import InvalidArgument, OutputConflict
-from audit.groups import layout_for
+from audit.population.groups import layout_for
+from audit.population.source import open_source
+from audit.population.synth import BLOCK_SIZE, chunk_ranges
 from audit.runner import RunConfig, resolve_scorers, run, unique_labels
-from audit.source import open_source
-from audit.synth import BLOCK_SIZE, chunk_ranges
 from tests.audit import _engine_scorers
 from tests.audit._engine_scorers import InterruptsAtBlock
 from tests.audit.test_executors import OPTIONS, audits, document
@@ -25,13 +25,13 @@ SIZE = 3 * BLOCK_SIZE + 500  # four chunks
 def counted(monkeypatch):
     """First blocks of the chunks actually computed (not resumed) by runs in this test."""
     seen: list[int] = []
-    original = audit.streaming.run_chunk
+    original = audit.engine.streaming.run_chunk
 
     def counting(task, **kw):
         seen.append(task.blocks[0])
         return original(task, **kw)
 
-    monkeypatch.setattr(audit.streaming, "run_chunk", counting)
+    monkeypatch.setattr(audit.engine.streaming, "run_chunk", counting)
     return seen
 
 
@@ -115,7 +115,7 @@ def test_fingerprint_changes_with_anything_the_statistics_depend_on():
 
 
 def test_store_writes_are_complete_files(tmp_path):
-    from audit.engine import ChunkOutput
+    from audit.engine.contract import ChunkOutput
 
     store = ChunkStore(tmp_path, "abc")
     out = ChunkOutput(aggregates={}, errors={"x": "boom"}, seconds={"generate": 1.0}, people=5)
@@ -130,7 +130,7 @@ def test_store_writes_are_complete_files(tmp_path):
 def test_resume_needs_a_directory_and_no_scores_file(tmp_path):
     with pytest.raises(InvalidArgument, match="checkpoint"):
         run(["suining"], RunConfig(population="tiny", size=SIZE, options=OPTIONS, resume=True), audits=audits())
-    with pytest.raises(InvalidArgument, match="--save-scores"):
+    with pytest.raises(InvalidArgument, match="save_scores="):
         run(["suining"], cfg(tmp_path, resume=True), audits=audits(), sink=lambda *a: None)
 
 
@@ -144,7 +144,7 @@ def cli_argv(out) -> list[str]:
 def cli_interrupt(monkeypatch):
     """Ctrl-C in the main process as the chunk starting at ``block`` is about to be kept (``None``: never).
 
-    The command line scores in worker processes (audit/workers.py), where a
+    The command line scores in worker processes (audit/engine/workers.py), where a
     scorer patched in this process (InterruptsAtBlock) would never raise.
     """
     save = ChunkStore.save

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from audit.reversibility import ReversibilityAudit
+from audit.replay.reversibility import ReversibilityAudit
 from tests.audit._replay_fixtures import (
     ExpiringList,
     PermanentList,

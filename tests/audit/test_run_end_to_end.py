@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from fairlearn.metrics import MetricFrame, selection_rate
 
-from audit.cli import main
+from audit.cli.commands import main
 from scorers.registry import available_scorers
 
 SIZE = 6000

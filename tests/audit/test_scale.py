@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from audit.population.synth import BLOCK_SIZE
 from audit.runner import RunConfig, run
-from audit.synth import BLOCK_SIZE
 from tests.audit.test_executors import OPTIONS, SCORERS, document
 
 pytestmark = pytest.mark.slow

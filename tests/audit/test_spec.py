@@ -7,7 +7,7 @@ import tomllib
 import pytest
 
 from audit.errors import InvalidSpec
-from audit.spec import builtin_spec_names, fixtures_dir, income_boundaries, load_spec, parse_spec
+from audit.population.spec import builtin_spec_names, fixtures_dir, income_boundaries, load_spec, parse_spec
 
 
 def _raw(name: str = "tiny") -> dict:

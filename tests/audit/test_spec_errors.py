@@ -10,7 +10,7 @@ import tomllib
 import pytest
 
 from audit.errors import AuditError, InvalidSpec
-from audit.spec import (
+from audit.population.spec import (
     MAX_EXPECTED_EVENTS,
     MAX_FRIENDS,
     MAX_HORIZON_MONTHS,

@@ -6,7 +6,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from audit.spillover import CONDUCT_ROWS, SpilloverAudit
+from audit.replay.spillover import CONDUCT_ROWS, SpilloverAudit
 from tests.audit._replay_fixtures import HandScorer, audit, count_kind, events, people, population, split
 
 

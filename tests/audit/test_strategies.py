@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis.errors import InvalidArgument
 
-from audit.population import Population, empty_events
-from audit.spec import PopulationSpec, load_spec
-from audit.strategies import event_logs, population_specs, populations, scorer_params
+from audit.population.model import Population, empty_events
+from audit.population.spec import PopulationSpec, load_spec
+from audit.testing.strategies import event_logs, population_specs, populations, scorer_params
 from audit.vocab import EVENT_KINDS, KIND_DOMAIN, SOURCES
 from scorers.joint_punishment import JointPunishment
 from scorers.rongcheng import Rongcheng

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit.population import EVENT_COLUMNS, PEOPLE_COLUMNS
-from audit.spec import income_boundaries, load_spec
-from audit.synth import BLOCK_SIZE, iter_chunks, synthesize
+from audit.population.model import EVENT_COLUMNS, PEOPLE_COLUMNS, iter_chunks, synthesize
+from audit.population.spec import income_boundaries, load_spec
+from audit.population.synth import BLOCK_SIZE
 from audit.vocab import EDUCATION_LEVELS, EVENT_KINDS, KIND_DOMAIN
 
 SIZE = 150_000

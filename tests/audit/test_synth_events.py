@@ -1,7 +1,7 @@
 """The event generator draws exactly the spec's Poisson rates, whatever algorithm it uses.
 
 Expected counts are computed here from the spec's numbers with the formula in
-``audit/spec.py`` (``EventKindSpec`` docstrings: rate per year for the reference
+``audit/population/spec.py`` (``EventKindSpec`` docstrings: rate per year for the reference
 person, log-rate slopes per income-quintile step, education step, urban, and
 reliability above the mean; zero outside the age range) — not from the
 generator's internal tables.
@@ -14,8 +14,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from audit.spec import load_spec
-from audit.synth import BLOCK_SIZE, _alias, synthesize
+from audit.population.model import synthesize
+from audit.population.spec import load_spec
+from audit.population.synth import BLOCK_SIZE, _alias
 from audit.vocab import EVENT_KINDS
 
 SIZE = 4 * BLOCK_SIZE

@@ -1,6 +1,6 @@
 """The generator's compiled kernels compute exactly their numpy formulations.
 
-Each kernel in :mod:`audit.synth_kernels` is run on random inputs (and on edge
+Each kernel in :mod:`audit.population.synth_kernels` is run on random inputs (and on edge
 cases: no people or events, one or two people, values sitting exactly on a
 table's edges, equal sort keys) and compared for equality with the numpy
 formulation in its docstring. The last tests compare whole populations with
@@ -15,9 +15,10 @@ import numpy as np
 import pytest
 from scipy.special import ndtr
 
-from audit import synth_kernels as kernels
-from audit.spec import load_spec
-from audit.synth import BLOCK_SIZE, synthesize_chunk
+from audit.population import synth_kernels as kernels
+from audit.population.model import synthesize_chunk
+from audit.population.spec import load_spec
+from audit.population.synth import BLOCK_SIZE
 from tests.audit import _synth_numpy
 from tests.audit.test_synth import assert_identical
 

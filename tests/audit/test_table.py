@@ -1,4 +1,4 @@
-"""Tests of audit.table: loading and validating a supplied population."""
+"""Tests of audit.population.table: loading and validating a supplied population."""
 
 from __future__ import annotations
 
@@ -13,9 +13,8 @@ import pyarrow.csv as pacsv
 import pytest
 
 from audit.errors import InvalidArgument, InvalidTable
-from audit.population import Population, empty_events, empty_ties
-from audit.synth import synthesize
-from audit.table import DEFAULT_SOURCE, load_population
+from audit.population.model import Population, empty_events, empty_ties, load_population, synthesize
+from audit.population.table import DEFAULT_SOURCE
 from audit.vocab import EVENT_KINDS, KIND_DOMAIN, SOURCES
 
 
@@ -435,7 +434,7 @@ def test_repeated_dataframe_column(pop):
 
 def test_whole_numbers_with_empty_cells_in_a_string_column_name_the_empty_cell():
     """A nullable string column of whole numbers with an empty cell is an InvalidTable, not a pandas error."""
-    from audit.synth import synthesize
+    from audit.population.model import synthesize
 
     people = synthesize("tiny", size=5, seed=0).people.drop(columns=["reliability"])
     people["age"] = pd.Series([str(a) for a in people["age"]], dtype="string")

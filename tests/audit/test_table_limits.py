@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from audit.cli import main
+from audit.cli.commands import main
 from audit.errors import InvalidTable
-from audit.synth import synthesize
-from audit.table import BULK_SHARE, OUTLIER_GAP_MONTHS, load_population
+from audit.population.model import load_population, synthesize
+from audit.population.table import BULK_SHARE, OUTLIER_GAP_MONTHS
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +41,7 @@ def test_one_mistyped_month_is_refused_naming_the_row(supplied, month):
     bulk_end = int(np.quantile(events["month"], BULK_SHARE, method="lower"))  # one row changed: still the bulk's end
     assert bulk_end == horizon - 1
     assert f"column 'month', data row 8 (person_id {pid})" in msg and f"got {month}" in msg
-    assert f"month {bulk_end}" in msg and "horizon_months" in msg and "--horizon-months" in msg
+    assert f"month {bulk_end}" in msg and "horizon_months=" in msg and "--horizon-months" not in msg  # the library names the parameter
     assert "1 of" in msg
 
 
@@ -93,31 +92,31 @@ def test_a_huge_bad_value_is_quoted_as_a_short_excerpt(supplied, tmp_path):
 
 
 def test_a_sparse_nul_filled_csv_is_refused_without_parsing(tmp_path, monkeypatch):
-    import audit.table_files
+    import audit.population.table_files
 
     path = tmp_path / "people.csv"
     with open(path, "wb") as f:
         f.write(b"person_id,age,sex,urban,region,income,income_quintile,education\n")
         f.truncate(64 << 20)  # a 64 MiB hole: reads as NUL bytes, takes no disk
     parsed = []
-    monkeypatch.setattr(audit.table_files.pd, "read_csv", lambda *a, **k: parsed.append(1))
+    monkeypatch.setattr(audit.population.table_files.pd, "read_csv", lambda *a, **k: parsed.append(1))
     with pytest.raises(InvalidTable) as err:
         load_population(path)
     assert str(err.value).startswith(f"{path}: byte 65 is a NUL byte") and not parsed
 
 
 def test_a_csv_beyond_the_memory_bound_is_refused_with_the_estimate(supplied, monkeypatch, capsys, tmp_path):
-    import audit.table_files
+    import audit.population.table_files
 
     root, people, events, horizon = supplied
     size = (root / "events.csv").stat().st_size
-    monkeypatch.setattr(audit.table_files, "MEMORY_BOUND", 4 * size)  # reading takes MEMORY_PER_BYTE (6) x size
+    monkeypatch.setattr(audit.population.table_files, "MEMORY_BOUND", 4 * size)  # reading takes MEMORY_PER_BYTE (6) x size
     load_population(root / "people.csv")  # a smaller table still loads
     with pytest.raises(InvalidTable, match=r"events\.csv: reading it would take about .* of memory"):
         load_population(root / "people.csv", events=root / "events.csv")
-    monkeypatch.setattr(audit.table_files, "MEMORY_BOUND", 6 * size)
+    monkeypatch.setattr(audit.population.table_files, "MEMORY_BOUND", 6 * size)
     assert len(load_population(root / "people.csv", events=root / "events.csv").events) == len(events)
-    monkeypatch.setattr(audit.table_files, "MEMORY_BOUND", 6 * size - 1)
+    monkeypatch.setattr(audit.population.table_files, "MEMORY_BOUND", 6 * size - 1)
     assert main(["run", "--population", str(root / "people.csv"), "--events", str(root / "events.csv"),
                  "--scorer", "suining", "--quiet", "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
@@ -125,10 +124,10 @@ def test_a_csv_beyond_the_memory_bound_is_refused_with_the_estimate(supplied, mo
 
 
 def test_a_parquet_file_beyond_the_memory_bound_is_refused(supplied, monkeypatch, tmp_path):
-    import audit.table_files
+    import audit.population.table_files
 
     root, people, events, horizon = supplied
     events.to_parquet(tmp_path / "events.parquet")
-    monkeypatch.setattr(audit.table_files, "MEMORY_BOUND", 1000)
+    monkeypatch.setattr(audit.population.table_files, "MEMORY_BOUND", 1000)
     with pytest.raises(InvalidTable, match="events.parquet: reading it would take .* uncompressed size"):
-        audit.table_files.read_table(tmp_path / "events.parquet", "events")
+        audit.population.table_files.read_table(tmp_path / "events.parquet", "events")

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from audit.engine import AuditOptions, ScoredChunk, score_checked
-from audit.groups import layout_for
-from audit.synth import synthesize
+from audit.engine.contract import AuditOptions, ScoredChunk, score_checked
+from audit.population.groups import layout_for
+from audit.population.model import synthesize
 from scorers.protocol import scorer_tags
 from scorers.registry import load_scorer
 

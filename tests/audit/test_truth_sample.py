@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from audit.disparity import DisparityAudit
-from audit.engine import AuditOptions, process_chunk
-from audit.ground_truth import TRUTH_STREAM, truth_rate
-from audit.groups import layout_for
+from audit.disparity.audit import DisparityAudit
+from audit.disparity.ground_truth import TRUTH_STREAM, truth_rate
+from audit.engine.contract import AuditOptions, process_chunk
+from audit.population.groups import layout_for
+from audit.population.model import synthesize
 from audit.randomness import person_uniform
-from audit.synth import synthesize
 from scorers.registry import load_scorer
 
 SIZE, SAMPLE, SEED = 4000, 900, 3
@@ -88,7 +88,7 @@ class ComparesWithNextId:
 
 
 def test_a_scorer_reading_beyond_friends_is_re_scored_whole(population, monkeypatch):
-    from audit.engine import ScoredChunk
+    from audit.engine.contract import ScoredChunk
 
     whole = []
     truth_frame = ScoredChunk.truth_frame
@@ -114,7 +114,7 @@ def test_sampled_truth_is_reported_with_its_share(population):
     options = AuditOptions(seed=SEED, population_size=SIZE, bootstrap=20)
     audit = DisparityAudit(attribution_sample=0, truth_sample=SAMPLE)
     out = process_chunk(population, [("s", scorer)], [audit], layout, options)
-    from audit.engine import AuditContext
+    from audit.engine.contract import AuditContext
 
     ctx = AuditContext(scorer=scorer, label="s", layout=layout, options=options, synthetic=True, size=SIZE,
                        horizon_months=population.horizon_months, spec=population.spec)
@@ -140,8 +140,8 @@ def test_negative_truth_sample_is_refused_with_the_fix():
 
 def test_a_sampled_ground_truth_does_not_depend_on_the_chunking():
     """Two blocks and a bit, in one chunk or three: the same sampled people, the same section."""
+    from audit.population.synth import BLOCK_SIZE
     from audit.runner import RunConfig, run
-    from audit.synth import BLOCK_SIZE
 
     options = AuditOptions(seed=2, bootstrap=20, replay_sample=0, probe_size=0)
     audits = [DisparityAudit(attribution_sample=0, truth_sample=4_000)]

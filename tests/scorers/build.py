@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from audit.population import (
+from audit.population.model import (
     PEOPLE_COLUMNS,
     PopulationView,
     education_categorical,

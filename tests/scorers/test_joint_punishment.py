@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from audit.population import Population
+from audit.population.model import Population
 from scorers.joint_punishment import JointPunishment
 from tests.scorers.build import people, score_person, view
 

@@ -242,7 +242,7 @@ def test_parametrize_ids_work_with_k():
 
 
 def test_a_supplied_population_is_used():
-    from audit.population import Population
+    from audit.population.model import Population
 
     pop = Population.synthesize("tiny", size=300, seed=5)
     assert all(r.passed for r in check_scorer(Suining(), population=pop))

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 
 from audit.aggregate import Counts, Records, ValueCounts
-from audit.engine import AuditOptions
-from audit.groups import Attribute, CellLayout, layout_for
+from audit.engine.contract import AuditOptions
+from audit.population.groups import Attribute, CellLayout, layout_for
 from audit.runner import ScorerRun
 from scorers.protocol import ScorerTags
 
@@ -59,7 +59,7 @@ def fake_result(*, rng_seed: int = 7, scale: int = 1, synthetic: bool = True, ex
         aggregates = {"disparity": {"tiers": Counts(tiers.astype(np.int64)), "sanctions": Counts(adverse[:, None]),
                                     "any_sanction": Counts(adverse), "scores": scores}}
         sections = {"disparity": {}}
-        if appeal is not None:  # per-person appeal records, as audit.appeal keeps them
+        if appeal is not None:  # per-person appeal records, as audit.replay.appeal keeps them
             aggregates["appeal"] = {"people": Records({k: np.asarray(v) for k, v in appeal.items()})}
         error = "boom" if failed and j == scorers - 1 else None
         runs.append(ScorerRun(label=scorer.name, scorer=scorer, sections=sections if error is None else {},

@@ -5,9 +5,8 @@ import stat
 
 import pytest
 
-from audit.cli import main
-from audit.privacy.queries import QUERY_WEIGHTS
-from audit.synth import synthesize
+from audit.cli.commands import main
+from audit.population.model import synthesize
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +67,7 @@ def test_epsilon_for_uses_each_scorers_real_queries_and_sensitivities(capsys):
     eps = float(out.split()[1])
     # two scorers share epsilon equally; each has four queries (public score bounds, no appeal counts):
     # the tier table gets 0.4 / 0.9 of a scorer's share. sesame reads ties: sensitivity 1 + 2 (D + K),
-    # D = 20 (audit.tie_bound), K = 10 (the supplied-data default); it needs the most, so it sets epsilon.
+    # D = 20 (audit.population.tie_bound), K = 10 (the supplied-data default); it needs the most, so it sets epsilon.
     per_table = eps / 2 * 0.4 / 0.9
     q = math.exp(-per_table / 61)
     # P(|noise| >= 20) for discrete Laplace of scale 61 / per_table: 2 q^20 / (1 + q), the 5% the target asks for

@@ -10,13 +10,13 @@ import stat
 import numpy as np
 import pytest
 
-from audit.cli import main
+from audit.cli.commands import main
 from audit.errors import InvalidArgument
-from audit.person_ids import id_fingerprint, id_sketch, similarity
+from audit.population.model import synthesize
+from audit.population.person_ids import id_fingerprint, id_sketch, similarity
+from audit.population.source import person_id_identity
 from audit.privacy.ledger import PrivacyLedger, check_ledger_path, ledger_summary
 from audit.privacy.publish import is_synthetic, open_ledger, publish
-from audit.source import person_id_identity
-from audit.synth import synthesize
 from tests.audit.privacy.fakes import fake_result
 
 

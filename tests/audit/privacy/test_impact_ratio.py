@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from audit.aggregate import Counts
-from audit.groups import UNKNOWN
+from audit.population.groups import UNKNOWN
 from audit.privacy.ledger import PrivacyLedger
 from audit.privacy.publish import release
 from audit.privacy.queries import public_labels

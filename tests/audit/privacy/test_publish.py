@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from audit.errors import BudgetExceeded
-from audit.groups import Attribute
+from audit.population.groups import Attribute
 from audit.privacy.context import noise_variance
 from audit.privacy.ledger import PrivacyLedger
 from audit.privacy.publish import open_ledger, publish, release

@@ -3,8 +3,8 @@
 Neighbouring datasets differ by one person with all their records: their
 people row, their events and every tie naming them (as person or friend).
 Each reference scorer scores both datasets through the path a run uses
-(:func:`audit.source.open_source` caps ties before scoring; the disparity
-audit's :func:`audit.disparity.collect_counts` builds the exact counts), the
+(:func:`audit.population.source.open_source` caps ties before scoring; the disparity
+audit's :func:`audit.disparity.audit.collect_counts` builds the exact counts), the
 release's tables are summed (:func:`audit.privacy.queries.exact_tables`) and
 their L1 distance is measured against the sensitivity the release charges.
 
@@ -21,13 +21,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit.disparity import collect_counts
-from audit.groups import layout_for
+from audit.disparity.audit import collect_counts
+from audit.population.groups import layout_for
+from audit.population.model import synthesize
+from audit.population.source import open_source
+from audit.population.tie_bound import MAX_IN_DEGREE, cap_in_degree, influence
 from audit.privacy.publish import DEFAULT_MAX_FRIENDS, plan_release, tie_bounds
 from audit.privacy.queries import exact_tables, reads_ties, score_bounds_for
-from audit.source import open_source
-from audit.synth import synthesize
-from audit.tie_bound import MAX_IN_DEGREE, cap_in_degree, influence
 from scorers.registry import load_scorer
 
 REFERENCE = ("joint_punishment", "rongcheng", "sesame", "suining")
@@ -174,7 +174,7 @@ def test_supplied_ties_beyond_max_friends_are_refused_before_publishing(adversar
 
     assert tie_bounds(Result, hub_kept)["max_friends"] == hub_kept
     assert tie_bounds(Result, None)["max_friends"] == DEFAULT_MAX_FRIENDS
-    with pytest.raises(ValueError, match=f"lists {hub_kept} friends.*--max-friends {hub_kept}"):
+    with pytest.raises(ValueError, match=f"lists {hub_kept} friends.*max_friends={hub_kept}"):
         tie_bounds(Result, hub_kept - 1)
     assert tie_bounds(Result, hub_kept - 1, needed=False)["max_friends"] == hub_kept - 1  # no scorer reads ties
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from audit.cli import main
+from audit.cli.commands import main
 
 #: A small real run: the tiny spec (every rule fires in a few hundred people), two reference scorers,
 #: differentially private publication; few bootstrap replicates keep it quick.

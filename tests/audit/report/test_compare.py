@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit.cli import main
-from audit.engine import AuditOptions
+from audit.cli.commands import main
+from audit.engine.contract import AuditOptions
 from audit.errors import InvalidArgument
-from audit.groups import layout_for
+from audit.population.groups import layout_for
+from audit.population.source import open_source
 from audit.report.compare import (
     MEASURES,
     build_variants,
@@ -22,7 +23,6 @@ from audit.report.compare import (
 )
 from audit.report.paired import JointCounts, paired_bootstrap
 from audit.runner import RunConfig
-from audit.source import open_source
 
 
 class ModScorer:

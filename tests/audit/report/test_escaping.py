@@ -8,11 +8,11 @@ from typing import ClassVar
 import pandas as pd
 import pytest
 
-from audit.engine import AuditOptions
+from audit.engine.contract import AuditOptions
 from audit.report import build_report, render_html, render_markdown
 from audit.report.markdown import md_escape
 from audit.report.plots import funnel, heatmap, interval_dots, line_chart, stacked_bars
-from audit.results import results_document
+from audit.results.document import results_document
 from audit.runner import RunConfig, run
 from scorers.registry import load_scorer
 

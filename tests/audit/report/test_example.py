@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from audit.cli import main
+from audit.cli.commands import main
 from audit.report import build_report, render_html, render_markdown
 
 ROOT = Path(__file__).resolve().parents[3]

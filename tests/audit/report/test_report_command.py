@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
-from audit.cli import main
+from audit.cli.commands import main
 
 
 def test_report_rerenders_the_same_files(run_dir, tmp_path):

@@ -13,8 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit.population import PopulationView
-from audit.synth import synthesize
+from audit.population.model import PopulationView, synthesize
 from scorers.joint_punishment import JointPunishment
 from scorers.rongcheng import Rongcheng
 from scorers.sesame import Sesame

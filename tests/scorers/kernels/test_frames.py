@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit.population import PopulationView
+from audit.population.model import PopulationView
 from scorers._kernels import event_rows, person_rows
 
 

@@ -1,0 +1,324 @@
+"""Error rates against reality (synthetic populations only).
+
+A synthetic population knows which recorded events really happened (the
+``genuine`` flag) and each person's latent reliability. Scoring the genuine
+events alone (:meth:`audit.engine.contract.ScoredChunk.truth_frame`) gives the outcome
+each person's real behaviour deserves under the scorer's own rules. Against
+it the audit reports, per group:
+
+- the **wrongful sanction rate**: of the people sanctioned, the share who
+  would not be sanctioned on their genuine record — their sanction rests on
+  misrecorded events;
+- the **false sanction rate**: of the people whose genuine record carries no
+  sanction, the share sanctioned anyway (the false-positive rate of an
+  equalised-odds comparison, Hardt et al. 2016);
+- the **missed sanction rate**: of the people whose genuine record carries a
+  sanction, the share not sanctioned;
+- **sanction rates at equal latent reliability**: per reliability band x group
+  (are poorer people sanctioned more at equal behaviour?).
+
+Per chunk this is three integer tables of the joint (deserved, recorded)
+outcome per cell, so it merges exactly like every other disparity statistic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from audit.aggregate import Counts
+from audit.disparity.bootstrap import PoissonBootstrap, interval_pair
+from audit.disparity.group_stats import eligible_max, eligible_min, fairlearn_summary, group_axis, rate
+from audit.disparity.ratio_intervals import exact_rate_interval
+from audit.engine.contract import ScoredChunk, favourable_mask, sanctioned_mask, score_checked
+from audit.output.artefacts import finite_or_none as _num
+from audit.population.model import PopulationView, rows_with_ids
+from audit.randomness import rows_sampled
+from scorers.protocol import ScorerTags, scorer_tags
+
+__all__ = ["DEFAULT_TRUTH_SAMPLE", "RELIABILITY_EDGES", "TRUTH_STREAM", "collect_truth", "truth_rate", "truth_section"]
+
+#: People whose genuine record is re-scored, across the whole population
+#: (everyone in populations up to this size). A sampling choice, not a
+#: published figure: the cost stays fixed however large the population, and
+#: the bootstrap intervals, drawn over the sampled people, show what the
+#: sample costs in precision.
+DEFAULT_TRUTH_SAMPLE = 1_000_000
+#: Stream name of the ground-truth sampling hash (:func:`audit.randomness.person_uniform`).
+TRUTH_STREAM = "ground-truth"
+
+#: Edges of the latent-reliability bands (assumption: reliability is drawn
+#: from Beta(8, 2) in the shipped specs, mean 0.8, sd about 0.12, so these
+#: bands split people into groups of comparable behaviour with enough people
+#: in each).
+RELIABILITY_EDGES = (0.0, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+# joint outcome code per person: 2 * deserved + recorded
+_NEITHER, _RECORDED_ONLY, _DESERVED_ONLY, _BOTH = 0, 1, 2, 3
+
+
+def truth_rate(sample: int, population_size: int) -> float:
+    """Share of people whose genuine record is re-scored: ``sample / population_size``, at most 1.
+
+    ``sample = 0`` or an unknown population size means everyone.
+    """
+    if sample <= 0 or population_size <= 0 or sample >= population_size:
+        return 1.0
+    return sample / population_size
+
+
+def collect_truth(chunk: ScoredChunk, *, sample: int = 0) -> dict[str, Counts] | None:
+    """Per-cell counts of (deserved, recorded) outcomes; ``None`` without ground truth.
+
+    With ``sample`` people (:func:`truth_rate` below 1) only a person-id hash
+    sample of the chunk is re-scored and counted, so at country scale the
+    error rates cost a fixed number of re-scored people rather than a second
+    scoring of everyone; their intervals (bootstrap over the sampled people)
+    widen accordingly.
+    """
+    if not chunk.population.synthetic:
+        return None
+    rate = truth_rate(sample, chunk.options.population_size)
+    if rate >= 1.0:
+        truth = chunk.truth_frame()
+        if truth is None:
+            return None
+        rows = np.arange(len(chunk.frame))
+        deserved_s, deserved_f = sanctioned_mask(chunk.scorer, truth), favourable_mask(chunk.scorer, truth)
+    else:
+        ids = chunk.population.people["person_id"].to_numpy()
+        rows = rows_sampled(chunk.options.seed, TRUTH_STREAM, ids, rate)
+        deserved_s, deserved_f = _deserved_of(chunk, rows)
+    n_cells = chunk.layout.n_cells
+    cells = chunk.cells[rows]
+    sanction = 2 * deserved_s.astype(np.int64) + chunk.sanctioned[rows]
+    favourable = 2 * deserved_f.astype(np.int64) + chunk.favourable[rows]
+    people = chunk.population.people
+    reliability = (
+        people["reliability"].to_numpy(dtype=np.float64)[rows] if "reliability" in people else np.full(rows.size, np.nan)
+    )
+    n_bands = len(RELIABILITY_EDGES) - 1
+    known = np.isfinite(reliability)  # people of unknown reliability are left out of the bands
+    band = np.clip(np.searchsorted(np.asarray(RELIABILITY_EDGES[1:-1]), reliability[known], side="right"), 0, n_bands - 1)
+    return {
+        "sanction": Counts(np.bincount(cells * 4 + sanction, minlength=n_cells * 4).reshape(n_cells, 4).astype(np.int64)),
+        "favourable": Counts(np.bincount(cells * 4 + favourable, minlength=n_cells * 4).reshape(n_cells, 4).astype(np.int64)),
+        "band_sanction": Counts(
+            np.bincount((band * n_cells + cells[known]) * 4 + sanction[known], minlength=n_bands * n_cells * 4)
+            .reshape(n_bands, n_cells, 4)
+            .astype(np.int64)
+        ),
+    }
+
+
+def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sanctioned, favourable) on the genuine record, for ``rows`` of the chunk only.
+
+    A scorer whose tags declare it reads no ties scores each person from their
+    own record, so only sampled people with a misrecorded event are re-scored.
+    Otherwise the sampled people are re-scored with their friends (one hop,
+    as the replay audits assume); if that local view does not reproduce the
+    recorded scores, the scorer reads further and the whole chunk is
+    re-scored (:meth:`audit.engine.contract.ScoredChunk.truth_frame`), which is exact.
+    """
+    scorer = chunk.scorer
+    pop, view = chunk.population, chunk.view
+    sanctioned = chunk.sanctioned[rows]
+    favourable = chunk.favourable[rows]
+    if rows.size == 0:
+        return sanctioned, favourable
+    genuine = pop.events["genuine"].to_numpy()
+    ids = pop.people["person_id"].to_numpy()
+    ev_ids = pop.events["person_id"].to_numpy()
+    ev_sorted, ties_sorted = pop.sorted_by_person("events"), pop.sorted_by_person("ties")
+    sampled_events = rows_with_ids(ev_ids, ids[rows], presorted=ev_sorted)  # a binary search on the sorted log
+    if genuine[sampled_events].all():
+        return sanctioned, favourable
+    tags = getattr(scorer, "tags", None)
+    if isinstance(tags, ScorerTags) and not scorer_tags(scorer).uses_ties:
+        misrecorded = ev_ids[sampled_events[~genuine[sampled_events]]]
+        at = np.flatnonzero(np.isin(ids[rows], misrecorded))  # sampled people with a misrecorded event
+        if at.size:
+            mine = rows_with_ids(ev_ids, ids[rows[at]], presorted=ev_sorted)
+            mine = mine[genuine[mine]]
+            local = PopulationView(
+                people=view.people.iloc[rows[at]], events=view.events.iloc[mine], ties=view.ties.iloc[:0],
+                horizon_months=view.horizon_months,
+            )
+            truth = score_checked(scorer, local, as_of=chunk.as_of)
+            sanctioned[at] = sanctioned_mask(scorer, truth)
+            favourable[at] = favourable_mask(scorer, truth)
+        return sanctioned, favourable
+    # one hop: the sampled people and their friends, over recorded and over genuine events
+    ties = view.ties
+    mine_t = rows_with_ids(ties["person_id"].to_numpy(), ids[rows], presorted=ties_sorted) if len(ties) else np.zeros(0, np.intp)
+    involved = np.union1d(rows, rows_with_ids(ids, np.unique(ties["friend_id"].to_numpy()[mine_t]), presorted=pop.sorted_by_person("people")))
+    pos = np.searchsorted(involved, rows)
+    mine = rows_with_ids(ev_ids, ids[involved], presorted=ev_sorted)
+    local_people, local_ties = view.people.iloc[involved], ties.iloc[mine_t]
+
+    def score(events: np.ndarray):
+        v = PopulationView(people=local_people, events=view.events.iloc[events], ties=local_ties, horizon_months=view.horizon_months)
+        return score_checked(scorer, v, as_of=chunk.as_of)
+
+    recorded = score(mine)
+    if not (
+        np.array_equal(sanctioned_mask(scorer, recorded)[pos], sanctioned)
+        and np.array_equal(favourable_mask(scorer, recorded)[pos], favourable)
+    ):
+        everyone = chunk.truth_frame()  # the scorer reads beyond one hop: re-score everyone, exactly
+        assert everyone is not None  # a synthetic chunk always has ground truth
+        return sanctioned_mask(scorer, everyone.iloc[rows]), favourable_mask(scorer, everyone.iloc[rows])
+    truth = score(mine[genuine[mine]])
+    return sanctioned_mask(scorer, truth)[pos], favourable_mask(scorer, truth)[pos]
+
+
+def _rates(j: np.ndarray) -> dict[str, np.ndarray]:
+    """Rates from joint counts ``j[..., code]``."""
+    n = j.sum(axis=-1)
+    recorded = j[..., _RECORDED_ONLY] + j[..., _BOTH]
+    deserved = j[..., _DESERVED_ONLY] + j[..., _BOTH]
+    return {
+        "recorded": rate(recorded, n),
+        "deserved": rate(deserved, n),
+        "wrongful": rate(j[..., _RECORDED_ONLY], recorded),
+        "false": rate(j[..., _RECORDED_ONLY], j[..., _NEITHER] + j[..., _RECORDED_ONLY]),
+        "missed": rate(j[..., _DESERVED_ONLY], deserved),
+    }
+
+
+def truth_section(
+    merged: Mapping[str, Any] | None,
+    *,
+    layout,
+    views,
+    eligible: Mapping[str, np.ndarray],
+    boot: PoissonBootstrap,
+    sample_share: float = 1.0,
+) -> dict[str, Any] | None:
+    """The ``ground_truth`` part of the disparity section; ``None`` without ground truth.
+
+    ``views`` are the audited attribute views (key, keep, labels, known);
+    ``eligible`` maps a view key to its groups eligible for ratios.
+    """
+    if merged is None:
+        return None
+    sanction = merged["sanction"].array
+    favourable = merged["favourable"].array
+    bands = merged["band_sanction"].array
+    intervals = boot.enabled  # exact Clopper-Pearson intervals, given only when intervals are asked for
+
+    total_s = sanction.sum(axis=0)
+    total_f = favourable.sum(axis=0)
+    r_all = _rates(total_s)
+    rf_all = _rates(total_f)
+    out: dict[str, Any] = {
+        "note": (
+            "deserved = the outcome the scorer's own rules give on genuine events only; "
+            "wrongful sanction rate = share of sanctioned people not sanctioned on their genuine record"
+        ),
+        "n": int(total_s.sum()),
+        "sample_share": float(sample_share),
+        "sample_note": (
+            "everyone's genuine record was re-scored" if sample_share >= 1.0 else
+            f"the genuine records of a person-id hash sample of {sample_share:.4%} of people were re-scored "
+            "(n people); rates and intervals are over that sample"
+        ),
+        "sanctioned": int(total_s[_RECORDED_ONLY] + total_s[_BOTH]),
+        "wrongfully_sanctioned": int(total_s[_RECORDED_ONLY]),
+        "wrongful_sanction_rate": _num(r_all["wrongful"]),
+        "wrongful_sanction_rate_ci": _exact(intervals, total_s[_RECORDED_ONLY], total_s[_RECORDED_ONLY] + total_s[_BOTH]),
+        "false_sanction_rate": _num(r_all["false"]),
+        "missed_sanction_rate": _num(r_all["missed"]),
+        "sanction_rate_if_genuine": _num(r_all["deserved"]),
+        "favourable_rate_if_genuine": _num(rf_all["deserved"]),
+        "wrongly_unfavourable_rate": _num(rf_all["missed"]),
+        "reliability_bands": [[lo, hi] for lo, hi in zip(RELIABILITY_EDGES[:-1], RELIABILITY_EDGES[1:])],
+        "by_attribute": {},
+    }
+    for view in views:
+        out["by_attribute"][view.key] = _attribute_truth(
+            view, layout, sanction, favourable, bands, intervals, eligible[view.key]
+        )
+    return out
+
+
+def _attribute_truth(view, layout, sanction, favourable, bands, intervals: bool, eligible) -> dict[str, Any]:
+    keep = view.keep
+    g_s = np.moveaxis(group_axis(np.moveaxis(sanction, 0, -1), layout, keep), -1, 0)  # (G, 4)
+    g_f = np.moveaxis(group_axis(np.moveaxis(favourable, 0, -1), layout, keep), -1, 0)
+    rs, rf = _rates(g_s), _rates(g_f)
+    groups = []
+    for i, label in enumerate(view.labels):
+        if not view.known[i]:
+            continue
+        n = int(g_s[i].sum())
+        groups.append(
+            {
+                "group": view.display(label),
+                "n": n,
+                "excluded_from_ratios": bool(not eligible[i]),
+                "sanctioned": int(g_s[i, _RECORDED_ONLY] + g_s[i, _BOTH]),
+                "wrongfully_sanctioned": int(g_s[i, _RECORDED_ONLY]),
+                "wrongful_sanction_rate": _num(rs["wrongful"][i]),
+                "wrongful_sanction_rate_ci": _exact(intervals, g_s[i, _RECORDED_ONLY], g_s[i, _RECORDED_ONLY] + g_s[i, _BOTH]),
+                "false_sanction_rate": _num(rs["false"][i]),
+                "false_sanction_rate_ci": _exact(intervals, g_s[i, _RECORDED_ONLY], g_s[i, _RECORDED_ONLY] + g_s[i, _NEITHER]),
+                "missed_sanction_rate": _num(rs["missed"][i]),
+                "sanction_rate": _num(rs["recorded"][i]),
+                "sanction_rate_if_genuine": _num(rs["deserved"][i]),
+                "favourable_rate": _num(rf["recorded"][i]),
+                "favourable_rate_if_genuine": _num(rf["deserved"][i]),
+                "wrongly_unfavourable_rate": _num(rf["missed"][i]),
+            }
+        )
+    # equal latent reliability: sanction rate per band x group
+    g_b = np.moveaxis(group_axis(np.moveaxis(bands, 1, -1), layout, keep), -1, 1)  # (bands, G, 4)
+    rb = _rates(g_b)
+    by_band = []
+    for b, (lo, hi) in enumerate(zip(RELIABILITY_EDGES[:-1], RELIABILITY_EDGES[1:])):
+        n_b = g_b[b].sum(axis=-1)
+        ok = eligible & (n_b > 0)
+        band_groups = []
+        for i, label in enumerate(view.labels):
+            if not view.known[i]:
+                continue
+            band_groups.append(
+                {
+                    "group": view.display(label),
+                    "n": int(n_b[i]),
+                    "sanction_rate": _num(rb["recorded"][b, i]),
+                    "sanction_rate_ci": _exact(intervals, g_b[b, i, _RECORDED_ONLY] + g_b[b, i, _BOTH], g_b[b, i].sum()),
+                    "sanction_rate_if_genuine": _num(rb["deserved"][b, i]),
+                    "false_sanction_rate": _num(rb["false"][b, i]),
+                }
+            )
+        hi_r = float(eligible_max(rb["recorded"][b], ok))
+        lo_r = float(eligible_min(rb["recorded"][b], ok))
+        by_band.append(
+            {
+                "band": [lo, hi],
+                "n": int(n_b.sum()),
+                "groups": band_groups,
+                "sanction_rate": fairlearn_summary(float(rate(g_b[b, :, 1].sum() + g_b[b, :, 3].sum(), n_b.sum())), rb["recorded"][b], ok),
+                "max_relative_risk": _num(hi_r / lo_r) if lo_r > 0 else None,
+            }
+        )
+    false_all = float(rate(g_s[:, _RECORDED_ONLY].sum(), g_s[:, _NEITHER].sum() + g_s[:, _RECORDED_ONLY].sum()))
+    wrongful_all = float(rate(g_s[:, _RECORDED_ONLY].sum(), g_s[:, _RECORDED_ONLY].sum() + g_s[:, _BOTH].sum()))
+    return {
+        "groups": groups,
+        "wrongful_sanction_rate": fairlearn_summary(wrongful_all, rs["wrongful"], eligible),
+        "false_sanction_rate": fairlearn_summary(false_all, rs["false"], eligible),
+        "by_reliability": by_band,
+    }
+
+
+def _exact(intervals: bool, yes: Any, n: Any) -> list[float] | None:
+    """The Clopper-Pearson interval of ``yes / n`` (0 of n has an upper bound above 0); ``None`` when off or ``n == 0``."""
+    if not intervals:
+        return None
+    lo, hi = exact_rate_interval(np.array([yes]), np.array([n]))
+    return interval_pair(float(lo[0]), float(hi[0]))

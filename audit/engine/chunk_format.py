@@ -1,0 +1,210 @@
+"""A chunk's statistics as data that cannot execute: JSON with a schema plus numpy arrays.
+
+:mod:`audit.engine.checkpoint` keeps finished chunks on disk for ``--resume``. They
+used to be pickles, and unpickling a file planted in the output directory runs
+whatever code it names. This format only ever builds plain values:
+
+- a JSON document (``doc``) describing the structure, whose every node is a JSON
+  scalar or a one-key object tagged ``$list``, ``$tuple``, ``$dict``, ``$float``
+  (non-finite), ``$np`` (a numpy scalar), ``$nd`` (an array), ``$df`` (a
+  DataFrame), ``$cat`` (a categorical column) or ``$dc`` (a dataclass);
+- the arrays, each stored in the same ``.npz`` file and read back with
+  ``numpy.load(..., allow_pickle=False)`` (an object array cannot be stored:
+  its elements are encoded in the document instead).
+
+A dataclass is rebuilt only when it is one of this package's own
+(``audit.*``), already imported, and a dataclass: its fields are passed to its
+constructor, nothing else is called. Anything else in a document is refused
+with :class:`ChunkFormatError`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import math
+import sys
+import zipfile
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["ChunkFormatError", "FORMAT", "dumps", "loads"]
+
+#: Written into every document; a document of another format is refused.
+FORMAT = "scs-audit chunk 1"
+_DOC = "doc"
+
+
+class ChunkFormatError(ValueError):
+    """A value cannot be stored in, or a file cannot be read as, the chunk format."""
+
+
+def _is_plain_dtype(dtype: np.dtype) -> bool:
+    return dtype.kind in "biufcmMSU" and not dtype.hasobject
+
+
+class _Encoder:
+    def __init__(self) -> None:
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def array(self, a: np.ndarray) -> Any:
+        if not _is_plain_dtype(a.dtype):
+            if a.dtype.kind == "O":
+                return {"$objarr": [self.value(v) for v in a.tolist()], "shape": list(a.shape)}
+            raise ChunkFormatError(f"an array of dtype {a.dtype} cannot be stored")
+        key = f"a{len(self.arrays)}"
+        self.arrays[key] = np.asarray(a, order="C")
+        return {"$nd": key}
+
+    def column(self, s: pd.Series) -> Any:
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            return {"$cat": self.array(s.cat.codes.to_numpy()), "categories": self.index(s.cat.categories),
+                    "ordered": bool(s.cat.ordered)}
+        values = s.to_numpy()
+        if values.dtype != s.dtype:  # an extension dtype (nullable ints, strings ...)
+            raise ChunkFormatError(f"a column of dtype {s.dtype} cannot be stored")
+        return self.array(values)
+
+    def index(self, ix: pd.Index) -> Any:
+        if isinstance(ix, pd.RangeIndex):
+            return {"$range": [ix.start, ix.stop, ix.step], "name": self.value(ix.name)}
+        if isinstance(ix, pd.MultiIndex) or isinstance(ix.dtype, pd.CategoricalDtype):
+            raise ChunkFormatError(f"an index of type {type(ix).__name__} cannot be stored")
+        return {"$index": self.array(ix.to_numpy()), "name": self.value(ix.name)}
+
+    def value(self, v: Any) -> Any:
+        if v is None or isinstance(v, (bool, str)):
+            return v
+        if isinstance(v, int) and not isinstance(v, np.generic):
+            return v
+        if isinstance(v, float) and not isinstance(v, np.generic):
+            return v if math.isfinite(v) else {"$float": repr(v)}
+        if isinstance(v, np.generic):
+            if not _is_plain_dtype(v.dtype):
+                raise ChunkFormatError(f"a numpy scalar of dtype {v.dtype} cannot be stored")
+            return {"$np": self.array(np.asarray(v))}
+        if isinstance(v, np.ndarray):
+            return self.array(v)
+        if isinstance(v, list):
+            return {"$list": [self.value(x) for x in v]}
+        if isinstance(v, tuple):
+            return {"$tuple": [self.value(x) for x in v]}
+        if isinstance(v, dict):
+            return {"$dict": [[self.value(k), self.value(x)] for k, x in v.items()]}
+        if isinstance(v, pd.DataFrame):
+            if not all(isinstance(c, str) for c in v.columns) or v.columns.has_duplicates:
+                raise ChunkFormatError("a DataFrame needs unique string column names to be stored")
+            return {"$df": [[c, self.column(v[c])] for c in v.columns], "index": self.index(v.index)}
+        if dataclasses.is_dataclass(v) and not isinstance(v, type):
+            cls = type(v)
+            if not cls.__module__.startswith("audit."):
+                raise ChunkFormatError(f"{cls.__module__}.{cls.__qualname__} is not one of this package's values")
+            fields = {f.name: self.value(getattr(v, f.name)) for f in dataclasses.fields(v) if f.init}
+            return {"$dc": f"{cls.__module__}:{cls.__qualname__}", "fields": fields}
+        raise ChunkFormatError(f"a value of type {type(v).__module__}.{type(v).__qualname__} cannot be stored")
+
+
+class _Decoder:
+    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
+        self.arrays = arrays
+
+    def array(self, node: Any) -> np.ndarray:
+        if isinstance(node, dict) and "$objarr" in node:
+            items = [self.value(x) for x in node["$objarr"]]
+            out = np.empty(len(items), dtype=object)
+            out[:] = items
+            return out.reshape(tuple(int(n) for n in node["shape"]))
+        key = node.get("$nd") if isinstance(node, dict) else None
+        if key not in self.arrays:
+            raise ChunkFormatError(f"the document names an array {key!r} the file does not hold")
+        return self.arrays[key]
+
+    def index(self, node: dict) -> pd.Index:
+        if "$range" in node:
+            start, stop, step = (int(x) for x in node["$range"])
+            return pd.RangeIndex(start, stop, step, name=self.value(node.get("name")))
+        return pd.Index(self.array(node["$index"]), name=self.value(node.get("name")))
+
+    def column(self, node: dict) -> Any:
+        if "$cat" in node:
+            return pd.Categorical.from_codes(self.array(node["$cat"]), categories=self.index(node["categories"]),
+                                             ordered=bool(node["ordered"]))
+        return self.array(node)
+
+    def value(self, node: Any) -> Any:
+        if node is None or isinstance(node, (bool, int, float, str)):
+            return node
+        if isinstance(node, list) or not isinstance(node, dict) or len(node) == 0:
+            raise ChunkFormatError(f"unexpected node {str(node)[:60]!r}")
+        tag = next(iter(node))
+        if tag == "$list":
+            return [self.value(x) for x in node[tag]]
+        if tag == "$tuple":
+            return tuple(self.value(x) for x in node[tag])
+        if tag == "$dict":
+            return {_hashable(self.value(k)): self.value(x) for k, x in node[tag]}
+        if tag == "$float":
+            if node[tag] not in ("nan", "inf", "-inf"):
+                raise ChunkFormatError(f"unexpected float {str(node[tag])[:20]!r}")
+            return float(node[tag])
+        if tag == "$np":
+            return self.array(node[tag])[()]
+        if tag in ("$nd", "$objarr"):
+            return self.array(node)
+        if tag == "$df":
+            columns = {str(name): self.column(col) for name, col in node[tag]}
+            return pd.DataFrame(columns, index=self.index(node["index"]))
+        if tag == "$dc":
+            return self.dataclass(node)
+        raise ChunkFormatError(f"unknown tag {tag[:20]!r}")
+
+    def dataclass(self, node: dict) -> Any:
+        module, _, qualname = str(node["$dc"]).partition(":")
+        cls: Any = sys.modules.get(module) if module.startswith("audit.") else None
+        for part in qualname.split("."):
+            cls = getattr(cls, part, None)
+        if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
+            raise ChunkFormatError(f"{str(node['$dc'])[:80]!r} is not one of this package's loaded values")
+        names = {f.name for f in dataclasses.fields(cls) if f.init}
+        fields = node["fields"]
+        if not isinstance(fields, dict) or set(fields) != names:
+            raise ChunkFormatError(f"the fields of {qualname} do not match its definition")
+        return cls(**{k: self.value(v) for k, v in fields.items()})
+
+
+def _hashable(key: Any) -> Any:
+    if isinstance(key, list):
+        raise ChunkFormatError("a dictionary key cannot be a list")
+    return key
+
+
+def dumps(value: Any) -> bytes:
+    """``value`` as the bytes of an ``.npz`` file (raises :class:`ChunkFormatError` for what cannot be stored)."""
+    enc = _Encoder()
+    doc = json.dumps({"format": FORMAT, "value": enc.value(value)}, allow_nan=False).encode("utf-8")
+    buf = io.BytesIO()
+    np.savez(buf, **enc.arrays, **{_DOC: np.frombuffer(doc, dtype=np.uint8)})  # type: ignore[arg-type]
+    return buf.getvalue()
+
+
+def loads(data: bytes) -> Any:
+    """The value :func:`dumps` stored; never unpickles (raises :class:`ChunkFormatError` for anything else)."""
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise ChunkFormatError(f"not a chunk file ({exc})") from None
+    raw = arrays.pop(_DOC, None)
+    try:
+        doc = json.loads(raw.tobytes().decode("utf-8")) if raw is not None and raw.dtype == np.uint8 else None
+    except (UnicodeDecodeError, ValueError):
+        doc = None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise ChunkFormatError(f"not a chunk file of format {FORMAT!r}")
+    try:
+        return _Decoder(arrays).value(doc.get("value"))
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ChunkFormatError(f"a malformed chunk document ({type(exc).__name__}: {str(exc)[:80]})") from None

@@ -1,0 +1,246 @@
+"""Replay pools: gather each chunk's sampled people, replay them all at once after the merge.
+
+The replay audits (appeal, reversibility, spill-over, contagion) and rule
+attribution study a seeded sample of people. At country scale the sample is
+thin — up to 2,000 people a stratum among 1.4 billion — so
+replaying it chunk by chunk would pay a replay's fixed cost (dozens of
+``score`` calls, each with its own frame building and validation) in almost
+every chunk for one or two people. A chunk therefore only *gathers* its
+sampled people: their rows (with ground truth), their recorded events, their
+ties and the score frame the scorer gave them in the chunk, plus, for a scorer
+that reads ties, their friends as context. Pools merge by keeping the parts
+(joined into one past :data:`MAX_PARTS`), and ``finalize`` replays the whole sample in one go
+(:meth:`ReplayPool.scored_chunk`): the same number of ``score`` calls as one
+chunk, whatever the population size.
+
+Exactness. The replays only ever look at the sampled rows and their context
+(:func:`audit.replay.sample.replay_sample`), which the pool carries unchanged, and
+the frame rows are the ones computed in the chunk; pooled people are put in
+person-id order and their events keep their order within each person, so the
+replayed chunk — and every record it yields — is the same whatever the
+chunking and whatever order chunks finish in.
+
+Stratified samples (:mod:`audit.replay.strata`). Each part remembers every
+row's hash and stratum, and the pool the people in each stratum of the
+chunks it holds; a merge keeps, stratum by stratum, only the sampled people
+with the smallest hashes (the ``k`` smallest of a union are the ``k``
+smallest of its parts'), so a pool never outgrows the sample and the people
+it keeps are those of the whole population, in any merge order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from audit.engine.contract import AuditContext, ScoredChunk
+from audit.engine.guard import time_limited
+from audit.population.model import Population, rows_with_ids
+from audit.randomness import rows_sampled
+from audit.replay.strata import STRATA, hashes, strata_of, stratum_targets
+
+__all__ = ["MAX_PARTS", "PoolPart", "ReplayPool", "chunk_sample"]
+
+#: Parts a pool keeps before joining them into one: a country-scale run pools a
+#: few people from each of thousands of chunks, and thousands of small frames
+#: cost far more memory than the same rows in one.
+MAX_PARTS = 32
+
+
+def chunk_sample(chunk: ScoredChunk, stream: str, rate: float) -> np.ndarray:
+    """Rows of ``chunk`` in a person-id hash sample of ``stream`` at ``rate``.
+
+    A pooled chunk (:meth:`ReplayPool.scored_chunk`) holds its sample and the
+    sampled people's friends: its sample is the rows it marks, not a new draw.
+    """
+    if chunk.sample_rows is not None:
+        return np.asarray(chunk.sample_rows, dtype=np.int64)
+    ids = chunk.population.people["person_id"].to_numpy()
+    return rows_sampled(chunk.options.seed, stream, ids, rate)
+
+
+@dataclass(frozen=True, slots=True)
+class PoolPart:
+    """One chunk's sampled people and their context."""
+
+    people: pd.DataFrame
+    """Rows of the chunk's people (with ground truth), sampled and context, index 0..rows-1."""
+    events: pd.DataFrame
+    """Those rows' recorded events (with ground truth), in the chunk's order."""
+    ties: pd.DataFrame
+    """Ties named by the sampled people (context rows' own ties are not needed)."""
+    frame: pd.DataFrame
+    """The scorer's frame for those rows as computed in the chunk, index 0..rows-1."""
+    cells: np.ndarray
+    """Cell code of each row."""
+    sampled: np.ndarray
+    """True for sampled rows, False for context (friends of sampled people)."""
+    u: np.ndarray | None = None
+    """The replay hash of each row (:func:`audit.replay.strata.hashes`)."""
+    stratum: np.ndarray | None = None
+    """Stratum code of each row (:data:`audit.replay.strata.STRATA`)."""
+
+    def __len__(self) -> int:
+        return len(self.people)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayPool:
+    """Sampled people gathered from chunks; merging keeps the parts, replaying puts them together."""
+
+    parts: tuple[PoolPart, ...]
+    """Non-empty parts; a pool that sampled no one keeps one empty part for the column layout."""
+    horizon_months: int
+    synthetic: bool
+    sizes: np.ndarray | None = None
+    """People in each stratum of the chunks pooled (the population the weights restore)."""
+    targets: np.ndarray | None = None
+    """People kept from each stratum: the smallest hashes (:func:`audit.replay.strata.stratum_targets`)."""
+
+    @classmethod
+    def gather(cls, chunk: ScoredChunk, sampled_rows: np.ndarray, *, with_friends: bool) -> ReplayPool:
+        """The rows ``sampled_rows`` of ``chunk`` and, ``with_friends``, the people they name as friends."""
+        pop = chunk.population
+        ids = pop.people["person_id"].to_numpy()
+        sampled_rows = np.asarray(sampled_rows, dtype=np.int64)
+        sampled_ids = ids[sampled_rows]
+        ties = pop.ties
+        if len(ties) and sampled_rows.size:
+            ties = ties.iloc[rows_with_ids(ties["person_id"].to_numpy(), sampled_ids, presorted=pop.sorted_by_person("ties"))]
+        else:
+            ties = ties.iloc[:0]
+        rows = sampled_rows
+        if with_friends and len(ties):
+            friends = np.setdiff1d(np.unique(ties["friend_id"].to_numpy()), sampled_ids)
+            rows = np.union1d(sampled_rows, rows_with_ids(ids, friends.astype(ids.dtype, copy=False), presorted=pop.sorted_by_person("people")))
+        else:
+            rows = np.sort(sampled_rows)
+        row_ids = ids[rows]
+        events = pop.events
+        if rows.size:
+            events = events.iloc[rows_with_ids(events["person_id"].to_numpy(), row_ids, presorted=pop.sorted_by_person("events"))]
+        else:
+            events = events.iloc[:0]
+        part = PoolPart(
+            people=pop.people.iloc[rows].reset_index(drop=True),
+            events=events.reset_index(drop=True),
+            ties=ties.reset_index(drop=True),
+            frame=chunk.frame.iloc[rows].reset_index(drop=True),
+            cells=chunk.cells[rows],
+            sampled=np.isin(rows, sampled_rows),
+            u=hashes(chunk.options.seed, row_ids),
+            stratum=strata_of(chunk)[rows],
+        )
+        return cls(parts=(part,), horizon_months=pop.horizon_months, synthetic=pop.synthetic,
+                   sizes=np.bincount(strata_of(chunk), minlength=len(STRATA)).astype(np.int64),
+                   targets=stratum_targets(chunk.options.replay_sample))
+
+    def merge(self, other: ReplayPool) -> ReplayPool:
+        if self.horizon_months != other.horizon_months:
+            raise ValueError(f"cannot pool chunks of {self.horizon_months} and {other.horizon_months} months")
+        parts = tuple(p for p in self.parts + other.parts if len(p))
+        targets = self.targets if other.targets is None else (
+            other.targets if self.targets is None else np.maximum(self.targets, other.targets))
+        if parts and targets is not None:
+            parts = _bottom_k(parts, targets)
+        if not parts:
+            parts = self.parts[:1]
+        elif len(parts) > MAX_PARTS:
+            parts = (_joined(parts),)
+        sizes = None if self.sizes is None or other.sizes is None else self.sizes + other.sizes
+        return ReplayPool(parts=parts, horizon_months=self.horizon_months, synthetic=self.synthetic and other.synthetic,
+                          sizes=sizes, targets=targets)
+
+    @property
+    def sampled(self) -> int:
+        """Sampled people in the pool."""
+        return int(sum(int(p.sampled.sum()) for p in self.parts))
+
+    def scored_chunk(self, ctx: AuditContext) -> ScoredChunk:
+        """Every pooled row as one scored chunk, in person-id order, its sample marked (``sample_rows``)."""
+        parts = self.parts
+        people = _concat([p.people for p in parts])
+        ids = people["person_id"].to_numpy()
+        order = np.argsort(ids, kind="stable")
+        people = people.iloc[order].reset_index(drop=True)
+        frame = _concat([p.frame for p in parts]).iloc[order].reset_index(drop=True)
+        cells = np.concatenate([p.cells for p in parts])[order]
+        sampled = np.concatenate([p.sampled for p in parts])[order]
+        events = _concat([p.events for p in parts])
+        events = events.iloc[np.argsort(events["person_id"].to_numpy(), kind="stable")].reset_index(drop=True)
+        ties = _concat([p.ties for p in parts])
+        ties = ties.iloc[np.argsort(ties["person_id"].to_numpy(), kind="stable")].reset_index(drop=True)
+        population = Population(
+            people=people, events=events, ties=ties, horizon_months=self.horizon_months,
+            synthetic=self.synthetic, spec=ctx.spec,
+        )
+        options = ctx.options
+        as_of = self.horizon_months - 1 if options.as_of is None else options.as_of
+        return ScoredChunk(
+            population=population, view=population.view(), scorer=time_limited(ctx.scorer, options.scorer_timeout),
+            label=ctx.label, frame=frame, cells=cells, layout=ctx.layout, options=options, as_of=as_of,
+            sample_rows=np.flatnonzero(sampled), _memo={} if self.sizes is None else {"replay_sizes": self.sizes},
+        )
+
+
+def _joined(parts: tuple[PoolPart, ...]) -> PoolPart:
+    """The parts as one (each person is in one part, so :meth:`ReplayPool.scored_chunk` is unchanged)."""
+    has = all(p.u is not None and p.stratum is not None for p in parts)
+    return PoolPart(
+        people=_concat([p.people for p in parts]),
+        events=_concat([p.events for p in parts]),
+        ties=_concat([p.ties for p in parts]),
+        frame=_concat([p.frame for p in parts]),
+        cells=np.concatenate([p.cells for p in parts]),
+        sampled=np.concatenate([p.sampled for p in parts]),
+        u=np.concatenate([p.u for p in parts]) if has else None,  # type: ignore[misc]
+        stratum=np.concatenate([p.stratum for p in parts]) if has else None,  # type: ignore[misc]
+    )
+
+
+def _bottom_k(parts: tuple[PoolPart, ...], targets: np.ndarray) -> tuple[PoolPart, ...]:
+    """The parts keeping, in each stratum, only the ``targets[h]`` sampled people with the smallest hashes.
+
+    The smallest hashes of a union are the smallest of its parts', so trimming
+    at every merge gives the same people as trimming once at the end, in any
+    order. A dropped person stays as context when a kept person names them as
+    a friend.
+    """
+    if any(p.u is None or p.stratum is None for p in parts):
+        return parts
+    u = np.concatenate([p.u[p.sampled] for p in parts])  # type: ignore[index]
+    h = np.concatenate([p.stratum[p.sampled] for p in parts]).astype(np.int64)  # type: ignore[index]
+    counts = np.bincount(h, minlength=len(targets))
+    if np.all(counts <= targets):
+        return parts
+    cut = np.full(len(targets), np.inf)
+    for s in np.flatnonzero(counts > targets):
+        cut[s] = np.partition(u[h == s], targets[s] - 1)[targets[s] - 1] if targets[s] > 0 else -np.inf
+    out = []
+    for p in parts:
+        keep = p.sampled & (p.u <= cut[np.maximum(p.stratum, 0)])  # type: ignore[operator, index, arg-type]
+        out.append(p if np.array_equal(keep, p.sampled) else _restricted(p, keep))
+    return tuple(q for q in out if len(q))
+
+
+def _restricted(p: PoolPart, keep: np.ndarray) -> PoolPart:
+    """Part ``p`` with only the sampled rows ``keep`` and the friends they name as context."""
+    ids = p.people["person_id"].to_numpy()
+    kept_ids = ids[keep]
+    t_person = p.ties["person_id"].to_numpy()
+    ties = p.ties.iloc[np.flatnonzero(np.isin(t_person, kept_ids))].reset_index(drop=True)
+    friends = ties["friend_id"].to_numpy()
+    rows = np.flatnonzero(keep | np.isin(ids, friends))
+    row_ids = ids[rows]
+    events = p.events.iloc[np.flatnonzero(np.isin(p.events["person_id"].to_numpy(), row_ids))].reset_index(drop=True)
+    return PoolPart(
+        people=p.people.iloc[rows].reset_index(drop=True), events=events, ties=ties,
+        frame=p.frame.iloc[rows].reset_index(drop=True), cells=p.cells[rows], sampled=keep[rows],
+        u=p.u[rows] if p.u is not None else None, stratum=p.stratum[rows] if p.stratum is not None else None,
+    )
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
