@@ -1,7 +1,7 @@
 """Assertion helpers for audit suites: fail a test when a scoring rule crosses a line.
 
 Each helper reads the results of an audit run — a :class:`~audit.runner.ScorerRun`
-(what the pytest ``audit`` fixture gives), a :class:`~audit.runner.RunResult`
+(what the pytest ``audit_run`` fixture gives), a :class:`~audit.runner.RunResult`
 holding one scorer (or pick one with ``label=``), a scorer's entry of
 ``results.json`` or the whole document — and raises :class:`AssertionError`
 with a complete message: the scorer, the groups, their values and 95%

@@ -92,7 +92,7 @@ class PopulationKey:
 
 @dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class AuditRun:
-    """What the ``audit`` fixture gives: one scorer's audited sections on one population."""
+    """What the ``audit_run`` fixture gives: one scorer's audited sections on one population."""
 
     label: str
     """The scorer's label in the run (``name`` or ``name:key=value``)."""
