@@ -112,6 +112,8 @@ def assert_recovers_within(
     by : sequence of str
         Groupings checked besides the whole sample (``recovery.by_<attr>``).
 
+    Notes
+    -----
     A row (everyone, or a group) with fewer than
     :data:`~audit.evidence.MIN_OBSERVATIONS` people with a first penalty is not
     enough evidence and fails, unless someone in it never recovers (allowed
