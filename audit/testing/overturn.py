@@ -3,8 +3,10 @@
 That is what an appeal promises (SPC 2017: a wrongful listing is revoked;
 GDPR Art. 22(3): the right to contest). :func:`check_overturn` replays it
 directly on a scorer, through the scorer contract only, on a small
-population; :func:`audit.testing.assertions.assert_overturn_restores_state` calls it,
-and it is the one implementation of the property for any other check that needs it.
+population; :func:`audit.testing.assertions.assert_overturn_restores_state` calls it.
+Which events are overturned and the three scorings are
+:func:`scorers.checks.overturn_sample` and :func:`scorers.checks.replay_overturns`,
+the one implementation the conformance suite's check uses too.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pandas as pd
 from audit.audited import MAX_LINES, indent_lines
 from audit.errors import InvalidArgument
 from audit.population.model import Population, PopulationView
+from scorers.checks import overturn_sample, replay_overturns
 from scorers.protocol import scorer_label, validate_score_frame
 
 __all__ = ["check_overturn"]
@@ -70,31 +73,17 @@ def check_overturn(
     ties["person_id"] = ties["person_id"].to_numpy() + offset
     ties["friend_id"] = ties["friend_id"].to_numpy() + offset
 
-    month = events["month"].to_numpy()
-    pos = np.flatnonzero(month <= as_of)
-    if pos.size == 0:
+    chosen = overturn_sample(events, as_of=as_of, rng=np.random.default_rng(seed), max_people=int(max_people))
+    if chosen.size == 0:
         raise AssertionError(f"no event is visible at month {as_of} in the population, so no overturn could be checked "
                              f"for scorer {name!r}; use a larger population")
-    rng = np.random.default_rng(seed)
-    shuffled = rng.permutation(pos)
-    _, first = np.unique(events["person_id"].to_numpy()[shuffled], return_index=True)
-    chosen = shuffled[first]
-    if chosen.size > max_people:
-        chosen = rng.choice(chosen, size=max_people, replace=False)
-    chosen = np.sort(chosen)
-    keep = np.ones(len(events), dtype=bool)
-    keep[chosen] = False
 
-    def view(ev: pd.DataFrame) -> PopulationView:
-        return PopulationView(people=people.copy(), events=ev, ties=ties.copy(), horizon_months=horizon)
-
-    def score(ev: pd.DataFrame) -> pd.DataFrame:
-        v = view(ev)
+    def score(ev: pd.DataFrame, what: str) -> pd.DataFrame:
+        v = PopulationView(people=people.copy(), events=ev.copy(), ties=ties.copy(), horizon_months=horizon)
         return validate_score_frame(scorer, scorer.score(v, as_of=as_of), v)
 
-    never = score(events.iloc[np.flatnonzero(keep)].copy().reset_index(drop=True))
-    score(events.copy())
-    after = score(events.copy().drop(index=events.index[chosen]))
+    replay = replay_overturns(score, events, chosen)  # the one implementation, shared with check_scorer
+    never, after = replay.never, replay.after
 
     diff = ~np.isclose(never["score"].to_numpy(), after["score"].to_numpy(), rtol=1e-9, atol=1e-9)
     diff |= never["tier"].astype(object).to_numpy() != after["tier"].astype(object).to_numpy()
