@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from audit.errors import AuditError, InvalidScorerSpec, ScorerFailed
-from audit.population.model import PopulationView
+from audit.population.view import PopulationView
 
 __all__ = ["PluginScorer", "adapt", "built_by_plugin", "normalize_reasons", "printable", "sharing_view", "unwrap", "variant_of"]
 

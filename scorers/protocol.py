@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from audit.errors import ScorerContractError
-from audit.population.model import PopulationView
+from audit.population.view import PopulationView
 from audit.vocab import DOMAINS
 
 __all__ = [

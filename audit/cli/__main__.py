@@ -2,4 +2,5 @@
 
 from audit.cli.commands import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # importing the module (documentation, import checks) runs nothing
+    raise SystemExit(main())

@@ -18,13 +18,14 @@ from audit.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from audit.population.groups import CellLayout, layout_for
-    from audit.population.model import Population, PopulationView, iter_chunks, load_population, synthesize
+    from audit.population.model import Population, iter_chunks, load_population, synthesize
     from audit.population.source import PopulationSource, open_source
     from audit.population.spec import PopulationSpec, builtin_spec_names, load_spec
+    from audit.population.view import PopulationView
 
 _EXPORTS = {
     "Population": "audit.population.model",
-    "PopulationView": "audit.population.model",
+    "PopulationView": "audit.population.view",
     "PopulationSpec": "audit.population.spec",
     "builtin_spec_names": "audit.population.spec",
     "load_spec": "audit.population.spec",

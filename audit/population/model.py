@@ -32,6 +32,7 @@ from audit.population.columns import (
 from audit.population.spec import PopulationSpec, load_spec
 from audit.population.synth import BLOCK_SIZE, checked_request, chunk_fields, chunk_ranges
 from audit.population.table import read_population
+from audit.population.view import PopulationView
 
 __all__ = [
     "PEOPLE_COLUMNS",
@@ -53,20 +54,6 @@ __all__ = [
     "synthesize_block",
     "synthesize_chunk",
 ]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PopulationView:
-    """What a scorer sees: people, recorded events and ties, without ground truth."""
-
-    people: pd.DataFrame
-    """One row per person: ``person_id, age, sex, urban, region, income, income_quintile, education``."""
-    events: pd.DataFrame
-    """One row per recorded event: ``person_id, month, kind, domain, source, amount``."""
-    ties: pd.DataFrame
-    """Directed friendships: ``person_id`` names ``friend_id`` as a friend."""
-    horizon_months: int
-    """Months covered by the event log (months ``0 .. horizon_months - 1``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

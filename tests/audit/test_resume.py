@@ -220,7 +220,7 @@ def test_a_forged_chunk_with_a_forged_index_is_refused(tmp_path, counted, interr
     import hmac
     import json
 
-    from audit.checkpoint import INDEX_NAME, chunk_key
+    from audit.engine.checkpoint import INDEX_NAME, chunk_key
 
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     key = chunk_key()
