@@ -34,7 +34,7 @@ from audit.disparity.group_stats import eligible_max, eligible_min, fairlearn_su
 from audit.disparity.ratio_intervals import exact_rate_interval
 from audit.engine.contract import ScoredChunk, favourable_mask, sanctioned_mask, score_checked
 from audit.output.artefacts import finite_or_none as _num
-from audit.population.model import PopulationView, rows_with_ids
+from audit.population.model import PopulationView, rows_with_ids, unique_ids
 from audit.randomness import rows_sampled
 from scorers.protocol import ScorerTags, scorer_tags
 
@@ -154,7 +154,8 @@ def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.n
     # one hop: the sampled people and their friends, over recorded and over genuine events
     ties = view.ties
     mine_t = rows_with_ids(ties["person_id"].to_numpy(), ids[rows], presorted=ties_sorted) if len(ties) else np.zeros(0, np.intp)
-    involved = np.union1d(rows, rows_with_ids(ids, np.unique(ties["friend_id"].to_numpy()[mine_t]), presorted=pop.sorted_by_person("people")))
+    friends = rows_with_ids(ids, unique_ids(ties["friend_id"].to_numpy()[mine_t]), presorted=pop.sorted_by_person("people"))
+    involved = unique_ids(np.concatenate([rows, friends]))
     pos = np.searchsorted(involved, rows)
     mine = rows_with_ids(ev_ids, ids[involved], presorted=ev_sorted)
     local_people, local_ties = view.people.iloc[involved], ties.iloc[mine_t]

@@ -28,6 +28,7 @@ from audit.population.columns import (
     events_frame,
     kind_categorical,
     rows_with_ids,
+    unique_ids,
 )
 from audit.population.spec import PopulationSpec, load_spec
 from audit.population.synth import BLOCK_SIZE, checked_request, chunk_fields, chunk_ranges
@@ -48,6 +49,7 @@ __all__ = [
     "empty_ties",
     "events_frame",
     "rows_with_ids",
+    "unique_ids",
     "iter_chunks",
     "load_population",
     "synthesize",

@@ -21,6 +21,8 @@ import hashlib
 
 import numpy as np
 
+from audit.population.columns import unique_ids
+
 __all__ = ["NEAR_IDENTICAL", "SKETCH_SIZE", "id_fingerprint", "id_sketch", "similarity", "splitmix64"]
 
 #: Hashes kept in a bottom-k sketch (standard error of the Jaccard estimate about 1/sqrt(k) = 0.044).
@@ -36,7 +38,7 @@ _M2 = np.uint64(0x94D049BB133111EB)
 
 
 def _ids(ids: np.ndarray) -> np.ndarray:
-    return np.unique(np.asarray(ids).astype(np.int64))
+    return unique_ids(np.asarray(ids).astype(np.int64))
 
 
 def splitmix64(x: np.ndarray) -> np.ndarray:

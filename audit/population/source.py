@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from audit.errors import InvalidArgument
-from audit.population.model import Population, empty_ties, synthesize_chunk
+from audit.population.model import Population, empty_ties, synthesize_chunk, unique_ids
 from audit.population.person_ids import id_fingerprint, id_sketch
 from audit.population.spec import PopulationSpec, load_spec
 from audit.population.synth import BLOCK_SIZE, chunk_ranges
@@ -173,4 +173,4 @@ def person_id_identity(ids: np.ndarray) -> dict[str, Any]:
     (nearly the same people, :func:`audit.population.person_ids.similarity`). Both are
     private (kept in results.json and the ledger file, never published).
     """
-    return {"fingerprint": id_fingerprint(ids), "sketch": id_sketch(ids), "count": int(np.unique(ids).size)}
+    return {"fingerprint": id_fingerprint(ids), "sketch": id_sketch(ids), "count": int(unique_ids(ids).size)}

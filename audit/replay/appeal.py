@@ -41,6 +41,7 @@ import numpy as np
 
 from audit.aggregate import Counts, Records
 from audit.engine.contract import AuditContext, ScoredChunk
+from audit.population.model import unique_ids
 from audit.randomness import person_uniform
 from audit.replay.sample import (
     WHOLE_LOG_VARIANT,
@@ -232,7 +233,7 @@ def _simulate(chunk: ScoredChunk, sample) -> dict[str, np.ndarray]:
     # scores after overturned events are removed (people with at least one win)
     overturned = np.zeros(len(ev), dtype=bool)
     overturned[cand[won]] = True
-    winners = np.unique(owners[won])
+    winners = unique_ids(owners[won])
     after_s = full.sanctions.copy()
     if winners.size:
         after = score_variants(

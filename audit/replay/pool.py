@@ -37,7 +37,7 @@ import pandas as pd
 
 from audit.engine.contract import AuditContext, ScoredChunk
 from audit.engine.guard import time_limited
-from audit.population.model import Population, rows_with_ids
+from audit.population.model import Population, rows_with_ids, unique_ids
 from audit.randomness import rows_sampled
 from audit.replay.strata import STRATA, hashes, strata_of, stratum_targets
 
@@ -113,8 +113,9 @@ class ReplayPool:
             ties = ties.iloc[:0]
         rows = sampled_rows
         if with_friends and len(ties):
-            friends = np.setdiff1d(np.unique(ties["friend_id"].to_numpy()), sampled_ids)
-            rows = np.union1d(sampled_rows, rows_with_ids(ids, friends.astype(ids.dtype, copy=False), presorted=pop.sorted_by_person("people")))
+            friends = unique_ids(ties["friend_id"].to_numpy())
+            friends = friends[~np.isin(friends, sampled_ids)]
+            rows = unique_ids(np.concatenate([sampled_rows, rows_with_ids(ids, friends.astype(ids.dtype, copy=False), presorted=pop.sorted_by_person("people"))]))
         else:
             rows = np.sort(sampled_rows)
         row_ids = ids[rows]

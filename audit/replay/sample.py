@@ -57,7 +57,7 @@ import pandas as pd
 from audit.aggregate import Counts, Records
 from audit.engine.contract import ScoredChunk
 from audit.errors import InvalidArgument
-from audit.population.model import rows_with_ids
+from audit.population.model import rows_with_ids, unique_ids
 from audit.randomness import person_uniform, rows_sampled
 from audit.replay.logs import EventArrays, Variants, added_events
 from audit.replay.pool import ReplayPool
@@ -219,7 +219,7 @@ class ReplaySample:
         m = self.sampled_events
         events = np.flatnonzero((self.events.month[:m] <= self.as_of) & (self.rank[:m] < WHOLE_LOG_VARIANT))
         owners = self.owner[events]
-        return events, owners, np.unique(owners)
+        return events, owners, unique_ids(owners)
 
     def rows_of(self, ids: np.ndarray) -> np.ndarray:
         """Row of each person id (-1 when the person is not in the sample or its context)."""
@@ -342,7 +342,8 @@ def replay_sample(chunk: ScoredChunk) -> ReplaySample:
         friend_id = t_friend[sel]
         o = np.lexsort((friend_id, friend_owner))
         friend_owner, friend_id = friend_owner[o], friend_id[o]
-        outside = np.setdiff1d(np.unique(friend_id), ids)
+        outside = unique_ids(friend_id)
+        outside = outside[~np.isin(outside, ids)]
         ctx = rows_with_ids(all_ids, outside)
         rows = np.concatenate([positions, ctx[np.argsort(all_ids[ctx], kind="stable")]])
     people = chunk.view.people.iloc[rows].reset_index(drop=True)

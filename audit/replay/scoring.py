@@ -16,7 +16,7 @@ import pandas as pd
 
 from audit.engine.contract import ScoredChunk, favourable_mask, score_checked
 from audit.population.columns import empty_ties
-from audit.population.model import PopulationView
+from audit.population.model import PopulationView, unique_ids
 from audit.replay.logs import EventArrays, Variants
 from audit.replay.sample import ReplaySample, clone_ids
 
@@ -276,7 +276,8 @@ def _score_rows(
         else:
             v, t = sample.friend_pairs(variants.base[rows])
             t_person, t_friend = vids[v], sample.friend_id[t]
-        need = np.setdiff1d(np.unique(t_friend), vids)
+        need = unique_ids(t_friend)
+        need = need[~np.isin(need, vids)]
         ctx = sample.rows_of(need)
         ctx = ctx[ctx >= 0]
         if ctx.size:

@@ -47,6 +47,7 @@ from audit.aggregate import Counts, Records
 from audit.engine.contract import AuditContext, ScoredChunk
 from audit.errors import ScorerContractError, ScorerFailed
 from audit.evidence import clopper_pearson
+from audit.population.model import unique_ids
 from audit.replay.probes import probe_rules
 from audit.replay.sample import (
     Variants,
@@ -134,7 +135,7 @@ class SpilloverAudit:
             "sample_size": int(sampled.sum()),
             "sample": sample_summary(merged, ctx.options.replay_sample),
             "sanctions": total,
-            "sanctioned_people": int(np.unique(rec["person_id"]).size),
+            "sanctioned_people": int(unique_ids(rec["person_id"]).size),
             "unrelated_sanctions": int(unrelated.sum()),
             "unrelated_share": share,
             "unrelated_share_ci": share_ci,
@@ -152,8 +153,8 @@ class SpilloverAudit:
             rows = []
             for code, label in known_groups(labels):
                 g = codes == code
-                people = np.unique(rec["person_id"][g])
-                bearing = np.unique(rec["person_id"][g & unrelated])
+                people = unique_ids(rec["person_id"][g])
+                bearing = unique_ids(rec["person_id"][g & unrelated])
                 sizes = (int(n_by[code]), float(w_by[code]), float(w2_by[code]))
                 r, ci = people_share(bearing.size, float(weight_of(merged, bearing).sum()), sizes)
                 s, _ = rate(int((g & unrelated).sum()), int(g.sum()))
