@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from audit.errors import InvalidArgument
-from audit.population.groups import UNKNOWN, layout_for
+from audit.population.groups import UNKNOWN, Attribute, _integer_codes, layout_for
 from audit.population.spec import load_spec
 
 
@@ -45,3 +45,55 @@ def test_age_is_binned_by_spec_bands():
 def test_unknown_attribute_is_a_clear_error():
     with pytest.raises(InvalidArgument, match="by='shoe_size'"):
         layout_for(("shoe_size",), spec=load_spec("tiny"))
+
+
+def _object_codes(attribute, column: pd.Series) -> np.ndarray:
+    """The codes of the general path (each value boxed and looked up), worked out without the integer path."""
+    k = len(attribute.categories)
+    codes = pd.Index(list(attribute.categories), dtype=object).get_indexer(column.astype(object).to_numpy())
+    return np.where(codes < 0, k, codes).astype(np.int32)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint32])
+@pytest.mark.parametrize(
+    "categories",
+    [(1, 2, 3, 4, 5), (0,), (-3, -2, -1, 0), (7, 2, 40, 5), (100, 3), (np.int64(2), np.int8(4))],
+)
+def test_integer_fast_path_gives_the_object_path_codes(dtype, categories):
+    if np.issubdtype(dtype, np.unsignedinteger) and min(int(c) for c in categories) < 0:
+        pytest.skip("negative categories never match an unsigned column")
+    attribute = Attribute(name="x", categories=categories)
+    rng = np.random.default_rng(19)
+    info = np.iinfo(dtype)
+    for size in (0, 1, 50, 5000):
+        # mostly values near the categories, some anywhere in the dtype's range
+        near = rng.integers(max(info.min, -10), min(info.max, 110), size=size, endpoint=True)
+        anywhere = rng.integers(info.min, info.max, size=size, endpoint=True, dtype=dtype)
+        values = np.where(rng.random(size) < 0.9, near, anywhere).astype(dtype)
+        values[: min(size, 2)] = [info.min, info.max][: min(size, 2)]
+        column = pd.Series(values)
+        got = attribute.encode(column)
+        assert got.dtype == np.int32
+        np.testing.assert_array_equal(got, _object_codes(attribute, column))
+
+
+def test_quintile_codes_by_hand_on_int8():
+    layout = layout_for(())
+    column = pd.Series(np.array([1, 5, 0, 6, -128, 127, 3], dtype=np.int8))
+    # position in (1, 2, 3, 4, 5); 5 (unknown) otherwise
+    assert layout.attribute("income_quintile").encode(column).tolist() == [0, 4, 5, 5, 5, 5, 2]
+    # and the int8 quintiles of a population never take the boxed path
+    assert _integer_codes(column, layout.attribute("income_quintile").categories) is not None
+
+
+def test_columns_the_integer_path_leaves_to_the_object_path():
+    # nullable integers: a missing value is unknown
+    nullable = pd.Series([1, None, 3], dtype="Int8")
+    assert Attribute(name="q", categories=(1, 2, 3)).encode(nullable).tolist() == [0, 3, 2]
+    # booleans as categories of an integer column: the object path matches 1 to True
+    flags = Attribute(name="u", categories=(False, True))
+    column = pd.Series(np.array([0, 1, 2], dtype=np.int8))
+    assert flags.encode(column).tolist() == _object_codes(flags, column).tolist() == [0, 1, 2]
+    # unsigned 64-bit values beyond int64
+    big = pd.Series(np.array([2**64 - 1, 3], dtype=np.uint64))
+    assert Attribute(name="b", categories=(3,)).encode(big).tolist() == [1, 0]
