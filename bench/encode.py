@@ -14,21 +14,12 @@ prints medians in ns per person and checks the codes equal. Never run in tests.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import pandas as pd
+from unique_ids import median_seconds  # bench/ is the script's directory, first on sys.path
 
 from audit.population.groups import layout_for
-
-
-def median_seconds(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
 
 
 def main() -> None:
