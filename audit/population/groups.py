@@ -81,8 +81,18 @@ def _integer_codes(column: pd.Series, categories: tuple[Any, ...]) -> np.ndarray
     cats = np.array([int(c) for c in categories], dtype=np.int64)
     if unique_ids(cats).size != cats.size:
         return None
-    k = cats.size
     values = column.to_numpy()
+    if values.dtype.itemsize == 1:
+        # one-byte values (int8 quintiles): code all 256 once, then look each row up
+        every = np.arange(256, dtype=np.uint8).view(values.dtype)
+        return _codes_of(every, cats)[values.view(np.uint8)]
+    return _codes_of(values, cats)
+
+
+def _codes_of(values: np.ndarray, cats: np.ndarray) -> np.ndarray:
+    """Position of each integer value in the distinct ``cats``, ``cats.size`` when absent, as int32."""
+    k = cats.size
+    info = np.iinfo(np.int64)
     lo = int(cats[0])
     if np.array_equal(cats, np.arange(lo, lo + k, dtype=np.int64)):
         # consecutive categories (quintiles 1..5): the code is the offset from the first
