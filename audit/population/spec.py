@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.errors import InvalidSpec
+from audit.population.dynamics_spec import DynamicsSpec, parse_dynamics
 from audit.population.spec_reader import Reader as _Reader
 from audit.vocab import EDUCATION_LEVELS, EVENT_KINDS, GRAVITY_CLASSES, KIND_DOMAIN, SOURCES
 
@@ -190,6 +191,8 @@ class PopulationSpec:
     recourse: RecourseSpec
     sources: Mapping[str, str] = field(default_factory=dict)
     """Citation for each real-world number, keyed by what it calibrates."""
+    dynamics: DynamicsSpec | None = None
+    """How people respond to being scored (the ``[dynamics]`` table; :mod:`audit.dynamics`), if given."""
     path: str | None = None
     """File the spec was loaded from, if any."""
 
@@ -197,6 +200,7 @@ class PopulationSpec:
         """SHA-256 of the spec's content (not of its path)."""
         data = asdict(self)
         data.pop("path", None)
+        data.pop("dynamics", None)  # response rates draw no one: results.json records them in its dynamics section
         blob = json.dumps(data, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()
 
@@ -390,6 +394,7 @@ def parse_spec(data: Mapping[str, Any], *, file: str = "<spec>") -> PopulationSp
         blood_donation_hours=rc.number("blood_donation_hours", 2.0),
     )
     rc.done()
+    dyn = top.get("dynamics", dict, None)
     top.done()
 
     return PopulationSpec(
@@ -415,6 +420,7 @@ def parse_spec(data: Mapping[str, Any], *, file: str = "<spec>") -> PopulationSp
         appeal=appeal,
         recourse=recourse,
         sources={str(k): str(v) for k, v in sources.items()},
+        dynamics=None if dyn is None else parse_dynamics(dyn, file=file),
         path=None if file == "<spec>" else file,
     )
 

@@ -1,0 +1,214 @@
+"""One chunk of people through the months: score, respond, append, edit ties, score again.
+
+The chunk was drawn from the spec over ``start + months`` months: months
+before ``start`` are history, the conduct drawn for later months is what
+people would do if nobody responded. Each month the scorer sees the log up to
+that month (through the scorer contract only:
+:func:`audit.engine.contract.score_checked`), people respond to what it
+said (:mod:`audit.dynamics.respond`), and the next month's drawn conduct is
+appended with their changes. With every rate zero nothing is changed, and
+each month's scores are exactly the static audit's at that month.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from audit.dynamics.log import BASE, BOUGHT_ACT, EARNED_ACT, FEEDBACK, GrowingLog
+from audit.dynamics.probe import BOUGHT, OFFENCES, Probe, kind_source, typical_amount
+from audit.dynamics.respond import added_acts, dispositions, dropped_events, feedback_arrears
+from audit.dynamics.tally import GROUPINGS, PersonOutcomes, Tally, tally
+from audit.engine.contract import favourable_mask, score_checked
+from audit.errors import ScorerContractError
+from audit.population.dynamics_spec import DynamicsSpec
+from audit.population.model import Population, PopulationView
+from audit.population.spec import PopulationSpec, income_boundaries
+from audit.vocab import kind_code
+
+__all__ = ["ECONOMIC_DOMAINS", "ChunkPlan", "simulate_chunk"]
+
+#: Sanction domains with economic effect: loans, jobs, business licences (the issue's feedback loop).
+ECONOMIC_DOMAINS = frozenset({"finance", "jobs", "commerce"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChunkPlan:
+    """What every chunk of one simulation shares."""
+
+    spec: PopulationSpec
+    dyn: DynamicsSpec
+    probe: Probe
+    seed: int
+    start: int
+    """First simulated month (the spec's own horizon); scores at ``start - 1`` are the static audit's."""
+    months: int
+
+
+class _Outcome:
+    """Score, tier code, favourable and sanction flags of one scoring."""
+
+    def __init__(self, scorer, frame: pd.DataFrame) -> None:
+        self.score = frame["score"].to_numpy(dtype=np.float64)
+        self.tier = frame["tier"].cat.codes.to_numpy().astype(np.int64)
+        self.favourable = favourable_mask(scorer, frame)
+        names = list(scorer.sanctions)
+        self.sanctioned = np.zeros(len(frame), dtype=bool)
+        self.economic = np.zeros(len(frame), dtype=bool)
+        for s in names:
+            col = frame[s].to_numpy(dtype=bool)
+            self.sanctioned |= col
+            if scorer.sanctions[s] in ECONOMIC_DOMAINS:
+                self.economic |= col
+
+
+def simulate_chunk(scorer, population: Population, plan: ChunkPlan) -> Tally:
+    """Simulate one chunk; its per-group tallies (:mod:`audit.dynamics.tally`)."""
+    spec, dyn, seed, start, months = plan.spec, plan.dyn, plan.seed, plan.start, plan.months
+    view = population.view()
+    people = view.people.reset_index(drop=True)
+    ids = people["person_id"].to_numpy().astype(np.int64)
+    if np.any(ids[1:] < ids[:-1]):
+        raise ValueError("simulate_chunk: people must be sorted by person_id")
+    n = len(ids)
+    quintile = people["income_quintile"].to_numpy().astype(np.int64) - 1
+    education = people["education"].cat.codes.to_numpy().astype(np.int64)
+    age = people["age"].to_numpy()
+    income0 = people["income"].to_numpy(dtype=np.float64)
+    income = income0.copy()
+    bounds = np.asarray(income_boundaries(spec.income))
+    median = float(np.median(income0)) if n else 1.0
+    d = dispositions(ids, quintile, education, dyn, plan.probe, seed)
+
+    # drawn conduct in month order (stable: within a month, by person as drawn)
+    ev = view.events
+    order = np.argsort(ev["month"].to_numpy(), kind="stable")
+    e_person = ev["person_id"].to_numpy()[order].astype(np.int64)
+    e_month = ev["month"].to_numpy()[order].astype(np.int16)
+    e_kind = ev["kind"].cat.codes.to_numpy()[order].astype(np.int8)
+    e_source = ev["source"].cat.codes.to_numpy()[order].astype(np.int8)
+    e_amount = ev["amount"].to_numpy(dtype=np.float64)[order]
+    bucket = np.searchsorted(e_month, np.arange(start + months + 1), side="left")
+    log = GrowingLog(len(e_person) + n)
+    h = bucket[start]
+    log.append(e_person[:h], e_month[:h], e_kind[:h], e_source[:h], e_amount[:h], BASE)
+    avoided_log: list[np.ndarray] = []  # positions in the drawn arrays of offences avoided (the counterfactual)
+
+    t_person = view.ties["person_id"].to_numpy().astype(np.int64)
+    t_owner = np.searchsorted(ids, t_person)
+    t_friend = np.searchsorted(ids, view.ties["friend_id"].to_numpy().astype(np.int64))
+    t_friend = np.minimum(t_friend, max(n - 1, 0))
+    tie_alive = np.ones(len(t_person), dtype=bool)
+    friend_here = ids[t_friend] == view.ties["friend_id"].to_numpy() if n else np.zeros(0, dtype=bool)
+
+    def score(month: int, events: pd.DataFrame | None = None) -> _Outcome:
+        now = people.copy()
+        now["income"] = income
+        q = np.clip(np.searchsorted(bounds[1:-1], income, side="right") + 1, 1, 5)
+        q = np.where(income != income0, q, quintile + 1)  # a person whose income did not move keeps the drawn quintile
+        now["income_quintile"] = q.astype(people["income_quintile"].dtype)
+        ties = pd.DataFrame({"person_id": t_person[tie_alive], "friend_id": view.ties["friend_id"].to_numpy()[tie_alive]})
+        frame = score_checked(scorer, PopulationView(
+            people=now, events=log.frame() if events is None else events,  # the log holds months up to ``month``
+            ties=ties, horizon_months=month + 1), as_of=month)
+        if len(frame) != n:  # score_checked already refuses this; kept for scorers wrapped by a caller
+            raise ScorerContractError(f"scorer {scorer.name!r}: returned {len(frame)} rows for {n} people")
+        return _Outcome(scorer, frame)
+
+    years = months // 12
+    groups = {"income_quintile": quintile, "education": education}
+    monthly = {a: np.zeros((months + 1, len(GROUPINGS[a]))) for a in groups}
+    fav_year = np.zeros((years + 1, n), dtype=bool)
+    sanc_year = np.zeros((years + 1, n), dtype=bool)
+    changed = d.adapter | d.censor
+    posts_base = np.zeros(n)
+    posts_dropped = np.zeros(n)
+    offences_avoided = np.zeros(n)
+    acts = {EARNED_ACT: np.zeros(n), BOUGHT_ACT: np.zeros(n)}
+    ties_lost = np.zeros(n)
+    last_blood = np.full(n, -10**6, dtype=np.int64)
+    feedback = np.zeros(n, dtype=bool)
+    economic_ever = np.zeros(n, dtype=bool)
+
+    now = score(start - 1)
+    for month in range(start, start + months + 1):
+        step = month - start  # scores taken at month - 1
+        for a, codes in groups.items():
+            monthly[a][step] = np.bincount(codes, weights=now.favourable, minlength=len(GROUPINGS[a]))
+        if step % 12 == 0:
+            fav_year[step // 12], sanc_year[step // 12] = now.favourable, now.sanctioned
+        economic_ever |= now.economic
+        if month == start + months:
+            break
+        income = np.where(now.economic, np.maximum(income * (1.0 - dyn.income_loss), dyn.income_floor * income0), income)
+        lo, hi = bucket[month], bucket[month + 1]
+        person = e_person[lo:hi]
+        rows = np.searchsorted(ids, person)
+        avoided, censored = dropped_events(person, rows, e_kind[lo:hi], month, d, dyn, seed)
+        critical = e_kind[lo:hi] == kind_code("critical_post")
+        posts_base += np.bincount(rows[critical], minlength=n)
+        posts_dropped += np.bincount(rows[censored], minlength=n)
+        offences_avoided += np.bincount(rows[avoided], minlength=n)
+        avoided_log.append(lo + np.flatnonzero(avoided))
+        keep = ~(avoided | censored)
+        log.append(person[keep], e_month[lo:hi][keep], e_kind[lo:hi][keep], e_source[lo:hi][keep],
+                   e_amount[lo:hi][keep], BASE)
+        afford = np.minimum(income / median, 1.0) if median > 0 else np.ones(n)
+        for name, who in added_acts(ids, age, afford, last_blood, month, d, dyn, spec, seed):
+            origin = BOUGHT_ACT if name in BOUGHT else EARNED_ACT
+            acts[origin] += np.bincount(who, minlength=n)
+            _append(log, spec, ids[who], income[who], name, month, origin)
+        fb = feedback_arrears(ids, 1.0 - income / income0, month, dyn, seed)
+        feedback[fb] = True
+        _append(log, spec, ids[fb], income[fb], "loan_arrears", month, FEEDBACK)
+
+        after = score(month)
+        worse = (after.tier > now.tier) | (after.sanctioned & ~now.sanctioned)
+        drop = tie_alive & friend_here & d.unfriends[t_owner] & worse[t_friend]
+        tie_alive &= ~drop
+        ties_lost += np.bincount(t_friend[drop], minlength=n)
+        if step < 12:
+            changed[t_owner[drop]] = True
+        now = after
+
+    gain_b, gain_e = _gains(score, log, start + months - 1, now, avoided_log, e_person, e_month, e_kind, e_source,
+                            e_amount, d.adapter.any())
+    groups_all = {**groups, "sanctioned_at_end": now.sanctioned.astype(np.int64)}
+    out = PersonOutcomes(
+        groups=groups_all, favourable_by_year=fav_year, sanctioned_by_year=sanc_year, changed_first_year=changed,
+        adapter=d.adapter, posts_base=posts_base, posts_dropped=posts_dropped, offences_avoided=offences_avoided,
+        acts_earned=acts[EARNED_ACT], acts_bought=acts[BOUGHT_ACT], ties_lost=ties_lost, gain_bought=gain_b,
+        gain_earned=gain_e, feedback=feedback, caught=feedback & now.economic, economic_ever=economic_ever,
+    )
+    return tally(out, monthly)
+
+
+def _append(log: GrowingLog, spec: PopulationSpec, who: np.ndarray, income: np.ndarray, kind: str, month: int,
+            origin: int) -> None:
+    k = len(who)
+    if k:
+        log.append(who, np.full(k, month, dtype=np.int16), np.full(k, kind_code(kind), dtype=np.int8),
+                   np.full(k, kind_source(spec, kind), dtype=np.int8), typical_amount(spec, kind, income / 12.0), origin)
+
+
+def _gains(score, log: GrowingLog, month: int, final, avoided_log, e_person, e_month, e_kind, e_source, e_amount,
+           any_adapter: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per-person score gains from bought acts and from the rest of adaptation (earned acts, offences avoided).
+
+    Two more scorings of the final month: without the bought acts, and without
+    any act and with the avoided offences put back. No adapter: no gains, no scoring.
+    """
+    n = len(final.score)
+    if not any_adapter:
+        return np.zeros(n), np.zeros(n)
+    origin = log.column("origin")
+    no_bought = score(month, log.frame(origin != BOUGHT_ACT))
+    back = np.concatenate(avoided_log) if avoided_log else np.zeros(0, dtype=np.int64)
+    back = back[np.isin(e_kind[back], [kind_code(k) for k in OFFENCES]) & (e_month[back] <= month)]
+    extra = {"person": e_person[back], "month": e_month[back], "kind": e_kind[back], "source": e_source[back],
+             "amount": e_amount[back]}
+    none = score(month, log.frame((origin != BOUGHT_ACT) & (origin != EARNED_ACT), extra))
+    return final.score - no_bought.score, no_bought.score - none.score
+

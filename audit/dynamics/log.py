@@ -1,0 +1,60 @@
+"""The event log a simulation grows month by month, in month order.
+
+Events are appended one month at a time, so the events up to any month are a
+prefix of the arrays and the scorer's view of a month is a slice, not a
+filter. Each event keeps its origin — drawn conduct, an earned or bought act
+added by a response, arrears added by the income feedback — so that the
+score gains can be attributed afterwards by scoring the log without them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from audit.population.columns import events_frame
+
+__all__ = ["BASE", "EARNED_ACT", "BOUGHT_ACT", "FEEDBACK", "GrowingLog"]
+
+#: Origins of an event in the simulated log.
+BASE, EARNED_ACT, BOUGHT_ACT, FEEDBACK = 0, 1, 2, 3
+
+_FIELDS = (("person", np.int64), ("month", np.int16), ("kind", np.int8), ("source", np.int8), ("amount", np.float64),
+           ("origin", np.int8))
+
+
+class GrowingLog:
+    """Columns with spare capacity; :meth:`append` adds a month's events at the end."""
+
+    def __init__(self, capacity: int) -> None:
+        self.n = 0
+        self.cols = {name: np.empty(max(capacity, 16), dtype=dtype) for name, dtype in _FIELDS}
+
+    def append(self, person: np.ndarray, month: np.ndarray, kind: np.ndarray, source: np.ndarray,
+               amount: np.ndarray, origin: np.ndarray | int) -> None:
+        """Append events (all of one month at or after the last one appended)."""
+        k = len(person)
+        if self.n + k > len(self.cols["person"]):
+            size = max(2 * len(self.cols["person"]), self.n + k)
+            for name, col in self.cols.items():
+                grown = np.empty(size, dtype=col.dtype)
+                grown[: self.n] = col[: self.n]
+                self.cols[name] = grown
+        end = self.n + k
+        for name, values in (("person", person), ("month", month), ("kind", kind), ("source", source),
+                             ("amount", amount), ("origin", origin)):
+            self.cols[name][self.n:end] = values
+        self.n = end
+
+    def column(self, name: str) -> np.ndarray:
+        """The first ``n`` values of a column (a view)."""
+        return self.cols[name][: self.n]
+
+    def frame(self, keep: np.ndarray | None = None, extra: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+        """The scorer's event frame of the log (rows where ``keep``), followed by ``extra`` events."""
+        cols = {name: self.column(name) for name, _ in _FIELDS[:5]}
+        if keep is not None:
+            cols = {name: c[keep] for name, c in cols.items()}
+        if extra is not None:
+            cols = {name: np.concatenate([c, extra[name]]) for name, c in cols.items()}
+        return events_frame(cols["person"], cols["month"], cols["kind"], cols["source"], cols["amount"], None)

@@ -1,0 +1,114 @@
+"""The dynamics simulation of one scorer: seeded, chunk by chunk, months in order.
+
+The population is the spec drawn over its own horizon plus the simulated
+months (``dataclasses.replace(spec, horizon_months=...)``): the spec's
+horizon is the history every person has when the scheme's responses begin,
+and the conduct drawn for the later months is what people would do if
+nobody responded. Chunks are runs of whole generation blocks and ties stay
+within a block, so each chunk is simulated alone; its tallies add up
+(:mod:`audit.dynamics.tally`) to the same totals whatever the chunk size.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+from audit.dynamics.chunk import ChunkPlan, simulate_chunk
+from audit.dynamics.probe import Probe, probe_scheme
+from audit.dynamics.tally import Tally, merge_tallies
+from audit.engine.contract import describe_failure
+from audit.errors import InvalidArgument, InvalidSpec, ScorerContractError, ScorerFailed
+from audit.population.dynamics_spec import DynamicsSpec
+from audit.population.source import PopulationSource
+from audit.population.spec import MAX_HORIZON_MONTHS, PopulationSpec, load_spec
+
+__all__ = ["DEFAULT_YEARS", "Simulation", "check_years", "simulate", "extended_source"]
+
+#: Years simulated when none are given: the issue's 60 months.
+DEFAULT_YEARS = 5
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Simulation:
+    """One scorer's simulation: merged tallies, or why the scorer failed."""
+
+    label: str
+    years: int
+    start: int
+    """First simulated month; month ``start - 1`` is the static audit's."""
+    size: int
+    seed: int
+    dynamics: DynamicsSpec
+    probe: Probe | None = None
+    tally: Tally | None = None
+    error: str | None = None
+    seconds: float = 0.0
+
+
+def check_years(years: object, spec: PopulationSpec) -> int:
+    """``years`` as a whole number of years the spec's months allow, or :class:`InvalidArgument` naming it."""
+    if isinstance(years, bool) or not isinstance(years, int) or years < 1:
+        raise InvalidArgument(f"years={years!r}: give a whole number of years of at least 1, e.g. years=5")
+    most = (MAX_HORIZON_MONTHS - spec.horizon_months) // 12
+    if years > most:
+        raise InvalidArgument(f"years={years}: the spec's {spec.horizon_months} months of history leave room for at "
+                              f"most {most} simulated years (logs end at month {MAX_HORIZON_MONTHS}); give fewer years")
+    return years
+
+
+def extended_source(spec: PopulationSpec | str, *, size: int, seed: int, years: int) -> tuple[PopulationSource, PopulationSpec]:
+    """The population drawn over the spec's horizon plus ``years`` simulated years, and the spec itself."""
+    spec = load_spec(spec) if isinstance(spec, str) else spec
+    if spec.dynamics is None:
+        raise InvalidSpec(f"population spec {spec.name!r} has no [dynamics] table; add one (see "
+                          "fixtures/populations/china-2020.toml) to simulate how people respond")
+    years = check_years(years, spec)
+    longer = replace(spec, horizon_months=spec.horizon_months + 12 * years)
+    return PopulationSource(spec=longer, size=size, seed=seed), spec
+
+
+def simulate(scorer, spec: PopulationSpec | str, *, size: int, seed: int = 0, years: int = DEFAULT_YEARS,
+             chunk_size: int = 1_000_000, label: str | None = None, dynamics: DynamicsSpec | None = None) -> Simulation:
+    """Simulate how ``size`` people drawn from ``spec`` respond to ``scorer`` for ``years`` years.
+
+    Parameters
+    ----------
+    scorer : Scorer
+        Any object with the scorer contract; only ``score`` is called.
+    spec : PopulationSpec or str
+        A spec with a ``[dynamics]`` table (or a builtin spec name).
+    size, seed : int
+        People and seed (the same seed draws the same people and the same responses).
+    years : int
+        Years simulated after the spec's horizon (default 5: 60 months).
+    chunk_size : int
+        People per chunk (rounded up to whole generation blocks); the result does not depend on it.
+    dynamics : DynamicsSpec, optional
+        Rates replacing the spec's ``[dynamics]`` table (e.g. all zero, to reproduce the static audit).
+
+    A scorer that raises or breaks its contract (e.g. returns another number
+    of rows once ties change) gives a :class:`Simulation` with ``error`` set,
+    naming the scorer; bad arguments raise :class:`~audit.errors.InvalidArgument`.
+    """
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise InvalidArgument(f"size={size!r}: give a whole number of people of at least 1")
+    source, base = extended_source(spec, size=size, seed=seed, years=years)
+    dyn = dynamics if dynamics is not None else base.dynamics
+    assert dyn is not None  # extended_source refuses a spec without one
+    label = label or str(getattr(scorer, "name", "scorer"))
+    t0 = time.perf_counter()
+    start = base.horizon_months
+    common = {"label": label, "years": years, "start": start, "size": size, "seed": seed, "dynamics": dyn}
+    tallies = []
+    probe: Probe | None = None
+    try:
+        for blocks in source.chunk_plan(chunk_size):
+            population = source.chunk(blocks)
+            if probe is None:  # the first chunk starts with the first people, whatever the chunk size
+                probe = probe_scheme(scorer, population, base, as_of=start - 1)
+            plan = ChunkPlan(spec=base, dyn=dyn, probe=probe, seed=seed, start=start, months=12 * years)
+            tallies.append(simulate_chunk(scorer, population, plan))
+    except (ScorerFailed, ScorerContractError) as exc:
+        return Simulation(**common, probe=probe, error=describe_failure(exc), seconds=time.perf_counter() - t0)
+    return Simulation(**common, probe=probe, tally=merge_tallies(tallies), seconds=time.perf_counter() - t0)
