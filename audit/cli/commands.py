@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     from audit.cli.privacy import add_epsilon_for_command, add_publish_args
 
     add_publish_args(run)
+    from audit.cli.dynamics import add_dynamics_args
+
+    add_dynamics_args(run)  # --dynamics [--years N] (audit/dynamics)
 
     from audit.cli.report import add_report_parsers
 
@@ -196,6 +199,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     # before the output directory is touched; a remote Dask cluster's workers are not this machine's
     refuse_costly(args, workers=1 if args.scheduler else args.workers or default_workers())
     precheck_from_args(args)  # an overspend or an unusable ledger is refused before any work, not after it
+    from audit.cli.dynamics import check_dynamics_args, dynamics_from_args
+
+    check_dynamics_args(args)
     out = claim_output(args.out, force=args.force)
     options = AuditOptions(seed=args.seed, as_of=args.as_of, by=tuple(args.by))
     options = replace(options, scorer_timeout=args.scorer_timeout)
@@ -222,6 +228,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         writer.close()
     for note in result.notes:
         print(f"scs-audit: warning: {one_line(note)}", file=sys.stderr)
+    result, dynamics_status = dynamics_from_args(args, result)
     path = write_results(result, out)
     from audit.cli.privacy import publish_from_args
 
@@ -237,7 +244,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             console.print(f"per-person scores (private): {writer.path}")
     for r in result.failed:
         print(f"scs-audit: scorer {r.label!r} failed: {one_line(r.error or '')}", file=sys.stderr)
-    return EXIT_SCORER_FAILED if result.failed else EXIT_OK
+    return EXIT_SCORER_FAILED if result.failed or dynamics_status else EXIT_OK
 
 
 class _ScoresWriter:

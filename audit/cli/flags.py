@@ -19,6 +19,7 @@ PARAMETER_FLAGS: dict[str, str] = {
     "as_of": "--as-of",
     "by": "--by",
     "delta": "--delta",
+    "dynamics": "--dynamics",
     "engine": "--engine",
     "epsilon": "--epsilon",
     "events": "--events",
@@ -34,6 +35,7 @@ PARAMETER_FLAGS: dict[str, str] = {
     "size": "--size",
     "ties": "--ties",
     "workers": "--workers",
+    "years": "--years",
 }
 
 # ``name=`` not inside a longer name or a dotted path; the value, if any, follows the ``=`` directly.

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from audit.report.disparity import attribute_names, disparity_section
+from audit.report.dynamics import dynamics_section
 from audit.report.findings import build_findings
 from audit.report.model import (
     Block,
@@ -189,6 +190,7 @@ def scorer_section(doc: Doc, i: int) -> Section:
         reversibility_section(doc, i, sid=anchor(i, "reversibility")),
         spillover_section(doc, i, sid=anchor(i, "spillover")),
         contagion_section(doc, i, sid=anchor(i, "contagion")),
+        *((dynamics_section(doc, i, sid=anchor(i, "dynamics")),) if doc.has("scorers", i, "dynamics") else ()),
     )
     return Section(id=sid, title=f"Scorer {label}", blocks=tuple(blocks), children=children)
 
