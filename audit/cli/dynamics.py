@@ -27,7 +27,7 @@ def check_dynamics_args(args: argparse.Namespace) -> None:
         raise InvalidArgument(f"--years {args.years} goes with --dynamics; add --dynamics or drop --years")
     if not args.dynamics:
         return
-    from audit.dynamics.simulate import DEFAULT_YEARS, extended_source
+    from audit.dynamics.simulation import DEFAULT_YEARS, extended_source
 
     if args.events or args.ties or not _is_spec(args.population):
         raise InvalidArgument("--dynamics needs a synthetic population (a spec name or TOML file): the months ahead are "
@@ -46,7 +46,7 @@ def dynamics_from_args(args: argparse.Namespace, result: Any) -> tuple[Any, int]
     if not args.dynamics:
         return result, 0
     from audit.dynamics.attach import add_dynamics, dynamics_failures
-    from audit.dynamics.simulate import DEFAULT_YEARS
+    from audit.dynamics.simulation import DEFAULT_YEARS
 
     result = add_dynamics(result, years=args.years or DEFAULT_YEARS, chunk_size=args.chunk_size)
     failed = dynamics_failures(result)

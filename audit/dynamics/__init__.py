@@ -19,16 +19,16 @@ from audit.lazy import lazy_exports
 if TYPE_CHECKING:
     from audit.dynamics.attach import add_dynamics, dynamics_for
     from audit.dynamics.measures import dynamics_section
-    from audit.dynamics.simulate import DEFAULT_YEARS, Simulation, simulate
+    from audit.dynamics.simulation import DEFAULT_YEARS, Simulation, simulate
     from audit.dynamics.verdict import gap_growth
 
 _EXPORTS = {
     "add_dynamics": "audit.dynamics.attach",
     "dynamics_for": "audit.dynamics.attach",
     "dynamics_section": "audit.dynamics.measures",
-    "DEFAULT_YEARS": "audit.dynamics.simulate",
-    "Simulation": "audit.dynamics.simulate",
-    "simulate": "audit.dynamics.simulate",
+    "DEFAULT_YEARS": "audit.dynamics.simulation",
+    "Simulation": "audit.dynamics.simulation",
+    "simulate": "audit.dynamics.simulation",
     "gap_growth": "audit.dynamics.verdict",
 }
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from audit.dynamics.measures import dynamics_section
-from audit.dynamics.simulate import DEFAULT_YEARS, check_years, simulate
+from audit.dynamics.simulation import DEFAULT_YEARS, check_years, simulate
 from audit.errors import InvalidArgument
 from audit.population.spec import load_spec
 

@@ -79,7 +79,8 @@ def simulate_chunk(scorer, population: Population, plan: ChunkPlan) -> Tally:
     income0 = people["income"].to_numpy(dtype=np.float64)
     income = income0.copy()
     bounds = np.asarray(income_boundaries(spec.income))
-    median = float(np.median(income0)) if n else 1.0
+    # the spec's median income (incomes are uniform within quintiles: the middle of the third), the same for every chunk
+    median = float(spec.income.quintile_means[2])
     d = dispositions(ids, quintile, education, dyn, plan.probe, seed)
 
     # drawn conduct in month order (stable: within a month, by person as drawn)
@@ -155,7 +156,7 @@ def simulate_chunk(scorer, population: Population, plan: ChunkPlan) -> Tally:
         keep = ~(avoided | censored)
         log.append(person[keep], e_month[lo:hi][keep], e_kind[lo:hi][keep], e_source[lo:hi][keep],
                    e_amount[lo:hi][keep], BASE)
-        afford = np.minimum(income / median, 1.0) if median > 0 else np.ones(n)
+        afford = np.minimum(income / median, 1.0)  # a bought act costs money: below the median, fewer afford it
         for name, who in added_acts(ids, age, afford, last_blood, month, d, dyn, spec, seed):
             origin = BOUGHT_ACT if name in BOUGHT else EARNED_ACT
             acts[origin] += np.bincount(who, minlength=n)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from audit.dynamics.intervals import change_interval, gap_interval, mean_interval, ratio_interval, share_of_sums, wilson
-from audit.dynamics.simulate import Simulation
+from audit.dynamics.simulation import Simulation
 from audit.dynamics.tally import GROUPINGS
 from audit.dynamics.verdict import DEFAULT_TOLERANCE, gap_growth
 

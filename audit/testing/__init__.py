@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from audit.lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from audit.testing.assert_dynamics import assert_gap_does_not_grow
     from audit.testing.assertions import (
         assert_appeal_parity,
         assert_four_fifths,
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 _EXPORTS = {
     "assert_appeal_parity": "audit.testing.assertions",
+    "assert_gap_does_not_grow": "audit.testing.assert_dynamics",
     "assert_four_fifths": "audit.testing.assertions",
     "assert_no_absorbing_states": "audit.testing.assertions",
     "assert_no_spillover": "audit.testing.assertions",
@@ -38,6 +40,7 @@ _EXPORTS = {
 __all__ = [
     "assert_appeal_parity",
     "assert_four_fifths",
+    "assert_gap_does_not_grow",
     "assert_no_absorbing_states",
     "assert_no_spillover",
     "assert_overturn_restores_state",
