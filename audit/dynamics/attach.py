@@ -85,7 +85,7 @@ def _population_of(result: Any, label: str) -> tuple[Any, Any, int, int]:
         run = next(r for r in result.runs if r.label == label)
         if src.synthetic and src.spec is not None:
             return run.scorer, src.spec, src.size, src.seed
-    elif hasattr(key, "name") and hasattr(key, "size") and hasattr(key, "seed"):  # the pytest audit_run fixture
+    elif key is not None and hasattr(key, "name") and hasattr(key, "size") and hasattr(key, "seed"):  # audit_run fixture
         try:
             spec = load_spec(key.name)
         except ValueError:

@@ -109,7 +109,7 @@ def simulate_chunk(scorer, population: Population, plan: ChunkPlan) -> Tally:
         now["income"] = income
         q = np.clip(np.searchsorted(bounds[1:-1], income, side="right") + 1, 1, 5)
         q = np.where(income != income0, q, quintile + 1)  # a person whose income did not move keeps the drawn quintile
-        now["income_quintile"] = q.astype(people["income_quintile"].dtype)
+        now["income_quintile"] = pd.Series(q, index=now.index).astype(people["income_quintile"].dtype)
         ties = pd.DataFrame({"person_id": t_person[tie_alive], "friend_id": view.ties["friend_id"].to_numpy()[tie_alive]})
         frame = score_checked(scorer, PopulationView(
             people=now, events=log.frame() if events is None else events,  # the log holds months up to ``month``
@@ -175,7 +175,7 @@ def simulate_chunk(scorer, population: Population, plan: ChunkPlan) -> Tally:
         now = after
 
     gain_b, gain_e = _gains(score, log, start + months - 1, now, avoided_log, e_person, e_month, e_kind, e_source,
-                            e_amount, d.adapter.any())
+                            e_amount, bool(d.adapter.any()))
     groups_all = {**groups, "sanctioned_at_end": now.sanctioned.astype(np.int64)}
     out = PersonOutcomes(
         groups=groups_all, favourable_by_year=fav_year, sanctioned_by_year=sanc_year, changed_first_year=changed,

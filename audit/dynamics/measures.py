@@ -81,7 +81,7 @@ def _mean(total: float, squares: float, n: float) -> dict[str, Any]:
 
 def _gaming(s: dict[str, np.ndarray], labels: tuple[str, ...]) -> dict[str, Any]:
     """Share of score gains bought (charity, purchases) rather than earned, per group, and top minus bottom."""
-    by_group = {}
+    by_group: dict[str, dict[str, Any]] = {}
     for g, label in enumerate(labels):
         r = share_of_sums(s["gain_b"][g], s["gain_e"][g], s["gain_bb"][g], s["gain_ee"][g], s["gain_be"][g], s["n"][g])
         by_group[label] = {"n": int(s["n"][g]), "bought_share": r[0] if r else None, "ci": r[1] if r else None,

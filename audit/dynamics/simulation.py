@@ -99,7 +99,6 @@ def simulate(scorer, spec: PopulationSpec | str, *, size: int, seed: int = 0, ye
     label = label or str(getattr(scorer, "name", "scorer"))
     t0 = time.perf_counter()
     start = base.horizon_months
-    common = {"label": label, "years": years, "start": start, "size": size, "seed": seed, "dynamics": dyn}
     tallies = []
     probe: Probe | None = None
     try:
@@ -110,5 +109,7 @@ def simulate(scorer, spec: PopulationSpec | str, *, size: int, seed: int = 0, ye
             plan = ChunkPlan(spec=base, dyn=dyn, probe=probe, seed=seed, start=start, months=12 * years)
             tallies.append(simulate_chunk(scorer, population, plan))
     except (ScorerFailed, ScorerContractError) as exc:
-        return Simulation(**common, probe=probe, error=describe_failure(exc), seconds=time.perf_counter() - t0)
-    return Simulation(**common, probe=probe, tally=merge_tallies(tallies), seconds=time.perf_counter() - t0)
+        return Simulation(label=label, years=years, start=start, size=size, seed=seed, dynamics=dyn, probe=probe,
+                          error=describe_failure(exc), seconds=time.perf_counter() - t0)
+    return Simulation(label=label, years=years, start=start, size=size, seed=seed, dynamics=dyn, probe=probe,
+                      tally=merge_tallies(tallies), seconds=time.perf_counter() - t0)

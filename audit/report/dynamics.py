@@ -11,7 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit.report.model import Block, Cell, Doc, NotComputed, Paragraph, Plot, Section, Table, fmt_count, fmt_pct, is_number
+from audit.report.model import (
+    Block,
+    Cell,
+    Doc,
+    NotComputed,
+    Paragraph,
+    Plot,
+    Section,
+    Table,
+    fmt_count,
+    fmt_pct,
+    is_number,
+)
 from audit.report.plots import line_chart
 
 __all__ = ["dynamics_section"]
@@ -43,7 +55,7 @@ def _gap_plot(doc: Doc, i: int, sid: str) -> Block:
         if not isinstance(years, list) or not years:
             continue
         ys = [y for y in years if isinstance(y, dict)]
-        ci = [y.get("gap_ci") if isinstance(y.get("gap_ci"), list) else [None, None] for y in ys]
+        ci: list[list[Any]] = [y["gap_ci"] if isinstance(y.get("gap_ci"), list) else [None, None] for y in ys]
         series.append({"name": f"gap by {title}", "x": [y.get("year") for y in ys], "y": [y.get("gap") for y in ys],
                        "lo": [c[0] for c in ci], "hi": [c[1] for c in ci]})
         for y in ys:

@@ -57,8 +57,8 @@ def assert_gap_does_not_grow(result: Any, *, by: str = "income_quintile", years:
     evidence = gap_growth(sec, year=years, tolerance=tolerance)
     if evidence.outcome == HOLDS:
         return
-    row = next((y for y in sec["years"] if y.get("year") == years), {})
-    start = next((y for y in sec["years"] if y.get("year") == 0), {})
+    row: Mapping[str, Any] = next((y for y in sec["years"] if y.get("year") == years), {})
+    start: Mapping[str, Any] = next((y for y in sec["years"] if y.get("year") == 0), {})
     change, ci = row.get("gap_change"), row.get("gap_change_ci")
     head = "the gap grows" if evidence.outcome == VIOLATED else "cannot tell whether the gap grows"
     lines = [
