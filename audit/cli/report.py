@@ -29,6 +29,9 @@ def add_report_parsers(sub: argparse._SubParsersAction) -> None:
     cmp.add_argument("--out", default="reports/compare", metavar="DIR", help="output directory (default reports/compare)")
     add_force_arg(cmp)
     cmp.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    from audit.cli.dynamics import add_dynamics_args
+
+    add_dynamics_args(cmp)  # --dynamics [--years N]: compare the variants' long-run gap too
     cmp.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
 
 
@@ -56,6 +59,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from audit.cli.checks import refuse_costly
 
     refuse_costly(args)
+    from audit.cli.dynamics import check_dynamics_args, dynamics_from_args
+
+    check_dynamics_args(args)
     out = claim_output(args.out, force=args.force)
     options = AuditOptions(seed=args.seed, as_of=args.as_of, by=tuple(args.by), bootstrap=args.bootstrap)
     from audit.engine.workers import default_worker_memory
@@ -64,6 +70,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
                        options=options, events=args.events, ties=args.ties, horizon_months=args.horizon_months,
                        isolate=True, worker_memory=default_worker_memory(1))  # a faulty variant fails alone
     result, doc = run_compare(args.specs, config, grid=grid, progress=not args.quiet)
+    result, dynamics_status = dynamics_from_args(args, result)
+    if args.dynamics:
+        from audit.dynamics.long_run import long_run_comparison
+
+        doc["long_run_gap"], lines = long_run_comparison(result)
+        doc["summary"] = [*doc.get("summary", []), *lines]
     results = results_document(result)
     for entry in results.get("scorers", []):
         entry.pop("paired", None)  # the joint counts live in compare.json's figures
@@ -76,4 +88,4 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print("comparison (private): " + ", ".join(str(p) for p in paths))
     for r in result.failed:
         print(f"scs-audit: scorer {r.label!r} failed: {r.error}", file=sys.stderr)
-    return 1 if result.failed else 0
+    return 1 if result.failed or dynamics_status else 0

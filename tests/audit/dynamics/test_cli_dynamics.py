@@ -91,3 +91,17 @@ def test_a_supplied_table_cannot_be_simulated(tmp_path, capsys):
     rc, _, err = cli(capsys, *argv)
     assert rc == 2 and "--dynamics needs a synthetic population" in err
     assert not out.exists()
+
+
+def test_compare_reports_the_variants_long_run_gap(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    rc, _, err = cli(capsys, "compare", f"{HERE}:Tally", "rongcheng", "--population", "tiny", "--size", "400",
+                     "--bootstrap", "20", "--quiet", "--dynamics", "--years", "1", "--out", out)
+    assert rc == 0, err
+    doc = json.loads((out / "compare.json").read_text())
+    assert set(doc["long_run_gap"]) == {"tally", "rongcheng"}
+    results = json.loads((out / "results.json").read_text())
+    gaps = {e["label"]: e["dynamics"]["long_run_gap"]["income_quintile"]["gap"] for e in results["scorers"]}
+    line = next(s for s in doc["summary"] if s.startswith("long-run favourable-rate gap by income quintile after 1 year:"))
+    for label, gap in gaps.items():
+        assert f"{label} {100 * gap:.1f} points" in line
