@@ -31,8 +31,9 @@ class Tally:
         people = view.people
         ev = view.events
         ev = ev[ev["month"].to_numpy() <= as_of]
-        rows = np.searchsorted(people["person_id"].to_numpy(), ev["person_id"].to_numpy())
-        codes = ev["kind"].cat.codes.to_numpy()
+        rows = pd.Index(people["person_id"].to_numpy()).get_indexer(ev["person_id"].to_numpy())
+        codes = ev["kind"].cat.codes.to_numpy()[rows >= 0]  # events of people not scored (friends) are ignored
+        rows = rows[rows >= 0]
         n = len(people)
         bad = np.bincount(rows[np.isin(codes, _BAD)], minlength=n)
         good = np.bincount(rows[np.isin(codes, _GOOD)], minlength=n)
