@@ -64,10 +64,15 @@ class _Outcome:
                 self.economic |= col
 
 
-def simulate_chunk(scorer, population: Population, plan: ChunkPlan) -> Tally:
-    """Simulate one chunk; its per-group tallies (:mod:`audit.dynamics.tally`)."""
+def simulate_chunk(scorer, handed: list[Population], plan: ChunkPlan) -> Tally:
+    """Simulate the one chunk in ``handed``; its per-group tallies (:mod:`audit.dynamics.tally`).
+
+    The chunk is handed over in a list the function empties, so the drawn
+    frames are freed once their columns are taken (the log is the largest
+    thing a simulation holds).
+    """
     spec, dyn, seed, start, months = plan.spec, plan.dyn, plan.seed, plan.start, plan.months
-    view = population.view()
+    view = handed.pop().view()
     people = view.people.reset_index(drop=True)
     ids = people["person_id"].to_numpy().astype(np.int64)
     if np.any(ids[1:] < ids[:-1]):
@@ -98,11 +103,12 @@ def simulate_chunk(scorer, population: Population, plan: ChunkPlan) -> Tally:
     avoided_log: list[np.ndarray] = []  # positions in the drawn arrays of offences avoided (the counterfactual)
 
     t_person = view.ties["person_id"].to_numpy().astype(np.int64)
+    t_friend_id = view.ties["friend_id"].to_numpy().astype(np.int64)
     t_owner = np.searchsorted(ids, t_person)
-    t_friend = np.searchsorted(ids, view.ties["friend_id"].to_numpy().astype(np.int64))
-    t_friend = np.minimum(t_friend, max(n - 1, 0))
+    t_friend = np.minimum(np.searchsorted(ids, t_friend_id), max(n - 1, 0))
     tie_alive = np.ones(len(t_person), dtype=bool)
-    friend_here = ids[t_friend] == view.ties["friend_id"].to_numpy() if n else np.zeros(0, dtype=bool)
+    friend_here = ids[t_friend] == t_friend_id if n else np.zeros(0, dtype=bool)
+    del view, ev  # the drawn frames: their columns are copied above
 
     def score(month: int, events: pd.DataFrame | None = None) -> _Outcome:
         now = people.copy()
@@ -110,7 +116,7 @@ def simulate_chunk(scorer, population: Population, plan: ChunkPlan) -> Tally:
         q = np.clip(np.searchsorted(bounds[1:-1], income, side="right") + 1, 1, 5)
         q = np.where(income != income0, q, quintile + 1)  # a person whose income did not move keeps the drawn quintile
         now["income_quintile"] = pd.Series(q, index=now.index).astype(people["income_quintile"].dtype)
-        ties = pd.DataFrame({"person_id": t_person[tie_alive], "friend_id": view.ties["friend_id"].to_numpy()[tie_alive]})
+        ties = pd.DataFrame({"person_id": t_person[tie_alive], "friend_id": t_friend_id[tie_alive]})
         frame = score_checked(scorer, PopulationView(
             people=now, events=log.frame() if events is None else events,  # the log holds months up to ``month``
             ties=ties, horizon_months=month + 1), as_of=month)

@@ -12,12 +12,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from audit.population.columns import events_frame
+from audit.vocab import DOMAINS, EVENT_KINDS, KIND_DOMAIN, SOURCES
 
 __all__ = ["BASE", "EARNED_ACT", "BOUGHT_ACT", "FEEDBACK", "GrowingLog"]
 
 #: Origins of an event in the simulated log.
 BASE, EARNED_ACT, BOUGHT_ACT, FEEDBACK = 0, 1, 2, 3
+
+_KINDS = pd.CategoricalDtype(list(EVENT_KINDS))
+_DOMAINS = pd.CategoricalDtype(list(DOMAINS))
+_SOURCES = pd.CategoricalDtype(list(SOURCES))
+_KIND_DOMAIN = np.array([DOMAINS.index(KIND_DOMAIN[k]) for k in EVENT_KINDS], dtype=np.int8)
 
 _FIELDS = (("person", np.int64), ("month", np.int16), ("kind", np.int8), ("source", np.int8), ("amount", np.float64),
            ("origin", np.int8))
@@ -57,4 +62,13 @@ class GrowingLog:
             cols = {name: c[keep] for name, c in cols.items()}
         if extra is not None:
             cols = {name: np.concatenate([c, extra[name]]) for name, c in cols.items()}
-        return events_frame(cols["person"], cols["month"], cols["kind"], cols["source"], cols["amount"], None)
+        # the canonical event columns (audit.population.columns.events_frame) over the log's own arrays, not copies:
+        # the frame is rebuilt every month and the log is the largest thing a simulation holds
+        return pd.DataFrame({
+            "person_id": cols["person"],
+            "month": cols["month"],
+            "kind": pd.Categorical.from_codes(cols["kind"], dtype=_KINDS),  # type: ignore[call-overload]
+            "domain": pd.Categorical.from_codes(_KIND_DOMAIN[cols["kind"]], dtype=_DOMAINS),  # type: ignore[call-overload]
+            "source": pd.Categorical.from_codes(cols["source"], dtype=_SOURCES),  # type: ignore[call-overload]
+            "amount": cols["amount"],
+        }, copy=False)

@@ -107,7 +107,9 @@ def simulate(scorer, spec: PopulationSpec | str, *, size: int, seed: int = 0, ye
             if probe is None:  # the first chunk starts with the first people, whatever the chunk size
                 probe = probe_scheme(scorer, population, base, as_of=start - 1)
             plan = ChunkPlan(spec=base, dyn=dyn, probe=probe, seed=seed, start=start, months=12 * years)
-            tallies.append(simulate_chunk(scorer, population, plan))
+            handed = [population]
+            del population  # simulate_chunk frees the drawn frames once it has their columns
+            tallies.append(simulate_chunk(scorer, handed, plan))
     except (ScorerFailed, ScorerContractError) as exc:
         return Simulation(label=label, years=years, start=start, size=size, seed=seed, dynamics=dyn, probe=probe,
                           error=describe_failure(exc), seconds=time.perf_counter() - t0)
