@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from audit.audited import read_result
 from audit.dynamics.measures import dynamics_section
 from audit.dynamics.simulation import DEFAULT_YEARS, check_years, simulate
 from audit.errors import InvalidArgument
@@ -60,8 +61,6 @@ def dynamics_for(result: Any, *, label: str | None = None, years: int = DEFAULT_
     bare :class:`~audit.runner.ScorerRun` must already hold the section.
     """
     __tracebackhide__ = True
-    from audit.audited import read_result
-
     a = read_result(result, label)
     found = a.sections.get("dynamics")
     if isinstance(found, Mapping) and found.get("years", 0) >= years:

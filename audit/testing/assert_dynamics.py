@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from audit.audited import is_number
+from audit.dynamics.attach import dynamics_for
+from audit.dynamics.verdict import gap_growth
 from audit.errors import InvalidArgument
 from audit.evidence import HOLDS, VIOLATED
 
@@ -44,9 +46,6 @@ def assert_gap_does_not_grow(result: Any, *, by: str = "income_quintile", years:
         raise InvalidArgument(f"by={by!r}: the dynamics measures are by {' or '.join(_ATTRIBUTES)}")
     if not (is_number(tolerance) and 0.0 <= tolerance <= 1.0):
         raise InvalidArgument(f"tolerance={tolerance!r}; give a share between 0 and 1")
-    from audit.dynamics.attach import dynamics_for
-    from audit.dynamics.verdict import gap_growth
-
     name, dyn = dynamics_for(result, label=label, years=years)
     if dyn.get("status") == "failed":
         raise AssertionError(f"scorer {name!r}: the dynamics simulation failed, so nothing was measured: {dyn.get('error')}")
