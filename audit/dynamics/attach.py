@@ -15,6 +15,7 @@ from typing import Any
 from audit.audited import read_result
 from audit.dynamics.measures import dynamics_section
 from audit.dynamics.simulation import DEFAULT_YEARS, check_years, simulate
+from audit.engine.guard import time_limited
 from audit.errors import InvalidArgument
 from audit.population.spec import load_spec
 
@@ -23,6 +24,10 @@ __all__ = ["add_dynamics", "dynamics_failures", "dynamics_for"]
 
 def add_dynamics(result: Any, *, years: int = DEFAULT_YEARS, chunk_size: int = 1_000_000) -> Any:
     """``result`` (a :class:`~audit.runner.RunResult`) with a ``dynamics`` section for every scorer that ran.
+
+    The simulation runs in this process; the run's ``scorer_timeout`` limits
+    each ``score`` call, and a scorer that raises, times out or breaks the
+    contract gets a failed section naming it.
 
     Raises :class:`~audit.errors.InvalidArgument` for a supplied population
     (the simulation draws the months ahead from a spec) or a bad ``years``.
@@ -37,7 +42,8 @@ def add_dynamics(result: Any, *, years: int = DEFAULT_YEARS, chunk_size: int = 1
         if r.error is not None:
             runs.append(r)
             continue
-        sim = simulate(r.scorer, source.spec, size=source.size, seed=source.seed, years=years,
+        scorer = time_limited(r.scorer, result.options.scorer_timeout)  # --scorer-timeout holds for every monthly call
+        sim = simulate(scorer, source.spec, size=source.size, seed=source.seed, years=years,
                        chunk_size=chunk_size, label=r.label)
         runs.append(replace(r, sections={**r.sections, "dynamics": dynamics_section(sim)}))
     return replace(result, runs=tuple(runs))
