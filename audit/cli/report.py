@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any, cast
 
 from audit.cli.options import add_force_arg, add_population_args
 
@@ -65,10 +66,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
                        isolate=True, worker_memory=default_worker_memory(1))  # a faulty variant fails alone
     result, doc = run_compare(args.specs, config, grid=grid, progress=not args.quiet)
     results = results_document(result)
-    for entry in results.get("scorers", []):
+    for entry in results["scorers"]:
         entry.pop("paired", None)  # the joint counts live in compare.json's figures
     atomic_write_json(out / "results.json", results, mode=exact_artefact_mode(results))
-    write_report(out, results, None)
+    write_report(out, cast(dict[str, Any], results), None)  # the report reads any version's documents as dicts
     paths = write_compare(out, doc)
     if not args.quiet:
         for line in doc.get("summary", []):

@@ -62,7 +62,7 @@ from audit.errors import AuditError
 from audit.population.model import Population, PopulationView, rows_with_ids
 from audit.replay.pool import chunk_sample
 from audit.vocab import EVENT_KINDS
-from scorers.protocol import scorer_tags
+from scorers.protocol import Scorer, scorer_tags
 
 __all__ = [
     "DEFAULT_SAMPLE",
@@ -104,7 +104,7 @@ def _probe_population() -> Population:
     return _PROBE[0]
 
 
-def _frames_differ(scorer: Any, a: pd.DataFrame, b: pd.DataFrame) -> bool:
+def _frames_differ(scorer: Scorer, a: pd.DataFrame, b: pd.DataFrame) -> bool:
     if not np.array_equal(a["score"].to_numpy(), b["score"].to_numpy()):
         return True
     if not np.array_equal(a["tier"].cat.codes.to_numpy(), b["tier"].cat.codes.to_numpy()):
@@ -112,7 +112,7 @@ def _frames_differ(scorer: Any, a: pd.DataFrame, b: pd.DataFrame) -> bool:
     return any(not np.array_equal(a[s].to_numpy(), b[s].to_numpy()) for s in scorer.sanctions)
 
 
-def probe_rules(scorer: Any) -> tuple[str, ...]:
+def probe_rules(scorer: Scorer) -> tuple[str, ...]:
     """Event kinds whose removal changes the scorer's output on the probe population."""
     probe = _probe_population()
     as_of = probe.horizon_months - 1
@@ -129,7 +129,7 @@ def probe_rules(scorer: Any) -> tuple[str, ...]:
     return tuple(rules)
 
 
-def plan_for(scorer: Any, *, seed: int, permutation_pairs: int = PERMUTATION_PAIRS) -> AttributionPlan:
+def plan_for(scorer: Scorer, *, seed: int, permutation_pairs: int = PERMUTATION_PAIRS) -> AttributionPlan:
     """The attribution plan of a scorer (depends only on the scorer, the seed and the method).
 
     Cached per scorer: by value for scorers that define equality (such as

@@ -102,8 +102,8 @@ class PrivacyLedger:
                  path: Path | None = None, dataset_id: str | None = None) -> None:
         self._fingerprint = str(fingerprint)
         self._path = path
-        self._budget_epsilon = check_budget("--budget", budget_epsilon, positive=True)
-        self._budget_delta = check_budget("--delta", budget_delta, positive=False)
+        self._budget_epsilon = check_budget("budget_epsilon", budget_epsilon, positive=True)
+        self._budget_delta = check_budget("budget_delta", budget_delta, positive=False)
         self._entries: list[LedgerEntry] = []
         self._dataset_id = dataset_id or uuid.uuid4().hex
         self._budget_history: list[dict[str, Any]] = []
@@ -137,18 +137,18 @@ class PrivacyLedger:
                               (fingerprint,)).fetchone()
             if row is None:
                 if budget_epsilon is None and default_epsilon is None:
-                    raise InvalidArgument(f"the ledger {path} has no budget for this dataset yet: give --budget "
-                                          "(the dataset's total epsilon) or --epsilon")
+                    raise InvalidArgument(f"the ledger {path} has no budget for this dataset yet: give budget_epsilon= "
+                                          "(the dataset's total epsilon) or default_epsilon=")
                 first = budget_epsilon if budget_epsilon is not None else default_epsilon
-                eps = check_budget("--budget", float(first or 0.0), positive=True)
-                delta = check_budget("--delta", budget_delta, positive=False)
+                eps = check_budget("budget_epsilon", float(first or 0.0), positive=True)
+                delta = check_budget("budget_delta", budget_delta, positive=False)
                 dataset_id = uuid.uuid4().hex
                 con.execute("INSERT INTO datasets VALUES (?, ?, ?, ?, ?)", (fingerprint, dataset_id, eps, delta, now()))
                 con.execute("INSERT INTO budget_changes VALUES (?, ?, ?, ?)", (fingerprint, eps, delta, now()))
             else:
                 dataset_id, eps, delta = row
-                new_eps = eps if budget_epsilon is None else check_budget("--budget", budget_epsilon, positive=True)
-                new_delta = max(float(delta), check_budget("--delta", budget_delta, positive=False))
+                new_eps = eps if budget_epsilon is None else check_budget("budget_epsilon", budget_epsilon, positive=True)
+                new_delta = max(float(delta), check_budget("budget_delta", budget_delta, positive=False))
                 if (new_eps, new_delta) != (eps, delta):
                     con.execute("UPDATE datasets SET budget_epsilon = ?, budget_delta = ? WHERE fingerprint = ?",
                                 (new_eps, new_delta, fingerprint))
@@ -326,14 +326,14 @@ class PrivacyLedger:
             raise BudgetExceeded(
                 f"release refused: it needs epsilon {eps:.6g} but only {remaining:.6g} of the budget "
                 f"{self._budget_epsilon:.6g} remains ({spent_eps:.6g} already spent) for {where}; "
-                "publish with a smaller --epsilon, or raise the dataset's total with --budget if you accept the extra "
+                "publish with a smaller epsilon=, or raise the dataset's total with budget_epsilon= if you accept the extra "
                 "privacy loss"
             )
         if spent_delta + delta > self._budget_delta * (1 + TOLERANCE) + 1e-300:
             remaining = max(self._budget_delta - spent_delta, 0.0)
             raise BudgetExceeded(
                 f"release refused: it needs delta {delta:.6g} but only {remaining:.6g} of the delta budget "
-                f"{self._budget_delta:.6g} remains for {where}; give a larger --delta"
+                f"{self._budget_delta:.6g} remains for {where}; give a larger budget_delta="
             )
 
     def _entry(self, entry_id: str, release: str, created: str, c: Charge) -> LedgerEntry:

@@ -76,8 +76,8 @@ def check_budget(name: str, value: float, *, positive: bool) -> float:
     try:
         value = float(value)
     except (TypeError, ValueError):
-        raise InvalidArgument(f"{name} {value!r}: give a number") from None
+        raise InvalidArgument(f"{name}={value!r}: give a number") from None
     if not math.isfinite(value) or value < 0 or (positive and value == 0):
         bound = "> 0" if positive else ">= 0"
-        raise InvalidArgument(f"{name} {value!r}: give a finite number {bound}")
+        raise InvalidArgument(f"{name}={value!r}: give a finite number {bound}")
     return value

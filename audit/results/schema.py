@@ -20,7 +20,18 @@ import sys
 import types
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, NotRequired, Required, Union, get_args, get_origin, get_type_hints, is_typeddict
+from typing import (
+    Annotated,
+    Any,
+    Literal,
+    NotRequired,
+    Required,
+    Union,
+    get_args,
+    get_origin,
+    get_type_hints,
+    is_typeddict,
+)
 
 from audit.results.model.common import EXTRA_ITEMS, KEY_PATTERNS, Length
 from audit.results.model.published import PUBLISHED_SCHEMA_VERSION, PublishedDocument

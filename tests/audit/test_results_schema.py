@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator
 from audit.cli.commands import main
 from audit.population.model import synthesize
 from audit.results.model import common, disparity, published, replay, run
-from audit.results.schema import DOCUMENTS, document_schema, load_schema, record_keys, schema_text
+from audit.results.schema import DOCUMENTS, load_schema, record_keys, schema_text
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "reports" / "example"

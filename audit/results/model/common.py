@@ -22,6 +22,7 @@ __all__ = [
     "Interval",
     "JSONScalar",
     "Length",
+    "OpenInterval",
     "MetricSummary",
     "SampleSummary",
     "Stratum",
@@ -44,8 +45,10 @@ class Length:
     """Most items."""
 
 
-#: A 95% interval ``[low, high]``; a bound is ``null`` where it cannot be computed.
-Interval = Annotated[list[float | None], Length(2, 2)]
+#: A 95% interval ``[low, high]`` (the interval itself is ``null`` where it cannot be computed).
+Interval = Annotated[list[float], Length(2, 2)]
+#: A 95% interval of a quantile of months ``[low, high]``: a bound is ``null`` where it falls on "never".
+OpenInterval = Annotated[list[float | None], Length(2, 2)]
 
 #: A group as it is displayed: a category or number, or for an intersection the list of its parts.
 GroupLabel = str | int | float | bool | list[str | int | float | bool | None] | None

@@ -7,7 +7,7 @@ or a supplied data file's attributes), declared as a key pattern.
 
 from typing import NotRequired, TypedDict
 
-from audit.results.model.common import GroupLabel, Interval, SampleSummary, declare_key_pattern
+from audit.results.model.common import GroupLabel, Interval, OpenInterval, SampleSummary, declare_key_pattern
 
 __all__ = [
     "AbsorbingGroup",
@@ -94,9 +94,9 @@ class RecoveryGroup(TypedDict):
     group: GroupLabel
     n: int
     median_months: float | None
-    median_months_ci: Interval | None
+    median_months_ci: OpenInterval | None
     p90_months: float | None
-    p90_months_ci: Interval | None
+    p90_months_ci: OpenInterval | None
     never_share: float | None
     never_share_ci: Interval | None
 
@@ -114,9 +114,9 @@ class RecoverySection(TypedDict):
     horizon_months: int
     n: int
     median_months: float | None
-    median_months_ci: Interval | None
+    median_months_ci: OpenInterval | None
     p90_months: float | None
-    p90_months_ci: Interval | None
+    p90_months_ci: OpenInterval | None
     never_share: float | None
     never_share_ci: Interval | None
     curve: list[CurvePoint]

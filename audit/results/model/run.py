@@ -71,7 +71,11 @@ class RunOptions(TypedDict):
 
 
 class ScorerEntry(TypedDict):
-    """One scorer's declarations, status and sections (sections of audits added later are objects too)."""
+    """One scorer's declarations, status and sections (sections of audits added later are objects too).
+
+    ``paired`` holds a comparison's joint outcomes in memory; ``scs-audit compare`` writes them to
+    compare.json, not here.
+    """
 
     label: str
     name: str
@@ -89,6 +93,7 @@ class ScorerEntry(TypedDict):
     reversibility: NotRequired[ReversibilitySection]
     spillover: NotRequired[SpilloverSection]
     contagion: NotRequired[ContagionSection]
+    paired: NotRequired[dict[str, Any]]
 
 
 class ResultsDocument(TypedDict):
