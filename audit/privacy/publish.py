@@ -47,7 +47,7 @@ from audit.privacy.queries import (
     score_bounds_for,
 )
 from audit.privacy.sections import scorer_section
-from audit.results.model.published import PUBLISHED_SCHEMA_VERSION, PublishedDocument
+from audit.results.model.published import PUBLISHED_SCHEMA_VERSION, PublishedDocument, PublishedScorer
 
 __all__ = [
     "DEFAULT_MAX_FRIENDS",
@@ -272,7 +272,7 @@ def release(result: Any, ledger: PrivacyLedger, *, epsilon: float, delta: float 
         noisy.setdefault(q.scorer, {})[q.table.query] = NoisyTable(
             query=q.table.query, entry=entry.id, values=values, scale=q.measurement.scale,
             sensitivity=q.measurement.sensitivity)
-    scorers = []
+    scorers: list[PublishedScorer] = []
     for r in result.runs:
         tables = {t.query: t for t in (q.table for q in plan.queries if q.scorer == r.label)}
         scorers.append(scorer_section(r, tables, noisy[r.label], plan.split[r.label], plan.bounds[r.label], result.options))
@@ -321,7 +321,7 @@ def _population(result: Any, ledger: PrivacyLedger) -> dict[str, Any]:
 
 
 def _document(result: Any, ledger: PrivacyLedger, plan: ReleasePlan, entries: Sequence[LedgerEntry],
-              scorers: list[dict[str, Any]], created: str | None) -> dict[str, Any]:
+              scorers: list[PublishedScorer], created: str | None) -> dict[str, Any]:
     from audit.version import package_version
 
     contributions: dict[str, dict[str, dict[str, Any]]] = {}

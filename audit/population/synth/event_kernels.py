@@ -1,8 +1,9 @@
 """Compiled per-person and per-event loops of the synthetic population generator.
 
 People's attributes, event cells, placement, thinning, ordering and columns;
-the tie loops are in :mod:`audit.population.synth.tie_kernels` and the
-shared branch-free primitives in :mod:`audit.population.synth.primitives`.
+the tie loops are in :mod:`audit.population.synth.tie_kernels`. Each of the
+two modules holds every compiled helper it calls (numba's cache checks only
+the file of a cached function).
 
 :mod:`audit.population.synth.blocks` draws every random number with numpy's ``Generator`` (same
 calls, same order, same sizes as a plain numpy generator would) and hands the
@@ -34,16 +35,69 @@ the rest of these loops.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
-
-from audit.population.synth.primitives import count_le as _count_le
-from audit.population.synth.primitives import count_lt as _count_lt
-from audit.population.synth.primitives import jit as _jit
-from audit.population.synth.primitives import nonempty as _nonempty
-from audit.population.synth.primitives import pick as _pick
-from audit.population.synth.primitives import u as _u
+from numba.core import types
+from numba.extending import intrinsic
 
 __all__ = ["count_below", "event_cells", "people_columns", "place_events", "sort_events", "thin_events", "write_events"]
+
+
+_jit = numba.njit(cache=True, nogil=True)
+
+_u = np.uint64  # an index known to be >= 0 (no negative-index fix-up)
+
+
+# ``_pick`` and ``_nonempty`` are the same in :mod:`audit.population.synth.tie_kernels`: numba's cache
+# checks only the file of a cached function, so each kernel module holds every compiled helper it calls
+# (a helper in a third file could change without the kernels compiled from it being recompiled);
+# ``tests/audit/test_synth_kernels.py`` checks the copies are identical.
+@intrinsic
+def _pick(typingctx, cond, a, b):
+    """``a if cond else b``, kept branch-free.
+
+    LLVM's x86 back end turns a select whose operands come from memory into a
+    branch, betting it will be predicted; on random data it is not. A select
+    marked ``!unpredictable`` stays a conditional move.
+    """
+    result = typingctx.unify_pairs(a, b)
+
+    def codegen(context, builder, sig, args):
+        c, x, y = args
+        x = context.cast(builder, x, sig.args[1], sig.return_type)
+        y = context.cast(builder, y, sig.args[2], sig.return_type)
+        c = context.cast(builder, c, sig.args[0], types.boolean)
+        chosen = builder.select(c, x, y)
+        chosen.set_metadata("unpredictable", builder.module.add_metadata([]))
+        return chosen
+
+    return result(cond, a, b), codegen
+
+
+@_jit
+def _nonempty(values):  # pragma: no cover - compiled
+    """``values``, or one zero if it is empty (so a clamped index always reads something)."""
+    if values.shape[0] == 0:
+        return np.zeros(1, values.dtype)
+    return values
+
+
+@_jit
+def _count_le(sorted_values, x):  # pragma: no cover - compiled
+    """``np.searchsorted(sorted_values, x, side="right")``: how many values are <= x (short tables)."""
+    count = 0
+    for j in range(sorted_values.shape[0]):
+        count += 1 if sorted_values[_u(j)] <= x else 0
+    return count
+
+
+@_jit
+def _count_lt(sorted_values, x):  # pragma: no cover - compiled
+    """``np.searchsorted(sorted_values, x, side="left")``: how many values are < x (short tables)."""
+    count = 0
+    for j in range(sorted_values.shape[0]):
+        count += 1 if sorted_values[_u(j)] < x else 0
+    return count
 
 
 @_jit

@@ -2,23 +2,114 @@
 
 Each kernel equals the numpy formulation in its docstring (checked in
 ``tests/audit/test_synth_kernels.py``); why compiled and branch-free: see
-:mod:`audit.population.synth.event_kernels`.
+:mod:`audit.population.synth.event_kernels`. Tie rows up to 8 long are sorted
+by a sorting network, longer ones up to ``_SMALL_ROW`` by a branch-free
+insertion.
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
-
-from audit.population.synth.primitives import PAD as _PAD
-from audit.population.synth.primitives import SMALL_ROW as _SMALL_ROW
-from audit.population.synth.primitives import insertion_sort as _insertion_sort
-from audit.population.synth.primitives import jit as _jit
-from audit.population.synth.primitives import nonempty as _nonempty
-from audit.population.synth.primitives import pick as _pick
-from audit.population.synth.primitives import sort8 as _sort8
-from audit.population.synth.primitives import u as _u
+from numba.core import types
+from numba.extending import intrinsic
 
 __all__ = ["pack_keys", "tie_key", "tie_rows", "unpack_order"]
+
+
+_jit = numba.njit(cache=True, nogil=True)
+
+_u = np.uint64  # an index known to be >= 0 (no negative-index fix-up)
+
+#: Tie rows up to 8 long are sorted by a sorting network, up to this length by
+#: a branch-free insertion, longer ones by numba's quicksort (the result is the
+#: same sorted row).
+_SMALL_ROW = 16
+#: Padding after a short row: sorts after every person.
+_PAD = np.iinfo(np.int64).max
+
+
+
+# ``_pick`` and ``_nonempty`` are the same in :mod:`audit.population.synth.event_kernels`: numba's cache
+# checks only the file of a cached function, so each kernel module holds every compiled helper it calls
+# (a helper in a third file could change without the kernels compiled from it being recompiled);
+# ``tests/audit/test_synth_kernels.py`` checks the copies are identical.
+@intrinsic
+def _pick(typingctx, cond, a, b):
+    """``a if cond else b``, kept branch-free.
+
+    LLVM's x86 back end turns a select whose operands come from memory into a
+    branch, betting it will be predicted; on random data it is not. A select
+    marked ``!unpredictable`` stays a conditional move.
+    """
+    result = typingctx.unify_pairs(a, b)
+
+    def codegen(context, builder, sig, args):
+        c, x, y = args
+        x = context.cast(builder, x, sig.args[1], sig.return_type)
+        y = context.cast(builder, y, sig.args[2], sig.return_type)
+        c = context.cast(builder, c, sig.args[0], types.boolean)
+        chosen = builder.select(c, x, y)
+        chosen.set_metadata("unpredictable", builder.module.add_metadata([]))
+        return chosen
+
+    return result(cond, a, b), codegen
+
+
+@numba.njit(inline="always")
+def _exchange(a, b):  # pragma: no cover - compiled
+    """``(min(a, b), max(a, b))`` without a branch."""
+    smaller = a < b
+    return _pick(smaller, a, b), _pick(smaller, b, a)
+
+
+@numba.njit(inline="always")
+def _sort8(row):  # pragma: no cover - compiled
+    """Sort ``row[:8]`` in place with a 19-comparator sorting network (values in registers)."""
+    r0, r1, r2, r3 = row[_u(0)], row[_u(1)], row[_u(2)], row[_u(3)]
+    r4, r5, r6, r7 = row[_u(4)], row[_u(5)], row[_u(6)], row[_u(7)]
+    r0, r2 = _exchange(r0, r2)
+    r1, r3 = _exchange(r1, r3)
+    r4, r6 = _exchange(r4, r6)
+    r5, r7 = _exchange(r5, r7)
+    r0, r4 = _exchange(r0, r4)
+    r1, r5 = _exchange(r1, r5)
+    r2, r6 = _exchange(r2, r6)
+    r3, r7 = _exchange(r3, r7)
+    r0, r1 = _exchange(r0, r1)
+    r2, r3 = _exchange(r2, r3)
+    r4, r5 = _exchange(r4, r5)
+    r6, r7 = _exchange(r6, r7)
+    r2, r4 = _exchange(r2, r4)
+    r3, r5 = _exchange(r3, r5)
+    r1, r4 = _exchange(r1, r4)
+    r3, r6 = _exchange(r3, r6)
+    r1, r2 = _exchange(r1, r2)
+    r3, r4 = _exchange(r3, r4)
+    r5, r6 = _exchange(r5, r6)
+    row[_u(0)], row[_u(1)], row[_u(2)], row[_u(3)] = r0, r1, r2, r3
+    row[_u(4)], row[_u(5)], row[_u(6)], row[_u(7)] = r4, r5, r6, r7
+
+
+@_jit
+def _insertion_sort(row, k):  # pragma: no cover - compiled
+    """Sort ``row[:k]`` in place by branch-free insertion."""
+    for j in range(1, k):
+        v = row[_u(j)]
+        for t in range(j):
+            here = row[_u(t)]
+            smaller = here < v
+            row[_u(t)] = _pick(smaller, here, v)
+            v = _pick(smaller, v, here)
+        row[_u(j)] = v
+
+
+@_jit
+def _nonempty(values):  # pragma: no cover - compiled
+    """``values``, or one zero if it is empty (so a clamped index always reads something)."""
+    if values.shape[0] == 0:
+        return np.zeros(1, values.dtype)
+    return values
 
 
 @_jit

@@ -56,10 +56,10 @@ def test_budget_errors_read_as_flags_on_the_command_line():
 
     with pytest.raises(InvalidArgument) as caught:
         PrivacyLedger.in_memory(fingerprint="x", budget_epsilon=0, budget_delta=0.0)
-    assert as_flags(str(caught.value)) == "--budget 0: give a finite number > 0"
+    assert as_flags(str(caught.value)) == "--budget 0.0: give a finite number > 0"
     with pytest.raises(InvalidArgument) as caught:
         PrivacyLedger.in_memory(fingerprint="x", budget_epsilon=1, budget_delta=-1)
-    assert as_flags(str(caught.value)) == "--delta -1: give a finite number >= 0"
+    assert as_flags(str(caught.value)) == "--delta -1.0: give a finite number >= 0"
 
 
 def test_cannot_be_pickled_copied_or_serialised():
