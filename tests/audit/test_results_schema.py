@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
-from typing import Any, get_origin, is_typeddict
+from typing import Any, is_typeddict
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -108,7 +108,6 @@ def test_an_unsupported_type_is_refused_with_the_fix():
     class Odd(TypedDict):
         when: set[int]
 
-    common.EXTRA_ITEMS.pop(Odd, None)
     from audit.results.schema import _Builder
 
     with pytest.raises(TypeError, match="no JSON Schema mapping"):
@@ -239,5 +238,5 @@ def test_keys_named_by_the_data_are_typed_too(example_results):
 def test_interval_has_two_bounds(example_results):
     document = copy.deepcopy(example_results)
     _first_group(document)["favourable_rate_ci"] = [0.1]
-    assert len(_errors("results", document)) == 1
-    assert get_origin(common.Interval) is not None
+    errors = _errors("results", document)
+    assert len(errors) == 1 and errors[0].startswith("scorers/0/disparity/education/groups/0/favourable_rate_ci:")
