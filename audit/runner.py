@@ -20,7 +20,7 @@ from audit.errors import InvalidArgument
 from audit.population.groups import CellLayout, layout_for
 from audit.population.model import Population
 from audit.population.source import PopulationSource, open_source
-from scorers.protocol import scorer_label
+from scorers.protocol import Scorer, scorer_label
 
 __all__ = ["RunConfig", "ScorerRun", "RunResult", "UnloadedScorer", "run", "default_audits", "resolve_scorers", "unique_labels"]
 
@@ -66,7 +66,7 @@ class ScorerRun:
 
     label: str
     """Unique in the run: ``name`` or ``name:key=value``."""
-    scorer: Any
+    scorer: Scorer
     sections: dict[str, Any]
     """Audit name -> its section of results.json."""
     aggregates: dict[str, Any]
@@ -333,7 +333,7 @@ def unsendable(scorers: Sequence[tuple[str, Any]]) -> dict[str, str]:
     return out
 
 
-def tier_shares(scorer: Any, disparity_aggregates: dict[str, Any]) -> dict[str, float]:
+def tier_shares(scorer: Scorer, disparity_aggregates: dict[str, Any]) -> dict[str, float]:
     """Share of people in each tier (best first)."""
     counts = disparity_aggregates["tiers"].array.sum(axis=0)
     total = max(int(counts.sum()), 1)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from audit.population.model import Population, PopulationView
 from scorers.adapter import normalize_reasons
-from scorers.protocol import validate_score_frame
+from scorers.protocol import Scorer, validate_score_frame
 
 __all__ = ["OverturnReplay", "overturn_sample", "replay_overturns"]
 
@@ -70,7 +70,7 @@ def _view(people: pd.DataFrame, events: pd.DataFrame, ties: pd.DataFrame, pop: P
     ).view()
 
 
-def _score(scorer: Any, view: PopulationView, as_of: int, what: str) -> pd.DataFrame:
+def _score(scorer: Scorer, view: PopulationView, as_of: int, what: str) -> pd.DataFrame:
     """Score and validate; a contract error becomes an assertion naming ``what``."""
     frame = scorer.score(view, as_of=as_of)
     try:

@@ -30,7 +30,7 @@ from scorers._checking import (
     overturn_sample,
     replay_overturns,
 )
-from scorers.protocol import MAX_REASONS, scorer_tags
+from scorers.protocol import MAX_REASONS, Scorer, scorer_tags
 
 __all__ = [
     "CHECKS",
@@ -59,7 +59,7 @@ _PROTECTED = ("age", "sex", "urban", "region", "income", "income_quintile", "edu
 # ----------------------------------------------------------------------------- checks
 
 
-def check_declared_domains(scorer: Any, population: Population) -> None:
+def check_declared_domains(scorer: Scorer, population: Population) -> None:
     """Name, version, tiers, favourable tiers, sanctions and params are well formed.
 
     ``description``, ``params`` and ``with_params`` are optional (a run gives
@@ -84,20 +84,21 @@ def check_declared_domains(scorer: Any, population: Population) -> None:
         assert domain in DOMAINS, f"sanction {s!r} declares domain {domain!r}, not one of {list(DOMAINS)}"
     params = getattr(scorer, "params", {})
     assert isinstance(params, Mapping), f"params must be a mapping, got {type(params).__name__}"
-    if not hasattr(scorer, "with_params"):  # no variants: nothing more to check
+    with_params = getattr(scorer, "with_params", None)
+    if with_params is None:  # no variants: nothing more to check
         scorer_tags(scorer)
         return
     before = dict(params)
-    variant = scorer.with_params()
+    variant = with_params()
     assert dict(variant.params) == before, "with_params() with no changes must keep every parameter"
     if params:
         key, value = next(iter(before.items()))
-        scorer.with_params(**{key: value})
-    assert dict(scorer.params) == before, "with_params() must not change the scorer it was called on"
+        with_params(**{key: value})
+    assert dict(getattr(scorer, "params", {})) == before, "with_params() must not change the scorer it was called on"
     scorer_tags(scorer)
 
 
-def check_output_contract(scorer: Any, population: Population) -> None:
+def check_output_contract(scorer: Scorer, population: Population) -> None:
     """The output has one row per person, finite scores, declared tiers, bool sanctions, short reasons."""
     pop = copy.deepcopy(population)
     for as_of in _as_ofs(pop):
@@ -117,14 +118,14 @@ def check_output_contract(scorer: Any, population: Population) -> None:
     _score(scorer, _view(lone, none, pop.ties.iloc[:0], pop), _as_ofs(pop)[1], "one person without events")
 
 
-def check_empty_population(scorer: Any, population: Population) -> None:
+def check_empty_population(scorer: Scorer, population: Population) -> None:
     """Scoring no people returns an empty frame with the contract's columns."""
     pop = copy.deepcopy(population)
     view = _view(pop.people.iloc[:0], pop.events, pop.ties, pop)
     _score(scorer, view, _as_ofs(pop)[1], "no people")
 
 
-def check_determinism(scorer: Any, population: Population) -> None:
+def check_determinism(scorer: Scorer, population: Population) -> None:
     """Scoring the same data twice gives the same result."""
     pop = _with_fresh_ids(copy.deepcopy(population))
     as_of = _as_ofs(pop)[1]
@@ -133,7 +134,7 @@ def check_determinism(scorer: Any, population: Population) -> None:
     _assert_same(first, second, "scoring the same data twice")
 
 
-def check_row_order_invariance(scorer: Any, population: Population) -> None:
+def check_row_order_invariance(scorer: Scorer, population: Population) -> None:
     """Shuffling the rows of ``view.people`` changes nothing per person."""
     pop = copy.deepcopy(population)
     as_of = _as_ofs(pop)[1]
@@ -147,7 +148,7 @@ def check_row_order_invariance(scorer: Any, population: Population) -> None:
     _assert_same(expected, got, "people rows shuffled with their index")
 
 
-def check_event_order_invariance(scorer: Any, population: Population) -> None:
+def check_event_order_invariance(scorer: Scorer, population: Population) -> None:
     """Shuffling the rows of the event log and the tie list changes nothing."""
     pop = copy.deepcopy(population)
     as_of = _as_ofs(pop)[1]
@@ -164,7 +165,7 @@ def _restrict_ties(ties: pd.DataFrame, ids: np.ndarray) -> pd.DataFrame:
     return ties[inside].reset_index(drop=True)
 
 
-def check_subset_invariance(scorer: Any, population: Population) -> None:
+def check_subset_invariance(scorer: Scorer, population: Population) -> None:
     """Scoring a subset of people gives each of them what scoring everyone gives.
 
     For a scorer that declares ``uses_ties``, ties are first restricted to
@@ -182,7 +183,7 @@ def check_subset_invariance(scorer: Any, population: Population) -> None:
     _assert_same(expected, got, "scoring a third of the people")
 
 
-def check_chunk_invariance(scorer: Any, population: Population) -> None:
+def check_chunk_invariance(scorer: Scorer, population: Population) -> None:
     """Scoring people in chunks (each with its own events) equals scoring them at once.
 
     This is how the harness streams a large population. Ties are kept within
@@ -208,7 +209,7 @@ def check_chunk_invariance(scorer: Any, population: Population) -> None:
     _assert_same(expected, pd.concat(parts), "scoring in three chunks")
 
 
-def check_future_events_ignored(scorer: Any, population: Population) -> None:
+def check_future_events_ignored(scorer: Scorer, population: Population) -> None:
     """Events after ``as_of`` change nothing at ``as_of``."""
     pop = copy.deepcopy(population)
     as_of = _as_ofs(pop)[0]
@@ -226,7 +227,7 @@ def check_future_events_ignored(scorer: Any, population: Population) -> None:
     _assert_same(expected, got, f"adding {len(extra)} events after as_of={as_of}")
 
 
-def check_unknown_people_ignored(scorer: Any, population: Population) -> None:
+def check_unknown_people_ignored(scorer: Scorer, population: Population) -> None:
     """Events and ties of people absent from ``view.people`` change nothing."""
     pop = copy.deepcopy(population)
     as_of = _as_ofs(pop)[1]
@@ -248,7 +249,7 @@ def check_unknown_people_ignored(scorer: Any, population: Population) -> None:
     _assert_same(expected, got, "adding events of people not in view.people")
 
 
-def check_removing_event_equals_never_having_it(scorer: Any, population: Population) -> None:
+def check_removing_event_equals_never_having_it(scorer: Scorer, population: Population) -> None:
     """Removing recorded events leaves the state of never having had them.
 
     This is what an appeal relies on. The log without the events is built
@@ -269,7 +270,7 @@ def check_removing_event_equals_never_having_it(scorer: Any, population: Populat
     _assert_same(replay.never, replay.after, f"removing {chosen.size} events after scoring the full log")
 
 
-def check_does_not_mutate_input(scorer: Any, population: Population) -> None:
+def check_does_not_mutate_input(scorer: Scorer, population: Population) -> None:
     """Scoring leaves people, events and ties exactly as they were."""
     pop = copy.deepcopy(population)
     view = pop.view()
@@ -281,7 +282,7 @@ def check_does_not_mutate_input(scorer: Any, population: Population) -> None:
         assert a == b, f"score() changed view.{name} (columns, dtypes, values or index)"
 
 
-def check_ties_unused_unless_declared(scorer: Any, population: Population) -> None:
+def check_ties_unused_unless_declared(scorer: Scorer, population: Population) -> None:
     """A scorer that does not declare ``uses_ties`` gives the same result without ties."""
     if scorer_tags(scorer).uses_ties:
         return
@@ -292,7 +293,7 @@ def check_ties_unused_unless_declared(scorer: Any, population: Population) -> No
     _assert_same(expected, got, "dropping every tie (declare tags.uses_ties=True if friends matter)")
 
 
-def check_protected_attributes_unused_unless_declared(scorer: Any, population: Population) -> None:
+def check_protected_attributes_unused_unless_declared(scorer: Scorer, population: Population) -> None:
     """A scorer that does not declare ``uses_protected_attributes`` ignores them.
 
     Income, education, sex, age, region and urban residence are shuffled

@@ -51,7 +51,7 @@ from scorers.checks import (
     check_ties_unused_unless_declared,
     check_unknown_people_ignored,
 )
-from scorers.protocol import scorer_label, scorer_tags
+from scorers.protocol import Scorer, scorer_label, scorer_tags
 
 __all__ = [
     "CHECKS",
@@ -129,7 +129,7 @@ COMPARATIVE_CHECKS = frozenset(
 )
 
 
-def _expected_failures(scorer: Any) -> dict[str, str]:
+def _expected_failures(scorer: Scorer) -> dict[str, str]:
     """Check name -> why the scorer's tags declare it will fail."""
     tags = scorer_tags(scorer)
     out = {}
@@ -140,7 +140,7 @@ def _expected_failures(scorer: Any) -> dict[str, str]:
     return out
 
 
-def _run(check: Callable[[Any, Population], None], scorer: Any, population: Population) -> str | None:
+def _run(check: Callable[[Any, Population], None], scorer: Scorer, population: Population) -> str | None:
     """Run one check on fresh copies; the failure message, or None if it passed."""
     try:
         check(copy.deepcopy(scorer), copy.deepcopy(population))
@@ -151,7 +151,7 @@ def _run(check: Callable[[Any, Population], None], scorer: Any, population: Popu
     return None
 
 
-def check_scorer(scorer: Any, *, population: Population | None = None) -> list[CheckResult]:
+def check_scorer(scorer: Scorer, *, population: Population | None = None) -> list[CheckResult]:
     """Run every conformance check on ``scorer``; return one result per check.
 
     Parameters
@@ -184,7 +184,7 @@ def check_scorer(scorer: Any, *, population: Population | None = None) -> list[C
     return results
 
 
-def assert_scorer_conforms(scorer: Any, *, population: Population | None = None) -> None:
+def assert_scorer_conforms(scorer: Scorer, *, population: Population | None = None) -> None:
     """Raise :class:`AssertionError` listing every check ``scorer`` fails (expected failures excepted)."""
     __tracebackhide__ = True
     failed = [r for r in check_scorer(scorer, population=population) if not r.passed and not r.expected_failure]
@@ -194,7 +194,7 @@ def assert_scorer_conforms(scorer: Any, *, population: Population | None = None)
 
 
 def _check_callable(check: Callable[[Any, Population], None], population: Population | None) -> Callable[[Any], None]:
-    def run(scorer: Any) -> None:
+    def run(scorer: Scorer) -> None:
         __tracebackhide__ = True
         pop = _cached_default_population() if population is None else population
         message = _run(check, scorer, pop)

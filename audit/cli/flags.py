@@ -17,7 +17,10 @@ __all__ = ["PARAMETER_FLAGS", "as_flags"]
 #: Library parameter -> command-line flag.
 PARAMETER_FLAGS: dict[str, str] = {
     "as_of": "--as-of",
+    "budget_delta": "--delta",
+    "budget_epsilon": "--budget",
     "by": "--by",
+    "default_epsilon": "--epsilon",
     "delta": "--delta",
     "dynamics": "--dynamics",
     "engine": "--engine",

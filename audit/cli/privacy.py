@@ -11,9 +11,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from audit.cli.argtypes import number
+
+if TYPE_CHECKING:
+    from scorers.protocol import Scorer
 
 __all__ = [
     "EPSILON_HARD_CAP",
@@ -179,7 +182,7 @@ def publish_from_args(args: argparse.Namespace, result: Any, out: Path, console:
     return path
 
 
-def _query_plan(scorer: Any, *, max_friends: int, max_in_degree: int) -> dict[str, int]:
+def _query_plan(scorer: Scorer, *, max_friends: int, max_in_degree: int) -> dict[str, int]:
     """Query -> sensitivity of one scorer's release, as :func:`audit.privacy.publish.plan_release` builds it."""
     import numpy as np
 

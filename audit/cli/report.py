@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any, cast
 
 from audit.cli.options import add_force_arg, add_population_args
 
@@ -77,10 +78,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
         doc["long_run_gap"], lines = long_run_comparison(result)
         doc["summary"] = [*doc.get("summary", []), *lines]
     results = results_document(result)
-    for entry in results.get("scorers", []):
+    for entry in results["scorers"]:
         entry.pop("paired", None)  # the joint counts live in compare.json's figures
     atomic_write_json(out / "results.json", results, mode=exact_artefact_mode(results))
-    write_report(out, results, None)
+    write_report(out, cast(dict[str, Any], results), None)  # the report reads any version's documents as dicts
     paths = write_compare(out, doc)
     if not args.quiet:
         for line in doc.get("summary", []):

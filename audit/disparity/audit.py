@@ -67,7 +67,7 @@ from audit.disparity.views import FOUR_FIFTHS, INTERSECTION, MEDIAN_NOTE, Attrib
 from audit.engine.contract import AuditContext, ScoredChunk
 from audit.errors import InvalidArgument
 from audit.replay.pool import ReplayPool
-from scorers.protocol import scorer_tags
+from scorers.protocol import Scorer, scorer_tags
 
 __all__ = [
     "DisparityAudit",
@@ -198,7 +198,7 @@ class DisparityAudit:
         self.truth_sample = int(truth_sample)
         self.permutation_pairs = int(permutation_pairs)
 
-    def _plan(self, scorer: Any, seed: int) -> AttributionPlan:
+    def _plan(self, scorer: Scorer, seed: int) -> AttributionPlan:
         return plan_for(scorer, seed=seed, permutation_pairs=self.permutation_pairs)
 
     def collect(self, chunk: ScoredChunk) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +30,9 @@ from audit.disparity.views import FOUR_FIFTHS, AttributeView, verdict
 from audit.evidence import MIN_OBSERVATIONS, MIN_REFERENCE_EVENTS
 from audit.output.artefacts import finite_or_none as _num
 from audit.population.groups import CellLayout
+
+if TYPE_CHECKING:
+    from scorers.protocol import Scorer
 
 __all__ = ["CellTables", "attribute_section", "score_statistics"]
 
@@ -60,7 +63,7 @@ class CellTables:
     """Exact people per (score, cell) for the rank figures, if kept."""
 
     @classmethod
-    def of(cls, merged: Mapping[str, Any], scorer: Any) -> CellTables:
+    def of(cls, merged: Mapping[str, Any], scorer: Scorer) -> CellTables:
         tiers = merged["tiers"].array
         fav_idx = [i for i, t in enumerate(scorer.tiers) if t in scorer.favourable_tiers]
         values, table = merged["scores"].table()

@@ -22,7 +22,7 @@ from audit.errors import ScorerContractError, ScorerFailed
 from audit.population.groups import CellLayout
 from audit.population.model import Population, PopulationView
 from scorers.adapter import printable
-from scorers.protocol import ScorerTags, scorer_tags, validate_score_frame
+from scorers.protocol import Scorer, ScorerTags, scorer_tags, validate_score_frame
 
 __all__ = ["AuditOptions", "ScoredChunk", "AuditContext", "ChunkAudit", "CrossScorerAudit", "ChunkOutput", "describe_failure", "process_chunk", "score_checked", "scores_table"]
 
@@ -59,7 +59,7 @@ class ScoredChunk:
     """The chunk with ground truth."""
     view: PopulationView
     """What the scorer saw."""
-    scorer: Any
+    scorer: Scorer
     label: str
     frame: pd.DataFrame
     """The validated score frame, aligned to ``population.people``."""
@@ -137,13 +137,13 @@ class ScoredChunk:
         return self._memo["sanctioned"]
 
 
-def favourable_mask(scorer: Any, frame: pd.DataFrame) -> np.ndarray:
+def favourable_mask(scorer: Scorer, frame: pd.DataFrame) -> np.ndarray:
     """True where the tier is one of the scorer's favourable tiers."""
     fav = np.array([t in scorer.favourable_tiers for t in scorer.tiers], dtype=bool)
     return fav[frame["tier"].cat.codes.to_numpy()]
 
 
-def sanctioned_mask(scorer: Any, frame: pd.DataFrame) -> np.ndarray:
+def sanctioned_mask(scorer: Scorer, frame: pd.DataFrame) -> np.ndarray:
     """True where any declared sanction applies."""
     out = np.zeros(len(frame), dtype=bool)
     for s in scorer.sanctions:
@@ -155,7 +155,7 @@ def sanctioned_mask(scorer: Any, frame: pd.DataFrame) -> np.ndarray:
 class AuditContext:
     """What an audit's ``finalize`` knows besides the merged statistics."""
 
-    scorer: Any
+    scorer: Scorer
     label: str
     layout: CellLayout
     options: AuditOptions
@@ -188,7 +188,7 @@ class CrossScorerAudit(ChunkAudit, Protocol):
     def collect_across(self, chunks: Mapping[str, ScoredChunk]) -> Mapping[str, Mapping[str, Any]]: ...
 
 
-def score_checked(scorer: Any, view: PopulationView, *, as_of: int) -> pd.DataFrame:
+def score_checked(scorer: Scorer, view: PopulationView, *, as_of: int) -> pd.DataFrame:
     """Call ``scorer.score`` and validate the result against the contract.
 
     Anything the plugin raises becomes :class:`~audit.errors.ScorerFailed` naming
@@ -268,7 +268,7 @@ def process_chunk(
 
 
 def _score_and_collect(
-    label: str, scorer: Any, population: Population, view: PopulationView, cells: np.ndarray,
+    label: str, scorer: Scorer, population: Population, view: PopulationView, cells: np.ndarray,
     audits: Sequence[ChunkAudit], layout: CellLayout, options: AuditOptions, as_of: int, seconds: dict[str, float],
 ) -> tuple[dict[str, Any], ScoredChunk] | str:
     """One scorer's statistics of every audit on one chunk, with the scored chunk; or why it failed."""
@@ -309,7 +309,7 @@ def describe_failure(exc: BaseException) -> str:
     return f"auditing its scores raised {type(exc).__name__}: {printable(exc)}"
 
 
-def scores_table(label: str, chunk: Population, frame: pd.DataFrame, scorer: Any) -> pd.DataFrame:
+def scores_table(label: str, chunk: Population, frame: pd.DataFrame, scorer: Scorer) -> pd.DataFrame:
     """The per-person rows written to ``scores.parquet`` for one scorer and chunk."""
     people = chunk.people
     return pd.DataFrame(

@@ -33,7 +33,7 @@ from audit.errors import ScorerContractError, ScorerFailed
 from audit.output.artefacts import plain_scalar as _plain
 from audit.population.model import Population, PopulationView
 from scorers.adapter import sharing_view
-from scorers.protocol import validate_declarations
+from scorers.protocol import Scorer, validate_declarations
 
 __all__ = [
     "DEFAULT_PROBE_SIZE",
@@ -137,7 +137,7 @@ def _first_difference(a: pd.DataFrame, b: pd.DataFrame, people: pd.DataFrame) ->
     return None
 
 
-def probe_scorer(scorer: Any, population: Population, *, as_of: int) -> None:
+def probe_scorer(scorer: Scorer, population: Population, *, as_of: int) -> None:
     """Score ``population`` twice on deep copies; raise if the scorer mutates its input or is not deterministic.
 
     Raises
@@ -173,7 +173,7 @@ class ProbeTask:
     """One scorer's probe, as a supervised worker runs it (:mod:`audit.engine.workers`)."""
 
     label: str
-    scorer: Any
+    scorer: Scorer
     population: Population
     as_of: int
     timeout: float | None

@@ -10,15 +10,17 @@ from typing import TYPE_CHECKING
 from audit.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from audit.output.artefacts import atomic_write_json, atomic_write_text, deferred_writes, safe_filename, to_jsonable
+    from audit.output.artefacts import atomic_write_json, atomic_write_text, deferred_writes
+    from audit.output.filenames import safe_filename
+    from audit.output.jsonable import to_jsonable
     from audit.output.outdir import OutputClaim, claim_output_dir
 
 _EXPORTS = {
     "atomic_write_json": "audit.output.artefacts",
     "atomic_write_text": "audit.output.artefacts",
     "deferred_writes": "audit.output.artefacts",
-    "safe_filename": "audit.output.artefacts",
-    "to_jsonable": "audit.output.artefacts",
+    "safe_filename": "audit.output.filenames",
+    "to_jsonable": "audit.output.jsonable",
     "OutputClaim": "audit.output.outdir",
     "claim_output_dir": "audit.output.outdir",
 }

@@ -22,48 +22,47 @@ it (``force`` replaces a user's regular file, never a directory).
 
 Names that come from plugins or data (a scorer's label) never become paths
 as they are: :func:`safe_filename` turns any string into one harmless file
-name, and :func:`path_in` refuses a path that would leave its directory.
+name, and :func:`path_in` refuses a path that would leave its directory
+(both in :mod:`audit.output.filenames`; JSON-safe values in
+:mod:`audit.output.jsonable`; all re-exported here).
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
-import re
 import shutil
 import signal
 import tempfile
 import threading
-import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from audit.errors import AuditError, OutputConflict
+from audit.output.filenames import path_in, safe_filename
+from audit.output.jsonable import finite_or_none, plain_scalar, to_jsonable
 from audit.output.outdir import OutputClaim, check_replaceable, claim_output_dir, is_ours, record
 
 __all__ = [
-    "finite_or_none",
-    "plain_scalar",
-    "atomic_write_text",
+    "RUN_ARTEFACTS",
+    "SEAL_NAME",
     "atomic_write_bytes",
     "atomic_write_json",
+    "atomic_write_text",
     "atomic_write_with",
-    "to_jsonable",
-    "deferred_writes",
+    "claim_output",
     "commit_file",
+    "deferred_writes",
+    "finite_or_none",
+    "naming",
+    "path_in",
+    "plain_scalar",
     "remove_at_commit",
     "safe_filename",
-    "path_in",
-    "SEAL_NAME",
-    "RUN_ARTEFACTS",
-    "claim_output",
-    "naming",
     "temporary_beside",
+    "to_jsonable",
 ]
 
 #: The artefact renamed into place last and removed first by :class:`deferred_writes`.
@@ -143,36 +142,6 @@ def atomic_write_bytes(path: str | Path, data: bytes, *, mode: int = PUBLIC_MODE
 
 def atomic_write_text(path: str | Path, text: str, *, mode: int = PUBLIC_MODE) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"), mode=mode)
-
-
-def finite_or_none(x: Any) -> float | None:
-    """A JSON-safe float: ``None`` for a missing value, NaN or infinity."""
-    if x is None:
-        return None
-    x = float(x)
-    return x if np.isfinite(x) else None
-
-
-def plain_scalar(value: Any) -> Any:
-    """A numpy scalar as the Python value it holds; anything else unchanged."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def to_jsonable(value: Any) -> Any:
-    """Convert numpy scalars/arrays, tuples, sets and non-finite floats for JSON."""
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, (set, frozenset)):
-        return sorted(to_jsonable(v) for v in value)
-    if isinstance(value, np.ndarray):
-        return to_jsonable(value.tolist())
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
 
 
 def atomic_write_json(path: str | Path, data: Any, *, mode: int = PUBLIC_MODE) -> Path:
@@ -354,56 +323,3 @@ def claim_output(path: str | Path, *, force: bool = False, what: str = "--out") 
         with _LOCK:
             txn.claims.append(claim)
     return claim.directory
-
-
-# ----------------------------------------------------------------------------- names from plugins and data
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._=,+@-]")
-_WINDOWS_RESERVED = frozenset(
-    ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"] + [f"{p}{i}" for p in ("COM", "LPT") for i in range(10)]
-)
-
-
-def safe_filename(label: str, *, max_length: int = 100) -> str:
-    """One harmless file name for any string (a scorer label, a group name).
-
-    Keeps ASCII letters, digits and ``. _ = , + @ -``; every other character
-    (path separators, ``:``, spaces, control characters, non-ASCII letters) becomes
-    ``_``. A leading ``.`` or ``-`` (hidden file, command-line option) and Windows
-    device names (``CON``, ``NUL`` ...) get a ``_`` prefix. Whenever the result
-    differs from ``label``, 8 hex digits of the label's SHA-256 are appended so
-    that two labels never share a file name (``a/b`` and ``a_b`` stay apart). The
-    result has at most ``max_length`` characters (at least 16), and is never
-    empty, ``.`` or ``..``.
-
-    >>> safe_filename("suining")
-    'suining'
-    >>> safe_filename("../../etc/passwd")[:17]
-    '_.._.._etc_passwd'
-    """
-    if max_length < 16:
-        raise ValueError(f"max_length = {max_length}; give at least 16")
-    text = str(label)
-    name = _UNSAFE.sub("_", unicodedata.normalize("NFKC", text))
-    if not name or name[0] in ".-" or name.split(".")[0].upper() in _WINDOWS_RESERVED:
-        name = "_" + name
-    if name.endswith("."):
-        name = name[:-1] + "_"
-    if name != text or len(name) > max_length:
-        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-        name = f"{name[: max_length - 9]}-{digest}"
-    return name
-
-
-def path_in(directory: str | Path, label: str, suffix: str = "") -> Path:
-    """``directory / (safe_filename(label) + suffix)``, checked to lie directly inside ``directory``.
-
-    ``suffix`` is ours (e.g. ``".svg"``), never from a plugin; it must not contain a path separator.
-    """
-    if "/" in suffix or "\\" in suffix or "\0" in suffix:
-        raise ValueError(f"suffix {suffix!r} must not contain a path separator")
-    directory = Path(directory)
-    path = directory / (safe_filename(label) + suffix)
-    if path.resolve().parent != directory.resolve():
-        raise ValueError(f"{label!r} would be written outside {str(directory)!r}")
-    return path

@@ -31,22 +31,21 @@ real people: their ledger lives in memory and is recorded in published.json.
 
 The ledger cannot be pickled, copied or serialised by accident: a copy would
 be a second budget.
+
+Its values (:class:`Charge`, :class:`LedgerEntry`) are in
+:mod:`audit.privacy.ledger_values` and the choice of a source's budget in
+:mod:`audit.privacy.ledger_sources`; both names are re-exported here.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-import json
-import math
 import sqlite3
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from audit.errors import BudgetExceeded, InvalidArgument
-from audit.population.person_ids import NEAR_IDENTICAL, similarity
 from audit.privacy.ledger_file import (  # check_ledger_path and ledger_summary are re-exported
     TOLERANCE,
     check_ledger_path,
@@ -56,6 +55,8 @@ from audit.privacy.ledger_file import (  # check_ledger_path and ledger_summary 
     transaction,
 )
 from audit.privacy.ledger_file import remaining as remaining_of
+from audit.privacy.ledger_sources import resolve_source
+from audit.privacy.ledger_values import Charge, LedgerEntry, check_budget, now
 
 __all__ = [
     "LEDGER_FILENAME",
@@ -73,73 +74,9 @@ LEDGER_FILENAME = "ledger.sqlite"
 
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Charge:
-    """One measurement a release asks the ledger to pay for."""
-
-    query: str
-    """What is measured, e.g. ``tiers_by_cell``."""
-    scorer: str
-    """Label of the scorer whose output is measured."""
-    mechanism: str
-    """The OpenDP measurement."""
-    scale: float
-    """Noise scale."""
-    sensitivity: float
-    """``d_in``: a person's contribution bound (L1)."""
-    epsilon: float
-    """ε the measurement's privacy map reports for ``sensitivity``."""
-    delta: float = 0.0
-    """δ it reports (0 for pure ε-DP mechanisms)."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LedgerEntry:
-    """A charge the ledger accepted."""
-
-    id: str
-    """``e<n>``: unique within the ledger; figures in published.json cite it."""
-    release: str
-    """Id shared by every entry of one release."""
-    query: str
-    """What is measured."""
-    scorer: str
-    """Scorer label."""
-    mechanism: str
-    """The OpenDP measurement."""
-    scale: float
-    """Noise scale."""
-    sensitivity: float
-    """``d_in``: a person's contribution bound (L1)."""
-    epsilon: float
-    """ε spent."""
-    delta: float
-    """δ spent."""
-    created: str
-    """UTC time the charge was accepted."""
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
 def default_ledger_path() -> Path:
     """``~/.scs-audit/ledger.sqlite`` (``HOME`` decides where ``~`` is)."""
     return Path.home() / ".scs-audit" / LEDGER_FILENAME
-
-
-def _now() -> str:
-    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
-
-
-def _check_budget(name: str, value: float, *, positive: bool) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise InvalidArgument(f"{name} {value!r}: give a number") from None
-    if not math.isfinite(value) or value < 0 or (positive and value == 0):
-        bound = "> 0" if positive else ">= 0"
-        raise InvalidArgument(f"{name} {value!r}: give a finite number {bound}")
-    return value
 
 
 class PrivacyLedger:
@@ -165,8 +102,8 @@ class PrivacyLedger:
                  path: Path | None = None, dataset_id: str | None = None) -> None:
         self._fingerprint = str(fingerprint)
         self._path = path
-        self._budget_epsilon = _check_budget("--budget", budget_epsilon, positive=True)
-        self._budget_delta = _check_budget("--delta", budget_delta, positive=False)
+        self._budget_epsilon = check_budget("budget_epsilon", budget_epsilon, positive=True)
+        self._budget_delta = check_budget("budget_delta", budget_delta, positive=False)
         self._entries: list[LedgerEntry] = []
         self._dataset_id = dataset_id or uuid.uuid4().hex
         self._budget_history: list[dict[str, Any]] = []
@@ -200,23 +137,23 @@ class PrivacyLedger:
                               (fingerprint,)).fetchone()
             if row is None:
                 if budget_epsilon is None and default_epsilon is None:
-                    raise InvalidArgument(f"the ledger {path} has no budget for this dataset yet: give --budget "
-                                          "(the dataset's total epsilon) or --epsilon")
+                    raise InvalidArgument(f"the ledger {path} has no budget for this dataset yet: give budget_epsilon= "
+                                          "(the dataset's total epsilon) or default_epsilon=")
                 first = budget_epsilon if budget_epsilon is not None else default_epsilon
-                eps = _check_budget("--budget", float(first or 0.0), positive=True)
-                delta = _check_budget("--delta", budget_delta, positive=False)
+                eps = check_budget("budget_epsilon", float(first or 0.0), positive=True)
+                delta = check_budget("budget_delta", budget_delta, positive=False)
                 dataset_id = uuid.uuid4().hex
-                con.execute("INSERT INTO datasets VALUES (?, ?, ?, ?, ?)", (fingerprint, dataset_id, eps, delta, _now()))
-                con.execute("INSERT INTO budget_changes VALUES (?, ?, ?, ?)", (fingerprint, eps, delta, _now()))
+                con.execute("INSERT INTO datasets VALUES (?, ?, ?, ?, ?)", (fingerprint, dataset_id, eps, delta, now()))
+                con.execute("INSERT INTO budget_changes VALUES (?, ?, ?, ?)", (fingerprint, eps, delta, now()))
             else:
                 dataset_id, eps, delta = row
-                new_eps = eps if budget_epsilon is None else _check_budget("--budget", budget_epsilon, positive=True)
-                new_delta = max(float(delta), _check_budget("--delta", budget_delta, positive=False))
+                new_eps = eps if budget_epsilon is None else check_budget("budget_epsilon", budget_epsilon, positive=True)
+                new_delta = max(float(delta), check_budget("budget_delta", budget_delta, positive=False))
                 if (new_eps, new_delta) != (eps, delta):
                     con.execute("UPDATE datasets SET budget_epsilon = ?, budget_delta = ? WHERE fingerprint = ?",
                                 (new_eps, new_delta, fingerprint))
                     con.execute("INSERT INTO budget_changes VALUES (?, ?, ?, ?)",
-                                (fingerprint, new_eps, new_delta, _now()))
+                                (fingerprint, new_eps, new_delta, now()))
                 eps, delta = new_eps, new_delta
         ledger = cls(fingerprint=fingerprint, budget_epsilon=eps, budget_delta=delta, path=path, dataset_id=dataset_id)
         ledger.refresh()
@@ -252,50 +189,9 @@ class PrivacyLedger:
         path = Path(path)
         check_ledger_path(path)
         sketch = [int(v) for v in identity["sketch"]]
-        warnings: list[str] = []
         with transaction(path) as con:
-            known = con.execute("SELECT name, fingerprint, id_fingerprint, id_sketch FROM sources").fetchall()
-            row = next((k for k in known if k[0] == name), None)
-            if row is not None:
-                key = row[1]
-                if row[2] != identity["fingerprint"]:
-                    sim = similarity(json.loads(row[3]), sketch)
-                    warnings.append(f"dataset {name!r}: its person-id set differs from the last release's (estimated "
-                                    f"overlap {sim:.0%}); it spends the same budget")
-                    con.execute("UPDATE sources SET id_fingerprint = ?, id_sketch = ?, people = ? WHERE name = ?",
-                                (identity["fingerprint"], json.dumps(sketch), int(identity["count"]), name))
-            else:
-                same = [k for k in known if k[2] == identity["fingerprint"]]
-                adopted = {k[1] for k in known}
-                legacy = legacy_key is not None and legacy_key not in adopted and con.execute(
-                    "SELECT 1 FROM datasets WHERE fingerprint = ?", (legacy_key,)).fetchone() is not None
-                near = sorted(((similarity(json.loads(k[3]), sketch), k) for k in known), key=lambda x: -x[0])
-                note = "new"
-                if same:
-                    key = same[0][1]
-                    note = f"the people of dataset {same[0][0]!r}"
-                    warnings.append(f"dataset {name!r} is new, but its people are exactly those of dataset "
-                                    f"{same[0][0]!r}: the budget belongs to the people, so {same[0][0]!r}'s budget is "
-                                    "spent")
-                elif legacy:
-                    key = str(legacy_key)
-                    note = "the budget an older version kept under the data's content hash"
-                    warnings.append(f"dataset {name!r}: takes over {note} (and what was spent from it)")
-                elif near and near[0][0] >= NEAR_IDENTICAL and not new_dataset:
-                    sim, other = near[0]
-                    raise InvalidArgument(
-                        f"dataset {name!r} is new, but about {sim:.0%} of its people are those of dataset "
-                        f"{other[0]!r} in the ledger {path}: publish it as dataset {other[0]!r} to spend that "
-                        "budget, or declare it a different dataset (new_dataset=True, --new-dataset; recorded "
-                        "in the ledger)")
-                else:
-                    key = f"dataset:{uuid.uuid4().hex}"
-                    if near and near[0][0] >= NEAR_IDENTICAL:
-                        note = f"declared new although about {near[0][0]:.0%} of its people are those of {near[0][1][0]!r}"
-                        warnings.append(f"dataset {name!r}: {note}; a new budget is opened, as declared")
-                con.execute("INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            (name, key, identity["fingerprint"], json.dumps(sketch), int(identity["count"]), _now(),
-                             note))
+            key, warnings = resolve_source(con, path, name=name, identity=identity, sketch=sketch,
+                                           new_dataset=new_dataset, legacy_key=legacy_key)
         ledger = cls.open(path, fingerprint=key, budget_epsilon=budget_epsilon, budget_delta=budget_delta,
                           default_epsilon=default_epsilon)
         ledger._name = name
@@ -403,7 +299,7 @@ class PrivacyLedger:
         eps = float(sum(c.epsilon for c in charges))
         delta = float(sum(c.delta for c in charges))
         release = uuid.uuid4().hex[:12]
-        created = _now()
+        created = now()
         if self._path is None:
             self._refuse_if_over(eps, delta, self.spent_epsilon, self.spent_delta)
             start = len(self._entries)
@@ -430,14 +326,14 @@ class PrivacyLedger:
             raise BudgetExceeded(
                 f"release refused: it needs epsilon {eps:.6g} but only {remaining:.6g} of the budget "
                 f"{self._budget_epsilon:.6g} remains ({spent_eps:.6g} already spent) for {where}; "
-                "publish with a smaller --epsilon, or raise the dataset's total with --budget if you accept the extra "
+                "publish with a smaller epsilon=, or raise the dataset's total with budget_epsilon= if you accept the extra "
                 "privacy loss"
             )
         if spent_delta + delta > self._budget_delta * (1 + TOLERANCE) + 1e-300:
             remaining = max(self._budget_delta - spent_delta, 0.0)
             raise BudgetExceeded(
                 f"release refused: it needs delta {delta:.6g} but only {remaining:.6g} of the delta budget "
-                f"{self._budget_delta:.6g} remains for {where}; give a larger --delta"
+                f"{self._budget_delta:.6g} remains for {where}; give a larger budget_delta="
             )
 
     def _entry(self, entry_id: str, release: str, created: str, c: Charge) -> LedgerEntry:

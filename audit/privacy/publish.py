@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -47,6 +47,7 @@ from audit.privacy.queries import (
     score_bounds_for,
 )
 from audit.privacy.sections import scorer_section
+from audit.results.model.published import PUBLISHED_SCHEMA_VERSION, PublishedDocument, PublishedScorer
 
 __all__ = [
     "DEFAULT_MAX_FRIENDS",
@@ -63,7 +64,8 @@ __all__ = [
     "write_published",
 ]
 
-SCHEMA_VERSION = 2
+#: Version of the published.json layout (:data:`audit.results.model.published.PUBLISHED_SCHEMA_VERSION`).
+SCHEMA_VERSION = PUBLISHED_SCHEMA_VERSION
 
 #: The privacy unit, as recorded in published.json.
 PRIVACY_UNIT = ("one person, with all their records (people row, events) and every tie naming them as person or "
@@ -161,7 +163,7 @@ class ReleasePlan:
 class Release:
     """A finished release: the document and the ledger entries it cites."""
 
-    document: dict[str, Any]
+    document: PublishedDocument
     """published.json, ready to write."""
     entries: tuple[LedgerEntry, ...]
     """Entries this release added to the ledger."""
@@ -270,12 +272,12 @@ def release(result: Any, ledger: PrivacyLedger, *, epsilon: float, delta: float 
         noisy.setdefault(q.scorer, {})[q.table.query] = NoisyTable(
             query=q.table.query, entry=entry.id, values=values, scale=q.measurement.scale,
             sensitivity=q.measurement.sensitivity)
-    scorers = []
+    scorers: list[PublishedScorer] = []
     for r in result.runs:
         tables = {t.query: t for t in (q.table for q in plan.queries if q.scorer == r.label)}
         scorers.append(scorer_section(r, tables, noisy[r.label], plan.split[r.label], plan.bounds[r.label], result.options))
     doc = _document(result, ledger, plan, entries, scorers, created)
-    return Release(document=to_jsonable(doc), entries=tuple(entries), plan=plan)
+    return Release(document=cast(PublishedDocument, to_jsonable(doc)), entries=tuple(entries), plan=plan)
 
 
 def publish(result: Any, out_dir: str | Path, *, epsilon: float, delta: float = 0.0, budget: float | None = None,
@@ -292,7 +294,7 @@ def publish(result: Any, out_dir: str | Path, *, epsilon: float, delta: float = 
     return write_published(rel.document, out_dir)
 
 
-def write_published(document: Mapping[str, Any], out_dir: str | Path) -> Path:
+def write_published(document: PublishedDocument, out_dir: str | Path) -> Path:
     """Write published.json atomically into ``out_dir``."""
     return atomic_write_json(Path(out_dir) / "published.json", document)
 
@@ -319,7 +321,7 @@ def _population(result: Any, ledger: PrivacyLedger) -> dict[str, Any]:
 
 
 def _document(result: Any, ledger: PrivacyLedger, plan: ReleasePlan, entries: Sequence[LedgerEntry],
-              scorers: list[dict[str, Any]], created: str | None) -> dict[str, Any]:
+              scorers: list[PublishedScorer], created: str | None) -> dict[str, Any]:
     from audit.version import package_version
 
     contributions: dict[str, dict[str, dict[str, Any]]] = {}

@@ -41,12 +41,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from audit.population.groups import UNKNOWN, CellLayout
 from audit.vocab import EDUCATION_LEVELS, INCOME_QUINTILES
+
+if TYPE_CHECKING:
+    from scorers.protocol import Scorer
 
 __all__ = [
     "HISTOGRAM_BINS",
@@ -98,7 +101,7 @@ def public_labels(attribute: str) -> tuple[Any, ...]:
     return (*cats, UNKNOWN)
 
 
-def score_bounds_for(scorer: Any, override: tuple[float, float] | None = None) -> ScoreBounds | None:
+def score_bounds_for(scorer: Scorer, override: tuple[float, float] | None = None) -> ScoreBounds | None:
     """Public score bounds of a scorer, or ``None`` when none are known.
 
     In order: ``override`` (given by the auditor); a ``score_bounds`` attribute
@@ -168,7 +171,7 @@ def _cells(layout: CellLayout, per_cell: np.ndarray) -> np.ndarray:
     return layout.marginal(per_cell, PUBLIC_ATTRIBUTES).astype(np.int64)
 
 
-def reads_ties(scorer: Any) -> bool:
+def reads_ties(scorer: Scorer) -> bool:
     """Whether a scorer may read ties: tagged ``uses_ties``, or declaring no tags at all (assumed to)."""
     from scorers.protocol import ScorerTags
 
@@ -181,7 +184,7 @@ def _reach(affected: int) -> str:
                                     "(tie bound D + K), each moving")
 
 
-def exact_tables(scorer: Any, aggregates: Mapping[str, Any], layout: CellLayout,
+def exact_tables(scorer: Scorer, aggregates: Mapping[str, Any], layout: CellLayout,
                  bounds: ScoreBounds | None, *, affected: int = 0) -> list[ExactTable]:
     """The exact tables one scorer's release measures (numpy only; nothing noisy yet).
 

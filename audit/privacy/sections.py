@@ -8,7 +8,7 @@ intervals. Nothing here sees an exact figure.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -28,6 +28,7 @@ from audit.privacy.queries import (
     ScoreBounds,
     public_labels,
 )
+from audit.results.model.published import PublishedScorer
 
 __all__ = ["FOUR_FIFTHS", "MIN_SHARE", "four_fifths", "impact_ratio_bounds", "scorer_meta", "scorer_section"]
 
@@ -59,7 +60,7 @@ def scorer_meta(r: Any) -> dict[str, Any]:
 
 
 def scorer_section(r: Any, tables: Mapping[str, ExactTable], noisy: Mapping[str, NoisyTable],
-                   split: Mapping[str, float], bounds: ScoreBounds | None, options: Any) -> dict[str, Any]:
+                   split: Mapping[str, float], bounds: ScoreBounds | None, options: Any) -> PublishedScorer:
     """One scorer's published figures: tables, groups, tier shares, histogram.
 
     ``tables`` are used for their public axes and bounds only; every value comes from ``noisy``.
@@ -111,7 +112,7 @@ def scorer_section(r: Any, tables: Mapping[str, ExactTable], noisy: Mapping[str,
     out["tier_shares_simultaneous"] = _simultaneous({"share": shares}, scales)
     if "score_histogram" in noisy:
         out["score_histogram"] = _histogram_section(noisy["score_histogram"], tables["score_histogram"], scales)
-    return out
+    return cast(PublishedScorer, out)
 
 
 def _table_section(exact: ExactTable, t: NoisyTable) -> dict[str, Any]:

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -51,6 +51,9 @@ from audit.replay.logs import EventArrays, added_events
 from audit.replay.recourse import ALL_ACTIONS, Recourse, outstanding_judgments, person_terms, plan_events
 from audit.replay.scoring import states
 from audit.vocab import EDUCATION_LEVELS, EVENT_KINDS, GRAVITY_CLASSES, INCOME_QUINTILES, KIND_DOMAIN
+
+if TYPE_CHECKING:
+    from scorers.protocol import Scorer
 
 __all__ = ["DOSES", "CHECKPOINTS", "QUINTILE_INCOME", "Witness", "Inversion", "RuleProbes", "probe_rules"]
 
@@ -145,7 +148,7 @@ def _profiles(spec) -> pd.DataFrame:
     return people
 
 
-def probe_rules(scorer: Any, spec: Any, *, doses: tuple[int, ...] = DOSES, checkpoints: tuple[int, ...] = CHECKPOINTS) -> RuleProbes:
+def probe_rules(scorer: Scorer, spec: Any, *, doses: tuple[int, ...] = DOSES, checkpoints: tuple[int, ...] = CHECKPOINTS) -> RuleProbes:
     """Probe ``scorer`` with constructed people (see the module docstring).
 
     Parameters
@@ -249,7 +252,7 @@ def probe_rules(scorer: Any, spec: Any, *, doses: tuple[int, ...] = DOSES, check
     )
 
 
-def _reads_ids(scorer: Any, people: pd.DataFrame, month: int) -> bool:
+def _reads_ids(scorer: Scorer, people: pd.DataFrame, month: int) -> bool:
     """Whether record-free probe people score differently under other ids (a lookup table, a hash)."""
     outs = []
     for shift in (0, 1 << 40):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from audit.errors import InvalidArgument
 from audit.report.build import build_report
@@ -99,4 +99,5 @@ def write_run_report(directory: str | Path, result: Any) -> tuple[Path, Path]:
     from audit.results.document import results_document
 
     directory = Path(directory)
-    return write_report(directory, results_document(result), _pending_document(directory / "published.json"))
+    results = cast(dict[str, Any], results_document(result))  # the report reads any version's documents as dicts
+    return write_report(directory, results, _pending_document(directory / "published.json"))

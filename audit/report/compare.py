@@ -219,7 +219,9 @@ def compare_document(result: Any, labels: Sequence[str], *, grid: tuple[str, lis
     for entry in doc_runs:
         entry.pop("paired", None)
     failed = [r.label for r in result.runs if r.error]
-    variants = [{k: e.get(k) for k in ("label", "name", "version", "params", "status", "error") if k in e} for e in doc_runs]
+    variants: list[dict[str, Any]] = [
+        {k: e.get(k) for k in ("label", "name", "version", "params", "status", "error") if k in e} for e in doc_runs
+    ]
     joint = None
     for r in result.runs:
         if r.error is None and isinstance(r.aggregates.get("paired"), dict) and "joint" in r.aggregates["paired"]:

@@ -2,34 +2,38 @@
 
 Every JSON artefact records its schema version, the package version, the
 population (spec, size, seed, fingerprint), each scorer's ``name@version`` and
-params, and the run options.
+params, and the run options. The document's shape is the typed model
+:class:`audit.results.model.ResultsDocument`, and its JSON Schema ships in
+``audit/results/schemas/results.schema.json``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from audit.output.artefacts import atomic_write_json, exact_artefact_mode, to_jsonable
+from audit.results.model.run import RESULTS_SCHEMA_VERSION, ResultsDocument
 from audit.runner import RunResult
 from audit.version import package_version
 
 __all__ = ["SCHEMA_VERSION", "results_document", "write_results", "package_version"]
 
-SCHEMA_VERSION = 1
+#: Version of the results.json layout (:data:`audit.results.model.run.RESULTS_SCHEMA_VERSION`).
+SCHEMA_VERSION = RESULTS_SCHEMA_VERSION
 
 
-def results_document(result: RunResult) -> dict[str, Any]:
+def results_document(result: RunResult) -> ResultsDocument:
     """The JSON-ready dictionary of a run's exact results."""
-    scorers = []
+    scorers: list[dict[str, Any]] = []
     for r in result.runs:
         entry = {**r.meta(), "status": "failed" if r.error else "ok"}
         if r.error:
             entry["error"] = r.error
         entry.update(r.sections)
         scorers.append(entry)
-    return to_jsonable(
+    document = to_jsonable(
         {
             "schema_version": SCHEMA_VERSION,
             "kind": "scs-audit results (exact, private)",
@@ -43,6 +47,7 @@ def results_document(result: RunResult) -> dict[str, Any]:
             "scorers": scorers,
         }
     )
+    return cast(ResultsDocument, document)
 
 
 def write_results(result: RunResult, out_dir: str | Path) -> Path:

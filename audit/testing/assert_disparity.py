@@ -15,11 +15,11 @@ from audit.audited import (
     is_number,
     population_size,
     read_result,
-    section,
     verdict,
 )
 from audit.errors import InvalidArgument
 from audit.evidence import MIN_OBSERVATIONS, MIN_REFERENCE_EVENTS, NOT_ENOUGH, VIOLATED
+from audit.testing.sections import attribute_of, disparity_of
 
 __all__ = ["FOUR_FIFTHS", "assert_four_fifths"]
 
@@ -70,11 +70,7 @@ def assert_four_fifths(
     if ratio not in ("impact_ratio", "scoring_impact_ratio"):
         raise InvalidArgument(f"ratio={ratio!r}; use 'impact_ratio' or 'scoring_impact_ratio'")
     a = read_result(result, label)
-    disparity = section(a, "disparity")
-    node = disparity.get(by)
-    if not isinstance(node, Mapping) or not isinstance(node.get("groups"), list):
-        known = ", ".join(k for k, v in disparity.items() if isinstance(v, Mapping) and "groups" in v)
-        raise InvalidArgument(f"by={by!r} is not an audited attribute of scorer {a.label!r}; audited: {known}")
+    node = attribute_of(a, disparity_of(a), by)
     rate_key = "favourable_rate" if ratio == "impact_ratio" else "scoring_rate"
     ref = node.get("reference_group" if ratio == "impact_ratio" else "scoring_reference_group")
     ref_g = next((g for g in node["groups"] if g.get("group") == ref), None)
@@ -86,7 +82,10 @@ def assert_four_fifths(
         if g.get("excluded_from_ratios"):
             excluded.append(f"{name} (n={g.get('n', 0):,})")
             continue
-        value, ci = g.get(ratio), g.get(f"{ratio}_ci")
+        value, ci = (
+            (g.get("impact_ratio"), g.get("impact_ratio_ci")) if ratio == "impact_ratio"
+            else (g.get("scoring_impact_ratio"), g.get("scoring_impact_ratio_ci"))
+        )
         if not is_number(value):
             undefined.append(name)
             continue

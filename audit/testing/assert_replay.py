@@ -16,12 +16,12 @@ from audit.audited import (
     is_number,
     people_needed,
     read_result,
-    section,
 )
 from audit.errors import InvalidArgument
 from audit.evidence import MIN_OBSERVATIONS
 from audit.replay.verdicts import not_enough, probe_list, probes_of
 from audit.testing.overturn import check_overturn
+from audit.testing.sections import appeal_of, reversibility_of, spillover_of
 from audit.vocab import DOMAINS
 
 __all__ = ["assert_appeal_parity", "assert_no_spillover", "assert_overturn_restores_state"]
@@ -67,7 +67,7 @@ def assert_appeal_parity(
     if not (is_number(max_gap) and 0.0 <= max_gap <= 1.0):
         raise InvalidArgument(f"max_gap={max_gap!r}; give a difference of rates between 0 and 1")
     a = read_result(result, label)
-    appeal = section(a, "appeal")
+    appeal = appeal_of(a)
     rows = appeal.get(f"by_{by}")
     if not isinstance(rows, list):
         known = ", ".join(k[3:] for k, v in appeal.items() if k.startswith("by_") and isinstance(v, list))
@@ -184,7 +184,7 @@ def assert_no_spillover(
     if isinstance(max_count, bool) or not isinstance(max_count, (int, np.integer)) or max_count < 0:
         raise InvalidArgument(f"max_count={max_count!r}; give a whole number >= 0")
     a = read_result(result, label)
-    spill = section(a, "spillover")
+    spill = spillover_of(a)
     matrix = spill.get("matrix")
     if not isinstance(matrix, Mapping):
         raise AssertionError(f"spillover.matrix was not computed for scorer {a.label!r}")
@@ -217,8 +217,9 @@ def assert_no_spillover(
     others = [f"{d} {int(c):,}" for d, c in row.items() if d != to_domain and c]
     if others:
         lines.append(f"{from_domain} conduct also leads to sanctions in: {', '.join(others)}")
-    if is_number(spill.get("unrelated_share")):
-        lines.append(f"share of all sanctions falling in an unrelated domain: {100 * float(spill['unrelated_share']):.1f}%"
+    unrelated_share = spill.get("unrelated_share")
+    if is_number(unrelated_share):
+        lines.append(f"share of all sanctions falling in an unrelated domain: {100 * float(unrelated_share):.1f}%"
                      f"{fmt_ci(spill.get('unrelated_share_ci'))}")
     if is_number(spill.get("sample_size")):
         total = f", holding {int(spill['sanctions']):,} sanctions" if is_number(spill.get("sanctions")) else ""
@@ -271,7 +272,7 @@ def assert_overturn_restores_state(
         check_overturn(subject, population=population, spec=spec, size=size, seed=seed, as_of=as_of, max_people=max_people)
         return
     a = read_result(subject, label)
-    rev = section(a, "reversibility")
+    rev = reversibility_of(a)
     bad, checked = rev.get("overturn_violations"), rev.get("overturn_checked")
     if bad is None:
         raise AssertionError(f"reversibility.overturn_violations was not computed for scorer {a.label!r}")

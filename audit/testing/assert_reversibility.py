@@ -15,12 +15,12 @@ from audit.audited import (
     months_ci,
     people_needed,
     read_result,
-    section,
     verdict,
 )
 from audit.errors import InvalidArgument
 from audit.evidence import MIN_OBSERVATIONS, NOT_ENOUGH, VIOLATED, Evidence
 from audit.replay.verdicts import fmt_share, not_enough, probe_list, share_evidence
+from audit.testing.sections import reversibility_of
 
 __all__ = ["assert_no_absorbing_states", "assert_recovers_within"]
 
@@ -57,7 +57,7 @@ def assert_no_absorbing_states(result: Any, *, max_share: float = 0.0, label: st
     if not (is_number(max_share) and 0.0 <= max_share <= 1.0):
         raise InvalidArgument(f"max_share={max_share!r}; give a share between 0 and 1")
     a = read_result(result, label)
-    rev = section(a, "reversibility")
+    rev = reversibility_of(a)
     node = rev.get("absorbing")
     detail: Mapping[str, Any] = node if isinstance(node, Mapping) else {}
     k, n = int(detail.get("precluded") or 0), int(detail.get("sanctioned") or 0)
@@ -129,7 +129,7 @@ def assert_recovers_within(
     if isinstance(by, str):
         by = (by,)
     a = read_result(result, label)
-    rev = section(a, "reversibility")
+    rev = reversibility_of(a)
     rec = rev.get("recovery")
     if not isinstance(rec, Mapping):
         raise AssertionError(f"reversibility.recovery was not computed for scorer {a.label!r}")

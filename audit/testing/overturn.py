@@ -21,7 +21,7 @@ from audit.audited import MAX_LINES, indent_lines
 from audit.errors import InvalidArgument
 from audit.population.model import Population, PopulationView
 from scorers.checks import overturn_sample, replay_overturns
-from scorers.protocol import scorer_label, validate_score_frame
+from scorers.protocol import Scorer, scorer_label, validate_score_frame
 
 __all__ = ["check_overturn"]
 
@@ -32,7 +32,7 @@ _ID_BASE = 1 << 44
 
 
 def check_overturn(
-    scorer: Any,
+    scorer: Scorer,
     *,
     population: Any = None,
     spec: str = "tiny",

@@ -29,7 +29,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -46,6 +46,9 @@ from audit.population.spec import (
     parse_spec,
 )
 from audit.vocab import EVENT_KINDS, SOURCES
+
+if TYPE_CHECKING:
+    from scorers.protocol import Scorer
 
 __all__ = ["population_specs", "populations", "event_logs", "scorer_params", "GOOD_DEEDS", "MAX_POPULATION_SIZE"]
 
@@ -311,7 +314,7 @@ def _value_strategy(default: Any) -> SearchStrategy[Any]:
     return st.just(default)
 
 
-def scorer_params(scorer: Any, *, fixed: Mapping[str, Any] | None = None) -> SearchStrategy[dict[str, Any]]:
+def scorer_params(scorer: Scorer | str, *, fixed: Mapping[str, Any] | None = None) -> SearchStrategy[dict[str, Any]]:
     """Parameter dicts the scorer accepts: ``scorer.with_params(**params)`` succeeds for every draw.
 
     Each parameter of ``scorer.default_params`` (or ``scorer.params``) is
@@ -334,7 +337,8 @@ def scorer_params(scorer: Any, *, fixed: Mapping[str, Any] | None = None) -> Sea
             scorer = load_scorer(scorer)
         except (LookupError, ValueError) as exc:
             raise InvalidArgument(f"scorer={scorer!r} cannot be loaded: {exc}") from None
-    if not callable(getattr(scorer, "with_params", None)):
+    with_params = getattr(scorer, "with_params", None)
+    if not callable(with_params):
         raise InvalidArgument(f"scorer={scorer!r} has no with_params(); give a scorer (see scorers.protocol.Scorer)")
     defaults = getattr(scorer, "default_params", None)
     if not isinstance(defaults, Mapping):
@@ -346,7 +350,7 @@ def scorer_params(scorer: Any, *, fixed: Mapping[str, Any] | None = None) -> Sea
     if unknown:
         raise InvalidArgument(f"fixed names {unknown}, not parameters of {getattr(scorer, 'name', scorer)!r}: {sorted(defaults)}")
     try:
-        scorer.with_params(**fixed)
+        with_params(**fixed)
     except (ValueError, TypeError) as exc:
         raise InvalidArgument(f"fixed={fixed!r} is rejected by the scorer: {exc}") from None
     if not defaults:
@@ -355,7 +359,7 @@ def scorer_params(scorer: Any, *, fixed: Mapping[str, Any] | None = None) -> Sea
 
     def accepted(params: dict[str, Any]) -> bool:
         try:
-            scorer.with_params(**params)
+            with_params(**params)
         except (ValueError, TypeError):
             return False
         return True

@@ -4,7 +4,7 @@ Used by ``test_synth_kernels.py`` to check that :mod:`audit.population.synth` gi
 same population, column for column, as this straightforward version: the same
 random draws in the same order, and every deterministic step done with numpy
 (fancy indexing, ``np.sort`` of packed keys, row sorts of the tie matrix).
-The per-spec tables (:func:`audit.population.synth._compiled`) are shared: they are the
+The per-spec tables (:func:`audit.population.synth.tables.compiled`) are shared: they are the
 input, not what is checked.
 """
 
@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtr
 
-from audit.population.synth import BLOCK_SIZE, _compiled
+from audit.population.synth import BLOCK_SIZE
+from audit.population.synth.tables import compiled as _compiled
 from audit.vocab import DOMAINS, EDUCATION_LEVELS, EVENT_KINDS, KIND_DOMAIN
 
 _AMOUNT_SIGMA = 0.5

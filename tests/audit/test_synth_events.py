@@ -16,7 +16,8 @@ import pytest
 
 from audit.population.model import synthesize
 from audit.population.spec import load_spec
-from audit.population.synth import BLOCK_SIZE, _alias
+from audit.population.synth import BLOCK_SIZE
+from audit.population.synth.tables import alias_tables as _alias
 from audit.vocab import EVENT_KINDS
 
 SIZE = 4 * BLOCK_SIZE

@@ -406,3 +406,20 @@ def test_threads_drawing_at_once_get_the_same_population():
     for a, b in zip(alone * 2, together):
         for name in ("people", "events", "ties"):
             assert_identical(getattr(a, name), getattr(b, name))
+
+
+def test_each_kernel_module_holds_identical_copies_of_the_helpers_it_shares():
+    """numba's cache checks only a cached function's own file, so the kernel modules keep their own copies
+    of the compiled helpers they both call; the copies must stay the same."""
+    import ast
+    from pathlib import Path
+
+    import audit.population.synth.event_kernels as ev
+    import audit.population.synth.tie_kernels as ti
+
+    def helpers(module) -> dict[str, str]:
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        return {n.name: ast.dump(n) for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in ("_pick", "_nonempty")}
+
+    assert set(helpers(ev)) == {"_pick", "_nonempty"}
+    assert helpers(ev) == helpers(ti)

@@ -18,7 +18,7 @@ DISTRIBUTION = {"distributed": "dask"}
 #: they may import the test extra's packages.
 TEST_TOOLS = {"pytest", "hypothesis"}
 #: Used only by the tests and bench/, never by the package.
-TEST_ONLY = {"fairlearn", "sklearn", "matplotlib"}
+TEST_ONLY = {"fairlearn", "sklearn", "matplotlib", "jsonschema"}
 RUNTIME_SOURCES = [p for top in ("audit", "scorers") for p in sorted((ROOT / top).rglob("*.py"))]
 
 
@@ -57,14 +57,14 @@ def test_test_only_packages_are_in_the_test_extra_and_never_imported_by_the_pack
     imports = _imports()
     assert {m: imports[m] for m in TEST_ONLY if m in imports} == {}
     test = {_name(r) for r in PYPROJECT["project"]["optional-dependencies"]["test"]}
-    assert {"fairlearn", "matplotlib", "dask", "pytest", "hypothesis"} <= test
+    assert {"fairlearn", "matplotlib", "dask", "pytest", "hypothesis", "jsonschema"} <= test
     assert {_name(r) for r in PYPROJECT["project"]["optional-dependencies"]["dask"]} == {"dask"}
     assert "distributed" in PYPROJECT["project"]["optional-dependencies"]["dask"][0]
 
 
 BLOCKED = """
 import importlib.abc, importlib.util, pkgutil, sys
-BLOCK = {"fairlearn", "sklearn", "matplotlib", "dask", "distributed"}
+BLOCK = {"fairlearn", "sklearn", "matplotlib", "dask", "distributed", "jsonschema"}
 class Block(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
         if name.split(".")[0] in BLOCK:

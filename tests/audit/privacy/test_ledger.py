@@ -47,8 +47,19 @@ def test_delta_is_budgeted_too():
 
 @pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), "abc"])
 def test_bad_budget(bad):
-    with pytest.raises(InvalidArgument, match="--budget"):
+    with pytest.raises(InvalidArgument, match="budget_epsilon="):
         PrivacyLedger.in_memory(fingerprint="x", budget_epsilon=bad)
+
+
+def test_budget_errors_read_as_flags_on_the_command_line():
+    from audit.cli.flags import as_flags
+
+    with pytest.raises(InvalidArgument) as caught:
+        PrivacyLedger.in_memory(fingerprint="x", budget_epsilon=0, budget_delta=0.0)
+    assert as_flags(str(caught.value)) == "--budget 0.0: give a finite number > 0"
+    with pytest.raises(InvalidArgument) as caught:
+        PrivacyLedger.in_memory(fingerprint="x", budget_epsilon=1, budget_delta=-1)
+    assert as_flags(str(caught.value)) == "--delta -1.0: give a finite number >= 0"
 
 
 def test_cannot_be_pickled_copied_or_serialised():

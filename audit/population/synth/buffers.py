@@ -1,6 +1,6 @@
 """Where the synthetic generator writes: a chunk's columns, and per-thread work arrays.
 
-:mod:`audit.population.synth` fills a chunk's people, event and tie columns block by block
+:mod:`audit.population.synth.blocks` fills a chunk's people, event and tie columns block by block
 in place (:class:`Columns`), so frames are built once per chunk without
 concatenating blocks, and draws each block's random numbers and the kernels'
 work arrays into buffers reused from block to block (:class:`Scratch`): fresh

@@ -1,0 +1,191 @@
+"""Drawing one block of the synthetic population: its people, their events, their ties.
+
+Block ``b`` draws from its own seed ``SeedSequence(seed, spawn_key=(b,))``;
+every random number is drawn here with numpy's ``Generator`` and handed to
+the compiled kernels (:mod:`audit.population.synth.event_kernels`,
+:mod:`audit.population.synth.tie_kernels`). See :mod:`audit.population.synth`
+for the method.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import ndtr
+
+from audit.errors import InvalidArgument
+from audit.population.spec import PopulationSpec
+from audit.population.synth import event_kernels, tie_kernels
+from audit.population.synth.buffers import Columns, Scratch
+from audit.population.synth.tables import KIND_BITS, KIND_TO_DOMAIN, Compiled
+from audit.vocab import EDUCATION_LEVELS
+
+__all__ = ["BLOCK_SIZE", "block_people", "draw_block"]
+
+#: People per generation block. Fixed: changing it changes every population
+#: (and at most ``2**16``: the tie sort packs a row number into 16 bits).
+BLOCK_SIZE = 1 << 16
+
+_AMOUNT_SIGMA = 0.5  # log-normal spread of event amounts (assumption)
+_HOMOPHILY_REACH = 12  # SES neighbours a homophilous tie is drawn from, either side
+
+
+def _noise_weight(loading: float) -> float:
+    """Weight of a person's own noise in a Gaussian correlated with ``z`` by ``loading``."""
+    return float(np.sqrt(max(0.0, 1.0 - loading * loading)))
+
+
+def block_people(size: int, block: int) -> int:
+    """How many people block ``block`` of a population of ``size`` holds."""
+    n = min(BLOCK_SIZE, size - block * BLOCK_SIZE)
+    if n <= 0:
+        raise InvalidArgument(f"block {block} is past the end of a population of {size} people")
+    return n
+
+
+_SCRATCH = Scratch()
+
+
+def draw_block(
+    spec: PopulationSpec, c: Compiled, out: Columns, *, seed: int, block: int, size: int, row: int, people_total: int
+) -> None:
+    """Draw block ``block`` into ``out``: its people at rows ``row ..``, its events and ties after those already there."""
+    first = block * BLOCK_SIZE
+    n = block_people(size, block)
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
+    mine = slice(row, row + n)
+    work = _SCRATCH.get
+
+    # --- people
+    z = rng.standard_normal(n, out=work("z", n))
+    u = ndtr(z, out=work("u", n))
+    e_edu = rng.standard_normal(n, out=work("e_edu", n))
+    e_urban = rng.standard_normal(n, out=work("e_urban", n))
+    r_male = rng.random(n, out=work("r_male", n))
+    r_region = rng.random(n, out=work("r_region", n))
+    r_band = rng.random(n, out=work("r_band", n))
+    r_age = rng.random(n, out=work("r_age", n))
+    reliability = out.reliability[mine]
+    reliability[:] = rng.beta(spec.reliability_alpha, spec.reliability_beta, n)
+    quintile, income, edu, urban, age = out.quintile[mine], out.income[mine], out.education[mine], out.urban[mine], out.age[mine]
+    event_kernels.people_columns(
+        u, z, e_edu, e_urban, r_male, r_region, r_band, r_age,
+        c.income_bounds, spec.education_ses_loading, _noise_weight(spec.education_ses_loading), c.edu_cuts,
+        spec.urban_ses_loading, _noise_weight(spec.urban_ses_loading), c.urban_cut,
+        spec.male_share, c.region_cum, c.age_cum, c.age_edges,
+        quintile, income, edu, urban, out.male[mine], out.region[mine], age,
+    )
+
+    # --- events, ordered by (person, month, kind)
+    ev_local, ev_month, ev_kind = _events(
+        spec, c, rng, n=n, quintile=quintile, edu=edu, urban=urban, age=age, reliability=reliability
+    )
+    m = ev_local.shape[0]
+    shift = max(1, (spec.horizon_months << KIND_BITS).bit_length())  # person << shift | month << kind bits | kind
+    key_type = np.int32 if (n << shift) < 2**31 else np.int64  # 32-bit keys: half the memory traffic
+    packed = work("packed", m, key_type)
+    with_amount = event_kernels.sort_events(
+        ev_local, ev_month, ev_kind, KIND_BITS, shift, c.kind_unit, work("by_key", spec.horizon_months << KIND_BITS, np.int32),
+        work("by_person", n + 1, np.int32), work("unpacked", m, key_type), packed,
+    )
+    noise = work("noise", with_amount)
+    if with_amount:
+        rng.standard_normal(with_amount, out=noise)
+        noise *= _AMOUNT_SIGMA
+        noise -= _AMOUNT_SIGMA**2 / 2
+        np.exp(noise, out=noise)
+    u_genuine = rng.random(m, out=work("u_genuine", m))
+    ev = out.events
+    rows = ev.reserve(m, people_done=row + n, people_total=people_total)
+    event_kernels.write_events(
+        packed, KIND_BITS, shift, first, income, edu, c.kind_source, KIND_TO_DOMAIN, c.kind_unit, c.kind_scale,
+        noise, u_genuine, c.mis_source, c.mis_edu,
+        ev.person[rows], ev.month[rows], ev.kind[rows], ev.source[rows], ev.domain[rows], ev.amount[rows], ev.genuine[rows],
+    )
+
+    # --- ties
+    out.ties += _ties(
+        rng, z, edu, spec.friends_per_person, spec.homophily, first,
+        out.tie_person[out.ties :], out.tie_friend[out.ties :],
+    )
+
+
+def _events(spec, c: Compiled, rng, *, n, quintile, edu, urban, age, reliability):
+    """Event (person row, month, kind code) arrays, unordered."""
+    work = _SCRATCH.get
+    horizon = spec.horizon_months
+    n_cells = c.cell_total.shape[0]
+    per_cell, start = work("per_cell", n_cells, np.int64), work("start", n_cells, np.int64)
+    members, member_reliability = work("members", n, np.int32), work("member_reliability", n)
+    event_kernels.event_cells(
+        quintile, edu, urban, age, reliability, len(EDUCATION_LEVELS), c.age_cuts, c.n_age, c.rel_edges,
+        c.n_rel_bins, work("cell", n, np.int32), per_cell, start, members, member_reliability,
+    )
+    present = np.flatnonzero(per_cell)
+
+    # superposition: one Poisson total per cell, then a person and a kind per event
+    totals = rng.poisson(per_cell[present] * c.cell_total[present])
+    m = int(totals.sum())
+    u_person = rng.random(m, out=work("u_person", m))
+    u_kind = rng.random(m, out=work("u_kind", m))
+    person, slot, log_keep = work("person", m, np.int32), work("slot", m, np.int8), work("log_keep", m)
+    n_thin = event_kernels.place_events(
+        present, totals, per_cell, start, members, member_reliability, u_person, u_kind, c.alias_prob, c.alias_kind,
+        c.n_rel_bins, c.n_rel, c.rel_slope, c.rel_mean, c.rel_worst, person, slot, log_keep,
+    )
+
+    # thinning: keep an event of a reliability kind with probability lambda(r) / bound
+    kind = work("kind", m, np.int8)
+    if c.n_rel:
+        u_thin = rng.random(n_thin, out=work("u_thin", n_thin))
+        keep_p = np.exp(log_keep[:n_thin], out=log_keep[:n_thin])
+        m = event_kernels.thin_events(person, slot, u_thin, keep_p, c.n_rel, c.base_kinds, person, kind)
+        person, kind = person[:m], kind[:m]
+    else:
+        np.take(c.base_kinds, slot, out=kind)
+    month = work("month", m, np.int16)
+    month[:] = rng.integers(0, horizon, m, dtype=np.int16)
+
+    # follow-ups (e.g. a judgment performed some months after a default), appended
+    for fkind, trigger, prob, delay in c.follow:
+        idx = np.flatnonzero(kind == trigger)
+        idx = idx[rng.random(idx.shape[0]) < prob]
+        months = month[idx] + 1 + rng.poisson(max(delay - 1.0, 0.0), idx.shape[0])
+        ok = months < horizon
+        new = idx[ok]
+        grown = m + new.shape[0]
+        person = _SCRATCH.grow("person", grown, keep=m)
+        kind = _SCRATCH.grow("kind", grown, keep=m)
+        month = _SCRATCH.grow("month", grown, keep=m)
+        person[m:] = person[new]
+        kind[m:] = fkind
+        month[m:] = months[ok]
+        m = grown
+    return person, month, kind
+
+
+def _ties(rng, z, edu, k, homophily, first, out_person, out_friend) -> int:
+    """Directed ties within the block, homophilous by socio-economic position; rows sorted, no duplicates.
+
+    Writes them to the front of ``out_person`` / ``out_friend`` (room for
+    ``k`` per person) as ids ``first + row``; returns how many.
+    """
+    n = z.shape[0]
+    if k == 0 or n < 2:
+        return 0
+    work = _SCRATCH.get
+    key = work("tie_key", n)
+    tie_kernels.tie_key(z, edu, rng.standard_normal(n, out=work("tie_noise", n)), key)
+    packed = work("tie_packed", n, np.uint64)
+    tie_kernels.pack_keys(key, packed)
+    packed.sort()  # numpy's sort of plain integers is far faster than its argsort
+    order = work("order", n, np.int32)
+    if not tie_kernels.unpack_order(key, packed, order):  # equal keys: numpy's own order of them
+        order[:] = np.argsort(key)
+    reach = min(_HOMOPHILY_REACH, n - 1)
+    u_near = rng.random(n * k, out=work("u_near", n * k))  # row-major (n, k): draw j of person i is u_near[i * k + j]
+    n_near = event_kernels.count_below(u_near, homophily)
+    offset = rng.integers(0, 2 * reach, n_near)
+    random_friend = rng.integers(0, n, n * k - n_near)
+    return tie_kernels.tie_rows(
+        order, u_near, homophily, offset, reach, random_friend, k, first, work("rank", n, np.int32), out_person, out_friend,
+    )
