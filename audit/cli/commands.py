@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--scorer", action="append", default=[], metavar="SPEC",
                      help="scorer name, name:key=value,... variant, or module:attr (repeatable; default: all registered)")
     add_population_args(run)
+    from audit.cli.supplied import add_supplied_args
+
+    add_supplied_args(run)
     run.add_argument("--out", default="reports/latest", metavar="DIR", help="output directory (default reports/latest)")
     add_force_arg(run)
     run.add_argument("--save-scores", action="store_true", help="also write DIR/scores.parquet (one row per person per scorer)")
@@ -197,12 +200,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
     refuse_costly(args, workers=1 if args.scheduler else args.workers or default_workers())
     precheck_from_args(args)  # an overspend or an unusable ledger is refused before any work, not after it
     out = claim_output(args.out, force=args.force)
-    options = AuditOptions(seed=args.seed, as_of=args.as_of, by=tuple(args.by))
+    options = AuditOptions(seed=args.seed, as_of=args.as_of, by=tuple(args.by), outcome=args.outcome)
     options = replace(options, scorer_timeout=args.scorer_timeout)
     options = replace(options, min_cell_share=args.min_cell_share, bootstrap=args.bootstrap)
     options = replace(options, replay_sample=args.replay_sample)
+    from audit.cli.supplied import precomputed_scorer, supplied_kwargs
+
     config = RunConfig(population=args.population, size=args.size, seed=args.seed, chunk_size=args.chunk_size,
-                       options=options, events=args.events, ties=args.ties, horizon_months=args.horizon_months)
+                       options=options, events=args.events, ties=args.ties, horizon_months=args.horizon_months,
+                       **supplied_kwargs(args))
+    source = _open_source(config)  # a bad table or flag is refused here, before any work
+    precomputed = precomputed_scorer(args, source)
+    scorers = [*args.scorer, *([precomputed] if precomputed is not None else [])] or None
     from audit.engine.workers import default_worker_memory
 
     workers = args.workers or default_workers()
@@ -213,7 +222,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     config = replace(config, isolate=True, worker_memory=memory)
     writer = _ScoresWriter(out / "scores.parquet") if args.save_scores else None
     try:
-        result = run(args.scorer or None, config, progress=not args.quiet, sink=writer)
+        result = run(scorers, config, progress=not args.quiet, sink=writer, source=source)
     except BaseException:
         if writer is not None:
             writer.abort()
@@ -238,6 +247,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     for r in result.failed:
         print(f"scs-audit: scorer {r.label!r} failed: {one_line(r.error or '')}", file=sys.stderr)
     return EXIT_SCORER_FAILED if result.failed else EXIT_OK
+
+
+def _open_source(config: Any) -> Any:
+    from audit.population.source import open_source
+
+    return open_source(config.population, size=config.size, seed=config.seed, events=config.events, ties=config.ties,
+                       horizon_months=config.horizon_months, scores=config.scores, score_column=config.score_column,
+                       outcome=config.outcome, favourable_column=config.favourable_column)
 
 
 class _ScoresWriter:

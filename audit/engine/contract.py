@@ -47,6 +47,9 @@ class AuditOptions:
     """People in the whole population (for sampling rates)."""
     scorer_timeout: float | None = None
     """Longest a single ``score`` call may take, in seconds (``--scorer-timeout``); ``None``: no limit."""
+    outcome: str | None = None
+    """0/1 column of a supplied people table with the observed outcome (1: the event the score predicts);
+    adds error rates and calibration by group (:mod:`audit.disparity.observed`)."""
     probe_size: int = 1000
     """People in the start-of-run probe for mutation and non-determinism (:mod:`audit.engine.guard`); 0 skips it."""
 
@@ -320,7 +323,7 @@ def scores_table(label: str, chunk: Population, frame: pd.DataFrame, scorer: Any
             "tier": frame["tier"].astype(str).to_numpy(),
             "favourable": favourable_mask(scorer, frame),
             "sanctioned": sanctioned_mask(scorer, frame),
-            "income_quintile": people["income_quintile"].to_numpy(),
-            "education": people["education"].astype(str).to_numpy(),
+            **{c: people[c].astype(str).to_numpy() if c == "education" else people[c].to_numpy()
+               for c in ("income_quintile", "education") if c in people.columns},
         }
     )
