@@ -87,6 +87,11 @@ class PrecomputedScorer:
                 "favourable_column": self.favourable_column}
 
     @property
+    def default_params(self) -> Mapping[str, Any]:
+        """The params themselves: a precomputed scorer has no variants, so its label is the column's name."""
+        return self.params
+
+    @property
     def risk(self) -> bool:
         """Lower scores are better (``lower_is_better``, or implied by ``adverse_from``)."""
         return self.lower_is_better or self.adverse_from is not None

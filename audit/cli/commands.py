@@ -238,6 +238,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from audit.report import write_run_report
 
     report_html, _ = write_run_report(out, result)  # report.html, report.md (audit/report)
+    from audit.report.ll144 import write_ll144_csv
+    from audit.results.document import results_document
+
+    write_ll144_csv(out, results_document(result))  # the NYC LL144 summary table (audit/report/ll144.py)
     if not args.quiet:
         print_summary(result, console)
         console.print(f"exact results (private): {path}")

@@ -19,6 +19,7 @@ import pandas as pd
 
 from audit.engine.guard import note_fault, plugin_call, plugin_section, time_limited
 from audit.errors import ScorerContractError, ScorerFailed
+from audit.population.columns import PEOPLE_COLUMNS
 from audit.population.groups import CellLayout
 from audit.population.model import Population, PopulationView
 from scorers.adapter import printable
@@ -208,6 +209,12 @@ def score_checked(scorer: Any, view: PopulationView, *, as_of: int) -> pd.DataFr
     except BaseException as exc:  # a plugin may raise anything, even sys.exit() or its own BaseException
         note_fault()  # what it left behind (memory, handlers, threads) is not for the next task
         name = printable(getattr(scorer, "name", repr(scorer)))
+        absent = exc.args[0] if isinstance(exc, KeyError) and exc.args else None
+        if isinstance(absent, str) and absent in PEOPLE_COLUMNS and absent not in view.people.columns:
+            raise ScorerFailed(
+                f"scorer {name!r} reads the people column {absent!r}, which this supplied people table does not have; "
+                "add the column (columns= renames one), or audit the system's own scores instead (score_column=)"
+            ) from exc
         raise ScorerFailed(f"scorer {name!r} raised {printable(type(exc).__name__)}: {printable(exc)}") from exc
     return validate_score_frame(scorer, frame, view)
 

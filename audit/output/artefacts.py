@@ -76,6 +76,7 @@ RUN_ARTEFACTS = (
     "published.json",
     "report.html",
     "report.md",
+    "ll144.csv",
     "compare.json",
     "compare.html",
     "compare.md",

@@ -10,6 +10,7 @@ same thing in every chunk and unknowns are counted rather than dropped.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from typing import Any
 
@@ -203,7 +204,7 @@ def _attribute(name: str, *, spec: Any, people: pd.DataFrame | None, cuts: tuple
         if people is not None and spec is None and name in people.columns:
             _numeric(people[name], name, source)
         elif name != "age":
-            raise _no_such(name, spec)
+            raise _no_such(name, spec, people)
         edges = (-np.inf, *cuts, np.inf)
         return Attribute(name=name, categories=band_labels(cuts), bins=tuple(float(e) for e in edges))
     if name == "urban":
@@ -235,12 +236,19 @@ def _attribute(name: str, *, spec: Any, people: pd.DataFrame | None, cuts: tuple
             except TypeError:  # mixed kinds of value: in order of their text
                 cats = tuple(sorted(plain, key=str))
         return Attribute(name=name, categories=cats)
-    raise _no_such(name, spec)
+    raise _no_such(name, spec, people)
 
 
-def _no_such(name: str, spec: Any) -> InvalidArgument:
-    known = "urban, sex, region, age" if spec is not None else "urban, age, or a column of the supplied people table"
-    return InvalidArgument(f"by={name!r}: no such attribute; use one of: {known}")
+def _no_such(name: str, spec: Any, people: pd.DataFrame | None) -> InvalidArgument:
+    if spec is not None or people is None:
+        return InvalidArgument(f"by={name!r}: no such attribute; use one of: urban, sex, region, age")
+    have = [str(c) for c in people.columns if c not in ("person_id", "reliability")]
+    guess = difflib.get_close_matches(name, have, n=1, cutoff=0.6)
+    hint = f" (did you mean {guess[0]!r}?)" if guess else ""
+    return InvalidArgument(
+        f"by={name!r}: the people table has no such column{hint}; audit by one of its columns: "
+        f"{', '.join(map(repr, have[:20]))}"
+    )
 
 
 def _has_values(col: pd.Series, name: str, source: str | None) -> None:

@@ -80,17 +80,11 @@ def _unique_ids(t: Table) -> tuple[np.ndarray, np.ndarray | None]:
 def _people(t: Table, *, score_column: str | None, outcome: str | None, favourable_column: str | None) -> pd.DataFrame:
     if len(t.frame) == 0:
         raise InvalidTable(f"{t.label}: has a header but no data rows. Fix: add one row per person.")
-    attributes = [c for c in t.frame.columns if c != "person_id"]
+    attributes = [c for c in t.frame.columns if c != "person_id" and c not in TRUTH_PEOPLE_COLUMNS]
     if not attributes:
         raise InvalidTable(
             f"{t.label}: has only a person_id column; there is nothing to audit by. Fix: add at least one column "
             "describing the people (e.g. sex, race, age, income_quintile)."
-        )
-    reserved = [c for c in attributes if c in TRUTH_PEOPLE_COLUMNS]
-    if reserved:
-        raise InvalidTable(
-            f"{t.label}: has a column {reserved[0]!r}, a name the harness keeps for ground truth it never reads from "
-            "supplied data. Fix: rename or drop the column."
         )
     pid, order = _unique_ids(t)
     f = t.frame
@@ -120,7 +114,7 @@ def _people(t: Table, *, score_column: str | None, outcome: str | None, favourab
 
     data: dict[str, Any] = {"person_id": pid if order is None else pid[order]}
     for col in f.columns:
-        if col == "person_id":
+        if col == "person_id" or col in TRUTH_PEOPLE_COLUMNS:  # ground truth is never read from supplied data
             continue
         if col == "education":
             data[col] = education_categorical(take(standard[col]))
@@ -251,7 +245,9 @@ def read_population(
     score_column = _column_name(score_column, "score_column")
     outcome = _column_name(outcome, "outcome")
     favourable_column = _column_name(favourable_column, "favourable_column")
-    pt = open_table(people, "people", PEOPLE_COLUMNS, ("person_id",), renames)
+    # a column the caller renames must be there: columns= says the table has it
+    asked = tuple(o for o in renames if o in PEOPLE_COLUMNS and o != "person_id")
+    pt = open_table(people, "people", PEOPLE_COLUMNS, ("person_id", *asked), renames)
     people_frame = _people(pt, score_column=score_column, outcome=outcome, favourable_column=favourable_column)
     if scores is not None:
         people_frame, score_column = merge_scores(

@@ -14,6 +14,7 @@ from typing import Any
 
 from audit.report.disparity import attribute_names, disparity_section
 from audit.report.findings import build_findings
+from audit.report.ll144 import ll144_section
 from audit.report.model import (
     Block,
     Cell,
@@ -228,6 +229,7 @@ def build_report(results: dict[str, Any], published: dict[str, Any] | None = Non
     sections = [
         Section(id="summary", title="Summary", blocks=(summary_table(doc),)),
         about_section(doc),
+        ll144_section(doc),  # audit/report/ll144.py
         *(scorer_section(doc, i) for i in range(n)),
         published_section(published),
         method_section(doc),
