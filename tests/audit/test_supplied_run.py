@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import json
 
-import numpy as np
 import pandas as pd
 import pytest
 from fairlearn.metrics import (

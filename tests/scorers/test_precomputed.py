@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from audit.engine.contract import AuditOptions
 from audit.errors import InvalidArgument, InvalidTable
 from audit.population.model import Population
 from audit.runner import RunConfig, run
-from audit.engine.contract import AuditOptions
 from scorers.precomputed import PrecomputedScorer
 from scorers.protocol import scorer_label, scorer_tags, validate_declarations
 
