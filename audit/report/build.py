@@ -15,6 +15,7 @@ from typing import Any
 from audit.report.disparity import attribute_names, disparity_section
 from audit.report.findings import build_findings
 from audit.report.ll144 import ll144_section
+from audit.report.observed import observed_section
 from audit.report.model import (
     Block,
     Cell,
@@ -184,8 +185,10 @@ def scorer_section(doc: Doc, i: int) -> Section:
         blocks.append(Table(id=f"{sid}-tiers", caption="Share of all people in each tier (best first)",
                             columns=tuple(str(t) for t in shares),
                             rows=(tuple(value_cell(doc, ("scorers", i, "tier_shares", t), fmt=fmt_pct) for t in shares),)))
+    observed = observed_section(doc, i, sid=anchor(i, "observed-outcome"))  # audit/report/observed.py
     children = (
         disparity_section(doc, i, sid=anchor(i, "disparity")),
+        *((observed,) if observed is not None else ()),
         appeal_section(doc, i, sid=anchor(i, "appeal")),
         reversibility_section(doc, i, sid=anchor(i, "reversibility")),
         spillover_section(doc, i, sid=anchor(i, "spillover")),

@@ -179,3 +179,14 @@ def test_the_report_has_the_ll144_and_observed_outcome_sections(run, tmp_path):
     report = build_report(results)
     titles = [s.title for s in report.sections]
     assert "NYC Local Law 144 bias-audit summary" in titles
+
+
+def test_the_terminal_summary_shows_the_supplied_attributes(tmp_path, capsys):
+    path = tmp_path / "people.csv"
+    recidivism_people(600).to_csv(path, index=False)
+    rc = main(["run", "--population", str(path), "--out", str(tmp_path / "out"), "--by", "race", "--by", "sex",
+               "--score-column", "decile_score", "--adverse-from", "5", "--workers", "1", "--bootstrap", "0"])
+    out, err = capsys.readouterr()
+    assert rc == 0, err
+    assert "min impact ratio · race" in out and "replay audits" not in out
+    assert (tmp_path / "out" / "ll144.csv").exists()

@@ -42,6 +42,10 @@ class PopulationKey:
     """Seed of the synthetic population and of the audits' randomness."""
 
     def describe(self) -> str:
+        from audit.population.table_files import TABLE_SUFFIXES
+
+        if self.name.lower().endswith(TABLE_SUFFIXES):  # a supplied table has its own size
+            return f"{self.name} (supplied table), seed {self.seed}"
         return f"{self.name}, {self.size:,} people, seed {self.seed}"
 
     def slug(self) -> str:
