@@ -48,6 +48,8 @@ class RunConfig:
     """0/1 column of observed outcomes in a supplied people table (error rates and calibration)."""
     favourable_column: str | None = None
     """0/1 column of decisions in a supplied people table (1: favourable)."""
+    date_column: str | None = None
+    """Column of the records' dates in a supplied people table (the data's date range, NYC LL144)."""
     horizon_months: int | None = None
     """Months a supplied event table covers (default: from the data, :func:`audit.population.model.load_population`)."""
     engine: str = "local"
@@ -219,7 +221,7 @@ def run(
     source = source or open_source(config.population, size=config.size, seed=config.seed, events=config.events,
                                    ties=config.ties, horizon_months=config.horizon_months, scores=config.scores,
                                    score_column=config.score_column, outcome=config.outcome,
-                                   favourable_column=config.favourable_column)
+                                   favourable_column=config.favourable_column, date_column=config.date_column)
     options = config.options
     if options.as_of is not None and not 0 <= options.as_of < source.horizon_months:
         raise InvalidArgument(f"as_of={options.as_of}: the population's events cover months 0 to "

@@ -258,7 +258,8 @@ def _open_source(config: Any) -> Any:
 
     return open_source(config.population, size=config.size, seed=config.seed, events=config.events, ties=config.ties,
                        horizon_months=config.horizon_months, scores=config.scores, score_column=config.score_column,
-                       outcome=config.outcome, favourable_column=config.favourable_column)
+                       outcome=config.outcome, favourable_column=config.favourable_column,
+                       date_column=config.date_column)
 
 
 class _ScoresWriter:

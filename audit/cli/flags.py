@@ -19,6 +19,7 @@ PARAMETER_FLAGS: dict[str, str] = {
     "adverse_from": "--adverse-from",
     "as_of": "--as-of",
     "by": "--by",
+    "date_column": "--date-column",
     "delta": "--delta",
     "engine": "--engine",
     "epsilon": "--epsilon",

@@ -30,6 +30,8 @@ def add_supplied_args(p: argparse.ArgumentParser) -> None:
                    help="a score at or above SCORE is the adverse outcome (implies --lower-is-better)")
     g.add_argument("--favourable-column", default=None, metavar="COL",
                    help="0/1 column of decisions, 1 the favourable one (e.g. hired)")
+    g.add_argument("--date-column", default=None, metavar="COL",
+                   help="column of the records' dates: their range goes into the NYC LL144 summary")
     g.add_argument("--outcome", default=None, metavar="COL",
                    help="0/1 column of observed outcomes, 1 = the event the score predicts (error rates, calibration)")
 
@@ -37,7 +39,7 @@ def add_supplied_args(p: argparse.ArgumentParser) -> None:
 def supplied_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     """The keyword arguments of :func:`audit.population.source.open_source` these flags give."""
     return {"scores": args.scores, "score_column": args.score_column, "outcome": args.outcome,
-            "favourable_column": args.favourable_column}
+            "favourable_column": args.favourable_column, "date_column": args.date_column}
 
 
 def precomputed_scorer(args: argparse.Namespace, source: Any) -> Any:

@@ -171,7 +171,7 @@ def _rates(per: Mapping[str, np.ndarray], i: int) -> dict[str, Any]:
 
 
 def _error_rates(per: Mapping[str, np.ndarray], view: Any, eligible: np.ndarray, counts: Mapping[str, np.ndarray]) -> dict[str, Any]:
-    n = sum(per.values())
+    n = np.sum(list(per.values()), axis=0)
     groups = []
     for i, label in enumerate(view.labels):
         if not view.known[i]:

@@ -82,6 +82,8 @@ class Population:
     """Column of ``people`` holding a supplied system's precomputed score (checked: finite numbers)."""
     outcome_column: str | None = None
     """Column of ``people`` holding the observed 0/1 outcome (checked), for error rates and calibration."""
+    date_range: tuple[str, str] | None = None
+    """First and last date of a supplied table's records (``date_column=``), ISO 8601; ``None``: not given."""
     _fingerprint: list = field(default_factory=list, repr=False, compare=False)
     _sorted: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -151,12 +153,12 @@ class Population:
     @classmethod
     def from_table(
         cls, people, *, events=None, ties=None, columns=None, horizon_months=None, scores=None, score_column=None,
-        outcome=None, favourable_column=None,
+        outcome=None, favourable_column=None, date_column=None,
     ) -> Population:
         """Load a supplied population from CSV/Parquet paths or DataFrames (:func:`load_population`)."""
         return load_population(
             people, events=events, ties=ties, columns=columns, horizon_months=horizon_months, scores=scores,
-            score_column=score_column, outcome=outcome, favourable_column=favourable_column,
+            score_column=score_column, outcome=outcome, favourable_column=favourable_column, date_column=date_column,
         )
 
     @classmethod
@@ -176,6 +178,7 @@ def load_population(
     score_column: str | None = None,
     outcome: str | None = None,
     favourable_column: str | None = None,
+    date_column: str | None = None,
 ) -> Population:
     """Load and validate a supplied population.
 
@@ -184,7 +187,7 @@ def load_population(
     """
     return Population(**read_population(
         people, events=events, ties=ties, columns=columns, horizon_months=horizon_months, scores=scores,
-        score_column=score_column, outcome=outcome, favourable_column=favourable_column,
+        score_column=score_column, outcome=outcome, favourable_column=favourable_column, date_column=date_column,
     ))
 
 

@@ -91,6 +91,7 @@ class PopulationSource:
                 "absent_columns": [c for c in PEOPLE_COLUMNS if c not in self.supplied.people.columns],
                 "score_column": self.supplied.score_column,
                 "outcome_column": self.supplied.outcome_column,
+                "date_range": list(self.supplied.date_range) if self.supplied.date_range else None,
                 "fingerprint": self.fingerprint(),
                 "person_ids": person_id_identity(self.supplied.people["person_id"].to_numpy()),
                 "ties": {"max_in_degree": self.max_in_degree, "ties_dropped": self.ties_dropped,
@@ -138,15 +139,17 @@ def open_source(
     score_column: str | None = None,
     outcome: str | None = None,
     favourable_column: str | None = None,
+    date_column: str | None = None,
 ) -> PopulationSource:
     """Resolve a builtin spec name, a spec TOML, a CSV/Parquet table or an in-memory population.
 
     Every population's ties are capped at ``max_in_degree`` people per friend
     (:func:`audit.population.tie_bound.cap_in_degree`) before any scorer sees them.
-    ``scores``, ``score_column``, ``outcome`` and ``favourable_column`` go with a
+    ``scores``, ``score_column``, ``outcome``, ``favourable_column`` and ``date_column`` go with a
     supplied table (:func:`audit.population.table.read_population`).
     """
-    supplied_only = {"scores": scores, "score_column": score_column, "outcome": outcome, "favourable_column": favourable_column}
+    supplied_only = {"scores": scores, "score_column": score_column, "outcome": outcome,
+                     "favourable_column": favourable_column, "date_column": date_column}
     if isinstance(population, Population):
         return _supplied(population, spec=population.spec, seed=population.seed, max_in_degree=max_in_degree)
     if isinstance(population, PopulationSpec):

@@ -54,7 +54,7 @@ from audit.population.table_checks import (
 )
 from audit.population.table_events import DEFAULT_SOURCE, read_events, read_ties
 from audit.population.table_files import TABLE_SUFFIXES
-from audit.population.table_scores import binary_values, merge_scores, score_values
+from audit.population.table_scores import binary_values, date_range, merge_scores, score_values
 from audit.vocab import EDUCATION_LEVELS
 
 __all__ = ["DEFAULT_SOURCE", "TABLE_SUFFIXES", "read_population"]
@@ -190,6 +190,7 @@ def read_population(
     score_column: str | None = None,
     outcome: str | None = None,
     favourable_column: str | None = None,
+    date_column: str | None = None,
 ) -> dict[str, Any]:
     """Load and validate a supplied population: the fields of its :class:`~audit.population.model.Population`.
 
@@ -222,6 +223,9 @@ def read_population(
         A 0/1 column of observed outcomes (1: the event the score predicts happened).
     favourable_column
         A 0/1 column of decisions (1: the favourable decision, e.g. hired).
+    date_column
+        A column of the dates of the records (e.g. the date each person was scored): its first and
+        last date are the data's date range in the NYC LL144 summary.
 
     Returns
     -------
@@ -245,10 +249,13 @@ def read_population(
     score_column = _column_name(score_column, "score_column")
     outcome = _column_name(outcome, "outcome")
     favourable_column = _column_name(favourable_column, "favourable_column")
+    date_column = _column_name(date_column, "date_column")
     # a column the caller renames must be there: columns= says the table has it
     asked = tuple(o for o in renames if o in PEOPLE_COLUMNS and o != "person_id")
     pt = open_table(people, "people", PEOPLE_COLUMNS, ("person_id", *asked), renames)
     people_frame = _people(pt, score_column=score_column, outcome=outcome, favourable_column=favourable_column)
+    _absent(pt, date_column, "dates of the records", "date_column")
+    dates = None if date_column is None else date_range(pt, date_column, people_frame["person_id"].to_numpy())
     if scores is not None:
         people_frame, score_column = merge_scores(
             scores, people_frame, pt, renames, score_column=score_column, outcome=outcome, favourable_column=favourable_column,
@@ -278,4 +285,5 @@ def read_population(
         source="dataframe" if isinstance(people, pd.DataFrame) else str(people),
         score_column=score_column,
         outcome_column=outcome,
+        date_range=dates,
     )

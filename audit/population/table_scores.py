@@ -20,7 +20,7 @@ import pandas as pd
 from audit.errors import InvalidTable
 from audit.population.table_checks import INT64, Table, check, known_ids, numbers, open_table, whole
 
-__all__ = ["MAX_ABS_SCORE", "binary_values", "merge_scores", "score_values"]
+__all__ = ["MAX_ABS_SCORE", "binary_values", "date_range", "merge_scores", "score_values"]
 
 #: Largest magnitude a score may have (exclusive), as :data:`scorers.protocol.MAX_ABS_SCORE` (group sums stay exact).
 MAX_ABS_SCORE = 2.0**31
@@ -67,6 +67,16 @@ def binary_values(t: Table, col: str, pid: np.ndarray, *, role: Literal["outcome
     value = np.where(words.isin(_TRUE), 1, np.where(words.isin(_FALSE), 0, -1))
     check(t, col, value < 0, "expected 0 or 1", pid=pid, fix=fix)
     return value.astype(np.int8)
+
+
+def date_range(t: Table, col: str, pid: np.ndarray) -> tuple[str, str]:
+    """The first and last date of a column of dates (ISO 8601 or a format pandas reads), for the LL144 summary."""
+    s = t.frame[col]
+    fix = "give each row the date of its record, e.g. 2013-02-01 (ISO 8601), with no blanks"
+    check(t, col, s.isna().to_numpy(), "empty cell", pid=pid, fix=fix)
+    dates = pd.to_datetime(s, errors="coerce", format="mixed") if s.dtype == object else pd.to_datetime(s, errors="coerce")
+    check(t, col, dates.isna().to_numpy(), "not a date", pid=pid, fix=fix)
+    return dates.min().date().isoformat(), dates.max().date().isoformat()
 
 
 def _score_column(st: Table, score_column: str | None, people: pd.DataFrame, roles: tuple[str | None, ...]) -> str:

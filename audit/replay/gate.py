@@ -11,7 +11,6 @@ scorer's section says plainly that the audit is not applicable.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from audit.engine.contract import AuditContext, ChunkAudit, ScoredChunk
@@ -27,15 +26,12 @@ def not_applicable() -> dict[str, Any]:
     return {"available": False, "applicable": False, "reason": NOT_REPLAYABLE}
 
 
-@dataclass(frozen=True, slots=True)
 class ReplayGate:
     """A replay audit that skips scorers whose tags say they cannot be replayed."""
 
-    audit: ChunkAudit
-
-    @property
-    def name(self) -> str:
-        return self.audit.name
+    def __init__(self, audit: ChunkAudit) -> None:
+        self.audit = audit
+        self.name = audit.name
 
     def collect(self, chunk: ScoredChunk) -> Mapping[str, Any]:
         if not scorer_tags(chunk.scorer).replayable:

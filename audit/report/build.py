@@ -15,7 +15,6 @@ from typing import Any
 from audit.report.disparity import attribute_names, disparity_section
 from audit.report.findings import build_findings
 from audit.report.ll144 import ll144_section
-from audit.report.observed import observed_section
 from audit.report.model import (
     Block,
     Cell,
@@ -32,6 +31,7 @@ from audit.report.model import (
     fmt_ratio,
     is_number,
 )
+from audit.report.observed import observed_section
 from audit.report.published import published_section
 from audit.report.replay import appeal_section, reversibility_section
 from audit.report.spillover import contagion_section, spillover_section

@@ -117,3 +117,10 @@ def test_bands_on_text(capsys, tmp_path):
 def test_only_person_id_is_refused():
     with pytest.raises(InvalidTable, match="only a person_id column.*Fix: add at least one column"):
         Population.from_table(pd.DataFrame({"person_id": [1, 2]}))
+
+
+def test_a_date_that_is_not_a_date(capsys, tmp_path):
+    path = _people(tmp_path, edit=_with(screening_date=([4], "soon")))
+    line = _run(capsys, tmp_path, "--population", path, "--by", "sex", "--score-column", "decile_score",
+                "--date-column", "screening_date")
+    _contains(line, "column 'screening_date'", "data row 5", "not a date", "'soon'", "1 of 40 rows", "Fix:")

@@ -28,7 +28,7 @@ from audit.cli.commands import main
 from tests.audit._recidivism import recidivism_people
 
 ARGS = ["--by", "race", "--by", "sex", "--score-column", "decile_score", "--adverse-from", "5",
-        "--outcome", "two_year_recid", "--quiet", "--workers", "1", "--bootstrap", "50"]
+        "--outcome", "two_year_recid", "--date-column", "screening_date", "--quiet", "--workers", "1", "--bootstrap", "50"]
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +60,16 @@ def test_the_scorer_is_named_after_the_column_and_replay_is_not_applicable(run):
         assert s[audit]["applicable"] is False
         assert s[audit]["reason"] == "not applicable: a precomputed score has no rules to re-run"
     assert results["population"]["absent_columns"] == ["urban", "region", "income", "income_quintile", "education"]
+
+
+def test_the_date_range_of_the_data_is_recorded(run):
+    people, results, _ = run
+    assert results["population"]["date_range"] == [people["screening_date"].min(), people["screening_date"].max()]
+    from audit.report.build import build_report
+
+    (section,) = [s for s in build_report(results).sections if s.id == "ll144"]
+    facts = dict(section.blocks[0].items)
+    assert facts["date range of the data"].text == f"{people['screening_date'].min()} to {people['screening_date'].max()}"
 
 
 def test_unknown_category_is_counted(run):
