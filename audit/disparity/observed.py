@@ -39,7 +39,7 @@ from audit.engine.contract import AuditContext, ScoredChunk
 from audit.errors import InvalidArgument
 from audit.output.artefacts import finite_or_none as _num
 
-__all__ = ["MAX_CALIBRATION_VALUES", "METRICS", "OBSERVED_NOTE", "ObservedOutcomeAudit"]
+__all__ = ["MAX_CALIBRATION_VALUES", "METRICS", "OBSERVED_NOTE", "ObservedOutcomeAudit", "rates_with_intervals"]
 
 #: Scores with at most this many distinct values are calibrated per value (a 1-10 decile score); more, per decile.
 MAX_CALIBRATION_VALUES = 20
@@ -144,7 +144,7 @@ class ObservedOutcomeAudit:
         section["attributes"] = [v.key for v in views]
         counts = None if confusion is None else {name: confusion.array[:, i] for i, name in enumerate(_CONFUSION)}
         if counts is not None:
-            section["overall"] = _rates({k: np.asarray([v.sum()]) for k, v in counts.items()}, 0)
+            section["overall"] = rates_with_intervals({k: np.asarray([v.sum()]) for k, v in counts.items()}, 0)
         for view in views:
             n = group_axis(cal.sum(axis=(1, 2))[None, :], layout, view.keep)[0]
             total = int(n.sum())
@@ -159,7 +159,8 @@ class ObservedOutcomeAudit:
         return section
 
 
-def _rates(per: Mapping[str, np.ndarray], i: int) -> dict[str, Any]:
+def rates_with_intervals(per: Mapping[str, np.ndarray], i: int) -> dict[str, Any]:
+    """Group ``i``'s fairlearn rates from confusion counts ``per`` (tp, fp, fn, tn), each with its 95% exact interval."""
     out: dict[str, Any] = {}
     for metric, (num, den) in METRICS.items():
         yes = sum(per[c][i] for c in num)
@@ -178,7 +179,7 @@ def _error_rates(per: Mapping[str, np.ndarray], view: Any, eligible: np.ndarray,
             continue
         groups.append({
             "group": view.display(label), "n": int(n[i]), "positives": int(per["tp"][i] + per["fn"][i]),
-            "excluded_from_ratios": bool(not eligible[i]), **_rates(per, i),
+            "excluded_from_ratios": bool(not eligible[i]), **rates_with_intervals(per, i),
         })
     by_metric = {}
     rates = {}
