@@ -210,6 +210,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                        options=options, events=args.events, ties=args.ties, horizon_months=args.horizon_months,
                        **supplied_kwargs(args))
     source = _open_source(config)  # a bad table or flag is refused here, before any work
+    _publishable(args, source)
     precomputed = precomputed_scorer(args, source)
     scorers = [*args.scorer, *([precomputed] if precomputed is not None else [])] or None
     from audit.engine.workers import default_worker_memory
@@ -251,6 +252,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
     for r in result.failed:
         print(f"scs-audit: scorer {r.label!r} failed: {one_line(r.error or '')}", file=sys.stderr)
     return EXIT_SCORER_FAILED if result.failed else EXIT_OK
+
+
+def _publishable(args: argparse.Namespace, source: Any) -> None:
+    """Refuse epsilon= for a supplied table without the attributes the published figures are broken down by."""
+    if getattr(args, "epsilon", None) is None or source.supplied is None:
+        return
+    absent = [c for c in ("income_quintile", "education") if c not in source.supplied.people.columns]
+    if absent:
+        from audit.errors import InvalidArgument
+
+        raise InvalidArgument(
+            f"epsilon= publishes figures by income quintile and education, and the people table "
+            f"{source.supplied.source} has no {' or '.join(map(repr, absent))} column; leave out epsilon= (the "
+            "exact results and the LL144 summary are still written), or add the column"
+        )
 
 
 def _open_source(config: Any) -> Any:

@@ -124,3 +124,11 @@ def test_a_date_that_is_not_a_date(capsys, tmp_path):
     line = _run(capsys, tmp_path, "--population", path, "--by", "sex", "--score-column", "decile_score",
                 "--date-column", "screening_date")
     _contains(line, "column 'screening_date'", "data row 5", "not a date", "'soon'", "1 of 40 rows", "Fix:")
+
+
+def test_publishing_needs_income_and_education(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))  # the privacy ledger lives under HOME
+    path = _people(tmp_path)
+    line = _run(capsys, tmp_path, "--population", path, "--by", "sex", "--score-column", "decile_score",
+                "--epsilon", "1", "--dataset", "people")
+    _contains(line, "--epsilon publishes figures by income quintile and education", "'income_quintile'")
