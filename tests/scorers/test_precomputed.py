@@ -79,3 +79,15 @@ def test_a_run_in_python_matches_counting_by_hand():
         mine = people[people["sex"] == sex]
         assert groups[sex]["n"] == len(mine)
         assert groups[sex]["favourable_rate"] == pytest.approx((mine["score"] < 6).mean(), abs=1e-12)
+
+
+def test_a_decision_column_of_the_scores_table_is_checked_and_used():
+    scores = SCORES.assign(decision=[1, 0, "yes", 0])
+    pop = Population.from_table(PEOPLE.drop(columns="hired"), scores=scores, score_column="risk",
+                                favourable_column="decision")
+    assert pop.people["decision"].tolist() == [1, 0, 1, 0]
+    s = PrecomputedScorer(column="risk", favourable_column="decision")
+    assert s.score(pop.view(), as_of=0)["tier"].tolist() == ["favourable", "unfavourable", "favourable", "unfavourable"]
+    with pytest.raises(InvalidTable, match=r"column 'decision', data row 2 \(person_id 2\): expected 0 or 1, got 'maybe'"):
+        Population.from_table(PEOPLE.drop(columns="hired"), scores=SCORES.assign(decision=[1, "maybe", 0, 0]),
+                              score_column="risk", favourable_column="decision")
