@@ -52,18 +52,23 @@ def _group_text(group: Any) -> str:
 
 
 def ll144_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per scorer, attribute and category (then one for the unknown category), as in ``ll144.csv``."""
+    """One row per scorer, attribute and category (then one for the unknown category), as in ``ll144.csv``.
+
+    Each row also holds ``path``: where its figures are in ``results.json``
+    (the disparity group, or the attribute for the unknown row).
+    """
     rows: list[dict[str, Any]] = []
-    for s in results.get("scorers") or []:
+    for si, s in enumerate(results.get("scorers") or []):
         disparity = s.get("disparity") if isinstance(s, dict) else None
         if not isinstance(disparity, dict):
             continue
         decision = _has_decision(s)
         for attr in _attributes(disparity):
             node = disparity[attr]
-            for g in node.get("groups") or []:
+            for gi, g in enumerate(node.get("groups") or []):
                 excluded = bool(g.get("excluded_from_ratios"))
                 rows.append({
+                    "path": ("scorers", si, "disparity", attr, "groups", gi),
                     "scorer": s.get("label"), "attribute": attr, "category": _group_text(g.get("group")),
                     "n": g.get("n"), "share": g.get("share"), "excluded_from_ratios": excluded,
                     "selection_rate": g.get("favourable_rate") if decision else None,
@@ -72,6 +77,7 @@ def ll144_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
                     "scoring_impact_ratio": None if excluded else g.get("scoring_impact_ratio"),
                 })
             rows.append({
+                "path": ("scorers", si, "disparity", attr),
                 "scorer": s.get("label"), "attribute": attr, "category": "unknown", "n": node.get("unknown_n"),
                 "share": None, "excluded_from_ratios": True, "selection_rate": None, "selection_impact_ratio": None,
                 "scoring_rate": None, "scoring_impact_ratio": None,
@@ -85,7 +91,7 @@ def ll144_csv(results: dict[str, Any]) -> str:
     writer = csv.DictWriter(buf, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
     writer.writeheader()
     for row in ll144_rows(results):
-        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+        writer.writerow({k: ("" if row[k] is None else row[k]) for k in CSV_COLUMNS})
     return buf.getvalue()
 
 
@@ -105,25 +111,17 @@ def _date_range(doc: Doc) -> str:
     return "not recorded in the data: state the period the records cover when publishing the summary"
 
 
-def _cell(value: Any, fmt: Any, source: str) -> Cell:
-    if value is None:
-        return Cell(text="—", kind="null", source=source, title="excluded from ratios or not defined")
-    if isinstance(value, bool):
-        return Cell(text="yes" if value else "no", source=source)
-    return Cell(text=fmt(value), value=value, kind="number", source=source)
-
-
 def ll144_section(doc: Doc, *, sid: str = "ll144") -> Section:
-    """The LL144 summary: data source and dates, then one table per scorer."""
+    """The LL144 summary: data source and dates, then one table per scorer (for supplied data; a synthetic
+    run's figures are already in its disparity tables, and ``ll144.csv``)."""
     results = doc.data if isinstance(doc.data, dict) else {}
     rows = ll144_rows(results)
     if not rows:
         return Section(id=sid, title="NYC Local Law 144 bias-audit summary",
                        blocks=(NotComputed(what="the LL144 summary", reason="no scorer has a disparity section"),))
-    source = doc.get("population", "source")
     blocks: list[Any] = [
         Facts(id=f"{sid}-data", items=(
-            ("source of the data", Cell(text=str(source) if isinstance(source, str) else "—", source=doc.source("population", "source"))),
+            ("source of the data", doc.cell("population", "source", fmt=str)),
             ("date range of the data", Cell(text=_date_range(doc))),
             ("people", doc.cell("population", "size", fmt=fmt_count)),
         )),
@@ -134,26 +132,42 @@ def ll144_section(doc: Doc, *, sid: str = "ll144") -> Section:
             "is counted, not dropped. The same rows are in ll144.csv."
         )),
     ]
+    if doc.get("population", "synthetic") is True:
+        blocks.append(Paragraph(text=(
+            "The population is synthetic: its figures per category are those of each scorer's disparity tables "
+            "below; ll144.csv lays them out as a published LL144 summary would."
+        )))
+        return Section(id=sid, title="NYC Local Law 144 bias-audit summary", blocks=tuple(blocks))
     by_scorer: dict[Any, list[dict[str, Any]]] = {}
     for r in rows:
         by_scorer.setdefault(r["scorer"], []).append(r)
     for k, (label, items) in enumerate(by_scorer.items()):
-        blocks.append(_table(f"{sid}-{k}", str(label), items))
+        blocks.append(_table(doc, f"{sid}-{k}", str(label), items))
     return Section(id=sid, title="NYC Local Law 144 bias-audit summary", blocks=tuple(blocks))
 
 
-def _table(tid: str, label: str, rows: Sequence[dict[str, Any]]) -> Table:
+def _table(doc: Doc, tid: str, label: str, rows: Sequence[dict[str, Any]]) -> Table:
+    """One scorer's rows; every figure's cell points into results.json."""
     decision = any(r["selection_rate"] is not None for r in rows)
     columns = ["attribute", "category", "n"]
     columns += ["selection rate", "impact ratio (selection)"] if decision else []
     columns += ["scoring rate", "impact ratio (scoring)", "excluded (< min share)"]
+    dash = Cell(text="—", kind="null", title="excluded from ratios, or not defined")
     out = []
     for r in rows:
-        src = f"ll144.csv#{label}/{r['attribute']}/{r['category']}"
-        cells = [Cell(text=str(r["attribute"])), Cell(text=str(r["category"])), _cell(r["n"], fmt_count, src)]
+        path = r["path"]
+        if r["category"] == "unknown":
+            cells = [Cell(text=str(r["attribute"])), Cell(text="unknown"), doc.cell(*path, "unknown_n", fmt=fmt_count)]
+            cells += [dash] * ((2 if decision else 0) + 3)
+            out.append(tuple(cells))
+            continue
+        excluded = bool(r["excluded_from_ratios"])
+        cells = [Cell(text=str(r["attribute"])), Cell(text=str(r["category"])), doc.cell(*path, "n", fmt=fmt_count)]
         if decision:
-            cells += [_cell(r["selection_rate"], fmt_pct, src), _cell(r["selection_impact_ratio"], fmt_ratio, src)]
-        cells += [_cell(r["scoring_rate"], fmt_pct, src), _cell(r["scoring_impact_ratio"], fmt_ratio, src),
-                  _cell(r["excluded_from_ratios"] if r["category"] != "unknown" else None, str, src)]
+            cells += [doc.cell(*path, "favourable_rate", fmt=fmt_pct),
+                      dash if excluded else doc.cell(*path, "impact_ratio", fmt=fmt_ratio)]
+        cells += [doc.cell(*path, "scoring_rate", fmt=fmt_pct),
+                  dash if excluded else doc.cell(*path, "scoring_impact_ratio", fmt=fmt_ratio),
+                  doc.cell(*path, "excluded_from_ratios")]
         out.append(tuple(cells))
     return Table(id=tid, caption=f"LL144 summary · {label}", columns=tuple(columns), rows=tuple(out))

@@ -182,13 +182,23 @@ def test_calibration_within_groups_matches_pandas(run):
             assert g["observed_rate"][b] == pytest.approx(mean, abs=1e-12)
 
 
-def test_the_report_has_the_ll144_and_observed_outcome_sections(run, tmp_path):
-    people, results, _ = run
-    from audit.report.build import build_report
+def test_the_report_shows_the_ll144_and_observed_outcome_figures_from_the_results(run):
+    _, results, ll144 = run
+    from audit.report import build_report, render_html
+    from tests.audit.report.htmlscan import resolve, scan
 
-    report = build_report(results)
-    titles = [s.title for s in report.sections]
-    assert "NYC Local Law 144 bias-audit summary" in titles
+    page = scan(render_html(build_report(results)))
+    assert page.figures
+    for fig in page.figures:  # every number shown is the one in results.json
+        value = resolve({"results": results}, fig.source)
+        if fig.value is not None and not isinstance(value, str):
+            assert json.loads(fig.value) == value, fig
+    base = "results#/scorers/0/disparity/race/groups/0"
+    shown = [f.text for f in page.by_source(f"{base}/scoring_rate") if f.tag == "td"]
+    first = next(r for r in ll144 if r["attribute"] == "race")
+    assert f"{100 * float(first['scoring_rate']):.1f}%" in shown  # the LL144 table and the disparity table
+    fpr = page.by_source("results#/scorers/0/observed_outcome/race/groups/0/false_positive_rate")
+    assert [f.tag for f in fpr] == ["td"]
 
 
 def test_the_terminal_summary_shows_the_supplied_attributes(tmp_path, capsys):
