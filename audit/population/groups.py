@@ -198,11 +198,14 @@ def layout_for(
 
 
 def _attribute(name: str, *, spec: Any, people: pd.DataFrame | None, cuts: tuple[float, ...] | None, source: str | None) -> Attribute:
-    if people is not None and spec is None and name in people.columns:
-        _has_values(people[name], name, source)
+    supplied = people is not None and spec is None
+    if supplied and name not in people.columns:  # type: ignore[union-attr]
+        raise _no_such(name, spec, people)
+    if supplied:
+        _has_values(people[name], name, source)  # type: ignore[index]
     if cuts is not None:
-        if people is not None and spec is None and name in people.columns:
-            _numeric(people[name], name, source)
+        if supplied:
+            _numeric(people[name], name, source)  # type: ignore[index]
         elif name != "age":
             raise _no_such(name, spec, people)
         edges = (-np.inf, *cuts, np.inf)

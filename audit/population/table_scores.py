@@ -79,7 +79,7 @@ def date_range(t: Table, col: str, pid: np.ndarray) -> tuple[str, str]:
     return dates.min().date().isoformat(), dates.max().date().isoformat()
 
 
-def _score_column(st: Table, score_column: str | None, people: pd.DataFrame, roles: tuple[str | None, ...]) -> str:
+def _score_column(st: Table, score_column: str | None, roles: tuple[str | None, ...]) -> str:
     """The scores table's score column: the one named, or its only column besides person id, tier and the decisions."""
     if score_column is not None:
         return score_column
@@ -110,7 +110,7 @@ def merge_scores(
     st = open_table(scores, "scores", ("person_id",), ("person_id",), renames)
     if len(st.frame) == 0:
         raise InvalidTable(f"{st.label}: has a header but no data rows. Fix: add one row per person with their score.")
-    column = _score_column(st, score_column, people, (outcome, favourable_column))
+    column = _score_column(st, score_column, (outcome, favourable_column))
     if column not in st.frame.columns:
         if column in people.columns:
             raise InvalidTable(
@@ -137,10 +137,10 @@ def merge_scores(
     for col, role in ((outcome, "outcome"), (favourable_column, "decision")):
         if col is not None and col in st.frame.columns:
             values[col] = binary_values(st, col, pid, role=role)  # type: ignore[arg-type]
-    at = np.searchsorted(pid[np.argsort(pid)], ids)
-    order = np.argsort(pid)
+    order = np.argsort(pid, kind="stable")
     sorted_pid = pid[order]
-    hit = sorted_pid[np.minimum(at, len(sorted_pid) - 1)] == ids
+    at = np.minimum(np.searchsorted(sorted_pid, ids), len(sorted_pid) - 1)
+    hit = sorted_pid[at] == ids
     if not hit.all():
         first = int(ids[np.argmax(~hit)])
         raise InvalidTable(

@@ -73,3 +73,9 @@ def test_synthetic_runs_keep_income_and_education_and_gain_no_intersection():
     layout = layout_for(("sex", "urban"), spec=load_spec("tiny"))
     assert layout.names == ("income_quintile", "education", "sex", "urban")
     assert layout.intersections == ()
+
+
+@pytest.mark.parametrize("term", ["urban", "age", "age:bands=30"])
+def test_a_standard_attribute_the_table_lacks_is_refused(term):
+    with pytest.raises(InvalidArgument, match="the people table has no such column"):
+        layout_for((term,), people=PEOPLE.drop(columns="age"))
