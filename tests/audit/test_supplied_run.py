@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from fairlearn.metrics import (
@@ -210,3 +211,28 @@ def test_the_terminal_summary_shows_the_supplied_attributes(tmp_path, capsys):
     assert rc == 0, err
     assert "race" in out and "sex" in out and "income" not in out and "replay audits" not in out
     assert (tmp_path / "out" / "ll144.csv").exists()
+
+
+def test_a_hiring_decision_column_gives_ll144_selection_rates(tmp_path):
+    rng = np.random.default_rng(5)
+    n = 1200
+    people = pd.DataFrame({"person_id": np.arange(n), "sex": rng.choice(["F", "M"], n),
+                           "ethnicity": rng.choice(["a", "b", "c"], n, p=[0.6, 0.3, 0.1]),
+                           "score": rng.normal(50, 10, n).round(1)})
+    people["hired"] = (people["score"] + np.where(people["sex"] == "F", -3, 0) > 52).astype(int)
+    people.to_csv(tmp_path / "applicants.csv", index=False)
+    rc = main(["run", "--population", str(tmp_path / "applicants.csv"), "--by", "sex", "--by", "ethnicity",
+               "--score-column", "score", "--favourable-column", "hired", "--out", str(tmp_path / "out"),
+               "--quiet", "--workers", "1", "--bootstrap", "0"])
+    assert rc == 0
+    with open(tmp_path / "out" / "ll144.csv", newline="") as fh:
+        rows = {(r["attribute"], r["category"]): r for r in csv.DictReader(fh)}
+    selected = people.groupby("sex")["hired"].mean()
+    median = people["score"].median()
+    scoring = (people["score"] > median).groupby(people["sex"]).mean()
+    for sex in ("F", "M"):
+        r = rows[("sex", sex)]
+        assert float(r["selection_rate"]) == pytest.approx(selected[sex], abs=1e-12)
+        assert float(r["selection_impact_ratio"]) == pytest.approx(selected[sex] / selected.max(), abs=1e-12)
+        assert float(r["scoring_rate"]) == pytest.approx(scoring[sex], abs=1e-12)
+    assert ("sex×ethnicity", "F × a") in rows  # the first two attributes crossed, in the order given
