@@ -36,3 +36,30 @@ def test_coverage_of_every_rate(n, base, tpr, fpr):
         assert m > 0.9 * REPLICATES
         floor = 0.95 - 3 * math.sqrt(0.95 * 0.05 / m)  # three binomial standard errors under nominal
         assert covered[metric] / m >= floor, (metric, covered[metric] / m)
+
+
+def test_a_continuous_score_is_calibrated_per_decile():
+    import pandas as pd
+
+    from audit.engine.contract import AuditOptions
+    from audit.population.model import Population
+    from audit.runner import RunConfig, run
+    from scorers.precomputed import PrecomputedScorer
+
+    rng = np.random.default_rng(8)
+    n = 3000
+    people = pd.DataFrame({"person_id": np.arange(n), "sex": rng.choice(["f", "m"], n), "p": rng.random(n)})
+    people["y"] = (rng.random(n) < people["p"]).astype(int)
+    pop = Population.from_table(people, score_column="p", outcome="y")
+    result = run([PrecomputedScorer(column="p", adverse_from=0.5)],
+                 RunConfig(population=pop, options=AuditOptions(by=("sex",), outcome="y", bootstrap=0, replay_sample=0)))
+    cal = result.runs[0].sections["observed_outcome"]["sex"]["calibration"]
+    assert len(cal["bins"]) == 10 and cal["bins"][0].startswith("decile 1 (")
+    cuts = np.quantile(people["p"], np.linspace(0.1, 0.9, 9), method="lower")
+    decile = pd.cut(people["p"], bins=[-np.inf, *cuts, np.inf], right=False, labels=False)
+    expected = people.groupby(["sex", decile])["y"].agg(["mean", "size"])
+    for g in cal["groups"]:
+        for b in range(10):
+            mean, size = expected.loc[(g["group"], b)]
+            assert g["n"][b] == size
+            assert g["observed_rate"][b] == pytest.approx(mean, abs=1e-12)
