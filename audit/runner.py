@@ -40,6 +40,16 @@ class RunConfig:
     """Event table for a supplied people table."""
     ties: str | None = None
     """Tie table for a supplied people table."""
+    scores: str | None = None
+    """Table of precomputed scores (``person_id`` + score) for a supplied people table."""
+    score_column: str | None = None
+    """Column of the people (or scores) table holding a precomputed score, checked as it is loaded."""
+    outcome: str | None = None
+    """0/1 column of observed outcomes in a supplied people table (error rates and calibration)."""
+    favourable_column: str | None = None
+    """0/1 column of decisions in a supplied people table (1: favourable)."""
+    date_column: str | None = None
+    """Column of the records' dates in a supplied people table (the data's date range, NYC LL144)."""
     horizon_months: int | None = None
     """Months a supplied event table covers (default: from the data, :func:`audit.population.model.load_population`)."""
     engine: str = "local"
@@ -121,12 +131,18 @@ def default_audits(options: AuditOptions | None = None) -> list[ChunkAudit]:
     from audit.disparity.audit import DisparityAudit
     from audit.replay.appeal import AppealAudit
     from audit.replay.contagion import ContagionAudit
+    from audit.replay.gate import ReplayGate
     from audit.replay.reversibility import ReversibilityAudit
     from audit.replay.spillover import SpilloverAudit
 
     audits: list[ChunkAudit] = [DisparityAudit()]
+    if options is not None and options.outcome is not None:
+        from audit.disparity.observed import ObservedOutcomeAudit
+
+        audits.append(ObservedOutcomeAudit(column=options.outcome))
     if options is None or options.replay_sample > 0:
-        audits += [AppealAudit(), ReversibilityAudit(), SpilloverAudit(), ContagionAudit()]
+        # a precomputed score has no rules to re-run: its replay sections say so (audit.replay.gate)
+        audits += [ReplayGate(a) for a in (AppealAudit(), ReversibilityAudit(), SpilloverAudit(), ContagionAudit())]
     return audits
 
 
@@ -203,7 +219,9 @@ def run(
     # the boundary: contract defaults, printable labels, each call on its own view (scorers/adapter.py)
     labelled = unique_labels([s if isinstance(s, UnloadedScorer) else adapt(s) for s in scorer_objs])
     source = source or open_source(config.population, size=config.size, seed=config.seed, events=config.events,
-                                   ties=config.ties, horizon_months=config.horizon_months)
+                                   ties=config.ties, horizon_months=config.horizon_months, scores=config.scores,
+                                   score_column=config.score_column, outcome=config.outcome,
+                                   favourable_column=config.favourable_column, date_column=config.date_column)
     options = config.options
     if options.as_of is not None and not 0 <= options.as_of < source.horizon_months:
         raise InvalidArgument(f"as_of={options.as_of}: the population's events cover months 0 to "
@@ -213,7 +231,8 @@ def run(
 
         options = replace(options, population_size=source.size)
     layout = layout_for(options.by, spec=source.spec if source.synthetic else None,
-                        people=source.supplied.people if source.supplied is not None else None)
+                        people=source.supplied.people if source.supplied is not None else None,
+                        source=source.supplied.source if source.supplied is not None else None)
     audits = list(audits) if audits is not None else default_audits(options)
 
     errors: dict[str, str] = {label: s.error for label, s in labelled if isinstance(s, UnloadedScorer)}

@@ -53,6 +53,9 @@ class ScorerTags:
     """Reads ``view.ties`` (friends' conduct can change a person's score)."""
     non_deterministic: bool = False
     """Declared non-deterministic (the conformance suite then expects a failure)."""
+    replayable: bool = True
+    """Scores follow from the events by rules that can be re-run; False for precomputed scores
+    (:class:`scorers.precomputed.PrecomputedScorer`), which the replay audits then mark not applicable."""
 
 
 @runtime_checkable

@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--scorer", action="append", default=[], metavar="SPEC",
                      help="scorer name, name:key=value,... variant, or module:attr (repeatable; default: all registered)")
     add_population_args(run)
+    from audit.cli.supplied import add_supplied_args
+
+    add_supplied_args(run)
     run.add_argument("--out", default="reports/latest", metavar="DIR", help="output directory (default reports/latest)")
     add_force_arg(run)
     run.add_argument("--save-scores", action="store_true", help="also write DIR/scores.parquet (one row per person per scorer)")
@@ -203,12 +206,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     check_dynamics_args(args)
     out = claim_output(args.out, force=args.force)
-    options = AuditOptions(seed=args.seed, as_of=args.as_of, by=tuple(args.by))
+    options = AuditOptions(seed=args.seed, as_of=args.as_of, by=tuple(args.by), outcome=args.outcome)
     options = replace(options, scorer_timeout=args.scorer_timeout)
     options = replace(options, min_cell_share=args.min_cell_share, bootstrap=args.bootstrap)
     options = replace(options, replay_sample=args.replay_sample)
+    from audit.cli.supplied import precomputed_scorer, supplied_kwargs
+
     config = RunConfig(population=args.population, size=args.size, seed=args.seed, chunk_size=args.chunk_size,
-                       options=options, events=args.events, ties=args.ties, horizon_months=args.horizon_months)
+                       options=options, events=args.events, ties=args.ties, horizon_months=args.horizon_months,
+                       **supplied_kwargs(args))
+    source = _open_source(config)  # a bad table or flag is refused here, before any work
+    _publishable(args, source)
+    precomputed = precomputed_scorer(args, source)
+    scorers = [*args.scorer, *([precomputed] if precomputed is not None else [])] or None
     from audit.engine.workers import default_worker_memory
 
     workers = args.workers or default_workers()
@@ -219,7 +229,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     config = replace(config, isolate=True, worker_memory=memory)
     writer = _ScoresWriter(out / "scores.parquet") if args.save_scores else None
     try:
-        result = run(args.scorer or None, config, progress=not args.quiet, sink=writer)
+        result = run(scorers, config, progress=not args.quiet, sink=writer, source=source)
     except BaseException:
         if writer is not None:
             writer.abort()
@@ -236,6 +246,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from audit.report import write_run_report
 
     report_html, _ = write_run_report(out, result)  # report.html, report.md (audit/report)
+    from audit.report.ll144 import write_ll144_csv
+    from audit.results.document import results_document
+
+    write_ll144_csv(out, results_document(result))  # the NYC LL144 summary table (audit/report/ll144.py)
     if not args.quiet:
         print_summary(result, console)
         console.print(f"exact results (private): {path}")
@@ -245,6 +259,30 @@ def _cmd_run(args: argparse.Namespace) -> int:
     for r in result.failed:
         print(f"scs-audit: scorer {r.label!r} failed: {one_line(r.error or '')}", file=sys.stderr)
     return EXIT_SCORER_FAILED if result.failed or dynamics_status else EXIT_OK
+
+
+def _publishable(args: argparse.Namespace, source: Any) -> None:
+    """Refuse epsilon= for a supplied table without the attributes the published figures are broken down by."""
+    if getattr(args, "epsilon", None) is None or source.supplied is None:
+        return
+    absent = [c for c in ("income_quintile", "education") if c not in source.supplied.people.columns]
+    if absent:
+        from audit.errors import InvalidArgument
+
+        raise InvalidArgument(
+            f"epsilon= publishes figures by income quintile and education, and the people table "
+            f"{source.supplied.source} has no {' or '.join(map(repr, absent))} column; leave out epsilon= (the "
+            "exact results and the LL144 summary are still written), or add the column"
+        )
+
+
+def _open_source(config: Any) -> Any:
+    from audit.population.source import open_source
+
+    return open_source(config.population, size=config.size, seed=config.seed, events=config.events, ties=config.ties,
+                       horizon_months=config.horizon_months, scores=config.scores, score_column=config.score_column,
+                       outcome=config.outcome, favourable_column=config.favourable_column,
+                       date_column=config.date_column)
 
 
 class _ScoresWriter:

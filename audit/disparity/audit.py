@@ -221,7 +221,7 @@ class DisparityAudit:
             truth = collect_truth(chunk, sample=self.truth_sample)
             if truth is not None:
                 out["ground_truth"] = truth
-        if self.attribution_sample > 0:
+        if self.attribution_sample > 0 and scorer_tags(scorer).replayable:
             # gathered here, replayed once in finalize (audit.replay.pool)
             rows = attribution_rows(chunk, sample=self.attribution_sample)
             with_friends = bool(scorer_tags(scorer).uses_ties) and len(chunk.view.ties) > 0

@@ -43,10 +43,14 @@ class AttributeView:
 
 
 def attribute_views(layout: CellLayout) -> list[AttributeView]:
-    """Income quintile, education, their intersection, then each extra attribute."""
-    keeps: list[tuple[str, tuple[str, ...]]] = [("income_quintile", ("income_quintile",)), ("education", ("education",))]
-    keeps.append((INTERSECTION, ("income_quintile", "education")))
-    keeps += [(name, (name,)) for name in layout.names if name not in ("income_quintile", "education")]
+    """Income quintile, education and their intersection (when audited), each extra attribute, then other intersections."""
+    names = layout.names
+    keeps: list[tuple[str, tuple[str, ...]]] = [(n, (n,)) for n in ("income_quintile", "education") if n in names]
+    if len(keeps) == 2:
+        keeps.append((INTERSECTION, ("income_quintile", "education")))
+    keeps += [(name, (name,)) for name in names if name not in ("income_quintile", "education")]
+    crossed = [tuple(n for n in names if n in c) for c in layout.intersections]  # in layout order: labels follow it
+    keeps += [("×".join(keep), keep) for keep in dict.fromkeys(crossed)]
     views = []
     for key, keep in keeps:
         labels = tuple(layout.groups(keep))

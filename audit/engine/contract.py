@@ -19,6 +19,7 @@ import pandas as pd
 
 from audit.engine.guard import note_fault, plugin_call, plugin_section, time_limited
 from audit.errors import ScorerContractError, ScorerFailed
+from audit.population.columns import PEOPLE_COLUMNS
 from audit.population.groups import CellLayout
 from audit.population.model import Population, PopulationView
 from scorers.adapter import printable
@@ -47,6 +48,9 @@ class AuditOptions:
     """People in the whole population (for sampling rates)."""
     scorer_timeout: float | None = None
     """Longest a single ``score`` call may take, in seconds (``--scorer-timeout``); ``None``: no limit."""
+    outcome: str | None = None
+    """0/1 column of a supplied people table with the observed outcome (1: the event the score predicts);
+    adds error rates and calibration by group (:mod:`audit.disparity.observed`)."""
     probe_size: int = 1000
     """People in the start-of-run probe for mutation and non-determinism (:mod:`audit.engine.guard`); 0 skips it."""
 
@@ -205,6 +209,12 @@ def score_checked(scorer: Scorer, view: PopulationView, *, as_of: int) -> pd.Dat
     except BaseException as exc:  # a plugin may raise anything, even sys.exit() or its own BaseException
         note_fault()  # what it left behind (memory, handlers, threads) is not for the next task
         name = printable(getattr(scorer, "name", repr(scorer)))
+        absent = exc.args[0] if isinstance(exc, KeyError) and exc.args else None
+        if isinstance(absent, str) and absent in PEOPLE_COLUMNS and absent not in view.people.columns:
+            raise ScorerFailed(
+                f"scorer {name!r} reads the people column {absent!r}, which this supplied people table does not have; "
+                "add the column (columns= renames one), or audit the system's own scores instead (score_column=)"
+            ) from exc
         raise ScorerFailed(f"scorer {name!r} raised {printable(type(exc).__name__)}: {printable(exc)}") from exc
     return validate_score_frame(scorer, frame, view)
 
@@ -320,7 +330,7 @@ def scores_table(label: str, chunk: Population, frame: pd.DataFrame, scorer: Sco
             "tier": frame["tier"].astype(str).to_numpy(),
             "favourable": favourable_mask(scorer, frame),
             "sanctioned": sanctioned_mask(scorer, frame),
-            "income_quintile": people["income_quintile"].to_numpy(),
-            "education": people["education"].astype(str).to_numpy(),
+            **{c: people[c].astype(str).to_numpy() if c == "education" else people[c].to_numpy()
+               for c in ("income_quintile", "education") if c in people.columns},
         }
     )

@@ -75,6 +75,7 @@ RUN_ARTEFACTS = (
     "published.json",
     "report.html",
     "report.md",
+    "ll144.csv",
     "compare.json",
     "compare.html",
     "compare.md",

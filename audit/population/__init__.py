@@ -3,9 +3,12 @@
 The stage every other one reads: :class:`Population` (people, events, ties)
 comes either from a spec (:mod:`audit.population.spec`, drawn by
 :mod:`audit.population.synth` and its compiled kernels) or from supplied
-tables (:mod:`audit.population.table`); :mod:`audit.population.source` hands
-either out chunk by chunk. Groups of people (income quintile, education and
-their intersection) are defined in :mod:`audit.population.groups`.
+tables (:mod:`audit.population.table`: a deployed system's people with any
+attributes, its scores, decisions and observed outcomes);
+:mod:`audit.population.source` hands either out chunk by chunk. Groups of
+people (income quintile, education, any ``by=`` column, bands and
+intersections read by :mod:`audit.population.group_terms`) are defined in
+:mod:`audit.population.groups`.
 
 Names are imported lazily, so importing one module of this package loads no other.
 """

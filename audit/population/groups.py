@@ -10,21 +10,26 @@ same thing in every chunk and unknowns are counted rather than dropped.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from audit.errors import InvalidArgument
+from audit.errors import InvalidArgument, InvalidTable
 from audit.output.artefacts import plain_scalar as _plain
 from audit.population.columns import unique_ids
+from audit.population.group_terms import band_labels, parse_by
+from audit.population.table_files import excerpt
 from audit.vocab import EDUCATION_LEVELS, INCOME_QUINTILES
 
 __all__ = ["Attribute", "CellLayout", "UNKNOWN", "layout_for"]
 
 #: Label of the extra category that collects missing or unexpected values.
 UNKNOWN = "unknown"
+#: Most categories an attribute audited by its values may have (more: band it or group its values).
+MAX_CATEGORIES = 50
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,6 +116,8 @@ class CellLayout:
     """The audited attributes; a cell is one combination of their labels."""
 
     attributes: tuple[Attribute, ...]
+    intersections: tuple[tuple[str, ...], ...] = ()
+    """Attributes reported crossed with each other, besides income quintile x education."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -134,7 +141,8 @@ class CellLayout:
         """Flat cell code per person (C order over ``attributes``)."""
         code = np.zeros(len(people), dtype=np.int64)
         for a in self.attributes:
-            code = code * len(a.labels) + a.encode(people[a.name])
+            column = people[a.name] if a.name in people.columns else pd.Series(np.full(len(people), np.nan))
+            code = code * len(a.labels) + a.encode(column)
         return code
 
     def marginal(self, per_cell: np.ndarray, keep: tuple[str, ...]) -> np.ndarray:
@@ -158,25 +166,50 @@ class CellLayout:
         return out
 
 
-def layout_for(by: tuple[str, ...] = (), *, spec: Any = None, people: pd.DataFrame | None = None) -> CellLayout:
-    """The cell layout for income quintile x education plus the ``by`` attributes.
+def layout_for(
+    by: tuple[str, ...] = (), *, spec: Any = None, people: pd.DataFrame | None = None, source: str | None = None,
+) -> CellLayout:
+    """The cell layout of a run: income quintile x education (when known) plus the ``by`` terms.
 
-    Categories of extra attributes come from the spec for synthetic populations
-    (``sex``, ``urban``, ``region``, ``age`` in the spec's bands) or, for a
-    supplied population, from its categorical columns.
+    ``by`` terms are read by :func:`audit.population.group_terms.parse_by` (columns,
+    ``age:bands=25,45``, ``race×sex``). Categories of extra attributes come from
+    the spec for synthetic populations (``sex``, ``urban``, ``region``, ``age`` in
+    the spec's bands) or, for a supplied population, from its columns. A
+    supplied table without ``income_quintile`` or ``education`` is not audited
+    by them; one audited by two or more attributes and no intersection gets the
+    intersection of the first two (NYC LL144 reports sex x race/ethnicity).
     """
-    attrs = [
-        Attribute(name="income_quintile", categories=tuple(INCOME_QUINTILES)),
-        Attribute(name="education", categories=tuple(EDUCATION_LEVELS)),
-    ]
-    for name in by:
-        if name in ("income_quintile", "education") or name in [a.name for a in attrs]:
-            continue
-        attrs.append(_attribute(name, spec=spec, people=people))
-    return CellLayout(attributes=tuple(attrs))
+    terms = parse_by(by)
+    attrs: list[Attribute] = []
+    for name in ("income_quintile", "education"):
+        if spec is not None or people is None or name in people.columns:
+            cats = tuple(INCOME_QUINTILES) if name == "income_quintile" else tuple(EDUCATION_LEVELS)
+            attrs.append(Attribute(name=name, categories=cats))
+    base = [a.name for a in attrs]
+    extra = [name for name in terms.attributes if name not in base]
+    for name in extra:
+        attrs.append(_attribute(name, spec=spec, people=people, cuts=terms.cuts(name), source=source))
+    crossed = list(terms.intersections)
+    if people is not None and spec is None and not crossed and len(extra) >= 2:
+        crossed.append((extra[0], extra[1]))
+    if len(base) == 2:
+        crossed = [c for c in crossed if set(c) != set(base)]  # income x education is always reported
+    return CellLayout(attributes=tuple(attrs), intersections=tuple(crossed))
 
 
-def _attribute(name: str, *, spec: Any, people: pd.DataFrame | None) -> Attribute:
+def _attribute(name: str, *, spec: Any, people: pd.DataFrame | None, cuts: tuple[float, ...] | None, source: str | None) -> Attribute:
+    supplied = people is not None and spec is None
+    if supplied and name not in people.columns:  # type: ignore[union-attr]
+        raise _no_such(name, spec, people)
+    if supplied:
+        _has_values(people[name], name, source)  # type: ignore[index]
+    if cuts is not None:
+        if supplied:
+            _numeric(people[name], name, source)  # type: ignore[index]
+        elif name != "age":
+            raise _no_such(name, spec, people)
+        edges = (-np.inf, *cuts, np.inf)
+        return Attribute(name=name, categories=band_labels(cuts), bins=tuple(float(e) for e in edges))
     if name == "urban":
         return Attribute(name="urban", categories=(False, True))
     if name == "sex" and spec is not None:
@@ -193,12 +226,54 @@ def _attribute(name: str, *, spec: Any, people: pd.DataFrame | None) -> Attribut
             cats = tuple(_plain(c) for c in col.cat.categories)
         else:
             values = pd.unique(col.dropna())
-            if len(values) > 50:
+            if len(values) > MAX_CATEGORIES:
+                numeric = pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype)
+                fix = f"band it, e.g. by='{name}:bands=25,45'" if numeric else "group its values into fewer categories first"
                 raise InvalidArgument(
-                    f"by={name}: column has {len(values)} distinct values; audit attributes need at most 50 "
-                    "categories — bin the column first"
+                    f"by={name}: column has {len(values)} distinct values; audit attributes need at most "
+                    f"{MAX_CATEGORIES} categories -- {fix}"
                 )
-            cats = tuple(sorted(_plain(v) for v in values))
+            plain = [_plain(v) for v in values]
+            try:
+                cats = tuple(sorted(plain))
+            except TypeError:  # mixed kinds of value: in order of their text
+                cats = tuple(sorted(plain, key=str))
         return Attribute(name=name, categories=cats)
-    known = "urban, sex, region, age" if spec is not None else "urban, age, or a column of the supplied people table"
-    raise InvalidArgument(f"by={name!r}: no such attribute; use one of: {known}")
+    raise _no_such(name, spec, people)
+
+
+def _no_such(name: str, spec: Any, people: pd.DataFrame | None) -> InvalidArgument:
+    if spec is not None or people is None:
+        return InvalidArgument(f"by={name!r}: no such attribute; use one of: urban, sex, region, age")
+    have = [str(c) for c in people.columns if c not in ("person_id", "reliability")]
+    guess = difflib.get_close_matches(name, have, n=1, cutoff=0.6)
+    hint = f" (did you mean {guess[0]!r}?)" if guess else ""
+    return InvalidArgument(
+        f"by={name!r}: the people table has no such column{hint}; audit by one of its columns: "
+        f"{', '.join(map(repr, have[:20]))}"
+    )
+
+
+def _has_values(col: pd.Series, name: str, source: str | None) -> None:
+    """Refuse an audited column with no values at all: every person would be ``unknown``."""
+    if len(col) and bool(col.isna().all()):
+        raise InvalidTable(
+            f"{source or '<DataFrame people>'}, column {name!r}, data row 1: every value is missing; "
+            f"{len(col)} of {len(col)} rows affected. Fix: fill in the column, or audit by another column."
+        )
+
+
+def _numeric(col: pd.Series, name: str, source: str | None) -> None:
+    """Refuse bands on a column that holds something other than numbers."""
+    if pd.api.types.is_bool_dtype(col.dtype):
+        bad = np.ones(len(col), dtype=bool)
+    else:
+        num = pd.to_numeric(col.astype(object) if isinstance(col.dtype, pd.CategoricalDtype) else col, errors="coerce")
+        bad = (num.isna() & col.notna()).to_numpy()
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InvalidTable(
+            f"{source or '<DataFrame people>'}, column {name!r}, data row {i + 1} (in person_id order): "
+            f"not a number, got {excerpt(col.iloc[i])}; {int(bad.sum())} of {len(col)} rows affected. "
+            f"Fix: bands need a numeric column; audit '{name}' by its values (by='{name}') or correct the rows."
+        )

@@ -78,6 +78,12 @@ class Population:
     """Seed of a synthetic population."""
     source: str = "synthetic"
     """Where the data came from: ``synthetic`` or the supplied file's path."""
+    score_column: str | None = None
+    """Column of ``people`` holding a supplied system's precomputed score (checked: finite numbers)."""
+    outcome_column: str | None = None
+    """Column of ``people`` holding the observed 0/1 outcome (checked), for error rates and calibration."""
+    date_range: tuple[str, str] | None = None
+    """First and last date of a supplied table's records (``date_column=``), ISO 8601; ``None``: not given."""
     _fingerprint: list = field(default_factory=list, repr=False, compare=False)
     _sorted: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -145,9 +151,15 @@ class Population:
         )
 
     @classmethod
-    def from_table(cls, people, *, events=None, ties=None, columns=None, horizon_months=None) -> Population:
+    def from_table(
+        cls, people, *, events=None, ties=None, columns=None, horizon_months=None, scores=None, score_column=None,
+        outcome=None, favourable_column=None, date_column=None,
+    ) -> Population:
         """Load a supplied population from CSV/Parquet paths or DataFrames (:func:`load_population`)."""
-        return load_population(people, events=events, ties=ties, columns=columns, horizon_months=horizon_months)
+        return load_population(
+            people, events=events, ties=ties, columns=columns, horizon_months=horizon_months, scores=scores,
+            score_column=score_column, outcome=outcome, favourable_column=favourable_column, date_column=date_column,
+        )
 
     @classmethod
     def synthesize(cls, spec: PopulationSpec | str, *, size: int, seed: int = 0) -> Population:
@@ -162,13 +174,21 @@ def load_population(
     ties: str | os.PathLike[str] | pd.DataFrame | None = None,
     columns: Mapping[str, str] | None = None,
     horizon_months: int | None = None,
+    scores: str | os.PathLike[str] | pd.DataFrame | None = None,
+    score_column: str | None = None,
+    outcome: str | None = None,
+    favourable_column: str | None = None,
+    date_column: str | None = None,
 ) -> Population:
     """Load and validate a supplied population.
 
     The parameters, validation rules and errors are those of
     :func:`audit.population.table.read_population`.
     """
-    return Population(**read_population(people, events=events, ties=ties, columns=columns, horizon_months=horizon_months))
+    return Population(**read_population(
+        people, events=events, ties=ties, columns=columns, horizon_months=horizon_months, scores=scores,
+        score_column=score_column, outcome=outcome, favourable_column=favourable_column, date_column=date_column,
+    ))
 
 
 def synthesize_chunk(spec: PopulationSpec, *, seed: int, size: int, blocks: tuple[int, int]) -> Population:

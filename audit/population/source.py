@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from audit.errors import InvalidArgument
+from audit.population.columns import PEOPLE_COLUMNS
 from audit.population.model import Population, empty_ties, synthesize_chunk, unique_ids
 from audit.population.person_ids import id_fingerprint, id_sketch
 from audit.population.spec import PopulationSpec, load_spec
@@ -86,6 +87,11 @@ class PopulationSource:
                 "size": self.size,
                 "seed": None,
                 "horizon_months": self.horizon_months,
+                "columns": [str(c) for c in self.supplied.people.columns if c != "reliability"],
+                "absent_columns": [c for c in PEOPLE_COLUMNS if c not in self.supplied.people.columns],
+                "score_column": self.supplied.score_column,
+                "outcome_column": self.supplied.outcome_column,
+                "date_range": list(self.supplied.date_range) if self.supplied.date_range else None,
                 "fingerprint": self.fingerprint(),
                 "person_ids": person_id_identity(self.supplied.people["person_id"].to_numpy()),
                 "ties": {"max_in_degree": self.max_in_degree, "ties_dropped": self.ties_dropped,
@@ -129,12 +135,21 @@ def open_source(
     ties: str | Path | None = None,
     horizon_months: int | None = None,
     max_in_degree: int = MAX_IN_DEGREE,
+    scores: str | Path | None = None,
+    score_column: str | None = None,
+    outcome: str | None = None,
+    favourable_column: str | None = None,
+    date_column: str | None = None,
 ) -> PopulationSource:
     """Resolve a builtin spec name, a spec TOML, a CSV/Parquet table or an in-memory population.
 
     Every population's ties are capped at ``max_in_degree`` people per friend
     (:func:`audit.population.tie_bound.cap_in_degree`) before any scorer sees them.
+    ``scores``, ``score_column``, ``outcome``, ``favourable_column`` and ``date_column`` go with a
+    supplied table (:func:`audit.population.table.read_population`).
     """
+    supplied_only = {"scores": scores, "score_column": score_column, "outcome": outcome,
+                     "favourable_column": favourable_column, "date_column": date_column}
     if isinstance(population, Population):
         return _supplied(population, spec=population.spec, seed=population.seed, max_in_degree=max_in_degree)
     if isinstance(population, PopulationSpec):
@@ -142,8 +157,13 @@ def open_source(
     else:
         text = str(population)
         if text.lower().endswith(TABLE_SUFFIXES):
-            pop = Population.from_table(text, events=events, ties=ties, horizon_months=horizon_months)
+            pop = Population.from_table(text, events=events, ties=ties, horizon_months=horizon_months, **supplied_only)
             return _supplied(pop, spec=None, seed=None, max_in_degree=max_in_degree)
+        given = [k for k, v in supplied_only.items() if v is not None]
+        if given:
+            raise InvalidArgument(f"{', '.join(g + '=' for g in given)} go with a supplied people table (CSV or Parquet) "
+                                  f"holding a deployed system's outputs, not a synthetic spec ({text!r}); pass "
+                                  "population= the path of the people table")
         if events is not None or ties is not None or horizon_months is not None:
             raise InvalidArgument("events=, ties= and horizon_months= go with a supplied people table (CSV or Parquet), "
                                   "not a spec (a spec sets its own horizon_months)")

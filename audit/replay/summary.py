@@ -84,8 +84,12 @@ def render_replay(result):
     from rich.markup import escape
     from rich.table import Table
 
+    from audit.replay.gate import not_applicable
+
     names = ("appeal", "reversibility", "spillover", "contagion")
-    runs = [r for r in result.runs if r.error is None and any(n in r.sections for n in names)]
+    # a precomputed score's replay sections only say it cannot be replayed (audit.replay.gate): no row
+    runs = [r for r in result.runs if r.error is None
+            and any(n in r.sections and r.sections[n] != not_applicable() for n in names)]
     if not runs:
         return None
     per = next(((r.sections[n].get("sample") or {}).get("per_stratum") for r in runs for n in names

@@ -15,6 +15,7 @@ from typing import Any
 from audit.report.disparity import attribute_names, disparity_section
 from audit.report.dynamics import dynamics_section
 from audit.report.findings import build_findings
+from audit.report.ll144 import ll144_section
 from audit.report.model import (
     Block,
     Cell,
@@ -31,6 +32,7 @@ from audit.report.model import (
     fmt_ratio,
     is_number,
 )
+from audit.report.observed import observed_section
 from audit.report.published import published_section
 from audit.report.replay import appeal_section, reversibility_section
 from audit.report.spillover import contagion_section, spillover_section
@@ -184,8 +186,10 @@ def scorer_section(doc: Doc, i: int) -> Section:
         blocks.append(Table(id=f"{sid}-tiers", caption="Share of all people in each tier (best first)",
                             columns=tuple(str(t) for t in shares),
                             rows=(tuple(value_cell(doc, ("scorers", i, "tier_shares", t), fmt=fmt_pct) for t in shares),)))
+    observed = observed_section(doc, i, sid=anchor(i, "observed-outcome"))  # audit/report/observed.py
     children = (
         disparity_section(doc, i, sid=anchor(i, "disparity")),
+        *((observed,) if observed is not None else ()),
         appeal_section(doc, i, sid=anchor(i, "appeal")),
         reversibility_section(doc, i, sid=anchor(i, "reversibility")),
         spillover_section(doc, i, sid=anchor(i, "spillover")),
@@ -230,6 +234,7 @@ def build_report(results: dict[str, Any], published: dict[str, Any] | None = Non
     sections = [
         Section(id="summary", title="Summary", blocks=(summary_table(doc),)),
         about_section(doc),
+        ll144_section(doc),  # audit/report/ll144.py
         *(scorer_section(doc, i) for i in range(n)),
         published_section(published),
         method_section(doc),

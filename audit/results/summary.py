@@ -34,20 +34,23 @@ def render_summary(result: RunResult):
     table.add_column("tiers (best first)")
     table.add_column("favourable", justify="right")
     table.add_column("sanctioned", justify="right")
-    table.add_column("min impact ratio · income")
-    table.add_column("min impact ratio · education")
+    # the first two audited attributes: income and education, or a supplied table's own (race, sex ...)
+    shown = [a for a in result.layout.names if a in ("income_quintile", "education")] or list(result.layout.names)
+    shown = (shown + shown[:1])[:2] if shown else []
+    for a in shown:
+        table.add_column("min impact ratio · " + {"income_quintile": "income"}.get(a, a))
     for r in result.runs:
         if r.error:
-            table.add_row(_esc(r.label), f"[red]failed: {_esc(r.error)}[/]", "", "", "", "")
+            table.add_row(_esc(r.label), f"[red]failed: {_esc(r.error)}[/]", "", "", *([""] * len(shown)))
             continue
         shares = r.sections["tier_shares"]
         tiers = " ".join(f"{t} {_pct(v)}" for t, v in shares.items())
         disp = r.sections["disparity"]
-        inc = disp["income_quintile"]
-        total = sum(g["n"] for g in inc["groups"]) or 1
-        fav = sum(g["n"] * (g["favourable_rate"] or 0) for g in inc["groups"]) / total
-        adv = sum(g["n"] * (g["adverse_rate"] or 0) for g in inc["groups"]) / total
-        table.add_row(_esc(r.label), _esc(tiers), _pct(fav), _pct(adv), _ratio(inc), _ratio(disp["education"]))
+        first = disp[shown[0]] if shown else {"groups": []}
+        total = sum(g["n"] for g in first["groups"]) or 1
+        fav = sum(g["n"] * (g["favourable_rate"] or 0) for g in first["groups"]) / total
+        adv = sum(g["n"] * (g["adverse_rate"] or 0) for g in first["groups"]) / total
+        table.add_row(_esc(r.label), _esc(tiers), _pct(fav), _pct(adv), *(_ratio(disp[a]) for a in shown))
     table.caption = (
         "impact ratio [95% CI] = group's favourable rate / highest group's; ✗ = interval under 0.8 (four-fifths rule), "
         "? = interval straddles 0.8; second line: the rule driving the gap"

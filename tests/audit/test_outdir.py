@@ -52,7 +52,7 @@ def user_files(out: Path) -> dict[str, bytes]:
 def test_a_run_records_its_artefacts_in_a_manifest(previous):
     manifest = read_manifest(previous)
     assert manifest is not None
-    assert set(manifest["artefacts"]) == {"results.json", "report.html", "report.md"}
+    assert set(manifest["artefacts"]) == {"results.json", "report.html", "report.md", "ll144.csv"}
     assert manifest["artefacts"]["results.json"]["size"] == (previous / "results.json").stat().st_size
 
 
@@ -134,7 +134,7 @@ def test_compare_keeps_a_previous_runs_user_files_too(capsys, previous):
 
 def test_report_rerenders_its_own_files_and_asks_before_replacing_others(capsys, previous):
     assert cli(capsys, "report", previous)[0] == 0  # report.html and report.md are the tool's: replaced
-    assert set(read_manifest(previous)["artefacts"]) == {"results.json", "report.html", "report.md"}
+    assert set(read_manifest(previous)["artefacts"]) == {"results.json", "report.html", "report.md", "ll144.csv"}
     (previous / MANIFEST_NAME).unlink()  # a directory written by hand (or by an older version)
     rc, err = cli(capsys, "report", previous)
     assert rc == 2 and "was not written by this tool" in err and "--force" in err

@@ -8,7 +8,7 @@ import pytest
 from audit.cli.commands import main
 from audit.errors import InvalidTable
 from audit.population.model import load_population, synthesize
-from audit.population.table import BULK_SHARE, OUTLIER_GAP_MONTHS
+from audit.population.table_events import BULK_SHARE, OUTLIER_GAP_MONTHS
 
 
 @pytest.fixture(scope="module")
