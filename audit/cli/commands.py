@@ -12,7 +12,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from audit.cli.checks import describe_os_error, refuse_costly
 from audit.cli.flags import as_flags
@@ -249,7 +249,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from audit.report.ll144 import write_ll144_csv
     from audit.results.document import results_document
 
-    write_ll144_csv(out, results_document(result))  # the NYC LL144 summary table (audit/report/ll144.py)
+    write_ll144_csv(out, cast(dict[str, Any], results_document(result)))  # the NYC LL144 summary table (audit/report/ll144.py)
     if not args.quiet:
         print_summary(result, console)
         console.print(f"exact results (private): {path}")
