@@ -15,6 +15,8 @@ import json
 from pathlib import Path
 from typing import Any, is_typeddict
 
+import numpy as np
+import pandas as pd
 import pytest
 from jsonschema import Draft202012Validator
 
@@ -35,7 +37,14 @@ def _validator(name: str) -> Draft202012Validator:
 
 
 def _errors(name: str, document: Any) -> list[str]:
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in _validator(name).iter_errors(document)]
+    """Each error at its most specific place: inside a union (a replay section or its not-applicable
+    record), the alternative's error deepest in the document (the one that got furthest) says what is wrong."""
+    found = []
+    for error in _validator(name).iter_errors(document):
+        while error.context:
+            error = max(error.context, key=lambda e: len(e.absolute_path))
+        found.append(f"{'/'.join(map(str, error.absolute_path))}: {error.message}")
+    return found
 
 
 def _records() -> dict[str, type]:
@@ -177,6 +186,44 @@ def test_a_supplied_run_with_a_failed_scorer_validates(supplied_run):
     ok = next(s for s in results["scorers"] if s["status"] == "ok")
     assert ok["appeal"]["available"] is False  # no ground truth in a supplied file
     assert ok["disparity"]["ground_truth"] is None
+
+
+@pytest.fixture(scope="module")
+def deployed_run(tmp_path_factory) -> Path:
+    """A deployed system's file: only person_id and its own attributes, a score column and an outcome."""
+    folder = tmp_path_factory.mktemp("deployed")
+    rng = np.random.default_rng(5)
+    n = 1200
+    pd.DataFrame({
+        "person_id": np.arange(1, n + 1),
+        "race": rng.choice(["A", "B", "C"], n),
+        "sex": rng.choice(["Male", "Female"], n),
+        "decile_score": rng.integers(1, 11, n),
+        "two_year_recid": rng.integers(0, 2, n),
+    }).to_csv(folder / "people.csv", index=False)
+    out = folder / "out"
+    status = main(["run", "--population", str(folder / "people.csv"), "--by", "race", "--by", "sex",
+                   "--score-column", "decile_score", "--adverse-from", "5", "--outcome", "two_year_recid",
+                   "--bootstrap", "0", "--out", str(out), "--quiet"])
+    assert status == 0
+    return out
+
+
+def test_a_deployed_systems_file_validates(deployed_run):
+    results = json.loads((deployed_run / "results.json").read_text())
+    assert _errors("results", results) == []
+    population = results["population"]
+    assert population["score_column"] == "decile_score" and population["outcome_column"] == "two_year_recid"
+    (entry,) = results["scorers"]
+    for section in ("appeal", "reversibility", "spillover", "contagion"):
+        assert entry[section]["applicable"] is False  # no rules to re-run: the not-applicable record
+
+
+def test_a_replay_section_is_either_complete_or_not_applicable(deployed_run):
+    results = json.loads((deployed_run / "results.json").read_text())
+    half = dict(results["scorers"][0]["reversibility"], applicable=True)  # claims to apply, holds no figures
+    results["scorers"][0]["reversibility"] = half
+    assert _errors("results", results)
 
 
 # ----------------------------------------------------------------------------- the schema rejects

@@ -5,7 +5,7 @@ attribute under ``by_<attribute>`` (``by_income_quintile``, ``by_education``,
 or a supplied data file's attributes), declared as a key pattern.
 """
 
-from typing import NotRequired, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 from audit.results.model.common import GroupLabel, Interval, OpenInterval, SampleSummary, declare_key_pattern
 
@@ -14,6 +14,7 @@ __all__ = [
     "AbsorbingSection",
     "AppealGroup",
     "AppealSection",
+    "NotReplayable",
     "ContagionGroup",
     "ContagionSection",
     "CurvePoint",
@@ -63,6 +64,15 @@ class AppealGroup(TypedDict):
     remedy_rate: float | None
     remedy_rate_ci: Interval | None
     median_months_to_remedy: float | None
+
+
+class NotReplayable(TypedDict):
+    """A replay audit's section for a scorer with no rules to re-run (a precomputed score,
+    :mod:`audit.replay.gate`): the audit is not applicable, and ``reason`` says why."""
+
+    available: Literal[False]
+    applicable: Literal[False]
+    reason: str
 
 
 class AppealSection(TypedDict):

@@ -9,7 +9,13 @@ from typing import Any, Literal, NotRequired, TypedDict
 
 from audit.results.model.common import JSONScalar, declare_extra_items
 from audit.results.model.disparity import DisparitySection
-from audit.results.model.replay import AppealSection, ContagionSection, ReversibilitySection, SpilloverSection
+from audit.results.model.replay import (
+    AppealSection,
+    ContagionSection,
+    NotReplayable,
+    ReversibilitySection,
+    SpilloverSection,
+)
 
 __all__ = [
     "RESULTS_SCHEMA_VERSION",
@@ -54,6 +60,16 @@ class PopulationInfo(TypedDict):
     fingerprint: str
     person_ids: NotRequired[PersonIdIdentity]
     ties: TieBounds
+    columns: NotRequired[list[str]]
+    """A supplied people table's columns (all of them can be audited with ``by``)."""
+    absent_columns: NotRequired[list[str]]
+    """Standard people columns the supplied table lacks; the audits needing them say so."""
+    score_column: NotRequired[str | None]
+    """The column of precomputed scores audited as a scorer, if any."""
+    outcome_column: NotRequired[str | None]
+    """The 0/1 column of observed outcomes (error rates and calibration), if any."""
+    date_range: NotRequired[list[str] | None]
+    """First and last date of the supplied data's date column, if one was named."""
 
 
 class RunOptions(TypedDict):
@@ -89,10 +105,10 @@ class ScorerEntry(TypedDict):
     error: NotRequired[str]
     tier_shares: NotRequired[dict[str, float]]
     disparity: NotRequired[DisparitySection]
-    appeal: NotRequired[AppealSection]
-    reversibility: NotRequired[ReversibilitySection]
-    spillover: NotRequired[SpilloverSection]
-    contagion: NotRequired[ContagionSection]
+    appeal: NotRequired[AppealSection | NotReplayable]
+    reversibility: NotRequired[ReversibilitySection | NotReplayable]
+    spillover: NotRequired[SpilloverSection | NotReplayable]
+    contagion: NotRequired[ContagionSection | NotReplayable]
     paired: NotRequired[dict[str, Any]]
 
 
