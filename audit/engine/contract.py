@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from audit.engine.guard import note_fault, plugin_call, plugin_section, time_limited
+from audit.engine.person_rows import PersonRows, Table
 from audit.errors import ScorerContractError, ScorerFailed
 from audit.population.groups import CellLayout
 from audit.population.model import Population, PopulationView
@@ -70,9 +71,17 @@ class ScoredChunk:
     as_of: int
     sample_rows: np.ndarray | None = None
     """Rows already chosen as the replay sample (a pooled chunk, :mod:`audit.replay.pool`); ``None``: by hash."""
+    person_rows: PersonRows | None = None
+    """The batch's offset tables (:mod:`audit.engine.person_rows`), shared by every scorer; ``None``: built here."""
     _truth: list = field(default_factory=list)
     _memo: dict = field(default_factory=dict)
     """Work shared by the audits of one chunk (e.g. its replay pool), keyed by what it is."""
+
+    def rows_of(self, table: Table, people_rows: np.ndarray) -> np.ndarray:
+        """Positions in the batch's ``events`` or ``ties`` of the people at ``people_rows``, ascending (offset tables)."""
+        if self.person_rows is None:
+            self.person_rows = PersonRows(population=self.population)
+        return self.person_rows.rows_of(table, people_rows)
 
     def rescore(self, events: pd.DataFrame, *, people: pd.DataFrame | None = None, as_of: int | None = None) -> pd.DataFrame:
         """Score again over another event log (and optionally a subset of people)."""
@@ -242,13 +251,15 @@ def process_chunk(
     as_of = population.horizon_months - 1 if options.as_of is None else options.as_of
     view = population.view()
     cells = layout.encode(population.people)
+    person_rows = PersonRows(population=population)  # built on first use, shared by every scorer's audits
     aggregates: dict[str, dict[str, Any]] = {}
     errors: dict[str, str] = {}
     seconds: dict[str, float] = {}
     scored: dict[str, ScoredChunk] = {}
     for label, scorer in scorers:
         with plugin_section(label):  # a worker that dies in here is blamed on this scorer (audit.engine.workers)
-            out = _score_and_collect(label, scorer, population, view, cells, audits, layout, options, as_of, seconds)
+            out = _score_and_collect(label, scorer, population, view, cells, person_rows, audits, layout, options, as_of,
+                                     seconds)
         if isinstance(out, str):
             errors[label] = out
             continue
@@ -268,7 +279,7 @@ def process_chunk(
 
 
 def _score_and_collect(
-    label: str, scorer: Any, population: Population, view: PopulationView, cells: np.ndarray,
+    label: str, scorer: Any, population: Population, view: PopulationView, cells: np.ndarray, person_rows: PersonRows,
     audits: Sequence[ChunkAudit], layout: CellLayout, options: AuditOptions, as_of: int, seconds: dict[str, float],
 ) -> tuple[dict[str, Any], ScoredChunk] | str:
     """One scorer's statistics of every audit on one chunk, with the scored chunk; or why it failed."""
@@ -282,7 +293,7 @@ def _score_and_collect(
         seconds[f"score:{label}"] = seconds.get(f"score:{label}", 0.0) + time.perf_counter() - t0
     chunk = ScoredChunk(
         population=population, view=view, scorer=scorer, label=label, frame=frame,
-        cells=cells, layout=layout, options=options, as_of=as_of,
+        cells=cells, layout=layout, options=options, as_of=as_of, person_rows=person_rows,
     )
     per_audit: dict[str, Any] = {}
     try:
