@@ -79,9 +79,21 @@ class ScoredChunk:
 
     def rows_of(self, table: Table, people_rows: np.ndarray) -> np.ndarray:
         """Positions in the batch's ``events`` or ``ties`` of the people at ``people_rows``, ascending (offset tables)."""
+        return self._batch().rows_of(table, people_rows)
+
+    @property
+    def batch_memo(self) -> dict:
+        """Work on the batch shared by every scorer's audits (:attr:`audit.engine.person_rows.PersonRows.memo`).
+
+        Only what does not depend on the scorer goes here (keyed by what it is);
+        the rest goes in the scorer's own memo.
+        """
+        return self._batch().memo
+
+    def _batch(self) -> PersonRows:
         if self.person_rows is None:
             self.person_rows = PersonRows(population=self.population)
-        return self.person_rows.rows_of(table, people_rows)
+        return self.person_rows
 
     def rescore(self, events: pd.DataFrame, *, people: pd.DataFrame | None = None, as_of: int | None = None) -> pd.DataFrame:
         """Score again over another event log (and optionally a subset of people)."""

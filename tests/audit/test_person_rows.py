@@ -74,3 +74,17 @@ def test_a_synthetic_batch_uses_offsets_and_agrees_with_isin(seed):
         assert np.array_equal(index.rows_of(table, rows), np.flatnonzero(np.isin(column, ids)))
     first, count = index.offsets("events")
     assert int(count.sum()) == len(pop.events)  # every event belongs to one person of the batch
+
+
+def test_a_few_people_are_searched_for_and_many_build_the_table_once():
+    pop = synthesize("china-2020", size=5_000, seed=3)
+    index = PersonRows(population=pop)
+    column = pop.events["person_id"].to_numpy()
+    ids = pop.people["person_id"].to_numpy()
+    few = np.array([4, 17, 4_000])  # 3 x 32 < 5,000 people: binary searches, no table
+    assert np.array_equal(index.rows_of("events", few), np.flatnonzero(np.isin(column, ids[few])))
+    assert index._offsets == {}
+    many = np.arange(0, 5_000, 3)
+    assert np.array_equal(index.rows_of("events", many), np.flatnonzero(np.isin(column, ids[many])))
+    assert set(index._offsets) == {"events"}
+    assert np.array_equal(index.rows_of("events", few), np.flatnonzero(np.isin(column, ids[few])))  # now from the table
