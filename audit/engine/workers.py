@@ -146,8 +146,10 @@ class ProcessExecutor:
         self._ctx: Any = mp.get_context(method)  # a start-method context (the stubs' BaseContext lacks Process)
         if method == "forkserver":
             # what every task needs, imported once by the forkserver and inherited by each (re)started worker
+            # audit.engine.preload then loads the compiled kernels, so no worker loads them again
             self._ctx.set_forkserver_preload(
-                ["audit.engine.executors", "audit.population.synth", "audit.disparity.audit", "audit.engine.finalizing", "audit.runner", "scorers.registry"]
+                ["audit.engine.executors", "audit.population.synth", "audit.disparity.audit", "audit.engine.finalizing",
+                 "audit.runner", "scorers.registry", "audit.engine.preload"]
             )
             from multiprocessing import forkserver
 
