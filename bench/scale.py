@@ -25,9 +25,10 @@ ratios are the figures to compare, not wall time):
     largest sizes and the projection to 1.4e9 people on every core;
 (c) peak memory of those runs: proportional set size (PSS) summed over the
     command and its worker processes (``--huge`` adds 1e8);
-(d) the projection for 1.4e9 people from the real run's chunk loop: its first
-    chunks timed with every core, extrapolated, plus finalizing (timed on a
-    run whose samples have the same sizes);
+(d) the projection for 1.4e9 people: CPU per person of the real run's chunk
+    loop (its first chunks, every core, the process tree sampled), times 1.4e9,
+    plus the fixed cost of a run (a 4e6-person run's CPU, from (b) when it
+    ran that size, less its people at the chunk loop's rate), over the cores;
 (e) the batch size inside a chunk: people per second of one core on one chunk
     of the 1.4e9 run for several batch sizes (medians of three, interleaved).
 
@@ -113,6 +114,8 @@ class ProcessTree:
         self.memory = memory
         self.peak = 0
         self.cpu: dict[int, float] = {}
+        self._before: dict[int, float] = {}
+        """CPU each process had already used when sampling began (the root may be this very process)."""
         self.processes = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -148,15 +151,18 @@ class ProcessTree:
 
     @property
     def cpu_seconds(self) -> float:
-        return sum(self.cpu.values())
+        return sum(c - self._before.get(pid, 0.0) for pid, c in self.cpu.items())
 
     def __enter__(self) -> Self:
+        self._sample(False)
+        self._before = dict(self.cpu)
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+        self._sample(False)  # the processes still alive: their CPU up to now
 
 
 def cli_run(size: int, scorers: tuple[str, ...] = (), *, extra: tuple[str, ...] = (), memory: bool = True) -> dict:
@@ -188,7 +194,7 @@ def _load() -> str:
     return ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def end_to_end(sizes: list[int], repeats: int, *, memory_only: list[int] = ()) -> None:
+def end_to_end(sizes: list[int], repeats: int, *, memory_only: list[int] = ()) -> dict[int, list[float]]:
     """CPU of the process tree, ns per person by stage, peak memory, and the 1.4e9 projection from the slope."""
     cores = os.cpu_count() or 1
     print(f"\n(b) end to end: scs-audit run --epsilon 1, all four scorers, every default audit, DP publication, report; "
@@ -226,13 +232,16 @@ def end_to_end(sizes: list[int], repeats: int, *, memory_only: list[int] = ()) -
         minutes = [(b + s * 1e-9 * (COUNTRY - big)) / cores / 60 for b in cpu[big] for s in slopes]
         print(f"\n    marginal CPU per person between {small:,} and {big:,} people: {_span(slopes, ',.0f')} ns")
         print(f"    projected for {COUNTRY:,} people: {_span(minutes, ',.1f')} minutes with {cores} cores fully used "
-              "(CPU at the larger size plus the marginal cost of the rest, divided by the cores)")
+              "(CPU at the larger size plus the marginal cost of the rest, divided by the cores; meaningful only "
+              "where the cost is linear, above about 1.6e7 people: below, the fixed-size samples cover a shrinking share)")
+    return cpu
 
 
 # ----------------------------------------------------------------------------- (d) projection
 
 
-def projection(chunks: int) -> None:
+def projection(chunks: int, fixed_cpu: list[float] | None = None) -> None:
+    """CPU per person of the 1.4e9 run's chunk loop, plus the fixed cost of a run, projected to all 1.4e9 people."""
     from audit.engine.contract import AuditOptions
     from audit.engine.executors import ChunkTask, default_workers, make_executor, run_chunk
     from audit.engine.streaming import RunTotals, absorb
@@ -251,25 +260,30 @@ def projection(chunks: int) -> None:
     tasks = [ChunkTask(source=source, blocks=b, scorers=tuple(labelled), audits=tuple(audits), layout=layout, options=options)
              for b in plan[:chunks]]
     totals = RunTotals()
-    with make_executor("local", workers=workers, n_chunks=len(tasks)) as ex:
-        t0 = time.perf_counter()
-        for task, out in ex.imap_unordered(run_chunk, iter(tasks)):
-            absorb(totals, out, task.blocks[0])
-        loop = time.perf_counter() - t0
-    # Finalizing replays the pooled samples (audit.replay.pool), whose sizes do not grow with the
-    # population: the first chunks above pooled only their share, so time it on a run whose samples
-    # already have the country run's sizes (replay 2,000 and attribution 10,000 people).
-    finalize = _finalize_seconds(FINALIZE_PEOPLE, workers)
-    rate = totals.people / loop
-    total = COUNTRY / rate + finalize
+    load = _load()
+    with ProcessTree(os.getpid(), memory=False) as tree:  # this process, the forkserver and the workers
+        with make_executor("local", workers=workers, n_chunks=len(tasks)) as ex:
+            t0 = time.perf_counter()
+            for task, out in ex.imap_unordered(run_chunk, iter(tasks)):
+                absorb(totals, out, task.blocks[0])
+            loop = time.perf_counter() - t0
+    per_person = tree.cpu_seconds / totals.people
+    # The replay pools, the ground-truth sample and the attribution sample have fixed sizes: what a run costs
+    # beyond its chunk loop does not grow with the population. Measured as a whole run of FIXED_PEOPLE (whose
+    # samples already have the country run's sizes) less its people at the chunk loop's cost per person.
+    if not fixed_cpu:
+        fixed_cpu = [cli_run(FIXED_PEOPLE, SCORERS, memory=False)["cpu"]]
+    fixed = [max(0.0, c - FIXED_PEOPLE * per_person) for c in fixed_cpu]
+    minutes = [(COUNTRY * per_person + f) / workers / 60 for f in fixed]
     print(f"\n(d) 1.4e9 projection: the first {len(tasks)} chunks ({totals.people:,} people) of the 1.4e9-person run, "
-          f"{workers} workers, all four scorers, every default audit")
-    print(f"    chunk loop {loop:.1f}s -> {rate:,.0f} people/s; finalize {finalize:.1f}s "
-          f"(timed on a {FINALIZE_PEOPLE:,}-person run: the same sample sizes, so the same replay work)")
-    print(f"    projected for {COUNTRY:,} people: {total / 60:,.0f} minutes ({total / 3600:.1f} h); the target is 10 minutes")
+          f"{workers} workers, all four scorers, every default audit (load before: {load})")
+    print(f"    chunk loop: {loop:.1f} s wall, {tree.cpu_seconds:.1f} CPU s -> {per_person * 1e9:,.0f} CPU ns per person")
+    print(f"    fixed cost of a run (a {FIXED_PEOPLE:,}-person run's CPU less its people at that rate): "
+          f"{_span(fixed, ',.0f')} CPU s")
+    print(f"    projected for {COUNTRY:,} people on {workers} fully used cores: {_span(minutes, ',.1f')} minutes")
     stages = sorted(totals.seconds.items(), key=lambda kv: -kv[1])
-    per = ", ".join(f"{k} {v / totals.people * 1e9:,.0f}" for k, v in stages)
-    print(f"    where a person's time goes (ns per person, summed over workers): {per}")
+    shares = ", ".join(f"{k} {v / sum(totals.seconds.values()):.0%}" for k, v in stages if v > 0)
+    print(f"    where a person's time goes (shares of the stages' seconds, summed over workers): {shares}")
 
 
 # ----------------------------------------------------------------------------- (e) batch size
@@ -307,16 +321,8 @@ def batch_sweep(sizes: tuple[int, ...] = (131_072, 262_144, 524_288, 1_048_576),
         print(f"    batch {b:>9,}: {med:>11,.0f} people/s (median of {repeats}), {med / best:.2f} of the best")
 
 
-#: People in the run that times finalizing (large enough that every default sample is full size).
-FINALIZE_PEOPLE = 4_000_000
-
-
-def _finalize_seconds(size: int, workers: int) -> float:
-    """Seconds ``run`` spends finalizing (merged statistics to sections) for ``size`` people."""
-    from audit.runner import RunConfig, run
-
-    result = run(None, RunConfig(size=size, workers=workers))
-    return float(result.seconds.get("finalize", 0.0))
+#: People in the run that measures a run's fixed cost (large enough that every default sample is full size).
+FIXED_PEOPLE = 4_000_000
 
 
 def main() -> None:
@@ -336,10 +342,11 @@ def main() -> None:
     print(f"load average before: {_load()} ({os.cpu_count()} cores)")
     if args.only in (None, "a"):
         group_statistics([1_000_000] if args.quick else [1_000_000, 10_000_000])
+    cpu: dict[int, list[float]] = {}
     if args.only in (None, "b"):
-        end_to_end(sizes, repeats, memory_only=[100_000_000] if args.huge else [])
+        cpu = end_to_end(sizes, repeats, memory_only=[100_000_000] if args.huge else [])
     if args.only in (None, "d"):
-        projection(4 if args.quick else args.chunks)
+        projection(4 if args.quick else args.chunks, cpu.get(FIXED_PEOPLE))
     if args.only in (None, "e"):
         batch_sweep(repeats=1 if args.quick else 3)
     print(f"\nload average after: {_load()} ({os.cpu_count()} cores)")

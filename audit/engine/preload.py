@@ -44,8 +44,8 @@ def warm() -> float:
 
 
 def _run_tiny() -> None:
-    from audit.engine.contract import AuditOptions
     from audit.engine.chunks import ChunkTask, run_chunk
+    from audit.engine.contract import AuditOptions
     from audit.population.groups import layout_for
     from audit.population.source import open_source
     from audit.runner import default_audits
