@@ -23,7 +23,10 @@ processes it watches itself, instead of a :class:`concurrent.futures.ProcessPool
   waits on a ``pidfd`` of the main process (:func:`die_with`).
 
 A death outside any scorer (the harness's own code) is retried once in a fresh
-worker, then raised as :class:`WorkerLost`.
+worker, then raised as :class:`WorkerLost`. What runs inside a worker (its
+loop, the ties to the main process, the frozen inheritance) is
+:mod:`audit.engine.worker_process`; the kernels it inherits are loaded by
+the forkserver (:mod:`audit.engine.preload`).
 """
 
 from __future__ import annotations

@@ -40,3 +40,17 @@ def test_the_pool_preloads_it_before_forking_workers():
         return
     with ProcessExecutor(1):
         assert forkserver._forkserver._preload_modules[-1] == "audit.engine.preload"
+
+
+def _frozen_in_worker(_task):
+    import gc
+
+    return gc.get_freeze_count()
+
+
+def test_a_worker_starts_with_what_it_inherited_frozen():
+    from audit.engine.workers import ProcessExecutor
+
+    with ProcessExecutor(1) as ex:
+        [(_, frozen)] = list(ex.imap_unordered(_frozen_in_worker, iter([0])))
+    assert frozen > 10_000  # the modules and kernels it inherited: out of the collector's reach
