@@ -270,8 +270,8 @@ def process_chunk(
     scored: dict[str, ScoredChunk] = {}
     for label, scorer in scorers:
         with plugin_section(label):  # a worker that dies in here is blamed on this scorer (audit.engine.workers)
-            out = _score_and_collect(label, scorer, population, view, cells, person_rows, audits, layout, options, as_of,
-                                     seconds)
+            out = _score_and_collect(label, scorer, population, view, cells, audits, layout, options, as_of, seconds,
+                                     person_rows)
         if isinstance(out, str):
             errors[label] = out
             continue
@@ -291,8 +291,9 @@ def process_chunk(
 
 
 def _score_and_collect(
-    label: str, scorer: Any, population: Population, view: PopulationView, cells: np.ndarray, person_rows: PersonRows,
+    label: str, scorer: Any, population: Population, view: PopulationView, cells: np.ndarray,
     audits: Sequence[ChunkAudit], layout: CellLayout, options: AuditOptions, as_of: int, seconds: dict[str, float],
+    person_rows: PersonRows,
 ) -> tuple[dict[str, Any], ScoredChunk] | str:
     """One scorer's statistics of every audit on one chunk, with the scored chunk; or why it failed."""
     scorer = time_limited(scorer, options.scorer_timeout)
