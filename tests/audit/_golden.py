@@ -36,9 +36,9 @@ def digest(value: Any) -> str:
 
 
 def section_digests(document: dict[str, Any]) -> dict[str, str]:
-    """``label/section`` -> digest for every scorer's sections, plus ``run`` for everything else."""
+    """``label/section`` -> digest for every scorer's sections, and ``run/key`` for every other key of the document."""
     figs = figures(document)
-    out = {"run": digest({k: v for k, v in figs.items() if k != "scorers"})}
+    out = {f"run/{k}": digest(v) for k, v in figs.items() if k != "scorers"}
     for entry in figs["scorers"]:
         for key, value in entry.items():
             out[f"{entry['label']}/{key}"] = digest(value)
