@@ -241,19 +241,27 @@ def run(
 
 
 def _pool(config: RunConfig, options: AuditOptions, source: PopulationSource, sink: Any) -> Any:
-    """The run's supervised worker pool when it isolates its scorers (closed at the end of the run), else nothing.
+    """The run's one worker pool, for its chunks and its finalizing (closed at the end of the run), or nothing.
 
-    A ``sink`` without ``write_table(label, table)`` keeps the scorers in this
-    process, where it is called with their frames; with one, the per-person
-    rows are made in the workers and written here.
+    A run that isolates its scorers always has one (:mod:`audit.engine.workers`);
+    one that does not has one when its chunks go to more than one process, so
+    finalizing reuses the chunks' workers (and their loaded kernels) instead of
+    starting a second pool. A ``sink`` without ``write_table(label, table)``
+    keeps the scorers in this process, where it is called with their frames;
+    with one, the per-person rows are made in the workers and written here.
     """
     import contextlib
 
-    if not config.isolate or config.engine != "local" or (sink is not None and not hasattr(sink, "write_table")):
+    if config.engine != "local" or (sink is not None and not hasattr(sink, "write_table")):
         return contextlib.nullcontext(None)
+    workers = config.workers or 1
+    if not config.isolate:
+        from audit.population.synth import BLOCK_SIZE
+
+        if workers == 1 or sink is not None or not source.synthetic or source.size <= BLOCK_SIZE:
+            return contextlib.nullcontext(None)  # one process, as the chunks would be (one block is one chunk)
     from audit.engine.workers import ProcessExecutor
 
-    workers = config.workers or 1
     if not source.synthetic:
         workers = 1  # one chunk: the whole supplied table
     return ProcessExecutor(workers, timeout=options.scorer_timeout, memory_limit=config.worker_memory)
@@ -271,7 +279,8 @@ def _run_with(
     if pool is not None:
         errors.update(unsendable(active))
         active = [(label, s) for label, s in active if label not in errors]
-    errors.update(probe_scorers(active, source, options, executor=pool))  # mutation, non-determinism, contract
+    # mutation, non-determinism, contract: in the pool when the run isolates its scorers, else here
+    errors.update(probe_scorers(active, source, options, executor=pool if config.isolate else None))
     active = [(label, s) for label, s in active if label not in errors]
     from audit.engine.streaming import ChunkStream, RunTotals, absorb
     from scorers.adapter import unwrap  # the plugin's own object: what a resumed run's fingerprint describes

@@ -1,30 +1,38 @@
-"""Benchmark: country scale — group statistics, end-to-end throughput, peak memory, 1.4e9 projection.
+"""Benchmark: country scale — CPU of the whole process tree, ns per person by stage, peak memory, 1.4e9 projection.
 
 Usage::
 
-    python bench/scale.py               # 1e6 and 1e7 people
-    python bench/scale.py --huge        # peak memory also at 1e8 people (about 20 minutes more)
-    python bench/scale.py --quick       # 1e6 only, a smoke run
+    python bench/scale.py --only b                 # end to end at 4e6, 1.6e7 and 6.4e7 people, 3 repeats each
+    python bench/scale.py --only b --sizes 1e6,4e6 --repeats 2
+    python bench/scale.py --huge                   # peak memory also at 1e8 people
+    python bench/scale.py --quick                  # 1e6 only, once: a smoke run
 
-Prints, in one run:
+Prints, in one run, with the machine (cores, CPU, memory, versions) and its
+load average before and after (the machine may be shared: CPU seconds and
+ratios are the figures to compare, not wall time):
 
 (a) group statistics (income quintile, education, their intersection) for
     1e6 and 1e7 rows: ours (streamed, ``bench/disparity.py``) beside
     fairlearn's ``MetricFrame`` on the same data and the bare numpy
     ``bincount`` floor;
-(b) end-to-end people per second of ``scs-audit run`` — generate, score, every
-    default audit, DP publication and the report — for each reference scorer
-    alone and for all four, at 1e6 and 1e7 people, with every core;
+(b) end to end, ``scs-audit run --epsilon 1`` with all four reference scorers,
+    every default audit, DP publication and the report, on every core: wall
+    seconds and CPU seconds of the command and all its workers (sampled with
+    psutil: the shell's ``time`` misses the workers, which are the
+    forkserver's children), CPU ns per person, ranges over repeats; the
+    stages' seconds (``results.json`` "seconds", summed over workers) per
+    person at the largest size; the marginal CPU per person between the two
+    largest sizes and the projection to 1.4e9 people on every core;
 (c) peak memory of those runs: proportional set size (PSS) summed over the
-    command and its worker processes, sampled every 0.2 s (``--huge`` adds 1e8);
-(d) the projection for 1.4e9 people: the chunk loop of the real 1.4e9-person
-    run (same chunks, same per-chunk sample sizes for the replay audits) timed
-    over its first chunks with every core, extrapolated to all of them, plus
-    finalizing (timed on a run whose samples have the same sizes);
+    command and its worker processes (``--huge`` adds 1e8);
+(d) the projection for 1.4e9 people: CPU per person of the real run's chunk
+    loop (its first chunks, every core, the process tree sampled), times 1.4e9,
+    plus the fixed cost of a run (a 4e6-person run's CPU, from (b) when it
+    ran that size, less its people at the chunk loop's rate), over the cores;
 (e) the batch size inside a chunk: people per second of one core on one chunk
     of the 1.4e9 run for several batch sizes (medians of three, interleaved).
 
-Never run in tests. Needs psutil (installed with dask.distributed).
+Never run in tests. Needs psutil: ``pip install -e ".[bench]"``.
 """
 
 from __future__ import annotations
@@ -84,52 +92,81 @@ def group_statistics(sizes: list[int]) -> None:
               f"{t_ours / t_floor:>10.1f}x {t_fl / t_floor:>15,.0f}x {diff:>10.1e}", flush=True)
 
 
-# ----------------------------------------------------------------------------- (b, c) end to end, memory
+# ----------------------------------------------------------------------------- (b, c) end to end: CPU, stages, memory
 
 
-class _PeakMemory:
-    """Samples the PSS of a process and all its descendants; keeps the largest sum seen."""
+class ProcessTree:
+    """Samples a process and all its descendants: CPU seconds per process, and the largest PSS sum seen.
 
-    def __init__(self, pid: int, every: float = 0.2) -> None:
+    The shell's ``time`` (and ``getrusage``) miss the workers: they are children
+    of the forkserver, not of the command. Each process's CPU (user + system) is
+    read every ``every`` seconds (PSS every fifth time) and the last reading kept, so a process that
+    ends between two readings loses at most ``every`` seconds of CPU. PSS
+    (proportional set size) splits pages shared between processes, so the sum
+    over the tree counts every page once.
+    """
+
+    def __init__(self, pid: int, every: float = 0.1, *, memory: bool = True) -> None:
         import psutil
 
         self._root = psutil.Process(pid)
         self.every = every
+        self.memory = memory
         self.peak = 0
+        self.cpu: dict[int, float] = {}
+        self._before: dict[int, float] = {}
+        """CPU each process had already used when sampling began (the root may be this very process)."""
+        self.processes = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _sample(self) -> int:
+    def _sample(self, memory: bool) -> None:
         import psutil
 
-        total = 0
         try:
             procs = [self._root, *self._root.children(recursive=True)]
         except psutil.Error:
-            return 0
+            return
+        total = 0
         for p in procs:
             try:
-                total += p.memory_full_info().pss
+                with p.oneshot():
+                    t = p.cpu_times()
+                    self.cpu[p.pid] = t.user + t.system
+                    if memory:
+                        total += p.memory_full_info().pss
             except psutil.Error:
                 pass
-        return total
+        self.peak = max(self.peak, total)
+        self.processes = max(self.processes, len(self.cpu))
 
     def _run(self) -> None:
+        tick = 0
         while not self._stop.is_set():
-            self.peak = max(self.peak, self._sample())
+            # PSS reads every page table entry (/proc/PID/smaps): every 5th reading only, so the
+            # sampler's own CPU stays small beside the run's on a 2-core machine
+            self._sample(self.memory and tick % 5 == 0)
+            tick += 1
             self._stop.wait(self.every)
 
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(c - self._before.get(pid, 0.0) for pid, c in self.cpu.items())
+
     def __enter__(self) -> Self:
+        self._sample(False)
+        self._before = dict(self.cpu)
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+        self._sample(False)  # the processes still alive: their CPU up to now
 
 
-def cli_run(size: int, scorers: tuple[str, ...], *, extra: tuple[str, ...] = ()) -> dict:
-    """``scs-audit run --epsilon 1`` in a subprocess: wall seconds, peak PSS, its stage seconds."""
+def cli_run(size: int, scorers: tuple[str, ...] = (), *, extra: tuple[str, ...] = (), memory: bool = True) -> dict:
+    """``scs-audit run --epsilon 1`` in a subprocess: wall and CPU seconds, peak PSS, its stage seconds."""
     exe = Path(sys.executable).with_name("scs-audit")
     with tempfile.TemporaryDirectory(prefix="scs-bench-") as out:
         # --epsilon 1: the default audit publishes its differentially private figures too
@@ -138,33 +175,73 @@ def cli_run(size: int, scorers: tuple[str, ...], *, extra: tuple[str, ...] = ())
             cmd += ["--scorer", s]
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        with _PeakMemory(proc.pid) as mem:
+        with ProcessTree(proc.pid, memory=memory) as tree:
             _, err = proc.communicate()
         wall = time.perf_counter() - t0
         if proc.returncode != 0:
             raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err}")
         seconds = json.loads((Path(out) / "results.json").read_text())["seconds"]
-    return {"wall": wall, "peak": mem.peak, "seconds": seconds}
+    return {"wall": wall, "cpu": tree.cpu_seconds, "peak": tree.peak, "seconds": seconds, "processes": tree.processes}
 
 
-def end_to_end(sizes: list[int], memory_only: list[int]) -> None:
-    print("\n(b) end to end: scs-audit run --epsilon 1 (generate, score, every default audit, DP publication, report), every core")
-    print("(c) peak memory: PSS of the command and its workers, summed")
-    print(f"{'people':>14} {'scorers':>18} {'wall':>9} {'people/s':>11} {'peak memory':>12}  where the time went (stage seconds summed over workers)")
-    for n in sizes + memory_only:
-        rows = [(s,) for s in SCORERS] + [SCORERS] if n in sizes else [SCORERS]
-        for scorers in rows:
-            r = cli_run(n, scorers)
-            stages = sorted(r["seconds"].items(), key=lambda kv: -kv[1])[:5]
-            label = "all four" if len(scorers) > 1 else scorers[0]
-            where = ", ".join(f"{k} {v:.0f}" for k, v in stages)
-            print(f"{n:>14,} {label:>18} {r['wall']:>8.1f}s {n / r['wall']:>11,.0f} {r['peak'] / 2**30:>9.2f} GiB  {where}", flush=True)
+def _span(values: list[float], fmt: str) -> str:
+    """``lo-hi`` of repeated measurements (one value when they agree to the format)."""
+    lo, hi = format(min(values), fmt), format(max(values), fmt)
+    return lo if lo == hi else f"{lo}-{hi}"
+
+
+def _load() -> str:
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def end_to_end(sizes: list[int], repeats: int, *, memory_only: list[int] = ()) -> dict[int, list[float]]:
+    """CPU of the process tree, ns per person by stage, peak memory, and the 1.4e9 projection from the slope."""
+    cores = os.cpu_count() or 1
+    print(f"\n(b) end to end: scs-audit run --epsilon 1, all four scorers, every default audit, DP publication, report; "
+          f"{cores} workers; {repeats} repeats, ranges over them")
+    print("(c) CPU seconds of the command and every worker (psutil, sampled every 0.1 s); peak memory: PSS summed over them")
+    print(f"{'people':>14} {'wall s':>12} {'CPU s':>12} {'CPU ns/person':>14} {'peak GiB':>11}  load before")
+    cpu: dict[int, list[float]] = {}
+    stages: dict[int, list[dict[str, float]]] = {}
+    for n in sizes:
+        runs = []
+        for _ in range(repeats):
+            load = _load()
+            runs.append(cli_run(n, SCORERS))
+            print(f"{'':>14} {'':>12} {'':>12} {'':>14} {'':>11}  ({load}) run {len(runs)}: "
+                  f"{runs[-1]['cpu']:.1f} CPU s", flush=True)
+        cpu[n] = [r["cpu"] for r in runs]
+        stages[n] = [r["seconds"] for r in runs]
+        print(f"{n:>14,} {_span([r['wall'] for r in runs], '.1f'):>12} {_span(cpu[n], '.1f'):>12} "
+              f"{_span([c / n * 1e9 for c in cpu[n]], ',.0f'):>14} {_span([r['peak'] / 2**30 for r in runs], '.2f'):>11}",
+              flush=True)
+    for n in memory_only:
+        r = cli_run(n, SCORERS)
+        print(f"{n:>14,} {r['wall']:>12.1f} {r['cpu']:>12.1f} {r['cpu'] / n * 1e9:>14,.0f} {r['peak'] / 2**30:>11.2f}", flush=True)
+    big = max(sizes)
+    print(f"\n    where a person's time goes at {big:,} people (ns per person by stage, summed over workers; "
+          "'finalize' is wall time in the main process):")
+    keys = sorted({k for s in stages[big] for k in s}, key=lambda k: -float(np.median([s.get(k, 0.0) for s in stages[big]])))
+    for k in keys:
+        vals = [s.get(k, 0.0) / big * 1e9 for s in stages[big]]
+        if max(vals) >= 1:
+            print(f"      {k:<28} {_span(vals, ',.0f'):>12}")
+    if len(sizes) >= 2:
+        small = sorted(sizes)[-2]
+        slopes = [(b - a) / (big - small) * 1e9 for a in cpu[small] for b in cpu[big]]
+        minutes = [(b + s * 1e-9 * (COUNTRY - big)) / cores / 60 for b in cpu[big] for s in slopes]
+        print(f"\n    marginal CPU per person between {small:,} and {big:,} people: {_span(slopes, ',.0f')} ns")
+        print(f"    projected for {COUNTRY:,} people: {_span(minutes, ',.1f')} minutes with {cores} cores fully used "
+              "(CPU at the larger size plus the marginal cost of the rest, divided by the cores; meaningful only "
+              "where the cost is linear, above about 1.6e7 people: below, the fixed-size samples cover a shrinking share)")
+    return cpu
 
 
 # ----------------------------------------------------------------------------- (d) projection
 
 
-def projection(chunks: int) -> None:
+def projection(chunks: int, fixed_cpu: list[float] | None = None) -> None:
+    """CPU per person of the 1.4e9 run's chunk loop, plus the fixed cost of a run, projected to all 1.4e9 people."""
     from audit.engine.contract import AuditOptions
     from audit.engine.executors import ChunkTask, default_workers, make_executor, run_chunk
     from audit.engine.streaming import RunTotals, absorb
@@ -183,25 +260,30 @@ def projection(chunks: int) -> None:
     tasks = [ChunkTask(source=source, blocks=b, scorers=tuple(labelled), audits=tuple(audits), layout=layout, options=options)
              for b in plan[:chunks]]
     totals = RunTotals()
-    with make_executor("local", workers=workers, n_chunks=len(tasks)) as ex:
-        t0 = time.perf_counter()
-        for task, out in ex.imap_unordered(run_chunk, iter(tasks)):
-            absorb(totals, out, task.blocks[0])
-        loop = time.perf_counter() - t0
-    # Finalizing replays the pooled samples (audit.replay.pool), whose sizes do not grow with the
-    # population: the first chunks above pooled only their share, so time it on a run whose samples
-    # already have the country run's sizes (replay 2,000 and attribution 10,000 people).
-    finalize = _finalize_seconds(FINALIZE_PEOPLE, workers)
-    rate = totals.people / loop
-    total = COUNTRY / rate + finalize
+    load = _load()
+    with ProcessTree(os.getpid(), memory=False) as tree:  # this process, the forkserver and the workers
+        with make_executor("local", workers=workers, n_chunks=len(tasks)) as ex:
+            t0 = time.perf_counter()
+            for task, out in ex.imap_unordered(run_chunk, iter(tasks)):
+                absorb(totals, out, task.blocks[0])
+            loop = time.perf_counter() - t0
+    per_person = tree.cpu_seconds / totals.people
+    # The replay pools, the ground-truth sample and the attribution sample have fixed sizes: what a run costs
+    # beyond its chunk loop does not grow with the population. Measured as a whole run of FIXED_PEOPLE (whose
+    # samples already have the country run's sizes) less its people at the chunk loop's cost per person.
+    if not fixed_cpu:
+        fixed_cpu = [cli_run(FIXED_PEOPLE, SCORERS, memory=False)["cpu"]]
+    fixed = [max(0.0, c - FIXED_PEOPLE * per_person) for c in fixed_cpu]
+    minutes = [(COUNTRY * per_person + f) / workers / 60 for f in fixed]
     print(f"\n(d) 1.4e9 projection: the first {len(tasks)} chunks ({totals.people:,} people) of the 1.4e9-person run, "
-          f"{workers} workers, all four scorers, every default audit")
-    print(f"    chunk loop {loop:.1f}s -> {rate:,.0f} people/s; finalize {finalize:.1f}s "
-          f"(timed on a {FINALIZE_PEOPLE:,}-person run: the same sample sizes, so the same replay work)")
-    print(f"    projected for {COUNTRY:,} people: {total / 60:,.0f} minutes ({total / 3600:.1f} h); the target is 10 minutes")
+          f"{workers} workers, all four scorers, every default audit (load before: {load})")
+    print(f"    chunk loop: {loop:.1f} s wall, {tree.cpu_seconds:.1f} CPU s -> {per_person * 1e9:,.0f} CPU ns per person")
+    print(f"    fixed cost of a run (a {FIXED_PEOPLE:,}-person run's CPU less its people at that rate): "
+          f"{_span(fixed, ',.0f')} CPU s")
+    print(f"    projected for {COUNTRY:,} people on {workers} fully used cores: {_span(minutes, ',.1f')} minutes")
     stages = sorted(totals.seconds.items(), key=lambda kv: -kv[1])
-    per = ", ".join(f"{k} {v / totals.people * 1e9:,.0f}" for k, v in stages)
-    print(f"    where a person's time goes (ns per person, summed over workers): {per}")
+    shares = ", ".join(f"{k} {v / sum(totals.seconds.values()):.0%}" for k, v in stages if v > 0)
+    print(f"    where a person's time goes (shares of the stages' seconds, summed over workers): {shares}")
 
 
 # ----------------------------------------------------------------------------- (e) batch size
@@ -239,38 +321,35 @@ def batch_sweep(sizes: tuple[int, ...] = (131_072, 262_144, 524_288, 1_048_576),
         print(f"    batch {b:>9,}: {med:>11,.0f} people/s (median of {repeats}), {med / best:.2f} of the best")
 
 
-#: People in the run that times finalizing (large enough that every default sample is full size).
-FINALIZE_PEOPLE = 4_000_000
-
-
-def _finalize_seconds(size: int, workers: int) -> float:
-    """Seconds ``run`` spends finalizing (merged statistics to sections) for ``size`` people."""
-    from audit.runner import RunConfig, run
-
-    result = run(None, RunConfig(size=size, workers=workers))
-    return float(result.seconds.get("finalize", 0.0))
+#: People in the run that measures a run's fixed cost (large enough that every default sample is full size).
+FIXED_PEOPLE = 4_000_000
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--huge", action="store_true", help="also measure peak memory at 1e8 people")
-    p.add_argument("--quick", action="store_true", help="1e6 people only")
+    p.add_argument("--sizes", default="4e6,1.6e7,6.4e7",
+                   help="people in the end-to-end runs (b), comma-separated (default 4e6,1.6e7,6.4e7)")
+    p.add_argument("--repeats", type=int, default=3, help="end-to-end runs per size (default 3)")
+    p.add_argument("--huge", action="store_true", help="also measure peak memory at 1e8 people (one run)")
+    p.add_argument("--quick", action="store_true", help="1e6 people only, once: a smoke run")
     p.add_argument("--chunks", type=int, default=20, help="chunks of the 1.4e9 run timed for (d) (default 20)")
     p.add_argument("--only", choices=("a", "b", "d", "e"), default=None, help="run one part only ((b) includes (c))")
     args = p.parse_args()
-    sizes = [1_000_000] if args.quick else [1_000_000, 10_000_000]
+    sizes = [1_000_000] if args.quick else [int(float(x)) for x in args.sizes.split(",")]
+    repeats = 1 if args.quick else args.repeats
     print(f"machine: {machine()}")
     print(f"command: python bench/{Path(__file__).name} {' '.join(sys.argv[1:])}".rstrip())
-    print(f"load average before: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(f"load average before: {_load()} ({os.cpu_count()} cores)")
     if args.only in (None, "a"):
-        group_statistics(sizes)
+        group_statistics([1_000_000] if args.quick else [1_000_000, 10_000_000])
+    cpu: dict[int, list[float]] = {}
     if args.only in (None, "b"):
-        end_to_end(sizes, [100_000_000] if args.huge else [])
+        cpu = end_to_end(sizes, repeats, memory_only=[100_000_000] if args.huge else [])
     if args.only in (None, "d"):
-        projection(4 if args.quick else args.chunks)
+        projection(4 if args.quick else args.chunks, cpu.get(FIXED_PEOPLE))
     if args.only in (None, "e"):
         batch_sweep(repeats=1 if args.quick else 3)
-    print(f"\nload average after: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(f"\nload average after: {_load()} ({os.cpu_count()} cores)")
 
 
 if __name__ == "__main__":

@@ -132,8 +132,8 @@ def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.n
     genuine = pop.events["genuine"].to_numpy()
     ids = pop.people["person_id"].to_numpy()
     ev_ids = pop.events["person_id"].to_numpy()
-    ev_sorted, ties_sorted = pop.sorted_by_person("events"), pop.sorted_by_person("ties")
-    sampled_events = rows_with_ids(ev_ids, ids[rows], presorted=ev_sorted)  # a binary search on the sorted log
+    # the batch's offset tables, shared by every scorer (audit.engine.person_rows): a gather, not a search per scorer
+    sampled_events = chunk.rows_of("events", rows)
     if genuine[sampled_events].all():
         return sanctioned, favourable
     tags = getattr(scorer, "tags", None)
@@ -141,7 +141,7 @@ def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.n
         misrecorded = ev_ids[sampled_events[~genuine[sampled_events]]]
         at = np.flatnonzero(np.isin(ids[rows], misrecorded))  # sampled people with a misrecorded event
         if at.size:
-            mine = rows_with_ids(ev_ids, ids[rows[at]], presorted=ev_sorted)
+            mine = chunk.rows_of("events", rows[at])
             mine = mine[genuine[mine]]
             local = PopulationView(
                 people=view.people.iloc[rows[at]], events=view.events.iloc[mine], ties=view.ties.iloc[:0],
@@ -153,11 +153,11 @@ def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.n
         return sanctioned, favourable
     # one hop: the sampled people and their friends, over recorded and over genuine events
     ties = view.ties
-    mine_t = rows_with_ids(ties["person_id"].to_numpy(), ids[rows], presorted=ties_sorted) if len(ties) else np.zeros(0, np.intp)
+    mine_t = chunk.rows_of("ties", rows) if len(ties) else np.zeros(0, np.intp)
     friends = rows_with_ids(ids, unique_ids(ties["friend_id"].to_numpy()[mine_t]), presorted=pop.sorted_by_person("people"))
     involved = unique_ids(np.concatenate([rows, friends]))
     pos = np.searchsorted(involved, rows)
-    mine = rows_with_ids(ev_ids, ids[involved], presorted=ev_sorted)
+    mine = chunk.rows_of("events", involved)
     local_people, local_ties = view.people.iloc[involved], ties.iloc[mine_t]
 
     def score(events: np.ndarray):

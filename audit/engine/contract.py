@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from audit.engine.guard import note_fault, plugin_call, plugin_section, time_limited
+from audit.engine.person_rows import PersonRows, Table
 from audit.errors import ScorerContractError, ScorerFailed
 from audit.population.columns import PEOPLE_COLUMNS
 from audit.population.groups import CellLayout
@@ -74,9 +75,29 @@ class ScoredChunk:
     as_of: int
     sample_rows: np.ndarray | None = None
     """Rows already chosen as the replay sample (a pooled chunk, :mod:`audit.replay.pool`); ``None``: by hash."""
+    person_rows: PersonRows | None = None
+    """The batch's offset tables (:mod:`audit.engine.person_rows`), shared by every scorer; ``None``: built here."""
     _truth: list = field(default_factory=list)
     _memo: dict = field(default_factory=dict)
     """Work shared by the audits of one chunk (e.g. its replay pool), keyed by what it is."""
+
+    def rows_of(self, table: Table, people_rows: np.ndarray) -> np.ndarray:
+        """Positions in the batch's ``events`` or ``ties`` of the people at ``people_rows``, ascending (offset tables)."""
+        return self._batch().rows_of(table, people_rows)
+
+    @property
+    def batch_memo(self) -> dict:
+        """Work on the batch shared by every scorer's audits (:attr:`audit.engine.person_rows.PersonRows.memo`).
+
+        Only what does not depend on the scorer goes here (keyed by what it is);
+        the rest goes in the scorer's own memo.
+        """
+        return self._batch().memo
+
+    def _batch(self) -> PersonRows:
+        if self.person_rows is None:
+            self.person_rows = PersonRows(population=self.population)
+        return self.person_rows
 
     def rescore(self, events: pd.DataFrame, *, people: pd.DataFrame | None = None, as_of: int | None = None) -> pd.DataFrame:
         """Score again over another event log (and optionally a subset of people)."""
@@ -252,13 +273,15 @@ def process_chunk(
     as_of = population.horizon_months - 1 if options.as_of is None else options.as_of
     view = population.view()
     cells = layout.encode(population.people)
+    person_rows = PersonRows(population=population)  # built on first use, shared by every scorer's audits
     aggregates: dict[str, dict[str, Any]] = {}
     errors: dict[str, str] = {}
     seconds: dict[str, float] = {}
     scored: dict[str, ScoredChunk] = {}
     for label, scorer in scorers:
         with plugin_section(label):  # a worker that dies in here is blamed on this scorer (audit.engine.workers)
-            out = _score_and_collect(label, scorer, population, view, cells, audits, layout, options, as_of, seconds)
+            out = _score_and_collect(label, scorer, population, view, cells, audits, layout, options, as_of, seconds,
+                                     person_rows)
         if isinstance(out, str):
             errors[label] = out
             continue
@@ -280,6 +303,7 @@ def process_chunk(
 def _score_and_collect(
     label: str, scorer: Scorer, population: Population, view: PopulationView, cells: np.ndarray,
     audits: Sequence[ChunkAudit], layout: CellLayout, options: AuditOptions, as_of: int, seconds: dict[str, float],
+    person_rows: PersonRows,
 ) -> tuple[dict[str, Any], ScoredChunk] | str:
     """One scorer's statistics of every audit on one chunk, with the scored chunk; or why it failed."""
     scorer = time_limited(scorer, options.scorer_timeout)
@@ -292,7 +316,7 @@ def _score_and_collect(
         seconds[f"score:{label}"] = seconds.get(f"score:{label}", 0.0) + time.perf_counter() - t0
     chunk = ScoredChunk(
         population=population, view=view, scorer=scorer, label=label, frame=frame,
-        cells=cells, layout=layout, options=options, as_of=as_of,
+        cells=cells, layout=layout, options=options, as_of=as_of, person_rows=person_rows,
     )
     per_audit: dict[str, Any] = {}
     try:

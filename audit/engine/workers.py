@@ -23,7 +23,10 @@ processes it watches itself, instead of a :class:`concurrent.futures.ProcessPool
   waits on a ``pidfd`` of the main process (:func:`die_with`).
 
 A death outside any scorer (the harness's own code) is retried once in a fresh
-worker, then raised as :class:`WorkerLost`.
+worker, then raised as :class:`WorkerLost`. What runs inside a worker (its
+loop, the ties to the main process, the frozen inheritance) is
+:mod:`audit.engine.worker_process`; the kernels it inherits are loaded by
+the forkserver (:mod:`audit.engine.preload`).
 """
 
 from __future__ import annotations
@@ -31,12 +34,12 @@ from __future__ import annotations
 import collections
 import os
 import signal
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Self
 
+from audit.engine.worker_process import default_worker_memory, die_with, rss_bytes, worker_init, worker_main
 from audit.errors import AuditError, InvalidArgument
 
 __all__ = ["Fault", "ProcessExecutor", "WorkerLost", "default_worker_memory", "die_with", "worker_init"]
@@ -76,103 +79,10 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
-def die_with(main_pid: int) -> None:
-    """End this process when ``main_pid`` ends (Linux; elsewhere the pipe to the parent closing ends an idle worker)."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1  # linux/prctl.h
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)  # our parent (the forkserver, or main) dies: so do we
-    except (OSError, AttributeError):  # pragma: no cover - not Linux
-        pass
-
-    def watch() -> None:
-        import select
-
-        try:
-            fd = os.pidfd_open(main_pid)
-        except ProcessLookupError:  # already gone
-            os.kill(os.getpid(), signal.SIGKILL)
-            return
-        except (AttributeError, OSError):  # pragma: no cover - no pidfd (not Linux >= 5.3): poll instead
-            while True:
-                time.sleep(1.0)
-                try:
-                    os.kill(main_pid, 0)
-                except ProcessLookupError:
-                    os.kill(os.getpid(), signal.SIGKILL)
-        select.select([fd], [], [])  # readable once the process has ended
-        os.kill(os.getpid(), signal.SIGKILL)
-
-    threading.Thread(target=watch, name="scs-audit-parent-watchdog", daemon=True).start()
-
-
-def worker_init() -> None:
-    """One numerical thread per worker process: the pool already uses every core."""
-    try:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(1)
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn (via fairlearn)
-        pass
-
-
-def _worker_main(conn: Any, main_pid: int) -> None:
-    """A worker's loop: receive ``(fn, task)``, report sections and calls, send the result back."""
-    die_with(main_pid)
-    worker_init()
-    from audit.engine import guard
-
-    guard.set_reporter(conn)
-    while True:
-        try:
-            item = conn.recv()
-        except (EOFError, OSError):  # the parent is gone
-            return
-        if item is None:
-            return
-        fn, task = item
-        try:
-            out = fn(task)
-        except BaseException as exc:  # noqa: BLE001 - handed to the parent, which decides
-            try:
-                conn.send(("raised", exc))
-            except Exception:  # noqa: BLE001 - the exception does not pickle
-                conn.send(("raised", RuntimeError(f"{type(exc).__name__}: {exc}")))
-            continue
-        conn.send(("done", out, guard.faulted()))
-        if guard.faulted():  # a plugin raised or was interrupted here: a fresh process for the next task
-            return
-
-
-def default_worker_memory(workers: int) -> int | None:
-    """Resident bytes each of ``workers`` may use by default: 80% of physical memory, shared among them.
-
-    The 20% left keeps the main process and the system going while a runaway
-    worker is noticed (within :data:`POLL_SECONDS`) and killed. ``None`` where
-    physical memory cannot be read.
-    """
-    try:
-        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
-        return None
-    return int(0.8 * total / max(1, workers))
-
-
 def _finished(job: _Job, value: Any) -> Any:
     for f in job.finish:
         value = f(value)
     return value
-
-
-def _rss_bytes(pid: int) -> int:
-    """Resident memory of a process (Linux ``/proc``); 0 where it cannot be read."""
-    try:
-        with open(f"/proc/{pid}/statm", "rb") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
 
 
 @dataclass(slots=True, kw_only=True)
@@ -239,8 +149,10 @@ class ProcessExecutor:
         self._ctx: Any = mp.get_context(method)  # a start-method context (the stubs' BaseContext lacks Process)
         if method == "forkserver":
             # what every task needs, imported once by the forkserver and inherited by each (re)started worker
+            # audit.engine.preload then loads the compiled kernels, so no worker loads them again
             self._ctx.set_forkserver_preload(
-                ["audit.engine.executors", "audit.population.synth", "audit.disparity.audit", "audit.engine.finalizing", "audit.runner", "scorers.registry"]
+                ["audit.engine.executors", "audit.population.synth", "audit.disparity.audit", "audit.engine.finalizing",
+                 "audit.runner", "scorers.registry", "audit.engine.preload"]
             )
             from multiprocessing import forkserver
 
@@ -253,7 +165,7 @@ class ProcessExecutor:
 
     def _start(self) -> _Worker:
         parent, child = self._ctx.Pipe(duplex=True)
-        proc = self._ctx.Process(target=_worker_main, args=(child, os.getpid()), daemon=True, name="scs-audit-worker")
+        proc = self._ctx.Process(target=worker_main, args=(child, os.getpid()), daemon=True, name="scs-audit-worker")
         proc.start()
         child.close()
         w = _Worker(process=proc, conn=parent)
@@ -417,7 +329,7 @@ class ProcessExecutor:
                 )
                 w.process.kill()
             elif self.memory_limit is not None and w.section is not None:
-                rss = _rss_bytes(w.process.pid)
+                rss = rss_bytes(w.process.pid)
                 if rss > self.memory_limit:
                     w.killed_because = (
                         f"used more memory than --worker-memory allows ({rss / 2**20:,.0f} MiB, limit "

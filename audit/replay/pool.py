@@ -108,7 +108,7 @@ class ReplayPool:
         sampled_ids = ids[sampled_rows]
         ties = pop.ties
         if len(ties) and sampled_rows.size:
-            ties = ties.iloc[rows_with_ids(ties["person_id"].to_numpy(), sampled_ids, presorted=pop.sorted_by_person("ties"))]
+            ties = ties.iloc[chunk.rows_of("ties", sampled_rows)]  # the batch's offset tables (audit.engine.person_rows)
         else:
             ties = ties.iloc[:0]
         rows = sampled_rows
@@ -121,7 +121,7 @@ class ReplayPool:
         row_ids = ids[rows]
         events = pop.events
         if rows.size:
-            events = events.iloc[rows_with_ids(events["person_id"].to_numpy(), row_ids, presorted=pop.sorted_by_person("events"))]
+            events = events.iloc[chunk.rows_of("events", rows)]
         else:
             events = events.iloc[:0]
         part = PoolPart(

@@ -258,8 +258,10 @@ def sampled_rows(chunk: ScoredChunk) -> np.ndarray:
     targets = stratum_targets(chunk.options.replay_sample)
     if targets.sum() == 0:
         return np.zeros(0, dtype=np.int64)
-    ids = chunk.population.people["person_id"].to_numpy()
-    return bottom_k(hashes(chunk.options.seed, ids), strata_of(chunk), targets)
+    key = ("replay_hash", chunk.options.seed)  # the same for every scorer: once per batch
+    if key not in chunk.batch_memo:
+        chunk.batch_memo[key] = hashes(chunk.options.seed, chunk.population.people["person_id"].to_numpy())
+    return bottom_k(chunk.batch_memo[key], strata_of(chunk), targets)
 
 
 def sample_records(chunk: ScoredChunk, sample: ReplaySample) -> dict[str, Any]:

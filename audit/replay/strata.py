@@ -44,6 +44,7 @@ import math
 import numpy as np
 
 from audit.engine.contract import ScoredChunk
+from audit.population.model import Population
 from audit.randomness import person_uniform
 from audit.replay.recourse import ACTIONS
 from audit.vocab import EVENT_KINDS
@@ -67,32 +68,42 @@ def stratum_targets(replay_sample: int) -> np.ndarray:
 def strata_of(chunk: ScoredChunk) -> np.ndarray:
     """Stratum code of every person of ``chunk`` (computed once per chunk)."""
     if "replay_strata" not in chunk._memo:
-        pop = chunk.population
-        n = len(pop.people)
-        events = pop.events
-        bad = np.zeros(n, dtype=bool)
-        if len(events) and n:
-            kind = events["kind"]
-            codes = kind.cat.codes.to_numpy() if hasattr(kind, "cat") else np.array([EVENT_KINDS.index(k) for k in kind])
-            sel = (events["month"].to_numpy() <= chunk.as_of) & ~_GOOD[np.asarray(codes, dtype=np.int64)]
-            ids = pop.people["person_id"].to_numpy()
-            ev_ids = events["person_id"].to_numpy()[sel]
-            if pop.sorted_by_person("people") and int(ids[-1]) - int(ids[0]) == n - 1:
-                # a synthetic chunk: ids are a contiguous range, so an id is its row plus the first id
-                inside = (ev_ids >= ids[0]) & (ev_ids <= ids[-1])
-                bad[ev_ids[inside] - ids[0]] = True
-            else:
-                order = np.argsort(ids, kind="stable")
-                if pop.sorted_by_person("events"):
-                    ev_ids = ev_ids[np.r_[True, ev_ids[1:] != ev_ids[:-1]]] if ev_ids.size else ev_ids
-                pos = np.minimum(np.searchsorted(ids[order], ev_ids), n - 1)
-                hit = ids[order][pos] == ev_ids
-                bad[order[pos[hit]]] = True
+        n = len(chunk.population.people)
+        # who has a penalty by as_of does not depend on the scorer: once per batch, shared by every scorer
+        key = ("replay_penalised", chunk.as_of)
+        if key not in chunk.batch_memo:
+            chunk.batch_memo[key] = _penalised(chunk.population, chunk.as_of)
+        bad = chunk.batch_memo[key]
         out = np.full(n, REST, dtype=np.int8)
         out[bad] = PENALISED
         out[chunk.sanctioned] = SANCTIONED
         chunk._memo["replay_strata"] = out
     return chunk._memo["replay_strata"]
+
+
+def _penalised(pop: Population, as_of: int) -> np.ndarray:
+    """True for each person with an event that is not a good deed in a month up to ``as_of``."""
+    n = len(pop.people)
+    events = pop.events
+    bad = np.zeros(n, dtype=bool)
+    if len(events) and n:
+        kind = events["kind"]
+        codes = kind.cat.codes.to_numpy() if hasattr(kind, "cat") else np.array([EVENT_KINDS.index(k) for k in kind])
+        sel = (events["month"].to_numpy() <= as_of) & ~_GOOD[np.asarray(codes, dtype=np.int64)]
+        ids = pop.people["person_id"].to_numpy()
+        ev_ids = events["person_id"].to_numpy()[sel]
+        if pop.sorted_by_person("people") and int(ids[-1]) - int(ids[0]) == n - 1:
+            # a synthetic chunk: ids are a contiguous range, so an id is its row plus the first id
+            inside = (ev_ids >= ids[0]) & (ev_ids <= ids[-1])
+            bad[ev_ids[inside] - ids[0]] = True
+        else:
+            order = np.argsort(ids, kind="stable")
+            if pop.sorted_by_person("events"):
+                ev_ids = ev_ids[np.r_[True, ev_ids[1:] != ev_ids[:-1]]] if ev_ids.size else ev_ids
+            pos = np.minimum(np.searchsorted(ids[order], ev_ids), n - 1)
+            hit = ids[order][pos] == ev_ids
+            bad[order[pos[hit]]] = True
+    return bad
 
 
 def bottom_k(u: np.ndarray, stratum: np.ndarray, k: np.ndarray) -> np.ndarray:

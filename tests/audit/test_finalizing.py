@@ -31,3 +31,26 @@ def test_finalizing_on_two_workers_equals_one():
     for a, b in zip(one.runs, two.runs):
         assert a.label == b.label
         assert a.sections == b.sections
+
+
+def test_chunks_and_finalizing_share_one_pool(monkeypatch):
+    from audit.engine import workers
+    from audit.population.synth import BLOCK_SIZE
+
+    started = []
+    real_init = workers.ProcessExecutor.__init__
+
+    def counting_init(self, *args, **kwargs):
+        started.append(args)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(workers.ProcessExecutor, "__init__", counting_init)
+    cfg = {"size": 2 * BLOCK_SIZE + 10}  # two chunks, so the chunks go to the pool too
+    two = run(["suining", "sesame"], config(workers=2, **cfg))
+    assert len(started) == 1  # one pool for the chunks and the finalizing, not one each
+    # one worker, the same two chunks (two workers cut the population into one chunk each): no pool at all
+    one = run(["suining", "sesame"], config(workers=1, chunk_size=BLOCK_SIZE, **cfg))
+    assert len(started) == 1
+    for a, b in zip(one.runs, two.runs):
+        assert a.label == b.label and a.error is None
+        assert a.sections == b.sections

@@ -1,0 +1,109 @@
+"""Per-batch offset tables: where each person's events and ties are, built once and shared.
+
+Every scorer's audits of a batch look up the rows of some people: the
+ground-truth re-score (:mod:`audit.disparity.ground_truth`) finds its sampled
+people's events and ties, and so does each replay pool (:mod:`audit.replay.pool`),
+once per scorer. A lookup by id (:func:`audit.population.columns.rows_with_ids`)
+sorts the ids and runs two binary searches per id over the column. The event
+and tie tables of a batch are sorted by person, and so are its people, so one
+pass per table gives every person's first row and row count; a lookup is then
+a gather and a run expansion, in time proportional to the rows it returns.
+The table is built on the first lookup of many people (a few people are
+still found by binary search, cheaper than a pass over the table), once per
+batch: :func:`audit.engine.contract.process_chunk` makes one
+:class:`PersonRows` per batch and hands it to every scorer's
+:class:`~audit.engine.contract.ScoredChunk`, with a memo for other work on the
+batch that does not depend on the scorer (the replay sample's hashes and
+strata, :mod:`audit.replay.strata`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from audit.population.model import Population, rows_with_ids, unique_ids
+
+__all__ = ["PersonRows", "Table"]
+
+Table = Literal["events", "ties"]
+
+#: Lookups of fewer than ``people / _SEARCH_COST`` people search by id instead of building the offset table:
+#: a binary search per id costs about as much as this many people's share of the table's one pass (assumption
+#: from log2 of a batch's event count, about 22, rounded up; the choice changes the time, never the rows).
+_SEARCH_COST = 32
+
+
+@dataclass(slots=True, kw_only=True)
+class PersonRows:
+    """Offset tables of one batch: for each person (row of ``people``), their first row and row count per table.
+
+    Built lazily, once per table, on first use. Lookups answer exactly what
+    ``rows_with_ids(table.person_id, people.person_id[rows])`` answers; where the
+    tables do not allow offsets (people or the table not sorted by person, ids
+    repeated or not integers: a supplied table) they fall back to it.
+    """
+
+    population: Population
+    """The batch (people, events and ties)."""
+    memo: dict = field(default_factory=dict, repr=False)
+    """Work on the batch shared by every scorer's audits, keyed by what it is (it must not depend on the scorer)."""
+    _offsets: dict[str, tuple[np.ndarray, np.ndarray] | None] = field(default_factory=dict, repr=False)
+
+    def offsets(self, table: Table) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(first, count)`` per person for ``table``; ``None`` when the table cannot be indexed by offsets."""
+        if table not in self._offsets:
+            self._offsets[table] = self._build(table)
+        return self._offsets[table]
+
+    def _build(self, table: Table) -> tuple[np.ndarray, np.ndarray] | None:
+        pop = self.population
+        ids = pop.people["person_id"].to_numpy()
+        column = getattr(pop, table)["person_id"].to_numpy()
+        if ids.dtype.kind not in "iu" or column.dtype.kind != ids.dtype.kind:
+            return None
+        if not (pop.sorted_by_person("people") and pop.sorted_by_person(table)):
+            return None
+        if ids.size > 1 and not bool(np.all(ids[1:] != ids[:-1])):  # sorted and distinct: one run per person
+            return None
+        if ids.size and column.size and int(ids[-1]) - int(ids[0]) == ids.size - 1 and ids[0] <= column[0] and column[-1] <= ids[-1]:
+            # a synthetic batch: ids are a contiguous range holding every id of the table; one counting pass
+            count = np.bincount((column - ids[0]).astype(np.intp, copy=False), minlength=ids.size).astype(np.int64)
+            first = np.zeros(ids.size, dtype=np.int64)
+            np.cumsum(count[:-1], out=first[1:])
+            return first, count
+        first = np.searchsorted(column, ids, side="left")
+        count = np.searchsorted(column, ids, side="right") - first
+        return first.astype(np.int64, copy=False), count.astype(np.int64, copy=False)
+
+    def rows_of(self, table: Table, people_rows: np.ndarray) -> np.ndarray:
+        """Positions in ``table`` of the rows of the people at ``people_rows``, ascending.
+
+        Equal to ``rows_with_ids(table.person_id, people.person_id[people_rows])``.
+        """
+        people_rows = np.asarray(people_rows)
+        pop = self.population
+        if table not in self._offsets and people_rows.size * _SEARCH_COST < len(pop.people):
+            # a few people: binary searches cost less than the pass that builds the table
+            ids = pop.people["person_id"].to_numpy()
+            column = getattr(pop, table)["person_id"].to_numpy()
+            return rows_with_ids(column, ids[people_rows], presorted=pop.sorted_by_person(table))
+        off = self.offsets(table)
+        if off is None:
+            ids = pop.people["person_id"].to_numpy()
+            column = getattr(pop, table)["person_id"].to_numpy()
+            return rows_with_ids(column, ids[people_rows])
+        if people_rows.size == 0:
+            return np.zeros(0, dtype=np.intp)
+        rows = people_rows
+        if rows.size > 1 and not bool(np.all(rows[1:] > rows[:-1])):  # ascending and distinct, as ids would be
+            rows = unique_ids(rows)
+        first, count = off
+        lo, n = first[rows], count[rows]
+        keep = n > 0
+        lo, n = lo[keep], n[keep]
+        # one run of consecutive positions per person, the runs in increasing order
+        start = np.repeat(lo - np.concatenate(([0], np.cumsum(n)[:-1])), n)
+        return (start + np.arange(start.size)).astype(np.intp)

@@ -1,0 +1,90 @@
+"""Per-batch offset tables give exactly the rows a search by id gives."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from audit.engine.person_rows import PersonRows
+from audit.population.model import Population, empty_ties, rows_with_ids, synthesize
+
+
+def _population(people_ids, event_ids, tie_ids=None) -> Population:
+    people = pd.DataFrame({"person_id": np.asarray(people_ids, dtype=np.int64)})
+    events = pd.DataFrame({"person_id": np.asarray(event_ids, dtype=np.int64)})
+    ties = empty_ties() if tie_ids is None else pd.DataFrame(
+        {"person_id": np.asarray(tie_ids, dtype=np.int64), "friend_id": np.zeros(len(tie_ids), np.int64)}
+    )
+    return Population(people=people, events=events, ties=ties, horizon_months=12, synthetic=False)
+
+
+def test_a_hand_made_batch():
+    # people 10, 11, 12, 13; events: 10 x2, 12 x3, 13 x1 (11 has none); 99 is nobody in the batch
+    pop = _population([10, 11, 12, 13], [10, 10, 12, 12, 12, 13, 99])
+    index = PersonRows(population=pop)
+    assert index.offsets("events") is not None
+    assert index.rows_of("events", np.array([0, 2])).tolist() == [0, 1, 2, 3, 4]
+    assert index.rows_of("events", np.array([1])).tolist() == []
+    assert index.rows_of("events", np.array([3, 0])).tolist() == [0, 1, 5]  # any order in, ascending out
+    assert index.rows_of("events", np.array([2, 2])).tolist() == [2, 3, 4]  # a repeated person counts once
+    assert index.rows_of("events", np.zeros(0, np.int64)).tolist() == []
+    assert index.rows_of("ties", np.array([0, 1])).tolist() == []
+
+
+def test_unsorted_tables_fall_back_to_the_search_by_id():
+    pop = _population([12, 10, 11], [10, 12, 10, 11])  # neither people nor events sorted
+    index = PersonRows(population=pop)
+    assert index.offsets("events") is None
+    assert index.rows_of("events", np.array([1])).tolist() == [0, 2]  # person 10
+    assert index.rows_of("events", np.array([0, 2])).tolist() == [1, 3]
+
+
+ids_st = st.lists(st.integers(0, 40), min_size=0, max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(people=st.sets(st.integers(0, 40), max_size=20), events=ids_st, ties=ids_st,
+       picks=st.lists(st.integers(0, 19), max_size=25), sort_events=st.booleans())
+def test_equals_rows_with_ids_on_any_tables(people, events, ties, picks, sort_events):
+    people_ids = sorted(people)
+    event_ids = sorted(events) if sort_events else events
+    pop = _population(people_ids, event_ids, sorted(ties))
+    index = PersonRows(population=pop)
+    rows = np.array([p for p in picks if p < len(people_ids)], dtype=np.int64)
+    ids = np.asarray(people_ids, dtype=np.int64)[rows]
+    for table, column in (("events", event_ids), ("ties", sorted(ties))):
+        expected = np.flatnonzero(np.isin(np.asarray(column, dtype=np.int64), ids))
+        got = index.rows_of(table, rows)
+        assert got.tolist() == expected.tolist()
+        assert got.tolist() == rows_with_ids(np.asarray(column, dtype=np.int64), ids).tolist()
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_synthetic_batch_uses_offsets_and_agrees_with_isin(seed):
+    pop = synthesize("china-2020", size=5_000, seed=seed)
+    index = PersonRows(population=pop)
+    assert index.offsets("events") is not None and index.offsets("ties") is not None
+    rows = np.sort(np.random.default_rng(seed).choice(len(pop), 700, replace=False))
+    ids = pop.people["person_id"].to_numpy()[rows]
+    for table in ("events", "ties"):
+        column = getattr(pop, table)["person_id"].to_numpy()
+        assert np.array_equal(index.rows_of(table, rows), np.flatnonzero(np.isin(column, ids)))
+    first, count = index.offsets("events")
+    assert int(count.sum()) == len(pop.events)  # every event belongs to one person of the batch
+
+
+def test_a_few_people_are_searched_for_and_many_build_the_table_once():
+    pop = synthesize("china-2020", size=5_000, seed=3)
+    index = PersonRows(population=pop)
+    column = pop.events["person_id"].to_numpy()
+    ids = pop.people["person_id"].to_numpy()
+    few = np.array([4, 17, 4_000])  # 3 x 32 < 5,000 people: binary searches, no table
+    assert np.array_equal(index.rows_of("events", few), np.flatnonzero(np.isin(column, ids[few])))
+    assert index._offsets == {}
+    many = np.arange(0, 5_000, 3)
+    assert np.array_equal(index.rows_of("events", many), np.flatnonzero(np.isin(column, ids[many])))
+    assert set(index._offsets) == {"events"}
+    assert np.array_equal(index.rows_of("events", few), np.flatnonzero(np.isin(column, ids[few])))  # now from the table
