@@ -30,7 +30,7 @@ GOLDEN = {
     "rongcheng/tier_shares": "d42af7e8d4c69be5",
     "run/audited_attributes": "39315b38e32b8c8e",
     "run/kind": "85ed24932ffdb0fe",
-    "run/options": "d2f65e8d05985274",
+    "run/options": "9c0d86dff65d0683",
     "run/package_version": "8e633b4f41f99d4c",
     "run/population": "b875339f17935f9a",
     "run/private": "b5bea41b6c623f7c",
