@@ -20,7 +20,6 @@ from audit.report.model import (
     Finding,
     NotComputed,
     Paragraph,
-    Plot,
     Report,
     Section,
     Table,
@@ -29,7 +28,7 @@ from audit.report.model import (
     fmt_ratio,
     is_number,
 )
-from audit.report.plots import line_chart
+from audit.report.plots import line_chart, plot_block
 from audit.report.tables import facts, value_cell
 
 __all__ = ["build_compare_report", "write_compare"]
@@ -114,8 +113,8 @@ def grid_plots(doc: Doc) -> list[Block]:
     per_spec = max(1, len(variants) // len(values))
     out: list[Block] = []
     if not numeric:
-        out.append(Paragraph(text="The parameter's values are not all numbers; they are plotted in the order given: "
-                                  + ", ".join(f"{i} = {v}" for i, v in enumerate(values)) + "."))
+        out.append(Paragraph(text="The parameter's values are not all numbers, so they are categories on the x axis, "
+                                  "in the order given (the spacing between them means nothing)."))
     groups = (("fairness between groups", [m for m in _measures(doc) if m.get("fairness") and not m.get("percent")], False),
               ("rates", [m for m in _measures(doc) if m.get("percent")], True))
     for title, ms, percent in groups:
@@ -137,9 +136,10 @@ def grid_plots(doc: Doc) -> list[Block]:
             continue
         pid = f"compare-grid-{'fairness' if not percent else 'rates'}"
         caption = f"{title.capitalize()} against {key} (bands: 95% paired-bootstrap intervals)"
-        svg = line_chart(pid, caption, series, xlabel=key, ylabel="ratio" if not percent else "share of people",
-                         ylim=(0.0, 1.0) if not percent else None, percent=percent)
-        out.append(Plot(id=pid, caption=caption, svg=svg))
+        drawn = line_chart(pid, caption, series, xlabel=key, ylabel="ratio" if not percent else "share of people",
+                           ylim=(0.0, 1.0) if not percent else None, percent=percent,
+                           xcategories=None if numeric else [str(v) for v in values])
+        out.append(plot_block(pid, caption, drawn))
     return out
 
 

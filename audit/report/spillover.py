@@ -17,7 +17,6 @@ from audit.report.model import (
     Doc,
     NotComputed,
     Paragraph,
-    Plot,
     Section,
     Table,
     fmt_count,
@@ -25,7 +24,7 @@ from audit.report.model import (
     fmt_pct,
     is_number,
 )
-from audit.report.plots import heatmap
+from audit.report.plots import heatmap, plot_block
 from audit.report.replay import guess_columns, replay_section
 from audit.report.tables import Column, facts, records_table
 
@@ -54,14 +53,14 @@ def spillover_plot(doc: Doc, path: tuple[Any, ...], *, id: str) -> Block:
     values = [[matrix[r].get(c) if is_number(matrix[r].get(c)) else None for c in cols] for r in rows]
     related = _related(doc, path)
     marked = {(i, j) for i, r in enumerate(rows) for j, c in enumerate(cols) if r == c or (r, c) in related or (c, r) in related}
-    svg = heatmap(id, title, [r.replace("_", " ") for r in rows], [c.replace("_", " ") for c in cols], values,
+    drawn = heatmap(id, title, [r.replace("_", " ") for r in rows], [c.replace("_", " ") for c in cols], values,
                   row_title="conduct domain", col_title="sanction domain", marked=marked)
     table_rows = [(Cell(text=r.replace("_", " "), value=r),
                    *(doc.cell(*path, "matrix", r, c, fmt=fmt_number) if c in matrix[r] else Cell(text="—") for c in cols))
                   for r in rows]
     data = Table(id=f"{id}-data", caption="Spill-over matrix (rows: conduct domain; columns: sanction domain)",
                  columns=("conduct \\ sanction", *(c.replace("_", " ") for c in cols)), rows=tuple(table_rows))
-    return Plot(id=id, caption=title + "; outlined cells are the same or a related domain", svg=svg, data=data)
+    return plot_block(id, title + "; outlined cells are the same or a related domain", drawn, data)
 
 
 _KIND_COLUMNS = (
