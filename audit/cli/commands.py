@@ -186,7 +186,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     from audit.engine.contract import AuditOptions
     from audit.results.document import write_results
-    from audit.results.summary import print_summary
     from audit.runner import RunConfig, run
 
     console = Console(stderr=False)
@@ -226,11 +225,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from audit.cli.privacy import publish_from_args
 
     publish_from_args(args, result, out, console)  # BudgetExceeded: exit 2, nothing written
-    from audit.report import write_run_report
+    from audit.report import run_documents, write_report
 
-    report_html, _ = write_run_report(out, result)  # report.html, report.md (audit/report)
+    results_doc, published_doc = run_documents(out, result)
+    report_html, _ = write_report(out, results_doc, published_doc)  # report.html, report.md (audit/report)
     if not args.quiet:
-        print_summary(result, console)
+        from audit.cli.summary import print_run_summary
+
+        print_run_summary(results_doc, console, published_doc)
         console.print(f"exact results (private): {path}")
         console.print(f"report (private): {report_html}")
         if writer is not None:

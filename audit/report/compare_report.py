@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from audit.report.compare import decimals, fmt_value
 from audit.report.model import (
     Block,
     Cell,
@@ -39,14 +40,23 @@ def _measures(doc: Doc) -> list[dict[str, Any]]:
     return [m for m in ms if isinstance(m, dict) and "key" in m] if isinstance(ms, list) else []
 
 
-def _fmt(m: dict[str, Any]):
-    return fmt_pct if m.get("percent") else fmt_ratio
+def _digits(doc: Doc, m: dict[str, Any], *, reference_only: bool = False) -> int:
+    """Decimals for measure ``m``: enough that the smallest paired difference shown is visible."""
+    pairs = doc.get("pairs")
+    diffs = [p["measures"][m["key"]].get("difference") for p in (pairs if isinstance(pairs, list) else [])
+             if isinstance(p, dict) and isinstance(p.get("measures"), dict) and isinstance(p["measures"].get(m["key"]), dict)
+             and (not reference_only or p.get("a") == doc.get("reference"))]
+    return decimals(m, [d for d in diffs if is_number(d)])
 
 
-def _fmt_diff(m: dict[str, Any]):
+def _fmt(m: dict[str, Any], digits: int):
+    return lambda x: fmt_value(m, x, digits)
+
+
+def _fmt_diff(m: dict[str, Any], digits: int):
     if m.get("percent"):
-        return lambda d: f"{100 * d:+.1f} pts"
-    return lambda d: f"{d:+.2f}"
+        return lambda d: f"{100 * d:+.{digits}f} pts"
+    return lambda d: f"{d:+.{digits}f}"
 
 
 def _variants(doc: Doc) -> list[dict[str, Any]]:
@@ -61,12 +71,13 @@ def side_by_side(doc: Doc) -> Table | NotComputed:
         return NotComputed(what="paired measures", reason=str(doc.get("paired", "reason") or "no joint outcomes were collected"))
     rows = []
     for m in _measures(doc):
+        digits = _digits(doc, m)
         best = doc.get("best", m["key"], "label")
         clear = doc.get("best", m["key"], "clear") is True
         row = [Cell(text=f"{m.get('title', m['key'])} ({m.get('better', '?')} is {'fairer' if m.get('fairness') else 'better'})")]
         for j, v in enumerate(variants):
             flag = "good" if v.get("label") == best and clear else None
-            row.append(value_cell(doc, ("variants", j, "measures", m["key"], "value"), fmt=_fmt(m),
+            row.append(value_cell(doc, ("variants", j, "measures", m["key"], "value"), fmt=_fmt(m, digits),
                                   ci=("variants", j, "measures", m["key"], "ci"), flag=flag))
         rows.append(tuple(row))
     return Table(id="compare-side-by-side", caption="Each variant on the same people (95% paired-bootstrap intervals); "
@@ -88,11 +99,13 @@ def differences(doc: Doc, *, reference_only: bool) -> list[Block]:
             if m["key"] not in (pair.get("measures") or {}):
                 continue
             base = ("pairs", p_i, "measures", m["key"])
+            d = doc.get(*base, "difference")
+            digits = decimals(m, [d] if is_number(d) else [])
             winner = doc.get(*base, "winner")
             flag = "good" if winner == pair.get("b") else ("bad" if winner == pair.get("a") else None)
             rows.append((Cell(text=f"{pair.get('b')} vs {pair.get('a')}"), Cell(text=m.get("title", m["key"])),
-                         value_cell(doc, (*base, "a"), fmt=_fmt(m)), value_cell(doc, (*base, "b"), fmt=_fmt(m)),
-                         value_cell(doc, (*base, "difference"), fmt=_fmt_diff(m), ci=(*base, "difference_ci")),
+                         value_cell(doc, (*base, "a"), fmt=_fmt(m, digits)), value_cell(doc, (*base, "b"), fmt=_fmt(m, digits)),
+                         value_cell(doc, (*base, "difference"), fmt=_fmt_diff(m, digits), ci=(*base, "difference_ci")),
                          doc.cell(*base, "verdict", fmt=str, flag=flag)))
     caption = ("Differences against the reference" if reference_only else "Every pair of variants") + \
         " (difference = second minus first; paired 95% intervals)"
@@ -170,14 +183,20 @@ def other_audits(doc: Doc) -> Table | NotComputed:
                  columns=("figure", *labels), rows=tuple(rows))
 
 
+def _summary_level(line: str) -> Literal["warning", "ok", "info"]:
+    """A summary line's level: a cost or a failure is a warning, a measurable gain at no cost is ok."""
+    if ". costs: " in line or "failed" in line:
+        return "warning"
+    return "info" if "not measurably fairer or better" in line else "ok"
+
+
 def build_compare_report(compare: dict[str, Any]) -> Report:
     """The report model of a comparison."""
     doc = Doc(compare if isinstance(compare, dict) else {}, "compare")
     variants = _variants(doc)
     labels = [str(v.get("label", "?")) for v in variants]
     summary = doc.get("summary")
-    findings = tuple(Finding(text=str(s), anchor="compare-differences",
-                             level="warning" if "It costs" in str(s) or "failed" in str(s) else ("ok" if "fairer or better" in str(s) else "info"))
+    findings = tuple(Finding(text=str(s), anchor="compare-differences", level=_summary_level(str(s)))
                      for s in (summary if isinstance(summary, list) else []))
     about: Facts = facts(doc, [
         ("date (UTC)", ("created",), {"fmt": str}),
@@ -204,7 +223,8 @@ def build_compare_report(compare: dict[str, Any]) -> Report:
         Section(id="compare-about-section", title="About this comparison", blocks=(about, Paragraph(text=(
             "All variants were scored on the same people in one run. Each interval for a difference comes from the same "
             "bootstrap weights for every variant (paired), so it reflects only how the variants disagree about people. "
-            "A variant is called fairer or better only when that interval excludes zero.")))),
+            "A variant is called fairer or better only when that interval excludes zero; otherwise there is no "
+            "measurable difference. Figures carry enough decimals that a difference shown is visible.")))),
     ]
     version = doc.get("package_version")
     pop = doc.get("population", "name")

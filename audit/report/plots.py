@@ -156,7 +156,9 @@ def _svg(fig: Any, plot_id: str, title: str) -> str:
     text = _compact(text[text.index("<svg "):])
     prefix = f"{plot_id}-"
     text = _ID.sub(lambda m: m.group(1) + prefix, text)
-    text = text.replace(f'<g id="{prefix}mark-', f'<g class="mark" id="{prefix}mark-')
+    counter = iter(range(1, 1 << 30))  # matplotlib gives every patch of a bar container its gid: number them apart
+    text = re.sub(f'<g id="{re.escape(prefix)}mark-([^"]*)"',
+                  lambda m: f'<g class="mark" id="{prefix}mark-{m.group(1)}-{next(counter)}"', text)
     title_id = escape(f"{plot_id}-title")
     head_end = text.index(">") + 1
     head = text[:head_end].replace("<svg ", f'<svg class="plot" id="{escape(plot_id)}" role="img" '
@@ -356,8 +358,8 @@ def heatmap(plot_id: str, title: str, rows: Sequence[str], cols: Sequence[str], 
     vmax = max(max(cells), 1e-12)
     with _figure(1.2 + 0.32 * len(rows)) as fig:
         ax = fig.add_subplot()
-        for i, r in enumerate(rows):
-            for j, c in enumerate(cols):
+        for i in range(len(rows)):
+            for j in range(len(cols)):
                 v = values[i][j] if j < len(values[i]) else None
                 fill = "#f4f4f4" if v is None or not _finite(v) else _mix("#ffffff", "#08306b", (v / vmax) ** 0.5 if v > 0 else 0.0)
                 edge, lw = ("#000000", 1.8) if marked and (i, j) in marked else ("#ffffff", 1.0)
