@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit.report.compare import NO_DIFFERENCE, decimals, fmt_value
+from audit.report.compare import NO_DIFFERENCE, fmt_value, record_decimals
 
 __all__ = ["render_compare", "verdict_word"]
 
@@ -67,7 +67,7 @@ def render_compare(doc: dict[str, Any]) -> list[Any]:
             r = (pair.get("measures") or {}).get(m["key"])
             if not isinstance(r, dict):
                 continue
-            k = decimals(m, [r.get("difference")])
+            k = record_decimals(m, r)  # no non-zero figure printed as 0
             word, style = verdict_word(m, r, str(ref))
             table.add_row(_esc(m.get("title", m["key"])), fmt_value(m, r.get("a"), k), fmt_value(m, r.get("b"), k),
                           _difference(m, r.get("difference"), r.get("difference_ci"), k),

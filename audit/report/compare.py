@@ -49,6 +49,7 @@ __all__ = [
     "decimals",
     "fmt_difference",
     "fmt_value",
+    "record_decimals",
     "build_variants",
     "compare_document",
     "measure_values",
@@ -302,7 +303,8 @@ def _best(doc: dict[str, Any], labels: Sequence[str]) -> dict[str, Any]:
 
 
 def decimals(m: Any, differences: Sequence[float | None]) -> int:
-    """Decimals that make every non-zero difference visible: at least 2 for ratios and 1 for percentage points, at most 6.
+    """Decimals that make every non-zero difference (or value) visible: at least 2 for ratios and 1 for percentage
+    points, at most 6.
 
     A difference of 0.004 between two ratios shown to 2 decimals would read "0.97 vs 0.97 (+0.00)"; with 3 it is
     "0.971 vs 0.967 (+0.004)". ``m`` is a :class:`Measure` or its dict in ``compare.json``.
@@ -313,6 +315,17 @@ def decimals(m: Any, differences: Sequence[float | None]) -> int:
     if not small:
         return base
     return min(6, max(base, -math.floor(math.log10(min(small)))))
+
+
+def record_decimals(m: Any, record: dict[str, Any]) -> int:
+    """Decimals for one paired record (``{a, b, difference, difference_ci, winner}``): the values and the difference
+    visibly non-zero, and, when the interval decides a winner, its bound nearest zero too (so "fairer" never sits
+    beside an interval that reads "+0.00 to …")."""
+    numbers = [record.get("difference"), record.get("a"), record.get("b")]
+    ci = record.get("difference_ci")
+    if record.get("winner") is not None and isinstance(ci, (list, tuple)):
+        numbers += list(ci)
+    return decimals(m, [x for x in numbers if isinstance(x, (int, float))])
 
 
 def fmt_value(m: Any, x: float | None, digits: int) -> str:
@@ -349,7 +362,7 @@ def _summary(doc: dict[str, Any], labels: Sequence[str]) -> list[str]:
             r = pair["measures"].get(m.key)
             if r is None:
                 continue
-            k = decimals(m, [r["difference"]])
+            k = record_decimals(m, r)
             what = (f"{m.title} {fmt_value(m, r['b'], k)} vs {fmt_value(m, r['a'], k)}, "
                     f"{fmt_difference(m, r['difference'], r['difference_ci'], k)}")
             if r["winner"] == b:
@@ -360,8 +373,8 @@ def _summary(doc: dict[str, Any], labels: Sequence[str]) -> list[str]:
                 same.append(m.title)
         parts = ["; ".join(gains) if gains else f"not measurably fairer or better than {ref} on any measure"]
         if costs:
-            parts.append("costs: " + "; ".join(costs))
+            parts.append("Costs: " + "; ".join(costs))
         if same:
-            parts.append(f"{NO_DIFFERENCE} in " + ", ".join(same))
+            parts.append(f"{NO_DIFFERENCE.capitalize()} in " + ", ".join(same))
         out.append(f"{b} against {ref}: " + ". ".join(parts) + ".")
     return out

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from audit.report.compare import decimals, fmt_value
+from audit.report.compare import decimals, fmt_value, record_decimals
 from audit.report.model import (
     Block,
     Cell,
@@ -40,13 +40,14 @@ def _measures(doc: Doc) -> list[dict[str, Any]]:
     return [m for m in ms if isinstance(m, dict) and "key" in m] if isinstance(ms, list) else []
 
 
-def _digits(doc: Doc, m: dict[str, Any], *, reference_only: bool = False) -> int:
-    """Decimals for measure ``m``: enough that the smallest paired difference shown is visible."""
-    pairs = doc.get("pairs")
-    diffs = [p["measures"][m["key"]].get("difference") for p in (pairs if isinstance(pairs, list) else [])
-             if isinstance(p, dict) and isinstance(p.get("measures"), dict) and isinstance(p["measures"].get(m["key"]), dict)
-             and (not reference_only or p.get("a") == doc.get("reference"))]
-    return decimals(m, [d for d in diffs if is_number(d)])
+def _digits(doc: Doc, m: dict[str, Any]) -> int:
+    """Decimals for measure ``m``: enough that every paired difference and every value shown is visibly non-zero."""
+    pairs, variants = doc.get("pairs"), doc.get("variants")
+    numbers = [((p.get("measures") or {}).get(m["key"]) or {}).get("difference")
+               for p in (pairs if isinstance(pairs, list) else []) if isinstance(p, dict)]
+    numbers += [((v.get("measures") or {}).get(m["key"]) or {}).get("value")
+                for v in (variants if isinstance(variants, list) else []) if isinstance(v, dict)]
+    return decimals(m, [x for x in numbers if is_number(x)])
 
 
 def _fmt(m: dict[str, Any], digits: int):
@@ -99,8 +100,8 @@ def differences(doc: Doc, *, reference_only: bool) -> list[Block]:
             if m["key"] not in (pair.get("measures") or {}):
                 continue
             base = ("pairs", p_i, "measures", m["key"])
-            d = doc.get(*base, "difference")
-            digits = decimals(m, [d] if is_number(d) else [])
+            record = doc.get(*base)
+            digits = record_decimals(m, record) if isinstance(record, dict) else 2
             winner = doc.get(*base, "winner")
             flag = "good" if winner == pair.get("b") else ("bad" if winner == pair.get("a") else None)
             rows.append((Cell(text=f"{pair.get('b')} vs {pair.get('a')}"), Cell(text=m.get("title", m["key"])),
@@ -185,7 +186,7 @@ def other_audits(doc: Doc) -> Table | NotComputed:
 
 def _summary_level(line: str) -> Literal["warning", "ok", "info"]:
     """A summary line's level: a cost or a failure is a warning, a measurable gain at no cost is ok."""
-    if ". costs: " in line or "failed" in line:
+    if ". Costs: " in line or "failed" in line:
         return "warning"
     return "info" if "not measurably fairer or better" in line else "ok"
 

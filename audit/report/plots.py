@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from markupsafe import escape
 
@@ -56,7 +56,8 @@ _BAD, _WARN, _OK = "#D55E00", "#E69F00", "#0072B2"
 _RAMP = ("#2166ac", "#67a9cf", "#d1e5f0", "#fddbc7", "#ef8a60", "#b2182b")
 #: Width of a figure in inches (at matplotlib's 72 points per inch in SVG: 576 px before tight cropping).
 _WIDTH = 8.0
-_RC = {
+#: matplotlib settings of every figure (typed loosely: matplotlib types rc keys as a Literal of every name).
+_RC: Any = {
     "svg.fonttype": "none",
     "svg.hashsalt": "scs-audit",
     "text.parse_math": False,
@@ -79,7 +80,7 @@ class Empty:
     """E.g. "every count is zero"."""
 
 
-def _finite(v: Any) -> bool:
+def _finite(v: Any) -> TypeGuard[float]:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
@@ -124,16 +125,23 @@ def _figure(height: float) -> Iterator[Any]:
         yield fig
 
 
+_FONT_CSS = "'DejaVu Sans', sans-serif"
 _ID = re.compile(r'(\bid="|url\(#|href="#)')
 _NUMBER = re.compile(r"(-?\d+\.\d\d)\d+")
 _GEOMETRY = re.compile(r'\b(d|x|y|width|height|viewBox|transform|points)="([^"]*)"')
 
 
 def _compact(text: str) -> str:
-    """matplotlib's SVG without its metadata block and indentation, coordinates to 1/100 pt (a third of the size)."""
+    """matplotlib's SVG made small enough to inline many: no metadata block or indentation, coordinates to 1/100 pt,
+    no ids nothing refers to (matplotlib names every group), no null rotations, the font named once on the root."""
     text = re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)
     text = re.sub(r">\s+<", "><", text)
     text = re.sub(r"\s*\n\s*", " ", text)
+    used = set(re.findall(r'(?:url\(#|href="#)([^)"]+)', text))
+    text = re.sub(r' id="([^"]*)"', lambda m: m.group(0) if m.group(1) in used or m.group(1).startswith("mark-") else "", text)
+    text = re.sub(r' transform="rotate\(-?0 [^)]*\)"', "", text)
+    text = text.replace(f"font-family: {_FONT_CSS}; ", "").replace(f"; font-family: {_FONT_CSS}", "")
+    text = text.replace("<svg ", f'<svg font-family="{_FONT_CSS}" ', 1).replace("<style type=\"text/css\">*{", "<style type=\"text/css\">svg.plot *{")
     return _GEOMETRY.sub(_round_geometry, text)
 
 
@@ -196,7 +204,7 @@ def stacked_bars(plot_id: str, title: str, groups: Sequence[str], tiers: Sequenc
         ys = _categorical_y(ax, groups)
         left = [0.0] * len(groups)
         for j, (tier, colour) in enumerate(zip(tiers, colours)):
-            widths = [min(float(row[j]), 1.0) if j < len(row) and _finite(row[j]) and row[j] > 0 else 0.0 for row in shares]
+            widths = [min(v, 1.0) if _finite(v := (row[j] if j < len(row) else None)) and v > 0 else 0.0 for row in shares]
             bars = ax.barh(ys, widths, left=left, height=0.7, color=colour, label=str(tier), gid=f"mark-{j}")
             ax.bar_label(bars, labels=[_pct(w) if w >= 0.07 else "" for w in widths], label_type="center",
                          fontsize=7.5, color=_text_colour(colour))

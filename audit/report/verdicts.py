@@ -119,7 +119,7 @@ def grid_table(doc: Doc, findings: Sequence[Finding], *, id: str = "verdict-grid
         row = [Cell(text=str(s.get("label", s.get("name", f"scorer {i + 1}"))), href=f"#{anchor(i)}")]
         for key, _ in AUDITS:
             c = grid_cell(doc, i, key, findings)
-            text = c.outcome
+            text: str = c.outcome
             if c.counts and sum(n for _, n in c.counts) > 1:
                 text += f" ({' · '.join(f'{n} {_short(o)}' for o, n in c.counts)})"
             row.append(Cell(text=text, value=c.outcome, flag=GRID_FLAGS[c.outcome], title=c.note,

@@ -109,8 +109,8 @@ def test_verdicts_follow_the_paired_interval(compared):
     assert adv["difference"] == pytest.approx(-1 / 6, abs=0.02) and adv["difference_ci"][1] < 0
     assert adv["winner"] == "mod:k=3" and adv["verdict"] == "mod:k=3 better"
     (line,) = [s for s in doc["summary"] if s.startswith("mod:k=3 against mod: ")]
-    assert "better on sanction rate" in line and "costs: favourable rate" in line
-    assert "no measurable difference in" in line and "fairer on" not in line  # ModScorer's rates are the same in every group
+    assert "better on sanction rate" in line and "Costs: favourable rate" in line
+    assert "No measurable difference in" in line and "fairer on" not in line  # ModScorer's rates are the same in every group
     assert doc["best"]["favourable_rate"]["label"] in ("mod", "mod#2")
 
 
