@@ -22,14 +22,25 @@ from audit.report.model import (
     fmt_count,
     fmt_number,
     fmt_pct,
+    group_label,
     is_number,
 )
 from audit.report.plots import heatmap, plot_block
 from audit.report.replay import guess_columns, replay_section
 from audit.report.tables import Column, facts, records_table
 
-__all__ = ["contagion_section", "spillover_plot", "spillover_section"]
+__all__ = ["contagion_section", "profile_label", "spillover_plot", "spillover_section"]
 
+
+
+def profile_label(profile: Any) -> str:
+    """A rule probe's constructed person, with the one label of each group: ``"Q1 primary_or_less female"`` ->
+    ``"Q1 (poorest fifth), primary or less, female"`` (the probes name profiles by their codes)."""
+    parts = str(profile).split(" ")
+    if len(parts) == 3 and parts[0][:1] == "Q" and parts[0][1:].isdigit():
+        return ", ".join((group_label("income_quintile", int(parts[0][1:])), group_label("education", parts[1]),
+                          parts[2].replace("_", " ")))
+    return str(profile)
 
 def _related(doc: Doc, path: tuple[Any, ...]) -> set[tuple[str, str]]:
     pairs: set[tuple[str, str]] = set()
@@ -152,7 +163,7 @@ _WITNESS_COLUMNS = (
     Column(heading="the only record", key="kind", label=str),
     Column(heading="records", key="dose", fmt=fmt_count),
     Column(heading="sanction", key="sanction", label=str),
-    Column(heading="profile", key="profile", label=str),
+    Column(heading="profile", key="profile", label=profile_label),
     Column(heading="months after", key="months_after", fmt=fmt_count),
 )
 _INVERSION_COLUMNS = (
@@ -161,7 +172,7 @@ _INVERSION_COLUMNS = (
     Column(heading="graver conduct", key="graver", label=str),
     Column(heading="sanctions", key="graver_sanctions", fmt=fmt_count),
     Column(heading="lighter by", key="basis", label=str),
-    Column(heading="profile", key="profile", label=str),
+    Column(heading="profile", key="profile", label=profile_label),
 )
 
 

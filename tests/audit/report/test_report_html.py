@@ -156,3 +156,17 @@ def test_sections_that_say_they_are_unavailable_show_the_reason():
     assert "appeal audit: not computed — supplied events carry no ground truth (no 'genuine' column)." in " ".join(page.text.split())
     assert "contagion audit: not computed — the scorer does not read ties." in " ".join(page.text.split())
     assert "the population is supplied, so the truth is unknown" in page.text
+
+
+def test_every_group_is_named_by_its_one_label_in_every_table(results):
+    """No raw code (1, primary_or_less) where the group's label belongs: the LL144 tables, the replay audits'
+    per-group tables and the rule probes' profiles all use audit.vocab.group_label."""
+    from audit.report.spillover import profile_label
+    from audit.vocab import group_label
+
+    md = render_markdown(build_report(results, None))
+    assert re.findall(r"\n\| [1-5] \| [0-9]", md) == []  # a quintile's row starts with its label, not its number
+    assert "primary\\_or\\_less" not in md and "junior\\_secondary" not in md
+    assert md.count(group_label("income_quintile", 1)) > 10 and md.count("primary or less") > 10
+    assert profile_label("Q1 primary_or_less female") == "Q1 (poorest fifth), primary or less, female"
+    assert profile_label("something else") == "something else"
