@@ -91,6 +91,7 @@ def executive_summary(doc: Doc, findings: Sequence[Finding], published: dict[str
     return Section(id="summary", title="Executive summary", blocks=(
         grid_table(doc, findings),
         top_findings(findings),
+        Paragraph(text="What was audited:"),
         audited_facts(doc, published),
         Paragraph(text="Everything else — every finding, the per-group tables and figures for each audit, the published "
                        "differentially private figures — is in the appendix below, each part linked from the grid and "

@@ -84,7 +84,7 @@ def test_the_example_report_opens_with_the_summary_then_how_to_read_then_the_app
     report = build_report(results, published)
     summary, how = report.front
     assert (summary.id, how.id) == ("summary", "method")
-    grid, top, audited = summary.blocks[:3]
+    grid, top, _, audited = summary.blocks[:4]
     assert [r[0].text for r in grid.rows] == [s["label"] for s in results["scorers"]]
     assert len(top.rows) == 5
     facts = dict(audited.items)
