@@ -225,14 +225,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from audit.cli.privacy import publish_from_args
 
     publish_from_args(args, result, out, console)  # BudgetExceeded: exit 2, nothing written
-    from audit.report import run_documents, write_report
+    from audit.report import run_documents, write_run_report
 
-    results_doc, published_doc = run_documents(out, result)
-    report_html, _ = write_report(out, results_doc, published_doc)  # report.html, report.md (audit/report)
+    report_html, _ = write_run_report(out, result)  # report.html, report.md (audit/report)
     if not args.quiet:
         from audit.cli.summary import print_run_summary
 
-        print_run_summary(results_doc, console, published_doc)
+        print_run_summary(*run_documents(out, result), console)
         console.print(f"exact results (private): {path}")
         console.print(f"report (private): {report_html}")
         if writer is not None:

@@ -165,7 +165,7 @@ def render_run_summary(results: dict[str, Any], published: dict[str, Any] | None
     return [f"[bold]{_title(doc)}[/]", _grid(doc, findings, width), "", _top(findings), "", _headline(doc)]
 
 
-def print_run_summary(results: dict[str, Any], console: Any, published: dict[str, Any] | None = None) -> None:
+def print_run_summary(results: dict[str, Any], published: dict[str, Any] | None, console: Any) -> None:
     """Print :func:`render_run_summary` on ``console`` (a :class:`rich.console.Console`)."""
     for part in render_run_summary(results, published, width=console.width):
         console.print(part)
