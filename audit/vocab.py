@@ -9,7 +9,8 @@ generated").
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from numbers import Integral
+from typing import Any, Final, Literal
 
 __all__ = [
     "DOMAINS",
@@ -25,6 +26,7 @@ __all__ = [
     "kind_code",
     "domain_code",
     "source_code",
+    "group_label",
 ]
 
 #: Domains where conduct is recorded.
@@ -86,3 +88,26 @@ def domain_code(domain: str) -> int:
 def source_code(source: str) -> int:
     """Integer code of a source (its position in :data:`SOURCES`)."""
     return _SOURCE_CODES[source]
+
+
+#: How every report, table, figure and terminal line names an income quintile.
+QUINTILE_LABELS: Final[dict[int, str]] = {1: "Q1 (poorest fifth)", 2: "Q2", 3: "Q3", 4: "Q4", 5: "Q5 (richest fifth)"}
+
+
+def group_label(attribute: str, group: Any) -> str:
+    """The one label of a group of ``attribute``, used everywhere a group is named.
+
+    ``("income_quintile", 1)`` -> ``"Q1 (poorest fifth)"``; ``("education", "primary_or_less")`` ->
+    ``"primary or less"``; an intersection ``("income_quintile×education", [1, "tertiary"])`` ->
+    ``"Q1 (poorest fifth) × tertiary"``; any other code has its underscores turned into spaces.
+    """
+    if isinstance(group, (list, tuple)):
+        parts = attribute.split("×") if "×" in attribute else [attribute] * len(group)
+        if len(parts) != len(group):
+            parts = [attribute] * len(group)
+        return " × ".join(group_label(a, g) for a, g in zip(parts, group))
+    if attribute == "income_quintile" and isinstance(group, Integral) and not isinstance(group, bool):
+        return QUINTILE_LABELS.get(int(group), f"Q{int(group)}")
+    if isinstance(group, str):
+        return group.replace("_", " ")
+    return str(group)

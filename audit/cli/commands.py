@@ -192,7 +192,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     from audit.engine.contract import AuditOptions
     from audit.results.document import write_results
-    from audit.results.summary import print_summary
     from audit.runner import RunConfig, run
 
     console = Console(stderr=False)
@@ -243,7 +242,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from audit.cli.privacy import publish_from_args
 
     publish_from_args(args, result, out, console)  # BudgetExceeded: exit 2, nothing written
-    from audit.report import write_run_report
+    from audit.report import run_documents, write_run_report
 
     report_html, _ = write_run_report(out, result)  # report.html, report.md (audit/report)
     from audit.report.ll144 import write_ll144_csv
@@ -251,7 +250,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     write_ll144_csv(out, cast(dict[str, Any], results_document(result)))  # the NYC LL144 summary table (audit/report/ll144.py)
     if not args.quiet:
-        print_summary(result, console)
+        from audit.cli.summary import print_run_summary
+
+        print_run_summary(*run_documents(out, result), console)
         console.print(f"exact results (private): {path}")
         console.print(f"report (private): {report_html}")
         if writer is not None:

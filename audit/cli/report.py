@@ -84,8 +84,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
     write_report(out, cast(dict[str, Any], results), None)  # the report reads any version's documents as dicts
     paths = write_compare(out, doc)
     if not args.quiet:
+        from rich.console import Console
+
+        from audit.cli.compare_view import render_compare
+
+        console = Console()
+        for part in render_compare(doc):
+            console.print(part)
         for line in doc.get("summary", []):
-            print(f"- {line}")
+            if "failed" in line:
+                console.print(line, markup=False)
         print("comparison (private): " + ", ".join(str(p) for p in paths))
     for r in result.failed:
         print(f"scs-audit: scorer {r.label!r} failed: {r.error}", file=sys.stderr)

@@ -28,6 +28,7 @@ __all__ = [
     "read_documents",
     "render_html",
     "render_markdown",
+    "run_documents",
     "write_report",
     "write_run_report",
 ]
@@ -94,10 +95,15 @@ def _pending_document(path: Path) -> dict[str, Any] | None:
     return _read_json(tmp) if tmp is not None and Path(tmp).is_file() else None
 
 
-def write_run_report(directory: str | Path, result: Any) -> tuple[Path, Path]:
-    """Write the report of a finished run (``scs-audit run``) beside its results.json and published.json."""
+def run_documents(directory: str | Path, result: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """``(results, published or None)`` of a finished run, as this command leaves them in ``directory``."""
     from audit.results.document import results_document
 
-    directory = Path(directory)
     results = cast(dict[str, Any], results_document(result))  # the report reads any version's documents as dicts
-    return write_report(directory, results, _pending_document(directory / "published.json"))
+    return results, _pending_document(Path(directory) / "published.json")
+
+
+def write_run_report(directory: str | Path, result: Any) -> tuple[Path, Path]:
+    """Write the report of a finished run (``scs-audit run``) beside its results.json and published.json."""
+    results, published = run_documents(directory, result)
+    return write_report(Path(directory), results, published)

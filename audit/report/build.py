@@ -1,6 +1,8 @@
 """Assemble a run's report from ``results.json`` (and ``published.json`` when present).
 
-The order follows the NYC Local Law 144 published summary of a bias audit
+The report opens with the executive summary and how to read it
+(:mod:`audit.report.front`); the appendix that follows is the list
+``sections`` in :func:`build_report`, one entry per part. Its order follows the NYC Local Law 144 published summary of a bias audit
 (6 RCNY 5-303: date of the audit, source and nature of the data, number of
 people in the unknown category, per category n, rates and impact ratios),
 extended with this harness's audits: tier distributions, the rule behind
@@ -15,6 +17,7 @@ from typing import Any
 from audit.report.disparity import attribute_names, disparity_section
 from audit.report.dynamics import dynamics_section
 from audit.report.findings import build_findings
+from audit.report.front import executive_summary, how_to_read
 from audit.report.ll144 import ll144_section
 from audit.report.model import (
     Block,
@@ -199,24 +202,6 @@ def scorer_section(doc: Doc, i: int) -> Section:
     return Section(id=sid, title=f"Scorer {label}", blocks=tuple(blocks), children=children)
 
 
-def method_section(doc: Doc) -> Section:
-    text = [
-        ("Favourable rate: share of a group in one of the scorer's favourable tiers. Impact ratio: a group's favourable "
-         "rate divided by the highest group's (the reference). The EEOC four-fifths rule (29 CFR 1607.4(D)) treats a "
-         "ratio under 0.8 as evidence of adverse impact; the verdict is 'inconclusive' when the 95% interval straddles 0.8."),
-        ("Scoring rate (NYC LL144): share of a group scoring strictly above the whole population's median score; ties at "
-         "the median are not above it. Groups under the minimum cell share (default 2%) are shown with their counts and "
-         "excluded from ratios, as LL144 allows."),
-        ("Intervals are 95% bootstrap intervals over people (a Poisson bootstrap of the exact counts), seeded, so a rerun "
-         "gives the same report."),
-    ]
-    blocks: list[Block] = [Paragraph(text=t) for t in text]
-    if doc.get("private") is True:
-        blocks.append(Paragraph(text="This report shows exact figures from results.json, which is private: do not publish it. "
-                                     "Publish only the figures of the differentially private section."))
-    return Section(id="method", title="How to read this report", blocks=tuple(blocks))
-
-
 def build_report(results: dict[str, Any], published: dict[str, Any] | None = None) -> Report:
     """The report model of a run, ready for :func:`audit.report.html.render_html` or the Markdown renderer."""
     doc = Doc(results if isinstance(results, dict) else {}, "results")
@@ -231,20 +216,22 @@ def build_report(results: dict[str, Any], published: dict[str, Any] | None = Non
     ) if x)
     scorers = doc.get("scorers")
     n = len(scorers) if isinstance(scorers, list) else 0
+    findings = tuple(build_findings(results, published))
+    # the appendix, in order; an audit's section registers here with one line
     sections = [
-        Section(id="summary", title="Summary", blocks=(summary_table(doc),)),
+        Section(id="headline", title="Headline figures per scorer", blocks=(summary_table(doc),)),
         about_section(doc),
         ll144_section(doc),  # audit/report/ll144.py
         *(scorer_section(doc, i) for i in range(n)),
         published_section(published),
-        method_section(doc),
     ]
     version = doc.get("package_version")
     return Report(
         title="Audit report: " + (", ".join(scorer_labels(results)) or "no scorers"),
         subtitle=subtitle,
-        findings=tuple(build_findings(results, published)),
+        findings=findings,
         sections=tuple(sections),
+        front=(executive_summary(doc, findings, published), how_to_read(doc)),
         private=doc.get("private") is not False,
         generated_by=f"scs-audit {version}" if isinstance(version, str) else "scs-audit",
     )

@@ -18,13 +18,16 @@ Measures (``better`` says which direction is fairer or better for people):
   sanction rate (fairlearn's ``difference``).
 
 A variant is called fairer (or better) on a measure only when the paired 95%
-interval of the difference excludes zero.
+interval of the difference excludes zero; otherwise the verdict is "no
+measurable difference". Figures are shown with enough decimals that a
+difference shown is visible (:func:`decimals`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +44,12 @@ from audit.report.paired import PairedAudit, joint_counts, paired_bootstrap
 __all__ = [
     "COMPARE_SCHEMA_VERSION",
     "MEASURES",
+    "NO_DIFFERENCE",
     "Measure",
+    "decimals",
+    "fmt_difference",
+    "fmt_value",
+    "record_decimals",
     "build_variants",
     "compare_document",
     "measure_values",
@@ -50,6 +58,8 @@ __all__ = [
 ]
 
 COMPARE_SCHEMA_VERSION = 1
+#: The verdict when the paired 95% interval of a difference includes zero.
+NO_DIFFERENCE = "no measurable difference"
 _ATTRS = ("income_quintile", "education")
 
 
@@ -190,7 +200,7 @@ def _verdict(m: Measure, diff: float | None, ci: list[float] | None, a: str, b: 
         return {"winner": b, "verdict": f"{b} {word}"}
     if hi < 0:
         return {"winner": a, "verdict": f"{a} {word}"}
-    return {"winner": None, "verdict": "no clear difference"}
+    return {"winner": None, "verdict": NO_DIFFERENCE}
 
 
 # ----------------------------------------------------------------------------- the run
@@ -294,23 +304,55 @@ def _best(doc: dict[str, Any], labels: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-def _fmt(m: Measure, x: float | None) -> str:
+def decimals(m: Any, differences: Sequence[float | None]) -> int:
+    """Decimals that make every non-zero difference (or value) visible: at least 2 for ratios and 1 for percentage
+    points, at most 6.
+
+    A difference of 0.004 between two ratios shown to 2 decimals would read "0.97 vs 0.97 (+0.00)"; with 3 it is
+    "0.971 vs 0.967 (+0.004)". ``m`` is a :class:`Measure` or its dict in ``compare.json``.
+    """
+    percent = m["percent"] if isinstance(m, dict) else m.percent
+    base, scale = (1, 100.0) if percent else (2, 1.0)
+    small = [abs(d) * scale for d in differences if d is not None and math.isfinite(d) and d != 0]
+    if not small:
+        return base
+    return min(6, max(base, -math.floor(math.log10(min(small)))))
+
+
+def record_decimals(m: Any, record: dict[str, Any]) -> int:
+    """Decimals for one paired record (``{a, b, difference, difference_ci, winner}``): the values and the difference
+    visibly non-zero, and, when the interval decides a winner, its bound nearest zero too (so "fairer" never sits
+    beside an interval that reads "+0.00 to …")."""
+    numbers = [record.get("difference"), record.get("a"), record.get("b")]
+    ci = record.get("difference_ci")
+    if record.get("winner") is not None and isinstance(ci, (list, tuple)):
+        numbers += list(ci)
+    return decimals(m, [x for x in numbers if isinstance(x, (int, float))])
+
+
+def fmt_value(m: Any, x: float | None, digits: int) -> str:
+    """A measure's value: a percentage for rates, a ratio otherwise; ``—`` when undefined."""
     if x is None:
         return "—"
-    return f"{100 * x:.1f}%" if m.percent else f"{x:.2f}"
+    percent = m["percent"] if isinstance(m, dict) else m.percent
+    return f"{100 * x:.{digits}f}%" if percent else f"{x:.{digits}f}"
 
 
-def _fmt_diff(m: Measure, d: float | None, ci: list[float] | None) -> str:
+def fmt_difference(m: Any, d: float | None, ci: Sequence[float] | None, digits: int) -> str:
+    """``+2.6 points (95% CI +2.4 to +2.8)`` or ``+0.004 (95% CI +0.001 to +0.007)``; ``—`` when undefined."""
     if d is None:
         return "—"
-    if m.percent:
-        text = f"{100 * d:+.1f} points"
-        return text + (f", 95% CI {100 * ci[0]:+.1f} to {100 * ci[1]:+.1f}" if ci else "")
-    return f"{d:+.2f}" + (f", 95% CI {ci[0]:+.2f} to {ci[1]:+.2f}" if ci else "")
+    percent = m["percent"] if isinstance(m, dict) else m.percent
+    scale, unit = (100.0, " points") if percent else (1.0, "")
+    text = f"{scale * d:+.{digits}f}{unit}"
+    if ci:
+        text += f" (95% CI {scale * ci[0]:+.{digits}f} to {scale * ci[1]:+.{digits}f})"
+    return text
 
 
 def _summary(doc: dict[str, Any], labels: Sequence[str]) -> list[str]:
-    """One sentence per variant against the reference: where it is fairer, and what it costs elsewhere."""
+    """One line per variant against the reference: where it is fairer or better, what it costs, and where the paired
+    interval includes zero ("no measurable difference"); the CLI and the report show the same as a table."""
     ref = labels[0]
     out = []
     for pair in doc["pairs"]:
@@ -322,20 +364,19 @@ def _summary(doc: dict[str, Any], labels: Sequence[str]) -> list[str]:
             r = pair["measures"].get(m.key)
             if r is None:
                 continue
-            what = f"{m.title} {_fmt(m, r['b'])} vs {_fmt(m, r['a'])} ({_fmt_diff(m, r['difference'], r['difference_ci'])})"
+            k = record_decimals(m, r)
+            what = (f"{m.title} {fmt_value(m, r['b'], k)} vs {fmt_value(m, r['a'], k)}, "
+                    f"{fmt_difference(m, r['difference'], r['difference_ci'], k)}")
             if r["winner"] == b:
-                gains.append(what)
+                gains.append(f"{'fairer' if m.fairness else 'better'} on {what}")
             elif r["winner"] == ref:
                 costs.append(what)
-            elif m.fairness:
+            else:
                 same.append(m.title)
-        head = f"{b} against {ref}: "
-        head += ("fairer or better on " + "; ".join(gains)) if gains else "not clearly fairer on any measure"
+        parts = ["; ".join(gains) if gains else f"not measurably fairer or better than {ref} on any measure"]
         if costs:
-            head += ". It costs: " + "; ".join(costs)
-        elif gains:
-            head += ", at no clear cost in the other measures"
+            parts.append("Costs: " + "; ".join(costs))
         if same:
-            head += f". No clear difference in {', '.join(same)}"
-        out.append(head + ".")
+            parts.append(f"{NO_DIFFERENCE.capitalize()} in " + ", ".join(same))
+        out.append(f"{b} against {ref}: " + ". ".join(parts) + ".")
     return out

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from audit.report.compare import decimals, fmt_value, record_decimals
 from audit.report.model import (
     Block,
     Cell,
@@ -20,7 +21,6 @@ from audit.report.model import (
     Finding,
     NotComputed,
     Paragraph,
-    Plot,
     Report,
     Section,
     Table,
@@ -29,7 +29,7 @@ from audit.report.model import (
     fmt_ratio,
     is_number,
 )
-from audit.report.plots import line_chart
+from audit.report.plots import line_chart, plot_block
 from audit.report.tables import facts, value_cell
 
 __all__ = ["build_compare_report", "write_compare"]
@@ -40,14 +40,24 @@ def _measures(doc: Doc) -> list[dict[str, Any]]:
     return [m for m in ms if isinstance(m, dict) and "key" in m] if isinstance(ms, list) else []
 
 
-def _fmt(m: dict[str, Any]):
-    return fmt_pct if m.get("percent") else fmt_ratio
+def _digits(doc: Doc, m: dict[str, Any]) -> int:
+    """Decimals for measure ``m``: enough that every paired difference and every value shown is visibly non-zero."""
+    pairs, variants = doc.get("pairs"), doc.get("variants")
+    numbers = [((p.get("measures") or {}).get(m["key"]) or {}).get("difference")
+               for p in (pairs if isinstance(pairs, list) else []) if isinstance(p, dict)]
+    numbers += [((v.get("measures") or {}).get(m["key"]) or {}).get("value")
+                for v in (variants if isinstance(variants, list) else []) if isinstance(v, dict)]
+    return decimals(m, [x for x in numbers if is_number(x)])
 
 
-def _fmt_diff(m: dict[str, Any]):
+def _fmt(m: dict[str, Any], digits: int):
+    return lambda x: fmt_value(m, x, digits)
+
+
+def _fmt_diff(m: dict[str, Any], digits: int):
     if m.get("percent"):
-        return lambda d: f"{100 * d:+.1f} pts"
-    return lambda d: f"{d:+.2f}"
+        return lambda d: f"{100 * d:+.{digits}f} pts"
+    return lambda d: f"{d:+.{digits}f}"
 
 
 def _variants(doc: Doc) -> list[dict[str, Any]]:
@@ -62,12 +72,13 @@ def side_by_side(doc: Doc) -> Table | NotComputed:
         return NotComputed(what="paired measures", reason=str(doc.get("paired", "reason") or "no joint outcomes were collected"))
     rows = []
     for m in _measures(doc):
+        digits = _digits(doc, m)
         best = doc.get("best", m["key"], "label")
         clear = doc.get("best", m["key"], "clear") is True
         row = [Cell(text=f"{m.get('title', m['key'])} ({m.get('better', '?')} is {'fairer' if m.get('fairness') else 'better'})")]
         for j, v in enumerate(variants):
             flag = "good" if v.get("label") == best and clear else None
-            row.append(value_cell(doc, ("variants", j, "measures", m["key"], "value"), fmt=_fmt(m),
+            row.append(value_cell(doc, ("variants", j, "measures", m["key"], "value"), fmt=_fmt(m, digits),
                                   ci=("variants", j, "measures", m["key"], "ci"), flag=flag))
         rows.append(tuple(row))
     return Table(id="compare-side-by-side", caption="Each variant on the same people (95% paired-bootstrap intervals); "
@@ -89,11 +100,13 @@ def differences(doc: Doc, *, reference_only: bool) -> list[Block]:
             if m["key"] not in (pair.get("measures") or {}):
                 continue
             base = ("pairs", p_i, "measures", m["key"])
+            record = doc.get(*base)
+            digits = record_decimals(m, record) if isinstance(record, dict) else 2
             winner = doc.get(*base, "winner")
             flag = "good" if winner == pair.get("b") else ("bad" if winner == pair.get("a") else None)
             rows.append((Cell(text=f"{pair.get('b')} vs {pair.get('a')}"), Cell(text=m.get("title", m["key"])),
-                         value_cell(doc, (*base, "a"), fmt=_fmt(m)), value_cell(doc, (*base, "b"), fmt=_fmt(m)),
-                         value_cell(doc, (*base, "difference"), fmt=_fmt_diff(m), ci=(*base, "difference_ci")),
+                         value_cell(doc, (*base, "a"), fmt=_fmt(m, digits)), value_cell(doc, (*base, "b"), fmt=_fmt(m, digits)),
+                         value_cell(doc, (*base, "difference"), fmt=_fmt_diff(m, digits), ci=(*base, "difference_ci")),
                          doc.cell(*base, "verdict", fmt=str, flag=flag)))
     caption = ("Differences against the reference" if reference_only else "Every pair of variants") + \
         " (difference = second minus first; paired 95% intervals)"
@@ -114,8 +127,8 @@ def grid_plots(doc: Doc) -> list[Block]:
     per_spec = max(1, len(variants) // len(values))
     out: list[Block] = []
     if not numeric:
-        out.append(Paragraph(text="The parameter's values are not all numbers; they are plotted in the order given: "
-                                  + ", ".join(f"{i} = {v}" for i, v in enumerate(values)) + "."))
+        out.append(Paragraph(text="The parameter's values are not all numbers, so they are categories on the x axis, "
+                                  "in the order given (the spacing between them means nothing)."))
     groups = (("fairness between groups", [m for m in _measures(doc) if m.get("fairness") and not m.get("percent")], False),
               ("rates", [m for m in _measures(doc) if m.get("percent")], True))
     for title, ms, percent in groups:
@@ -137,9 +150,10 @@ def grid_plots(doc: Doc) -> list[Block]:
             continue
         pid = f"compare-grid-{'fairness' if not percent else 'rates'}"
         caption = f"{title.capitalize()} against {key} (bands: 95% paired-bootstrap intervals)"
-        svg = line_chart(pid, caption, series, xlabel=key, ylabel="ratio" if not percent else "share of people",
-                         ylim=(0.0, 1.0) if not percent else None, percent=percent)
-        out.append(Plot(id=pid, caption=caption, svg=svg))
+        drawn = line_chart(pid, caption, series, xlabel=key, ylabel="ratio" if not percent else "share of people",
+                           ylim=(0.0, 1.0) if not percent else None, percent=percent,
+                           xcategories=None if numeric else [str(v) for v in values])
+        out.append(plot_block(pid, caption, drawn))
     return out
 
 
@@ -170,14 +184,20 @@ def other_audits(doc: Doc) -> Table | NotComputed:
                  columns=("figure", *labels), rows=tuple(rows))
 
 
+def _summary_level(line: str) -> Literal["warning", "ok", "info"]:
+    """A summary line's level: a cost or a failure is a warning, a measurable gain at no cost is ok."""
+    if ". Costs: " in line or "failed" in line:
+        return "warning"
+    return "info" if "not measurably fairer or better" in line else "ok"
+
+
 def build_compare_report(compare: dict[str, Any]) -> Report:
     """The report model of a comparison."""
     doc = Doc(compare if isinstance(compare, dict) else {}, "compare")
     variants = _variants(doc)
     labels = [str(v.get("label", "?")) for v in variants]
     summary = doc.get("summary")
-    findings = tuple(Finding(text=str(s), anchor="compare-differences",
-                             level="warning" if "It costs" in str(s) or "failed" in str(s) else ("ok" if "fairer or better" in str(s) else "info"))
+    findings = tuple(Finding(text=str(s), anchor="compare-differences", level=_summary_level(str(s)))
                      for s in (summary if isinstance(summary, list) else []))
     about: Facts = facts(doc, [
         ("date (UTC)", ("created",), {"fmt": str}),
@@ -204,7 +224,8 @@ def build_compare_report(compare: dict[str, Any]) -> Report:
         Section(id="compare-about-section", title="About this comparison", blocks=(about, Paragraph(text=(
             "All variants were scored on the same people in one run. Each interval for a difference comes from the same "
             "bootstrap weights for every variant (paired), so it reflects only how the variants disagree about people. "
-            "A variant is called fairer or better only when that interval excludes zero.")))),
+            "A variant is called fairer or better only when that interval excludes zero; otherwise there is no "
+            "measurable difference. Figures carry enough decimals that a difference shown is visible.")))),
     ]
     version = doc.get("package_version")
     pop = doc.get("population", "name")

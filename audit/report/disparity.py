@@ -19,7 +19,6 @@ from audit.report.model import (
     Doc,
     NotComputed,
     Paragraph,
-    Plot,
     Section,
     Table,
     fmt_count,
@@ -30,7 +29,7 @@ from audit.report.model import (
     is_number,
     slug,
 )
-from audit.report.plots import interval_dots, stacked_bars
+from audit.report.plots import interval_dots, plot_block, stacked_bars
 from audit.report.tables import Column, facts, humanize, records_table, value_cell
 
 __all__ = ["ATTRIBUTE_TITLES", "FOUR_FIFTHS", "attribute_names", "disparity_section"]
@@ -113,8 +112,8 @@ def tier_plot(doc: Doc, base: tuple[Any, ...], attr: str, tiers: list[str], *, i
     for i, label in enumerate(labels):
         rows.append((Cell(text=label), *(value_cell(doc, (*base, attr, "groups", i, "tier_shares", t), fmt=fmt_pct) for t in tiers)))
     data = Table(id=f"{id}-data", caption=f"{title}: share of each group in each tier", columns=("group", *tiers), rows=tuple(rows))
-    svg = stacked_bars(id, title, labels, tiers, shares)
-    return Plot(id=id, caption=f"{title} (share of each group in each tier, best tier first)", svg=svg, data=data)
+    drawn = stacked_bars(id, title, labels, tiers, shares)
+    return plot_block(id, f"{title} (share of each group in each tier, best tier first)", drawn, data)
 
 
 def impact_plot(doc: Doc, base: tuple[Any, ...], attr: str, *, id: str) -> Block:
@@ -129,8 +128,7 @@ def impact_plot(doc: Doc, base: tuple[Any, ...], attr: str, *, id: str) -> Block
     ref = doc.get(*base, attr, "reference_group")
     ref_text = f" (reference: {group_label(attr, ref)})" if ref not in (None, MISSING) else ""
     title = f"Impact ratio of the favourable rate by {name}{ref_text}, with 95% intervals and the four-fifths line"
-    svg = interval_dots(id, title, _group_labels(attr, groups), values, cis)
-    return Plot(id=id, caption=title, svg=svg)
+    return plot_block(id, title, interval_dots(id, title, _group_labels(attr, groups), values, cis))
 
 
 def _attribute_section(doc: Doc, base: tuple[Any, ...], attr: str, tiers: list[str], *, sid: str) -> Section:

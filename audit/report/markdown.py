@@ -34,6 +34,8 @@ def md_escape(text: object) -> str:
 
 def _cell(c: Cell) -> str:
     text = md_escape(c.text)
+    if c.href and c.href.startswith("#"):
+        text = f"[{text}]({c.href})"
     if c.ci:
         text += f" ({md_escape(c.ci[0].text)}–{md_escape(c.ci[1].text)})"
     if c.flag == "bad":
@@ -83,7 +85,11 @@ def render_markdown(report: Report) -> str:
     out = [f"# {md_escape(report.title)}", "", md_escape(report.subtitle), ""]
     if report.private:
         out += ["> **Exact figures: private.** Do not publish this report; publish only the differentially private figures.", ""]
-    out += ["## Findings", ""]
+    for s in report.front:
+        out += _section(s, 2)
+    if report.front:
+        out += ['<a id="appendix"></a>', "", "# Appendix", ""]
+    out += ["## All findings" if report.front else "## Findings", ""]
     if report.findings:
         for i, f in enumerate(report.findings, 1):
             out.append(f"{i}. **{f.level}**: {md_escape(f.text)} ([evidence](#{f.anchor}))")

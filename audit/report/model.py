@@ -24,6 +24,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeGuard
 
+from audit.evidence import Evidence
+from audit.vocab import group_label
+
 __all__ = [
     "MISSING",
     "Cell",
@@ -91,6 +94,8 @@ class Cell:
     """A tooltip: e.g. why a value is empty."""
     ci: tuple[Cell, Cell] | None = None
     """The 95% interval's bounds, when the document gives one."""
+    href: str | None = None
+    """A link inside the report (``#anchor``) the text leads to, e.g. a finding's evidence."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -180,6 +185,8 @@ class Finding:
     """How serious: a rule broken, a concern, a neutral fact, or a check passed."""
     scorer: str | None = None
     """Label of the scorer the finding is about, if any."""
+    evidence: Evidence | None = None
+    """The check's three-outcome verdict and how many observations it rests on; ``None`` for a neutral fact."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -193,7 +200,9 @@ class Report:
     findings: tuple[Finding, ...]
     """Plain-words findings, most serious first."""
     sections: tuple[Section, ...]
-    """The body."""
+    """The body: the appendix, linked from the front matter."""
+    front: tuple[Section, ...] = ()
+    """Read first: the executive summary (verdict grid, top findings, what was audited) and how to read the report."""
     private: bool = True
     """Whether the report contains exact (non-DP) figures."""
     generated_by: str = ""
@@ -313,23 +322,6 @@ def fmt_ci(ci: Any, fmt: Any) -> str | None:
     if isinstance(ci, (list, tuple)) and len(ci) == 2 and all(is_number(v) for v in ci):
         return f"{fmt(ci[0])}–{fmt(ci[1])}"
     return None
-
-
-_QUINTILE_WORDS = {1: "Q1 (poorest fifth)", 2: "Q2", 3: "Q3", 4: "Q4", 5: "Q5 (richest fifth)"}
-
-
-def group_label(attribute: str, group: Any) -> str:
-    """A readable label for a group of an attribute (intersections joined by ×)."""
-    if isinstance(group, list):
-        parts = attribute.split("×") if "×" in attribute else [attribute] * len(group)
-        if len(parts) != len(group):
-            parts = [attribute] * len(group)
-        return " × ".join(group_label(a, g) for a, g in zip(parts, group))
-    if attribute == "income_quintile" and isinstance(group, int) and not isinstance(group, bool):
-        return _QUINTILE_WORDS.get(group, f"Q{group}")
-    if isinstance(group, str):
-        return group.replace("_", " ")
-    return str(group)
 
 
 def slug(text: Any) -> str:

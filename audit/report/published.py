@@ -18,7 +18,6 @@ from audit.report.model import (
     Doc,
     NotComputed,
     Paragraph,
-    Plot,
     Section,
     Table,
     fmt_count,
@@ -30,7 +29,7 @@ from audit.report.model import (
     is_number,
     slug,
 )
-from audit.report.plots import interval_dots
+from audit.report.plots import interval_dots, plot_block
 from audit.report.tables import Column, facts, generic_blocks, records_table, value_cell
 
 __all__ = ["LEDGER_KEYS", "published_section"]
@@ -104,7 +103,7 @@ def _groups_blocks(doc: Doc, path: tuple[Any, ...], attr: str, *, id: str) -> li
         values = [_value(g.get("impact_ratio")) for g in groups if isinstance(g, dict)]
         cis = [_ci(g.get("impact_ratio")) for g in groups if isinstance(g, dict)]
         title = f"Published impact ratios by {name}, with 95% intervals and the four-fifths line"
-        blocks.append(Plot(id=f"{id}-impact-plot", caption=title, svg=interval_dots(f"{id}-impact-plot", title, labels, values, cis)))
+        blocks.append(plot_block(f"{id}-impact-plot", title, interval_dots(f"{id}-impact-plot", title, labels, values, cis)))
     return blocks
 
 

@@ -20,7 +20,6 @@ from audit.report.model import (
     Doc,
     Facts,
     NotComputed,
-    Plot,
     Section,
     Table,
     fmt_count,
@@ -30,7 +29,7 @@ from audit.report.model import (
     group_label,
     is_number,
 )
-from audit.report.plots import funnel, line_chart
+from audit.report.plots import funnel, line_chart, plot_block
 from audit.report.tables import Column, facts, generic_blocks, records_table, value_cell
 
 __all__ = ["appeal_section", "guess_columns", "recovery_curves", "replay_section", "rest_blocks", "reversibility_section",
@@ -92,10 +91,10 @@ def appeal_funnel(doc: Doc, path: tuple[Any, ...], attr: str, *, id: str) -> Blo
         return NotComputed(what=f"appeal funnel by {name}", reason="the appeal section has no per-group funnel counts")
     labels = [group_label(attr, g.get("group")) for g in groups]
     counts = [[g[k] if is_number(g[k]) else None for k in needed] for g in groups]
-    svg = funnel(id, title, labels, [label for _, label in FUNNEL], counts)
+    drawn = funnel(id, title, labels, [label for _, label in FUNNEL], counts)
     rows = [(Cell(text=label), *(value_cell(doc, (*path, i, k), fmt=fmt_count) for k in needed)) for i, label in enumerate(labels)]
     data = Table(id=f"{id}-data", caption=title, columns=("group", *(label for _, label in FUNNEL)), rows=tuple(rows))
-    return Plot(id=id, caption=title + " (bars are shares of each group's misrecorded adverse events)", svg=svg, data=data)
+    return plot_block(id, title + " (bars are shares of each group's misrecorded adverse events)", drawn, data)
 
 
 def replay_section(doc: Doc, path: tuple[Any, ...], *, sid: str, title: str, what: str, known: Collection[str],
@@ -276,7 +275,7 @@ def recovery_plot(doc: Doc, path: tuple[Any, ...], *, id: str) -> Block:
             return NotComputed(what="recovery curves per income quintile")
         curves = [("all", xs, ys, ("curve",))]
     series = [{"name": group_label("income_quintile", g), "x": xs, "y": ys} for g, xs, ys, _ in curves]
-    svg = line_chart(id, title, series, xlabel="months after the penalty", ylabel="share recovered", ylim=(0.0, 1.0),
+    drawn = line_chart(id, title, series, xlabel="months after the penalty", ylabel="share recovered", ylim=(0.0, 1.0),
                      step=True, percent=True)
     months = sorted({x for _, xs, _, _ in curves for x in xs})
     marks = [m for m in (3, 6, 12, 24, 36, 60, 120) if any(x >= m for x in months)]
@@ -289,7 +288,7 @@ def recovery_plot(doc: Doc, path: tuple[Any, ...], *, id: str) -> Block:
         rows.append(tuple(cells))
     data = Table(id=f"{id}-data", caption="Share recovered by month (read from the curves)",
                  columns=("group", *(f"{m:g} months" for m in marks)), rows=tuple(rows))
-    return Plot(id=id, caption=title, svg=svg, data=data)
+    return plot_block(id, title, drawn, data)
 
 
 def _at(xs: list[float], ys: list[float], m: float) -> float | None:

@@ -17,20 +17,30 @@ from audit.report.model import (
     Doc,
     NotComputed,
     Paragraph,
-    Plot,
     Section,
     Table,
     fmt_count,
     fmt_number,
     fmt_pct,
+    group_label,
     is_number,
 )
-from audit.report.plots import heatmap
+from audit.report.plots import heatmap, plot_block
 from audit.report.replay import guess_columns, replay_section
 from audit.report.tables import Column, facts, records_table
 
-__all__ = ["contagion_section", "spillover_plot", "spillover_section"]
+__all__ = ["contagion_section", "profile_label", "spillover_plot", "spillover_section"]
 
+
+
+def profile_label(profile: Any) -> str:
+    """A rule probe's constructed person, with the one label of each group: ``"Q1 primary_or_less female"`` ->
+    ``"Q1 (poorest fifth), primary or less, female"`` (the probes name profiles by their codes)."""
+    parts = str(profile).split(" ")
+    if len(parts) == 3 and parts[0][:1] == "Q" and parts[0][1:].isdigit():
+        return ", ".join((group_label("income_quintile", int(parts[0][1:])), group_label("education", parts[1]),
+                          parts[2].replace("_", " ")))
+    return str(profile)
 
 def _related(doc: Doc, path: tuple[Any, ...]) -> set[tuple[str, str]]:
     pairs: set[tuple[str, str]] = set()
@@ -54,14 +64,14 @@ def spillover_plot(doc: Doc, path: tuple[Any, ...], *, id: str) -> Block:
     values = [[matrix[r].get(c) if is_number(matrix[r].get(c)) else None for c in cols] for r in rows]
     related = _related(doc, path)
     marked = {(i, j) for i, r in enumerate(rows) for j, c in enumerate(cols) if r == c or (r, c) in related or (c, r) in related}
-    svg = heatmap(id, title, [r.replace("_", " ") for r in rows], [c.replace("_", " ") for c in cols], values,
+    drawn = heatmap(id, title, [r.replace("_", " ") for r in rows], [c.replace("_", " ") for c in cols], values,
                   row_title="conduct domain", col_title="sanction domain", marked=marked)
     table_rows = [(Cell(text=r.replace("_", " "), value=r),
                    *(doc.cell(*path, "matrix", r, c, fmt=fmt_number) if c in matrix[r] else Cell(text="—") for c in cols))
                   for r in rows]
     data = Table(id=f"{id}-data", caption="Spill-over matrix (rows: conduct domain; columns: sanction domain)",
                  columns=("conduct \\ sanction", *(c.replace("_", " ") for c in cols)), rows=tuple(table_rows))
-    return Plot(id=id, caption=title + "; outlined cells are the same or a related domain", svg=svg, data=data)
+    return plot_block(id, title + "; outlined cells are the same or a related domain", drawn, data)
 
 
 _KIND_COLUMNS = (
@@ -153,7 +163,7 @@ _WITNESS_COLUMNS = (
     Column(heading="the only record", key="kind", label=str),
     Column(heading="records", key="dose", fmt=fmt_count),
     Column(heading="sanction", key="sanction", label=str),
-    Column(heading="profile", key="profile", label=str),
+    Column(heading="profile", key="profile", label=profile_label),
     Column(heading="months after", key="months_after", fmt=fmt_count),
 )
 _INVERSION_COLUMNS = (
@@ -162,7 +172,7 @@ _INVERSION_COLUMNS = (
     Column(heading="graver conduct", key="graver", label=str),
     Column(heading="sanctions", key="graver_sanctions", fmt=fmt_count),
     Column(heading="lighter by", key="basis", label=str),
-    Column(heading="profile", key="profile", label=str),
+    Column(heading="profile", key="profile", label=profile_label),
 )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from audit.report.model import (
@@ -26,6 +27,7 @@ from audit.report.model import (
     fmt_number,
     fmt_pct,
     fmt_ratio,
+    group_label,
     is_number,
 )
 
@@ -176,8 +178,9 @@ def generic_blocks(doc: Doc, path: Sequence[Any], *, id: str, skip: Sequence[str
                     if k not in keys and not k.endswith("_ci") and (v is None or isinstance(v, (str, int, float, bool))
                                                                      or (k == "group" and isinstance(v, list))):
                         keys.append(k)
+            by = key.split("by_", 1)[1] if "by_" in key else None  # by_income_quintile: groups of income_quintile
             cols = [Column(heading=humanize(k), key=k, ci=f"{k}_ci" if any(f"{k}_ci" in r for r in value) else None,
-                           label=_label_text if k in _LABEL_KEYS else None)
+                           label=partial(group_label, by) if k == "group" and by else (_label_text if k in _LABEL_KEYS else None))
                     for k in keys]
             blocks.append(records_table(doc, (*path, key), cols, id=sub_id, caption=humanize(key)))
         elif isinstance(value, dict) and depth < 2 and value:

@@ -17,6 +17,9 @@ from audit.population.source import open_source
 from audit.report.compare import (
     MEASURES,
     build_variants,
+    decimals,
+    fmt_difference,
+    fmt_value,
     measure_values,
     parse_grid,
     run_compare,
@@ -91,7 +94,7 @@ def test_identical_variants_differ_by_exactly_zero_with_a_zero_width_paired_inte
     for m in MEASURES:
         r = pair["measures"][m.key]
         assert r["difference"] == 0.0 and r["difference_ci"] == [0.0, 0.0]
-        assert r["verdict"] == "no clear difference"
+        assert r["verdict"] == "no measurable difference"
     lo, hi = doc["variants"][0]["measures"]["favourable_rate"]["ci"]
     assert hi - lo > 0.01  # while each variant's own interval is not degenerate
 
@@ -106,7 +109,8 @@ def test_verdicts_follow_the_paired_interval(compared):
     assert adv["difference"] == pytest.approx(-1 / 6, abs=0.02) and adv["difference_ci"][1] < 0
     assert adv["winner"] == "mod:k=3" and adv["verdict"] == "mod:k=3 better"
     (line,) = [s for s in doc["summary"] if s.startswith("mod:k=3 against mod: ")]
-    assert "fairer or better on sanction rate" in line and "It costs: favourable rate" in line
+    assert "better on sanction rate" in line and "Costs: favourable rate" in line
+    assert "No measurable difference in" in line and "fairer on" not in line  # ModScorer's rates are the same in every group
     assert doc["best"]["favourable_rate"]["label"] in ("mod", "mod#2")
 
 
@@ -173,3 +177,15 @@ def test_compare_command_rejects_a_single_variant(tmp_path, capsys):
     assert main(["compare", "suining", "--size", "100", "--out", str(tmp_path / "x"), "--quiet"]) == 2
     assert "at least two variants" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_enough_decimals_that_a_difference_is_visible():
+    ratio, rate = MEASURES[0], MEASURES[-1]
+    assert not ratio.percent and rate.percent
+    assert decimals(ratio, [0.02]) == 2 and decimals(ratio, [0.004]) == 3 and decimals(ratio, [-0.00004]) == 5
+    assert decimals(ratio, []) == 2 and decimals(ratio, [0.0]) == 2
+    assert decimals(rate, [0.026]) == 1 and decimals(rate, [0.0004]) == 2  # 0.04 percentage points
+    k = decimals(ratio, [0.971 - 0.967])
+    assert fmt_value(ratio, 0.971, k) != fmt_value(ratio, 0.967, k)  # the two values differ where they are printed
+    assert fmt_difference(ratio, 0.004, [0.001, 0.007], k) == "+0.004 (95% CI +0.001 to +0.007)"
+    assert fmt_difference(rate, 0.026, [0.024, 0.028], 1) == "+2.6 points (95% CI +2.4 to +2.8)"

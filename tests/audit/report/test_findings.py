@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from audit.report.findings import build_findings, describe_group
+from audit.vocab import group_label
 
 
 def _doc(**income):
@@ -15,7 +16,7 @@ def _doc(**income):
 
 def test_the_issue_example_sentence():
     (f,) = build_findings(_doc())
-    assert f.text == ("suining: the poorest fifth reach tier A or B at 0.61 times the rate of the richest fifth "
+    assert f.text == ("suining: people in Q1 (poorest fifth) reach tier A or B at 0.61 times the rate of people in Q5 (richest fifth) "
                       "(95% CI 0.58–0.64) — a four-fifths violation; loan_arrears drives 70% of the gap")
     assert f.level == "violation" and f.anchor == "s0-disparity-income-quintile" and f.scorer == "suining"
 
@@ -24,12 +25,12 @@ def test_inconclusive_and_no_violation():
     (f,) = build_findings(_doc(four_fifths_verdict="inconclusive", min_impact_ratio=0.79, min_impact_ratio_ci=[0.7, 0.9],
                                driver=None))
     assert f.level == "warning"
-    assert f.text.endswith("at 0.79 times the rate of the richest fifth (95% CI 0.70–0.90) — not enough evidence: the interval "
+    assert f.text.endswith("at 0.79 times the rate of people in Q5 (richest fifth) (95% CI 0.70–0.90) — not enough evidence: the interval "
                            "straddles 0.8")
     (ok,) = build_findings(_doc(four_fifths_verdict="no violation", min_impact_ratio=0.93, min_impact_ratio_ci=[0.9, 0.95]))
     assert ok.level == "ok"
     assert ok.text == ("suining: by income, every group reaches tier A or B at 0.8 or more times the rate of the best-off group "
-                       "(lowest 0.93, the poorest fifth; 95% CI 0.90–0.95) — no four-fifths violation")
+                       "(lowest 0.93, people in Q1 (poorest fifth); 95% CI 0.90–0.95) — no four-fifths violation")
 
 
 def _groups(n1, n5, **extra):
@@ -91,7 +92,7 @@ def test_older_documents_without_a_verdict_use_the_point_estimate():
         del node[k]
     (f,) = build_findings(doc)
     assert f.level == "violation"
-    assert f.text == "suining: the poorest fifth reach tier A or B at 0.61 times the rate of the richest fifth — a four-fifths violation"
+    assert f.text == "suining: people in Q1 (poorest fifth) reach tier A or B at 0.61 times the rate of people in Q5 (richest fifth) — a four-fifths violation"
 
 
 def test_replay_audit_findings_and_order():
@@ -108,7 +109,7 @@ def test_replay_audit_findings_and_order():
     texts = [(f.level, f.text) for f in build_findings(doc)]
     assert [lvl for lvl, _ in texts] == ["violation", "violation", "violation", "warning", "info", "ok"]
     # exact intervals: scipy.stats.binomtest(10, 40).proportion_ci() = 0.127..0.412, (28, 40) 0.535..0.834
-    appeal = ("suining: of people wrongly sanctioned, people with primary education or less get the sanction lifted "
+    appeal = ("suining: of people wrongly sanctioned, people with primary or less education get the sanction lifted "
               "on appeal 25.0% (10 of 40; 95% CI 12.7%–41.2%), people with tertiary education 70.0% (28 of 40; 95% CI 53.5%–83.4%)")
     assert ("warning", appeal) in texts
     # binomtest(5, 40): 0.042..0.268; binomtest(20, 50): 0.264..0.548
@@ -117,7 +118,7 @@ def test_replay_audit_findings_and_order():
     assert any("40.0% (20 of 50; 95% CI 26.4%–54.8%) of sanctions in the replay sample restrict a part of life unrelated" in t
                for _, t in texts)
     assert ("ok", "suining: overturning an event restored the person's state in all 120 checks") in texts
-    assert any("the poorest fifth need 30 months (median, n=40)" in t and "the richest fifth 12 months (n=35)" in t for _, t in texts)
+    assert any("people in Q1 (poorest fifth) need 30 months (median, n=40)" in t and "people in Q5 (richest fifth) 12 months (n=35)" in t for _, t in texts)
 
 
 def test_a_replay_share_on_a_handful_of_people_is_not_a_violation():
@@ -168,9 +169,9 @@ def test_three_favourable_tiers_and_the_event_level_appeal_fallback():
         {"group": "primary_or_less", "n_wronged": 0, "remedied": 0, "wrong_events": 52, "wrong_succeeded": 2},
         {"group": "tertiary", "n_wronged": 0, "remedied": 0, "wrong_events": 35, "wrong_succeeded": 10}]}
     texts = [f.text for f in build_findings(doc)]
-    assert texts[0].startswith("suining: the poorest fifth reach tier AAA, AA or A at 0.61 times")
+    assert texts[0].startswith("suining: people in Q1 (poorest fifth) reach tier AAA, AA or A at 0.61 times")
     # binomtest(2, 52): 0.005..0.132; binomtest(10, 35): 0.146..0.463
-    assert texts[1] == ("suining: misrecorded adverse events against people with primary education or less are overturned on "
+    assert texts[1] == ("suining: misrecorded adverse events against people with primary or less education are overturned on "
                         "appeal 3.8% (2 of 52; 95% CI 0.5%–13.2%), against people with tertiary education 28.6% (10 of 35; "
                         "95% CI 14.6%–46.3%)")
 
@@ -180,12 +181,14 @@ def test_a_failed_scorer_is_a_finding():
     assert f.level == "violation" and f.text == "x: could not be audited — boom" and f.anchor == "s0"
 
 
-def test_group_words():
-    assert describe_group("income_quintile", 1) == "the poorest fifth"
-    assert describe_group("income_quintile", 3) == "the middle fifth"
-    assert describe_group("education", "tertiary") == "people with tertiary education"
-    assert describe_group("income_quintile×education", [5, "tertiary"]) == "the richest fifth with tertiary education"
+def test_group_words_carry_the_one_label_of_each_group():
+    assert describe_group("income_quintile", 1) == "people in Q1 (poorest fifth)"
+    assert describe_group("income_quintile", 3) == "people in Q3"
+    assert describe_group("education", "primary_or_less") == "people with primary or less education"
+    assert describe_group("income_quintile×education", [5, "tertiary"]) == "people in Q5 (richest fifth) × tertiary"
     assert describe_group("urban", True) == "the urban True group"
+    for attr, group in (("income_quintile", 1), ("education", "primary_or_less"), ("income_quintile×education", [1, "tertiary"])):
+        assert group_label(attr, group) in describe_group(attr, group)
 
 
 def test_the_upper_bound_of_a_zero_rate_never_reads_as_zero():

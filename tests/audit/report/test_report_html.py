@@ -99,15 +99,25 @@ def test_markdown_has_the_same_findings_as_the_html(results, published):
 
 
 def test_figures_are_drawn_to_scale():
-    """The stacked tier bars' segment widths are the shares times the bar width (480 px), by hand."""
+    """The stacked tier bars' segments are as wide as the shares: 0.25 / 0.75 of Q1's bar, 0.5 / 0.5 of Q5's."""
+    import xml.etree.ElementTree as ET
+
     results = {"scorers": [{"label": "x", "tiers": ["A", "B"], "favourable_tiers": ["A"], "disparity": {"income_quintile": {
         "groups": [{"group": 1, "n": 4, "tier_shares": {"A": 0.25, "B": 0.75}, "impact_ratio": 0.5, "impact_ratio_ci": [0.4, 0.6]},
                    {"group": 5, "n": 4, "tier_shares": {"A": 0.5, "B": 0.5}, "impact_ratio": 1.0}]}}}]}
     html = render_html(build(results))
-    plot = html[html.index('id="s0-disparity-income-quintile-tier-plot"'):]
-    plot = plot[:plot.index("</svg>")]
-    widths = [float(w) for w in re.findall(r'class="mark"[^>]*width="([0-9.]+)"', plot)]
-    assert widths == [120.0, 360.0, 240.0, 240.0]
+    start = html.index('<svg class="plot" id="s0-disparity-income-quintile-tier-plot"')
+    svg = ET.fromstring(html[start:html.index("</svg>", start) + 6])
+    ns = "{http://www.w3.org/2000/svg}"
+    widths: dict[str, list[float]] = {}  # per tier (mark-<tier>-<k>), per income group: the rectangle's width
+    for mark in (g for g in svg.iter(f"{ns}g") if g.get("class") == "mark"):
+        (path,) = mark.iter(f"{ns}path")
+        xs = [float(v) for v in re.findall(r"[ML] (-?[0-9.]+) ", path.get("d") + " ")]
+        widths.setdefault(mark.get("id").rsplit("-", 2)[-2], []).append(max(xs) - min(xs))
+    assert len({m.get("id") for m in svg.iter(f"{ns}g") if m.get("id")}) == len([m for m in svg.iter(f"{ns}g") if m.get("id")])
+    (a1, a5), (b1, b5) = widths["0"], widths["1"]
+    assert a1 / (a1 + b1) == pytest.approx(0.25, abs=0.001) and a5 / (a5 + b5) == pytest.approx(0.5, abs=0.001)
+    assert a1 + b1 == pytest.approx(a5 + b5, abs=0.02)  # both bars 100%
 
 
 @pytest.mark.parametrize("missing", ["disparity", "appeal", "reversibility", "spillover", "contagion", "tier_shares"])
@@ -146,3 +156,17 @@ def test_sections_that_say_they_are_unavailable_show_the_reason():
     assert "appeal audit: not computed — supplied events carry no ground truth (no 'genuine' column)." in " ".join(page.text.split())
     assert "contagion audit: not computed — the scorer does not read ties." in " ".join(page.text.split())
     assert "the population is supplied, so the truth is unknown" in page.text
+
+
+def test_every_group_is_named_by_its_one_label_in_every_table(results):
+    """No raw code (1, primary_or_less) where the group's label belongs: the LL144 tables, the replay audits'
+    per-group tables and the rule probes' profiles all use audit.vocab.group_label."""
+    from audit.report.spillover import profile_label
+    from audit.vocab import group_label
+
+    md = render_markdown(build_report(results, None))
+    assert re.findall(r"\n\| [1-5] \| [0-9]", md) == []  # a quintile's row starts with its label, not its number
+    assert "primary\\_or\\_less" not in md and "junior\\_secondary" not in md
+    assert md.count(group_label("income_quintile", 1)) > 10 and md.count("primary or less") > 10
+    assert profile_label("Q1 primary_or_less female") == "Q1 (poorest fifth), primary or less, female"
+    assert profile_label("something else") == "something else"

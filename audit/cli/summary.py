@@ -1,0 +1,171 @@
+"""The terminal summary of ``scs-audit run``: fits an 80-column terminal and says each thing once.
+
+Three parts, each from the same results document the report is built from:
+the verdict grid (scorer × audit, the report's first table), the five most
+important findings with the evidence they rest on, and one line of headline
+figures per scorer. Names are never cut: a column too narrow folds its text
+onto the next line instead of ending it with "…". Everything else is in the
+report, whose path is printed last.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from audit.report.front import TOP_FINDINGS
+from audit.report.model import Doc, Finding, fmt_pct, is_number
+from audit.report.verdicts import AUDITS, finding_outcome, grid_cell, rank_findings
+
+__all__ = ["OUTCOME_STYLE", "print_run_summary", "render_run_summary"]
+
+#: How the terminal shows each grid outcome (words, since colour may be off); "not enough evidence" never looks like a pass.
+OUTCOME_STYLE: dict[str, tuple[str, str]] = {
+    "violation": ("violation", "bold red"),
+    "warning": ("warning", "yellow"),
+    "not enough evidence": ("not enough", "italic magenta"),
+    "holds": ("holds", "green"),
+    "not applicable": ("n/a", "dim"),
+}
+_LEGEND = ("not enough = not enough evidence to decide (never a pass); n/a = the audit does not apply or did not run. "
+           "Each cell is the worst of the audit's checks.")
+
+
+def _esc(value: Any) -> str:
+    """A plugin's or a data file's string as literal text, never rich markup."""
+    from rich.markup import escape
+
+    return escape(str(value))
+
+
+def _title(doc: Doc) -> str:
+    pop, size, seed = doc.get("population", "name"), doc.get("population", "size"), doc.get("population", "seed")
+    text = f"{_esc(pop)}: {size:,} people" if is_number(size) else _esc(pop)
+    if doc.get("population", "synthetic") is False:
+        return text + f" (supplied: {_esc(doc.get('population', 'source'))})"
+    return text + (f", seed {seed}" if seed is not None and is_number(seed) else "")
+
+
+def _labels(doc: Doc) -> list[str]:
+    scorers = doc.get("scorers")
+    return [str(s.get("label", s.get("name", f"scorer {i + 1}"))) for i, s in enumerate(scorers) if isinstance(s, dict)] \
+        if isinstance(scorers, list) else []
+
+
+def _grid(doc: Doc, findings: list[Finding], width: int) -> Any:
+    from rich import box
+    from rich.table import Table
+
+    scorers = doc.get("scorers")
+    rows = []
+    for i, s in enumerate(scorers if isinstance(scorers, list) else []):
+        if isinstance(s, dict):
+            cells = [OUTCOME_STYLE[grid_cell(doc, i, key, findings).outcome] for key, _ in AUDITS]
+            rows.append((_esc(s.get("label", s.get("name", f"scorer {i + 1}"))), cells))
+    audit_widths = [max(len(heading), 10) for _, heading in AUDITS]
+    room = width - sum(audit_widths) - 2 * len(AUDITS)  # what the scorer column may use
+    if room < 8:  # too narrow for a grid: one wrapped line per scorer
+        table = Table.grid(padding=(0, 1))
+        table.title, table.title_justify = "Verdicts", "left"
+        table.add_column(overflow="fold")
+        for label, cells in rows:
+            table.add_row(f"{label}: " + " · ".join(f"{heading} [{style}]{word}[/]"
+                                                    for (_, heading), (word, style) in zip(AUDITS, cells)))
+    else:
+        table = Table(title="Verdicts", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+                      padding=(0, 1, 0, 0))  # columns two apart: the box's separator and one space
+        # whole names as long as they fit: a narrow column folds onto the next line, never cuts with "…"
+        table.add_column("scorer", overflow="fold", min_width=min(max(map(len, _labels(doc)), default=6), room))
+        for (_, heading), w in zip(AUDITS, audit_widths):
+            table.add_column(heading, overflow="fold", min_width=w)
+        for label, cells in rows:
+            table.add_row(label, *(f"[{style}]{word}[/]" for word, style in cells))
+    table.caption = _LEGEND
+    table.caption_justify = "left"
+    return table
+
+
+def _evidence(f: Finding) -> str:
+    ev = f.evidence
+    if ev is None:
+        return ""
+    text = f" [dim](rests on {ev.observed:,} {_esc(ev.what)}"
+    if ev.needed is not None and ev.outcome == "not enough evidence":
+        text += f"; about {ev.needed:,} would decide it"
+    return text + ")[/]"
+
+
+def _top(findings: list[Finding]) -> Any:
+    from rich.table import Table
+
+    ranked = rank_findings(findings)[:TOP_FINDINGS]
+    table = Table.grid(padding=(0, 1))
+    table.title = f"The {len(ranked)} most important of {len(findings)} findings"
+    table.title_justify = "left"
+    table.add_column(justify="right", no_wrap=True)
+    table.add_column(overflow="fold")
+    for k, f in enumerate(ranked, 1):
+        word, style = OUTCOME_STYLE.get(finding_outcome(f) or "", ("fact", "dim"))
+        table.add_row(f"{k}.", f"[{style}]{word}[/]: {_esc(f.text)}{_evidence(f)}")
+    return table
+
+
+def _rate(doc: Doc, i: int, outcome: str) -> str:
+    for attr in ("income_quintile", "education"):
+        value = doc.get("scorers", i, "disparity", attr, outcome, "overall")
+        if is_number(value):
+            return fmt_pct(value)
+    return "—"
+
+
+def _ratio(doc: Doc, i: int, attr: str) -> str:
+    path = ("scorers", i, "disparity", attr)
+    r, ci = doc.get(*path, "min_impact_ratio"), doc.get(*path, "min_impact_ratio_ci")
+    if not is_number(r):
+        return "—"
+    text = f"{r:.2f}"
+    if isinstance(ci, list) and len(ci) == 2 and all(is_number(v) for v in ci):
+        text += f" ({ci[0]:.2f}–{ci[1]:.2f})"
+    return text
+
+
+def _headline(doc: Doc) -> Any:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(title="Headline figures", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+                  padding=(0, 1, 0, 0))
+    scorers = doc.get("scorers")
+    table.add_column("scorer", overflow="fold", min_width=min(max(map(len, _labels(doc)), default=6), 20))
+    table.add_column("favourable", justify="right")
+    table.add_column("sanctioned", justify="right")
+    table.add_column("impact ratio: income", justify="right", overflow="fold")
+    table.add_column("impact ratio: education", justify="right", overflow="fold")
+    for i, s in enumerate(scorers if isinstance(scorers, list) else []):
+        if not isinstance(s, dict):
+            continue
+        label = _esc(s.get("label", s.get("name", f"scorer {i + 1}")))
+        if s.get("status") == "failed":
+            table.add_row(label, "[red]failed[/]", "", "", "")
+            continue
+        table.add_row(label, _rate(doc, i, "favourable"), _rate(doc, i, "adverse"), _ratio(doc, i, "income_quintile"),
+                      _ratio(doc, i, "education"))
+    table.caption = "impact ratio: the lowest group's favourable rate ÷ the highest group's (95% interval in brackets)"
+    table.caption_justify = "left"
+    return table
+
+
+def render_run_summary(results: dict[str, Any], published: dict[str, Any] | None = None,
+                       findings: list[Finding] | None = None, *, width: int = 80) -> list[Any]:
+    """The summary as rich renderables for a terminal ``width`` columns wide, in order: title, verdict grid, top
+    findings, headline figures."""
+    from audit.report.findings import build_findings
+
+    doc = Doc(results, "results")
+    findings = list(findings) if findings is not None else build_findings(results, published)
+    return [f"[bold]{_title(doc)}[/]", _grid(doc, findings, width), "", _top(findings), "", _headline(doc)]
+
+
+def print_run_summary(results: dict[str, Any], published: dict[str, Any] | None, console: Any) -> None:
+    """Print :func:`render_run_summary` on ``console`` (a :class:`rich.console.Console`)."""
+    for part in render_run_summary(results, published, width=console.width):
+        console.print(part)
