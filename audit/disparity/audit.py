@@ -225,7 +225,8 @@ class DisparityAudit:
             # gathered here, replayed once in finalize (audit.replay.pool)
             rows = attribution_rows(chunk, sample=self.attribution_sample)
             with_friends = bool(scorer_tags(scorer).uses_ties) and len(chunk.view.ties) > 0
-            out["attribution_pool"] = ReplayPool.gather(chunk, rows, with_friends=with_friends)
+            # a fixed-rate hash sample: merging chunks must not trim it to the replay's strata
+            out["attribution_pool"] = ReplayPool.gather(chunk, rows, with_friends=with_friends, stratified=False)
         return out
 
     def finalize(self, merged: Mapping[str, Any], ctx: AuditContext) -> dict[str, Any]:

@@ -100,8 +100,14 @@ class ReplayPool:
     """People kept from each stratum: the smallest hashes (:func:`audit.replay.strata.stratum_targets`)."""
 
     @classmethod
-    def gather(cls, chunk: ScoredChunk, sampled_rows: np.ndarray, *, with_friends: bool) -> ReplayPool:
-        """The rows ``sampled_rows`` of ``chunk`` and, ``with_friends``, the people they name as friends."""
+    def gather(cls, chunk: ScoredChunk, sampled_rows: np.ndarray, *, with_friends: bool,
+               stratified: bool = True) -> ReplayPool:
+        """The rows ``sampled_rows`` of ``chunk`` and, ``with_friends``, the people they name as friends.
+
+        ``stratified``: the rows are the replay's stratified sample, whose merges keep the smallest
+        hashes of each stratum (:func:`_bottom_k`). A fixed-rate hash sample (rule attribution) is
+        already the same people whatever the chunking and is never trimmed: ``stratified=False``.
+        """
         pop = chunk.population
         ids = pop.people["person_id"].to_numpy()
         sampled_rows = np.asarray(sampled_rows, dtype=np.int64)
@@ -136,7 +142,7 @@ class ReplayPool:
         )
         return cls(parts=(part,), horizon_months=pop.horizon_months, synthetic=pop.synthetic,
                    sizes=np.bincount(strata_of(chunk), minlength=len(STRATA)).astype(np.int64),
-                   targets=stratum_targets(chunk.options.replay_sample))
+                   targets=stratum_targets(chunk.options.replay_sample) if stratified else None)
 
     def merge(self, other: ReplayPool) -> ReplayPool:
         if self.horizon_months != other.horizon_months:

@@ -137,6 +137,22 @@ def test_attribution_does_not_depend_on_chunking():
     assert json.dumps(whole["attribution"], sort_keys=True) == json.dumps(parts["attribution"], sort_keys=True)
 
 
+@pytest.mark.parametrize("replay_sample", [5, 50])
+def test_attribution_sample_is_not_trimmed_to_the_replay_strata_when_chunks_merge(replay_sample):
+    # the attribution sample is a fixed-rate hash sample (~400 of 900 people); the replay's stratified
+    # sample keeps only `replay_sample` per stratum. Merging chunks once trimmed the attribution sample
+    # to the replay's strata, so a chunked run re-scored far fewer people than a whole one.
+    people, events, _, _ = _case(THREE, n=900, seed=3)
+    pop = population(people, events)
+    audit = DisparityAudit(attribution_sample=400)
+    options = AuditOptions(bootstrap=0, seed=21, replay_sample=replay_sample)
+    whole = audit_section(pop, PointsScorer(THREE), audit=audit, options=options)
+    parts = audit_section(split(pop, [100, 450, 451])[::-1], PointsScorer(THREE), audit=audit, options=options)
+    expected = int((person_uniform(21, "disparity-attribution", people["person_id"].to_numpy()) < 400 / 900).sum())
+    assert whole["attribution"]["sample_size"] == expected
+    assert json.dumps(whole["attribution"], sort_keys=True) == json.dumps(parts["attribution"], sort_keys=True)
+
+
 def test_a_scorer_without_rules_reports_none():
     people, events, _, _ = _case(THREE, n=100)
     section = audit_section(population(people, events), PointsScorer({}), audit=DisparityAudit(attribution_sample=100))
