@@ -199,8 +199,7 @@ def simulate_chunk(scorer, handed: list[Population], plan: ChunkPlan) -> Tally:
         now = after
 
     gain_b, gain_e = _gains(score, log, start + months - 1, now, list(avoided_log.values()), e_person, e_month, e_kind,
-                            e_source,
-                            e_amount, bool(d.adapter.any()))
+                            e_source, e_amount, bool(d.adapter.any()))
     groups_all = {**groups, "sanctioned_at_end": now.sanctioned.astype(np.int64)}
     out = PersonOutcomes(
         groups=groups_all, favourable_by_year=fav_year, sanctioned_by_year=sanc_year, changed_first_year=changed,
