@@ -18,7 +18,11 @@ people first). Reported:
 - dynamics: :func:`audit.dynamics.simulate` over ``--years``; the cost of a
   person-month, and a year of dynamics against one static audit (target <= 12x);
 - memory: peak resident memory of the simulation at 1 and at ``--memory-years``
-  years, the same people and chunk size (target: flat in the months).
+  years, the same people and chunk size (target: flat in the months), and of
+  drawing the same population alone (the spec's horizon plus the simulated
+  years, :func:`audit.dynamics.simulation.extended_source`): the difference is
+  what the simulation itself holds. A scorer that declares ``lookback_months``
+  is handed only that window of the log (docs/audits/dynamics.md).
 
 Never run in tests.
 """
@@ -65,6 +69,13 @@ def child(kind: str, scorer_name: str, size: int, years: int, chunk: int) -> dic
         from audit.runner import RunConfig, run
 
         run([scorer], RunConfig(population="china-2020", size=size, seed=0, chunk_size=chunk))
+        out = {"seconds": time.perf_counter() - t0}
+    elif kind == "draw":
+        from audit.dynamics.simulation import extended_source
+
+        src, _ = extended_source("china-2020", size=size, seed=0, years=years)
+        for blocks in src.chunk_plan(chunk):
+            src.chunk(blocks).view()
         out = {"seconds": time.perf_counter() - t0}
     else:
         from audit.dynamics import simulate
@@ -115,8 +126,12 @@ def main() -> None:
               f"a year of dynamics = {year / audit['seconds']:.2f}x one static audit (target <= 12x)")
     if not args.no_memory and args.memory_years != args.years:
         other = measure("dynamics", args, args.memory_years)
+        draw = {y: measure("draw", args, y)["peak_mib"] for y in (args.years, args.memory_years)}
         print(f"memory: peak {dyn['peak_mib']:.0f} MiB at {args.years} year(s), {other['peak_mib']:.0f} MiB at "
               f"{args.memory_years} years ({other['seconds']:.1f} s)")
+        print(f"drawing the population alone: peak {draw[args.years]:.0f} MiB at {args.years} year(s), "
+              f"{draw[args.memory_years]:.0f} MiB at {args.memory_years} years; the simulation beyond the draw: "
+              f"{dyn['peak_mib'] - draw[args.years]:.0f} MiB and {other['peak_mib'] - draw[args.memory_years]:.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -141,6 +141,11 @@ class JointPunishment(ScorerBase):
         }
     )
 
+    #: Months of events a score reads: all of them. A judgment extends the listing it falls in or starts a new
+    #: one, so whether an old listing was still running decides what a later judgment does; back-to-back
+    #: listings chain that dependence back to the first judgment, and no window gives the same listings.
+    lookback_months = None
+
     def _check_params(self, params):
         check_range(self.name, params, "listing_months", lo=1)
         check_range(self.name, params, "extension_months", lo=0)

@@ -166,6 +166,18 @@ class PointsScheme:
             return 0.0
         return reward.award(amount) * (1.0 if age < self.reward_months else 0.0)
 
+    @property
+    def lookback_months(self) -> int | None:
+        """Months of events the score at ``as_of`` reads (those with ``as_of - month < N``); None: all of them.
+
+        The longest deduction expiry or award window; deductions that never
+        expire (``expiry_months`` None) make the whole record count.
+        """
+        if self.expiry_months is None and self.deductions:
+            return None
+        periods = [*(self.expiry_months or {}).values(), self.reward_months if self.rewards else 0]
+        return max(1, *periods)
+
     def tier_of(self, score: float) -> str:
         """The band of ``score``: the first whose lower bound it reaches, else the last."""
         for tier, lowest in zip(self.tiers, self.lower_bounds):
@@ -293,6 +305,11 @@ class PointsScorer(ScorerBase):
         build = type(self).scheme_of
         names = _parameter_names(build)
         return build(**{key: value for key, value in self._params.items() if key in names})
+
+    @property
+    def lookback_months(self) -> int | None:
+        """Months of events a score reads (:attr:`PointsScheme.lookback_months`); None: the whole record."""
+        return self.scheme.lookback_months
 
     def score(self, view: PopulationView, *, as_of: int) -> pd.DataFrame:
         """Score every person in ``view.people`` from events up to ``as_of``."""

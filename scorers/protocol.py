@@ -28,6 +28,7 @@ __all__ = [
     "ScorerTags",
     "scorer_tags",
     "scorer_label",
+    "scorer_lookback",
     "validate_score_frame",
     "validate_declarations",
     "MAX_REASONS",
@@ -65,7 +66,10 @@ class Scorer(Protocol):
     Optional, with defaults where a run takes the scorer in
     (:class:`scorers.adapter.PluginScorer`): ``description: str`` (empty),
     ``params: Mapping[str, Any]`` (none) and ``with_params(**params)``
-    returning a variant (a scorer without it has no variants).
+    returning a variant (a scorer without it has no variants), and
+    ``lookback_months: int | None`` (:func:`scorer_lookback`): the score at
+    ``as_of`` reads only events with ``as_of - month < lookback_months``, so a
+    long simulation may forget older ones; absent or None, the whole record.
     """
 
     name: str
@@ -107,6 +111,25 @@ def scorer_label(scorer: Any) -> str:
     if not changed:
         return name
     return f"{name}:" + ",".join(f"{k}={v}" for k, v in changed.items())
+
+
+def scorer_lookback(scorer: Any) -> int | None:
+    """Months of events the scorer declares it reads (``lookback_months``), or None for its whole record.
+
+    Read liberally: a scorer that declares nothing, None, anything but a whole
+    number of at least 1, or whose attribute raises, is given every event.
+    Forgetting events a scorer reads would change its scores silently; giving
+    it more than it reads costs only memory.
+    """
+    try:
+        value = getattr(scorer, "lookback_months", None)
+    except Exception:  # noqa: BLE001 - a plugin's attribute may raise anything
+        return None
+    if isinstance(value, np.integer):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return None
+    return value
 
 
 _RESERVED_COLUMNS = ("score", "tier", "reasons", "person_id")

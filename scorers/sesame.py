@@ -320,6 +320,11 @@ class Sesame(ScorerBase):
     def _check_params(self, params):
         check_range(self.name, params, "window_months", lo=1)
 
+    @property
+    def lookback_months(self) -> int:
+        """Months of events a score reads: the window (``as_of - month < window_months``)."""
+        return int(self._params["window_months"])
+
     def score(self, view: PopulationView, *, as_of: int) -> pd.DataFrame:
         """Score every person in ``view.people`` from events up to ``as_of``."""
         ev = person_events(view, as_of, since=as_of - self._params["window_months"] + 1)

@@ -8,6 +8,11 @@ that month (through the scorer contract only:
 said (:mod:`audit.dynamics.respond`), and the next month's drawn conduct is
 appended with their changes. With every rate zero nothing is changed, and
 each month's scores are exactly the static audit's at that month.
+
+A scorer that declares how far back it reads
+(:func:`scorers.protocol.scorer_lookback`) is handed only that window of the
+log: older events are forgotten month by month, so the log is bounded by the
+window, not by the months simulated. One that declares nothing sees it all.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from audit.population.dynamics_spec import DynamicsSpec
 from audit.population.model import Population, PopulationView
 from audit.population.spec import PopulationSpec, income_boundaries
 from audit.vocab import kind_code
+from scorers.protocol import scorer_lookback
 
 __all__ = ["ECONOMIC_DOMAINS", "ChunkPlan", "simulate_chunk"]
 
@@ -97,10 +103,20 @@ def simulate_chunk(scorer, handed: list[Population], plan: ChunkPlan) -> Tally:
     e_source = ev["source"].cat.codes.to_numpy()[order].astype(np.int8)
     e_amount = ev["amount"].to_numpy(dtype=np.float64)[order]
     bucket = np.searchsorted(e_month, np.arange(start + months + 1), side="left")
-    log = GrowingLog(len(e_person) + n)
+    window = scorer_lookback(scorer)  # None: the scorer reads its whole log
+    per_month = -(-len(e_person) // max(start + months, 1))
+    log = GrowingLog(len(e_person) + n if window is None else min(len(e_person), per_month * (window + 2)) + n)
     h = bucket[start]
     log.append(e_person[:h], e_month[:h], e_kind[:h], e_source[:h], e_amount[:h], BASE)
-    avoided_log: list[np.ndarray] = []  # positions in the drawn arrays of offences avoided (the counterfactual)
+    # positions in the drawn arrays of offences avoided (the counterfactual), by month
+    avoided_log: dict[int, np.ndarray] = {}
+
+    def forget(as_of: int) -> None:
+        """Drop what a scoring at ``as_of`` cannot read (events with ``as_of - month >= window``)."""
+        if window is not None:
+            log.forget_before(as_of - window + 1)
+            for m in [m for m in avoided_log if m <= as_of - window]:
+                del avoided_log[m]
 
     t_person = view.ties["person_id"].to_numpy().astype(np.int64)
     t_friend_id = view.ties["friend_id"].to_numpy().astype(np.int64)
@@ -139,6 +155,7 @@ def simulate_chunk(scorer, handed: list[Population], plan: ChunkPlan) -> Tally:
     feedback = np.zeros(n, dtype=bool)
     economic_ever = np.zeros(n, dtype=bool)
 
+    forget(start - 1)
     now = score(start - 1)
     for month in range(start, start + months + 1):
         step = month - start  # scores taken at month - 1
@@ -158,7 +175,7 @@ def simulate_chunk(scorer, handed: list[Population], plan: ChunkPlan) -> Tally:
         posts_base += np.bincount(rows[critical], minlength=n)
         posts_dropped += np.bincount(rows[censored], minlength=n)
         offences_avoided += np.bincount(rows[avoided], minlength=n)
-        avoided_log.append(lo + np.flatnonzero(avoided))
+        avoided_log[month] = lo + np.flatnonzero(avoided)
         keep = ~(avoided | censored)
         log.append(person[keep], e_month[lo:hi][keep], e_kind[lo:hi][keep], e_source[lo:hi][keep],
                    e_amount[lo:hi][keep], BASE)
@@ -171,6 +188,7 @@ def simulate_chunk(scorer, handed: list[Population], plan: ChunkPlan) -> Tally:
         feedback[fb] = True
         _append(log, spec, ids[fb], income[fb], "loan_arrears", month, FEEDBACK)
 
+        forget(month)
         after = score(month)
         worse = (after.tier > now.tier) | (after.sanctioned & ~now.sanctioned)
         drop = tie_alive & friend_here & d.unfriends[t_owner] & worse[t_friend]
@@ -180,8 +198,8 @@ def simulate_chunk(scorer, handed: list[Population], plan: ChunkPlan) -> Tally:
             changed[t_owner[drop]] = True
         now = after
 
-    gain_b, gain_e = _gains(score, log, start + months - 1, now, avoided_log, e_person, e_month, e_kind, e_source,
-                            e_amount, bool(d.adapter.any()))
+    gain_b, gain_e = _gains(score, log, start + months - 1, now, list(avoided_log.values()), e_person, e_month, e_kind,
+                            e_source, e_amount, bool(d.adapter.any()))
     groups_all = {**groups, "sanctioned_at_end": now.sanctioned.astype(np.int64)}
     out = PersonOutcomes(
         groups=groups_all, favourable_by_year=fav_year, sanctioned_by_year=sanc_year, changed_first_year=changed,

@@ -29,16 +29,26 @@ _FIELDS = (("person", np.int64), ("month", np.int16), ("kind", np.int8), ("sourc
 
 
 class GrowingLog:
-    """Columns with spare capacity; :meth:`append` adds a month's events at the end."""
+    """Columns with spare capacity; :meth:`append` adds a month's events at the end.
+
+    The held events are ``cols[lo:n]``; events before ``lo`` are forgotten
+    (:meth:`forget_before`) and overwritten at the next compaction.
+    """
 
     def __init__(self, capacity: int) -> None:
+        self.lo = 0
         self.n = 0
         self.cols = {name: np.empty(max(capacity, 16), dtype=dtype) for name, dtype in _FIELDS}
+
+    def __len__(self) -> int:
+        return self.n - self.lo
 
     def append(self, person: np.ndarray, month: np.ndarray, kind: np.ndarray, source: np.ndarray,
                amount: np.ndarray, origin: np.ndarray | int) -> None:
         """Append events (all of one month at or after the last one appended)."""
         k = len(person)
+        if self.n + k > len(self.cols["person"]):
+            self._compact()
         if self.n + k > len(self.cols["person"]):
             size = max(2 * len(self.cols["person"]), self.n + k)
             for name, col in self.cols.items():
@@ -51,9 +61,23 @@ class GrowingLog:
             self.cols[name][self.n:end] = values
         self.n = end
 
+    def forget_before(self, month: int) -> None:
+        """Forget the events of months before ``month`` (they stay in place until a compaction needs the room)."""
+        self.lo += int(np.searchsorted(self.cols["month"][self.lo:self.n], month, side="left"))
+        if self.lo >= self.n - self.lo:  # at least as many forgotten as held: move the held ones down
+            self._compact()
+
+    def _compact(self) -> None:
+        if self.lo == 0:
+            return
+        held = self.n - self.lo
+        for col in self.cols.values():
+            col[:held] = col[self.lo:self.n]  # overlapping ranges: numpy copies as if through a buffer
+        self.lo, self.n = 0, held
+
     def column(self, name: str) -> np.ndarray:
-        """The first ``n`` values of a column (a view)."""
-        return self.cols[name][: self.n]
+        """The held values of a column (a view)."""
+        return self.cols[name][self.lo:self.n]
 
     def frame(self, keep: np.ndarray | None = None, extra: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
         """The scorer's event frame of the log (rows where ``keep``), followed by ``extra`` events."""
