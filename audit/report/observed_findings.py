@@ -69,14 +69,15 @@ def equalized_odds_evidence(node: dict[str, Any]) -> tuple[Evidence, dict[str, t
             small = True
             continue
         ratios[metric] = (float(ri.extreme), float(ri.extreme_lo), float(ri.extreme_hi))
+    if small:  # too few people in a group, or too few events in the reference, for either verdict
+        return Evidence(outcome=NOT_ENOUGH, observed=people, what="people"), ratios
     if any(hi < FOUR_FIFTHS for _, _, hi in ratios.values()):
         return Evidence(outcome=VIOLATED, observed=people, what="people"), ratios
-    if not small and len(ratios) == len(_RATES) and all(lo >= FOUR_FIFTHS for _, lo, _ in ratios.values()):
+    if all(lo >= FOUR_FIFTHS for _, lo, _ in ratios.values()):
         return Evidence(outcome=HOLDS, observed=people, what="people"), ratios
-    need = None
-    if not small and ratios:  # the undecided rate with the lowest ratio says how many people would decide it
-        est, lo, hi = min((r for r in ratios.values() if r[1] < FOUR_FIFTHS), key=lambda r: r[0])
-        need = observations_to_decide(people, est, (lo, hi), FOUR_FIFTHS)
+    # the undecided rate with the lowest ratio says how many people would decide it
+    est, lo, hi = min((r for r in ratios.values() if r[1] < FOUR_FIFTHS), key=lambda r: r[0])
+    need = observations_to_decide(people, est, (lo, hi), FOUR_FIFTHS)
     return Evidence(outcome=NOT_ENOUGH, observed=people, what="people", needed=need,
                     remedy=f"--size {need:,}" if need is not None else None), ratios
 
@@ -106,8 +107,9 @@ def observed_findings(doc: Doc, i: int, label: str) -> list[Finding]:
         elif ev.outcome == HOLDS:
             text, level = f"{head} are within four-fifths of each other{detail} — equalized odds holds", "ok"
         else:
-            why = "an interval straddles 0.8" if ratios and not _too_few(entry) else \
-                f"fewer than two groups with {MIN_OBSERVATIONS} people with and without the outcome and {MIN_REFERENCE_EVENTS} events"
+            why = "an interval straddles 0.8" if ev.needed is not None or (len(ratios) == len(_RATES) and not _too_few(entry)) \
+                else (f"fewer than two groups are eligible, a group has fewer than {MIN_OBSERVATIONS} people with or without "
+                      f"the outcome, or the highest rate rests on fewer than {MIN_REFERENCE_EVENTS} events")
             text, level = f"{head}{detail} — not enough evidence on equalized odds: {why}", "warning"
         out.append(Finding(text=text, anchor=f"{anchor(i, 'observed-outcome')}-{attr}", level=level, scorer=label, evidence=ev))
     return out
