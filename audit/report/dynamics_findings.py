@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 from audit.dynamics.verdict import DEFAULT_TOLERANCE, gap_growth
 from audit.evidence import HOLDS, VIOLATED
@@ -65,10 +65,11 @@ def dynamics_findings(doc: Doc, i: int, label: str) -> list[Finding]:
             text += f"could not be followed to year {year}"
         limit = f"{100 * tolerance:g} pt{'s' if tolerance != 0.01 else ''}"
         if ev.outcome == VIOLATED:
-            text, level = text + f" — the gap grows by more than {limit} as people respond", "warning"
+            text = text + f" — the gap grows by more than {limit} as people respond"
         elif ev.outcome == HOLDS:
-            text, level = text + f" — the gap does not grow by more than {limit}", "ok"
+            text = text + f" — the gap does not grow by more than {limit}"
         else:
-            text, level = text + f" — not enough evidence whether the gap grows by more than {limit}", "warning"
+            text = text + f" — not enough evidence whether the gap grows by more than {limit}"
+        level: Literal["warning", "ok"] = "ok" if ev.outcome == HOLDS else "warning"  # a concern, not a broken rule
         out.append(Finding(text=text, anchor=f"{anchor(i, 'dynamics')}-{attr}", level=level, scorer=label, evidence=ev))
     return out

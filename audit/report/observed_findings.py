@@ -27,7 +27,7 @@ without it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from audit.disparity.ratio_intervals import ratio_intervals
 from audit.evidence import HOLDS, MIN_OBSERVATIONS, MIN_REFERENCE_EVENTS, NOT_ENOUGH, VIOLATED, Evidence
@@ -46,8 +46,8 @@ def _counts(groups: list[dict[str, Any]], metric: str, base: str) -> tuple[list[
     for g in groups:
         pos, total, r = g.get("positives"), g.get("n"), g.get(metric)
         den = (int(pos) if base == "positives" else int(total) - int(pos)) if is_number(pos) and is_number(total) else 0
-        fine = is_number(r) and den > 0 and not g.get("excluded_from_ratios")
-        yes.append(round(float(r) * den) if fine else 0)
+        fine = isinstance(r, (int, float)) and is_number(r) and den > 0 and not g.get("excluded_from_ratios")
+        yes.append(round(float(r) * den) if isinstance(r, (int, float)) and fine else 0)
         n.append(den)
         ok.append(bool(fine))
     return yes, n, ok
@@ -103,14 +103,15 @@ def observed_findings(doc: Doc, i: int, label: str) -> list[Finding]:
         detail = _ratio_text(ratios)
         detail = f": lowest ÷ highest group's {detail}" if detail else ""
         if ev.outcome == VIOLATED:
-            text, level = f"{head} differ{detail} — equalized odds violated (a ratio under 0.8, the four-fifths threshold)", "warning"
+            text = f"{head} differ{detail} — equalized odds violated (a ratio under 0.8, the four-fifths threshold)"
         elif ev.outcome == HOLDS:
-            text, level = f"{head} are within four-fifths of each other{detail} — equalized odds holds", "ok"
+            text = f"{head} are within four-fifths of each other{detail} — equalized odds holds"
         else:
             why = "an interval straddles 0.8" if ev.needed is not None or (len(ratios) == len(_RATES) and not _too_few(entry)) \
                 else (f"fewer than two groups are eligible, a group has fewer than {MIN_OBSERVATIONS} people with or without "
                       f"the outcome, or the highest rate rests on fewer than {MIN_REFERENCE_EVENTS} events")
-            text, level = f"{head}{detail} — not enough evidence on equalized odds: {why}", "warning"
+            text = f"{head}{detail} — not enough evidence on equalized odds: {why}"
+        level: Literal["warning", "ok"] = "ok" if ev.outcome == HOLDS else "warning"  # a concern, not a broken rule
         out.append(Finding(text=text, anchor=f"{anchor(i, 'observed-outcome')}-{attr}", level=level, scorer=label, evidence=ev))
     return out
 

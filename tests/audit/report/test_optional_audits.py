@@ -175,3 +175,21 @@ def test_report_headline_table_has_the_audited_attributes():
     assert table.columns == ("scorer", "favourable", "sanctioned", "lowest impact ratio · race", "verdict · race")
     row = table.rows[0]
     assert [c.text for c in row[1:3]] == ["25.0%", "n/a"] and row[3].value == 0.7 and row[4].text == "violation"
+
+
+def test_equalized_odds_verdict_false_alarms_at_the_boundary_stay_within_binomial_error():
+    """True TPR ratio exactly 0.8 (0.4 vs 0.5), equal FPRs: neither "violated" nor "holds" may be called more than
+    5% of the time (each side's bound is at most 2.5% off; 3 binomial standard errors over 400 draws allowed)."""
+    import numpy as np
+
+    rng = np.random.default_rng(20261207)
+    draws, called = 400, {VIOLATED: 0, HOLDS: 0, NOT_ENOUGH: 0}
+    pos, neg = 1000, 1000
+    for _ in range(draws):
+        tp = rng.binomial(pos, [0.4, 0.5])
+        fp = rng.binomial(neg, [0.3, 0.3])
+        groups = [_group(g, pos + neg, pos, tp[k] / pos, fp[k] / neg) for k, g in enumerate("AB")]
+        called[equalized_odds_evidence(_observed(groups)["race"])[0].outcome] += 1
+    limit = 0.05 + 3 * math.sqrt(0.05 * 0.95 / draws)
+    assert called[VIOLATED] / draws <= limit and called[HOLDS] / draws <= limit
+    assert called[NOT_ENOUGH] > 0  # the boundary is mostly undecided, never passed
