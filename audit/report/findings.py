@@ -51,14 +51,14 @@ def describe_group(attr: str, group: Any) -> str:
     """A group in a sentence, always with its one label (:func:`audit.vocab.group_label`).
 
     ``("income_quintile", 1)`` -> "people in Q1 (poorest fifth)"; ``("education", "tertiary")`` ->
-    "people with tertiary education"; any other attribute -> "the urban yes group".
+    "people with tertiary education"; any other attribute -> "people in the urban yes group".
     """
     label = group_label(attr, group)
     if attr in ("income_quintile", "income_quintile×education"):
         return f"people in {label}"
     if attr == "education":
         return f"people with {label} education"
-    return f"the {attr.replace('_', ' ')} {label} group"
+    return f"people in the {attr.replace('_', ' ')} {label} group"  # plural, like the others: "people in ... reach"
 
 
 def _ci_text(ci: Any, fmt: Any = fmt_ratio, *, bare: bool = False) -> str:

@@ -82,8 +82,8 @@ def _risk_doc(attr, rr, ci, **node_extra):
 
 def test_relative_risk_warnings_for_every_attribute_including_by():
     (f,) = build_findings(_risk_doc("urban_by", 1.6, [1.4, 1.8]))
-    assert f.level == "warning" and f.text == ("s: the urban by rural group are sanctioned 1.60 times as often as the urban by "
-                                               "urban group (95% CI 1.40–1.80)")
+    assert f.level == "warning" and f.text == ("s: people in the urban by rural group are sanctioned 1.60 times as often as "
+                                               "people in the urban by urban group (95% CI 1.40–1.80)")
     (f,) = build_findings(_risk_doc("urban_by", 1.6, [1.1, 2.2]))
     assert f.level == "info" and "not enough evidence that it reaches 1.25" in f.text
     (f,) = build_findings(_risk_doc("education", 2112.19, [532.06, 2160.45], adverse_relative_risk_unstable=True,
@@ -192,7 +192,7 @@ def test_group_words_carry_the_one_label_of_each_group():
     assert describe_group("income_quintile", 3) == "people in Q3"
     assert describe_group("education", "primary_or_less") == "people with primary or less education"
     assert describe_group("income_quintile×education", [5, "tertiary"]) == "people in Q5 (richest fifth) × tertiary"
-    assert describe_group("urban", True) == "the urban True group"
+    assert describe_group("urban", True) == "people in the urban True group"
     for attr, group in (("income_quintile", 1), ("education", "primary_or_less"), ("income_quintile×education", [1, "tertiary"])):
         assert group_label(attr, group) in describe_group(attr, group)
 
