@@ -78,6 +78,9 @@ def about_section(doc: Doc) -> Section:
         ("harness version", ("package_version",), {"fmt": str}),
         ("results schema version", ("schema_version",), {"fmt": str, "optional": True}),
     ], id="about-facts")
+    if synthetic is False:  # a supplied table has no seed, event horizon or scoring month: leave them out, not "—"
+        unused = {"seed", "horizon (months of events)", "scores taken at month"}
+        items = type(items)(id=items.id, items=tuple((k, c) for k, c in items.items if not (k in unused and c.text == "—")))
     if nature is not None:
         items = type(items)(id=items.id, items=(*items.items[:3], ("nature of the data", Cell(text=nature, value=None,
                                                                    source=doc.source("population", "synthetic"))), *items.items[3:]))

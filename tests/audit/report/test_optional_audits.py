@@ -193,3 +193,26 @@ def test_equalized_odds_verdict_false_alarms_at_the_boundary_stay_within_binomia
     limit = 0.05 + 3 * math.sqrt(0.05 * 0.95 / draws)
     assert called[VIOLATED] / draws <= limit and called[HOLDS] / draws <= limit
     assert called[NOT_ENOUGH] > 0  # the boundary is mostly undecided, never passed
+
+
+def test_supplied_data_sections_say_nothing_about_what_it_cannot_have():
+    from audit.report.build import about_section
+    from audit.report.disparity import disparity_section
+
+    results = _doc()
+    results["scorers"][0].update(favourable_tiers=["under 5"], tiers=["under 5", "5 or above"],
+                                 disparity={"race": {"groups": [{"group": "A", "n": 10}]}})
+    results["population"]["seed"] = None
+    doc = Doc(results, "results")
+    section = disparity_section(doc, 0, sid="s0-disparity")
+    assert "Adverse outcome: none declared" in section.blocks[0].text
+    titles = [c.title for c in section.children]
+    assert not any("income" in t or "education" in t for t in titles)  # race was audited; no "income: not computed"
+    labels = [k for k, _ in about_section(doc).blocks[0].items]
+    assert "seed" not in labels and "nature of the data" in labels
+    # a synthetic run keeps its seed, and a declared sanction keeps the usual sentence
+    results["population"].update(synthetic=True, seed=7)
+    results["scorers"][0]["sanctions"] = {"loans": "finance"}
+    doc = Doc(results, "results")
+    assert dict(about_section(doc).blocks[0].items)["seed"].text == "7"
+    assert disparity_section(doc, 0, sid="s0-disparity").blocks[0].text.endswith("Adverse outcome: any declared sanction.")
