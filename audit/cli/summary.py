@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from audit.report.front import TOP_FINDINGS
-from audit.report.model import Doc, Finding, fmt_pct, is_number
-from audit.report.verdicts import AUDITS, finding_outcome, grid_cell, rank_findings
+from audit.report.model import Doc, Finding, attribute_words, audited_attributes, fmt_pct, is_number
+from audit.report.verdicts import evidence_text, finding_outcome, grid_audits, grid_cell, rank_findings
 
 __all__ = ["OUTCOME_STYLE", "print_run_summary", "render_run_summary"]
 
@@ -53,48 +53,52 @@ def _labels(doc: Doc) -> list[str]:
 
 def _grid(doc: Doc, findings: list[Finding], width: int) -> Any:
     from rich import box
+    from rich.console import Group
     from rich.table import Table
+    from rich.text import Text
 
     scorers = doc.get("scorers")
+    audits = grid_audits(doc)
+    outcomes = {i: [grid_cell(doc, i, key, findings).outcome for key, _ in audits]
+                for i, s in enumerate(scorers if isinstance(scorers, list) else []) if isinstance(s, dict)}
+    # a column that is n/a for every scorer says nothing per scorer: named once under the grid instead
+    unused = [k for k in range(len(audits)) if outcomes and all(o[k] == "not applicable" for o in outcomes.values())]
+    hidden = [audits[k][1] for k in unused]
+    shown = [a for k, a in enumerate(audits) if k not in unused]
     rows = []
-    for i, s in enumerate(scorers if isinstance(scorers, list) else []):
-        if isinstance(s, dict):
-            cells = [OUTCOME_STYLE[grid_cell(doc, i, key, findings).outcome] for key, _ in AUDITS]
-            rows.append((_esc(s.get("label", s.get("name", f"scorer {i + 1}"))), cells))
-    audit_widths = [max(len(heading), 10) for _, heading in AUDITS]
-    room = width - sum(audit_widths) - 2 * len(AUDITS)  # what the scorer column may use
+    for i, cells_all in outcomes.items():
+        s = scorers[i]
+        cells = [OUTCOME_STYLE[o] for k, o in enumerate(cells_all) if k not in unused]
+        rows.append((_esc(s.get("label", s.get("name", f"scorer {i + 1}"))), cells))
+    audit_widths = [max(len(heading), 10) for _, heading in shown]
+    room = width - sum(audit_widths) - 2 * len(shown)  # what the scorer column may use
     if room < 8:  # too narrow for a grid: one wrapped line per scorer
         table = Table.grid(padding=(0, 1))
         table.title, table.title_justify = "Verdicts", "left"
         table.add_column(overflow="fold")
         for label, cells in rows:
             table.add_row(f"{label}: " + " · ".join(f"{heading} [{style}]{word}[/]"
-                                                    for (_, heading), (word, style) in zip(AUDITS, cells)))
+                                                    for (_, heading), (word, style) in zip(shown, cells)))
     else:
         table = Table(title="Verdicts", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
                       padding=(0, 1, 0, 0))  # columns two apart: the box's separator and one space
         # whole names as long as they fit: a narrow column folds onto the next line, never cuts with "…"
         table.add_column("scorer", overflow="fold", min_width=min(max(map(len, _labels(doc)), default=6), room))
-        for (_, heading), w in zip(AUDITS, audit_widths):
+        for (_, heading), w in zip(shown, audit_widths):
             table.add_column(heading, overflow="fold", min_width=w)
         for label, cells in rows:
             table.add_row(label, *(f"[{style}]{word}[/]" for word, style in cells))
-    table.caption = _LEGEND
-    table.caption_justify = "left"
-    return table
+    # the legend under the grid at the terminal's width, not folded into a narrow grid's
+    legend = _LEGEND + (f" Not shown, n/a for every scorer: {', '.join(hidden)}." if hidden else "")
+    return Group(table, Text(legend, style="italic"))
 
 
-def _evidence(f: Finding) -> str:
+def _evidence(f: Finding, supplied: bool) -> str:
     ev = f.evidence
-    if ev is None:
-        return ""
-    text = f" [dim](rests on {ev.observed:,} {_esc(ev.what)}"
-    if ev.needed is not None and ev.outcome == "not enough evidence":
-        text += f"; about {ev.needed:,} would decide it"
-    return text + ")[/]"
+    return "" if ev is None else f" [dim](rests on {_esc(evidence_text(ev, supplied=supplied))})[/]"
 
 
-def _top(findings: list[Finding]) -> Any:
+def _top(findings: list[Finding], supplied: bool) -> Any:
     from rich.table import Table
 
     ranked = rank_findings(findings)[:TOP_FINDINGS]
@@ -105,12 +109,14 @@ def _top(findings: list[Finding]) -> Any:
     table.add_column(overflow="fold")
     for k, f in enumerate(ranked, 1):
         word, style = OUTCOME_STYLE.get(finding_outcome(f) or "", ("fact", "dim"))
-        table.add_row(f"{k}.", f"[{style}]{word}[/]: {_esc(f.text)}{_evidence(f)}")
+        table.add_row(f"{k}.", f"[{style}]{word}[/]: {_esc(f.text)}{_evidence(f, supplied)}")
     return table
 
 
 def _rate(doc: Doc, i: int, outcome: str) -> str:
-    for attr in ("income_quintile", "education"):
+    if outcome == "adverse" and doc.get("scorers", i, "sanctions") == {}:
+        return "n/a"  # a scorer with no sanctions sanctions nobody: 0% would read as a finding
+    for attr in audited_attributes(doc):
         value = doc.get("scorers", i, "disparity", attr, outcome, "overall")
         if is_number(value):
             return fmt_pct(value)
@@ -138,18 +144,21 @@ def _headline(doc: Doc) -> Any:
     table.add_column("scorer", overflow="fold", min_width=min(max(map(len, _labels(doc)), default=6), 20))
     table.add_column("favourable", justify="right")
     table.add_column("sanctioned", justify="right")
-    table.add_column("impact ratio: income", justify="right", overflow="fold")
-    table.add_column("impact ratio: education", justify="right", overflow="fold")
+    attrs = audited_attributes(doc)
+    for attr in attrs:
+        table.add_column(f"impact ratio: {_esc(attribute_words(attr))}", justify="right", overflow="fold")
+    no_sanctions = False
     for i, s in enumerate(scorers if isinstance(scorers, list) else []):
         if not isinstance(s, dict):
             continue
         label = _esc(s.get("label", s.get("name", f"scorer {i + 1}")))
         if s.get("status") == "failed":
-            table.add_row(label, "[red]failed[/]", "", "", "")
+            table.add_row(label, "[red]failed[/]", "", *("" for _ in attrs))
             continue
-        table.add_row(label, _rate(doc, i, "favourable"), _rate(doc, i, "adverse"), _ratio(doc, i, "income_quintile"),
-                      _ratio(doc, i, "education"))
-    table.caption = "impact ratio: the lowest group's favourable rate ÷ the highest group's (95% interval in brackets)"
+        no_sanctions = no_sanctions or s.get("sanctions") == {}
+        table.add_row(label, _rate(doc, i, "favourable"), _rate(doc, i, "adverse"), *(_ratio(doc, i, a) for a in attrs))
+    table.caption = ("impact ratio: the lowest group's favourable rate ÷ the highest group's (95% interval in brackets)"
+                     + ("; sanctioned n/a: the scorer imposes no sanctions" if no_sanctions else ""))
     table.caption_justify = "left"
     return table
 
@@ -162,7 +171,8 @@ def render_run_summary(results: dict[str, Any], published: dict[str, Any] | None
 
     doc = Doc(results, "results")
     findings = list(findings) if findings is not None else build_findings(results, published)
-    return [f"[bold]{_title(doc)}[/]", _grid(doc, findings, width), "", _top(findings), "", _headline(doc)]
+    supplied = doc.get("population", "synthetic") is False
+    return [f"[bold]{_title(doc)}[/]", _grid(doc, findings, width), "", _top(findings, supplied), "", _headline(doc)]
 
 
 def print_run_summary(results: dict[str, Any], published: dict[str, Any] | None, console: Any) -> None:

@@ -29,6 +29,8 @@ from audit.report.model import (
     Section,
     Table,
     anchor,
+    attribute_words,
+    audited_attributes,
     fmt_count,
     fmt_number,
     fmt_pct,
@@ -76,6 +78,9 @@ def about_section(doc: Doc) -> Section:
         ("harness version", ("package_version",), {"fmt": str}),
         ("results schema version", ("schema_version",), {"fmt": str, "optional": True}),
     ], id="about-facts")
+    if synthetic is False:  # a supplied table has no seed, event horizon or scoring month: leave them out, not "—"
+        unused = {"seed", "horizon (months of events)", "scores taken at month"}
+        items = type(items)(id=items.id, items=tuple((k, c) for k, c in items.items if not (k in unused and c.text == "—")))
     if nature is not None:
         items = type(items)(id=items.id, items=(*items.items[:3], ("nature of the data", Cell(text=nature, value=None,
                                                                    source=doc.source("population", "synthetic"))), *items.items[3:]))
@@ -129,7 +134,9 @@ def unknown_table(doc: Doc) -> Table | NotComputed:
 
 
 def _overall(doc: Doc, i: int, outcome: str) -> Cell:
-    for attr in ("income_quintile", "education"):
+    if outcome == "adverse" and doc.get("scorers", i, "sanctions") == {}:
+        return Cell(text="n/a", title="the scorer imposes no sanctions")
+    for attr in audited_attributes(doc):
         if is_number(doc.get("scorers", i, "disparity", attr, outcome, "overall")):
             return value_cell(doc, ("scorers", i, "disparity", attr, outcome, "overall"), fmt=fmt_pct)
     groups = doc.get("scorers", i, "disparity", "income_quintile", "groups")
@@ -143,20 +150,22 @@ def _overall(doc: Doc, i: int, outcome: str) -> Cell:
 
 
 def summary_table(doc: Doc) -> Table | NotComputed:
-    """One row per scorer: overall rates and the worst impact ratio by income and by education."""
+    """One row per scorer: overall rates and the worst impact ratio by each audited attribute."""
     scorers = doc.get("scorers")
     if not isinstance(scorers, list) or not scorers:
         return NotComputed(what="summary")
+    attrs = audited_attributes(doc)
     rows = []
     for i, s in enumerate(scorers):
         if not isinstance(s, dict):
             continue
         label = doc.cell("scorers", i, "label", fmt=str)
         if s.get("status") == "failed":
-            rows.append((label, Cell(text=f"failed: {s.get('error', '')}", flag="bad"), *(Cell(text="—") for _ in range(4))))
+            rows.append((label, Cell(text=f"failed: {s.get('error', '')}", flag="bad"),
+                         *(Cell(text="—") for _ in range(1 + 2 * len(attrs)))))
             continue
         row = [label, _overall(doc, i, "favourable"), _overall(doc, i, "adverse")]
-        for attr in ("income_quintile", "education"):
+        for attr in attrs:
             p = ("scorers", i, "disparity", attr)
             verdict = doc.get(*p, "four_fifths_verdict")
             if not isinstance(verdict, str):
@@ -169,8 +178,9 @@ def summary_table(doc: Doc) -> Table | NotComputed:
             row.append(Cell(text=(verdict or "—") + (f"; driver: {driver}" if isinstance(driver, str) else ""), flag=flag))
         rows.append(tuple(row))
     return Table(id="summary-table", caption="Summary: favourable and sanction rates, lowest impact ratio (95% interval) and four-fifths verdict",
-                 columns=("scorer", "favourable", "sanctioned", "lowest impact ratio · income", "verdict · income",
-                          "lowest impact ratio · education", "verdict · education"), rows=tuple(rows))
+                 columns=("scorer", "favourable", "sanctioned",
+                          *(f"{head} · {attribute_words(a)}" for a in attrs for head in ("lowest impact ratio", "verdict"))),
+                 rows=tuple(rows))
 
 
 def scorer_section(doc: Doc, i: int) -> Section:

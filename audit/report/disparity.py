@@ -21,6 +21,7 @@ from audit.report.model import (
     Paragraph,
     Section,
     Table,
+    audited_attributes,
     fmt_count,
     fmt_number,
     fmt_pct,
@@ -193,8 +194,10 @@ def disparity_section(doc: Doc, index: int, *, sid: str) -> Section:
     fav = doc.get("scorers", index, "favourable_tiers")
     blocks: list[Block] = []
     if isinstance(fav, list):
-        blocks.append(Paragraph(text=f"Favourable outcome: tier {' or '.join(str(t) for t in fav)}. "
-                                     "Adverse outcome: any declared sanction."))
+        adverse = ("Adverse outcome: none declared — the scorer imposes no sanctions, so its sanction rates are 0 by "
+                   "construction; its unfavourable tiers are everyone not in a favourable one."
+                   if doc.get("scorers", index, "sanctions") == {} else "Adverse outcome: any declared sanction.")
+        blocks.append(Paragraph(text=f"Favourable outcome: tier {' or '.join(str(t) for t in fav)}. {adverse}"))
     blocks.append(facts(doc, [
         ("population median score", (*base, "median_score"), {"fmt": fmt_number}),
         ("minimum cell share for ratios", (*base, "min_cell_share"), {"fmt": fmt_pct}),
@@ -204,8 +207,8 @@ def disparity_section(doc: Doc, index: int, *, sid: str) -> Section:
     if isinstance(note, str):
         blocks.append(Paragraph(text=note))
     children = [_attribute_section(doc, base, attr, tiers, sid=f"{sid}-{slug(attr)}") for attr in attribute_names(section)]
-    for attr in ("income_quintile", "education"):
-        if attr not in attribute_names(section):
+    for attr in audited_attributes(doc):  # an attribute the run meant to audit but could not is said, not dropped
+        if attr not in attribute_names(section) and attr in ATTRIBUTE_TITLES:
             children.append(Section(id=f"{sid}-{slug(attr)}", title=f"By {ATTRIBUTE_TITLES[attr]}",
                                     blocks=(NotComputed(what=f"disparity by {ATTRIBUTE_TITLES[attr]}"),)))
     children.append(attribution_section(doc, base, sid=f"{sid}-attribution"))

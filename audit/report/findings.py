@@ -20,7 +20,11 @@ Thresholds used to call something a concern:
 
 The disparity findings are here; the replay audits' findings (appeal,
 reversibility, spill-over, contagion) are in
-:mod:`audit.report.replay_findings`. Every finding that is a check carries
+:mod:`audit.report.replay_findings`, the observed outcome's (equalized odds)
+in :mod:`audit.report.observed_findings` and the dynamics' (does the gap
+grow) in :mod:`audit.report.dynamics_findings`. A finding's sentence says
+what was found; how much evidence it rests on and what would decide it is
+its evidence, shown beside it (:func:`audit.report.verdicts.evidence_text`). Every finding that is a check carries
 its three-outcome :class:`audit.evidence.Evidence` (holds, violated, not
 enough evidence) and the number of observations it rests on; the verdict
 grid of the executive summary is read from them.
@@ -32,7 +36,9 @@ from typing import Any
 
 from audit.evidence import HOLDS, MIN_OBSERVATIONS, MIN_REFERENCE_EVENTS, NOT_ENOUGH, VIOLATED, Evidence
 from audit.power import observations_to_decide
+from audit.report.dynamics_findings import dynamics_findings
 from audit.report.model import Doc, Finding, anchor, fmt_pct, fmt_ratio, group_label, is_number
+from audit.report.observed_findings import observed_findings
 from audit.report.replay_findings import ADVERSE_RISK_CONCERN, FOUR_FIFTHS, replay_findings
 
 __all__ = ["ADVERSE_RISK_CONCERN", "FOUR_FIFTHS", "build_findings", "describe_group"]
@@ -45,14 +51,14 @@ def describe_group(attr: str, group: Any) -> str:
     """A group in a sentence, always with its one label (:func:`audit.vocab.group_label`).
 
     ``("income_quintile", 1)`` -> "people in Q1 (poorest fifth)"; ``("education", "tertiary")`` ->
-    "people with tertiary education"; any other attribute -> "the urban yes group".
+    "people with tertiary education"; any other attribute -> "people in the urban yes group".
     """
     label = group_label(attr, group)
     if attr in ("income_quintile", "income_quintile×education"):
         return f"people in {label}"
     if attr == "education":
         return f"people with {label} education"
-    return f"the {attr.replace('_', ' ')} {label} group"
+    return f"people in the {attr.replace('_', ' ')} {label} group"  # plural, like the others: "people in ... reach"
 
 
 def _ci_text(ci: Any, fmt: Any = fmt_ratio, *, bare: bool = False) -> str:
@@ -98,9 +104,7 @@ def _not_enough(node: dict[str, Any], ratio: float, ci: Any) -> tuple[str, Evide
     if isinstance(ci, list) and len(ci) == 2 and all(is_number(v) for v in ci) and total:
         need = observations_to_decide(total, ratio, ci, FOUR_FIFTHS)
         if need is None:
-            text += f"; rests on {total:,} people and no practical population size decides it (the estimate is on or next to 0.8)"
-        else:
-            text += f"; rests on {total:,} people, about {need:,} would decide it (rerun with --size {need:,})"
+            text += " and no practical number of people decides it (the estimate is on or next to 0.8)"
     return text, Evidence(outcome=NOT_ENOUGH, observed=total, what="people", needed=need,
                           remedy=f"--size {need:,}" if need is not None else None)
 
@@ -222,7 +226,9 @@ def build_findings(results: dict[str, Any], published: dict[str, Any] | None = N
                                evidence=Evidence(outcome=NOT_ENOUGH, observed=0, what="people scored")))
             continue
         out.extend(_disparity_findings(doc, i, label))
+        out.extend(observed_findings(doc, i, label))
         out.extend(replay_findings(doc, i, label))
+        out.extend(dynamics_findings(doc, i, label))
     if published is None and doc.get("population", "synthetic") is False:
         out.append(Finding(text="figures in this report are exact and private: nothing was published with differential privacy "
                                 "(run with --epsilon to publish)", anchor="published", level="info"))

@@ -12,27 +12,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from audit.evidence import NOT_ENOUGH
-from audit.report.model import Cell, Doc, Facts, Finding, Paragraph, Section, Table, fmt_count
-from audit.report.verdicts import GRID_FLAGS, finding_outcome, grid_table, rank_findings
+from audit.report.model import Cell, Doc, Facts, Finding, Paragraph, Section, Table, anchor, fmt_count
+from audit.report.verdicts import GRID_FLAGS, evidence_text, finding_outcome, grid_table, rank_findings
 
-__all__ = ["TOP_FINDINGS", "audited_facts", "executive_summary", "how_to_read", "top_findings"]
+__all__ = ["TOP_FINDINGS", "appendix_links", "audited_facts", "executive_summary", "how_to_read", "top_findings"]
 
 #: How many findings the executive summary shows (the rest are in the appendix).
 TOP_FINDINGS = 5
 
 
-def _evidence_text(f: Finding) -> str:
-    ev = f.evidence
-    if ev is None:
-        return "a fact, not a check"
-    text = f"{ev.observed:,} {ev.what}"
-    if ev.outcome == NOT_ENOUGH and ev.needed is not None:
-        text += f"; about {ev.needed:,} would decide it"
-    return text
+def _evidence_text(f: Finding, supplied: bool) -> str:
+    return "a fact, not a check" if f.evidence is None else evidence_text(f.evidence, supplied=supplied)
 
 
-def top_findings(findings: Sequence[Finding], *, n: int = TOP_FINDINGS, id: str = "top-findings") -> Table:
+def top_findings(findings: Sequence[Finding], *, n: int = TOP_FINDINGS, id: str = "top-findings", supplied: bool = False) -> Table:
     """The ``n`` most important findings, each with its verdict, the evidence it rests on and a link to it."""
     ranked = rank_findings(findings)[:n]
     rows = []
@@ -42,7 +35,7 @@ def top_findings(findings: Sequence[Finding], *, n: int = TOP_FINDINGS, id: str 
             Cell(text=str(k)),
             Cell(text=outcome or "fact", flag=GRID_FLAGS.get(outcome or "", None)),
             Cell(text=f.text, href=f"#{f.anchor}"),
-            Cell(text=_evidence_text(f)),
+            Cell(text=_evidence_text(f, supplied)),
         ))
     return Table(id=id, caption=f"The {len(ranked)} most important findings (all {len(findings)} are in the appendix)",
                  columns=("#", "verdict", "finding", "rests on"), rows=tuple(rows))
@@ -86,13 +79,42 @@ def audited_facts(doc: Doc, published: dict[str, Any] | None, *, id: str = "audi
     return Facts(id=id, items=tuple(items))
 
 
+def appendix_links(doc: Doc, *, id: str = "summary-links") -> Facts:
+    """Links from page one to the parts of the appendix a reader of supplied data looks for first: the NYC LL144
+    summary, each scorer's observed-outcome (error-rate) section and each scorer's dynamics section."""
+    supplied = doc.get("population", "synthetic") is False
+    items: list[tuple[str, Cell]] = [(
+        "NYC Local Law 144 summary",
+        Cell(text="per category n, selection and scoring rates, impact ratios, unknown category"
+                  + ("" if supplied else " (synthetic data: the same figures as the disparity tables)"), href="#ll144"),
+    )]
+    scorers = doc.get("scorers")
+    for i, s in enumerate(scorers if isinstance(scorers, list) else []):
+        if not isinstance(s, dict) or s.get("status") == "failed":
+            continue
+        label = str(s.get("label", s.get("name", f"scorer {i + 1}")))
+        observed = s.get("observed_outcome")
+        if isinstance(observed, dict):
+            what = (f"error rates and calibration against {observed.get('outcome_column')}" if observed.get("available")
+                    else f"not computed: {observed.get('reason')}")
+            items.append((f"observed outcome · {label}", Cell(text=what, href=f"#{anchor(i, 'observed-outcome')}")))
+        dyn = s.get("dynamics")
+        if isinstance(dyn, dict):
+            what = (f"the simulation failed: {dyn.get('error')}" if dyn.get("status") == "failed"
+                    else f"{dyn.get('years')} years of people responding to the score: does the gap grow")
+            items.append((f"dynamics · {label}", Cell(text=what, href=f"#{anchor(i, 'dynamics')}")))
+    return Facts(id=id, items=tuple(items))
+
+
 def executive_summary(doc: Doc, findings: Sequence[Finding], published: dict[str, Any] | None) -> Section:
-    """Page one: the verdict grid, the top findings, what was audited."""
+    """Page one: the verdict grid, the top findings, what was audited, links to the appendix's main parts."""
     return Section(id="summary", title="Executive summary", blocks=(
         grid_table(doc, findings),
-        top_findings(findings),
+        top_findings(findings, supplied=doc.get("population", "synthetic") is False),
         Paragraph(text="What was audited:"),
         audited_facts(doc, published),
+        Paragraph(text="In the appendix:"),
+        appendix_links(doc),
         Paragraph(text="Everything else — every finding, the per-group tables and figures for each audit, the published "
                        "differentially private figures — is in the appendix below, each part linked from the grid and "
                        "the findings."),
@@ -119,6 +141,20 @@ def how_to_read(doc: Doc) -> Section:
         ("Intervals are 95% bootstrap intervals over people (a Poisson bootstrap of the exact counts), seeded, so a rerun "
          "gives the same report; rates out of a small count use exact (Clopper–Pearson) intervals."),
     ]
+    scorers = doc.get("scorers")
+    entries = [s for s in scorers if isinstance(s, dict)] if isinstance(scorers, list) else []
+    if any(isinstance(s.get("observed_outcome"), dict) for s in entries):
+        text.append(
+            "Error rates (observed outcome). Equalized odds compares each group's true-positive and false-positive rates "
+            "against the outcome recorded afterwards (fairlearn's equalized_odds_ratio: lowest ÷ highest group). No law "
+            "sets a threshold for error rates; this report applies the four-fifths threshold used for every other ratio: "
+            "violated when a ratio's 95% interval lies under 0.8, holds when both intervals lie at or above it, not enough "
+            "evidence otherwise. The outcome was itself recorded by people and can be biased the way the score is.")
+    if any(isinstance(s.get("dynamics"), dict) for s in entries):
+        text.append(
+            "Dynamics. The favourable-rate gap between the best- and worst-off groups at the start is followed over the "
+            "simulated years as people respond to the score; it grows when the 95% interval of its change lies above the "
+            "tolerance the run recorded (1 percentage point by default), holds when the interval lies at or below it.")
     blocks = [Paragraph(text=t) for t in text]
     if doc.get("private") is not False:
         blocks.append(Paragraph(text="This report shows exact figures from results.json, which is private: do not publish it. "

@@ -40,6 +40,8 @@ __all__ = [
     "Section",
     "Table",
     "anchor",
+    "attribute_words",
+    "audited_attributes",
     "fmt_ci",
     "fmt_count",
     "fmt_months",
@@ -337,6 +339,19 @@ def anchor(index: int, *parts: Any) -> str:
     Ids never contain a scorer's name, so a hostile name cannot break them.
     """
     return "-".join([f"s{index}", *(slug(p) for p in parts)])
+
+
+def audited_attributes(doc: Doc) -> list[str]:
+    """The attributes the run audited (``audited_attributes``); income quintile and education in older documents."""
+    attrs = doc.get("audited_attributes")
+    if isinstance(attrs, list) and attrs:
+        return [str(a) for a in attrs]
+    return ["income_quintile", "education"]
+
+
+def attribute_words(attr: str) -> str:
+    """An attribute in a heading: ``income_quintile`` -> ``income``, ``age_band`` -> ``age band``."""
+    return {"income_quintile": "income"}.get(attr, attr.replace("_", " "))
 
 
 def humanize_key(key: Any) -> str:

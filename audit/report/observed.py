@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from audit.report.model import Block, Cell, Doc, NotComputed, Paragraph, Section, Table, fmt_count, fmt_pct, fmt_ratio
+from audit.report.observed_findings import equalized_odds_evidence
 from audit.report.tables import value_cell
 
 __all__ = ["observed_section"]
@@ -61,7 +62,9 @@ def observed_section(doc: Doc, i: int, *, sid: str) -> Section | None:
                 rows=tuple(rows),
                 note=(f"equalized odds difference {_fmt(doc.get(*path, 'equalized_odds_difference'), fmt_pct)}, "
                       f"ratio {_fmt(doc.get(*path, 'equalized_odds_ratio'), fmt_ratio)}; "
-                      f"unknown category: {_fmt(doc.get(*path, 'unknown_n'), fmt_count)} people"),
+                      f"unknown category: {_fmt(doc.get(*path, 'unknown_n'), fmt_count)} people; "
+                      f"equalized odds (four-fifths threshold on both rates, 95% intervals): "
+                      f"{equalized_odds_evidence(doc.get(*path))[0].outcome}"),
             ))
         blocks.append(_calibration(doc, (*path, "calibration"), f"{sid}-{attr}-calibration", attr))
     return Section(id=sid, title=title, blocks=tuple(blocks))

@@ -26,13 +26,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from audit.evidence import HOLDS, NOT_ENOUGH, VIOLATED
-from audit.report.model import Cell, Doc, Finding, Table, anchor
+from audit.evidence import HOLDS, NOT_ENOUGH, VIOLATED, Evidence
+from audit.report.model import Cell, Doc, Finding, Table, anchor, slug
 
-__all__ = ["AUDITS", "GRID_FLAGS", "GridCell", "GridOutcome", "audit_of", "finding_outcome", "grid_cell", "grid_table",
-           "rank_findings"]
+__all__ = ["AUDITS", "GRID_FLAGS", "OPTIONAL_AUDITS", "GridCell", "GridOutcome", "audit_of", "evidence_text", "finding_outcome",
+           "grid_audits", "grid_cell", "grid_table", "rank_findings"]
 
-#: The audits of the grid: key in a scorer's results entry, and the column heading.
+#: The audits of the grid every run has: key in a scorer's results entry, and the column heading.
 AUDITS: tuple[tuple[str, str], ...] = (
     ("disparity", "disparity"),
     ("appeal", "appeal"),
@@ -40,6 +40,33 @@ AUDITS: tuple[tuple[str, str], ...] = (
     ("spillover", "spill-over"),
     ("contagion", "contagion"),
 )
+#: Audits a run has only when asked (``--outcome``, ``--dynamics``): a column when any scorer has the section.
+OPTIONAL_AUDITS: tuple[tuple[str, str], ...] = (
+    ("observed_outcome", "error rates"),
+    ("dynamics", "dynamics"),
+)
+
+
+def grid_audits(doc: Doc) -> tuple[tuple[str, str], ...]:
+    """The grid's columns for this results document: :data:`AUDITS`, then each optional audit some scorer ran."""
+    scorers = doc.get("scorers")
+    entries = [s for s in scorers if isinstance(s, dict)] if isinstance(scorers, list) else []
+    return AUDITS + tuple((key, heading) for key, heading in OPTIONAL_AUDITS if any(key in s for s in entries))
+
+
+def evidence_text(ev: Evidence, *, supplied: bool) -> str:
+    """What a check rests on and, when undecided, what would decide it, said once.
+
+    A population-size remedy (``--size N``) cannot be run on a supplied table: for supplied data
+    (``population.synthetic`` false) it reads "audit more data" instead.
+    """
+    text = f"{ev.observed:,} {ev.what}"
+    if ev.outcome != NOT_ENOUGH or ev.needed is None:
+        return text
+    text += f"; about {ev.needed:,} would decide it"
+    if supplied and (ev.remedy is None or ev.remedy.startswith("--size")):
+        return text + ": audit more data"
+    return text + (f": rerun with {ev.remedy}" if ev.remedy else "")
 
 GridOutcome = Literal["violation", "warning", "not enough evidence", "holds", "not applicable"]
 #: Severity order of the grid's outcomes, worst first.
@@ -63,10 +90,14 @@ class GridCell:
 
 def audit_of(finding: Finding) -> str | None:
     """The audit a finding belongs to, read from its evidence anchor (``s0-spillover`` -> ``spillover``)."""
-    parts = finding.anchor.split("-")
-    if len(parts) >= 2 and parts[0][:1] == "s" and parts[0][1:].isdigit():
-        return parts[1]
-    return None
+    head, _, rest = finding.anchor.partition("-")
+    if not (head[:1] == "s" and head[1:].isdigit() and rest):
+        return None
+    for key, _ in AUDITS + OPTIONAL_AUDITS:  # "observed_outcome" is slugged "observed-outcome" in anchors
+        part = slug(key)
+        if rest == part or rest.startswith(part + "-"):
+            return key
+    return rest.split("-")[0]
 
 
 def finding_outcome(finding: Finding) -> GridOutcome | None:
@@ -86,6 +117,8 @@ def _not_applicable(doc: Doc, i: int, key: str) -> str | None:
     node = doc.get("scorers", i, key)
     if not isinstance(node, dict):
         return "not run: the results file has no such section"
+    if node.get("status") == "failed":
+        return None
     if node.get("applicable") is False or node.get("available") is False:
         reason = node.get("reason")
         return str(reason) if isinstance(reason, str) and reason else "the audit does not apply to this scorer"
@@ -99,6 +132,8 @@ def grid_cell(doc: Doc, i: int, key: str, findings: Sequence[Finding]) -> GridCe
     why = _not_applicable(doc, i, key)
     if why is not None:
         return GridCell(outcome="not applicable", note=why)
+    if doc.get("scorers", i, key, "status") == "failed":
+        return GridCell(outcome="not enough evidence", note=f"the {key.replace('_', ' ')} audit failed, so it decided nothing")
     label = doc.get("scorers", i, "label")
     outcomes = [o for f in findings if f.scorer == label and audit_of(f) == key and (o := finding_outcome(f)) is not None]
     if not outcomes:
@@ -112,12 +147,13 @@ def grid_cell(doc: Doc, i: int, key: str, findings: Sequence[Finding]) -> GridCe
 def grid_table(doc: Doc, findings: Sequence[Finding], *, id: str = "verdict-grid") -> Table:
     """Rows: scorers; columns: audits; each cell the audit's verdict, linked to its section."""
     scorers = doc.get("scorers")
+    audits = grid_audits(doc)
     rows = []
     for i, s in enumerate(scorers if isinstance(scorers, list) else []):
         if not isinstance(s, dict):
             continue
         row = [Cell(text=str(s.get("label", s.get("name", f"scorer {i + 1}"))), href=f"#{anchor(i)}")]
-        for key, _ in AUDITS:
+        for key, _ in audits:
             c = grid_cell(doc, i, key, findings)
             text: str = c.outcome
             if c.counts and sum(n for _, n in c.counts) > 1:
@@ -126,9 +162,13 @@ def grid_table(doc: Doc, findings: Sequence[Finding], *, id: str = "verdict-grid
                             href=f"#{anchor(i, key)}" if c.outcome != "not applicable" else None))
         rows.append(tuple(row))
     return Table(id=id, caption="Verdicts: each audit of each scorer (the worst of its checks; details in brackets)",
-                 columns=("scorer", *(title for _, title in AUDITS)), rows=tuple(rows),
+                 columns=("scorer", *(title for _, title in audits)), rows=tuple(rows),
                  note="violation: a rule is broken · warning: a concern · not enough evidence: undecided, never a pass · "
-                      "holds: every check passed · not applicable: the audit does not apply or did not run")
+                      "holds: every check passed · not applicable: the audit does not apply or did not run"
+                      + (" · error rates: error-rate parity against the observed outcome (equalized odds)"
+                         if any(k == "observed_outcome" for k, _ in audits) else "")
+                      + (" · dynamics: does the gap between groups grow as people respond" if any(k == "dynamics" for k, _ in audits)
+                         else ""))
 
 
 def _short(outcome: str) -> str:

@@ -88,3 +88,49 @@ def test_run_prints_an_80_column_summary(tmp_path, capsys, monkeypatch):
     assert [line for line in summary.splitlines() if len(line) > 80] == []
     assert "joint_punishment" in out and "Verdicts" in out and "most important" in out
     assert "report (private):" in out
+
+
+def _supplied() -> dict:
+    """A supplied table audited by race and sex with a precomputed score: no sanctions, no replay audits."""
+    def node(ratio: float, ci: list[float]) -> dict:
+        return {"groups": [{"group": "A", "n": 1500}, {"group": "B", "n": 1500}], "min_impact_ratio": ratio,
+                "min_impact_ratio_ci": ci, "four_fifths_verdict": "no violation", "worst_group": "A",
+                "favourable": {"overall": 0.3923}, "adverse": {"overall": 0.0}}
+    na = {"available": False, "applicable": False, "reason": "not applicable: a precomputed score has no rules to re-run"}
+    scorer = {"label": "decile_score", "name": "decile_score", "version": "precomputed", "sanctions": {},
+              "favourable_tiers": ["under 5"], "disparity": {"race": node(0.99, [0.89, 1.0]), "sex": node(0.96, [0.88, 1.0])},
+              "appeal": na, "reversibility": na, "spillover": na, "contagion": na}
+    return {"population": {"name": "people.csv", "synthetic": False, "source": "people.csv", "size": 3000},
+            "audited_attributes": ["race", "sex"], "scorers": [scorer]}
+
+
+def test_headline_figures_show_the_audited_attributes_of_supplied_data():
+    text = _render(_supplied(), None, 80)
+    head = text[text.index("Headline figures"):]
+    assert "impact ratio: race" in head and "impact ratio: sex" in head
+    assert "income" not in head and "education" not in head
+    row = re.split(r"\s{2,}", next(line for line in head.splitlines() if line.startswith("decile_score")).strip())
+    # favourable 39.2%; sanctioned n/a (the scorer has no sanctions, so 0% would read as a finding); each ratio with its CI
+    assert row == ["decile_score", "39.2%", "n/a", "0.99 (0.89–1.00)", "0.96 (0.88–1.00)"]
+    assert "the scorer imposes no sanctions" in " ".join(head.split())
+
+
+def test_audits_n_a_for_every_scorer_are_named_once_not_given_a_column():
+    text = _render(_supplied(), None, 80)
+    grid = text[text.index("Verdicts"):text.index("most important")]
+    heading = grid.splitlines()[1]
+    assert heading.split() == ["scorer", "disparity"]
+    assert "Not shown, n/a for every scorer: appeal, reversibility, spill-over, contagion." in " ".join(grid.split())
+    assert [line for line in text.splitlines() if len(line) > 80] == []
+
+
+def test_an_undecided_finding_on_supplied_data_says_audit_more_data_once():
+    results = _supplied()
+    results["scorers"][0]["disparity"]["race"].update(
+        four_fifths_verdict="inconclusive", min_impact_ratio=0.79, min_impact_ratio_ci=[0.75, 0.83], reference_group="B")
+    flat = " ".join(_render(results, None, 80).split())
+    # 0.79 in [0.75, 0.83] on 3,000 people: (0.04 / 0.01)^2 x 3,000 = 48,000
+    assert flat.count("would decide it") == 1 and "about 48,000 would decide it: audit more data" in flat
+    assert "--size" not in flat
+    results["population"]["synthetic"] = True
+    assert "about 48,000 would decide it: rerun with --size 48,000" in " ".join(_render(results, None, 80).split())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from audit.report.findings import build_findings, describe_group
+from audit.report.verdicts import evidence_text
 from audit.vocab import group_label
 
 
@@ -42,12 +43,17 @@ def test_not_enough_evidence_says_how_much_there_is_and_what_would_decide_it():
     (f,) = build_findings(_doc(four_fifths_verdict="inconclusive", min_impact_ratio=0.79, min_impact_ratio_ci=[0.75, 0.83],
                                groups=_groups(1000, 1000), driver=None))
     assert f.level == "warning"
-    assert f.text.endswith("— not enough evidence: the interval straddles 0.8; rests on 2,000 people, about 32,000 would decide "
-                           "it (rerun with --size 32,000)")
+    # the sentence says what was found; how much it rests on is its evidence, said once beside it
+    assert f.text.endswith("— not enough evidence: the interval straddles 0.8")
+    assert (f.evidence.observed, f.evidence.needed, f.evidence.remedy) == (2000, 32000, "--size 32,000")
+    assert evidence_text(f.evidence, supplied=False) == "2,000 people; about 32,000 would decide it: rerun with --size 32,000"
+    # a supplied table cannot be rerun with --size: more data decides it
+    assert evidence_text(f.evidence, supplied=True) == "2,000 people; about 32,000 would decide it: audit more data"
     # 0.79 in [0.70, 0.90]: 121 times the people: no advice
     (f,) = build_findings(_doc(four_fifths_verdict="inconclusive", min_impact_ratio=0.79, min_impact_ratio_ci=[0.7, 0.9],
                                groups=_groups(1000, 1000), driver=None))
-    assert "no practical population size decides it" in f.text and "--size" not in f.text
+    assert "no practical number of people decides it" in f.text and f.evidence.remedy is None
+    assert evidence_text(f.evidence, supplied=False) == "2,000 people"
 
 
 def test_no_violation_headline_on_a_handful_of_people():
@@ -76,8 +82,8 @@ def _risk_doc(attr, rr, ci, **node_extra):
 
 def test_relative_risk_warnings_for_every_attribute_including_by():
     (f,) = build_findings(_risk_doc("urban_by", 1.6, [1.4, 1.8]))
-    assert f.level == "warning" and f.text == ("s: the urban by rural group are sanctioned 1.60 times as often as the urban by "
-                                               "urban group (95% CI 1.40–1.80)")
+    assert f.level == "warning" and f.text == ("s: people in the urban by rural group are sanctioned 1.60 times as often as "
+                                               "people in the urban by urban group (95% CI 1.40–1.80)")
     (f,) = build_findings(_risk_doc("urban_by", 1.6, [1.1, 2.2]))
     assert f.level == "info" and "not enough evidence that it reaches 1.25" in f.text
     (f,) = build_findings(_risk_doc("education", 2112.19, [532.06, 2160.45], adverse_relative_risk_unstable=True,
@@ -186,7 +192,7 @@ def test_group_words_carry_the_one_label_of_each_group():
     assert describe_group("income_quintile", 3) == "people in Q3"
     assert describe_group("education", "primary_or_less") == "people with primary or less education"
     assert describe_group("income_quintile×education", [5, "tertiary"]) == "people in Q5 (richest fifth) × tertiary"
-    assert describe_group("urban", True) == "the urban True group"
+    assert describe_group("urban", True) == "people in the urban True group"
     for attr, group in (("income_quintile", 1), ("education", "primary_or_less"), ("income_quintile×education", [1, "tertiary"])):
         assert group_label(attr, group) in describe_group(attr, group)
 
