@@ -52,7 +52,16 @@ __all__ = ["CHECKPOINT_DIRNAME", "INDEX_NAME", "ChunkStore", "make_private_dir",
 CHECKPOINT_DIRNAME = ".chunks"
 
 
-def _describe_object(obj: Any) -> dict[str, Any]:
+def _stable(value: Any, depth: int) -> Any:
+    """``repr`` of a value, or, for an object without its own ``repr`` (whose default names its memory
+    address, different in every process), its description: an audit that wraps another (a gate) or
+    holds a helper fingerprints the same in every run."""
+    if type(value).__repr__ is object.__repr__ and depth < 4:
+        return _describe_object(value, depth + 1)
+    return repr(value)
+
+
+def _describe_object(obj: Any, depth: int = 0) -> dict[str, Any]:
     """A stable description of a scorer or audit: class, name, version, params or plain state."""
     cls = type(obj)
     out: dict[str, Any] = {"class": f"{cls.__module__}.{cls.__qualname__}", "name": str(getattr(obj, "name", ""))}
@@ -63,7 +72,7 @@ def _describe_object(obj: Any) -> dict[str, Any]:
         out["params"] = {str(k): repr(v) for k, v in sorted(dict(params).items())}
     state = getattr(obj, "__dict__", None)
     if state:
-        out["state"] = {str(k): repr(v) for k, v in sorted(state.items())}
+        out["state"] = {str(k): _stable(v, depth) for k, v in sorted(state.items())}
     return out
 
 
