@@ -304,6 +304,7 @@ class ProcessExecutor:
             if job.attempt >= 1:
                 raise WorkerLost(
                     f"a worker process died twice running the same task outside any scorer ({message}); "
+                    f"{_unguarded_script_hint()}"
                     "this is a fault of scs-audit or of the machine (memory?): rerun with --debug and report it"
                 )
             queue.appendleft(_Job(task=job.task, origin=job.origin, attempt=job.attempt + 1, finish=job.finish,
@@ -366,3 +367,16 @@ class ProcessExecutor:
 
     def __exit__(self, exc_type: object, *exc: object) -> None:
         self.close(abort=exc_type is not None)
+
+
+def _unguarded_script_hint() -> str:
+    """A hint when the run was started from a Python script: worker processes import the script, and an
+    unguarded call starts the run again inside each worker, which then dies."""
+    import sys
+
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if not path or os.path.basename(path) in ("scs-audit", "__main__.py", "pytest"):
+        return ""
+    return (f"if {os.path.basename(path)} calls audit.run at import, put the call under "
+            "`if __name__ == \"__main__\":` (worker processes import the script); otherwise ")
