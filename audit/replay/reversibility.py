@@ -102,6 +102,21 @@ def _i64(x: Any) -> np.ndarray:
     return np.asarray(x, dtype=np.int64)
 
 
+#: People columns the recourse plans need: income prices charity and the cost in months of income, age
+#: decides who may donate blood (:mod:`audit.replay.recourse`).
+NEEDED_COLUMNS = ("income", "age")
+
+
+def unavailable(absent: list[str]) -> dict[str, Any]:
+    """The section when the people table lacks a column the recourse plans need."""
+    return {
+        "available": False,
+        "reason": (f"not computed: the people table has no {' or '.join(absent)} column, which the recourse plans "
+                   "need (income prices charity and the cost in months of income; age decides who may donate "
+                   "blood); add the column to audit reversibility"),
+    }
+
+
 class ReversibilityAudit:
     """Overturn, recovery, absorbing states, recourse cost and duration caps on a replay sample."""
 
@@ -158,7 +173,11 @@ class ReversibilityAudit:
     # ------------------------------------------------------------------ finalize
 
     def finalize(self, merged: Mapping[str, Any], ctx: AuditContext) -> dict[str, Any]:
-        return self.summarize(self.measure(merged["pool"].scored_chunk(ctx)), ctx)
+        pooled = merged["pool"].scored_chunk(ctx)
+        absent = [c for c in NEEDED_COLUMNS if c not in pooled.population.people.columns]
+        if absent:  # a supplied table without them: say so, rather than fail the scorer's other audits
+            return unavailable(absent)
+        return self.summarize(self.measure(pooled), ctx)
 
     def summarize(self, merged: Mapping[str, Any], ctx: AuditContext) -> dict[str, Any]:
         """The section from the replay records (:meth:`measure`)."""

@@ -104,7 +104,15 @@ class SpilloverAudit:
         }
 
     def finalize(self, merged: Mapping[str, Any], ctx: AuditContext) -> dict[str, Any]:
-        return self.summarize(self.measure(merged["pool"].scored_chunk(ctx)), ctx)
+        pooled = merged["pool"].scored_chunk(ctx)
+        if "income" not in pooled.population.people.columns:  # a supplied table without it: say so, not fail
+            return {
+                "available": False,
+                "reason": ("not computed: the people table has no income column, which the proportionality replay "
+                           "needs (an added event in yuan is sized as a share of the person's income); add the "
+                           "column to audit spill-over"),
+            }
+        return self.summarize(self.measure(pooled), ctx)
 
     def summarize(self, merged: Mapping[str, Any], ctx: AuditContext) -> dict[str, Any]:
         """The section from the replay records (:meth:`measure`)."""

@@ -24,6 +24,7 @@ from audit.results.model.replay import (
     ContagionSection,
     NotReplayable,
     RecoverySection,
+    ReplayUnavailable,
     ReversibilitySection,
     SpilloverSection,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "AppealGroup",
     "AppealSection",
     "NotReplayable",
+    "ReplayUnavailable",
     "AttributeDisparity",
     "Attribution",
     "ContagionSection",

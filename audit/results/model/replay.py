@@ -15,6 +15,7 @@ __all__ = [
     "AppealGroup",
     "AppealSection",
     "NotReplayable",
+    "ReplayUnavailable",
     "ContagionGroup",
     "ContagionSection",
     "CurvePoint",
@@ -72,6 +73,14 @@ class NotReplayable(TypedDict):
 
     available: Literal[False]
     applicable: Literal[False]
+    reason: str
+
+
+class ReplayUnavailable(TypedDict):
+    """A replay audit's section when the people table lacks a column it needs (a supplied table without
+    income, say): ``reason`` names the column and why it is needed."""
+
+    available: Literal[False]
     reason: str
 
 

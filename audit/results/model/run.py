@@ -13,6 +13,7 @@ from audit.results.model.replay import (
     AppealSection,
     ContagionSection,
     NotReplayable,
+    ReplayUnavailable,
     ReversibilitySection,
     SpilloverSection,
 )
@@ -106,8 +107,8 @@ class ScorerEntry(TypedDict):
     tier_shares: NotRequired[dict[str, float]]
     disparity: NotRequired[DisparitySection]
     appeal: NotRequired[AppealSection | NotReplayable]
-    reversibility: NotRequired[ReversibilitySection | NotReplayable]
-    spillover: NotRequired[SpilloverSection | NotReplayable]
+    reversibility: NotRequired[ReversibilitySection | NotReplayable | ReplayUnavailable]
+    spillover: NotRequired[SpilloverSection | NotReplayable | ReplayUnavailable]
     contagion: NotRequired[ContagionSection | NotReplayable]
     paired: NotRequired[dict[str, Any]]
 
