@@ -66,7 +66,7 @@ def worker_main(conn: Any, main_pid: int) -> None:
 
     Before the loop: tied to the main process (:func:`die_with`), one numerical
     thread (:func:`worker_init`), and every object inherited from the forkserver
-    (modules, compiled kernels: :mod:`audit.engine.preload`) moved out of the
+    (modules, compiled kernels: :mod:`audit.preload`) moved out of the
     garbage collector's reach with :func:`gc.freeze`, so collections during the
     run scan only what the worker itself allocates, and do not write to (and so
     copy) pages shared with the forkserver.

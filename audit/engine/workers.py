@@ -26,7 +26,7 @@ A death outside any scorer (the harness's own code) is retried once in a fresh
 worker, then raised as :class:`WorkerLost`. What runs inside a worker (its
 loop, the ties to the main process, the frozen inheritance) is
 :mod:`audit.engine.worker_process`; the kernels it inherits are loaded by
-the forkserver (:mod:`audit.engine.preload`).
+the forkserver (:mod:`audit.preload`).
 """
 
 from __future__ import annotations
@@ -149,10 +149,10 @@ class ProcessExecutor:
         self._ctx: Any = mp.get_context(method)  # a start-method context (the stubs' BaseContext lacks Process)
         if method == "forkserver":
             # what every task needs, imported once by the forkserver and inherited by each (re)started worker
-            # audit.engine.preload then loads the compiled kernels, so no worker loads them again
+            # audit.preload then loads the compiled kernels, so no worker loads them again
             self._ctx.set_forkserver_preload(
                 ["audit.engine.executors", "audit.population.synth", "audit.disparity.audit", "audit.engine.finalizing",
-                 "audit.runner", "scorers.registry", "audit.engine.preload"]
+                 "audit.runner", "scorers.registry", "audit.preload"]
             )
             from multiprocessing import forkserver
 

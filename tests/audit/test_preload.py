@@ -12,14 +12,14 @@ def test_importing_the_preload_compiles_the_kernels_of_a_chunk():
     code = textwrap.dedent(
         """
         import audit.disparity.cell_kernels as cells
-        import audit.population.synth_kernels as synth
+        import audit.population.synth.event_kernels as synth
         import audit.sample_kernels as sample
         import scorers._kernels._compiled as compiled
         import scorers._kernels._listing as listing
         kernels = [compiled.points_kernel, compiled.sesame_kernel, compiled.sesame_reasons_kernel,
                    listing.listing_kernel, cells.cell_tables, synth.sort_events, synth.write_events]
         before = [len(k.signatures) for k in kernels]
-        import audit.engine.preload  # what the forkserver imports
+        import audit.preload  # what the forkserver imports
         after = [len(k.signatures) for k in kernels]
         print(before, after)
         assert before == [0] * len(kernels), before
@@ -39,7 +39,7 @@ def test_the_pool_preloads_it_before_forking_workers():
     if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover - spawn: nothing is forked
         return
     with ProcessExecutor(1):
-        assert forkserver._forkserver._preload_modules[-1] == "audit.engine.preload"
+        assert forkserver._forkserver._preload_modules[-1] == "audit.preload"
 
 
 def _frozen_in_worker(_task):

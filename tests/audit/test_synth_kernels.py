@@ -1,6 +1,6 @@
 """The generator's compiled kernels compute exactly their numpy formulations.
 
-Each kernel in :mod:`audit.population.synth_kernels` is run on random inputs (and on edge
+Each kernel in :mod:`audit.population.synth.event_kernels` and :mod:`~audit.population.synth.tie_kernels` is run on random inputs (and on edge
 cases: no people or events, one or two people, values sitting exactly on a
 table's edges, equal sort keys) and compared for equality with the numpy
 formulation in its docstring. The last tests compare whole populations with
@@ -15,10 +15,9 @@ import numpy as np
 import pytest
 from scipy.special import ndtr
 
-from audit.population import synth_kernels as kernels
 from audit.population.model import synthesize_chunk
 from audit.population.spec import load_spec
-from audit.population.synth import BLOCK_SIZE
+from audit.population.synth import BLOCK_SIZE, event_kernels, tie_kernels
 from tests.audit import _synth_numpy
 from tests.audit.test_synth import assert_identical
 
@@ -52,7 +51,7 @@ def test_people_columns(n):
         quintile=np.empty(n, np.int8), income=np.empty(n), education=np.empty(n, np.int8), urban=np.empty(n, bool),
         male=np.empty(n, bool), region=np.empty(n, np.int8), age=np.empty(n, np.int16),
     )
-    kernels.people_columns(
+    event_kernels.people_columns(
         u, z, e_edu, e_urban, r_male, r_region, r_band, r_age, bounds, loading, noise, edu_cuts,
         urban_loading, urban_noise, cut, 0.51, region_cum, age_cum, age_edges, *out.values(),
     )
@@ -93,7 +92,7 @@ def test_event_cells(n, bins):
     quintile, education, urban, age, reliability, age_cuts, edges, n_cells = _cells_input(rng, n, bins)
     cell, members, member_rel = np.empty(n, np.int32), np.empty(n, np.int32), np.empty(n)
     per_cell, start = np.full(n_cells, 7, np.int64), np.empty(n_cells, np.int64)  # stale counts are cleared
-    kernels.event_cells(
+    event_kernels.event_cells(
         quintile, education, urban, age, reliability, 4, age_cuts, len(age_cuts) + 1, edges, bins,
         cell, per_cell, start, members, member_rel,
     )
@@ -139,7 +138,7 @@ def test_place_events(n_rel, events_per_cell):
     slope = rng.normal(0, 2, n_rel)
     worst = rng.normal(0, 1, (n_rel, bins))
     person, slot, log_keep = np.empty(m, np.int32), np.empty(m, np.int8), np.empty(m)
-    n_thin = kernels.place_events(
+    n_thin = event_kernels.place_events(
         present, totals, per_cell, start, members, member_rel, u_person, u_kind, prob, alias,
         bins, n_rel, slope, 0.6, worst, person, slot, log_keep,
     )
@@ -171,7 +170,7 @@ def test_thin_events_in_place(m, n_rel):
     keep[idx[u_thin >= keep_p]] = False
     want_person, want_kind = person[keep], base_kinds[slot[keep]]
     kind = np.empty(m, np.int8)
-    w = kernels.thin_events(person, slot, u_thin, keep_p, n_rel, base_kinds, person, kind)
+    w = event_kernels.thin_events(person, slot, u_thin, keep_p, n_rel, base_kinds, person, kind)
     assert w == keep.sum()
     np.testing.assert_array_equal(person[:w], want_person)
     np.testing.assert_array_equal(kind[:w], want_kind)
@@ -187,7 +186,7 @@ def _sorted_events(rng, n, m, horizon, kind_bits, key_type):
     kind_unit = rng.integers(0, 3, 16).astype(np.int8)
     shift = max(1, (horizon << kind_bits).bit_length())
     packed = np.empty(m, key_type)
-    with_amount = kernels.sort_events(
+    with_amount = event_kernels.sort_events(
         person, month, kind, kind_bits, shift, kind_unit, np.full(horizon << kind_bits, 5, np.int32),
         np.full(n + 1, 5, np.int32), np.empty(m, key_type), packed,
     )
@@ -214,7 +213,7 @@ def test_sort_and_write_events(n, m, horizon, key_type):
         person=np.empty(m, np.int64), month=np.empty(m, np.int16), kind=np.empty(m, np.int8), source=np.empty(m, np.int8),
         domain=np.empty(m, np.int8), amount=np.empty(m), genuine=np.empty(m, bool),
     )
-    kernels.write_events(
+    event_kernels.write_events(
         packed, kind_bits, shift, first, income, education, kind_source, kind_domain, kind_unit, kind_scale,
         noise, u_genuine, mis_source, mis_edu, *out.values(),
     )
@@ -245,9 +244,9 @@ def test_rint_rounding_is_numpy_round():
 def test_count_below_and_tie_key(n):
     rng = np.random.default_rng(n)
     u = rng.random(n)
-    assert kernels.count_below(u, 0.7) == np.count_nonzero(u < 0.7)
+    assert event_kernels.count_below(u, 0.7) == np.count_nonzero(u < 0.7)
     z, edu, noise, out = rng.standard_normal(n), rng.integers(0, 4, n).astype(np.int8), rng.standard_normal(n), np.empty(n)
-    kernels.tie_key(z, edu, noise, out)
+    tie_kernels.tie_key(z, edu, noise, out)
     np.testing.assert_array_equal(out, z + 0.5 * (edu - 1.5) + 0.25 * noise)
 
 
@@ -280,9 +279,9 @@ def test_packed_sort_is_the_argsort_or_says_not(n, case, argsort):
         elif case == "top bits equal, rows against key order":
             key[2] = np.nextafter(key[0], -np.inf)  # ordered by row: wrong
     packed, order = np.empty(n, np.uint64), np.empty(n, np.int32)
-    kernels.pack_keys(key, packed)
+    tie_kernels.pack_keys(key, packed)
     packed.sort()
-    sorted_ok = kernels.unpack_order(key, packed, order)
+    sorted_ok = tie_kernels.unpack_order(key, packed, order)
     assert sorted_ok == (argsort or n < 3)
     if sorted_ok:
         np.testing.assert_array_equal(order, np.argsort(key))
@@ -315,14 +314,14 @@ def test_tie_rows(n, k, homophily):
     reach = min(12, n - 1)
     u_near = rng.random(n * k)
     near = (u_near < homophily).reshape(n, k)
-    n_near = kernels.count_below(u_near, homophily)
+    n_near = event_kernels.count_below(u_near, homophily)
     offset = rng.integers(0, 2 * reach, n_near)
     random_friend = rng.integers(0, n, n * k - n_near)
     if n * k - n_near >= 2:
         random_friend[:2] = 0  # a duplicate, and person 0 drawing itself
     out_person, out_friend = np.empty(n * k, np.int64), np.empty(n * k, np.int64)
     rank = np.empty(n, np.int32)
-    w = kernels.tie_rows(order, u_near, homophily, offset, reach, random_friend, k, first, rank, out_person, out_friend)
+    w = tie_kernels.tie_rows(order, u_near, homophily, offset, reach, random_friend, k, first, rank, out_person, out_friend)
     want_person, want_friend = _ties_numpy(order, near, offset, reach, random_friend, first)
     assert w == want_person.shape[0]
     np.testing.assert_array_equal(out_person[:w], want_person)
@@ -390,7 +389,7 @@ def test_tiny_spec_variants_match_numpy(change):
 
 def test_tie_order_falls_back_to_numpy_argsort(china, monkeypatch):
     """When the packed sort cannot vouch for the order (equal keys), numpy's argsort gives it: the same ties."""
-    monkeypatch.setattr(kernels, "unpack_order", lambda key, packed, order: False)
+    monkeypatch.setattr(tie_kernels, "unpack_order", lambda key, packed, order: False)
     _assert_same_as_numpy(china, seed=12, size=5000, blocks=(0, 1))
 
 
