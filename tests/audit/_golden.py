@@ -6,13 +6,15 @@ figures to ``tests/audit/golden_results.json.gz``, the reference
 recomputed only by a change meant to move figures (a new spec version, a new
 audit), which says which and why in its commit.
 
-Why a tolerance and not a digest: numpy and numba pick vector instructions by
-the processor they run on (AVX2, AVX-512 ...), and a float sum split into
-other lanes can differ in its last bits. A digest of the exact bits therefore
-failed on a machine with AVX-512 FP16 for reference figures computed on
-another machine, while two runs on one machine agreed exactly. Counts, labels,
-and every other non-float value must be equal; floats must agree to
-:data:`REL_TOL` relative (far below any digit a report shows).
+Why a reference document and a tolerance, not digests: digests of the
+exact bits, computed on one machine, failed on another (an Intel Xeon with
+AVX-512) for the four disparity sections, while every other section agreed,
+and on that machine two runs, one chunk or three, one worker or two, all
+agreed exactly. Turning off numpy's AVX-512 paths, numba's host CPU target and
+OpenBLAS's kernel choice did not bring the old digests back, so the cause is
+still unknown; a digest could not say which figure moved, and this comparison
+does. Counts, labels and every other non-float value must be equal; floats
+must agree to :data:`REL_TOL` relative (far below any digit a report shows).
 """
 
 from __future__ import annotations
