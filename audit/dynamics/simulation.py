@@ -7,6 +7,11 @@ and the conduct drawn for the later months is what people would do if
 nobody responded. Chunks are runs of whole generation blocks and ties stay
 within a block, so each chunk is simulated alone; its tallies add up
 (:mod:`audit.dynamics.tally`) to the same totals whatever the chunk size.
+
+A chunk holds its people's conduct over every month drawn, so the people of
+a chunk are bounded by :data:`CHUNK_PERSON_MONTHS` over those months
+(:func:`chunk_people`): a longer simulation runs as more, smaller chunks, and
+its peak memory does not grow with the months.
 """
 
 from __future__ import annotations
@@ -22,11 +27,19 @@ from audit.errors import InvalidArgument, InvalidSpec, ScorerContractError, Scor
 from audit.population.dynamics_spec import DynamicsSpec
 from audit.population.source import PopulationSource
 from audit.population.spec import MAX_HORIZON_MONTHS, PopulationSpec, load_spec
+from audit.population.synth import BLOCK_SIZE
 
-__all__ = ["DEFAULT_YEARS", "Simulation", "check_years", "simulate", "extended_source"]
+__all__ = ["CHUNK_PERSON_MONTHS", "DEFAULT_YEARS", "Simulation", "check_years", "chunk_people", "simulate",
+           "extended_source"]
 
 #: Years simulated when none are given: the issue's 60 months.
 DEFAULT_YEARS = 5
+
+#: Person-months of drawn conduct one chunk may hold: four generation blocks over 48 months (``china-2020``'s
+#: 36 months of history and one simulated year). What a chunk holds grows with its people times the months drawn
+#: (the drawn conduct, the log, the generator's work arrays), so bounding the product keeps peak memory flat in
+#: the months; chunks are whole blocks, so a chunk never has fewer than one block's people, whatever the months.
+CHUNK_PERSON_MONTHS = 4 * BLOCK_SIZE * 48
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,6 +57,8 @@ class Simulation:
     tally: Tally | None = None
     error: str | None = None
     seconds: float = 0.0
+    chunks: int = 0
+    """Chunks the people were simulated in (:func:`chunk_people`)."""
 
 
 def check_years(years: object, spec: PopulationSpec) -> int:
@@ -55,6 +70,19 @@ def check_years(years: object, spec: PopulationSpec) -> int:
         raise InvalidArgument(f"years={years}: the spec's {spec.horizon_months} months of history leave room for at "
                               f"most {most} simulated years (logs end at month {MAX_HORIZON_MONTHS}); give fewer years")
     return years
+
+
+def chunk_people(chunk_size: int, months: int) -> int:
+    """People per chunk of a simulation drawn over ``months`` months: at most ``chunk_size``, and whole blocks
+    whose people times ``months`` stay within :data:`CHUNK_PERSON_MONTHS` (one block at least).
+
+    The result never depends on it (chunk invariance); the peak memory and the
+    number of chunks do.
+    """
+    if chunk_size < 1 or months < 1:
+        raise InvalidArgument(f"chunk_size={chunk_size!r}, months={months!r}: give whole numbers of at least 1")
+    blocks = max(1, CHUNK_PERSON_MONTHS // (BLOCK_SIZE * months))
+    return min(chunk_size, blocks * BLOCK_SIZE)
 
 
 def extended_source(spec: PopulationSpec | str, *, size: int, seed: int, years: int) -> tuple[PopulationSource, PopulationSpec]:
@@ -83,7 +111,9 @@ def simulate(scorer, spec: PopulationSpec | str, *, size: int, seed: int = 0, ye
     years : int
         Years simulated after the spec's horizon (default 5: 60 months).
     chunk_size : int
-        People per chunk (rounded up to whole generation blocks); the result does not depend on it.
+        Most people per chunk (rounded up to whole generation blocks); chunks are made smaller still so that
+        people times months drawn stay within :data:`CHUNK_PERSON_MONTHS` (:func:`chunk_people`). The result
+        does not depend on it.
     dynamics : DynamicsSpec, optional
         Rates replacing the spec's ``[dynamics]`` table (e.g. all zero, to reproduce the static audit).
 
@@ -101,17 +131,18 @@ def simulate(scorer, spec: PopulationSpec | str, *, size: int, seed: int = 0, ye
     start = base.horizon_months
     tallies = []
     probe: Probe | None = None
+    plan = source.chunk_plan(chunk_people(chunk_size, source.horizon_months))
     try:
-        for blocks in source.chunk_plan(chunk_size):
+        for blocks in plan:
             population = source.chunk(blocks)
             if probe is None:  # the first chunk starts with the first people, whatever the chunk size
                 probe = probe_scheme(scorer, population, base, as_of=start - 1)
-            plan = ChunkPlan(spec=base, dyn=dyn, probe=probe, seed=seed, start=start, months=12 * years)
+            shared = ChunkPlan(spec=base, dyn=dyn, probe=probe, seed=seed, start=start, months=12 * years)
             handed = [population]
             del population  # simulate_chunk frees the drawn frames once it has their columns
-            tallies.append(simulate_chunk(scorer, handed, plan))
+            tallies.append(simulate_chunk(scorer, handed, shared))
     except (ScorerFailed, ScorerContractError) as exc:
         return Simulation(label=label, years=years, start=start, size=size, seed=seed, dynamics=dyn, probe=probe,
-                          error=describe_failure(exc), seconds=time.perf_counter() - t0)
+                          error=describe_failure(exc), seconds=time.perf_counter() - t0, chunks=len(plan))
     return Simulation(label=label, years=years, start=start, size=size, seed=seed, dynamics=dyn, probe=probe,
-                      tally=merge_tallies(tallies), seconds=time.perf_counter() - t0)
+                      tally=merge_tallies(tallies), seconds=time.perf_counter() - t0, chunks=len(plan))
