@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from typing import Any
 
 from audit.dynamics.chunk import ChunkPlan, simulate_chunk
 from audit.dynamics.probe import Probe, probe_scheme
 from audit.dynamics.tally import Tally, merge_tallies
 from audit.engine.contract import describe_failure
+from audit.engine.workers import ProcessExecutor
 from audit.errors import InvalidArgument, InvalidSpec, ScorerContractError, ScorerFailed
 from audit.population.dynamics_spec import DynamicsSpec
 from audit.population.source import PopulationSource
@@ -97,7 +99,8 @@ def extended_source(spec: PopulationSpec | str, *, size: int, seed: int, years: 
 
 
 def simulate(scorer, spec: PopulationSpec | str, *, size: int, seed: int = 0, years: int = DEFAULT_YEARS,
-             chunk_size: int = 1_000_000, label: str | None = None, dynamics: DynamicsSpec | None = None) -> Simulation:
+             chunk_size: int = 1_000_000, label: str | None = None, dynamics: DynamicsSpec | None = None,
+             workers: int = 1, pool: ProcessExecutor | None = None) -> Simulation:
     """Simulate how ``size`` people drawn from ``spec`` respond to ``scorer`` for ``years`` years.
 
     Parameters
@@ -116,33 +119,85 @@ def simulate(scorer, spec: PopulationSpec | str, *, size: int, seed: int = 0, ye
         does not depend on it.
     dynamics : DynamicsSpec, optional
         Rates replacing the spec's ``[dynamics]`` table (e.g. all zero, to reproduce the static audit).
+    workers : int
+        With more than 1, chunks run in a pool of that many supervised worker processes (at most one per
+        chunk; :mod:`audit.dynamics.pool`), started here and stopped at the end. The figures are identical.
+    pool : ProcessExecutor, optional
+        A running pool to use instead (``workers`` is then ignored); the caller closes it. The scorer must
+        pickle (a scorer that does not fails, named).
 
     A scorer that raises or breaks its contract (e.g. returns another number
     of rows once ties change) gives a :class:`Simulation` with ``error`` set,
-    naming the scorer; bad arguments raise :class:`~audit.errors.InvalidArgument`.
+    naming the scorer; in a pool so does one that ends or crashes its worker
+    process. Bad arguments raise :class:`~audit.errors.InvalidArgument`.
     """
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise InvalidArgument(f"size={size!r}: give a whole number of people of at least 1")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InvalidArgument(f"workers={workers!r}: give a whole number of worker processes of at least 1")
     source, base = extended_source(spec, size=size, seed=seed, years=years)
     dyn = dynamics if dynamics is not None else base.dynamics
     assert dyn is not None  # extended_source refuses a spec without one
     label = label or str(getattr(scorer, "name", "scorer"))
-    t0 = time.perf_counter()
-    start = base.horizon_months
-    tallies = []
-    probe: Probe | None = None
     plan = source.chunk_plan(chunk_people(chunk_size, source.horizon_months))
-    try:
-        for blocks in plan:
-            population = source.chunk(blocks)
-            if probe is None:  # the first chunk starts with the first people, whatever the chunk size
-                probe = probe_scheme(scorer, population, base, as_of=start - 1)
-            shared = ChunkPlan(spec=base, dyn=dyn, probe=probe, seed=seed, start=start, months=12 * years)
-            handed = [population]
-            del population  # simulate_chunk frees the drawn frames once it has their columns
-            tallies.append(simulate_chunk(scorer, handed, shared))
-    except (ScorerFailed, ScorerContractError) as exc:
-        return Simulation(label=label, years=years, start=start, size=size, seed=seed, dynamics=dyn, probe=probe,
-                          error=describe_failure(exc), seconds=time.perf_counter() - t0, chunks=len(plan))
-    return Simulation(label=label, years=years, start=start, size=size, seed=seed, dynamics=dyn, probe=probe,
-                      tally=merge_tallies(tallies), seconds=time.perf_counter() - t0, chunks=len(plan))
+    run = _Run(scorer=scorer, label=label, source=source, base=base, dyn=dyn, seed=seed, years=years, size=size, plan=plan)
+    if pool is not None:
+        return run.in_pool(pool)
+    if workers > 1:
+        with ProcessExecutor(min(workers, len(plan))) as own:
+            return run.in_pool(own)
+    return run.here()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Run:
+    """One simulation's inputs, run in this process or in a pool of workers."""
+
+    scorer: Any
+    label: str
+    source: PopulationSource
+    base: PopulationSpec
+    dyn: DynamicsSpec
+    seed: int
+    years: int
+    size: int
+    plan: list[tuple[int, int]]
+
+    def _result(self, t0: float, probe: Probe | None, tally: Tally | None, error: str | None) -> Simulation:
+        return Simulation(label=self.label, years=self.years, start=self.base.horizon_months, size=self.size,
+                          seed=self.seed, dynamics=self.dyn, probe=probe, tally=tally, error=error,
+                          seconds=time.perf_counter() - t0, chunks=len(self.plan))
+
+    def here(self) -> Simulation:
+        """Chunk after chunk in this process."""
+        t0 = time.perf_counter()
+        start = self.base.horizon_months
+        tallies = []
+        probe: Probe | None = None
+        try:
+            for blocks in self.plan:
+                population = self.source.chunk(blocks)
+                if probe is None:  # the first chunk starts with the first people, whatever the chunk size
+                    probe = probe_scheme(self.scorer, population, self.base, as_of=start - 1)
+                shared = ChunkPlan(spec=self.base, dyn=self.dyn, probe=probe, seed=self.seed, start=start,
+                                   months=12 * self.years)
+                handed = [population]
+                del population  # simulate_chunk frees the drawn frames once it has their columns
+                tallies.append(simulate_chunk(self.scorer, handed, shared))
+        except (ScorerFailed, ScorerContractError) as exc:
+            return self._result(t0, probe, None, describe_failure(exc))
+        return self._result(t0, probe, merge_tallies(tallies), None)
+
+    def in_pool(self, pool: ProcessExecutor) -> Simulation:
+        """Chunks in ``pool``'s worker processes (:mod:`audit.dynamics.pool`)."""
+        from audit.dynamics.pool import simulate_in_pool
+        from audit.runner import unsendable
+
+        t0 = time.perf_counter()
+        refused = unsendable([(self.label, self.scorer)])
+        if refused:
+            return self._result(t0, None, None, refused[self.label])
+        probe, tally, error = simulate_in_pool(
+            pool, self.scorer, label=self.label, source=self.source, spec=self.base, plan=self.plan, dyn=self.dyn,
+            seed=self.seed, start=self.base.horizon_months, months=12 * self.years)
+        return self._result(t0, probe, tally, error)
