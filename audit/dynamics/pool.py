@@ -6,8 +6,8 @@ picklable :class:`DynamicsTask` goes to a worker, which draws the chunk,
 simulates it and sends back its :class:`~audit.dynamics.tally.Tally`; no
 frame of people or events is pickled. The scheme is probed first, in a worker
 too, on the first people (the first generation block holds them whatever the
-chunk size). Tallies are merged in chunk order, so the figures are
-bit-for-bit those of the single-process path.
+chunk size). Tallies come back one per generation block and are merged in
+block order, so the figures are bit for bit those of the single-process path.
 
 A scorer that raises or breaks the contract fails its simulation as in the
 main process; one that ends or crashes its worker, hangs past
@@ -61,7 +61,8 @@ class TaskResult:
 
     index: int
     probe: Probe | None = None
-    tally: Tally | None = None
+    tallies: list[Tally] | None = None
+    """The chunk's tallies, one per generation block in order (:func:`audit.dynamics.tally.tallies_by_block`)."""
     error: str | None = None
 
 
@@ -79,7 +80,7 @@ def run_dynamics_task(task: DynamicsTask) -> TaskResult:
                 return TaskResult(index=task.index, probe=probe_scheme(task.scorer, population, task.spec, as_of=task.as_of))
             handed = [population]
             del population  # simulate_chunk frees the drawn frames once it has their columns
-            return TaskResult(index=task.index, tally=simulate_chunk(task.scorer, handed, task.plan))
+            return TaskResult(index=task.index, tallies=simulate_chunk(task.scorer, handed, task.plan))
         except (ScorerFailed, ScorerContractError) as exc:
             return TaskResult(index=task.index, error=describe_failure(exc))
 
@@ -109,7 +110,7 @@ def simulate_in_pool(pool: ProcessExecutor, scorer: Any, *, label: str, source: 
     assert probe is not None
     shared = ChunkPlan(spec=spec, dyn=dyn, probe=probe, seed=seed, start=start, months=months)
     failures: dict[int, str] = {}
-    tallies: dict[int, Tally] = {}
+    tallies: dict[int, list[Tally]] = {}
 
     def tasks() -> Iterator[DynamicsTask]:
         for i, blocks in enumerate(plan):
@@ -121,8 +122,8 @@ def simulate_in_pool(pool: ProcessExecutor, scorer: Any, *, label: str, source: 
         if result.error is not None:
             failures[result.index] = result.error
         else:
-            assert result.tally is not None
-            tallies[result.index] = result.tally
+            assert result.tallies is not None
+            tallies[result.index] = result.tallies
     if failures:
         return probe, None, failures[min(failures)]
-    return probe, merge_tallies([tallies[i] for i in range(len(plan))]), None
+    return probe, merge_tallies([t for i in range(len(plan)) for t in tallies[i]]), None

@@ -74,16 +74,20 @@ def check_years(years: object, spec: PopulationSpec) -> int:
     return years
 
 
-def chunk_people(chunk_size: int, months: int) -> int:
+def chunk_people(chunk_size: int, months: int, *, size: int | None = None, workers: int = 1) -> int:
     """People per chunk of a simulation drawn over ``months`` months: at most ``chunk_size``, and whole blocks
     whose people times ``months`` stay within :data:`CHUNK_PERSON_MONTHS` (one block at least).
 
-    The result never depends on it (chunk invariance); the peak memory and the
-    number of chunks do.
+    With ``workers`` above 1, the ``size`` people are also cut into at least as
+    many chunks as workers where they have the blocks for it, so every worker
+    has a chunk to simulate. The result never depends on it (chunk
+    invariance); the peak memory and the number of chunks do.
     """
     if chunk_size < 1 or months < 1:
         raise InvalidArgument(f"chunk_size={chunk_size!r}, months={months!r}: give whole numbers of at least 1")
     blocks = max(1, CHUNK_PERSON_MONTHS // (BLOCK_SIZE * months))
+    if workers > 1 and size is not None:
+        blocks = min(blocks, max(1, -(-size // (BLOCK_SIZE * workers))))
     return min(chunk_size, blocks * BLOCK_SIZE)
 
 
@@ -139,7 +143,8 @@ def simulate(scorer, spec: PopulationSpec | str, *, size: int, seed: int = 0, ye
     dyn = dynamics if dynamics is not None else base.dynamics
     assert dyn is not None  # extended_source refuses a spec without one
     label = label or str(getattr(scorer, "name", "scorer"))
-    plan = source.chunk_plan(chunk_people(chunk_size, source.horizon_months))
+    parallel = pool.workers if pool is not None else workers
+    plan = source.chunk_plan(chunk_people(chunk_size, source.horizon_months, size=size, workers=parallel))
     run = _Run(scorer=scorer, label=label, source=source, base=base, dyn=dyn, seed=seed, years=years, size=size, plan=plan)
     if pool is not None:
         return run.in_pool(pool)
@@ -172,7 +177,7 @@ class _Run:
         """Chunk after chunk in this process."""
         t0 = time.perf_counter()
         start = self.base.horizon_months
-        tallies = []
+        tallies: list[Tally] = []  # one per generation block, in order
         probe: Probe | None = None
         try:
             for blocks in self.plan:
@@ -183,7 +188,7 @@ class _Run:
                                    months=12 * self.years)
                 handed = [population]
                 del population  # simulate_chunk frees the drawn frames once it has their columns
-                tallies.append(simulate_chunk(self.scorer, handed, shared))
+                tallies.extend(simulate_chunk(self.scorer, handed, shared))
         except (ScorerFailed, ScorerContractError) as exc:
             return self._result(t0, probe, None, describe_failure(exc))
         return self._result(t0, probe, merge_tallies(tallies), None)

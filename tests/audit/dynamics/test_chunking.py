@@ -40,6 +40,18 @@ def test_a_smaller_chunk_size_is_kept():
     assert chunk_people(300_000, 48) == 262_144
 
 
+@pytest.mark.parametrize(("size", "workers", "people"), [
+    (200_000, 2, 131_072),    # 4 blocks (the last of 3,392 people) over 2 workers: 2 blocks a chunk
+    (3 * 65_536, 2, 131_072),  # 3 blocks over 2 workers: ceil(3 / 2) = 2 blocks a chunk
+    (1_000_000, 2, 262_144),  # 16 blocks: the 4 blocks the months allow already give 4 chunks
+    (1_000_000, 8, 131_072),  # 16 blocks over 8 workers: 2 blocks a chunk
+    (1_000, 2, 65_536),       # one block: one chunk, whatever the workers
+    (200_000, 1, 262_144),    # one worker: the months alone decide
+])
+def test_with_workers_every_worker_gets_a_chunk(size, workers, people):
+    assert chunk_people(1_000_000, 48, size=size, workers=workers) == people
+
+
 @pytest.mark.parametrize(("chunk_size", "months"), [(0, 48), (10, 0), (-5, 12)])
 def test_chunk_people_refuses_non_positive_arguments(chunk_size, months):
     with pytest.raises(InvalidArgument, match="at least 1"):
@@ -57,5 +69,5 @@ def test_a_longer_simulation_runs_in_more_chunks_with_the_same_figures(monkeypat
     assert split.chunks == 2
     assert whole.tally is not None and split.tally is not None
     for attr, sums in whole.tally.sums.items():
-        for key, values in sums.items():
-            np.testing.assert_allclose(split.tally.sums[attr][key], values, rtol=1e-12, atol=1e-9, err_msg=f"{attr}.{key}")
+        for key, values in sums.items():  # tallied block by block and added in block order: to the last bit
+            assert np.array_equal(split.tally.sums[attr][key], values), f"{attr}.{key}"
