@@ -101,8 +101,9 @@ def child(kind: str, scorer_name: str, size: int, years: int, chunk: int, worker
     return out
 
 
-def _tree_pss(proc) -> float:
-    """Proportional set size of ``proc`` and its descendants, in bytes (0 for those gone or unreadable)."""
+def _tree_pss(proc, cpu: dict[int, float]) -> float:
+    """Proportional set size of ``proc`` and its descendants, in bytes (0 for those gone or unreadable);
+    records each one's CPU seconds so far (user + system) in ``cpu``."""
     import psutil
 
     total = 0.0
@@ -113,6 +114,8 @@ def _tree_pss(proc) -> float:
     for p in members:
         try:
             total += p.memory_full_info().pss
+            t = p.cpu_times()
+            cpu[p.pid] = max(cpu.get(p.pid, 0.0), t.user + t.system)
         except psutil.Error:
             pass
     return total
@@ -127,11 +130,12 @@ def measure(kind: str, args: argparse.Namespace, years: int) -> dict:
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     watched = psutil.Process(proc.pid)
     peak = [0.0]
+    cpu: dict[int, float] = {}
     done = threading.Event()
 
     def sample() -> None:
         while not done.is_set():
-            peak[0] = max(peak[0], _tree_pss(watched))
+            peak[0] = max(peak[0], _tree_pss(watched, cpu))
             done.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -143,6 +147,7 @@ def measure(kind: str, args: argparse.Namespace, years: int) -> dict:
         raise SystemExit(f"bench child {kind} failed ({proc.returncode}): {err.strip()}")
     result = json.loads(out.strip().splitlines()[-1])
     result["tree_mib"] = peak[0] / 2**20
+    result["cpu_seconds"] = sum(cpu.values())  # up to the last sample (the child's imports included)
     return result
 
 
@@ -164,13 +169,15 @@ def memory_table(args: argparse.Namespace) -> None:
     years_list = [int(y) for y in args.memory_years.split(",")]
     print(f"memory, {args.size:,} people, --chunk-size {args.chunk_size:,}, {args.workers} worker(s), "
           f"{args.repeats} run(s) each; load average {_load()}")
-    print("years  months  chunk people  chunks  seconds      own peak MiB  tree peak MiB  draw alone MiB")
+    print("years  months  chunk people  chunks  seconds      CPU seconds  own peak MiB  tree peak MiB  draw alone MiB")
     for years in years_list:
         runs = [measure("dynamics", args, years) for _ in range(args.repeats)]
         draw = measure("draw", args, years)
         months = horizon + 12 * years
-        print(f"{years:>5}  {months:>6}  {chunk_people(args.chunk_size, months):>12,}  {runs[0]['chunks']:>6}  "
-              f"{_span([r['seconds'] for r in runs], 1):>11}  {_span([r['peak_mib'] for r in runs]):>12}  "
+        people = chunk_people(args.chunk_size, months, size=args.size, workers=args.workers)
+        print(f"{years:>5}  {months:>6}  {people:>12,}  {runs[0]['chunks']:>6}  "
+              f"{_span([r['seconds'] for r in runs], 1):>11}  {_span([r['cpu_seconds'] for r in runs], 1):>11}  "
+              f"{_span([r['peak_mib'] for r in runs]):>12}  "
               f"{_span([r['tree_mib'] for r in runs]):>13}  {draw['peak_mib']:>14.0f}")
     print(f"load average after: {_load()}")
 
@@ -198,7 +205,8 @@ def main() -> None:
     months = 12 * args.years
     per = dyn["seconds"] / (args.size * months)
     print(f"dynamics, {args.years} year(s): {dyn['seconds']:.1f} s, {1e6 * per:.2f} us per person-month, "
-          f"peak {dyn['peak_mib']:.0f} MiB (process tree {dyn['tree_mib']:.0f} MiB), {dyn['chunks']} chunk(s)")
+          f"peak {dyn['peak_mib']:.0f} MiB (process tree {dyn['tree_mib']:.0f} MiB), {dyn['chunks']} chunk(s), "
+          f"{dyn['cpu_seconds']:.1f} CPU seconds")
     if not args.no_static:
         score = measure("score", args, args.years)
         audit = measure("audit", args, args.years)
