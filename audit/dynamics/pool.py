@@ -69,11 +69,11 @@ class TaskResult:
 def run_dynamics_task(task: DynamicsTask) -> TaskResult:
     """Draw the task's chunk and probe the scheme on it or simulate it (what a worker runs).
 
-    Everything here runs as scorer ``task.label`` (:class:`audit.engine.guard.plugin_section`): a worker that dies
-    in it is blamed on that scorer.
+    Drawing the chunk is the harness's own work; the rest runs as scorer ``task.label``
+    (:class:`audit.engine.guard.plugin_section`): a worker that dies there is blamed on that scorer.
     """
+    population = task.source.chunk(task.blocks)
     with plugin_section(task.label):
-        population = task.source.chunk(task.blocks)
         try:
             if task.plan is None:
                 assert task.spec is not None, "a probe task carries the spec"
