@@ -11,7 +11,8 @@ within a block, so each chunk is simulated alone; its tallies add up
 A chunk holds its people's conduct over every month drawn, so the people of
 a chunk are bounded by :data:`CHUNK_PERSON_MONTHS` over those months
 (:func:`chunk_people`): a longer simulation runs as more, smaller chunks, and
-its peak memory does not grow with the months.
+its peak memory does not grow with the months (as long as one generation
+block over all the months fits in that budget: 192 months).
 """
 
 from __future__ import annotations
