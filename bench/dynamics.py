@@ -2,7 +2,9 @@
 
 Usage::
 
-    python bench/dynamics.py                          # 200,000 people, rongcheng, 1 year, plus memory at 1 and 5 years
+    python bench/dynamics.py                          # 200,000 people, rongcheng, 1 year, plus memory at 1, 3, 5, 10 years
+    python bench/dynamics.py --no-static --repeats 3  # the memory table alone, three runs of each
+    python bench/dynamics.py --no-static --workers 2  # the same in the worker pool (both cores)
     python bench/dynamics.py --size 1e6 --years 5 --no-static --no-memory   # the country-scale run alone
     python bench/dynamics.py --scorer suining --size 5e4
 
@@ -17,12 +19,21 @@ people first). Reported:
   (disparity with bootstrap intervals and the replay audits);
 - dynamics: :func:`audit.dynamics.simulate` over ``--years``; the cost of a
   person-month, and a year of dynamics against one static audit (target <= 12x);
-- memory: peak resident memory of the simulation at 1 and at ``--memory-years``
-  years, the same people and chunk size (target: flat in the months), and of
-  drawing the same population alone (the spec's horizon plus the simulated
-  years, :func:`audit.dynamics.simulation.extended_source`): the difference is
-  what the simulation itself holds. A scorer that declares ``lookback_months``
-  is handed only that window of the log (docs/audits/dynamics.md).
+- memory: peak memory of the simulation at each of ``--memory-years`` (default
+  1, 3, 5 and 10 years), the same people and ``--chunk-size`` (target: flat in
+  the months), ``--repeats`` times each (ranges). Two figures: the child's own
+  peak resident memory (``ru_maxrss``), and the peak of its whole process tree
+  (the child, and with ``--workers`` above 1 the forkserver and the worker
+  processes), sampled every 20 ms with psutil as the sum of proportional set
+  sizes (PSS: pages shared between processes counted once). Also the chunks the
+  simulation was cut into (:func:`audit.dynamics.simulation.chunk_people`) and
+  the peak of drawing the same chunks alone (the spec's horizon plus the
+  simulated years, :func:`audit.dynamics.simulation.extended_source`). A
+  scorer that declares ``lookback_months`` is handed only that window of the
+  log (docs/audits/dynamics.md).
+
+The machine's load average is printed before and after: the machine is
+shared, and timings (not memory) move with it.
 
 Never run in tests.
 """
@@ -31,9 +42,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
+import threading
 import time
 
 
@@ -47,7 +60,7 @@ def _warm(scorer_name: str) -> object:
     return scorer
 
 
-def child(kind: str, scorer_name: str, size: int, years: int, chunk: int) -> dict:
+def child(kind: str, scorer_name: str, size: int, years: int, chunk: int, workers: int = 1) -> dict:
     """One measurement in this process; returns seconds and peak memory (MiB)."""
     scorer = _warm(scorer_name)
     t0 = time.perf_counter()
@@ -71,28 +84,102 @@ def child(kind: str, scorer_name: str, size: int, years: int, chunk: int) -> dic
         run([scorer], RunConfig(population="china-2020", size=size, seed=0, chunk_size=chunk))
         out = {"seconds": time.perf_counter() - t0}
     elif kind == "draw":
-        from audit.dynamics.simulation import extended_source
+        from audit.dynamics.simulation import chunk_people, extended_source
 
         src, _ = extended_source("china-2020", size=size, seed=0, years=years)
-        for blocks in src.chunk_plan(chunk):
+        for blocks in src.chunk_plan(chunk_people(chunk, src.horizon_months)):
             src.chunk(blocks).view()
         out = {"seconds": time.perf_counter() - t0}
     else:
         from audit.dynamics import simulate
 
-        sim = simulate(scorer, "china-2020", size=size, seed=0, years=years, chunk_size=chunk)
+        sim = simulate(scorer, "china-2020", size=size, seed=0, years=years, chunk_size=chunk, workers=workers)
         if sim.error:
             raise SystemExit(sim.error)
-        out = {"seconds": time.perf_counter() - t0}
+        out = {"seconds": time.perf_counter() - t0, "chunks": sim.chunks}
     out["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
 
 
+def _tree_pss(proc, cpu: dict[int, float]) -> float:
+    """Proportional set size of ``proc`` and its descendants, in bytes (0 for those gone or unreadable);
+    records each one's CPU seconds so far (user + system) in ``cpu``."""
+    import psutil
+
+    total = 0.0
+    try:
+        members = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    for p in members:
+        try:
+            total += p.memory_full_info().pss
+            t = p.cpu_times()
+            cpu[p.pid] = max(cpu.get(p.pid, 0.0), t.user + t.system)
+        except psutil.Error:
+            pass
+    return total
+
+
 def measure(kind: str, args: argparse.Namespace, years: int) -> dict:
+    """One measurement in a fresh child; its result, with the peak PSS of its process tree (``tree_mib``)."""
+    import psutil
+
     cmd = [sys.executable, __file__, "--child", kind, "--scorer", args.scorer, "--size", str(args.size),
-           "--years", str(years), "--chunk-size", str(args.chunk_size)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+           "--years", str(years), "--chunk-size", str(args.chunk_size), "--workers", str(args.workers)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watched = psutil.Process(proc.pid)
+    peak = [0.0]
+    cpu: dict[int, float] = {}
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _tree_pss(watched, cpu))
+            done.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    done.set()
+    sampler.join()
+    if proc.returncode:
+        raise SystemExit(f"bench child {kind} failed ({proc.returncode}): {err.strip()}")
+    result = json.loads(out.strip().splitlines()[-1])
+    result["tree_mib"] = peak[0] / 2**20
+    result["cpu_seconds"] = sum(cpu.values())  # up to the last sample (the child's imports included)
+    return result
+
+
+def _span(values: list[float], digits: int = 0) -> str:
+    lo, hi = min(values), max(values)
+    return f"{lo:.{digits}f}" if round(lo, digits) == round(hi, digits) else f"{lo:.{digits}f}-{hi:.{digits}f}"
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def memory_table(args: argparse.Namespace) -> None:
+    """Peak memory and time of the simulation at each of ``--memory-years``, ``--repeats`` times each."""
+    from audit.dynamics.simulation import chunk_people
+    from audit.population.spec import load_spec
+
+    horizon = load_spec("china-2020").horizon_months
+    years_list = [int(y) for y in args.memory_years.split(",")]
+    print(f"memory, {args.size:,} people, --chunk-size {args.chunk_size:,}, {args.workers} worker(s), "
+          f"{args.repeats} run(s) each; load average {_load()}")
+    print("years  months  chunk people  chunks  seconds      CPU seconds  own peak MiB  tree peak MiB  draw alone MiB")
+    for years in years_list:
+        runs = [measure("dynamics", args, years) for _ in range(args.repeats)]
+        draw = measure("draw", args, years)
+        months = horizon + 12 * years
+        people = chunk_people(args.chunk_size, months, size=args.size, workers=args.workers)
+        print(f"{years:>5}  {months:>6}  {people:>12,}  {runs[0]['chunks']:>6}  "
+              f"{_span([r['seconds'] for r in runs], 1):>11}  {_span([r['cpu_seconds'] for r in runs], 1):>11}  "
+              f"{_span([r['peak_mib'] for r in runs]):>12}  "
+              f"{_span([r['tree_mib'] for r in runs]):>13}  {draw['peak_mib']:>14.0f}")
+    print(f"load average after: {_load()}")
 
 
 def main() -> None:
@@ -100,7 +187,9 @@ def main() -> None:
     p.add_argument("--scorer", default="rongcheng")
     p.add_argument("--size", type=float, default=200_000)
     p.add_argument("--years", type=int, default=1)
-    p.add_argument("--memory-years", type=int, default=5)
+    p.add_argument("--memory-years", default="1,3,5,10", help="years of the memory table, comma-separated")
+    p.add_argument("--repeats", type=int, default=1, help="runs of each memory measurement (ranges)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes of the simulation (default 1: this process)")
     p.add_argument("--chunk-size", type=float, default=1_000_000)
     p.add_argument("--no-static", action="store_true", help="skip the static pass and audit")
     p.add_argument("--no-memory", action="store_true", help="skip the memory comparison")
@@ -108,14 +197,16 @@ def main() -> None:
     args = p.parse_args()
     args.size, args.chunk_size = int(args.size), int(args.chunk_size)
     if args.child:
-        print(json.dumps(child(args.child, args.scorer, args.size, args.years, args.chunk_size)))
+        print(json.dumps(child(args.child, args.scorer, args.size, args.years, args.chunk_size, args.workers)))
         return
-    print(f"{args.scorer}, china-2020, {args.size:,} people, chunks of {args.chunk_size:,}")
+    print(f"{args.scorer}, china-2020, {args.size:,} people, --chunk-size {args.chunk_size:,}, {args.workers} worker(s), "
+          f"{os.cpu_count()} cores, load average {_load()}")
     dyn = measure("dynamics", args, args.years)
     months = 12 * args.years
     per = dyn["seconds"] / (args.size * months)
     print(f"dynamics, {args.years} year(s): {dyn['seconds']:.1f} s, {1e6 * per:.2f} us per person-month, "
-          f"peak {dyn['peak_mib']:.0f} MiB")
+          f"peak {dyn['peak_mib']:.0f} MiB (process tree {dyn['tree_mib']:.0f} MiB), {dyn['chunks']} chunk(s), "
+          f"{dyn['cpu_seconds']:.1f} CPU seconds")
     if not args.no_static:
         score = measure("score", args, args.years)
         audit = measure("audit", args, args.years)
@@ -124,14 +215,8 @@ def main() -> None:
         print(f"static audit: {audit['seconds']:.1f} s, peak {audit['peak_mib']:.0f} MiB")
         print(f"a person-month costs {per * args.size / score['seconds']:.2f} static scoring passes' per-person cost; "
               f"a year of dynamics = {year / audit['seconds']:.2f}x one static audit (target <= 12x)")
-    if not args.no_memory and args.memory_years != args.years:
-        other = measure("dynamics", args, args.memory_years)
-        draw = {y: measure("draw", args, y)["peak_mib"] for y in (args.years, args.memory_years)}
-        print(f"memory: peak {dyn['peak_mib']:.0f} MiB at {args.years} year(s), {other['peak_mib']:.0f} MiB at "
-              f"{args.memory_years} years ({other['seconds']:.1f} s)")
-        print(f"drawing the population alone: peak {draw[args.years]:.0f} MiB at {args.years} year(s), "
-              f"{draw[args.memory_years]:.0f} MiB at {args.memory_years} years; the simulation beyond the draw: "
-              f"{dyn['peak_mib'] - draw[args.years]:.0f} MiB and {other['peak_mib'] - draw[args.memory_years]:.0f} MiB")
+    if not args.no_memory:
+        memory_table(args)
 
 
 if __name__ == "__main__":

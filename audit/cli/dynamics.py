@@ -47,8 +47,16 @@ def dynamics_from_args(args: argparse.Namespace, result: Any) -> tuple[Any, int]
         return result, 0
     from audit.dynamics.attach import add_dynamics, dynamics_failures
     from audit.dynamics.simulation import DEFAULT_YEARS
+    from audit.engine.executors import default_workers
+    from audit.engine.workers import default_worker_memory
 
-    result = add_dynamics(result, years=args.years or DEFAULT_YEARS, chunk_size=args.chunk_size)
+    # chunks in supervised worker processes, as the static audits' (audit/dynamics/pool.py): both cores, and a
+    # scorer that exits, hangs or overfills its worker fails alone
+    workers = getattr(args, "workers", None) or default_workers()
+    mib = getattr(args, "worker_memory", None)
+    memory = mib * 2**20 if mib else default_worker_memory(workers)
+    result = add_dynamics(result, years=args.years or DEFAULT_YEARS, chunk_size=args.chunk_size, workers=workers,
+                          isolate=True, worker_memory=memory)
     failed = dynamics_failures(result)
     for label, error in failed.items():
         print(f"scs-audit: scorer {label!r} failed in the dynamics simulation: {error}", file=sys.stderr)

@@ -9,6 +9,7 @@ simulating on demand (once per run object) when the run has none.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import replace
 from typing import Any
 
@@ -16,18 +17,25 @@ from audit.audited import read_result
 from audit.dynamics.measures import dynamics_section
 from audit.dynamics.simulation import DEFAULT_YEARS, check_years, simulate
 from audit.engine.guard import time_limited
+from audit.engine.workers import ProcessExecutor
 from audit.errors import InvalidArgument
 from audit.population.spec import load_spec
 
 __all__ = ["add_dynamics", "dynamics_failures", "dynamics_for"]
 
 
-def add_dynamics(result: Any, *, years: int = DEFAULT_YEARS, chunk_size: int = 1_000_000) -> Any:
+def add_dynamics(result: Any, *, years: int = DEFAULT_YEARS, chunk_size: int = 1_000_000, workers: int = 1,
+                 isolate: bool = False, worker_memory: int | None = None) -> Any:
     """``result`` (a :class:`~audit.runner.RunResult`) with a ``dynamics`` section for every scorer that ran.
 
-    The simulation runs in this process; the run's ``scorer_timeout`` limits
-    each ``score`` call, and a scorer that raises, times out or breaks the
-    contract gets a failed section naming it.
+    With ``workers`` above 1, or ``isolate``, each scorer's chunks run in one
+    pool of that many supervised worker processes (:mod:`audit.dynamics.pool`),
+    as a static run's do: a scorer that ends or crashes its worker, hangs past
+    the run's ``scorer_timeout`` or holds more than ``worker_memory`` bytes
+    fails alone, named. Otherwise the simulation runs in this process, where
+    the run's ``scorer_timeout`` still limits each ``score`` call and a scorer
+    that raises, times out or breaks the contract gets a failed section naming
+    it. The figures are the same either way.
 
     Raises :class:`~audit.errors.InvalidArgument` for a supplied population
     (the simulation draws the months ahead from a spec) or a bad ``years``.
@@ -37,15 +45,20 @@ def add_dynamics(result: Any, *, years: int = DEFAULT_YEARS, chunk_size: int = 1
         raise InvalidArgument("dynamics= needs a synthetic population (a spec name or TOML file): the months ahead are "
                               "drawn from the spec's rates; drop dynamics= for a supplied table")
     check_years(years, source.spec)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InvalidArgument(f"workers={workers!r}: give a whole number of worker processes of at least 1")
+    timeout = result.options.scorer_timeout
+    pooled = workers > 1 or isolate
     runs = []
-    for r in result.runs:
-        if r.error is not None:
-            runs.append(r)
-            continue
-        scorer = time_limited(r.scorer, result.options.scorer_timeout)  # --scorer-timeout holds for every monthly call
-        sim = simulate(scorer, source.spec, size=source.size, seed=source.seed, years=years,
-                       chunk_size=chunk_size, label=r.label)
-        runs.append(replace(r, sections={**r.sections, "dynamics": dynamics_section(sim)}))
+    with ProcessExecutor(workers, timeout=timeout, memory_limit=worker_memory) if pooled else nullcontext() as pool:
+        for r in result.runs:
+            if r.error is not None:
+                runs.append(r)
+                continue
+            scorer = time_limited(r.scorer, timeout)  # --scorer-timeout holds for every monthly call
+            sim = simulate(scorer, source.spec, size=source.size, seed=source.seed, years=years,
+                           chunk_size=chunk_size, label=r.label, pool=pool)
+            runs.append(replace(r, sections={**r.sections, "dynamics": dynamics_section(sim)}))
     return replace(result, runs=tuple(runs))
 
 

@@ -25,12 +25,13 @@ import pandas as pd
 from audit.dynamics.log import BASE, BOUGHT_ACT, EARNED_ACT, FEEDBACK, GrowingLog
 from audit.dynamics.probe import BOUGHT, OFFENCES, Probe, kind_source, typical_amount
 from audit.dynamics.respond import added_acts, dispositions, dropped_events, feedback_arrears
-from audit.dynamics.tally import GROUPINGS, PersonOutcomes, Tally, tally
+from audit.dynamics.tally import GROUPINGS, PersonOutcomes, Tally, tallies_by_block
 from audit.engine.contract import favourable_mask, score_checked
 from audit.errors import ScorerContractError
 from audit.population.dynamics_spec import DynamicsSpec
 from audit.population.model import Population, PopulationView
 from audit.population.spec import PopulationSpec, income_boundaries
+from audit.population.synth import BLOCK_SIZE
 from audit.vocab import kind_code
 from scorers.protocol import scorer_lookback
 
@@ -70,8 +71,9 @@ class _Outcome:
                 self.economic |= col
 
 
-def simulate_chunk(scorer, handed: list[Population], plan: ChunkPlan) -> Tally:
-    """Simulate the one chunk in ``handed``; its per-group tallies (:mod:`audit.dynamics.tally`).
+def simulate_chunk(scorer, handed: list[Population], plan: ChunkPlan) -> list[Tally]:
+    """Simulate the one chunk in ``handed``; the per-group tallies of each of its generation blocks, in order
+    (:mod:`audit.dynamics.tally`).
 
     The chunk is handed over in a list the function empties, so the drawn
     frames are freed once their columns are taken (the log is the largest
@@ -142,7 +144,13 @@ def simulate_chunk(scorer, handed: list[Population], plan: ChunkPlan) -> Tally:
 
     years = months // 12
     groups = {"income_quintile": quintile, "education": education}
-    monthly = {a: np.zeros((months + 1, len(GROUPINGS[a]))) for a in groups}
+    # people by generation block (ids are sorted, so each block is a run of rows): tallied block by block
+    block = ids // BLOCK_SIZE - (ids[0] // BLOCK_SIZE if n else 0)
+    n_blocks = int(block[-1]) + 1 if n else 1
+    edges = np.searchsorted(block, np.arange(n_blocks + 1))
+    block_rows = [(int(edges[i]), int(edges[i + 1])) for i in range(n_blocks)]
+    monthly = {a: np.zeros((months + 1, n_blocks, len(GROUPINGS[a]))) for a in groups}
+    cell = {a: block * len(GROUPINGS[a]) + codes for a, codes in groups.items()}
     fav_year = np.zeros((years + 1, n), dtype=bool)
     sanc_year = np.zeros((years + 1, n), dtype=bool)
     changed = d.adapter | d.censor
@@ -159,8 +167,9 @@ def simulate_chunk(scorer, handed: list[Population], plan: ChunkPlan) -> Tally:
     now = score(start - 1)
     for month in range(start, start + months + 1):
         step = month - start  # scores taken at month - 1
-        for a, codes in groups.items():
-            monthly[a][step] = np.bincount(codes, weights=now.favourable, minlength=len(GROUPINGS[a]))
+        for a in groups:
+            g = len(GROUPINGS[a])
+            monthly[a][step] = np.bincount(cell[a], weights=now.favourable, minlength=n_blocks * g).reshape(n_blocks, g)
         if step % 12 == 0:
             fav_year[step // 12], sanc_year[step // 12] = now.favourable, now.sanctioned
         economic_ever |= now.economic
@@ -207,7 +216,7 @@ def simulate_chunk(scorer, handed: list[Population], plan: ChunkPlan) -> Tally:
         acts_earned=acts[EARNED_ACT], acts_bought=acts[BOUGHT_ACT], ties_lost=ties_lost, gain_bought=gain_b,
         gain_earned=gain_e, feedback=feedback, caught=feedback & now.economic, economic_ever=economic_ever,
     )
-    return tally(out, monthly)
+    return tallies_by_block(out, monthly, block_rows)
 
 
 def _append(log: GrowingLog, spec: PopulationSpec, who: np.ndarray, income: np.ndarray, kind: str, month: int,

@@ -7,26 +7,42 @@ and the conduct drawn for the later months is what people would do if
 nobody responded. Chunks are runs of whole generation blocks and ties stay
 within a block, so each chunk is simulated alone; its tallies add up
 (:mod:`audit.dynamics.tally`) to the same totals whatever the chunk size.
+
+A chunk holds its people's conduct over every month drawn, so the people of
+a chunk are bounded by :data:`CHUNK_PERSON_MONTHS` over those months
+(:func:`chunk_people`): a longer simulation runs as more, smaller chunks, and
+its peak memory does not grow with the months (as long as one generation
+block over all the months fits in that budget: 192 months).
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from typing import Any
 
 from audit.dynamics.chunk import ChunkPlan, simulate_chunk
 from audit.dynamics.probe import Probe, probe_scheme
 from audit.dynamics.tally import Tally, merge_tallies
 from audit.engine.contract import describe_failure
+from audit.engine.workers import ProcessExecutor
 from audit.errors import InvalidArgument, InvalidSpec, ScorerContractError, ScorerFailed
 from audit.population.dynamics_spec import DynamicsSpec
 from audit.population.source import PopulationSource
 from audit.population.spec import MAX_HORIZON_MONTHS, PopulationSpec, load_spec
+from audit.population.synth import BLOCK_SIZE
 
-__all__ = ["DEFAULT_YEARS", "Simulation", "check_years", "simulate", "extended_source"]
+__all__ = ["CHUNK_PERSON_MONTHS", "DEFAULT_YEARS", "Simulation", "check_years", "chunk_people", "simulate",
+           "extended_source"]
 
 #: Years simulated when none are given: the issue's 60 months.
 DEFAULT_YEARS = 5
+
+#: Person-months of drawn conduct one chunk may hold: four generation blocks over 48 months (``china-2020``'s
+#: 36 months of history and one simulated year). What a chunk holds grows with its people times the months drawn
+#: (the drawn conduct, the log, the generator's work arrays), so bounding the product keeps peak memory flat in
+#: the months; chunks are whole blocks, so a chunk never has fewer than one block's people, whatever the months.
+CHUNK_PERSON_MONTHS = 4 * BLOCK_SIZE * 48
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,6 +60,8 @@ class Simulation:
     tally: Tally | None = None
     error: str | None = None
     seconds: float = 0.0
+    chunks: int = 0
+    """Chunks the people were simulated in (:func:`chunk_people`)."""
 
 
 def check_years(years: object, spec: PopulationSpec) -> int:
@@ -55,6 +73,23 @@ def check_years(years: object, spec: PopulationSpec) -> int:
         raise InvalidArgument(f"years={years}: the spec's {spec.horizon_months} months of history leave room for at "
                               f"most {most} simulated years (logs end at month {MAX_HORIZON_MONTHS}); give fewer years")
     return years
+
+
+def chunk_people(chunk_size: int, months: int, *, size: int | None = None, workers: int = 1) -> int:
+    """People per chunk of a simulation drawn over ``months`` months: at most ``chunk_size``, and whole blocks
+    whose people times ``months`` stay within :data:`CHUNK_PERSON_MONTHS` (one block at least).
+
+    With ``workers`` above 1, the ``size`` people are also cut into at least as
+    many chunks as workers where they have the blocks for it, so every worker
+    has a chunk to simulate. The result never depends on it (chunk
+    invariance); the peak memory and the number of chunks do.
+    """
+    if chunk_size < 1 or months < 1:
+        raise InvalidArgument(f"chunk_size={chunk_size!r}, months={months!r}: give whole numbers of at least 1")
+    blocks = max(1, CHUNK_PERSON_MONTHS // (BLOCK_SIZE * months))
+    if workers > 1 and size is not None:
+        blocks = min(blocks, max(1, -(-size // (BLOCK_SIZE * workers))))
+    return min(chunk_size, blocks * BLOCK_SIZE)
 
 
 def extended_source(spec: PopulationSpec | str, *, size: int, seed: int, years: int) -> tuple[PopulationSource, PopulationSpec]:
@@ -69,7 +104,8 @@ def extended_source(spec: PopulationSpec | str, *, size: int, seed: int, years: 
 
 
 def simulate(scorer, spec: PopulationSpec | str, *, size: int, seed: int = 0, years: int = DEFAULT_YEARS,
-             chunk_size: int = 1_000_000, label: str | None = None, dynamics: DynamicsSpec | None = None) -> Simulation:
+             chunk_size: int = 1_000_000, label: str | None = None, dynamics: DynamicsSpec | None = None,
+             workers: int = 1, pool: ProcessExecutor | None = None) -> Simulation:
     """Simulate how ``size`` people drawn from ``spec`` respond to ``scorer`` for ``years`` years.
 
     Parameters
@@ -83,35 +119,91 @@ def simulate(scorer, spec: PopulationSpec | str, *, size: int, seed: int = 0, ye
     years : int
         Years simulated after the spec's horizon (default 5: 60 months).
     chunk_size : int
-        People per chunk (rounded up to whole generation blocks); the result does not depend on it.
+        Most people per chunk (rounded up to whole generation blocks); chunks are made smaller still so that
+        people times months drawn stay within :data:`CHUNK_PERSON_MONTHS` (:func:`chunk_people`). The result
+        does not depend on it.
     dynamics : DynamicsSpec, optional
         Rates replacing the spec's ``[dynamics]`` table (e.g. all zero, to reproduce the static audit).
+    workers : int
+        With more than 1, chunks run in a pool of that many supervised worker processes (at most one per
+        chunk; :mod:`audit.dynamics.pool`), started here and stopped at the end. The figures are identical.
+    pool : ProcessExecutor, optional
+        A running pool to use instead (``workers`` is then ignored); the caller closes it. The scorer must
+        pickle (a scorer that does not fails, named).
 
     A scorer that raises or breaks its contract (e.g. returns another number
     of rows once ties change) gives a :class:`Simulation` with ``error`` set,
-    naming the scorer; bad arguments raise :class:`~audit.errors.InvalidArgument`.
+    naming the scorer; in a pool so does one that ends or crashes its worker
+    process. Bad arguments raise :class:`~audit.errors.InvalidArgument`.
     """
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise InvalidArgument(f"size={size!r}: give a whole number of people of at least 1")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InvalidArgument(f"workers={workers!r}: give a whole number of worker processes of at least 1")
     source, base = extended_source(spec, size=size, seed=seed, years=years)
     dyn = dynamics if dynamics is not None else base.dynamics
     assert dyn is not None  # extended_source refuses a spec without one
     label = label or str(getattr(scorer, "name", "scorer"))
-    t0 = time.perf_counter()
-    start = base.horizon_months
-    tallies = []
-    probe: Probe | None = None
-    try:
-        for blocks in source.chunk_plan(chunk_size):
-            population = source.chunk(blocks)
-            if probe is None:  # the first chunk starts with the first people, whatever the chunk size
-                probe = probe_scheme(scorer, population, base, as_of=start - 1)
-            plan = ChunkPlan(spec=base, dyn=dyn, probe=probe, seed=seed, start=start, months=12 * years)
-            handed = [population]
-            del population  # simulate_chunk frees the drawn frames once it has their columns
-            tallies.append(simulate_chunk(scorer, handed, plan))
-    except (ScorerFailed, ScorerContractError) as exc:
-        return Simulation(label=label, years=years, start=start, size=size, seed=seed, dynamics=dyn, probe=probe,
-                          error=describe_failure(exc), seconds=time.perf_counter() - t0)
-    return Simulation(label=label, years=years, start=start, size=size, seed=seed, dynamics=dyn, probe=probe,
-                      tally=merge_tallies(tallies), seconds=time.perf_counter() - t0)
+    parallel = pool.workers if pool is not None else workers
+    plan = source.chunk_plan(chunk_people(chunk_size, source.horizon_months, size=size, workers=parallel))
+    run = _Run(scorer=scorer, label=label, source=source, base=base, dyn=dyn, seed=seed, years=years, size=size, plan=plan)
+    if pool is not None:
+        return run.in_pool(pool)
+    if workers > 1:
+        with ProcessExecutor(min(workers, len(plan))) as own:
+            return run.in_pool(own)
+    return run.here()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Run:
+    """One simulation's inputs, run in this process or in a pool of workers."""
+
+    scorer: Any
+    label: str
+    source: PopulationSource
+    base: PopulationSpec
+    dyn: DynamicsSpec
+    seed: int
+    years: int
+    size: int
+    plan: list[tuple[int, int]]
+
+    def _result(self, t0: float, probe: Probe | None, tally: Tally | None, error: str | None) -> Simulation:
+        return Simulation(label=self.label, years=self.years, start=self.base.horizon_months, size=self.size,
+                          seed=self.seed, dynamics=self.dyn, probe=probe, tally=tally, error=error,
+                          seconds=time.perf_counter() - t0, chunks=len(self.plan))
+
+    def here(self) -> Simulation:
+        """Chunk after chunk in this process."""
+        t0 = time.perf_counter()
+        start = self.base.horizon_months
+        tallies: list[Tally] = []  # one per generation block, in order
+        probe: Probe | None = None
+        try:
+            for blocks in self.plan:
+                population = self.source.chunk(blocks)
+                if probe is None:  # the first chunk starts with the first people, whatever the chunk size
+                    probe = probe_scheme(self.scorer, population, self.base, as_of=start - 1)
+                shared = ChunkPlan(spec=self.base, dyn=self.dyn, probe=probe, seed=self.seed, start=start,
+                                   months=12 * self.years)
+                handed = [population]
+                del population  # simulate_chunk frees the drawn frames once it has their columns
+                tallies.extend(simulate_chunk(self.scorer, handed, shared))
+        except (ScorerFailed, ScorerContractError) as exc:
+            return self._result(t0, probe, None, describe_failure(exc))
+        return self._result(t0, probe, merge_tallies(tallies), None)
+
+    def in_pool(self, pool: ProcessExecutor) -> Simulation:
+        """Chunks in ``pool``'s worker processes (:mod:`audit.dynamics.pool`)."""
+        from audit.dynamics.pool import simulate_in_pool
+        from audit.runner import unsendable
+
+        t0 = time.perf_counter()
+        refused = unsendable([(self.label, self.scorer)])
+        if refused:
+            return self._result(t0, None, None, refused[self.label])
+        probe, tally, error = simulate_in_pool(
+            pool, self.scorer, label=self.label, source=self.source, spec=self.base, plan=self.plan, dyn=self.dyn,
+            seed=self.seed, start=self.base.horizon_months, months=12 * self.years)
+        return self._result(t0, probe, tally, error)

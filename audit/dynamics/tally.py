@@ -3,19 +3,24 @@
 A chunk's simulation ends with per-person outcomes (:class:`PersonOutcomes`);
 :func:`tally` sums them per group of each audited attribute (income quintile,
 education, and sanctioned-at-the-end for isolation). Sums of integers and of
-per-person gains add across chunks in any order, so the merged tally — and
-everything :mod:`audit.dynamics.measures` derives from it — does not depend on
-how people were chunked.
+per-person gains add across chunks, so the merged tally — and everything
+:mod:`audit.dynamics.measures` derives from it — does not depend on how people
+were chunked. A chunk is tallied one generation block at a time
+(:func:`tallies_by_block`) and the blocks' tallies are added in block order
+(:func:`merge_tallies`), so even the sums of non-integer gains, whose rounding
+depends on the order of addition, are the same to the last bit whatever the
+chunk size or the number of worker processes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-__all__ = ["GROUPINGS", "PersonOutcomes", "Tally", "merge_tallies", "tally"]
+__all__ = ["GROUPINGS", "PersonOutcomes", "Tally", "merge_tallies", "tallies_by_block", "tally"]
 
 #: Attribute -> its group labels (the dynamics measures are by income quintile and education).
 GROUPINGS: dict[str, tuple[str, ...]] = {
@@ -98,8 +103,26 @@ def tally(out: PersonOutcomes, monthly_favourable: Mapping[str, np.ndarray]) -> 
     return Tally(sums)
 
 
+def tallies_by_block(out: PersonOutcomes, monthly_favourable: Mapping[str, np.ndarray],
+                     bounds: list[tuple[int, int]]) -> list[Tally]:
+    """:func:`tally` of each run of people ``bounds[i] = (start, end)`` (a chunk's generation blocks), in order.
+
+    ``monthly_favourable`` is attribute -> ``(months + 1, blocks, groups)`` counts, one block per bound.
+    """
+    out_tallies = []
+    for i, (lo, hi) in enumerate(bounds):
+        fields: dict[str, Any] = {"groups": {a: c[lo:hi] for a, c in out.groups.items()}}
+        for name in PersonOutcomes.__dataclass_fields__:
+            value = getattr(out, name)
+            if name != "groups":
+                fields[name] = value[:, lo:hi] if value.ndim == 2 else value[lo:hi]
+        part = PersonOutcomes(**fields)
+        out_tallies.append(tally(part, {a: m[:, i, :] for a, m in monthly_favourable.items()}))
+    return out_tallies
+
+
 def merge_tallies(tallies: list[Tally]) -> Tally:
-    """The sum of chunk tallies (exact for the integer counts)."""
+    """The sum of tallies, added in the order given (blocks in order: the same sum whatever the chunking)."""
     first = tallies[0]
     merged = {a: {k: v.copy() for k, v in s.items()} for a, s in first.sums.items()}
     for t in tallies[1:]:

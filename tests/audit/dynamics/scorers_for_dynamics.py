@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from types import MappingProxyType
 
 import numpy as np
@@ -54,3 +55,17 @@ class DropsRowsAsTiesChange(Tally):
         frame = super().score(view, as_of=as_of)
         seen = self.first_ties.setdefault(len(view.people), len(view.ties))
         return frame.iloc[:-1] if len(view.ties) != seen else frame
+
+
+class ExitsLater(Tally):
+    """Ends its process (``os._exit``) once asked to score ``after`` or later: past the probe, inside the simulation."""
+
+    name = "exits_later"
+
+    def __init__(self, after: int) -> None:
+        self.after = after
+
+    def score(self, view, *, as_of):
+        if as_of >= self.after:
+            os._exit(3)
+        return super().score(view, as_of=as_of)
