@@ -65,6 +65,59 @@ class Attribute:
         codes = pd.Index(list(self.categories), dtype=object).get_indexer(column.astype(object).to_numpy())
         return np.where(codes < 0, k, codes).astype(np.int32)
 
+    def byte_codes(self, column: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(raw, table)`` with ``table[raw]`` equal to :meth:`encode` of ``column``; ``None`` if no such pair.
+
+        ``raw`` holds one byte per row (uint8) and ``table`` the code of every
+        byte value (256 int64 entries). They exist for the columns a synthetic
+        population holds, which are a byte per person: categoricals of up to
+        127 categories (their codes), int8, uint8 and booleans (their values),
+        and int16 (ages) when the attribute has at most 256 labels (``raw`` is
+        then the code, through a table of all 65,536 values). The table is
+        :meth:`encode` itself applied to every possible byte value, so the two
+        cannot disagree; a row's code depends on its value alone.
+        """
+        if len(self.labels) > 256:
+            return None
+        dtype = column.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            codes = column.cat.codes.to_numpy()
+            if codes.dtype != np.int8:
+                return None
+            every = np.arange(-1, len(dtype.categories), dtype=np.int8)  # -1: missing
+            table = np.full(256, len(self.categories), dtype=np.int64)
+            table[every.view(np.uint8)] = self.encode(pd.Series(pd.Categorical.from_codes(every, dtype=dtype)))
+            return codes.view(np.uint8), table
+        if not isinstance(dtype, np.dtype) or dtype.kind not in "iub":
+            return None
+        values = column.to_numpy()
+        if dtype.itemsize == 1:
+            every = np.array([False, True]) if dtype.kind == "b" else np.arange(256, dtype=np.uint8).view(dtype)
+            table = np.full(256, len(self.categories), dtype=np.int64)
+            table[every.view(np.uint8)] = self.encode(pd.Series(every))
+            if dtype.kind == "b":
+                table[2:] = table[1]  # numpy reads any non-zero byte of a boolean as True
+            return values.view(np.uint8), table
+        if dtype.itemsize == 2 and dtype.kind in "iu":
+            wide = _wide_table(self, dtype.str)
+            return wide[values.view(np.uint16)], np.arange(256, dtype=np.int64)
+        return None
+
+
+def _wide_table(attribute: Attribute, dtype: str) -> np.ndarray:
+    """The code of every value of a two-byte integer dtype, as uint8 indexed by the value's bits (cached)."""
+    key = (attribute.name, tuple((type(c), c) for c in attribute.categories), attribute.bins, dtype)
+    table = _WIDE_TABLES.get(key)
+    if table is None:
+        every = np.arange(1 << 16, dtype=np.uint16).view(np.dtype(dtype))
+        table = attribute.encode(pd.Series(every)).astype(np.uint8)
+        _WIDE_TABLES[key] = table
+    return table
+
+
+#: Tables of :func:`_wide_table` by attribute (its categories with their types) and dtype.
+_WIDE_TABLES: dict[tuple[Any, ...], np.ndarray] = {}
+
 
 def _integer_codes(column: pd.Series, categories: tuple[Any, ...]) -> np.ndarray | None:
     """The codes of :meth:`Attribute.encode` for a plain integer column and distinct integer categories.
@@ -138,7 +191,39 @@ class CellLayout:
         raise InvalidArgument(f"attribute {name!r} is not audited; audited attributes: {', '.join(self.names)}")
 
     def encode(self, people: pd.DataFrame) -> np.ndarray:
-        """Flat cell code per person (C order over ``attributes``)."""
+        """Flat cell code per person (C order over ``attributes``), int64.
+
+        Each attribute is read as one byte per person and a table of its codes
+        (:meth:`Attribute.byte_codes`, or its :meth:`Attribute.encode` codes
+        as bytes), and the codes are combined in one compiled pass
+        (:mod:`audit.population.cell_codes`); :meth:`encode_reference` is the
+        plain formulation, with the same result.
+        """
+        n = len(people)
+        if not self.attributes:
+            return np.zeros(n, dtype=np.int64)
+        raws: list[np.ndarray] = []
+        tables = np.zeros((len(self.attributes), 256), dtype=np.int64)
+        for j, a in enumerate(self.attributes):
+            if len(a.labels) > 256:
+                return self.encode_reference(people)
+            column = people[a.name] if a.name in people.columns else pd.Series(np.full(n, np.nan))
+            pair = a.byte_codes(column)
+            if pair is None:
+                pair = a.encode(column).astype(np.uint8), np.arange(256, dtype=np.int64)
+            raw = np.ascontiguousarray(pair[0]).view()
+            raw.flags.writeable = False  # all read-only (pandas hands out read-only arrays): one compiled signature
+            raws.append(raw)
+            tables[j] = pair[1]
+        from audit.population.cell_codes import cells_of_bytes
+
+        out = np.empty(n, dtype=np.int64)
+        if n:
+            cells_of_bytes(tuple(raws), tables, np.array(self.shape, dtype=np.int64), out)
+        return out
+
+    def encode_reference(self, people: pd.DataFrame) -> np.ndarray:
+        """:meth:`encode` as plain numpy: each attribute's :meth:`Attribute.encode`, combined in C order."""
         code = np.zeros(len(people), dtype=np.int64)
         for a in self.attributes:
             column = people[a.name] if a.name in people.columns else pd.Series(np.full(len(people), np.nan))
