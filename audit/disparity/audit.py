@@ -77,6 +77,7 @@ __all__ = [
     "AttributeView",
     "attribute_views",
     "collect_counts",
+    "frame_counts",
     "value_counts",
     "verdict",
 ]
@@ -119,6 +120,27 @@ def collect_counts(
         "any_sanction": Counts(np.bincount(cells[any_sanction], minlength=n_cells).astype(np.int64)),
         "scores": value_counts(scores, cells, n_cells),
     }, scores, cells, n_cells)
+
+
+def frame_counts(frame: Any, scorer: Scorer, *, cells: np.ndarray, n_cells: int) -> dict[str, Any]:
+    """:func:`collect_counts` of a scorer's validated frame (tier categorical, one bool column per sanction).
+
+    The group statistics :meth:`DisparityAudit.collect` keeps for every chunk,
+    before the ground-truth and attribution samples; ``cells`` are the
+    people's cell codes (:meth:`audit.population.groups.CellLayout.encode`).
+    """
+    # people x sanctions, one column after another in memory: the compiled pass reads it a sanction at a time
+    sanctions = np.empty((len(frame), len(scorer.sanctions)), dtype=bool, order="F")
+    for j, s in enumerate(scorer.sanctions):
+        sanctions[:, j] = frame[s].to_numpy(dtype=bool)
+    return collect_counts(
+        cells=cells,
+        n_cells=n_cells,
+        tier=frame["tier"].cat.codes.to_numpy(),
+        n_tiers=len(scorer.tiers),
+        sanctions=sanctions,
+        scores=frame["score"].to_numpy(),
+    )
 
 
 def _with_exact(out: dict[str, Any], scores: np.ndarray, cells: np.ndarray, n_cells: int) -> dict[str, Any]:
@@ -216,19 +238,7 @@ class DisparityAudit:
 
     def collect(self, chunk: ScoredChunk) -> dict[str, Any]:
         scorer = chunk.scorer
-        frame = chunk.frame
-        # people x sanctions, one column after another in memory: the compiled pass reads it a sanction at a time
-        sanctions = np.empty((len(frame), len(scorer.sanctions)), dtype=bool, order="F")
-        for j, s in enumerate(scorer.sanctions):
-            sanctions[:, j] = frame[s].to_numpy(dtype=bool)
-        out = collect_counts(
-            cells=chunk.cells,
-            n_cells=chunk.layout.n_cells,
-            tier=frame["tier"].cat.codes.to_numpy(),
-            n_tiers=len(scorer.tiers),
-            sanctions=sanctions,
-            scores=frame["score"].to_numpy(),
-        )
+        out = frame_counts(chunk.frame, scorer, cells=chunk.cells, n_cells=chunk.layout.n_cells)
         if self.ground_truth:
             truth = collect_truth(chunk, sample=self.truth_sample)
             if truth is not None:

@@ -84,39 +84,56 @@ class Attribute:
             codes = column.cat.codes.to_numpy()
             if codes.dtype != np.int8:
                 return None
-            every = np.arange(-1, len(dtype.categories), dtype=np.int8)  # -1: missing
-            table = np.full(256, len(self.categories), dtype=np.int64)
-            table[every.view(np.uint8)] = self.encode(pd.Series(pd.Categorical.from_codes(every, dtype=dtype)))
-            return codes.view(np.uint8), table
+            return codes.view(np.uint8), _byte_table(self, dtype)
         if not isinstance(dtype, np.dtype) or dtype.kind not in "iub":
             return None
         values = column.to_numpy()
         if dtype.itemsize == 1:
-            every = np.array([False, True]) if dtype.kind == "b" else np.arange(256, dtype=np.uint8).view(dtype)
-            table = np.full(256, len(self.categories), dtype=np.int64)
-            table[every.view(np.uint8)] = self.encode(pd.Series(every))
-            if dtype.kind == "b":
-                table[2:] = table[1]  # numpy reads any non-zero byte of a boolean as True
-            return values.view(np.uint8), table
+            return values.view(np.uint8), _byte_table(self, dtype)
         if dtype.itemsize == 2 and dtype.kind in "iu":
-            wide = _wide_table(self, dtype.str)
-            return wide[values.view(np.uint16)], np.arange(256, dtype=np.int64)
+            return _byte_table(self, dtype)[values.view(np.uint16)], np.arange(256, dtype=np.int64)
         return None
 
 
-def _wide_table(attribute: Attribute, dtype: str) -> np.ndarray:
-    """The code of every value of a two-byte integer dtype, as uint8 indexed by the value's bits (cached)."""
-    key = (attribute.name, tuple((type(c), c) for c in attribute.categories), attribute.bins, dtype)
-    table = _WIDE_TABLES.get(key)
-    if table is None:
-        every = np.arange(1 << 16, dtype=np.uint16).view(np.dtype(dtype))
+def _byte_table(attribute: Attribute, dtype: Any) -> np.ndarray:
+    """:meth:`Attribute.encode` of every value a column of ``dtype`` can hold, by the value's bits (cached).
+
+    int64 codes by byte for categoricals (by code; 255 is a missing value's -1)
+    and one-byte dtypes; uint8 codes by 16-bit pattern for two-byte integers.
+    Cached by the attribute's categories with their types (``1``, ``1.0`` and
+    ``True`` are equal keys of a dict, not the same category) and the dtype's.
+    """
+    def typed(values: Any) -> tuple[Any, ...]:
+        return tuple((type(v), v) for v in values)
+
+    what = ("categorical", typed(dtype.categories), dtype.ordered) if isinstance(dtype, pd.CategoricalDtype) else dtype.str
+    key = (attribute.name, typed(attribute.categories), attribute.bins, what)
+    table = _BYTE_TABLES.get(key)
+    if table is not None:
+        return table
+    k = len(attribute.categories)
+    if isinstance(dtype, pd.CategoricalDtype):
+        every = np.arange(-1, len(dtype.categories), dtype=np.int8)  # -1: missing
+        table = np.full(256, k, dtype=np.int64)
+        table[every.view(np.uint8)] = attribute.encode(pd.Series(pd.Categorical.from_codes(every, dtype=dtype)))
+    elif dtype.itemsize == 1:
+        every = np.array([False, True]) if dtype.kind == "b" else np.arange(256, dtype=np.uint8).view(dtype)
+        table = np.full(256, k, dtype=np.int64)
+        table[every.view(np.uint8)] = attribute.encode(pd.Series(every))
+        if dtype.kind == "b":
+            table[2:] = table[1]  # numpy reads any non-zero byte of a boolean as True
+    else:
+        every = np.arange(1 << 16, dtype=np.uint16).view(dtype)
         table = attribute.encode(pd.Series(every)).astype(np.uint8)
-        _WIDE_TABLES[key] = table
+    table.flags.writeable = False
+    if len(_BYTE_TABLES) >= 256:  # a long session auditing many different columns: start afresh
+        _BYTE_TABLES.clear()
+    _BYTE_TABLES[key] = table
     return table
 
 
-#: Tables of :func:`_wide_table` by attribute (its categories with their types) and dtype.
-_WIDE_TABLES: dict[tuple[Any, ...], np.ndarray] = {}
+#: Tables of :func:`_byte_table`, by attribute and dtype.
+_BYTE_TABLES: dict[tuple[Any, ...], np.ndarray] = {}
 
 
 def _integer_codes(column: pd.Series, categories: tuple[Any, ...]) -> np.ndarray | None:
