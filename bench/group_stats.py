@@ -189,7 +189,13 @@ def main() -> None:
         have_polars = f"polars {pl.__version__}, {pl.thread_pool_size()} threads"
     except ImportError:
         have_polars = ""
-    print(f"machine: {os.cpu_count()} cores ({platform.processor() or platform.machine()}), Python "
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    print(f"machine: {os.cpu_count()} cores ({cpu}), Python "
           f"{platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}, "
           f"{have_polars or 'polars not installed (its column is left out)'}")
     print(f"load average before: {', '.join(f'{x:.1f}' for x in os.getloadavg())}; medians of {args.repeats} repeats, "
