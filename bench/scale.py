@@ -282,8 +282,11 @@ def projection(chunks: int, fixed_cpu: list[float] | None = None) -> None:
           f"{_span(fixed, ',.0f')} CPU s")
     print(f"    projected for {COUNTRY:,} people on {workers} fully used cores: {_span(minutes, ',.1f')} minutes")
     stages = sorted(totals.seconds.items(), key=lambda kv: -kv[1])
-    shares = ", ".join(f"{k} {v / sum(totals.seconds.values()):.0%}" for k, v in stages if v > 0)
+    total = sum(totals.seconds.values())
+    shares = ", ".join(f"{k} {v / total:.0%}" for k, v in stages if v > 0)
     print(f"    where a person's time goes (shares of the stages' seconds, summed over workers): {shares}")
+    by_stage = ", ".join(f"{k} {per_person * 1e9 * v / total:,.0f}" for k, v in stages if v / total >= 0.005)
+    print(f"    CPU ns per person by stage (the chunk loop's CPU split by those shares): {by_stage}")
 
 
 # ----------------------------------------------------------------------------- (e) batch size

@@ -57,10 +57,10 @@ from audit.disparity.coalitions import (
     shapley_values,
 )
 from audit.disparity.drivers import DRIVER_SHARE, attribution_section, driver
+from audit.disparity.ground_truth import batch_sample
 from audit.engine.contract import ScoredChunk, favourable_mask, sanctioned_mask, score_checked
 from audit.errors import AuditError
 from audit.population.model import Population, PopulationView, rows_with_ids
-from audit.replay.pool import chunk_sample
 from audit.vocab import EVENT_KINDS
 from scorers.protocol import Scorer, scorer_tags
 
@@ -159,7 +159,7 @@ def sample_rate(target: int, population_size: int) -> float:
 
 def attribution_rows(chunk: ScoredChunk, *, sample: int) -> np.ndarray:
     """Rows of ``chunk`` re-scored for attribution (a hash sample; a pooled chunk's marked rows)."""
-    return chunk_sample(chunk, _STREAM, sample_rate(sample, chunk.options.population_size))
+    return batch_sample(chunk, _STREAM, sample_rate(sample, chunk.options.population_size))
 
 
 def collect_attribution(chunk: ScoredChunk, plan: AttributionPlan, *, sample: int) -> dict[str, Counts]:

@@ -77,6 +77,7 @@ __all__ = [
     "AttributeView",
     "attribute_views",
     "collect_counts",
+    "frame_counts",
     "value_counts",
     "verdict",
 ]
@@ -107,7 +108,7 @@ def collect_counts(
     cells = np.asarray(cells, dtype=np.int64)
     fast = _compiled_counts(cells=cells, n_cells=n_cells, tier=tier, n_tiers=n_tiers, sanctions=sanctions, scores=scores)
     if fast is not None:
-        return _with_exact(fast, scores, cells, n_cells)
+        return fast
     tiers = np.bincount(cells * n_tiers + tier, minlength=n_cells * n_tiers).reshape(n_cells, n_tiers)
     per_sanction = np.zeros((n_cells, sanctions.shape[1]), dtype=np.int64)
     for j in range(sanctions.shape[1]):
@@ -121,6 +122,27 @@ def collect_counts(
     }, scores, cells, n_cells)
 
 
+def frame_counts(frame: Any, scorer: Scorer, *, cells: np.ndarray, n_cells: int) -> dict[str, Any]:
+    """:func:`collect_counts` of a scorer's validated frame (tier categorical, one bool column per sanction).
+
+    The group statistics :meth:`DisparityAudit.collect` keeps for every chunk,
+    before the ground-truth and attribution samples; ``cells`` are the
+    people's cell codes (:meth:`audit.population.groups.CellLayout.encode`).
+    """
+    # people x sanctions, one column after another in memory: the compiled pass reads it a sanction at a time
+    sanctions = np.empty((len(frame), len(scorer.sanctions)), dtype=bool, order="F")
+    for j, s in enumerate(scorer.sanctions):
+        sanctions[:, j] = frame[s].to_numpy(dtype=bool)
+    return collect_counts(
+        cells=cells,
+        n_cells=n_cells,
+        tier=frame["tier"].cat.codes.to_numpy(),
+        n_tiers=len(scorer.tiers),
+        sanctions=sanctions,
+        scores=frame["score"].to_numpy(),
+    )
+
+
 def _with_exact(out: dict[str, Any], scores: np.ndarray, cells: np.ndarray, n_cells: int) -> dict[str, Any]:
     """Add the exact score counts the rank figures need (:mod:`audit.disparity.exact_ranks`)."""
     rounded = out["scores"]
@@ -131,12 +153,14 @@ def _with_exact(out: dict[str, Any], scores: np.ndarray, cells: np.ndarray, n_ce
 def _compiled_counts(
     *, cells: np.ndarray, n_cells: int, tier: np.ndarray, n_tiers: int, sanctions: np.ndarray, scores: np.ndarray
 ) -> dict[str, Any] | None:
-    """:func:`collect_counts` in one compiled pass (:mod:`audit.disparity.cell_kernels`); ``None`` where it does not apply.
+    """:func:`collect_counts` in two compiled passes (:mod:`audit.disparity.cell_kernels`); ``None`` where it does not apply.
 
     It applies when every score is finite and below ``2**31`` and the rounded
     scores, in steps of their greatest common divisor, span a range small
     enough for a dense count (the rule of :func:`value_counts`, which has no
-    steps); the tables are identical to the numpy passes'.
+    steps); the tables are identical to the numpy passes'. The first pass also
+    tells whether every score sits on the rounding grid, so the exact rank
+    counts are read off the rounded ones without a third look at the scores.
     """
     from audit.disparity.cell_kernels import cell_tables, score_range
 
@@ -144,21 +168,32 @@ def _compiled_counts(
     if values.size == 0:
         return None
     scale = float(10**SCORE_DECIMALS)
-    lo, hi, step, ok = (int(x) for x in score_range(values, scale))
+    lo, hi, step, ok, on_grid = (int(x) for x in score_range(values, scale))
     n_values = (hi - lo) // step + 1
     if not ok or n_values * n_cells > max(4 * values.size, 1 << 16):
         return None
-    tiers, per_sanction, any_sanction, counts, limbs = cell_tables(
-        cells, np.ascontiguousarray(tier, dtype=np.int64), n_tiers, np.ascontiguousarray(sanctions, dtype=np.bool_),
-        values, scale, lo, step, n_values, n_cells,
+    tier = np.ascontiguousarray(tier)
+    if tier.dtype.kind not in "iu":
+        tier = tier.astype(np.int64)  # tier codes as they come (int8 from a categorical): no int64 copy
+    valid, tiers, per_sanction, any_sanction, counts, limbs = cell_tables(
+        cells, tier, n_tiers, np.ascontiguousarray(np.asarray(sanctions, dtype=np.bool_).T), values, scale, lo, step,
+        n_values, n_cells,
+        bool(on_grid),
     )
+    if not valid:  # a cell or tier out of range: the numpy passes say so
+        return None
     nz = np.flatnonzero(counts).astype(np.int64)
     keys = (lo + nz // n_cells * step) * n_cells + nz % n_cells  # ValueCounts keys: rounded value * n_cells + cell
+    rounded = ValueCounts(keys, counts[nz], n_cells, SCORE_DECIMALS, limbs)
     return {
         "tiers": Counts(tiers),
         "sanctions": Counts(per_sanction),
         "any_sanction": Counts(any_sanction),
-        "scores": ValueCounts(keys, counts[nz], n_cells, SCORE_DECIMALS, limbs),
+        "scores": rounded,
+        "exact_scores": (
+            ExactValueCounts.from_grid(rounded.keys, rounded.counts, n_cells, SCORE_DECIMALS)
+            if on_grid else ExactValueCounts.of(values, cells, n_cells)
+        ),
     }
 
 
@@ -203,20 +238,7 @@ class DisparityAudit:
 
     def collect(self, chunk: ScoredChunk) -> dict[str, Any]:
         scorer = chunk.scorer
-        frame = chunk.frame
-        sanctions = (
-            np.column_stack([frame[s].to_numpy(dtype=bool) for s in scorer.sanctions])
-            if scorer.sanctions
-            else np.zeros((len(frame), 0), dtype=bool)
-        )
-        out = collect_counts(
-            cells=chunk.cells,
-            n_cells=chunk.layout.n_cells,
-            tier=frame["tier"].cat.codes.to_numpy().astype(np.int64),
-            n_tiers=len(scorer.tiers),
-            sanctions=sanctions,
-            scores=frame["score"].to_numpy(),
-        )
+        out = frame_counts(chunk.frame, scorer, cells=chunk.cells, n_cells=chunk.layout.n_cells)
         if self.ground_truth:
             truth = collect_truth(chunk, sample=self.truth_sample)
             if truth is not None:

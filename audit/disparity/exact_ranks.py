@@ -105,6 +105,12 @@ class ExactValueCounts:
         scale = 10.0**decimals
         if not np.array_equal(np.rint(values * scale) / scale, values):
             return cls.of(values, cells, n_cells)
+        return cls.from_grid(grid_keys, grid_counts, n_cells, decimals)
+
+    @classmethod
+    def from_grid(cls, grid_keys: np.ndarray, grid_counts: np.ndarray, n_cells: int, decimals: int) -> ExactValueCounts:
+        """From rounded value counts whose scores are known to equal their rounded values (:meth:`on_grid`, checked)."""
+        scale = 10.0**decimals
         grid_keys = np.asarray(grid_keys, dtype=np.int64)
         exact = order_keys(np.floor_divide(grid_keys, n_cells) / scale)
         return cls._sorted(exact, np.mod(grid_keys, n_cells), np.asarray(grid_counts, dtype=np.int64), n_cells, 0)

@@ -35,7 +35,7 @@ from audit.disparity.ratio_intervals import exact_rate_interval
 from audit.engine.contract import ScoredChunk, favourable_mask, sanctioned_mask, score_checked
 from audit.output.artefacts import finite_or_none as _num
 from audit.population.model import PopulationView, rows_with_ids, unique_ids
-from audit.randomness import rows_sampled
+from audit.replay.pool import chunk_sample
 from scorers.protocol import ScorerTags, scorer_tags
 
 __all__ = ["DEFAULT_TRUTH_SAMPLE", "RELIABILITY_EDGES", "TRUTH_STREAM", "collect_truth", "truth_rate", "truth_section"]
@@ -88,8 +88,7 @@ def collect_truth(chunk: ScoredChunk, *, sample: int = 0) -> dict[str, Counts] |
         rows = np.arange(len(chunk.frame))
         deserved_s, deserved_f = sanctioned_mask(chunk.scorer, truth), favourable_mask(chunk.scorer, truth)
     else:
-        ids = chunk.population.people["person_id"].to_numpy()
-        rows = rows_sampled(chunk.options.seed, TRUTH_STREAM, ids, rate)
+        rows = batch_sample(chunk, TRUTH_STREAM, rate)
         deserved_s, deserved_f = _deserved_of(chunk, rows)
     n_cells = chunk.layout.n_cells
     cells = chunk.cells[rows]
@@ -111,6 +110,25 @@ def collect_truth(chunk: ScoredChunk, *, sample: int = 0) -> dict[str, Counts] |
             .astype(np.int64)
         ),
     }
+
+
+def batch_sample(chunk: ScoredChunk, stream: str, rate: float) -> np.ndarray:
+    """Rows of the chunk's person-id hash sample of ``stream`` at ``rate`` (:func:`audit.replay.pool.chunk_sample`).
+
+    The sample depends on the seed, the stream, the rate and the people, never on
+    the scorer, so it is drawn once per batch and shared by every scorer's
+    audits (:attr:`audit.engine.contract.ScoredChunk.batch_memo`; read-only).
+    A pooled chunk's sample is the rows it marks.
+    """
+    if chunk.sample_rows is not None:
+        return chunk_sample(chunk, stream, rate)
+    key = ("hash sample", stream, chunk.options.seed, rate)
+    memo = chunk.batch_memo
+    if key not in memo:
+        rows = chunk_sample(chunk, stream, rate)
+        rows.flags.writeable = False
+        memo[key] = rows
+    return memo[key]
 
 
 def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -65,6 +65,76 @@ class Attribute:
         codes = pd.Index(list(self.categories), dtype=object).get_indexer(column.astype(object).to_numpy())
         return np.where(codes < 0, k, codes).astype(np.int32)
 
+    def byte_codes(self, column: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(raw, table)`` with ``table[raw]`` equal to :meth:`encode` of ``column``; ``None`` if no such pair.
+
+        ``raw`` holds one byte per row (uint8) and ``table`` the code of every
+        byte value (256 int64 entries). They exist for the columns a synthetic
+        population holds, which are a byte per person: categoricals of up to
+        127 categories (their codes), int8, uint8 and booleans (their values),
+        and int16 (ages) when the attribute has at most 256 labels (``raw`` is
+        then the code, through a table of all 65,536 values). The table is
+        :meth:`encode` itself applied to every possible byte value, so the two
+        cannot disagree; a row's code depends on its value alone.
+        """
+        if len(self.labels) > 256:
+            return None
+        dtype = column.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            codes = column.cat.codes.to_numpy()
+            if codes.dtype != np.int8:
+                return None
+            return codes.view(np.uint8), _byte_table(self, dtype)
+        if not isinstance(dtype, np.dtype) or dtype.kind not in "iub":
+            return None
+        values = column.to_numpy()
+        if dtype.itemsize == 1:
+            return values.view(np.uint8), _byte_table(self, dtype)
+        if dtype.itemsize == 2 and dtype.kind in "iu":
+            return _byte_table(self, dtype)[values.view(np.uint16)], np.arange(256, dtype=np.int64)
+        return None
+
+
+def _byte_table(attribute: Attribute, dtype: Any) -> np.ndarray:
+    """:meth:`Attribute.encode` of every value a column of ``dtype`` can hold, by the value's bits (cached).
+
+    int64 codes by byte for categoricals (by code; 255 is a missing value's -1)
+    and one-byte dtypes; uint8 codes by 16-bit pattern for two-byte integers.
+    Cached by the attribute's categories with their types (``1``, ``1.0`` and
+    ``True`` are equal keys of a dict, not the same category) and the dtype's.
+    """
+    def typed(values: Any) -> tuple[Any, ...]:
+        return tuple((type(v), v) for v in values)
+
+    what = ("categorical", typed(dtype.categories), dtype.ordered) if isinstance(dtype, pd.CategoricalDtype) else dtype.str
+    key = (attribute.name, typed(attribute.categories), attribute.bins, what)
+    table = _BYTE_TABLES.get(key)
+    if table is not None:
+        return table
+    k = len(attribute.categories)
+    if isinstance(dtype, pd.CategoricalDtype):
+        every = np.arange(-1, len(dtype.categories), dtype=np.int8)  # -1: missing
+        table = np.full(256, k, dtype=np.int64)
+        table[every.view(np.uint8)] = attribute.encode(pd.Series(pd.Categorical.from_codes(every, dtype=dtype)))
+    elif dtype.itemsize == 1:
+        every = np.array([False, True]) if dtype.kind == "b" else np.arange(256, dtype=np.uint8).view(dtype)
+        table = np.full(256, k, dtype=np.int64)
+        table[every.view(np.uint8)] = attribute.encode(pd.Series(every))
+        if dtype.kind == "b":
+            table[2:] = table[1]  # numpy reads any non-zero byte of a boolean as True
+    else:
+        every = np.arange(1 << 16, dtype=np.uint16).view(dtype)
+        table = attribute.encode(pd.Series(every)).astype(np.uint8)
+    table.flags.writeable = False
+    if len(_BYTE_TABLES) >= 256:  # a long session auditing many different columns: start afresh
+        _BYTE_TABLES.clear()
+    _BYTE_TABLES[key] = table
+    return table
+
+
+#: Tables of :func:`_byte_table`, by attribute and dtype.
+_BYTE_TABLES: dict[tuple[Any, ...], np.ndarray] = {}
+
 
 def _integer_codes(column: pd.Series, categories: tuple[Any, ...]) -> np.ndarray | None:
     """The codes of :meth:`Attribute.encode` for a plain integer column and distinct integer categories.
@@ -138,7 +208,39 @@ class CellLayout:
         raise InvalidArgument(f"attribute {name!r} is not audited; audited attributes: {', '.join(self.names)}")
 
     def encode(self, people: pd.DataFrame) -> np.ndarray:
-        """Flat cell code per person (C order over ``attributes``)."""
+        """Flat cell code per person (C order over ``attributes``), int64.
+
+        Each attribute is read as one byte per person and a table of its codes
+        (:meth:`Attribute.byte_codes`, or its :meth:`Attribute.encode` codes
+        as bytes), and the codes are combined in one compiled pass
+        (:mod:`audit.population.cell_codes`); :meth:`encode_reference` is the
+        plain formulation, with the same result.
+        """
+        n = len(people)
+        if not self.attributes:
+            return np.zeros(n, dtype=np.int64)
+        raws: list[np.ndarray] = []
+        tables = np.zeros((len(self.attributes), 256), dtype=np.int64)
+        for j, a in enumerate(self.attributes):
+            if len(a.labels) > 256:
+                return self.encode_reference(people)
+            column = people[a.name] if a.name in people.columns else pd.Series(np.full(n, np.nan))
+            pair = a.byte_codes(column)
+            if pair is None:
+                pair = a.encode(column).astype(np.uint8), np.arange(256, dtype=np.int64)
+            raw = np.ascontiguousarray(pair[0]).view()
+            raw.flags.writeable = False  # all read-only (pandas hands out read-only arrays): one compiled signature
+            raws.append(raw)
+            tables[j] = pair[1]
+        from audit.population.cell_codes import cells_of_bytes
+
+        out = np.empty(n, dtype=np.int64)
+        if n:
+            cells_of_bytes(tuple(raws), tables, np.array(self.shape, dtype=np.int64), out)
+        return out
+
+    def encode_reference(self, people: pd.DataFrame) -> np.ndarray:
+        """:meth:`encode` as plain numpy: each attribute's :meth:`Attribute.encode`, combined in C order."""
         code = np.zeros(len(people), dtype=np.int64)
         for a in self.attributes:
             column = people[a.name] if a.name in people.columns else pd.Series(np.full(len(people), np.nan))

@@ -12,12 +12,14 @@ def test_importing_the_preload_compiles_the_kernels_of_a_chunk():
     code = textwrap.dedent(
         """
         import audit.disparity.cell_kernels as cells
+        import audit.population.cell_codes as codes
         import audit.population.synth.event_kernels as synth
         import audit.sample_kernels as sample
         import scorers._kernels._compiled as compiled
         import scorers._kernels._listing as listing
         kernels = [compiled.points_kernel, compiled.sesame_kernel, compiled.sesame_reasons_kernel,
-                   listing.listing_kernel, cells.cell_tables, synth.sort_events, synth.write_events]
+                   listing.listing_kernel, cells.cell_tables, cells.score_range, codes.cells_of_bytes, synth.sort_events,
+                   synth.write_events]
         before = [len(k.signatures) for k in kernels]
         import audit.preload  # what the forkserver imports
         after = [len(k.signatures) for k in kernels]

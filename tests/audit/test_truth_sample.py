@@ -155,3 +155,22 @@ def test_a_sampled_ground_truth_does_not_depend_on_the_chunking():
     assert whole == pieces
     for section in whole.values():
         assert section["sample_share"] < 1.0 and 3_000 < section["n"] < 5_000
+
+
+def test_every_scorer_of_a_batch_reads_the_same_sample_drawn_once(population):
+    # the sample depends on the seed, the stream, the rate and the people: one draw per batch, read-only
+    from audit.disparity.ground_truth import batch_sample
+    from audit.engine.contract import ScoredChunk
+    from audit.engine.person_rows import PersonRows
+
+    options = AuditOptions(seed=SEED, population_size=SIZE, bootstrap=0)
+    shared = PersonRows(population=population)
+    chunks = [
+        ScoredChunk(population=population, view=population.view(), scorer=load_scorer(name), label=name, frame=None,
+                    cells=np.zeros(SIZE, np.int64), layout=layout_for(()), options=options, as_of=0, person_rows=shared)
+        for name in ("suining", "sesame")
+    ]
+    first, second = (batch_sample(c, TRUTH_STREAM, truth_rate(SAMPLE, SIZE)) for c in chunks)
+    assert first is second and not first.flags.writeable
+    ids = population.people["person_id"].to_numpy()
+    np.testing.assert_array_equal(first, np.flatnonzero(person_uniform(SEED, TRUTH_STREAM, ids) < SAMPLE / SIZE))
