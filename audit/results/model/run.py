@@ -5,9 +5,9 @@ failed has its declarations, ``status: "failed"`` and its ``error``, and no
 sections.
 """
 
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
-from audit.results.model.common import JSONScalar, declare_extra_items
+from audit.results.model.common import JSONScalar, Length, declare_extra_items
 from audit.results.model.disparity import DisparitySection
 from audit.results.model.replay import (
     AppealSection,
@@ -71,6 +71,9 @@ class PopulationInfo(TypedDict):
     """The 0/1 column of observed outcomes (error rates and calibration), if any."""
     date_range: NotRequired[list[str] | None]
     """First and last date of the supplied data's date column, if one was named."""
+    event_months: NotRequired[Annotated[list[int], Length(2, 2)] | None]
+    """First and last month of the supplied events (``null`` when none were supplied); ``horizon_months``
+    of a supplied table without events is a placeholder of 1 month."""
 
 
 class RunOptions(TypedDict):
