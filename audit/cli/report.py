@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, cast
 
 from audit.cli.options import add_force_arg, add_population_args
 
@@ -81,7 +80,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for entry in results["scorers"]:
         entry.pop("paired", None)  # the joint counts live in compare.json's figures
     atomic_write_json(out / "results.json", results, mode=exact_artefact_mode(results))
-    write_report(out, cast(dict[str, Any], results), None)  # the report reads any version's documents as dicts
+    write_report(out, results, None)
     paths = write_compare(out, doc)
     if not args.quiet:
         from rich.console import Console

@@ -15,6 +15,7 @@ from typing import Any
 from audit.report.front import TOP_FINDINGS
 from audit.report.model import Doc, Finding, attribute_words, audited_attributes, fmt_pct, is_number
 from audit.report.verdicts import evidence_text, finding_outcome, grid_audits, grid_cell, rank_findings
+from audit.results.model import PublishedDocument, ResultsDocument
 
 __all__ = ["OUTCOME_STYLE", "print_run_summary", "render_run_summary"]
 
@@ -163,7 +164,7 @@ def _headline(doc: Doc) -> Any:
     return table
 
 
-def render_run_summary(results: dict[str, Any], published: dict[str, Any] | None = None,
+def render_run_summary(results: ResultsDocument, published: PublishedDocument | None = None,
                        findings: list[Finding] | None = None, *, width: int = 80) -> list[Any]:
     """The summary as rich renderables for a terminal ``width`` columns wide, in order: title, verdict grid, top
     findings, headline figures."""
@@ -175,7 +176,7 @@ def render_run_summary(results: dict[str, Any], published: dict[str, Any] | None
     return [f"[bold]{_title(doc)}[/]", _grid(doc, findings, width), "", _top(findings, supplied), "", _headline(doc)]
 
 
-def print_run_summary(results: dict[str, Any], published: dict[str, Any] | None, console: Any) -> None:
+def print_run_summary(results: ResultsDocument, published: PublishedDocument | None, console: Any) -> None:
     """Print :func:`render_run_summary` on ``console`` (a :class:`rich.console.Console`)."""
     for part in render_run_summary(results, published, width=console.width):
         console.print(part)

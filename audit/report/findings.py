@@ -40,6 +40,7 @@ from audit.report.dynamics_findings import dynamics_findings
 from audit.report.model import Doc, Finding, anchor, fmt_pct, fmt_ratio, group_label, is_number
 from audit.report.observed_findings import observed_findings
 from audit.report.replay_findings import ADVERSE_RISK_CONCERN, FOUR_FIFTHS, replay_findings
+from audit.results.model import PublishedDocument, ResultsDocument
 
 __all__ = ["ADVERSE_RISK_CONCERN", "FOUR_FIFTHS", "build_findings", "describe_group"]
 
@@ -209,7 +210,7 @@ def _relative_risk_findings(node: dict[str, Any], attr: str, i: int, label: str)
                     evidence=Evidence(outcome=VIOLATED, observed=people_n, what="people"))]
 
 
-def build_findings(results: dict[str, Any], published: dict[str, Any] | None = None) -> list[Finding]:
+def build_findings(results: ResultsDocument, published: PublishedDocument | None = None) -> list[Finding]:
     """Every finding for a results document, most serious first (stable within a level)."""
     doc = Doc(results, "results")
     scorers = doc.get("scorers")

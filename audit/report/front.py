@@ -14,6 +14,7 @@ from typing import Any
 
 from audit.report.model import Cell, Doc, Facts, Finding, Paragraph, Section, Table, anchor, fmt_count
 from audit.report.verdicts import GRID_FLAGS, evidence_text, finding_outcome, grid_table, rank_findings
+from audit.results.model import PublishedDocument
 
 __all__ = ["TOP_FINDINGS", "appendix_links", "audited_facts", "executive_summary", "how_to_read", "top_findings"]
 
@@ -49,7 +50,7 @@ def _options_text(options: Any) -> str:
         or "defaults"
 
 
-def audited_facts(doc: Doc, published: dict[str, Any] | None, *, id: str = "audited") -> Facts:
+def audited_facts(doc: Doc, published: PublishedDocument | None, *, id: str = "audited") -> Facts:
     """What was audited: population, nature, size, seed or data source, date, scorers, options, publication."""
     items: list[tuple[str, Cell]] = []
     synthetic = doc.get("population", "synthetic")
@@ -106,7 +107,7 @@ def appendix_links(doc: Doc, *, id: str = "summary-links") -> Facts:
     return Facts(id=id, items=tuple(items))
 
 
-def executive_summary(doc: Doc, findings: Sequence[Finding], published: dict[str, Any] | None) -> Section:
+def executive_summary(doc: Doc, findings: Sequence[Finding], published: PublishedDocument | None) -> Section:
     """Page one: the verdict grid, the top findings, what was audited, links to the appendix's main parts."""
     return Section(id="summary", title="Executive summary", blocks=(
         grid_table(doc, findings),

@@ -31,6 +31,7 @@ from audit.report.model import (
 )
 from audit.report.plots import interval_dots, plot_block
 from audit.report.tables import Column, facts, generic_blocks, records_table, value_cell
+from audit.results.model import PublishedDocument
 
 __all__ = ["LEDGER_KEYS", "published_section"]
 
@@ -139,7 +140,7 @@ def _scorer_section(doc: Doc, i: int, *, sid: str) -> Section:
     return Section(id=sid, title=title, blocks=tuple(blocks))
 
 
-def published_section(published: dict[str, Any] | None, *, sid: str = "published") -> Section:
+def published_section(published: PublishedDocument | None, *, sid: str = "published") -> Section:
     """The published (noisy) figures and the privacy ledger, or "not computed" without ``--epsilon``."""
     title = "Published figures (differentially private) and the privacy ledger"
     if not isinstance(published, dict):

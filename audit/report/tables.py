@@ -23,7 +23,9 @@ from audit.report.model import (
     Doc,
     Facts,
     NotComputed,
+    Ptr,
     Table,
+    cell,
     fmt_number,
     fmt_pct,
     fmt_ratio,
@@ -31,7 +33,7 @@ from audit.report.model import (
     is_number,
 )
 
-__all__ = ["Column", "facts", "generic_blocks", "guess_format", "humanize", "records_table", "value_cell"]
+__all__ = ["Column", "facts", "figure", "generic_blocks", "guess_format", "humanize", "records_table", "value_cell"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,16 +75,24 @@ def guess_format(key: str) -> Callable[[Any], str]:
 def value_cell(doc: Doc, path: Sequence[Any], *, fmt: Callable[[Any], str] | None = None, ci: Sequence[Any] | None = None,
                flag: str | None = None) -> Cell:
     """A cell for the value at ``path``, with the interval at ``ci`` when it is a pair of numbers."""
-    fmt = fmt or guess_format(str(path[-1]) if path else "")
-    cell = doc.cell(*path, fmt=fmt, flag=flag)
-    if ci is not None and cell.kind == "number":
-        bounds = doc.get(*ci)
+    interval = (doc.get(*ci), Ptr(doc.name, tuple(ci))) if ci is not None else None
+    return figure(doc.get(*path), Ptr(doc.name, tuple(path)), fmt=fmt, ci=interval, flag=flag)
+
+
+def figure(value: Any, at: Ptr, *, fmt: Callable[[Any], str] | None = None, ci: tuple[Any, Ptr] | None = None,
+           flag: str | None = None) -> Cell:
+    """A cell for ``value`` read at ``at`` (format chosen by its key unless given), with its 95% interval when
+    ``ci`` (the interval's value and pointer) is a pair of numbers."""
+    fmt = fmt or guess_format(at.key)
+    out = cell(value, at, fmt=fmt, flag=flag)
+    if ci is not None and out.kind == "number":
+        bounds, where = ci
         if isinstance(bounds, list) and len(bounds) == 2 and all(is_number(b) for b in bounds):
-            lo = Cell(text=fmt(bounds[0]), value=bounds[0], source=doc.source(*ci, 0), kind="number")
-            hi = Cell(text=fmt(bounds[1]), value=bounds[1], source=doc.source(*ci, 1), kind="number")
-            cell = Cell(text=cell.text, value=cell.value, source=cell.source, kind=cell.kind, flag=cell.flag,
-                        title=cell.title, ci=(lo, hi))
-    return cell
+            lo = Cell(text=fmt(bounds[0]), value=bounds[0], source=(where / 0).source, kind="number")
+            hi = Cell(text=fmt(bounds[1]), value=bounds[1], source=(where / 1).source, kind="number")
+            out = Cell(text=out.text, value=out.value, source=out.source, kind=out.kind, flag=out.flag,
+                       title=out.title, ci=(lo, hi))
+    return out
 
 
 def records_table(doc: Doc, path: Sequence[Any], columns: Sequence[Column], *, id: str, caption: str,
@@ -133,10 +143,10 @@ def facts(doc: Doc, items: Sequence[tuple[str, Sequence[Any]] | tuple[str, Seque
     for item in items:
         label, path = item[0], item[1]
         opts = item[2] if len(item) > 2 else {}
-        cell = value_cell(doc, path, fmt=opts.get("fmt"), ci=opts.get("ci"), flag=opts.get("flag"))
-        if cell.kind == "missing" and (not keep_missing or opts.get("optional")):
+        shown = value_cell(doc, path, fmt=opts.get("fmt"), ci=opts.get("ci"), flag=opts.get("flag"))
+        if shown.kind == "missing" and (not keep_missing or opts.get("optional")):
             continue
-        out.append((label, cell))
+        out.append((label, shown))
     return Facts(id=id, items=tuple(out))
 
 

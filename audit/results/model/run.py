@@ -113,6 +113,10 @@ class ScorerEntry(TypedDict):
     reversibility: NotRequired[ReversibilitySection | NotReplayable | ReplayUnavailable]
     spillover: NotRequired[SpilloverSection | NotReplayable | ReplayUnavailable]
     contagion: NotRequired[ContagionSection | NotReplayable]
+    observed_outcome: NotRequired[dict[str, Any]]
+    """Error rates and calibration against an observed outcome (:mod:`audit.disparity.observed`), when asked for."""
+    dynamics: NotRequired[dict[str, Any]]
+    """The long-run simulation of people responding to the score (:mod:`audit.dynamics`), when asked for."""
     paired: NotRequired[dict[str, Any]]
 
 

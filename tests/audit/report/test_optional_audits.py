@@ -17,6 +17,7 @@ from audit.report.front import appendix_links
 from audit.report.model import Doc
 from audit.report.observed_findings import equalized_odds_evidence, observed_findings
 from audit.report.verdicts import audit_of, evidence_text, grid_cell, grid_table
+from tests.audit.report.documents import whole_results
 
 
 def _group(name: str, n: int, positives: int, tpr: float, fpr: float) -> dict:
@@ -36,8 +37,8 @@ def _doc(observed: dict | None = None, dynamics: dict | None = None, *, syntheti
         scorer["observed_outcome"] = observed
     if dynamics is not None:
         scorer["dynamics"] = dynamics
-    return {"population": {"synthetic": synthetic, "size": 3000, "name": "people.csv", "source": "people.csv"},
-            "audited_attributes": ["race"], "scorers": [scorer]}
+    return whole_results({"population": {"synthetic": synthetic, "size": 3000, "name": "people.csv", "source": "people.csv"},
+                          "audited_attributes": ["race"], "scorers": [scorer]})
 
 
 Z_ALL = NormalDist().inv_cdf(1 - 0.05 / 4)  # Bonferroni over the 2 x 1 ordered pairs of two groups
@@ -171,7 +172,7 @@ def test_report_headline_table_has_the_audited_attributes():
     results = _doc()
     results["scorers"][0]["disparity"] = {"race": {"groups": [], "min_impact_ratio": 0.7, "min_impact_ratio_ci": [0.6, 0.75],
                                                    "four_fifths_verdict": "violation", "favourable": {"overall": 0.25}}}
-    table = summary_table(Doc(results, "results"))
+    table = summary_table(results)
     assert table.columns == ("scorer", "favourable", "sanctioned", "lowest impact ratio · race", "verdict · race")
     row = table.rows[0]
     assert [c.text for c in row[1:3]] == ["25.0%", "n/a"] and row[3].value == 0.7 and row[4].text == "violation"
@@ -208,11 +209,11 @@ def test_supplied_data_sections_say_nothing_about_what_it_cannot_have():
     assert "Adverse outcome: none declared" in section.blocks[0].text
     titles = [c.title for c in section.children]
     assert not any("income" in t or "education" in t for t in titles)  # race was audited; no "income: not computed"
-    labels = [k for k, _ in about_section(doc).blocks[0].items]
+    labels = [k for k, _ in about_section(results).blocks[0].items]
     assert "seed" not in labels and "nature of the data" in labels
     # a synthetic run keeps its seed, and a declared sanction keeps the usual sentence
     results["population"].update(synthetic=True, seed=7)
     results["scorers"][0]["sanctions"] = {"loans": "finance"}
     doc = Doc(results, "results")
-    assert dict(about_section(doc).blocks[0].items)["seed"].text == "7"
+    assert dict(about_section(results).blocks[0].items)["seed"].text == "7"
     assert disparity_section(doc, 0, sid="s0-disparity").blocks[0].text.endswith("Adverse outcome: any declared sanction.")
