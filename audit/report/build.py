@@ -286,7 +286,7 @@ def build_report(results: ResultsDocument, published: PublishedDocument | None =
         subtitle=subtitle,
         findings=findings,
         sections=tuple(sections),
-        front=(executive_summary(doc, findings, published), how_to_read(doc)),
+        front=(executive_summary(results, findings, published), how_to_read(results)),
         private=results["private"] is not False,
         generated_by=f"scs-audit {results['package_version']}",
     )

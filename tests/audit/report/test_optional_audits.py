@@ -152,7 +152,7 @@ def test_audit_of_reads_slugged_keys():
 def test_page_one_links_the_ll144_observed_and_dynamics_sections_that_exist():
     groups = [_group("A", 1000, 500, 0.3, 0.2), _group("B", 1000, 500, 0.5, 0.2)]
     results = _doc(_observed(groups), _dynamics(0.103, [0.088, 0.117]))
-    links = appendix_links(Doc(results, "results"))
+    links = appendix_links(results)
     hrefs = [c.href for _, c in links.items]
     assert hrefs == ["#ll144", "#s0-observed-outcome", "#s0-dynamics"]
     report = build_report(results)
