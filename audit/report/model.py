@@ -12,9 +12,20 @@ the exact value and its JSON pointer (RFC 6901) into the document, written as
 HTML puts both in ``data-value`` / ``data-source`` attributes, so a test (or a
 reader) can check every figure against the file it came from.
 
-The documents grow as audits are added; every accessor here tolerates a
-missing section or key and the renderers say "not computed" instead of
-failing.
+The report reads the typed result model (:mod:`audit.results.model`):
+:func:`audit.results.load.load_results` checks a file's version and shape
+before anything is built, and a section builder reads its keys by subscript,
+which mypy checks, walking a :class:`Ptr` beside the value so each
+:func:`cell` keeps its pointer. An optional section (a ``NotRequired`` key)
+that is absent is shown as "not computed".
+
+:class:`Doc` is the older, tolerant reader (``doc.get(*path)``, ``doc.cell(*path)``):
+the audits' own sections (disparity, explain, replay, spill-over, contagion,
+observed outcome, dynamics), the findings and the verdict grid, and
+:func:`audit.report.tables.generic_blocks` / :func:`~audit.report.tables.records_table`
+(tables of records whose columns are declared by key) still read through it.
+They move to the typed model one by one; ``observed_outcome`` and ``dynamics``
+first need their shapes in the model (``ScorerEntry`` holds them as objects).
 """
 
 from __future__ import annotations
@@ -276,7 +287,8 @@ def cell(value: Any, at: Ptr, *, fmt: Any = None, flag: str | None = None, missi
 
 
 class Doc:
-    """A JSON document with tolerant access and pointers to what was read.
+    """A JSON document with tolerant access and pointers to what was read (see the module's docstring for who
+    still reads through it).
 
     ``Doc(data, "results").get("scorers", 0, "label")`` returns the value, or
     :data:`MISSING` when any step of the path is absent or of the wrong type.
