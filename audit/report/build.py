@@ -247,7 +247,7 @@ def scorer_section(results: ResultsDocument, doc: Doc, i: int) -> Section:
                             rows=(tuple(figure(v, at / t, fmt=fmt_pct) for t, v in shares.items()),)))
     observed = observed_section(doc, i, sid=anchor(i, "observed-outcome"))  # audit/report/observed.py
     children = (
-        disparity_section(doc, i, sid=anchor(i, "disparity")),
+        disparity_section(results, i, sid=anchor(i, "disparity")),
         *((observed,) if observed is not None else ()),
         appeal_section(doc, i, sid=anchor(i, "appeal")),
         reversibility_section(doc, i, sid=anchor(i, "reversibility")),

@@ -204,8 +204,8 @@ def test_supplied_data_sections_say_nothing_about_what_it_cannot_have():
     results["scorers"][0].update(favourable_tiers=["under 5"], tiers=["under 5", "5 or above"],
                                  disparity={"race": {"groups": [{"group": "A", "n": 10}]}})
     results["population"]["seed"] = None
-    doc = Doc(results, "results")
-    section = disparity_section(doc, 0, sid="s0-disparity")
+    results = whole_results(results)
+    section = disparity_section(results, 0, sid="s0-disparity")
     assert "Adverse outcome: none declared" in section.blocks[0].text
     titles = [c.title for c in section.children]
     assert not any("income" in t or "education" in t for t in titles)  # race was audited; no "income: not computed"
@@ -214,6 +214,5 @@ def test_supplied_data_sections_say_nothing_about_what_it_cannot_have():
     # a synthetic run keeps its seed, and a declared sanction keeps the usual sentence
     results["population"].update(synthetic=True, seed=7)
     results["scorers"][0]["sanctions"] = {"loans": "finance"}
-    doc = Doc(results, "results")
     assert dict(about_section(results).blocks[0].items)["seed"].text == "7"
-    assert disparity_section(doc, 0, sid="s0-disparity").blocks[0].text.endswith("Adverse outcome: any declared sanction.")
+    assert disparity_section(results, 0, sid="s0-disparity").blocks[0].text.endswith("Adverse outcome: any declared sanction.")
