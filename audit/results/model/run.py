@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from audit.results.model.common import JSONScalar, Length, declare_extra_items
 from audit.results.model.disparity import DisparitySection
+from audit.results.model.dynamics import DynamicsFailed, DynamicsSection
+from audit.results.model.observed import ObservedOutcomeSection
 from audit.results.model.replay import (
     AppealSection,
     ContagionSection,
@@ -113,9 +115,9 @@ class ScorerEntry(TypedDict):
     reversibility: NotRequired[ReversibilitySection | NotReplayable | ReplayUnavailable]
     spillover: NotRequired[SpilloverSection | NotReplayable | ReplayUnavailable]
     contagion: NotRequired[ContagionSection | NotReplayable]
-    observed_outcome: NotRequired[dict[str, Any]]
+    observed_outcome: NotRequired[ObservedOutcomeSection]
     """Error rates and calibration against an observed outcome (:mod:`audit.disparity.observed`), when asked for."""
-    dynamics: NotRequired[dict[str, Any]]
+    dynamics: NotRequired[DynamicsSection | DynamicsFailed]
     """The long-run simulation of people responding to the score (:mod:`audit.dynamics`), when asked for."""
     paired: NotRequired[dict[str, Any]]
 
