@@ -20,12 +20,12 @@ which mypy checks, walking a :class:`Ptr` beside the value so each
 that is absent is shown as "not computed".
 
 :class:`Doc` is the older, tolerant reader (``doc.get(*path)``, ``doc.cell(*path)``):
-the audits' own sections (disparity, explain, replay, spill-over, contagion,
-observed outcome, dynamics), the findings and the verdict grid, and
+the audits' own sections (explain, replay, spill-over, contagion, observed outcome,
+dynamics), the comparison and the verdict grid, and
 :func:`audit.report.tables.generic_blocks` / :func:`~audit.report.tables.records_table`
 (tables of records whose columns are declared by key) still read through it.
-They move to the typed model one by one; ``observed_outcome`` and ``dynamics``
-first need their shapes in the model (``ScorerEntry`` holds them as objects).
+The findings (:mod:`audit.report.findings` and the replay, observed-outcome and
+dynamics findings) read the typed model.
 """
 
 from __future__ import annotations

@@ -31,8 +31,9 @@ def _observed(groups: list[dict]) -> dict:
 
 
 def _doc(observed: dict | None = None, dynamics: dict | None = None, *, synthetic: bool = False) -> dict:
-    scorer = {"label": "score", "sanctions": {}, "disparity": {}, "appeal": {"applicable": False, "reason": "precomputed"},
-              "reversibility": {"applicable": False}, "spillover": {"applicable": False}, "contagion": {"applicable": False}}
+    not_replayable = {"available": False, "applicable": False, "reason": "precomputed"}
+    scorer = {"label": "score", "sanctions": {}, "disparity": {}, "appeal": not_replayable, "reversibility": not_replayable,
+              "spillover": not_replayable, "contagion": not_replayable}
     if observed is not None:
         scorer["observed_outcome"] = observed
     if dynamics is not None:
@@ -60,7 +61,7 @@ def test_equalized_odds_violated_when_a_ratio_interval_lies_under_four_fifths():
     assert round(hi, 4) == 0.7205 and ev.outcome == VIOLATED and ev.observed == 2000
     est, got_lo, got_hi = ratios["true_positive_rate"]
     assert math.isclose(est, 0.6) and math.isclose(got_lo, lo, rel_tol=1e-9) and math.isclose(got_hi, hi, rel_tol=1e-9)
-    (f,) = observed_findings(Doc(_doc(_observed(groups)), "results"), 0, "score")
+    (f,) = observed_findings(_doc(_observed(groups))["scorers"][0], 0, "score")
     assert f.level == "warning" and f.anchor == "s0-observed-outcome-race"
     assert f"true-positive rates 0.60 (95% CI {lo:.2f}–{hi:.2f})" in f.text and "equalized odds violated" in f.text
 
@@ -86,7 +87,7 @@ def test_an_undecided_equalized_odds_says_how_many_people_would_decide_it():
     assert ev.outcome == NOT_ENOUGH and ev.needed == math.ceil(400 * ((hi - 0.6) / 0.2) ** 2) == 921
     assert evidence_text(ev, supplied=True) == "400 people; about 921 would decide it: audit more data"
     assert evidence_text(ev, supplied=False) == "400 people; about 921 would decide it: rerun with --size 921"
-    (f,) = observed_findings(Doc(_doc(_observed(groups)), "results"), 0, "score")
+    (f,) = observed_findings(_doc(_observed(groups))["scorers"][0], 0, "score")
     assert f.text.endswith("not enough evidence on equalized odds: an interval straddles 0.8") and "921" not in f.text
 
 
@@ -102,19 +103,19 @@ def _dynamics(change: float, ci: list[float]) -> dict:
                "gap_growth": {"tolerance": 0.01},
                "years": [{"year": 1, "gap_change": 0.0, "gap_change_ci": [-0.01, 0.01]},
                          {"year": 2, "gap_change": change, "gap_change_ci": ci}]}
-    return {"years": 2, "size": 3000, "by": {"income_quintile": section}}
+    return {"status": "ok", "years": 2, "size": 3000, "by": {"income_quintile": section}}
 
 
 def test_dynamics_findings_read_the_gap_growth_of_the_last_year():
-    (f,) = dynamics_findings(Doc(_doc(dynamics=_dynamics(0.103, [0.088, 0.117]), synthetic=True), "results"), 0, "suining")
+    (f,) = dynamics_findings(_doc(dynamics=_dynamics(0.103, [0.088, 0.117]), synthetic=True)["scorers"][0], 0, "suining")
     assert f.evidence.outcome == VIOLATED and f.level == "warning" and f.anchor == "s0-dynamics-income_quintile"
     assert f.text == ("suining: by income quintile, the favourable-rate gap between Q5 (richest fifth) and Q1 (poorest fifth) "
                       "changed by +10.3 pts over 2 years (95% CI +8.8 pts to +11.7 pts) — the gap grows by more than 1 pt "
                       "as people respond")
-    (ok,) = dynamics_findings(Doc(_doc(dynamics=_dynamics(-0.003, [-0.01, 0.004])), "results"), 0, "s")
+    (ok,) = dynamics_findings(_doc(dynamics=_dynamics(-0.003, [-0.01, 0.004]))["scorers"][0], 0, "s")
     assert ok.evidence.outcome == HOLDS and ok.level == "ok"
     # 0.009 in [-0.001, 0.019]: width 0.02, margin 0.001 -> 579 x 10^2 = 57,900 in the smaller group, 300,000 people
-    (u,) = dynamics_findings(Doc(_doc(dynamics=_dynamics(0.009, [-0.001, 0.019])), "results"), 0, "s")
+    (u,) = dynamics_findings(_doc(dynamics=_dynamics(0.009, [-0.001, 0.019]))["scorers"][0], 0, "s")
     assert u.evidence.outcome == NOT_ENOUGH and u.evidence.needed == 57900
     assert evidence_text(u.evidence, supplied=False).endswith("about 57,900 would decide it: rerun with --size 300,000")
 
