@@ -249,10 +249,10 @@ def scorer_section(results: ResultsDocument, doc: Doc, i: int) -> Section:
     children = (
         disparity_section(results, i, sid=anchor(i, "disparity")),
         *((observed,) if observed is not None else ()),
-        appeal_section(doc, i, sid=anchor(i, "appeal")),
-        reversibility_section(doc, i, sid=anchor(i, "reversibility")),
-        spillover_section(doc, i, sid=anchor(i, "spillover")),
-        contagion_section(doc, i, sid=anchor(i, "contagion")),
+        appeal_section(entry, RESULTS / "scorers" / i, sid=anchor(i, "appeal")),
+        reversibility_section(entry, RESULTS / "scorers" / i, sid=anchor(i, "reversibility")),
+        spillover_section(entry, RESULTS / "scorers" / i, sid=anchor(i, "spillover")),
+        contagion_section(entry, RESULTS / "scorers" / i, sid=anchor(i, "contagion")),
         *((dynamics_section(doc, i, sid=anchor(i, "dynamics")),) if "dynamics" in entry else ()),
     )
     return Section(id=sid, title=f"Scorer {label}", blocks=tuple(blocks), children=children)

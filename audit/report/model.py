@@ -20,12 +20,12 @@ which mypy checks, walking a :class:`Ptr` beside the value so each
 that is absent is shown as "not computed".
 
 :class:`Doc` is the older, tolerant reader (``doc.get(*path)``, ``doc.cell(*path)``):
-the audits' own sections (explain, replay, spill-over, contagion, observed outcome,
-dynamics), the comparison and the verdict grid, and
-:func:`audit.report.tables.generic_blocks` / :func:`~audit.report.tables.records_table`
-(tables of records whose columns are declared by key) still read through it.
-The findings (:mod:`audit.report.findings` and the replay, observed-outcome and
-dynamics findings) read the typed model.
+the explain, observed-outcome and dynamics sections, the comparison and the verdict
+grid still read through it. The findings and the replay sections (appeal,
+reversibility, spill-over, contagion) read the typed model; tables of records
+whose columns are declared by key (:func:`audit.report.tables.table_of`) and
+sections of keys the report does not know in advance
+(:func:`audit.report.tables.blocks_of`) read those keys by name, by design.
 """
 
 from __future__ import annotations

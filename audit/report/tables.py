@@ -33,7 +33,8 @@ from audit.report.model import (
     is_number,
 )
 
-__all__ = ["Column", "facts", "figure", "generic_blocks", "guess_format", "humanize", "records_table", "value_cell"]
+__all__ = ["Column", "blocks_of", "facts", "figure", "generic_blocks", "guess_format", "humanize", "records_table", "table_of",
+           "value_cell"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -97,11 +98,18 @@ def figure(value: Any, at: Ptr, *, fmt: Callable[[Any], str] | None = None, ci: 
 
 def records_table(doc: Doc, path: Sequence[Any], columns: Sequence[Column], *, id: str, caption: str,
                   note: str | None = None) -> Table | NotComputed:
-    """A table with one row per record of the list at ``path``.
+    """:func:`table_of` the list at ``path`` of ``doc`` (for builders that still read by path)."""
+    return table_of(doc.get(*path), Ptr(doc.name, tuple(path)), columns, id=id, caption=caption, note=note)
 
-    Columns whose key no record has are left out and named in the note.
+
+def table_of(records: Any, at: Ptr, columns: Sequence[Column], *, id: str, caption: str,
+             note: str | None = None) -> Table | NotComputed:
+    """A table with one row per record of ``records`` (a list read at ``at``).
+
+    The columns are declared by key (:class:`Column`), so the records are read by name: a list of typed
+    records (``list[AppealGroup]``) and one of a section's own shape both render. Columns whose key no
+    record has are left out and named in the note.
     """
-    records = doc.get(*path)
     if not isinstance(records, list) or not records:
         return NotComputed(what=caption)
     present = [c for c in columns if any(isinstance(r, dict) and c.key in r for r in records)]
@@ -112,12 +120,13 @@ def records_table(doc: Doc, path: Sequence[Any], columns: Sequence[Column], *, i
             continue
         row = []
         for c in present:
-            p = (*path, i, c.key)
+            where = at / i / c.key
             if c.label is not None and c.key in rec:
-                row.append(Cell(text=c.label(rec[c.key]), value=_plain(rec[c.key]), source=doc.source(*p)))
+                row.append(Cell(text=c.label(rec[c.key]), value=_plain(rec[c.key]), source=where.source))
                 continue
             flag = c.flag(rec) if c.flag is not None else None
-            row.append(value_cell(doc, p, fmt=c.fmt or guess_format(c.key), ci=(*path, i, c.ci) if c.ci else None, flag=flag))
+            interval = (rec.get(c.ci, MISSING), at / i / c.ci) if c.ci else None
+            row.append(figure(rec.get(c.key, MISSING), where, fmt=c.fmt or guess_format(c.key), ci=interval, flag=flag))
         rows.append(tuple(row))
     notes = [note] if note else []
     if absent:
@@ -151,31 +160,29 @@ def facts(doc: Doc, items: Sequence[tuple[str, Sequence[Any]] | tuple[str, Seque
 
 
 def generic_blocks(doc: Doc, path: Sequence[Any], *, id: str, skip: Sequence[str] = (), depth: int = 0) -> list[Block]:
-    """Render a dict of unknown shape: scalars as facts, lists of records as tables, dicts recursively."""
-    node = doc.get(*path)
+    """:func:`blocks_of` the value at ``path`` of ``doc`` (for builders that still read by path)."""
+    return blocks_of(doc.get(*path), Ptr(doc.name, tuple(path)), id=id, skip=skip, depth=depth)
+
+
+def blocks_of(node: Any, at: Ptr, *, id: str, skip: Sequence[str] = (), depth: int = 0) -> list[Block]:
+    """Render ``node`` (read at ``at``), a dict whose keys the report does not know in advance: scalars as facts,
+    lists of records as tables, dicts recursively. Its keys are read by name, since nothing declares them."""
     if node is MISSING:
-        return [NotComputed(what=humanize(str(path[-1])) if path else "section")]
+        return [NotComputed(what=humanize(at.key) if at.path else "section")]
     if not isinstance(node, dict):
-        return [Facts(id=id, items=((humanize(str(path[-1])), value_cell(doc, path)),))]
+        return [Facts(id=id, items=((humanize(at.key), figure(node, at)),))]
     blocks: list[Block] = []
-    scalars = []
-    for key, value in node.items():
-        if key in skip:
-            continue
-        if value is None or isinstance(value, (str, int, float, bool)):
-            scalars.append((humanize(key), (*path, key)))
-        elif isinstance(value, list) and len(value) == 2 and all(is_number(v) for v in value) and key.endswith("_ci"):
-            continue  # shown with its value below
+    scalars = [key for key, value in node.items() if key not in skip and (value is None or isinstance(value, (str, int, float, bool)))]
     if scalars:
         items = []
-        for label, p in scalars:
-            ci_key = f"{p[-1]}_ci"
-            opts = {"ci": (*p[:-1], ci_key)} if isinstance(node.get(ci_key), list) else {}
-            value = node.get(p[-1])
+        for key in scalars:
+            ci_key = f"{key}_ci"
+            interval = (node[ci_key], at / ci_key) if isinstance(node.get(ci_key), list) else None
+            value = node[key]
             if isinstance(value, bool):
-                items.append((label, Cell(text="yes" if value else "no", value=None, source=doc.source(*p))))
+                items.append((humanize(key), Cell(text="yes" if value else "no", value=None, source=(at / key).source)))
                 continue
-            items.append((label, value_cell(doc, p, ci=opts.get("ci"))))
+            items.append((humanize(key), figure(value, at / key, ci=interval)))
         blocks.append(Facts(id=id, items=tuple(items)))
     for key, value in node.items():
         if key in skip:
@@ -192,24 +199,23 @@ def generic_blocks(doc: Doc, path: Sequence[Any], *, id: str, skip: Sequence[str
             cols = [Column(heading=humanize(k), key=k, ci=f"{k}_ci" if any(f"{k}_ci" in r for r in value) else None,
                            label=partial(group_label, by) if k == "group" and by else (_label_text if k in _LABEL_KEYS else None))
                     for k in keys]
-            blocks.append(records_table(doc, (*path, key), cols, id=sub_id, caption=humanize(key)))
+            blocks.append(table_of(value, at / key, cols, id=sub_id, caption=humanize(key)))
         elif isinstance(value, dict) and depth < 2 and value:
             if all(isinstance(v, dict) and all(is_number(x) or x is None for x in v.values()) for v in value.values()):
-                blocks.append(_matrix_table(doc, (*path, key), id=sub_id, caption=humanize(key)))
+                blocks.append(_matrix_table(value, at / key, id=sub_id, caption=humanize(key)))
             else:
-                blocks.extend(generic_blocks(doc, (*path, key), id=sub_id, depth=depth + 1))
+                blocks.extend(blocks_of(value, at / key, id=sub_id, depth=depth + 1))
     return blocks
 
 
-def _matrix_table(doc: Doc, path: Sequence[Any], *, id: str, caption: str) -> Table:
-    node = doc.get(*path)
+def _matrix_table(node: dict[str, dict[str, Any]], at: Ptr, *, id: str, caption: str) -> Table:
     cols: list[str] = []
     for row in node.values():
         cols += [c for c in row if c not in cols]
     rows = []
     for r, row in node.items():
         rows.append((Cell(text=humanize(r), value=r),
-                     *(value_cell(doc, (*path, r, c), fmt=fmt_number) if c in row else Cell(text="—") for c in cols)))
+                     *(figure(row[c], at / r / c, fmt=fmt_number) if c in row else Cell(text="—") for c in cols)))
     return Table(id=id, caption=caption, columns=("", *(humanize(c) for c in cols)), rows=tuple(rows))
 
 
