@@ -75,7 +75,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         from audit.dynamics.long_run import long_run_comparison
 
         doc["long_run_gap"], lines = long_run_comparison(result)
-        doc["summary"] = [*doc.get("summary", []), *lines]
+        doc["summary"] = [*doc["summary"], *lines]
     results = results_document(result)
     for entry in results["scorers"]:
         entry.pop("paired", None)  # the joint counts live in compare.json's figures
@@ -90,7 +90,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         console = Console()
         for part in render_compare(doc):
             console.print(part)
-        for line in doc.get("summary", []):
+        for line in doc["summary"]:
             if "failed" in line:
                 console.print(line, markup=False)
         print("comparison (private): " + ", ".join(str(p) for p in paths))
