@@ -245,7 +245,7 @@ def scorer_section(results: ResultsDocument, doc: Doc, i: int) -> Section:
         blocks.append(Table(id=f"{sid}-tiers", caption="Share of all people in each tier (best first)",
                             columns=tuple(str(t) for t in shares),
                             rows=(tuple(figure(v, at / t, fmt=fmt_pct) for t, v in shares.items()),)))
-    observed = observed_section(doc, i, sid=anchor(i, "observed-outcome"))  # audit/report/observed.py
+    observed = observed_section(entry, RESULTS / "scorers" / i, sid=anchor(i, "observed-outcome"))  # audit/report/observed.py
     children = (
         disparity_section(results, i, sid=anchor(i, "disparity")),
         *((observed,) if observed is not None else ()),

@@ -19,15 +19,20 @@ from audit.report.observed_findings import equalized_odds_evidence, observed_fin
 from audit.report.verdicts import audit_of, evidence_text, grid_cell, grid_table
 from tests.audit.report.documents import whole_results
 
+_RATES = ("selection_rate", "false_positive_rate", "false_negative_rate", "true_positive_rate", "positive_predictive_value")
+
 
 def _group(name: str, n: int, positives: int, tpr: float, fpr: float) -> dict:
+    """A group's error rates: the true- and false-positive rates given, the others (and every interval) not computed."""
+    rates = {k: v for rate in _RATES for k, v in ((rate, None), (f"{rate}_ci", None))}
     return {"group": name, "n": n, "positives": positives, "excluded_from_ratios": False,
-            "true_positive_rate": tpr, "false_positive_rate": fpr}
+            **rates, "true_positive_rate": tpr, "false_positive_rate": fpr}
 
 
 def _observed(groups: list[dict]) -> dict:
-    return {"outcome_column": "two_year_recid", "available": True, "attributes": ["race"],
-            "race": {"unknown_n": 0, "groups": groups}}
+    return {"label": "observed outcome", "outcome_column": "two_year_recid", "note": "", "predicted_positive": "adverse",
+            "available": True, "reason": None, "interval": "", "min_cell_share": 0.02, "attributes": ["race"],
+            "race": {"unknown_n": 0, "groups": groups, "calibration": {"bins": [], "groups": []}}}
 
 
 def _doc(observed: dict | None = None, dynamics: dict | None = None, *, synthetic: bool = False) -> dict:
@@ -134,7 +139,7 @@ def test_grid_has_a_column_for_each_optional_audit_a_scorer_ran():
     # without the sections: no such columns
     assert grid_table(Doc(_doc(), "results"), []).columns[-1] == "contagion"
     # an outcome with no decision to compare: the column is there, the cell n/a with the reason
-    na = _doc({"available": False, "reason": "the scores come with no decision"})
+    na = _doc({**_observed([]), "available": False, "reason": "the scores come with no decision"})
     cell = grid_cell(Doc(na, "results"), 0, "observed_outcome", [])
     assert (cell.outcome, cell.note) == ("not applicable", "the scores come with no decision")
 
