@@ -253,7 +253,7 @@ def scorer_section(results: ResultsDocument, doc: Doc, i: int) -> Section:
         reversibility_section(entry, RESULTS / "scorers" / i, sid=anchor(i, "reversibility")),
         spillover_section(entry, RESULTS / "scorers" / i, sid=anchor(i, "spillover")),
         contagion_section(entry, RESULTS / "scorers" / i, sid=anchor(i, "contagion")),
-        *((dynamics_section(doc, i, sid=anchor(i, "dynamics")),) if "dynamics" in entry else ()),
+        *((dynamics_section(entry, sid=anchor(i, "dynamics")),) if "dynamics" in entry else ()),
     )
     return Section(id=sid, title=f"Scorer {label}", blocks=tuple(blocks), children=children)
 

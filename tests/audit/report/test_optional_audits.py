@@ -104,11 +104,17 @@ def test_a_small_group_is_never_decided():
 
 
 def _dynamics(change: float, ci: list[float]) -> dict:
-    section = {"reference": "5", "compared": "1", "reference_n": 600, "compared_n": 579,
-               "gap_growth": {"tolerance": 0.01},
-               "years": [{"year": 1, "gap_change": 0.0, "gap_change_ci": [-0.01, 0.01]},
-                         {"year": 2, "gap_change": change, "gap_change_ci": ci}]}
-    return {"status": "ok", "years": 2, "size": 3000, "by": {"income_quintile": section}}
+    """A simulation whose gap (the figures the tests are about: its change each year) is given; the rest is empty."""
+    year = {"by_group": {}, "sanctioned": {}, "gap": 0.1, "gap_ci": None, "impact_ratio": None, "impact_ratio_ci": None}
+    section = {"groups": ["1", "2", "3", "4", "5"], "reference": "5", "compared": "1", "reference_n": 600, "compared_n": 579,
+               "gap_growth": {"tolerance": 0.01, "outcome": "", "evidence": ""},
+               "years": [{**year, "year": 1, "gap_change": 0.0, "gap_change_ci": [-0.01, 0.01]},
+                         {**year, "year": 2, "gap_change": change, "gap_change_ci": ci}]}
+    rate = {"n": 0, "count": 0, "rate": None, "ci": None}
+    return {"status": "ok", "years": 2, "months": 24, "start_month": 36, "size": 3000, "seed": 0, "rates": {}, "seconds": 0.0,
+            "by": {"income_quintile": section}, "isolation": {}, "changed_first_year": {**rate, "survey_range": [0.1, 0.3]},
+            "chilling": rate, "loop": {**rate, "feedback_people": 0, "economic_sanction_ever": 0}, "monthly_favourable": [],
+            "monthly_favourable_by_group": {}, "long_run_gap": {}}
 
 
 def test_dynamics_findings_read_the_gap_growth_of_the_last_year():
