@@ -16,7 +16,6 @@ from audit.report.model import (
     MISSING,
     Block,
     Cell,
-    Doc,
     Facts,
     NotComputed,
     Paragraph,
@@ -33,7 +32,7 @@ from audit.report.model import (
     slug,
 )
 from audit.report.plots import interval_dots, plot_block, stacked_bars
-from audit.report.tables import Column, figure, humanize, records_table
+from audit.report.tables import Column, figure, humanize, table_of
 from audit.results.model import AttributeDisparity, DisparityGroup, ResultsDocument, attribute_section
 
 __all__ = ["ATTRIBUTE_TITLES", "FOUR_FIFTHS", "attribute_names", "disparity_section"]
@@ -135,7 +134,7 @@ def impact_plot(node: AttributeDisparity, attr: str, *, id: str) -> Block:
     return plot_block(id, title, interval_dots(id, title, _group_labels(attr, groups), values, cis))
 
 
-def _attribute_section(doc: Doc, node: AttributeDisparity, at: Ptr, attr: str, tiers: list[str], *, sid: str) -> Section:
+def _attribute_section(node: AttributeDisparity, at: Ptr, attr: str, tiers: list[str], *, sid: str) -> Section:
     name = ATTRIBUTE_TITLES.get(attr, humanize(attr))
     verdict, driver = node["four_fifths_verdict"], node["driver"]
     why = "rule" if driver["rule"] is not None or "reason" not in driver else "reason"
@@ -162,7 +161,7 @@ def _attribute_section(doc: Doc, node: AttributeDisparity, at: Ptr, attr: str, t
          figure(node["min_scoring_impact_ratio_ties_above"], at / "min_scoring_impact_ratio_ties_above", fmt=fmt_ratio)),
     ))
     # the per-group table through the column-declared records table (its columns are DisparityGroup's keys)
-    table = records_table(doc, (*at.path, "groups"), ll144_columns(attr), id=f"{sid}-table",
+    table = table_of(node["groups"], at / "groups", ll144_columns(attr), id=f"{sid}-table",
                           caption=f"Per {name} group: n, rates and impact ratios (95% intervals in brackets)",
                           note="Impact ratio: the group's favourable rate over the reference group's. Groups under "
                                "the minimum cell share are shown with their counts but excluded from ratios (LL144).")
@@ -209,14 +208,12 @@ def disparity_section(results: ResultsDocument, index: int, *, sid: str) -> Sect
         )),
         Paragraph(text=section["median_note"]),
     ]
-    doc = Doc(results, "results")  # the per-group tables, attribution and ground truth are still read by path
-    children = [_attribute_section(doc, attribute_section(section, attr), at / attr, attr, tiers, sid=f"{sid}-{slug(attr)}")
+    children = [_attribute_section(attribute_section(section, attr), at / attr, attr, tiers, sid=f"{sid}-{slug(attr)}")
                 for attr in attribute_names(section)]
     for attr in audited_attributes(results):  # an attribute the run meant to audit but could not is said, not dropped
         if attr not in attribute_names(section) and attr in ATTRIBUTE_TITLES:
             children.append(Section(id=f"{sid}-{slug(attr)}", title=f"By {ATTRIBUTE_TITLES[attr]}",
                                     blocks=(NotComputed(what=f"disparity by {ATTRIBUTE_TITLES[attr]}"),)))
-    base = at.path
-    children.append(attribution_section(doc, base, sid=f"{sid}-attribution"))
-    children.append(ground_truth_section(doc, base, sid=f"{sid}-ground-truth"))
+    children.append(attribution_section(section["attribution"], at / "attribution", sid=f"{sid}-attribution"))
+    children.append(ground_truth_section(section["ground_truth"], at / "ground_truth", sid=f"{sid}-ground-truth"))
     return Section(id=sid, title=title, blocks=tuple(blocks), children=tuple(children))

@@ -19,15 +19,14 @@ which mypy checks, walking a :class:`Ptr` beside the value so each
 :func:`cell` keeps its pointer. An optional section (a ``NotRequired`` key)
 that is absent is shown as "not computed".
 
-:class:`Doc` is the older, tolerant reader (``doc.get(*path)``, ``doc.cell(*path)``):
-the explain, observed-outcome and dynamics sections and the verdict grid still
-read through it. The findings, the replay sections (appeal, reversibility,
-spill-over, contagion) and the comparison (``compare.json``,
-:class:`audit.results.model.compare.CompareDocument`) read the typed model;
-tables of records whose columns are declared by key
-(:func:`audit.report.tables.table_of`) and sections of keys the report does not
-know in advance (:func:`audit.report.tables.blocks_of`) read those keys by name,
-by design.
+:class:`Doc` is the older, tolerant reader (``doc.get(*path)``, ``doc.cell(*path)``). Every
+section builder, the findings and the comparison (``compare.json``,
+:class:`audit.results.model.compare.CompareDocument`) read the typed model; the
+verdict grid still reads the audits' sections by name (see
+:mod:`audit.report.verdicts`). Tables of records whose columns are declared by
+key (:func:`audit.report.tables.table_of`) and sections of keys the report does
+not know in advance (:func:`audit.report.tables.blocks_of`) read those keys by
+name, by design.
 """
 
 from __future__ import annotations
