@@ -24,7 +24,6 @@ from audit.report.model import (
     MISSING,
     Block,
     Cell,
-    Doc,
     Facts,
     NotComputed,
     Paragraph,
@@ -228,8 +227,8 @@ def summary_table(results: ResultsDocument) -> Table | NotComputed:
                  rows=tuple(rows))
 
 
-def scorer_section(results: ResultsDocument, doc: Doc, i: int) -> Section:
-    """Everything about one scorer (the audits' sections from ``doc``, the same document read by path)."""
+def scorer_section(results: ResultsDocument, i: int) -> Section:
+    """Everything about scorer ``i``: its tier shares and each audit's section."""
     entry = results["scorers"][i]
     label = entry["label"]
     sid = anchor(i)
@@ -264,7 +263,6 @@ def build_report(results: ResultsDocument, published: PublishedDocument | None =
     ``results`` and ``published`` are the typed documents (:func:`audit.results.load.load_results` checks a file's
     shape); optional sections a document lacks are shown as "not computed".
     """
-    doc = Doc(results, "results")  # the audits' sections below are still read by path (audit/report/model.py)
     population = results["population"]
     subtitle = " · ".join((
         f"population {population['name']}",
@@ -278,7 +276,7 @@ def build_report(results: ResultsDocument, published: PublishedDocument | None =
         Section(id="headline", title="Headline figures per scorer", blocks=(summary_table(results),)),
         about_section(results),
         ll144_section(results),  # audit/report/ll144.py
-        *(scorer_section(results, doc, i) for i in range(len(results["scorers"]))),
+        *(scorer_section(results, i) for i in range(len(results["scorers"]))),
         published_section(published),
     ]
     return Report(

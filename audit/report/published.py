@@ -17,7 +17,6 @@ from audit.report.model import (
     MISSING,
     Block,
     Cell,
-    Doc,
     Facts,
     NotComputed,
     Paragraph,
@@ -35,7 +34,7 @@ from audit.report.model import (
     slug,
 )
 from audit.report.plots import interval_dots, plot_block
-from audit.report.tables import Column, figure, records_table
+from audit.report.tables import Column, figure, table_of
 from audit.results.model import Figure, PublishedAttribute, PublishedDocument, PublishedGroup, PublishedScorer
 
 __all__ = ["figure_cell", "published_section"]
@@ -165,9 +164,9 @@ def published_section(published: PublishedDocument | None, *, sid: str = "publis
     for key, text in (("intervals", privacy["intervals"]), ("signed_and_nonnegative", privacy["signed_and_nonnegative"]),
                       ("protected", privacy["protected"]), ("not_protected", privacy["not_protected"])):
         blocks.append(Paragraph(text=f"{humanize_key(key).capitalize()}: {text}"))
-    # the ledger's rows through the generic records table (its columns are LedgerRecord's keys)
-    blocks.append(records_table(Doc(published, "published"), ("ledger",), _LEDGER_COLUMNS, id=f"{sid}-ledger",
-                                caption="Privacy ledger: every release and what it cost"))
+    # the ledger's rows through the column-declared records table (its columns are LedgerRecord's keys)
+    blocks.append(table_of(published["ledger"], PUBLISHED / "ledger", _LEDGER_COLUMNS, id=f"{sid}-ledger",
+                           caption="Privacy ledger: every release and what it cost"))
     tb = pv / "tie_bound"
     blocks.append(Facts(id=f"{sid}-ties", items=(
         ("tie bound D: most people whose ties to one friend are kept",

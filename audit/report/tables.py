@@ -1,9 +1,9 @@
 """Building tables from lists of records in a document, tolerating missing keys.
 
 A column is declared once (:class:`Column`: heading, key, formatter, interval
-key); :func:`records_table` drops columns no record has and names them in the
-table's note ("not computed: ..."), so a report built from an older or newer
-results file still renders. :func:`generic_blocks` renders a section of
+key); :func:`table_of` drops columns no record has and names them in the
+table's note ("not computed: ..."), so a record whose optional keys are absent
+still renders. :func:`blocks_of` renders a section of
 unknown shape — scalars as facts, lists of records as tables — so a section a
 colleague adds tomorrow shows its real numbers today.
 """
@@ -20,7 +20,6 @@ from audit.report.model import (
     NOT_COMPUTED,
     Block,
     Cell,
-    Doc,
     Facts,
     NotComputed,
     Ptr,
@@ -33,8 +32,7 @@ from audit.report.model import (
     is_number,
 )
 
-__all__ = ["Column", "blocks_of", "facts", "figure", "generic_blocks", "guess_format", "humanize", "records_table", "table_of",
-           "value_cell"]
+__all__ = ["Column", "blocks_of", "figure", "guess_format", "humanize", "table_of"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,13 +71,6 @@ def guess_format(key: str) -> Callable[[Any], str]:
     return fmt_number
 
 
-def value_cell(doc: Doc, path: Sequence[Any], *, fmt: Callable[[Any], str] | None = None, ci: Sequence[Any] | None = None,
-               flag: str | None = None) -> Cell:
-    """A cell for the value at ``path``, with the interval at ``ci`` when it is a pair of numbers."""
-    interval = (doc.get(*ci), Ptr(doc.name, tuple(ci))) if ci is not None else None
-    return figure(doc.get(*path), Ptr(doc.name, tuple(path)), fmt=fmt, ci=interval, flag=flag)
-
-
 def figure(value: Any, at: Ptr, *, fmt: Callable[[Any], str] | None = None, ci: tuple[Any, Ptr] | None = None,
            flag: str | None = None) -> Cell:
     """A cell for ``value`` read at ``at`` (format chosen by its key unless given), with its 95% interval when
@@ -94,12 +85,6 @@ def figure(value: Any, at: Ptr, *, fmt: Callable[[Any], str] | None = None, ci: 
             out = Cell(text=out.text, value=out.value, source=out.source, kind=out.kind, flag=out.flag,
                        title=out.title, ci=(lo, hi))
     return out
-
-
-def records_table(doc: Doc, path: Sequence[Any], columns: Sequence[Column], *, id: str, caption: str,
-                  note: str | None = None) -> Table | NotComputed:
-    """:func:`table_of` the list at ``path`` of ``doc`` (for builders that still read by path)."""
-    return table_of(doc.get(*path), Ptr(doc.name, tuple(path)), columns, id=id, caption=caption, note=note)
 
 
 def table_of(records: Any, at: Ptr, columns: Sequence[Column], *, id: str, caption: str,
@@ -139,29 +124,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         return value
     return None
-
-
-def facts(doc: Doc, items: Sequence[tuple[str, Sequence[Any]] | tuple[str, Sequence[Any], dict[str, Any]]], *,
-          id: str, keep_missing: bool = True) -> Facts:
-    """Labelled values: ``(label, path)`` or ``(label, path, {"fmt": ..., "ci": path, "flag": ..., "optional": bool})``.
-
-    A missing value shows as "not computed", unless the item is optional (or
-    ``keep_missing`` is false), when it is left out.
-    """
-    out = []
-    for item in items:
-        label, path = item[0], item[1]
-        opts = item[2] if len(item) > 2 else {}
-        shown = value_cell(doc, path, fmt=opts.get("fmt"), ci=opts.get("ci"), flag=opts.get("flag"))
-        if shown.kind == "missing" and (not keep_missing or opts.get("optional")):
-            continue
-        out.append((label, shown))
-    return Facts(id=id, items=tuple(out))
-
-
-def generic_blocks(doc: Doc, path: Sequence[Any], *, id: str, skip: Sequence[str] = (), depth: int = 0) -> list[Block]:
-    """:func:`blocks_of` the value at ``path`` of ``doc`` (for builders that still read by path)."""
-    return blocks_of(doc.get(*path), Ptr(doc.name, tuple(path)), id=id, skip=skip, depth=depth)
 
 
 def blocks_of(node: Any, at: Ptr, *, id: str, skip: Sequence[str] = (), depth: int = 0) -> list[Block]:
