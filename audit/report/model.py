@@ -392,12 +392,9 @@ def anchor(index: int, *parts: Any) -> str:
     return "-".join([f"s{index}", *(slug(p) for p in parts)])
 
 
-def audited_attributes(doc: Doc | ResultsDocument) -> list[str]:
-    """The attributes the run audited (``audited_attributes``); income quintile and education in older documents."""
-    attrs = doc.get("audited_attributes")
-    if isinstance(attrs, list) and attrs:
-        return [str(a) for a in attrs]
-    return ["income_quintile", "education"]
+def audited_attributes(results: ResultsDocument) -> list[str]:
+    """The attributes the run audited (``audited_attributes``); income quintile and education when it names none."""
+    return list(results["audited_attributes"]) or ["income_quintile", "education"]
 
 
 def attribute_words(attr: str) -> str:
