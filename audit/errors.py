@@ -18,6 +18,7 @@ __all__ = [
     "ScorerContractError",
     "BudgetExceeded",
     "InvalidArgument",
+    "InvalidDocument",
     "OutputConflict",
 ]
 
@@ -28,6 +29,10 @@ class AuditError(Exception):
 
 class InvalidArgument(AuditError, ValueError):
     """A function or command-line argument is outside its documented domain."""
+
+
+class InvalidDocument(InvalidArgument):
+    """A ``results.json`` or ``published.json`` that is not a document this version reads (version or shape)."""
 
 
 class InvalidSpec(AuditError, ValueError):

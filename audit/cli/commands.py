@@ -12,7 +12,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from audit.cli.checks import describe_os_error, refuse_costly
 from audit.cli.flags import as_flags
@@ -191,7 +191,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from audit.engine.contract import AuditOptions
-    from audit.results.document import write_results
+    from audit.results.document import results_document, write_document
     from audit.runner import RunConfig, run
 
     console = Console(stderr=False)
@@ -238,21 +238,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
     for note in result.notes:
         print(f"scs-audit: warning: {one_line(note)}", file=sys.stderr)
     result, dynamics_status = dynamics_from_args(args, result)
-    path = write_results(result, out)
+    results = results_document(result)  # built once: results.json, the report, ll144.csv and the summary read it
+    path = write_document(results, out)
     from audit.cli.privacy import publish_from_args
 
     publish_from_args(args, result, out, console)  # BudgetExceeded: exit 2, nothing written
     from audit.report import run_documents, write_run_report
 
-    report_html, _ = write_run_report(out, result)  # report.html, report.md (audit/report)
+    report_html, _ = write_run_report(out, results)  # report.html, report.md (audit/report)
     from audit.report.ll144 import write_ll144_csv
-    from audit.results.document import results_document
 
-    write_ll144_csv(out, cast(dict[str, Any], results_document(result)))  # the NYC LL144 summary table (audit/report/ll144.py)
+    write_ll144_csv(out, results)  # the NYC LL144 summary table (audit/report/ll144.py)
     if not args.quiet:
         from audit.cli.summary import print_run_summary
 
-        print_run_summary(*run_documents(out, result), console)
+        print_run_summary(*run_documents(out, results), console)
         console.print(f"exact results (private): {path}")
         console.print(f"report (private): {report_html}")
         if writer is not None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, cast
 
 from audit.cli.options import add_force_arg, add_population_args
 
@@ -76,12 +75,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
         from audit.dynamics.long_run import long_run_comparison
 
         doc["long_run_gap"], lines = long_run_comparison(result)
-        doc["summary"] = [*doc.get("summary", []), *lines]
+        doc["summary"] = [*doc["summary"], *lines]
     results = results_document(result)
     for entry in results["scorers"]:
         entry.pop("paired", None)  # the joint counts live in compare.json's figures
     atomic_write_json(out / "results.json", results, mode=exact_artefact_mode(results))
-    write_report(out, cast(dict[str, Any], results), None)  # the report reads any version's documents as dicts
+    write_report(out, results, None)
     paths = write_compare(out, doc)
     if not args.quiet:
         from rich.console import Console
@@ -91,7 +90,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         console = Console()
         for part in render_compare(doc):
             console.print(part)
-        for line in doc.get("summary", []):
+        for line in doc["summary"]:
             if "failed" in line:
                 console.print(line, markup=False)
         print("comparison (private): " + ", ".join(str(p) for p in paths))

@@ -15,6 +15,7 @@ from typing import Any
 from audit.report.front import TOP_FINDINGS
 from audit.report.model import Doc, Finding, attribute_words, audited_attributes, fmt_pct, is_number
 from audit.report.verdicts import evidence_text, finding_outcome, grid_audits, grid_cell, rank_findings
+from audit.results.model import AttributeDisparity, PublishedDocument, ResultsDocument, ScorerEntry, attribute_section
 
 __all__ = ["OUTCOME_STYLE", "print_run_summary", "render_run_summary"]
 
@@ -37,39 +38,37 @@ def _esc(value: Any) -> str:
     return escape(str(value))
 
 
-def _title(doc: Doc) -> str:
-    pop, size, seed = doc.get("population", "name"), doc.get("population", "size"), doc.get("population", "seed")
-    text = f"{_esc(pop)}: {size:,} people" if is_number(size) else _esc(pop)
-    if doc.get("population", "synthetic") is False:
-        return text + f" (supplied: {_esc(doc.get('population', 'source'))})"
-    return text + (f", seed {seed}" if seed is not None and is_number(seed) else "")
+def _title(results: ResultsDocument) -> str:
+    population = results["population"]
+    seed = population["seed"]
+    text = f"{_esc(population['name'])}: {population['size']:,} people"
+    if population["synthetic"] is False:
+        return text + f" (supplied: {_esc(population['source'])})"
+    return text + (f", seed {seed}" if seed is not None else "")
 
 
-def _labels(doc: Doc) -> list[str]:
-    scorers = doc.get("scorers")
-    return [str(s.get("label", s.get("name", f"scorer {i + 1}"))) for i, s in enumerate(scorers) if isinstance(s, dict)] \
-        if isinstance(scorers, list) else []
+def _labels(results: ResultsDocument) -> list[str]:
+    return [s["label"] for s in results["scorers"]]
 
 
-def _grid(doc: Doc, findings: list[Finding], width: int) -> Any:
+def _grid(results: ResultsDocument, findings: list[Finding], width: int) -> Any:
     from rich import box
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
-    scorers = doc.get("scorers")
+    doc = Doc(results, "results")  # the verdict grid reads the audits' sections by name (audit/report/verdicts.py)
+    scorers = results["scorers"]
     audits = grid_audits(doc)
-    outcomes = {i: [grid_cell(doc, i, key, findings).outcome for key, _ in audits]
-                for i, s in enumerate(scorers if isinstance(scorers, list) else []) if isinstance(s, dict)}
+    outcomes = {i: [grid_cell(doc, i, key, findings).outcome for key, _ in audits] for i in range(len(scorers))}
     # a column that is n/a for every scorer says nothing per scorer: named once under the grid instead
     unused = [k for k in range(len(audits)) if outcomes and all(o[k] == "not applicable" for o in outcomes.values())]
     hidden = [audits[k][1] for k in unused]
     shown = [a for k, a in enumerate(audits) if k not in unused]
     rows = []
     for i, cells_all in outcomes.items():
-        s = scorers[i]
         cells = [OUTCOME_STYLE[o] for k, o in enumerate(cells_all) if k not in unused]
-        rows.append((_esc(s.get("label", s.get("name", f"scorer {i + 1}"))), cells))
+        rows.append((_esc(scorers[i]["label"]), cells))
     audit_widths = [max(len(heading), 10) for _, heading in shown]
     room = width - sum(audit_widths) - 2 * len(shown)  # what the scorer column may use
     if room < 8:  # too narrow for a grid: one wrapped line per scorer
@@ -83,7 +82,7 @@ def _grid(doc: Doc, findings: list[Finding], width: int) -> Any:
         table = Table(title="Verdicts", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
                       padding=(0, 1, 0, 0))  # columns two apart: the box's separator and one space
         # whole names as long as they fit: a narrow column folds onto the next line, never cuts with "…"
-        table.add_column("scorer", overflow="fold", min_width=min(max(map(len, _labels(doc)), default=6), room))
+        table.add_column("scorer", overflow="fold", min_width=min(max(map(len, _labels(results)), default=6), room))
         for (_, heading), w in zip(shown, audit_widths):
             table.add_column(heading, overflow="fold", min_width=w)
         for label, cells in rows:
@@ -113,69 +112,76 @@ def _top(findings: list[Finding], supplied: bool) -> Any:
     return table
 
 
-def _rate(doc: Doc, i: int, outcome: str) -> str:
-    if outcome == "adverse" and doc.get("scorers", i, "sanctions") == {}:
+def _audited(results: ResultsDocument, entry: ScorerEntry) -> list[AttributeDisparity]:
+    """The disparity sections of the attributes the run audited, in the run's order (those it could not are left out)."""
+    if "disparity" not in entry:
+        return []
+    section = entry["disparity"]
+    return [attribute_section(section, a) for a in audited_attributes(results) if a in section["attributes"]]
+
+
+def _rate(results: ResultsDocument, entry: ScorerEntry, outcome: str) -> str:
+    if outcome == "adverse" and entry["sanctions"] == {}:
         return "n/a"  # a scorer with no sanctions sanctions nobody: 0% would read as a finding
-    for attr in audited_attributes(doc):
-        value = doc.get("scorers", i, "disparity", attr, outcome, "overall")
+    for node in _audited(results, entry):
+        value = (node["favourable"] if outcome == "favourable" else node["adverse"])["overall"]
         if is_number(value):
             return fmt_pct(value)
     return "—"
 
 
-def _ratio(doc: Doc, i: int, attr: str) -> str:
-    path = ("scorers", i, "disparity", attr)
-    r, ci = doc.get(*path, "min_impact_ratio"), doc.get(*path, "min_impact_ratio_ci")
+def _ratio(entry: ScorerEntry, attr: str) -> str:
+    if "disparity" not in entry or attr not in entry["disparity"]["attributes"]:
+        return "—"
+    node = attribute_section(entry["disparity"], attr)
+    r, ci = node["min_impact_ratio"], node["min_impact_ratio_ci"]
     if not is_number(r):
         return "—"
     text = f"{r:.2f}"
-    if isinstance(ci, list) and len(ci) == 2 and all(is_number(v) for v in ci):
+    if ci is not None and len(ci) == 2 and all(is_number(v) for v in ci):
         text += f" ({ci[0]:.2f}–{ci[1]:.2f})"
     return text
 
 
-def _headline(doc: Doc) -> Any:
+def _headline(results: ResultsDocument) -> Any:
     from rich import box
     from rich.table import Table
 
     table = Table(title="Headline figures", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
                   padding=(0, 1, 0, 0))
-    scorers = doc.get("scorers")
-    table.add_column("scorer", overflow="fold", min_width=min(max(map(len, _labels(doc)), default=6), 20))
+    table.add_column("scorer", overflow="fold", min_width=min(max(map(len, _labels(results)), default=6), 20))
     table.add_column("favourable", justify="right")
     table.add_column("sanctioned", justify="right")
-    attrs = audited_attributes(doc)
+    attrs = audited_attributes(results)
     for attr in attrs:
         table.add_column(f"impact ratio: {_esc(attribute_words(attr))}", justify="right", overflow="fold")
     no_sanctions = False
-    for i, s in enumerate(scorers if isinstance(scorers, list) else []):
-        if not isinstance(s, dict):
-            continue
-        label = _esc(s.get("label", s.get("name", f"scorer {i + 1}")))
-        if s.get("status") == "failed":
+    for entry in results["scorers"]:
+        label = _esc(entry["label"])
+        if entry["status"] == "failed":
             table.add_row(label, "[red]failed[/]", "", *("" for _ in attrs))
             continue
-        no_sanctions = no_sanctions or s.get("sanctions") == {}
-        table.add_row(label, _rate(doc, i, "favourable"), _rate(doc, i, "adverse"), *(_ratio(doc, i, a) for a in attrs))
+        no_sanctions = no_sanctions or entry["sanctions"] == {}
+        table.add_row(label, _rate(results, entry, "favourable"), _rate(results, entry, "adverse"),
+                      *(_ratio(entry, a) for a in attrs))
     table.caption = ("impact ratio: the lowest group's favourable rate ÷ the highest group's (95% interval in brackets)"
                      + ("; sanctioned n/a: the scorer imposes no sanctions" if no_sanctions else ""))
     table.caption_justify = "left"
     return table
 
 
-def render_run_summary(results: dict[str, Any], published: dict[str, Any] | None = None,
+def render_run_summary(results: ResultsDocument, published: PublishedDocument | None = None,
                        findings: list[Finding] | None = None, *, width: int = 80) -> list[Any]:
     """The summary as rich renderables for a terminal ``width`` columns wide, in order: title, verdict grid, top
     findings, headline figures."""
     from audit.report.findings import build_findings
 
-    doc = Doc(results, "results")
     findings = list(findings) if findings is not None else build_findings(results, published)
-    supplied = doc.get("population", "synthetic") is False
-    return [f"[bold]{_title(doc)}[/]", _grid(doc, findings, width), "", _top(findings, supplied), "", _headline(doc)]
+    supplied = results["population"]["synthetic"] is False
+    return [f"[bold]{_title(results)}[/]", _grid(results, findings, width), "", _top(findings, supplied), "", _headline(results)]
 
 
-def print_run_summary(results: dict[str, Any], published: dict[str, Any] | None, console: Any) -> None:
+def print_run_summary(results: ResultsDocument, published: PublishedDocument | None, console: Any) -> None:
     """Print :func:`render_run_summary` on ``console`` (a :class:`rich.console.Console`)."""
     for part in render_run_summary(results, published, width=console.width):
         console.print(part)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from audit.errors import InvalidArgument
 from audit.population.columns import PEOPLE_COLUMNS
@@ -92,6 +93,7 @@ class PopulationSource:
                 "score_column": self.supplied.score_column,
                 "outcome_column": self.supplied.outcome_column,
                 "date_range": list(self.supplied.date_range) if self.supplied.date_range else None,
+                "event_months": _event_months(self.supplied.events),
                 "fingerprint": self.fingerprint(),
                 "person_ids": person_id_identity(self.supplied.people["person_id"].to_numpy()),
                 "ties": {"max_in_degree": self.max_in_degree, "ties_dropped": self.ties_dropped,
@@ -110,6 +112,15 @@ class PopulationSource:
             # the spec is public: nobody lists more than friends_per_person friends (audit.population.synth draws no duplicates)
             "ties": {"max_in_degree": self.max_in_degree, "max_out_degree": spec.friends_per_person},
         }
+
+
+def _event_months(events: pd.DataFrame) -> list[int] | None:
+    """First and last month of a supplied event log (``None`` without events): the span the events really
+    cover, which ``horizon_months`` (a default of 1 month when there are none) does not say."""
+    if not len(events):
+        return None
+    months = events["month"].to_numpy()
+    return [int(months.min()), int(months.max())]
 
 
 def _spec_source(spec: PopulationSpec) -> str:

@@ -60,6 +60,7 @@ from audit.aggregate import Counts, Records
 from audit.engine.contract import AuditContext, ScoredChunk
 from audit.errors import InvalidArgument
 from audit.randomness import person_uniform
+from audit.replay.gate import NeedsColumns
 from audit.replay.recourse import Recourse
 from audit.replay.recovery import AdverseReplay, FirstPenalty, Recovery
 from audit.replay.sample import (
@@ -103,24 +104,20 @@ def _i64(x: Any) -> np.ndarray:
 
 
 #: People columns the recourse plans need: income prices charity and the cost in months of income, age
-#: decides who may donate blood (:mod:`audit.replay.recourse`).
-NEEDED_COLUMNS = ("income", "age")
-
-
-def unavailable(absent: list[str]) -> dict[str, Any]:
-    """The section when the people table lacks a column the recourse plans need."""
-    return {
-        "available": False,
-        "reason": (f"not computed: the people table has no {' or '.join(absent)} column, which the recourse plans "
-                   "need (income prices charity and the cost in months of income; age decides who may donate "
-                   "blood); add the column to audit reversibility"),
-    }
+#: decides who may donate blood (:mod:`audit.replay.recourse`). :class:`audit.replay.gate.ReplayGate` checks them.
+NEEDED_COLUMNS = NeedsColumns(
+    columns=("income", "age"),
+    why=("the recourse plans need (income prices charity and the cost in months of income; age decides who may "
+         "donate blood)"),
+    audit="reversibility",
+)
 
 
 class ReversibilityAudit:
     """Overturn, recovery, absorbing states, recourse cost and duration caps on a replay sample."""
 
     name = "reversibility"
+    needs_columns = NEEDED_COLUMNS
 
     def __init__(self, *, horizon_months: int = DEFAULT_HORIZON_MONTHS, deadline_months: int = DEFAULT_DEADLINE_MONTHS) -> None:
         if horizon_months < 1 or deadline_months < 1:
@@ -173,11 +170,8 @@ class ReversibilityAudit:
     # ------------------------------------------------------------------ finalize
 
     def finalize(self, merged: Mapping[str, Any], ctx: AuditContext) -> dict[str, Any]:
-        pooled = merged["pool"].scored_chunk(ctx)
-        absent = [c for c in NEEDED_COLUMNS if c not in pooled.population.people.columns]
-        if absent:  # a supplied table without them: say so, rather than fail the scorer's other audits
-            return unavailable(absent)
-        return self.summarize(self.measure(pooled), ctx)
+        """Replay the pooled sample once and summarize it (the gate has checked the columns it needs)."""
+        return self.summarize(self.measure(merged["pool"].scored_chunk(ctx)), ctx)
 
     def summarize(self, merged: Mapping[str, Any], ctx: AuditContext) -> dict[str, Any]:
         """The section from the replay records (:meth:`measure`)."""

@@ -48,6 +48,7 @@ from audit.engine.contract import AuditContext, ScoredChunk
 from audit.errors import ScorerContractError, ScorerFailed
 from audit.evidence import clopper_pearson
 from audit.population.model import unique_ids
+from audit.replay.gate import NeedsColumns
 from audit.replay.probes import probe_rules
 from audit.replay.sample import (
     Variants,
@@ -85,6 +86,13 @@ class SpilloverAudit:
     """Which conduct triggers which sanction, and whether sanctions fit the conduct's gravity."""
 
     name = "spillover"
+    #: The proportionality replay sizes an added event in yuan as a share of the person's income;
+    #: :class:`audit.replay.gate.ReplayGate` checks the column.
+    needs_columns = NeedsColumns(
+        columns=("income",),
+        why="the proportionality replay needs (an added event in yuan is sized as a share of the person's income)",
+        audit="spill-over",
+    )
 
     def collect(self, chunk: ScoredChunk) -> dict[str, Any]:
         """Gather the chunk's replay sample; it is replayed once, in :meth:`finalize` (:mod:`audit.replay.pool`)."""
@@ -104,15 +112,8 @@ class SpilloverAudit:
         }
 
     def finalize(self, merged: Mapping[str, Any], ctx: AuditContext) -> dict[str, Any]:
-        pooled = merged["pool"].scored_chunk(ctx)
-        if "income" not in pooled.population.people.columns:  # a supplied table without it: say so, not fail
-            return {
-                "available": False,
-                "reason": ("not computed: the people table has no income column, which the proportionality replay "
-                           "needs (an added event in yuan is sized as a share of the person's income); add the "
-                           "column to audit spill-over"),
-            }
-        return self.summarize(self.measure(pooled), ctx)
+        """Replay the pooled sample once and summarize it (the gate has checked the columns it needs)."""
+        return self.summarize(self.measure(merged["pool"].scored_chunk(ctx)), ctx)
 
     def summarize(self, merged: Mapping[str, Any], ctx: AuditContext) -> dict[str, Any]:
         """The section from the replay records (:meth:`measure`)."""

@@ -8,9 +8,7 @@ report can be re-rendered without re-running the audit.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any, cast
 
 from audit.errors import InvalidArgument
 from audit.report.build import build_report
@@ -18,6 +16,8 @@ from audit.report.findings import build_findings
 from audit.report.html import render_html
 from audit.report.markdown import render_markdown
 from audit.report.model import Finding, Report
+from audit.results.load import load_published, load_results, published_from, read_json
+from audit.results.model import PublishedDocument, ResultsDocument
 
 __all__ = [
     "REPORT_FILES",
@@ -37,30 +37,25 @@ __all__ = [
 REPORT_FILES = ("report.html", "report.md")
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InvalidArgument(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}); re-run `scs-audit run` to rewrite it") from None
-    except UnicodeDecodeError:
-        raise InvalidArgument(f"{path}: not UTF-8 text; re-run `scs-audit run` to rewrite it") from None
-    if not isinstance(data, dict):
-        raise InvalidArgument(f"{path}: expected a JSON object at the top, found {type(data).__name__}; re-run `scs-audit run`")
-    return data
+def read_documents(directory: str | Path) -> tuple[ResultsDocument, PublishedDocument | None]:
+    """``(results, published or None)`` from a run's output directory, checked against the typed model.
 
-
-def read_documents(directory: str | Path) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """``(results, published or None)`` from a run's output directory."""
+    Raises
+    ------
+    InvalidDocument
+        When a file is not JSON, or not a document of the version and shape this package writes: the
+        message names the file, the JSON pointer of the first problem and how to write the file again.
+    """
     directory = Path(directory)
     results = directory / "results.json"
     if not results.is_file():
         raise InvalidArgument(f"{directory}: no results.json here; run `scs-audit run --out {directory}` first")
     published = directory / "published.json"
-    return _read_json(results), (_read_json(published) if published.is_file() else None)
+    return load_results(results), (load_published(published) if published.is_file() else None)
 
 
-def write_report(directory: str | Path, results: dict[str, Any] | None = None,
-                 published: dict[str, Any] | None = None) -> tuple[Path, Path]:
+def write_report(directory: str | Path, results: ResultsDocument | None = None,
+                 published: PublishedDocument | None = None) -> tuple[Path, Path]:
     """Write ``report.html`` and ``report.md`` into ``directory`` (atomically); returns their paths.
 
     Without ``results``, the documents are read from the directory.
@@ -79,7 +74,7 @@ def write_report(directory: str | Path, results: dict[str, Any] | None = None,
     return html, md
 
 
-def _pending_document(path: Path) -> dict[str, Any] | None:
+def _pending_document(path: Path) -> PublishedDocument | None:
     """A JSON artefact as the current command will leave it.
 
     Inside :class:`audit.output.artefacts.deferred_writes` a file written by this command is
@@ -90,20 +85,18 @@ def _pending_document(path: Path) -> dict[str, Any] | None:
 
     current = getattr(io, "_current", lambda: None)()
     if current is None:
-        return _read_json(path) if path.is_file() else None
+        return load_published(path) if path.is_file() else None
     tmp = current.pending.get(path.absolute())
-    return _read_json(tmp) if tmp is not None and Path(tmp).is_file() else None
+    return published_from(read_json(Path(tmp)), source=str(path)) if tmp is not None and Path(tmp).is_file() else None
 
 
-def run_documents(directory: str | Path, result: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """``(results, published or None)`` of a finished run, as this command leaves them in ``directory``."""
-    from audit.results.document import results_document
-
-    results = cast(dict[str, Any], results_document(result))  # the report reads any version's documents as dicts
+def run_documents(directory: str | Path, results: ResultsDocument) -> tuple[ResultsDocument, PublishedDocument | None]:
+    """``(results, published or None)`` of a finished run, as this command leaves them in ``directory``:
+    ``results`` is the run's document, built once by the command; ``published.json`` is read as pending."""
     return results, _pending_document(Path(directory) / "published.json")
 
 
-def write_run_report(directory: str | Path, result: Any) -> tuple[Path, Path]:
+def write_run_report(directory: str | Path, results: ResultsDocument) -> tuple[Path, Path]:
     """Write the report of a finished run (``scs-audit run``) beside its results.json and published.json."""
-    results, published = run_documents(directory, result)
+    results, published = run_documents(directory, results)
     return write_report(Path(directory), results, published)

@@ -28,9 +28,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -40,6 +40,7 @@ from audit.output.artefacts import finite_or_none as _num
 from audit.population.groups import UNKNOWN, CellLayout
 from audit.randomness import stream_id
 from audit.report.paired import PairedAudit, joint_counts, paired_bootstrap
+from audit.results.model.compare import CompareDocument
 
 __all__ = [
     "COMPARE_SCHEMA_VERSION",
@@ -207,7 +208,7 @@ def _verdict(m: Measure, diff: float | None, ci: list[float] | None, a: str, b: 
 
 
 def run_compare(specs: Sequence[Any], config: Any = None, *, grid: tuple[str, list[Any]] | None = None,
-                progress: bool = False, variants: Sequence[Any] | None = None) -> tuple[Any, dict[str, Any]]:
+                progress: bool = False, variants: Sequence[Any] | None = None) -> tuple[Any, CompareDocument]:
     """Audit every variant on one population; returns ``(RunResult, compare document)``."""
     from audit.runner import RunConfig, default_audits, run, unique_labels
 
@@ -219,8 +220,9 @@ def run_compare(specs: Sequence[Any], config: Any = None, *, grid: tuple[str, li
     return result, compare_document(result, labels, grid=grid)
 
 
-def compare_document(result: Any, labels: Sequence[str], *, grid: tuple[str, list[Any]] | None = None) -> dict[str, Any]:
-    """The JSON-ready comparison of a run's variants (``compare.json``)."""
+def compare_document(result: Any, labels: Sequence[str], *, grid: tuple[str, list[Any]] | None = None) -> CompareDocument:
+    """The JSON-ready comparison of a run's variants (``compare.json``, typed by
+    :class:`~audit.results.model.compare.CompareDocument`)."""
     from audit.output.artefacts import to_jsonable
     from audit.results.document import package_version, results_document
 
@@ -262,7 +264,7 @@ def compare_document(result: Any, labels: Sequence[str], *, grid: tuple[str, lis
     people = int(joint.counts.sum()) if joint is not None else 0
     if joint is None or people != result.population.get("size", people) or failed:
         doc["paired"] = {"available": False, "reason": "a variant failed on some chunk, so joint outcomes are incomplete"}
-        return to_jsonable(doc)
+        return cast(CompareDocument, to_jsonable(doc))
     jc = joint_counts(joint, labels)
     point, eligible = measure_values(jc, result.layout, jc.counts[None, :].astype(np.float64), min_cell_share=options.min_cell_share)
     rng = np.random.default_rng([options.seed, stream_id("compare")])
@@ -287,7 +289,7 @@ def compare_document(result: Any, labels: Sequence[str], *, grid: tuple[str, lis
             doc["pairs"].append(pair)
     doc["best"] = _best(doc, labels)
     doc["summary"] += _summary(doc, labels)
-    return to_jsonable(doc)
+    return cast(CompareDocument, to_jsonable(doc))
 
 
 def _best(doc: dict[str, Any], labels: Sequence[str]) -> dict[str, Any]:
@@ -319,7 +321,7 @@ def decimals(m: Any, differences: Sequence[float | None]) -> int:
     return min(6, max(base, -math.floor(math.log10(min(small)))))
 
 
-def record_decimals(m: Any, record: dict[str, Any]) -> int:
+def record_decimals(m: Any, record: Mapping[str, Any]) -> int:
     """Decimals for one paired record (``{a, b, difference, difference_ci, winner}``): the values and the difference
     visibly non-zero, and, when the interval decides a winner, its bound nearest zero too (so "fairer" never sits
     beside an interval that reads "+0.00 to …")."""

@@ -14,114 +14,113 @@ from typing import Any, Literal
 
 from audit.report.compare import decimals, fmt_value, record_decimals
 from audit.report.model import (
+    MISSING,
     Block,
     Cell,
-    Doc,
     Facts,
     Finding,
     NotComputed,
     Paragraph,
+    Ptr,
     Report,
     Section,
     Table,
+    cell,
     fmt_count,
     fmt_pct,
     fmt_ratio,
     is_number,
 )
 from audit.report.plots import line_chart, plot_block
-from audit.report.tables import facts, value_cell
+from audit.report.tables import figure
+from audit.results.model.compare import CompareDocument, MeasureSpec
 
 __all__ = ["build_compare_report", "write_compare"]
 
 
-def _measures(doc: Doc) -> list[dict[str, Any]]:
-    ms = doc.get("measures")
-    return [m for m in ms if isinstance(m, dict) and "key" in m] if isinstance(ms, list) else []
+#: Where a compare.json value sits: ``compare#/json/pointer``.
+COMPARE = Ptr("compare")
 
 
-def _digits(doc: Doc, m: dict[str, Any]) -> int:
+def _digits(doc: CompareDocument, m: MeasureSpec) -> int:
     """Decimals for measure ``m``: enough that every paired difference and every value shown is visibly non-zero."""
-    pairs, variants = doc.get("pairs"), doc.get("variants")
-    numbers = [((p.get("measures") or {}).get(m["key"]) or {}).get("difference")
-               for p in (pairs if isinstance(pairs, list) else []) if isinstance(p, dict)]
-    numbers += [((v.get("measures") or {}).get(m["key"]) or {}).get("value")
-                for v in (variants if isinstance(variants, list) else []) if isinstance(v, dict)]
+    numbers = [p["measures"][m["key"]]["difference"] for p in doc["pairs"] if m["key"] in p["measures"]]
+    numbers += [v["measures"][m["key"]]["value"] for v in doc["variants"] if "measures" in v and m["key"] in v["measures"]]
     return decimals(m, [x for x in numbers if is_number(x)])
 
 
-def _fmt(m: dict[str, Any], digits: int):
+def _fmt(m: MeasureSpec, digits: int) -> Callable[[Any], str]:
     return lambda x: fmt_value(m, x, digits)
 
 
-def _fmt_diff(m: dict[str, Any], digits: int):
-    if m.get("percent"):
+def _fmt_diff(m: MeasureSpec, digits: int) -> Callable[[Any], str]:
+    if m["percent"]:
         return lambda d: f"{100 * d:+.{digits}f} pts"
     return lambda d: f"{d:+.{digits}f}"
 
 
-def _variants(doc: Doc) -> list[dict[str, Any]]:
-    vs = doc.get("variants")
-    return [v for v in vs if isinstance(v, dict)] if isinstance(vs, list) else []
+def _no_pairs_reason(doc: CompareDocument, default: str) -> str:
+    paired = doc["paired"]
+    return paired["reason"] if "reason" in paired and paired["reason"] else default
 
 
-def side_by_side(doc: Doc) -> Table | NotComputed:
+def side_by_side(doc: CompareDocument) -> Table | NotComputed:
     """Rows: measures; columns: variants; the best value on each measure flagged."""
-    variants = _variants(doc)
+    variants = doc["variants"]
     if not any("measures" in v for v in variants):
-        return NotComputed(what="paired measures", reason=str(doc.get("paired", "reason") or "no joint outcomes were collected"))
+        return NotComputed(what="paired measures", reason=_no_pairs_reason(doc, "no joint outcomes were collected"))
     rows = []
-    for m in _measures(doc):
+    for m in doc["measures"]:
         digits = _digits(doc, m)
-        best = doc.get("best", m["key"], "label")
-        clear = doc.get("best", m["key"], "clear") is True
-        row = [Cell(text=f"{m.get('title', m['key'])} ({m.get('better', '?')} is {'fairer' if m.get('fairness') else 'better'})")]
+        best = doc["best"].get(m["key"])
+        row = [Cell(text=f"{m['title']} ({m['better']} is {'fairer' if m['fairness'] else 'better'})")]
         for j, v in enumerate(variants):
-            flag = "good" if v.get("label") == best and clear else None
-            row.append(value_cell(doc, ("variants", j, "measures", m["key"], "value"), fmt=_fmt(m, digits),
-                                  ci=("variants", j, "measures", m["key"], "ci"), flag=flag))
+            flag = "good" if best is not None and v["label"] == best["label"] and best["clear"] else None
+            at = COMPARE / "variants" / j / "measures" / m["key"]
+            measure = v["measures"].get(m["key"]) if "measures" in v else None
+            row.append(figure(measure["value"] if measure is not None else MISSING, at / "value", fmt=_fmt(m, digits),
+                              ci=(measure["ci"] if measure is not None else MISSING, at / "ci"), flag=flag))
         rows.append(tuple(row))
     return Table(id="compare-side-by-side", caption="Each variant on the same people (95% paired-bootstrap intervals); "
                  "highlighted: best on the measure, separated from every other variant by the paired intervals",
-                 columns=("measure", *(str(v.get("label", "?")) for v in variants)), rows=tuple(rows))
+                 columns=("measure", *(v["label"] for v in variants)), rows=tuple(rows))
 
 
-def differences(doc: Doc, *, reference_only: bool) -> list[Block]:
-    pairs = doc.get("pairs")
-    ref = doc.get("reference")
-    if not isinstance(pairs, list) or not pairs:
-        return [NotComputed(what="paired differences", reason=str(doc.get("paired", "reason") or "fewer than two variants"))]
-    out: list[Block] = []
+def differences(doc: CompareDocument, *, reference_only: bool) -> list[Block]:
+    pairs = doc["pairs"]
+    ref = doc["reference"]
+    if not pairs:
+        return [NotComputed(what="paired differences", reason=_no_pairs_reason(doc, "fewer than two variants"))]
     rows = []
     for p_i, pair in enumerate(pairs):
-        if not isinstance(pair, dict) or (reference_only and pair.get("a") != ref):
+        if reference_only and pair["a"] != ref:
             continue
-        for m in _measures(doc):
-            if m["key"] not in (pair.get("measures") or {}):
+        for m in doc["measures"]:
+            if m["key"] not in pair["measures"]:
                 continue
-            base = ("pairs", p_i, "measures", m["key"])
-            record = doc.get(*base)
-            digits = record_decimals(m, record) if isinstance(record, dict) else 2
-            winner = doc.get(*base, "winner")
-            flag = "good" if winner == pair.get("b") else ("bad" if winner == pair.get("a") else None)
-            rows.append((Cell(text=f"{pair.get('b')} vs {pair.get('a')}"), Cell(text=m.get("title", m["key"])),
-                         value_cell(doc, (*base, "a"), fmt=_fmt(m, digits)), value_cell(doc, (*base, "b"), fmt=_fmt(m, digits)),
-                         value_cell(doc, (*base, "difference"), fmt=_fmt_diff(m, digits), ci=(*base, "difference_ci")),
-                         doc.cell(*base, "verdict", fmt=str, flag=flag)))
+            at = COMPARE / "pairs" / p_i / "measures" / m["key"]
+            record = pair["measures"][m["key"]]
+            digits = record_decimals(m, record)
+            winner = record["winner"]
+            flag = "good" if winner == pair["b"] else ("bad" if winner == pair["a"] else None)
+            rows.append((Cell(text=f"{pair['b']} vs {pair['a']}"), Cell(text=m["title"]),
+                         figure(record["a"], at / "a", fmt=_fmt(m, digits)), figure(record["b"], at / "b", fmt=_fmt(m, digits)),
+                         figure(record["difference"], at / "difference", fmt=_fmt_diff(m, digits),
+                                ci=(record["difference_ci"], at / "difference_ci")),
+                         cell(record["verdict"], at / "verdict", fmt=str, flag=flag)))
     caption = ("Differences against the reference" if reference_only else "Every pair of variants") + \
         " (difference = second minus first; paired 95% intervals)"
-    out.append(Table(id="compare-differences" if reference_only else "compare-pairs", caption=caption,
-                     columns=("pair", "measure", "first", "second", "difference", "verdict"), rows=tuple(rows)))
-    return out
+    return [Table(id="compare-differences" if reference_only else "compare-pairs", caption=caption,
+                  columns=("pair", "measure", "first", "second", "difference", "verdict"), rows=tuple(rows))]
 
 
-def grid_plots(doc: Doc) -> list[Block]:
+def grid_plots(doc: CompareDocument) -> list[Block]:
     """Measures against the swept parameter, with 95% interval bands."""
-    key = doc.get("grid", "key")
-    values = doc.get("grid", "values")
-    if not isinstance(key, str) or not isinstance(values, list) or not values:
+    grid = doc["grid"]
+    if grid is None or not grid["values"]:
         return []
-    variants = _variants(doc)
+    key, values = grid["key"], grid["values"]
+    variants = doc["variants"]
     numeric = all(is_number(v) for v in values)
     xs = [float(v) for v in values] if numeric else [float(i) for i in range(len(values))]
     per_spec = max(1, len(variants) // len(values))
@@ -129,22 +128,22 @@ def grid_plots(doc: Doc) -> list[Block]:
     if not numeric:
         out.append(Paragraph(text="The parameter's values are not all numbers, so they are categories on the x axis, "
                                   "in the order given (the spacing between them means nothing)."))
-    groups = (("fairness between groups", [m for m in _measures(doc) if m.get("fairness") and not m.get("percent")], False),
-              ("rates", [m for m in _measures(doc) if m.get("percent")], True))
+    groups = (("fairness between groups", [m for m in doc["measures"] if m["fairness"] and not m["percent"]], False),
+              ("rates", [m for m in doc["measures"] if m["percent"]], True))
     for title, ms, percent in groups:
         series = []
         for s in range(per_spec):
             chunk = variants[s * len(values):(s + 1) * len(values)]
-            name = str(chunk[0].get("name", "")) if chunk else ""
+            name = (chunk[0]["name"] if "name" in chunk[0] else "") if chunk else ""
             for m in ms:
                 ys, lo, hi = [], [], []
                 for v in chunk:
-                    rec = (v.get("measures") or {}).get(m["key"]) or {}
-                    ys.append(rec.get("value"))
-                    ci = rec["ci"] if isinstance(rec.get("ci"), list) and len(rec["ci"]) == 2 else [None, None]
+                    rec = v["measures"].get(m["key"]) if "measures" in v else None
+                    ys.append(rec["value"] if rec is not None else None)
+                    ci = rec["ci"] if rec is not None and rec["ci"] is not None else [None, None]
                     lo.append(ci[0])
                     hi.append(ci[1])
-                label = m.get("title", m["key"]) + (f" · {name}" if per_spec > 1 else "")
+                label = m["title"] + (f" · {name}" if per_spec > 1 else "")
                 series.append({"name": label, "x": xs, "y": ys, "lo": lo, "hi": hi})
         if not series:
             continue
@@ -157,10 +156,14 @@ def grid_plots(doc: Doc) -> list[Block]:
     return out
 
 
-def other_audits(doc: Doc) -> Table | NotComputed:
-    """Headline figures of every audit, per variant (each with its own interval, not paired)."""
-    audits = doc.get("audits")
-    if not isinstance(audits, dict) or not audits:
+def other_audits(doc: CompareDocument) -> Table | NotComputed:
+    """Headline figures of every audit, per variant (each with its own interval, not paired).
+
+    ``audits`` holds each variant's results.json sections; the headline figures are read by path (a figure is a
+    path into a variant's sections, so one list of paths makes the table's rows), each cell keeping its pointer.
+    """
+    audits = doc["audits"]
+    if not audits:
         return NotComputed(what="other audits")
     figures: list[tuple[str, tuple[str, ...], Callable[[Any], str]]] = [
         ("lowest impact ratio · income (disparity audit)", ("disparity", "income_quintile", "min_impact_ratio"), fmt_ratio),
@@ -177,11 +180,30 @@ def other_audits(doc: Doc) -> Table | NotComputed:
     labels = list(audits)
     rows = []
     for title, path, fmt in figures:
-        cells = [value_cell(doc, ("audits", label, *path), fmt=fmt,
-                            ci=("audits", label, *path[:-1], f"{path[-1]}_ci")) for label in labels]
+        cells = []
+        for label in labels:
+            at = COMPARE / "audits" / label
+            ci_path = (*path[:-1], f"{path[-1]}_ci")
+            cells.append(figure(_at_path(audits[label], path), _walk(at, path), fmt=fmt,
+                                ci=(_at_path(audits[label], ci_path), _walk(at, ci_path))))
         rows.append((Cell(text=title), *cells))
     return Table(id="compare-other-audits", caption="Every audit's headline figure per variant (own intervals, not paired)",
                  columns=("figure", *labels), rows=tuple(rows))
+
+
+def _at_path(node: object, path: tuple[str, ...]) -> Any:
+    """The value at ``path`` inside ``node``, or :data:`MISSING` when a step is absent (a failed variant has no sections)."""
+    for step in path:
+        if not isinstance(node, dict) or step not in node:
+            return MISSING
+        node = node[step]
+    return node
+
+
+def _walk(at: Ptr, path: tuple[str, ...]) -> Ptr:
+    for step in path:
+        at = at / step
+    return at
 
 
 def _summary_level(line: str) -> Literal["warning", "ok", "info"]:
@@ -191,34 +213,39 @@ def _summary_level(line: str) -> Literal["warning", "ok", "info"]:
     return "info" if "not measurably fairer or better" in line else "ok"
 
 
-def build_compare_report(compare: dict[str, Any]) -> Report:
-    """The report model of a comparison."""
-    doc = Doc(compare if isinstance(compare, dict) else {}, "compare")
-    variants = _variants(doc)
-    labels = [str(v.get("label", "?")) for v in variants]
-    summary = doc.get("summary")
-    findings = tuple(Finding(text=str(s), anchor="compare-differences", level=_summary_level(str(s)))
-                     for s in (summary if isinstance(summary, list) else []))
-    about: Facts = facts(doc, [
-        ("date (UTC)", ("created",), {"fmt": str}),
-        ("population", ("population", "name"), {"fmt": str}),
-        ("people", ("population", "size"), {"fmt": fmt_count}),
-        ("seed", ("population", "seed"), {"fmt": str, "optional": True}),
-        ("reference variant", ("reference",), {"fmt": str}),
-        ("parameter swept", ("grid", "key"), {"fmt": str, "optional": True}),
-        ("bootstrap replicates", ("bootstrap_replicates",), {"fmt": fmt_count}),
-        ("interval method", ("interval_method",), {"fmt": str}),
-        ("distinct joint outcomes", ("paired", "joint_outcomes"), {"fmt": fmt_count, "optional": True}),
-    ], id="compare-about")
+def build_compare_report(compare: CompareDocument) -> Report:
+    """The report model of a comparison (``compare.json``, as :func:`audit.report.compare.compare_document` writes it)."""
+    doc = compare
+    variants = doc["variants"]
+    labels = [v["label"] for v in variants]
+    findings = tuple(Finding(text=s, anchor="compare-differences", level=_summary_level(s)) for s in doc["summary"])
+    population, grid, paired = doc["population"], doc["grid"], doc["paired"]
+    items = [
+        ("date (UTC)", figure(doc["created"], COMPARE / "created", fmt=str)),
+        ("population", figure(population["name"], COMPARE / "population" / "name", fmt=str)),
+        ("people", figure(population["size"], COMPARE / "population" / "size", fmt=fmt_count)),
+        ("seed", figure(population["seed"], COMPARE / "population" / "seed", fmt=str)),
+        ("reference variant", figure(doc["reference"], COMPARE / "reference", fmt=str)),
+    ]
+    if grid is not None:
+        items.append(("parameter swept", figure(grid["key"], COMPARE / "grid" / "key", fmt=str)))
+    items += [
+        ("bootstrap replicates", figure(doc["bootstrap_replicates"], COMPARE / "bootstrap_replicates", fmt=fmt_count)),
+        ("interval method", figure(doc["interval_method"], COMPARE / "interval_method", fmt=str)),
+    ]
+    if "joint_outcomes" in paired:
+        items.append(("distinct joint outcomes", figure(paired["joint_outcomes"], COMPARE / "paired" / "joint_outcomes",
+                                                        fmt=fmt_count)))
+    about = Facts(id="compare-about", items=tuple(items))
     sections = [
         Section(id="compare-variants", title="Variants side by side", blocks=(side_by_side(doc),)),
         Section(id="compare-diff", title="What changes against the reference", blocks=tuple(differences(doc, reference_only=True))),
     ]
     if len(variants) > 2:
         sections.append(Section(id="compare-all-pairs", title="Every pair", blocks=tuple(differences(doc, reference_only=False))))
-    grid = grid_plots(doc)
-    if grid:
-        sections.append(Section(id="compare-grid", title=f"Sweeping {doc.get('grid', 'key')}", blocks=tuple(grid)))
+    plots = grid_plots(doc)
+    if plots and grid is not None:
+        sections.append(Section(id="compare-grid", title=f"Sweeping {grid['key']}", blocks=tuple(plots)))
     sections += [
         Section(id="compare-audits", title="The other audits, per variant", blocks=(other_audits(doc),)),
         Section(id="compare-about-section", title="About this comparison", blocks=(about, Paragraph(text=(
@@ -227,19 +254,13 @@ def build_compare_report(compare: dict[str, Any]) -> Report:
             "A variant is called fairer or better only when that interval excludes zero; otherwise there is no "
             "measurable difference. Figures carry enough decimals that a difference shown is visible.")))),
     ]
-    version = doc.get("package_version")
-    pop = doc.get("population", "name")
-    size = doc.get("population", "size")
-    subtitle = " · ".join(x for x in (f"population {pop}" if isinstance(pop, str) else None,
-                                      f"{size:,} people" if is_number(size) else None,
-                                      f"reference {doc.get('reference')}" if isinstance(doc.get("reference"), str) else None) if x)
+    subtitle = " · ".join((f"population {population['name']}", f"{population['size']:,} people", f"reference {doc['reference']}"))
     return Report(title="Comparison: " + (" · ".join(labels) or "no variants"), subtitle=subtitle, findings=findings,
-                  sections=tuple(sections), private=doc.get("private") is not False,
-                  generated_by=f"scs-audit {version}" if isinstance(version, str) else "scs-audit",
-                  extra={"fold_findings": False})
+                  sections=tuple(sections), private=doc["private"] is not False,
+                  generated_by=f"scs-audit {doc['package_version']}", extra={"fold_findings": False})
 
 
-def write_compare(directory: str | Path, compare: dict[str, Any]) -> tuple[Path, Path, Path]:
+def write_compare(directory: str | Path, compare: CompareDocument) -> tuple[Path, Path, Path]:
     """Write compare.json, compare.html and compare.md into ``directory`` (atomically)."""
     from audit.output.artefacts import atomic_write_json, atomic_write_text, exact_artefact_mode
     from audit.report.html import render_html

@@ -9,16 +9,17 @@ ground-truth error rates.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from audit.report.explain import attribution_section, ground_truth_section
 from audit.report.model import (
     MISSING,
     Block,
     Cell,
-    Doc,
+    Facts,
     NotComputed,
     Paragraph,
+    Ptr,
     Section,
     Table,
     audited_attributes,
@@ -31,7 +32,8 @@ from audit.report.model import (
     slug,
 )
 from audit.report.plots import interval_dots, plot_block, stacked_bars
-from audit.report.tables import Column, facts, humanize, records_table, value_cell
+from audit.report.tables import Column, figure, humanize, table_of
+from audit.results.model import AttributeDisparity, DisparityGroup, ResultsDocument, attribute_section
 
 __all__ = ["ATTRIBUTE_TITLES", "FOUR_FIFTHS", "attribute_names", "disparity_section"]
 
@@ -96,122 +98,122 @@ def ll144_columns(attr: str) -> list[Column]:
     ]
 
 
-def _group_labels(attr: str, groups: list[Any]) -> list[str]:
-    return [group_label(attr, g.get("group")) if isinstance(g, dict) else "?" for g in groups]
+def _group_labels(attr: str, groups: list[DisparityGroup]) -> list[str]:
+    return [group_label(attr, g["group"]) for g in groups]
 
 
-def tier_plot(doc: Doc, base: tuple[Any, ...], attr: str, tiers: list[str], *, id: str) -> Block:
-    """Stacked bars of each group's tier shares (best tier first)."""
-    groups = doc.get(*base, attr, "groups")
+def tier_plot(node: AttributeDisparity, at: Ptr, attr: str, tiers: list[str], *, id: str) -> Block:
+    """Stacked bars of each group's tier shares (best tier first); ``at`` points to ``node``."""
+    groups = node["groups"]
     title = f"Tier distribution by {ATTRIBUTE_TITLES.get(attr, humanize(attr))}"
-    if not isinstance(groups, list) or not any(isinstance(g, dict) and isinstance(g.get("tier_shares"), dict) for g in groups):
+    if not groups:
         return NotComputed(what=title.lower(), reason="the results file has no per-group tier shares")
-    tiers = tiers or list(next(g["tier_shares"] for g in groups if isinstance(g.get("tier_shares"), dict)))
-    shares = [[(g.get("tier_shares") or {}).get(t) for t in tiers] for g in groups]
+    tiers = tiers or list(groups[0]["tier_shares"])
+    shares = [[g["tier_shares"].get(t) for t in tiers] for g in groups]
     labels = _group_labels(attr, groups)
     rows = []
-    for i, label in enumerate(labels):
-        rows.append((Cell(text=label), *(value_cell(doc, (*base, attr, "groups", i, "tier_shares", t), fmt=fmt_pct) for t in tiers)))
+    for i, (label, g) in enumerate(zip(labels, groups, strict=True)):
+        shown = at / "groups" / i / "tier_shares"
+        rows.append((Cell(text=label), *(figure(g["tier_shares"].get(t, MISSING), shown / t, fmt=fmt_pct) for t in tiers)))
     data = Table(id=f"{id}-data", caption=f"{title}: share of each group in each tier", columns=("group", *tiers), rows=tuple(rows))
     drawn = stacked_bars(id, title, labels, tiers, shares)
     return plot_block(id, f"{title} (share of each group in each tier, best tier first)", drawn, data)
 
 
-def impact_plot(doc: Doc, base: tuple[Any, ...], attr: str, *, id: str) -> Block:
+def impact_plot(node: AttributeDisparity, attr: str, *, id: str) -> Block:
     """Impact ratios with their intervals against the four-fifths line."""
-    groups = doc.get(*base, attr, "groups")
+    groups = node["groups"]
     name = ATTRIBUTE_TITLES.get(attr, humanize(attr))
-    if not isinstance(groups, list) or not any(isinstance(g, dict) and "impact_ratio" in g for g in groups):
+    if not groups:
         return NotComputed(what=f"impact ratios by {name}")
-    groups = [g for g in groups if isinstance(g, dict)]
-    values = [g.get("impact_ratio") if is_number(g.get("impact_ratio")) else None for g in groups]
-    cis = [g.get("impact_ratio_ci") if isinstance(g.get("impact_ratio_ci"), list) else None for g in groups]
-    ref = doc.get(*base, attr, "reference_group")
-    ref_text = f" (reference: {group_label(attr, ref)})" if ref not in (None, MISSING) else ""
+    values = [g["impact_ratio"] if is_number(g["impact_ratio"]) else None for g in groups]
+    cis = [g["impact_ratio_ci"] for g in groups]
+    ref = node["reference_group"]
+    ref_text = f" (reference: {group_label(attr, ref)})" if ref is not None else ""
     title = f"Impact ratio of the favourable rate by {name}{ref_text}, with 95% intervals and the four-fifths line"
     return plot_block(id, title, interval_dots(id, title, _group_labels(attr, groups), values, cis))
 
 
-def _attribute_section(doc: Doc, base: tuple[Any, ...], attr: str, tiers: list[str], *, sid: str) -> Section:
-    path = (*base, attr)
+def _attribute_section(node: AttributeDisparity, at: Ptr, attr: str, tiers: list[str], *, sid: str) -> Section:
     name = ATTRIBUTE_TITLES.get(attr, humanize(attr))
-    verdict = doc.get(*path, "four_fifths_verdict")
-    summary = facts(doc, [
-        ("people in the unknown category", (*path, "unknown_n"), {"fmt": fmt_count}),
-        ("reference group (highest favourable rate)", (*path, "reference_group"),
-         {"fmt": lambda g: group_label(attr, g), "optional": True}),
-        ("lowest impact ratio", (*path, "min_impact_ratio"), {"fmt": fmt_ratio, "ci": (*path, "min_impact_ratio_ci")}),
-        ("group with the lowest ratio", (*path, "worst_group"), {"fmt": lambda g: group_label(attr, g), "optional": True}),
-        ("four-fifths verdict", (*path, "four_fifths_verdict"), {"fmt": _verdict_words, "flag": _verdict_flag(verdict)}),
-        ("point estimate under 0.8", (*path, "four_fifths_violation"), {"optional": True}),
-        ("rule that drives the gap", (*path, "driver", "rule" if doc.get(*path, "driver", "rule") is not None or
-                                       not isinstance(doc.get(*path, "driver", "reason"), str) else "reason"), {"fmt": str}),
-        ("its share of the gap", (*path, "driver", "share_of_gap"), {"fmt": fmt_pct, "optional": True}),
-        ("favourable outcomes in the reference group", (*path, "reference_events"), {"fmt": fmt_count, "optional": True}),
-        ("impact ratios unstable (reference group under 10 events)", (*path, "impact_ratio_unstable"), {"optional": True}),
-        ("sanctioned people in the least-sanctioned group", (*path, "adverse_reference_events"),
-         {"fmt": fmt_count, "optional": True}),
-        ("relative risks unstable (reference group under 10 events)", (*path, "adverse_relative_risk_unstable"),
-         {"optional": True}),
-        ("lowest scoring-rate ratio, ties at the median counted as above", (*path, "min_scoring_impact_ratio_ties_above"),
-         {"fmt": fmt_ratio, "optional": True}),
-    ], id=f"{sid}-facts")
-    table = records_table(doc, (*path, "groups"), ll144_columns(attr), id=f"{sid}-table",
+    verdict, driver = node["four_fifths_verdict"], node["driver"]
+    why = "rule" if driver["rule"] is not None or "reason" not in driver else "reason"
+    labelled = lambda g: group_label(attr, g)  # noqa: E731 - a formatter
+    summary = Facts(id=f"{sid}-facts", items=(
+        ("people in the unknown category", figure(node["unknown_n"], at / "unknown_n", fmt=fmt_count)),
+        ("reference group (highest favourable rate)", figure(node["reference_group"], at / "reference_group", fmt=labelled)),
+        ("lowest impact ratio", figure(node["min_impact_ratio"], at / "min_impact_ratio", fmt=fmt_ratio,
+                                       ci=(node["min_impact_ratio_ci"], at / "min_impact_ratio_ci"))),
+        ("group with the lowest ratio", figure(node["worst_group"], at / "worst_group", fmt=labelled)),
+        ("four-fifths verdict", figure(verdict, at / "four_fifths_verdict", fmt=_verdict_words, flag=_verdict_flag(verdict))),
+        ("point estimate under 0.8", figure(node["four_fifths_violation"], at / "four_fifths_violation")),
+        ("rule that drives the gap", figure(driver["rule"] if why == "rule" else driver["reason"] if "reason" in driver else MISSING,
+                                            at / "driver" / why, fmt=str)),
+        ("its share of the gap", figure(driver["share_of_gap"], at / "driver" / "share_of_gap", fmt=fmt_pct)),
+        ("favourable outcomes in the reference group", figure(node["reference_events"], at / "reference_events", fmt=fmt_count)),
+        ("impact ratios unstable (reference group under 10 events)",
+         figure(node["impact_ratio_unstable"], at / "impact_ratio_unstable")),
+        ("sanctioned people in the least-sanctioned group",
+         figure(node["adverse_reference_events"], at / "adverse_reference_events", fmt=fmt_count)),
+        ("relative risks unstable (reference group under 10 events)",
+         figure(node["adverse_relative_risk_unstable"], at / "adverse_relative_risk_unstable")),
+        ("lowest scoring-rate ratio, ties at the median counted as above",
+         figure(node["min_scoring_impact_ratio_ties_above"], at / "min_scoring_impact_ratio_ties_above", fmt=fmt_ratio)),
+    ))
+    # the per-group table through the column-declared records table (its columns are DisparityGroup's keys)
+    table = table_of(node["groups"], at / "groups", ll144_columns(attr), id=f"{sid}-table",
                           caption=f"Per {name} group: n, rates and impact ratios (95% intervals in brackets)",
                           note="Impact ratio: the group's favourable rate over the reference group's. Groups under "
                                "the minimum cell share are shown with their counts but excluded from ratios (LL144).")
-    blocks: list[Block] = [summary, table]
-    vocab = doc.get(*path, "favourable")
-    if isinstance(vocab, dict):
-        blocks.append(_vocabulary_table(doc, path, id=f"{sid}-vocab"))
-    blocks.append(impact_plot(doc, base, attr, id=f"{sid}-impact-plot"))
+    blocks: list[Block] = [summary, table, _vocabulary_table(node, at, id=f"{sid}-vocab"),
+                           impact_plot(node, attr, id=f"{sid}-impact-plot")]
     if "×" not in attr:
-        blocks.append(tier_plot(doc, base, attr, tiers, id=f"{sid}-tier-plot"))
+        blocks.append(tier_plot(node, at, attr, tiers, id=f"{sid}-tier-plot"))
     return Section(id=sid, title=f"By {name}", blocks=tuple(blocks))
 
 
-def _vocabulary_table(doc: Doc, path: tuple[Any, ...], *, id: str) -> Table:
+_VOCABULARY: tuple[Literal["overall", "group_min", "group_max", "difference", "ratio"], ...] = (
+    "overall", "group_min", "group_max", "difference", "ratio")
+
+
+def _vocabulary_table(node: AttributeDisparity, at: Ptr, *, id: str) -> Table:
     """fairlearn's vocabulary per outcome: overall, group_min, group_max, difference, ratio."""
-    keys = ("overall", "group_min", "group_max", "difference", "ratio")
     rows = []
-    for outcome in ("favourable", "adverse", "scoring_rate"):
-        if not isinstance(doc.get(*path, outcome), dict):
-            continue
+    for outcome, summary in (("favourable", node["favourable"]), ("adverse", node["adverse"]),
+                             ("scoring_rate", node["scoring_rate"])):
         rows.append((Cell(text=humanize(outcome)),
-                     *(value_cell(doc, (*path, outcome, k), fmt=fmt_ratio if k == "ratio" else fmt_pct) for k in keys)))
-    return Table(id=id, caption="Between-group summary (fairlearn's vocabulary)", columns=("outcome", *keys), rows=tuple(rows))
+                     *(figure(summary[k], at / outcome / k, fmt=fmt_ratio if k == "ratio" else fmt_pct) for k in _VOCABULARY)))
+    return Table(id=id, caption="Between-group summary (fairlearn's vocabulary)", columns=("outcome", *_VOCABULARY),
+                 rows=tuple(rows))
 
 
-def disparity_section(doc: Doc, index: int, *, sid: str) -> Section:
+def disparity_section(results: ResultsDocument, index: int, *, sid: str) -> Section:
     """The disparity audit of scorer ``index``."""
-    base = ("scorers", index, "disparity")
+    entry = results["scorers"][index]
+    at = Ptr("results", ("scorers", index, "disparity"))
     title = "Disparity: who gets the favourable tiers, who is sanctioned"
-    section = doc.get(*base)
-    if not isinstance(section, dict):
+    if "disparity" not in entry:
         return Section(id=sid, title=title, blocks=(NotComputed(what="disparity audit"),))
-    tiers = doc.get("scorers", index, "tiers")
-    tiers = [str(t) for t in tiers] if isinstance(tiers, list) else []
-    fav = doc.get("scorers", index, "favourable_tiers")
-    blocks: list[Block] = []
-    if isinstance(fav, list):
-        adverse = ("Adverse outcome: none declared — the scorer imposes no sanctions, so its sanction rates are 0 by "
-                   "construction; its unfavourable tiers are everyone not in a favourable one."
-                   if doc.get("scorers", index, "sanctions") == {} else "Adverse outcome: any declared sanction.")
-        blocks.append(Paragraph(text=f"Favourable outcome: tier {' or '.join(str(t) for t in fav)}. {adverse}"))
-    blocks.append(facts(doc, [
-        ("population median score", (*base, "median_score"), {"fmt": fmt_number}),
-        ("minimum cell share for ratios", (*base, "min_cell_share"), {"fmt": fmt_pct}),
-        ("bootstrap replicates", (*base, "bootstrap_replicates"), {"fmt": fmt_count}),
-    ], id=f"{sid}-facts", keep_missing=False))
-    note = doc.get(*base, "median_note")
-    if isinstance(note, str):
-        blocks.append(Paragraph(text=note))
-    children = [_attribute_section(doc, base, attr, tiers, sid=f"{sid}-{slug(attr)}") for attr in attribute_names(section)]
-    for attr in audited_attributes(doc):  # an attribute the run meant to audit but could not is said, not dropped
+    section = entry["disparity"]
+    tiers = [str(t) for t in entry["tiers"]]
+    adverse = ("Adverse outcome: none declared — the scorer imposes no sanctions, so its sanction rates are 0 by "
+               "construction; its unfavourable tiers are everyone not in a favourable one."
+               if entry["sanctions"] == {} else "Adverse outcome: any declared sanction.")
+    blocks: list[Block] = [
+        Paragraph(text=f"Favourable outcome: tier {' or '.join(str(t) for t in entry['favourable_tiers'])}. {adverse}"),
+        Facts(id=f"{sid}-facts", items=(
+            ("population median score", figure(section["median_score"], at / "median_score", fmt=fmt_number)),
+            ("minimum cell share for ratios", figure(section["min_cell_share"], at / "min_cell_share", fmt=fmt_pct)),
+            ("bootstrap replicates", figure(section["bootstrap_replicates"], at / "bootstrap_replicates", fmt=fmt_count)),
+        )),
+        Paragraph(text=section["median_note"]),
+    ]
+    children = [_attribute_section(attribute_section(section, attr), at / attr, attr, tiers, sid=f"{sid}-{slug(attr)}")
+                for attr in attribute_names(section)]
+    for attr in audited_attributes(results):  # an attribute the run meant to audit but could not is said, not dropped
         if attr not in attribute_names(section) and attr in ATTRIBUTE_TITLES:
             children.append(Section(id=f"{sid}-{slug(attr)}", title=f"By {ATTRIBUTE_TITLES[attr]}",
                                     blocks=(NotComputed(what=f"disparity by {ATTRIBUTE_TITLES[attr]}"),)))
-    children.append(attribution_section(doc, base, sid=f"{sid}-attribution"))
-    children.append(ground_truth_section(doc, base, sid=f"{sid}-ground-truth"))
-    return Section(id=sid, title=title, blocks=tuple(b for b in blocks if not (hasattr(b, "items") and not b.items)),
-                   children=tuple(children))
+    children.append(attribution_section(section["attribution"], at / "attribution", sid=f"{sid}-attribution"))
+    children.append(ground_truth_section(section["ground_truth"], at / "ground_truth", sid=f"{sid}-ground-truth"))
+    return Section(id=sid, title=title, blocks=tuple(blocks), children=tuple(children))

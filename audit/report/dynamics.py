@@ -14,7 +14,6 @@ from typing import Any
 from audit.report.model import (
     Block,
     Cell,
-    Doc,
     NotComputed,
     Paragraph,
     Section,
@@ -24,6 +23,8 @@ from audit.report.model import (
     is_number,
 )
 from audit.report.plots import line_chart, plot_block
+from audit.results.model import DynamicsAttribute, ScorerEntry
+from audit.results.model.dynamics import MeanFigure, RateFigure
 
 __all__ = ["dynamics_section"]
 
@@ -46,21 +47,29 @@ def _cell(value: Any, ci: Any = None, *, pct: bool = True, signed: bool = False)
     return Cell(text=text + (f" ({interval})" if interval else ""), value=value, kind="number")
 
 
-def _gap_plot(doc: Doc, i: int, sid: str) -> Block:
+def _rate(figure: RateFigure | None) -> Cell:
+    return _cell(figure["rate"], figure["ci"]) if figure is not None else _cell(None)
+
+
+def _mean(figure: MeanFigure | None) -> Cell:
+    return _cell(figure["mean"], figure["ci"], pct=False) if figure is not None else _cell(None)
+
+
+def _gap_plot(by: dict[str, DynamicsAttribute], sid: str) -> Block:
     series = []
     rows = []
     for attr, title in _ATTRS:
-        years = doc.get("scorers", i, "dynamics", "by", attr, "years")
-        if not isinstance(years, list) or not years:
+        sec = by.get(attr)
+        ys = sec["years"] if sec is not None and "years" in sec else []
+        if not ys:
             continue
-        ys = [y for y in years if isinstance(y, dict)]
-        ci: list[list[Any]] = [y["gap_ci"] if isinstance(y.get("gap_ci"), list) else [None, None] for y in ys]
-        series.append({"name": f"gap by {title}", "x": [y.get("year") for y in ys], "y": [y.get("gap") for y in ys],
+        ci: list[list[Any]] = [list(y["gap_ci"]) if y["gap_ci"] is not None else [None, None] for y in ys]
+        series.append({"name": f"gap by {title}", "x": [y["year"] for y in ys], "y": [y["gap"] for y in ys],
                        "lo": [c[0] for c in ci], "hi": [c[1] for c in ci]})
         for y in ys:
-            rows.append((Cell(text=title), Cell(text=str(y.get("year"))), _cell(y.get("gap"), y.get("gap_ci")),
-                         _cell(y.get("impact_ratio"), y.get("impact_ratio_ci"), pct=False),
-                         _cell(y.get("gap_change"), y.get("gap_change_ci"), signed=True)))
+            rows.append((Cell(text=title), Cell(text=str(y["year"])), _cell(y["gap"], y["gap_ci"]),
+                         _cell(y["impact_ratio"], y["impact_ratio_ci"], pct=False),
+                         _cell(y["gap_change"], y["gap_change_ci"], signed=True)))
     if not series:
         return NotComputed(what="the favourable-rate gap over the years")
     caption = "Favourable-rate gap between the best- and worst-off groups at the start, year by year (95% band)"
@@ -70,52 +79,56 @@ def _gap_plot(doc: Doc, i: int, sid: str) -> Block:
     return plot_block(f"{sid}-gap", caption, svg, data)  # an empty figure is said in words
 
 
-def _groups_table(doc: Doc, i: int, sid: str, attr: str, title: str) -> Block:
-    sec = doc.get("scorers", i, "dynamics", "by", attr)
-    if not isinstance(sec, dict) or not isinstance(sec.get("groups"), list):
+def _groups_table(sec: DynamicsAttribute | None, sid: str, attr: str, title: str) -> Block:
+    if sec is None:
         return NotComputed(what=f"dynamics by {title}")
+    gaming = sec["gaming"]["by_group"] if "gaming" in sec else {}
+    lost = sec["ties_lost"] if "ties_lost" in sec else {}
+    chill = sec["chilling"] if "chilling" in sec else {}
+    loop = sec["loop"] if "loop" in sec else {}
+    changed = sec["changed_first_year"] if "changed_first_year" in sec else {}
     rows = []
     for g in sec["groups"]:
-        gaming = (sec.get("gaming") or {}).get("by_group", {}).get(g, {})
-        lost = (sec.get("ties_lost") or {}).get(g, {})
-        chill = (sec.get("chilling") or {}).get(g, {})
-        loop = (sec.get("loop") or {}).get(g, {})
-        changed = (sec.get("changed_first_year") or {}).get(g, {})
-        rows.append((Cell(text=str(g)), _cell(changed.get("rate"), changed.get("ci")),
-                     _cell(gaming.get("bought_share"), gaming.get("ci")),
-                     _cell(lost.get("mean"), lost.get("ci"), pct=False),
-                     _cell(chill.get("rate"), chill.get("ci")), _cell(loop.get("rate"), loop.get("ci"))))
-    verdict = (sec.get("gap_growth") or {}).get("evidence")
+        bought = gaming.get(g)
+        rows.append((Cell(text=str(g)), _rate(changed.get(g)),
+                     _cell(bought["bought_share"], bought["ci"]) if bought is not None else _cell(None),
+                     _mean(lost.get(g)), _rate(chill.get(g)), _rate(loop.get(g))))
+    verdict = sec["gap_growth"]["evidence"] if "gap_growth" in sec else None
     return Table(id=f"{sid}-{attr}", caption=f"By {title}: who changed, who bought their gains, who was dropped (95% intervals)",
                  columns=(title, "changed a behaviour in year 1", "share of gains bought", "ties lost per person",
                           "critical posts not made", "caught in the sanction-income loop"),
-                 rows=tuple(rows), note=f"Does the gap grow? {verdict}" if isinstance(verdict, str) else None)
+                 rows=tuple(rows), note=f"Does the gap grow? {verdict}" if verdict is not None else None)
 
 
-def dynamics_section(doc: Doc, i: int, *, sid: str) -> Section:
-    """The dynamics section of scorer ``i`` (not computed when the run had no ``--dynamics``)."""
-    dyn = doc.get("scorers", i, "dynamics")
+def dynamics_section(entry: ScorerEntry, *, sid: str) -> Section:
+    """The dynamics section of the scorer ``entry`` (not computed when the run had no ``--dynamics``).
+
+    Its cells carry no pointer: the figures are shown with their intervals in one text, as the simulation's
+    own summary (the results file holds each figure under ``dynamics``)."""
     title = "Dynamics: people respond to the score"
-    if not isinstance(dyn, dict):
+    if "dynamics" not in entry:
         return Section(id=sid, title=title, blocks=(NotComputed(what="dynamics", reason="run with --dynamics to simulate it"),))
-    if dyn.get("status") == "failed":
-        return Section(id=sid, title=title, blocks=(NotComputed(what="dynamics", reason=f"the scorer failed: {dyn.get('error')}"),))
-    scheme = dyn.get("scheme") or {}
+    dyn = entry["dynamics"]
+    if dyn["status"] == "failed":
+        return Section(id=sid, title=title, blocks=(NotComputed(what="dynamics", reason=f"the scorer failed: {dyn['error']}"),))
+    scheme = dyn["scheme"] if "scheme" in dyn else None
+    rewards = scheme["rewards"] if scheme is not None else []
+    penalises = scheme["penalises"] if scheme is not None else []
     blocks: list[Block] = [Paragraph(text=(
-        f"{fmt_count(dyn.get('size', 0))} people over {dyn.get('years')} years from month {dyn.get('start_month')}. "
-        f"The scheme rewards {', '.join(scheme.get('rewards') or []) or 'nothing people can add'} and penalises "
-        f"{', '.join(scheme.get('penalises') or []) or 'nothing people can avoid'} (probed through the scorer)."))]
-    blocks.append(_gap_plot(doc, i, sid))
-    blocks += [_groups_table(doc, i, sid, attr, t) for attr, t in _ATTRS]
-    iso = dyn.get("isolation") or {}
-    changed = dyn.get("changed_first_year") or {}
-    rng = changed.get("survey_range")
+        f"{fmt_count(dyn['size'])} people over {dyn['years']} years from month {dyn['start_month']}. "
+        f"The scheme rewards {', '.join(rewards) or 'nothing people can add'} and penalises "
+        f"{', '.join(penalises) or 'nothing people can avoid'} (probed through the scorer)."))]
+    blocks.append(_gap_plot(dyn["by"], sid))
+    blocks += [_groups_table(dyn["by"].get(attr), sid, attr, t) for attr, t in _ATTRS]
+    iso = dyn["isolation"]
+    changed = dyn["changed_first_year"]
+    rng = changed["survey_range"]
     blocks.append(Table(id=f"{sid}-overall", caption="Overall (95% intervals)", columns=("measure", "value"), rows=(
-        (Cell(text="ties lost per sanctioned person"), _cell((iso.get("sanctioned") or {}).get("mean"), (iso.get("sanctioned") or {}).get("ci"), pct=False)),
-        (Cell(text="ties lost per unsanctioned person"), _cell((iso.get("unsanctioned") or {}).get("mean"), (iso.get("unsanctioned") or {}).get("ci"), pct=False)),
-        (Cell(text="critical posts not made"), _cell((dyn.get("chilling") or {}).get("rate"), (dyn.get("chilling") or {}).get("ci"))),
-        (Cell(text="caught in the sanction-income loop"), _cell((dyn.get("loop") or {}).get("rate"), (dyn.get("loop") or {}).get("ci"))),
-        (Cell(text="changed a behaviour in year 1" + (f" (survey range {fmt_pct(rng[0])}-{fmt_pct(rng[1])})" if isinstance(rng, list) and len(rng) == 2 else "")),
-         _cell(changed.get("rate"), changed.get("ci"))),
+        (Cell(text="ties lost per sanctioned person"), _mean(iso.get("sanctioned"))),
+        (Cell(text="ties lost per unsanctioned person"), _mean(iso.get("unsanctioned"))),
+        (Cell(text="critical posts not made"), _rate(dyn["chilling"])),
+        (Cell(text="caught in the sanction-income loop"), _rate(dyn["loop"])),
+        (Cell(text="changed a behaviour in year 1" + (f" (survey range {fmt_pct(rng[0])}-{fmt_pct(rng[1])})" if len(rng) == 2 else "")),
+         _rate(changed)),
     )))
     return Section(id=sid, title=title, blocks=tuple(blocks))

@@ -17,7 +17,8 @@ from typing import Any, Literal
 
 from audit.dynamics.verdict import DEFAULT_TOLERANCE, gap_growth
 from audit.evidence import HOLDS, VIOLATED
-from audit.report.model import Doc, Finding, anchor, group_label, is_number
+from audit.report.model import Finding, anchor, group_label, is_number
+from audit.results.model import ScorerEntry
 
 __all__ = ["dynamics_findings"]
 
@@ -35,28 +36,26 @@ def _pts(x: float) -> str:
     return f"{100 * x:+.1f} pts"
 
 
-def dynamics_findings(doc: Doc, i: int, label: str) -> list[Finding]:
+def dynamics_findings(scorer: ScorerEntry, i: int, label: str) -> list[Finding]:
     """One finding per attribute of scorer ``i``'s dynamics section (none when the run had no ``--dynamics``)."""
-    dyn = doc.get("scorers", i, "dynamics")
-    if not isinstance(dyn, dict) or dyn.get("status") == "failed" or not isinstance(dyn.get("by"), dict):
+    if "dynamics" not in scorer or scorer["dynamics"]["status"] == "failed":
         return []
-    year = dyn.get("years")
+    dyn = scorer["dynamics"]
+    year = dyn["years"]
     out: list[Finding] = []
     for attr, sec in dyn["by"].items():
-        if not isinstance(sec, dict) or not is_number(year):
-            continue
-        tol = (sec.get("gap_growth") or {}).get("tolerance")
-        tolerance = float(tol) if is_number(tol) else DEFAULT_TOLERANCE
-        ev = gap_growth(sec, year=int(year), tolerance=tolerance)
-        if ev.needed is not None and ev.observed > 0 and is_number(dyn.get("size")):
+        tolerance = sec["gap_growth"]["tolerance"] if "gap_growth" in sec else DEFAULT_TOLERANCE
+        ev = gap_growth(sec, year=year, tolerance=tolerance)
+        if ev.needed is not None and ev.observed > 0:
             # needed counts people in the smaller compared group; the population grows in proportion
-            people = math.ceil(float(dyn["size"]) * ev.needed / ev.observed)
+            people = math.ceil(dyn["size"] * ev.needed / ev.observed)
             ev = replace(ev, remedy=f"--size {people:,}")
-        row: dict[str, Any] = next((y for y in sec.get("years") or [] if isinstance(y, dict) and y.get("year") == year), {})
-        change, ci = row.get("gap_change"), row.get("gap_change_ci")
+        row = next((y for y in sec["years"] if y["year"] == year), None) if "years" in sec else None
+        change, ci = (row["gap_change"], row["gap_change_ci"]) if row is not None else (None, None)
         words = _ATTR_WORDS.get(attr, str(attr).replace("_", " "))
-        text = (f"{label}: by {words}, the favourable-rate gap between {_group(attr, sec.get('reference'))} and "
-                f"{_group(attr, sec.get('compared'))} ")
+        text = (f"{label}: by {words}, the favourable-rate gap between "
+                f"{_group(attr, sec['reference'] if 'reference' in sec else None)} and "
+                f"{_group(attr, sec['compared'] if 'compared' in sec else None)} ")
         if is_number(change):
             text += f"changed by {_pts(change)} over {year} year{'s' if year != 1 else ''}"
             if isinstance(ci, list) and len(ci) == 2 and all(is_number(v) for v in ci):

@@ -37,9 +37,17 @@ from typing import Any
 from audit.evidence import HOLDS, MIN_OBSERVATIONS, MIN_REFERENCE_EVENTS, NOT_ENOUGH, VIOLATED, Evidence
 from audit.power import observations_to_decide
 from audit.report.dynamics_findings import dynamics_findings
-from audit.report.model import Doc, Finding, anchor, fmt_pct, fmt_ratio, group_label, is_number
+from audit.report.model import Finding, anchor, fmt_pct, fmt_ratio, group_label, is_number
 from audit.report.observed_findings import observed_findings
 from audit.report.replay_findings import ADVERSE_RISK_CONCERN, FOUR_FIFTHS, replay_findings
+from audit.results.model import (
+    AttributeDisparity,
+    Driver,
+    PublishedDocument,
+    ResultsDocument,
+    ScorerEntry,
+    attribute_section,
+)
 
 __all__ = ["ADVERSE_RISK_CONCERN", "FOUR_FIFTHS", "build_findings", "describe_group"]
 
@@ -73,29 +81,28 @@ def _months(x: float) -> str:
     return f"{x:g} month" + ("" if x == 1 else "s")
 
 
-def _tiers_text(doc: Doc, i: int) -> str:
-    fav = doc.get("scorers", i, "favourable_tiers")
-    if isinstance(fav, list) and fav:
-        names = [str(t) for t in fav]
+def _tiers_text(entry: ScorerEntry) -> str:
+    names = [str(t) for t in entry["favourable_tiers"]]
+    if names:
         return "tier " + (f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0])
     return "a favourable tier"
 
 
-def _population(node: dict[str, Any]) -> int:
-    return int(sum(g.get("n") or 0 for g in node.get("groups", []) if isinstance(g, dict)) + (node.get("unknown_n") or 0))
+def _population(node: AttributeDisparity) -> int:
+    return int(sum(g["n"] for g in node["groups"]) + node["unknown_n"])
 
 
-def _not_enough(node: dict[str, Any], ratio: float, ci: Any) -> tuple[str, Evidence]:
+def _not_enough(node: AttributeDisparity, ratio: float, ci: Any) -> tuple[str, Evidence]:
     """How much evidence a four-fifths call rests on and, where the population size decides it, what would settle it."""
     total = _population(node)
-    if node.get("impact_ratio_unstable"):
-        k = node.get("reference_events")
+    if node["impact_ratio_unstable"]:
+        k = node["reference_events"]
         return (f" — not enough evidence: the reference group has only {k} favourable outcome(s), under the "
                 f"{MIN_REFERENCE_EVENTS} a ratio must rest on, so the ratio is unstable",
                 Evidence(outcome=NOT_ENOUGH, observed=int(k) if is_number(k) else 0,
                          what="favourable outcomes in the reference group", needed=MIN_REFERENCE_EVENTS))
-    groups = [g for g in node.get("groups", []) if isinstance(g, dict) and not g.get("excluded_from_ratios")]
-    small = [g for g in groups if is_number(g.get("n")) and g["n"] < MIN_OBSERVATIONS]
+    groups = [g for g in node["groups"] if not g["excluded_from_ratios"]]
+    small = [g for g in groups if g["n"] < MIN_OBSERVATIONS]
     if small or len(groups) < 2:
         return (f" — not enough evidence: {len(small)} of {len(groups)} group(s) eligible for ratios have fewer than "
                 f"{MIN_OBSERVATIONS} people", Evidence(outcome=NOT_ENOUGH, observed=total, what="people"))
@@ -109,16 +116,16 @@ def _not_enough(node: dict[str, Any], ratio: float, ci: Any) -> tuple[str, Evide
                           remedy=f"--size {need:,}" if need is not None else None)
 
 
-def _driver_text(driver: Any) -> str:
-    if not isinstance(driver, dict):
-        return ""
-    if driver.get("rule") and is_number(driver.get("share_of_gap")):
-        share = driver["share_of_gap"]
+def _driver_text(driver: Driver) -> str:
+    share = driver["share_of_gap"]
+    if driver["rule"] and is_number(share):
         text = f"; {driver['rule']} drives {fmt_pct(share, 0)} of the gap"
         if share > 1:
             text += " (over 100%: other rules narrow the gap)"
         return text
-    largest, share, remains = driver.get("largest_rule"), driver.get("largest_share"), driver.get("remaining_share")
+    largest = driver["largest_rule"] if "largest_rule" in driver else None
+    share = driver["largest_share"] if "largest_share" in driver else None
+    remains = driver["remaining_share"] if "remaining_share" in driver else None
     if largest and is_number(share):
         text = f"; no rule explains most of the gap (the largest, {largest}, explains {fmt_pct(share, 0)}"
         if is_number(remains):
@@ -127,76 +134,72 @@ def _driver_text(driver: Any) -> str:
     return ""
 
 
-def _disparity_findings(doc: Doc, i: int, label: str) -> list[Finding]:
+def _disparity_findings(entry: ScorerEntry, i: int, label: str) -> list[Finding]:
     out: list[Finding] = []
-    section = doc.get("scorers", i, "disparity")
-    if not isinstance(section, dict):
+    if "disparity" not in entry:
         return out
-    for attr, node in section.items():
-        if not isinstance(node, dict) or not isinstance(node.get("groups"), list):
-            continue
-        ratio = node.get("min_impact_ratio")
+    section = entry["disparity"]
+    nodes = [(attr, attribute_section(section, attr)) for attr in section["attributes"]]
+    for attr, node in nodes:
+        ratio = node["min_impact_ratio"]
         if not is_number(ratio):
             continue
-        verdict = node.get("four_fifths_verdict")
+        verdict = node["four_fifths_verdict"]
         if verdict not in ("violation", "no violation", "inconclusive"):
-            verdict = "violation" if node.get("four_fifths_violation") or ratio < FOUR_FIFTHS else "no violation"
+            verdict = "violation" if node["four_fifths_violation"] or ratio < FOUR_FIFTHS else "no violation"
         if attr not in ("income_quintile", "education") and verdict == "no violation":
             continue
-        worst = node.get("worst_group")
+        worst = node["worst_group"]
         if worst is None:
-            rated = [g for g in node["groups"] if isinstance(g, dict) and is_number(g.get("impact_ratio"))]
-            worst = min(rated, key=lambda g: g["impact_ratio"])["group"] if rated else None
-        ref = node.get("reference_group")
+            rated = [g for g in node["groups"] if is_number(g["impact_ratio"])]
+            worst = min(rated, key=lambda g: g["impact_ratio"] or 0.0)["group"] if rated else None
+        ref = node["reference_group"]
         where = anchor(i, "disparity", attr)
         if verdict == "no violation":
-            ci = _ci_text(node.get("min_impact_ratio_ci"), bare=True)
+            ci = _ci_text(node["min_impact_ratio_ci"], bare=True)
             out.append(Finding(
-                text=f"{label}: by {_ATTR_WORDS.get(attr, attr)}, every group reaches {_tiers_text(doc, i)} at 0.8 or more "
+                text=f"{label}: by {_ATTR_WORDS.get(attr, attr)}, every group reaches {_tiers_text(entry)} at 0.8 or more "
                      f"times the rate of the best-off group (lowest {fmt_ratio(ratio)}, {describe_group(attr, worst)}"
                      f"{'; ' + ci if ci else ''}) — no four-fifths violation",
                 anchor=where, level="ok", scorer=label, evidence=Evidence(outcome=HOLDS, observed=_population(node), what="people")))
             continue
-        text = (f"{label}: {describe_group(attr, worst)} reach {_tiers_text(doc, i)} at {fmt_ratio(ratio)} times the rate of "
-                f"{describe_group(attr, ref)}{_ci_text(node.get('min_impact_ratio_ci'))}")
+        text = (f"{label}: {describe_group(attr, worst)} reach {_tiers_text(entry)} at {fmt_ratio(ratio)} times the rate of "
+                f"{describe_group(attr, ref)}{_ci_text(node['min_impact_ratio_ci'])}")
         if verdict == "violation":
             text += " — a four-fifths violation"
             evidence = Evidence(outcome=VIOLATED, observed=_population(node), what="people")
         else:
-            more, evidence = _not_enough(node, float(ratio), node.get("min_impact_ratio_ci"))
+            more, evidence = _not_enough(node, float(ratio), node["min_impact_ratio_ci"])
             text += more
-        text += _driver_text(node.get("driver"))
+        text += _driver_text(node["driver"])
         out.append(Finding(text=text, anchor=where, level="violation" if verdict == "violation" else "warning", scorer=label,
                            evidence=evidence))
-    for attr, node in section.items():
-        if isinstance(node, dict) and isinstance(node.get("groups"), list):
-            out.extend(_relative_risk_findings(node, attr, i, label))
+    for attr, node in nodes:
+        out.extend(_relative_risk_findings(node, attr, i, label))
     return out
 
 
-def _relative_risk_findings(node: dict[str, Any], attr: str, i: int, label: str) -> list[Finding]:
+def _relative_risk_findings(node: AttributeDisparity, attr: str, i: int, label: str) -> list[Finding]:
     """Groups sanctioned 1.25 times as often as the least-sanctioned: violated, not enough evidence, or unstable."""
-    risky = [g for g in node.get("groups", []) if isinstance(g, dict) and is_number(g.get("adverse_relative_risk"))
-             and not g.get("excluded_from_ratios")]
+    risky = [(rr, g) for g in node["groups"] if is_number(rr := g["adverse_relative_risk"]) and not g["excluded_from_ratios"]]
     if not risky:
         return []
-    top = max(risky, key=lambda g: g["adverse_relative_risk"])
-    rr = top["adverse_relative_risk"]
+    rr, top = max(risky, key=lambda pair: pair[0])
     if rr < ADVERSE_RISK_CONCERN:
         return []
-    ref = node.get("adverse_reference_group")
+    ref = node["adverse_reference_group"]
     ref_text = f" {describe_group(attr, ref)}" if ref is not None else " the least-sanctioned group"
     where = anchor(i, "disparity", attr)
     head = f"{label}: {describe_group(attr, top['group'])} are sanctioned {fmt_ratio(rr)} times as often as{ref_text}"
-    if node.get("adverse_relative_risk_unstable"):
-        k = node.get("adverse_reference_events")
+    if node["adverse_relative_risk_unstable"]:
+        k = node["adverse_reference_events"]
         people = "person" if k == 1 else "people"
         return [Finding(text=f"{head} — unstable, not a finding: the least-sanctioned group has only {k} sanctioned "
                              f"{people}, under the {MIN_REFERENCE_EVENTS} a ratio must rest on", anchor=where, level="info",
                         scorer=label, evidence=Evidence(outcome=NOT_ENOUGH, observed=int(k) if is_number(k) else 0,
                                                         what="sanctioned people in the least-sanctioned group",
                                                         needed=MIN_REFERENCE_EVENTS))]
-    ci = top.get("adverse_relative_risk_ci")
+    ci = top["adverse_relative_risk_ci"]
     lo = ci[0] if isinstance(ci, list) and len(ci) == 2 and is_number(ci[0]) else None
     hi = ci[1] if isinstance(ci, list) and len(ci) == 2 else None
     ci_text = f" (95% CI {fmt_ratio(lo)}–{fmt_ratio(hi) if is_number(hi) else 'unbounded'})" if lo is not None else ""
@@ -209,28 +212,23 @@ def _relative_risk_findings(node: dict[str, Any], attr: str, i: int, label: str)
                     evidence=Evidence(outcome=VIOLATED, observed=people_n, what="people"))]
 
 
-def build_findings(results: dict[str, Any], published: dict[str, Any] | None = None) -> list[Finding]:
-    """Every finding for a results document, most serious first (stable within a level)."""
-    doc = Doc(results, "results")
-    scorers = doc.get("scorers")
+def build_findings(results: ResultsDocument, published: PublishedDocument | None = None) -> list[Finding]:
+    """Every finding for a results document (read through the typed model, as
+    :func:`audit.results.load.load_results` checks it), most serious first (stable within a level)."""
     out: list[Finding] = []
-    if not isinstance(scorers, list):
-        return out
-    for i, s in enumerate(scorers):
-        if not isinstance(s, dict):
-            continue
-        label = str(s.get("label", s.get("name", f"scorer {i + 1}")))
-        if s.get("status") == "failed" or s.get("error"):
-            out.append(Finding(text=f"{label}: could not be audited — {s.get('error', 'the scorer failed')}",
+    for i, entry in enumerate(results["scorers"]):
+        label = entry["label"]
+        if entry["status"] == "failed" or "error" in entry:
+            error = entry["error"] if "error" in entry else "the scorer failed"
+            out.append(Finding(text=f"{label}: could not be audited — {error}",
                                anchor=anchor(i), level="violation", scorer=label,
                                evidence=Evidence(outcome=NOT_ENOUGH, observed=0, what="people scored")))
             continue
-        out.extend(_disparity_findings(doc, i, label))
-        out.extend(observed_findings(doc, i, label))
-        out.extend(replay_findings(doc, i, label))
-        out.extend(dynamics_findings(doc, i, label))
-    if published is None and doc.get("population", "synthetic") is False:
+        out.extend(_disparity_findings(entry, i, label))
+        out.extend(observed_findings(entry, i, label))
+        out.extend(replay_findings(results["population"], entry, i, label))
+        out.extend(dynamics_findings(entry, i, label))
+    if published is None and results["population"]["synthetic"] is False:
         out.append(Finding(text="figures in this report are exact and private: nothing was published with differential privacy "
                                 "(run with --epsilon to publish)", anchor="published", level="info"))
     return sorted(out, key=lambda f: _LEVEL_ORDER.get(f.level, 9))
-

@@ -10,10 +10,10 @@ else is the appendix, linked from here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from audit.report.model import Cell, Doc, Facts, Finding, Paragraph, Section, Table, anchor, fmt_count
+from audit.report.model import Cell, Doc, Facts, Finding, Paragraph, Ptr, Section, Table, anchor, cell, fmt_count
 from audit.report.verdicts import GRID_FLAGS, evidence_text, finding_outcome, grid_table, rank_findings
+from audit.results.model import PublishedDocument, ResultsDocument, RunOptions
 
 __all__ = ["TOP_FINDINGS", "appendix_links", "audited_facts", "executive_summary", "how_to_read", "top_findings"]
 
@@ -41,87 +41,77 @@ def top_findings(findings: Sequence[Finding], *, n: int = TOP_FINDINGS, id: str 
                  columns=("#", "verdict", "finding", "rests on"), rows=tuple(rows))
 
 
-def _options_text(options: Any) -> str:
-    if not isinstance(options, dict):
-        return "defaults"
+def _options_text(options: RunOptions) -> str:
     shown = {k: v for k, v in options.items() if v not in (None, [], (), "") and k not in ("seed", "population_size")}
     return ", ".join(f"{k.replace('_', ' ')} {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in shown.items()) \
         or "defaults"
 
 
-def audited_facts(doc: Doc, published: dict[str, Any] | None, *, id: str = "audited") -> Facts:
+def audited_facts(results: ResultsDocument, published: PublishedDocument | None, *, id: str = "audited") -> Facts:
     """What was audited: population, nature, size, seed or data source, date, scorers, options, publication."""
-    items: list[tuple[str, Cell]] = []
-    synthetic = doc.get("population", "synthetic")
-    name = doc.get("population", "name")
-    nature = {True: "synthetic", False: "supplied records"}.get(synthetic) if isinstance(synthetic, bool) else None
-    items.append(("population", Cell(text=f"{name}" + (f" ({nature})" if nature else ""), value=name if isinstance(name, str) else None,
-                                     source=doc.source("population", "name"))))
-    items.append(("people", doc.cell("population", "size", fmt=fmt_count)))
-    if synthetic is False or not doc.has("population", "seed"):
-        items.append(("data source", doc.cell("population", "source", fmt=str)))
+    top = Ptr("results")
+    population, pop = results["population"], top / "population"
+    nature = "synthetic" if population["synthetic"] else "supplied records"
+    items: list[tuple[str, Cell]] = [
+        ("population", Cell(text=f"{population['name']} ({nature})", value=population["name"], source=(pop / "name").source)),
+        ("people", cell(population["size"], pop / "size", fmt=fmt_count)),
+    ]
+    if not population["synthetic"]:
+        items.append(("data source", cell(population["source"], pop / "source", fmt=str)))
     else:
-        items.append(("seed", doc.cell("population", "seed", fmt=str)))
-    items.append(("date of the audit (UTC)", doc.cell("created", fmt=str)))
-    scorers = doc.get("scorers")
-    if isinstance(scorers, list):
-        names = [f"{s.get('label', s.get('name', '?'))} ({s.get('name', '?')}@{s.get('version', '?')})" for s in scorers
-                 if isinstance(s, dict)]
-        items.append(("scorers", Cell(text=", ".join(names) or "none")))
-    items.append(("options", Cell(text=_options_text(doc.get("options")), source=doc.source("options"))))
-    eps = None
-    if isinstance(published, dict):
-        privacy = published.get("privacy")
-        eps = privacy.get("epsilon") if isinstance(privacy, dict) else None
+        items.append(("seed", cell(population["seed"], pop / "seed", fmt=str)))
+    items.append(("date of the audit (UTC)", cell(results["created"], top / "created", fmt=str)))
+    names = [f"{s['label']} ({s['name']}@{s['version']})" for s in results["scorers"]]
+    items.append(("scorers", Cell(text=", ".join(names) or "none")))
+    items.append(("options", Cell(text=_options_text(results["options"]), source=(top / "options").source)))
     items.append(("published with differential privacy",
-                  Cell(text=(f"yes (epsilon {eps})" if eps is not None else "yes") if isinstance(published, dict)
+                  Cell(text=f"yes (epsilon {published['privacy']['epsilon']})" if published is not None
                        else "no (every figure is exact and private)")))
     return Facts(id=id, items=tuple(items))
 
 
-def appendix_links(doc: Doc, *, id: str = "summary-links") -> Facts:
+def appendix_links(results: ResultsDocument, *, id: str = "summary-links") -> Facts:
     """Links from page one to the parts of the appendix a reader of supplied data looks for first: the NYC LL144
     summary, each scorer's observed-outcome (error-rate) section and each scorer's dynamics section."""
-    supplied = doc.get("population", "synthetic") is False
+    supplied = not results["population"]["synthetic"]
     items: list[tuple[str, Cell]] = [(
         "NYC Local Law 144 summary",
         Cell(text="per category n, selection and scoring rates, impact ratios, unknown category"
                   + ("" if supplied else " (synthetic data: the same figures as the disparity tables)"), href="#ll144"),
     )]
-    scorers = doc.get("scorers")
-    for i, s in enumerate(scorers if isinstance(scorers, list) else []):
-        if not isinstance(s, dict) or s.get("status") == "failed":
+    for i, s in enumerate(results["scorers"]):
+        if s["status"] == "failed":
             continue
-        label = str(s.get("label", s.get("name", f"scorer {i + 1}")))
-        observed = s.get("observed_outcome")
-        if isinstance(observed, dict):
+        label = s["label"]
+        if "observed_outcome" in s:  # its shape is not typed yet (ScorerEntry holds it as an object)
+            observed = s["observed_outcome"]
             what = (f"error rates and calibration against {observed.get('outcome_column')}" if observed.get("available")
                     else f"not computed: {observed.get('reason')}")
             items.append((f"observed outcome · {label}", Cell(text=what, href=f"#{anchor(i, 'observed-outcome')}")))
-        dyn = s.get("dynamics")
-        if isinstance(dyn, dict):
+        if "dynamics" in s:  # likewise
+            dyn = s["dynamics"]
             what = (f"the simulation failed: {dyn.get('error')}" if dyn.get("status") == "failed"
                     else f"{dyn.get('years')} years of people responding to the score: does the gap grow")
             items.append((f"dynamics · {label}", Cell(text=what, href=f"#{anchor(i, 'dynamics')}")))
     return Facts(id=id, items=tuple(items))
 
 
-def executive_summary(doc: Doc, findings: Sequence[Finding], published: dict[str, Any] | None) -> Section:
+def executive_summary(results: ResultsDocument, findings: Sequence[Finding], published: PublishedDocument | None) -> Section:
     """Page one: the verdict grid, the top findings, what was audited, links to the appendix's main parts."""
     return Section(id="summary", title="Executive summary", blocks=(
-        grid_table(doc, findings),
-        top_findings(findings, supplied=doc.get("population", "synthetic") is False),
+        grid_table(Doc(results, "results"), findings),
+        top_findings(findings, supplied=not results["population"]["synthetic"]),
         Paragraph(text="What was audited:"),
-        audited_facts(doc, published),
+        audited_facts(results, published),
         Paragraph(text="In the appendix:"),
-        appendix_links(doc),
+        appendix_links(results),
         Paragraph(text="Everything else — every finding, the per-group tables and figures for each audit, the published "
                        "differentially private figures — is in the appendix below, each part linked from the grid and "
                        "the findings."),
     ))
 
 
-def how_to_read(doc: Doc) -> Section:
+def how_to_read(results: ResultsDocument) -> Section:
     """How to read the verdicts and the numbers, before the numbers."""
     text = [
         ("Verdicts. Every check has three outcomes: it holds, it is violated, or there is not enough evidence to say. "
@@ -141,22 +131,21 @@ def how_to_read(doc: Doc) -> Section:
         ("Intervals are 95% bootstrap intervals over people (a Poisson bootstrap of the exact counts), seeded, so a rerun "
          "gives the same report; rates out of a small count use exact (Clopper–Pearson) intervals."),
     ]
-    scorers = doc.get("scorers")
-    entries = [s for s in scorers if isinstance(s, dict)] if isinstance(scorers, list) else []
-    if any(isinstance(s.get("observed_outcome"), dict) for s in entries):
+    entries = results["scorers"]
+    if any("observed_outcome" in s for s in entries):
         text.append(
             "Error rates (observed outcome). Equalized odds compares each group's true-positive and false-positive rates "
             "against the outcome recorded afterwards (fairlearn's equalized_odds_ratio: lowest ÷ highest group). No law "
             "sets a threshold for error rates; this report applies the four-fifths threshold used for every other ratio: "
             "violated when a ratio's 95% interval lies under 0.8, holds when both intervals lie at or above it, not enough "
             "evidence otherwise. The outcome was itself recorded by people and can be biased the way the score is.")
-    if any(isinstance(s.get("dynamics"), dict) for s in entries):
+    if any("dynamics" in s for s in entries):
         text.append(
             "Dynamics. The favourable-rate gap between the best- and worst-off groups at the start is followed over the "
             "simulated years as people respond to the score; it grows when the 95% interval of its change lies above the "
             "tolerance the run recorded (1 percentage point by default), holds when the interval lies at or below it.")
     blocks = [Paragraph(text=t) for t in text]
-    if doc.get("private") is not False:
+    if results["private"]:
         blocks.append(Paragraph(text="This report shows exact figures from results.json, which is private: do not publish it. "
                                      "Publish only the figures of the differentially private section."))
     return Section(id="method", title="How to read this report", blocks=tuple(blocks))

@@ -17,12 +17,33 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from audit.report.model import Cell, Doc, Facts, NotComputed, Paragraph, Section, Table, fmt_count, fmt_pct, fmt_ratio
+from audit.report.model import (
+    Cell,
+    Facts,
+    NotComputed,
+    Paragraph,
+    Ptr,
+    Section,
+    Table,
+    cell,
+    fmt_count,
+    fmt_pct,
+    fmt_ratio,
+)
+from audit.results.model import (
+    AttributeDisparity,
+    DisparityGroup,
+    DisparitySection,
+    PopulationInfo,
+    ResultsDocument,
+    ScorerEntry,
+)
 
-__all__ = ["CSV_COLUMNS", "CSV_NAME", "ll144_csv", "ll144_rows", "ll144_section", "write_ll144_csv"]
+__all__ = ["CSV_COLUMNS", "CSV_NAME", "Row", "ll144_csv", "ll144_rows", "ll144_section", "write_ll144_csv"]
 
 CSV_NAME = "ll144.csv"
 
@@ -33,97 +54,119 @@ CSV_COLUMNS = (
 
 _DEFAULTS = ("income_quintile", "education", "income_quintile×education")
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Row:
+    """One row of the summary: a category of one attribute of one scorer, or the attribute's unknown category."""
 
-def _attributes(disparity: dict[str, Any]) -> list[str]:
+    scorer: str
+    """The scorer's label."""
+    attribute: str
+    """The audited attribute."""
+    category: str
+    """The category as text (an intersection's parts joined by " × "); ``unknown`` for the unknown row."""
+    decision: bool
+    """Whether the scorer decides (some tiers favourable, some not), so a selection rate is meaningful."""
+    node: AttributeDisparity
+    """The attribute's disparity section."""
+    group: DisparityGroup | None
+    """The category's group record; ``None`` for the unknown row."""
+    at: Ptr
+    """Where ``group`` (or, for the unknown row, ``node``) is in ``results.json``."""
+
+    def csv(self) -> dict[str, Any]:
+        """The row as ``ll144.csv`` writes it (``None`` where a figure is not defined or excluded)."""
+        if self.group is None:
+            return {"scorer": self.scorer, "attribute": self.attribute, "category": "unknown",
+                    "n": self.node["unknown_n"], "share": None, "excluded_from_ratios": True, "selection_rate": None,
+                    "selection_impact_ratio": None, "scoring_rate": None, "scoring_impact_ratio": None}
+        g = self.group
+        excluded = g["excluded_from_ratios"]
+        return {
+            "scorer": self.scorer, "attribute": self.attribute, "category": self.category,
+            "n": g["n"], "share": g["share"], "excluded_from_ratios": excluded,
+            "selection_rate": g["favourable_rate"] if self.decision else None,
+            "selection_impact_ratio": None if excluded or not self.decision else g["impact_ratio"],
+            "scoring_rate": g["scoring_rate"],
+            "scoring_impact_ratio": None if excluded else g["scoring_impact_ratio"],
+        }
+
+
+def _attributes(disparity: DisparitySection) -> list[str]:
     """The attributes reported: those the run was audited by; income and education only when nothing else was."""
-    names = [a for a in disparity.get("attributes", []) if isinstance(a, str) and isinstance(disparity.get(a), dict)]
+    sections = cast(dict[str, Any], disparity)
+    names = [a for a in disparity["attributes"] if isinstance(sections.get(a), dict)]
     given = [a for a in names if a not in _DEFAULTS]
     return given or names
 
 
-def _has_decision(scorer: dict[str, Any]) -> bool:
+def _has_decision(scorer: ScorerEntry) -> bool:
     """Whether the scorer decides (some tiers favourable, some not): then a selection rate is meaningful."""
-    tiers, fav = scorer.get("tiers") or [], scorer.get("favourable_tiers") or []
-    return 0 < len(fav) < len(tiers)
+    return 0 < len(scorer["favourable_tiers"]) < len(scorer["tiers"])
 
 
 def _group_text(group: Any) -> str:
     return " × ".join(map(str, group)) if isinstance(group, list) else str(group)
 
 
-def ll144_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per scorer, attribute and category (then one for the unknown category), as in ``ll144.csv``.
-
-    Each row also holds ``path``: where its figures are in ``results.json``
-    (the disparity group, or the attribute for the unknown row).
-    """
-    rows: list[dict[str, Any]] = []
-    for si, s in enumerate(results.get("scorers") or []):
-        disparity = s.get("disparity") if isinstance(s, dict) else None
-        if not isinstance(disparity, dict):
+def ll144_rows(results: ResultsDocument) -> list[Row]:
+    """One row per scorer, attribute and category (then one for the unknown category), as in ``ll144.csv``."""
+    rows: list[Row] = []
+    for si, s in enumerate(results["scorers"]):
+        if "disparity" not in s:
             continue
-        decision = _has_decision(s)
+        disparity, decision, label = s["disparity"], _has_decision(s), s["label"]
         for attr in _attributes(disparity):
-            node = disparity[attr]
-            for gi, g in enumerate(node.get("groups") or []):
-                excluded = bool(g.get("excluded_from_ratios"))
-                rows.append({
-                    "path": ("scorers", si, "disparity", attr, "groups", gi),
-                    "scorer": s.get("label"), "attribute": attr, "category": _group_text(g.get("group")),
-                    "n": g.get("n"), "share": g.get("share"), "excluded_from_ratios": excluded,
-                    "selection_rate": g.get("favourable_rate") if decision else None,
-                    "selection_impact_ratio": None if excluded or not decision else g.get("impact_ratio"),
-                    "scoring_rate": g.get("scoring_rate"),
-                    "scoring_impact_ratio": None if excluded else g.get("scoring_impact_ratio"),
-                })
-            rows.append({
-                "path": ("scorers", si, "disparity", attr),
-                "scorer": s.get("label"), "attribute": attr, "category": "unknown", "n": node.get("unknown_n"),
-                "share": None, "excluded_from_ratios": True, "selection_rate": None, "selection_impact_ratio": None,
-                "scoring_rate": None, "scoring_impact_ratio": None,
-            })
+            node = cast(AttributeDisparity, cast(dict[str, Any], disparity)[attr])
+            at = Ptr("results", ("scorers", si, "disparity", attr))
+            for gi, g in enumerate(node["groups"]):
+                rows.append(Row(scorer=label, attribute=attr, category=_group_text(g["group"]), decision=decision,
+                                node=node, group=g, at=at / "groups" / gi))
+            rows.append(Row(scorer=label, attribute=attr, category="unknown", decision=decision, node=node, group=None,
+                            at=at))
     return rows
 
 
-def ll144_csv(results: dict[str, Any]) -> str:
+def ll144_csv(results: ResultsDocument) -> str:
     """``ll144.csv``: :data:`CSV_COLUMNS`, numbers unrounded, blank where a figure is not defined or excluded."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
     writer.writeheader()
     for row in ll144_rows(results):
-        writer.writerow({k: ("" if row[k] is None else row[k]) for k in CSV_COLUMNS})
+        values = row.csv()
+        writer.writerow({k: ("" if values[k] is None else values[k]) for k in CSV_COLUMNS})
     return buf.getvalue()
 
 
-def write_ll144_csv(directory: str | Path, results: dict[str, Any]) -> Path:
+def write_ll144_csv(directory: str | Path, results: ResultsDocument) -> Path:
     """Write ``DIR/ll144.csv`` (readable by the user only when the data are real, like ``results.json``)."""
     from audit.output.artefacts import atomic_write_text, exact_artefact_mode
 
     return atomic_write_text(Path(directory) / CSV_NAME, ll144_csv(results), mode=exact_artefact_mode(results))
 
 
-def _date_range(doc: Doc) -> str:
-    dates = doc.get("population", "date_range")
-    if isinstance(dates, list) and len(dates) == 2:
+def _date_range(population: PopulationInfo) -> str:
+    dates = population["date_range"] if "date_range" in population else None
+    if dates is not None and len(dates) == 2:
         return f"{dates[0]} to {dates[1]}"
-    if doc.get("population", "synthetic") is True:
+    if population["synthetic"]:
         return "synthetic data (no dates)"
     return "not recorded in the data: state the period the records cover when publishing the summary"
 
 
-def ll144_section(doc: Doc, *, sid: str = "ll144") -> Section:
+def ll144_section(results: ResultsDocument, *, sid: str = "ll144") -> Section:
     """The LL144 summary: data source and dates, then one table per scorer (for supplied data; a synthetic
     run's figures are already in its disparity tables, and ``ll144.csv``)."""
-    results = doc.data if isinstance(doc.data, dict) else {}
     rows = ll144_rows(results)
     if not rows:
         return Section(id=sid, title="NYC Local Law 144 bias-audit summary",
                        blocks=(NotComputed(what="the LL144 summary", reason="no scorer has a disparity section"),))
+    population = results["population"]
+    pop = Ptr("results", ("population",))
     blocks: list[Any] = [
         Facts(id=f"{sid}-data", items=(
-            ("source of the data", doc.cell("population", "source", fmt=str)),
-            ("date range of the data", Cell(text=_date_range(doc))),
-            ("people", doc.cell("population", "size", fmt=fmt_count)),
+            ("source of the data", cell(population["source"], pop / "source", fmt=str)),
+            ("date range of the data", Cell(text=_date_range(population))),
+            ("people", cell(population["size"], pop / "size", fmt=fmt_count)),
         )),
         Paragraph(text=(
             "Selection rate: share of a category given the favourable decision. Scoring rate: share scoring strictly "
@@ -132,42 +175,44 @@ def ll144_section(doc: Doc, *, sid: str = "ll144") -> Section:
             "is counted, not dropped. The same rows are in ll144.csv."
         )),
     ]
-    if doc.get("population", "synthetic") is True:
+    if population["synthetic"]:
         blocks.append(Paragraph(text=(
             "The population is synthetic: its figures per category are those of each scorer's disparity tables "
             "below; ll144.csv lays them out as a published LL144 summary would."
         )))
         return Section(id=sid, title="NYC Local Law 144 bias-audit summary", blocks=tuple(blocks))
-    by_scorer: dict[Any, list[dict[str, Any]]] = {}
+    by_scorer: dict[str, list[Row]] = {}
     for r in rows:
-        by_scorer.setdefault(r["scorer"], []).append(r)
+        by_scorer.setdefault(r.scorer, []).append(r)
     for k, (label, items) in enumerate(by_scorer.items()):
-        blocks.append(_table(doc, f"{sid}-{k}", str(label), items))
+        blocks.append(_table(f"{sid}-{k}", label, items))
     return Section(id=sid, title="NYC Local Law 144 bias-audit summary", blocks=tuple(blocks))
 
 
-def _table(doc: Doc, tid: str, label: str, rows: Sequence[dict[str, Any]]) -> Table:
+def _table(tid: str, label: str, rows: Sequence[Row]) -> Table:
     """One scorer's rows; every figure's cell points into results.json."""
-    decision = any(r["selection_rate"] is not None for r in rows)
+    decision = any(r.csv()["selection_rate"] is not None for r in rows)
     columns = ["attribute", "category", "n"]
     columns += ["selection rate", "impact ratio (selection)"] if decision else []
     columns += ["scoring rate", "impact ratio (scoring)", "excluded (< min share)"]
     dash = Cell(text="—", kind="null", title="excluded from ratios, or not defined")
     out = []
     for r in rows:
-        path = r["path"]
-        if r["category"] == "unknown":
-            cells = [Cell(text=str(r["attribute"])), Cell(text="unknown"), doc.cell(*path, "unknown_n", fmt=fmt_count)]
+        at, g = r.at, r.group
+        if g is None:
+            cells = [Cell(text=r.attribute), Cell(text="unknown"),
+                     cell(r.node["unknown_n"], at / "unknown_n", fmt=fmt_count)]
             cells += [dash] * ((2 if decision else 0) + 3)
             out.append(tuple(cells))
             continue
-        excluded = bool(r["excluded_from_ratios"])
-        cells = [Cell(text=str(r["attribute"])), Cell(text=str(r["category"])), doc.cell(*path, "n", fmt=fmt_count)]
+        excluded = g["excluded_from_ratios"]
+        cells = [Cell(text=r.attribute), Cell(text=r.category), cell(g["n"], at / "n", fmt=fmt_count)]
         if decision:
-            cells += [doc.cell(*path, "favourable_rate", fmt=fmt_pct),
-                      dash if excluded else doc.cell(*path, "impact_ratio", fmt=fmt_ratio)]
-        cells += [doc.cell(*path, "scoring_rate", fmt=fmt_pct),
-                  dash if excluded else doc.cell(*path, "scoring_impact_ratio", fmt=fmt_ratio),
-                  doc.cell(*path, "excluded_from_ratios")]
+            cells += [cell(g["favourable_rate"], at / "favourable_rate", fmt=fmt_pct),
+                      dash if excluded else cell(g["impact_ratio"], at / "impact_ratio", fmt=fmt_ratio)]
+        cells += [cell(g["scoring_rate"], at / "scoring_rate", fmt=fmt_pct),
+                  dash if excluded else cell(g["scoring_impact_ratio"], at / "scoring_impact_ratio",
+                                             fmt=fmt_ratio),
+                  cell(g["excluded_from_ratios"], at / "excluded_from_ratios")]
         out.append(tuple(cells))
     return Table(id=tid, caption=f"LL144 summary · {label}", columns=tuple(columns), rows=tuple(out))

@@ -12,9 +12,21 @@ the exact value and its JSON pointer (RFC 6901) into the document, written as
 HTML puts both in ``data-value`` / ``data-source`` attributes, so a test (or a
 reader) can check every figure against the file it came from.
 
-The documents grow as audits are added; every accessor here tolerates a
-missing section or key and the renderers say "not computed" instead of
-failing.
+The report reads the typed result model (:mod:`audit.results.model`):
+:func:`audit.results.load.load_results` checks a file's version and shape
+before anything is built, and a section builder reads its keys by subscript,
+which mypy checks, walking a :class:`Ptr` beside the value so each
+:func:`cell` keeps its pointer. An optional section (a ``NotRequired`` key)
+that is absent is shown as "not computed".
+
+:class:`Doc` is the older, tolerant reader (``doc.get(*path)``, ``doc.cell(*path)``). Every
+section builder, the findings and the comparison (``compare.json``,
+:class:`audit.results.model.compare.CompareDocument`) read the typed model; the
+verdict grid still reads the audits' sections by name (see
+:mod:`audit.report.verdicts`). Tables of records whose columns are declared by
+key (:func:`audit.report.tables.table_of`) and sections of keys the report does
+not know in advance (:func:`audit.report.tables.blocks_of`) read those keys by
+name, by design.
 """
 
 from __future__ import annotations
@@ -22,10 +34,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeGuard
+from typing import TYPE_CHECKING, Any, Literal, TypeGuard
 
 from audit.evidence import Evidence
 from audit.vocab import group_label
+
+if TYPE_CHECKING:
+    from audit.results.model import ResultsDocument
 
 __all__ = [
     "MISSING",
@@ -36,12 +51,14 @@ __all__ = [
     "NotComputed",
     "Paragraph",
     "Plot",
+    "Ptr",
     "Report",
     "Section",
     "Table",
     "anchor",
     "attribute_words",
     "audited_attributes",
+    "cell",
     "fmt_ci",
     "fmt_count",
     "fmt_months",
@@ -221,8 +238,58 @@ def pointer(path: Sequence[Any]) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
+@dataclass(frozen=True, slots=True)
+class Ptr:
+    """Where a value sits in a document: the document's name and the keys and indexes leading to it.
+
+    Section builders read the typed model (``entry["label"]``, ``population.get("seed", MISSING)``, keys
+    mypy checks) and walk a :class:`Ptr` beside it (``at / "label"``), so every cell they make keeps the
+    JSON pointer of its value: ``cell(entry["label"], at / "label")``.
+    """
+
+    doc: str
+    """``results`` or ``published``."""
+    path: tuple[str | int, ...] = ()
+    """Keys and list indexes from the document's top."""
+
+    def __truediv__(self, step: str | int) -> Ptr:
+        return Ptr(self.doc, (*self.path, step))
+
+    @property
+    def source(self) -> str:
+        """``results#/scorers/0/label``: what a cell's ``data-source`` holds."""
+        return f"{self.doc}#{pointer(self.path)}"
+
+    @property
+    def key(self) -> str:
+        """The last step as text (``""`` at the top), e.g. to choose a number format by the key's name."""
+        return str(self.path[-1]) if self.path else ""
+
+
+def cell(value: Any, at: Ptr, *, fmt: Any = None, flag: str | None = None, missing: str = NOT_COMPUTED) -> Cell:
+    """A cell showing ``value`` (read from the document at ``at``; :data:`MISSING` when absent) formatted by
+    ``fmt`` (default: str or number), carrying the exact value and its pointer."""
+    if value is MISSING:
+        return Cell(text=missing, kind="missing", title="this key is not in the results file")
+    if value is None:
+        return Cell(text="—", value=None, source=at.source, kind="null", title="no value (empty group or not defined)")
+    if isinstance(value, bool):
+        return Cell(text="yes" if value else "no", source=at.source, flag=flag)
+    if is_number(value):
+        text = fmt(value) if fmt is not None else fmt_number(value)
+        return Cell(text=text, value=value, source=at.source, kind="number", flag=flag)
+    text = str(value)
+    if fmt is not None:
+        try:
+            text = fmt(value)
+        except (TypeError, ValueError):  # a number formatter given a string: show the string
+            pass
+    return Cell(text=text, value=value if isinstance(value, str) else None, source=at.source, flag=flag)
+
+
 class Doc:
-    """A JSON document with tolerant access and pointers to what was read.
+    """A JSON document with tolerant access and pointers to what was read (see the module's docstring for who
+    still reads through it).
 
     ``Doc(data, "results").get("scorers", 0, "label")`` returns the value, or
     :data:`MISSING` when any step of the path is absent or of the wrong type.
@@ -251,27 +318,11 @@ class Doc:
         return self.get(*path) is not MISSING
 
     def source(self, *path: Any) -> str:
-        return f"{self.name}#{pointer(path)}"
+        return Ptr(self.name, path).source
 
     def cell(self, *path: Any, fmt: Any = None, flag: str | None = None, missing: str = NOT_COMPUTED) -> Cell:
         """A cell showing the value at ``path`` formatted by ``fmt`` (default: str or number)."""
-        value = self.get(*path)
-        if value is MISSING:
-            return Cell(text=missing, kind="missing", title="this key is not in the results file")
-        if value is None:
-            return Cell(text="—", value=None, source=self.source(*path), kind="null", title="no value (empty group or not defined)")
-        if isinstance(value, bool):
-            return Cell(text="yes" if value else "no", source=self.source(*path), flag=flag)
-        if is_number(value):
-            text = fmt(value) if fmt is not None else fmt_number(value)
-            return Cell(text=text, value=value, source=self.source(*path), kind="number", flag=flag)
-        text = str(value)
-        if fmt is not None:
-            try:
-                text = fmt(value)
-            except (TypeError, ValueError):  # a number formatter given a string: show the string
-                pass
-        return Cell(text=text, value=value if isinstance(value, str) else None, source=self.source(*path), flag=flag)
+        return cell(self.get(*path), Ptr(self.name, path), fmt=fmt, flag=flag, missing=missing)
 
 
 def text_cell(text: Any, *, flag: str | None = None) -> Cell:
@@ -341,12 +392,9 @@ def anchor(index: int, *parts: Any) -> str:
     return "-".join([f"s{index}", *(slug(p) for p in parts)])
 
 
-def audited_attributes(doc: Doc) -> list[str]:
-    """The attributes the run audited (``audited_attributes``); income quintile and education in older documents."""
-    attrs = doc.get("audited_attributes")
-    if isinstance(attrs, list) and attrs:
-        return [str(a) for a in attrs]
-    return ["income_quintile", "education"]
+def audited_attributes(results: ResultsDocument) -> list[str]:
+    """The attributes the run audited (``audited_attributes``); income quintile and education when it names none."""
+    return list(results["audited_attributes"]) or ["income_quintile", "education"]
 
 
 def attribute_words(attr: str) -> str:

@@ -27,36 +27,39 @@ without it.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from audit.disparity.ratio_intervals import ratio_intervals
 from audit.evidence import HOLDS, MIN_OBSERVATIONS, MIN_REFERENCE_EVENTS, NOT_ENOUGH, VIOLATED, Evidence
 from audit.power import observations_to_decide
-from audit.report.model import Doc, Finding, anchor, fmt_ratio, is_number
+from audit.report.model import Finding, anchor, fmt_ratio, is_number
 from audit.report.replay_findings import FOUR_FIFTHS
+from audit.results.model import ObservedAttribute, ObservedGroup, ScorerEntry, observed_attribute
 
 __all__ = ["equalized_odds_evidence", "observed_findings"]
 
-_RATES = (("true_positive_rate", "true-positive", "positives"), ("false_positive_rate", "false-positive", "negatives"))
+RateKey = Literal["true_positive_rate", "false_positive_rate"]
+_RATES: tuple[tuple[RateKey, str, str], ...] = (
+    ("true_positive_rate", "true-positive", "positives"), ("false_positive_rate", "false-positive", "negatives"))
 
 
-def _counts(groups: list[dict[str, Any]], metric: str, base: str) -> tuple[list[int], list[int], list[bool]]:
+def _counts(groups: list[ObservedGroup], metric: RateKey, base: str) -> tuple[list[int], list[int], list[bool]]:
     """Events, people and eligibility per group for ``metric`` (its denominator: people with / without the outcome)."""
     yes, n, ok = [], [], []
     for g in groups:
-        pos, total, r = g.get("positives"), g.get("n"), g.get(metric)
-        den = (int(pos) if base == "positives" else int(total) - int(pos)) if is_number(pos) and is_number(total) else 0
-        fine = isinstance(r, (int, float)) and is_number(r) and den > 0 and not g.get("excluded_from_ratios")
+        pos, total, r = g["positives"], g["n"], g[metric]
+        den = pos if base == "positives" else total - pos
+        fine = is_number(r) and den > 0 and not g["excluded_from_ratios"]
         yes.append(round(float(r) * den) if isinstance(r, (int, float)) and fine else 0)
         n.append(den)
         ok.append(bool(fine))
     return yes, n, ok
 
 
-def equalized_odds_evidence(node: dict[str, Any]) -> tuple[Evidence, dict[str, tuple[float, float, float]]]:
+def equalized_odds_evidence(node: ObservedAttribute) -> tuple[Evidence, dict[str, tuple[float, float, float]]]:
     """The verdict for one attribute's observed-outcome entry, and per rate its lowest ratio with its 95% interval."""
-    groups = [g for g in node.get("groups") or [] if isinstance(g, dict)]
-    people = int(sum(g["n"] for g in groups if is_number(g.get("n"))) + (node.get("unknown_n") or 0))
+    groups = node["groups"] if "groups" in node else []
+    people = int(sum(g["n"] for g in groups) + node["unknown_n"])
     ratios: dict[str, tuple[float, float, float]] = {}
     small = False
     for metric, _, base in _RATES:
@@ -87,16 +90,16 @@ def _ratio_text(ratios: dict[str, tuple[float, float, float]]) -> str:
                      for metric, words, _ in _RATES if (r := ratios.get(metric)) is not None)
 
 
-def observed_findings(doc: Doc, i: int, label: str) -> list[Finding]:
+def observed_findings(scorer: ScorerEntry, i: int, label: str) -> list[Finding]:
     """One finding per audited attribute of scorer ``i``'s observed-outcome section (none when it has no error rates)."""
-    node = doc.get("scorers", i, "observed_outcome")
-    if not isinstance(node, dict) or not node.get("available"):
+    if "observed_outcome" not in scorer or not scorer["observed_outcome"]["available"]:
         return []
-    column = node.get("outcome_column")
+    node = scorer["observed_outcome"]
+    column = node["outcome_column"]
     out: list[Finding] = []
-    for attr in node.get("attributes") or []:
-        entry = node.get(attr)
-        if not isinstance(entry, dict) or not isinstance(entry.get("groups"), list):
+    for attr in node["attributes"]:
+        entry = observed_attribute(node, attr)
+        if "groups" not in entry:
             continue
         ev, ratios = equalized_odds_evidence(entry)
         head = f"{label}: by {str(attr).replace('_', ' ')}, error rates against the observed outcome ({column})"
@@ -116,10 +119,10 @@ def observed_findings(doc: Doc, i: int, label: str) -> list[Finding]:
     return out
 
 
-def _too_few(entry: dict[str, Any]) -> bool:
+def _too_few(entry: ObservedAttribute) -> bool:
     """True when some eligible group is too small for an equalized-odds verdict."""
     for metric, _, base in _RATES:
-        _, n, ok = _counts([g for g in entry.get("groups") or [] if isinstance(g, dict)], metric, base)
+        _, n, ok = _counts(entry["groups"] if "groups" in entry else [], metric, base)
         if sum(ok) < 2 or any(k < MIN_OBSERVATIONS for k, e in zip(n, ok) if e):
             return True
     return False

@@ -10,16 +10,16 @@ ground truth), is shown as not computed with the reason.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
-from typing import Any
+from collections.abc import Callable, Collection, Mapping
+from typing import Any, cast
 
 from audit.report.model import (
     MISSING,
     Block,
     Cell,
-    Doc,
     Facts,
     NotComputed,
+    Ptr,
     Section,
     Table,
     fmt_count,
@@ -30,28 +30,40 @@ from audit.report.model import (
     is_number,
 )
 from audit.report.plots import funnel, line_chart, plot_block
-from audit.report.tables import Column, facts, generic_blocks, records_table, value_cell
+from audit.report.tables import Column, blocks_of, figure, table_of
+from audit.results.model import AppealGroup, AppealSection, GroupLabel, ReversibilitySection, SampleSummary, ScorerEntry
+from audit.results.model.replay import CurvePoint, RecoverySection
 
 __all__ = ["appeal_section", "guess_columns", "recovery_curves", "replay_section", "rest_blocks", "reversibility_section",
-           "sample_blocks", "unavailable"]
+           "sample_blocks", "section_of", "unavailable"]
 
 
-def unavailable(doc: Doc, path: tuple[Any, ...], what: str) -> NotComputed | None:
-    node = doc.get(*path)
+def unavailable(node: object, what: str) -> NotComputed | None:
+    """"Not computed" for a replay section that is absent (:data:`MISSING`) or says it is not available or not
+    applicable (with its reason); ``None`` for a section of figures."""
     if node is MISSING or node is None:
         return NotComputed(what=what)
-    if isinstance(node, dict) and (node.get("available") is False or node.get("applicable") is False):
+    if not isinstance(node, Mapping):
+        return NotComputed(what=what, reason="the section is not a table of figures")
+    if node.get("available") is False or node.get("applicable") is False:
         reason = node.get("reason")
         return NotComputed(what=what, reason=str(reason) if reason else "not applicable to this scorer or population")
-    if not isinstance(node, dict):
-        return NotComputed(what=what, reason="the section is not a table of figures")
     return None
 
 
-def _group_table(doc: Doc, path: tuple[Any, ...], attr: str, keys: list[tuple[str, str, Any]], *, id: str, caption: str) -> Block:
+def section_of(entry: ScorerEntry, key: str) -> object:
+    """A scorer's replay section ``key`` (``appeal``, ``reversibility``, ``spillover``, ``contagion``), or :data:`MISSING`.
+
+    The sections are looked up by name because :func:`replay_section` treats the four alike: each is a section of
+    figures or a not-applicable / unavailable record, which :func:`unavailable` tells apart.
+    """
+    return cast(Mapping[str, Any], entry).get(key, MISSING)
+
+
+def _group_table(groups: object, at: Ptr, attr: str, keys: list[tuple[str, str, Any]], *, id: str, caption: str) -> Block:
     cols = [Column(heading="group", key="group", label=lambda g: group_label(attr, g))]
     cols += [Column(heading=h, key=k, fmt=f, ci=f"{k}_ci") for h, k, f in keys]
-    return records_table(doc, path, cols, id=id, caption=caption)
+    return table_of(groups, at, cols, id=id, caption=caption)
 
 
 _FILING_KEYS = [
@@ -77,42 +89,43 @@ _REMEDY_KEYS = [
 _APPEAL_KEYS = _FILING_KEYS + _REMEDY_KEYS
 
 
-#: Funnel stages: (key in each group record, label). Misrecorded adverse events → appealed → overturned.
+#: Funnel stages: misrecorded adverse events → appealed → overturned.
 FUNNEL = (("wrong_events", "misrecorded adverse events"), ("wrong_filed", "appealed"), ("wrong_succeeded", "overturned"))
 
 
-def appeal_funnel(doc: Doc, path: tuple[Any, ...], attr: str, *, id: str) -> Block:
-    """Misrecorded adverse events → appealed → overturned, per group."""
-    groups = doc.get(*path)
+def appeal_funnel(groups: list[AppealGroup], at: Ptr, attr: str, *, id: str) -> Block:
+    """Misrecorded adverse events → appealed → overturned, per group (``at`` points to ``groups``)."""
     name = attr.replace("_", " ")
     title = f"Appeal funnel by {name}: misrecorded adverse events → appealed → overturned"
-    needed = [k for k, _ in FUNNEL]
-    if not isinstance(groups, list) or not groups or not all(isinstance(g, dict) and all(k in g for k in needed) for g in groups):
+    if not groups:
         return NotComputed(what=f"appeal funnel by {name}", reason="the appeal section has no per-group funnel counts")
-    labels = [group_label(attr, g.get("group")) for g in groups]
-    counts = [[g[k] if is_number(g[k]) else None for k in needed] for g in groups]
+    labels = [group_label(attr, g["group"]) for g in groups]
+    counts: list[list[int | None]] = [[g["wrong_events"], g["wrong_filed"], g["wrong_succeeded"]] for g in groups]
     drawn = funnel(id, title, labels, [label for _, label in FUNNEL], counts)
-    rows = [(Cell(text=label), *(value_cell(doc, (*path, i, k), fmt=fmt_count) for k in needed)) for i, label in enumerate(labels)]
+    rows = [(Cell(text=label), *(figure(value, at / i / key, fmt=fmt_count) for value, (key, _) in zip(counts[i], FUNNEL)))
+            for i, label in enumerate(labels)]
     data = Table(id=f"{id}-data", caption=title, columns=("group", *(label for _, label in FUNNEL)), rows=tuple(rows))
     return plot_block(id, title + " (bars are shares of each group's misrecorded adverse events)", drawn, data)
 
 
-def replay_section(doc: Doc, path: tuple[Any, ...], *, sid: str, title: str, what: str, known: Collection[str],
-                   body: Callable[[Doc, tuple[Any, ...], str], list[Block]]) -> Section:
-    """A replay audit's section: ``body``'s blocks, then every figure whose key is not in ``known``.
+def replay_section(node: object, at: Ptr, *, sid: str, title: str, what: str, known: Collection[str],
+                   body: Callable[[Any, Ptr, str], list[Block]]) -> Section:
+    """A replay audit's section (``node``, read at ``at``): ``body``'s blocks, then every figure whose key is not in
+    ``known`` (rendered by :func:`rest_blocks`, so nothing an audit adds is hidden).
 
     When the audit is absent or says it is not available, the section holds
     only a "not computed" block naming ``what`` (and the reason, if given).
     """
-    missing = unavailable(doc, path, what)
+    missing = unavailable(node, what)
     if missing:
         return Section(id=sid, title=title, blocks=(missing,))
-    blocks = body(doc, path, sid)
-    if isinstance(doc.get(*path, "sample"), dict):
-        blocks.extend(sample_blocks(doc, path, sid=sid))
-    rest = [k for k in doc.get(*path) if k not in known and k != "sample"]
+    section = cast(Mapping[str, Any], node)
+    blocks = body(section, at, sid)
+    if isinstance(section.get("sample"), dict):
+        blocks.extend(sample_blocks(section["sample"], at / "sample", sid=sid))
+    rest = [k for k in section if k not in known and k != "sample"]
     if rest:
-        blocks.extend(rest_blocks(doc, path, rest, sid))
+        blocks.extend(rest_blocks(section, at, rest, sid))
     return Section(id=sid, title=title, blocks=tuple(blocks))
 
 
@@ -123,164 +136,104 @@ _STRATA_COLUMNS = (
 )
 
 
-def sample_blocks(doc: Doc, path: tuple[Any, ...], *, sid: str) -> list[Block]:
+def sample_blocks(sample: SampleSummary, at: Ptr, *, sid: str) -> list[Block]:
     """Who the replay sample holds: the size rule and each stratum's population and draw (:mod:`audit.replay.strata`)."""
-    rule = doc.get(*path, "sample", "rule")
-    return [records_table(doc, (*path, "sample", "strata"), _STRATA_COLUMNS, id=f"{sid}-sample",
-                          caption="Replay sample by stratum (shares are weighted back to the population)",
-                          note=str(rule) if isinstance(rule, str) else None)]
+    return [table_of(sample["strata"], at / "strata", _STRATA_COLUMNS, id=f"{sid}-sample",
+                     caption="Replay sample by stratum (shares are weighted back to the population)", note=sample["rule"])]
 
 
 _APPEAL_KNOWN = ("available", "sample_size", "overall", "by_education", "by_income_quintile", "max_appeals_per_person",
                  "decision_months", "remedy_rate_ratio_lowest_to_highest_education")
 
 
-def appeal_section(doc: Doc, index: int, *, sid: str) -> Section:
-    """The appeal audit: who appeals, who wins, what wrongful sanctions remain, per group."""
-    return replay_section(doc, ("scorers", index, "appeal"), sid=sid, title="Appeal: are equally wronged people remedied equally?",
+def appeal_section(entry: ScorerEntry, at: Ptr, *, sid: str) -> Section:
+    """The appeal audit of the scorer ``entry`` (read at ``at``): who appeals, who wins, what wrongful sanctions remain."""
+    return replay_section(section_of(entry, "appeal"), at / "appeal", sid=sid,
+                          title="Appeal: are equally wronged people remedied equally?",
                           what="appeal audit", known=_APPEAL_KNOWN, body=_appeal_blocks)
 
 
-def _appeal_blocks(doc: Doc, path: tuple[Any, ...], sid: str) -> list[Block]:
-    blocks: list[Block] = [facts(doc, [
-        ("people sampled", (*path, "sample_size"), {"fmt": fmt_count}),
-        ("appeals one person may file", (*path, "max_appeals_per_person"), {"fmt": fmt_count, "optional": True}),
-        ("months until a decision", (*path, "decision_months"), {"fmt": fmt_months, "optional": True}),
-        ("remedy rate, lowest ÷ highest education", (*path, "remedy_rate_ratio_lowest_to_highest_education"),
-         {"fmt": fmt_ratio, "optional": True}),
-    ], id=f"{sid}-facts")]
-    blocks.append(appeal_funnel(doc, (*path, "by_education"), "education", id=f"{sid}-funnel"))
-    for attr in ("education", "income_quintile"):
+def _appeal_blocks(node: AppealSection, at: Ptr, sid: str) -> list[Block]:
+    items = [("people sampled", figure(node["sample_size"] if "sample_size" in node else MISSING, at / "sample_size",
+                                       fmt=fmt_count))]
+    if "max_appeals_per_person" in node:
+        items.append(("appeals one person may file", figure(node["max_appeals_per_person"], at / "max_appeals_per_person",
+                                                            fmt=fmt_count)))
+    if "decision_months" in node:
+        items.append(("months until a decision", figure(node["decision_months"], at / "decision_months", fmt=fmt_months)))
+    if "remedy_rate_ratio_lowest_to_highest_education" in node:
+        key = "remedy_rate_ratio_lowest_to_highest_education"
+        items.append(("remedy rate, lowest ÷ highest education",
+                      figure(node["remedy_rate_ratio_lowest_to_highest_education"], at / key, fmt=fmt_ratio)))
+    blocks: list[Block] = [Facts(id=f"{sid}-facts", items=tuple(items))]
+    by = {"education": node["by_education"] if "by_education" in node else MISSING,
+          "income_quintile": node["by_income_quintile"] if "by_income_quintile" in node else MISSING}
+    blocks.append(appeal_funnel(by["education"] or [], at / "by_education", "education", id=f"{sid}-funnel"))
+    overall = node["overall"] if "overall" in node else None
+    for attr, groups in by.items():
         name = attr.replace("_", " ")
-        blocks.append(_with_overall(doc, path, _group_table(doc, (*path, f"by_{attr}"), attr, _FILING_KEYS, id=f"{sid}-{attr}",
-                                                            caption=f"Who appeals and who wins, by {name}")))
-        blocks.append(_with_overall(doc, path, _group_table(doc, (*path, f"by_{attr}"), attr, _REMEDY_KEYS,
-                                                            id=f"{sid}-{attr}-remedy",
-                                                            caption=f"Wrongful sanctions and their remedy, by {name}")))
+        blocks.append(_with_overall(overall, at / "overall", _group_table(groups, at / f"by_{attr}", attr, _FILING_KEYS,
+                                                                          id=f"{sid}-{attr}",
+                                                                          caption=f"Who appeals and who wins, by {name}")))
+        blocks.append(_with_overall(overall, at / "overall", _group_table(groups, at / f"by_{attr}", attr, _REMEDY_KEYS,
+                                                                          id=f"{sid}-{attr}-remedy",
+                                                                          caption=f"Wrongful sanctions and their remedy, by {name}")))
     return blocks
 
 
-def _with_overall(doc: Doc, path: tuple[Any, ...], table: Block) -> Block:
-    """Append the section's ``overall`` record as a last row "all" (same columns)."""
-    if not isinstance(table, Table) or not isinstance(doc.get(*path, "overall"), dict):
+def _with_overall(overall: AppealGroup | None, at: Ptr, table: Block) -> Block:
+    """Append the section's ``overall`` record (read at ``at``) as a last row "all", in the table's columns (which
+    are declared by key, so the record is read by name)."""
+    if not isinstance(table, Table) or overall is None:
         return table
+    record = cast(Mapping[str, Any], overall)
     heading_key = {h: k for h, k, _ in _APPEAL_KEYS}
     fmts = {k: f for _, k, f in _APPEAL_KEYS}
     row = [Cell(text="all")]
     for heading in table.columns[1:]:
         key = heading_key.get(heading)
-        row.append(value_cell(doc, (*path, "overall", key), fmt=fmts[key], ci=(*path, "overall", f"{key}_ci"))
+        row.append(figure(record.get(key, MISSING), at / key, fmt=fmts[key], ci=(record.get(f"{key}_ci", MISSING), at / f"{key}_ci"))
                    if key else Cell(text="—"))
     return Table(id=table.id, caption=table.caption, columns=table.columns, rows=(*table.rows, tuple(row)), note=table.note)
 
 
-def rest_blocks(doc: Doc, path: tuple[Any, ...], keys: list[str], sid: str) -> list[Block]:
-    """Every other figure of a section, rendered generically."""
-    node = doc.get(*path)
-    out: list[Block] = []
-    sub = {k: node[k] for k in keys}
-    tmp = Doc({"x": sub}, doc.name)
-    for block in generic_blocks(tmp, ("x",), id=f"{sid}-more"):
-        out.append(_rebase(block, doc.source(*path), tmp.source("x")))
-    return out
-
-
-def _rebase(block: Block, real: str, fake: str) -> Block:
-    """Point a block rendered from a sub-document back into the real document."""
-    def fix(cell: Cell) -> Cell:
-        src = cell.source.replace(fake, real, 1) if cell.source else None
-        ci = (fix(cell.ci[0]), fix(cell.ci[1])) if cell.ci else None
-        return Cell(text=cell.text, value=cell.value, source=src, kind=cell.kind, flag=cell.flag, title=cell.title, ci=ci)
-
-    if isinstance(block, Table):
-        return Table(id=block.id, caption=block.caption, columns=block.columns,
-                     rows=tuple(tuple(fix(c) for c in row) for row in block.rows), note=block.note)
-    if isinstance(block, Facts):
-        return Facts(id=block.id, items=tuple((k, fix(v)) for k, v in block.items))
-    return block
+def rest_blocks(section: Mapping[str, Any], at: Ptr, keys: list[str], sid: str) -> list[Block]:
+    """Every other figure of a section (``keys``, which the report does not know in advance), rendered generically."""
+    return blocks_of({k: section[k] for k in keys}, at, id=f"{sid}-more")
 
 
 # ----------------------------------------------------------------------------- reversibility
 
 
-def recovery_curves(node: Any, attr: str = "income_quintile") -> list[tuple[Any, list[float], list[float], tuple[Any, ...]]]:
-    """Per-group recovery curves from a ``reversibility.recovery`` section, in any of the shapes it may take.
-
-    Returns ``(group, months, shares, path-from-recovery)`` per group. Accepted
-    shapes: ``by_<attr>[i].curve = [{month, share_recovered}]``;
-    ``curves_by_<attr> = {group: [{month, share_recovered}]}`` or a list of
-    ``{group, curve}``.
-    """
-    if not isinstance(node, dict):
-        return []
-    out: list[tuple[Any, list[float], list[float], tuple[Any, ...]]] = []
-    groups = node.get(f"by_{attr}")
-    if isinstance(groups, list) and any(isinstance(g, dict) and isinstance(g.get("curve"), list) for g in groups):
-        for i, g in enumerate(groups):
-            if isinstance(g, dict) and isinstance(g.get("curve"), list):
-                xs, ys = _curve_points(g["curve"])
-                out.append((g.get("group"), xs, ys, (f"by_{attr}", i, "curve")))
-        return out
-    for key in (f"curves_by_{attr}", f"curve_by_{attr}", "curves"):
-        curves = node.get(key)
-        if isinstance(curves, dict):
-            for group, curve in curves.items():
-                xs, ys = _curve_points(curve)
-                out.append((_group_key(group), xs, ys, (key, group)))
-            return out
-        if isinstance(curves, list):
-            for i, c in enumerate(curves):
-                if isinstance(c, dict) and isinstance(c.get("curve"), list):
-                    xs, ys = _curve_points(c["curve"])
-                    out.append((c.get("group"), xs, ys, (key, i, "curve")))
-            return out
-    return out
+def recovery_curves(recovery: RecoverySection) -> list[tuple[GroupLabel, list[float], list[float]]]:
+    """Per income quintile, ``(group, months, shares recovered)`` of a ``reversibility.recovery`` section."""
+    return [(c["group"], *_curve_points(c["curve"])) for c in recovery["curve_by_income_quintile"]]
 
 
-def _group_key(text: Any) -> Any:
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        return text
+def _curve_points(curve: list[CurvePoint]) -> tuple[list[float], list[float]]:
+    """Months and shares recovered of the points where the share is known."""
+    points = [(p["month"], p["share_recovered"]) for p in curve]
+    kept = [(float(x), float(y)) for x, y in points if is_number(x) and is_number(y)]
+    return [x for x, _ in kept], [y for _, y in kept]
 
 
-def _curve_points(curve: Any) -> tuple[list[float], list[float]]:
-    xs, ys = [], []
-    if isinstance(curve, list):
-        for p in curve:
-            if isinstance(p, dict):
-                x = p.get("month", p.get("months"))
-                y = p.get("share_recovered", p.get("share"))
-            elif isinstance(p, list) and len(p) == 2:
-                x, y = p
-            else:
-                continue
-            if is_number(x) and is_number(y):
-                xs.append(float(x))
-                ys.append(float(y))
-    elif isinstance(curve, dict) and isinstance(curve.get("month"), list):
-        xs = [float(x) for x in curve["month"]]
-        ys = [float(y) for y in curve.get("share_recovered", [])]
-    return xs, ys
-
-
-def recovery_plot(doc: Doc, path: tuple[Any, ...], *, id: str) -> Block:
-    """Share recovered against months since the penalty, one line per income quintile."""
-    curves = recovery_curves(doc.get(*path), "income_quintile")
+def recovery_plot(recovery: RecoverySection, *, id: str) -> Block:
+    """Share recovered against months since the penalty, one line per income quintile (all people when the section
+    has no curve per quintile)."""
+    curves = recovery_curves(recovery)
     title = "Recovery curves: share who regained their pre-penalty tier, by months of best feasible behaviour, per income quintile"
     if not curves:
-        overall = doc.get(*path, "curve")
-        xs, ys = _curve_points(overall)
+        xs, ys = _curve_points(recovery["curve"])
         if not xs:
             return NotComputed(what="recovery curves per income quintile")
-        curves = [("all", xs, ys, ("curve",))]
-    series = [{"name": group_label("income_quintile", g), "x": xs, "y": ys} for g, xs, ys, _ in curves]
+        curves = [("all", xs, ys)]
+    series = [{"name": group_label("income_quintile", g), "x": xs, "y": ys} for g, xs, ys in curves]
     drawn = line_chart(id, title, series, xlabel="months after the penalty", ylabel="share recovered", ylim=(0.0, 1.0),
                      step=True, percent=True)
-    months = sorted({x for _, xs, _, _ in curves for x in xs})
+    months = sorted({x for _, xs, _ in curves for x in xs})
     marks = [m for m in (3, 6, 12, 24, 36, 60, 120) if any(x >= m for x in months)]
     rows = []
-    for g, xs, ys, _ in curves:
+    for g, xs, ys in curves:
         cells = [Cell(text=group_label("income_quintile", g))]
         for m in marks:
             y = _at(xs, ys, m)
@@ -311,45 +264,55 @@ _REVERSIBILITY_KNOWN = {"sample_size", "overturn_checked", "overturn_violations"
                         "overturn_restores_state"}
 
 
-def reversibility_section(doc: Doc, index: int, *, sid: str) -> Section:
-    """Reversibility: overturn restores state, recovery times, absorbing states, recourse cost."""
-    return replay_section(doc, ("scorers", index, "reversibility"), sid=sid,
+def reversibility_section(entry: ScorerEntry, at: Ptr, *, sid: str) -> Section:
+    """Reversibility of the scorer ``entry`` (read at ``at``): overturn restores state, recovery times, absorbing
+    states, recourse cost."""
+    return replay_section(section_of(entry, "reversibility"), at / "reversibility", sid=sid,
                           title="Reversibility: can a penalty be undone, and how long does it take?",
                           what="reversibility audit", known=_REVERSIBILITY_KNOWN, body=_reversibility_blocks)
 
 
-def _reversibility_blocks(doc: Doc, path: tuple[Any, ...], sid: str) -> list[Block]:
-    rec = (*path, "recovery")
-    violations = doc.get(*path, "overturn_violations")
-    blocks: list[Block] = [facts(doc, [
-        ("people sampled", (*path, "sample_size"), {"fmt": fmt_count, "optional": True}),
-        ("overturn checks", (*path, "overturn_checked"), {"fmt": fmt_count}),
-        ("overturn violations (state not restored)", (*path, "overturn_violations"),
-         {"fmt": fmt_count, "flag": "bad" if is_number(violations) and violations > 0 else None}),
-        ("sanctioned people in an absorbing state", (*path, "absorbing_share"), {"fmt": fmt_pct, "ci": (*path, "absorbing_share_ci")}),
-        ("people with one penalty followed", (*rec, "n"), {"fmt": fmt_count, "optional": True}),
-        ("median months to recover", (*rec, "median_months"), {"fmt": fmt_months, "ci": (*rec, "median_months_ci")}),
-        ("90th percentile months to recover", (*rec, "p90_months"), {"fmt": fmt_months, "ci": (*rec, "p90_months_ci")}),
-        ("never recovering within the horizon", (*rec, "never_share"), {"fmt": fmt_pct, "ci": (*rec, "never_share_ci")}),
-        ("recourse cost, poorest ÷ richest quintile (median)", (*path, "recourse_cost_ratio"), {"fmt": fmt_ratio}),
-        ("statutory maximum sanction (months)", (*path, "duration_cap_months"), {"fmt": fmt_months, "optional": True}),
-        ("sanctioned people checked against it", (*path, "duration_checked"), {"fmt": fmt_count, "optional": True}),
-        ("sanctioned longer than the statutory maximum", (*path, "duration_cap_violations"), {"fmt": fmt_count}),
-        ("share sanctioned longer than the maximum", (*path, "duration_violation_share"),
-         {"fmt": fmt_pct, "ci": (*path, "duration_violation_share_ci"), "optional": True}),
-        ("longest sanction spell (months)", (*path, "longest_spell_months"), {"fmt": fmt_months, "optional": True}),
-        ("recovery horizon (months)", (*path, "horizon_months"), {"fmt": fmt_months, "optional": True}),
-    ], id=f"{sid}-facts")]
-    blocks.append(recovery_plot(doc, rec, id=f"{sid}-recovery-plot"))
-    for attr in ("income_quintile", "education"):
-        blocks.append(_group_table(doc, (*rec, f"by_{attr}"), attr, _RECOVERY_KEYS, id=f"{sid}-recovery-{attr}",
+def _reversibility_blocks(node: ReversibilitySection, at: Ptr, sid: str) -> list[Block]:
+    rec, rat = node["recovery"], at / "recovery"
+    violations = node["overturn_violations"]
+    blocks: list[Block] = [Facts(id=f"{sid}-facts", items=(
+        ("people sampled", figure(node["sample_size"], at / "sample_size", fmt=fmt_count)),
+        ("overturn checks", figure(node["overturn_checked"], at / "overturn_checked", fmt=fmt_count)),
+        ("overturn violations (state not restored)", figure(violations, at / "overturn_violations", fmt=fmt_count,
+                                                            flag="bad" if violations > 0 else None)),
+        ("sanctioned people in an absorbing state", figure(node["absorbing_share"], at / "absorbing_share", fmt=fmt_pct,
+                                                           ci=(node["absorbing_share_ci"], at / "absorbing_share_ci"))),
+        ("people with one penalty followed", figure(rec["n"], rat / "n", fmt=fmt_count)),
+        ("median months to recover", figure(rec["median_months"], rat / "median_months", fmt=fmt_months,
+                                            ci=(rec["median_months_ci"], rat / "median_months_ci"))),
+        ("90th percentile months to recover", figure(rec["p90_months"], rat / "p90_months", fmt=fmt_months,
+                                                     ci=(rec["p90_months_ci"], rat / "p90_months_ci"))),
+        ("never recovering within the horizon", figure(rec["never_share"], rat / "never_share", fmt=fmt_pct,
+                                                       ci=(rec["never_share_ci"], rat / "never_share_ci"))),
+        ("recourse cost, poorest ÷ richest quintile (median)", figure(node["recourse_cost_ratio"], at / "recourse_cost_ratio",
+                                                                     fmt=fmt_ratio)),
+        ("statutory maximum sanction (months)", figure(node["duration_cap_months"], at / "duration_cap_months", fmt=fmt_months)),
+        ("sanctioned people checked against it", figure(node["duration_checked"], at / "duration_checked", fmt=fmt_count)),
+        ("sanctioned longer than the statutory maximum", figure(node["duration_cap_violations"], at / "duration_cap_violations",
+                                                                fmt=fmt_count)),
+        ("share sanctioned longer than the maximum", figure(node["duration_violation_share"], at / "duration_violation_share",
+                                                            fmt=fmt_pct, ci=(node["duration_violation_share_ci"],
+                                                                             at / "duration_violation_share_ci"))),
+        ("longest sanction spell (months)", figure(node["longest_spell_months"], at / "longest_spell_months", fmt=fmt_months)),
+        ("recovery horizon (months)", figure(node["horizon_months"], at / "horizon_months", fmt=fmt_months)),
+    ))]
+    blocks.append(recovery_plot(rec, id=f"{sid}-recovery-plot"))
+    by = {"income_quintile": rec["by_income_quintile"] if "by_income_quintile" in rec else MISSING,
+          "education": rec["by_education"] if "by_education" in rec else MISSING}
+    for attr, groups in by.items():
+        blocks.append(_group_table(groups, rat / f"by_{attr}", attr, _RECOVERY_KEYS, id=f"{sid}-recovery-{attr}",
                                    caption=f"Recovery by {attr.replace('_', ' ')}"))
     return blocks
 
 
-def guess_columns(doc: Doc, path: tuple[Any, ...], attr: str) -> list[Column]:
-    """Columns for a list of per-group records of unknown keys (``group`` first, intervals with their values)."""
-    records = doc.get(*path)
+def guess_columns(records: object, attr: str) -> list[Column]:
+    """Columns for a list of per-group records (``group`` first, intervals with their values): every scalar key the
+    records hold, read by name, so a figure an audit adds to its groups gets a column."""
     keys: list[str] = []
     for r in records if isinstance(records, list) else []:
         if isinstance(r, dict):

@@ -12,22 +12,26 @@ from __future__ import annotations
 from typing import Any
 
 from audit.report.model import (
+    MISSING,
     Block,
     Cell,
-    Doc,
+    Facts,
     NotComputed,
     Paragraph,
+    Ptr,
     Section,
     Table,
+    cell,
     fmt_count,
     fmt_number,
     fmt_pct,
     group_label,
-    is_number,
 )
 from audit.report.plots import heatmap, plot_block
-from audit.report.replay import guess_columns, replay_section
-from audit.report.tables import Column, facts, records_table
+from audit.report.replay import guess_columns, replay_section, section_of
+from audit.report.tables import Column, figure, table_of
+from audit.results.model import ContagionSection, ScorerEntry, SpilloverSection
+from audit.results.model.replay import Inversion, ProbesSection, ProportionalitySection, Witness
 
 __all__ = ["contagion_section", "profile_label", "spillover_plot", "spillover_section"]
 
@@ -42,32 +46,25 @@ def profile_label(profile: Any) -> str:
                           parts[2].replace("_", " ")))
     return str(profile)
 
-def _related(doc: Doc, path: tuple[Any, ...]) -> set[tuple[str, str]]:
-    pairs: set[tuple[str, str]] = set()
-    for key in ("related_domains", "related_pairs"):
-        node = doc.get(*path, key)
-        if isinstance(node, list):
-            pairs |= {(str(p[0]), str(p[1])) for p in node if isinstance(p, list) and len(p) == 2}
-    return pairs
-
-
-def spillover_plot(doc: Doc, path: tuple[Any, ...], *, id: str) -> Block:
-    """The conduct domain → sanction domain matrix as a heat map (same or related domains outlined)."""
-    matrix = doc.get(*path, "matrix")
+def spillover_plot(node: SpilloverSection, at: Ptr, *, id: str) -> Block:
+    """The conduct domain → sanction domain matrix as a heat map (same or related domains outlined); ``at`` points
+    to the spill-over section ``node``."""
+    matrix = node["matrix"]
     title = "Spill-over: sanctions in each domain of life (columns) caused by conduct in each domain (rows)"
-    if not isinstance(matrix, dict) or not matrix:
+    if not matrix:
         return NotComputed(what="spill-over matrix")
-    rows = [r for r in matrix if isinstance(matrix[r], dict)]
+    rows = list(matrix)
     cols: list[str] = []
     for r in rows:
         cols += [c for c in matrix[r] if c not in cols]
-    values = [[matrix[r].get(c) if is_number(matrix[r].get(c)) else None for c in cols] for r in rows]
-    related = _related(doc, path)
+    values: list[list[float | None]] = [[matrix[r].get(c) for c in cols] for r in rows]
+    related = {(str(p[0]), str(p[1])) for p in node["related_domains"] if len(p) == 2}
     marked = {(i, j) for i, r in enumerate(rows) for j, c in enumerate(cols) if r == c or (r, c) in related or (c, r) in related}
     drawn = heatmap(id, title, [r.replace("_", " ") for r in rows], [c.replace("_", " ") for c in cols], values,
                   row_title="conduct domain", col_title="sanction domain", marked=marked)
     table_rows = [(Cell(text=r.replace("_", " "), value=r),
-                   *(doc.cell(*path, "matrix", r, c, fmt=fmt_number) if c in matrix[r] else Cell(text="—") for c in cols))
+                   *(cell(matrix[r][c], at / "matrix" / r / c, fmt=fmt_number) if c in matrix[r] else Cell(text="—")
+                     for c in cols))
                   for r in rows]
     data = Table(id=f"{id}-data", caption="Spill-over matrix (rows: conduct domain; columns: sanction domain)",
                  columns=("conduct \\ sanction", *(c.replace("_", " ") for c in cols)), rows=tuple(table_rows))
@@ -92,35 +89,27 @@ _FLAG_COLUMNS = (
 )
 
 
-def _proportionality(doc: Doc, path: tuple[Any, ...], *, sid: str) -> list[Block]:
-    node = doc.get(*path, "proportionality")
-    if not isinstance(node, dict):
-        return [NotComputed(what="proportionality of sanctions to conduct")]
-    p = (*path, "proportionality")
-    blocks: list[Block] = [facts(doc, [
-        ("measure", (*p, "measure"), {"fmt": str, "optional": True}),
-        ("disproportions flagged", (*p, "flag_count"), {"fmt": fmt_count}),
-    ], id=f"{sid}-proportionality-facts")]
-    if isinstance(node.get("by_kind"), list):
-        blocks.append(records_table(doc, (*p, "by_kind"), _KIND_COLUMNS, id=f"{sid}-proportionality",
-                                    caption="Sanctions one more event of each kind brings (sampled people)"))
-    flags = node.get("flags")
-    if isinstance(flags, list) and flags:
-        blocks.append(records_table(doc, (*p, "flags"), _FLAG_COLUMNS, id=f"{sid}-flags",
-                                    caption="Disproportion: lighter conduct bringing heavier sanctions",
-                                    note="significant: the 95% intervals of the two weights do not overlap."))
+def _proportionality(node: ProportionalitySection, at: Ptr, *, sid: str) -> list[Block]:
+    blocks: list[Block] = [Facts(id=f"{sid}-proportionality-facts", items=(
+        ("measure", figure(node["measure"], at / "measure", fmt=str)),
+        ("disproportions flagged", figure(node["flag_count"], at / "flag_count", fmt=fmt_count)),
+    ))]
+    blocks.append(table_of(node["by_kind"], at / "by_kind", _KIND_COLUMNS, id=f"{sid}-proportionality",
+                           caption="Sanctions one more event of each kind brings (sampled people)"))
+    if node["flags"]:
+        blocks.append(table_of(node["flags"], at / "flags", _FLAG_COLUMNS, id=f"{sid}-flags",
+                               caption="Disproportion: lighter conduct bringing heavier sanctions",
+                               note="significant: the 95% intervals of the two weights do not overlap."))
     return blocks
 
 
-def _by_group_tables(doc: Doc, path: tuple[Any, ...], *, sid: str, caption: str) -> list[Block]:
+def _by_group_tables(node: SpilloverSection | ContagionSection, at: Ptr, *, sid: str, caption: str) -> list[Block]:
     """A table per ``by_income_quintile`` / ``by_education`` list the section holds, its columns guessed from the records."""
-    blocks: list[Block] = []
-    for attr in ("income_quintile", "education"):
-        key = f"by_{attr}"
-        if isinstance(doc.get(*path, key), list):
-            blocks.append(records_table(doc, (*path, key), guess_columns(doc, (*path, key), attr), id=f"{sid}-{attr}",
-                                        caption=f"{caption}, by {attr.replace('_', ' ')}"))
-    return blocks
+    by = {"income_quintile": node["by_income_quintile"] if "by_income_quintile" in node else None,
+          "education": node["by_education"] if "by_education" in node else None}
+    return [table_of(groups, at / f"by_{attr}", guess_columns(groups, attr), id=f"{sid}-{attr}",
+                     caption=f"{caption}, by {attr.replace('_', ' ')}")
+            for attr, groups in by.items() if groups is not None]
 
 
 _SPILLOVER_KNOWN = {"sample_size", "sanctions", "unrelated_sanctions", "unrelated_share", "unrelated_share_ci", "combined", "matrix",
@@ -128,31 +117,33 @@ _SPILLOVER_KNOWN = {"sample_size", "sanctions", "unrelated_sanctions", "unrelate
                     "probes", "sanctioned_people", "without_conduct"}
 
 
-def spillover_section(doc: Doc, index: int, *, sid: str) -> Section:
-    """Spill-over: detriment in domains unrelated to the conduct (EU AI Act Art. 5(1)(c))."""
-    return replay_section(doc, ("scorers", index, "spillover"), sid=sid, title="Spill-over: sanctions in unrelated parts of life",
+def spillover_section(entry: ScorerEntry, at: Ptr, *, sid: str) -> Section:
+    """Spill-over of the scorer ``entry`` (read at ``at``): detriment in domains unrelated to the conduct (EU AI Act
+    Art. 5(1)(c))."""
+    return replay_section(section_of(entry, "spillover"), at / "spillover", sid=sid,
+                          title="Spill-over: sanctions in unrelated parts of life",
                           what="spill-over audit", known=_SPILLOVER_KNOWN, body=_spillover_blocks)
 
 
-def _spillover_blocks(doc: Doc, path: tuple[Any, ...], sid: str) -> list[Block]:
+def _spillover_blocks(node: SpilloverSection, at: Ptr, sid: str) -> list[Block]:
     blocks: list[Block] = [
         Paragraph(text="EU AI Act Art. 5(1)(c) bans scoring that leads to detriment in social contexts unrelated to "
                        "those where the data was generated, or detriment disproportionate to the conduct."),
-        facts(doc, [
-            ("people sampled", (*path, "sample_size"), {"fmt": fmt_count, "optional": True}),
-            ("sanctions held (person × sanction)", (*path, "sanctions"), {"fmt": fmt_count, "optional": True}),
-            ("in an unrelated domain", (*path, "unrelated_sanctions"), {"fmt": fmt_count, "optional": True}),
-            ("share of sanctions in an unrelated domain", (*path, "unrelated_share"),
-             {"fmt": fmt_pct, "ci": (*path, "unrelated_share_ci")}),
-            ("sanctions no single domain explains (combined)", (*path, "combined"), {"fmt": fmt_count, "optional": True}),
-            ("sanctioned people in the sample", (*path, "sanctioned_people"), {"fmt": fmt_count, "optional": True}),
-            ("sanctions no conduct is needed for", (*path, "without_conduct"), {"fmt": fmt_count, "optional": True}),
-        ], id=f"{sid}-facts"),
-        spillover_plot(doc, path, id=f"{sid}-heatmap"),
+        Facts(id=f"{sid}-facts", items=(
+            ("people sampled", figure(node["sample_size"], at / "sample_size", fmt=fmt_count)),
+            ("sanctions held (person × sanction)", figure(node["sanctions"], at / "sanctions", fmt=fmt_count)),
+            ("in an unrelated domain", figure(node["unrelated_sanctions"], at / "unrelated_sanctions", fmt=fmt_count)),
+            ("share of sanctions in an unrelated domain", figure(node["unrelated_share"], at / "unrelated_share", fmt=fmt_pct,
+                                                                 ci=(node["unrelated_share_ci"], at / "unrelated_share_ci"))),
+            ("sanctions no single domain explains (combined)", figure(node["combined"], at / "combined", fmt=fmt_count)),
+            ("sanctioned people in the sample", figure(node["sanctioned_people"], at / "sanctioned_people", fmt=fmt_count)),
+            ("sanctions no conduct is needed for", figure(node["without_conduct"], at / "without_conduct", fmt=fmt_count)),
+        )),
+        spillover_plot(node, at, id=f"{sid}-heatmap"),
     ]
-    blocks.extend(_by_group_tables(doc, path, sid=sid, caption="Sanctions in an unrelated domain"))
-    blocks.extend(_proportionality(doc, path, sid=sid))
-    blocks.extend(_probes(doc, path, sid=sid))
+    blocks.extend(_by_group_tables(node, at, sid=sid, caption="Sanctions in an unrelated domain"))
+    blocks.extend(_proportionality(node["proportionality"], at / "proportionality", sid=sid))
+    blocks.extend(_probes(node["probes"], at / "probes", sid=sid))
     return blocks
 
 
@@ -176,50 +167,64 @@ _INVERSION_COLUMNS = (
 )
 
 
-def _probes(doc: Doc, path: tuple[Any, ...], *, sid: str) -> list[Block]:
+def _probes(probes: ProbesSection, at: Ptr, *, sid: str) -> list[Block]:
     """Rule probes: what can happen, shown on constructed people (:mod:`audit.replay.probes`), apart from the sample."""
-    p = (*path, "probes")
-    if not isinstance(doc.get(*p), dict):
-        return []
-    if doc.get(*p, "available") is False:
-        return [NotComputed(what="rule probes", reason=str(doc.get(*p, "reason")))]
+    if "available" in probes and probes["available"] is False:
+        return [NotComputed(what="rule probes", reason=str(probes["reason"] if "reason" in probes else MISSING))]
     blocks: list[Block] = [
         Paragraph(text="Rule probes show what can happen, with certainty: constructed people, one per income quintile, "
                        "education level and sex, each with one kind of conduct alone (1, 2, 3 or 5 records), compared with "
                        "a person of the same profile with no record. The sample above shows how often it happens."),
-        facts(doc, [
-            ("constructed people", (*p, "people"), {"fmt": fmt_count}),
-            ("any record changes the output", (*p, "conduct_matters"), {"fmt": str}),
-        ], id=f"{sid}-probe-facts"),
+        Facts(id=f"{sid}-probe-facts", items=(
+            ("constructed people", figure(probes["people"] if "people" in probes else MISSING, at / "people", fmt=fmt_count)),
+            ("any record changes the output", figure(probes["conduct_matters"] if "conduct_matters" in probes else MISSING,
+                                                     at / "conduct_matters", fmt=str)),
+        )),
     ]
-    for key, columns, caption in (
-        ("spillover", _WITNESS_COLUMNS, "Rule probes: conduct that can cause a sanction in another domain (first witness each)"),
-        ("never_lifted", _WITNESS_COLUMNS, "Rule probes: sanctions still in force at the last check, doing nothing or the best plan"),
-        ("inversions", _INVERSION_COLUMNS, "Rule probes: lighter conduct punished harder than graver conduct"),
-    ):
-        if isinstance(doc.get(*p, key), list) and doc.get(*p, key):
-            blocks.append(records_table(doc, (*p, key), columns, id=f"{sid}-probe-{key.replace('_', '-')}", caption=caption))
+    witnesses: tuple[tuple[str, list[Witness] | list[Inversion], tuple[Column, ...], str], ...] = (
+        ("spillover", probes["spillover"] if "spillover" in probes else [], _WITNESS_COLUMNS,
+         "Rule probes: conduct that can cause a sanction in another domain (first witness each)"),
+        ("never_lifted", probes["never_lifted"] if "never_lifted" in probes else [], _WITNESS_COLUMNS,
+         "Rule probes: sanctions still in force at the last check, doing nothing or the best plan"),
+        ("inversions", probes["inversions"] if "inversions" in probes else [], _INVERSION_COLUMNS,
+         "Rule probes: lighter conduct punished harder than graver conduct"),
+    )
+    for key, records, columns, caption in witnesses:
+        if records:
+            blocks.append(table_of(records, at / key, columns, id=f"{sid}-probe-{key.replace('_', '-')}", caption=caption))
     return blocks
 
 
 _CONTAGION_KNOWN = ("by_income_quintile", "by_education", "overall", "sample_size", "measured", "applicable")
 
 
-def contagion_section(doc: Doc, index: int, *, sid: str) -> Section:
-    """Contagion: what one friend's penalty does to a person's score, tier and sanctions."""
-    return replay_section(doc, ("scorers", index, "contagion"), sid=sid, title="Contagion: a friend's penalty",
+def contagion_section(entry: ScorerEntry, at: Ptr, *, sid: str) -> Section:
+    """Contagion of the scorer ``entry`` (read at ``at``): what one friend's penalty does to a person's score, tier
+    and sanctions."""
+    return replay_section(section_of(entry, "contagion"), at / "contagion", sid=sid, title="Contagion: a friend's penalty",
                           what="contagion audit", known=_CONTAGION_KNOWN, body=_contagion_blocks)
 
 
-def _contagion_blocks(doc: Doc, path: tuple[Any, ...], sid: str) -> list[Block]:
-    o = (*path, "overall")
-    blocks: list[Block] = [facts(doc, [
-        ("people sampled", (*path, "sample_size"), {"fmt": fmt_count, "optional": True}),
-        ("people measured (with a friend)", (*path, "measured"), {"fmt": fmt_count, "optional": True}),
-        ("mean score change", (*o, "mean_score_change"), {"fmt": lambda x: f"{x:+.2f}", "ci": (*o, "mean_score_change_ci")}),
-        ("moved to a worse tier", (*o, "tier_change_share"), {"fmt": fmt_pct, "ci": (*o, "tier_change_share_ci")}),
-        ("newly sanctioned", (*o, "sanction_change_share"), {"fmt": fmt_pct, "ci": (*o, "sanction_change_share_ci"),
-                                                            "optional": True}),
-    ], id=f"{sid}-facts")]
-    blocks.extend(_by_group_tables(doc, path, sid=sid, caption="Effect of one friend's penalty"))
+def _contagion_blocks(node: ContagionSection, at: Ptr, sid: str) -> list[Block]:
+    items = []
+    if "sample_size" in node:
+        items.append(("people sampled", figure(node["sample_size"], at / "sample_size", fmt=fmt_count)))
+    if "measured" in node:
+        items.append(("people measured (with a friend)", figure(node["measured"], at / "measured", fmt=fmt_count)))
+    o = at / "overall"
+    if "overall" in node:
+        overall = node["overall"]
+        items += [
+            ("mean score change", figure(overall["mean_score_change"], o / "mean_score_change", fmt=lambda x: f"{x:+.2f}",
+                                         ci=(overall["mean_score_change_ci"], o / "mean_score_change_ci"))),
+            ("moved to a worse tier", figure(overall["tier_change_share"], o / "tier_change_share", fmt=fmt_pct,
+                                             ci=(overall["tier_change_share_ci"], o / "tier_change_share_ci"))),
+            ("newly sanctioned", figure(overall["sanction_change_share"], o / "sanction_change_share", fmt=fmt_pct,
+                                        ci=(overall["sanction_change_share_ci"], o / "sanction_change_share_ci"))),
+        ]
+    else:
+        items += [("mean score change", figure(MISSING, o / "mean_score_change")),
+                  ("moved to a worse tier", figure(MISSING, o / "tier_change_share"))]
+    blocks: list[Block] = [Facts(id=f"{sid}-facts", items=tuple(items))]
+    blocks.extend(_by_group_tables(node, at, sid=sid, caption="Effect of one friend's penalty"))
     return blocks

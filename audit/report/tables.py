@@ -1,9 +1,9 @@
 """Building tables from lists of records in a document, tolerating missing keys.
 
 A column is declared once (:class:`Column`: heading, key, formatter, interval
-key); :func:`records_table` drops columns no record has and names them in the
-table's note ("not computed: ..."), so a report built from an older or newer
-results file still renders. :func:`generic_blocks` renders a section of
+key); :func:`table_of` drops columns no record has and names them in the
+table's note ("not computed: ..."), so a record whose optional keys are absent
+still renders. :func:`blocks_of` renders a section of
 unknown shape — scalars as facts, lists of records as tables — so a section a
 colleague adds tomorrow shows its real numbers today.
 """
@@ -20,10 +20,11 @@ from audit.report.model import (
     NOT_COMPUTED,
     Block,
     Cell,
-    Doc,
     Facts,
     NotComputed,
+    Ptr,
     Table,
+    cell,
     fmt_number,
     fmt_pct,
     fmt_ratio,
@@ -31,7 +32,7 @@ from audit.report.model import (
     is_number,
 )
 
-__all__ = ["Column", "facts", "generic_blocks", "guess_format", "humanize", "records_table", "value_cell"]
+__all__ = ["Column", "blocks_of", "figure", "guess_format", "humanize", "table_of"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,28 +71,30 @@ def guess_format(key: str) -> Callable[[Any], str]:
     return fmt_number
 
 
-def value_cell(doc: Doc, path: Sequence[Any], *, fmt: Callable[[Any], str] | None = None, ci: Sequence[Any] | None = None,
-               flag: str | None = None) -> Cell:
-    """A cell for the value at ``path``, with the interval at ``ci`` when it is a pair of numbers."""
-    fmt = fmt or guess_format(str(path[-1]) if path else "")
-    cell = doc.cell(*path, fmt=fmt, flag=flag)
-    if ci is not None and cell.kind == "number":
-        bounds = doc.get(*ci)
+def figure(value: Any, at: Ptr, *, fmt: Callable[[Any], str] | None = None, ci: tuple[Any, Ptr] | None = None,
+           flag: str | None = None) -> Cell:
+    """A cell for ``value`` read at ``at`` (format chosen by its key unless given), with its 95% interval when
+    ``ci`` (the interval's value and pointer) is a pair of numbers."""
+    fmt = fmt or guess_format(at.key)
+    out = cell(value, at, fmt=fmt, flag=flag)
+    if ci is not None and out.kind == "number":
+        bounds, where = ci
         if isinstance(bounds, list) and len(bounds) == 2 and all(is_number(b) for b in bounds):
-            lo = Cell(text=fmt(bounds[0]), value=bounds[0], source=doc.source(*ci, 0), kind="number")
-            hi = Cell(text=fmt(bounds[1]), value=bounds[1], source=doc.source(*ci, 1), kind="number")
-            cell = Cell(text=cell.text, value=cell.value, source=cell.source, kind=cell.kind, flag=cell.flag,
-                        title=cell.title, ci=(lo, hi))
-    return cell
+            lo = Cell(text=fmt(bounds[0]), value=bounds[0], source=(where / 0).source, kind="number")
+            hi = Cell(text=fmt(bounds[1]), value=bounds[1], source=(where / 1).source, kind="number")
+            out = Cell(text=out.text, value=out.value, source=out.source, kind=out.kind, flag=out.flag,
+                       title=out.title, ci=(lo, hi))
+    return out
 
 
-def records_table(doc: Doc, path: Sequence[Any], columns: Sequence[Column], *, id: str, caption: str,
-                  note: str | None = None) -> Table | NotComputed:
-    """A table with one row per record of the list at ``path``.
+def table_of(records: Any, at: Ptr, columns: Sequence[Column], *, id: str, caption: str,
+             note: str | None = None) -> Table | NotComputed:
+    """A table with one row per record of ``records`` (a list read at ``at``).
 
-    Columns whose key no record has are left out and named in the note.
+    The columns are declared by key (:class:`Column`), so the records are read by name: a list of typed
+    records (``list[AppealGroup]``) and one of a section's own shape both render. Columns whose key no
+    record has are left out and named in the note.
     """
-    records = doc.get(*path)
     if not isinstance(records, list) or not records:
         return NotComputed(what=caption)
     present = [c for c in columns if any(isinstance(r, dict) and c.key in r for r in records)]
@@ -102,12 +105,13 @@ def records_table(doc: Doc, path: Sequence[Any], columns: Sequence[Column], *, i
             continue
         row = []
         for c in present:
-            p = (*path, i, c.key)
+            where = at / i / c.key
             if c.label is not None and c.key in rec:
-                row.append(Cell(text=c.label(rec[c.key]), value=_plain(rec[c.key]), source=doc.source(*p)))
+                row.append(Cell(text=c.label(rec[c.key]), value=_plain(rec[c.key]), source=where.source))
                 continue
             flag = c.flag(rec) if c.flag is not None else None
-            row.append(value_cell(doc, p, fmt=c.fmt or guess_format(c.key), ci=(*path, i, c.ci) if c.ci else None, flag=flag))
+            interval = (rec.get(c.ci, MISSING), at / i / c.ci) if c.ci else None
+            row.append(figure(rec.get(c.key, MISSING), where, fmt=c.fmt or guess_format(c.key), ci=interval, flag=flag))
         rows.append(tuple(row))
     notes = [note] if note else []
     if absent:
@@ -122,50 +126,25 @@ def _plain(value: Any) -> Any:
     return None
 
 
-def facts(doc: Doc, items: Sequence[tuple[str, Sequence[Any]] | tuple[str, Sequence[Any], dict[str, Any]]], *,
-          id: str, keep_missing: bool = True) -> Facts:
-    """Labelled values: ``(label, path)`` or ``(label, path, {"fmt": ..., "ci": path, "flag": ..., "optional": bool})``.
-
-    A missing value shows as "not computed", unless the item is optional (or
-    ``keep_missing`` is false), when it is left out.
-    """
-    out = []
-    for item in items:
-        label, path = item[0], item[1]
-        opts = item[2] if len(item) > 2 else {}
-        cell = value_cell(doc, path, fmt=opts.get("fmt"), ci=opts.get("ci"), flag=opts.get("flag"))
-        if cell.kind == "missing" and (not keep_missing or opts.get("optional")):
-            continue
-        out.append((label, cell))
-    return Facts(id=id, items=tuple(out))
-
-
-def generic_blocks(doc: Doc, path: Sequence[Any], *, id: str, skip: Sequence[str] = (), depth: int = 0) -> list[Block]:
-    """Render a dict of unknown shape: scalars as facts, lists of records as tables, dicts recursively."""
-    node = doc.get(*path)
+def blocks_of(node: Any, at: Ptr, *, id: str, skip: Sequence[str] = (), depth: int = 0) -> list[Block]:
+    """Render ``node`` (read at ``at``), a dict whose keys the report does not know in advance: scalars as facts,
+    lists of records as tables, dicts recursively. Its keys are read by name, since nothing declares them."""
     if node is MISSING:
-        return [NotComputed(what=humanize(str(path[-1])) if path else "section")]
+        return [NotComputed(what=humanize(at.key) if at.path else "section")]
     if not isinstance(node, dict):
-        return [Facts(id=id, items=((humanize(str(path[-1])), value_cell(doc, path)),))]
+        return [Facts(id=id, items=((humanize(at.key), figure(node, at)),))]
     blocks: list[Block] = []
-    scalars = []
-    for key, value in node.items():
-        if key in skip:
-            continue
-        if value is None or isinstance(value, (str, int, float, bool)):
-            scalars.append((humanize(key), (*path, key)))
-        elif isinstance(value, list) and len(value) == 2 and all(is_number(v) for v in value) and key.endswith("_ci"):
-            continue  # shown with its value below
+    scalars = [key for key, value in node.items() if key not in skip and (value is None or isinstance(value, (str, int, float, bool)))]
     if scalars:
         items = []
-        for label, p in scalars:
-            ci_key = f"{p[-1]}_ci"
-            opts = {"ci": (*p[:-1], ci_key)} if isinstance(node.get(ci_key), list) else {}
-            value = node.get(p[-1])
+        for key in scalars:
+            ci_key = f"{key}_ci"
+            interval = (node[ci_key], at / ci_key) if isinstance(node.get(ci_key), list) else None
+            value = node[key]
             if isinstance(value, bool):
-                items.append((label, Cell(text="yes" if value else "no", value=None, source=doc.source(*p))))
+                items.append((humanize(key), Cell(text="yes" if value else "no", value=None, source=(at / key).source)))
                 continue
-            items.append((label, value_cell(doc, p, ci=opts.get("ci"))))
+            items.append((humanize(key), figure(value, at / key, ci=interval)))
         blocks.append(Facts(id=id, items=tuple(items)))
     for key, value in node.items():
         if key in skip:
@@ -182,24 +161,23 @@ def generic_blocks(doc: Doc, path: Sequence[Any], *, id: str, skip: Sequence[str
             cols = [Column(heading=humanize(k), key=k, ci=f"{k}_ci" if any(f"{k}_ci" in r for r in value) else None,
                            label=partial(group_label, by) if k == "group" and by else (_label_text if k in _LABEL_KEYS else None))
                     for k in keys]
-            blocks.append(records_table(doc, (*path, key), cols, id=sub_id, caption=humanize(key)))
+            blocks.append(table_of(value, at / key, cols, id=sub_id, caption=humanize(key)))
         elif isinstance(value, dict) and depth < 2 and value:
             if all(isinstance(v, dict) and all(is_number(x) or x is None for x in v.values()) for v in value.values()):
-                blocks.append(_matrix_table(doc, (*path, key), id=sub_id, caption=humanize(key)))
+                blocks.append(_matrix_table(value, at / key, id=sub_id, caption=humanize(key)))
             else:
-                blocks.extend(generic_blocks(doc, (*path, key), id=sub_id, depth=depth + 1))
+                blocks.extend(blocks_of(value, at / key, id=sub_id, depth=depth + 1))
     return blocks
 
 
-def _matrix_table(doc: Doc, path: Sequence[Any], *, id: str, caption: str) -> Table:
-    node = doc.get(*path)
+def _matrix_table(node: dict[str, dict[str, Any]], at: Ptr, *, id: str, caption: str) -> Table:
     cols: list[str] = []
     for row in node.values():
         cols += [c for c in row if c not in cols]
     rows = []
     for r, row in node.items():
         rows.append((Cell(text=humanize(r), value=r),
-                     *(value_cell(doc, (*path, r, c), fmt=fmt_number) if c in row else Cell(text="—") for c in cols)))
+                     *(figure(row[c], at / r / c, fmt=fmt_number) if c in row else Cell(text="—") for c in cols)))
     return Table(id=id, caption=caption, columns=("", *(humanize(c) for c in cols)), rows=tuple(rows))
 
 

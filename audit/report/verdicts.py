@@ -17,6 +17,12 @@ one audit of one scorer in five words:
 
 The worst outcome wins, in the order listed. "not enough evidence" ranks
 above "holds", so a cell reads as a pass only when every check in it passed.
+
+The grid reads each audit's section by the audit's name (a column per key of
+:data:`AUDITS`), and only the keys every section shares (``status``,
+``applicable``, ``available``, ``reason``): a lookup by a name known only at
+run time, which is why it reads through :class:`audit.report.model.Doc` rather
+than the typed model.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A run's results: ``results.json``, its typed model and JSON Schema, and the terminal summary.
+"""A run's results: ``results.json``, its typed model, its JSON Schema and the checked loader.
 
 Names are imported lazily, so importing one module of this package loads no other.
 """
@@ -11,9 +11,9 @@ from audit.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from audit.results.document import SCHEMA_VERSION, results_document, write_results
+    from audit.results.load import load_published, load_results
     from audit.results.model import PublishedDocument, ResultsDocument
     from audit.results.schema import load_schema
-    from audit.results.summary import print_summary, render_summary
 
 _EXPORTS = {
     "SCHEMA_VERSION": "audit.results.document",
@@ -21,18 +21,18 @@ _EXPORTS = {
     "write_results": "audit.results.document",
     "PublishedDocument": "audit.results.model",
     "ResultsDocument": "audit.results.model",
+    "load_published": "audit.results.load",
+    "load_results": "audit.results.load",
     "load_schema": "audit.results.schema",
-    "print_summary": "audit.results.summary",
-    "render_summary": "audit.results.summary",
 }
 
 __all__ = [
     "SCHEMA_VERSION",
     "PublishedDocument",
     "ResultsDocument",
+    "load_published",
+    "load_results",
     "load_schema",
-    "print_summary",
-    "render_summary",
     "results_document",
     "write_results",
 ]

@@ -18,7 +18,7 @@ from audit.results.model.run import RESULTS_SCHEMA_VERSION, ResultsDocument
 from audit.runner import RunResult
 from audit.version import package_version
 
-__all__ = ["SCHEMA_VERSION", "results_document", "write_results", "package_version"]
+__all__ = ["SCHEMA_VERSION", "package_version", "results_document", "write_document", "write_results"]
 
 #: Version of the results.json layout (:data:`audit.results.model.run.RESULTS_SCHEMA_VERSION`).
 SCHEMA_VERSION = RESULTS_SCHEMA_VERSION
@@ -52,5 +52,10 @@ def results_document(result: RunResult) -> ResultsDocument:
 
 def write_results(result: RunResult, out_dir: str | Path) -> Path:
     """Write ``results.json`` atomically into ``out_dir`` (user-only when the data are real)."""
-    document = results_document(result)
+    return write_document(results_document(result), out_dir)
+
+
+def write_document(document: ResultsDocument, out_dir: str | Path) -> Path:
+    """Write an already built results document as ``results.json`` into ``out_dir`` (atomically; user-only
+    when the data are real), so a command that also renders it builds it once."""
     return atomic_write_json(Path(out_dir) / "results.json", document, mode=exact_artefact_mode(document))

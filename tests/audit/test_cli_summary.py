@@ -11,6 +11,7 @@ from rich.console import Console
 
 from audit.cli.commands import main
 from audit.cli.summary import print_run_summary
+from tests.audit.report.documents import whole_results
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "reports" / "example"
 
@@ -100,8 +101,8 @@ def _supplied() -> dict:
     scorer = {"label": "decile_score", "name": "decile_score", "version": "precomputed", "sanctions": {},
               "favourable_tiers": ["under 5"], "disparity": {"race": node(0.99, [0.89, 1.0]), "sex": node(0.96, [0.88, 1.0])},
               "appeal": na, "reversibility": na, "spillover": na, "contagion": na}
-    return {"population": {"name": "people.csv", "synthetic": False, "source": "people.csv", "size": 3000},
-            "audited_attributes": ["race", "sex"], "scorers": [scorer]}
+    return whole_results({"population": {"name": "people.csv", "synthetic": False, "source": "people.csv", "size": 3000},
+                          "audited_attributes": ["race", "sex"], "scorers": [scorer]})
 
 
 def test_headline_figures_show_the_audited_attributes_of_supplied_data():

@@ -86,21 +86,3 @@ def test_cli_rejects_bad_values(tmp_path, bad, capsys):
     assert code == 2
     assert not (tmp_path / "results.json").exists()
     assert bad[0] in capsys.readouterr().err
-
-
-def test_summary_shows_worst_ratio_interval_and_driver(result):
-    from rich.console import Console
-
-    from audit.results.summary import print_summary
-
-    console = Console(record=True, width=240)
-    print_summary(result, console)
-    text = console.export_text()
-    section = result.runs[0].sections["disparity"]
-    assert "worst impact ratio per attribute" in text
-    inc = section["income_quintile"]
-    lo, hi = inc["min_impact_ratio_ci"]
-    assert f"{inc['min_impact_ratio']:.2f} [{lo:.2f}, {hi:.2f}]" in text
-    if inc["driver"]["rule"]:
-        assert inc["driver"]["rule"] in text
-    assert "not above" in text  # the median note

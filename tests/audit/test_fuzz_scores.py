@@ -11,12 +11,12 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from audit.cli.summary import render_run_summary
 from audit.disparity.audit import DisparityAudit
 from audit.engine.contract import AuditOptions
 from audit.errors import AuditError, ScorerContractError
 from audit.population.model import synthesize
 from audit.results.document import results_document
-from audit.results.summary import render_summary
 from audit.runner import RunConfig, run
 from scorers.protocol import validate_declarations, validate_score_frame
 from tests.audit.faulty_scorers import Plain
@@ -210,4 +210,4 @@ def test_broken_declarations_fail_the_scorer_not_the_run():
         assert entry["status"] == "failed"
         assert isinstance(entry["tiers"], list) and isinstance(entry["sanctions"], dict)
     json.dumps(doc, allow_nan=False)
-    render_summary(result)  # the terminal summary copes too
+    render_run_summary(doc)  # the terminal summary copes too

@@ -94,6 +94,7 @@ def test_a_scorer_failing_on_the_probes_is_reported_and_the_sample_still_stands(
     from audit.report.findings import build_findings
     from audit.testing.assertions import assert_no_spillover
     from tests.audit._replay_fixtures import audit, events, people, population
+    from tests.audit.report.documents import whole_results
 
     scorer = FailsOnManyPeople()
     pop = population(people(40), events([(i, 3, "drunk_driving") for i in range(0, 40, 4)]))
@@ -103,5 +104,5 @@ def test_a_scorer_failing_on_the_probes_is_reported_and_the_sample_still_stands(
     entry = {"label": scorer.name, "status": "ok", "sanctions": dict(scorer.sanctions), "spillover": sec}
     with pytest.raises(AssertionError, match="the rule probes did not run or failed"):
         assert_no_spillover(entry, from_domain="traffic", to_domain="housing")
-    (f,) = [f for f in build_findings({"scorers": [entry]}) if "rule probes" in f.text]
+    (f,) = [f for f in build_findings(whole_results({"scorers": [entry]})) if "rule probes" in f.text]
     assert f.level == "warning" and "could not run" in f.text

@@ -97,11 +97,12 @@ def test_an_id_keyed_tie_reader_is_replayed_under_own_ids_with_the_same_contagio
 
 def test_a_scorer_blind_to_conduct_is_reported_as_such_with_its_true_absorbing_share():
     from audit.report.findings import build_findings
+    from tests.audit.report.documents import whole_results
 
     pop = _population()
     doc = {"scorers": [{"label": "lookup", "reversibility": audit(pop, IdLookup(), ReversibilityAudit()),
                         "spillover": audit(pop, IdLookup(), SpilloverAudit())}]}
-    texts = [(f.level, f.text) for f in build_findings(doc)]
+    texts = [(f.level, f.text) for f in build_findings(whole_results(doc))]
     assert any(lvl == "violation" and t.startswith("lookup (rule probe): the output does not depend on recorded conduct")
                for lvl, t in texts)
     # no invented overturn violation; the 20 listed people are all stuck (fewer than 30: not enough for a share headline)

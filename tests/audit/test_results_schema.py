@@ -22,12 +22,12 @@ from jsonschema import Draft202012Validator
 
 from audit.cli.commands import main
 from audit.population.model import synthesize
-from audit.results.model import common, disparity, published, replay, run
+from audit.results.model import common, disparity, dynamics, observed, published, replay, run
 from audit.results.schema import DOCUMENTS, load_schema, record_keys, schema_text
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "reports" / "example"
-MODEL_MODULES = (common, disparity, replay, run, published)
+MODEL_MODULES = (common, disparity, observed, dynamics, replay, run, published)
 
 
 def _validator(name: str) -> Draft202012Validator:
@@ -287,3 +287,30 @@ def test_interval_has_two_bounds(example_results):
     _first_group(document)["favourable_rate_ci"] = [0.1]
     errors = _errors("results", document)
     assert len(errors) == 1 and errors[0].startswith("scorers/0/disparity/education/groups/0/favourable_rate_ci:")
+
+
+def test_a_dynamics_section_and_a_failed_one_validate(example_results):
+    """A simulation that ran and one that failed are each a record the schema knows, down to the yearly figures."""
+    from audit.dynamics import dynamics_section, simulate
+    from tests.audit.dynamics.scorers_for_dynamics import Tally
+
+    document = copy.deepcopy(example_results)
+    ran = dynamics_section(simulate(Tally(), "tiny", size=600, seed=0, years=1))
+    document["scorers"][0]["dynamics"] = json.loads(json.dumps(ran))
+    assert _errors("results", document) == []
+    document["scorers"][0]["dynamics"]["by"]["education"]["years"][0]["gap"] = "wide"
+    assert [e.split(":")[0] for e in _errors("results", document)] == ["scorers/0/dynamics/by/education/years/0/gap"]
+    failed = {key: value for key, value in ran.items() if key in dynamics.DynamicsFailed.__annotations__}
+    document["scorers"][0]["dynamics"] = json.loads(json.dumps({**failed, "status": "failed", "error": "it broke"}))
+    assert _errors("results", document) == []
+
+
+def test_an_observed_outcome_section_is_typed(deployed_run):
+    """The deployed file's observed outcome (a decision, so error rates) validates; a rate of the wrong type does not."""
+    results = json.loads((deployed_run / "results.json").read_text())
+    section = results["scorers"][0]["observed_outcome"]
+    assert section["available"] is True and section["attributes"] == ["race", "sex", "race×sex"]
+    assert _errors("results", results) == []
+    section["race"]["groups"][0]["false_positive_rate"] = "high"
+    assert [e.split(":")[0] for e in _errors("results", results)] == [
+        "scorers/0/observed_outcome/race/groups/0/false_positive_rate"]

@@ -17,6 +17,8 @@ from audit.results.model.disparity import (
     GroundTruth,
     attribute_section,
 )
+from audit.results.model.dynamics import DynamicsAttribute, DynamicsFailed, DynamicsSection, DynamicsYear
+from audit.results.model.observed import ObservedAttribute, ObservedGroup, ObservedOutcomeSection, observed_attribute
 from audit.results.model.published import Figure, PublishedAttribute, PublishedDocument, PublishedGroup, PublishedScorer
 from audit.results.model.replay import (
     AppealGroup,
@@ -41,12 +43,19 @@ __all__ = [
     "DisparityGroup",
     "DisparitySection",
     "Driver",
+    "DynamicsAttribute",
+    "DynamicsFailed",
+    "DynamicsSection",
+    "DynamicsYear",
     "Figure",
     "GroundTruth",
     "GroupLabel",
     "Interval",
     "JSONScalar",
     "MetricSummary",
+    "ObservedAttribute",
+    "ObservedGroup",
+    "ObservedOutcomeSection",
     "PopulationInfo",
     "PublishedAttribute",
     "PublishedDocument",
@@ -61,4 +70,5 @@ __all__ = [
     "SpilloverSection",
     "Stratum",
     "attribute_section",
+    "observed_attribute",
 ]

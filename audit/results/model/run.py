@@ -5,10 +5,12 @@ failed has its declarations, ``status: "failed"`` and its ``error``, and no
 sections.
 """
 
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
-from audit.results.model.common import JSONScalar, declare_extra_items
+from audit.results.model.common import JSONScalar, Length, declare_extra_items
 from audit.results.model.disparity import DisparitySection
+from audit.results.model.dynamics import DynamicsFailed, DynamicsSection
+from audit.results.model.observed import ObservedOutcomeSection
 from audit.results.model.replay import (
     AppealSection,
     ContagionSection,
@@ -71,6 +73,9 @@ class PopulationInfo(TypedDict):
     """The 0/1 column of observed outcomes (error rates and calibration), if any."""
     date_range: NotRequired[list[str] | None]
     """First and last date of the supplied data's date column, if one was named."""
+    event_months: NotRequired[Annotated[list[int], Length(2, 2)] | None]
+    """First and last month of the supplied events (``null`` when none were supplied); ``horizon_months``
+    of a supplied table without events is a placeholder of 1 month."""
 
 
 class RunOptions(TypedDict):
@@ -110,6 +115,10 @@ class ScorerEntry(TypedDict):
     reversibility: NotRequired[ReversibilitySection | NotReplayable | ReplayUnavailable]
     spillover: NotRequired[SpilloverSection | NotReplayable | ReplayUnavailable]
     contagion: NotRequired[ContagionSection | NotReplayable]
+    observed_outcome: NotRequired[ObservedOutcomeSection]
+    """Error rates and calibration against an observed outcome (:mod:`audit.disparity.observed`), when asked for."""
+    dynamics: NotRequired[DynamicsSection | DynamicsFailed]
+    """The long-run simulation of people responding to the score (:mod:`audit.dynamics`), when asked for."""
     paired: NotRequired[dict[str, Any]]
 
 

@@ -6,6 +6,7 @@ from audit.dynamics import dynamics_section, simulate
 from audit.report.build import build_report
 from audit.report.model import NotComputed, Plot, Table
 from tests.audit.dynamics.scorers_for_dynamics import Tally
+from tests.audit.report.documents import whole_results
 
 
 def doc(dyn):
@@ -13,7 +14,7 @@ def doc(dyn):
              "sanctions": {"loans": "finance"}, "status": "ok"}
     if dyn is not None:
         entry["dynamics"] = dyn
-    return {"schema_version": 1, "private": True, "population": {"name": "tiny", "size": 600}, "scorers": [entry]}
+    return whole_results({"population": {"name": "tiny", "size": 600}, "scorers": [entry]})
 
 
 def section_of(report, sid):

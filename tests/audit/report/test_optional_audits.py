@@ -17,27 +17,34 @@ from audit.report.front import appendix_links
 from audit.report.model import Doc
 from audit.report.observed_findings import equalized_odds_evidence, observed_findings
 from audit.report.verdicts import audit_of, evidence_text, grid_cell, grid_table
+from tests.audit.report.documents import whole_results
+
+_RATES = ("selection_rate", "false_positive_rate", "false_negative_rate", "true_positive_rate", "positive_predictive_value")
 
 
 def _group(name: str, n: int, positives: int, tpr: float, fpr: float) -> dict:
+    """A group's error rates: the true- and false-positive rates given, the others (and every interval) not computed."""
+    rates = {k: v for rate in _RATES for k, v in ((rate, None), (f"{rate}_ci", None))}
     return {"group": name, "n": n, "positives": positives, "excluded_from_ratios": False,
-            "true_positive_rate": tpr, "false_positive_rate": fpr}
+            **rates, "true_positive_rate": tpr, "false_positive_rate": fpr}
 
 
 def _observed(groups: list[dict]) -> dict:
-    return {"outcome_column": "two_year_recid", "available": True, "attributes": ["race"],
-            "race": {"unknown_n": 0, "groups": groups}}
+    return {"label": "observed outcome", "outcome_column": "two_year_recid", "note": "", "predicted_positive": "adverse",
+            "available": True, "reason": None, "interval": "", "min_cell_share": 0.02, "attributes": ["race"],
+            "race": {"unknown_n": 0, "groups": groups, "calibration": {"bins": [], "groups": []}}}
 
 
 def _doc(observed: dict | None = None, dynamics: dict | None = None, *, synthetic: bool = False) -> dict:
-    scorer = {"label": "score", "sanctions": {}, "disparity": {}, "appeal": {"applicable": False, "reason": "precomputed"},
-              "reversibility": {"applicable": False}, "spillover": {"applicable": False}, "contagion": {"applicable": False}}
+    not_replayable = {"available": False, "applicable": False, "reason": "precomputed"}
+    scorer = {"label": "score", "sanctions": {}, "disparity": {}, "appeal": not_replayable, "reversibility": not_replayable,
+              "spillover": not_replayable, "contagion": not_replayable}
     if observed is not None:
         scorer["observed_outcome"] = observed
     if dynamics is not None:
         scorer["dynamics"] = dynamics
-    return {"population": {"synthetic": synthetic, "size": 3000, "name": "people.csv", "source": "people.csv"},
-            "audited_attributes": ["race"], "scorers": [scorer]}
+    return whole_results({"population": {"synthetic": synthetic, "size": 3000, "name": "people.csv", "source": "people.csv"},
+                          "audited_attributes": ["race"], "scorers": [scorer]})
 
 
 Z_ALL = NormalDist().inv_cdf(1 - 0.05 / 4)  # Bonferroni over the 2 x 1 ordered pairs of two groups
@@ -59,7 +66,7 @@ def test_equalized_odds_violated_when_a_ratio_interval_lies_under_four_fifths():
     assert round(hi, 4) == 0.7205 and ev.outcome == VIOLATED and ev.observed == 2000
     est, got_lo, got_hi = ratios["true_positive_rate"]
     assert math.isclose(est, 0.6) and math.isclose(got_lo, lo, rel_tol=1e-9) and math.isclose(got_hi, hi, rel_tol=1e-9)
-    (f,) = observed_findings(Doc(_doc(_observed(groups)), "results"), 0, "score")
+    (f,) = observed_findings(_doc(_observed(groups))["scorers"][0], 0, "score")
     assert f.level == "warning" and f.anchor == "s0-observed-outcome-race"
     assert f"true-positive rates 0.60 (95% CI {lo:.2f}–{hi:.2f})" in f.text and "equalized odds violated" in f.text
 
@@ -85,7 +92,7 @@ def test_an_undecided_equalized_odds_says_how_many_people_would_decide_it():
     assert ev.outcome == NOT_ENOUGH and ev.needed == math.ceil(400 * ((hi - 0.6) / 0.2) ** 2) == 921
     assert evidence_text(ev, supplied=True) == "400 people; about 921 would decide it: audit more data"
     assert evidence_text(ev, supplied=False) == "400 people; about 921 would decide it: rerun with --size 921"
-    (f,) = observed_findings(Doc(_doc(_observed(groups)), "results"), 0, "score")
+    (f,) = observed_findings(_doc(_observed(groups))["scorers"][0], 0, "score")
     assert f.text.endswith("not enough evidence on equalized odds: an interval straddles 0.8") and "921" not in f.text
 
 
@@ -97,23 +104,29 @@ def test_a_small_group_is_never_decided():
 
 
 def _dynamics(change: float, ci: list[float]) -> dict:
-    section = {"reference": "5", "compared": "1", "reference_n": 600, "compared_n": 579,
-               "gap_growth": {"tolerance": 0.01},
-               "years": [{"year": 1, "gap_change": 0.0, "gap_change_ci": [-0.01, 0.01]},
-                         {"year": 2, "gap_change": change, "gap_change_ci": ci}]}
-    return {"years": 2, "size": 3000, "by": {"income_quintile": section}}
+    """A simulation whose gap (the figures the tests are about: its change each year) is given; the rest is empty."""
+    year = {"by_group": {}, "sanctioned": {}, "gap": 0.1, "gap_ci": None, "impact_ratio": None, "impact_ratio_ci": None}
+    section = {"groups": ["1", "2", "3", "4", "5"], "reference": "5", "compared": "1", "reference_n": 600, "compared_n": 579,
+               "gap_growth": {"tolerance": 0.01, "outcome": "", "evidence": ""},
+               "years": [{**year, "year": 1, "gap_change": 0.0, "gap_change_ci": [-0.01, 0.01]},
+                         {**year, "year": 2, "gap_change": change, "gap_change_ci": ci}]}
+    rate = {"n": 0, "count": 0, "rate": None, "ci": None}
+    return {"status": "ok", "years": 2, "months": 24, "start_month": 36, "size": 3000, "seed": 0, "rates": {}, "seconds": 0.0,
+            "by": {"income_quintile": section}, "isolation": {}, "changed_first_year": {**rate, "survey_range": [0.1, 0.3]},
+            "chilling": rate, "loop": {**rate, "feedback_people": 0, "economic_sanction_ever": 0}, "monthly_favourable": [],
+            "monthly_favourable_by_group": {}, "long_run_gap": {}}
 
 
 def test_dynamics_findings_read_the_gap_growth_of_the_last_year():
-    (f,) = dynamics_findings(Doc(_doc(dynamics=_dynamics(0.103, [0.088, 0.117]), synthetic=True), "results"), 0, "suining")
+    (f,) = dynamics_findings(_doc(dynamics=_dynamics(0.103, [0.088, 0.117]), synthetic=True)["scorers"][0], 0, "suining")
     assert f.evidence.outcome == VIOLATED and f.level == "warning" and f.anchor == "s0-dynamics-income_quintile"
     assert f.text == ("suining: by income quintile, the favourable-rate gap between Q5 (richest fifth) and Q1 (poorest fifth) "
                       "changed by +10.3 pts over 2 years (95% CI +8.8 pts to +11.7 pts) — the gap grows by more than 1 pt "
                       "as people respond")
-    (ok,) = dynamics_findings(Doc(_doc(dynamics=_dynamics(-0.003, [-0.01, 0.004])), "results"), 0, "s")
+    (ok,) = dynamics_findings(_doc(dynamics=_dynamics(-0.003, [-0.01, 0.004]))["scorers"][0], 0, "s")
     assert ok.evidence.outcome == HOLDS and ok.level == "ok"
     # 0.009 in [-0.001, 0.019]: width 0.02, margin 0.001 -> 579 x 10^2 = 57,900 in the smaller group, 300,000 people
-    (u,) = dynamics_findings(Doc(_doc(dynamics=_dynamics(0.009, [-0.001, 0.019])), "results"), 0, "s")
+    (u,) = dynamics_findings(_doc(dynamics=_dynamics(0.009, [-0.001, 0.019]))["scorers"][0], 0, "s")
     assert u.evidence.outcome == NOT_ENOUGH and u.evidence.needed == 57900
     assert evidence_text(u.evidence, supplied=False).endswith("about 57,900 would decide it: rerun with --size 300,000")
 
@@ -132,7 +145,7 @@ def test_grid_has_a_column_for_each_optional_audit_a_scorer_ran():
     # without the sections: no such columns
     assert grid_table(Doc(_doc(), "results"), []).columns[-1] == "contagion"
     # an outcome with no decision to compare: the column is there, the cell n/a with the reason
-    na = _doc({"available": False, "reason": "the scores come with no decision"})
+    na = _doc({**_observed([]), "available": False, "reason": "the scores come with no decision"})
     cell = grid_cell(Doc(na, "results"), 0, "observed_outcome", [])
     assert (cell.outcome, cell.note) == ("not applicable", "the scores come with no decision")
 
@@ -151,7 +164,7 @@ def test_audit_of_reads_slugged_keys():
 def test_page_one_links_the_ll144_observed_and_dynamics_sections_that_exist():
     groups = [_group("A", 1000, 500, 0.3, 0.2), _group("B", 1000, 500, 0.5, 0.2)]
     results = _doc(_observed(groups), _dynamics(0.103, [0.088, 0.117]))
-    links = appendix_links(Doc(results, "results"))
+    links = appendix_links(results)
     hrefs = [c.href for _, c in links.items]
     assert hrefs == ["#ll144", "#s0-observed-outcome", "#s0-dynamics"]
     report = build_report(results)
@@ -171,7 +184,7 @@ def test_report_headline_table_has_the_audited_attributes():
     results = _doc()
     results["scorers"][0]["disparity"] = {"race": {"groups": [], "min_impact_ratio": 0.7, "min_impact_ratio_ci": [0.6, 0.75],
                                                    "four_fifths_verdict": "violation", "favourable": {"overall": 0.25}}}
-    table = summary_table(Doc(results, "results"))
+    table = summary_table(results)
     assert table.columns == ("scorer", "favourable", "sanctioned", "lowest impact ratio · race", "verdict · race")
     row = table.rows[0]
     assert [c.text for c in row[1:3]] == ["25.0%", "n/a"] and row[3].value == 0.7 and row[4].text == "violation"
@@ -203,16 +216,15 @@ def test_supplied_data_sections_say_nothing_about_what_it_cannot_have():
     results["scorers"][0].update(favourable_tiers=["under 5"], tiers=["under 5", "5 or above"],
                                  disparity={"race": {"groups": [{"group": "A", "n": 10}]}})
     results["population"]["seed"] = None
-    doc = Doc(results, "results")
-    section = disparity_section(doc, 0, sid="s0-disparity")
+    results = whole_results(results)
+    section = disparity_section(results, 0, sid="s0-disparity")
     assert "Adverse outcome: none declared" in section.blocks[0].text
     titles = [c.title for c in section.children]
     assert not any("income" in t or "education" in t for t in titles)  # race was audited; no "income: not computed"
-    labels = [k for k, _ in about_section(doc).blocks[0].items]
+    labels = [k for k, _ in about_section(results).blocks[0].items]
     assert "seed" not in labels and "nature of the data" in labels
     # a synthetic run keeps its seed, and a declared sanction keeps the usual sentence
     results["population"].update(synthetic=True, seed=7)
     results["scorers"][0]["sanctions"] = {"loans": "finance"}
-    doc = Doc(results, "results")
-    assert dict(about_section(doc).blocks[0].items)["seed"].text == "7"
-    assert disparity_section(doc, 0, sid="s0-disparity").blocks[0].text.endswith("Adverse outcome: any declared sanction.")
+    assert dict(about_section(results).blocks[0].items)["seed"].text == "7"
+    assert disparity_section(results, 0, sid="s0-disparity").blocks[0].text.endswith("Adverse outcome: any declared sanction.")

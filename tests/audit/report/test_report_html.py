@@ -9,7 +9,9 @@ import pytest
 
 from audit.report import build_report, render_html, render_markdown
 from audit.report.build import build_report as build
+from audit.results.load import document_problem
 
+from .documents import whole_results
 from .htmlscan import resolve, scan
 
 
@@ -102,9 +104,9 @@ def test_figures_are_drawn_to_scale():
     """The stacked tier bars' segments are as wide as the shares: 0.25 / 0.75 of Q1's bar, 0.5 / 0.5 of Q5's."""
     import xml.etree.ElementTree as ET
 
-    results = {"scorers": [{"label": "x", "tiers": ["A", "B"], "favourable_tiers": ["A"], "disparity": {"income_quintile": {
+    results = whole_results({"scorers": [{"label": "x", "tiers": ["A", "B"], "favourable_tiers": ["A"], "disparity": {"income_quintile": {
         "groups": [{"group": 1, "n": 4, "tier_shares": {"A": 0.25, "B": 0.75}, "impact_ratio": 0.5, "impact_ratio_ci": [0.4, 0.6]},
-                   {"group": 5, "n": 4, "tier_shares": {"A": 0.5, "B": 0.5}, "impact_ratio": 1.0}]}}}]}
+                   {"group": 5, "n": 4, "tier_shares": {"A": 0.5, "B": 0.5}, "impact_ratio": 1.0}]}}}]})
     html = render_html(build(results))
     start = html.index('<svg class="plot" id="s0-disparity-income-quintile-tier-plot"')
     svg = ET.fromstring(html[start:html.index("</svg>", start) + 6])
@@ -130,18 +132,23 @@ def test_a_missing_section_is_shown_as_not_computed(results, missing):
     assert "nothing was published" in html  # no published.json
 
 
-def test_an_empty_or_foreign_document_still_renders():
-    for doc in ({}, {"scorers": []}, {"scorers": [{}]}, {"scorers": [{"label": "x", "disparity": {"income_quintile": {"groups": [{}]}}}]},
-                {"scorers": "nonsense", "population": 3}):
-        html = render_html(build_report(doc, None))
+def test_a_foreign_document_is_refused_and_a_bare_one_renders_as_not_computed():
+    """The report reads the typed model: a document of another shape is refused by the loader (naming where),
+    and a whole document without any audit's section renders, each part "not computed"."""
+    for foreign, where in (({}, "/schema_version"), ({"schema_version": 1, "scorers": "nonsense", "population": 3}, "/kind"),
+                           (whole_results({"scorers": [{"label": "x", "tiers": "A"}]}), "/scorers/0/tiers")):
+        assert document_problem(foreign, "results")[0] == where
+    for bare in (whole_results({}), whole_results({"scorers": [{"label": "x"}]})):
+        assert document_problem(bare, "results") is None
+        html = render_html(build_report(bare, None))
         assert "<h1>" in html
         assert "not computed" in html
 
 
 def test_null_values_print_as_a_dash_with_their_source():
     """A null in results.json (e.g. an excluded group's ratio) prints as a dash, never as nan or None."""
-    results = {"scorers": [{"label": "x", "disparity": {"education": {"groups": [
-        {"group": "tertiary", "n": 3, "favourable_rate": 0.5, "impact_ratio": None}]}}}]}
+    results = whole_results({"scorers": [{"label": "x", "disparity": {"education": {"groups": [
+        {"group": "tertiary", "n": 3, "favourable_rate": 0.5, "impact_ratio": None}]}}}]})
     html = render_html(build_report(results, None))
     (fig,) = [f for f in scan(html).by_source("results#/scorers/0/disparity/education/groups/0/impact_ratio") if f.tag == "td"]
     assert fig.text == "—" and fig.value is None
@@ -149,9 +156,9 @@ def test_null_values_print_as_a_dash_with_their_source():
 
 
 def test_sections_that_say_they_are_unavailable_show_the_reason():
-    results = {"population": {"synthetic": False}, "scorers": [{"label": "x", "disparity": {"ground_truth": None},
+    results = whole_results({"population": {"synthetic": False}, "scorers": [{"label": "x", "disparity": {"ground_truth": None},
                "appeal": {"available": False, "reason": "supplied events carry no ground truth (no 'genuine' column)"},
-               "contagion": {"applicable": False, "reason": "the scorer does not read ties"}}]}
+               "contagion": {"applicable": False, "reason": "the scorer does not read ties"}}]})
     page = scan(render_html(build_report(results, None)))
     assert "appeal audit: not computed — supplied events carry no ground truth (no 'genuine' column)." in " ".join(page.text.split())
     assert "contagion audit: not computed — the scorer does not read ties." in " ".join(page.text.split())
