@@ -33,3 +33,25 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     except AttributeError:  # pragma: no cover - not Linux
         cores = os.cpu_count() or 1
     return max(1, min(cores, MAX_TEST_PROCESSES))
+
+
+#: Modules whose tests share no module- or session-scoped fixture and each take long: ``--dist loadscope`` keeps a
+#: module in one test process, so these are spread test by test instead (the documentation's examples, one page
+#: each, are the largest module of the default run).
+PER_TEST_MODULES = frozenset({"tests/docs/test_examples.py"})
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """``--dist loadscope``, except that the tests of :data:`PER_TEST_MODULES` are scheduled one by one."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.split("::", 1)[0] in PER_TEST_MODULES:
+                return nodeid
+            return super()._split_scope(nodeid)
+
+    return Scheduling(config, log)
