@@ -95,7 +95,9 @@ def test_tier_shares_match_scores(results, scores):
 
 
 def test_variant_labels_are_unique(tmp_path):
+    # only the labels are read: no bootstrap and no replay sample (they do not name anything)
     status = main(["run", "--population", "tiny", "--size", "2000", "--out", str(tmp_path), "--quiet",
+                   "--bootstrap", "0", "--replay-sample", "0",
                    "--scorer", "suining", "--scorer", "suining:penalty_expiry_months=24", "--scorer", "suining"])
     assert status == 0
     labels = [s["label"] for s in json.loads((tmp_path / "results.json").read_text())["scorers"]]

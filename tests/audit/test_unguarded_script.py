@@ -29,9 +29,14 @@ def test_a_guarded_script_runs(tmp_path):
     script = tmp_path / "my_audit.py"
     script.write_text(textwrap.dedent("""
         import audit
+        from audit.engine.contract import AuditOptions
         from audit.runner import RunConfig
         if __name__ == "__main__":
-            result = audit.run(["suining"], RunConfig(population="tiny", size=70_000, seed=4, workers=2))
+            # two chunks on two workers (the case that needs the guard); no bootstrap or replay sample: only
+            # whether the guarded run finishes is asserted
+            config = RunConfig(population="tiny", size=70_000, seed=4, workers=2,
+                               options=AuditOptions(bootstrap=0, replay_sample=0))
+            result = audit.run(["suining"], config)
             print(result.runs[0].error is None)
     """))
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
