@@ -77,8 +77,13 @@ def check_years(years: object, spec: PopulationSpec) -> int:
 
 def chunk_people(chunk_size: int, months: int, *, size: int | None = None, workers: int = 1) -> int:
     """People per chunk of a simulation drawn over ``months`` months: at most ``chunk_size``, and whole blocks
-    whose people times ``months`` stay within :data:`CHUNK_PERSON_MONTHS` (one block at least).
+    whose people times ``months``, over the ``workers`` chunks drawn at once, stay within
+    :data:`CHUNK_PERSON_MONTHS` (one block at least).
 
+    The budget is for the whole run, not for each worker: ``workers`` processes
+    each hold a chunk at the same time, so each gets ``1 / workers`` of it, and
+    the run's peak memory stays the same whether it runs in one process or
+    several (as long as one block over all the months fits in a worker's share).
     With ``workers`` above 1, the ``size`` people are also cut into at least as
     many chunks as workers where they have the blocks for it, so every worker
     has a chunk to simulate. The result never depends on it (chunk
@@ -86,7 +91,7 @@ def chunk_people(chunk_size: int, months: int, *, size: int | None = None, worke
     """
     if chunk_size < 1 or months < 1:
         raise InvalidArgument(f"chunk_size={chunk_size!r}, months={months!r}: give whole numbers of at least 1")
-    blocks = max(1, CHUNK_PERSON_MONTHS // (BLOCK_SIZE * months))
+    blocks = max(1, CHUNK_PERSON_MONTHS // (BLOCK_SIZE * months * max(1, workers)))
     if workers > 1 and size is not None:
         blocks = min(blocks, max(1, -(-size // (BLOCK_SIZE * workers))))
     return min(chunk_size, blocks * BLOCK_SIZE)

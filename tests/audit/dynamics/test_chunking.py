@@ -41,10 +41,11 @@ def test_a_smaller_chunk_size_is_kept():
 
 
 @pytest.mark.parametrize(("size", "workers", "people"), [
-    (200_000, 2, 131_072),    # 4 blocks (the last of 3,392 people) over 2 workers: 2 blocks a chunk
-    (3 * 65_536, 2, 131_072),  # 3 blocks over 2 workers: ceil(3 / 2) = 2 blocks a chunk
-    (1_000_000, 2, 262_144),  # 16 blocks: the 4 blocks the months allow already give 4 chunks
-    (1_000_000, 8, 131_072),  # 16 blocks over 8 workers: 2 blocks a chunk
+    (200_000, 2, 131_072),    # budget 192 / (48 * 2) = 2 blocks; 4 blocks over 2 workers also 2 a chunk
+    (3 * 65_536, 2, 131_072),  # 3 blocks over 2 workers: ceil(3 / 2) = 2 blocks a chunk, the budget's 2 too
+    (1_000_000, 2, 131_072),  # 16 blocks: the budget shared by 2 workers allows 2 blocks each
+    (1_000_000, 4, 65_536),   # 192 / (48 * 4) = 1 block each
+    (1_000_000, 8, 65_536),   # 192 / (48 * 8) = 0.5: a chunk is at least one block
     (1_000, 2, 65_536),       # one block: one chunk, whatever the workers
     (200_000, 1, 262_144),    # one worker: the months alone decide
 ])
@@ -71,3 +72,16 @@ def test_a_longer_simulation_runs_in_more_chunks_with_the_same_figures(monkeypat
     for attr, sums in whole.tally.sums.items():
         for key, values in sums.items():  # tallied block by block and added in block order: to the last bit
             assert np.array_equal(split.tally.sums[attr][key], values), f"{attr}.{key}"
+
+
+@pytest.mark.parametrize("years", [1, 3, 5, 8])
+def test_two_workers_hold_no_more_person_months_than_one_process(years):
+    """The budget is the run's: two chunks drawn at once hold what one process's chunk would (within one block)."""
+    months = 36 + 12 * years
+    alone = chunk_people(10_000_000, months, size=10_000_000, workers=1) * months
+    together = 2 * chunk_people(10_000_000, months, size=10_000_000, workers=2) * months
+    assert together <= max(alone, 2 * BLOCK_SIZE * months)
+    if 2 * BLOCK_SIZE * months <= CHUNK_PERSON_MONTHS:  # up to 96 months: one block each fits in the shared budget
+        assert together <= CHUNK_PERSON_MONTHS
+    else:  # beyond, each worker holds its one-block minimum
+        assert together == 2 * BLOCK_SIZE * months
