@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeGuard
 
 from audit.evidence import Evidence
+from audit.results.load import json_pointer
 from audit.vocab import group_label
 
 if TYPE_CHECKING:
@@ -235,7 +236,7 @@ class Report:
 
 def pointer(path: Sequence[Any]) -> str:
     """The JSON pointer (RFC 6901) of ``path``: ``("a", 0, "b/c")`` -> ``/a/0/b~1c``."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+    return json_pointer(path)
 
 
 @dataclass(frozen=True, slots=True)

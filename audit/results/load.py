@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -29,7 +29,8 @@ from audit.results.model.published import PUBLISHED_SCHEMA_VERSION, PublishedDoc
 from audit.results.model.run import RESULTS_SCHEMA_VERSION, ResultsDocument
 from audit.results.schema import load_schema
 
-__all__ = ["document_problem", "load_published", "load_results", "published_from", "read_json", "results_from"]
+__all__ = ["document_problem", "json_pointer", "load_published", "load_results", "published_from", "read_json",
+           "results_from"]
 
 DocumentName = Literal["results", "published"]
 
@@ -104,7 +105,8 @@ def document_problem(data: Any, name: DocumentName) -> tuple[str, str] | None:
     return next(_problems(data, schema, schema["$defs"], ()), None)
 
 
-def _pointer(path: tuple[str | int, ...]) -> str:
+def json_pointer(path: Sequence[Any]) -> str:
+    """The JSON pointer (RFC 6901) of ``path``: ``("a", 0, "b/c")`` -> ``/a/0/b~1c``."""
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
@@ -158,23 +160,23 @@ def _problems(value: Any, schema: dict[str, Any], defs: dict[str, Any],
         yield max((b[0] for b in branches), key=lambda p: p[0].count("/"))
         return
     if "const" in schema and value != schema["const"]:
-        yield _pointer(path), f"expected {json.dumps(schema['const'])}, found {json.dumps(value)}"
+        yield json_pointer(path), f"expected {json.dumps(schema['const'])}, found {json.dumps(value)}"
         return
     if "enum" in schema and value not in schema["enum"]:
-        yield _pointer(path), f"expected one of {', '.join(json.dumps(e) for e in schema['enum'])}, found {json.dumps(value)}"
+        yield json_pointer(path), f"expected one of {', '.join(json.dumps(e) for e in schema['enum'])}, found {json.dumps(value)}"
         return
     kinds = schema.get("type")
     if kinds is not None:
         kinds = [kinds] if isinstance(kinds, str) else kinds
         if not any(_is_type(value, k) for k in kinds):
-            yield _pointer(path), f"expected {' or '.join(kinds)}, found {_json_type(value)}"
+            yield json_pointer(path), f"expected {' or '.join(kinds)}, found {_json_type(value)}"
             return
     if isinstance(value, dict) and ("properties" in schema or "additionalProperties" in schema):
         yield from _object_problems(value, schema, defs, path)
     if isinstance(value, list):
         lo, hi = schema.get("minItems"), schema.get("maxItems")
         if lo is not None and len(value) < lo or hi is not None and len(value) > hi:
-            yield _pointer(path), f"expected {lo if lo == hi else f'{lo} to {hi}'} items, found {len(value)}"
+            yield json_pointer(path), f"expected {lo if lo == hi else f'{lo} to {hi}'} items, found {len(value)}"
             return
         if "items" in schema:
             for i, item in enumerate(value):
@@ -186,7 +188,7 @@ def _object_problems(value: dict[str, Any], schema: dict[str, Any], defs: dict[s
     props: dict[str, Any] = schema.get("properties", {})
     for key in schema.get("required", ()):
         if key not in value:
-            yield _pointer((*path, key)), "a required key is missing"
+            yield json_pointer((*path, key)), "a required key is missing"
     patterns = [(re.compile(p), s) for p, s in schema.get("patternProperties", {}).items()]
     extra = schema.get("additionalProperties", True)
     for key, item in value.items():
@@ -199,6 +201,6 @@ def _object_problems(value: dict[str, Any], schema: dict[str, Any], defs: dict[s
         if matched:
             continue
         if extra is False:
-            yield _pointer((*path, key)), "this key is not part of the document"
+            yield json_pointer((*path, key)), "this key is not part of the document"
         elif isinstance(extra, dict):
             yield from _problems(item, extra, defs, (*path, key))
