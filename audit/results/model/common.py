@@ -12,6 +12,7 @@ one section per audited attribute) and :data:`KEY_PATTERNS` (keys made from a
 prefix and an attribute name, such as ``by_education``).
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, TypedDict
 
@@ -26,6 +27,7 @@ __all__ = [
     "MetricSummary",
     "SampleSummary",
     "Stratum",
+    "audited_part",
     "declare_extra_items",
     "declare_key_pattern",
 ]
@@ -57,6 +59,19 @@ GroupLabel = str | int | float | bool | list[str | int | float | bool | None] | 
 EXTRA_ITEMS: dict[type, Any] = {}
 #: TypedDict -> ``(regular expression, value type)`` of keys made from a prefix and an attribute name.
 KEY_PATTERNS: dict[type, tuple[str, Any]] = {}
+
+
+def audited_part(section: Mapping[str, Any], key: str) -> Any:
+    """The part of a per-attribute ``section`` about the audited attribute ``key`` (listed in ``section["attributes"]``).
+
+    Raises
+    ------
+    KeyError
+        When ``key`` is not among ``section["attributes"]``, naming the attributes there are.
+    """
+    if key not in section["attributes"]:
+        raise KeyError(f"attribute {key!r} was not audited; audited: {', '.join(section['attributes'])}")
+    return section[key]
 
 
 def declare_extra_items(record: type, value_type: Any) -> None:

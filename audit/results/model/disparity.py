@@ -8,7 +8,7 @@ beside the fixed keys of :class:`DisparitySection`, under the attribute's key.
 
 from typing import Any, NotRequired, TypedDict, cast
 
-from audit.results.model.common import GroupLabel, Interval, MetricSummary, declare_extra_items
+from audit.results.model.common import GroupLabel, Interval, MetricSummary, audited_part, declare_extra_items
 
 __all__ = [
     "AttributeAttribution",
@@ -258,6 +258,4 @@ def attribute_section(disparity: DisparitySection, key: str) -> AttributeDispari
     KeyError
         When ``key`` is not among ``disparity["attributes"]``, naming the attributes there are.
     """
-    if key not in disparity["attributes"]:
-        raise KeyError(f"attribute {key!r} was not audited; audited: {', '.join(disparity['attributes'])}")
-    return cast(AttributeDisparity, cast(dict[str, Any], disparity)[key])
+    return cast(AttributeDisparity, audited_part(cast(dict[str, Any], disparity), key))

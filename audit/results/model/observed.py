@@ -11,7 +11,7 @@ calibration is computed.
 
 from typing import Any, NotRequired, TypedDict, cast
 
-from audit.results.model.common import GroupLabel, Interval, MetricSummary, declare_extra_items
+from audit.results.model.common import GroupLabel, Interval, MetricSummary, audited_part, declare_extra_items
 
 __all__ = ["Calibration", "CalibrationGroup", "ErrorRates", "ObservedAttribute", "ObservedGroup", "ObservedOutcomeSection",
            "observed_attribute"]
@@ -96,6 +96,4 @@ def observed_attribute(section: ObservedOutcomeSection, key: str) -> ObservedAtt
     KeyError
         When ``key`` is not among ``section["attributes"]``, naming the attributes there are.
     """
-    if key not in section["attributes"]:
-        raise KeyError(f"attribute {key!r} was not audited; audited: {', '.join(section['attributes'])}")
-    return cast(ObservedAttribute, cast(dict[str, Any], section)[key])
+    return cast(ObservedAttribute, audited_part(cast(dict[str, Any], section), key))
