@@ -135,11 +135,13 @@ def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.n
     """(sanctioned, favourable) on the genuine record, for ``rows`` of the chunk only.
 
     A scorer whose tags declare it reads no ties scores each person from their
-    own record, so only sampled people with a misrecorded event are re-scored.
-    Otherwise the sampled people are re-scored with their friends (one hop,
-    as the replay audits assume); if that local view does not reproduce the
-    recorded scores, the scorer reads further and the whole chunk is
-    re-scored (:meth:`audit.engine.contract.ScoredChunk.truth_frame`), which is exact.
+    own record, so only sampled people with a misrecorded event are re-scored
+    (none: their recorded outcome is their deserved one). Otherwise the
+    sampled people are re-scored with their friends (one hop, as the replay
+    audits assume) even when their own records are all genuine, since a
+    friend's misrecorded event can move their score; if that local view does
+    not reproduce the recorded scores, the scorer reads further and the whole
+    chunk is re-scored (:meth:`audit.engine.contract.ScoredChunk.truth_frame`), which is exact.
     """
     scorer = chunk.scorer
     pop, view = chunk.population, chunk.view
@@ -152,10 +154,10 @@ def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.n
     ev_ids = pop.events["person_id"].to_numpy()
     # the batch's offset tables, shared by every scorer (audit.engine.person_rows): a gather, not a search per scorer
     sampled_events = chunk.rows_of("events", rows)
-    if genuine[sampled_events].all():
-        return sanctioned, favourable
     tags = getattr(scorer, "tags", None)
     if isinstance(tags, ScorerTags) and not scorer_tags(scorer).uses_ties:
+        if genuine[sampled_events].all():  # own records only, all genuine: deserved is recorded
+            return sanctioned, favourable
         misrecorded = ev_ids[sampled_events[~genuine[sampled_events]]]
         at = np.flatnonzero(np.isin(ids[rows], misrecorded))  # sampled people with a misrecorded event
         if at.size:

@@ -174,3 +174,55 @@ def test_every_scorer_of_a_batch_reads_the_same_sample_drawn_once(population):
     assert first is second and not first.flags.writeable
     ids = population.people["person_id"].to_numpy()
     np.testing.assert_array_equal(first, np.flatnonzero(person_uniform(SEED, TRUTH_STREAM, ids) < SAMPLE / SIZE))
+
+
+class FriendsArrears:
+    """Sanctions a person two or more of whose friends have a recorded loan arrear: it reads ties only."""
+
+    name, version, description = "friends", "1", "counts friends with arrears"
+    params: dict = {}
+    tiers = ("ok", "listed")
+    favourable_tiers = frozenset({"ok"})
+    sanctions = {"listed_sanction": "finance"}
+
+    def with_params(self, **kw):
+        return self
+
+    def score(self, view, *, as_of):
+        import pandas as pd
+
+        ev = view.events[(view.events["month"].to_numpy() <= as_of) & (view.events["kind"].astype(str) == "loan_arrears")]
+        in_arrears = np.isin(view.ties["friend_id"].to_numpy(), ev["person_id"].to_numpy())
+        per_person = pd.Series(in_arrears.astype(int)).groupby(view.ties["person_id"].to_numpy()).sum()
+        counts = per_person.reindex(view.people["person_id"].to_numpy(), fill_value=0).to_numpy()
+        listed = counts >= 2
+        return pd.DataFrame(
+            {"score": counts.astype(float), "tier": pd.Categorical.from_codes(listed.astype(int), categories=list(self.tiers)),
+             "listed_sanction": listed},
+            index=view.people.index,
+        )
+
+
+def test_sampled_people_with_clean_records_are_re_scored_when_their_friends_records_are_not(population):
+    """Every sampled person's own events are genuine, every other person's arrears misrecorded: a tie-reading
+    scorer's deserved outcomes still differ from the recorded ones, through the friends."""
+    from dataclasses import replace
+
+    ids = population.people["person_id"].to_numpy()
+    sample = 60
+    rows = np.flatnonzero(person_uniform(SEED, TRUTH_STREAM, ids) < sample / SIZE)
+    ev = population.events
+    mine = np.isin(ev["person_id"].to_numpy(), ids[rows])
+    arrears = (ev["kind"].astype(str) == "loan_arrears").to_numpy()
+    ev = ev.assign(genuine=mine | ~arrears)
+    pop = replace(population, events=ev, _fingerprint=[])
+    scorer = FriendsArrears()
+    layout = layout_for(())
+    options = AuditOptions(seed=SEED, population_size=SIZE, bootstrap=0)
+    out = process_chunk(pop, [("f", scorer)], [DisparityAudit(attribution_sample=0, truth_sample=sample)], layout, options)
+    assert not out.errors, out.errors
+    got = out.aggregates["f"]["disparity"]["ground_truth"]["sanction"].array
+    want = joint_counts(scorer, pop, layout.encode(pop.people), layout.n_cells, rows)
+    wrongly_sanctioned = want[:, 1].sum()  # recorded sanction, none deserved
+    assert wrongly_sanctioned > 0, "the case must have sampled people sanctioned through a friend's misrecorded arrear"
+    np.testing.assert_array_equal(got, want)
