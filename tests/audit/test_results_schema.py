@@ -52,8 +52,8 @@ def _records() -> dict[str, type]:
         name: obj
         for module in MODEL_MODULES
         for name, obj in vars(module).items()
-        if is_typeddict(obj) and obj.__module__ == module.__name__
-    }
+        if is_typeddict(obj) and obj.__module__ == module.__name__ and not name.startswith("_")
+    }  # a private record is a base whose keys its public records inherit; it is no record of its own
 
 
 # ----------------------------------------------------------------------------- model <-> schema

@@ -139,34 +139,33 @@ class LongRunGap(TypedDict):
     outcome: str | None
 
 
-class DynamicsFailed(TypedDict):
+class _DynamicsSettings(TypedDict):
+    """What every dynamics section states, whether its simulation ran or failed: the years and months
+    simulated, the first simulated month, the people and seed, the response rates, the time taken and
+    (once probed) the scheme's rewards and penalties."""
+
+    years: int
+    months: int
+    start_month: int
+    size: int
+    seed: int
+    rates: dict[str, float | list[float]]
+    seconds: float
+    scheme: NotRequired[SchemeProbe]
+
+
+class DynamicsFailed(_DynamicsSettings):
     """A simulation that failed (the scorer raised, timed out or broke the contract): ``error`` says how."""
 
     status: Literal["failed"]
     error: str | None
-    years: int
-    months: int
-    start_month: int
-    size: int
-    seed: int
-    rates: dict[str, float | list[float]]
-    seconds: float
-    scheme: NotRequired[SchemeProbe]
 
 
-class DynamicsSection(TypedDict):
+class DynamicsSection(_DynamicsSettings):
     """A simulation that ran: the settings, each attribute's course (``by``), isolation of the sanctioned,
     the first year's behaviour change, chilling, the loop and the monthly favourable shares."""
 
     status: Literal["ok"]
-    years: int
-    months: int
-    start_month: int
-    size: int
-    seed: int
-    rates: dict[str, float | list[float]]
-    seconds: float
-    scheme: NotRequired[SchemeProbe]
     by: dict[str, DynamicsAttribute]
     isolation: dict[str, MeanFigure]
     changed_first_year: SurveyRate
