@@ -7,6 +7,7 @@ named fields.
 
 - :mod:`._compiled`: the per-person kernels (points schemes, Sesame) and the
   primitives they inline;
+- :mod:`._components`: Sesame's capacity and identity from the people table;
 - :mod:`._listing`: the judgment-defaulter listing fold;
 - :mod:`._arrays`: whole-array helpers (consecutive ids, grouping by person);
 - :mod:`._events`: a view's events and ties as kernel arguments;
@@ -20,6 +21,7 @@ from scorers._kernels._compiled import (
     sesame_kernel,
     sesame_reasons_kernel,
 )
+from scorers._kernels._components import income_for_log, person_components
 from scorers._kernels._events import (
     PersonEvents,
     month_bound,
@@ -36,16 +38,19 @@ from scorers._kernels._frames import (
     visible,
     visible_events,
 )
-from scorers._kernels._listing import listing_kernel
+from scorers._kernels._listing import listing_kernel, listing_outcome
 
 __all__ = [
     "PersonEvents",
     "banded_frame",
     "event_rows",
+    "income_for_log",
     "kind_weights",
     "listing_kernel",
+    "listing_outcome",
     "month_bound",
     "person_events",
+    "person_components",
     "person_rows",
     "points_kernel",
     "reason_lut",
