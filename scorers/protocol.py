@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from audit.errors import ScorerContractError
+from audit.population.columns import category_codes
 from audit.population.view import PopulationView
 from audit.vocab import DOMAINS
 
@@ -207,10 +208,10 @@ def validate_score_frame(scorer: Any, frame: Any, view: PopulationView) -> pd.Da
     if isinstance(frame["tier"].dtype, pd.CategoricalDtype):  # the usual case: map the few categories, not every row
         cat = frame["tier"].cat
         if tuple(cat.categories) == tiers:  # categories are the tiers in order: the codes are the tier codes
-            codes = cat.codes.to_numpy()  # -1 (missing) stays -1
+            codes = category_codes(frame["tier"])  # -1 (missing) stays -1
         else:
             lookup = np.append(pd.Index(list(tiers), dtype=object).get_indexer(cat.categories.astype(object)), -1)
-            codes = lookup[cat.codes.to_numpy()]  # code -1 (missing) picks the appended -1
+            codes = lookup[category_codes(frame["tier"])]  # code -1 (missing) picks the appended -1
     else:
         values = frame["tier"].astype(object).to_numpy()
         try:

@@ -30,6 +30,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from audit.population.columns import category_codes
 from audit.population.model import PopulationView
 from audit.vocab import EDUCATION_LEVELS, EVENT_KINDS, kind_code
 from scorers._kernels import (
@@ -398,7 +399,7 @@ def _capacities_identities(people: pd.DataFrame) -> tuple[np.ndarray, np.ndarray
 def _education_codes(education: pd.Series) -> np.ndarray:
     """Education level codes 0 (primary or less) .. 3 (tertiary), int8; unknown -> -1 (counted as 0)."""
     if isinstance(education.dtype, pd.CategoricalDtype) and tuple(education.cat.categories) == EDUCATION_LEVELS:
-        codes = education.cat.codes.to_numpy()
+        codes = category_codes(education)
     else:
         codes = pd.Categorical(education.astype(object), categories=list(EDUCATION_LEVELS)).codes
     return np.ascontiguousarray(codes, dtype=np.int8)
