@@ -5,6 +5,7 @@ Usage::
     python bench/scoring.py --against /path/to/other/tree          # 1,048,576 people, 5 repeats
     python bench/scoring.py --against ../main --people 262144 --repeats 7 --calls 5
     python bench/scoring.py                                       # this tree only
+    python bench/scoring.py --against ../main --layout month      # events in month order, as dynamics hands them
 
 Each repeat starts one fresh process per tree, in alternating order (this
 tree first in even repeats, the other first in odd ones), with ``PYTHONPATH``
@@ -62,19 +63,28 @@ def frame_digest(frame) -> str:
     return h.hexdigest()
 
 
-def measure(people: int, calls: int, seed: int) -> dict:
-    """CPU ns per person (median of ``calls``) and frame digest of each scorer, in this process."""
+def measure(people: int, calls: int, seed: int, layout: str) -> dict:
+    """CPU ns per person (median of ``calls``) and frame digest of each scorer, in this process.
+
+    ``layout`` "person" scores the batch as generated (events grouped by
+    person); "month" with its events in month order, as a month of dynamics
+    hands them to a scorer (the kernels then regroup them).
+    """
     import numpy as np
 
     from audit.engine.chunks import reuse_freed_memory
     from audit.engine.contract import score_checked
-    from audit.population.model import Population
+    from audit.population.model import Population, PopulationView
     from scorers.registry import load_scorer
 
     reuse_freed_memory()  # as a run's worker does
     cpu = time.process_time  # every thread of this process, to the nanosecond (psutil counts 10 ms ticks)
     pop = Population.synthesize("china-2020", size=people, seed=seed)
     view, as_of = pop.view(), pop.horizon_months - 1
+    if layout == "month":
+        by_month = np.argsort(view.events["month"].to_numpy(), kind="stable")
+        view = PopulationView(people=view.people, events=view.events.iloc[by_month].reset_index(drop=True),
+                              ties=view.ties, horizon_months=view.horizon_months)
     scorers = {name: load_scorer(name) for name in SCORERS}
     digests = {name: frame_digest(score_checked(s, view, as_of=as_of)) for name, s in scorers.items()}
     seconds: dict[str, list[float]] = {name: [] for name in SCORERS}
@@ -98,7 +108,7 @@ def run_tree(tree: Path, args: argparse.Namespace) -> dict:
     """:func:`measure` in a fresh process with ``PYTHONPATH`` at ``tree``."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--people", str(args.people),
-           "--calls", str(args.calls), "--seed", str(args.seed)]
+           "--calls", str(args.calls), "--seed", str(args.seed), "--layout", args.layout]
     out = subprocess.run(cmd, env=env, cwd=str(tree), capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit(f"scoring in {tree} failed ({out.returncode}):\n{out.stderr}")
@@ -126,10 +136,12 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5, help="processes per tree, interleaved (default 5)")
     ap.add_argument("--calls", type=int, default=5, help="timed calls per scorer in each process; the median is kept (default 5)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--layout", choices=("person", "month"), default="person",
+                    help="events grouped by person as generated (default), or in month order as dynamics hands them")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(measure(args.people, args.calls, args.seed)))
+        print(json.dumps(measure(args.people, args.calls, args.seed, args.layout)))
         return
     sys.path.insert(0, str(HERE))
     from scale import machine  # bench/scale.py
@@ -138,7 +150,8 @@ def main() -> None:
     if args.against is not None:
         trees["other tree"] = args.against.resolve()
     print(f"{machine()}\nload average before: {_load()}")
-    print(f"{args.people:,} china-2020 people (seed {args.seed}), {args.repeats} repeats x {args.calls} calls per scorer; "
+    print(f"{args.people:,} china-2020 people (seed {args.seed}), events in {args.layout} order, "
+          f"{args.repeats} repeats x {args.calls} calls per scorer; "
           "CPU ns per person (user + system, process_time), median of the calls")
     for label, tree in trees.items():
         print(f"  {label}: {tree}")
