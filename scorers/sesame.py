@@ -384,8 +384,8 @@ _BOUNDS = np.asarray(TIER_LOWER_BOUNDS, dtype=np.float64)[::-1].copy()  # increa
 def _capacities_identities(people: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Capacity (log income) and identity (education, age) of every person, as :func:`capacity` and :func:`identity`.
 
-    Compiled (:mod:`scorers._kernels._components`) but for the logarithm, which
-    is numpy's, as the numpy formulation took it.
+    Compiled (:func:`scorers._kernels.person_components`) but for the
+    logarithm, which is numpy's, as the numpy formulation took it.
     """
     income = income_for_log(people["income"].to_numpy(dtype=np.float64), INCOME_FLOOR)
     log_income = np.log(income, out=income)

@@ -5,9 +5,9 @@ its rules in plain Python (:mod:`scorers.points`, :mod:`scorers.sesame`,
 :mod:`scorers.joint_punishment`) and compiles them to these kernels through
 named fields.
 
-- :mod:`._compiled`: the per-person kernels (points schemes, Sesame) and the
-  primitives they inline;
-- :mod:`._components`: Sesame's capacity and identity from the people table;
+- :mod:`._compiled`: the per-person kernels (points schemes, Sesame, and
+  Sesame's capacity and identity from the people table) and the primitives
+  they inline;
 - :mod:`._listing`: the judgment-defaulter listing fold;
 - :mod:`._arrays`: whole-array helpers (consecutive ids, grouping by person);
 - :mod:`._events`: a view's events and ties as kernel arguments;
@@ -17,11 +17,12 @@ named fields.
 from __future__ import annotations
 
 from scorers._kernels._compiled import (
+    income_for_log,
+    person_components,
     points_kernel,
     sesame_kernel,
     sesame_reasons_kernel,
 )
-from scorers._kernels._components import income_for_log, person_components
 from scorers._kernels._events import (
     PersonEvents,
     month_bound,

@@ -1,6 +1,6 @@
 """The one-pass kernels beside the per-person ones give bit for bit what their numpy formulation gives.
 
-Sesame's capacity and identity (:mod:`scorers._kernels._components`), the
+Sesame's capacity and identity (:func:`scorers._kernels._compiled.person_components`), the
 judgment-defaulter list's score and listed flag
 (:func:`scorers._kernels._listing.listing_outcome`) and the consecutive-id
 test (:func:`scorers._kernels._arrays.is_consecutive`) each replaced a few
@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scorers._kernels._arrays import is_consecutive
-from scorers._kernels._components import income_for_log, person_components
+from scorers._kernels._compiled import income_for_log, person_components
 from scorers._kernels._listing import listing_outcome
 from scorers.sesame import IDENTITY_EDUCATION_SHARE, IDENTITY_FULL_AGE, INCOME_CEILING, INCOME_FLOOR
 
