@@ -41,7 +41,7 @@ import pandas as pd
 
 from audit.population.model import PopulationView
 from audit.vocab import kind_code
-from scorers._kernels import listing_kernel, person_events, score_frame
+from scorers._kernels import listing_kernel, listing_outcome, person_events, score_frame
 from scorers.base import ScorerBase, check_range
 from scorers.points import Event
 
@@ -165,16 +165,15 @@ class JointPunishment(ScorerBase):
             honour_performance=p["honour_performance"],
             never=_NEVER,
         )
-        remaining = np.maximum(until - as_of, 0)
-        listed = remaining > 0
+        score, listed = listing_outcome(until, as_of)
         code = listed.view(np.int8)  # tier: 0 not listed, 1 listed
         return score_frame(
             view,
-            score=(-remaining).astype(np.float64),
+            score=score,
             tier=code,
             tiers=self.tiers,
             sanctions={s: listed for s in self.sanctions},
-            reasons=_REASONS.take(code),
+            reasons=_REASONS[code],
         )
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from audit.errors import ScorerContractError
+from audit.population.columns import category_codes
 from audit.population.view import PopulationView
 from audit.vocab import DOMAINS
 
@@ -201,29 +202,16 @@ def validate_score_frame(scorer: Any, frame: Any, view: PopulationView) -> pd.Da
         score = frame["score"].to_numpy(dtype=np.float64)
     except (TypeError, ValueError):
         raise ScorerContractError(f"scorer {name!r}: column 'score' is not numeric") from None
-    bad = ~np.isfinite(score)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ScorerContractError(
-            f"scorer {name!r}: {int(bad.sum())} scores are NaN or infinite (first at row {i}, "
-            f"person_id {view.people['person_id'].iloc[i]}); every score must be finite"
-        )
-    huge = np.abs(score) >= MAX_ABS_SCORE
-    if huge.any():
-        i = int(np.flatnonzero(huge)[0])
-        raise ScorerContractError(
-            f"scorer {name!r}: {int(huge.sum())} scores are 2**31 = 2,147,483,648 or more in magnitude (first at row "
-            f"{i}, person_id {view.people['person_id'].iloc[i]}: {float(score[i])!r}); group sums are kept exact only below "
-            "that: rescale the scores (e.g. to thousands)"
-        )
+    if score.size and not (-MAX_ABS_SCORE < score.min() and score.max() < MAX_ABS_SCORE):  # NaN fails both
+        _refuse_scores(name, score, view)
     tiers = tuple(scorer.tiers)
     if isinstance(frame["tier"].dtype, pd.CategoricalDtype):  # the usual case: map the few categories, not every row
         cat = frame["tier"].cat
         if tuple(cat.categories) == tiers:  # categories are the tiers in order: the codes are the tier codes
-            codes = cat.codes.to_numpy()  # -1 (missing) stays -1
+            codes = category_codes(frame["tier"])  # -1 (missing) stays -1
         else:
             lookup = np.append(pd.Index(list(tiers), dtype=object).get_indexer(cat.categories.astype(object)), -1)
-            codes = lookup[cat.codes.to_numpy()]  # code -1 (missing) picks the appended -1
+            codes = lookup[category_codes(frame["tier"])]  # code -1 (missing) picks the appended -1
     else:
         values = frame["tier"].astype(object).to_numpy()
         try:
@@ -262,6 +250,29 @@ def validate_score_frame(scorer: Any, frame: Any, view: PopulationView) -> pd.Da
     if "reasons" in frame.columns:
         out["reasons"] = frame["reasons"].to_numpy()
     return pd.DataFrame(out, copy=False)  # copy-on-write: sharing the scorer's arrays is safe
+
+
+def _refuse_scores(name: str, score: np.ndarray, view: PopulationView) -> None:
+    """Raise :class:`~audit.errors.ScorerContractError` for the first kind of bad score: not finite, or too large.
+
+    Called when one min/max pass over the scores found a NaN, an infinity or a
+    magnitude of :data:`MAX_ABS_SCORE` or more; the full checks name the rows.
+    """
+    bad = ~np.isfinite(score)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ScorerContractError(
+            f"scorer {name!r}: {int(bad.sum())} scores are NaN or infinite (first at row {i}, "
+            f"person_id {view.people['person_id'].iloc[i]}); every score must be finite"
+        )
+    huge = np.abs(score) >= MAX_ABS_SCORE
+    if huge.any():
+        i = int(np.flatnonzero(huge)[0])
+        raise ScorerContractError(
+            f"scorer {name!r}: {int(huge.sum())} scores are 2**31 = 2,147,483,648 or more in magnitude (first at row "
+            f"{i}, person_id {view.people['person_id'].iloc[i]}: {float(score[i])!r}); group sums are kept exact only below "
+            "that: rescale the scores (e.g. to thousands)"
+        )
 
 
 def _aligned(name: str, frame: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:

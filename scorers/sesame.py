@@ -30,11 +30,14 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from audit.population.columns import category_codes
 from audit.population.model import PopulationView
 from audit.vocab import EDUCATION_LEVELS, EVENT_KINDS, kind_code
 from scorers._kernels import (
     banded_frame,
+    income_for_log,
     kind_weights,
+    person_components,
     person_events,
     reason_lut,
     run_on_ties,
@@ -331,19 +334,7 @@ class Sesame(ScorerBase):
         # credit history and behaviour come from each person's event counts
         # (scorers._kernels.sesame_kernel); capacity and identity from the people table, as
         # capacity() and identity() compute them one person at a time
-
-        # capacity (income, log-scaled)
-        income = np.nan_to_num(view.people["income"].to_numpy(dtype=np.float64), nan=INCOME_FLOOR)
-        lo, hi = np.log(INCOME_FLOOR), np.log(INCOME_CEILING)
-        capacities = np.clip((np.log(np.maximum(income, 1.0)) - lo) / (hi - lo), 0.0, 1.0)
-
-        # identity (education, age)
-        edu = _education_codes(view.people["education"])
-        age = np.nan_to_num(view.people["age"].to_numpy(dtype=np.float64), nan=18.0)
-        identities = IDENTITY_EDUCATION_SHARE * np.clip(edu / _EDU_LEVELS, 0.0, 1.0) + (
-            1.0 - IDENTITY_EDUCATION_SHARE
-        ) * np.clip((age - 18.0) / (IDENTITY_FULL_AGE - 18.0), 0.0, 1.0)
-
+        capacities, identities = _capacities_identities(view.people)
         own, top_idx, top_val = ev.run(
             sesame_kernel,
             repaid_code=_REPAID,
@@ -390,10 +381,25 @@ _WEIGHTS = np.array([WEIGHTS[c] for c in ("credit_history", "capacity", "behavio
 _BOUNDS = np.asarray(TIER_LOWER_BOUNDS, dtype=np.float64)[::-1].copy()  # increasing, as the kernels take them
 
 
+def _capacities_identities(people: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Capacity (log income) and identity (education, age) of every person, as :func:`capacity` and :func:`identity`.
+
+    Compiled (:func:`scorers._kernels.person_components`) but for the
+    logarithm, which is numpy's, as the numpy formulation took it.
+    """
+    income = income_for_log(people["income"].to_numpy(dtype=np.float64), INCOME_FLOOR)
+    log_income = np.log(income, out=income)
+    return person_components(
+        log_income, float(np.log(INCOME_FLOOR)), float(np.log(INCOME_CEILING)),
+        _education_codes(people["education"]), _EDU_LEVELS,
+        people["age"].to_numpy(dtype=np.float64), 18.0, IDENTITY_EDUCATION_SHARE, IDENTITY_FULL_AGE,
+    )
+
+
 def _education_codes(education: pd.Series) -> np.ndarray:
-    """Education level codes 0 (primary or less) .. 3 (tertiary); unknown -> 0."""
+    """Education level codes 0 (primary or less) .. 3 (tertiary), int8; unknown -> -1 (counted as 0)."""
     if isinstance(education.dtype, pd.CategoricalDtype) and tuple(education.cat.categories) == EDUCATION_LEVELS:
-        codes = education.cat.codes.to_numpy()
+        codes = category_codes(education)
     else:
         codes = pd.Categorical(education.astype(object), categories=list(EDUCATION_LEVELS)).codes
-    return np.maximum(codes, 0).astype(np.float64)
+    return np.ascontiguousarray(codes, dtype=np.int8)

@@ -20,7 +20,7 @@ import pandas as pd
 from audit.engine.guard import note_fault, plugin_call, plugin_section, time_limited
 from audit.engine.person_rows import PersonRows, Table
 from audit.errors import ScorerContractError, ScorerFailed
-from audit.population.columns import PEOPLE_COLUMNS
+from audit.population.columns import PEOPLE_COLUMNS, category_codes
 from audit.population.groups import CellLayout
 from audit.population.model import Population, PopulationView
 from scorers.adapter import printable
@@ -165,7 +165,7 @@ class ScoredChunk:
 def favourable_mask(scorer: Scorer, frame: pd.DataFrame) -> np.ndarray:
     """True where the tier is one of the scorer's favourable tiers."""
     fav = np.array([t in scorer.favourable_tiers for t in scorer.tiers], dtype=bool)
-    return fav[frame["tier"].cat.codes.to_numpy()]
+    return fav[category_codes(frame["tier"])]
 
 
 def sanctioned_mask(scorer: Scorer, frame: pd.DataFrame) -> np.ndarray:

@@ -19,6 +19,7 @@ __all__ = [
     "TIE_COLUMNS",
     "TRUTH_PEOPLE_COLUMNS",
     "TRUTH_EVENT_COLUMNS",
+    "category_codes",
     "education_categorical",
     "kind_categorical",
     "events_frame",
@@ -36,6 +37,16 @@ TRUTH_PEOPLE_COLUMNS = ("reliability",)
 TRUTH_EVENT_COLUMNS = ("genuine",)
 
 _KIND_TO_DOMAIN_CODE = np.array([DOMAINS.index(KIND_DOMAIN[k]) for k in EVENT_KINDS], dtype=np.int8)
+
+
+def category_codes(column: pd.Series) -> np.ndarray:
+    """The integer codes of a categorical column (-1: missing), read-only, without a copy.
+
+    ``column.cat.codes`` builds a Series holding a copy of the codes (a
+    megabyte per million rows, every call); the array's own ``codes`` is a
+    read-only view of them. For reading only: the view cannot be written.
+    """
+    return column.array.codes  # type: ignore[attr-defined]
 
 
 def education_categorical(codes: np.ndarray) -> pd.Categorical:

@@ -5,8 +5,9 @@ its rules in plain Python (:mod:`scorers.points`, :mod:`scorers.sesame`,
 :mod:`scorers.joint_punishment`) and compiles them to these kernels through
 named fields.
 
-- :mod:`._compiled`: the per-person kernels (points schemes, Sesame) and the
-  primitives they inline;
+- :mod:`._compiled`: the per-person kernels (points schemes, Sesame, and
+  Sesame's capacity and identity from the people table) and the primitives
+  they inline;
 - :mod:`._listing`: the judgment-defaulter listing fold;
 - :mod:`._arrays`: whole-array helpers (consecutive ids, grouping by person);
 - :mod:`._events`: a view's events and ties as kernel arguments;
@@ -16,6 +17,8 @@ named fields.
 from __future__ import annotations
 
 from scorers._kernels._compiled import (
+    income_for_log,
+    person_components,
     points_kernel,
     sesame_kernel,
     sesame_reasons_kernel,
@@ -36,16 +39,19 @@ from scorers._kernels._frames import (
     visible,
     visible_events,
 )
-from scorers._kernels._listing import listing_kernel
+from scorers._kernels._listing import listing_kernel, listing_outcome
 
 __all__ = [
     "PersonEvents",
     "banded_frame",
     "event_rows",
+    "income_for_log",
     "kind_weights",
     "listing_kernel",
+    "listing_outcome",
     "month_bound",
     "person_events",
+    "person_components",
     "person_rows",
     "points_kernel",
     "reason_lut",

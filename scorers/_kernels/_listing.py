@@ -12,12 +12,10 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["listing_kernel"]
+__all__ = ["listing_kernel", "listing_outcome"]
 
 _jit = numba.njit(cache=True, nogil=True)
 _inline = numba.njit(cache=True, nogil=True, inline="always")
-
-
 
 @_inline
 def _fold_listing(ms, ds, cnt, listing_months, extension_months, max_listing_months, honour_performance, never):
@@ -96,3 +94,22 @@ def listing_kernel(
             ms, ds, cnt, listing_months, extension_months, max_listing_months, honour_performance, never
         )
     return True, until
+
+
+@_jit
+def listing_outcome(until, as_of):
+    """``(score, listed)`` at ``as_of`` from each person's listing end, in one pass.
+
+    ``remaining = np.maximum(until - as_of, 0)``; the score is
+    ``(-remaining).astype(np.float64)`` and ``listed`` is ``remaining > 0``,
+    as the scorer computed them in numpy (four passes and three temporaries).
+    """
+    n = until.shape[0]
+    score = np.empty(n, np.float64)
+    listed = np.empty(n, np.bool_)
+    for i in range(n):
+        remaining = until[i] - as_of
+        remaining = remaining if remaining >= 0 else 0  # np.maximum keeps the first of equals
+        score[i] = -remaining
+        listed[i] = remaining > 0
+    return score, listed

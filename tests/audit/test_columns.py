@@ -1,11 +1,12 @@
-"""unique_ids: the sort-and-compare replacement for np.unique on id columns."""
+"""unique_ids: the sort-and-compare replacement for np.unique on id columns; category_codes: codes without a copy."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from audit.population.columns import rows_with_ids, unique_ids
+from audit.population.columns import category_codes, rows_with_ids, unique_ids
 
 
 @pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint16, np.int8, np.intp])
@@ -66,3 +67,13 @@ def test_rows_with_ids_unchanged_for_unsorted_duplicated_ids():
     # the rows whose id is wanted, worked out by hand
     np.testing.assert_array_equal(rows_with_ids(column, ids), [0, 1, 3, 4, 5])
     np.testing.assert_array_equal(rows_with_ids(column, ids), np.flatnonzero(np.isin(column, ids)))
+
+
+@pytest.mark.parametrize("extra", [0, 300])
+def test_category_codes_are_the_series_codes_and_share_the_column(extra):
+    categories = ["a", "b", "c", *(f"k{i}" for i in range(extra))]
+    values = pd.Series(pd.Categorical(["c", None, "a", "b", "a"] * 3, categories=categories))
+    codes = category_codes(values)
+    assert codes.dtype == values.cat.codes.dtype  # int8 up to 127 categories, int16 beyond
+    assert codes.tolist() == values.cat.codes.tolist() == [2, -1, 0, 1, 0] * 3
+    assert np.shares_memory(codes, values.array.codes) and not codes.flags.writeable

@@ -1,0 +1,186 @@
+"""Benchmark: CPU ns per person of each reference scorer, this tree against another, and their scores compared.
+
+Usage::
+
+    python bench/scoring.py --against /path/to/other/tree          # 1,048,576 people, 5 repeats
+    python bench/scoring.py --against ../main --people 262144 --repeats 7 --calls 5
+    python bench/scoring.py                                       # this tree only
+    python bench/scoring.py --against ../main --layout month      # events in month order, as dynamics hands them
+
+Each repeat starts one fresh process per tree, in alternating order (this
+tree first in even repeats, the other first in odd ones), with ``PYTHONPATH``
+at that tree. A process tunes the allocator as a run's worker does
+(:func:`audit.engine.chunks.reuse_freed_memory`), generates one batch of
+``china-2020`` people (the run's batch size by default), scores it once with
+every scorer to load the compiled kernels, then ``--calls`` times with each
+scorer in turn through the contract check a run applies
+(:func:`audit.engine.contract.score_checked`), and reports the median CPU
+seconds of each scorer's calls (``time.process_time``: user + system of
+every thread of the process, to the nanosecond; scoring starts no other
+process, and psutil's 10 ms ticks are too coarse for one call), and a
+digest of each scorer's frame (scores' bits, tiers, sanctions, reasons).
+
+Prints, per scorer and for the four together, the range over repeats of
+CPU ns per person in each tree and of the ratio this tree / other tree
+(taken per repeat, the two processes run one right after the other), and
+the load average before and after; stops with an error if the two trees'
+frames differ. Never run in tests. Needs psutil (for the machine's
+description): ``pip install -e ".[bench]"``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TREE = HERE.parent
+SCORERS = ("suining", "rongcheng", "sesame", "joint_punishment")
+
+
+# ----------------------------------------------------------------------------- one process: one tree
+
+
+def frame_digest(frame) -> str:
+    """SHA-256 of a validated score frame: scores' bits, tier codes, sanction flags and reasons."""
+    import numpy as np
+
+    h = hashlib.sha256()
+    h.update(np.ascontiguousarray(frame["score"].to_numpy(dtype=np.float64)).tobytes())
+    h.update(np.ascontiguousarray(frame["tier"].cat.codes.to_numpy()).tobytes())
+    for col in frame.columns:
+        if col not in ("score", "tier", "reasons"):
+            h.update(col.encode())
+            h.update(np.ascontiguousarray(frame[col].to_numpy(dtype=bool)).tobytes())
+    if "reasons" in frame.columns:
+        h.update("\n".join(",".join(r) for r in frame["reasons"].to_numpy()).encode())
+    return h.hexdigest()
+
+
+def measure(people: int, calls: int, seed: int, layout: str) -> dict:
+    """CPU ns per person (median of ``calls``) and frame digest of each scorer, in this process.
+
+    ``layout`` "person" scores the batch as generated (events grouped by
+    person); "month" with its events in month order, as a month of dynamics
+    hands them to a scorer (the kernels then regroup them).
+    """
+    import numpy as np
+
+    from audit.engine.chunks import reuse_freed_memory
+    from audit.engine.contract import score_checked
+    from audit.population.model import Population, PopulationView
+    from scorers.registry import load_scorer
+
+    reuse_freed_memory()  # as a run's worker does
+    cpu = time.process_time  # every thread of this process, to the nanosecond (psutil counts 10 ms ticks)
+    pop = Population.synthesize("china-2020", size=people, seed=seed)
+    view, as_of = pop.view(), pop.horizon_months - 1
+    if layout == "month":
+        by_month = np.argsort(view.events["month"].to_numpy(), kind="stable")
+        view = PopulationView(people=view.people, events=view.events.iloc[by_month].reset_index(drop=True),
+                              ties=view.ties, horizon_months=view.horizon_months)
+    scorers = {name: load_scorer(name) for name in SCORERS}
+    digests = {name: frame_digest(score_checked(s, view, as_of=as_of)) for name, s in scorers.items()}
+    seconds: dict[str, list[float]] = {name: [] for name in SCORERS}
+    for _ in range(calls):
+        for name, s in scorers.items():
+            t0 = cpu()
+            score_checked(s, view, as_of=as_of)
+            seconds[name].append(cpu() - t0)
+    return {
+        "ns": {name: float(np.median(v)) / people * 1e9 for name, v in seconds.items()},
+        "digests": digests,
+        "events": len(view.events),
+        "ties": len(view.ties),
+    }
+
+
+# ----------------------------------------------------------------------------- the comparison
+
+
+def run_tree(tree: Path, args: argparse.Namespace) -> dict:
+    """:func:`measure` in a fresh process with ``PYTHONPATH`` at ``tree``."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--people", str(args.people),
+           "--calls", str(args.calls), "--seed", str(args.seed), "--layout", args.layout]
+    out = subprocess.run(cmd, env=env, cwd=str(tree), capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"scoring in {tree} failed ({out.returncode}):\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _span(values: list[float], fmt: str) -> str:
+    lo, hi = format(min(values), fmt), format(max(values), fmt)
+    return lo if lo == hi else f"{lo}-{hi}"
+
+
+def _ns(run: dict, name: str) -> float:
+    """CPU ns per person of scorer ``name`` in one process's figures (``"all four"``: their sum)."""
+    return sum(run["ns"].values()) if name == "all four" else run["ns"][name]
+
+
+def _load() -> str:
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--against", type=Path, help="another source tree (e.g. a worktree of main) to compare with")
+    ap.add_argument("--people", type=int, default=1_048_576, help="people in the batch (default 1,048,576, a run's batch)")
+    ap.add_argument("--repeats", type=int, default=5, help="processes per tree, interleaved (default 5)")
+    ap.add_argument("--calls", type=int, default=5, help="timed calls per scorer in each process; the median is kept (default 5)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--layout", choices=("person", "month"), default="person",
+                    help="events grouped by person as generated (default), or in month order as dynamics hands them")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.people, args.calls, args.seed, args.layout)))
+        return
+    sys.path.insert(0, str(HERE))
+    from scale import machine  # bench/scale.py
+
+    trees = {"this tree": TREE}
+    if args.against is not None:
+        trees["other tree"] = args.against.resolve()
+    print(f"{machine()}\nload average before: {_load()}")
+    print(f"{args.people:,} china-2020 people (seed {args.seed}), events in {args.layout} order, "
+          f"{args.repeats} repeats x {args.calls} calls per scorer; "
+          "CPU ns per person (user + system, process_time), median of the calls")
+    for label, tree in trees.items():
+        print(f"  {label}: {tree}")
+    results: dict[str, list[dict]] = {label: [] for label in trees}
+    for r in range(args.repeats):
+        order = list(trees) if r % 2 == 0 else list(reversed(trees))
+        for label in order:
+            results[label].append(run_tree(trees[label], args))
+    first = results["this tree"][0]
+    print(f"  {first['events']:,} events, {first['ties']:,} ties")
+    if "other tree" in results:
+        differ = [s for s in SCORERS if first["digests"][s] != results["other tree"][0]["digests"][s]]
+        if differ:
+            raise SystemExit(f"the two trees' score frames differ for {differ}")
+        print("  score frames identical in both trees (scores' bits, tiers, sanctions, reasons)")
+    header = f"{'scorer':18s} {'this tree':>14s}"
+    if "other tree" in results:
+        header += f" {'other tree':>14s} {'this / other':>14s}"
+    print(header)
+    for name in (*SCORERS, "all four"):
+        ours = [_ns(run, name) for run in results["this tree"]]
+        line = f"{name:18s} {_span(ours, '.1f'):>14s}"
+        if "other tree" in results:
+            theirs = [_ns(run, name) for run in results["other tree"]]
+            ratio = [a / b for a, b in zip(ours, theirs)]
+            line += f" {_span(theirs, '.1f'):>14s} {_span(ratio, '.2f'):>14s}"
+        print(line)
+    print(f"load average after: {_load()}")
+
+
+if __name__ == "__main__":
+    main()
