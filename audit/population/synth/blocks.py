@@ -14,7 +14,7 @@ from scipy.special import ndtr
 
 from audit.errors import InvalidArgument
 from audit.population.spec import PopulationSpec
-from audit.population.synth import event_kernels, tie_kernels
+from audit.population.synth import draw_kernels, event_kernels, tie_kernels
 from audit.population.synth.buffers import Columns, Scratch
 from audit.population.synth.tables import KIND_BITS, KIND_TO_DOMAIN, Compiled
 from audit.vocab import EDUCATION_LEVELS
@@ -56,10 +56,11 @@ def draw_block(
     work = _SCRATCH.get
 
     # --- people
-    z = rng.standard_normal(n, out=work("z", n))
+    z, e_edu, e_urban = work("z", n), work("e_edu", n), work("e_urban", n)
+    draw_kernels.standard_normals(rng, z)
     u = ndtr(z, out=work("u", n))
-    e_edu = rng.standard_normal(n, out=work("e_edu", n))
-    e_urban = rng.standard_normal(n, out=work("e_urban", n))
+    draw_kernels.standard_normals(rng, e_edu)
+    draw_kernels.standard_normals(rng, e_urban)
     r_male = rng.random(n, out=work("r_male", n))
     r_region = rng.random(n, out=work("r_region", n))
     r_band = rng.random(n, out=work("r_band", n))
@@ -88,11 +89,8 @@ def draw_block(
         work("by_person", n + 1, np.int32), work("unpacked", m, key_type), packed,
     )
     noise = work("noise", with_amount)
-    if with_amount:
-        rng.standard_normal(with_amount, out=noise)
-        noise *= _AMOUNT_SIGMA
-        noise -= _AMOUNT_SIGMA**2 / 2
-        np.exp(noise, out=noise)
+    draw_kernels.amount_log_noise(rng, _AMOUNT_SIGMA, noise)
+    np.exp(noise, out=noise)  # numpy's exp: its last-bit rounding is the population's
     u_genuine = rng.random(m, out=work("u_genuine", m))
     ev = out.events
     rows = ev.reserve(m, people_done=row + n, people_total=people_total)
@@ -174,7 +172,9 @@ def _ties(rng, z, edu, k, homophily, first, out_person, out_friend) -> int:
         return 0
     work = _SCRATCH.get
     key = work("tie_key", n)
-    tie_kernels.tie_key(z, edu, rng.standard_normal(n, out=work("tie_noise", n)), key)
+    tie_noise = work("tie_noise", n)
+    draw_kernels.standard_normals(rng, tie_noise)
+    tie_kernels.tie_key(z, edu, tie_noise, key)
     packed = work("tie_packed", n, np.uint64)
     tie_kernels.pack_keys(key, packed)
     packed.sort()  # numpy's sort of plain integers is far faster than its argsort
