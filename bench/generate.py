@@ -9,10 +9,11 @@ Usage::
 
 Each measurement is a fresh process with one tree first on ``PYTHONPATH``: it
 loads the spec and the compiled kernels, draws one block to warm up, then
-generates the population chunk by chunk (``chunk_fields``, chunks of
-``--chunk-size`` people as a run draws them, each dropped after it is drawn)
-and reports the CPU seconds (user + system, all threads, psutil) of that loop
-alone, per person. The two trees alternate, which one goes first swapping
+generates the population chunk by chunk as a run's ``generate`` stage does
+(``PopulationSource.chunk``: the draw, the frames and the ties' in-degree cap;
+chunks of ``--chunk-size`` people, each dropped after it is drawn, with the
+run's allocator setting, ``reuse_freed_memory``) and reports the CPU seconds
+(user + system, all threads, psutil) of that loop alone, per person. The two trees alternate, which one goes first swapping
 from repeat to repeat, so a change in the machine's load falls on both; the
 ratio of each repeat and the range over repeats are printed with the load
 average before and after (the machine may be shared: compare CPU and ratios,
@@ -38,22 +39,25 @@ OURS = HERE.parent
 _CHILD = r"""
 import hashlib, json, sys, time
 import numpy as np, psutil
+from audit.engine.chunks import reuse_freed_memory
+from audit.population.source import PopulationSource
 from audit.population.spec import load_spec
-from audit.population.synth.chunks import chunk_fields, chunk_ranges
 
 spec_name, size, seed, chunk_size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 spec = load_spec(spec_name)
-chunk_fields(spec, seed=seed + 1, size=1 << 16, blocks=(0, 1))  # warm: compiled kernels loaded, work arrays sized
+reuse_freed_memory()  # as a run's chunk loop does
+PopulationSource(spec=spec, size=1 << 16, seed=seed + 1).chunk((0, 1))  # warm: kernels loaded, work arrays sized
+source = PopulationSource(spec=spec, size=size, seed=seed)
+plan = source.chunk_plan(chunk_size)
 me = psutil.Process()
-ranges = chunk_ranges(size, chunk_size)
 before, wall = me.cpu_times(), time.perf_counter()
-for blocks in ranges:
-    chunk_fields(spec, seed=seed, size=size, blocks=blocks)
+for blocks in plan:
+    source.chunk(blocks)
 after, wall = me.cpu_times(), time.perf_counter() - wall
 digest = hashlib.sha256()
-for blocks in ranges:  # not timed: the population's fingerprint
-    fields = chunk_fields(spec, seed=seed, size=size, blocks=blocks)
-    for frame in (fields["people"], fields["events"], fields["ties"]):
+for blocks in plan:  # not timed: the population's fingerprint
+    population = source.chunk(blocks)
+    for frame in (population.people, population.events, population.ties):
         for name in frame.columns:
             column = frame[name]
             values = column.cat.codes if column.dtype == "category" else column

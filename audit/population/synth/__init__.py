@@ -54,6 +54,6 @@ package's face), and the compiled kernels.
 
 from __future__ import annotations
 
-from audit.population.synth.chunks import BLOCK_SIZE, GENERATOR_VERSION, checked_request, chunk_fields, chunk_ranges
+from audit.population.synth.chunks import BLOCK_SIZE, GENERATOR_VERSION, checked_request, chunk_ranges, drawn_chunk
 
-__all__ = ["BLOCK_SIZE", "GENERATOR_VERSION", "checked_request", "chunk_fields", "chunk_ranges"]
+__all__ = ["BLOCK_SIZE", "GENERATOR_VERSION", "checked_request", "chunk_ranges", "drawn_chunk"]

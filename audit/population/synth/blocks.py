@@ -101,10 +101,12 @@ def draw_block(
     )
 
     # --- ties
-    out.ties += _ties(
+    ties, most_listed = _ties(
         rng, z, edu, spec.friends_per_person, spec.homophily, first,
         out.tie_person[out.ties :], out.tie_friend[out.ties :],
     )
+    out.ties += ties
+    out.most_listed = max(out.most_listed, most_listed)  # ties stay within a block: a block's in-degree is the chunk's
 
 
 def _events(spec, c: Compiled, rng, *, n, quintile, edu, urban, age, reliability):
@@ -161,15 +163,16 @@ def _events(spec, c: Compiled, rng, *, n, quintile, edu, urban, age, reliability
     return person, month, kind
 
 
-def _ties(rng, z, edu, k, homophily, first, out_person, out_friend) -> int:
+def _ties(rng, z, edu, k, homophily, first, out_person, out_friend) -> tuple[int, int]:
     """Directed ties within the block, homophilous by socio-economic position; rows sorted, no duplicates.
 
     Writes them to the front of ``out_person`` / ``out_friend`` (room for
-    ``k`` per person) as ids ``first + row``; returns how many.
+    ``k`` per person) as ids ``first + row``; returns how many, and the most
+    ties naming any one person as the friend.
     """
     n = z.shape[0]
     if k == 0 or n < 2:
-        return 0
+        return 0, 0
     work = _SCRATCH.get
     key = work("tie_key", n)
     tie_noise = work("tie_noise", n)
@@ -187,5 +190,6 @@ def _ties(rng, z, edu, k, homophily, first, out_person, out_friend) -> int:
     offset = rng.integers(0, 2 * reach, n_near)
     random_friend = rng.integers(0, n, n * k - n_near)
     return tie_kernels.tie_rows(
-        order, u_near, homophily, offset, reach, random_friend, k, first, work("rank", n, np.int32), out_person, out_friend,
+        order, u_near, homophily, offset, reach, random_friend, k, first, work("rank", n, np.int32),
+        work("in_degree", n, np.int32), out_person, out_friend,
     )
