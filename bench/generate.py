@@ -2,23 +2,25 @@
 
 Usage::
 
-    git worktree add /tmp/scs-main main              # the code to compare with (any checkout)
-    python bench/generate.py --baseline /tmp/scs-main                    # 4e6 people of china-2020, 5 repeats
+    git worktree add /tmp/scs-main main       # the code to compare with (any checkout of this repository)
+    python bench/generate.py --baseline /tmp/scs-main                 # 4e6 people of china-2020, 5 repeats
     python bench/generate.py --baseline /tmp/scs-main --size 2e6 --repeats 3
-    python bench/generate.py                                              # this tree alone
+    python bench/generate.py                                           # this tree alone
 
-Each measurement is a fresh process with one tree first on ``PYTHONPATH``: it
-loads the spec and the compiled kernels, draws one block to warm up, then
-generates the population chunk by chunk as a run's ``generate`` stage does
-(``PopulationSource.chunk``: the draw, the frames and the ties' in-degree cap;
-chunks of ``--chunk-size`` people, each dropped after it is drawn, with the
-run's allocator setting, ``reuse_freed_memory``) and reports the CPU seconds
-(user + system, all threads, psutil) of that loop alone, per person. The two trees alternate, which one goes first swapping
-from repeat to repeat, so a change in the machine's load falls on both; the
-ratio of each repeat and the range over repeats are printed with the load
-average before and after (the machine may be shared: compare CPU and ratios,
-not wall time). After the timed loop each process hashes every column of
-every chunk: equal hashes say the two trees drew the same population.
+One process per tree, each with that tree first on ``PYTHONPATH``: it loads
+the spec and the compiled kernels and draws one block to warm up, then
+generates the population's chunks on request as a run's ``generate`` stage
+does (``PopulationSource.chunk``: the draw, the frames and the ties'
+in-degree cap, with the run's allocator setting, ``reuse_freed_memory``;
+chunks of ``--chunk-size`` people, each dropped once drawn), reporting the
+CPU seconds (user + system, all its threads, psutil) of each chunk alone.
+The trees take turns chunk by chunk, which goes first swapping each time, so
+a change in the machine's load falls on both; a repeat is the whole
+population. Printed: CPU ns per person of each tree per repeat, their ratio,
+ranges and medians over repeats, the load average throughout (the machine
+may be shared: compare CPU and ratios, not wall time), and whether the two
+trees drew the same population (a hash of every column of every chunk,
+drawn after the timed repeats).
 
 Never run in tests. Needs psutil: ``pip install -e ".[bench]"``.
 """
@@ -26,9 +28,9 @@ Never run in tests. Needs psutil: ``pip install -e ".[bench]"``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -37,35 +39,68 @@ HERE = Path(__file__).resolve().parent
 OURS = HERE.parent
 
 _CHILD = r"""
-import hashlib, json, sys, time
+import hashlib, sys
 import numpy as np, psutil
 from audit.engine.chunks import reuse_freed_memory
 from audit.population.source import PopulationSource
 from audit.population.spec import load_spec
 
-spec_name, size, seed, chunk_size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+spec_name, size, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 spec = load_spec(spec_name)
 reuse_freed_memory()  # as a run's chunk loop does
 PopulationSource(spec=spec, size=1 << 16, seed=seed + 1).chunk((0, 1))  # warm: kernels loaded, work arrays sized
 source = PopulationSource(spec=spec, size=size, seed=seed)
-plan = source.chunk_plan(chunk_size)
 me = psutil.Process()
-before, wall = me.cpu_times(), time.perf_counter()
-for blocks in plan:
-    source.chunk(blocks)
-after, wall = me.cpu_times(), time.perf_counter() - wall
-digest = hashlib.sha256()
-for blocks in plan:  # not timed: the population's fingerprint
-    population = source.chunk(blocks)
-    for frame in (population.people, population.events, population.ties):
-        for name in frame.columns:
-            column = frame[name]
-            values = column.cat.codes if column.dtype == "category" else column
-            digest.update(name.encode())
-            digest.update(np.ascontiguousarray(values.to_numpy()).tobytes())
-cpu = (after.user - before.user) + (after.system - before.system)
-print(json.dumps({"cpu": cpu, "wall": wall, "sha256": digest.hexdigest()}))
+print("ready", flush=True)
+for line in sys.stdin:  # "chunk FIRST END": CPU seconds of drawing it; "hash FIRST END": its fingerprint
+    what, first, end = line.split()
+    blocks = (int(first), int(end))
+    if what == "chunk":
+        before = me.cpu_times()
+        source.chunk(blocks)
+        after = me.cpu_times()
+        print((after.user - before.user) + (after.system - before.system), flush=True)
+    else:
+        digest = hashlib.sha256()
+        population = source.chunk(blocks)
+        for frame in (population.people, population.events, population.ties):
+            for name in frame.columns:
+                column = frame[name]
+                values = column.cat.codes if column.dtype == "category" else column
+                digest.update(name.encode())
+                digest.update(np.ascontiguousarray(values.to_numpy()).tobytes())
+        print(digest.hexdigest(), flush=True)
 """
+
+
+class Generator:
+    """A process generating the population with the code of one tree, a chunk at a time on request."""
+
+    def __init__(self, tree: Path, *, spec: str, size: int, seed: int) -> None:
+        self.tree = tree
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _CHILD, spec, str(size), str(seed)], env=dict(os.environ, PYTHONPATH=str(tree)),
+            cwd=tree, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )
+        self._answer()  # ready
+
+    def _answer(self) -> str:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            raise SystemExit(f"generating with the code in {self.tree} failed (its error is above)")
+        return line.strip()
+
+    def ask(self, what: str, blocks: tuple[int, int]) -> str:
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"{what} {blocks[0]} {blocks[1]}\n")
+        self.process.stdin.flush()
+        return self._answer()
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait()
 
 
 def machine() -> str:
@@ -88,18 +123,6 @@ def load() -> str:
     return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f}"
 
 
-def measure(tree: Path, *, spec: str, size: int, seed: int, chunk_size: int) -> dict[str, float | str]:
-    """CPU and wall seconds of generating the population in a fresh process importing ``tree``, and its hash."""
-    env = dict(os.environ, PYTHONPATH=str(tree))
-    done = subprocess.run(
-        [sys.executable, "-c", _CHILD, spec, str(size), str(seed), str(chunk_size)],
-        env=env, cwd=tree, capture_output=True, text=True, check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"generating with the code in {tree} failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def _range(values: list[float], fmt: str = "{:.0f}") -> str:
     return f"{fmt.format(min(values))}-{fmt.format(max(values))}"
 
@@ -114,34 +137,41 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     size, chunk_size = int(args.size), int(args.chunk_size)
+    from audit.population.synth import chunk_ranges
+
+    plan = chunk_ranges(size, chunk_size)
     trees = {"this tree": OURS} | ({"baseline": args.baseline.resolve()} if args.baseline else {})
 
-    print(f"generation of {size:,} people of {args.spec!r} (seed {args.seed}, chunks of {chunk_size:,}), "
-          f"CPU ns per person; {machine()}")
+    print(f"generation of {size:,} people of {args.spec!r} (seed {args.seed}, {len(plan)} chunks of up to "
+          f"{chunk_size:,}), CPU ns per person; {machine()}")
     print(f"before: {load()}")
+    makers = {name: Generator(tree, spec=args.spec, size=size, seed=args.seed) for name, tree in trees.items()}
     cpu: dict[str, list[float]] = {name: [] for name in trees}
-    hashes: dict[str, set[str]] = {name: set() for name in trees}
     ratios: list[float] = []
     for repeat in range(args.repeats):
-        order = list(trees) if repeat % 2 == 0 else list(trees)[::-1]
-        row = {}
-        for name in order:
-            got = measure(trees[name], spec=args.spec, size=size, seed=args.seed, chunk_size=chunk_size)
-            row[name] = got["cpu"] / size * 1e9
+        spent = dict.fromkeys(trees, 0.0)
+        for i, blocks in enumerate(plan):  # chunk by chunk, each tree in turn, the first swapping
+            for name in (list(trees) if (repeat + i) % 2 == 0 else list(trees)[::-1]):
+                spent[name] += float(makers[name].ask("chunk", blocks))
+        row = {name: spent[name] / size * 1e9 for name in trees}
+        for name in trees:
             cpu[name].append(row[name])
-            hashes[name].add(str(got["sha256"]))
         line = "  ".join(f"{name} {row[name]:.0f}" for name in trees)
         if args.baseline:
             ratios.append(row["this tree"] / row["baseline"])
             line += f"  ratio {ratios[-1]:.3f}"
         print(f"repeat {repeat + 1}: {line}  ({load()})", flush=True)
     print(f"after: {load()}")
+    hashes = {name: [makers[name].ask("hash", blocks) for blocks in plan] for name in trees}
+    for maker in makers.values():
+        maker.close()
     for name in trees:
-        print(f"{name}: {_range(cpu[name])} CPU ns per person over {args.repeats} repeats ({trees[name]})")
+        print(f"{name}: {_range(cpu[name])} CPU ns per person, median {statistics.median(cpu[name]):.0f}, "
+              f"over {args.repeats} repeats ({trees[name]})")
     if args.baseline:
-        print(f"ratio this tree / baseline: {_range(ratios, '{:.3f}')}")
-        same = len(hashes["this tree"] | hashes["baseline"]) == 1
-        print("populations: " + ("identical (equal hashes of every column)" if same else "DIFFERENT"))
+        print(f"ratio this tree / baseline: {_range(ratios, '{:.3f}')}, median {statistics.median(ratios):.3f}")
+        same = hashes["this tree"] == hashes["baseline"]
+        print("populations: " + ("identical (equal hashes of every column of every chunk)" if same else "DIFFERENT"))
 
 
 if __name__ == "__main__":
