@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 OURS = HERE.parent
+sys.path.insert(0, str(HERE))  # bench/scale.py
 
 _CHILD = r"""
 import hashlib, sys
@@ -103,20 +103,6 @@ class Generator:
         self.process.wait()
 
 
-def machine() -> str:
-    import numpy as np
-    import psutil
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return (f"{psutil.cpu_count()} cores ({cpu}), {psutil.virtual_memory().total / 2**30:.0f} GiB RAM, "
-            f"Python {platform.python_version()}, numpy {np.__version__}, {platform.system()} {platform.release()}")
-
-
 def load() -> str:
     """The load average (1, 5, 15 minutes)."""
     one, five, fifteen = os.getloadavg()
@@ -137,6 +123,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     size, chunk_size = int(args.size), int(args.chunk_size)
+    from scale import machine  # bench/scale.py
+
     from audit.population.synth import chunk_ranges
 
     plan = chunk_ranges(size, chunk_size)
