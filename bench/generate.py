@@ -6,6 +6,7 @@ Usage::
     python bench/generate.py --baseline /tmp/scs-main                 # 4e6 people of china-2020, 5 repeats
     python bench/generate.py --baseline /tmp/scs-main --size 2e6 --repeats 3
     python bench/generate.py                                           # this tree alone
+    python bench/generate.py --size 1e6 --repeats 7 --draws            # and single kinds of draw, numpy vs compiled
 
 One process per tree, each with that tree first on ``PYTHONPATH``: it loads
 the spec and the compiled kernels and draws one block to warm up, then
@@ -32,11 +33,12 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 OURS = HERE.parent
-sys.path.insert(0, str(HERE))  # bench/scale.py
+sys.path[:0] = [str(HERE), str(OURS)]  # bench/scale.py, and this tree's package for --draws
 
 _CHILD = r"""
 import hashlib, sys
@@ -113,6 +115,53 @@ def _range(values: list[float], fmt: str = "{:.0f}") -> str:
     return f"{fmt.format(min(values))}-{fmt.format(max(values))}"
 
 
+def draws(repeats: int) -> None:
+    """CPU ns per number of numpy's ``Generator`` methods beside the same draws made in compiled code.
+
+    Normals by :func:`audit.population.synth.draw_kernels.standard_normals`;
+    uniforms and beta(8, 2) by numba's own ``Generator`` methods in a loop,
+    which the generator does not use: they are here to show why. 65,536 numbers
+    a call (a block), the two ways interleaved, minimum and median over repeats.
+    """
+    import numba
+    import numpy as np
+
+    from audit.population.synth.draw_kernels import standard_normals
+
+    @numba.njit(nogil=True)
+    def uniforms(rng, out):  # pragma: no cover - compiled
+        for i in range(out.shape[0]):
+            out[i] = rng.random()
+
+    @numba.njit(nogil=True)
+    def betas(rng, out):  # pragma: no cover - compiled
+        for i in range(out.shape[0]):
+            out[i] = rng.beta(8.0, 2.0)
+
+    n, calls = 1 << 16, 40
+    out = np.empty(n)
+    rng = np.random.default_rng(0)
+    pairs = {
+        "standard normal": (lambda: rng.standard_normal(n, out=out), lambda: standard_normals(rng, out)),
+        "uniform": (lambda: rng.random(n, out=out), lambda: uniforms(rng, out)),
+        "beta(8, 2)": (lambda: rng.beta(8.0, 2.0, n), lambda: betas(rng, out)),
+    }
+    for numpy_call, compiled_call in pairs.values():
+        numpy_call()
+        compiled_call()  # compiled before timing
+    print(f"\nrandom draws, CPU ns per number ({n:,} a call, min and median of {repeats} repeats; {load()})")
+    for name, ways in pairs.items():
+        spent: list[list[float]] = [[], []]
+        for _ in range(repeats):
+            for which, call in enumerate(ways):
+                before = time.process_time()
+                for _ in range(calls):
+                    call()
+                spent[which].append((time.process_time() - before) / calls / n * 1e9)
+        (a, b) = (f"{min(v):.2f} / {statistics.median(v):.2f}" for v in spent)
+        print(f"{name:>16}: numpy {a}   compiled {b}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline", type=Path, help="a checkout of the code to compare with (e.g. a worktree of main)")
@@ -121,6 +170,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--chunk-size", type=float, default=1e6, help="people per chunk, as a run's --chunk-size")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--draws", action="store_true", help="also time single kinds of random draw, numpy vs compiled")
     args = parser.parse_args()
     size, chunk_size = int(args.size), int(args.chunk_size)
     from scale import machine  # bench/scale.py
@@ -160,6 +210,8 @@ def main() -> None:
         print(f"ratio this tree / baseline: {_range(ratios, '{:.3f}')}, median {statistics.median(ratios):.3f}")
         same = hashes["this tree"] == hashes["baseline"]
         print("populations: " + ("identical (equal hashes of every column of every chunk)" if same else "DIFFERENT"))
+    if args.draws:
+        draws(args.repeats)
 
 
 if __name__ == "__main__":
