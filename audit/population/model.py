@@ -31,8 +31,9 @@ from audit.population.columns import (
     unique_ids,
 )
 from audit.population.spec import PopulationSpec, load_spec
-from audit.population.synth import BLOCK_SIZE, checked_request, chunk_fields, chunk_ranges
+from audit.population.synth import BLOCK_SIZE, checked_request, chunk_ranges, drawn_chunk
 from audit.population.table import read_population
+from audit.population.tie_bound import cap_in_degree
 from audit.population.view import PopulationView
 
 __all__ = [
@@ -191,9 +192,19 @@ def load_population(
     ))
 
 
-def synthesize_chunk(spec: PopulationSpec, *, seed: int, size: int, blocks: tuple[int, int]) -> Population:
-    """The people in blocks ``blocks[0] .. blocks[1] - 1`` as one population (:mod:`audit.population.synth`)."""
-    return Population(**chunk_fields(spec, seed=seed, size=size, blocks=blocks))
+def synthesize_chunk(
+    spec: PopulationSpec, *, seed: int, size: int, blocks: tuple[int, int], max_in_degree: int | None = None
+) -> Population:
+    """The people in blocks ``blocks[0] .. blocks[1] - 1`` as one population (:mod:`audit.population.synth`).
+
+    With ``max_in_degree``, the ties are capped at that many people per friend
+    (:func:`audit.population.tie_bound.cap_in_degree`; ties stay within a
+    block, so the chunk's cap is the whole population's).
+    """
+    fields, most_listed = drawn_chunk(spec, seed=seed, size=size, blocks=blocks)
+    if max_in_degree is not None:
+        fields["ties"] = cap_in_degree(fields["ties"], max_in_degree, most_listed=most_listed)
+    return Population(**fields)
 
 
 def synthesize_block(spec: PopulationSpec, *, seed: int, block: int, size: int) -> Population:

@@ -63,9 +63,7 @@ class PopulationSource:
         if self.supplied is not None:
             return self.supplied
         spec, seed = self._synthetic_params()
-        pop = synthesize_chunk(spec, seed=seed, size=self.size, blocks=blocks)
-        ties = cap_in_degree(pop.ties, self.max_in_degree)  # ties stay within a block, so per chunk is global
-        return pop if ties is pop.ties else replace(pop, ties=ties, _fingerprint=[], _sorted={})
+        return synthesize_chunk(spec, seed=seed, size=self.size, blocks=blocks, max_in_degree=self.max_in_degree)
 
     def chunks(self, chunk_size: int) -> Iterator[Population]:
         for blocks in self.chunk_plan(chunk_size):

@@ -60,18 +60,21 @@ def tie_rank(person: np.ndarray, friend: np.ndarray) -> np.ndarray:
         return splitmix64(splitmix64(p) ^ (f * GOLDEN))
 
 
-def cap_in_degree(ties: pd.DataFrame, max_in_degree: int) -> pd.DataFrame:
+def cap_in_degree(ties: pd.DataFrame, max_in_degree: int, *, most_listed: int | None = None) -> pd.DataFrame:
     """``ties`` without the ties beyond ``max_in_degree`` per friend (lowest :func:`tie_rank` kept).
 
     Rows keep their order (a table sorted by person stays sorted); the frame is
-    returned unchanged when nothing is dropped.
+    returned unchanged when nothing is dropped. ``most_listed``, when the
+    caller knows it (the synthetic generator counts it as it draws the ties),
+    is the most rows any one ``friend_id`` has: at most ``max_in_degree``
+    returns ``ties`` without counting them again.
     """
     if isinstance(max_in_degree, bool) or not isinstance(max_in_degree, (int, np.integer)) or max_in_degree < 1:
         from audit.errors import InvalidArgument
 
         raise InvalidArgument(f"max_in_degree {max_in_degree!r}: give a whole number >= 1 (how many people may "
                               "list one person as a friend)")
-    if len(ties) == 0:
+    if len(ties) == 0 or (most_listed is not None and most_listed <= max_in_degree):
         return ties
     friend = ties["friend_id"].to_numpy()
     listed = _occurrences(friend, above=max_in_degree)

@@ -320,12 +320,17 @@ def test_tie_rows(n, k, homophily):
     if n * k - n_near >= 2:
         random_friend[:2] = 0  # a duplicate, and person 0 drawing itself
     out_person, out_friend = np.empty(n * k, np.int64), np.empty(n * k, np.int64)
-    rank = np.empty(n, np.int32)
-    w = tie_kernels.tie_rows(order, u_near, homophily, offset, reach, random_friend, k, first, rank, out_person, out_friend)
+    rank, in_degree = np.empty(n, np.int32), np.full(n, 7, np.int32)  # in_degree starts dirty, as reused scratch does
+    w, most = tie_kernels.tie_rows(
+        order, u_near, homophily, offset, reach, random_friend, k, first, rank, in_degree, out_person, out_friend,
+    )
     want_person, want_friend = _ties_numpy(order, near, offset, reach, random_friend, first)
     assert w == want_person.shape[0]
     np.testing.assert_array_equal(out_person[:w], want_person)
     np.testing.assert_array_equal(out_friend[:w], want_friend)
+    want_in_degree = np.bincount(want_friend - first, minlength=n)
+    np.testing.assert_array_equal(in_degree, want_in_degree)
+    assert most == want_in_degree.max()
 
 
 # --- whole populations: the same as the plain-numpy generator

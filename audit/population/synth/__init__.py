@@ -37,23 +37,31 @@ steps:
 Events are then ordered by (person, month, kind) by a radix sort of one packed
 integer key, from which person, month and kind are decoded.
 
-All random numbers are drawn here, with numpy's ``Generator``; the
+All random numbers come from the block's numpy ``Generator``, in the order
+and sizes of a plain numpy generator: uniforms, beta, Poisson and integer
+draws by its own methods, standard normals by numba's compiled port of
+numpy's ziggurat drawing from the same bit generator
+(:mod:`audit.population.synth.draw_kernels`: the same numbers at a third of
+the CPU, checked draw for draw in ``tests/audit/test_synth_draws.py``). The
 deterministic work between draws (cells, alias lookups, thinning, sorting,
 amounts, tie rows) is done by the compiled loops in
 :mod:`audit.population.synth.event_kernels` and
 :mod:`audit.population.synth.tie_kernels`, each equal to a numpy formulation (checked in
-``tests/audit/test_synth_kernels.py``). A block's draws and work arrays go into
+``tests/audit/test_synth_kernels.py``). The tie loop also counts how many
+ties name each person, so the in-degree cap
+(:func:`audit.population.tie_bound.cap_in_degree`) needs no pass of its own
+over a chunk's ties when nobody is over it. A block's draws and work arrays go into
 per-thread buffers reused from block to block, and the chunk's columns are
 written in place (:mod:`audit.population.synth.buffers`).
 
 The package: per-spec tables (:mod:`~audit.population.synth.tables`), one
 block's draws (:mod:`~audit.population.synth.blocks`), a chunk of whole blocks
 as frames (:mod:`~audit.population.synth.chunks`, whose names are this
-package's face), and the compiled kernels.
+package's face), and the compiled kernels and draws.
 """
 
 from __future__ import annotations
 
-from audit.population.synth.chunks import BLOCK_SIZE, GENERATOR_VERSION, checked_request, chunk_fields, chunk_ranges
+from audit.population.synth.chunks import BLOCK_SIZE, GENERATOR_VERSION, checked_request, chunk_ranges, drawn_chunk
 
-__all__ = ["BLOCK_SIZE", "GENERATOR_VERSION", "checked_request", "chunk_fields", "chunk_ranges"]
+__all__ = ["BLOCK_SIZE", "GENERATOR_VERSION", "checked_request", "chunk_ranges", "drawn_chunk"]

@@ -1,8 +1,10 @@
 """Drawing one block of the synthetic population: its people, their events, their ties.
 
 Block ``b`` draws from its own seed ``SeedSequence(seed, spawn_key=(b,))``;
-every random number is drawn here with numpy's ``Generator`` and handed to
-the compiled kernels (:mod:`audit.population.synth.event_kernels`,
+every random number is drawn here from that ``Generator`` (standard normals
+by :mod:`audit.population.synth.draw_kernels`, the same numbers as numpy's
+method, the rest by numpy's methods) and handed to the compiled kernels
+(:mod:`audit.population.synth.event_kernels`,
 :mod:`audit.population.synth.tie_kernels`). See :mod:`audit.population.synth`
 for the method.
 """
@@ -14,7 +16,7 @@ from scipy.special import ndtr
 
 from audit.errors import InvalidArgument
 from audit.population.spec import PopulationSpec
-from audit.population.synth import event_kernels, tie_kernels
+from audit.population.synth import draw_kernels, event_kernels, tie_kernels
 from audit.population.synth.buffers import Columns, Scratch
 from audit.population.synth.tables import KIND_BITS, KIND_TO_DOMAIN, Compiled
 from audit.vocab import EDUCATION_LEVELS
@@ -56,10 +58,11 @@ def draw_block(
     work = _SCRATCH.get
 
     # --- people
-    z = rng.standard_normal(n, out=work("z", n))
+    z, e_edu, e_urban = work("z", n), work("e_edu", n), work("e_urban", n)
+    draw_kernels.standard_normals(rng, z)
     u = ndtr(z, out=work("u", n))
-    e_edu = rng.standard_normal(n, out=work("e_edu", n))
-    e_urban = rng.standard_normal(n, out=work("e_urban", n))
+    draw_kernels.standard_normals(rng, e_edu)
+    draw_kernels.standard_normals(rng, e_urban)
     r_male = rng.random(n, out=work("r_male", n))
     r_region = rng.random(n, out=work("r_region", n))
     r_band = rng.random(n, out=work("r_band", n))
@@ -88,11 +91,8 @@ def draw_block(
         work("by_person", n + 1, np.int32), work("unpacked", m, key_type), packed,
     )
     noise = work("noise", with_amount)
-    if with_amount:
-        rng.standard_normal(with_amount, out=noise)
-        noise *= _AMOUNT_SIGMA
-        noise -= _AMOUNT_SIGMA**2 / 2
-        np.exp(noise, out=noise)
+    draw_kernels.amount_log_noise(rng, _AMOUNT_SIGMA, noise)
+    np.exp(noise, out=noise)  # numpy's exp: its last-bit rounding is the population's
     u_genuine = rng.random(m, out=work("u_genuine", m))
     ev = out.events
     rows = ev.reserve(m, people_done=row + n, people_total=people_total)
@@ -103,10 +103,12 @@ def draw_block(
     )
 
     # --- ties
-    out.ties += _ties(
+    ties, most_listed = _ties(
         rng, z, edu, spec.friends_per_person, spec.homophily, first,
         out.tie_person[out.ties :], out.tie_friend[out.ties :],
     )
+    out.ties += ties
+    out.most_listed = max(out.most_listed, most_listed)  # ties stay within a block: a block's in-degree is the chunk's
 
 
 def _events(spec, c: Compiled, rng, *, n, quintile, edu, urban, age, reliability):
@@ -163,18 +165,21 @@ def _events(spec, c: Compiled, rng, *, n, quintile, edu, urban, age, reliability
     return person, month, kind
 
 
-def _ties(rng, z, edu, k, homophily, first, out_person, out_friend) -> int:
+def _ties(rng, z, edu, k, homophily, first, out_person, out_friend) -> tuple[int, int]:
     """Directed ties within the block, homophilous by socio-economic position; rows sorted, no duplicates.
 
     Writes them to the front of ``out_person`` / ``out_friend`` (room for
-    ``k`` per person) as ids ``first + row``; returns how many.
+    ``k`` per person) as ids ``first + row``; returns how many, and the most
+    ties naming any one person as the friend.
     """
     n = z.shape[0]
     if k == 0 or n < 2:
-        return 0
+        return 0, 0
     work = _SCRATCH.get
     key = work("tie_key", n)
-    tie_kernels.tie_key(z, edu, rng.standard_normal(n, out=work("tie_noise", n)), key)
+    tie_noise = work("tie_noise", n)
+    draw_kernels.standard_normals(rng, tie_noise)
+    tie_kernels.tie_key(z, edu, tie_noise, key)
     packed = work("tie_packed", n, np.uint64)
     tie_kernels.pack_keys(key, packed)
     packed.sort()  # numpy's sort of plain integers is far faster than its argsort
@@ -187,5 +192,6 @@ def _ties(rng, z, edu, k, homophily, first, out_person, out_friend) -> int:
     offset = rng.integers(0, 2 * reach, n_near)
     random_friend = rng.integers(0, n, n * k - n_near)
     return tie_kernels.tie_rows(
-        order, u_near, homophily, offset, reach, random_friend, k, first, work("rank", n, np.int32), out_person, out_friend,
+        order, u_near, homophily, offset, reach, random_friend, k, first, work("rank", n, np.int32),
+        work("in_degree", n, np.int32), out_person, out_friend,
     )

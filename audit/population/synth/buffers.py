@@ -81,6 +81,7 @@ class Columns:
     tie_person: np.ndarray  # room for every draw; the first ``ties`` rows are used
     tie_friend: np.ndarray
     ties: int = 0
+    most_listed: int = 0  # the most ties naming any one person as the friend (counted as tie rows are written)
 
     @classmethod
     def allocate(cls, people: int, friends: int) -> Columns:

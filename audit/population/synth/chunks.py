@@ -1,7 +1,7 @@
 """A chunk of the synthetic population: whole blocks drawn in place, turned into frames once.
 
 The public entry points of the generator (:func:`chunk_ranges`,
-:func:`chunk_fields`, :func:`checked_request`); see :mod:`audit.population.synth`
+:func:`drawn_chunk`, :func:`checked_request`); see :mod:`audit.population.synth`
 for the method.
 """
 
@@ -26,7 +26,7 @@ from audit.population.synth.tables import (
     compiled,
 )
 
-__all__ = ["BLOCK_SIZE", "GENERATOR_VERSION", "checked_request", "chunk_fields", "chunk_ranges"]
+__all__ = ["BLOCK_SIZE", "GENERATOR_VERSION", "checked_request", "chunk_ranges", "drawn_chunk"]
 
 #: Version of the generation algorithm; bumped whenever the same spec, seed and
 #: size would give a different population (resumed runs check it).
@@ -98,11 +98,19 @@ def chunk_ranges(size: int, chunk_size: int) -> list[tuple[int, int]]:
     return [(b, min(b + per, n_blocks)) for b in range(0, n_blocks, per)]
 
 
-def chunk_fields(spec: PopulationSpec, *, seed: int, size: int, blocks: tuple[int, int]) -> dict[str, Any]:
-    """The fields of the population of blocks ``blocks[0] .. blocks[1] - 1`` (:func:`audit.population.model.synthesize_chunk`)."""
+def drawn_chunk(spec: PopulationSpec, *, seed: int, size: int, blocks: tuple[int, int]) -> tuple[dict[str, Any], int]:
+    """The population of blocks ``blocks[0] .. blocks[1] - 1``, and the most ties naming any one person as the friend.
+
+    The first is the fields of a :class:`~audit.population.model.Population`
+    (:func:`audit.population.model.synthesize_chunk`); the second its largest in-degree.
+
+    The tie kernel counts in-degrees as it writes the ties, so the in-degree
+    bound (:func:`audit.population.tie_bound.cap_in_degree`) can skip its own
+    pass over them.
+    """
     c = compiled(spec)
     out = _draw_chunk(spec, c, seed=seed, size=size, blocks=blocks)
-    return _assemble(spec, c, seed, blocks[0] * BLOCK_SIZE, out)
+    return _assemble(spec, c, seed, blocks[0] * BLOCK_SIZE, out), out.most_listed
 
 
 def checked_request(spec: PopulationSpec | str, *, size: Any, seed: Any) -> tuple[PopulationSpec, int, int]:

@@ -161,15 +161,18 @@ def unpack_order(key, packed, order):  # pragma: no cover - compiled
 
 @_jit
 def tie_rows(
-    order, u_near, homophily, offset, reach, random_friend, k, first, rank, out_person, out_friend,
+    order, u_near, homophily, offset, reach, random_friend, k, first, rank, in_degree, out_person, out_friend,
 ):  # pragma: no cover - compiled
-    """Each person's ``k`` friend draws, sorted, without duplicates or the person; returns how many.
+    """Each person's ``k`` friend draws, sorted, without duplicates or the person; returns how many, and the largest in-degree.
 
     ``order`` is the argsort of the homophily key; draw ``(i, j)`` (row-major,
     ``u_near`` flat) is a near neighbour when ``u_near < homophily``, taking
     the next ``offset`` (``0 .. 2 * reach - 1``), else the next
-    ``random_friend``. ``rank`` is scratch (one per person). The numpy
-    formulation::
+    ``random_friend``. ``rank`` is scratch (one per person); ``in_degree``
+    (one per person) is filled with how many kept ties name each person as
+    the friend, counted as the ties are written (so the in-degree bound,
+    :func:`audit.population.tie_bound.cap_in_degree`, needs no pass of its
+    own over the ties when no one exceeds it). The numpy formulation::
 
         rank = np.empty(n, np.int64); rank[order] = np.arange(n)
         near = (u_near < homophily).reshape(n, k); rows = np.nonzero(near)[0]
@@ -181,10 +184,12 @@ def tie_rows(
         keep = friend != np.arange(n)[:, None]
         keep[:, 1:] &= friend[:, 1:] != friend[:, :-1]
         out_person, out_friend = first + row of each kept entry, first + friend[keep]
+        in_degree = np.bincount(friend[keep], minlength=n); most = in_degree.max()
     """
     n = order.shape[0]
     for r in range(n):
         rank[_u(order[_u(r)])] = r
+        in_degree[_u(r)] = 0
     offset = _nonempty(offset)
     random_friend = _nonempty(random_friend)
     last_a = offset.shape[0] - 1
@@ -217,6 +222,11 @@ def tie_rows(
             f = row[_u(j)]
             out_person[_u(w)] = first + i
             out_friend[_u(w)] = first + f
-            w += 1 if (f != i) & (f != prev) else 0
+            kept = (f != i) & (f != prev)
+            in_degree[_u(f)] += 1 if kept else 0
+            w += 1 if kept else 0
             prev = f
-    return w
+    most = 0
+    for r in range(n):
+        most = max(most, in_degree[_u(r)])
+    return w, most

@@ -1,0 +1,218 @@
+"""Benchmark: CPU per person of generating a synthetic population, this tree against another checkout.
+
+Usage::
+
+    git worktree add /tmp/scs-main main       # the code to compare with (any checkout of this repository)
+    python bench/generate.py --baseline /tmp/scs-main                 # 4e6 people of china-2020, 5 repeats
+    python bench/generate.py --baseline /tmp/scs-main --size 2e6 --repeats 3
+    python bench/generate.py                                           # this tree alone
+    python bench/generate.py --size 1e6 --repeats 7 --draws            # and single kinds of draw, numpy vs compiled
+
+One process per tree, each with that tree first on ``PYTHONPATH``: it loads
+the spec and the compiled kernels and draws one block to warm up, then
+generates the population's chunks on request as a run's ``generate`` stage
+does (``PopulationSource.chunk``: the draw, the frames and the ties'
+in-degree cap, with the run's allocator setting, ``reuse_freed_memory``;
+chunks of ``--chunk-size`` people, each dropped once drawn), reporting the
+CPU seconds (user + system, all its threads, psutil) of each chunk alone.
+The trees take turns chunk by chunk, which goes first swapping each time, so
+a change in the machine's load falls on both; a repeat is the whole
+population. Printed: CPU ns per person of each tree per repeat, their ratio,
+ranges and medians over repeats, the load average throughout (the machine
+may be shared: compare CPU and ratios, not wall time), and whether the two
+trees drew the same population (a hash of every column of every chunk,
+drawn after the timed repeats).
+
+Never run in tests. Needs psutil: ``pip install -e ".[bench]"``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OURS = HERE.parent
+sys.path[:0] = [str(HERE), str(OURS)]  # bench/scale.py, and this tree's package for --draws
+
+_CHILD = r"""
+import hashlib, sys
+import numpy as np, psutil
+from audit.engine.chunks import reuse_freed_memory
+from audit.population.source import PopulationSource
+from audit.population.spec import load_spec
+
+spec_name, size, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+spec = load_spec(spec_name)
+reuse_freed_memory()  # as a run's chunk loop does
+PopulationSource(spec=spec, size=1 << 16, seed=seed + 1).chunk((0, 1))  # warm: kernels loaded, work arrays sized
+source = PopulationSource(spec=spec, size=size, seed=seed)
+me = psutil.Process()
+print("ready", flush=True)
+for line in sys.stdin:  # "chunk FIRST END": CPU seconds of drawing it; "hash FIRST END": its fingerprint
+    what, first, end = line.split()
+    blocks = (int(first), int(end))
+    if what == "chunk":
+        before = me.cpu_times()
+        source.chunk(blocks)
+        after = me.cpu_times()
+        print((after.user - before.user) + (after.system - before.system), flush=True)
+    else:
+        digest = hashlib.sha256()
+        population = source.chunk(blocks)
+        for frame in (population.people, population.events, population.ties):
+            for name in frame.columns:
+                column = frame[name]
+                values = column.cat.codes if column.dtype == "category" else column
+                digest.update(name.encode())
+                digest.update(np.ascontiguousarray(values.to_numpy()).tobytes())
+        print(digest.hexdigest(), flush=True)
+"""
+
+
+class Generator:
+    """A process generating the population with the code of one tree, a chunk at a time on request."""
+
+    def __init__(self, tree: Path, *, spec: str, size: int, seed: int) -> None:
+        self.tree = tree
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _CHILD, spec, str(size), str(seed)], env=dict(os.environ, PYTHONPATH=str(tree)),
+            cwd=tree, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )
+        self._answer()  # ready
+
+    def _answer(self) -> str:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            raise SystemExit(f"generating with the code in {self.tree} failed (its error is above)")
+        return line.strip()
+
+    def ask(self, what: str, blocks: tuple[int, int]) -> str:
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"{what} {blocks[0]} {blocks[1]}\n")
+        self.process.stdin.flush()
+        return self._answer()
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def load() -> str:
+    """The load average (1, 5, 15 minutes)."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f}"
+
+
+def _range(values: list[float], fmt: str = "{:.0f}") -> str:
+    return f"{fmt.format(min(values))}-{fmt.format(max(values))}"
+
+
+def draws(repeats: int) -> None:
+    """CPU ns per number of numpy's ``Generator`` methods beside the same draws made in compiled code.
+
+    Normals by :func:`audit.population.synth.draw_kernels.standard_normals`;
+    uniforms and beta(8, 2) by numba's own ``Generator`` methods in a loop,
+    which the generator does not use: they are here to show why. 65,536 numbers
+    a call (a block), the two ways interleaved, minimum and median over repeats.
+    """
+    import numba
+    import numpy as np
+
+    from audit.population.synth.draw_kernels import standard_normals
+
+    @numba.njit(nogil=True)
+    def uniforms(rng, out):  # pragma: no cover - compiled
+        for i in range(out.shape[0]):
+            out[i] = rng.random()
+
+    @numba.njit(nogil=True)
+    def betas(rng, out):  # pragma: no cover - compiled
+        for i in range(out.shape[0]):
+            out[i] = rng.beta(8.0, 2.0)
+
+    n, calls = 1 << 16, 40
+    out = np.empty(n)
+    rng = np.random.default_rng(0)
+    pairs = {
+        "standard normal": (lambda: rng.standard_normal(n, out=out), lambda: standard_normals(rng, out)),
+        "uniform": (lambda: rng.random(n, out=out), lambda: uniforms(rng, out)),
+        "beta(8, 2)": (lambda: rng.beta(8.0, 2.0, n), lambda: betas(rng, out)),
+    }
+    for numpy_call, compiled_call in pairs.values():
+        numpy_call()
+        compiled_call()  # compiled before timing
+    print(f"\nrandom draws, CPU ns per number ({n:,} a call, min and median of {repeats} repeats; {load()})")
+    for name, ways in pairs.items():
+        spent: list[list[float]] = [[], []]
+        for _ in range(repeats):
+            for which, call in enumerate(ways):
+                before = time.process_time()
+                for _ in range(calls):
+                    call()
+                spent[which].append((time.process_time() - before) / calls / n * 1e9)
+        (a, b) = (f"{min(v):.2f} / {statistics.median(v):.2f}" for v in spent)
+        print(f"{name:>16}: numpy {a}   compiled {b}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--baseline", type=Path, help="a checkout of the code to compare with (e.g. a worktree of main)")
+    parser.add_argument("--spec", default="china-2020")
+    parser.add_argument("--size", type=float, default=4e6, help="people (default 4e6)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--chunk-size", type=float, default=1e6, help="people per chunk, as a run's --chunk-size")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--draws", action="store_true", help="also time single kinds of random draw, numpy vs compiled")
+    args = parser.parse_args()
+    size, chunk_size = int(args.size), int(args.chunk_size)
+    from scale import machine  # bench/scale.py
+
+    from audit.population.synth import chunk_ranges
+
+    plan = chunk_ranges(size, chunk_size)
+    trees = {"this tree": OURS} | ({"baseline": args.baseline.resolve()} if args.baseline else {})
+
+    print(f"generation of {size:,} people of {args.spec!r} (seed {args.seed}, {len(plan)} chunks of up to "
+          f"{chunk_size:,}), CPU ns per person; {machine()}")
+    print(f"before: {load()}")
+    makers = {name: Generator(tree, spec=args.spec, size=size, seed=args.seed) for name, tree in trees.items()}
+    cpu: dict[str, list[float]] = {name: [] for name in trees}
+    ratios: list[float] = []
+    for repeat in range(args.repeats):
+        spent = dict.fromkeys(trees, 0.0)
+        for i, blocks in enumerate(plan):  # chunk by chunk, each tree in turn, the first swapping
+            for name in (list(trees) if (repeat + i) % 2 == 0 else list(trees)[::-1]):
+                spent[name] += float(makers[name].ask("chunk", blocks))
+        row = {name: spent[name] / size * 1e9 for name in trees}
+        for name in trees:
+            cpu[name].append(row[name])
+        line = "  ".join(f"{name} {row[name]:.0f}" for name in trees)
+        if args.baseline:
+            ratios.append(row["this tree"] / row["baseline"])
+            line += f"  ratio {ratios[-1]:.3f}"
+        print(f"repeat {repeat + 1}: {line}  ({load()})", flush=True)
+    print(f"after: {load()}")
+    hashes = {name: [makers[name].ask("hash", blocks) for blocks in plan] for name in trees}
+    for maker in makers.values():
+        maker.close()
+    for name in trees:
+        print(f"{name}: {_range(cpu[name])} CPU ns per person, median {statistics.median(cpu[name]):.0f}, "
+              f"over {args.repeats} repeats ({trees[name]})")
+    if args.baseline:
+        print(f"ratio this tree / baseline: {_range(ratios, '{:.3f}')}, median {statistics.median(ratios):.3f}")
+        same = hashes["this tree"] == hashes["baseline"]
+        print("populations: " + ("identical (equal hashes of every column of every chunk)" if same else "DIFFERENT"))
+    if args.draws:
+        draws(args.repeats)
+
+
+if __name__ == "__main__":
+    main()
