@@ -85,6 +85,10 @@ class ScoredChunk:
         """Positions in the batch's ``events`` or ``ties`` of the people at ``people_rows``, ascending (offset tables)."""
         return self._batch().rows_of(table, people_rows)
 
+    def people_rows(self, ids: np.ndarray) -> np.ndarray:
+        """Rows of the batch's people holding one of ``ids``, ascending (:meth:`PersonRows.people_rows`)."""
+        return self._batch().people_rows(ids)
+
     @property
     def batch_memo(self) -> dict:
         """Work on the batch shared by every scorer's audits (:attr:`audit.engine.person_rows.PersonRows.memo`).
