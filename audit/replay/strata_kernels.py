@@ -43,17 +43,24 @@ def penalised_people(person: np.ndarray, month: np.ndarray, kind: np.ndarray, go
     """
     bad = np.zeros(n, dtype=np.bool_)
     n_kinds = good.shape[0]
+    # one flag per run of a person's events (the events are sorted by person; any order is still right, as a
+    # run's flag is or-ed in): no branch on the month or the kind, which are random, and one store per run
+    current = np.int64(-1)
+    flag = False
     for i in range(person.shape[0]):
-        if month[i] > as_of:
-            continue
-        k = np.int64(kind[i])
-        if k < 0:
-            k += n_kinds
-        if good[k]:
-            continue
         j = np.int64(person[i]) - first_id
-        if 0 <= j < n:
-            bad[j] = True
+        k = np.int64(kind[i])
+        k += n_kinds * (k < 0)
+        f = (month[i] <= as_of) & ~good[np.uint64(k)]
+        if j != current:
+            if 0 <= current < n:
+                bad[current] |= flag
+            current = j
+            flag = f
+        else:
+            flag |= f
+    if 0 <= current < n:
+        bad[current] |= flag
     return bad
 
 
@@ -69,7 +76,9 @@ def stratum_codes(sanctioned: np.ndarray, penalised: np.ndarray, n_strata: int, 
     out = np.empty(n, dtype=np.int8)
     sizes = np.zeros(n_strata, dtype=np.int64)
     for i in range(n):
-        h = code_sanctioned if sanctioned[i] else (code_penalised if penalised[i] else code_rest)
+        # a select, not a branch: who is sanctioned or penalised is random
+        h = code_rest + (code_penalised - code_rest) * np.int64(penalised[i])
+        h += (code_sanctioned - h) * np.int64(sanctioned[i])
         out[i] = h
         sizes[h] += 1
     return out, sizes
