@@ -24,7 +24,7 @@ from typing import Literal
 
 import numpy as np
 
-from audit.engine.offset_kernels import run_offsets
+from audit.engine.batch_kernels import run_offsets
 from audit.population.model import Population, rows_with_ids, unique_ids
 
 __all__ = ["PersonRows", "Table"]

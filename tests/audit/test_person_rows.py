@@ -92,7 +92,7 @@ def test_a_few_people_are_searched_for_and_many_build_the_table_once():
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_the_compiled_offsets_equal_the_counting_formulation(seed):
-    from audit.engine.offset_kernels import run_offsets
+    from audit.engine.batch_kernels import run_offsets
 
     rng = np.random.default_rng(seed)
     n, first_id = int(rng.integers(1, 400)), 7_000
@@ -111,3 +111,13 @@ def test_people_rows_equal_rows_with_ids(people_ids):
     for wanted in ([12, 10, 99, 12], [], [14], [2, 3, 4, 5], [11, 13]):
         ids = np.asarray(wanted, dtype=np.int64)
         assert index.people_rows(ids).tolist() == rows_with_ids(column, ids).tolist()
+
+
+def test_the_compiled_lookup_equals_numpy_indexing():
+    from audit.engine.batch_kernels import lookup_codes
+
+    rng = np.random.default_rng(5)
+    table = rng.random(6) < 0.5
+    codes = rng.integers(-1, 6, 10_000).astype(np.int8)  # -1: a missing category, indexed from the end as in numpy
+    assert lookup_codes(table, codes).tolist() == table[codes].tolist()
+    assert lookup_codes(table, codes[:0]).tolist() == []
