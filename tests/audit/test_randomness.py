@@ -49,3 +49,11 @@ def test_the_compiled_uniforms_equal_the_numpy_formulation(dtype):
     got = person_uniform(9, "replay", ids, draw=2)
     assert got.dtype == np.float64 and got.tobytes() == want.tobytes()
     assert person_uniform(9, "replay", ids[:0]).shape == (0,)
+
+
+def test_a_draw_per_person_still_broadcasts():
+    ids = np.arange(100, 110, dtype=np.int64)
+    draws = np.arange(10)
+    got = person_uniform(3, "dynamics.keep", ids, draw=draws)
+    want = [person_uniform(3, "dynamics.keep", ids[i : i + 1], draw=int(d))[0] for i, d in enumerate(draws)]
+    assert got.tolist() == want
