@@ -42,6 +42,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
 from audit.engine.contract import ScoredChunk
 from audit.population.model import Population
@@ -92,7 +93,10 @@ def _penalised(pop: Population, as_of: int) -> np.ndarray:
     if not (len(events) and n):
         return np.zeros(n, dtype=bool)
     kind = events["kind"]
-    codes = kind.cat.codes.to_numpy() if hasattr(kind, "cat") else np.array([EVENT_KINDS.index(k) for k in kind])
+    if isinstance(kind.dtype, pd.CategoricalDtype):
+        codes = kind.array.codes  # a view: .cat.codes.to_numpy() copies five million codes
+    else:
+        codes = np.array([EVENT_KINDS.index(k) for k in kind])
     month = events["month"].to_numpy()
     ids = pop.people["person_id"].to_numpy()
     ev_ids = events["person_id"].to_numpy()
