@@ -23,19 +23,25 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _UNIT = 1.0 / (1 << 53)
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _uniform(person_id: np.int64, offset: np.uint64) -> np.float64:
+    """The uniform of one id: the SplitMix64 finaliser of ``id * golden + offset``, its top 53 bits as a double."""
+    x = np.uint64(person_id) * _GOLDEN + offset
+    x = x ^ (x >> np.uint64(30))
+    x = x * _M1
+    x = x ^ (x >> np.uint64(27))
+    x = x * _M2
+    x = x ^ (x >> np.uint64(31))
+    return np.float64(x >> np.uint64(11)) * _UNIT
+
+
 @numba.njit(cache=True, nogil=True)
 def hashed_below(ids: np.ndarray, offset: np.uint64, rate: float) -> np.ndarray:
     """Rows ``i`` with ``uniform(ids[i]) < rate``, where uniform is :func:`audit.randomness.person_uniform`."""
     out = np.empty(ids.shape[0], np.int64)
     k = 0
     for i in range(ids.shape[0]):
-        x = np.uint64(ids[i]) * _GOLDEN + offset
-        x = x ^ (x >> np.uint64(30))
-        x = x * _M1
-        x = x ^ (x >> np.uint64(27))
-        x = x * _M2
-        x = x ^ (x >> np.uint64(31))
-        if np.float64(x >> np.uint64(11)) * _UNIT < rate:
+        if _uniform(ids[i], offset) < rate:
             out[k] = i
             k += 1
     return out[:k].copy()
@@ -46,11 +52,5 @@ def hashed_uniform(ids: np.ndarray, offset: np.uint64) -> np.ndarray:
     """``uniform(ids[i])`` for every ``i``, where uniform is :func:`audit.randomness.person_uniform`."""
     out = np.empty(ids.shape[0], np.float64)
     for i in range(ids.shape[0]):
-        x = np.uint64(ids[i]) * _GOLDEN + offset
-        x = x ^ (x >> np.uint64(30))
-        x = x * _M1
-        x = x ^ (x >> np.uint64(27))
-        x = x * _M2
-        x = x ^ (x >> np.uint64(31))
-        out[i] = np.float64(x >> np.uint64(11)) * _UNIT
+        out[i] = _uniform(ids[i], offset)
     return out
