@@ -128,8 +128,8 @@ def bottom_k_rows(u: np.ndarray, stratum: np.ndarray, k: np.ndarray) -> np.ndarr
     n = u.shape[0]
     n_strata = k.shape[0]
     width = 1
-    for h in range(n_strata):
-        width = max(width, min(k[h], n))
+    for s in range(n_strata):
+        width = max(width, min(k[s], n))
     heap = np.empty((n_strata, width), dtype=np.float64)
     filled = np.zeros(n_strata, dtype=np.int64)
     people = np.zeros(n_strata, dtype=np.int64)
@@ -153,9 +153,9 @@ def bottom_k_rows(u: np.ndarray, stratum: np.ndarray, k: np.ndarray) -> np.ndarr
             _sift_down(heap[h], filled[h])
     take_all = np.zeros(n_strata, dtype=np.bool_)
     cut = np.empty(n_strata, dtype=np.float64)
-    for h in range(n_strata):
-        take_all[h] = people[h] <= k[h]
-        cut[h] = heap[h, 0] if (k[h] > 0 and not take_all[h]) else -np.inf
+    for s in range(n_strata):
+        take_all[s] = people[s] <= k[s]
+        cut[s] = heap[s, 0] if (k[s] > 0 and not take_all[s]) else -np.inf
     out = np.empty(n, dtype=np.int64)
     m = 0
     for i in range(n):
