@@ -246,8 +246,11 @@ def end_to_end(sizes: list[int], repeats: int, *, memory_only: list[int] = ()) -
 # ----------------------------------------------------------------------------- (d) projection
 
 
-def projection(chunks: int, fixed_cpu: list[float] | None = None) -> None:
-    """CPU per person of the 1.4e9 run's chunk loop, plus the fixed cost of a run, projected to all 1.4e9 people."""
+def projection(chunks: int, fixed_cpu: list[float] | None = None, *, loop_only: bool = False) -> None:
+    """CPU per person of the 1.4e9 run's chunk loop, plus the fixed cost of a run, projected to all 1.4e9 people.
+
+    ``loop_only``: the chunk loop alone (its CPU per person and by stage), without the fixed-cost run and the projection.
+    """
     from audit.engine.contract import AuditOptions
     from audit.engine.executors import ChunkTask, default_workers, make_executor, run_chunk
     from audit.engine.streaming import RunTotals, absorb
@@ -277,16 +280,19 @@ def projection(chunks: int, fixed_cpu: list[float] | None = None) -> None:
     # The replay pools, the ground-truth sample and the attribution sample have fixed sizes: what a run costs
     # beyond its chunk loop does not grow with the population. Measured as a whole run of FIXED_PEOPLE (whose
     # samples already have the country run's sizes) less its people at the chunk loop's cost per person.
-    if not fixed_cpu:
+    if loop_only:
+        fixed_cpu = []
+    elif not fixed_cpu:
         fixed_cpu = [cli_run(FIXED_PEOPLE, SCORERS, memory=False)["cpu"]]
     fixed = [max(0.0, c - FIXED_PEOPLE * per_person) for c in fixed_cpu]
     minutes = [(COUNTRY * per_person + f) / workers / 60 for f in fixed]
     print(f"\n(d) 1.4e9 projection: the first {len(tasks)} chunks ({totals.people:,} people) of the 1.4e9-person run, "
           f"{workers} workers, all four scorers, every default audit (load before: {load})")
     print(f"    chunk loop: {loop:.1f} s wall, {tree.cpu_seconds:.1f} CPU s -> {per_person * 1e9:,.0f} CPU ns per person")
-    print(f"    fixed cost of a run (a {FIXED_PEOPLE:,}-person run's CPU less its people at that rate): "
-          f"{_span(fixed, ',.0f')} CPU s")
-    print(f"    projected for {COUNTRY:,} people on {workers} fully used cores: {_span(minutes, ',.1f')} minutes")
+    if fixed:
+        print(f"    fixed cost of a run (a {FIXED_PEOPLE:,}-person run's CPU less its people at that rate): "
+              f"{_span(fixed, ',.0f')} CPU s")
+        print(f"    projected for {COUNTRY:,} people on {workers} fully used cores: {_span(minutes, ',.1f')} minutes")
     stages = sorted(totals.seconds.items(), key=lambda kv: -kv[1])
     total = sum(totals.seconds.values())
     shares = ", ".join(f"{k} {v / total:.0%}" for k, v in stages if v > 0)
@@ -421,6 +427,8 @@ def main() -> None:
     p.add_argument("--only", choices=("a", "b", "d", "e", "f"), default=None, help="run one part only ((b) includes (c))")
     p.add_argument("--before", type=Path, default=None,
                    help="(f): also measure the package tree at this directory (e.g. the code before a change)")
+    p.add_argument("--loop-only", action="store_true",
+                   help="(d): the chunk loop alone, without the fixed-cost run and the projection")
     p.add_argument("--collect-child", type=int, default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.collect_child is not None:  # (f)'s measuring process
@@ -437,7 +445,7 @@ def main() -> None:
     if args.only in (None, "b"):
         cpu = end_to_end(sizes, repeats, memory_only=[100_000_000] if args.huge else [])
     if args.only in (None, "d"):
-        projection(4 if args.quick else args.chunks, cpu.get(FIXED_PEOPLE))
+        projection(4 if args.quick else args.chunks, cpu.get(FIXED_PEOPLE), loop_only=args.loop_only)
     if args.only in (None, "e"):
         batch_sweep(repeats=1 if args.quick else 3)
     if args.only in (None, "f"):
