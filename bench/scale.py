@@ -6,6 +6,7 @@ Usage::
     python bench/scale.py --only b --sizes 1e6,4e6 --repeats 2
     python bench/scale.py --huge                   # peak memory also at 1e8 people
     python bench/scale.py --quick                  # 1e6 only, once: a smoke run
+    python bench/scale.py --only f --before /tmp/base   # per-batch audit collection, this tree against a copy of another
 
 Prints, in one run, with the machine (cores, CPU, memory, versions) and its
 load average before and after (the machine may be shared: CPU seconds and
@@ -30,7 +31,12 @@ ratios are the figures to compare, not wall time):
     plus the fixed cost of a run (a 4e6-person run's CPU, from (b) when it
     ran that size, less its people at the chunk loop's rate), over the cores;
 (e) the batch size inside a chunk: people per second of one core on one chunk
-    of the 1.4e9 run for several batch sizes (medians of three, interleaved).
+    of the 1.4e9 run for several batch sizes (medians of three, interleaved);
+(f) the audits' per-batch collection: thread CPU of each audit's ``collect``
+    for the four scorers of one batch (1,048,576 people) of the 1.4e9 run, ns
+    per person, generation and scoring left out; with ``--before DIR`` the same
+    measured on the package tree at DIR (e.g. a checkout of the code before a
+    change), the two trees alternating in fresh processes, and the ratio.
 
 Never run in tests. Needs psutil: ``pip install -e ".[bench]"``.
 """
@@ -240,8 +246,11 @@ def end_to_end(sizes: list[int], repeats: int, *, memory_only: list[int] = ()) -
 # ----------------------------------------------------------------------------- (d) projection
 
 
-def projection(chunks: int, fixed_cpu: list[float] | None = None) -> None:
-    """CPU per person of the 1.4e9 run's chunk loop, plus the fixed cost of a run, projected to all 1.4e9 people."""
+def projection(chunks: int, fixed_cpu: list[float] | None = None, *, loop_only: bool = False) -> None:
+    """CPU per person of the 1.4e9 run's chunk loop, plus the fixed cost of a run, projected to all 1.4e9 people.
+
+    ``loop_only``: the chunk loop alone (its CPU per person and by stage), without the fixed-cost run and the projection.
+    """
     from audit.engine.contract import AuditOptions
     from audit.engine.executors import ChunkTask, default_workers, make_executor, run_chunk
     from audit.engine.streaming import RunTotals, absorb
@@ -271,16 +280,19 @@ def projection(chunks: int, fixed_cpu: list[float] | None = None) -> None:
     # The replay pools, the ground-truth sample and the attribution sample have fixed sizes: what a run costs
     # beyond its chunk loop does not grow with the population. Measured as a whole run of FIXED_PEOPLE (whose
     # samples already have the country run's sizes) less its people at the chunk loop's cost per person.
-    if not fixed_cpu:
+    if loop_only:
+        fixed_cpu = []
+    elif not fixed_cpu:
         fixed_cpu = [cli_run(FIXED_PEOPLE, SCORERS, memory=False)["cpu"]]
     fixed = [max(0.0, c - FIXED_PEOPLE * per_person) for c in fixed_cpu]
     minutes = [(COUNTRY * per_person + f) / workers / 60 for f in fixed]
     print(f"\n(d) 1.4e9 projection: the first {len(tasks)} chunks ({totals.people:,} people) of the 1.4e9-person run, "
           f"{workers} workers, all four scorers, every default audit (load before: {load})")
     print(f"    chunk loop: {loop:.1f} s wall, {tree.cpu_seconds:.1f} CPU s -> {per_person * 1e9:,.0f} CPU ns per person")
-    print(f"    fixed cost of a run (a {FIXED_PEOPLE:,}-person run's CPU less its people at that rate): "
-          f"{_span(fixed, ',.0f')} CPU s")
-    print(f"    projected for {COUNTRY:,} people on {workers} fully used cores: {_span(minutes, ',.1f')} minutes")
+    if fixed:
+        print(f"    fixed cost of a run (a {FIXED_PEOPLE:,}-person run's CPU less its people at that rate): "
+              f"{_span(fixed, ',.0f')} CPU s")
+        print(f"    projected for {COUNTRY:,} people on {workers} fully used cores: {_span(minutes, ',.1f')} minutes")
     stages = sorted(totals.seconds.items(), key=lambda kv: -kv[1])
     total = sum(totals.seconds.values())
     shares = ", ".join(f"{k} {v / total:.0%}" for k, v in stages if v > 0)
@@ -324,6 +336,82 @@ def batch_sweep(sizes: tuple[int, ...] = (131_072, 262_144, 524_288, 1_048_576),
         print(f"    batch {b:>9,}: {med:>11,.0f} people/s (median of {repeats}), {med / best:.2f} of the best")
 
 
+# ----------------------------------------------------------------------------- (f) per-batch audit collection
+
+
+def collect_child(passes: int) -> None:
+    """In a child process: JSON of each audit's thread CPU seconds per pass over one batch (medians of ``passes``)."""
+    from audit.engine.chunks import reuse_freed_memory
+    from audit.engine.contract import AuditOptions, ScoredChunk, score_checked
+    from audit.engine.person_rows import PersonRows
+    from audit.population.groups import layout_for
+    from audit.population.source import open_source
+    from audit.runner import default_audits, resolve_scorers, unique_labels
+
+    reuse_freed_memory()  # as a worker does (audit.engine.chunks.run_chunk)
+    source = open_source("china-2020", size=COUNTRY, seed=0)
+    options = AuditOptions(population_size=COUNTRY)
+    audits = tuple(default_audits(options))
+    layout = layout_for((), spec=source.spec)
+    pop = source.chunk(source.chunk_plan(1_048_576)[1])
+    scorers = unique_labels(resolve_scorers(None))
+    as_of = pop.horizon_months - 1
+    view, cells = pop.view(), layout.encode(pop.people)
+    frames = {label: score_checked(s, view, as_of=as_of) for label, s in scorers}
+
+    def one_pass() -> dict[str, float]:
+        rows = PersonRows(population=pop)  # a fresh batch: nothing shared from the pass before
+        spent: dict[str, float] = {}
+        for label, scorer in scorers:
+            chunk = ScoredChunk(population=pop, view=view, scorer=scorer, label=label, frame=frames[label], cells=cells,
+                                layout=layout, options=options, as_of=as_of, person_rows=rows)
+            for audit in audits:
+                t0 = time.thread_time()
+                audit.collect(chunk)
+                spent[audit.name] = spent.get(audit.name, 0.0) + time.thread_time() - t0
+        return spent
+
+    one_pass()  # warm: compiled kernels loaded, allocator primed
+    runs = [one_pass() for _ in range(passes)]
+    print(json.dumps({"people": len(pop), "seconds": {k: float(np.median([r[k] for r in runs])) for k in runs[0]}}))
+
+
+def _collect_in(tree: Path, passes: int) -> dict:
+    """:func:`collect_child` in a fresh process importing the package from ``tree``."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--collect-child", str(passes)]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd=tree)
+    if out.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} (PYTHONPATH={tree}) failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def audit_collection(repeats: int, before: Path | None, passes: int = 3) -> None:
+    """Thread CPU per person of each audit's per-batch collection, this tree against ``before``, interleaved."""
+    trees = [("current", HERE.parent)] + ([("before", before)] if before is not None else [])
+    print(f"\n(f) per-batch audit collection: one batch of 1,048,576 people of the 1.4e9 run, the four scorers; thread "
+          f"CPU of each audit's collect, ns per person (median of {passes} passes in each of {repeats} fresh processes "
+          "per tree, trees alternating); ranges over the processes")
+    got: dict[str, list[dict]] = {name: [] for name, _ in trees}
+    loads = []
+    for _ in range(repeats):
+        for name, tree in trees:
+            loads.append(os.getloadavg()[0])
+            got[name].append(_collect_in(tree, passes))
+    names = list(got["current"][0]["seconds"])
+    totals = {name: [sum(r["seconds"].values()) / r["people"] * 1e9 for r in runs] for name, runs in got.items()}
+    for audit in [*names, "total"]:
+        cols = []
+        for name, runs in got.items():
+            ns = totals[name] if audit == "total" else [r["seconds"][audit] / r["people"] * 1e9 for r in runs]
+            cols.append(f"{name} {_span(ns, ',.1f'):>13}")
+        print(f"    {audit:<14} " + "   ".join(cols))
+    if before is not None:
+        ratios = [b / a for a, b in zip(totals["current"], totals["before"], strict=True)]
+        print(f"    before / current (total, process by process): {_span(ratios, '.2f')}x; "
+              f"load average (1 min) during: {min(loads):.1f}-{max(loads):.1f}")
+
+
 #: People in the run that measures a run's fixed cost (large enough that every default sample is full size).
 FIXED_PEOPLE = 4_000_000
 
@@ -336,8 +424,16 @@ def main() -> None:
     p.add_argument("--huge", action="store_true", help="also measure peak memory at 1e8 people (one run)")
     p.add_argument("--quick", action="store_true", help="1e6 people only, once: a smoke run")
     p.add_argument("--chunks", type=int, default=20, help="chunks of the 1.4e9 run timed for (d) (default 20)")
-    p.add_argument("--only", choices=("a", "b", "d", "e"), default=None, help="run one part only ((b) includes (c))")
+    p.add_argument("--only", choices=("a", "b", "d", "e", "f"), default=None, help="run one part only ((b) includes (c))")
+    p.add_argument("--before", type=Path, default=None,
+                   help="(f): also measure the package tree at this directory (e.g. the code before a change)")
+    p.add_argument("--loop-only", action="store_true",
+                   help="(d): the chunk loop alone, without the fixed-cost run and the projection")
+    p.add_argument("--collect-child", type=int, default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
+    if args.collect_child is not None:  # (f)'s measuring process
+        collect_child(args.collect_child)
+        return
     sizes = [1_000_000] if args.quick else [int(float(x)) for x in args.sizes.split(",")]
     repeats = 1 if args.quick else args.repeats
     print(f"machine: {machine()}")
@@ -349,9 +445,11 @@ def main() -> None:
     if args.only in (None, "b"):
         cpu = end_to_end(sizes, repeats, memory_only=[100_000_000] if args.huge else [])
     if args.only in (None, "d"):
-        projection(4 if args.quick else args.chunks, cpu.get(FIXED_PEOPLE))
+        projection(4 if args.quick else args.chunks, cpu.get(FIXED_PEOPLE), loop_only=args.loop_only)
     if args.only in (None, "e"):
         batch_sweep(repeats=1 if args.quick else 3)
+    if args.only in (None, "f"):
+        audit_collection(1 if args.quick else args.repeats, args.before)
     print(f"\nload average after: {_load()} ({os.cpu_count()} cores)")
 
 

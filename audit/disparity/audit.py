@@ -136,7 +136,7 @@ def frame_counts(frame: Any, scorer: Scorer, *, cells: np.ndarray, n_cells: int)
     return collect_counts(
         cells=cells,
         n_cells=n_cells,
-        tier=frame["tier"].cat.codes.to_numpy(),
+        tier=frame["tier"].array.codes,  # a view of the codes: .cat.codes.to_numpy() copies them
         n_tiers=len(scorer.tiers),
         sanctions=sanctions,
         scores=frame["score"].to_numpy(),

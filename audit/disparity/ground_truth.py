@@ -34,7 +34,7 @@ from audit.disparity.group_stats import eligible_max, eligible_min, fairlearn_su
 from audit.disparity.ratio_intervals import exact_rate_interval
 from audit.engine.contract import ScoredChunk, favourable_mask, sanctioned_mask, score_checked
 from audit.output.artefacts import finite_or_none as _num
-from audit.population.model import PopulationView, rows_with_ids, unique_ids
+from audit.population.model import PopulationView, unique_ids
 from audit.replay.pool import chunk_sample
 from scorers.protocol import ScorerTags, scorer_tags
 
@@ -174,7 +174,7 @@ def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.n
     # one hop: the sampled people and their friends, over recorded and over genuine events
     ties = view.ties
     mine_t = chunk.rows_of("ties", rows) if len(ties) else np.zeros(0, np.intp)
-    friends = rows_with_ids(ids, unique_ids(ties["friend_id"].to_numpy()[mine_t]), presorted=pop.sorted_by_person("people"))
+    friends = chunk.people_rows(unique_ids(ties["friend_id"].to_numpy()[mine_t]))
     involved = unique_ids(np.concatenate([rows, friends]))
     pos = np.searchsorted(involved, rows)
     mine = chunk.rows_of("events", involved)

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from audit.engine.batch_kernels import lookup_codes
 from audit.engine.guard import note_fault, plugin_call, plugin_section, time_limited
 from audit.engine.person_rows import PersonRows, Table
 from audit.errors import ScorerContractError, ScorerFailed
@@ -84,6 +85,10 @@ class ScoredChunk:
     def rows_of(self, table: Table, people_rows: np.ndarray) -> np.ndarray:
         """Positions in the batch's ``events`` or ``ties`` of the people at ``people_rows``, ascending (offset tables)."""
         return self._batch().rows_of(table, people_rows)
+
+    def people_rows(self, ids: np.ndarray) -> np.ndarray:
+        """Rows of the batch's people holding one of ``ids``, ascending (:meth:`PersonRows.people_rows`)."""
+        return self._batch().people_rows(ids)
 
     @property
     def batch_memo(self) -> dict:
@@ -165,7 +170,12 @@ class ScoredChunk:
 def favourable_mask(scorer: Scorer, frame: pd.DataFrame) -> np.ndarray:
     """True where the tier is one of the scorer's favourable tiers."""
     fav = np.array([t in scorer.favourable_tiers for t in scorer.tiers], dtype=bool)
-    return fav[category_codes(frame["tier"])]
+    tier = frame["tier"]
+    if isinstance(tier.dtype, pd.CategoricalDtype) and len(tier.dtype.categories) <= fav.size:
+        # codes of a categorical are below its number of categories (or -1): every one indexes fav; compiled,
+        # as numpy's fav[codes] first widens a million int8 codes to a platform-sized index array
+        return lookup_codes(fav, category_codes(tier))
+    return fav[category_codes(tier)]
 
 
 def sanctioned_mask(scorer: Scorer, frame: pd.DataFrame) -> np.ndarray:

@@ -24,6 +24,7 @@ from typing import Literal
 
 import numpy as np
 
+from audit.engine.batch_kernels import run_offsets
 from audit.population.model import Population, rows_with_ids, unique_ids
 
 __all__ = ["PersonRows", "Table"]
@@ -51,6 +52,8 @@ class PersonRows:
     memo: dict = field(default_factory=dict, repr=False)
     """Work on the batch shared by every scorer's audits, keyed by what it is (it must not depend on the scorer)."""
     _offsets: dict[str, tuple[np.ndarray, np.ndarray] | None] = field(default_factory=dict, repr=False)
+    _contiguous: bool | None = field(default=None, repr=False)
+    """Whether the people's ids are a contiguous range in row order (checked on first use)."""
 
     def offsets(self, table: Table) -> tuple[np.ndarray, np.ndarray] | None:
         """``(first, count)`` per person for ``table``; ``None`` when the table cannot be indexed by offsets."""
@@ -69,14 +72,32 @@ class PersonRows:
         if ids.size > 1 and not bool(np.all(ids[1:] != ids[:-1])):  # sorted and distinct: one run per person
             return None
         if ids.size and column.size and int(ids[-1]) - int(ids[0]) == ids.size - 1 and ids[0] <= column[0] and column[-1] <= ids[-1]:
-            # a synthetic batch: ids are a contiguous range holding every id of the table; one counting pass
-            count = np.bincount((column - ids[0]).astype(np.intp, copy=False), minlength=ids.size).astype(np.int64)
-            first = np.zeros(ids.size, dtype=np.int64)
-            np.cumsum(count[:-1], out=first[1:])
-            return first, count
+            # a synthetic batch: ids are a contiguous range holding every id of the table; one compiled counting pass
+            return run_offsets(column, int(ids[0]), ids.size)
         first = np.searchsorted(column, ids, side="left")
         count = np.searchsorted(column, ids, side="right") - first
         return first.astype(np.int64, copy=False), count.astype(np.int64, copy=False)
+
+    def people_rows(self, ids: np.ndarray) -> np.ndarray:
+        """Rows of ``people`` holding one of ``ids``, ascending: ``rows_with_ids(people.person_id, ids)``.
+
+        In a synthetic batch, whose ids are a contiguous range in row order, a
+        row is its id less the first id: no search.
+        """
+        ids = np.asarray(ids)
+        pop = self.population
+        column = pop.people["person_id"].to_numpy()
+        if self._contiguous is None:
+            self._contiguous = bool(
+                column.size and column.dtype.kind in "iu" and pop.sorted_by_person("people")
+                and int(column[-1]) - int(column[0]) == column.size - 1
+                and (column.size < 2 or bool(np.all(column[1:] != column[:-1])))
+            )
+        if not self._contiguous or ids.size == 0 or ids.dtype.kind != column.dtype.kind:
+            return rows_with_ids(column, ids, presorted=pop.sorted_by_person("people"))
+        wanted = unique_ids(ids)
+        wanted = wanted[(wanted >= column[0]) & (wanted <= column[-1])]
+        return (wanted - column[0]).astype(np.intp)
 
     def rows_of(self, table: Table, people_rows: np.ndarray) -> np.ndarray:
         """Positions in ``table`` of the rows of the people at ``people_rows``, ascending.

@@ -37,9 +37,9 @@ import pandas as pd
 
 from audit.engine.contract import AuditContext, ScoredChunk
 from audit.engine.guard import time_limited
-from audit.population.model import Population, rows_with_ids, unique_ids
+from audit.population.model import Population, unique_ids
 from audit.randomness import rows_sampled
-from audit.replay.strata import STRATA, hashes, strata_of, stratum_targets
+from audit.replay.strata import hashes, strata_of, stratum_sizes, stratum_targets
 
 __all__ = ["MAX_PARTS", "PoolPart", "ReplayPool", "chunk_sample"]
 
@@ -121,7 +121,7 @@ class ReplayPool:
         if with_friends and len(ties):
             friends = unique_ids(ties["friend_id"].to_numpy())
             friends = friends[~np.isin(friends, sampled_ids)]
-            rows = unique_ids(np.concatenate([sampled_rows, rows_with_ids(ids, friends.astype(ids.dtype, copy=False), presorted=pop.sorted_by_person("people"))]))
+            rows = unique_ids(np.concatenate([sampled_rows, chunk.people_rows(friends.astype(ids.dtype, copy=False))]))
         else:
             rows = np.sort(sampled_rows)
         row_ids = ids[rows]
@@ -136,12 +136,12 @@ class ReplayPool:
             ties=ties.reset_index(drop=True),
             frame=chunk.frame.iloc[rows].reset_index(drop=True),
             cells=chunk.cells[rows],
-            sampled=np.isin(rows, sampled_rows),
+            sampled=_marked(rows, sampled_rows),
             u=hashes(chunk.options.seed, row_ids),
             stratum=strata_of(chunk)[rows],
         )
         return cls(parts=(part,), horizon_months=pop.horizon_months, synthetic=pop.synthetic,
-                   sizes=np.bincount(strata_of(chunk), minlength=len(STRATA)).astype(np.int64),
+                   sizes=np.array(stratum_sizes(chunk), dtype=np.int64),
                    targets=stratum_targets(chunk.options.replay_sample) if stratified else None)
 
     def merge(self, other: ReplayPool) -> ReplayPool:
@@ -190,6 +190,15 @@ class ReplayPool:
             label=ctx.label, frame=frame, cells=cells, layout=ctx.layout, options=options, as_of=as_of,
             sample_rows=np.flatnonzero(sampled), _memo={} if self.sizes is None else {"replay_sizes": self.sizes},
         )
+
+
+def _marked(rows: np.ndarray, sampled_rows: np.ndarray) -> np.ndarray:
+    """``np.isin(rows, sampled_rows)`` where ``rows`` holds every one of ``sampled_rows``: a binary search when ascending."""
+    if rows.size > 1 and not bool(np.all(rows[1:] > rows[:-1])):
+        return np.isin(rows, sampled_rows)
+    out = np.zeros(rows.size, dtype=bool)
+    out[np.searchsorted(rows, sampled_rows)] = True
+    return out
 
 
 def _joined(parts: tuple[PoolPart, ...]) -> PoolPart:

@@ -61,7 +61,16 @@ from audit.population.model import rows_with_ids, unique_ids
 from audit.randomness import person_uniform, rows_sampled
 from audit.replay.logs import EventArrays, Variants, added_events
 from audit.replay.pool import ReplayPool
-from audit.replay.strata import HALF_WIDTH_PEOPLE, STRATA, bottom_k, hashes, strata_of, stratum_targets, weights
+from audit.replay.strata import (
+    HALF_WIDTH_PEOPLE,
+    STRATA,
+    bottom_k,
+    hashes,
+    strata_of,
+    stratum_sizes,
+    stratum_targets,
+    weights,
+)
 from scorers.protocol import scorer_tags
 
 __all__ = [
@@ -274,10 +283,10 @@ def sample_records(chunk: ScoredChunk, sample: ReplaySample) -> dict[str, Any]:
     sizes = chunk._memo.get("replay_sizes")
     strata = strata_of(chunk)
     if sizes is None:
-        sizes = np.bincount(strata, minlength=len(STRATA))
+        sizes = stratum_sizes(chunk)
     return {
         "weights": Records(sample.weight_records()),
-        "strata": Counts(np.asarray(sizes, dtype=np.int64)),
+        "strata": Counts(np.array(sizes, dtype=np.int64)),
         "strata_sampled": Counts(np.bincount(strata[sample.positions], minlength=len(STRATA)).astype(np.int64)),
     }
 
@@ -304,7 +313,7 @@ def sample_weights(chunk: ScoredChunk, rows: np.ndarray) -> np.ndarray:
     strata = strata_of(chunk)
     sizes = chunk._memo.get("replay_sizes")
     if sizes is None:
-        sizes = np.bincount(strata, minlength=len(STRATA))
+        sizes = stratum_sizes(chunk)
     return weights(strata[rows], sizes)
 
 

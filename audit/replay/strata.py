@@ -42,14 +42,16 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
 from audit.engine.contract import ScoredChunk
 from audit.population.model import Population
 from audit.randomness import person_uniform
 from audit.replay.recourse import ACTIONS
+from audit.replay.strata_kernels import bottom_k_rows, penalised_people, stratum_codes
 from audit.vocab import EVENT_KINDS
 
-__all__ = ["STRATA", "SANCTIONED", "PENALISED", "REST", "HALF_WIDTH_PEOPLE", "stratum_targets", "strata_of", "bottom_k", "weights"]
+__all__ = ["STRATA", "SANCTIONED", "PENALISED", "REST", "HALF_WIDTH_PEOPLE", "stratum_targets", "strata_of", "stratum_sizes", "bottom_k", "weights"]
 
 #: Strata of the replay sample, in code order.
 STRATA: tuple[str, ...] = ("sanctioned", "penalised", "rest")
@@ -66,57 +68,62 @@ def stratum_targets(replay_sample: int) -> np.ndarray:
 
 
 def strata_of(chunk: ScoredChunk) -> np.ndarray:
-    """Stratum code of every person of ``chunk`` (computed once per chunk)."""
+    """Stratum code of every person of ``chunk`` (computed once per chunk; do not modify)."""
     if "replay_strata" not in chunk._memo:
-        n = len(chunk.population.people)
         # who has a penalty by as_of does not depend on the scorer: once per batch, shared by every scorer
         key = ("replay_penalised", chunk.as_of)
         if key not in chunk.batch_memo:
             chunk.batch_memo[key] = _penalised(chunk.population, chunk.as_of)
-        bad = chunk.batch_memo[key]
-        out = np.full(n, REST, dtype=np.int8)
-        out[bad] = PENALISED
-        out[chunk.sanctioned] = SANCTIONED
-        chunk._memo["replay_strata"] = out
+        codes, sizes = stratum_codes(chunk.sanctioned, chunk.batch_memo[key], len(STRATA), SANCTIONED, PENALISED, REST)
+        chunk._memo["replay_strata"] = codes
+        chunk._memo["replay_strata_sizes"] = sizes
     return chunk._memo["replay_strata"]
+
+
+def stratum_sizes(chunk: ScoredChunk) -> np.ndarray:
+    """People of ``chunk`` in each stratum (counted with :func:`strata_of`; do not modify)."""
+    strata_of(chunk)
+    return chunk._memo["replay_strata_sizes"]
 
 
 def _penalised(pop: Population, as_of: int) -> np.ndarray:
     """True for each person with an event that is not a good deed in a month up to ``as_of``."""
     n = len(pop.people)
     events = pop.events
+    if not (len(events) and n):
+        return np.zeros(n, dtype=bool)
+    kind = events["kind"]
+    if isinstance(kind.dtype, pd.CategoricalDtype):
+        codes = kind.array.codes  # a view: .cat.codes.to_numpy() copies five million codes
+    else:
+        codes = np.array([EVENT_KINDS.index(k) for k in kind])
+    month = events["month"].to_numpy()
+    ids = pop.people["person_id"].to_numpy()
+    ev_ids = events["person_id"].to_numpy()
+    if (pop.sorted_by_person("people") and ids.dtype.kind in "iu" and ev_ids.dtype.kind in "iu"
+            and int(ids[-1]) - int(ids[0]) == n - 1):
+        # a synthetic chunk: ids are a contiguous range, so an id is its row plus the first id; one compiled pass
+        return penalised_people(ev_ids, month, codes, _GOOD, int(ids[0]), n, int(as_of))
     bad = np.zeros(n, dtype=bool)
-    if len(events) and n:
-        kind = events["kind"]
-        codes = kind.cat.codes.to_numpy() if hasattr(kind, "cat") else np.array([EVENT_KINDS.index(k) for k in kind])
-        sel = (events["month"].to_numpy() <= as_of) & ~_GOOD[np.asarray(codes, dtype=np.int64)]
-        ids = pop.people["person_id"].to_numpy()
-        ev_ids = events["person_id"].to_numpy()[sel]
-        if pop.sorted_by_person("people") and int(ids[-1]) - int(ids[0]) == n - 1:
-            # a synthetic chunk: ids are a contiguous range, so an id is its row plus the first id
-            inside = (ev_ids >= ids[0]) & (ev_ids <= ids[-1])
-            bad[ev_ids[inside] - ids[0]] = True
-        else:
-            order = np.argsort(ids, kind="stable")
-            if pop.sorted_by_person("events"):
-                ev_ids = ev_ids[np.r_[True, ev_ids[1:] != ev_ids[:-1]]] if ev_ids.size else ev_ids
-            pos = np.minimum(np.searchsorted(ids[order], ev_ids), n - 1)
-            hit = ids[order][pos] == ev_ids
-            bad[order[pos[hit]]] = True
+    sel = (month <= as_of) & ~_GOOD[np.asarray(codes, dtype=np.int64)]
+    ev_ids = ev_ids[sel]
+    order = np.argsort(ids, kind="stable")
+    if pop.sorted_by_person("events"):
+        ev_ids = ev_ids[np.r_[True, ev_ids[1:] != ev_ids[:-1]]] if ev_ids.size else ev_ids
+    pos = np.minimum(np.searchsorted(ids[order], ev_ids), n - 1)
+    hit = ids[order][pos] == ev_ids
+    bad[order[pos[hit]]] = True
     return bad
 
 
 def bottom_k(u: np.ndarray, stratum: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """Positions of the ``k[h]`` smallest ``u`` in each stratum ``h`` (every tie at the ``k``-th value kept), ascending."""
-    keep = np.zeros(u.size, dtype=bool)
-    for h in range(len(k)):
-        rows = np.flatnonzero(stratum == h)
-        if rows.size <= k[h]:
-            keep[rows] = True
-        elif k[h] > 0:
-            cut = np.partition(u[rows], k[h] - 1)[k[h] - 1]
-            keep[rows[u[rows] <= cut]] = True
-    return np.flatnonzero(keep)
+    """Positions of the ``k[h]`` smallest ``u`` in each stratum ``h`` (every tie at the ``k``-th value kept), ascending.
+
+    One compiled pass with a heap per stratum (:func:`audit.replay.strata_kernels.bottom_k_rows`), rather
+    than a mask, a ``flatnonzero`` and a ``partition`` of each stratum. ``u`` must hold no NaN (the
+    hashes never do); the kernel raises ``ValueError`` if it meets one.
+    """
+    return bottom_k_rows(np.asarray(u), np.asarray(stratum), np.asarray(k, dtype=np.int64))
 
 
 def hashes(seed: int, person_id: np.ndarray) -> np.ndarray:

@@ -88,3 +88,36 @@ def test_a_few_people_are_searched_for_and_many_build_the_table_once():
     assert np.array_equal(index.rows_of("events", many), np.flatnonzero(np.isin(column, ids[many])))
     assert set(index._offsets) == {"events"}
     assert np.array_equal(index.rows_of("events", few), np.flatnonzero(np.isin(column, ids[few])))  # now from the table
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_compiled_offsets_equal_the_counting_formulation(seed):
+    from audit.engine.batch_kernels import run_offsets
+
+    rng = np.random.default_rng(seed)
+    n, first_id = int(rng.integers(1, 400)), 7_000
+    column = np.sort(rng.integers(first_id, first_id + n, int(rng.integers(0, 3000))))
+    count = np.bincount(column - first_id, minlength=n)
+    first = np.concatenate(([0], np.cumsum(count)[:-1]))
+    got_first, got_count = run_offsets(column, first_id, n)
+    assert got_count.tolist() == count.tolist() and got_first.tolist() == first.tolist()
+
+
+@pytest.mark.parametrize("people_ids", [[10, 11, 12, 13, 14], [10, 12, 13, 17], [3, 3, 4], [5]])
+def test_people_rows_equal_rows_with_ids(people_ids):
+    pop = _population(people_ids, [])
+    index = PersonRows(population=pop)
+    column = np.asarray(people_ids, dtype=np.int64)
+    for wanted in ([12, 10, 99, 12], [], [14], [2, 3, 4, 5], [11, 13]):
+        ids = np.asarray(wanted, dtype=np.int64)
+        assert index.people_rows(ids).tolist() == rows_with_ids(column, ids).tolist()
+
+
+def test_the_compiled_lookup_equals_numpy_indexing():
+    from audit.engine.batch_kernels import lookup_codes
+
+    rng = np.random.default_rng(5)
+    table = rng.random(6) < 0.5
+    codes = rng.integers(-1, 6, 10_000).astype(np.int8)  # -1: a missing category, indexed from the end as in numpy
+    assert lookup_codes(table, codes).tolist() == table[codes].tolist()
+    assert lookup_codes(table, codes[:0]).tolist() == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from audit.replay.stats import months_summary, weighted_rate
 from audit.replay.strata import HALF_WIDTH_PEOPLE, bottom_k, hashes, stratum_targets, weights
@@ -83,3 +84,64 @@ def test_strata_are_the_same_for_contiguous_and_scattered_ids():
     ev["person_id"] = ev["person_id"] * 7 + 3
     scattered = population(ppl, ev)
     assert strata_of(chunk_of(scattered, PermanentList())).tolist() == expected
+
+
+def _bottom_k_numpy(u, stratum, k):
+    """The numpy formulation: per stratum, a mask, ``flatnonzero`` and a ``partition`` at the k-th value."""
+    keep = np.zeros(u.size, dtype=bool)
+    for h in range(len(k)):
+        rows = np.flatnonzero(stratum == h)
+        if rows.size <= k[h]:
+            keep[rows] = True
+        elif k[h] > 0:
+            cut = np.partition(u[rows], k[h] - 1)[k[h] - 1]
+            keep[rows[u[rows] <= cut]] = True
+    return np.flatnonzero(keep)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_compiled_bottom_k_equals_the_numpy_formulation(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 3000))
+    # a rare stratum, a common one, codes outside the strata (never kept), and ties at the cut (values on a grid)
+    stratum = rng.choice(np.array([0, 1, 2, 3, -1], dtype=np.int8), size=n, p=[0.02, 0.6, 0.3, 0.04, 0.04])
+    u = rng.integers(0, 200, n) / 200.0 if seed % 2 else hashes(seed, rng.permutation(n))
+    for k in (np.array([5, 40, 0]), np.array([100, 1, 3000]), np.array([0, 0, 0]), np.array([1, 2, 3])):
+        assert bottom_k(u, stratum, k).tolist() == _bottom_k_numpy(u, stratum, k).tolist()
+
+
+def test_bottom_k_keeps_every_tie_at_the_cut_and_refuses_nan():
+    u = np.array([0.5, 0.1, 0.3, 0.3, 0.9, 0.3])
+    stratum = np.zeros(6, dtype=np.int8)
+    assert bottom_k(u, stratum, np.array([2])).tolist() == [1, 2, 3, 5]  # 0.1, then every 0.3
+    assert bottom_k(u, stratum, np.array([6])).tolist() == [0, 1, 2, 3, 4, 5]
+    with pytest.raises(ValueError, match="NaN"):
+        bottom_k(np.array([0.2, np.nan, 0.1]), np.zeros(3, np.int8), np.array([1]))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_compiled_penalty_pass_equals_the_numpy_formulation(seed):
+    from audit.replay.strata_kernels import penalised_people, stratum_codes
+
+    rng = np.random.default_rng(seed)
+    n, m, first = 500, 4000, 1_000
+    person = rng.integers(first - 20, first + n + 20, m)  # some events of people outside the batch
+    if seed % 2:
+        person = np.sort(person)  # sorted, as a batch's events are; the pass is right in any order
+    month = rng.integers(0, 48, m).astype(np.int16)
+    good = rng.random(9) < 0.4
+    kind = rng.integers(-1, 9, m).astype(np.int8)  # -1: a missing category, which numpy indexes from the end
+    as_of = 30
+    sel = (month <= as_of) & ~good[kind.astype(np.int64)]
+    ids = person[sel]
+    expected = np.zeros(n, dtype=bool)
+    expected[ids[(ids >= first) & (ids < first + n)] - first] = True
+    assert penalised_people(person, month, kind, good, first, n, as_of).tolist() == expected.tolist()
+
+    sanctioned = rng.random(n) < 0.1
+    codes, sizes = stratum_codes(sanctioned, expected, 3, 0, 1, 2)
+    want = np.full(n, 2, np.int8)
+    want[expected] = 1
+    want[sanctioned] = 0
+    assert codes.tolist() == want.tolist()
+    assert sizes.tolist() == np.bincount(want, minlength=3).tolist()

@@ -1,0 +1,168 @@
+"""Compiled passes of the replay sample's strata (:mod:`audit.replay.strata`), one loop each.
+
+Each scorer of a batch draws its replay sample from a million people: who has
+a penalty (once per batch), each person's stratum, the people in each stratum,
+and the ``k`` smallest hashes of each stratum (once per scorer). In numpy that
+is a dozen full-length passes and temporaries per scorer (masks, a
+``flatnonzero`` and a ``partition`` per stratum, a ``bincount`` of the codes);
+here it is one pass over the events and two over the people:
+
+:func:`penalised_people`
+    one pass over the events, marking the people with an event that is not a
+    good deed by the audited month;
+:func:`stratum_codes`
+    each person's stratum and the people in each;
+:func:`bottom_k_rows`
+    the ``k`` smallest hashes of each stratum kept in a max-heap per stratum
+    (a person displaces the heap's largest only when smaller, which with
+    hashes in random order happens about ``k log(n / k)`` times), then one
+    pass keeping every person at or below their stratum's ``k``-th smallest.
+
+Each computes exactly what the numpy formulation in its docstring computes
+(``tests/audit/test_replay_strata.py`` checks them against it on random
+inputs). The kernels hold every helper they call (numba's cache checks only
+the file of a cached function).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+__all__ = ["bottom_k_rows", "penalised_people", "stratum_codes"]
+
+
+@numba.njit(cache=True, nogil=True)
+def penalised_people(person: np.ndarray, month: np.ndarray, kind: np.ndarray, good: np.ndarray,
+                     first_id: int, n: int, as_of: int) -> np.ndarray:
+    """True for row ``j`` when some event of person ``first_id + j`` is in a month up to ``as_of`` and not good.
+
+    numpy: ``sel = (month <= as_of) & ~good[kind]; ids = person[sel];
+    bad[ids[(ids >= first_id) & (ids < first_id + n)] - first_id] = True``
+    (``kind`` codes index ``good``; a negative code counts from its end, as numpy's indexing does).
+    """
+    bad = np.zeros(n, dtype=np.bool_)
+    n_kinds = good.shape[0]
+    # one flag per run of a person's events (the events are sorted by person; any order is still right, as a
+    # run's flag is or-ed in): no branch on the month or the kind, which are random, and one store per run
+    current = np.int64(-1)
+    flag = False
+    for i in range(person.shape[0]):
+        j = np.int64(person[i]) - first_id
+        k = np.int64(kind[i])
+        k += n_kinds * (k < 0)
+        f = (month[i] <= as_of) & ~good[np.uint64(k)]
+        if j != current:
+            if 0 <= current < n:
+                bad[current] |= flag
+            current = j
+            flag = f
+        else:
+            flag |= f
+    if 0 <= current < n:
+        bad[current] |= flag
+    return bad
+
+
+@numba.njit(cache=True, nogil=True)
+def stratum_codes(sanctioned: np.ndarray, penalised: np.ndarray, n_strata: int, code_sanctioned: int,
+                  code_penalised: int, code_rest: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each person's stratum code and the people in each stratum.
+
+    numpy: ``out = np.full(n, code_rest, np.int8); out[penalised] = code_penalised;
+    out[sanctioned] = code_sanctioned; sizes = np.bincount(out, minlength=n_strata)``.
+    """
+    n = sanctioned.shape[0]
+    out = np.empty(n, dtype=np.int8)
+    sizes = np.zeros(n_strata, dtype=np.int64)
+    for i in range(n):
+        # a select, not a branch: who is sanctioned or penalised is random
+        h = code_rest + (code_penalised - code_rest) * np.int64(penalised[i])
+        h += (code_sanctioned - h) * np.int64(sanctioned[i])
+        out[i] = h
+        sizes[h] += 1
+    return out, sizes
+
+
+@numba.njit(cache=True, nogil=True)
+def _sift_down(heap: np.ndarray, size: int) -> None:
+    """Restore the max-heap ``heap[:size]`` after its root was replaced."""
+    i = 0
+    x = heap[0]
+    while True:
+        child = 2 * i + 1
+        if child >= size:
+            break
+        if child + 1 < size and heap[child + 1] > heap[child]:
+            child += 1
+        if heap[child] <= x:
+            break
+        heap[i] = heap[child]
+        i = child
+    heap[i] = x
+
+
+@numba.njit(cache=True, nogil=True)
+def _sift_up(heap: np.ndarray, at: int) -> None:
+    """Restore the max-heap ``heap[:at + 1]`` after ``heap[at]`` was appended."""
+    x = heap[at]
+    i = at
+    while i > 0:
+        parent = (i - 1) // 2
+        if heap[parent] >= x:
+            break
+        heap[i] = heap[parent]
+        i = parent
+    heap[i] = x
+
+
+@numba.njit(cache=True, nogil=True)
+def bottom_k_rows(u: np.ndarray, stratum: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Positions of the ``k[h]`` smallest ``u`` in each stratum ``h`` (every tie at the ``k``-th value kept), ascending.
+
+    numpy, for each ``h``: ``rows = np.flatnonzero(stratum == h)``; all of them
+    when ``rows.size <= k[h]``, else (``k[h] > 0``) those with
+    ``u[rows] <= np.partition(u[rows], k[h] - 1)[k[h] - 1]``; a code outside
+    ``0 .. len(k) - 1`` is never kept. ``u`` must hold no NaN (raises ``ValueError``).
+    """
+    n = u.shape[0]
+    n_strata = k.shape[0]
+    width = 1
+    for s in range(n_strata):
+        width = max(width, min(k[s], n))
+    heap = np.empty((n_strata, width), dtype=np.float64)
+    filled = np.zeros(n_strata, dtype=np.int64)
+    people = np.zeros(n_strata, dtype=np.int64)
+    for i in range(n):
+        h = np.int64(stratum[i])
+        if h < 0 or h >= n_strata:
+            continue
+        people[h] += 1
+        kh = k[h]
+        if kh <= 0:
+            continue
+        x = np.float64(u[i])
+        if x != x:
+            raise ValueError("bottom_k: u holds NaN; pass hashes in [0, 1) (audit.replay.strata.hashes)")
+        if filled[h] < kh:
+            heap[h, filled[h]] = x
+            _sift_up(heap[h], filled[h])
+            filled[h] += 1
+        elif x < heap[h, 0]:
+            heap[h, 0] = x
+            _sift_down(heap[h], filled[h])
+    take_all = np.zeros(n_strata, dtype=np.bool_)
+    cut = np.empty(n_strata, dtype=np.float64)
+    for s in range(n_strata):
+        take_all[s] = people[s] <= k[s]
+        cut[s] = heap[s, 0] if (k[s] > 0 and not take_all[s]) else -np.inf
+    out = np.empty(n, dtype=np.int64)
+    m = 0
+    for i in range(n):
+        h = np.int64(stratum[i])
+        if h < 0 or h >= n_strata:
+            continue
+        if take_all[h] or u[i] <= cut[h]:
+            out[m] = i
+            m += 1
+    return out[:m].copy()
