@@ -199,7 +199,7 @@ def run_once(size: int, extra: list[str], every: float) -> dict:
     return {"trace": trace, "stages": stages, "root": proc.pid, "t0": t0, "wall": time.time() - t0, "load": load}
 
 
-def report(size: int, r: dict) -> tuple[float, float]:
+def report(size: int, r: dict, growth: int = 0) -> tuple[float, float]:
     trace: Trace = r["trace"]
     gib = 2**30
     peaks = {}
@@ -224,6 +224,23 @@ def report(size: int, r: dict) -> tuple[float, float]:
         role = _role(pid, r["root"], trace)
         stage = _stage_at(r["stages"].get(pid, []), own.t)
         print(f"    {role:<16} pid {pid:<8} {own.pss[pid] / 2**20:7.0f} MiB at {own.t - r['t0']:6.1f} s  {stage}")
+    if growth:
+        print(f"  where each process's high-water mark grew (PSS above its running maximum, by stage; top {growth}):")
+        for pid in sorted(trace.names):
+            rows = r["stages"].get(pid, [])
+            grew: dict[str, int] = {}
+            high = 0
+            for s in trace.samples:
+                v = s.pss.get(pid, 0)
+                if v > high:
+                    if high:
+                        stage = _stage_at(rows, s.t)
+                        grew[stage] = grew.get(stage, 0) + v - high
+                    high = v
+            if grew:
+                print(f"    {_role(pid, r['root'], trace)} pid {pid}:")
+                for stage, v in sorted(grew.items(), key=lambda kv: -kv[1])[:growth]:
+                    print(f"      {v / 2**20:7.0f} MiB  {stage}")
     return pss_peak / gib, peaks["rss"][0] / gib
 
 
@@ -236,6 +253,8 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size", default="1e6", help="people, comma-separated sizes (default 1e6)")
     ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--growth", type=int, default=0, metavar="N",
+                    help="also print, per process, the N stages its high-water mark grew in most")
     ap.add_argument("--every", type=float, default=0.03, help="seconds between samples (default 0.03)")
     args = ap.parse_args(argv)
     sizes = [int(float(s)) for s in args.size.split(",")]
@@ -243,7 +262,7 @@ def main(argv: list[str] | None = None) -> None:
     summary: dict[int, list[tuple[float, float]]] = {}
     for _ in range(args.repeats):
         for n in sizes:  # interleaved sizes, so a burst of load hits each alike
-            summary.setdefault(n, []).append(report(n, run_once(n, extra, args.every)))
+            summary.setdefault(n, []).append(report(n, run_once(n, extra, args.every), args.growth))
     print("\npeople          peak PSS GiB   peak RSS sum GiB   (ranges over repeats)")
     for n, vals in summary.items():
         pss, rss = [v[0] for v in vals], [v[1] for v in vals]
