@@ -183,12 +183,12 @@ def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.n
     # one hop, group by group: the sampled people and their friends, over recorded and over genuine events
     for start in range(0, rows.size, RESCORE_GROUP):
         group = slice(start, start + RESCORE_GROUP)
-        local = _one_hop_deserved(chunk, rows[group], sanctioned[group], favourable[group], genuine)
-        if local is None:  # the scorer reads beyond one hop: re-score everyone, exactly
+        deserved = _one_hop_deserved(chunk, rows[group], sanctioned[group], favourable[group], genuine)
+        if deserved is None:  # the scorer reads beyond one hop: re-score everyone, exactly
             everyone = chunk.truth_frame()
             assert everyone is not None  # a synthetic chunk always has ground truth
             return sanctioned_mask(scorer, everyone.iloc[rows]), favourable_mask(scorer, everyone.iloc[rows])
-        sanctioned[group], favourable[group] = local
+        sanctioned[group], favourable[group] = deserved
     return sanctioned, favourable
 
 
