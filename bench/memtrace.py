@@ -5,15 +5,20 @@ Usage::
     python bench/memtrace.py --size 1e6                 # one run of ``scs-audit run --epsilon 1``
     python bench/memtrace.py --size 1e6,4e6 --repeats 2
     python bench/memtrace.py --size 4e6 -- --workers 1  # anything after ``--`` goes to ``scs-audit run``
+    python bench/memtrace.py --size 1e6 --growth 8      # also: which stages raised each process's high-water mark
+    PYTHONPATH=/path/to/other/tree python bench/memtrace.py --size 4e6   # the command from another copy of the code
 
 Runs ``scs-audit run --size N --epsilon 1 --quiet`` (every registered scorer,
 every default audit) in a child process and samples its whole process tree
 (the command, the forkserver and the workers: psutil) every ``--every``
 seconds: the resident set (RSS) and the proportional set size (PSS, from
 ``/proc/PID/smaps_rollup``, which splits pages shared between processes, so
-the sum counts each page once) of every process, summed. It prints the peak of
-each sum, when it happened, and every process's share at that moment with the
-stage it was in.
+the sum counts each page once) of every process, summed, and the CPU seconds of
+every process (the tree's total: the workers are the forkserver's children,
+which the shell's ``time`` misses). It prints the peak of each sum, when it
+happened, and every process's share at that moment with the stage it was in;
+``--growth N`` adds, per process, the N stages in which its high-water mark
+grew most.
 
 The stage comes from inside each process: the child is started with this
 script's directory of stage probes first on ``PYTHONPATH`` (a
@@ -101,6 +106,8 @@ class Trace:
     samples: list[Sample] = field(default_factory=list)
     names: dict[int, str] = field(default_factory=dict)
     parents: dict[int, int] = field(default_factory=dict)
+    cpu: dict[int, float] = field(default_factory=dict)
+    """Last CPU seconds (user + system) read of each process."""
 
 
 def _pss(pid: int) -> int:
@@ -129,6 +136,8 @@ def _sample_tree(root_pid: int, trace: Trace, every: float, stop: threading.Even
         for p in procs:
             try:
                 rss[p.pid] = p.memory_info().rss
+                t = p.cpu_times()
+                trace.cpu[p.pid] = t.user + t.system
                 if p.pid not in trace.names:
                     trace.names[p.pid] = " ".join(p.cmdline())[:120]
                     trace.parents[p.pid] = p.ppid()
@@ -199,7 +208,7 @@ def run_once(size: int, extra: list[str], every: float) -> dict:
     return {"trace": trace, "stages": stages, "root": proc.pid, "t0": t0, "wall": time.time() - t0, "load": load}
 
 
-def report(size: int, r: dict, growth: int = 0) -> tuple[float, float]:
+def report(size: int, r: dict, growth: int = 0) -> tuple[float, float, float]:
     trace: Trace = r["trace"]
     gib = 2**30
     peaks = {}
@@ -207,7 +216,8 @@ def report(size: int, r: dict, growth: int = 0) -> tuple[float, float]:
         best = max(trace.samples, key=lambda s: sum(getattr(s, kind).values()))
         peaks[kind] = (sum(getattr(best, kind).values()), best)
     pss_peak, at = peaks["pss"]
-    print(f"\n{size:,} people: wall {r['wall']:.0f} s, load before {', '.join(f'{x:.1f}' for x in r['load'])}, "
+    cpu = sum(trace.cpu.values())
+    print(f"\n{size:,} people: wall {r['wall']:.0f} s, CPU {cpu:.1f} s (the tree, psutil), load before {', '.join(f'{x:.1f}' for x in r['load'])}, "
           f"{len(trace.samples)} samples")
     print(f"  peak PSS of the tree {pss_peak / gib:.2f} GiB at {at.t - r['t0']:.1f} s; "
           f"peak RSS sum {peaks['rss'][0] / gib:.2f} GiB at {peaks['rss'][1].t - r['t0']:.1f} s")
@@ -241,7 +251,7 @@ def report(size: int, r: dict, growth: int = 0) -> tuple[float, float]:
                 print(f"    {_role(pid, r['root'], trace)} pid {pid}:")
                 for stage, v in sorted(grew.items(), key=lambda kv: -kv[1])[:growth]:
                     print(f"      {v / 2**20:7.0f} MiB  {stage}")
-    return pss_peak / gib, peaks["rss"][0] / gib
+    return pss_peak / gib, peaks["rss"][0] / gib, cpu
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -259,14 +269,15 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     sizes = [int(float(s)) for s in args.size.split(",")]
     print(f"scs-audit run --epsilon 1 {' '.join(extra)}; {os.cpu_count()} cores; sampled every {args.every} s")
-    summary: dict[int, list[tuple[float, float]]] = {}
+    summary: dict[int, list[tuple[float, float, float]]] = {}
     for _ in range(args.repeats):
         for n in sizes:  # interleaved sizes, so a burst of load hits each alike
             summary.setdefault(n, []).append(report(n, run_once(n, extra, args.every), args.growth))
-    print("\npeople          peak PSS GiB   peak RSS sum GiB   (ranges over repeats)")
+    print("\npeople          peak PSS GiB   peak RSS sum GiB   CPU s   (ranges over repeats)")
     for n, vals in summary.items():
-        pss, rss = [v[0] for v in vals], [v[1] for v in vals]
-        print(f"{n:>12,}   {min(pss):.2f}-{max(pss):.2f}      {min(rss):.2f}-{max(rss):.2f}")
+        pss, rss, cpu = [v[0] for v in vals], [v[1] for v in vals], [v[2] for v in vals]
+        print(f"{n:>12,}   {min(pss):.2f}-{max(pss):.2f}      {min(rss):.2f}-{max(rss):.2f}            "
+              f"{min(cpu):.1f}-{max(cpu):.1f}")
     print(f"load after: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
