@@ -195,7 +195,9 @@ def run_once(size: int, extra: list[str], every: float) -> dict:
                 cmd += ["--scorer", s]
         load = os.getloadavg()
         t0 = time.time()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+        # run from the temporary folder: the forkserver puts its working folder first on sys.path, so a run
+        # started inside a source tree would import that tree's code in the workers, whatever PYTHONPATH says
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp)
         trace, stop = Trace(), threading.Event()
         sampler = threading.Thread(target=_sample_tree, args=(proc.pid, trace, every, stop), daemon=True)
         sampler.start()
