@@ -30,7 +30,7 @@ ratios are the figures to compare, not wall time):
     loop (its first chunks, every core, the process tree sampled), times 1.4e9,
     plus the fixed cost of a run (a 4e6-person run's CPU, from (b) when it
     ran that size, less its people at the chunk loop's rate), over the cores;
-(e) the batch size inside a chunk: people per second of one core on one chunk
+(e) the batch size inside a chunk: people per second and CPU seconds of one core on one chunk
     of the 1.4e9 run for several batch sizes (medians of three, interleaved);
 (f) the audits' per-batch collection: thread CPU of each audit's ``collect``
     for the four scorers of one batch (1,048,576 people) of the 1.4e9 run, ns
@@ -325,15 +325,18 @@ def batch_sweep(sizes: tuple[int, ...] = (131_072, 262_144, 524_288, 1_048_576),
     run_chunk(replace(base, blocks=plan[0]))  # warm: compiled kernels, caches
     print("\n(e) batch size: one core, one 2-million-person chunk of the 1.4e9 run, every default audit")
     rates: dict[int, list[float]] = {b: [] for b in sizes}
+    cpu: dict[int, list[float]] = {b: [] for b in sizes}
     for _ in range(repeats):  # interleaved, so a burst of load on the machine hits every size alike
         for b in sizes:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             out = run_chunk(replace(base, batch_size=b))
             rates[b].append(out.people / (time.perf_counter() - t0))
+            cpu[b].append(time.process_time() - c0)
     best = max(float(np.median(r)) for r in rates.values())
     for b, r in rates.items():
         med = float(np.median(r))
-        print(f"    batch {b:>9,}: {med:>11,.0f} people/s (median of {repeats}), {med / best:.2f} of the best")
+        print(f"    batch {b:>9,}: {med:>11,.0f} people/s (median of {repeats}), {med / best:.2f} of the best; "
+              f"CPU seconds of the chunk {_span(cpu[b], '.2f')}")
 
 
 # ----------------------------------------------------------------------------- (f) per-batch audit collection
@@ -430,6 +433,8 @@ def main() -> None:
     p.add_argument("--loop-only", action="store_true",
                    help="(d): the chunk loop alone, without the fixed-cost run and the projection")
     p.add_argument("--collect-child", type=int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--batches", default="131072,262144,524288,1048576",
+                   help="batch sizes compared by (e), comma-separated (default 131072,262144,524288,1048576)")
     args = p.parse_args()
     if args.collect_child is not None:  # (f)'s measuring process
         collect_child(args.collect_child)
@@ -447,7 +452,7 @@ def main() -> None:
     if args.only in (None, "d"):
         projection(4 if args.quick else args.chunks, cpu.get(FIXED_PEOPLE), loop_only=args.loop_only)
     if args.only in (None, "e"):
-        batch_sweep(repeats=1 if args.quick else 3)
+        batch_sweep(tuple(int(float(b)) for b in args.batches.split(",")), repeats=1 if args.quick else 3)
     if args.only in (None, "f"):
         audit_collection(1 if args.quick else args.repeats, args.before)
     print(f"\nload average after: {_load()} ({os.cpu_count()} cores)")

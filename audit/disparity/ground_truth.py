@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from audit.aggregate import Counts
 from audit.disparity.bootstrap import PoissonBootstrap, interval_pair
@@ -38,7 +39,7 @@ from audit.population.model import PopulationView, unique_ids
 from audit.replay.pool import chunk_sample
 from scorers.protocol import ScorerTags, scorer_tags
 
-__all__ = ["DEFAULT_TRUTH_SAMPLE", "RELIABILITY_EDGES", "TRUTH_STREAM", "collect_truth", "truth_rate", "truth_section"]
+__all__ = ["DEFAULT_TRUTH_SAMPLE", "RELIABILITY_EDGES", "RESCORE_GROUP", "TRUTH_STREAM", "collect_truth", "truth_rate", "truth_section"]
 
 #: People whose genuine record is re-scored, across the whole population
 #: (everyone in populations up to this size). A sampling choice, not a
@@ -48,6 +49,11 @@ __all__ = ["DEFAULT_TRUTH_SAMPLE", "RELIABILITY_EDGES", "TRUTH_STREAM", "collect
 DEFAULT_TRUTH_SAMPLE = 1_000_000
 #: Stream name of the ground-truth sampling hash (:func:`audit.randomness.person_uniform`).
 TRUTH_STREAM = "ground-truth"
+#: Sampled people re-scored together with their friends in one ``score`` call
+#: (one block of the generator): the frames of a call are bounded by this, not
+#: by the sample, which covers the whole batch in populations up to
+#: :data:`DEFAULT_TRUTH_SAMPLE` and a quarter of it at four million people.
+RESCORE_GROUP = 65_536
 
 #: Edges of the latent-reliability bands (assumption: reliability is drawn
 #: from Beta(8, 2) in the shipped specs, mean 0.8, sd about 0.12, so these
@@ -142,6 +148,9 @@ def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.n
     friend's misrecorded event can move their score; if that local view does
     not reproduce the recorded scores, the scorer reads further and the whole
     chunk is re-scored (:meth:`audit.engine.contract.ScoredChunk.truth_frame`), which is exact.
+    The sampled people are re-scored :data:`RESCORE_GROUP` at a time, each
+    group with its own friends, so the frames built do not grow with the
+    sample (:func:`_one_hop_deserved`).
     """
     scorer = chunk.scorer
     pop, view = chunk.population, chunk.view
@@ -150,12 +159,12 @@ def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.n
     if rows.size == 0:
         return sanctioned, favourable
     genuine = pop.events["genuine"].to_numpy()
-    ids = pop.people["person_id"].to_numpy()
-    ev_ids = pop.events["person_id"].to_numpy()
-    # the batch's offset tables, shared by every scorer (audit.engine.person_rows): a gather, not a search per scorer
-    sampled_events = chunk.rows_of("events", rows)
     tags = getattr(scorer, "tags", None)
     if isinstance(tags, ScorerTags) and not scorer_tags(scorer).uses_ties:
+        ids = pop.people["person_id"].to_numpy()
+        ev_ids = pop.events["person_id"].to_numpy()
+        # the batch's offset tables, shared by every scorer (audit.engine.person_rows): a gather, not a search per scorer
+        sampled_events = chunk.rows_of("events", rows)
         if genuine[sampled_events].all():  # own records only, all genuine: deserved is recorded
             return sanctioned, favourable
         misrecorded = ev_ids[sampled_events[~genuine[sampled_events]]]
@@ -171,7 +180,31 @@ def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.n
             sanctioned[at] = sanctioned_mask(scorer, truth)
             favourable[at] = favourable_mask(scorer, truth)
         return sanctioned, favourable
-    # one hop: the sampled people and their friends, over recorded and over genuine events
+    # one hop, group by group: the sampled people and their friends, over recorded and over genuine events
+    for start in range(0, rows.size, RESCORE_GROUP):
+        group = slice(start, start + RESCORE_GROUP)
+        deserved = _one_hop_deserved(chunk, rows[group], sanctioned[group], favourable[group], genuine)
+        if deserved is None:  # the scorer reads beyond one hop: re-score everyone, exactly
+            everyone = chunk.truth_frame()
+            assert everyone is not None  # a synthetic chunk always has ground truth
+            return sanctioned_mask(scorer, everyone.iloc[rows]), favourable_mask(scorer, everyone.iloc[rows])
+        sanctioned[group], favourable[group] = deserved
+    return sanctioned, favourable
+
+
+def _one_hop_deserved(
+    chunk: ScoredChunk, rows: np.ndarray, sanctioned: np.ndarray, favourable: np.ndarray, genuine: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(sanctioned, favourable) on the genuine record of ``rows`` (ascending), re-scored with their friends.
+
+    ``sanctioned`` and ``favourable`` are the recorded outcomes of ``rows``: the
+    view of these people and their friends (one hop) must reproduce them over
+    the recorded events, else ``None`` (the scorer reads further). A person's
+    one-hop view is the same whichever other sampled people share the call, so
+    re-scoring the sample in groups gives the same outcomes as in one call.
+    """
+    scorer, pop, view = chunk.scorer, chunk.population, chunk.view
+    ids = pop.people["person_id"].to_numpy()
     ties = view.ties
     mine_t = chunk.rows_of("ties", rows) if len(ties) else np.zeros(0, np.intp)
     friends = chunk.people_rows(unique_ids(ties["friend_id"].to_numpy()[mine_t]))
@@ -180,7 +213,7 @@ def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.n
     mine = chunk.rows_of("events", involved)
     local_people, local_ties = view.people.iloc[involved], ties.iloc[mine_t]
 
-    def score(events: np.ndarray):
+    def score(events: np.ndarray) -> pd.DataFrame:
         v = PopulationView(people=local_people, events=view.events.iloc[events], ties=local_ties, horizon_months=view.horizon_months)
         return score_checked(scorer, v, as_of=chunk.as_of)
 
@@ -189,9 +222,8 @@ def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.n
         np.array_equal(sanctioned_mask(scorer, recorded)[pos], sanctioned)
         and np.array_equal(favourable_mask(scorer, recorded)[pos], favourable)
     ):
-        everyone = chunk.truth_frame()  # the scorer reads beyond one hop: re-score everyone, exactly
-        assert everyone is not None  # a synthetic chunk always has ground truth
-        return sanctioned_mask(scorer, everyone.iloc[rows]), favourable_mask(scorer, everyone.iloc[rows])
+        return None
+    del recorded
     truth = score(mine[genuine[mine]])
     return sanctioned_mask(scorer, truth)[pos], favourable_mask(scorer, truth)[pos]
 

@@ -37,11 +37,11 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from audit.engine.chunk_format import ChunkFormatError, dumps, loads
+from audit.engine.chunk_format import ChunkFormatError, encode, loads, write_npz
 from audit.engine.contract import ChunkOutput
 from audit.errors import OutputConflict
 from audit.output.artefacts import temporary_beside
@@ -122,12 +122,22 @@ def make_private_dir(path: Path) -> None:
     os.chmod(path, 0o700)
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically, the file mode 0600 from its first byte."""
+def write_private(path: Path, data: bytes | Callable[[BinaryIO], None]) -> str | None:
+    """Write ``data`` to ``path`` atomically, the file mode 0600 from its first byte.
+
+    ``data`` is the bytes, or a function writing them to the open file (a large
+    chunk goes to disk without a copy of the whole file in memory); then the
+    file's keyed digest is returned, read back before the file takes its name.
+    """
     with temporary_beside(path) as (fd, tmp):  # at once, never deferred: a chunk must survive an interruption
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            if callable(data):
+                data(f)
+            else:
+                f.write(data)
+        digest = _file_digest(Path(tmp)) if callable(data) else None
         os.replace(tmp, path)
+    return digest
 
 
 class ChunkStore:
@@ -217,7 +227,7 @@ class ChunkStore:
         computes it again).
         """
         try:
-            data = dumps(output)
+            arrays = encode(output)
         except ChunkFormatError:
             return
         make_private_dir(self.dir.parent)
@@ -227,8 +237,9 @@ class ChunkStore:
             return  # a file this tool did not write: never overwritten
         index.pop(first_block, None)
         self._write_index(index)  # never an index entry for a file being replaced
-        write_private(self.path(first_block), data)
-        index[first_block] = _digest(data)
+        digest = write_private(self.path(first_block), lambda f: write_npz(arrays, f))
+        assert digest is not None  # written by a function: digested
+        index[first_block] = digest
         self._write_index(index)
 
     def clear(self) -> None:

@@ -26,12 +26,12 @@ import json
 import math
 import sys
 import zipfile
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["ChunkFormatError", "FORMAT", "dumps", "loads"]
+__all__ = ["ChunkFormatError", "FORMAT", "dumps", "encode", "loads", "write_npz"]
 
 #: Written into every document; a document of another format is refused.
 FORMAT = "scs-audit chunk 1"
@@ -181,12 +181,27 @@ def _hashable(key: Any) -> Any:
     return key
 
 
-def dumps(value: Any) -> bytes:
-    """``value`` as the bytes of an ``.npz`` file (raises :class:`ChunkFormatError` for what cannot be stored)."""
+def encode(value: Any) -> dict[str, np.ndarray]:
+    """The arrays of ``value``'s ``.npz`` file, its document among them (raises :class:`ChunkFormatError`).
+
+    Write them with :func:`write_npz`. Encoding first and writing second lets
+    a caller refuse a value before it creates any file, and write a large
+    value straight to its file without a copy of the whole file in memory.
+    """
     enc = _Encoder()
     doc = json.dumps({"format": FORMAT, "value": enc.value(value)}, allow_nan=False).encode("utf-8")
+    return {**enc.arrays, _DOC: np.frombuffer(doc, dtype=np.uint8)}
+
+
+def write_npz(arrays: dict[str, np.ndarray], file: BinaryIO) -> None:
+    """Write :func:`encode`'s arrays to a binary file as an ``.npz`` (what :func:`loads` reads back)."""
+    np.savez(file, **arrays)  # type: ignore[arg-type]
+
+
+def dumps(value: Any) -> bytes:
+    """``value`` as the bytes of an ``.npz`` file (raises :class:`ChunkFormatError` for what cannot be stored)."""
     buf = io.BytesIO()
-    np.savez(buf, **enc.arrays, **{_DOC: np.frombuffer(doc, dtype=np.uint8)})  # type: ignore[arg-type]
+    write_npz(encode(value), buf)
     return buf.getvalue()
 
 

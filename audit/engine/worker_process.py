@@ -16,6 +16,8 @@ import threading
 import time
 from typing import Any
 
+from audit.engine.allocator import return_freed_memory
+
 __all__ = ["default_worker_memory", "die_with", "rss_bytes", "worker_init", "worker_main"]
 
 
@@ -69,7 +71,11 @@ def worker_main(conn: Any, main_pid: int) -> None:
     (modules, compiled kernels: :mod:`audit.preload`) moved out of the
     garbage collector's reach with :func:`gc.freeze`, so collections during the
     run scan only what the worker itself allocates, and do not write to (and so
-    copy) pages shared with the forkserver.
+    copy) pages shared with the forkserver. Whenever no task is waiting, the
+    memory the last task freed is given back to the system
+    (:func:`audit.engine.allocator.return_freed_memory`): a worker keeps its
+    heap between chunks sent back to back, but an idle one holds no more than
+    it uses.
     """
     die_with(main_pid)
     worker_init()
@@ -79,6 +85,8 @@ def worker_main(conn: Any, main_pid: int) -> None:
     guard.set_reporter(conn)
     while True:
         try:
+            if not conn.poll():  # idle: the last task's freed memory goes back to the system while we wait
+                return_freed_memory()
             item = conn.recv()
         except (EOFError, OSError):  # the parent is gone
             return

@@ -66,17 +66,26 @@ def states(scorer, frame: pd.DataFrame) -> States:
 
 
 class _EventIndex:
-    """Variants' events sorted by (variant, month): a call's events are gathered, not filtered."""
+    """Variants' events sorted by (variant, month): a call's events are gathered, not filtered.
+
+    One packed key per event, ``variant * span + month - offset``, sorted
+    stably: the order of sorting by variant then month (ties keep their
+    order), with one key array and the order alive rather than a sorted copy
+    of each column (the index of a long replay holds millions of events).
+    """
 
     def __init__(self, variants: Variants) -> None:
-        ev = variants.events
-        self.order = np.lexsort((ev.month, variants.owner))
-        owner = variants.owner[self.order]
-        self.month = ev.month[self.order]
-        self.starts = np.searchsorted(owner, np.arange(len(variants) + 1))
-        self.span = int(self.month.max()) - int(self.month.min()) + 2 if self.month.size else 1
-        self.offset = int(self.month.min()) if self.month.size else 0
-        self.key = owner * self.span + (self.month - self.offset)
+        month = variants.events.month
+        self.offset = int(month.min()) if month.size else 0
+        self.span = int(month.max()) - self.offset + 2 if month.size else 1
+        key = variants.owner.astype(np.int64) * self.span
+        key += month
+        key -= self.offset
+        self.order = np.argsort(key, kind="stable")
+        self.key = key[self.order]
+        del key
+        # first event of each variant: its key is at least variant * span (months lie in [0, span - 2] after offset)
+        self.starts = np.searchsorted(self.key, np.arange(len(variants) + 1, dtype=np.int64) * self.span)
 
     def select(self, rows: np.ndarray, as_of: int) -> np.ndarray:
         """Positions in the variants' events of the events of ``rows`` with ``month <= as_of``."""

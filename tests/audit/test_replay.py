@@ -91,6 +91,22 @@ def test_event_index_gathers_what_a_filter_would_select():
         assert np.array_equal(got, want)
 
 
+def test_event_index_orders_each_call_by_variant_then_month_keeping_ties_in_log_order():
+    # months from -5 (the key is offset by the smallest), many events sharing a (variant, month)
+    rng = np.random.default_rng(1)
+    n_ev, n_var = 800, 30
+    owner = rng.integers(0, n_var, n_ev)
+    month = rng.integers(-5, 12, n_ev)
+    z = np.zeros(n_ev, dtype=np.int64)
+    arrays = EventArrays(person=owner, month=month, kind=z, source=z, amount=np.zeros(n_ev), genuine=np.ones(n_ev, bool))
+    index = _EventIndex(Variants(base=np.zeros(n_var, np.int64), ids=np.arange(n_var), events=arrays, owner=owner))
+    by_variant_then_month = sorted(range(n_ev), key=lambda i: (owner[i], month[i]))  # Python's sort is stable
+    for as_of in (-6, -5, 0, 7, 11, 40):
+        rows = np.sort(rng.choice(n_var, 12, replace=False))
+        want = [i for i in by_variant_then_month if owner[i] in rows and month[i] <= as_of]
+        assert index.select(rows, as_of).tolist() == want
+
+
 def test_variants_of_a_tie_reader_see_their_base_persons_friends():
     ties = pd.DataFrame({"person_id": [0, 1], "friend_id": [1, 2]})
     pop = population(people(3), events([(2, 1, "court_judgment_default")]), ties=ties)

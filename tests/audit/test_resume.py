@@ -136,6 +136,30 @@ def test_store_writes_are_complete_files(tmp_path):
     assert not (tmp_path / CHECKPOINT_DIRNAME).exists()
 
 
+def test_a_saved_chunk_is_the_encoded_file_under_the_keyed_digest_of_its_bytes(tmp_path, monkeypatch):
+    # written straight to its file (no copy of the file in memory), the file is still dumps()'s bytes, and the
+    # index holds their HMAC-SHA256 under the chunk key
+    import hashlib
+    import hmac
+    import json
+
+    import numpy as np
+
+    from audit.engine.checkpoint import INDEX_NAME, chunk_key
+    from audit.engine.chunk_format import dumps
+    from audit.engine.contract import ChunkOutput
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    store = ChunkStore(tmp_path / "out", "abc")
+    out = ChunkOutput(aggregates={"s": {"a": {"n": np.arange(100_000)}}}, errors={}, seconds={"generate": 1.0}, people=7)
+    store.save(0, out)
+    data = store.path(0).read_bytes()
+    assert data == dumps(out)
+    index = json.loads((store.dir / INDEX_NAME).read_text())
+    assert hmac.new(chunk_key(), data, hashlib.sha256).hexdigest() in json.dumps(index)
+    np.testing.assert_array_equal(store.load(0).aggregates["s"]["a"]["n"], np.arange(100_000))
+
+
 def test_resume_needs_a_directory_and_no_scores_file(tmp_path):
     with pytest.raises(InvalidArgument, match="checkpoint"):
         run(["suining"], RunConfig(population="tiny", size=SIZE, options=OPTIONS, resume=True), audits=audits())

@@ -226,3 +226,31 @@ def test_sampled_people_with_clean_records_are_re_scored_when_their_friends_reco
     wrongly_sanctioned = want[:, 1].sum()  # recorded sanction, none deserved
     assert wrongly_sanctioned > 0, "the case must have sampled people sanctioned through a friend's misrecorded arrear"
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("scorer_of", [lambda: load_scorer("sesame"), FriendsArrears, ComparesWithNextId],
+                         ids=["sesame", "friends", "next"])
+def test_re_scoring_the_sample_in_groups_gives_the_counts_of_everyone_re_scored(population, monkeypatch, scorer_of):
+    """Groups of 50 sampled people, each re-scored with its own friends: the counts of two plain scorings of
+    everyone; a scorer reading beyond its friends (``next``) still falls back to re-scoring the whole chunk."""
+    import audit.disparity.ground_truth as ground_truth
+
+    monkeypatch.setattr(ground_truth, "RESCORE_GROUP", 50)
+    scorer = scorer_of()
+    calls = []  # people in each view the ground truth re-scores
+    checked = ground_truth.score_checked
+    monkeypatch.setattr(ground_truth, "score_checked",
+                        lambda s, view, *, as_of: calls.append(len(view.people)) or checked(s, view, as_of=as_of))
+    layout = layout_for(())
+    options = AuditOptions(seed=SEED, population_size=SIZE, bootstrap=0)
+    out = process_chunk(population, [("g", scorer)], [DisparityAudit(attribution_sample=0, truth_sample=SAMPLE)],
+                        layout, options)
+    assert not out.errors, out.errors
+    got = out.aggregates["g"]["disparity"]["ground_truth"]["sanction"].array
+    ids = population.people["person_id"].to_numpy()
+    rows = np.flatnonzero(person_uniform(SEED, TRUTH_STREAM, ids) < SAMPLE / SIZE)
+    np.testing.assert_array_equal(got, joint_counts(scorer_of(), population, layout.encode(population.people),
+                                                    layout.n_cells, rows))
+    # two calls a group (over recorded, then genuine events); one for the scorer whose first group fails the check
+    assert len(calls) == (1 if isinstance(scorer, ComparesWithNextId) else 2 * -(-rows.size // 50))
+    assert max(calls) < SIZE // 4  # each view holds a group and its friends, not the chunk

@@ -1,0 +1,76 @@
+"""glibc's allocator: keep freed memory for the next batch while a worker is busy, give it back when it is idle.
+
+Two switches on the C allocator, both through ``ctypes`` and both doing
+nothing where glibc is absent (macOS, Windows, musl):
+
+* :func:`reuse_freed_memory` while chunks run: freed arrays stay in the heap
+  for the next batch's temporaries, which would otherwise fault in fresh pages
+  (measured here: scoring 25-55% faster);
+* :func:`return_freed_memory` once a worker has no task waiting: the heap's
+  free pages go back to the system (``malloc_trim``), so an idle worker no
+  longer holds the peak of its last chunk while its neighbour finalizes or the
+  main process writes the report.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+from typing import Any
+
+__all__ = ["return_freed_memory", "reuse_freed_memory"]
+
+_ALLOCATOR_TUNED: list[bool] = []
+
+
+def _glibc() -> Any | None:
+    """The C library when it is glibc (Linux), else ``None``."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.gnu_get_libc_version  # noqa: B018 - present in glibc only
+    except (OSError, AttributeError):  # musl, or no libc.so.6
+        return None
+    return libc
+
+
+def reuse_freed_memory() -> None:
+    """Let glibc's malloc keep freed memory for the next chunk instead of returning it to the system.
+
+    By default glibc serves large arrays with fresh ``mmap`` pages and unmaps
+    them when freed, so every batch pays page faults (and zeroing) again for
+    its temporaries. Raising the mmap threshold and the trim threshold
+    (``mallopt(M_MMAP_THRESHOLD)``, ``mallopt(M_TRIM_THRESHOLD)``) makes
+    freed arrays' memory reusable by the next batch: measured here, scoring
+    runs 25-55% faster. The process then keeps its peak memory until
+    :func:`return_freed_memory` (an idle worker) or its exit. Applied once per
+    process; does nothing where glibc is absent.
+    """
+    if _ALLOCATOR_TUNED:
+        return
+    _ALLOCATOR_TUNED.append(True)
+    if os.environ.get("SCS_AUDIT_DEFAULT_MALLOC"):  # opt out
+        return
+    libc = _glibc()
+    if libc is None:
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc malloc.h
+    libc.mallopt(m_mmap_threshold, 1 << 30)  # arrays up to 1 GiB come from the reusable heap
+    libc.mallopt(m_trim_threshold, (1 << 31) - 1)  # do not give freed heap back to the system
+
+
+def return_freed_memory() -> bool:
+    """Give the heap's free pages back to the system (glibc ``malloc_trim(0)``); ``False`` where there is no glibc.
+
+    For a worker with nothing to do: what :func:`reuse_freed_memory` kept for
+    the next batch is then returned, so the machine's peak is the busy
+    processes' memory, not every process's own past peak. The next batch
+    faults its pages in again, so call it only when no task is waiting.
+    """
+    libc = _glibc()
+    if libc is None:
+        return False
+    libc.malloc_trim(0)
+    return True

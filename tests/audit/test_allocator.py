@@ -1,0 +1,58 @@
+"""The allocator switches: freed memory kept for the next batch while busy, given back once a worker is idle."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from audit.engine.allocator import _glibc
+from audit.engine.worker_process import rss_bytes
+from audit.engine.workers import ProcessExecutor
+
+pytestmark = pytest.mark.skipif(_glibc() is None, reason="malloc_trim and mallopt are glibc's")
+
+MIB = 2**20
+HELD = 400 * MIB
+
+
+def _hold_then_free(_: object) -> tuple[int, int]:
+    """Fill and free HELD bytes with the allocator keeping freed memory: (pid, resident bytes after the free)."""
+    from audit.engine.allocator import reuse_freed_memory
+
+    reuse_freed_memory()
+    a = np.ones(HELD // 8)
+    del a
+    return os.getpid(), rss_bytes(os.getpid())
+
+
+def test_return_freed_memory_gives_back_what_reuse_freed_memory_kept():
+    script = (
+        "import os, numpy as np\n"
+        "from audit.engine.allocator import reuse_freed_memory, return_freed_memory\n"
+        "from audit.engine.worker_process import rss_bytes\n"
+        "reuse_freed_memory()\n"
+        f"a = np.ones({HELD // 8}); del a\n"
+        "kept = rss_bytes(os.getpid())\n"
+        "assert return_freed_memory()\n"
+        "print(kept, rss_bytes(os.getpid()))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    kept, after = map(int, out.stdout.split())
+    assert kept > HELD * 0.9  # the freed array stayed in the heap
+    assert kept - after > HELD * 0.9, (kept // MIB, after // MIB)
+
+
+def test_an_idle_worker_gives_back_the_memory_its_task_freed():
+    with ProcessExecutor(1) as pool:
+        ((_, (pid, kept)),) = list(pool.imap_unordered(_hold_then_free, iter([0])))
+        assert kept > HELD * 0.9  # while busy the worker keeps freed memory for its next task
+        deadline = time.monotonic() + 10
+        while rss_bytes(pid) > kept - HELD * 0.9 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert kept - rss_bytes(pid) > HELD * 0.9, (kept // MIB, rss_bytes(pid) // MIB)
