@@ -21,15 +21,17 @@ people first). Reported:
   person-month, and a year of dynamics against one static audit (target <= 12x);
 - memory: peak memory of the simulation at each of ``--memory-years`` (default
   1, 3, 5 and 10 years), the same people and ``--chunk-size`` (target: flat in
-  the months), ``--repeats`` times each (ranges). Two figures: the child's own
+  the months for a scorer with a lookback window), ``--repeats`` times each (ranges). Two figures: the child's own
   peak resident memory (``ru_maxrss``), and the peak of its whole process tree
   (the child, and with ``--workers`` above 1 the forkserver and the worker
   processes), sampled every 20 ms with psutil as the sum of proportional set
-  sizes (PSS: pages shared between processes counted once). Also the chunks the
-  simulation was cut into (:func:`audit.dynamics.simulation.chunk_people`) and
-  the peak of drawing the same chunks alone (the spec's horizon plus the
-  simulated years, :func:`audit.dynamics.simulation.extended_source`). A
-  scorer that declares ``lookback_months`` is handed only that window of the
+  sizes (PSS: pages shared between processes counted once). Also the months a
+  chunk holds and the chunks the simulation was cut into
+  (:func:`audit.dynamics.simulation.held_months`,
+  :func:`audit.dynamics.simulation.chunk_people`), and the peak of drawing the
+  same chunks alone (each chunk's history, :func:`audit.dynamics.simulation.history_source`,
+  then its simulated years one at a time, :class:`audit.dynamics.conduct.YearlyConduct`).
+  A scorer that declares ``lookback_months`` is handed only that window of the
   log (docs/audits/dynamics.md).
 
 The machine's load average is printed before and after: the machine is
@@ -84,11 +86,18 @@ def child(kind: str, scorer_name: str, size: int, years: int, chunk: int, worker
         run([scorer], RunConfig(population="china-2020", size=size, seed=0, chunk_size=chunk))
         out = {"seconds": time.perf_counter() - t0}
     elif kind == "draw":
-        from audit.dynamics.simulation import chunk_people, extended_source
+        from audit.dynamics.conduct import YearlyConduct
+        from audit.dynamics.simulation import chunk_people, held_months, history_source
+        from scorers.protocol import scorer_lookback
 
-        src, _ = extended_source("china-2020", size=size, seed=0, years=years)
-        for blocks in src.chunk_plan(chunk_people(chunk, src.horizon_months)):
+        src = history_source("china-2020", size=size, seed=0, years=years)
+        assert src.spec is not None
+        held = held_months(src.horizon_months, years, scorer_lookback(scorer))
+        for blocks in src.chunk_plan(chunk_people(chunk, held, size=size, workers=workers)):
             src.chunk(blocks).view()
+            conduct = YearlyConduct(src.spec, seed=0, size=size, blocks=blocks, start=src.horizon_months)
+            for _ in range(years):
+                conduct.next_year()
         out = {"seconds": time.perf_counter() - t0}
     else:
         from audit.dynamics import simulate
@@ -162,20 +171,24 @@ def _load() -> str:
 
 def memory_table(args: argparse.Namespace) -> None:
     """Peak memory and time of the simulation at each of ``--memory-years``, ``--repeats`` times each."""
-    from audit.dynamics.simulation import chunk_people
+    from audit.dynamics.simulation import chunk_people, held_months
     from audit.population.spec import load_spec
+    from scorers.protocol import scorer_lookback
+    from scorers.registry import load_scorer
 
     horizon = load_spec("china-2020").horizon_months
+    lookback = scorer_lookback(load_scorer(args.scorer))
     years_list = [int(y) for y in args.memory_years.split(",")]
     print(f"memory, {args.size:,} people, --chunk-size {args.chunk_size:,}, {args.workers} worker(s), "
           f"{args.repeats} run(s) each; load average {_load()}")
-    print("years  months  chunk people  chunks  seconds      CPU seconds  own peak MiB  tree peak MiB  draw alone MiB")
+    print("years  months  held  chunk people  chunks  seconds      CPU seconds  own peak MiB  tree peak MiB  draw alone MiB")
     for years in years_list:
         runs = [measure("dynamics", args, years) for _ in range(args.repeats)]
         draw = measure("draw", args, years)
         months = horizon + 12 * years
-        people = chunk_people(args.chunk_size, months, size=args.size, workers=args.workers)
-        print(f"{years:>5}  {months:>6}  {people:>12,}  {runs[0]['chunks']:>6}  "
+        held = held_months(horizon, years, lookback)
+        people = chunk_people(args.chunk_size, held, size=args.size, workers=args.workers)
+        print(f"{years:>5}  {months:>6}  {held:>4}  {people:>12,}  {runs[0]['chunks']:>6}  "
               f"{_span([r['seconds'] for r in runs], 1):>11}  {_span([r['cpu_seconds'] for r in runs], 1):>11}  "
               f"{_span([r['peak_mib'] for r in runs]):>12}  "
               f"{_span([r['tree_mib'] for r in runs]):>13}  {draw['peak_mib']:>14.0f}")

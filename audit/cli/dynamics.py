@@ -27,12 +27,12 @@ def check_dynamics_args(args: argparse.Namespace) -> None:
         raise InvalidArgument(f"--years {args.years} goes with --dynamics; add --dynamics or drop --years")
     if not args.dynamics:
         return
-    from audit.dynamics.simulation import DEFAULT_YEARS, extended_source
+    from audit.dynamics.simulation import DEFAULT_YEARS, history_source
 
     if args.events or args.ties or not _is_spec(args.population):
         raise InvalidArgument("--dynamics needs a synthetic population (a spec name or TOML file): the months ahead are "
                               "drawn from the spec's rates; drop --dynamics for a supplied table")
-    extended_source(args.population, size=args.size, seed=args.seed, years=args.years or DEFAULT_YEARS)
+    history_source(args.population, size=args.size, seed=args.seed, years=args.years or DEFAULT_YEARS)
 
 
 def _is_spec(population: str) -> bool:

@@ -1,13 +1,15 @@
 """One chunk of people through the months: score, respond, append, edit ties, score again.
 
-The chunk was drawn from the spec over ``start + months`` months: months
-before ``start`` are history, the conduct drawn for later months is what
-people would do if nobody responded. Each month the scorer sees the log up to
-that month (through the scorer contract only:
-:func:`audit.engine.contract.score_checked`), people respond to what it
-said (:mod:`audit.dynamics.respond`), and the next month's drawn conduct is
-appended with their changes. With every rate zero nothing is changed, and
-each month's scores are exactly the static audit's at that month.
+The chunk is the static population (the spec drawn over its own horizon):
+months before ``start`` are history. The conduct of each later month, what
+people would do if nobody responded, is drawn a year at a time as the
+simulation reaches it (:class:`audit.dynamics.conduct.YearlyConduct`) and
+dropped once appended. Each month the scorer sees the log up to that month
+(through the scorer contract only: :func:`audit.engine.contract.score_checked`),
+people respond to what it said (:mod:`audit.dynamics.respond`), and the
+month's drawn conduct is appended with their changes. With every rate zero
+nothing is changed, and each month's scores are exactly those of the static
+audit of the history plus the drawn years up to that month.
 
 A scorer that declares how far back it reads
 (:func:`scorers.protocol.scorer_lookback`) is handed only that window of the
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from audit.dynamics.conduct import YEAR, DrawnConduct, YearlyConduct
 from audit.dynamics.log import BASE, BOUGHT_ACT, EARNED_ACT, FEEDBACK, GrowingLog
 from audit.dynamics.probe import BOUGHT, OFFENCES, Probe, kind_source, typical_amount
 from audit.dynamics.respond import added_acts, dispositions, dropped_events, feedback_arrears
@@ -52,6 +55,8 @@ class ChunkPlan:
     start: int
     """First simulated month (the spec's own horizon); scores at ``start - 1`` are the static audit's."""
     months: int
+    size: int
+    """People of the whole population (its last generation block may be short)."""
 
 
 class _Outcome:
@@ -71,9 +76,9 @@ class _Outcome:
                 self.economic |= col
 
 
-def simulate_chunk(scorer, handed: list[Population], plan: ChunkPlan) -> list[Tally]:
-    """Simulate the one chunk in ``handed``; the per-group tallies of each of its generation blocks, in order
-    (:mod:`audit.dynamics.tally`).
+def simulate_chunk(scorer, handed: list[Population], plan: ChunkPlan, *, blocks: tuple[int, int]) -> list[Tally]:
+    """Simulate the one chunk in ``handed`` (the static population's generation blocks ``blocks``); the
+    per-group tallies of each of its blocks, in order (:mod:`audit.dynamics.tally`).
 
     The chunk is handed over in a list the function empties, so the drawn
     frames are freed once their columns are taken (the log is the largest
@@ -96,22 +101,20 @@ def simulate_chunk(scorer, handed: list[Population], plan: ChunkPlan) -> list[Ta
     median = float(spec.income.quintile_means[2])
     d = dispositions(ids, quintile, education, dyn, plan.probe, seed)
 
-    # drawn conduct in month order (stable: within a month, by person as drawn)
-    ev = view.events
-    order = np.argsort(ev["month"].to_numpy(), kind="stable")
-    e_person = ev["person_id"].to_numpy()[order].astype(np.int64)
-    e_month = ev["month"].to_numpy()[order].astype(np.int16)
-    e_kind = ev["kind"].cat.codes.to_numpy()[order].astype(np.int8)
-    e_source = ev["source"].cat.codes.to_numpy()[order].astype(np.int8)
-    e_amount = ev["amount"].to_numpy(dtype=np.float64)[order]
-    bucket = np.searchsorted(e_month, np.arange(start + months + 1), side="left")
+    # the history in month order (stable: within a month, by person as drawn); only what the scorer reads of it
     window = scorer_lookback(scorer)  # None: the scorer reads its whole log
-    per_month = -(-len(e_person) // max(start + months, 1))
-    log = GrowingLog(len(e_person) + n if window is None else min(len(e_person), per_month * (window + 2)) + n)
-    h = bucket[start]
-    log.append(e_person[:h], e_month[:h], e_kind[:h], e_source[:h], e_amount[:h], BASE)
-    # positions in the drawn arrays of offences avoided (the counterfactual), by month
-    avoided_log: dict[int, np.ndarray] = {}
+    history = DrawnConduct.of(view.events, first_month=0, months=start)
+    per_month = -(-len(history.person) // max(start, 1))
+    log = GrowingLog(per_month * ((start + months if window is None else min(start + months, window)) + 2) + n)
+    seen = history.starts[max(0, start - window)] if window is not None else 0
+    log.append(history.person[seen:], history.month[seen:], history.kind[seen:], history.source[seen:],
+               history.amount[seen:], BASE)
+    del history
+    conduct = YearlyConduct(spec, seed=seed, size=plan.size, blocks=blocks, start=start)
+    drawn: DrawnConduct | None = None  # the current year's conduct
+    # offences avoided (the counterfactual), by month: put back to score the log without adaptation
+    avoided_log: dict[int, dict[str, np.ndarray]] = {}
+    offence_codes = [kind_code(k) for k in OFFENCES]
 
     def forget(as_of: int) -> None:
         """Drop what a scoring at ``as_of`` cannot read (events with ``as_of - month >= window``)."""
@@ -126,7 +129,7 @@ def simulate_chunk(scorer, handed: list[Population], plan: ChunkPlan) -> list[Ta
     t_friend = np.minimum(np.searchsorted(ids, t_friend_id), max(n - 1, 0))
     tie_alive = np.ones(len(t_person), dtype=bool)
     friend_here = ids[t_friend] == t_friend_id if n else np.zeros(0, dtype=bool)
-    del view, ev  # the drawn frames: their columns are copied above
+    del view  # the drawn frames: their columns are copied above
 
     def score(month: int, events: pd.DataFrame | None = None) -> _Outcome:
         now = people.copy()
@@ -176,18 +179,25 @@ def simulate_chunk(scorer, handed: list[Population], plan: ChunkPlan) -> list[Ta
         if month == start + months:
             break
         income = np.where(now.economic, np.maximum(income * (1.0 - dyn.income_loss), dyn.income_floor * income0), income)
-        lo, hi = bucket[month], bucket[month + 1]
-        person = e_person[lo:hi]
+        if step % YEAR == 0:
+            drawn = None  # the last year's conduct is in the log: dropped before the next is drawn
+            drawn = conduct.next_year()
+        assert drawn is not None
+        rows_of_month = drawn.rows(month)
+        person = drawn.person[rows_of_month]
+        e_month, e_kind = drawn.month[rows_of_month], drawn.kind[rows_of_month]
+        e_source, e_amount = drawn.source[rows_of_month], drawn.amount[rows_of_month]
         rows = np.searchsorted(ids, person)
-        avoided, censored = dropped_events(person, rows, e_kind[lo:hi], month, d, dyn, seed)
-        critical = e_kind[lo:hi] == kind_code("critical_post")
+        avoided, censored = dropped_events(person, rows, e_kind, month, d, dyn, seed)
+        critical = e_kind == kind_code("critical_post")
         posts_base += np.bincount(rows[critical], minlength=n)
         posts_dropped += np.bincount(rows[censored], minlength=n)
         offences_avoided += np.bincount(rows[avoided], minlength=n)
-        avoided_log[month] = lo + np.flatnonzero(avoided)
+        back = avoided & np.isin(e_kind, offence_codes)
+        avoided_log[month] = {"person": person[back], "month": e_month[back], "kind": e_kind[back],
+                              "source": e_source[back], "amount": e_amount[back]}
         keep = ~(avoided | censored)
-        log.append(person[keep], e_month[lo:hi][keep], e_kind[lo:hi][keep], e_source[lo:hi][keep],
-                   e_amount[lo:hi][keep], BASE)
+        log.append(person[keep], e_month[keep], e_kind[keep], e_source[keep], e_amount[keep], BASE)
         afford = np.minimum(income / median, 1.0)  # a bought act costs money: below the median, fewer afford it
         for name, who in added_acts(ids, age, afford, last_blood, month, d, dyn, spec, seed):
             origin = BOUGHT_ACT if name in BOUGHT else EARNED_ACT
@@ -207,8 +217,8 @@ def simulate_chunk(scorer, handed: list[Population], plan: ChunkPlan) -> list[Ta
             changed[t_owner[drop]] = True
         now = after
 
-    gain_b, gain_e = _gains(score, log, start + months - 1, now, list(avoided_log.values()), e_person, e_month, e_kind,
-                            e_source, e_amount, bool(d.adapter.any()))
+    del drawn
+    gain_b, gain_e = _gains(score, log, start + months - 1, now, list(avoided_log.values()), bool(d.adapter.any()))
     groups_all = {**groups, "sanctioned_at_end": now.sanctioned.astype(np.int64)}
     out = PersonOutcomes(
         groups=groups_all, favourable_by_year=fav_year, sanctioned_by_year=sanc_year, changed_first_year=changed,
@@ -227,7 +237,7 @@ def _append(log: GrowingLog, spec: PopulationSpec, who: np.ndarray, income: np.n
                    np.full(k, kind_source(spec, kind), dtype=np.int8), typical_amount(spec, kind, income / 12.0), origin)
 
 
-def _gains(score, log: GrowingLog, month: int, final, avoided_log, e_person, e_month, e_kind, e_source, e_amount,
+def _gains(score, log: GrowingLog, month: int, final, avoided_log: list[dict[str, np.ndarray]],
            any_adapter: bool) -> tuple[np.ndarray, np.ndarray]:
     """Per-person score gains from bought acts and from the rest of adaptation (earned acts, offences avoided).
 
@@ -239,10 +249,9 @@ def _gains(score, log: GrowingLog, month: int, final, avoided_log, e_person, e_m
         return np.zeros(n), np.zeros(n)
     origin = log.column("origin")
     no_bought = score(month, log.frame(origin != BOUGHT_ACT))
-    back = np.concatenate(avoided_log) if avoided_log else np.zeros(0, dtype=np.int64)
-    back = back[np.isin(e_kind[back], [kind_code(k) for k in OFFENCES]) & (e_month[back] <= month)]
-    extra = {"person": e_person[back], "month": e_month[back], "kind": e_kind[back], "source": e_source[back],
-             "amount": e_amount[back]}
+    extra = {name: np.concatenate([a[name] for a in avoided_log]) if avoided_log else np.zeros(0, dtype=dtype)
+             for name, dtype in (("person", np.int64), ("month", np.int16), ("kind", np.int8), ("source", np.int8),
+                                 ("amount", np.float64))}
     none = score(month, log.frame((origin != BOUGHT_ACT) & (origin != EARNED_ACT), extra))
     return final.score - no_bought.score, no_bought.score - none.score
 

@@ -43,7 +43,7 @@ class DynamicsTask:
     scorer: Any
     """The scorer object (pickled with its parameters), time-limited by the caller if it should be."""
     source: PopulationSource
-    """The population drawn over the spec's horizon plus the simulated months (spec, size and seed)."""
+    """The static population the simulation starts from (spec, size and seed: :func:`~audit.dynamics.simulation.history_source`)."""
     blocks: tuple[int, int]
     index: int
     """Position of the chunk in the plan (the probe's is -1): tallies are merged in this order."""
@@ -80,7 +80,7 @@ def run_dynamics_task(task: DynamicsTask) -> TaskResult:
                 return TaskResult(index=task.index, probe=probe_scheme(task.scorer, population, task.spec, as_of=task.as_of))
             handed = [population]
             del population  # simulate_chunk frees the drawn frames once it has their columns
-            return TaskResult(index=task.index, tallies=simulate_chunk(task.scorer, handed, task.plan))
+            return TaskResult(index=task.index, tallies=simulate_chunk(task.scorer, handed, task.plan, blocks=task.blocks))
         except (ScorerFailed, ScorerContractError) as exc:
             return TaskResult(index=task.index, error=describe_failure(exc))
 
@@ -92,7 +92,7 @@ def task_fault(task: DynamicsTask, label: str, message: str) -> Fault:
 
 def simulate_in_pool(pool: ProcessExecutor, scorer: Any, *, label: str, source: PopulationSource, spec: PopulationSpec,
                      plan: list[tuple[int, int]], dyn: DynamicsSpec, seed: int, start: int,
-                     months: int) -> tuple[Probe | None, Tally | None, str | None]:
+                     months: int, size: int) -> tuple[Probe | None, Tally | None, str | None]:
     """``(probe, merged tally, error)`` of a simulation whose chunks (block ranges ``plan``) run in ``pool``.
 
     The arguments are those of :class:`~audit.dynamics.chunk.ChunkPlan`. On
@@ -108,7 +108,7 @@ def simulate_in_pool(pool: ProcessExecutor, scorer: Any, *, label: str, source: 
             return None, None, result.error
         probe = result.probe
     assert probe is not None
-    shared = ChunkPlan(spec=spec, dyn=dyn, probe=probe, seed=seed, start=start, months=months)
+    shared = ChunkPlan(spec=spec, dyn=dyn, probe=probe, seed=seed, start=start, months=months, size=size)
     failures: dict[int, str] = {}
     tallies: dict[int, list[Tally]] = {}
 

@@ -1,27 +1,31 @@
 """The dynamics simulation of one scorer: seeded, chunk by chunk, months in order.
 
-The population is the spec drawn over its own horizon plus the simulated
-months (``dataclasses.replace(spec, horizon_months=...)``): the spec's
-horizon is the history every person has when the scheme's responses begin,
-and the conduct drawn for the later months is what people would do if
-nobody responded. Chunks are runs of whole generation blocks and ties stay
-within a block, so each chunk is simulated alone; its tallies add up
+The population is the static one, the spec drawn over its own horizon
+(:func:`history_source`): the history every person has when the scheme's
+responses begin, exactly what the static audit sees. The conduct of the
+simulated years, what people would do if nobody responded, is drawn a year at
+a time as each chunk's simulation reaches it (:mod:`audit.dynamics.conduct`).
+Chunks are runs of whole generation blocks and ties stay within a block, so
+each chunk is simulated alone; its tallies add up
 (:mod:`audit.dynamics.tally`) to the same totals whatever the chunk size.
 
-A chunk holds its people's conduct over every month drawn, so the people of
-a chunk are bounded by :data:`CHUNK_PERSON_MONTHS` over those months
-(:func:`chunk_people`): a longer simulation runs as more, smaller chunks, and
-its peak memory does not grow with the months (as long as one generation
-block over all the months fits in that budget: 192 months).
+A chunk holds its people's log (the months the scorer reads: its lookback
+window, or everything so far for a scorer that declares none) and one drawn
+year, so the people of a chunk are bounded by :data:`CHUNK_PERSON_MONTHS`
+over those :func:`held_months` (:func:`chunk_people`). With a lookback window
+that does not depend on the years simulated: peak memory is flat in the
+months. A scorer without one reads its whole log, which grows with the
+months by nature; its chunks shrink with the months down to one block.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from audit.dynamics.chunk import ChunkPlan, simulate_chunk
+from audit.dynamics.conduct import YEAR
 from audit.dynamics.probe import Probe, probe_scheme
 from audit.dynamics.tally import Tally, merge_tallies
 from audit.engine.contract import describe_failure
@@ -31,17 +35,18 @@ from audit.population.dynamics_spec import DynamicsSpec
 from audit.population.source import PopulationSource
 from audit.population.spec import MAX_HORIZON_MONTHS, PopulationSpec, load_spec
 from audit.population.synth import BLOCK_SIZE
+from scorers.protocol import scorer_lookback
 
-__all__ = ["CHUNK_PERSON_MONTHS", "DEFAULT_YEARS", "Simulation", "check_years", "chunk_people", "simulate",
-           "extended_source"]
+__all__ = ["CHUNK_PERSON_MONTHS", "DEFAULT_YEARS", "Simulation", "check_years", "chunk_people", "held_months",
+           "history_source", "simulate"]
 
 #: Years simulated when none are given: the issue's 60 months.
 DEFAULT_YEARS = 5
 
-#: Person-months of drawn conduct one chunk may hold: four generation blocks over 48 months (``china-2020``'s
-#: 36 months of history and one simulated year). What a chunk holds grows with its people times the months drawn
-#: (the drawn conduct, the log, the generator's work arrays), so bounding the product keeps peak memory flat in
-#: the months; chunks are whole blocks, so a chunk never has fewer than one block's people, whatever the months.
+#: Person-months one chunk may hold: four generation blocks over 48 months (``china-2020``'s 36 months of history
+#: and one drawn year). What a chunk holds grows with its people times the months held (:func:`held_months`: the
+#: history, the log, one year of drawn conduct), so bounding the product bounds peak memory; chunks are whole
+#: blocks, so a chunk never has fewer than one block's people, whatever the months.
 CHUNK_PERSON_MONTHS = 4 * BLOCK_SIZE * 48
 
 
@@ -75,15 +80,25 @@ def check_years(years: object, spec: PopulationSpec) -> int:
     return years
 
 
+def held_months(history: int, years: int, lookback: int | None) -> int:
+    """Months of events a chunk holds at once: the ``history`` months it starts from, or the log the scorer reads
+    (its ``lookback`` window, or with none every month up to the last), whichever is more, plus one drawn year.
+
+    With a lookback window this does not depend on ``years``.
+    """
+    log = history + 12 * years if lookback is None else min(lookback, history + 12 * years)
+    return max(history, log) + YEAR
+
+
 def chunk_people(chunk_size: int, months: int, *, size: int | None = None, workers: int = 1) -> int:
-    """People per chunk of a simulation drawn over ``months`` months: at most ``chunk_size``, and whole blocks
-    whose people times ``months``, over the ``workers`` chunks drawn at once, stay within
-    :data:`CHUNK_PERSON_MONTHS` (one block at least).
+    """People per chunk of a simulation whose chunks hold ``months`` months of events (:func:`held_months`): at
+    most ``chunk_size``, and whole blocks whose people times ``months``, over the ``workers`` chunks simulated at
+    once, stay within :data:`CHUNK_PERSON_MONTHS` (one block at least).
 
     The budget is for the whole run, not for each worker: ``workers`` processes
     each hold a chunk at the same time, so each gets ``1 / workers`` of it, and
     the run's peak memory stays the same whether it runs in one process or
-    several (as long as one block over all the months fits in a worker's share).
+    several (as long as one block over the months held fits in a worker's share).
     With ``workers`` above 1, the ``size`` people are also cut into at least as
     many chunks as workers where they have the blocks for it, so every worker
     has a chunk to simulate. The result never depends on it (chunk
@@ -97,15 +112,15 @@ def chunk_people(chunk_size: int, months: int, *, size: int | None = None, worke
     return min(chunk_size, blocks * BLOCK_SIZE)
 
 
-def extended_source(spec: PopulationSpec | str, *, size: int, seed: int, years: int) -> tuple[PopulationSource, PopulationSpec]:
-    """The population drawn over the spec's horizon plus ``years`` simulated years, and the spec itself."""
+def history_source(spec: PopulationSpec | str, *, size: int, seed: int, years: int) -> PopulationSource:
+    """The history a simulation of ``years`` years starts from: the static population of ``spec`` (drawn over its
+    own horizon), after checking the spec has a ``[dynamics]`` table and room for the years."""
     spec = load_spec(spec) if isinstance(spec, str) else spec
     if spec.dynamics is None:
         raise InvalidSpec(f"population spec {spec.name!r} has no [dynamics] table; add one (see "
                           "fixtures/populations/china-2020.toml) to simulate how people respond")
-    years = check_years(years, spec)
-    longer = replace(spec, horizon_months=spec.horizon_months + 12 * years)
-    return PopulationSource(spec=longer, size=size, seed=seed), spec
+    check_years(years, spec)
+    return PopulationSource(spec=spec, size=size, seed=seed)
 
 
 def simulate(scorer, spec: PopulationSpec | str, *, size: int, seed: int = 0, years: int = DEFAULT_YEARS,
@@ -125,7 +140,7 @@ def simulate(scorer, spec: PopulationSpec | str, *, size: int, seed: int = 0, ye
         Years simulated after the spec's horizon (default 5: 60 months).
     chunk_size : int
         Most people per chunk (rounded up to whole generation blocks); chunks are made smaller still so that
-        people times months drawn stay within :data:`CHUNK_PERSON_MONTHS` (:func:`chunk_people`). The result
+        people times months held stay within :data:`CHUNK_PERSON_MONTHS` (:func:`chunk_people`). The result
         does not depend on it.
     dynamics : DynamicsSpec, optional
         Rates replacing the spec's ``[dynamics]`` table (e.g. all zero, to reproduce the static audit).
@@ -145,12 +160,14 @@ def simulate(scorer, spec: PopulationSpec | str, *, size: int, seed: int = 0, ye
         raise InvalidArgument(f"size={size!r}: give a whole number of people of at least 1")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InvalidArgument(f"workers={workers!r}: give a whole number of worker processes of at least 1")
-    source, base = extended_source(spec, size=size, seed=seed, years=years)
+    source = history_source(spec, size=size, seed=seed, years=years)
+    base = source.spec
+    assert base is not None and base.dynamics is not None  # history_source refuses a spec without one
     dyn = dynamics if dynamics is not None else base.dynamics
-    assert dyn is not None  # extended_source refuses a spec without one
     label = label or str(getattr(scorer, "name", "scorer"))
     parallel = pool.workers if pool is not None else workers
-    plan = source.chunk_plan(chunk_people(chunk_size, source.horizon_months, size=size, workers=parallel))
+    held = held_months(base.horizon_months, years, scorer_lookback(scorer))
+    plan = source.chunk_plan(chunk_people(chunk_size, held, size=size, workers=parallel))
     run = _Run(scorer=scorer, label=label, source=source, base=base, dyn=dyn, seed=seed, years=years, size=size, plan=plan)
     if pool is not None:
         return run.in_pool(pool)
@@ -191,10 +208,10 @@ class _Run:
                 if probe is None:  # the first chunk starts with the first people, whatever the chunk size
                     probe = probe_scheme(self.scorer, population, self.base, as_of=start - 1)
                 shared = ChunkPlan(spec=self.base, dyn=self.dyn, probe=probe, seed=self.seed, start=start,
-                                   months=12 * self.years)
+                                   months=12 * self.years, size=self.size)
                 handed = [population]
                 del population  # simulate_chunk frees the drawn frames once it has their columns
-                tallies.extend(simulate_chunk(self.scorer, handed, shared))
+                tallies.extend(simulate_chunk(self.scorer, handed, shared, blocks=blocks))
         except (ScorerFailed, ScorerContractError) as exc:
             return self._result(t0, probe, None, describe_failure(exc))
         return self._result(t0, probe, merge_tallies(tallies), None)
@@ -210,5 +227,5 @@ class _Run:
             return self._result(t0, None, None, refused[self.label])
         probe, tally, error = simulate_in_pool(
             pool, self.scorer, label=self.label, source=self.source, spec=self.base, plan=self.plan, dyn=self.dyn,
-            seed=self.seed, start=self.base.horizon_months, months=12 * self.years)
+            seed=self.seed, start=self.base.horizon_months, months=12 * self.years, size=self.size)
         return self._result(t0, probe, tally, error)

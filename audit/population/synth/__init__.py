@@ -56,12 +56,16 @@ written in place (:mod:`audit.population.synth.buffers`).
 
 The package: per-spec tables (:mod:`~audit.population.synth.tables`), one
 block's draws (:mod:`~audit.population.synth.blocks`), a chunk of whole blocks
-as frames (:mod:`~audit.population.synth.chunks`, whose names are this
+as frames (:mod:`~audit.population.synth.chunks`), one block's conduct over
+later months, a stretch at a time, for the dynamics simulation
+(:mod:`~audit.population.synth.months`; these two modules' names are this
 package's face), and the compiled kernels and draws.
 """
 
 from __future__ import annotations
 
 from audit.population.synth.chunks import BLOCK_SIZE, GENERATOR_VERSION, checked_request, chunk_ranges, drawn_chunk
+from audit.population.synth.months import DrawnMonths, FollowUps, draw_block_months
 
-__all__ = ["BLOCK_SIZE", "GENERATOR_VERSION", "checked_request", "chunk_ranges", "drawn_chunk"]
+__all__ = ["BLOCK_SIZE", "GENERATOR_VERSION", "DrawnMonths", "FollowUps", "checked_request", "chunk_ranges",
+           "draw_block_months", "drawn_chunk"]

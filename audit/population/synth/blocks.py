@@ -21,7 +21,7 @@ from audit.population.synth.buffers import Columns, Scratch
 from audit.population.synth.tables import KIND_BITS, KIND_TO_DOMAIN, Compiled
 from audit.vocab import EDUCATION_LEVELS
 
-__all__ = ["BLOCK_SIZE", "block_people", "draw_block"]
+__all__ = ["BLOCK_SIZE", "block_events", "block_people", "draw_block", "draw_people", "write_sorted_events"]
 
 #: People per generation block. Fixed: changing it changes every population
 #: (and at most ``2**16``: the tie sort packs a row number into 16 bits).
@@ -55,9 +55,27 @@ def draw_block(
     n = block_people(size, block)
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
     mine = slice(row, row + n)
-    work = _SCRATCH.get
+    z = draw_people(spec, c, rng, out, mine)
+    ev_local, ev_month, ev_kind, _ = block_events(
+        spec, c, rng, n=n, quintile=out.quintile[mine], edu=out.education[mine], urban=out.urban[mine],
+        age=out.age[mine], reliability=out.reliability[mine],
+    )  # follow-ups falling past the horizon are not drawn into the population
+    write_sorted_events(spec, c, rng, out, ev_local, ev_month, ev_kind, first=first, mine=mine, people_total=people_total)
 
-    # --- people
+    # --- ties
+    ties, most_listed = _ties(
+        rng, z, out.education[mine], spec.friends_per_person, spec.homophily, first,
+        out.tie_person[out.ties :], out.tie_friend[out.ties :],
+    )
+    out.ties += ties
+    out.most_listed = max(out.most_listed, most_listed)  # ties stay within a block: a block's in-degree is the chunk's
+
+
+def draw_people(spec: PopulationSpec, c: Compiled, rng: np.random.Generator, out: Columns, mine: slice) -> np.ndarray:
+    """Draw the people of rows ``mine`` of ``out`` (the first draws of a block's stream); returns their
+    socio-economic position ``z`` (a work array, valid until the next block)."""
+    n = mine.stop - mine.start
+    work = _SCRATCH.get
     z, e_edu, e_urban = work("z", n), work("e_edu", n), work("e_urban", n)
     draw_kernels.standard_normals(rng, z)
     u = ndtr(z, out=work("u", n))
@@ -67,21 +85,24 @@ def draw_block(
     r_region = rng.random(n, out=work("r_region", n))
     r_band = rng.random(n, out=work("r_band", n))
     r_age = rng.random(n, out=work("r_age", n))
-    reliability = out.reliability[mine]
-    reliability[:] = rng.beta(spec.reliability_alpha, spec.reliability_beta, n)
-    quintile, income, edu, urban, age = out.quintile[mine], out.income[mine], out.education[mine], out.urban[mine], out.age[mine]
+    out.reliability[mine] = rng.beta(spec.reliability_alpha, spec.reliability_beta, n)
     event_kernels.people_columns(
         u, z, e_edu, e_urban, r_male, r_region, r_band, r_age,
         c.income_bounds, spec.education_ses_loading, _noise_weight(spec.education_ses_loading), c.edu_cuts,
         spec.urban_ses_loading, _noise_weight(spec.urban_ses_loading), c.urban_cut,
         spec.male_share, c.region_cum, c.age_cum, c.age_edges,
-        quintile, income, edu, urban, out.male[mine], out.region[mine], age,
+        out.quintile[mine], out.income[mine], out.education[mine], out.urban[mine], out.male[mine], out.region[mine],
+        out.age[mine],
     )
+    return z
 
-    # --- events, ordered by (person, month, kind)
-    ev_local, ev_month, ev_kind = _events(
-        spec, c, rng, n=n, quintile=quintile, edu=edu, urban=urban, age=age, reliability=reliability
-    )
+
+def write_sorted_events(spec: PopulationSpec, c: Compiled, rng: np.random.Generator, out: Columns, ev_local: np.ndarray,
+                        ev_month: np.ndarray, ev_kind: np.ndarray, *, first: int, mine: slice, people_total: int) -> None:
+    """Order events (person row, month in ``[0, spec.horizon_months)``, kind) by (person, month, kind), draw their
+    amounts and genuineness and append them to ``out.events`` for the people of rows ``mine`` (ids from ``first``)."""
+    work = _SCRATCH.get
+    n = mine.stop - mine.start
     m = ev_local.shape[0]
     shift = max(1, (spec.horizon_months << KIND_BITS).bit_length())  # person << shift | month << kind bits | kind
     key_type = np.int32 if (n << shift) < 2**31 else np.int64  # 32-bit keys: half the memory traffic
@@ -95,24 +116,18 @@ def draw_block(
     np.exp(noise, out=noise)  # numpy's exp: its last-bit rounding is the population's
     u_genuine = rng.random(m, out=work("u_genuine", m))
     ev = out.events
-    rows = ev.reserve(m, people_done=row + n, people_total=people_total)
+    rows = ev.reserve(m, people_done=mine.stop, people_total=people_total)
     event_kernels.write_events(
-        packed, KIND_BITS, shift, first, income, edu, c.kind_source, KIND_TO_DOMAIN, c.kind_unit, c.kind_scale,
-        noise, u_genuine, c.mis_source, c.mis_edu,
+        packed, KIND_BITS, shift, first, out.income[mine], out.education[mine], c.kind_source, KIND_TO_DOMAIN,
+        c.kind_unit, c.kind_scale, noise, u_genuine, c.mis_source, c.mis_edu,
         ev.person[rows], ev.month[rows], ev.kind[rows], ev.source[rows], ev.domain[rows], ev.amount[rows], ev.genuine[rows],
     )
 
-    # --- ties
-    ties, most_listed = _ties(
-        rng, z, edu, spec.friends_per_person, spec.homophily, first,
-        out.tie_person[out.ties :], out.tie_friend[out.ties :],
-    )
-    out.ties += ties
-    out.most_listed = max(out.most_listed, most_listed)  # ties stay within a block: a block's in-degree is the chunk's
 
-
-def _events(spec, c: Compiled, rng, *, n, quintile, edu, urban, age, reliability):
-    """Event (person row, month, kind code) arrays, unordered."""
+def block_events(spec: PopulationSpec, c: Compiled, rng: np.random.Generator, *, n, quintile, edu, urban, age, reliability
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Event (person row, month, kind code) arrays over the spec's horizon, unordered (work arrays, valid until
+    the next block), and the follow-ups drawn past the horizon as copies ``(person row, month, kind)``."""
     work = _SCRATCH.get
     horizon = spec.horizon_months
     n_cells = c.cell_total.shape[0]
@@ -147,12 +162,16 @@ def _events(spec, c: Compiled, rng, *, n, quintile, edu, urban, age, reliability
     month = work("month", m, np.int16)
     month[:] = rng.integers(0, horizon, m, dtype=np.int16)
 
-    # follow-ups (e.g. a judgment performed some months after a default), appended
+    # follow-ups (e.g. a judgment performed some months after a default), appended; those past the horizon set aside
+    late_person, late_month, late_kind = [], [], []
     for fkind, trigger, prob, delay in c.follow:
         idx = np.flatnonzero(kind == trigger)
         idx = idx[rng.random(idx.shape[0]) < prob]
         months = month[idx] + 1 + rng.poisson(max(delay - 1.0, 0.0), idx.shape[0])
         ok = months < horizon
+        late_person.append(person[idx[~ok]])
+        late_month.append(months[~ok])
+        late_kind.append(np.full(late_month[-1].shape[0], fkind, dtype=np.int8))
         new = idx[ok]
         grown = m + new.shape[0]
         person = _SCRATCH.grow("person", grown, keep=m)
@@ -162,7 +181,9 @@ def _events(spec, c: Compiled, rng, *, n, quintile, edu, urban, age, reliability
         kind[m:] = fkind
         month[m:] = months[ok]
         m = grown
-    return person, month, kind
+    late = (np.concatenate([np.zeros(0, np.int32), *late_person]), np.concatenate([np.zeros(0, np.int64), *late_month]),
+            np.concatenate([np.zeros(0, np.int8), *late_kind]))
+    return person, month, kind, late
 
 
 def _ties(rng, z, edu, k, homophily, first, out_person, out_friend) -> tuple[int, int]:

@@ -15,7 +15,7 @@ import pandas as pd
 from audit.errors import InvalidArgument
 from audit.population.spec import PopulationSpec, load_spec
 from audit.population.synth.blocks import BLOCK_SIZE, block_people, draw_block
-from audit.population.synth.buffers import Columns
+from audit.population.synth.buffers import Columns, Events
 from audit.population.synth.tables import (
     DOMAIN_CATEGORIES,
     EDUCATION_CATEGORIES,
@@ -44,39 +44,44 @@ def _draw_chunk(spec: PopulationSpec, c: Compiled, *, seed: int, size: int, bloc
     return out
 
 
-def _assemble(spec: PopulationSpec, c: Compiled, seed: int, first: int, out: Columns) -> dict[str, Any]:
-    def categorical(codes: np.ndarray, dtype: pd.CategoricalDtype) -> pd.Categorical:
-        return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+def _categorical(codes: np.ndarray, dtype: pd.CategoricalDtype) -> pd.Categorical:
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
-    n = out.age.shape[0]
-    people = pd.DataFrame(
-        {
-            "person_id": np.arange(first, first + n, dtype=np.int64),
-            "age": out.age,
-            "sex": categorical(out.male.view(np.int8), SEX_CATEGORIES),
-            "urban": out.urban,
-            "region": categorical(out.region, c.region_categories),
-            "income": out.income,
-            "income_quintile": out.quintile,
-            "education": categorical(out.education, EDUCATION_CATEGORIES),
-            "reliability": out.reliability,
-        },
-        copy=False,
-    )
-    ev = out.events
+
+def events_frame(ev: Events) -> pd.DataFrame:
+    """The filled rows of ``ev`` as the canonical event frame (over the columns themselves, not copies)."""
     m = ev.used
-    events = pd.DataFrame(
+    return pd.DataFrame(
         {
             "person_id": ev.person[:m],
             "month": ev.month[:m],
-            "kind": categorical(ev.kind[:m], KIND_CATEGORIES),
-            "domain": categorical(ev.domain[:m], DOMAIN_CATEGORIES),
-            "source": categorical(ev.source[:m], SOURCE_CATEGORIES),
+            "kind": _categorical(ev.kind[:m], KIND_CATEGORIES),
+            "domain": _categorical(ev.domain[:m], DOMAIN_CATEGORIES),
+            "source": _categorical(ev.source[:m], SOURCE_CATEGORIES),
             "amount": ev.amount[:m],
             "genuine": ev.genuine[:m],
         },
         copy=False,
     )
+
+
+def _assemble(spec: PopulationSpec, c: Compiled, seed: int, first: int, out: Columns) -> dict[str, Any]:
+    n = out.age.shape[0]
+    people = pd.DataFrame(
+        {
+            "person_id": np.arange(first, first + n, dtype=np.int64),
+            "age": out.age,
+            "sex": _categorical(out.male.view(np.int8), SEX_CATEGORIES),
+            "urban": out.urban,
+            "region": _categorical(out.region, c.region_categories),
+            "income": out.income,
+            "income_quintile": out.quintile,
+            "education": _categorical(out.education, EDUCATION_CATEGORIES),
+            "reliability": out.reliability,
+        },
+        copy=False,
+    )
+    events = events_frame(out.events)
     ties = pd.DataFrame({"person_id": out.tie_person[: out.ties], "friend_id": out.tie_friend[: out.ties]}, copy=False)
     return dict(
         people=people, events=events, ties=ties, horizon_months=spec.horizon_months,

@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 
 from audit.dynamics import dynamics_section, simulate
-from audit.dynamics.simulation import extended_source
+from audit.dynamics.simulation import history_source
 from audit.errors import InvalidArgument, InvalidSpec
-from audit.population.model import synthesize
+from audit.population.model import PopulationView, synthesize
 from audit.population.spec import load_spec
+from audit.population.synth import draw_block_months
 from scorers.registry import load_scorer
 from tests.audit.dynamics.scorers_for_dynamics import DropsRowsAsTiesChange, Tally
 
@@ -27,16 +28,22 @@ def zero_rates(spec):
 @pytest.mark.parametrize("scorer", [Tally(), load_scorer("rongcheng")], ids=["tally", "rongcheng"])
 def test_zero_rates_reproduce_the_static_audit_month_by_month(scorer):
     spec = load_spec("tiny")
-    sim = simulate(scorer, spec, size=1500, seed=3, years=1, dynamics=zero_rates(spec))
+    sim = simulate(scorer, spec, size=1500, seed=3, years=2, dynamics=zero_rates(spec))
     sec = dynamics_section(sim)
     assert sec["status"] == "ok"
-    # the static audit: the same people drawn over the longer horizon, scored at each month, rates by pandas
-    longer = replace(spec, horizon_months=spec.horizon_months + 12)
-    pop = synthesize(longer, size=1500, seed=3)
-    for step in range(13):
-        frame = scorer.score(pop.view(), as_of=spec.horizon_months - 1 + step)
+    # the static audit: the static population plus each drawn year's events (one block: 1,500 people), scored
+    # at each month by the scorer itself, rates by pandas
+    pop = synthesize(spec, size=1500, seed=3)
+    first = draw_block_months(spec, seed=3, block=0, size=1500, first_month=24, months=12)
+    second = draw_block_months(spec, seed=3, block=0, size=1500, first_month=36, months=12, carried=first.carried)
+    assert len(first.carried) > 0  # judgments after the first year's last defaults: carried into the second
+    events = pd.concat([pop.events, first.events, second.events], ignore_index=True)
+    view = PopulationView(people=pop.view().people, events=events, ties=pop.ties, horizon_months=48)
+    quintile = pop.people["income_quintile"].to_numpy()
+    for step in range(25):
+        frame = scorer.score(view, as_of=spec.horizon_months - 1 + step)
         fav = frame["tier"].astype(str).isin(scorer.favourable_tiers).to_numpy()
-        expected = pd.Series(fav).groupby(pop.people["income_quintile"].to_numpy()).mean()
+        expected = pd.Series(fav).groupby(quintile).mean()
         got = [sec["monthly_favourable_by_group"]["income_quintile"][str(q)][step] for q in expected.index]
         np.testing.assert_allclose(got, expected.to_numpy(), rtol=0, atol=1e-12)
     assert sec["changed_first_year"]["count"] == 0
@@ -104,4 +111,4 @@ def test_bad_years_are_refused(years):
 def test_a_spec_without_dynamics_is_refused():
     spec = replace(load_spec("tiny"), dynamics=None)
     with pytest.raises(InvalidSpec, match=r"\[dynamics\]"):
-        extended_source(spec, size=10, seed=0, years=1)
+        history_source(spec, size=10, seed=0, years=1)
