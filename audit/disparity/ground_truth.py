@@ -203,8 +203,7 @@ def _one_hop_deserved(
     one-hop view is the same whichever other sampled people share the call, so
     re-scoring the sample in groups gives the same outcomes as in one call.
     """
-    scorer, pop, view = chunk.scorer, chunk.population, chunk.view
-    ids = pop.people["person_id"].to_numpy()
+    scorer, view = chunk.scorer, chunk.view
     ties = view.ties
     mine_t = chunk.rows_of("ties", rows) if len(ties) else np.zeros(0, np.intp)
     friends = chunk.people_rows(unique_ids(ties["friend_id"].to_numpy()[mine_t]))
