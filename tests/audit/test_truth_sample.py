@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from audit.disparity.audit import DisparityAudit
@@ -54,15 +55,10 @@ def test_sampled_truth_counts_are_the_full_counts_of_the_sampled_people(populati
     assert abs(int(got.sum()) - SAMPLE) < 5 * np.sqrt(SAMPLE)
 
 
-class ComparesWithNextId:
-    """Sanctions people with 3 more events than the person whose id follows theirs: it reads a stranger.
+class _ListingScorer:
+    """Two tiers (``ok``, ``listed``) and one finance sanction for the listed; subclasses say who is listed."""
 
-    It declares no tags, so the sample is re-scored with its friends, found to
-    differ from the recorded scores (the next person is missing from that
-    view), and the whole chunk is re-scored instead.
-    """
-
-    name, version, description = "next", "1", "compares each person with the next id"
+    name, version, description = "listing", "1", "lists people by a count"
     params: dict = {}
     tiers = ("ok", "listed")
     favourable_tiers = frozenset({"ok"})
@@ -71,20 +67,31 @@ class ComparesWithNextId:
     def with_params(self, **kw):
         return self
 
-    def score(self, view, *, as_of):
-        import pandas as pd
-
-        ids = view.people["person_id"].to_numpy()
-        ev = view.events[view.events["month"].to_numpy() <= as_of]
-        per_id = pd.Series(ev["person_id"].to_numpy()).value_counts()
-        counts = per_id.reindex(ids, fill_value=0).to_numpy()
-        following = per_id.reindex(ids + 1, fill_value=0).to_numpy() * np.isin(ids + 1, ids)
-        listed = counts > following + 3
+    def frame(self, view, counts: np.ndarray, listed: np.ndarray) -> pd.DataFrame:
         return pd.DataFrame(
             {"score": counts.astype(float), "tier": pd.Categorical.from_codes(listed.astype(int), categories=list(self.tiers)),
              "listed_sanction": listed},
             index=view.people.index,
         )
+
+
+class ComparesWithNextId(_ListingScorer):
+    """Sanctions people with 3 more events than the person whose id follows theirs: it reads a stranger.
+
+    It declares no tags, so the sample is re-scored with its friends, found to
+    differ from the recorded scores (the next person is missing from that
+    view), and the whole chunk is re-scored instead.
+    """
+
+    name, description = "next", "compares each person with the next id"
+
+    def score(self, view, *, as_of):
+        ids = view.people["person_id"].to_numpy()
+        ev = view.events[view.events["month"].to_numpy() <= as_of]
+        per_id = pd.Series(ev["person_id"].to_numpy()).value_counts()
+        counts = per_id.reindex(ids, fill_value=0).to_numpy()
+        following = per_id.reindex(ids + 1, fill_value=0).to_numpy() * np.isin(ids + 1, ids)
+        return self.frame(view, counts, counts > following + 3)
 
 
 def test_a_scorer_reading_beyond_friends_is_re_scored_whole(population, monkeypatch):
@@ -176,31 +183,17 @@ def test_every_scorer_of_a_batch_reads_the_same_sample_drawn_once(population):
     np.testing.assert_array_equal(first, np.flatnonzero(person_uniform(SEED, TRUTH_STREAM, ids) < SAMPLE / SIZE))
 
 
-class FriendsArrears:
+class FriendsArrears(_ListingScorer):
     """Sanctions a person two or more of whose friends have a recorded loan arrear: it reads ties only."""
 
-    name, version, description = "friends", "1", "counts friends with arrears"
-    params: dict = {}
-    tiers = ("ok", "listed")
-    favourable_tiers = frozenset({"ok"})
-    sanctions = {"listed_sanction": "finance"}
-
-    def with_params(self, **kw):
-        return self
+    name, description = "friends", "counts friends with arrears"
 
     def score(self, view, *, as_of):
-        import pandas as pd
-
         ev = view.events[(view.events["month"].to_numpy() <= as_of) & (view.events["kind"].astype(str) == "loan_arrears")]
         in_arrears = np.isin(view.ties["friend_id"].to_numpy(), ev["person_id"].to_numpy())
         per_person = pd.Series(in_arrears.astype(int)).groupby(view.ties["person_id"].to_numpy()).sum()
         counts = per_person.reindex(view.people["person_id"].to_numpy(), fill_value=0).to_numpy()
-        listed = counts >= 2
-        return pd.DataFrame(
-            {"score": counts.astype(float), "tier": pd.Categorical.from_codes(listed.astype(int), categories=list(self.tiers)),
-             "listed_sanction": listed},
-            index=view.people.index,
-        )
+        return self.frame(view, counts, counts >= 2)
 
 
 def test_sampled_people_with_clean_records_are_re_scored_when_their_friends_records_are_not(population):
