@@ -6,7 +6,7 @@ nothing where glibc is absent (macOS, Windows, musl):
 * :func:`reuse_freed_memory` while chunks run: freed arrays stay in the heap
   for the next batch's temporaries, which would otherwise fault in fresh pages
   (measured here: scoring 25-55% faster);
-* :func:`return_freed_memory` once a worker has no task waiting: the heap's
+* :func:`return_freed_memory` once a worker has waited a while for a task: the heap's
   free pages go back to the system (``malloc_trim``), so an idle worker no
   longer holds the peak of its last chunk while its neighbour finalizes or the
   main process writes the report.

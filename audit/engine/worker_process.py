@@ -18,7 +18,11 @@ from typing import Any
 
 from audit.engine.allocator import return_freed_memory
 
-__all__ = ["default_worker_memory", "die_with", "rss_bytes", "worker_init", "worker_main"]
+__all__ = ["IDLE_SECONDS", "default_worker_memory", "die_with", "rss_bytes", "worker_init", "worker_main"]
+
+#: How long a worker waits for its next task before giving its freed memory back to the system: long enough
+#: that a worker fed chunk after chunk keeps its heap (refaulting it costs CPU), short beside a finalizing.
+IDLE_SECONDS = 1.0
 
 
 def die_with(main_pid: int) -> None:
@@ -71,11 +75,12 @@ def worker_main(conn: Any, main_pid: int) -> None:
     (modules, compiled kernels: :mod:`audit.preload`) moved out of the
     garbage collector's reach with :func:`gc.freeze`, so collections during the
     run scan only what the worker itself allocates, and do not write to (and so
-    copy) pages shared with the forkserver. Whenever no task is waiting, the
-    memory the last task freed is given back to the system
-    (:func:`audit.engine.allocator.return_freed_memory`): a worker keeps its
-    heap between chunks sent back to back, but an idle one holds no more than
-    it uses.
+    copy) pages shared with the forkserver. When no task has come for
+    :data:`IDLE_SECONDS`, the memory the last task freed is given back to the
+    system (:func:`audit.engine.allocator.return_freed_memory`): a worker keeps
+    its heap between chunks sent back to back (the pool sends the next one
+    before it merges the last result), but an idle one holds no more than it
+    uses.
     """
     die_with(main_pid)
     worker_init()
@@ -85,7 +90,7 @@ def worker_main(conn: Any, main_pid: int) -> None:
     guard.set_reporter(conn)
     while True:
         try:
-            if not conn.poll():  # idle: the last task's freed memory goes back to the system while we wait
+            if not conn.poll(IDLE_SECONDS):  # idle: the last task's freed memory goes back to the system while we wait
                 return_freed_memory()
             item = conn.recv()
         except (EOFError, OSError):  # the parent is gone

@@ -251,7 +251,12 @@ class ProcessExecutor:
                             self._retire(w)
                         if kind == "raised":
                             raise value
-                        yield job.origin, _finished(job, value)
+                        result = _finished(job, value)
+                        if w in self._pool:  # its next task goes out before this result is consumed (merged, saved)
+                            following = next_job()
+                            if following is not None:
+                                self._send(w, fn, following)
+                        yield job.origin, result
                         continue
                 if not w.process.is_alive() and w.job is not None:
                     yield from self._lost(w, on_fault, queue)

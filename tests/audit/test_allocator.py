@@ -56,3 +56,40 @@ def test_an_idle_worker_gives_back_the_memory_its_task_freed():
         while rss_bytes(pid) > kept - HELD * 0.9 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert kept - rss_bytes(pid) > HELD * 0.9, (kept // MIB, rss_bytes(pid) // MIB)
+
+
+def _resident(_: object) -> tuple[int, int]:
+    """(pid, resident bytes) at the start of a task."""
+    return os.getpid(), rss_bytes(os.getpid())
+
+
+def test_a_worker_sent_tasks_back_to_back_keeps_its_heap_between_them():
+    results = []
+    with ProcessExecutor(1) as pool:
+        for _, out in pool.imap_unordered(_run_task, iter(["hold", "resident"])):
+            results.append(out)
+            time.sleep(0.3)  # the main process merging and saving the result, as a run does
+    (pid, kept), (pid_next, at_start) = results
+    assert pid == pid_next
+    assert kept > HELD * 0.9
+    assert at_start > kept - HELD * 0.1, (kept // MIB, at_start // MIB)  # not given back between the two tasks
+
+
+def _run_task(name: str) -> tuple[int, int]:
+    return _hold_then_free(None) if name == "hold" else _resident(None)
+
+
+def test_a_worker_is_handed_its_next_task_before_its_result_is_consumed():
+    submitted: list[int] = []
+
+    def tasks():
+        for i in range(3):
+            submitted.append(i)
+            yield i
+
+    seen = []
+    with ProcessExecutor(1) as pool:
+        for task, _ in pool.imap_unordered(_resident, tasks()):
+            seen.append((task, list(submitted)))
+    # when task 0's result arrives, task 1 is already with the worker; when task 1's, task 2
+    assert seen == [(0, [0, 1]), (1, [0, 1, 2]), (2, [0, 1, 2])]
