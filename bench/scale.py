@@ -123,6 +123,8 @@ class ProcessTree:
         self._before: dict[int, float] = {}
         """CPU each process had already used when sampling began (the root may be this very process)."""
         self.processes = 0
+        self.roles: dict[int, str] = {}
+        """What each process is: the command (the root), the forkserver, a worker (the forkserver's children), other."""
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -139,6 +141,8 @@ class ProcessTree:
                 with p.oneshot():
                     t = p.cpu_times()
                     self.cpu[p.pid] = t.user + t.system
+                    if p.pid not in self.roles:
+                        self.roles[p.pid] = self._role(p)
                     if memory:
                         total += p.memory_full_info().pss
             except psutil.Error:
@@ -155,9 +159,27 @@ class ProcessTree:
             tick += 1
             self._stop.wait(self.every)
 
+    def _role(self, p) -> str:
+        if p.pid == self._root.pid:
+            return "command"
+        command = " ".join(p.cmdline())
+        if "forkserver" in command and p.ppid() == self._root.pid:
+            return "forkserver"
+        if self.roles.get(p.ppid()) == "forkserver":
+            return "worker"
+        return "other"
+
     @property
     def cpu_seconds(self) -> float:
         return sum(c - self._before.get(pid, 0.0) for pid, c in self.cpu.items())
+
+    def cpu_by_role(self) -> dict[str, float]:
+        """CPU seconds of the command, the forkserver, the workers (summed) and any other process."""
+        out: dict[str, float] = {}
+        for pid, c in self.cpu.items():
+            role = self.roles.get(pid, "other")
+            out[role] = out.get(role, 0.0) + c - self._before.get(pid, 0.0)
+        return out
 
     def __enter__(self) -> Self:
         self._sample(False)
@@ -289,6 +311,15 @@ def projection(chunks: int, fixed_cpu: list[float] | None = None, *, loop_only: 
     print(f"\n(d) 1.4e9 projection: the first {len(tasks)} chunks ({totals.people:,} people) of the 1.4e9-person run, "
           f"{workers} workers, all four scorers, every default audit (load before: {load})")
     print(f"    chunk loop: {loop:.1f} s wall, {tree.cpu_seconds:.1f} CPU s -> {per_person * 1e9:,.0f} CPU ns per person")
+    roles = tree.cpu_by_role()
+    marginal = (roles.get("worker", 0.0) + roles.get("command", 0.0)) / totals.people
+    print("    by process: " + ", ".join(
+        f"{name} {roles[role]:.1f} CPU s ({roles[role] / totals.people * 1e9:,.0f} ns per person)"
+        for role, name in (("worker", "the workers"), ("command", "this process (merging each chunk's output)"),
+                           ("forkserver", "the forkserver (imports and the kernels' preload, once a run)"),
+                           ("other", "other")) if role in roles))
+    print(f"    per person beyond the run's start-up (workers and merging; the forkserver's start-up left out): "
+          f"{marginal * 1e9:,.0f} CPU ns")
     if fixed:
         print(f"    fixed cost of a run (a {FIXED_PEOPLE:,}-person run's CPU less its people at that rate): "
               f"{_span(fixed, ',.0f')} CPU s")
