@@ -54,10 +54,9 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import ndtri
-from scipy.stats import beta
 
 from audit.disparity.bootstrap import INTERVAL_LEVEL
-from audit.evidence import MIN_REFERENCE_EVENTS
+from audit.evidence import MIN_REFERENCE_EVENTS, beta_quantile
 
 __all__ = ["RatioIntervals", "exact_rate_interval", "ratio_intervals", "pair_bounds"]
 
@@ -74,8 +73,8 @@ def exact_rate_interval(yes: ArrayLike, n: ArrayLike, level: float = INTERVAL_LE
     k = np.where(ok, yes, 0.0)
     m = np.where(ok, n, 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        lo = np.where(k > 0, beta.ppf(alpha / 2, np.maximum(k, 1e-300), m - k + 1), 0.0)
-        hi = np.where(k < m, beta.ppf(1 - alpha / 2, k + 1, np.maximum(m - k, 1e-300)), 1.0)
+        lo = np.where(k > 0, beta_quantile(alpha / 2, np.maximum(k, 1e-300), m - k + 1), 0.0)
+        hi = np.where(k < m, beta_quantile(1 - alpha / 2, k + 1, np.maximum(m - k, 1e-300)), 1.0)
     return np.where(ok, lo, np.nan), np.where(ok, hi, np.nan)
 
 

@@ -19,9 +19,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from scipy.stats import beta
 
-from audit.evidence import clopper_pearson
+from audit.evidence import beta_quantile, clopper_pearson
 from audit.output.artefacts import finite_or_none as num
 from audit.population.groups import UNKNOWN, CellLayout
 from audit.randomness import stream_id
@@ -107,8 +106,8 @@ def weighted_ratio(num: np.ndarray, den: np.ndarray, weights: np.ndarray) -> tup
 def share_at(share: float, n_eff: float) -> tuple[float, list[float]]:
     """``(share, [lo, hi])``: Clopper–Pearson bounds for ``share`` seen on an effective ``n_eff`` people (Korn and Graubard 1998)."""
     k_eff = share * n_eff
-    lo = 0.0 if k_eff <= 0 else float(beta.ppf(0.025, k_eff, n_eff - k_eff + 1))
-    hi = 1.0 if k_eff >= n_eff else float(beta.ppf(0.975, k_eff + 1, n_eff - k_eff))
+    lo = 0.0 if k_eff <= 0 else float(beta_quantile(0.025, k_eff, n_eff - k_eff + 1))
+    hi = 1.0 if k_eff >= n_eff else float(beta_quantile(0.975, k_eff + 1, n_eff - k_eff))
     return share, [lo, hi]
 
 

@@ -45,3 +45,28 @@ def test_only_holds_passes() -> None:
     assert not short.passed
     text = short.describe()
     assert "1 sanctioned people" in text and "400" in text and "--audit-replay-sample 4000" in text
+
+
+def test_beta_quantile_is_scipy_stats_beta_ppf_to_the_bit() -> None:
+    import numpy as np
+    from scipy.stats import beta
+
+    from audit.evidence import beta_quantile
+
+    rng = np.random.default_rng(7)
+    a = np.concatenate([rng.integers(1, 10**6, 5000).astype(float), rng.uniform(1e-3, 50, 5000), [1e-300, 1.0, 0.5]])
+    b = np.concatenate([rng.integers(1, 10**6, 5000).astype(float), rng.uniform(1e-3, 50, 5000), [3.0, 1e-300, 7.0]])
+    q = rng.choice([0.005, 0.025, 0.05, 0.5, 0.95, 0.975, 0.995], a.size)
+    assert np.array_equal(beta_quantile(q, a, b), beta.ppf(q, a, b), equal_nan=True)
+    assert beta_quantile(0.975, 4.0, 27.0) == beta.ppf(0.975, 4.0, 27.0)
+
+
+def test_a_run_s_modules_do_not_import_scipy_stats() -> None:
+    # scipy.stats costs every process of a run about a second of start-up; its beta quantile is scipy.special's
+    import subprocess
+    import sys
+
+    code = ("import sys, audit.engine.executors, audit.disparity.audit, audit.engine.finalizing, audit.runner, "
+            "audit.replay.stats, audit.cli, scorers.registry; print('scipy.stats' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False"]
