@@ -37,6 +37,7 @@ import pandas as pd
 
 from audit.engine.contract import AuditContext, ScoredChunk
 from audit.engine.guard import time_limited
+from audit.population.columns import rows_with_ids
 from audit.population.model import Population, unique_ids
 from audit.randomness import rows_sampled
 from audit.replay.strata import hashes, strata_of, stratum_sizes, stratum_targets
@@ -281,15 +282,18 @@ def _bottom_k(parts: tuple[PoolPart, ...], targets: np.ndarray) -> tuple[PoolPar
 
 
 def _restricted(p: PoolPart, keep: np.ndarray) -> PoolPart:
-    """Part ``p`` with only the sampled rows ``keep`` and the friends they name as context."""
+    """Part ``p`` with only the sampled rows ``keep`` and the friends they name as context.
+
+    Rows are found with :func:`audit.population.columns.rows_with_ids`: a binary
+    search in a gathered part, whose people, events and ties are in person-id
+    order; a scan of a joined part, which is in the order its parts came.
+    """
     ids = p.people["person_id"].to_numpy()
-    kept_ids = ids[keep]
-    t_person = p.ties["person_id"].to_numpy()
-    ties = p.ties.iloc[np.flatnonzero(np.isin(t_person, kept_ids))].reset_index(drop=True)
-    friends = ties["friend_id"].to_numpy()
-    rows = np.flatnonzero(keep | np.isin(ids, friends))
-    row_ids = ids[rows]
-    events = p.events.iloc[np.flatnonzero(np.isin(p.events["person_id"].to_numpy(), row_ids))].reset_index(drop=True)
+    ties = p.ties.iloc[rows_with_ids(p.ties["person_id"].to_numpy(), ids[keep])].reset_index(drop=True)
+    context = np.zeros(ids.size, dtype=bool)
+    context[rows_with_ids(ids, ties["friend_id"].to_numpy())] = True
+    rows = np.flatnonzero(keep | context)
+    events = p.events.iloc[rows_with_ids(p.events["person_id"].to_numpy(), ids[rows])].reset_index(drop=True)
     return PoolPart(
         people=p.people.iloc[rows].reset_index(drop=True), events=events, ties=ties,
         frame=p.frame.iloc[rows].reset_index(drop=True), cells=p.cells[rows], sampled=keep[rows],
