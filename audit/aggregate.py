@@ -157,15 +157,30 @@ class Records:
 
 
 def merge_all(a: Any, b: Any) -> Any:
-    """Merge two nested dicts of mergeables with the same keys (``None`` is the identity)."""
+    """Merge two nested dicts of mergeables with the same keys (``None`` is the identity).
+
+    A pair of values found under several keys is merged once and the result
+    shared: every replay audit of a scorer holds the same pooled sample
+    (:func:`audit.replay.sample.pooled_sample`), and merging it once per audit
+    cost the main process several times the CPU and kept a copy per audit.
+    Merges are pure, so sharing the result changes nothing else.
+    """
+    return _merge_shared(a, b, {})
+
+
+def _merge_shared(a: Any, b: Any, done: dict[tuple[int, int], tuple[Any, Any, Any]]) -> Any:
+    """:func:`merge_all`, ``done`` holding ``(a, b, merged)`` by the operands' ids (kept alive, so ids stay theirs)."""
     if a is None:
         return b
     if b is None:
         return a
     if isinstance(a, Mapping):
         keys = list(a) + [k for k in b if k not in a]
-        return {k: merge_all(a.get(k), b.get(k)) for k in keys}
-    return a.merge(b)
+        return {k: _merge_shared(a.get(k), b.get(k), done) for k in keys}
+    key = (id(a), id(b))
+    if key not in done:
+        done[key] = (a, b, a.merge(b))
+    return done[key][2]
 
 
 def merge_tree(parts: list[Any]) -> Any:

@@ -30,6 +30,8 @@ ratios are the figures to compare, not wall time):
     loop (its first chunks, every core, the process tree sampled), times 1.4e9,
     plus the fixed cost of a run (a 4e6-person run's CPU, from (b) when it
     ran that size, less its people at the chunk loop's rate), over the cores;
+    also the main process's share and its CPU per chunk (it merges every
+    finished chunk into the run's totals, on the cores the workers need);
 (e) the batch size inside a chunk: people per second and CPU seconds of one core on one chunk
     of the 1.4e9 run for several batch sizes (medians of three, interleaved);
 (f) the audits' per-batch collection: thread CPU of each audit's ``collect``
@@ -181,6 +183,10 @@ class ProcessTree:
             out[role] = out.get(role, 0.0) + c - self._before.get(pid, 0.0)
         return out
 
+    def cpu_seconds_of(self, pid: int) -> float:
+        """CPU seconds process ``pid`` used while sampled (e.g. the main process, which merges the chunks)."""
+        return self.cpu.get(pid, 0.0) - self._before.get(pid, 0.0)
+
     def __enter__(self) -> Self:
         self._sample(False)
         self._before = dict(self.cpu)
@@ -295,10 +301,14 @@ def projection(chunks: int, fixed_cpu: list[float] | None = None, *, loop_only: 
     with ProcessTree(os.getpid(), memory=False) as tree:  # this process, the forkserver and the workers
         with make_executor("local", workers=workers, n_chunks=len(tasks)) as ex:
             t0 = time.perf_counter()
+            merging = 0.0
             for task, out in ex.imap_unordered(run_chunk, iter(tasks)):
+                m0 = time.thread_time()
                 absorb(totals, out, task.blocks[0])
+                merging += time.thread_time() - m0
             loop = time.perf_counter() - t0
     per_person = tree.cpu_seconds / totals.people
+    main_cpu = tree.cpu_seconds_of(os.getpid())
     # The replay pools, the ground-truth sample and the attribution sample have fixed sizes: what a run costs
     # beyond its chunk loop does not grow with the population. Measured as a whole run of FIXED_PEOPLE (whose
     # samples already have the country run's sizes) less its people at the chunk loop's cost per person.
@@ -320,6 +330,9 @@ def projection(chunks: int, fixed_cpu: list[float] | None = None, *, loop_only: 
                            ("other", "other")) if role in roles))
     print(f"    per person beyond the run's start-up (workers and merging; the forkserver's start-up left out): "
           f"{marginal * 1e9:,.0f} CPU ns")
+    # the main process merges every finished chunk into the run's totals, on the cores the workers need
+    print(f"    main process: {main_cpu:.2f} CPU s ({main_cpu / len(tasks):.3f} per chunk, {main_cpu / tree.cpu_seconds:.1%} "
+          f"of the tree's); merging chunks (absorb, its thread's CPU): {merging:.2f} s ({merging / len(tasks):.3f} per chunk)")
     if fixed:
         print(f"    fixed cost of a run (a {FIXED_PEOPLE:,}-person run's CPU less its people at that rate): "
               f"{_span(fixed, ',.0f')} CPU s")

@@ -30,13 +30,14 @@ it keeps are those of the whole population, in any merge order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from audit.engine.contract import AuditContext, ScoredChunk
 from audit.engine.guard import time_limited
+from audit.population.columns import rows_with_ids
 from audit.population.model import Population, unique_ids
 from audit.randomness import rows_sampled
 from audit.replay.strata import hashes, strata_of, stratum_sizes, stratum_targets
@@ -81,9 +82,37 @@ class PoolPart:
     """The replay hash of each row (:func:`audit.replay.strata.hashes`)."""
     stratum: np.ndarray | None = None
     """Stratum code of each row (:data:`audit.replay.strata.STRATA`)."""
+    sampled_when_cut: int | None = None
+    """Sampled rows when the frames were last cut to the sampled people and their context; ``None``: as many as now.
+
+    A merge that trims people from the sample only clears their ``sampled``
+    flag (:func:`_bottom_k`): their rows, and friends only they named, stay in
+    the frames until :meth:`compacted` cuts them — once half the people are
+    trimmed, or when the part is joined, pickled or replayed."""
 
     def __len__(self) -> int:
         return len(self.people)
+
+    def __reduce__(self) -> tuple[object, tuple[dict[str, object]]]:
+        """Pickled without the rows of trimmed people (a pool sent to a worker to be replayed)."""
+        part = self.compacted()
+        return _part_of_fields, ({f: getattr(part, f) for f in part.__dataclass_fields__},)
+
+    def compacted(self) -> PoolPart:
+        """The part with only its sampled rows, the friends they name, and their events and ties.
+
+        The same rows, in the same order, as cutting the part at every merge:
+        cutting to ``keep1`` and then to ``keep2``, a subset of ``keep1``, keeps
+        what cutting once to ``keep2`` keeps (``tests/audit/test_replay_pool.py``
+        checks it against that formulation).
+        """
+        return self if self.sampled_when_cut is None else _restricted(self, self.sampled)
+
+    def trimmed(self, keep: np.ndarray) -> PoolPart:
+        """The part sampling only the rows ``keep`` (a subset of ``sampled``); cut when half its people are gone."""
+        when_cut = int(self.sampled.sum()) if self.sampled_when_cut is None else self.sampled_when_cut
+        lazy = replace(self, sampled=keep, sampled_when_cut=when_cut)
+        return lazy.compacted() if 2 * int(keep.sum()) <= when_cut else lazy
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +196,7 @@ class ReplayPool:
 
     def scored_chunk(self, ctx: AuditContext) -> ScoredChunk:
         """Every pooled row as one scored chunk, in person-id order, its sample marked (``sample_rows``)."""
-        parts = self.parts
+        parts = [p.compacted() for p in self.parts]
         people = _concat([p.people for p in parts])
         ids = people["person_id"].to_numpy()
         order = np.argsort(ids, kind="stable")
@@ -201,8 +230,14 @@ def _marked(rows: np.ndarray, sampled_rows: np.ndarray) -> np.ndarray:
     return out
 
 
+def _part_of_fields(fields: dict[str, object]) -> PoolPart:
+    """A part from its fields (how :meth:`PoolPart.__reduce__` unpickles)."""
+    return PoolPart(**fields)  # type: ignore[arg-type]
+
+
 def _joined(parts: tuple[PoolPart, ...]) -> PoolPart:
     """The parts as one (each person is in one part, so :meth:`ReplayPool.scored_chunk` is unchanged)."""
+    parts = tuple(p.compacted() for p in parts)
     has = all(p.u is not None and p.stratum is not None for p in parts)
     return PoolPart(
         people=_concat([p.people for p in parts]),
@@ -222,7 +257,10 @@ def _bottom_k(parts: tuple[PoolPart, ...], targets: np.ndarray) -> tuple[PoolPar
     The smallest hashes of a union are the smallest of its parts', so trimming
     at every merge gives the same people as trimming once at the end, in any
     order. A dropped person stays as context when a kept person names them as
-    a friend.
+    a friend. A part that keeps no one is dropped; the others only have their
+    ``sampled`` flags cleared (:meth:`PoolPart.trimmed`): cutting a part's
+    frames costs far more than the merge's other work, and at country scale a
+    part loses a person or two at almost every merge.
     """
     if any(p.u is None or p.stratum is None for p in parts):
         return parts
@@ -237,20 +275,25 @@ def _bottom_k(parts: tuple[PoolPart, ...], targets: np.ndarray) -> tuple[PoolPar
     out = []
     for p in parts:
         keep = p.sampled & (p.u <= cut[np.maximum(p.stratum, 0)])  # type: ignore[operator, index, arg-type]
-        out.append(p if np.array_equal(keep, p.sampled) else _restricted(p, keep))
-    return tuple(q for q in out if len(q))
+        if not keep.any():
+            continue  # cut, the part would hold no one: its context rows are friends of trimmed people only
+        out.append(p if np.array_equal(keep, p.sampled) else p.trimmed(keep))
+    return tuple(out)
 
 
 def _restricted(p: PoolPart, keep: np.ndarray) -> PoolPart:
-    """Part ``p`` with only the sampled rows ``keep`` and the friends they name as context."""
+    """Part ``p`` with only the sampled rows ``keep`` and the friends they name as context.
+
+    Rows are found with :func:`audit.population.columns.rows_with_ids`: a binary
+    search in a gathered part, whose people, events and ties are in person-id
+    order; a scan of a joined part, which is in the order its parts came.
+    """
     ids = p.people["person_id"].to_numpy()
-    kept_ids = ids[keep]
-    t_person = p.ties["person_id"].to_numpy()
-    ties = p.ties.iloc[np.flatnonzero(np.isin(t_person, kept_ids))].reset_index(drop=True)
-    friends = ties["friend_id"].to_numpy()
-    rows = np.flatnonzero(keep | np.isin(ids, friends))
-    row_ids = ids[rows]
-    events = p.events.iloc[np.flatnonzero(np.isin(p.events["person_id"].to_numpy(), row_ids))].reset_index(drop=True)
+    ties = p.ties.iloc[rows_with_ids(p.ties["person_id"].to_numpy(), ids[keep])].reset_index(drop=True)
+    context = np.zeros(ids.size, dtype=bool)
+    context[rows_with_ids(ids, ties["friend_id"].to_numpy())] = True
+    rows = np.flatnonzero(keep | context)
+    events = p.events.iloc[rows_with_ids(p.events["person_id"].to_numpy(), ids[rows])].reset_index(drop=True)
     return PoolPart(
         people=p.people.iloc[rows].reset_index(drop=True), events=events, ties=ties,
         frame=p.frame.iloc[rows].reset_index(drop=True), cells=p.cells[rows], sampled=keep[rows],

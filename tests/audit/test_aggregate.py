@@ -58,6 +58,30 @@ def test_merge_all_nested_and_identity():
     assert merge_all(a, b)["s"]["n"].array.tolist() == [3]
 
 
+def test_a_value_shared_by_several_keys_is_merged_once_and_stays_shared():
+    calls = []
+
+    class Counted(Counts):
+        def merge(self, other):
+            calls.append((self, other))
+            return Counted(self.array + other.array)
+
+    pool_a, pool_b = Counted(np.array([1, 2])), Counted(np.array([10, 20]))
+    own_a, own_b = Counted(np.array([5, 5])), Counted(np.array([1, 1]))
+    a = {"appeal": {"pool": pool_a}, "reversibility": {"pool": pool_a, "n": own_a}}
+    b = {"appeal": {"pool": pool_b}, "reversibility": {"pool": pool_b, "n": own_b}}
+    merged = merge_all(a, b)
+    assert merged["appeal"]["pool"] is merged["reversibility"]["pool"]
+    assert merged["appeal"]["pool"].array.tolist() == [11, 22]
+    assert merged["reversibility"]["n"].array.tolist() == [6, 6]
+    assert len(calls) == 2  # the shared pair once, the audit's own counts once
+    # equal values that are different objects are merged each on their own
+    c = {"appeal": {"pool": Counted(np.array([1, 2]))}, "reversibility": {"pool": Counted(np.array([1, 2]))}}
+    calls.clear()
+    again = merge_all(c, b)
+    assert len(calls) == 2 and again["appeal"]["pool"] is not again["reversibility"]["pool"]
+
+
 def test_exact_sums_are_exact_and_order_free():
     rng = np.random.default_rng(0)
     values = rng.uniform(350, 950, 10_000)

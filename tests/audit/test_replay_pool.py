@@ -145,3 +145,101 @@ def test_many_parts_are_joined_without_changing_the_replayed_chunk(population, m
         pd.testing.assert_frame_equal(getattr(kept.population, name), getattr(joined.population, name))
     pd.testing.assert_frame_equal(kept.frame, joined.frame)
     np.testing.assert_array_equal(kept.sample_rows, joined.sample_rows)
+
+
+# ---------------------------------------------------------------- lazy trimming against cutting at every merge
+
+
+def _cut_eagerly(part, keep):
+    """The formulation merges used to apply at once: only the sampled rows ``keep``, their friends, events and ties."""
+    ids = part["people"]["person_id"].to_numpy()
+    ties = part["ties"][part["ties"]["person_id"].isin(ids[keep])].reset_index(drop=True)
+    rows = np.flatnonzero(keep | np.isin(ids, ties["friend_id"].to_numpy()))
+    events = part["events"][part["events"]["person_id"].isin(ids[rows])].reset_index(drop=True)
+    return dict(people=part["people"].iloc[rows].reset_index(drop=True), events=events, ties=ties,
+                frame=part["frame"].iloc[rows].reset_index(drop=True), cells=part["cells"][rows], sampled=keep[rows],
+                u=part["u"][rows], stratum=part["stratum"][rows])
+
+
+def _fields(part):
+    return dict(people=part.people, events=part.events, ties=part.ties, frame=part.frame, cells=part.cells,
+                sampled=part.sampled, u=part.u, stratum=part.stratum)
+
+
+def _eager_merge(a, b, targets, max_parts):
+    """Two eager pools (lists of part fields) merged: trimmed to the ``targets`` smallest hashes per stratum, cut at once."""
+    parts = [p for p in a + b if len(p["people"])]
+    u = np.concatenate([p["u"][p["sampled"]] for p in parts])
+    h = np.concatenate([p["stratum"][p["sampled"]] for p in parts]).astype(np.int64)
+    cut = np.full(len(targets), np.inf)
+    for s in range(len(targets)):
+        if (h == s).sum() > targets[s]:
+            cut[s] = np.sort(u[h == s])[targets[s] - 1]
+    out = []
+    for p in parts:
+        keep = p["sampled"] & (p["u"] <= cut[np.maximum(p["stratum"], 0)])
+        q = p if np.array_equal(keep, p["sampled"]) else _cut_eagerly(p, keep)
+        if len(q["people"]):
+            out.append(q)
+    if len(out) > max_parts:
+        out = [{k: (pd.concat([q[k] for q in out], ignore_index=True) if isinstance(out[0][k], pd.DataFrame)
+                    else np.concatenate([q[k] for q in out])) for k in out[0]}]
+    return out
+
+
+def _assert_same_parts(lazy_pool, eager_parts):
+    compacted = [p.compacted() for p in lazy_pool.parts]
+    assert len(compacted) == len(eager_parts)
+    for got, want in zip(compacted, eager_parts, strict=True):
+        for name, value in _fields(got).items():
+            if isinstance(value, pd.DataFrame):
+                pd.testing.assert_frame_equal(value, want[name], obj=name)
+            else:
+                np.testing.assert_array_equal(value, want[name], err_msg=name)
+
+
+def _cuts(population, bounds):
+    """The population cut into chunks at the person ids ``bounds``."""
+    pieces, rest = [], population
+    for at in bounds:
+        first, rest = split(rest, at)
+        pieces.append(first)
+    return [*pieces, rest]
+
+
+@pytest.mark.parametrize("max_parts", [32, 2])
+@pytest.mark.parametrize("name", ["sesame", "suining"])
+def test_trimming_lazily_keeps_what_cutting_at_every_merge_keeps(population, monkeypatch, name, max_parts):
+    """Every part, once compacted, equals the part merges used to cut at once, in several chunkings and orders."""
+    import pickle
+
+    import audit.replay.pool as rp
+
+    monkeypatch.setattr(rp, "MAX_PARTS", max_parts)
+    scorer = load_scorer(name)
+    targets = stratum_targets(OPTIONS.replay_sample)
+    rng = np.random.default_rng(3)
+    lazy_seen = 0
+    for bounds in ([900, 1800, 2400], [300, 600, 1000, 1500, 2000, 2600], [1500]):
+        pools = [pooled_sample(scored(p, scorer)) for p in _cuts(population, bounds)]
+        orders = [list(range(len(pools))), list(range(len(pools)))[::-1], list(rng.permutation(len(pools)))]
+        for order in orders:
+            lazy, eager = pools[order[0]], [_fields(p) for p in pools[order[0]].parts]
+            for i in order[1:]:
+                lazy = lazy.merge(pools[i])
+                eager = _eager_merge(eager, [_fields(p) for p in pools[i].parts], targets, max_parts)
+                _assert_same_parts(lazy, eager)
+                lazy_seen += sum(p.sampled_when_cut is not None for p in lazy.parts)
+            _assert_same_parts(pickle.loads(pickle.dumps(lazy)), eager)
+            assert all(p.sampled_when_cut is None for p in pickle.loads(pickle.dumps(lazy)).parts)
+        # a balanced tree of merges too, and its replayed chunk
+        tree = pools
+        while len(tree) > 1:
+            tree = [tree[i].merge(tree[i + 1]) if i + 1 < len(tree) else tree[i] for i in range(0, len(tree), 2)]
+        ctx = context(population, scorer)
+        by_tree, in_order = tree[0].scored_chunk(ctx), lazy.scored_chunk(ctx)
+        for table in ("people", "events", "ties"):
+            pd.testing.assert_frame_equal(getattr(by_tree.population, table), getattr(in_order.population, table))
+        pd.testing.assert_frame_equal(by_tree.frame, in_order.frame)
+        np.testing.assert_array_equal(by_tree.sample_rows, in_order.sample_rows)
+    assert lazy_seen > 0  # some parts were trimmed without being cut: the lazy path ran
