@@ -19,6 +19,7 @@ from audit.population.columns import category_codes
 from audit.population.model import PopulationView
 from audit.vocab import EVENT_KINDS
 from scorers._kernels._arrays import is_consecutive
+from scorers.protocol import tier_dtype
 
 __all__ = [
     "VisibleEvents",
@@ -182,17 +183,24 @@ def score_frame(
     """Assemble a score frame aligned to ``view.people`` (same index and order).
 
     ``tier`` holds tier indices into ``tiers``; ``sanctions`` one bool array per
-    declared sanction.
+    declared sanction. The frame is in the contract's canonical form, so
+    :func:`scorers.protocol.validate_score_frame` takes it as it is: the tier
+    column carries :func:`scorers.protocol.tier_dtype` (no check of the
+    categories per call), and the reasons, object arrays of tuples, go in as
+    a Series of object dtype (pandas would otherwise scan them for a better
+    dtype, allocating two arrays as long as the frame to find none).
     """
     tier = np.asarray(tier)
+    codes = tier if tier.dtype.kind in "iu" else tier.astype(np.int64)
+    index = view.people.index
     data: dict[str, object] = {
         "score": np.asarray(score, dtype=np.float64),
-        "tier": pd.Categorical.from_codes(tier if tier.dtype.kind in "iu" else tier.astype(np.int64), categories=list(tiers)),
+        "tier": pd.Categorical.from_codes(codes, dtype=tier_dtype(tuple(tiers))),  # type: ignore[call-overload]
     }
     for name, flags in sanctions.items():
         data[name] = np.asarray(flags, dtype=bool)
-    data["reasons"] = reasons
-    return pd.DataFrame(data, index=view.people.index, copy=False)  # fresh arrays: no need to copy them again
+    data["reasons"] = pd.Series(reasons, index=index, dtype=object, copy=False)
+    return pd.DataFrame(data, index=index, copy=False)  # fresh arrays: no need to copy them again
 
 
 def banded_frame(
