@@ -6,6 +6,7 @@ Usage::
     python bench/scoring.py --against ../main --people 262144 --repeats 7 --calls 5
     python bench/scoring.py                                       # this tree only
     python bench/scoring.py --against ../main --layout month      # events in month order, as dynamics hands them
+    python bench/scoring.py --against ../main --small 256         # also: CPU per call on 256 people, as re-scoring samples
 
 Each repeat starts one fresh process per tree, in alternating order (this
 tree first in even repeats, the other first in odd ones), with ``PYTHONPATH``
@@ -20,11 +21,19 @@ every thread of the process, to the nanosecond; scoring starts no other
 process, and psutil's 10 ms ticks are too coarse for one call), and a
 digest of each scorer's frame (scores' bits, tiers, sanctions, reasons).
 
+With ``--small K`` a process also scores a view of K of the batch's people
+(every ``people // K``-th, with their events and no ties: what the
+ground-truth re-score hands a scorer that reads no ties) ``--small-calls``
+times with each scorer, behind the boundary a run puts around a scorer
+(:func:`scorers.adapter.adapt`), and reports the median CPU microseconds
+of a call: the fixed cost of a ``score`` call, which the ground-truth and
+attribution samples pay several times a batch.
+
 Prints, per scorer and for the four together, the range over repeats of
-CPU ns per person in each tree and of the ratio this tree / other tree
-(taken per repeat, the two processes run one right after the other), and
-the load average before and after; stops with an error if the two trees'
-frames differ. Never run in tests. Needs psutil (for the machine's
+CPU ns per person (and with ``--small``, CPU microseconds per small call)
+in each tree and of the ratio this tree / other tree (taken per repeat, the
+two processes run one right after the other), and the load average before
+and after; stops with an error if the two trees' frames differ. Never run in tests. Needs psutil (for the machine's
 description): ``pip install -e ".[bench]"``.
 """
 
@@ -48,10 +57,15 @@ SCORERS = ("suining", "rongcheng", "sesame", "joint_punishment")
 
 
 def frame_digest(frame) -> str:
-    """SHA-256 of a validated score frame: scores' bits, tier codes, sanction flags and reasons."""
+    """SHA-256 of a validated score frame: scores' bits, tier codes, sanction flags and reasons, index, columns and dtypes."""
     import numpy as np
 
     h = hashlib.sha256()
+    tier = frame["tier"].dtype
+    h.update(repr((list(frame.columns), frame.columns.dtype, [str(d) for d in frame.dtypes])).encode())
+    h.update(repr((list(tier.categories), tier.categories.dtype, tier.ordered)).encode())
+    h.update(repr((type(frame.index).__name__, frame.index.dtype)).encode())
+    h.update(np.ascontiguousarray(frame.index.to_numpy()).tobytes())
     h.update(np.ascontiguousarray(frame["score"].to_numpy(dtype=np.float64)).tobytes())
     h.update(np.ascontiguousarray(frame["tier"].cat.codes.to_numpy()).tobytes())
     for col in frame.columns:
@@ -63,7 +77,40 @@ def frame_digest(frame) -> str:
     return h.hexdigest()
 
 
-def measure(people: int, calls: int, seed: int, layout: str) -> dict:
+def small_view(view, k: int):
+    """Every ``len(view.people) // k``-th person of ``view`` with their events and no ties (a re-scored sample's view)."""
+    import numpy as np
+
+    from audit.population.model import PopulationView
+
+    rows = np.arange(0, len(view.people), max(len(view.people) // k, 1))[:k]
+    ids = view.people["person_id"].to_numpy()[rows]
+    mine = np.flatnonzero(np.isin(view.events["person_id"].to_numpy(), ids))
+    return PopulationView(people=view.people.iloc[rows], events=view.events.iloc[mine], ties=view.ties.iloc[:0],
+                          horizon_months=view.horizon_months)
+
+
+def measure_small(scorers: dict, view, as_of: int, k: int, calls: int) -> tuple[dict, dict]:
+    """Median CPU microseconds of a ``score_checked`` call on ``k`` people (:func:`small_view`), and the frames' digests."""
+    import numpy as np
+
+    from audit.engine.contract import score_checked
+    from scorers.adapter import adapt
+
+    cpu = time.process_time
+    small = small_view(view, k)
+    adapted = {name: adapt(s) for name, s in scorers.items()}
+    digests = {name: frame_digest(score_checked(s, small, as_of=as_of)) for name, s in adapted.items()}
+    seconds: dict[str, list[float]] = {name: [] for name in adapted}
+    for _ in range(calls):
+        for name, s in adapted.items():
+            t0 = cpu()
+            score_checked(s, small, as_of=as_of)
+            seconds[name].append(cpu() - t0)
+    return {name: float(np.median(v)) * 1e6 for name, v in seconds.items()}, digests
+
+
+def measure(people: int, calls: int, seed: int, layout: str, small: int = 0, small_calls: int = 0) -> dict:
     """CPU ns per person (median of ``calls``) and frame digest of each scorer, in this process.
 
     ``layout`` "person" scores the batch as generated (events grouped by
@@ -93,8 +140,11 @@ def measure(people: int, calls: int, seed: int, layout: str) -> dict:
             t0 = cpu()
             score_checked(s, view, as_of=as_of)
             seconds[name].append(cpu() - t0)
+    us_small, small_digests = measure_small(scorers, view, as_of, small, small_calls) if small else ({}, {})
     return {
         "ns": {name: float(np.median(v)) / people * 1e9 for name, v in seconds.items()},
+        "us_small": us_small,
+        "small_digests": small_digests,
         "digests": digests,
         "events": len(view.events),
         "ties": len(view.ties),
@@ -108,7 +158,8 @@ def run_tree(tree: Path, args: argparse.Namespace) -> dict:
     """:func:`measure` in a fresh process with ``PYTHONPATH`` at ``tree``."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--people", str(args.people),
-           "--calls", str(args.calls), "--seed", str(args.seed), "--layout", args.layout]
+           "--calls", str(args.calls), "--seed", str(args.seed), "--layout", args.layout,
+           "--small", str(args.small), "--small-calls", str(args.small_calls)]
     out = subprocess.run(cmd, env=env, cwd=str(tree), capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit(f"scoring in {tree} failed ({out.returncode}):\n{out.stderr}")
@@ -120,9 +171,9 @@ def _span(values: list[float], fmt: str) -> str:
     return lo if lo == hi else f"{lo}-{hi}"
 
 
-def _ns(run: dict, name: str) -> float:
-    """CPU ns per person of scorer ``name`` in one process's figures (``"all four"``: their sum)."""
-    return sum(run["ns"].values()) if name == "all four" else run["ns"][name]
+def _ns(run: dict, name: str, key: str = "ns") -> float:
+    """CPU figure ``key`` of scorer ``name`` in one process's figures (``"all four"``: their sum)."""
+    return sum(run[key].values()) if name == "all four" else run[key][name]
 
 
 def _load() -> str:
@@ -138,10 +189,13 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--layout", choices=("person", "month"), default="person",
                     help="events grouped by person as generated (default), or in month order as dynamics hands them")
+    ap.add_argument("--small", type=int, default=0,
+                    help="also time calls on this many of the batch's people (a re-scored sample's view); 0: no")
+    ap.add_argument("--small-calls", type=int, default=51, help="timed small calls per scorer; the median is kept (default 51)")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(measure(args.people, args.calls, args.seed, args.layout)))
+        print(json.dumps(measure(args.people, args.calls, args.seed, args.layout, args.small, args.small_calls)))
         return
     sys.path.insert(0, str(HERE))
     from scale import machine  # bench/scale.py
@@ -163,23 +217,32 @@ def main() -> None:
     first = results["this tree"][0]
     print(f"  {first['events']:,} events, {first['ties']:,} ties")
     if "other tree" in results:
-        differ = [s for s in SCORERS if first["digests"][s] != results["other tree"][0]["digests"][s]]
-        if differ:
-            raise SystemExit(f"the two trees' score frames differ for {differ}")
+        for key in ("digests", "small_digests"):
+            differ = [s for s in first[key] if first[key][s] != results["other tree"][0][key].get(s)]
+            if differ:
+                raise SystemExit(f"the two trees' score frames ({key}) differ for {differ}")
         print("  score frames identical in both trees (scores' bits, tiers, sanctions, reasons)")
+    _table(results, "ns", f"CPU ns per person, {args.people:,} people")
+    if args.small:
+        _table(results, "us_small", f"CPU microseconds per call on {args.small:,} people")
+    print(f"load average after: {_load()}")
+
+
+def _table(results: dict[str, list[dict]], key: str, title: str) -> None:
+    """One line per scorer and for the four together: the range of figure ``key`` in each tree and of their ratio."""
+    print(title)
     header = f"{'scorer':18s} {'this tree':>14s}"
     if "other tree" in results:
         header += f" {'other tree':>14s} {'this / other':>14s}"
     print(header)
     for name in (*SCORERS, "all four"):
-        ours = [_ns(run, name) for run in results["this tree"]]
+        ours = [_ns(run, name, key) for run in results["this tree"]]
         line = f"{name:18s} {_span(ours, '.1f'):>14s}"
         if "other tree" in results:
-            theirs = [_ns(run, name) for run in results["other tree"]]
+            theirs = [_ns(run, name, key) for run in results["other tree"]]
             ratio = [a / b for a, b in zip(ours, theirs)]
             line += f" {_span(theirs, '.1f'):>14s} {_span(ratio, '.2f'):>14s}"
         print(line)
-    print(f"load average after: {_load()}")
 
 
 if __name__ == "__main__":

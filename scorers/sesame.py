@@ -353,6 +353,7 @@ class Sesame(ScorerBase):
         score, tier, combo, keys, count = run_on_ties(
             view,
             sesame_reasons_kernel,
+            people_first=ev.people_first,  # the people's ids are walked once, for the events
             own=own,
             top_idx=top_idx,
             top_val=top_val,

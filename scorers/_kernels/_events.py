@@ -25,9 +25,9 @@ from audit.population.model import PopulationView
 from scorers._kernels._arrays import stable_order
 from scorers._kernels._frames import (
     _consecutive,
-    kind_codes,
-    person_rows,
-    visible_events,
+    kind_codes_of,
+    rows_of_ids,
+    visible_of,
 )
 
 __all__ = ["PersonEvents", "month_bound", "person_events", "run_on_ties", "tie_ends"]
@@ -58,6 +58,8 @@ class PersonEvents:
     """Events after this month are not counted."""
     amount: np.ndarray
     """float64 amount of each event (empty unless asked for)."""
+    people_first: int | None = None
+    """Id of the first person when the people's ids were found consecutive int64 (row = id - this); None: not known."""
     _order: list = field(default_factory=list, repr=False, compare=False)
 
     def run(self, kernel, **rules):
@@ -100,34 +102,39 @@ def person_events(view: PopulationView, as_of: int, *, since: int | None = None,
     ``amount=True`` also passes each event's ``amount`` (0 when the column is
     absent). Events of people absent from ``view.people`` and kinds outside
     the vocabulary are never counted, as in :func:`scorers._kernels._frames.visible_events`.
+    Each column is read from its frame once (a column read costs tens of
+    microseconds in pandas 3, which counts when a scorer is called on a few
+    people many times).
     """
     people_ids = view.people["person_id"].to_numpy()
     n = int(people_ids.shape[0])
     ev = view.events
     ev_ids = ev["person_id"].to_numpy()
     month = ev["month"].to_numpy()
+    kind = ev["kind"]
+    amount_column = ev["amount"] if amount and "amount" in ev.columns else None
     amounts = _NO_AMOUNT
     fast = (
         n > 0
         and people_ids.dtype == np.int64
         and ev_ids.dtype == np.int64
         and month.dtype.kind == "i"
-        and _fast_kind(ev["kind"])
+        and _fast_kind(kind)
         and _consecutive(people_ids)
     )
     if fast and amount:
-        if "amount" in ev.columns:
-            amounts = ev["amount"].to_numpy()
+        if amount_column is not None:
+            amounts = amount_column.to_numpy()
             fast = amounts.dtype == np.float64
         else:
             amounts = np.zeros(len(ev))
     if fast:
         ids, first = ev_ids, int(people_ids[0])
-        codes = kind_codes(ev)  # months stay in their own integer type: the kernels widen them
+        codes = kind_codes_of(kind)  # months stay in their own integer type: the kernels widen them
         lo_month = _INT64_MIN if since is None else month_bound(since)
         hi_month = month_bound(as_of)
     else:
-        vis = visible_events(view, as_of, since=since)
+        vis = visible_of(people_ids, ev_ids, kind, month, amount_column, as_of, since=since)
         ids, first, codes, month = vis.rows, 0, vis.codes, vis.month
         lo_month, hi_month = _INT64_MIN, _INT64_MAX  # already filtered
         if amount:
@@ -137,36 +144,40 @@ def person_events(view: PopulationView, as_of: int, *, since: int | None = None,
     month = np.ascontiguousarray(month)
     return PersonEvents(
         ids=ids, first=first, n=n, codes=codes, month=month, lo_month=lo_month, hi_month=hi_month,
-        amount=np.ascontiguousarray(amounts, dtype=np.float64),
+        amount=np.ascontiguousarray(amounts, dtype=np.float64), people_first=first if fast else None,
     )
 
 
-def tie_ends(view: PopulationView) -> tuple[np.ndarray, np.ndarray, int]:
+def tie_ends(view: PopulationView, *, people_first: int | None = None) -> tuple[np.ndarray, np.ndarray, int]:
     """``(me, friend, first)`` of ``view.ties`` as int64 arrays, for a kernel that walks ties like events.
 
     Ids of consecutive int64 people are passed as they are (row = id -
     ``first``); otherwise they are resolved to rows (-1 if absent) and
-    ``first`` is 0. No people or no ties give empty arrays.
+    ``first`` is 0. No people or no ties give empty arrays. ``people_first``:
+    the first person id when the caller already found the people's ids
+    consecutive int64 (:attr:`PersonEvents.people_first`), so they are not
+    walked again; None: look.
     """
     ties = view.ties
     people_ids = view.people["person_id"].to_numpy()
     if people_ids.shape[0] == 0 or ties is None or len(ties) == 0:
         return _NO_ORDER, _NO_ORDER, 0
     me, friend = ties["person_id"].to_numpy(), ties["friend_id"].to_numpy()
-    if people_ids.dtype == np.int64 and me.dtype == np.int64 and friend.dtype == np.int64 and _consecutive(people_ids):
+    int_ids = people_ids.dtype == np.int64 and me.dtype == np.int64 and friend.dtype == np.int64
+    if int_ids and (people_first is not None or _consecutive(people_ids)):
         return np.ascontiguousarray(me), np.ascontiguousarray(friend), int(people_ids[0])
-    return person_rows(view, me), person_rows(view, friend), 0
+    return rows_of_ids(people_ids, me), rows_of_ids(people_ids, friend), 0
 
 
-def run_on_ties(view: PopulationView, kernel, **rules):
+def run_on_ties(view: PopulationView, kernel, *, people_first: int | None = None, **rules):
     """``kernel(me=..., friend=..., first=..., order=..., use_order=..., **rules)`` over ``view.ties``, without its ``ok``.
 
-    The ties (:func:`tie_ends`) fill the kernel's leading parameters; walks
-    them in table order, and again in
+    The ties (:func:`tie_ends`, given ``people_first``) fill the kernel's
+    leading parameters; walks them in table order, and again in
     :func:`scorers._kernels._arrays.stable_order` of ``me`` when they turn
     out not to be grouped by person.
     """
-    me, friend, first = tie_ends(view)
+    me, friend, first = tie_ends(view, people_first=people_first)
     ends = {"me": me, "friend": friend, "first": first}
     out = kernel(**ends, order=_NO_ORDER, use_order=False, **rules)
     if not out[0]:

@@ -19,39 +19,51 @@ from audit.population.columns import category_codes
 from audit.population.model import PopulationView
 from audit.vocab import EVENT_KINDS
 from scorers._kernels._arrays import is_consecutive
+from scorers.protocol import tier_dtype
 
 __all__ = [
     "VisibleEvents",
     "banded_frame",
     "event_rows",
     "kind_codes",
+    "kind_codes_of",
     "kind_weights",
     "person_rows",
     "reason_lut",
     "reasons_of",
+    "rows_of_ids",
     "score_frame",
     "visible",
     "visible_events",
+    "visible_of",
 ]
 
 
 def event_rows(view: PopulationView, events: pd.DataFrame | None = None) -> np.ndarray:
     """Row position in ``view.people`` of each event's person (-1 if the person is absent)."""
     events = view.events if events is None else events
-    ids = view.people["person_id"].to_numpy()
-    ev_ids = events["person_id"].to_numpy()
-    if ids.size == 0:
-        return np.full(ev_ids.shape[0], -1, dtype=np.int64)
-    if _consecutive(ids):
-        return _offset_rows(ids, ev_ids)
-    if ids.size < 2 or np.all(ids[1:] > ids[:-1]):
-        pos = np.searchsorted(ids, ev_ids)
+    return rows_of_ids(view.people["person_id"].to_numpy(), events["person_id"].to_numpy())
+
+
+def rows_of_ids(people_ids: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Row position in ``people_ids`` of each id in ``query`` (-1 if absent), int64.
+
+    Consecutive ids (a synthetic chunk's people) by subtraction; sorted ids
+    by binary search; any other order through a stable sort of the ids.
+    """
+    query = np.asarray(query)
+    if people_ids.size == 0:
+        return np.full(query.shape[0], -1, dtype=np.int64)
+    if _consecutive(people_ids):
+        return _offset_rows(people_ids, query)
+    if people_ids.size < 2 or np.all(people_ids[1:] > people_ids[:-1]):
+        pos = np.searchsorted(people_ids, query)
         order = None
     else:
-        order = np.argsort(ids, kind="stable")
-        pos = np.searchsorted(ids[order], ev_ids)
-    pos_c = np.minimum(pos, ids.size - 1)
-    found = (ids[pos_c] if order is None else ids[order][pos_c]) == ev_ids
+        order = np.argsort(people_ids, kind="stable")
+        pos = np.searchsorted(people_ids[order], query)
+    pos_c = np.minimum(pos, people_ids.size - 1)
+    found = (people_ids[pos_c] if order is None else people_ids[order][pos_c]) == query
     rows = pos_c if order is None else order[pos_c]
     return np.where(found, rows, -1).astype(np.int64)
 
@@ -90,7 +102,11 @@ def visible(events: pd.DataFrame, as_of: int) -> pd.DataFrame:
 
 def kind_codes(events: pd.DataFrame) -> np.ndarray:
     """Integer code of each event's kind (position in :data:`audit.vocab.EVENT_KINDS`)."""
-    kind = events["kind"]
+    return kind_codes_of(events["kind"])
+
+
+def kind_codes_of(kind: pd.Series) -> np.ndarray:
+    """:func:`kind_codes` of a ``kind`` column already read (int8, -1: not a kind or missing)."""
     if isinstance(kind.dtype, pd.CategoricalDtype):
         if tuple(kind.cat.categories) == EVENT_KINDS:
             return category_codes(kind)
@@ -116,21 +132,7 @@ def person_rows(view: PopulationView, ids: np.ndarray) -> np.ndarray:
 
     Like :func:`event_rows` for any array of person ids (e.g. ``view.ties['friend_id']``).
     """
-    people_ids = view.people["person_id"].to_numpy()
-    ids = np.asarray(ids)
-    if people_ids.size == 0:
-        return np.full(ids.shape[0], -1, dtype=np.int64)
-    if _consecutive(people_ids):
-        return _offset_rows(people_ids, ids)
-    if people_ids.size < 2 or np.all(people_ids[1:] > people_ids[:-1]):
-        order = None
-        pos = np.searchsorted(people_ids, ids)
-    else:
-        order = np.argsort(people_ids, kind="stable")
-        pos = np.searchsorted(people_ids[order], ids)
-    pos = np.minimum(pos, people_ids.size - 1)
-    rows = pos if order is None else order[pos]
-    return np.where(people_ids[rows] == ids, rows, -1).astype(np.int64)
+    return rows_of_ids(view.people["person_id"].to_numpy(), ids)
 
 
 def reason_lut(n_labels: int, k: int) -> np.ndarray:
@@ -182,17 +184,24 @@ def score_frame(
     """Assemble a score frame aligned to ``view.people`` (same index and order).
 
     ``tier`` holds tier indices into ``tiers``; ``sanctions`` one bool array per
-    declared sanction.
+    declared sanction. The frame is in the contract's canonical form, so
+    :func:`scorers.protocol.validate_score_frame` takes it as it is: the tier
+    column carries :func:`scorers.protocol.tier_dtype` (no check of the
+    categories per call), and the reasons, object arrays of tuples, go in as
+    a Series of object dtype (pandas would otherwise scan them for a better
+    dtype, allocating two arrays as long as the frame to find none).
     """
     tier = np.asarray(tier)
+    codes = tier if tier.dtype.kind in "iu" else tier.astype(np.int64)
+    index = view.people.index
     data: dict[str, object] = {
         "score": np.asarray(score, dtype=np.float64),
-        "tier": pd.Categorical.from_codes(tier if tier.dtype.kind in "iu" else tier.astype(np.int64), categories=list(tiers)),
+        "tier": pd.Categorical.from_codes(codes, dtype=tier_dtype(tuple(tiers))),  # type: ignore[call-overload]
     }
     for name, flags in sanctions.items():
         data[name] = np.asarray(flags, dtype=bool)
-    data["reasons"] = reasons
-    return pd.DataFrame(data, index=view.people.index, copy=False)  # fresh arrays: no need to copy them again
+    data["reasons"] = pd.Series(reasons, index=index, dtype=object, copy=False)
+    return pd.DataFrame(data, index=index, copy=False)  # fresh arrays: no need to copy them again
 
 
 def banded_frame(
@@ -245,14 +254,35 @@ def visible_events(view: PopulationView, as_of: int, *, since: int | None = None
     Events of people absent from ``view.people`` and kinds outside the
     vocabulary are dropped. ``since=None`` keeps everything up to ``as_of``.
     """
-    ev = visible(view.events, as_of)
-    rows = event_rows(view, ev)
-    codes = kind_codes(ev).astype(np.int64)
-    month = ev["month"].to_numpy().astype(np.int64)
+    ev = view.events
+    return visible_of(
+        view.people["person_id"].to_numpy(), ev["person_id"].to_numpy(), ev["kind"], ev["month"].to_numpy(),
+        ev["amount"] if "amount" in ev.columns else None, as_of, since=since,
+    )
+
+
+def visible_of(
+    people_ids: np.ndarray, ids: np.ndarray, kind: pd.Series, month: np.ndarray, amount: pd.Series | None,
+    as_of: int, *, since: int | None = None,
+) -> VisibleEvents:
+    """:func:`visible_events` of a view's columns already read (each column is read from its frame once).
+
+    ``ids``, ``kind``, ``month`` and ``amount`` (None: no such column, every
+    amount 0) are the event log's columns, ``people_ids`` the people's. Events
+    after ``as_of`` are masked out of the arrays rather than out of the frame.
+    """
+    codes = kind_codes_of(kind)
+    if month.size and not month.max() <= as_of:  # NaN months fail too, as they fail month <= as_of
+        shown = month <= as_of
+        ids, codes, month = ids[shown], codes[shown], month[shown]
+        amount = amount[shown] if amount is not None else None  # converted after the mask, as the rows kept
+    rows = rows_of_ids(people_ids, ids)
+    codes = codes.astype(np.int64)
+    month = month.astype(np.int64)
     keep = (rows >= 0) & (codes >= 0)
     if since is not None:
         keep &= month >= since
-    amount = ev["amount"].to_numpy(dtype=np.float64) if "amount" in ev.columns else np.zeros(len(ev))
+    values = amount.to_numpy(dtype=np.float64) if amount is not None else np.zeros(month.shape[0])
     if keep.all():
-        return VisibleEvents(rows=rows, codes=codes, month=month, amount=amount)
-    return VisibleEvents(rows=rows[keep], codes=codes[keep], month=month[keep], amount=amount[keep])
+        return VisibleEvents(rows=rows, codes=codes, month=month, amount=values)
+    return VisibleEvents(rows=rows[keep], codes=codes[keep], month=month[keep], amount=values[keep])

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from audit.population.model import Population
-from scorers.joint_punishment import JointPunishment
+from scorers.joint_punishment import JointPunishment, _reasons_of
 from tests.scorers.build import people, score_person, view
 
 D, P = "court_judgment_default", "judgment_performed"
@@ -133,3 +133,13 @@ def test_vectorised_fold_matches_a_per_person_loop(honour):
             [reference_fold(by_person.get(int(p), []), as_of, honour=honour) for p in pop.people["person_id"]]
         )
         np.testing.assert_array_equal(-out["score"].to_numpy(), expected)
+
+
+@pytest.mark.parametrize("share", [0.0, 0.012, 0.5, 1.0])
+@pytest.mark.parametrize("n", [0, 1, 1000])
+def test_reasons_name_the_listing_for_the_listed_only(n, share):
+    listed = np.random.default_rng(n).random(n) < share
+    reasons = _reasons_of(listed)
+    assert reasons.dtype == object and reasons.shape == (n,)
+    assert list(reasons) == [("court_judgment_default",) if x else () for x in listed.tolist()]
+    assert all(type(r) is tuple for r in reasons)

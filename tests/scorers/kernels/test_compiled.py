@@ -154,6 +154,23 @@ def test_is_consecutive(ids):
     assert is_consecutive(a) == expected
 
 
+@pytest.mark.parametrize("at", [1, 4095, 4096, 4097, 8191, 3 * 4096 + 4])
+@pytest.mark.parametrize("defect", ["gap", "repeat", "swap"])
+def test_is_consecutive_finds_one_defect_in_any_block(at, defect):
+    # ids compared a block of 4,096 at a time: one defect on either side of a block's edge, or in the last block
+    a = np.arange(-7, 3 * 4096 + 5 - 7, dtype=np.int64)
+    assert is_consecutive(a)
+    if defect == "gap":
+        a[at:] += 1
+    elif defect == "repeat":
+        a[at] = a[at - 1]
+    else:
+        a[at - 1], a[at] = a[at], a[at - 1]
+    expected = all(int(y) - int(x) == 1 for x, y in zip(a[:-1], a[1:]))
+    assert not expected
+    assert is_consecutive(a) == expected
+
+
 # ----------------------------------------------------------------------------- points schemes
 
 
