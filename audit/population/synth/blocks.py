@@ -81,11 +81,11 @@ def draw_people(spec: PopulationSpec, c: Compiled, rng: np.random.Generator, out
     u = ndtr(z, out=work("u", n))
     draw_kernels.standard_normals(rng, e_edu)
     draw_kernels.standard_normals(rng, e_urban)
-    r_male = rng.random(n, out=work("r_male", n))
-    r_region = rng.random(n, out=work("r_region", n))
-    r_band = rng.random(n, out=work("r_band", n))
-    r_age = rng.random(n, out=work("r_age", n))
-    out.reliability[mine] = rng.beta(spec.reliability_alpha, spec.reliability_beta, n)
+    r_male = draw_kernels.uniforms(rng, work("r_male", n))
+    r_region = draw_kernels.uniforms(rng, work("r_region", n))
+    r_band = draw_kernels.uniforms(rng, work("r_band", n))
+    r_age = draw_kernels.uniforms(rng, work("r_age", n))
+    draw_kernels.betas(rng, spec.reliability_alpha, spec.reliability_beta, out.reliability[mine])
     event_kernels.people_columns(
         u, z, e_edu, e_urban, r_male, r_region, r_band, r_age,
         c.income_bounds, spec.education_ses_loading, _noise_weight(spec.education_ses_loading), c.edu_cuts,
@@ -114,7 +114,7 @@ def write_sorted_events(spec: PopulationSpec, c: Compiled, rng: np.random.Genera
     noise = work("noise", with_amount)
     draw_kernels.amount_log_noise(rng, _AMOUNT_SIGMA, noise)
     np.exp(noise, out=noise)  # numpy's exp: its last-bit rounding is the population's
-    u_genuine = rng.random(m, out=work("u_genuine", m))
+    u_genuine = draw_kernels.uniforms(rng, work("u_genuine", m))
     ev = out.events
     rows = ev.reserve(m, people_done=mine.stop, people_total=people_total)
     event_kernels.write_events(
@@ -142,8 +142,8 @@ def block_events(spec: PopulationSpec, c: Compiled, rng: np.random.Generator, *,
     # superposition: one Poisson total per cell, then a person and a kind per event
     totals = rng.poisson(per_cell[present] * c.cell_total[present])
     m = int(totals.sum())
-    u_person = rng.random(m, out=work("u_person", m))
-    u_kind = rng.random(m, out=work("u_kind", m))
+    u_person = draw_kernels.uniforms(rng, work("u_person", m))
+    u_kind = draw_kernels.uniforms(rng, work("u_kind", m))
     person, slot, log_keep = work("person", m, np.int32), work("slot", m, np.int8), work("log_keep", m)
     n_thin = event_kernels.place_events(
         present, totals, per_cell, start, members, member_reliability, u_person, u_kind, c.alias_prob, c.alias_kind,
@@ -153,7 +153,7 @@ def block_events(spec: PopulationSpec, c: Compiled, rng: np.random.Generator, *,
     # thinning: keep an event of a reliability kind with probability lambda(r) / bound
     kind = work("kind", m, np.int8)
     if c.n_rel:
-        u_thin = rng.random(n_thin, out=work("u_thin", n_thin))
+        u_thin = draw_kernels.uniforms(rng, work("u_thin", n_thin))
         keep_p = np.exp(log_keep[:n_thin], out=log_keep[:n_thin])
         m = event_kernels.thin_events(person, slot, u_thin, keep_p, c.n_rel, c.base_kinds, person, kind)
         person, kind = person[:m], kind[:m]
@@ -208,7 +208,7 @@ def _ties(rng, z, edu, k, homophily, first, out_person, out_friend) -> tuple[int
     if not tie_kernels.unpack_order(key, packed, order):  # equal keys: numpy's own order of them
         order[:] = np.argsort(key)
     reach = min(_HOMOPHILY_REACH, n - 1)
-    u_near = rng.random(n * k, out=work("u_near", n * k))  # row-major (n, k): draw j of person i is u_near[i * k + j]
+    u_near = draw_kernels.uniforms(rng, work("u_near", n * k))  # row-major (n, k): draw j of person i is u_near[i * k + j]
     n_near = event_kernels.count_below(u_near, homophily)
     offset = rng.integers(0, 2 * reach, n_near)
     random_friend = rng.integers(0, n, n * k - n_near)
