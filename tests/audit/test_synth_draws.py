@@ -127,14 +127,53 @@ def test_betas_with_a_shape_up_to_1_are_numpys_own(a, b):
     _assert_same_state(ours, numpy_)
 
 
+@pytest.mark.parametrize(("low", "high", "dtype"), [
+    (0, 36, np.int16), (-5, 30000, np.int16), (-32768, 32767, np.int16), (-32768, 1, np.int16), (0, 2, np.int16),
+    (0, 24, np.int64), (7, 1_000_003, np.int64), (0, 65_536, np.int64), (0, 2**31 + 1, np.int64),
+    (-3, 2**32 - 4, np.int64),
+])
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 5000])
+@pytest.mark.parametrize("held", [False, True])
+def test_integers_are_numpys(low, high, dtype, n, held):
+    """16-bit draws two from each 32-bit draw, 32-bit draws from 64-bit outputs' halves: numpy's numbers and state.
+
+    A range just above half the draws' (``2**15 + 1``, ``2**31 + 1`` values)
+    has nearly half its draws rejected and drawn again, so the redraws are
+    numpy's too; ``held`` starts with a 32-bit half held over.
+    """
+    ours, numpy_ = _pair(17, block=n)
+    if held:
+        _after_odd_32_bit_draws(ours, numpy_)
+    got = np.full(n, -1, dtype)
+    assert draw_kernels.integers(ours, low, high, got) is got
+    np.testing.assert_array_equal(got, numpy_.integers(low, high, n, dtype=dtype))
+    _assert_same_state(ours, numpy_)
+    np.testing.assert_array_equal(ours.integers(0, 50, 3, dtype=np.int16), numpy_.integers(0, 50, 3, dtype=np.int16))
+
+
+@pytest.mark.parametrize(("low", "high", "dtype"), [(4, 5, np.int16), (0, 2**32 + 5, np.int64), (0, 9, np.int32)])
+def test_integers_outside_the_compiled_ranges_are_numpys_own(low, high, dtype):
+    ours, numpy_ = _pair(19)
+    got = draw_kernels.integers(ours, low, high, np.empty(300, dtype))
+    np.testing.assert_array_equal(got, numpy_.integers(low, high, 300, dtype=dtype))
+    _assert_same_state(ours, numpy_)
+
+
+def test_integers_out_of_the_dtypes_bounds_are_refused_as_numpy_refuses_them():
+    with pytest.raises(ValueError, match="high is out of bounds for int16"):
+        draw_kernels.integers(np.random.default_rng(0), 0, 40_000, np.empty(3, np.int16))
+
+
 def test_other_bit_generators_draw_numpys_numbers():
     """Another bit generator than PCG64: each function makes numpy's own call."""
     ours, numpy_ = (np.random.Generator(np.random.Philox(21)) for _ in range(2))
-    u, z, beta, noise = np.empty(101), np.empty(102), np.empty(103), np.empty(104)
+    u, z, beta, noise, months = np.empty(101), np.empty(102), np.empty(103), np.empty(104), np.empty(105, np.int16)
+    draw_kernels.integers(ours, 0, 36, months)
     draw_kernels.uniforms(ours, u)
     draw_kernels.standard_normals(ours, z)
     draw_kernels.betas(ours, 8.0, 2.0, beta)
     draw_kernels.amount_log_noise(ours, 0.5, noise)
+    np.testing.assert_array_equal(months, numpy_.integers(0, 36, 105, dtype=np.int16))
     np.testing.assert_array_equal(u, numpy_.random(101))
     np.testing.assert_array_equal(z, numpy_.standard_normal(102))
     np.testing.assert_array_equal(beta, numpy_.beta(8.0, 2.0, 103))
@@ -152,7 +191,8 @@ def test_compiled_and_numpy_draws_interleave_as_numpy_alone():
     scattered = ours.random(7)
     noise = np.empty(40)
     draw_kernels.amount_log_noise(ours, 0.5, noise)
-    months = ours.integers(0, 60, 300, dtype=np.int16)
+    months = draw_kernels.integers(ours, 0, 60, np.empty(300, np.int16))
+    friends = draw_kernels.integers(ours, 0, 1000, np.empty(33, np.int64))
 
     np.testing.assert_array_equal(z, numpy_.standard_normal(300))
     np.testing.assert_array_equal(u, numpy_.random(301))
@@ -160,4 +200,5 @@ def test_compiled_and_numpy_draws_interleave_as_numpy_alone():
     np.testing.assert_array_equal(scattered, numpy_.random(7))
     np.testing.assert_array_equal(noise, 0.5 * numpy_.standard_normal(40) - 0.125)
     np.testing.assert_array_equal(months, numpy_.integers(0, 60, 300, dtype=np.int16))
+    np.testing.assert_array_equal(friends, numpy_.integers(0, 1000, 33))
     _assert_same_state(ours, numpy_)

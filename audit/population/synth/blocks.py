@@ -159,8 +159,7 @@ def block_events(spec: PopulationSpec, c: Compiled, rng: np.random.Generator, *,
         person, kind = person[:m], kind[:m]
     else:
         np.take(c.base_kinds, slot, out=kind)
-    month = work("month", m, np.int16)
-    month[:] = rng.integers(0, horizon, m, dtype=np.int16)
+    month = draw_kernels.integers(rng, 0, horizon, work("month", m, np.int16))
 
     # follow-ups (e.g. a judgment performed some months after a default), appended; those past the horizon set aside
     late_person, late_month, late_kind = [], [], []
@@ -210,8 +209,8 @@ def _ties(rng, z, edu, k, homophily, first, out_person, out_friend) -> tuple[int
     reach = min(_HOMOPHILY_REACH, n - 1)
     u_near = draw_kernels.uniforms(rng, work("u_near", n * k))  # row-major (n, k): draw j of person i is u_near[i * k + j]
     n_near = event_kernels.count_below(u_near, homophily)
-    offset = rng.integers(0, 2 * reach, n_near)
-    random_friend = rng.integers(0, n, n * k - n_near)
+    offset = draw_kernels.integers(rng, 0, 2 * reach, work("offset", n_near, np.int64))
+    random_friend = draw_kernels.integers(rng, 0, n, work("random_friend", n * k - n_near, np.int64))
     return tie_kernels.tie_rows(
         order, u_near, homophily, offset, reach, random_friend, k, first, work("rank", n, np.int32),
         work("in_degree", n, np.int32), out_person, out_friend,

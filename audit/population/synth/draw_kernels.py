@@ -36,7 +36,7 @@ from numba.core import types
 from numba.extending import intrinsic
 from numba.np.random._constants import fi_double, ki_double, wi_double, ziggurat_nor_inv_r, ziggurat_nor_r
 
-__all__ = ["amount_log_noise", "betas", "pcg64_state", "standard_normals", "store_pcg64_state", "uniforms"]
+__all__ = ["amount_log_noise", "betas", "integers", "pcg64_state", "standard_normals", "store_pcg64_state", "uniforms"]
 
 
 _jit = numba.njit(cache=True, nogil=True)
@@ -226,8 +226,72 @@ def _betas(state, a, b, out):  # pragma: no cover - compiled
     state[0], state[1] = high, low
 
 
+@numba.njit(inline="always")
+def _next32(high, low, inc_high, inc_low, has, held):  # pragma: no cover - compiled
+    """numpy's ``pcg64_next32``: the held upper half of the last output if there is one, else a new output's
+    lower half (its upper half then held); as (value, high, low, has, held)."""
+    if has:
+        return held, high, low, _ZERO, held
+    high, low = _step(high, low, inc_high, inc_low)
+    x = _output(high, low)
+    return x & np.uint64(0xFFFFFFFF), high, low, np.uint64(1), x >> np.uint64(32)
+
+
+@_jit
+def _bounded32(state, off, rng_incl, out):  # pragma: no cover - compiled
+    """``out[:] = off + `` numpy's 32-bit Lemire draws in ``[0, rng_incl]`` (``0 < rng_incl < 2**32 - 1``).
+
+    numpy's ``random_bounded_uint64_fill`` for a range within 32 bits,
+    without masking: each draw from :func:`_next32`, drawn again while the low
+    32 bits of ``draw * (rng_incl + 1)`` fall below ``(2**32 - 1 - rng_incl)
+    % (rng_incl + 1)`` (numpy first compares them with ``rng_incl + 1``, which
+    is above that remainder: the same outcome).
+    """
+    high, low, inc_high, inc_low, has, held = state[0], state[1], state[2], state[3], state[4], state[5]
+    mask = np.uint64(0xFFFFFFFF)
+    rng_excl = np.uint64(rng_incl) + np.uint64(1)
+    threshold = (mask - np.uint64(rng_incl)) % rng_excl
+    for i in range(out.shape[0]):
+        while True:
+            value, high, low, has, held = _next32(high, low, inc_high, inc_low, has, held)
+            m = value * rng_excl
+            if (m & mask) >= threshold:
+                break
+        out[i] = off + np.int64(m >> np.uint64(32))
+    state[0], state[1], state[4], state[5] = high, low, has, held
+
+
+@_jit
+def _bounded16(state, off, rng_incl, out):  # pragma: no cover - compiled
+    """``out[:] = off + `` numpy's 16-bit Lemire draws in ``[0, rng_incl]`` (``0 < rng_incl < 2**16 - 1``).
+
+    numpy's ``random_bounded_uint16_fill`` without masking: two 16-bit draws
+    from each :func:`_next32` (low half first, a new call's halves counted
+    from zero), each drawn again as in :func:`_bounded32` with 16 bits.
+    """
+    high, low, inc_high, inc_low, has, held = state[0], state[1], state[2], state[3], state[4], state[5]
+    mask = np.uint64(0xFFFF)
+    rng_excl = np.uint64(rng_incl) + np.uint64(1)
+    threshold = (mask - np.uint64(rng_incl)) % rng_excl
+    buffered = False  # numpy's bcnt: the upper half of ``buffer`` is still to be used
+    buffer = _ZERO
+    for i in range(out.shape[0]):
+        while True:
+            if buffered:
+                buffer >>= np.uint64(16)
+            else:
+                buffer, high, low, has, held = _next32(high, low, inc_high, inc_low, has, held)
+            buffered = not buffered
+            m = (buffer & mask) * rng_excl
+            if (m & mask) >= threshold:
+                break
+        out[i] = off + np.int64(m >> np.uint64(16))
+    state[0], state[1], state[4], state[5] = high, low, has, held
+
+
 def pcg64_state(rng: np.random.Generator) -> tuple[np.ndarray, dict] | None:
-    """The PCG64 state of ``rng`` as ``[high, low, inc high, inc low]`` (``uint64``), with numpy's state dict.
+    """The PCG64 state of ``rng`` as ``[high, low, inc high, inc low, has 32 bits, held 32 bits]`` (``uint64``),
+    with numpy's state dict.
 
     ``None`` when ``rng``'s bit generator is not PCG64 (the draws here then
     make numpy's own calls). Hand both back to :func:`store_pcg64_state`.
@@ -237,16 +301,14 @@ def pcg64_state(rng: np.random.Generator) -> tuple[np.ndarray, dict] | None:
         return None
     saved = bit_generator.state
     value, inc = saved["state"]["state"], saved["state"]["inc"]
-    return np.array([value >> 64, value & _LOW_64, inc >> 64, inc & _LOW_64], dtype=np.uint64), saved
+    state = [value >> 64, value & _LOW_64, inc >> 64, inc & _LOW_64, saved["has_uint32"], saved["uinteger"]]
+    return np.array(state, dtype=np.uint64), saved
 
 
 def store_pcg64_state(rng: np.random.Generator, state: np.ndarray, saved: dict) -> None:
-    """Set ``rng``'s PCG64 state to ``state`` (from :func:`pcg64_state`, advanced); the rest of ``saved`` unchanged.
-
-    The 32-bit half numpy keeps for its next 32-bit draw (``has_uint32``,
-    ``uinteger``) is untouched by 64-bit draws, so it stays as it was.
-    """
+    """Set ``rng``'s PCG64 state to ``state`` (from :func:`pcg64_state`, advanced), with the 32-bit half it holds."""
     saved["state"]["state"] = (int(state[0]) << 64) | int(state[1])
+    saved["has_uint32"], saved["uinteger"] = int(state[4]), int(state[5])
     rng.bit_generator.state = saved
 
 
@@ -281,6 +343,24 @@ def betas(rng: np.random.Generator, a: float, b: float, out: np.ndarray) -> np.n
         out[:] = rng.beta(a, b, out.shape[0])
         return out
     _betas(pcg[0], float(a), float(b), out)
+    store_pcg64_state(rng, *pcg)
+    return out
+
+
+def integers(rng: np.random.Generator, low: int, high: int, out: np.ndarray) -> np.ndarray:
+    """``out[:] = rng.integers(low, high, len(out), dtype=out.dtype)`` for ``int16`` or ``int64`` ``out``.
+
+    Compiled when ``1 < high - low`` and the range fits numpy's 16-bit draws
+    (``int16``) or its 32-bit ones (``int64``, ``high - low < 2**32``);
+    otherwise numpy's own call. The same numbers, the generator left in the same state.
+    """
+    bits = {np.dtype(np.int16): 16, np.dtype(np.int64): 32}.get(out.dtype)
+    pcg = pcg64_state(rng)
+    fits = bits is not None and np.iinfo(out.dtype).min <= low and high <= np.iinfo(out.dtype).max + 1
+    if pcg is None or not fits or not 1 < high - low < (1 << bits):
+        out[:] = rng.integers(low, high, out.shape[0], dtype=out.dtype)
+        return out
+    (_bounded16 if bits == 16 else _bounded32)(pcg[0], int(low), int(high - low - 1), out)
     store_pcg64_state(rng, *pcg)
     return out
 
