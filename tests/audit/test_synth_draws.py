@@ -202,3 +202,29 @@ def test_compiled_and_numpy_draws_interleave_as_numpy_alone():
     np.testing.assert_array_equal(months, numpy_.integers(0, 60, 300, dtype=np.int16))
     np.testing.assert_array_equal(friends, numpy_.integers(0, 1000, 33))
     _assert_same_state(ours, numpy_)
+
+
+def test_draws_held_through_a_with_block_are_numpys():
+    """One state read and one store around many draws, a numpy-only beta among them: numpy's sequence."""
+    ours, numpy_ = _pair(23, block=4)
+    with draw_kernels.Draws(ours) as draws:
+        z = draws.standard_normals(np.empty(1000))
+        u = draws.uniforms(np.empty(999))
+        low_shape = draws.betas(0.5, 3.0, np.empty(50))  # numpy's own call, the state stored and read around it
+        beta = draws.betas(8.0, 2.0, np.empty(70))
+        months = draws.integers(0, 36, np.empty(555, np.int16))
+        noise = draws.amount_log_noise(0.5, np.empty(33))
+    np.testing.assert_array_equal(z, numpy_.standard_normal(1000))
+    np.testing.assert_array_equal(u, numpy_.random(999))
+    np.testing.assert_array_equal(low_shape, numpy_.beta(0.5, 3.0, 50))
+    np.testing.assert_array_equal(beta, numpy_.beta(8.0, 2.0, 70))
+    np.testing.assert_array_equal(months, numpy_.integers(0, 36, 555, dtype=np.int16))
+    np.testing.assert_array_equal(noise, 0.5 * numpy_.standard_normal(33) - 0.125)
+    _assert_same_state(ours, numpy_)
+
+
+def test_draws_outside_a_with_block_are_numpys_own_calls():
+    ours, numpy_ = _pair(29)
+    draws = draw_kernels.Draws(ours)
+    np.testing.assert_array_equal(draws.uniforms(np.empty(10)), numpy_.random(10))
+    _assert_same_state(ours, numpy_)

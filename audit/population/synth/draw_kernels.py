@@ -29,6 +29,9 @@ multiplications), and the normal's sign is applied by a multiplication by
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numba
 import numpy as np
 from llvmlite import ir
@@ -36,7 +39,7 @@ from numba.core import types
 from numba.extending import intrinsic
 from numba.np.random._constants import fi_double, ki_double, wi_double, ziggurat_nor_inv_r, ziggurat_nor_r
 
-__all__ = ["amount_log_noise", "betas", "integers", "pcg64_state", "standard_normals", "store_pcg64_state", "uniforms"]
+__all__ = ["Draws", "amount_log_noise", "betas", "integers", "standard_normals", "uniforms"]
 
 
 _jit = numba.njit(cache=True, nogil=True)
@@ -289,13 +292,9 @@ def _bounded16(state, off, rng_incl, out):  # pragma: no cover - compiled
     state[0], state[1], state[4], state[5] = high, low, has, held
 
 
-def pcg64_state(rng: np.random.Generator) -> tuple[np.ndarray, dict] | None:
+def _pcg64_state(rng: np.random.Generator) -> tuple[np.ndarray, Any] | None:
     """The PCG64 state of ``rng`` as ``[high, low, inc high, inc low, has 32 bits, held 32 bits]`` (``uint64``),
-    with numpy's state dict.
-
-    ``None`` when ``rng``'s bit generator is not PCG64 (the draws here then
-    make numpy's own calls). Hand both back to :func:`store_pcg64_state`.
-    """
+    with numpy's state dict; ``None`` when ``rng``'s bit generator is not PCG64."""
     bit_generator = rng.bit_generator
     if type(bit_generator) is not np.random.PCG64:
         return None
@@ -305,80 +304,128 @@ def pcg64_state(rng: np.random.Generator) -> tuple[np.ndarray, dict] | None:
     return np.array(state, dtype=np.uint64), saved
 
 
-def store_pcg64_state(rng: np.random.Generator, state: np.ndarray, saved: dict) -> None:
-    """Set ``rng``'s PCG64 state to ``state`` (from :func:`pcg64_state`, advanced), with the 32-bit half it holds."""
+def _store_pcg64_state(rng: np.random.Generator, state: np.ndarray, saved: Any) -> None:
+    """Set ``rng``'s PCG64 state to ``state`` (from :func:`_pcg64_state`, advanced), with the 32-bit half it holds."""
     saved["state"]["state"] = (int(state[0]) << 64) | int(state[1])
     saved["has_uint32"], saved["uinteger"] = int(state[4]), int(state[5])
     rng.bit_generator.state = saved
 
 
+class Draws:
+    """Draws from ``rng``, made in compiled code while its PCG64 state is held here (a ``with`` block).
+
+    Reading and setting a Generator's state costs tens of microseconds, as
+    much as drawing a few thousand numbers, so the state is read once on
+    entering and stored back once on leaving, however many draws are made
+    in between. Inside the block draw from ``rng`` only through this object:
+    numpy's own methods would start from the state as it was on entering.
+    With another bit generator than PCG64, or outside a ``with`` block, each
+    method makes numpy's own call. Each method returns ``out``.
+    """
+
+    __slots__ = ("rng", "_pcg")
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+        self._pcg: tuple[np.ndarray, Any] | None = None
+
+    def __enter__(self) -> Draws:
+        self._pcg = _pcg64_state(self.rng)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pcg is not None:
+            _store_pcg64_state(self.rng, *self._pcg)
+            self._pcg = None
+
+    def uniforms(self, out: np.ndarray) -> np.ndarray:
+        """``rng.random(len(out), out=out)``."""
+        if self._pcg is None:
+            return self.rng.random(out.shape[0], out=out)
+        _uniforms(self._pcg[0], out)
+        return out
+
+    def standard_normals(self, out: np.ndarray) -> np.ndarray:
+        """``rng.standard_normal(len(out), out=out)``."""
+        if self._pcg is None:
+            return self.rng.standard_normal(out.shape[0], out=out)
+        _normals(self._pcg[0], out, 1.0, 0.0)
+        return out
+
+    def amount_log_noise(self, sigma: float, out: np.ndarray) -> np.ndarray:
+        """Log of a mean-one log-normal factor, ``sigma * N(0, 1) - sigma**2 / 2``, drawn into ``out``.
+
+        The numpy formulation (the same operations in the same order)::
+
+            rng.standard_normal(len(out), out=out); out *= sigma; out -= sigma**2 / 2
+        """
+        shift = sigma**2 / 2
+        if self._pcg is None:
+            self.rng.standard_normal(out.shape[0], out=out)
+            out *= sigma
+            out -= shift
+            return out
+        _normals(self._pcg[0], out, sigma, shift)
+        return out
+
+    def betas(self, a: float, b: float, out: np.ndarray) -> np.ndarray:
+        """``out[:] = rng.beta(a, b, len(out))``; compiled for shapes both above 1 (numpy's gamma method there)."""
+        if self._pcg is None or not (a > 1.0 and b > 1.0):
+            self._numpy_call(lambda: out.__setitem__(slice(None), self.rng.beta(a, b, out.shape[0])))
+            return out
+        _betas(self._pcg[0], float(a), float(b), out)
+        return out
+
+    def integers(self, low: int, high: int, out: np.ndarray) -> np.ndarray:
+        """``out[:] = rng.integers(low, high, len(out), dtype=out.dtype)`` for ``int16`` or ``int64`` ``out``.
+
+        Compiled when ``1 < high - low`` and the range fits numpy's 16-bit
+        draws (``int16``) or its 32-bit ones (``int64``, ``high - low <
+        2**32``); otherwise numpy's own call.
+        """
+        bits = {np.dtype(np.int16): 16, np.dtype(np.int64): 32}.get(out.dtype, 0)
+        fits = bits and np.iinfo(out.dtype).min <= low and high <= np.iinfo(out.dtype).max + 1 and 1 < high - low < (1 << bits)
+        if self._pcg is None or not fits:
+            self._numpy_call(lambda: out.__setitem__(slice(None), self.rng.integers(low, high, out.shape[0], dtype=out.dtype)))
+            return out
+        (_bounded16 if bits == 16 else _bounded32)(self._pcg[0], int(low), int(high - low - 1), out)
+        return out
+
+    def _numpy_call(self, call: Callable[[], object]) -> None:
+        """Make a numpy call on ``rng`` inside the block: the held state stored first, read again after."""
+        held = self._pcg is not None
+        if held:
+            self.__exit__()
+        call()
+        if held:
+            self.__enter__()
+
+
 def uniforms(rng: np.random.Generator, out: np.ndarray) -> np.ndarray:
     """``rng.random(len(out), out=out)``: the same numbers, the generator left in the same state."""
-    pcg = pcg64_state(rng)
-    if pcg is None:
-        return rng.random(out.shape[0], out=out)
-    _uniforms(pcg[0], out)
-    store_pcg64_state(rng, *pcg)
-    return out
+    with Draws(rng) as draws:
+        return draws.uniforms(out)
 
 
 def standard_normals(rng: np.random.Generator, out: np.ndarray) -> np.ndarray:
     """``rng.standard_normal(len(out), out=out)``: the same numbers, the generator left in the same state."""
-    pcg = pcg64_state(rng)
-    if pcg is None:
-        return rng.standard_normal(out.shape[0], out=out)
-    _normals(pcg[0], out, 1.0, 0.0)
-    store_pcg64_state(rng, *pcg)
-    return out
-
-
-def betas(rng: np.random.Generator, a: float, b: float, out: np.ndarray) -> np.ndarray:
-    """``out[:] = rng.beta(a, b, len(out))``: the same numbers, the generator left in the same state.
-
-    Compiled for shapes both above 1 (the gamma method numpy uses there);
-    otherwise numpy's own call.
-    """
-    pcg = pcg64_state(rng)
-    if pcg is None or not (a > 1.0 and b > 1.0):
-        out[:] = rng.beta(a, b, out.shape[0])
-        return out
-    _betas(pcg[0], float(a), float(b), out)
-    store_pcg64_state(rng, *pcg)
-    return out
-
-
-def integers(rng: np.random.Generator, low: int, high: int, out: np.ndarray) -> np.ndarray:
-    """``out[:] = rng.integers(low, high, len(out), dtype=out.dtype)`` for ``int16`` or ``int64`` ``out``.
-
-    Compiled when ``1 < high - low`` and the range fits numpy's 16-bit draws
-    (``int16``) or its 32-bit ones (``int64``, ``high - low < 2**32``);
-    otherwise numpy's own call. The same numbers, the generator left in the same state.
-    """
-    bits = {np.dtype(np.int16): 16, np.dtype(np.int64): 32}.get(out.dtype)
-    pcg = pcg64_state(rng)
-    fits = bits is not None and np.iinfo(out.dtype).min <= low and high <= np.iinfo(out.dtype).max + 1
-    if pcg is None or not fits or not 1 < high - low < (1 << bits):
-        out[:] = rng.integers(low, high, out.shape[0], dtype=out.dtype)
-        return out
-    (_bounded16 if bits == 16 else _bounded32)(pcg[0], int(low), int(high - low - 1), out)
-    store_pcg64_state(rng, *pcg)
-    return out
+    with Draws(rng) as draws:
+        return draws.standard_normals(out)
 
 
 def amount_log_noise(rng: np.random.Generator, sigma: float, out: np.ndarray) -> np.ndarray:
-    """Log of a mean-one log-normal factor, ``sigma * N(0, 1) - sigma**2 / 2``, drawn into ``out``.
+    """:meth:`Draws.amount_log_noise` of one call."""
+    with Draws(rng) as draws:
+        return draws.amount_log_noise(sigma, out)
 
-    The numpy formulation (the same operations in the same order)::
 
-        rng.standard_normal(len(out), out=out); out *= sigma; out -= sigma**2 / 2
-    """
-    shift = sigma**2 / 2
-    pcg = pcg64_state(rng)
-    if pcg is None:
-        rng.standard_normal(out.shape[0], out=out)
-        out *= sigma
-        out -= shift
-        return out
-    _normals(pcg[0], out, sigma, shift)
-    store_pcg64_state(rng, *pcg)
-    return out
+def betas(rng: np.random.Generator, a: float, b: float, out: np.ndarray) -> np.ndarray:
+    """``out[:] = rng.beta(a, b, len(out))``: the same numbers, the generator left in the same state."""
+    with Draws(rng) as draws:
+        return draws.betas(a, b, out)
+
+
+def integers(rng: np.random.Generator, low: int, high: int, out: np.ndarray) -> np.ndarray:
+    """:meth:`Draws.integers` of one call: the same numbers, the generator left in the same state."""
+    with Draws(rng) as draws:
+        return draws.integers(low, high, out)
