@@ -6,7 +6,7 @@ Usage::
     python bench/generate.py --baseline /tmp/scs-main                 # 4e6 people of china-2020, 5 repeats
     python bench/generate.py --baseline /tmp/scs-main --size 2e6 --repeats 3
     python bench/generate.py                                           # this tree alone
-    python bench/generate.py --size 1e6 --repeats 7 --draws            # and single kinds of draw, numpy vs compiled
+    python bench/generate.py --size 1e6 --repeats 7 --draws            # and each kind of draw, numpy vs compiled
 
 One process per tree, each with that tree first on ``PYTHONPATH``: it loads
 the spec and the compiled kernels and draws one block to warm up, then
@@ -118,33 +118,32 @@ def _range(values: list[float], fmt: str = "{:.0f}") -> str:
 def draws(repeats: int) -> None:
     """CPU ns per number of numpy's ``Generator`` methods beside the same draws made in compiled code.
 
-    Normals by :func:`audit.population.synth.draw_kernels.standard_normals`;
-    uniforms and beta(8, 2) by numba's own ``Generator`` methods in a loop,
-    which the generator does not use: they are here to show why. 65,536 numbers
-    a call (a block), the two ways interleaved, minimum and median over repeats.
+    The compiled draws are :mod:`audit.population.synth.draw_kernels`' (the
+    generator's PCG64 stepped in compiled code), each inside one
+    :class:`~audit.population.synth.draw_kernels.Draws` block as a generation
+    block makes them; 65,536 numbers a call (a block), the two ways
+    interleaved, minimum and median over repeats.
     """
-    import numba
     import numpy as np
 
-    from audit.population.synth.draw_kernels import standard_normals
-
-    @numba.njit(nogil=True)
-    def uniforms(rng, out):  # pragma: no cover - compiled
-        for i in range(out.shape[0]):
-            out[i] = rng.random()
-
-    @numba.njit(nogil=True)
-    def betas(rng, out):  # pragma: no cover - compiled
-        for i in range(out.shape[0]):
-            out[i] = rng.beta(8.0, 2.0)
+    from audit.population.synth.draw_kernels import Draws
 
     n, calls = 1 << 16, 40
-    out = np.empty(n)
+    out, months, friends = np.empty(n), np.empty(n, np.int16), np.empty(n, np.int64)
     rng = np.random.default_rng(0)
+
+    def compiled(draw):  # one Draws block a call, as a generation block holds one
+        def call():
+            with Draws(rng) as held:
+                draw(held)
+        return call
+
     pairs = {
-        "standard normal": (lambda: rng.standard_normal(n, out=out), lambda: standard_normals(rng, out)),
-        "uniform": (lambda: rng.random(n, out=out), lambda: uniforms(rng, out)),
-        "beta(8, 2)": (lambda: rng.beta(8.0, 2.0, n), lambda: betas(rng, out)),
+        "standard normal": (lambda: rng.standard_normal(n, out=out), compiled(lambda d: d.standard_normals(out))),
+        "uniform": (lambda: rng.random(n, out=out), compiled(lambda d: d.uniforms(out))),
+        "beta(8, 2)": (lambda: rng.beta(8.0, 2.0, n), compiled(lambda d: d.betas(8.0, 2.0, out))),
+        "int16 in [0, 36)": (lambda: rng.integers(0, 36, n, dtype=np.int16), compiled(lambda d: d.integers(0, 36, months))),
+        "int64 in [0, 24)": (lambda: rng.integers(0, 24, n), compiled(lambda d: d.integers(0, 24, friends))),
     }
     for numpy_call, compiled_call in pairs.values():
         numpy_call()

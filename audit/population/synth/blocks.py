@@ -16,8 +16,9 @@ from scipy.special import ndtr
 
 from audit.errors import InvalidArgument
 from audit.population.spec import PopulationSpec
-from audit.population.synth import draw_kernels, event_kernels, tie_kernels
+from audit.population.synth import event_kernels, tie_kernels
 from audit.population.synth.buffers import Columns, Scratch
+from audit.population.synth.draw_kernels import Draws
 from audit.population.synth.tables import KIND_BITS, KIND_TO_DOMAIN, Compiled
 from audit.vocab import EDUCATION_LEVELS
 
@@ -76,16 +77,16 @@ def draw_people(spec: PopulationSpec, c: Compiled, rng: np.random.Generator, out
     socio-economic position ``z`` (a work array, valid until the next block)."""
     n = mine.stop - mine.start
     work = _SCRATCH.get
-    z, e_edu, e_urban = work("z", n), work("e_edu", n), work("e_urban", n)
-    draw_kernels.standard_normals(rng, z)
+    with Draws(rng) as draws:
+        z = draws.standard_normals(work("z", n))
+        e_edu = draws.standard_normals(work("e_edu", n))
+        e_urban = draws.standard_normals(work("e_urban", n))
+        r_male = draws.uniforms(work("r_male", n))
+        r_region = draws.uniforms(work("r_region", n))
+        r_band = draws.uniforms(work("r_band", n))
+        r_age = draws.uniforms(work("r_age", n))
+        draws.betas(spec.reliability_alpha, spec.reliability_beta, out.reliability[mine])
     u = ndtr(z, out=work("u", n))
-    draw_kernels.standard_normals(rng, e_edu)
-    draw_kernels.standard_normals(rng, e_urban)
-    r_male = rng.random(n, out=work("r_male", n))
-    r_region = rng.random(n, out=work("r_region", n))
-    r_band = rng.random(n, out=work("r_band", n))
-    r_age = rng.random(n, out=work("r_age", n))
-    out.reliability[mine] = rng.beta(spec.reliability_alpha, spec.reliability_beta, n)
     event_kernels.people_columns(
         u, z, e_edu, e_urban, r_male, r_region, r_band, r_age,
         c.income_bounds, spec.education_ses_loading, _noise_weight(spec.education_ses_loading), c.edu_cuts,
@@ -111,10 +112,10 @@ def write_sorted_events(spec: PopulationSpec, c: Compiled, rng: np.random.Genera
         ev_local, ev_month, ev_kind, KIND_BITS, shift, c.kind_unit, work("by_key", spec.horizon_months << KIND_BITS, np.int32),
         work("by_person", n + 1, np.int32), work("unpacked", m, key_type), packed,
     )
-    noise = work("noise", with_amount)
-    draw_kernels.amount_log_noise(rng, _AMOUNT_SIGMA, noise)
+    with Draws(rng) as draws:
+        noise = draws.amount_log_noise(_AMOUNT_SIGMA, work("noise", with_amount))
+        u_genuine = draws.uniforms(work("u_genuine", m))
     np.exp(noise, out=noise)  # numpy's exp: its last-bit rounding is the population's
-    u_genuine = rng.random(m, out=work("u_genuine", m))
     ev = out.events
     rows = ev.reserve(m, people_done=mine.stop, people_total=people_total)
     event_kernels.write_events(
@@ -142,25 +143,25 @@ def block_events(spec: PopulationSpec, c: Compiled, rng: np.random.Generator, *,
     # superposition: one Poisson total per cell, then a person and a kind per event
     totals = rng.poisson(per_cell[present] * c.cell_total[present])
     m = int(totals.sum())
-    u_person = rng.random(m, out=work("u_person", m))
-    u_kind = rng.random(m, out=work("u_kind", m))
-    person, slot, log_keep = work("person", m, np.int32), work("slot", m, np.int8), work("log_keep", m)
-    n_thin = event_kernels.place_events(
-        present, totals, per_cell, start, members, member_reliability, u_person, u_kind, c.alias_prob, c.alias_kind,
-        c.n_rel_bins, c.n_rel, c.rel_slope, c.rel_mean, c.rel_worst, person, slot, log_keep,
-    )
+    with Draws(rng) as draws:
+        u_person = draws.uniforms(work("u_person", m))
+        u_kind = draws.uniforms(work("u_kind", m))
+        person, slot, log_keep = work("person", m, np.int32), work("slot", m, np.int8), work("log_keep", m)
+        n_thin = event_kernels.place_events(
+            present, totals, per_cell, start, members, member_reliability, u_person, u_kind, c.alias_prob,
+            c.alias_kind, c.n_rel_bins, c.n_rel, c.rel_slope, c.rel_mean, c.rel_worst, person, slot, log_keep,
+        )
 
-    # thinning: keep an event of a reliability kind with probability lambda(r) / bound
-    kind = work("kind", m, np.int8)
-    if c.n_rel:
-        u_thin = rng.random(n_thin, out=work("u_thin", n_thin))
-        keep_p = np.exp(log_keep[:n_thin], out=log_keep[:n_thin])
-        m = event_kernels.thin_events(person, slot, u_thin, keep_p, c.n_rel, c.base_kinds, person, kind)
-        person, kind = person[:m], kind[:m]
-    else:
-        np.take(c.base_kinds, slot, out=kind)
-    month = work("month", m, np.int16)
-    month[:] = rng.integers(0, horizon, m, dtype=np.int16)
+        # thinning: keep an event of a reliability kind with probability lambda(r) / bound
+        kind = work("kind", m, np.int8)
+        if c.n_rel:
+            u_thin = draws.uniforms(work("u_thin", n_thin))
+            keep_p = np.exp(log_keep[:n_thin], out=log_keep[:n_thin])
+            m = event_kernels.thin_events(person, slot, u_thin, keep_p, c.n_rel, c.base_kinds, person, kind)
+            person, kind = person[:m], kind[:m]
+        else:
+            np.take(c.base_kinds, slot, out=kind)
+        month = draws.integers(0, horizon, work("month", m, np.int16))
 
     # follow-ups (e.g. a judgment performed some months after a default), appended; those past the horizon set aside
     late_person, late_month, late_kind = [], [], []
@@ -197,9 +198,24 @@ def _ties(rng, z, edu, k, homophily, first, out_person, out_friend) -> tuple[int
     if k == 0 or n < 2:
         return 0, 0
     work = _SCRATCH.get
+    reach = min(_HOMOPHILY_REACH, n - 1)
+    with Draws(rng) as draws:
+        order = _homophily_order(z, edu, draws.standard_normals(work("tie_noise", n)))
+        u_near = draws.uniforms(work("u_near", n * k))  # row-major (n, k): draw j of person i is u_near[i * k + j]
+        n_near = event_kernels.count_below(u_near, homophily)
+        offset = draws.integers(0, 2 * reach, work("offset", n_near, np.int64))
+        random_friend = draws.integers(0, n, work("random_friend", n * k - n_near, np.int64))
+    return tie_kernels.tie_rows(
+        order, u_near, homophily, offset, reach, random_friend, k, first, work("rank", n, np.int32),
+        work("in_degree", n, np.int32), out_person, out_friend,
+    )
+
+
+def _homophily_order(z: np.ndarray, edu: np.ndarray, tie_noise: np.ndarray) -> np.ndarray:
+    """The rows ordered by their homophily key (``np.argsort`` of it; a work array, valid until the next block)."""
+    n = z.shape[0]
+    work = _SCRATCH.get
     key = work("tie_key", n)
-    tie_noise = work("tie_noise", n)
-    draw_kernels.standard_normals(rng, tie_noise)
     tie_kernels.tie_key(z, edu, tie_noise, key)
     packed = work("tie_packed", n, np.uint64)
     tie_kernels.pack_keys(key, packed)
@@ -207,12 +223,4 @@ def _ties(rng, z, edu, k, homophily, first, out_person, out_friend) -> tuple[int
     order = work("order", n, np.int32)
     if not tie_kernels.unpack_order(key, packed, order):  # equal keys: numpy's own order of them
         order[:] = np.argsort(key)
-    reach = min(_HOMOPHILY_REACH, n - 1)
-    u_near = rng.random(n * k, out=work("u_near", n * k))  # row-major (n, k): draw j of person i is u_near[i * k + j]
-    n_near = event_kernels.count_below(u_near, homophily)
-    offset = rng.integers(0, 2 * reach, n_near)
-    random_friend = rng.integers(0, n, n * k - n_near)
-    return tie_kernels.tie_rows(
-        order, u_near, homophily, offset, reach, random_friend, k, first, work("rank", n, np.int32),
-        work("in_degree", n, np.int32), out_person, out_friend,
-    )
+    return order
