@@ -97,14 +97,17 @@ def collect_truth(chunk: ScoredChunk, *, sample: int = 0) -> dict[str, Counts] |
         if truth is None:
             return None
         rows = np.arange(len(chunk.frame))
+        recorded_s, recorded_f = chunk.sanctioned, chunk.favourable
         deserved_s, deserved_f = sanctioned_mask(chunk.scorer, truth), favourable_mask(chunk.scorer, truth)
     else:
         rows = batch_sample(chunk, TRUTH_STREAM, rate)
-        deserved_s, deserved_f = _deserved_of(chunk, rows)
+        recorded_s = chunk.sanctioned[rows]  # the batch's mask: the replay strata read it too
+        recorded_f = favourable_mask(chunk.scorer, chunk.frame, rows)  # the sample's tiers only: nothing else reads all
+        deserved_s, deserved_f = _deserved_of(chunk, rows, recorded_s, recorded_f)
     n_cells = chunk.layout.n_cells
     cells = chunk.cells[rows]
-    sanction = 2 * deserved_s.astype(np.int64) + chunk.sanctioned[rows]
-    favourable = 2 * deserved_f.astype(np.int64) + chunk.favourable[rows]
+    sanction = 2 * deserved_s.astype(np.int64) + recorded_s
+    favourable = 2 * deserved_f.astype(np.int64) + recorded_f
     people = chunk.population.people
     reliability = (
         people["reliability"].to_numpy(dtype=np.float64)[rows] if "reliability" in people else np.full(rows.size, np.nan)
@@ -142,8 +145,14 @@ def batch_sample(chunk: ScoredChunk, stream: str, rate: float) -> np.ndarray:
     return memo[key]
 
 
-def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _deserved_of(
+    chunk: ScoredChunk, rows: np.ndarray, recorded_s: np.ndarray, recorded_f: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """(sanctioned, favourable) on the genuine record, for ``rows`` of the chunk only.
+
+    ``recorded_s`` and ``recorded_f`` are the recorded outcomes of ``rows``
+    (left unchanged): the deserved ones where nothing of a person's view was
+    misrecorded.
 
     A scorer whose tags declare it reads no ties scores each person from their
     own record, so only sampled people with a misrecorded event are re-scored
@@ -160,8 +169,7 @@ def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.n
     per batch and re-scored by every scorer (:func:`_shared`).
     """
     scorer = chunk.scorer
-    sanctioned = chunk.sanctioned[rows]
-    favourable = chunk.favourable[rows]
+    sanctioned, favourable = recorded_s.copy(), recorded_f.copy()
     if rows.size == 0:
         return sanctioned, favourable
     tags = getattr(scorer, "tags", None)

@@ -123,6 +123,21 @@ def test_the_compiled_lookup_equals_numpy_indexing():
     assert lookup_codes(table, codes[:0]).tolist() == []
 
 
+@pytest.mark.parametrize("name", ["suining", "sesame"])
+def test_the_favourable_mask_of_some_rows_is_the_whole_mask_at_those_rows(name):
+    from audit.engine.contract import favourable_mask
+    from scorers.registry import load_scorer
+
+    scorer = load_scorer(name)
+    pop = synthesize("tiny", size=3_000, seed=2)
+    frame = scorer.score(pop.view(), as_of=pop.horizon_months - 1)
+    rows = np.random.default_rng(1).choice(len(frame), 400, replace=False)
+    want = frame["tier"].astype(str).isin(list(scorer.favourable_tiers)).to_numpy()[rows]
+    assert 0 < want.sum() < want.size
+    np.testing.assert_array_equal(favourable_mask(scorer, frame, rows), want)
+    np.testing.assert_array_equal(favourable_mask(scorer, frame)[rows], want)
+
+
 def _searched_runs(column, wanted):
     first = np.searchsorted(column, wanted, side="left")
     return first, np.searchsorted(column, wanted, side="right") - first
