@@ -410,6 +410,11 @@ def audit_collection(repeats: int, before: Path | None, passes: int = 3) -> None
             cols.append(f"{name} {_span(ns, ',.1f'):>13}")
         print(f"    {audit:<14} " + "   ".join(cols))
     if before is not None:
+        for audit in names:  # each audit's ratio too: the trees ran one right after the other, so load cancels best here
+            pairs = zip(got["current"], got["before"], strict=True)
+            ratios = [b["seconds"][audit] / a["seconds"][audit] for a, b in pairs if a["seconds"][audit] > 0]
+            if ratios and max(r["seconds"][audit] for r in got["current"]) / got["current"][0]["people"] * 1e9 >= 1:
+                print(f"    before / current ({audit}, process by process): {_span(ratios, '.2f')}x")
         ratios = [b / a for a, b in zip(totals["current"], totals["before"], strict=True)]
         print(f"    before / current (total, process by process): {_span(ratios, '.2f')}x; "
               f"load average (1 min) during: {min(loads):.1f}-{max(loads):.1f}")
