@@ -386,8 +386,13 @@ def batch_sweep(sizes: tuple[int, ...] = (131_072, 262_144, 524_288, 1_048_576),
 # ----------------------------------------------------------------------------- (f) per-batch audit collection
 
 
+#: The part of the disparity audit (f) also times alone: its per-batch group tables (``frame_counts``).
+TABLES = "(its tables)"
+
+
 def collect_child(passes: int) -> None:
     """In a child process: JSON of each audit's thread CPU seconds per pass over one batch (medians of ``passes``)."""
+    from audit.disparity.audit import frame_counts
     from audit.engine.chunks import reuse_freed_memory
     from audit.engine.contract import AuditOptions, ScoredChunk, score_checked
     from audit.engine.person_rows import PersonRows
@@ -416,6 +421,9 @@ def collect_child(passes: int) -> None:
                 t0 = time.thread_time()
                 audit.collect(chunk)
                 spent[audit.name] = spent.get(audit.name, 0.0) + time.thread_time() - t0
+            t0 = time.thread_time()  # the disparity audit's group tables alone, once more: a part, not in the total
+            frame_counts(frames[label], scorer, cells=cells, n_cells=layout.n_cells)
+            spent[TABLES] = spent.get(TABLES, 0.0) + time.thread_time() - t0
         return spent
 
     one_pass()  # warm: compiled kernels loaded, allocator primed
@@ -445,8 +453,11 @@ def audit_collection(repeats: int, before: Path | None, passes: int = 3) -> None
         for name, tree in trees:
             loads.append(os.getloadavg()[0])
             got[name].append(_collect_in(tree, passes))
-    names = list(got["current"][0]["seconds"])
-    totals = {name: [sum(r["seconds"].values()) / r["people"] * 1e9 for r in runs] for name, runs in got.items()}
+    names = [k for k in got["current"][0]["seconds"] if k != TABLES]
+    if TABLES in got["current"][0]["seconds"]:
+        names.insert(names.index("disparity") + 1, TABLES)  # shown under the audit it is part of
+    totals = {name: [sum(v for k, v in r["seconds"].items() if k != TABLES) / r["people"] * 1e9 for r in runs]
+              for name, runs in got.items()}
     for audit in [*names, "total"]:
         cols = []
         for name, runs in got.items():
@@ -454,6 +465,11 @@ def audit_collection(repeats: int, before: Path | None, passes: int = 3) -> None
             cols.append(f"{name} {_span(ns, ',.1f'):>13}")
         print(f"    {audit:<14} " + "   ".join(cols))
     if before is not None:
+        for audit in names:  # each audit's ratio too: the trees ran one right after the other, so load cancels best here
+            pairs = zip(got["current"], got["before"], strict=True)
+            ratios = [b["seconds"][audit] / a["seconds"][audit] for a, b in pairs if a["seconds"][audit] > 0]
+            if ratios and max(r["seconds"][audit] for r in got["current"]) / got["current"][0]["people"] * 1e9 >= 1:
+                print(f"    before / current ({audit}, process by process): {_span(ratios, '.2f')}x")
         ratios = [b / a for a, b in zip(totals["current"], totals["before"], strict=True)]
         print(f"    before / current (total, process by process): {_span(ratios, '.2f')}x; "
               f"load average (1 min) during: {min(loads):.1f}-{max(loads):.1f}")

@@ -18,6 +18,13 @@ the compiler turns into vector instructions), then the counting. A count
 whose table position comes out of a long chain of floating-point work, done in
 the same loop as the increments, costs several times more per person: the
 processor cannot tell early enough which increments touch the same entry.
+The (cell, tier, set of sanctions) table is laid out set by set: nearly
+everyone has no sanction, so the entries counted most are one contiguous
+stretch of ``cells x tiers`` counts. With the set in the low bits instead, the
+entries of one set lie ``2**sanctions`` counts apart (a kibibyte for a scorer
+with seven sanctions), which share a few sets of the first-level cache and
+evict one another, and such a scorer's counting waited on those misses (the
+tables' row of ``python bench/scale.py --only f`` compares two trees).
 Divisibility (the greatest common step of the scores) is tested with a
 multiplication by the reciprocal, exact for integers of this size, instead of
 an integer division per person. When every score sits on the rounding grid
@@ -156,8 +163,9 @@ def cell_tables(
     limbs = np.zeros((n_cells, 3), np.int64)
     patterns = n_s <= MAX_PATTERN_SANCTIONS
     bits = n_s if patterns else 0
-    joint = np.zeros(n_cells * n_tiers << bits, np.int64)  # (cell, tier, sanctions as bits), flattened
+    joint = np.zeros(n_cells * n_tiers << bits, np.int64)  # (sanctions as bits, cell, tier), flattened
     inv_step = 1.0 / step
+    cells_tiers = np.int64(n_cells * n_tiers)
     at = np.empty(BLOCK, np.int64)
     key = np.empty(BLOCK, np.int64)
     fixed = np.empty(BLOCK, np.int64)
@@ -173,13 +181,14 @@ def cell_tables(
             bad |= (_u(c) >= _u(n_cells)) | (_u(t) >= _u(n_tiers))  # negatives wrap to huge
             # (rounded - lo) is a multiple of step below 2**41: times the reciprocal and rounded, the exact quotient
             at[_u(k)] = np.int64(np.rint((np.rint(values[i] * scale) - lo) * inv_step)) * n_cells + c
-            key[_u(k)] = (c * n_tiers + t) << bits
+            key[_u(k)] = c * n_tiers + t  # the set of sanctions, times cells x tiers, is added below
         if bad:
             return False, tiers, per_sanction, any_sanction, value_counts, limbs
         for j in range(bits):
             column = sanctions[j]
+            plane = cells_tiers << j
             for k in range(m):
-                key[_u(k)] |= np.int64(column[_u(start + k)]) << j
+                key[_u(k)] += np.int64(column[_u(start + k)]) * plane
         if not on_grid:
             for k in range(m):
                 fixed[_u(k)] = np.int64(np.rint(values[_u(start + k)] * _FIXED_SCALE))
@@ -208,9 +217,9 @@ def cell_tables(
     width = np.int64(1) << bits
     for c in range(n_cells):
         for t in range(n_tiers):
-            base = (c * n_tiers + t) << bits
+            base = c * n_tiers + t
             for pattern in range(width):
-                count = joint[base + pattern]
+                count = joint[pattern * cells_tiers + base]
                 tiers[c, t] += count
                 if pattern != 0:  # only with patterns
                     any_sanction[c] += count

@@ -23,11 +23,12 @@ outcome per cell, so it merges exactly like every other disparity statistic.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, TypeVar
 
 import numpy as np
-import pandas as pd
 
 from audit.aggregate import Counts
 from audit.disparity.bootstrap import PoissonBootstrap, interval_pair
@@ -39,7 +40,7 @@ from audit.population.model import PopulationView, unique_ids
 from audit.replay.pool import chunk_sample
 from scorers.protocol import ScorerTags, scorer_tags
 
-__all__ = ["DEFAULT_TRUTH_SAMPLE", "RELIABILITY_EDGES", "RESCORE_GROUP", "TRUTH_STREAM", "collect_truth", "truth_rate", "truth_section"]
+__all__ = ["DEFAULT_TRUTH_SAMPLE", "RELIABILITY_EDGES", "RESCORE_GROUP", "SHARED_SAMPLE", "TRUTH_STREAM", "collect_truth", "truth_rate", "truth_section"]
 
 #: People whose genuine record is re-scored, across the whole population
 #: (everyone in populations up to this size). A sampling choice, not a
@@ -54,6 +55,10 @@ TRUTH_STREAM = "ground-truth"
 #: by the sample, which covers the whole batch in populations up to
 #: :data:`DEFAULT_TRUTH_SAMPLE` and a quarter of it at four million people.
 RESCORE_GROUP = 65_536
+#: Largest sample (people in a batch) whose re-scored views are built once per batch and shared by the scorers
+#: (:func:`_shared`): the sample of a population of about 64 million people or more at the default sample; the
+#: views of this many people and their friends take a few tens of megabytes, held until the batch is done.
+SHARED_SAMPLE = 16_384
 
 #: Edges of the latent-reliability bands (assumption: reliability is drawn
 #: from Beta(8, 2) in the shipped specs, mean 0.8, sd about 0.12, so these
@@ -92,14 +97,17 @@ def collect_truth(chunk: ScoredChunk, *, sample: int = 0) -> dict[str, Counts] |
         if truth is None:
             return None
         rows = np.arange(len(chunk.frame))
+        recorded_s, recorded_f = chunk.sanctioned, chunk.favourable
         deserved_s, deserved_f = sanctioned_mask(chunk.scorer, truth), favourable_mask(chunk.scorer, truth)
     else:
         rows = batch_sample(chunk, TRUTH_STREAM, rate)
-        deserved_s, deserved_f = _deserved_of(chunk, rows)
+        recorded_s = chunk.sanctioned[rows]  # the batch's mask: the replay strata read it too
+        recorded_f = favourable_mask(chunk.scorer, chunk.frame, rows)  # the sample's tiers only: nothing else reads all
+        deserved_s, deserved_f = _deserved_of(chunk, rows, recorded_s, recorded_f)
     n_cells = chunk.layout.n_cells
     cells = chunk.cells[rows]
-    sanction = 2 * deserved_s.astype(np.int64) + chunk.sanctioned[rows]
-    favourable = 2 * deserved_f.astype(np.int64) + chunk.favourable[rows]
+    sanction = 2 * deserved_s.astype(np.int64) + recorded_s
+    favourable = 2 * deserved_f.astype(np.int64) + recorded_f
     people = chunk.population.people
     reliability = (
         people["reliability"].to_numpy(dtype=np.float64)[rows] if "reliability" in people else np.full(rows.size, np.nan)
@@ -137,8 +145,14 @@ def batch_sample(chunk: ScoredChunk, stream: str, rate: float) -> np.ndarray:
     return memo[key]
 
 
-def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _deserved_of(
+    chunk: ScoredChunk, rows: np.ndarray, recorded_s: np.ndarray, recorded_f: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """(sanctioned, favourable) on the genuine record, for ``rows`` of the chunk only.
+
+    ``recorded_s`` and ``recorded_f`` are the recorded outcomes of ``rows``
+    (left unchanged): the deserved ones where nothing of a person's view was
+    misrecorded.
 
     A scorer whose tags declare it reads no ties scores each person from their
     own record, so only sampled people with a misrecorded event are re-scored
@@ -150,32 +164,19 @@ def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.n
     chunk is re-scored (:meth:`audit.engine.contract.ScoredChunk.truth_frame`), which is exact.
     The sampled people are re-scored :data:`RESCORE_GROUP` at a time, each
     group with its own friends, so the frames built do not grow with the
-    sample (:func:`_one_hop_deserved`).
+    sample (:func:`_one_hop_deserved`). The views re-scored depend on the
+    batch and the sample, not on the scorer: a small sample's are built once
+    per batch and re-scored by every scorer (:func:`_shared`).
     """
     scorer = chunk.scorer
-    pop, view = chunk.population, chunk.view
-    sanctioned = chunk.sanctioned[rows]
-    favourable = chunk.favourable[rows]
+    sanctioned, favourable = recorded_s.copy(), recorded_f.copy()
     if rows.size == 0:
         return sanctioned, favourable
-    genuine = pop.events["genuine"].to_numpy()
     tags = getattr(scorer, "tags", None)
     if isinstance(tags, ScorerTags) and not scorer_tags(scorer).uses_ties:
-        ids = pop.people["person_id"].to_numpy()
-        ev_ids = pop.events["person_id"].to_numpy()
-        # the batch's offset tables, shared by every scorer (audit.engine.person_rows): a gather, not a search per scorer
-        sampled_events = chunk.rows_of("events", rows)
-        if genuine[sampled_events].all():  # own records only, all genuine: deserved is recorded
-            return sanctioned, favourable
-        misrecorded = ev_ids[sampled_events[~genuine[sampled_events]]]
-        at = np.flatnonzero(np.isin(ids[rows], misrecorded))  # sampled people with a misrecorded event
-        if at.size:
-            mine = chunk.rows_of("events", rows[at])
-            mine = mine[genuine[mine]]
-            local = PopulationView(
-                people=view.people.iloc[rows[at]], events=view.events.iloc[mine], ties=view.ties.iloc[:0],
-                horizon_months=view.horizon_months,
-            )
+        own = _shared(chunk, rows, "own records", partial(_own_records, chunk, rows))
+        if own is not None:  # else own records only, all genuine: deserved is recorded
+            at, local = own
             truth = score_checked(scorer, local, as_of=chunk.as_of)
             sanctioned[at] = sanctioned_mask(scorer, truth)
             favourable[at] = favourable_mask(scorer, truth)
@@ -183,7 +184,8 @@ def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.n
     # one hop, group by group: the sampled people and their friends, over recorded and over genuine events
     for start in range(0, rows.size, RESCORE_GROUP):
         group = slice(start, start + RESCORE_GROUP)
-        deserved = _one_hop_deserved(chunk, rows[group], sanctioned[group], favourable[group], genuine)
+        views = _shared(chunk, rows, ("one hop", start), partial(_one_hop_views, chunk, rows[group]))
+        deserved = _one_hop_deserved(chunk, views, sanctioned[group], favourable[group])
         if deserved is None:  # the scorer reads beyond one hop: re-score everyone, exactly
             everyone = chunk.truth_frame()
             assert everyone is not None  # a synthetic chunk always has ground truth
@@ -192,38 +194,109 @@ def _deserved_of(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, np.n
     return sanctioned, favourable
 
 
-def _one_hop_deserved(
-    chunk: ScoredChunk, rows: np.ndarray, sanctioned: np.ndarray, favourable: np.ndarray, genuine: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """(sanctioned, favourable) on the genuine record of ``rows`` (ascending), re-scored with their friends.
+_Built = TypeVar("_Built")
 
-    ``sanctioned`` and ``favourable`` are the recorded outcomes of ``rows``: the
+
+def _shared(chunk: ScoredChunk, rows: np.ndarray, part: Hashable, build: Callable[[], _Built]) -> _Built:
+    """``build()`` for the sample ``rows``, built once per batch and view and shared by every scorer's re-score.
+
+    What is built (people, events and ties of the sampled people) depends on
+    the batch, the view and the sample, never on the scorer, so the first
+    scorer builds it and the others read it from the batch memo
+    (:attr:`audit.engine.contract.ScoredChunk.batch_memo`); an entry counts
+    only for the same view and the same sample array (the batch's drawn once,
+    :func:`batch_sample`). Samples over :data:`SHARED_SAMPLE` people are built
+    for each scorer, so what the memo holds through a batch stays small.
+    """
+    if rows.size > SHARED_SAMPLE:
+        return build()
+    key = ("ground truth", part)
+    memo = chunk.batch_memo
+    hit = memo.get(key)
+    if hit is not None and hit[0] is chunk.view and hit[1] is rows:
+        return hit[2]
+    value = build()
+    memo[key] = (chunk.view, rows, value)  # holding the view and rows: their ids are not reused while kept
+    return value
+
+
+def _own_records(chunk: ScoredChunk, rows: np.ndarray) -> tuple[np.ndarray, PopulationView] | None:
+    """Which of ``rows`` have a misrecorded event (positions in ``rows``) and the view of their genuine events.
+
+    ``None`` when every event of the sampled people is genuine. The view holds
+    those people and their genuine events only (no ties): what a scorer that
+    reads no ties needs to re-score them.
+    """
+    pop, view = chunk.population, chunk.view
+    genuine = pop.events["genuine"].to_numpy()
+    ids = pop.people["person_id"].to_numpy()
+    ev_ids = pop.events["person_id"].to_numpy()
+    # the batch's offset tables, shared by every scorer (audit.engine.person_rows): a gather, not a search per scorer
+    sampled_events = chunk.rows_of("events", rows)
+    if genuine[sampled_events].all():
+        return None
+    misrecorded = ev_ids[sampled_events[~genuine[sampled_events]]]
+    at = np.flatnonzero(np.isin(ids[rows], misrecorded))  # sampled people with a misrecorded event
+    mine = chunk.rows_of("events", rows[at])
+    mine = mine[genuine[mine]]
+    local = PopulationView(
+        people=view.people.iloc[rows[at]], events=view.events.iloc[mine], ties=view.ties.iloc[:0],
+        horizon_months=view.horizon_months,
+    )
+    return at, local
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _OneHopViews:
+    """One group of sampled people with their friends (one hop), over recorded and over genuine events."""
+
+    pos: np.ndarray
+    """Row of each sampled person of the group in the views' people."""
+    recorded: PopulationView
+    """The group, their friends, the group's ties and everyone's recorded events."""
+    genuine: PopulationView
+    """The same people and ties with the genuine events only."""
+
+
+def _one_hop_views(chunk: ScoredChunk, rows: np.ndarray) -> _OneHopViews:
+    """The views that re-score ``rows`` (ascending) with their friends, over recorded and over genuine events."""
+    view = chunk.view
+    ties = view.ties
+    mine_t = chunk.rows_of("ties", rows) if len(ties) else np.zeros(0, np.intp)
+    friends = chunk.people_rows(unique_ids(ties["friend_id"].to_numpy()[mine_t]))
+    involved = unique_ids(np.concatenate([rows, friends]))
+    mine = chunk.rows_of("events", involved)
+    people, local_ties = view.people.iloc[involved], ties.iloc[mine_t]
+    recorded = view.events.iloc[mine]
+    # the genuine events taken from the gathered ones: a few thousand rows, not a second gather from the batch
+    genuine = recorded.iloc[np.flatnonzero(chunk.population.events["genuine"].to_numpy()[mine])]
+    return _OneHopViews(
+        pos=np.searchsorted(involved, rows),
+        recorded=PopulationView(people=people, events=recorded, ties=local_ties, horizon_months=view.horizon_months),
+        genuine=PopulationView(people=people, events=genuine, ties=local_ties, horizon_months=view.horizon_months),
+    )
+
+
+def _one_hop_deserved(
+    chunk: ScoredChunk, views: _OneHopViews, sanctioned: np.ndarray, favourable: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(sanctioned, favourable) on the genuine record of one group of sampled people, re-scored with their friends.
+
+    ``sanctioned`` and ``favourable`` are the recorded outcomes of the group: the
     view of these people and their friends (one hop) must reproduce them over
     the recorded events, else ``None`` (the scorer reads further). A person's
     one-hop view is the same whichever other sampled people share the call, so
     re-scoring the sample in groups gives the same outcomes as in one call.
     """
-    scorer, view = chunk.scorer, chunk.view
-    ties = view.ties
-    mine_t = chunk.rows_of("ties", rows) if len(ties) else np.zeros(0, np.intp)
-    friends = chunk.people_rows(unique_ids(ties["friend_id"].to_numpy()[mine_t]))
-    involved = unique_ids(np.concatenate([rows, friends]))
-    pos = np.searchsorted(involved, rows)
-    mine = chunk.rows_of("events", involved)
-    local_people, local_ties = view.people.iloc[involved], ties.iloc[mine_t]
-
-    def score(events: np.ndarray) -> pd.DataFrame:
-        v = PopulationView(people=local_people, events=view.events.iloc[events], ties=local_ties, horizon_months=view.horizon_months)
-        return score_checked(scorer, v, as_of=chunk.as_of)
-
-    recorded = score(mine)
+    scorer, pos = chunk.scorer, views.pos
+    recorded = score_checked(scorer, views.recorded, as_of=chunk.as_of)
     if not (
         np.array_equal(sanctioned_mask(scorer, recorded)[pos], sanctioned)
         and np.array_equal(favourable_mask(scorer, recorded)[pos], favourable)
     ):
         return None
     del recorded
-    truth = score(mine[genuine[mine]])
+    truth = score_checked(scorer, views.genuine, as_of=chunk.as_of)
     return sanctioned_mask(scorer, truth)[pos], favourable_mask(scorer, truth)[pos]
 
 

@@ -121,3 +121,65 @@ def test_the_compiled_lookup_equals_numpy_indexing():
     codes = rng.integers(-1, 6, 10_000).astype(np.int8)  # -1: a missing category, indexed from the end as in numpy
     assert lookup_codes(table, codes).tolist() == table[codes].tolist()
     assert lookup_codes(table, codes[:0]).tolist() == []
+
+
+@pytest.mark.parametrize("name", ["suining", "sesame"])
+def test_the_favourable_mask_of_some_rows_is_the_whole_mask_at_those_rows(name):
+    from audit.engine.contract import favourable_mask
+    from scorers.registry import load_scorer
+
+    scorer = load_scorer(name)
+    pop = synthesize("tiny", size=3_000, seed=2)
+    frame = scorer.score(pop.view(), as_of=pop.horizon_months - 1)
+    rows = np.random.default_rng(1).choice(len(frame), 400, replace=False)
+    want = frame["tier"].astype(str).isin(list(scorer.favourable_tiers)).to_numpy()[rows]
+    assert 0 < want.sum() < want.size
+    np.testing.assert_array_equal(favourable_mask(scorer, frame, rows), want)
+    np.testing.assert_array_equal(favourable_mask(scorer, frame)[rows], want)
+
+
+def _searched_runs(column, wanted):
+    first = np.searchsorted(column, wanted, side="left")
+    return first, np.searchsorted(column, wanted, side="right") - first
+
+
+@settings(max_examples=300, deadline=None)
+@given(column=st.lists(st.integers(-50, 400), max_size=400), wanted=st.sets(st.integers(-60, 420), max_size=60),
+       skew=st.integers(0, 3))
+def test_interpolated_runs_equal_numpy_searches(column, wanted, skew):
+    """Runs of ids of any spread (``skew`` bunches the column to mislead the interpolation) equal two searchsorted."""
+    from audit.engine.batch_kernels import id_runs
+
+    col = np.sort(np.asarray(column, dtype=np.int64) ** (skew + 1) // 400**skew)
+    want = np.asarray(sorted(wanted), dtype=np.int64) ** (skew + 1) // 400**skew
+    want = np.unique(want)
+    first, count = id_runs(col, want)
+    want_first, want_count = _searched_runs(col, want)
+    np.testing.assert_array_equal(first, want_first)
+    np.testing.assert_array_equal(count, want_count)
+
+
+def test_interpolated_runs_on_a_synthetic_batch():
+    from audit.engine.batch_kernels import id_runs
+
+    pop = synthesize("tiny", size=20_000, seed=4)
+    ids = pop.people["person_id"].to_numpy()
+    rng = np.random.default_rng(0)
+    for table in ("events", "ties"):
+        column = getattr(pop, table)["person_id"].to_numpy()
+        for k in (1, 30, 600, 20_000):
+            wanted = np.sort(rng.choice(ids, k, replace=False))
+            got = id_runs(column, wanted)
+            for a, b in zip(got, _searched_runs(column, wanted), strict=True):
+                np.testing.assert_array_equal(a, b)
+
+
+def test_a_few_people_of_a_large_batch_are_found_by_search_without_the_table():
+    pop = synthesize("tiny", size=20_000, seed=4)
+    ids = pop.people["person_id"].to_numpy()
+    index = PersonRows(population=pop)
+    rows = np.array([3, 500, 501, 19_999, 7_000])
+    for table in ("events", "ties"):
+        column = getattr(pop, table)["person_id"].to_numpy()
+        np.testing.assert_array_equal(index.rows_of(table, rows), np.flatnonzero(np.isin(column, ids[rows])))
+    assert index._offsets == {}  # searched: no table built

@@ -247,3 +247,54 @@ def test_re_scoring_the_sample_in_groups_gives_the_counts_of_everyone_re_scored(
     # two calls a group (over recorded, then genuine events); one for the scorer whose first group fails the check
     assert len(calls) == (1 if isinstance(scorer, ComparesWithNextId) else 2 * -(-rows.size // 50))
     assert max(calls) < SIZE // 4  # each view holds a group and its friends, not the chunk
+
+
+def joint_favourable(scorer, pop, cells, n_cells, rows):
+    """(deserved, recorded) favourable counts per cell for ``rows``, from two plain scorings of everyone."""
+    as_of = pop.horizon_months - 1
+
+    def favourable(frame):
+        return frame["tier"].astype(str).isin(list(scorer.favourable_tiers)).to_numpy()
+
+    code = 2 * favourable(scorer.score(pop.genuine_only().view(), as_of=as_of)).astype(np.int64)
+    code += favourable(scorer.score(pop.view(), as_of=as_of))
+    return np.bincount(cells[rows] * 4 + code[rows], minlength=n_cells * 4).reshape(n_cells, 4)
+
+
+@pytest.mark.parametrize("shared", [True, False], ids=["shared", "per-scorer"])
+def test_the_scorers_of_a_batch_re_score_views_built_once(population, monkeypatch, shared):
+    """Scorers without ties re-score one view of the misrecorded sampled people, tie readers one view of the sample
+    with friends, each built by the first scorer of the batch; every scorer's counts are still those of two plain
+    scorings of everyone. Over ``SHARED_SAMPLE`` people the views are built for each scorer, with the same counts."""
+    import audit.disparity.ground_truth as ground_truth
+
+    if not shared:
+        monkeypatch.setattr(ground_truth, "SHARED_SAMPLE", 10)
+    seen = []  # (scorer, view) of every re-score
+    checked = ground_truth.score_checked
+    monkeypatch.setattr(ground_truth, "score_checked",
+                        lambda s, view, *, as_of: seen.append((s, view)) or checked(s, view, as_of=as_of))
+    scorers = [("suining", load_scorer("suining")), ("rongcheng", load_scorer("rongcheng")),
+               ("sesame", load_scorer("sesame")), ("friends", FriendsArrears())]
+    layout = layout_for(())
+    options = AuditOptions(seed=SEED, population_size=SIZE, bootstrap=0)
+    out = process_chunk(population, scorers, [DisparityAudit(attribution_sample=0, truth_sample=SAMPLE)],
+                        layout, options)
+    assert not out.errors, out.errors
+
+    ids = population.people["person_id"].to_numpy()
+    rows = np.flatnonzero(person_uniform(SEED, TRUTH_STREAM, ids) < SAMPLE / SIZE)
+    cells = layout.encode(population.people)
+    for label, scorer in scorers:
+        got = out.aggregates[label]["disparity"]["ground_truth"]
+        np.testing.assert_array_equal(got["sanction"].array, joint_counts(scorer, population, cells, layout.n_cells, rows))
+        np.testing.assert_array_equal(got["favourable"].array,
+                                      joint_favourable(scorer, population, cells, layout.n_cells, rows))
+    views = {}
+    for s, view in seen:
+        views.setdefault(s.name, []).append(view)
+    own, one_hop = views["suining"] + views["rongcheng"], views["sesame"] + views["friends"]
+    assert len(own) == 2 and len(one_hop) == 4  # one re-score each; recorded then genuine with friends
+    assert (own[0] is own[1]) is shared
+    assert (one_hop[0] is one_hop[2] and one_hop[1] is one_hop[3]) is shared
+    assert one_hop[0].people is one_hop[1].people and len(one_hop[0].events) > len(one_hop[1].events)
