@@ -26,6 +26,13 @@ chunks it holds; a merge keeps, stratum by stratum, only the sampled people
 with the smallest hashes (the ``k`` smallest of a union are the ``k``
 smallest of its parts'), so a pool never outgrows the sample and the people
 it keeps are those of the whole population, in any merge order.
+
+Cheap merges. The main process merges every chunk as it finishes, on the
+cores the workers need, so a merge only clears the ``sampled`` flag of the
+people it trims (:meth:`PoolPart.trimmed`); a part's frames are cut to its
+sampled people and their friends (:meth:`PoolPart.compacted`) once half its
+people are gone, or when it is joined, pickled or replayed: the same rows as
+cutting at every merge.
 """
 
 from __future__ import annotations

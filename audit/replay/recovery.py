@@ -212,7 +212,7 @@ class AdverseReplay:
         self.horizon = horizon
         self._as_of = as_of
         self.history = Track(variants=variants, start=np.where(history, -1, as_of), end=as_of, step=step)
-        self._future = (variants, end, step, history, now_s, cap)
+        self._future: tuple | None = (variants, end, step, history, now_s, cap)
         self._args = (sample, recourse, now, cap, deadline, cohort, who, mask, income, blood_ok, judg_cost, sanctioned, k)
 
     def future(self) -> Track:
@@ -222,7 +222,9 @@ class AdverseReplay:
         the month ``onset + cap`` of each sanction in force, so whether a spell
         outlasts the statutory cap is decided exactly.
         """
+        assert self._future is not None, "AdverseReplay.future() hands its variants over: call it once"
         variants, end, step, history, now_s, cap = self._future
+        self._future = None  # the track alone holds the variants now (run_tracks frees them once combined)
         must = np.where(history[:, None] & now_s, self.last_off + 1 + cap, -1)
         return Track(variants=variants, start=self._as_of, end=end, step=step, coarse=True, also=must)
 

@@ -149,6 +149,7 @@ class ReversibilityAudit:
             scorer, sample, recourse, horizon=self.horizon_months, deadline=self.deadline_months,
             now=now, cap=spec.recourse.max_sanction_months,
         )
+        # each track is handed to run_tracks and dropped here, so its variants are freed once combined
         if sample.uses_ties:
             # the overturn check scores people under their own ids, and friends are shared
             # context: keep it apart so no other replay sees an edited friend
@@ -156,9 +157,12 @@ class ReversibilityAudit:
             run_tracks(scorer, sample, [first.track, adverse.history])
         else:
             run_tracks(scorer, sample, [overturn.track, first.track, adverse.history])
+        del overturn.track, first.track, adverse.history
         # months after: recovery from each first penalty, and every plan of the adverse
         recovery = Recovery(scorer, sample, recourse, self.horizon_months, first)
-        run_tracks(scorer, sample, [recovery.track, adverse.future()])
+        later = [recovery.track, adverse.future()]
+        del recovery.track
+        run_tracks(scorer, sample, later)
         return {
             "sampled": Counts(np.bincount(sample.cells, minlength=chunk.layout.n_cells).astype(np.int64)),
             "overturn": Records(overturn.records),

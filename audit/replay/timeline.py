@@ -35,9 +35,16 @@ class Track:
     """``(variants, k)`` months each coarse variant must also be scored in (-1: none)."""
 
 
-def run_tracks(scorer, sample: ReplaySample, tracks: Sequence[Track]) -> None:
-    """Run several tracks together: one score call per calendar month serves them all."""
+def run_tracks(scorer, sample: ReplaySample, tracks: list[Track]) -> None:
+    """Run several tracks together: one score call per calendar month serves them all.
+
+    The tracks are handed over: their variants are combined into one copy and
+    ``tracks`` is emptied before the timeline runs, so variants nobody else
+    holds are freed rather than kept beside their copy (a pooled sample's
+    replay holds millions of variant events).
+    """
     parts = [t for t in tracks if len(t.variants)]
+    tracks.clear()
     if not parts:
         return
     sizes = [len(t.variants) for t in parts]
@@ -46,22 +53,31 @@ def run_tracks(scorer, sample: ReplaySample, tracks: Sequence[Track]) -> None:
     start = np.concatenate([np.broadcast_to(np.asarray(t.start, dtype=np.int64), (k,)) for t, k in zip(parts, sizes)])
     end = np.concatenate([np.broadcast_to(np.asarray(t.end, dtype=np.int64), (k,)) for t, k in zip(parts, sizes)])
     coarse = np.concatenate([np.broadcast_to(np.asarray(t.coarse, dtype=bool), (k,)) for t, k in zip(parts, sizes)])
-    width = max([t.also.shape[1] for t in parts if t.also is not None] or [0])
-    also = np.full((int(offsets[-1]), width), -1, dtype=np.int64) if width else None
-    if also is not None:
-        for t, o in zip(parts, offsets[:-1]):
-            if t.also is not None:
-                also[o : o + t.also.shape[0], : t.also.shape[1]] = t.also
+    also = _combined_also(parts, offsets)
+    steps = [t.step for t in parts]
+    del parts  # the combined copy is all the timeline reads (no loop variable may keep a track either)
 
     def step(rows: np.ndarray, month: int, st: States) -> np.ndarray:
         done = np.zeros(rows.size, dtype=bool)
-        for i, t in enumerate(parts):
+        for i, track_step in enumerate(steps):
             sel = np.flatnonzero((rows >= offsets[i]) & (rows < offsets[i + 1]))
             if sel.size:
-                done[sel] = np.asarray(t.step(rows[sel] - offsets[i], month, st.take(sel)), dtype=bool)
+                done[sel] = np.asarray(track_step(rows[sel] - offsets[i], month, st.take(sel)), dtype=bool)
         return done
 
     run_timeline(scorer, sample, combined, start=start, end=end, step=step, coarse=coarse, also=also)
+
+
+def _combined_also(parts: Sequence[Track], offsets: np.ndarray) -> np.ndarray | None:
+    """The tracks' ``also`` months stacked for their combined variants (-1 where a track has none)."""
+    width = max([t.also.shape[1] for t in parts if t.also is not None] or [0])
+    if not width:
+        return None
+    also = np.full((int(offsets[-1]), width), -1, dtype=np.int64)
+    for t, o in zip(parts, offsets[:-1]):
+        if t.also is not None:
+            also[o : o + t.also.shape[0], : t.also.shape[1]] = t.also
+    return also
 
 
 #: Coarse grid for long replays: ``(months after start, score in calendar months divisible

@@ -187,3 +187,32 @@ def test_population_knows_which_tables_are_sorted_by_person():
     shuffled = pop.with_events(pop.events.iloc[::-1].reset_index(drop=True))
     assert not shuffled.sorted_by_person("events")  # a new log is checked afresh
     assert shuffled.sorted_by_person("ties")
+
+
+def test_run_tracks_takes_the_tracks_over_and_frees_their_variants_while_the_timeline_runs():
+    """The combined copy is all the timeline needs: the tracks' own variants are freed before the first call."""
+    import gc
+    import weakref
+
+    from audit.replay.sample import Variants, replay_sample
+    from audit.replay.timeline import Track, run_tracks
+
+    rows = [(0, 1, "court_judgment_default"), (1, 2, "traffic_violation"), (2, 3, "volunteering")]
+    pop = population(people(4), events(rows))
+    sample = replay_sample(chunk_of(pop, ExpiringList()))
+    base = np.arange(sample.n)
+    variants = Variants.build(sample, base=base, ids=sample.ids[base] + 1000)
+    original = weakref.ref(variants.events.person)
+    seen: list[tuple[int, bool]] = []
+
+    def step(rows, month, st):
+        seen.append((month, original() is not None))
+        return np.zeros(rows.size, dtype=bool)
+
+    tracks = [Track(variants=variants, start=sample.as_of - 2, end=sample.as_of, step=step)]
+    del variants
+    run_tracks(ExpiringList(), sample, tracks)
+    gc.collect()
+    assert tracks == []
+    assert [m for m, _ in seen] == [sample.as_of - 1, sample.as_of]  # every month of the window was scored
+    assert not any(alive for _, alive in seen)  # and the original variants were gone by then
