@@ -221,7 +221,7 @@ def main() -> None:
             differ = [s for s in first[key] if first[key][s] != results["other tree"][0][key].get(s)]
             if differ:
                 raise SystemExit(f"the two trees' score frames ({key}) differ for {differ}")
-        print("  score frames identical in both trees (scores' bits, tiers, sanctions, reasons)")
+        print("  score frames identical in both trees (scores' bits, tiers, sanctions, reasons, index, columns, dtypes)")
     _table(results, "ns", f"CPU ns per person, {args.people:,} people")
     if args.small:
         _table(results, "us_small", f"CPU microseconds per call on {args.small:,} people")
