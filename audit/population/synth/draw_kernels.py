@@ -47,7 +47,6 @@ from typing import Any
 
 import numba
 import numpy as np
-from llvmlite import ir
 from numba.core import types
 from numba.extending import intrinsic
 from numba.np.random._constants import fi_double, ki_double, wi_double, ziggurat_nor_inv_r, ziggurat_nor_r
@@ -77,14 +76,14 @@ def _lcg(typingctx, high, low, mul_high, mul_low, add_high, add_low):
     signature = types.UniTuple(u64, 2)(u64, u64, u64, u64, u64, u64)
 
     def codegen(context, builder, sig, args):
-        wide = ir.IntType(128)
-        half = ir.Constant(wide, 64)
+        narrow = args[0].type  # LLVM's i64
+        wide = type(narrow)(128)  # i128 (an LLVM integer type of another width, without importing llvmlite)
+        half = wide(64)  # the constant 64, as an i128
 
         def joined(hi, lo):
             return builder.or_(builder.shl(builder.zext(hi, wide), half), builder.zext(lo, wide))
 
         value = builder.add(builder.mul(joined(args[0], args[1]), joined(args[2], args[3])), joined(args[4], args[5]))
-        narrow = ir.IntType(64)
         new_high = builder.trunc(builder.lshr(value, half), narrow)
         new_low = builder.trunc(value, narrow)
         return context.make_tuple(builder, sig.return_type, [new_high, new_low])
