@@ -38,11 +38,14 @@ Events are then ordered by (person, month, kind) by a radix sort of one packed
 integer key, from which person, month and kind are decoded.
 
 All random numbers come from the block's numpy ``Generator``, in the order
-and sizes of a plain numpy generator: uniforms, beta, Poisson and integer
-draws by its own methods, standard normals by numba's compiled port of
-numpy's ziggurat drawing from the same bit generator
-(:mod:`audit.population.synth.draw_kernels`: the same numbers at a third of
-the CPU, checked draw for draw in ``tests/audit/test_synth_draws.py``). The
+and sizes of a plain numpy generator. Uniforms, standard normals, the
+reliability beta and the bounded integers are drawn by compiled code that
+steps the Generator's own PCG64 bit generator and turns its outputs into
+numbers exactly as numpy's C code does
+(:mod:`audit.population.synth.draw_kernels`: the same numbers and generator
+state for a third to a half of numpy's CPU, checked draw for draw in
+``tests/audit/test_synth_draws.py``); the Poisson draws (one total per
+cell, the follow-ups' delays) are numpy's own calls. The
 deterministic work between draws (cells, alias lookups, thinning, sorting,
 amounts, tie rows) is done by the compiled loops in
 :mod:`audit.population.synth.event_kernels` and

@@ -1,9 +1,10 @@
 """Drawing one block of the synthetic population: its people, their events, their ties.
 
 Block ``b`` draws from its own seed ``SeedSequence(seed, spawn_key=(b,))``;
-every random number is drawn here from that ``Generator`` (standard normals
-by :mod:`audit.population.synth.draw_kernels`, the same numbers as numpy's
-method, the rest by numpy's methods) and handed to the compiled kernels
+every random number is drawn here from that ``Generator`` (uniforms,
+normals, the beta and the integers in compiled code through
+:class:`~audit.population.synth.draw_kernels.Draws`, the same numbers as
+numpy's methods; the Poisson draws by numpy's own) and handed to the compiled kernels
 (:mod:`audit.population.synth.event_kernels`,
 :mod:`audit.population.synth.tie_kernels`). See :mod:`audit.population.synth`
 for the method.

@@ -7,24 +7,37 @@ itself, in compiled code: they read the Generator's state (its public
 generator with the same multiplier and increment, form each 64-bit output by
 PCG64's XSL-RR permutation and turn outputs into numbers exactly as numpy's
 C code does (uniforms as ``(x >> 11) * 2**-53``, normals by numpy's
-ziggurat with its own tables, betas by numpy's two Marsaglia-Tsang gammas),
+ziggurat with its tables, betas by numpy's two Marsaglia-Tsang gammas,
+bounded integers by numpy's Lemire draws from 32-bit halves of outputs),
 then store the state back. So a draw made here gives the numbers the numpy
 call gives and leaves the generator where the numpy call would: every draw
 after it is unchanged too. ``tests/audit/test_synth_draws.py`` checks each
-function here against the numpy call it replaces, on millions of draws (the
-ziggurat's rare tail and wedge branches and the gammas' second, logarithmic
-acceptance test included), for the installed numba and numpy; with any other
-bit generator each function makes the numpy call itself.
+draw against the numpy call it replaces, on millions of draws (the
+ziggurat's rare tail and wedge branches, the gammas' second, logarithmic
+acceptance test and the integers' redraws included), for the installed
+numba and numpy; with any other bit generator each makes numpy's own call.
+A :class:`Draws` block holds the state while a generation block makes
+several draws in a row (reading and storing it costs several
+microseconds).
 
 Why it is cheaper: numpy calls the bit generator through a function pointer
 for every 64-bit output, and its ziggurat branches on each normal's random
 sign. Here the generator's step is inlined (numba has no 128-bit integers;
 :func:`_lcg` emits LLVM's ``i128`` arithmetic, three multiplications), a
-block of uniforms advances four interleaved copies of the generator, each
-by four steps at once (the same sequence, without waiting on one chain of
+run of uniforms advances four interleaved copies of the generator, each
+four steps at a time (the same sequence, without waiting on one chain of
 multiplications), and the normal's sign is applied by a multiplication by
-``+-1.0`` (exact) instead of a branch. Measured per number, 65,536 a call
-(``python bench/generate.py --draws``): see docs/scale.md, Generation.
+``+-1.0`` (exact) instead of a branch. Per number, normals and betas cost
+about a third of numpy's CPU, uniforms and 32-bit integers about half;
+16-bit integers about what numpy's do, drawn here to go straight into
+their array (``python bench/generate.py --draws``; figures in
+docs/scale.md, Generation). numba's own ``Generator`` methods call the bit
+generator through its function pointers as numpy does, and are no cheaper
+but for normals.
+
+The ziggurat's tables are numba's copy of numpy's
+(``numba.np.random._constants``); the tests above would fail if a numba
+release changed them.
 """
 
 from __future__ import annotations
@@ -34,7 +47,6 @@ from typing import Any
 
 import numba
 import numpy as np
-from llvmlite import ir
 from numba.core import types
 from numba.extending import intrinsic
 from numba.np.random._constants import fi_double, ki_double, wi_double, ziggurat_nor_inv_r, ziggurat_nor_r
@@ -64,14 +76,14 @@ def _lcg(typingctx, high, low, mul_high, mul_low, add_high, add_low):
     signature = types.UniTuple(u64, 2)(u64, u64, u64, u64, u64, u64)
 
     def codegen(context, builder, sig, args):
-        wide = ir.IntType(128)
-        half = ir.Constant(wide, 64)
+        narrow = args[0].type  # LLVM's i64
+        wide = type(narrow)(128)  # i128 (an LLVM integer type of another width, without importing llvmlite)
+        half = wide(64)  # the constant 64, as an i128
 
         def joined(hi, lo):
             return builder.or_(builder.shl(builder.zext(hi, wide), half), builder.zext(lo, wide))
 
         value = builder.add(builder.mul(joined(args[0], args[1]), joined(args[2], args[3])), joined(args[4], args[5]))
-        narrow = ir.IntType(64)
         new_high = builder.trunc(builder.lshr(value, half), narrow)
         new_low = builder.trunc(value, narrow)
         return context.make_tuple(builder, sig.return_type, [new_high, new_low])
@@ -314,7 +326,7 @@ def _store_pcg64_state(rng: np.random.Generator, state: np.ndarray, saved: Any) 
 class Draws:
     """Draws from ``rng``, made in compiled code while its PCG64 state is held here (a ``with`` block).
 
-    Reading and setting a Generator's state costs tens of microseconds, as
+    Reading and setting a Generator's state costs several microseconds, as
     much as drawing a few thousand numbers, so the state is read once on
     entering and stored back once on leaving, however many draws are made
     in between. Inside the block draw from ``rng`` only through this object:

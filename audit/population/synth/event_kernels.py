@@ -5,9 +5,9 @@ the tie loops are in :mod:`audit.population.synth.tie_kernels`. Each of the
 two modules holds every compiled helper it calls (numba's cache checks only
 the file of a cached function).
 
-:mod:`audit.population.synth.blocks` draws every random number from numpy's ``Generator`` (same
-calls, same order, same sizes as a plain numpy generator would; normals by
-:mod:`audit.population.synth.draw_kernels`, the same numbers) and hands the
+:mod:`audit.population.synth.blocks` draws every random number from numpy's ``Generator`` (the
+same numbers in the same order and sizes as a plain numpy generator's calls, most of them by
+:mod:`audit.population.synth.draw_kernels`, which steps its PCG64 in compiled code) and hands the
 draws to these kernels, which do the deterministic work in one pass each
 instead of a chain of numpy temporaries, fancy-indexing gathers and sorts.
 Each kernel computes exactly what the numpy formulation in its docstring
