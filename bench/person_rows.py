@@ -76,7 +76,7 @@ def main() -> None:
     print(f"{'table':<8}{'people':>8}{'binary searches':>18}{'interpolated':>16}{'offset table':>16}")
     for table in ("events", "ties"):
         column = getattr(pop, table)["person_id"].to_numpy()
-        _interpolated(column, ids[:2], ids)  # load the compiled kernels for this column's type before timing
+        _interpolated(column, unique_ids(ids[:2]), ids)  # load the compiled kernels for this column's type before timing
         run_offsets(column[:10], int(column[0]), 10)
         for k in (int(float(x)) for x in args.people.split(",")):
             wanted = unique_ids(rng.choice(ids, k, replace=False))

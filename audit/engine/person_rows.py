@@ -33,8 +33,8 @@ Table = Literal["events", "ties"]
 
 #: Lookups of fewer than ``people / _SEARCH_COST`` people search by id instead of building the offset table:
 #: a search per id (:func:`audit.engine.batch_kernels.id_runs`) costs about as much as this many people's share of
-#: the table's one pass (measured on a batch of 1,048,576 people and 5.4 million events, 7 December 2026: the
-#: table 8 ms, the searches of 30,000 people 7-11 ms; the choice changes the time, never the rows).
+#: the table's one pass (``python bench/person_rows.py``, one batch of 1,048,576 people: the table and the searches
+#: of 30,000 people cost about the same; the choice changes the time, never the rows).
 _SEARCH_COST = 32
 
 
