@@ -183,10 +183,6 @@ class ProcessTree:
             out[role] = out.get(role, 0.0) + c - self._before.get(pid, 0.0)
         return out
 
-    def cpu_seconds_of(self, pid: int) -> float:
-        """CPU seconds process ``pid`` used while sampled (e.g. the main process, which merges the chunks)."""
-        return self.cpu.get(pid, 0.0) - self._before.get(pid, 0.0)
-
     def __enter__(self) -> Self:
         self._sample(False)
         self._before = dict(self.cpu)
@@ -308,7 +304,6 @@ def projection(chunks: int, fixed_cpu: list[float] | None = None, *, loop_only: 
                 merging += time.thread_time() - m0
             loop = time.perf_counter() - t0
     per_person = tree.cpu_seconds / totals.people
-    main_cpu = tree.cpu_seconds_of(os.getpid())
     # The replay pools, the ground-truth sample and the attribution sample have fixed sizes: what a run costs
     # beyond its chunk loop does not grow with the population. Measured as a whole run of FIXED_PEOPLE (whose
     # samples already have the country run's sizes) less its people at the chunk loop's cost per person.
@@ -322,17 +317,18 @@ def projection(chunks: int, fixed_cpu: list[float] | None = None, *, loop_only: 
           f"{workers} workers, all four scorers, every default audit (load before: {load})")
     print(f"    chunk loop: {loop:.1f} s wall, {tree.cpu_seconds:.1f} CPU s -> {per_person * 1e9:,.0f} CPU ns per person")
     roles = tree.cpu_by_role()
-    marginal = (roles.get("worker", 0.0) + roles.get("command", 0.0)) / totals.people
+    main_cpu = roles.get("command", 0.0)
+    marginal = (roles.get("worker", 0.0) + main_cpu) / totals.people
     print("    by process: " + ", ".join(
         f"{name} {roles[role]:.1f} CPU s ({roles[role] / totals.people * 1e9:,.0f} ns per person)"
-        for role, name in (("worker", "the workers"), ("command", "this process (merging each chunk's output)"),
+        for role, name in (("worker", "the workers"), ("command", "this process"),
                            ("forkserver", "the forkserver (imports and the kernels' preload, once a run)"),
                            ("other", "other")) if role in roles))
-    print(f"    per person beyond the run's start-up (workers and merging; the forkserver's start-up left out): "
-          f"{marginal * 1e9:,.0f} CPU ns")
     # the main process merges every finished chunk into the run's totals, on the cores the workers need
-    print(f"    main process: {main_cpu:.2f} CPU s ({main_cpu / len(tasks):.3f} per chunk, {main_cpu / tree.cpu_seconds:.1%} "
-          f"of the tree's); merging chunks (absorb, its thread's CPU): {merging:.2f} s ({merging / len(tasks):.3f} per chunk)")
+    print(f"    this process: {main_cpu / len(tasks):.3f} CPU s per chunk, {main_cpu / tree.cpu_seconds:.1%} of the tree's; "
+          f"merging chunks (absorb, its thread's CPU): {merging:.2f} s ({merging / len(tasks):.3f} per chunk)")
+    print(f"    per person beyond the run's start-up (workers and this process; the forkserver's start-up left out): "
+          f"{marginal * 1e9:,.0f} CPU ns")
     if fixed:
         print(f"    fixed cost of a run (a {FIXED_PEOPLE:,}-person run's CPU less its people at that rate): "
               f"{_span(fixed, ',.0f')} CPU s")
