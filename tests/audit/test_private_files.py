@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -46,8 +47,9 @@ def test_synthetic_artefacts_keep_ordinary_permissions(tmp_path):
         assert _mode(tmp_path / name) == 0o644, name
 
 
-def _kill_once_marked(tmp_path, *args: str) -> Path:
-    """Run ``scs-audit run ARGS --out tmp_path/out --quiet``; SIGKILL it once its scorer creates the marker file."""
+def _kill_once_marked(tmp_path, *args: str, also: Callable[[Path], bool] = lambda out: True) -> Path:
+    """Run ``scs-audit run ARGS --out tmp_path/out --quiet``; SIGKILL it once its scorer creates the marker file
+    and ``also(out)`` holds."""
     marker, log, out = tmp_path / "scoring", tmp_path / "stderr.txt", tmp_path / "out"
     env = {**os.environ, "SCS_AUDIT_TEST_MARKER": str(marker), "PYTHONPATH": str(Path(__file__).parents[2])}
     argv = [sys.executable, "-m", "audit.cli", "run", *args, "--out", str(out), "--quiet"]
@@ -55,7 +57,7 @@ def _kill_once_marked(tmp_path, *args: str) -> Path:
         proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
         try:
             deadline = time.monotonic() + 120
-            while not marker.exists():
+            while not (marker.exists() and also(out)):
                 assert proc.poll() is None, log.read_text()
                 assert time.monotonic() < deadline, "the scorer never started"
                 time.sleep(0.05)
@@ -97,10 +99,12 @@ def test_chunk_store_is_user_only_after_a_kill(tmp_path):
         "            time.sleep(120)\n"
         "        return super().score(view, as_of=as_of)\n"
     )
-    # killed once chunk 0 is saved and chunk 1 is being scored
+    # killed once chunk 0 is saved and chunk 1 is being scored (the worker is handed chunk 1 before the main
+    # process saves chunk 0, so the marker alone does not say chunk 0 is saved)
     out = _kill_once_marked(tmp_path, "--population", "tiny", "--size", str(BLOCK_SIZE + 100), "--chunk-size",
                             str(BLOCK_SIZE), "--scorer", f"{tmp_path / 'waits_in_block_1.py'}:WaitsInBlock1",
-                            "--workers", "1", "--bootstrap", "0", "--replay-sample", "0")
+                            "--workers", "1", "--bootstrap", "0", "--replay-sample", "0",
+                            also=lambda out: all(any((out / ".chunks").glob(f"*/{name}")) for name in ("0.npz", "index.json")))
     chunks = out / ".chunks"
     (store,) = chunks.iterdir()
     assert _mode(chunks) == 0o700 and _mode(store) == 0o700
