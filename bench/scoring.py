@@ -92,22 +92,28 @@ def small_view(view, k: int):
 
 def measure_small(scorers: dict, view, as_of: int, k: int, calls: int) -> tuple[dict, dict]:
     """Median CPU microseconds of a ``score_checked`` call on ``k`` people (:func:`small_view`), and the frames' digests."""
+    from scorers.adapter import adapt
+
+    small = small_view(view, k)
+    seconds, digests = timed_calls({name: adapt(s) for name, s in scorers.items()}, small, as_of, calls)
+    return {name: v * 1e6 for name, v in seconds.items()}, digests
+
+
+def timed_calls(scorers: dict, view, as_of: int, calls: int) -> tuple[dict[str, float], dict[str, str]]:
+    """Each scorer's median CPU seconds over ``calls`` checked calls on ``view``, and the digest of its frame."""
     import numpy as np
 
     from audit.engine.contract import score_checked
-    from scorers.adapter import adapt
 
-    cpu = time.process_time
-    small = small_view(view, k)
-    adapted = {name: adapt(s) for name, s in scorers.items()}
-    digests = {name: frame_digest(score_checked(s, small, as_of=as_of)) for name, s in adapted.items()}
-    seconds: dict[str, list[float]] = {name: [] for name in adapted}
+    cpu = time.process_time  # every thread of this process, to the nanosecond (psutil counts 10 ms ticks)
+    digests = {name: frame_digest(score_checked(s, view, as_of=as_of)) for name, s in scorers.items()}
+    seconds: dict[str, list[float]] = {name: [] for name in scorers}
     for _ in range(calls):
-        for name, s in adapted.items():
+        for name, s in scorers.items():
             t0 = cpu()
-            score_checked(s, small, as_of=as_of)
+            score_checked(s, view, as_of=as_of)
             seconds[name].append(cpu() - t0)
-    return {name: float(np.median(v)) * 1e6 for name, v in seconds.items()}, digests
+    return {name: float(np.median(v)) for name, v in seconds.items()}, digests
 
 
 def measure(people: int, calls: int, seed: int, layout: str, small: int = 0, small_calls: int = 0) -> dict:
@@ -120,12 +126,10 @@ def measure(people: int, calls: int, seed: int, layout: str, small: int = 0, sma
     import numpy as np
 
     from audit.engine.chunks import reuse_freed_memory
-    from audit.engine.contract import score_checked
     from audit.population.model import Population, PopulationView
     from scorers.registry import load_scorer
 
     reuse_freed_memory()  # as a run's worker does
-    cpu = time.process_time  # every thread of this process, to the nanosecond (psutil counts 10 ms ticks)
     pop = Population.synthesize("china-2020", size=people, seed=seed)
     view, as_of = pop.view(), pop.horizon_months - 1
     if layout == "month":
@@ -133,16 +137,10 @@ def measure(people: int, calls: int, seed: int, layout: str, small: int = 0, sma
         view = PopulationView(people=view.people, events=view.events.iloc[by_month].reset_index(drop=True),
                               ties=view.ties, horizon_months=view.horizon_months)
     scorers = {name: load_scorer(name) for name in SCORERS}
-    digests = {name: frame_digest(score_checked(s, view, as_of=as_of)) for name, s in scorers.items()}
-    seconds: dict[str, list[float]] = {name: [] for name in SCORERS}
-    for _ in range(calls):
-        for name, s in scorers.items():
-            t0 = cpu()
-            score_checked(s, view, as_of=as_of)
-            seconds[name].append(cpu() - t0)
+    seconds, digests = timed_calls(scorers, view, as_of, calls)
     us_small, small_digests = measure_small(scorers, view, as_of, small, small_calls) if small else ({}, {})
     return {
-        "ns": {name: float(np.median(v)) / people * 1e9 for name, v in seconds.items()},
+        "ns": {name: v / people * 1e9 for name, v in seconds.items()},
         "us_small": us_small,
         "small_digests": small_digests,
         "digests": digests,
