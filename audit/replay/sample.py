@@ -270,7 +270,7 @@ def sampled_rows(chunk: ScoredChunk) -> np.ndarray:
     key = ("replay_hash", chunk.options.seed)  # the same for every scorer: once per batch
     if key not in chunk.batch_memo:
         chunk.batch_memo[key] = hashes(chunk.options.seed, chunk.population.people["person_id"].to_numpy())
-    return bottom_k(chunk.batch_memo[key], strata_of(chunk), targets)
+    return bottom_k(chunk.batch_memo[key], strata_of(chunk), targets, stratum_sizes(chunk))
 
 
 def sample_records(chunk: ScoredChunk, sample: ReplaySample) -> dict[str, Any]:

@@ -116,14 +116,18 @@ def _penalised(pop: Population, as_of: int) -> np.ndarray:
     return bad
 
 
-def bottom_k(u: np.ndarray, stratum: np.ndarray, k: np.ndarray) -> np.ndarray:
+def bottom_k(u: np.ndarray, stratum: np.ndarray, k: np.ndarray, sizes: np.ndarray | None = None) -> np.ndarray:
     """Positions of the ``k[h]`` smallest ``u`` in each stratum ``h`` (every tie at the ``k``-th value kept), ascending.
 
-    One compiled pass with a heap per stratum (:func:`audit.replay.strata_kernels.bottom_k_rows`), rather
-    than a mask, a ``flatnonzero`` and a ``partition`` of each stratum. ``u`` must hold no NaN (the
-    hashes never do); the kernel raises ``ValueError`` if it meets one.
+    One compiled pass (:func:`audit.replay.strata_kernels.bottom_k_rows`), rather than a mask, a
+    ``flatnonzero`` and a ``partition`` of each stratum. ``sizes``, the people in each stratum
+    (:func:`stratum_sizes`), lets the pass set aside only the people under a cut-off near each
+    stratum's ``k``-th smallest hash; the rows are the same with or without it (or with a wrong one).
+    ``u`` must hold no NaN (the hashes never do); the kernel raises ``ValueError`` if it meets one.
     """
-    return bottom_k_rows(np.asarray(u), np.asarray(stratum), np.asarray(k, dtype=np.int64))
+    k = np.asarray(k, dtype=np.int64)
+    expected = np.full(k.size, -1, dtype=np.int64) if sizes is None else np.asarray(sizes, dtype=np.int64)
+    return bottom_k_rows(np.asarray(u), np.asarray(stratum), k, expected)
 
 
 def hashes(seed: int, person_id: np.ndarray) -> np.ndarray:

@@ -106,8 +106,29 @@ def test_the_compiled_bottom_k_equals_the_numpy_formulation(seed):
     # a rare stratum, a common one, codes outside the strata (never kept), and ties at the cut (values on a grid)
     stratum = rng.choice(np.array([0, 1, 2, 3, -1], dtype=np.int8), size=n, p=[0.02, 0.6, 0.3, 0.04, 0.04])
     u = rng.integers(0, 200, n) / 200.0 if seed % 2 else hashes(seed, rng.permutation(n))
+    sizes = np.bincount(stratum[(stratum >= 0) & (stratum < 3)], minlength=3)
+    # the stratum sizes are a hint: right, unknown, too small, too large (the cut-off then too low) and nonsense
+    hints = (sizes, None, sizes // 3, sizes * 50 + 1000, np.zeros(3, np.int64), np.array([-5, 10**12, 1]))
     for k in (np.array([5, 40, 0]), np.array([100, 1, 3000]), np.array([0, 0, 0]), np.array([1, 2, 3])):
-        assert bottom_k(u, stratum, k).tolist() == _bottom_k_numpy(u, stratum, k).tolist()
+        want = _bottom_k_numpy(u, stratum, k).tolist()
+        for hint in hints:
+            assert bottom_k(u, stratum, k, hint).tolist() == want
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_bottom_k_at_batch_size_equals_the_numpy_formulation(seed):
+    """A million hashes in three strata of very different sizes, one smaller than ``k``: the cut-off path and the heap."""
+    from audit.replay.strata_kernels import _bottom_k_heap
+
+    rng = np.random.default_rng(seed)
+    n = 1 << 20
+    stratum = rng.choice(np.array([0, 1, 2], dtype=np.int8), size=n, p=[0.0015, 0.3, 0.6985])
+    u = hashes(seed, np.arange(n) + seed * n)
+    k = np.array([2000, 2000, 2000])
+    sizes = np.bincount(stratum, minlength=3)
+    want = _bottom_k_numpy(u, stratum, k).tolist()
+    assert bottom_k(u, stratum, k, sizes).tolist() == want
+    assert _bottom_k_heap(u, stratum, k).tolist() == want
 
 
 def test_bottom_k_keeps_every_tie_at_the_cut_and_refuses_nan():
@@ -117,6 +138,17 @@ def test_bottom_k_keeps_every_tie_at_the_cut_and_refuses_nan():
     assert bottom_k(u, stratum, np.array([6])).tolist() == [0, 1, 2, 3, 4, 5]
     with pytest.raises(ValueError, match="NaN"):
         bottom_k(np.array([0.2, np.nan, 0.1]), np.zeros(3, np.int8), np.array([1]))
+    for hint in (np.array([3]), np.array([10**9])):  # a NaN is refused under any cut-off
+        with pytest.raises(ValueError, match="NaN"):
+            bottom_k(np.array([0.2, np.nan, 0.1]), np.zeros(3, np.int8), np.array([1]), hint)
+    # infinite values are kept or cut like any other, whatever the hint
+    u = np.array([np.inf, 0.1, np.inf, 0.2])
+    for hint in (None, np.array([4]), np.array([1])):
+        assert bottom_k(u, np.zeros(4, np.int8), np.array([4]), hint).tolist() == [0, 1, 2, 3]
+        assert bottom_k(u, np.zeros(4, np.int8), np.array([3]), hint).tolist() == [0, 1, 2, 3]
+        assert bottom_k(u, np.zeros(4, np.int8), np.array([2]), hint).tolist() == [1, 3]
+    # a stratum sampling no one keeps no one, a NaN there included (it is never looked at)
+    assert bottom_k(np.array([np.nan, 0.1]), np.zeros(2, np.int8), np.array([0]), np.array([2])).tolist() == []
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -145,3 +177,8 @@ def test_the_compiled_penalty_pass_equals_the_numpy_formulation(seed):
     want[sanctioned] = 0
     assert codes.tolist() == want.tolist()
     assert sizes.tolist() == np.bincount(want, minlength=3).tolist()
+    codes, sizes = stratum_codes(sanctioned, expected, 4, 3, 3, 1)  # other codes, two strata sharing one
+    want = np.full(n, 1, np.int8)
+    want[expected | sanctioned] = 3
+    assert codes.tolist() == want.tolist()
+    assert sizes.tolist() == np.bincount(want, minlength=4).tolist()
