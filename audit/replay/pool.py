@@ -78,7 +78,11 @@ class PoolPart:
     events: pd.DataFrame
     """Those rows' recorded events (with ground truth), in the chunk's order."""
     ties: pd.DataFrame
-    """Ties named by the sampled people (context rows' own ties are not needed)."""
+    """Ties named by the sampled people (context rows' own ties are not needed); none for a scorer that reads no ties.
+
+    Only a scorer that reads ties is replayed with them (:func:`audit.replay.sample.replay_sample`,
+    :func:`audit.disparity.attribution.collect_attribution`), so the others' pools leave them out
+    rather than find, copy and pickle ties nothing reads."""
     frame: pd.DataFrame
     """The scorer's frame for those rows as computed in the chunk, index 0..rows-1."""
     cells: np.ndarray
@@ -138,7 +142,10 @@ class ReplayPool:
     @classmethod
     def gather(cls, chunk: ScoredChunk, sampled_rows: np.ndarray, *, with_friends: bool,
                stratified: bool = True) -> ReplayPool:
-        """The rows ``sampled_rows`` of ``chunk`` and, ``with_friends``, the people they name as friends.
+        """The rows ``sampled_rows`` of ``chunk`` and, ``with_friends``, the ties they name and the friends in them.
+
+        ``with_friends`` is whether the scorer reads ties: without it the part holds no ties, which no
+        replay of such a scorer reads.
 
         ``stratified``: the rows are the replay's stratified sample, whose merges keep the smallest
         hashes of each stratum (:func:`_bottom_k`). A fixed-rate hash sample (rule attribution) is
@@ -149,10 +156,10 @@ class ReplayPool:
         sampled_rows = np.asarray(sampled_rows, dtype=np.int64)
         sampled_ids = ids[sampled_rows]
         ties = pop.ties
-        if len(ties) and sampled_rows.size:
+        if with_friends and len(ties) and sampled_rows.size:
             ties = ties.iloc[chunk.rows_of("ties", sampled_rows)]  # the batch's offset tables (audit.engine.person_rows)
         else:
-            ties = ties.iloc[:0]
+            ties = ties.iloc[:0]  # a scorer that reads no ties is replayed without them (audit.replay.sample)
         rows = sampled_rows
         if with_friends and len(ties):
             friends = unique_ids(ties["friend_id"].to_numpy())

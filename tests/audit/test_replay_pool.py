@@ -86,6 +86,21 @@ def split(pop, at):
     return parts
 
 
+def test_a_pool_carries_ties_only_for_a_scorer_that_reads_them(population):
+    """Sesame's pool holds every tie its sampled people name; suining, which reads none, pools no ties."""
+    for name, reads_ties in (("sesame", True), ("suining", False)):
+        chunk = scored(population, load_scorer(name))
+        part = pooled_sample(chunk).parts[0]
+        ids = population.people["person_id"].to_numpy()[sampled_rows(chunk)]
+        named = population.ties[population.ties["person_id"].isin(ids)].reset_index(drop=True)
+        assert len(named) > 0
+        if reads_ties:
+            pd.testing.assert_frame_equal(part.ties, named)
+        else:
+            assert len(part.ties) == 0 and list(part.ties.columns) == list(population.ties.columns)
+            assert np.array_equal(np.sort(part.people["person_id"].to_numpy()), np.sort(ids))  # no friends as context
+
+
 def test_pools_merge_in_any_order_to_the_same_chunk(population):
     scorer = load_scorer("sesame")
     a, b = (pooled_sample(scored(p, scorer)) for p in split(population, 1234))
