@@ -9,7 +9,8 @@ here it is one pass over the events and two over the people:
 
 :func:`penalised_people`
     one pass over the events, marking the people with an event that is not a
-    good deed by the audited month;
+    good deed by the audited month (a run's flag kept in a register, no branch
+    on the events' values);
 :func:`stratum_codes`
     each person's stratum and the people in each (two running sums, so the
     loop compiles to vector instructions);
@@ -45,27 +46,43 @@ def penalised_people(person: np.ndarray, month: np.ndarray, kind: np.ndarray, go
     numpy: ``sel = (month <= as_of) & ~good[kind]; ids = person[sel];
     bad[ids[(ids >= first_id) & (ids < first_id + n)] - first_id] = True``
     (``kind`` codes index ``good``; a negative code counts from its end, as numpy's indexing does).
+
+    A batch's events are sorted by person: the flag of a run of one person's
+    events is or-ed in a register and stored at every event, so the run's last
+    store holds the whole run's flag. No branch on the month, the kind or where
+    a run ends, all of which vary at random (the branch on a run's end missed
+    about once a person). Events out of person order are passed to
+    :func:`_penalised_any_order`, which is right in any order.
     """
     bad = np.zeros(n, dtype=np.bool_)
     n_kinds = good.shape[0]
-    # one flag per run of a person's events (the events are sorted by person; any order is still right, as a
-    # run's flag is or-ed in): no branch on the month or the kind, which are random, and one store per run
-    current = np.int64(-1)
+    previous = np.int64(-(1 << 62))
     flag = False
+    for i in range(person.shape[0]):
+        j = np.int64(person[i]) - first_id
+        if j < previous:
+            return _penalised_any_order(person, month, kind, good, first_id, n, as_of)
+        k = np.int64(kind[i])
+        k += n_kinds * (k < 0)
+        flag = (flag & (j == previous)) | ((month[i] <= as_of) & ~good[np.uint64(k)])
+        previous = j
+        if np.uint64(j) < np.uint64(n):  # 0 <= j < n: the person is in the batch
+            bad[j] = flag
+    return bad
+
+
+@numba.njit(cache=True, nogil=True)
+def _penalised_any_order(person: np.ndarray, month: np.ndarray, kind: np.ndarray, good: np.ndarray,
+                         first_id: int, n: int, as_of: int) -> np.ndarray:
+    """:func:`penalised_people` for events in any order: each flag or-ed into its person's entry."""
+    bad = np.zeros(n, dtype=np.bool_)
+    n_kinds = good.shape[0]
     for i in range(person.shape[0]):
         j = np.int64(person[i]) - first_id
         k = np.int64(kind[i])
         k += n_kinds * (k < 0)
-        f = (month[i] <= as_of) & ~good[np.uint64(k)]
-        if j != current:
-            if 0 <= current < n:
-                bad[current] |= flag
-            current = j
-            flag = f
-        else:
-            flag |= f
-    if 0 <= current < n:
-        bad[current] |= flag
+        if 0 <= j < n and month[i] <= as_of and not good[np.uint64(k)]:
+            bad[j] = True
     return bad
 
 
