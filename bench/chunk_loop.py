@@ -1,0 +1,117 @@
+"""Benchmark: the chunk loop in one process, by stage, this tree against another.
+
+Usage::
+
+    python bench/chunk_loop.py                               # 4 chunks, 3 fresh processes
+    python bench/chunk_loop.py --chunks 4 --repeats 3 --before /tmp/base
+
+One process runs the first chunk of the 1.4e9 run as a warm-up (compiled
+kernels loaded, allocator primed), then the next ``--chunks`` chunks of
+1,048,576 people (``run_chunk``, as a worker does, every default audit and the
+four reference scorers); it reports its CPU (``time.process_time``) per person
+and each stage's seconds per person as the chunks record them
+(``generate``, ``score:<label>``, ``audit:<name>``). With ``--before DIR``
+(another copy of the package, e.g. ``git archive`` of the commit before a
+change) each repeat runs this tree and then that one, each in a fresh
+process, so both see the machine's load of the same minutes; the ratios are
+taken process by process. Never run in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+COUNTRY = 1_400_000_000
+
+
+def child(chunks: int) -> None:
+    """In a fresh process: JSON of the loop's CPU seconds, people and seconds by stage."""
+    from dataclasses import replace
+
+    from audit.engine.contract import AuditOptions
+    from audit.engine.executors import ChunkTask, reuse_freed_memory, run_chunk
+    from audit.population.groups import layout_for
+    from audit.population.source import open_source
+    from audit.runner import default_audits, resolve_scorers, unique_labels
+
+    reuse_freed_memory()  # as a worker does
+    source = open_source("china-2020", size=COUNTRY, seed=0)
+    options = AuditOptions(population_size=COUNTRY)
+    plan = source.chunk_plan(1_000_000)
+    base = ChunkTask(source=source, blocks=plan[0], scorers=tuple(unique_labels(resolve_scorers(None))),
+                     audits=tuple(default_audits(options)), layout=layout_for((), spec=source.spec), options=options)
+    run_chunk(base)  # warm-up
+    t0 = time.process_time()
+    people = 0
+    seconds: dict[str, float] = {}
+    for blocks in plan[1:1 + chunks]:
+        out = run_chunk(replace(base, blocks=blocks))
+        people += out.people
+        for stage, s in out.seconds.items():
+            seconds[stage] = seconds.get(stage, 0.0) + s
+    print(json.dumps({"cpu": time.process_time() - t0, "people": people, "seconds": seconds}))
+
+
+def _run_in(tree: Path, chunks: int) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(chunks)]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd="/tmp")
+    if out.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} (PYTHONPATH={tree}) failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _seconds(run: dict, stage: str) -> float:
+    """The process's CPU seconds (``stage`` "process CPU") or a stage's seconds in one measured process."""
+    return float(run["cpu"]) if stage == "process CPU" else float(run["seconds"].get(stage, 0.0))
+
+
+def _span(values: list[float], fmt: str) -> str:
+    lo, hi = min(values), max(values)
+    return f"{lo:{fmt}}" if f"{lo:{fmt}}" == f"{hi:{fmt}}" else f"{lo:{fmt}}-{hi:{fmt}}"
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--chunks", type=int, default=4, help="chunks timed after the warm-up (default 4)")
+    p.add_argument("--repeats", type=int, default=3, help="fresh processes per tree (default 3)")
+    p.add_argument("--before", type=Path, default=None, help="also run the package tree at this directory")
+    p.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.child is not None:
+        child(args.child)
+        return
+    trees = [("current", HERE.parent)] + ([("before", args.before)] if args.before is not None else [])
+    print(f"command: python bench/{Path(__file__).name} {' '.join(sys.argv[1:])}".rstrip())
+    got: dict[str, list[dict]] = {name: [] for name, _ in trees}
+    loads = []
+    for _ in range(args.repeats):
+        for name, tree in trees:
+            loads.append(os.getloadavg()[0])
+            got[name].append(_run_in(tree, args.chunks))
+    print(f"{args.chunks} chunks of the 1.4e9 run in one process after a warm-up; CPU ns per person, ranges over "
+          f"{args.repeats} fresh processes per tree, trees alternating; load average (1 min) {min(loads):.1f}-{max(loads):.1f}")
+    stages = sorted(got["current"][0]["seconds"], key=lambda k: -got["current"][0]["seconds"][k])
+    for stage in ["process CPU", *stages]:
+        cols = []
+        for name, runs in got.items():
+            ns = [_seconds(r, stage) / r["people"] * 1e9 for r in runs]
+            cols.append(f"{name} {_span(ns, ',.0f'):>13}")
+        line = f"    {stage:<24} " + "   ".join(cols)
+        if args.before is not None:
+            pairs = zip(got["current"], got["before"], strict=True)
+            ratios = [_seconds(b, stage) / _seconds(a, stage) for a, b in pairs if _seconds(a, stage) > 0]
+            if ratios:
+                line += f"   before / current {_span(ratios, '.2f')}x"
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
