@@ -102,8 +102,8 @@ def stratum_codes(sanctioned: np.ndarray, penalised: np.ndarray, n_strata: int, 
     """
     n = sanctioned.shape[0]
     out = np.empty(n, dtype=np.int8)
-    n_sanctioned = 0
-    n_penalised = 0
+    n_sanctioned = np.int64(0)
+    n_penalised = np.int64(0)
     for i in range(n):
         # a select, not a branch: who is sanctioned or penalised is random
         s = np.int64(sanctioned[i])
@@ -195,8 +195,8 @@ def bottom_k_rows(u: np.ndarray, stratum: np.ndarray, k: np.ndarray, expected: n
             m += 1
     kept = kept[:m]
     under = np.zeros(n_strata, dtype=np.int64)
-    for i in kept:
-        under[stratum[i]] += 1
+    for row in kept:
+        under[stratum[row]] += 1
     cut = np.full(n_strata, -np.inf)
     for s in range(n_strata):
         if k[s] <= 0:
@@ -208,16 +208,16 @@ def bottom_k_rows(u: np.ndarray, stratum: np.ndarray, k: np.ndarray, expected: n
         else:
             values = np.empty(under[s], dtype=np.float64)
             j = 0
-            for i in kept:
-                if stratum[i] == s:
-                    values[j] = u[i]
+            for row in kept:
+                if stratum[row] == s:
+                    values[j] = u[row]
                     j += 1
             cut[s] = np.sort(values)[k[s] - 1]
     out = np.empty(m, dtype=np.int64)
     j = 0
-    for i in kept:
-        if u[i] <= cut[stratum[i]]:
-            out[j] = i
+    for row in kept:
+        if u[row] <= cut[stratum[row]]:
+            out[j] = row
             j += 1
     return out[:j].copy()
 
