@@ -227,8 +227,9 @@ def _cut_offs(k: np.ndarray, expected: np.ndarray) -> np.ndarray:
     """The hash cut-off of each stratum for :func:`bottom_k_rows`: ``inf`` keeps everyone (``-inf`` for ``k <= 0``).
 
     ``(k + 8 sqrt(k) + 16) / expected`` where that is under 1 (with ``expected``
-    people, the count at or under it falls short of ``k`` with probability
-    under 1e-14); ``inf`` for a stratum expected to be taken whole or of
+    people the count at or under it is binomial with mean ``k + 8 sqrt(k) + 16``:
+    it falls short of ``k`` with probability under 1e-10 for any ``k``, under
+    1e-14 for ``k`` = 2,000); ``inf`` for a stratum expected to be taken whole or of
     unknown size, whose people are then all kept by the pass.
     """
     n_strata = k.shape[0]

@@ -1,0 +1,120 @@
+"""Benchmark: the replay strata's compiled passes over one batch, this tree against another.
+
+Usage::
+
+    python bench/replay_strata.py                        # this tree, 5 fresh processes
+    python bench/replay_strata.py --before /tmp/base --repeats 5
+
+One batch of the 1.4e9 run (1,048,576 people of ``china-2020``, about 5.4
+million events) scored by the four reference scorers; thread CPU in
+milliseconds (median of 9 calls in a process) of each pass of
+:mod:`audit.replay.strata_kernels` as :mod:`audit.replay.strata` calls it:
+who has a penalty by the audited month (once per batch), each scorer's
+strata and their sizes, and each scorer's replay sample (the ``k`` smallest
+hashes of each stratum), summed over the four scorers. With ``--before DIR``
+each repeat runs this tree and then that one in fresh processes; the ratios
+are taken process by process. Never run in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+COUNTRY = 1_400_000_000
+
+
+def child() -> None:
+    """In a fresh process: JSON of each pass's milliseconds on one batch."""
+    import numpy as np
+
+    from audit.engine.contract import sanctioned_mask, score_checked
+    from audit.population.source import open_source
+    from audit.replay import strata
+    from audit.replay.strata_kernels import bottom_k_rows, stratum_codes
+    from audit.runner import resolve_scorers, unique_labels
+
+    source = open_source("china-2020", size=COUNTRY, seed=0)
+    pop = source.chunk(source.chunk_plan(1_048_576)[1])
+    as_of = pop.horizon_months - 1
+    view = pop.view()
+    u = strata.hashes(0, pop.people["person_id"].to_numpy())
+    k = strata.stratum_targets(2000)
+    penalised = strata._penalised(pop, as_of)
+    hinted = len(inspect.signature(bottom_k_rows).parameters) == 4  # the kernel takes the strata's sizes
+    calls = []
+    for _, scorer in unique_labels(resolve_scorers(None)):
+        sanctioned = sanctioned_mask(scorer, score_checked(scorer, view, as_of=as_of))
+        codes, sizes = stratum_codes(sanctioned, penalised, 3, strata.SANCTIONED, strata.PENALISED, strata.REST)
+        args = (u, codes, k, sizes) if hinted else (u, codes, k)
+        calls.append((sanctioned, args))
+
+    def ms(f) -> float:
+        times = []
+        for _ in range(9):
+            t0 = time.thread_time()
+            f()
+            times.append(time.thread_time() - t0)
+        return float(np.median(times)) * 1e3
+
+    out = {
+        "penalised people (once a batch)": ms(lambda: strata._penalised(pop, as_of)),
+        "strata and sizes (4 scorers)": sum(
+            ms(lambda s=s: stratum_codes(s, penalised, 3, strata.SANCTIONED, strata.PENALISED, strata.REST))
+            for s, _ in calls),
+        "replay sample (4 scorers)": sum(ms(lambda a=a: bottom_k_rows(*a)) for _, a in calls),
+    }
+    print(json.dumps(out))
+
+
+def _run_in(tree: Path) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child"]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd="/tmp")
+    if out.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} (PYTHONPATH={tree}) failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _span(values: list[float], fmt: str) -> str:
+    lo, hi = min(values), max(values)
+    return f"{lo:{fmt}}" if f"{lo:{fmt}}" == f"{hi:{fmt}}" else f"{lo:{fmt}}-{hi:{fmt}}"
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--repeats", type=int, default=5, help="fresh processes per tree (default 5)")
+    p.add_argument("--before", type=Path, default=None, help="also run the package tree at this directory")
+    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.child:
+        child()
+        return
+    trees = [("current", HERE.parent)] + ([("before", args.before)] if args.before is not None else [])
+    print(f"command: python bench/{Path(__file__).name} {' '.join(sys.argv[1:])}".rstrip())
+    got: dict[str, list[dict]] = {name: [] for name, _ in trees}
+    loads = []
+    for _ in range(args.repeats):
+        for name, tree in trees:
+            loads.append(os.getloadavg()[0])
+            got[name].append(_run_in(tree))
+    print(f"one batch of 1,048,576 people; thread CPU ms (median of 9 calls), ranges over {args.repeats} fresh "
+          f"processes per tree, trees alternating; load average (1 min) {min(loads):.1f}-{max(loads):.1f}")
+    for name in got["current"][0]:
+        cols = [f"{tree} {_span([r[name] for r in runs], '.2f'):>11}" for tree, runs in got.items()]
+        line = f"    {name:<32} " + "   ".join(cols)
+        if args.before is not None:
+            ratios = [b[name] / a[name] for a, b in zip(got["current"], got["before"], strict=True)]
+            line += f"   before / current {_span(ratios, '.2f')}x"
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
