@@ -234,6 +234,38 @@ def test_sort_and_write_events(n, m, horizon, key_type):
         np.testing.assert_array_equal(got, want[name], err_msg=name)
 
 
+@pytest.mark.parametrize("units", ["mixed", "none", "yuan", "hours"])
+@pytest.mark.parametrize("m", [0, 1, 3000])
+def test_write_events_amounts_are_the_numpy_formulations_bits(units, m):
+    """Amounts bit for bit (``assert_array_equal`` takes -0.0 for 0.0): rows without an amount +0.0, negative
+    scales kept, every unit alone and mixed (the kernel picks between floats without branches)."""
+    rng = np.random.default_rng(m + len(units))
+    n, horizon, kind_bits, first = 40, 36, 4, 0
+    packed, person, month, kind, kind_unit, shift, with_amount = _sorted_events(rng, n, m, horizon, kind_bits, np.int32)
+    if units != "mixed":
+        kind_unit[:] = {"none": 0, "yuan": 1, "hours": 2}[units]
+        with_amount = event_kernels.sort_events(
+            person, month, kind, kind_bits, shift, kind_unit, np.empty(horizon << kind_bits, np.int32),
+            np.empty(n + 1, np.int32), np.empty(m, np.int32), packed,
+        )
+    income = rng.uniform(1e3, 2e5, n)
+    kind_scale = rng.uniform(-300, 300, 16)  # negative: the sign of a rounded amount, and of a zero, must survive
+    noise = np.exp(0.5 * rng.standard_normal(with_amount))
+    columns = [np.empty(m, dtype) for dtype in (np.int64, np.int16, np.int8, np.int8, np.int8, np.float64, bool)]
+    event_kernels.write_events(
+        packed, kind_bits, shift, first, income, np.zeros(n, np.int8), np.zeros(16, np.int8), np.zeros(16, np.int8),
+        kind_unit, kind_scale, noise, rng.random(m), np.zeros(5), np.ones(4), *columns,
+    )
+    k, p = packed & ((1 << kind_bits) - 1), packed >> shift
+    unit = kind_unit[k]
+    has = np.flatnonzero(unit)
+    scale = kind_scale[k[has]] * noise
+    want = np.zeros(m)
+    want[has] = np.round(np.where(unit[has] == 1, scale * income[p[has]] / 12.0, scale), 2)
+    assert with_amount == has.shape[0]
+    np.testing.assert_array_equal(columns[5].view(np.uint64), want.view(np.uint64))
+
+
 def test_rint_rounding_is_numpy_round():
     """write_events rounds with rint(x * 100) / 100; numpy's round(x, 2) is the same, halves included."""
     x = np.concatenate([np.random.default_rng(1).uniform(0, 1e6, 10_000), [0.125, 0.375, 2.675, 1.005, 1e17, 0.0]])
