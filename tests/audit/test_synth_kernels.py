@@ -293,7 +293,8 @@ def test_count_below_and_tie_key(n):
         ("top bits equal, rows against key order", False),
     ],
 )
-def test_packed_sort_is_the_argsort_or_says_not(n, case, argsort):
+@pytest.mark.parametrize("order_type", [np.uint16, np.int32])  # the generator's, and a wider one
+def test_packed_sort_is_the_argsort_or_says_not(n, case, argsort, order_type):
     """Sorted pack_keys words give np.argsort(key) when unpack_order says so.
 
     It says so unless two keys are equal in their top 48 bits (and then only
@@ -310,7 +311,7 @@ def test_packed_sort_is_the_argsort_or_says_not(n, case, argsort):
             key[2] = np.nextafter(key[0], np.inf)  # ordered by row: right by luck
         elif case == "top bits equal, rows against key order":
             key[2] = np.nextafter(key[0], -np.inf)  # ordered by row: wrong
-    packed, order = np.empty(n, np.uint64), np.empty(n, np.int32)
+    packed, order = np.empty(n, np.uint64), np.empty(n, order_type)
     tie_kernels.pack_keys(key, packed)
     packed.sort()
     sorted_ok = tie_kernels.unpack_order(key, packed, order)
@@ -339,10 +340,11 @@ def _ties_numpy(order, near, offset, reach, random_friend, first):
 @pytest.mark.parametrize("k", [0, 1, 2, 3, 5, 8, 9, 16, 17, 40])
 @pytest.mark.parametrize("n", [2, 3, 60])
 @pytest.mark.parametrize("homophily", [0.0, 0.7, 1.0])
-def test_tie_rows(n, k, homophily):
+@pytest.mark.parametrize("row_type", [np.uint16, np.int32])  # the generator's rows, and wider ones
+def test_tie_rows(n, k, homophily, row_type):
     rng = np.random.default_rng(n * 100 + k)
     first = 5 * BLOCK_SIZE
-    order = rng.permutation(n).astype(np.int32)  # as the generator passes it
+    order = rng.permutation(n).astype(row_type)
     reach = min(12, n - 1)
     u_near = rng.random(n * k)
     near = (u_near < homophily).reshape(n, k)
@@ -352,7 +354,7 @@ def test_tie_rows(n, k, homophily):
     if n * k - n_near >= 2:
         random_friend[:2] = 0  # a duplicate, and person 0 drawing itself
     out_person, out_friend = np.empty(n * k, np.int64), np.empty(n * k, np.int64)
-    rank, in_degree = np.empty(n, np.int32), np.full(n, 7, np.int32)  # in_degree starts dirty, as reused scratch does
+    rank, in_degree = np.empty(n, row_type), np.full(n, 7, row_type)  # in_degree starts dirty, as reused scratch does
     w, most = tie_kernels.tie_rows(
         order, u_near, homophily, offset, reach, random_friend, k, first, rank, in_degree, out_person, out_friend,
     )
@@ -363,6 +365,28 @@ def test_tie_rows(n, k, homophily):
     want_in_degree = np.bincount(want_friend - first, minlength=n)
     np.testing.assert_array_equal(in_degree, want_in_degree)
     assert most == want_in_degree.max()
+
+
+def test_tie_rows_of_a_whole_block_in_16_bits():
+    """A block's rows, ranks and in-degrees fit 16 bits: the last row is 65,535, and everyone but person 0
+    naming person 0 gives it the largest in-degree there can be, 65,535."""
+    n, k = BLOCK_SIZE, 2
+    order = np.arange(n)[::-1].astype(np.uint16)  # rank of row r: n - 1 - r
+    u_near = np.tile([0.0, 0.9], n)  # draw 0 near (homophily 0.5), draw 1 a stranger
+    offset = np.full(n, 23)  # the 12th neighbour up the order: rank + 12 (clipped at the top)
+    random_friend = np.zeros(n, np.int64)
+    out_person, out_friend = np.empty(n * k, np.int64), np.empty(n * k, np.int64)
+    rank, in_degree = np.empty(n, np.uint16), np.full(n, 9, np.uint16)
+    w, most = tie_kernels.tie_rows(
+        order, u_near, 0.5, offset, 12, random_friend, k, 0, rank, in_degree, out_person, out_friend,
+    )
+    want_person, want_friend = _ties_numpy(order.astype(np.int64), (u_near < 0.5).reshape(n, k), offset, 12,
+                                           random_friend, 0)
+    assert w == want_person.shape[0]
+    np.testing.assert_array_equal(out_person[:w], want_person)
+    np.testing.assert_array_equal(out_friend[:w], want_friend)
+    assert in_degree[0] == n - 1 and most == n - 1
+    np.testing.assert_array_equal(in_degree, np.bincount(want_friend, minlength=n))
 
 
 # --- whole populations: the same as the plain-numpy generator
