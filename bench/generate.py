@@ -7,6 +7,7 @@ Usage::
     python bench/generate.py --baseline /tmp/scs-main --size 2e6 --repeats 3
     python bench/generate.py                                           # this tree alone
     python bench/generate.py --size 1e6 --repeats 7 --draws            # and each kind of draw, numpy vs compiled
+    python bench/generate.py --baseline /tmp/scs-main --kernels        # and each compiled loop, in place
 
 One process per tree, each with that tree first on ``PYTHONPATH``: it loads
 the spec and the compiled kernels and draws one block to warm up, then
@@ -41,11 +42,37 @@ OURS = HERE.parent
 sys.path[:0] = [str(HERE), str(OURS)]  # bench/scale.py, and this tree's package for --draws
 
 _CHILD = r"""
-import hashlib, sys
+import hashlib, json, sys, time
 import numpy as np, psutil
 from audit.engine.chunks import reuse_freed_memory
 from audit.population.source import PopulationSource
 from audit.population.spec import load_spec
+from audit.population.synth import draw_kernels, event_kernels, tie_kernels
+
+spent = {}  # CPU seconds of the main thread in each compiled loop, while a "kernels" request draws a chunk
+timing = False
+
+
+def timed(module, name):  # a kernel the generator calls through its module, wrapped to time each call
+    kernel = getattr(module, name)
+
+    def call(*args):
+        if not timing:
+            return kernel(*args)
+        before = time.thread_time()
+        try:
+            return kernel(*args)
+        finally:
+            spent[name] = spent.get(name, 0.0) + time.thread_time() - before
+
+    setattr(module, name, call)
+
+
+# the kernels the generator calls from Python (no compiled code calls these, so wrapping them changes no compiled loop)
+for module, names in ((event_kernels, event_kernels.__all__), (tie_kernels, tie_kernels.__all__),
+                      (draw_kernels, ("_uniforms", "_normals", "_betas", "_bounded16", "_bounded32"))):
+    for name in names:
+        timed(module, name)
 
 spec_name, size, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 spec = load_spec(spec_name)
@@ -54,10 +81,16 @@ PopulationSource(spec=spec, size=1 << 16, seed=seed + 1).chunk((0, 1))  # warm: 
 source = PopulationSource(spec=spec, size=size, seed=seed)
 me = psutil.Process()
 print("ready", flush=True)
-for line in sys.stdin:  # "chunk FIRST END": CPU seconds of drawing it; "hash FIRST END": its fingerprint
-    what, first, end = line.split()
+for line in sys.stdin:  # "chunk FIRST END": CPU seconds of drawing it; "hash FIRST END": its fingerprint;
+    what, first, end = line.split()  # "kernels FIRST END": CPU seconds in each compiled loop while drawing it
     blocks = (int(first), int(end))
-    if what == "chunk":
+    if what == "kernels":
+        spent.clear()
+        timing = True
+        source.chunk(blocks)
+        timing = False
+        print(json.dumps(spent), flush=True)
+    elif what == "chunk":
         before = me.cpu_times()
         source.chunk(blocks)
         after = me.cpu_times()
@@ -170,6 +203,7 @@ def main() -> None:
     parser.add_argument("--chunk-size", type=float, default=1e6, help="people per chunk, as a run's --chunk-size")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--draws", action="store_true", help="also time single kinds of random draw, numpy vs compiled")
+    parser.add_argument("--kernels", action="store_true", help="also time each compiled loop in place, per tree")
     args = parser.parse_args()
     size, chunk_size = int(args.size), int(args.chunk_size)
     from scale import machine  # bench/scale.py
@@ -199,6 +233,8 @@ def main() -> None:
             line += f"  ratio {ratios[-1]:.3f}"
         print(f"repeat {repeat + 1}: {line}  ({load()})", flush=True)
     print(f"after: {load()}")
+    if args.kernels:  # the same processes, warm: their chunks' columns reuse memory as a run's do
+        kernel_rows = kernels(makers, plan, args.repeats, size)
     hashes = {name: [makers[name].ask("hash", blocks) for blocks in plan] for name in trees}
     for maker in makers.values():
         maker.close()
@@ -209,8 +245,46 @@ def main() -> None:
         print(f"ratio this tree / baseline: {_range(ratios, '{:.3f}')}, median {statistics.median(ratios):.3f}")
         same = hashes["this tree"] == hashes["baseline"]
         print("populations: " + ("identical (equal hashes of every column of every chunk)" if same else "DIFFERENT"))
+    if args.kernels:
+        print("\n".join(kernel_rows))
     if args.draws:
         draws(args.repeats)
+
+
+def kernels(makers: dict[str, Generator], plan: list[tuple[int, int]], repeats: int, size: int) -> list[str]:
+    """CPU ns per person in each compiled loop of generation, per tree, in place (``--kernels``); the lines to print.
+
+    Each process times every call of the compiled kernels (and compiled
+    draws) the generator makes while it draws a chunk (the thread's CPU time
+    around the call: ``time.thread_time``), the trees taking turns chunk by
+    chunk as above; a repeat is the whole population. Printed per kernel: the
+    range over repeats of each tree, and of their ratio. In place, not alone:
+    the kernels' inputs and outputs come and go from the caches as in a run.
+    """
+    import json
+
+    names = list(makers)
+    per: dict[str, list[dict[str, float]]] = {name: [] for name in names}
+    for repeat in range(repeats):
+        spent: dict[str, dict[str, float]] = {name: {} for name in names}
+        for i, blocks in enumerate(plan):
+            for name in (names if (repeat + i) % 2 == 0 else names[::-1]):
+                for kernel, seconds in json.loads(makers[name].ask("kernels", blocks)).items():
+                    spent[name][kernel] = spent[name].get(kernel, 0.0) + seconds
+        for name in names:
+            per[name].append({kernel: seconds / size * 1e9 for kernel, seconds in spent[name].items()})
+    lines = [f"\ncompiled loops in place, CPU ns per person (thread time; ranges over {repeats} repeats; {load()})"]
+    kernel_names = sorted({k for rows in per.values() for row in rows for k in row},
+                          key=lambda k: -statistics.median(row.get(k, 0.0) for row in per[names[0]]))
+    for kernel in kernel_names:
+        cells = [f"{name} {_range([row.get(kernel, 0.0) for row in per[name]], '{:.1f}')}" for name in names]
+        line = f"{kernel:>16}: " + "  ".join(cells)
+        if len(names) == 2:
+            ratios = [a.get(kernel, 0.0) / b[kernel] for a, b in zip(*per.values()) if b.get(kernel)]
+            if ratios:
+                line += f"  ratio {_range(ratios, '{:.2f}')} (median {statistics.median(ratios):.2f})"
+        lines.append(line)
+    return lines
 
 
 if __name__ == "__main__":

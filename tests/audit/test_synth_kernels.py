@@ -234,6 +234,38 @@ def test_sort_and_write_events(n, m, horizon, key_type):
         np.testing.assert_array_equal(got, want[name], err_msg=name)
 
 
+@pytest.mark.parametrize("units", ["mixed", "none", "yuan", "hours"])
+@pytest.mark.parametrize("m", [0, 1, 3000])
+def test_write_events_amounts_are_the_numpy_formulations_bits(units, m):
+    """Amounts bit for bit (``assert_array_equal`` takes -0.0 for 0.0): rows without an amount +0.0, negative
+    scales kept, every unit alone and mixed (the kernel picks between floats without branches)."""
+    rng = np.random.default_rng(m + len(units))
+    n, horizon, kind_bits, first = 40, 36, 4, 0
+    packed, person, month, kind, kind_unit, shift, with_amount = _sorted_events(rng, n, m, horizon, kind_bits, np.int32)
+    if units != "mixed":
+        kind_unit[:] = {"none": 0, "yuan": 1, "hours": 2}[units]
+        with_amount = event_kernels.sort_events(
+            person, month, kind, kind_bits, shift, kind_unit, np.empty(horizon << kind_bits, np.int32),
+            np.empty(n + 1, np.int32), np.empty(m, np.int32), packed,
+        )
+    income = rng.uniform(1e3, 2e5, n)
+    kind_scale = rng.uniform(-300, 300, 16)  # negative: the sign of a rounded amount, and of a zero, must survive
+    noise = np.exp(0.5 * rng.standard_normal(with_amount))
+    columns = [np.empty(m, dtype) for dtype in (np.int64, np.int16, np.int8, np.int8, np.int8, np.float64, bool)]
+    event_kernels.write_events(
+        packed, kind_bits, shift, first, income, np.zeros(n, np.int8), np.zeros(16, np.int8), np.zeros(16, np.int8),
+        kind_unit, kind_scale, noise, rng.random(m), np.zeros(5), np.ones(4), *columns,
+    )
+    k, p = packed & ((1 << kind_bits) - 1), packed >> shift
+    unit = kind_unit[k]
+    has = np.flatnonzero(unit)
+    scale = kind_scale[k[has]] * noise
+    want = np.zeros(m)
+    want[has] = np.round(np.where(unit[has] == 1, scale * income[p[has]] / 12.0, scale), 2)
+    assert with_amount == has.shape[0]
+    np.testing.assert_array_equal(columns[5].view(np.uint64), want.view(np.uint64))
+
+
 def test_rint_rounding_is_numpy_round():
     """write_events rounds with rint(x * 100) / 100; numpy's round(x, 2) is the same, halves included."""
     x = np.concatenate([np.random.default_rng(1).uniform(0, 1e6, 10_000), [0.125, 0.375, 2.675, 1.005, 1e17, 0.0]])
@@ -261,7 +293,8 @@ def test_count_below_and_tie_key(n):
         ("top bits equal, rows against key order", False),
     ],
 )
-def test_packed_sort_is_the_argsort_or_says_not(n, case, argsort):
+@pytest.mark.parametrize("order_type", [np.uint16, np.int32])  # the generator's, and a wider one
+def test_packed_sort_is_the_argsort_or_says_not(n, case, argsort, order_type):
     """Sorted pack_keys words give np.argsort(key) when unpack_order says so.
 
     It says so unless two keys are equal in their top 48 bits (and then only
@@ -278,7 +311,7 @@ def test_packed_sort_is_the_argsort_or_says_not(n, case, argsort):
             key[2] = np.nextafter(key[0], np.inf)  # ordered by row: right by luck
         elif case == "top bits equal, rows against key order":
             key[2] = np.nextafter(key[0], -np.inf)  # ordered by row: wrong
-    packed, order = np.empty(n, np.uint64), np.empty(n, np.int32)
+    packed, order = np.empty(n, np.uint64), np.empty(n, order_type)
     tie_kernels.pack_keys(key, packed)
     packed.sort()
     sorted_ok = tie_kernels.unpack_order(key, packed, order)
@@ -307,10 +340,11 @@ def _ties_numpy(order, near, offset, reach, random_friend, first):
 @pytest.mark.parametrize("k", [0, 1, 2, 3, 5, 8, 9, 16, 17, 40])
 @pytest.mark.parametrize("n", [2, 3, 60])
 @pytest.mark.parametrize("homophily", [0.0, 0.7, 1.0])
-def test_tie_rows(n, k, homophily):
+@pytest.mark.parametrize("row_type", [np.uint16, np.int32])  # the generator's rows, and wider ones
+def test_tie_rows(n, k, homophily, row_type):
     rng = np.random.default_rng(n * 100 + k)
     first = 5 * BLOCK_SIZE
-    order = rng.permutation(n).astype(np.int32)  # as the generator passes it
+    order = rng.permutation(n).astype(row_type)
     reach = min(12, n - 1)
     u_near = rng.random(n * k)
     near = (u_near < homophily).reshape(n, k)
@@ -320,7 +354,7 @@ def test_tie_rows(n, k, homophily):
     if n * k - n_near >= 2:
         random_friend[:2] = 0  # a duplicate, and person 0 drawing itself
     out_person, out_friend = np.empty(n * k, np.int64), np.empty(n * k, np.int64)
-    rank, in_degree = np.empty(n, np.int32), np.full(n, 7, np.int32)  # in_degree starts dirty, as reused scratch does
+    rank, in_degree = np.empty(n, row_type), np.full(n, 7, row_type)  # in_degree starts dirty, as reused scratch does
     w, most = tie_kernels.tie_rows(
         order, u_near, homophily, offset, reach, random_friend, k, first, rank, in_degree, out_person, out_friend,
     )
@@ -331,6 +365,28 @@ def test_tie_rows(n, k, homophily):
     want_in_degree = np.bincount(want_friend - first, minlength=n)
     np.testing.assert_array_equal(in_degree, want_in_degree)
     assert most == want_in_degree.max()
+
+
+def test_tie_rows_of_a_whole_block_in_16_bits():
+    """A block's rows, ranks and in-degrees fit 16 bits: the last row is 65,535, and everyone but person 0
+    naming person 0 gives it the largest in-degree there can be, 65,535."""
+    n, k = BLOCK_SIZE, 2
+    order = np.arange(n)[::-1].astype(np.uint16)  # rank of row r: n - 1 - r
+    u_near = np.tile([0.0, 0.9], n)  # draw 0 near (homophily 0.5), draw 1 a stranger
+    offset = np.full(n, 23)  # the 12th neighbour up the order: rank + 12 (clipped at the top)
+    random_friend = np.zeros(n, np.int64)
+    out_person, out_friend = np.empty(n * k, np.int64), np.empty(n * k, np.int64)
+    rank, in_degree = np.empty(n, np.uint16), np.full(n, 9, np.uint16)
+    w, most = tie_kernels.tie_rows(
+        order, u_near, 0.5, offset, 12, random_friend, k, 0, rank, in_degree, out_person, out_friend,
+    )
+    want_person, want_friend = _ties_numpy(order.astype(np.int64), (u_near < 0.5).reshape(n, k), offset, 12,
+                                           random_friend, 0)
+    assert w == want_person.shape[0]
+    np.testing.assert_array_equal(out_person[:w], want_person)
+    np.testing.assert_array_equal(out_friend[:w], want_friend)
+    assert in_degree[0] == n - 1 and most == n - 1
+    np.testing.assert_array_equal(in_degree, np.bincount(want_friend, minlength=n))
 
 
 # --- whole populations: the same as the plain-numpy generator

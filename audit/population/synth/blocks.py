@@ -206,9 +206,11 @@ def _ties(rng, z, edu, k, homophily, first, out_person, out_friend) -> tuple[int
         n_near = event_kernels.count_below(u_near, homophily)
         offset = draws.integers(0, 2 * reach, work("offset", n_near, np.int64))
         random_friend = draws.integers(0, n, work("random_friend", n * k - n_near, np.int64))
+    # rows, ranks and in-degrees of a block are below 2**16 (an in-degree is at most n - 1): 16-bit work arrays
+    # halve what the tie loop reads and updates at random, so order, rank and in_degree fit the core's cache
     return tie_kernels.tie_rows(
-        order, u_near, homophily, offset, reach, random_friend, k, first, work("rank", n, np.int32),
-        work("in_degree", n, np.int32), out_person, out_friend,
+        order, u_near, homophily, offset, reach, random_friend, k, first, work("rank", n, np.uint16),
+        work("in_degree", n, np.uint16), out_person, out_friend,
     )
 
 
@@ -221,7 +223,7 @@ def _homophily_order(z: np.ndarray, edu: np.ndarray, tie_noise: np.ndarray) -> n
     packed = work("tie_packed", n, np.uint64)
     tie_kernels.pack_keys(key, packed)
     packed.sort()  # numpy's sort of plain integers is far faster than its argsort
-    order = work("order", n, np.int32)
+    order = work("order", n, np.uint16)  # rows of a block fit 16 bits (BLOCK_SIZE)
     if not tie_kernels.unpack_order(key, packed, order):  # equal keys: numpy's own order of them
         order[:] = np.argsort(key)
     return order

@@ -172,7 +172,12 @@ def tie_rows(
     (one per person) is filled with how many kept ties name each person as
     the friend, counted as the ties are written (so the in-degree bound,
     :func:`audit.population.tie_bound.cap_in_degree`, needs no pass of its
-    own over the ties when no one exceeds it). The numpy formulation::
+    own over the ties when no one exceeds it). ``order``, ``rank`` and
+    ``in_degree`` may be any integer type holding ``n - 1``; the generator
+    passes 16-bit ones (a block has at most ``2**16`` people): the loop reads
+    ``order`` and updates ``in_degree`` at random rows, and at 16 bits the
+    three arrays (384 KiB for a block) stay in a core's 512 KiB second-level
+    cache, where 32-bit ones did not. The numpy formulation::
 
         rank = np.empty(n, np.int64); rank[order] = np.arange(n)
         near = (u_near < homophily).reshape(n, k); rows = np.nonzero(near)[0]
