@@ -7,6 +7,7 @@ Usage::
     python bench/scoring.py                                       # this tree only
     python bench/scoring.py --against ../main --layout month      # events in month order, as dynamics hands them
     python bench/scoring.py --against ../main --small 256         # also: CPU per call on 256 people, as re-scoring samples
+    python bench/scoring.py --against ../main --kernels           # also: CPU of each compiled kernel called alone
 
 Each repeat starts one fresh process per tree, in alternating order (this
 tree first in even repeats, the other first in odd ones), with ``PYTHONPATH``
@@ -20,6 +21,14 @@ seconds of each scorer's calls (``time.process_time``: user + system of
 every thread of the process, to the nanosecond; scoring starts no other
 process, and psutil's 10 ms ticks are too coarse for one call), and a
 digest of each scorer's frame (scores' bits, tiers, sanctions, reasons).
+
+With ``--kernels`` a process also calls each compiled per-person kernel
+alone on the batch (``points_kernel`` for Suining and Rongcheng,
+``sesame_kernel``, ``sesame_reasons_kernel``, ``listing_kernel``, with the
+arguments the scorers pass) ``--calls`` times and reports the median CPU ns
+per person of each, with a digest of its outputs (compared between trees
+like the frames): what a change inside the kernels does, without the
+frame building and checks around them.
 
 With ``--small K`` a process also scores a view of K of the batch's people
 (every ``people // K``-th, with their events and no ties: what the
@@ -51,6 +60,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 TREE = HERE.parent
 SCORERS = ("suining", "rongcheng", "sesame", "joint_punishment")
+KERNELS = ("points:suining", "points:rongcheng", "sesame", "sesame_reasons", "listing")
 
 
 # ----------------------------------------------------------------------------- one process: one tree
@@ -116,7 +126,83 @@ def timed_calls(scorers: dict, view, as_of: int, calls: int) -> tuple[dict[str, 
     return {name: float(np.median(v)) for name, v in seconds.items()}, digests
 
 
-def measure(people: int, calls: int, seed: int, layout: str, small: int = 0, small_calls: int = 0) -> dict:
+def kernel_calls(view, as_of: int) -> dict:
+    """Each compiled kernel of :data:`KERNELS` as a call without arguments, given what its scorer passes it."""
+    from scorers import sesame as S
+    from scorers._kernels import (
+        listing_kernel,
+        month_bound,
+        person_events,
+        points_kernel,
+        reason_lut,
+        run_on_ties,
+        sesame_kernel,
+        sesame_reasons_kernel,
+    )
+    from scorers.joint_punishment import _DEFAULT, _NEVER, _PERFORMED
+    from scorers.protocol import MAX_REASONS
+    from scorers.registry import load_scorer
+
+    calls = {}
+    for name in ("suining", "rongcheng"):
+        scheme = load_scorer(name).scheme
+        ev, rules = person_events(view, as_of, amount=bool(scheme.rewards)), scheme.compile().arguments()
+        calls[f"points:{name}"] = lambda ev=ev, rules=rules: ev.run(
+            points_kernel, amount=ev.amount, as_of=month_bound(as_of),
+            lut=reason_lut(len(S.EVENT_KINDS), MAX_REASONS), **rules)
+    ev = person_events(view, as_of, since=as_of - 24 + 1)  # Sesame's default window
+    capacities, identities = S._capacities_identities(view.people)
+    sesame_rules = dict(repaid_code=S._REPAID, neg_w=S._CREDIT_NEGATIVE, bw=S._BEHAVIOUR_POINTS, costly=S._COSTLY,
+                        neutral=S.NEUTRAL, capacity=capacities, identity=identities, w=S._WEIGHTS, span=S._SPAN,
+                        k=MAX_REASONS, min_cost=S._MIN_COST)
+    calls["sesame"] = lambda: ev.run(sesame_kernel, **sesame_rules)
+    own, top_idx, top_val = calls["sesame"]()
+    calls["sesame_reasons"] = lambda: run_on_ties(
+        view, sesame_reasons_kernel, people_first=ev.people_first, own=own, top_idx=top_idx, top_val=top_val,
+        neutral=S.NEUTRAL, weight=S.WEIGHTS["relationships"], score_min=S.SCORE_MIN, span=S._SPAN, bounds=S._BOUNDS,
+        n_labels=len(S.REASON_LABELS), k=MAX_REASONS, min_cost=S._MIN_COST,
+        lut=reason_lut(len(S.REASON_LABELS), MAX_REASONS))
+    listing_events = person_events(view, as_of)
+    calls["listing"] = lambda: listing_events.run(
+        listing_kernel, default_code=_DEFAULT, performed_code=_PERFORMED, listing_months=24, extension_months=12,
+        max_listing_months=60, honour_performance=True, never=_NEVER)
+    return calls
+
+
+def output_digest(out) -> str:
+    """SHA-256 of a kernel's outputs: every array's dtype, shape and bytes (a combination table up to its count)."""
+    import numpy as np
+
+    parts = out if isinstance(out, tuple) else (out,)
+    if len(parts) == 5:  # (score, tier, combo, keys, count): keys past count are scratch
+        parts = (*parts[:3], parts[3][: parts[4]], parts[4])
+    h = hashlib.sha256()
+    for part in parts:
+        a = np.asarray(part)
+        h.update(repr((a.dtype.str, a.shape)).encode())
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()
+
+
+def timed_kernels(view, as_of: int, calls: int) -> tuple[dict[str, float], dict[str, str]]:
+    """Each kernel's median CPU seconds over ``calls`` calls on ``view`` (after one untimed), and its outputs' digest."""
+    import numpy as np
+
+    cpu = time.process_time
+    kernels = kernel_calls(view, as_of)
+    digests = {name: output_digest(call()) for name, call in kernels.items()}
+    seconds: dict[str, list[float]] = {name: [] for name in kernels}
+    for _ in range(calls):
+        for name, call in kernels.items():
+            t0 = cpu()
+            call()
+            seconds[name].append(cpu() - t0)
+    return {name: float(np.median(v)) for name, v in seconds.items()}, digests
+
+
+def measure(
+    people: int, calls: int, seed: int, layout: str, small: int = 0, small_calls: int = 0, kernels: bool = False,
+) -> dict:
     """CPU ns per person (median of ``calls``) and frame digest of each scorer, in this process.
 
     ``layout`` "person" scores the batch as generated (events grouped by
@@ -139,8 +225,11 @@ def measure(people: int, calls: int, seed: int, layout: str, small: int = 0, sma
     scorers = {name: load_scorer(name) for name in SCORERS}
     seconds, digests = timed_calls(scorers, view, as_of, calls)
     us_small, small_digests = measure_small(scorers, view, as_of, small, small_calls) if small else ({}, {})
+    kernel_seconds, kernel_digests = timed_kernels(view, as_of, calls) if kernels else ({}, {})
     return {
         "ns": {name: v / people * 1e9 for name, v in seconds.items()},
+        "ns_kernels": {name: v / people * 1e9 for name, v in kernel_seconds.items()},
+        "kernel_digests": kernel_digests,
         "us_small": us_small,
         "small_digests": small_digests,
         "digests": digests,
@@ -157,7 +246,7 @@ def run_tree(tree: Path, args: argparse.Namespace) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree)}
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--people", str(args.people),
            "--calls", str(args.calls), "--seed", str(args.seed), "--layout", args.layout,
-           "--small", str(args.small), "--small-calls", str(args.small_calls)]
+           "--small", str(args.small), "--small-calls", str(args.small_calls)] + (["--kernels"] if args.kernels else [])
     out = subprocess.run(cmd, env=env, cwd=str(tree), capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit(f"scoring in {tree} failed ({out.returncode}):\n{out.stderr}")
@@ -170,8 +259,8 @@ def _span(values: list[float], fmt: str) -> str:
 
 
 def _ns(run: dict, name: str, key: str = "ns") -> float:
-    """CPU figure ``key`` of scorer ``name`` in one process's figures (``"all four"``: their sum)."""
-    return sum(run[key].values()) if name == "all four" else run[key][name]
+    """CPU figure ``key`` of scorer ``name`` in one process's figures (``"all four"``, ``"all"``: their sum)."""
+    return sum(run[key].values()) if name in ("all four", "all") else run[key][name]
 
 
 def _load() -> str:
@@ -190,10 +279,13 @@ def main() -> None:
     ap.add_argument("--small", type=int, default=0,
                     help="also time calls on this many of the batch's people (a re-scored sample's view); 0: no")
     ap.add_argument("--small-calls", type=int, default=51, help="timed small calls per scorer; the median is kept (default 51)")
+    ap.add_argument("--kernels", action="store_true",
+                    help="also time each compiled kernel called alone on the batch (median of --calls)")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(measure(args.people, args.calls, args.seed, args.layout, args.small, args.small_calls)))
+        print(json.dumps(measure(args.people, args.calls, args.seed, args.layout, args.small, args.small_calls,
+                                 args.kernels)))
         return
     sys.path.insert(0, str(HERE))
     from scale import machine  # bench/scale.py
@@ -215,7 +307,7 @@ def main() -> None:
     first = results["this tree"][0]
     print(f"  {first['events']:,} events, {first['ties']:,} ties")
     if "other tree" in results:
-        for key in ("digests", "small_digests"):
+        for key in ("digests", "small_digests", "kernel_digests"):
             differ = [s for s in first[key] if first[key][s] != results["other tree"][0][key].get(s)]
             if differ:
                 raise SystemExit(f"the two trees' score frames ({key}) differ for {differ}")
@@ -223,17 +315,19 @@ def main() -> None:
     _table(results, "ns", f"CPU ns per person, {args.people:,} people")
     if args.small:
         _table(results, "us_small", f"CPU microseconds per call on {args.small:,} people")
+    if args.kernels:
+        _table(results, "ns_kernels", f"CPU ns per person of each kernel alone, {args.people:,} people", KERNELS)
     print(f"load average after: {_load()}")
 
 
-def _table(results: dict[str, list[dict]], key: str, title: str) -> None:
-    """One line per scorer and for the four together: the range of figure ``key`` in each tree and of their ratio."""
+def _table(results: dict[str, list[dict]], key: str, title: str, names: tuple[str, ...] = SCORERS) -> None:
+    """One line per scorer (or kernel) and for all together: the range of figure ``key`` in each tree and of their ratio."""
     print(title)
     header = f"{'scorer':18s} {'this tree':>14s}"
     if "other tree" in results:
         header += f" {'other tree':>14s} {'this / other':>14s}"
     print(header)
-    for name in (*SCORERS, "all four"):
+    for name in (*names, "all four" if names == SCORERS else "all"):
         ours = [_ns(run, name, key) for run in results["this tree"]]
         line = f"{name:18s} {_span(ours, '.1f'):>14s}"
         if "other tree" in results:

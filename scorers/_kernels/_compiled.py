@@ -19,12 +19,29 @@ Every kernel gives bit for bit what the numpy formulation gives:
 - every elementwise expression keeps numpy's operand order, and numba does
   not contract ``a * b + c`` into a fused multiply-add unless asked to.
 
+What makes them cheap (each step measured in ``docs/scale.md``, Scoring):
+
+- a person's row of a tile's table is read and cleared in place
+  (``table[i, c]``), never through a row view (``table[i]``), which costs
+  a reference-count call when it is made and another when it is dropped;
+- a kind that cannot cost anything is never looked at when reasons are
+  picked: a points scheme ranks only the kinds it deducts for, Sesame looks
+  at its costly kinds only for people with such an event in the window (a
+  kind with no event costs ``+-0.0`` or NaN, never more than ``min_cost``
+  when ``min_cost >= 0``);
+- Sesame counts events in int32 (a count is the same number whether held
+  as an integer or a float: adding 1 to an integer is a shorter dependency
+  than adding 1.0, and the table is half the size);
+- Sesame's loops over events and over ties add without a branch: an event
+  or a tie that does not count adds ``0`` or ``-0.0`` (which leaves every
+  float as it is, ``+0.0`` included).
+
 ``tests/scorers/kernels/test_compiled.py`` checks each kernel against the plain numpy
 formulation on random inputs.
 
 Numba caches compiled code next to this module and checks only this file for
 changes, so every kernel and every helper it inlines lives here, even though
-that makes the module longer than usual (about 570 lines). The listing kernel
+that makes the module longer than usual (about 600 lines). The listing kernel
 of the judgment-defaulter list shares no helper with these and lives in
 :mod:`scorers._kernels._listing`.
 """
@@ -53,71 +70,76 @@ _jit = numba.njit(cache=True, nogil=True)
 #: kernel tens of nanoseconds per call slower, so writes stay in the kernels.
 _inline = numba.njit(cache=True, nogil=True, inline="always")
 _FLOAT_MAX = np.finfo(np.float64).max
+_INT32_MAX = np.iinfo(np.int32).max
 
 
 # ----------------------------------------------------------------------------- primitives
 
 
 @_inline
-def pairwise_sum(a: np.ndarray) -> float:
-    """``0.0 + sum(a)`` in the order numpy's ``add.reduce`` adds a contiguous float64 row of at most 128 values.
+def pairwise_sum(table: np.ndarray, row: int) -> float:
+    """``0.0 + table[row].sum()`` in the order numpy's ``add.reduce`` adds a contiguous float64 row of at most 128 values.
 
     numpy adds fewer than 8 values one by one and up to 128 values in 8
     interleaved partial sums combined as ``((r0 + r1) + (r2 + r3)) + ((r4 +
     r5) + (r6 + r7))``; a reduction starts from the identity ``0.0``. (Longer
     rows, which numpy splits in halves, are not needed: no scorer has them.)
+    The row is read in place: a row view (``table[row]``) costs a
+    reference-count call when made and another when dropped, every person.
     """
-    n = a.shape[0]
+    a = table
+    n = a.shape[1]
     if n < 8:
         res = 0.0
         for i in range(n):
-            res += a[i]
+            res += a[row, i]
         return 0.0 + res
-    r0, r1, r2, r3 = a[0], a[1], a[2], a[3]
-    r4, r5, r6, r7 = a[4], a[5], a[6], a[7]
+    r0, r1, r2, r3 = a[row, 0], a[row, 1], a[row, 2], a[row, 3]
+    r4, r5, r6, r7 = a[row, 4], a[row, 5], a[row, 6], a[row, 7]
     i = 8
     while i < n - (n % 8):
-        r0 += a[i]
-        r1 += a[i + 1]
-        r2 += a[i + 2]
-        r3 += a[i + 3]
-        r4 += a[i + 4]
-        r5 += a[i + 5]
-        r6 += a[i + 6]
-        r7 += a[i + 7]
+        r0 += a[row, i]
+        r1 += a[row, i + 1]
+        r2 += a[row, i + 2]
+        r3 += a[row, i + 3]
+        r4 += a[row, i + 4]
+        r5 += a[row, i + 5]
+        r6 += a[row, i + 6]
+        r7 += a[row, i + 7]
         i += 8
     res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
     while i < n:
-        res += a[i]
+        res += a[row, i]
         i += 1
     return 0.0 + res
 
 
 @_inline
-def pairwise_dot(a: np.ndarray, b: np.ndarray) -> float:
-    """``pairwise_sum(a * b)`` without building ``a * b``: numpy's ``(a * b).sum()`` of a row of at most 128 values."""
-    n = a.shape[0]
+def pairwise_dot(table: np.ndarray, row: int, b: np.ndarray) -> float:
+    """:func:`pairwise_sum` of ``table[row] * b`` without building it: numpy's ``(table[row] * b).sum()``."""
+    a = table
+    n = a.shape[1]
     if n < 8:
         res = 0.0
         for i in range(n):
-            res += a[i] * b[i]
+            res += a[row, i] * b[i]
         return 0.0 + res
-    r0, r1, r2, r3 = a[0] * b[0], a[1] * b[1], a[2] * b[2], a[3] * b[3]
-    r4, r5, r6, r7 = a[4] * b[4], a[5] * b[5], a[6] * b[6], a[7] * b[7]
+    r0, r1, r2, r3 = a[row, 0] * b[0], a[row, 1] * b[1], a[row, 2] * b[2], a[row, 3] * b[3]
+    r4, r5, r6, r7 = a[row, 4] * b[4], a[row, 5] * b[5], a[row, 6] * b[6], a[row, 7] * b[7]
     i = 8
     while i < n - (n % 8):
-        r0 += a[i] * b[i]
-        r1 += a[i + 1] * b[i + 1]
-        r2 += a[i + 2] * b[i + 2]
-        r3 += a[i + 3] * b[i + 3]
-        r4 += a[i + 4] * b[i + 4]
-        r5 += a[i + 5] * b[i + 5]
-        r6 += a[i + 6] * b[i + 6]
-        r7 += a[i + 7] * b[i + 7]
+        r0 += a[row, i] * b[i]
+        r1 += a[row, i + 1] * b[i + 1]
+        r2 += a[row, i + 2] * b[i + 2]
+        r3 += a[row, i + 3] * b[i + 3]
+        r4 += a[row, i + 4] * b[i + 4]
+        r5 += a[row, i + 5] * b[i + 5]
+        r6 += a[row, i + 6] * b[i + 6]
+        r7 += a[row, i + 7] * b[i + 7]
         i += 8
     res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
     while i < n:
-        res += a[i] * b[i]
+        res += a[row, i] * b[i]
         i += 1
     return 0.0 + res
 
@@ -225,6 +247,17 @@ def _counts(e, codes, month, lo_month, hi_month):
     return c
 
 
+@_jit
+def _kinds_that_can_cost(per_kind, min_cost):
+    """Kind codes, increasing, whose sums can cost more than ``min_cost``: those with a non-zero ``per_kind``.
+
+    A kind whose per-event figure is zero (either sign) sums to +0.0 in the
+    points kernel, which costs more than ``min_cost`` only when ``min_cost``
+    is negative: then every kind is returned.
+    """
+    return np.flatnonzero((per_kind != 0.0) | (min_cost < 0.0))
+
+
 # ----------------------------------------------------------------------------- points schemes (Suining, Rongcheng)
 
 
@@ -243,7 +276,9 @@ def points_kernel(
     event; a ``(0, kinds)`` array means no rewards. The score is ``base +
     min(awards, reward_cap) - deductions`` (``base - deductions`` without
     rewards), the tier ``tier_index(score, bounds)``, the reasons the ``k``
-    kinds whose deductions cost most (more than ``min_cost >= 0``).
+    kinds whose deductions cost most (more than ``min_cost >= 0``). Only the
+    kinds with a non-zero deduction are ranked (every kind when ``min_cost <
+    0``): the others' sums stay +0.0 (:func:`_kinds_that_can_cost`).
 
     Returns ``(ok, score, tier, combo, keys, count)``: ``combo`` numbers each
     person's reason combination, ``keys[:count]`` are the combinations' keys
@@ -261,6 +296,7 @@ def points_kernel(
     gained = np.zeros(TILE, np.float64)
     cand_idx = np.zeros(kinds, np.int64)
     cand_val = np.zeros(kinds, np.float64)
+    active = _kinds_that_can_cost(lost_per_kind, min_cost)
     size = order.shape[0] if use_order else ids.shape[0]
     q = 0
     for t0 in range(0, n, TILE):
@@ -299,22 +335,24 @@ def points_kernel(
                 award = award if (award <= cap or award != award) else cap  # np.minimum
                 gained[r - t0] += award * (1.0 if age < reward_months else 0.0)
         for rr in range(t0, t1):  # close the tile's rows
-            row = lost[rr - t0]
+            i = rr - t0
             if has_reward:
-                g = gained[rr - t0]
+                g = gained[i]
                 g = g if (g <= reward_cap or g != g) else reward_cap  # np.minimum
-                s = (base + g) - pairwise_sum(row)
-                gained[rr - t0] = 0.0
+                s = (base + g) - pairwise_sum(lost, i)
+                gained[i] = 0.0
             else:
-                s = base - pairwise_sum(row)
+                s = base - pairwise_sum(lost, i)
             score[rr] = s
             tier[rr] = tier_index(s, bounds)
             nc = 0
-            for c in range(kinds):  # candidates: the kinds that cost more than min_cost
+            for j in range(active.shape[0]):  # candidates: the kinds that cost more than min_cost
+                c = active[j]  # the others' cells hold +0.0: nothing to rank, nothing to clear
                 cand_idx[nc] = c
-                cand_val[nc] = row[c]
-                nc += row[c] > min_cost
-                row[c] = 0.0
+                x = lost[i, c]
+                cand_val[nc] = x
+                nc += x > min_cost
+                lost[i, c] = 0.0
             key = _candidates_key(cand_val, cand_idx, nc, k, place)
             c = lut[key]
             if c < 0:
@@ -420,13 +458,25 @@ def sesame_kernel(
     :func:`sesame_reasons_kernel` adds relationships. Only the kinds in
     ``costly`` are ranked: they must include every kind with a non-zero
     ``neg_w`` or a negative ``bw``. (Any other kind costs ``credit_cost * 0 +
-    span * w2 * max(-(count * bw), 0)``, a zero when ``w2 >= 0``.)
+    span * w2 * max(-(count * bw), 0)``, a zero when ``w2 >= 0``.) A person
+    without an event of a costly kind in the window skips them when
+    ``min_cost >= 0``: without events a kind costs ``+-0.0`` or NaN.
+
+    Events are counted in int32 per person and kind (the same numbers as
+    float counts, with a shorter dependency from one event to the next), so
+    at most ``2**31 - 1`` events are taken (ValueError otherwise).
     """
     kinds = neg_w.shape[0]
     own = np.empty(n, np.float64)
     top_idx = np.empty((n, max(k, 1)), np.int8)
     top_val = np.empty((n, max(k, 1)), np.float64)
-    counts = np.zeros((TILE, kinds), np.float64)
+    if ids.shape[0] > _INT32_MAX:
+        raise ValueError("sesame_kernel counts events in int32: pass fewer than 2**31 events")
+    counts = np.zeros((TILE, kinds), np.int32)  # a row's events of each kind
+    costly_seen = np.zeros(TILE, np.bool_)  # a row has an event of a costly kind
+    is_costly = np.zeros(kinds, np.bool_)
+    is_costly[costly] = True
+    look_at_costly_always = min_cost < 0.0  # then a kind without events is a candidate too (it costs +-0.0)
     cand_idx = np.zeros(costly.shape[0] + 2, np.int64)
     cand_val = np.zeros(costly.shape[0] + 2, np.float64)
     credit_w = span * w[0]
@@ -449,23 +499,28 @@ def sesame_kernel(
             c = codes[e]
             m = month[e]
             ok = (c >= 0) & (m <= hi_month) & (m >= lo_month)  # no branch: a window drops many events
-            counts[r - t0, c if ok else 0] += 1.0 if ok else 0.0
+            counts[r - t0, c if ok else 0] += 1 if ok else 0
+            costly_seen[r - t0] |= ok & is_costly[c if ok else 0]
         for rr in range(t0, t1):  # close the tile's rows
-            row = counts[rr - t0]
-            repaid = row[repaid_code]
-            adverse = pairwise_dot(row, neg_w)
+            i = rr - t0
+            repaid = float(counts[i, repaid_code])
+            adverse = pairwise_dot(counts, i, neg_w)
             history = (1.0 + repaid) / (2.0 + repaid + adverse)
-            behaviour = _clip01(neutral + pairwise_dot(row, bw))
+            behaviour = _clip01(neutral + pairwise_dot(counts, i, bw))
             own[rr] = (w[0] * history + w[1] * capacity[rr] + w[2] * behaviour + w[3] * identity[rr]) / (1.0 - w[4])
             credit_cost = credit_w * ((1.0 + repaid) / (2.0 + repaid) - history)
             nc = 0
             has_adverse = adverse > 0
             denominator = adverse if has_adverse else 1.0
-            for j in range(costly.shape[0]):  # candidates in position order: the kinds, capacity, identity
+            # candidates in position order: the costly kinds, capacity, identity; without an event a kind
+            # costs +-0.0 or NaN, never more than min_cost >= 0, so a row with none skips them
+            looked_at = costly.shape[0] if (costly_seen[i] or look_at_costly_always) else 0
+            for j in range(looked_at):
                 c = costly[j]
-                share = row[c] * neg_w[c] / denominator
+                x = float(counts[i, c])
+                share = x * neg_w[c] / denominator
                 share = share if has_adverse else 0.0  # the np.divide(..., where=adverse > 0) of the numpy scorer
-                v = credit_cost * share + behaviour_w * _pos(-(row[c] * bw[c]))
+                v = credit_cost * share + behaviour_w * _pos(-(x * bw[c]))
                 cand_idx[nc] = c
                 cand_val[nc] = v
                 nc += v > min_cost
@@ -493,7 +548,8 @@ def sesame_kernel(
                         top_idx[rr, rank] = cand_idx[a]
                         top_val[rr, rank] = cand_val[a]
             for c in range(kinds):
-                row[c] = 0.0
+                counts[i, c] = 0
+            costly_seen[i] = False
     return True, own, top_idx, top_val
 
 
@@ -542,9 +598,9 @@ def sesame_reasons_kernel(
                 break
             q += 1
             b = friend[t] - first
-            if 0 <= b < n:
-                total[a - t0] += own[b]
-                count[a - t0] += 1
+            inside = (b >= 0) & (b < n)
+            total[a - t0] += own[b if inside else 0] if inside else -0.0  # -0.0 leaves every sum as it is
+            count[a - t0] += inside
         for r in range(t0, t1):  # close the tile's rows
             friends = count[r - t0]
             relationships = total[r - t0] / friends if friends > 0 else neutral

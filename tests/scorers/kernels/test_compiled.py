@@ -40,11 +40,11 @@ INT64_MIN, INT64_MAX = int(np.iinfo(np.int64).min), int(np.iinfo(np.int64).max)
 SEEDS = st.integers(0, 2**32 - 1)
 
 
-def reasons_by_definition(costs: np.ndarray, k: int) -> list[tuple[str, ...]]:
-    """Up to ``k`` labels per row above the minimum cost, costliest first, ties by position."""
+def reasons_by_definition(costs: np.ndarray, k: int, min_cost: float = MIN_COST) -> list[tuple[str, ...]]:
+    """Up to ``k`` labels per row above ``min_cost``, costliest first, ties by position."""
     out = []
     for row in costs:
-        above = [j for j in range(len(row)) if row[j] > MIN_COST]  # never NaN
+        above = [j for j in range(len(row)) if row[j] > min_cost]  # never NaN
         out.append(tuple(LABELS[j] for j in sorted(above, key=lambda j: (-row[j], j))[:k]))
     return out
 
@@ -58,6 +58,13 @@ def rules(kernel, *values) -> dict:
 
 def bits(x: np.ndarray) -> list[int]:
     return np.asarray(x, dtype=np.float64).view(np.int64).tolist()
+
+
+def bits_any_nan(x: np.ndarray) -> list[int | None]:
+    """:func:`bits`, every NaN as None: an infinite deduction that expired (``inf * 0.0``) is a NaN whose sign
+    the compiled code and numpy's loops set differently."""
+    x = np.asarray(x, dtype=np.float64)
+    return [None if v != v else b for v, b in zip(x.tolist(), bits(x))]
 
 
 def random_events(rng: np.random.Generator, n: int, size: int, *, grouped: bool):
@@ -101,7 +108,8 @@ def test_pairwise_sum_is_numpy_row_sum(seed, m, n):
     values = rng.normal(size=(n, m)) * 10.0 ** rng.integers(-12, 12, (n, m))
     values[rng.random((n, m)) < 0.2] = rng.choice([0.0, -0.0, 1.0, np.inf, -np.inf, np.nan])
     expected = values.sum(axis=1)
-    got = [pairwise_sum(np.ascontiguousarray(row)) for row in values]
+    table = np.ascontiguousarray(values)
+    got = [pairwise_sum(table, i) for i in range(n)]
     assert bits(got) == bits(expected)
 
 
@@ -114,13 +122,19 @@ def test_pairwise_dot_is_numpy_row_sum_of_products(seed, m, n):
     b[rng.random((n, m)) < 0.2] = rng.choice([0.0, -0.0, -0.05, np.inf])
     with np.errstate(invalid="ignore"):  # 0 * inf
         expected = (a * b).sum(axis=1)
-    got = [pairwise_dot(np.ascontiguousarray(x), np.ascontiguousarray(y)) for x, y in zip(a, b)]
-    assert bits(got) == bits(expected)
+    for table in (np.ascontiguousarray(a), a.astype(np.int32)):  # Sesame counts in int32
+        got = [pairwise_dot(table, i, np.ascontiguousarray(b[i])) for i in range(n)]
+        assert bits(got) == bits(expected)
 
 
 def test_pairwise_sum_keeps_numpy_sign_of_zero():
     for m in (0, 3, 8, 16, 19):
-        assert bits([pairwise_sum(np.full(m, -0.0))]) == bits([np.full((1, m), -0.0).sum(axis=1)[0]])
+        assert bits([pairwise_sum(np.full((2, m), -0.0), 1)]) == bits([np.full((1, m), -0.0).sum(axis=1)[0]])
+
+
+def test_pairwise_sum_reads_only_its_row():
+    table = np.arange(3 * 16, dtype=np.float64).reshape(3, 16)
+    assert [pairwise_sum(table, i) for i in range(3)] == [120.0, 376.0, 632.0]  # sum(16 i .. 16 i + 15)
 
 
 @given(seed=SEEDS, nb=st.integers(0, 6))
@@ -175,7 +189,7 @@ def test_is_consecutive_finds_one_defect_in_any_block(at, defect):
 
 
 def points_by_numpy(rows, codes, month, amount, n, as_of, lo, hi, lost_per_kind, expiry, use_expiry, reward,
-                    reward_months, reward_cap, base, lower_bounds, k):
+                    reward_months, reward_cap, base, lower_bounds, k, min_cost=MIN_COST):
     keep = counted(rows, codes, month, n, lo, hi)
     r, c, m = rows[keep], codes[keep].astype(np.int64), month[keep].astype(np.int64)  # as visible_events gives it
     age = as_of - m
@@ -191,21 +205,27 @@ def points_by_numpy(rows, codes, month, amount, n, as_of, lo, hi, lost_per_kind,
         score = base + gained - lost.sum(axis=1)
     else:
         score = base - lost.sum(axis=1)
-    return score, tier_codes(score, lower_bounds), reasons_by_definition(lost, k)
+    return score, tier_codes(score, lower_bounds), reasons_by_definition(lost, k, min_cost)
 
 
 @given(
     seed=SEEDS, n=st.one_of(st.integers(0, 12), st.sampled_from([TILE - 1, TILE, TILE + 1, 2 * TILE + 5])),
     size=st.integers(0, 80), grouped=st.booleans(), rewards=st.booleans(),
     use_expiry=st.booleans(), window=st.booleans(), k=st.integers(0, 5),
+    odd_points=st.booleans(), min_cost=st.sampled_from([MIN_COST, 0.0, -1.0, np.nan]),
 )
-@settings(max_examples=120, deadline=None)
-def test_points_kernel_is_the_numpy_formulation(seed, n, size, grouped, rewards, use_expiry, window, k):
+@settings(max_examples=160, deadline=None)
+def test_points_kernel_is_the_numpy_formulation(
+    seed, n, size, grouped, rewards, use_expiry, window, k, odd_points, min_cost,
+):
+    # odd_points: deductions of either sign of zero, negative, infinite or NaN; a negative min_cost makes every
+    # kind a reason, those the scheme never deducts for included (the kernel ranks only the others otherwise)
     rng = np.random.default_rng(seed)
     rows, codes, month, amount = random_events(rng, n, size, grouped=grouped)
     as_of = int(rng.integers(-1, 12))
     lo, hi = (int(rng.integers(-3, 5)), as_of) if window else (INT64_MIN, INT64_MAX)
-    lost_per_kind = rng.choice([0.0, 5.0, 10.0, 20.0, 0.37, 1e-10, 50.0], KINDS)
+    points = [0.0, -0.0, -5.0, np.inf, np.nan, 5.0] if odd_points else [0.0, 5.0, 10.0, 20.0, 0.37, 1e-10, 50.0]
+    lost_per_kind = rng.choice(points, KINDS)
     expiry = rng.choice([0.0, 1.0, 3.0, 12.0, 2.5], KINDS)
     reward = np.stack([
         rng.choice([0.0, 1.0, 10.0, 0.3], KINDS), rng.choice([0.0, 1.0, 0.01], KINDS),
@@ -216,11 +236,13 @@ def test_points_kernel_is_the_numpy_formulation(seed, n, size, grouped, rewards,
     args = (lost_per_kind, expiry, use_expiry, reward, 5, reward_cap, 1000.0)
     score, tier, combo, keys, count = events_of(rows, codes, month, n, lo, hi, amount).run(
         points_kernel,
-        **rules(points_kernel, amount, as_of, *args, np.array(lower[::-1]), k, MIN_COST, reason_lut(KINDS, k)),
+        **rules(points_kernel, amount, as_of, *args, np.array(lower[::-1]), k, min_cost, reason_lut(KINDS, k)),
     )
     with np.errstate(all="ignore"):  # huge amounts overflow to inf, in numpy as in the kernel
-        e_score, e_tier, e_reasons = points_by_numpy(rows, codes, month, amount, n, as_of, lo, hi, *args, lower, k)
-    assert bits(score) == bits(e_score)
+        e_score, e_tier, e_reasons = points_by_numpy(
+            rows, codes, month, amount, n, as_of, lo, hi, *args, lower, k, min_cost,
+        )
+    assert bits_any_nan(score) == bits_any_nan(e_score)
     assert tier.tolist() == e_tier.tolist()
     assert list(reasons_of(combo, keys[:count], LABELS[:KINDS], k)) == e_reasons
 
@@ -247,7 +269,8 @@ def test_points_kernel_closes_people_without_events_after_the_last_event():
 # ----------------------------------------------------------------------------- Sesame
 
 
-def sesame_by_numpy(rows, codes, month, n, lo, hi, repaid_code, neg_w, bw, capacity, identity, w, friends_mean, k):
+def sesame_by_numpy(rows, codes, month, n, lo, hi, repaid_code, neg_w, bw, capacity, identity, w, friends_mean, k,
+                    min_cost=MIN_COST):
     keep = counted(rows, codes, month, n, lo, hi)
     r, c = rows[keep], codes[keep].astype(np.int64)
     counts = np.bincount(r * KINDS + c, weights=np.ones(r.size), minlength=n * KINDS).reshape(n, KINDS)
@@ -271,7 +294,7 @@ def sesame_by_numpy(rows, codes, month, n, lo, hi, repaid_code, neg_w, bw, capac
         w[4] * np.maximum(0.5 - relationships, 0.0),
     ])
     costs = np.concatenate([kind_cost, comp_cost], axis=1)
-    return own, score, reasons_by_definition(costs, k)
+    return own, score, reasons_by_definition(costs, k, min_cost)
 
 
 def friends_mean_by_numpy(me, friend, first, n, own):
@@ -293,10 +316,12 @@ def sesame_reasons(me, friend, first, *rest):
 @given(
     seed=SEEDS, n=st.one_of(st.integers(0, 12), st.sampled_from([TILE - 1, TILE, TILE + 1, 2 * TILE + 5])),
     size=st.integers(0, 80), grouped=st.booleans(), k=st.integers(0, 5), first=st.integers(-3, 3),
-    ties_grouped=st.booleans(),
+    ties_grouped=st.booleans(), min_cost=st.sampled_from([MIN_COST, 0.0, -1.0]),
 )
-@settings(max_examples=100, deadline=None)
-def test_sesame_kernels_are_the_numpy_formulation(seed, n, size, grouped, k, first, ties_grouped):
+@settings(max_examples=140, deadline=None)
+def test_sesame_kernels_are_the_numpy_formulation(seed, n, size, grouped, k, first, ties_grouped, min_cost):
+    # costly kinds are looked at only for people with an event of one, unless min_cost < 0: then a kind without
+    # events (cost +-0.0) is a reason too, and every kind is passed as costly (the numpy formulation ranks all)
     rng = np.random.default_rng(seed)
     rows, codes, month, _ = random_events(rng, n, size, grouped=grouped)
     lo, hi = int(rng.integers(-3, 5)), int(rng.integers(0, 12))
@@ -309,22 +334,22 @@ def test_sesame_kernels_are_the_numpy_formulation(seed, n, size, grouped, k, fir
     tie_me, _, _, _ = random_events(rng, n, 3 * n, grouped=ties_grouped)
     tie_me, tie_friend = tie_me + first, rng.integers(-1, n + 1, 3 * n) + first
 
+    costly = np.arange(KINDS) if min_cost < 0 else np.flatnonzero((neg_w != 0) | (bw < 0))
     ev = events_of(rows, codes, month, n, lo, hi)
     own, top_idx, top_val = ev.run(
         sesame_kernel,
         **rules(
-            sesame_kernel, repaid_code, neg_w, bw, np.flatnonzero((neg_w != 0) | (bw < 0)), 0.5, capacity, identity,
-            w, 600.0, k, MIN_COST,
+            sesame_kernel, repaid_code, neg_w, bw, costly, 0.5, capacity, identity, w, 600.0, k, min_cost,
         ),
     )
     lower = (700.0, 650.0, 600.0, 550.0)
     score, tier, combo, keys, count = sesame_reasons(
         tie_me, tie_friend, first, own, top_idx, top_val, 0.5, w[4], 350.0, 600.0,
-        np.array(lower[::-1]), KINDS + 3, k, MIN_COST, reason_lut(KINDS + 3, k),
+        np.array(lower[::-1]), KINDS + 3, k, min_cost, reason_lut(KINDS + 3, k),
     )
     e_own, e_score, e_reasons = sesame_by_numpy(
         rows, codes, month, n, lo, hi, repaid_code, neg_w, bw, capacity, identity, w,
-        lambda own: friends_mean_by_numpy(tie_me, tie_friend, first, n, own), k,
+        lambda own: friends_mean_by_numpy(tie_me, tie_friend, first, n, own), k, min_cost,
     )
     assert bits(own) == bits(e_own)
     assert bits(score) == bits(e_score)
