@@ -12,6 +12,13 @@ whatever code it names. This format only ever builds plain values:
   ``numpy.load(..., allow_pickle=False)`` (an object array cannot be stored:
   its elements are encoded in the document instead).
 
+A dataclass found more than once in a value (every replay audit of a scorer
+holds the same pooled sample, :func:`audit.aggregate.merge_all`) is stored
+once: its first node carries ``"$id": n`` and every later place holds
+``{"$ref": n}``, which reads back as that same object. Encoding it once per
+place cost the main process a copy of the pool's nodes per audit while it saved
+a chunk, and a resumed run got separate copies that merged separately.
+
 A dataclass is rebuilt only when it is one of this package's own
 (``audit.*``), already imported, and a dataclass: its fields are passed to its
 constructor, nothing else is called. Anything else in a document is refused
@@ -49,6 +56,10 @@ def _is_plain_dtype(dtype: np.dtype) -> bool:
 class _Encoder:
     def __init__(self) -> None:
         self.arrays: dict[str, np.ndarray] = {}
+        self.seen: dict[int, tuple[Any, dict]] = {}
+        """id of a dataclass already encoded -> (the object, kept so its id stays its own; its node)."""
+        self.shared = 0
+        """Dataclasses found more than once so far (the next one's ``$id``)."""
 
     def array(self, a: np.ndarray) -> Any:
         if not _is_plain_dtype(a.dtype):
@@ -99,17 +110,31 @@ class _Encoder:
                 raise ChunkFormatError("a DataFrame needs unique string column names to be stored")
             return {"$df": [[c, self.column(v[c])] for c in v.columns], "index": self.index(v.index)}
         if dataclasses.is_dataclass(v) and not isinstance(v, type):
-            cls = type(v)
-            if not cls.__module__.startswith("audit."):
-                raise ChunkFormatError(f"{cls.__module__}.{cls.__qualname__} is not one of this package's values")
-            fields = {f.name: self.value(getattr(v, f.name)) for f in dataclasses.fields(v) if f.init}
-            return {"$dc": f"{cls.__module__}:{cls.__qualname__}", "fields": fields}
+            return self.dataclass(v)
         raise ChunkFormatError(f"a value of type {type(v).__module__}.{type(v).__qualname__} cannot be stored")
+
+    def dataclass(self, v: Any) -> Any:
+        """A dataclass's node; a reference to its first node when the same object was encoded before."""
+        if id(v) in self.seen:
+            node = self.seen[id(v)][1]
+            if "$id" not in node:
+                node["$id"] = self.shared
+                self.shared += 1
+            return {"$ref": node["$id"]}
+        cls = type(v)
+        if not cls.__module__.startswith("audit."):
+            raise ChunkFormatError(f"{cls.__module__}.{cls.__qualname__} is not one of this package's values")
+        fields = {f.name: self.value(getattr(v, f.name)) for f in dataclasses.fields(v) if f.init}
+        node = {"$dc": f"{cls.__module__}:{cls.__qualname__}", "fields": fields}
+        self.seen[id(v)] = (v, node)
+        return node
 
 
 class _Decoder:
     def __init__(self, arrays: dict[str, np.ndarray]) -> None:
         self.arrays = arrays
+        self.shared: dict[int, Any] = {}
+        """``$id`` -> the dataclass read from the node carrying it (what a later ``$ref`` stands for)."""
 
     def array(self, node: Any) -> np.ndarray:
         if isinstance(node, dict) and "$objarr" in node:
@@ -159,6 +184,10 @@ class _Decoder:
             return pd.DataFrame(columns, index=self.index(node["index"]))
         if tag == "$dc":
             return self.dataclass(node)
+        if tag == "$ref":
+            if node[tag] not in self.shared:
+                raise ChunkFormatError(f"a reference to {str(node[tag])[:20]!r}, which no earlier value carries")
+            return self.shared[node[tag]]
         raise ChunkFormatError(f"unknown tag {tag[:20]!r}")
 
     def dataclass(self, node: dict) -> Any:
@@ -172,7 +201,10 @@ class _Decoder:
         fields = node["fields"]
         if not isinstance(fields, dict) or set(fields) != names:
             raise ChunkFormatError(f"the fields of {qualname} do not match its definition")
-        return cls(**{k: self.value(v) for k, v in fields.items()})
+        value = cls(**{k: self.value(v) for k, v in fields.items()})
+        if "$id" in node:  # later places refer to this same object
+            self.shared[node["$id"]] = value
+        return value
 
 
 def _hashable(key: Any) -> Any:

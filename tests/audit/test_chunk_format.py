@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from audit.aggregate import Counts, ValueCounts
-from audit.engine.chunk_format import ChunkFormatError, dumps, loads
+from audit.engine.chunk_format import ChunkFormatError, dumps, encode, loads
 from audit.engine.contract import ChunkOutput
 
 
@@ -79,3 +79,26 @@ def test_a_pickle_or_an_object_array_is_refused(tmp_path):
              a0=np.array([Foreign(1)], dtype=object))
     with pytest.raises(ChunkFormatError):
         loads(buf.getvalue())
+
+
+def test_a_value_held_in_several_places_is_stored_once_and_read_back_as_one_object():
+    shared = Counts(np.arange(4).reshape(2, 2))
+    other = Counts(np.arange(4).reshape(2, 2))  # equal but distinct: stays distinct
+    value = {"appeal": {"pool": shared}, "reversibility": {"pool": shared}, "spillover": [shared, other]}
+    arrays = encode(value)
+    doc = json.loads(arrays["doc"].tobytes())
+    assert len(arrays) == 3  # the document, the shared array once, the other's array
+    assert doc["value"]["$dict"][1][1] == {"$dict": [["pool", {"$ref": 0}]]}
+    back = loads(dumps(value))
+    first = back["appeal"]["pool"]
+    assert first is back["reversibility"]["pool"] and first is back["spillover"][0]
+    assert back["spillover"][1] is not first and np.array_equal(back["spillover"][1].array, other.array)
+    assert np.array_equal(first.array, shared.array)
+
+
+@pytest.mark.parametrize("ref", [0, "0", 5])
+def test_a_reference_to_no_earlier_value_is_refused(ref):
+    doc = {"format": "scs-audit chunk 1", "value": {"$list": [
+        {"$ref": ref}, {"$dc": "audit.aggregate:Counts", "fields": {"array": None}, "$id": 0}]}}
+    with pytest.raises(ChunkFormatError, match="reference"):
+        loads(_npz(doc))
