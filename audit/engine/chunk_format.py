@@ -64,11 +64,26 @@ class _Encoder:
     def array(self, a: np.ndarray) -> Any:
         if not _is_plain_dtype(a.dtype):
             if a.dtype.kind == "O":
-                return {"$objarr": [self.value(v) for v in a.tolist()], "shape": list(a.shape)}
+                return self.object_array(a)
             raise ChunkFormatError(f"an array of dtype {a.dtype} cannot be stored")
         key = f"a{len(self.arrays)}"
         self.arrays[key] = np.asarray(a, order="C")
         return {"$nd": key}
+
+    def object_array(self, a: np.ndarray) -> Any:
+        """An object array: its distinct values once and a code per element when every element is text
+        (``None``, a string, or a tuple of strings: a score frame's ``reasons``), else each element in the document.
+
+        A pooled sample's ``reasons`` hold tens of thousands of tuples drawn
+        from a few hundred; a node per element cost the main process tens of
+        MiB while it saved a chunk, a code per element costs 4 bytes.
+        """
+        items = a.ravel().tolist()
+        if not all(_is_text(v) for v in items):
+            return {"$objarr": [self.value(v) for v in items], "shape": list(a.shape)}
+        distinct: dict[Any, int] = {}
+        codes = np.fromiter((distinct.setdefault(v, len(distinct)) for v in items), dtype=np.int32, count=len(items))
+        return {"$objcodes": self.array(codes), "values": [self.value(v) for v in distinct], "shape": list(a.shape)}
 
     def column(self, s: pd.Series) -> Any:
         if isinstance(s.dtype, pd.CategoricalDtype):
@@ -130,6 +145,11 @@ class _Encoder:
         return node
 
 
+def _is_text(v: Any) -> bool:
+    """``None``, a ``str``, or a tuple of ``str`` (exact types: ``1 == 1.0 == True`` must not share a code)."""
+    return v is None or type(v) is str or (type(v) is tuple and all(type(x) is str for x in v))
+
+
 class _Decoder:
     def __init__(self, arrays: dict[str, np.ndarray]) -> None:
         self.arrays = arrays
@@ -142,10 +162,23 @@ class _Decoder:
             out = np.empty(len(items), dtype=object)
             out[:] = items
             return out.reshape(tuple(int(n) for n in node["shape"]))
+        if isinstance(node, dict) and "$objcodes" in node:
+            return self.coded_objects(node)
         key = node.get("$nd") if isinstance(node, dict) else None
         if key not in self.arrays:
             raise ChunkFormatError(f"the document names an array {key!r} the file does not hold")
         return self.arrays[key]
+
+    def coded_objects(self, node: dict) -> np.ndarray:
+        """The object array of an ``$objcodes`` node: each element its code's value."""
+        values = [self.value(x) for x in node["values"]]
+        codes = self.array(node["$objcodes"])
+        if codes.dtype.kind not in "iu" or (codes.size and not 0 <= int(codes.min()) <= int(codes.max()) < len(values)):
+            raise ChunkFormatError("an object array's codes do not index its values")
+        table = np.empty(len(values), dtype=object)
+        for i, v in enumerate(values):  # one by one: numpy would read tuples of equal length as a second axis
+            table[i] = v
+        return table[codes].reshape(tuple(int(n) for n in node["shape"]))
 
     def index(self, node: dict) -> pd.Index:
         if "$range" in node:
@@ -177,7 +210,7 @@ class _Decoder:
             return float(node[tag])
         if tag == "$np":
             return self.array(node[tag])[()]
-        if tag in ("$nd", "$objarr"):
+        if tag in ("$nd", "$objarr", "$objcodes"):
             return self.array(node)
         if tag == "$df":
             columns = {str(name): self.column(col) for name, col in node[tag]}
