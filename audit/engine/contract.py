@@ -297,7 +297,7 @@ def process_chunk(
     errors: dict[str, str] = {}
     seconds: dict[str, float] = {}
     scored: dict[str, ScoredChunk] = {}
-    across_audits = [audit for audit in audits if getattr(audit, "collect_across", None) is not None]
+    across_audits = [(audit.name, across) for audit in audits if (across := getattr(audit, "collect_across", None)) is not None]
     for label, scorer in scorers:
         with plugin_section(label):  # a worker that dies in here is blamed on this scorer (audit.engine.workers)
             out = _score_and_collect(label, scorer, population, view, cells, audits, layout, options, as_of, seconds,
@@ -311,11 +311,11 @@ def process_chunk(
         if across_audits:  # kept for the audits reading every scorer's output; otherwise freed before the next scorer
             scored[label] = chunk
         del chunk, out
-    for audit in across_audits:
+    for name, across in across_audits:
         t0 = time.perf_counter()
-        for label, stats in audit.collect_across(scored).items():
-            aggregates[label][audit.name] = stats
-        seconds[f"audit:{audit.name}"] = seconds.get(f"audit:{audit.name}", 0.0) + time.perf_counter() - t0
+        for label, stats in across(scored).items():
+            aggregates[label][name] = stats
+        seconds[f"audit:{name}"] = seconds.get(f"audit:{name}", 0.0) + time.perf_counter() - t0
     return ChunkOutput(aggregates=aggregates, errors=errors, seconds=seconds, people=len(population))
 
 
