@@ -12,6 +12,13 @@ whatever code it names. This format only ever builds plain values:
   ``numpy.load(..., allow_pickle=False)`` (an object array cannot be stored:
   its elements are encoded in the document instead).
 
+A dataclass found more than once in a value (every replay audit of a scorer
+holds the same pooled sample, :func:`audit.aggregate.merge_all`) is stored
+once: its first node carries ``"$id": n`` and every later place holds
+``{"$ref": n}``, which reads back as that same object. Encoding it once per
+place cost the main process a copy of the pool's nodes per audit while it saved
+a chunk, and a resumed run got separate copies that merged separately.
+
 A dataclass is rebuilt only when it is one of this package's own
 (``audit.*``), already imported, and a dataclass: its fields are passed to its
 constructor, nothing else is called. Anything else in a document is refused
@@ -49,15 +56,34 @@ def _is_plain_dtype(dtype: np.dtype) -> bool:
 class _Encoder:
     def __init__(self) -> None:
         self.arrays: dict[str, np.ndarray] = {}
+        self.seen: dict[int, tuple[Any, dict]] = {}
+        """id of a dataclass already encoded -> (the object, kept so its id stays its own; its node)."""
+        self.shared = 0
+        """Dataclasses found more than once so far (the next one's ``$id``)."""
 
     def array(self, a: np.ndarray) -> Any:
         if not _is_plain_dtype(a.dtype):
             if a.dtype.kind == "O":
-                return {"$objarr": [self.value(v) for v in a.tolist()], "shape": list(a.shape)}
+                return self.object_array(a)
             raise ChunkFormatError(f"an array of dtype {a.dtype} cannot be stored")
         key = f"a{len(self.arrays)}"
         self.arrays[key] = np.asarray(a, order="C")
         return {"$nd": key}
+
+    def object_array(self, a: np.ndarray) -> Any:
+        """An object array: its distinct values once and a code per element when every element is text
+        (``None``, a string, or a tuple of strings: a score frame's ``reasons``), else each element in the document.
+
+        A pooled sample's ``reasons`` hold tens of thousands of tuples drawn
+        from a few hundred; a node per element cost the main process tens of
+        MiB while it saved a chunk, a code per element costs 4 bytes.
+        """
+        items = a.ravel().tolist()
+        if not all(_is_text(v) for v in items):
+            return {"$objarr": [self.value(v) for v in items], "shape": list(a.shape)}
+        distinct: dict[Any, int] = {}
+        codes = np.fromiter((distinct.setdefault(v, len(distinct)) for v in items), dtype=np.int32, count=len(items))
+        return {"$objcodes": self.array(codes), "values": [self.value(v) for v in distinct], "shape": list(a.shape)}
 
     def column(self, s: pd.Series) -> Any:
         if isinstance(s.dtype, pd.CategoricalDtype):
@@ -99,17 +125,36 @@ class _Encoder:
                 raise ChunkFormatError("a DataFrame needs unique string column names to be stored")
             return {"$df": [[c, self.column(v[c])] for c in v.columns], "index": self.index(v.index)}
         if dataclasses.is_dataclass(v) and not isinstance(v, type):
-            cls = type(v)
-            if not cls.__module__.startswith("audit."):
-                raise ChunkFormatError(f"{cls.__module__}.{cls.__qualname__} is not one of this package's values")
-            fields = {f.name: self.value(getattr(v, f.name)) for f in dataclasses.fields(v) if f.init}
-            return {"$dc": f"{cls.__module__}:{cls.__qualname__}", "fields": fields}
+            return self.dataclass(v)
         raise ChunkFormatError(f"a value of type {type(v).__module__}.{type(v).__qualname__} cannot be stored")
+
+    def dataclass(self, v: Any) -> Any:
+        """A dataclass's node; a reference to its first node when the same object was encoded before."""
+        if id(v) in self.seen:
+            node = self.seen[id(v)][1]
+            if "$id" not in node:
+                node["$id"] = self.shared
+                self.shared += 1
+            return {"$ref": node["$id"]}
+        cls = type(v)
+        if not cls.__module__.startswith("audit."):
+            raise ChunkFormatError(f"{cls.__module__}.{cls.__qualname__} is not one of this package's values")
+        fields = {f.name: self.value(getattr(v, f.name)) for f in dataclasses.fields(v) if f.init}
+        node = {"$dc": f"{cls.__module__}:{cls.__qualname__}", "fields": fields}
+        self.seen[id(v)] = (v, node)
+        return node
+
+
+def _is_text(v: Any) -> bool:
+    """``None``, a ``str``, or a tuple of ``str`` (exact types: ``1 == 1.0 == True`` must not share a code)."""
+    return v is None or type(v) is str or (type(v) is tuple and all(type(x) is str for x in v))
 
 
 class _Decoder:
     def __init__(self, arrays: dict[str, np.ndarray]) -> None:
         self.arrays = arrays
+        self.shared: dict[int, Any] = {}
+        """``$id`` -> the dataclass read from the node carrying it (what a later ``$ref`` stands for)."""
 
     def array(self, node: Any) -> np.ndarray:
         if isinstance(node, dict) and "$objarr" in node:
@@ -117,10 +162,23 @@ class _Decoder:
             out = np.empty(len(items), dtype=object)
             out[:] = items
             return out.reshape(tuple(int(n) for n in node["shape"]))
+        if isinstance(node, dict) and "$objcodes" in node:
+            return self.coded_objects(node)
         key = node.get("$nd") if isinstance(node, dict) else None
         if key not in self.arrays:
             raise ChunkFormatError(f"the document names an array {key!r} the file does not hold")
         return self.arrays[key]
+
+    def coded_objects(self, node: dict) -> np.ndarray:
+        """The object array of an ``$objcodes`` node: each element its code's value."""
+        values = [self.value(x) for x in node["values"]]
+        codes = self.array(node["$objcodes"])
+        if codes.dtype.kind not in "iu" or (codes.size and not 0 <= int(codes.min()) <= int(codes.max()) < len(values)):
+            raise ChunkFormatError("an object array's codes do not index its values")
+        table = np.empty(len(values), dtype=object)
+        for i, v in enumerate(values):  # one by one: numpy would read tuples of equal length as a second axis
+            table[i] = v
+        return table[codes].reshape(tuple(int(n) for n in node["shape"]))
 
     def index(self, node: dict) -> pd.Index:
         if "$range" in node:
@@ -152,13 +210,17 @@ class _Decoder:
             return float(node[tag])
         if tag == "$np":
             return self.array(node[tag])[()]
-        if tag in ("$nd", "$objarr"):
+        if tag in ("$nd", "$objarr", "$objcodes"):
             return self.array(node)
         if tag == "$df":
             columns = {str(name): self.column(col) for name, col in node[tag]}
             return pd.DataFrame(columns, index=self.index(node["index"]))
         if tag == "$dc":
             return self.dataclass(node)
+        if tag == "$ref":
+            if node[tag] not in self.shared:
+                raise ChunkFormatError(f"a reference to {str(node[tag])[:20]!r}, which no earlier value carries")
+            return self.shared[node[tag]]
         raise ChunkFormatError(f"unknown tag {tag[:20]!r}")
 
     def dataclass(self, node: dict) -> Any:
@@ -172,7 +234,10 @@ class _Decoder:
         fields = node["fields"]
         if not isinstance(fields, dict) or set(fields) != names:
             raise ChunkFormatError(f"the fields of {qualname} do not match its definition")
-        return cls(**{k: self.value(v) for k, v in fields.items()})
+        value = cls(**{k: self.value(v) for k, v in fields.items()})
+        if "$id" in node:  # later places refer to this same object
+            self.shared[node["$id"]] = value
+        return value
 
 
 def _hashable(key: Any) -> Any:

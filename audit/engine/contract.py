@@ -284,7 +284,10 @@ def process_chunk(
     given, receives each scorer's validated frame once its audits succeeded
     (``--save-scores``), so the frame is not computed twice. Audits with a
     ``collect_across`` (:class:`CrossScorerAudit`) then read every scorer's
-    output of the chunk together.
+    output of the chunk together. Without such an audit each scorer's
+    :class:`ScoredChunk` (its frame, truth frame and memo) is dropped once its
+    audits have collected, before the next scorer runs: a worker's peak then
+    holds one scorer's output of the batch, not every scorer's.
     """
     as_of = population.horizon_months - 1 if options.as_of is None else options.as_of
     view = population.view()
@@ -294,6 +297,7 @@ def process_chunk(
     errors: dict[str, str] = {}
     seconds: dict[str, float] = {}
     scored: dict[str, ScoredChunk] = {}
+    across_audits = [(audit.name, across) for audit in audits if (across := getattr(audit, "collect_across", None)) is not None]
     for label, scorer in scorers:
         with plugin_section(label):  # a worker that dies in here is blamed on this scorer (audit.engine.workers)
             out = _score_and_collect(label, scorer, population, view, cells, audits, layout, options, as_of, seconds,
@@ -302,17 +306,16 @@ def process_chunk(
             errors[label] = out
             continue
         aggregates[label], chunk = out
-        scored[label] = chunk
         if on_scored is not None:
             on_scored(label, population, chunk.frame, chunk.scorer)
-    for audit in audits:
-        across = getattr(audit, "collect_across", None)
-        if across is None:
-            continue
+        if across_audits:  # kept for the audits reading every scorer's output; otherwise freed before the next scorer
+            scored[label] = chunk
+        del chunk, out
+    for name, across in across_audits:
         t0 = time.perf_counter()
         for label, stats in across(scored).items():
-            aggregates[label][audit.name] = stats
-        seconds[f"audit:{audit.name}"] = seconds.get(f"audit:{audit.name}", 0.0) + time.perf_counter() - t0
+            aggregates[label][name] = stats
+        seconds[f"audit:{name}"] = seconds.get(f"audit:{name}", 0.0) + time.perf_counter() - t0
     return ChunkOutput(aggregates=aggregates, errors=errors, seconds=seconds, people=len(population))
 
 

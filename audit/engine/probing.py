@@ -43,6 +43,7 @@ __all__ = [
     "probe_scorer",
     "probe_scorers",
     "ProbeTask",
+    "SyntheticProbe",
 ]
 
 #: People in the start-of-run probe. Assumption: a thousand people exercise every
@@ -169,21 +170,43 @@ def probe_scorer(scorer: Scorer, population: Population, *, as_of: int) -> None:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SyntheticProbe:
+    """The probe population of a synthetic source, drawn where it is used (:func:`probe_population`).
+
+    A worker draws it with the generation kernels it inherited from the
+    forkserver; drawing it in the main process instead loaded those kernels
+    there too (about 20-35 MiB of the command's memory for the whole run),
+    only to pickle a thousand people to every worker.
+    """
+
+    source: Any
+    """The run's :class:`~audit.population.source.PopulationSource` (a spec, a size and a seed: small)."""
+    size: int
+
+    def population(self) -> Population:
+        return probe_population(self.source, self.size)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ProbeTask:
     """One scorer's probe, as a supervised worker runs it (:mod:`audit.engine.workers`)."""
 
     label: str
     scorer: Scorer
-    population: Population
-    as_of: int
+    population: Population | SyntheticProbe
+    """The probe population, or how to draw it in the worker (a synthetic source)."""
+    as_of: int | None
+    """The month scored; ``None``: the population's last."""
     timeout: float | None
 
 
 def probe_one(task: ProbeTask) -> str | None:
     """Why ``task``'s scorer failed its probe, or ``None`` (the function a supervised pool maps)."""
+    population = task.population.population() if isinstance(task.population, SyntheticProbe) else task.population
+    as_of = population.horizon_months - 1 if task.as_of is None else task.as_of
     with plugin_section(task.label):
         try:
-            probe_scorer(time_limited(sharing_view(task.scorer), task.timeout), task.population, as_of=task.as_of)
+            probe_scorer(time_limited(sharing_view(task.scorer), task.timeout), population, as_of=as_of)
         except ScorerFailed as exc:
             return str(exc)
         except ScorerContractError as exc:
@@ -221,10 +244,14 @@ def probe_scorers(
     size = int(getattr(options, "probe_size", DEFAULT_PROBE_SIZE))
     if size <= 0 or not scorers:
         return failed
-    population = probe_population(source, size)
-    as_of = population.horizon_months - 1 if options.as_of is None else options.as_of
+    # a synthetic probe population is drawn in the workers, which have the generator loaded; a supplied one is cut here
+    population: Population | SyntheticProbe = (
+        SyntheticProbe(source=source, size=size) if executor is not None and source.supplied is None
+        else probe_population(source, size)
+    )
     timeout = getattr(options, "scorer_timeout", None)
-    tasks = [ProbeTask(label=label, scorer=s, population=population, as_of=as_of, timeout=timeout) for label, s in scorers]
+    tasks = [ProbeTask(label=label, scorer=s, population=population, as_of=options.as_of, timeout=timeout)
+             for label, s in scorers]
     if executor is None:
         done = ((task, probe_one(task)) for task in tasks)
     else:

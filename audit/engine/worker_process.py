@@ -18,11 +18,33 @@ from typing import Any
 
 from audit.engine.allocator import return_freed_memory
 
-__all__ = ["IDLE_SECONDS", "default_worker_memory", "die_with", "rss_bytes", "worker_init", "worker_main"]
+__all__ = [
+    "IDLE_SECONDS",
+    "RELEASE",
+    "default_worker_memory",
+    "die_with",
+    "released_on_request",
+    "rss_bytes",
+    "worker_init",
+    "worker_main",
+]
 
 #: How long a worker waits for its next task before giving its freed memory back to the system: long enough
 #: that a worker fed chunk after chunk keeps its heap (refaulting it costs CPU), short beside a finalizing.
 IDLE_SECONDS = 1.0
+
+#: What the supervisor sends a worker it has no task for (:meth:`audit.engine.workers.ProcessExecutor.imap_unordered`):
+#: give freed memory back now rather than after :data:`IDLE_SECONDS`. At the end of the chunk loop and of
+#: finalizing, a worker left holding its last task's heap for that second sat beside its neighbour's peak.
+RELEASE = "release"
+
+_RELEASED: list[int] = [0]
+"""How many times this process gave its freed memory back because the supervisor said no task was coming."""
+
+
+def released_on_request() -> int:
+    """How many :data:`RELEASE` messages this worker has acted on (read by tests, in the worker)."""
+    return _RELEASED[0]
 
 
 def die_with(main_pid: int) -> None:
@@ -80,7 +102,8 @@ def worker_main(conn: Any, main_pid: int) -> None:
     system (:func:`audit.engine.allocator.return_freed_memory`): a worker keeps
     its heap between chunks sent back to back (the pool sends the next one
     before it merges the last result), but an idle one holds no more than it
-    uses.
+    uses. A :data:`RELEASE` message (the supervisor has no task for it) gives
+    the memory back at once.
     """
     die_with(main_pid)
     worker_init()
@@ -97,6 +120,10 @@ def worker_main(conn: Any, main_pid: int) -> None:
             return
         if item is None:
             return
+        if item == RELEASE:
+            return_freed_memory()
+            _RELEASED[0] += 1
+            continue
         fn, task = item
         try:
             out = fn(task)

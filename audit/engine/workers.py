@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Self
 
-from audit.engine.worker_process import default_worker_memory, die_with, rss_bytes, worker_init, worker_main
+from audit.engine.worker_process import RELEASE, default_worker_memory, die_with, rss_bytes, worker_init, worker_main
 from audit.errors import AuditError, InvalidArgument
 
 __all__ = ["Fault", "ProcessExecutor", "WorkerLost", "default_worker_memory", "die_with", "worker_init"]
@@ -256,6 +256,8 @@ class ProcessExecutor:
                             following = next_job()
                             if following is not None:
                                 self._send(w, fn, following)
+                            else:  # nothing left for it: its heap goes back now, not while the others peak
+                                self._release(w)
                         yield job.origin, result
                         continue
                 if not w.process.is_alive() and w.job is not None:
@@ -267,6 +269,13 @@ class ProcessExecutor:
         try:
             w.conn.send((fn, job.task))
         except OSError:  # the worker has died: its sentinel says so, and the task is retried (_lost)
+            pass
+
+    def _release(self, w: _Worker) -> None:
+        """Tell an idle worker no task is coming, so it gives its freed memory back (:data:`RELEASE`)."""
+        try:
+            w.conn.send(RELEASE)
+        except OSError:  # the worker has died: noticed when it is next given a task
             pass
 
     def _drain(self, w: _Worker) -> tuple[str, Any] | None:

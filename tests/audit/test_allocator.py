@@ -93,3 +93,18 @@ def test_a_worker_is_handed_its_next_task_before_its_result_is_consumed():
             seen.append((task, list(submitted)))
     # when task 0's result arrives, task 1 is already with the worker; when task 1's, task 2
     assert seen == [(0, [0, 1]), (1, [0, 1, 2]), (2, [0, 1, 2])]
+
+
+def _releases(_: object) -> int:
+    """How many times this worker was told no task was coming (and gave its freed memory back then)."""
+    from audit.engine.worker_process import released_on_request
+
+    return released_on_request()
+
+
+def test_a_worker_left_without_a_task_is_told_to_give_its_memory_back_at_once():
+    with ProcessExecutor(1) as pool:
+        assert [out for _, out in pool.imap_unordered(_releases, iter([0, 1]))] == [0, 0]  # tasks back to back
+        # the second task's result left the pool nothing to send: the worker was told so before this call
+        assert [out for _, out in pool.imap_unordered(_releases, iter([2]))] == [1]
+

@@ -58,3 +58,39 @@ def test_a_chunk_where_a_variant_failed_contributes_no_joint_counts():
                         layout, AuditOptions())
     assert "failing" in out.errors
     assert out.aggregates["suining"]["paired"] == {}
+
+
+class _FrameWatch:
+    """A per-scorer audit that notes, as each scorer's chunk arrives, whether earlier scorers' frames still exist."""
+
+    name = "frame_watch"
+
+    def __init__(self) -> None:
+        self.frames: list = []
+        self.alive_at_collect: list[list[bool]] = []
+
+    def collect(self, chunk):
+        import gc
+        import weakref
+
+        gc.collect()
+        self.alive_at_collect.append([ref() is not None for ref in self.frames])
+        self.frames.append(weakref.ref(chunk.frame))
+        return {}
+
+
+def test_a_scorers_chunk_is_freed_before_the_next_scorer_runs_when_no_audit_reads_across_scorers():
+    pop, layout = _chunk_and_layout(800)
+    watch = _FrameWatch()
+    scorers = [("suining", Suining()), ("rongcheng", Rongcheng()), ("suining#2", Suining())]
+    process_chunk(pop, scorers, [watch], layout, AuditOptions())
+    assert watch.alive_at_collect == [[], [False], [False, False]]
+
+
+def test_every_scorers_chunk_is_kept_for_an_audit_reading_across_scorers():
+    pop, layout = _chunk_and_layout(800)
+    watch = _FrameWatch()
+    scorers = [("suining", Suining()), ("rongcheng", Rongcheng())]
+    out = process_chunk(pop, scorers, [watch, PairedAudit(["suining", "rongcheng"])], layout, AuditOptions())
+    assert watch.alive_at_collect == [[], [True]]
+    assert int(out.aggregates["rongcheng"]["paired"]["joint"].counts.sum()) == len(pop)

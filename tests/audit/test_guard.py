@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from audit.disparity.audit import DisparityAudit
@@ -243,3 +244,35 @@ def test_a_scorer_from_a_loose_file_can_be_sent_to_a_fresh_worker_process(tmp_pa
     out = subprocess.run([sys.executable, "-c", code], input=blob, capture_output=True, check=True,
                          env={"PYTHONPATH": str(Path(__file__).parents[2]), "PATH": os.environ.get("PATH", "")})
     assert out.stdout.decode().split() == ["tunable", "3"]
+
+
+class _RecordingPool:
+    """Stands in for a supervised pool: keeps each task it is given, pickled and back, and runs it here."""
+
+    def __init__(self) -> None:
+        self.tasks: list = []
+
+    def imap_unordered(self, fn, tasks, **_):
+        import pickle
+
+        for task in tasks:
+            sent = pickle.loads(pickle.dumps(task))  # what a worker would receive
+            self.tasks.append(sent)
+            yield task, fn(sent)
+
+
+def test_a_synthetic_probe_population_is_drawn_in_the_worker_and_probes_the_same_people():
+    from audit.engine.probing import ProbeTask, SyntheticProbe, probe_one, probe_scorers
+
+    source = open_source("tiny", size=5000, seed=4)
+    pool = _RecordingPool()
+    failed = probe_scorers([("plain", fs.Plain()), ("mutates", fs.MutatesPeople())], source, AuditOptions(), executor=pool)
+    assert list(failed) == ["mutates"]
+    assert all(isinstance(t.population, SyntheticProbe) for t in pool.tasks)  # no people drawn in this process
+    drawn = pool.tasks[0].population.population()
+    here = probe_population(source, 1000)  # what the main process drew before
+    for table in ("people", "events", "ties"):
+        pd.testing.assert_frame_equal(getattr(drawn, table), getattr(here, table), check_exact=True)
+    assert drawn.horizon_months == here.horizon_months
+    task = ProbeTask(label="mutates", scorer=fs.MutatesPeople(), population=here, as_of=None, timeout=None)
+    assert probe_one(task) == failed["mutates"]  # the same verdict as on the people drawn in this process
