@@ -22,10 +22,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from alternating import run_child, span  # bench/alternating.py: bench/ is first on sys.path
 
 HERE = Path(__file__).resolve().parent
 COUNTRY = 1_400_000_000
@@ -45,13 +46,19 @@ def child(chunks: int) -> None:
     source = open_source("china-2020", size=COUNTRY, seed=0)
     options = AuditOptions(population_size=COUNTRY)
     plan = source.chunk_plan(1_000_000)
-    base = ChunkTask(source=source, blocks=plan[0], scorers=tuple(unique_labels(resolve_scorers(None))),
-                     audits=tuple(default_audits(options)), layout=layout_for((), spec=source.spec), options=options)
+    base = ChunkTask(
+        source=source,
+        blocks=plan[0],
+        scorers=tuple(unique_labels(resolve_scorers(None))),
+        audits=tuple(default_audits(options)),
+        layout=layout_for((), spec=source.spec),
+        options=options,
+    )
     run_chunk(base)  # warm-up
     t0 = time.process_time()
     people = 0
     seconds: dict[str, float] = {}
-    for blocks in plan[1:1 + chunks]:
+    for blocks in plan[1 : 1 + chunks]:
         out = run_chunk(replace(base, blocks=blocks))
         people += out.people
         for stage, s in out.seconds.items():
@@ -59,23 +66,9 @@ def child(chunks: int) -> None:
     print(json.dumps({"cpu": time.process_time() - t0, "people": people, "seconds": seconds}))
 
 
-def _run_in(tree: Path, chunks: int) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(tree)}
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(chunks)]
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd="/tmp")
-    if out.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} (PYTHONPATH={tree}) failed:\n{out.stderr}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def _seconds(run: dict, stage: str) -> float:
     """The process's CPU seconds (``stage`` "process CPU") or a stage's seconds in one measured process."""
     return float(run["cpu"]) if stage == "process CPU" else float(run["seconds"].get(stage, 0.0))
-
-
-def _span(values: list[float], fmt: str) -> str:
-    lo, hi = min(values), max(values)
-    return f"{lo:{fmt}}" if f"{lo:{fmt}}" == f"{hi:{fmt}}" else f"{lo:{fmt}}-{hi:{fmt}}"
 
 
 def main() -> None:
@@ -95,21 +88,23 @@ def main() -> None:
     for _ in range(args.repeats):
         for name, tree in trees:
             loads.append(os.getloadavg()[0])
-            got[name].append(_run_in(tree, args.chunks))
-    print(f"{args.chunks} chunks of the 1.4e9 run in one process after a warm-up; CPU ns per person, ranges over "
-          f"{args.repeats} fresh processes per tree, trees alternating; load average (1 min) {min(loads):.1f}-{max(loads):.1f}")
+            got[name].append(run_child(__file__, tree, str(args.chunks)))
+    print(
+        f"{args.chunks} chunks of the 1.4e9 run in one process after a warm-up; CPU ns per person, ranges over "
+        f"{args.repeats} fresh processes per tree, trees alternating; load average (1 min) {min(loads):.1f}-{max(loads):.1f}"
+    )
     stages = sorted(got["current"][0]["seconds"], key=lambda k: -got["current"][0]["seconds"][k])
     for stage in ["process CPU", *stages]:
         cols = []
         for name, runs in got.items():
             ns = [_seconds(r, stage) / r["people"] * 1e9 for r in runs]
-            cols.append(f"{name} {_span(ns, ',.0f'):>13}")
+            cols.append(f"{name} {span(ns, ',.0f'):>13}")
         line = f"    {stage:<24} " + "   ".join(cols)
         if args.before is not None:
             pairs = zip(got["current"], got["before"], strict=True)
             ratios = [_seconds(b, stage) / _seconds(a, stage) for a, b in pairs if _seconds(a, stage) > 0]
             if ratios:
-                line += f"   before / current {_span(ratios, '.2f')}x"
+                line += f"   before / current {span(ratios, '.2f')}x"
         print(line)
 
 

@@ -22,10 +22,11 @@ import argparse
 import inspect
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from alternating import run_child, span  # bench/alternating.py: bench/ is first on sys.path
 
 HERE = Path(__file__).resolve().parent
 COUNTRY = 1_400_000_000
@@ -68,24 +69,11 @@ def child() -> None:
         "penalised people (once a batch)": ms(lambda: strata._penalised(pop, as_of)),
         "strata and sizes (4 scorers)": sum(
             ms(lambda s=s: stratum_codes(s, penalised, 3, strata.SANCTIONED, strata.PENALISED, strata.REST))
-            for s, _ in calls),
+            for s, _ in calls
+        ),
         "replay sample (4 scorers)": sum(ms(lambda a=a: bottom_k_rows(*a)) for _, a in calls),
     }
     print(json.dumps(out))
-
-
-def _run_in(tree: Path) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(tree)}
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child"]
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd="/tmp")
-    if out.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} (PYTHONPATH={tree}) failed:\n{out.stderr}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def _span(values: list[float], fmt: str) -> str:
-    lo, hi = min(values), max(values)
-    return f"{lo:{fmt}}" if f"{lo:{fmt}}" == f"{hi:{fmt}}" else f"{lo:{fmt}}-{hi:{fmt}}"
 
 
 def main() -> None:
@@ -104,15 +92,17 @@ def main() -> None:
     for _ in range(args.repeats):
         for name, tree in trees:
             loads.append(os.getloadavg()[0])
-            got[name].append(_run_in(tree))
-    print(f"one batch of 1,048,576 people; thread CPU ms (median of 9 calls), ranges over {args.repeats} fresh "
-          f"processes per tree, trees alternating; load average (1 min) {min(loads):.1f}-{max(loads):.1f}")
+            got[name].append(run_child(__file__, tree))
+    print(
+        f"one batch of 1,048,576 people; thread CPU ms (median of 9 calls), ranges over {args.repeats} fresh "
+        f"processes per tree, trees alternating; load average (1 min) {min(loads):.1f}-{max(loads):.1f}"
+    )
     for name in got["current"][0]:
-        cols = [f"{tree} {_span([r[name] for r in runs], '.2f'):>11}" for tree, runs in got.items()]
+        cols = [f"{tree} {span([r[name] for r in runs], '.2f'):>11}" for tree, runs in got.items()]
         line = f"    {name:<32} " + "   ".join(cols)
         if args.before is not None:
             ratios = [b[name] / a[name] for a, b in zip(got["current"], got["before"], strict=True)]
-            line += f"   before / current {_span(ratios, '.2f')}x"
+            line += f"   before / current {span(ratios, '.2f')}x"
         print(line)
 
 
