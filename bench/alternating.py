@@ -25,6 +25,23 @@ def run_child(script: str, tree: Path, *args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def alternate(
+    script: str, trees: list[tuple[str, Path]], repeats: int, *args: str
+) -> tuple[dict[str, list[dict]], list[float]]:
+    """``repeats`` rounds of :func:`run_child` over ``trees`` (name, folder) in turn.
+
+    Returns each tree's figures, run by run, and the one-minute load average before each run
+    (runs made one right after the other see the same machine, so their ratios are what to compare).
+    """
+    got: dict[str, list[dict]] = {name: [] for name, _ in trees}
+    loads: list[float] = []
+    for _ in range(repeats):
+        for name, tree in trees:
+            loads.append(os.getloadavg()[0])
+            got[name].append(run_child(script, tree, *args))
+    return got, loads
+
+
 def span(values: list[float], fmt: str) -> str:
     """``lo-hi`` of repeated measurements (one value when they agree to the format)."""
     lo, hi = format(min(values), fmt), format(max(values), fmt)

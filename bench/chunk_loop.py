@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
-from alternating import run_child, span  # bench/alternating.py: bench/ is first on sys.path
+from alternating import alternate, span  # bench/alternating.py: bench/ is first on sys.path
 
 HERE = Path(__file__).resolve().parent
 COUNTRY = 1_400_000_000
@@ -83,12 +82,7 @@ def main() -> None:
         return
     trees = [("current", HERE.parent)] + ([("before", args.before)] if args.before is not None else [])
     print(f"command: python bench/{Path(__file__).name} {' '.join(sys.argv[1:])}".rstrip())
-    got: dict[str, list[dict]] = {name: [] for name, _ in trees}
-    loads = []
-    for _ in range(args.repeats):
-        for name, tree in trees:
-            loads.append(os.getloadavg()[0])
-            got[name].append(run_child(__file__, tree, str(args.chunks)))
+    got, loads = alternate(__file__, trees, args.repeats, str(args.chunks))
     print(
         f"{args.chunks} chunks of the 1.4e9 run in one process after a warm-up; CPU ns per person, ranges over "
         f"{args.repeats} fresh processes per tree, trees alternating; load average (1 min) {min(loads):.1f}-{max(loads):.1f}"

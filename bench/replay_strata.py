@@ -21,12 +21,11 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
-from alternating import run_child, span  # bench/alternating.py: bench/ is first on sys.path
+from alternating import alternate, span  # bench/alternating.py: bench/ is first on sys.path
 
 HERE = Path(__file__).resolve().parent
 COUNTRY = 1_400_000_000
@@ -87,12 +86,7 @@ def main() -> None:
         return
     trees = [("current", HERE.parent)] + ([("before", args.before)] if args.before is not None else [])
     print(f"command: python bench/{Path(__file__).name} {' '.join(sys.argv[1:])}".rstrip())
-    got: dict[str, list[dict]] = {name: [] for name, _ in trees}
-    loads = []
-    for _ in range(args.repeats):
-        for name, tree in trees:
-            loads.append(os.getloadavg()[0])
-            got[name].append(run_child(__file__, tree))
+    got, loads = alternate(__file__, trees, args.repeats)
     print(
         f"one batch of 1,048,576 people; thread CPU ms (median of 9 calls), ranges over {args.repeats} fresh "
         f"processes per tree, trees alternating; load average (1 min) {min(loads):.1f}-{max(loads):.1f}"

@@ -61,6 +61,9 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # bench/disparity.py
+
+from alternating import span  # noqa: E402  (bench/alternating.py, found through the line above)
+
 COUNTRY = 1_400_000_000
 SCORERS = ("suining", "rongcheng", "joint_punishment", "sesame")
 
@@ -214,12 +217,6 @@ def cli_run(size: int, scorers: tuple[str, ...] = (), *, extra: tuple[str, ...] 
     return {"wall": wall, "cpu": tree.cpu_seconds, "peak": tree.peak, "seconds": seconds, "processes": tree.processes}
 
 
-def _span(values: list[float], fmt: str) -> str:
-    """``lo-hi`` of repeated measurements (one value when they agree to the format)."""
-    lo, hi = format(min(values), fmt), format(max(values), fmt)
-    return lo if lo == hi else f"{lo}-{hi}"
-
-
 def _load() -> str:
     return ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
@@ -242,8 +239,8 @@ def end_to_end(sizes: list[int], repeats: int, *, memory_only: list[int] = ()) -
                   f"{runs[-1]['cpu']:.1f} CPU s", flush=True)
         cpu[n] = [r["cpu"] for r in runs]
         stages[n] = [r["seconds"] for r in runs]
-        print(f"{n:>14,} {_span([r['wall'] for r in runs], '.1f'):>12} {_span(cpu[n], '.1f'):>12} "
-              f"{_span([c / n * 1e9 for c in cpu[n]], ',.0f'):>14} {_span([r['peak'] / 2**30 for r in runs], '.2f'):>11}",
+        print(f"{n:>14,} {span([r['wall'] for r in runs], '.1f'):>12} {span(cpu[n], '.1f'):>12} "
+              f"{span([c / n * 1e9 for c in cpu[n]], ',.0f'):>14} {span([r['peak'] / 2**30 for r in runs], '.2f'):>11}",
               flush=True)
     for n in memory_only:
         r = cli_run(n, SCORERS)
@@ -255,13 +252,13 @@ def end_to_end(sizes: list[int], repeats: int, *, memory_only: list[int] = ()) -
     for k in keys:
         vals = [s.get(k, 0.0) / big * 1e9 for s in stages[big]]
         if max(vals) >= 1:
-            print(f"      {k:<28} {_span(vals, ',.0f'):>12}")
+            print(f"      {k:<28} {span(vals, ',.0f'):>12}")
     if len(sizes) >= 2:
         small = sorted(sizes)[-2]
         slopes = [(b - a) / (big - small) * 1e9 for a in cpu[small] for b in cpu[big]]
         minutes = [(b + s * 1e-9 * (COUNTRY - big)) / cores / 60 for b in cpu[big] for s in slopes]
-        print(f"\n    marginal CPU per person between {small:,} and {big:,} people: {_span(slopes, ',.0f')} ns")
-        print(f"    projected for {COUNTRY:,} people: {_span(minutes, ',.1f')} minutes with {cores} cores fully used "
+        print(f"\n    marginal CPU per person between {small:,} and {big:,} people: {span(slopes, ',.0f')} ns")
+        print(f"    projected for {COUNTRY:,} people: {span(minutes, ',.1f')} minutes with {cores} cores fully used "
               "(CPU at the larger size plus the marginal cost of the rest, divided by the cores; meaningful only "
               "where the cost is linear, above about 1.6e7 people: below, the fixed-size samples cover a shrinking share)")
     return cpu
@@ -331,8 +328,8 @@ def projection(chunks: int, fixed_cpu: list[float] | None = None, *, loop_only: 
           f"{marginal * 1e9:,.0f} CPU ns")
     if fixed:
         print(f"    fixed cost of a run (a {FIXED_PEOPLE:,}-person run's CPU less its people at that rate): "
-              f"{_span(fixed, ',.0f')} CPU s")
-        print(f"    projected for {COUNTRY:,} people on {workers} fully used cores: {_span(minutes, ',.1f')} minutes")
+              f"{span(fixed, ',.0f')} CPU s")
+        print(f"    projected for {COUNTRY:,} people on {workers} fully used cores: {span(minutes, ',.1f')} minutes")
     stages = sorted(totals.seconds.items(), key=lambda kv: -kv[1])
     total = sum(totals.seconds.values())
     shares = ", ".join(f"{k} {v / total:.0%}" for k, v in stages if v > 0)
@@ -376,7 +373,7 @@ def batch_sweep(sizes: tuple[int, ...] = (131_072, 262_144, 524_288, 1_048_576),
     for b, r in rates.items():
         med = float(np.median(r))
         print(f"    batch {b:>9,}: {med:>11,.0f} people/s (median of {repeats}), {med / best:.2f} of the best; "
-              f"CPU seconds of the chunk {_span(cpu[b], '.2f')}")
+              f"CPU seconds of the chunk {span(cpu[b], '.2f')}")
 
 
 # ----------------------------------------------------------------------------- (f) per-batch audit collection
@@ -458,16 +455,16 @@ def audit_collection(repeats: int, before: Path | None, passes: int = 3) -> None
         cols = []
         for name, runs in got.items():
             ns = totals[name] if audit == "total" else [r["seconds"][audit] / r["people"] * 1e9 for r in runs]
-            cols.append(f"{name} {_span(ns, ',.1f'):>13}")
+            cols.append(f"{name} {span(ns, ',.1f'):>13}")
         print(f"    {audit:<14} " + "   ".join(cols))
     if before is not None:
         for audit in names:  # each audit's ratio too: the trees ran one right after the other, so load cancels best here
             pairs = zip(got["current"], got["before"], strict=True)
             ratios = [b["seconds"][audit] / a["seconds"][audit] for a, b in pairs if a["seconds"][audit] > 0]
             if ratios and max(r["seconds"][audit] for r in got["current"]) / got["current"][0]["people"] * 1e9 >= 1:
-                print(f"    before / current ({audit}, process by process): {_span(ratios, '.2f')}x")
+                print(f"    before / current ({audit}, process by process): {span(ratios, '.2f')}x")
         ratios = [b / a for a, b in zip(totals["current"], totals["before"], strict=True)]
-        print(f"    before / current (total, process by process): {_span(ratios, '.2f')}x; "
+        print(f"    before / current (total, process by process): {span(ratios, '.2f')}x; "
               f"load average (1 min) during: {min(loads):.1f}-{max(loads):.1f}")
 
 

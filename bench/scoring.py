@@ -57,6 +57,8 @@ import sys
 import time
 from pathlib import Path
 
+from alternating import span  # bench/alternating.py: bench/ is first on sys.path
+
 HERE = Path(__file__).resolve().parent
 TREE = HERE.parent
 SCORERS = ("suining", "rongcheng", "sesame", "joint_punishment")
@@ -253,9 +255,6 @@ def run_tree(tree: Path, args: argparse.Namespace) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _span(values: list[float], fmt: str) -> str:
-    lo, hi = format(min(values), fmt), format(max(values), fmt)
-    return lo if lo == hi else f"{lo}-{hi}"
 
 
 def _ns(run: dict, name: str, key: str = "ns") -> float:
@@ -329,11 +328,11 @@ def _table(results: dict[str, list[dict]], key: str, title: str, names: tuple[st
     print(header)
     for name in (*names, "all four" if names == SCORERS else "all"):
         ours = [_ns(run, name, key) for run in results["this tree"]]
-        line = f"{name:18s} {_span(ours, '.1f'):>14s}"
+        line = f"{name:18s} {span(ours, '.1f'):>14s}"
         if "other tree" in results:
             theirs = [_ns(run, name, key) for run in results["other tree"]]
             ratio = [a / b for a, b in zip(ours, theirs)]
-            line += f" {_span(theirs, '.1f'):>14s} {_span(ratio, '.2f'):>14s}"
+            line += f" {span(theirs, '.1f'):>14s} {span(ratio, '.2f'):>14s}"
         print(line)
 
 
