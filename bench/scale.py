@@ -130,6 +130,8 @@ class ProcessTree:
         self.processes = 0
         self.roles: dict[int, str] = {}
         """What each process is: the command (the root), the forkserver, a worker (the forkserver's children), other."""
+        self.sampler_cpu = 0.0
+        """CPU seconds of the sampling thread itself, left out of the root's when the root is this process."""
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -157,11 +159,15 @@ class ProcessTree:
 
     def _run(self) -> None:
         tick = 0
+        start = time.thread_time()
         while not self._stop.is_set():
             # PSS reads every page table entry (/proc/PID/smaps): every 5th reading only, so the
             # sampler's own CPU stays small beside the run's on a 2-core machine
             self._sample(self.memory and tick % 5 == 0)
             tick += 1
+            # listing the tree reads every process's /proc entry: on a busy machine that is tens of
+            # milliseconds of this process's CPU a reading, which is the benchmark's, not the run's
+            self.sampler_cpu = time.thread_time() - start
             self._stop.wait(self.every)
 
     def _role(self, p) -> str:
@@ -176,14 +182,19 @@ class ProcessTree:
 
     @property
     def cpu_seconds(self) -> float:
-        return sum(c - self._before.get(pid, 0.0) for pid, c in self.cpu.items())
+        return sum(self.cpu_by_role().values())
 
     def cpu_by_role(self) -> dict[str, float]:
-        """CPU seconds of the command, the forkserver, the workers (summed) and any other process."""
+        """CPU seconds of the command, the forkserver, the workers (summed) and any other process.
+
+        When the root is this very process, the sampling thread's own CPU is left out of the command's.
+        """
         out: dict[str, float] = {}
         for pid, c in self.cpu.items():
             role = self.roles.get(pid, "other")
             out[role] = out.get(role, 0.0) + c - self._before.get(pid, 0.0)
+        if self._root.pid == os.getpid() and "command" in out:
+            out["command"] = max(0.0, out["command"] - self.sampler_cpu)
         return out
 
     def __enter__(self) -> Self:
@@ -321,6 +332,7 @@ def projection(chunks: int, fixed_cpu: list[float] | None = None, *, loop_only: 
         for role, name in (("worker", "the workers"), ("command", "this process"),
                            ("forkserver", "the forkserver (imports and the kernels' preload, once a run)"),
                            ("other", "other")) if role in roles))
+    print(f"    left out: this benchmark's own sampling of the process tree, {tree.sampler_cpu:.1f} CPU s")
     # the main process merges every finished chunk into the run's totals, on the cores the workers need
     print(f"    this process: {main_cpu / len(tasks):.3f} CPU s per chunk, {main_cpu / tree.cpu_seconds:.1%} of the tree's; "
           f"merging chunks (absorb, its thread's CPU): {merging:.2f} s ({merging / len(tasks):.3f} per chunk)")
