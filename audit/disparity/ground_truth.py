@@ -167,7 +167,8 @@ def _deserved_of(
     chunk is re-scored (:meth:`audit.engine.contract.ScoredChunk.truth_frame`), which is exact.
     The sampled people are re-scored :data:`RESCORE_GROUP` at a time, each
     group with its own friends, so the frames built do not grow with the
-    sample (:func:`_one_hop_deserved`). The views re-scored depend on the
+    sample (:func:`_one_hop_deserved`); a group's views are dropped once it is
+    scored, so a worker never holds two groups' at once. The views re-scored depend on the
     batch and the sample, not on the scorer: a small sample's are built once
     per batch and re-scored by every scorer (:func:`_shared`).
     """
