@@ -51,10 +51,13 @@ DEFAULT_TRUTH_SAMPLE = 1_000_000
 #: Stream name of the ground-truth sampling hash (:func:`audit.randomness.person_uniform`).
 TRUTH_STREAM = "ground-truth"
 #: Sampled people re-scored together with their friends in one ``score`` call
-#: (one block of the generator): the frames of a call are bounded by this, not
-#: by the sample, which covers the whole batch in populations up to
+#: (half a block of the generator): the frames of a call are bounded by this,
+#: not by the sample, which covers the whole batch in populations up to
 #: :data:`DEFAULT_TRUTH_SAMPLE` and a quarter of it at four million people.
-RESCORE_GROUP = 65_536
+#: Half a block rather than a whole one lowers a worker's high-water mark
+#: (about 60 MiB at four million people, docs/scale.md "Peak memory") at no
+#: measured CPU cost; a quarter of a block saved little more and cost CPU.
+RESCORE_GROUP = 32_768
 #: Largest sample (people in a batch) whose re-scored views are built once per batch and shared by the scorers
 #: (:func:`_shared`): the sample of a population of about 64 million people or more at the default sample; the
 #: views of this many people and their friends take a few tens of megabytes, held until the batch is done.
@@ -164,7 +167,8 @@ def _deserved_of(
     chunk is re-scored (:meth:`audit.engine.contract.ScoredChunk.truth_frame`), which is exact.
     The sampled people are re-scored :data:`RESCORE_GROUP` at a time, each
     group with its own friends, so the frames built do not grow with the
-    sample (:func:`_one_hop_deserved`). The views re-scored depend on the
+    sample (:func:`_one_hop_deserved`); a group's views are dropped once it is
+    scored, so a worker never holds two groups' at once. The views re-scored depend on the
     batch and the sample, not on the scorer: a small sample's are built once
     per batch and re-scored by every scorer (:func:`_shared`).
     """
@@ -186,6 +190,7 @@ def _deserved_of(
         group = slice(start, start + RESCORE_GROUP)
         views = _shared(chunk, rows, ("one hop", start), partial(_one_hop_views, chunk, rows[group]))
         deserved = _one_hop_deserved(chunk, views, sanctioned[group], favourable[group])
+        del views  # a group's views are freed before the next group's are built (unless shared through the memo)
         if deserved is None:  # the scorer reads beyond one hop: re-score everyone, exactly
             everyone = chunk.truth_frame()
             assert everyone is not None  # a synthetic chunk always has ground truth

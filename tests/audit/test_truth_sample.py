@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -298,3 +300,32 @@ def test_the_scorers_of_a_batch_re_score_views_built_once(population, monkeypatc
     assert (own[0] is own[1]) is shared
     assert (one_hop[0] is one_hop[2] and one_hop[1] is one_hop[3]) is shared
     assert one_hop[0].people is one_hop[1].people and len(one_hop[0].events) > len(one_hop[1].events)
+
+
+def test_a_groups_views_are_freed_before_the_next_group_is_built(population, monkeypatch):
+    """Re-scored one group at a time, the sample's views never pile up: when a group's views are built, the
+    views of every earlier group (over recorded and over genuine events) are gone, so a worker holds one
+    group's frames at a time (over ``SHARED_SAMPLE`` people, where nothing is kept for other scorers)."""
+    import audit.disparity.ground_truth as ground_truth
+
+    monkeypatch.setattr(ground_truth, "RESCORE_GROUP", 50)
+    monkeypatch.setattr(ground_truth, "SHARED_SAMPLE", 10)
+    built = ground_truth._one_hop_views
+    earlier: list[weakref.ref] = []  # each built group's recorded and genuine events
+    alive_at_build: list[int] = []
+
+    def watched(chunk, rows):
+        alive_at_build.append(sum(ref() is not None for ref in earlier))
+        views = built(chunk, rows)
+        earlier.extend((weakref.ref(views.recorded.events), weakref.ref(views.genuine.events)))
+        return views
+
+    monkeypatch.setattr(ground_truth, "_one_hop_views", watched)
+    options = AuditOptions(seed=SEED, population_size=SIZE, bootstrap=0)
+    out = process_chunk(population, [("sesame", load_scorer("sesame"))],
+                        [DisparityAudit(attribution_sample=0, truth_sample=SAMPLE)], layout_for(()), options)
+    assert not out.errors, out.errors
+    ids = population.people["person_id"].to_numpy()
+    groups = -(-int(np.count_nonzero(person_uniform(SEED, TRUTH_STREAM, ids) < SAMPLE / SIZE)) // 50)
+    assert groups > 2  # the case must re-score several groups
+    assert alive_at_build == [0] * groups
