@@ -11,7 +11,9 @@ milliseconds (median of 9 calls in a process) of each pass of
 :mod:`audit.replay.strata_kernels` as :mod:`audit.replay.strata` calls it:
 who has a penalty by the audited month (once per batch), each scorer's
 strata and their sizes, and each scorer's replay sample (the ``k`` smallest
-hashes of each stratum), summed over the four scorers. With ``--before DIR``
+hashes of each stratum), summed over the four scorers; and each scorer's
+replay pool gathered from the batch (:meth:`audit.replay.pool.ReplayPool.gather`:
+the sampled people's rows, events, ties and friends), summed likewise. With ``--before DIR``
 each repeat runs this tree and then that one in fresh processes; the ratios
 are taken process by process. Never run in tests.
 """
@@ -64,6 +66,8 @@ def child() -> None:
             times.append(time.thread_time() - t0)
         return float(np.median(times)) * 1e3
 
+    gathers = _scored_chunks(pop)
+
     out = {
         "penalised people (once a batch)": ms(lambda: strata._penalised(pop, as_of)),
         "strata and sizes (4 scorers)": sum(
@@ -72,7 +76,36 @@ def child() -> None:
         ),
         "replay sample (4 scorers)": sum(ms(lambda a=a: bottom_k_rows(*a)) for _, a in calls),
     }
+    if gathers:
+        out["replay pool gather (4 scorers)"] = sum(ms(lambda g=g: g()) for g in gathers)
     print(json.dumps(out))
+
+
+def _scored_chunks(pop):
+    """One call per scorer gathering its replay pool of ``pop`` (the chunk's sample drawn and memoised first)."""
+    from audit.engine.contract import AuditOptions, ScoredChunk, score_checked
+    from audit.engine.person_rows import PersonRows
+    from audit.population.groups import layout_for
+    from audit.replay.pool import ReplayPool
+    from audit.replay.sample import sampled_rows
+    from audit.runner import resolve_scorers, unique_labels
+    from scorers.protocol import scorer_tags
+
+    options = AuditOptions(population_size=COUNTRY)
+    layout = layout_for((), spec=pop.spec)
+    as_of = pop.horizon_months - 1
+    view = pop.view()
+    cells = layout.encode(pop.people)
+    batch = PersonRows(population=pop)
+    calls = []
+    for label, scorer in unique_labels(resolve_scorers(None)):
+        chunk = ScoredChunk(population=pop, view=view, scorer=scorer, label=label,
+                            frame=score_checked(scorer, view, as_of=as_of), cells=cells, layout=layout,
+                            options=options, as_of=as_of, person_rows=batch)
+        rows = sampled_rows(chunk)
+        friends = bool(scorer_tags(scorer).uses_ties)
+        calls.append(lambda c=chunk, r=rows, f=friends: ReplayPool.gather(c, r, with_friends=f))
+    return calls
 
 
 def main() -> None:

@@ -154,20 +154,16 @@ class ReplayPool:
         pop = chunk.population
         ids = pop.people["person_id"].to_numpy()
         sampled_rows = np.asarray(sampled_rows, dtype=np.int64)
-        sampled_ids = ids[sampled_rows]
         ties = pop.ties
         if with_friends and len(ties) and sampled_rows.size:
             ties = ties.iloc[chunk.rows_of("ties", sampled_rows)]  # the batch's offset tables (audit.engine.person_rows)
         else:
             ties = ties.iloc[:0]  # a scorer that reads no ties is replayed without them (audit.replay.sample)
-        rows = sampled_rows
         if with_friends and len(ties):
-            friends = unique_ids(ties["friend_id"].to_numpy())
-            friends = friends[~np.isin(friends, sampled_ids)]
-            rows = unique_ids(np.concatenate([sampled_rows, chunk.people_rows(friends.astype(ids.dtype, copy=False))]))
+            friends = chunk.people_rows(ties["friend_id"].to_numpy().astype(ids.dtype, copy=False))
+            rows = _sorted_union(sampled_rows, friends)
         else:
             rows = np.sort(sampled_rows)
-        row_ids = ids[rows]
         events = pop.events
         if rows.size:
             events = events.iloc[chunk.rows_of("events", rows)]
@@ -180,7 +176,7 @@ class ReplayPool:
             frame=chunk.frame.iloc[rows].reset_index(drop=True),
             cells=chunk.cells[rows],
             sampled=_marked(rows, sampled_rows),
-            u=hashes(chunk.options.seed, row_ids),
+            u=_hashes_of_rows(chunk, rows),
             stratum=strata_of(chunk)[rows],
         )
         return cls(parts=(part,), horizon_months=pop.horizon_months, synthetic=pop.synthetic,
@@ -233,6 +229,31 @@ class ReplayPool:
             label=ctx.label, frame=frame, cells=cells, layout=ctx.layout, options=options, as_of=as_of,
             sample_rows=np.flatnonzero(sampled), _memo={} if self.sizes is None else {"replay_sizes": self.sizes},
         )
+
+
+def _sorted_union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The distinct rows of ``a`` and ``b``, each ascending, ascending: ``np.union1d(a, b)``.
+
+    Sampled people and the rows of their friends: a stable sort of the two
+    ascending runs side by side is one merge (timsort finds the runs), where
+    ``np.union1d`` sorts them from scratch and the friends were first cut to
+    those not sampled (an ``np.isin``) and made unique twice.
+    """
+    both = np.sort(np.concatenate([np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)]), kind="stable")
+    return unique_ids(both, presorted=True)
+
+
+def _hashes_of_rows(chunk: ScoredChunk, rows: np.ndarray) -> np.ndarray:
+    """The replay hash (:func:`audit.replay.strata.hashes`) of the people at ``rows`` of ``chunk``.
+
+    Read off the batch's hashes when its replay sample already computed them
+    (:func:`audit.replay.sample.sampled_rows` keeps every person's, once a
+    batch): the hash is elementwise, so a person's is the same in either.
+    """
+    every = chunk.batch_memo.get(("replay_hash", chunk.options.seed))
+    if every is not None and len(every) == len(chunk.population.people):
+        return every[rows]
+    return hashes(chunk.options.seed, chunk.population.people["person_id"].to_numpy()[rows])
 
 
 def _marked(rows: np.ndarray, sampled_rows: np.ndarray) -> np.ndarray:

@@ -258,3 +258,67 @@ def test_trimming_lazily_keeps_what_cutting_at_every_merge_keeps(population, mon
         pd.testing.assert_frame_equal(by_tree.frame, in_order.frame)
         np.testing.assert_array_equal(by_tree.sample_rows, in_order.sample_rows)
     assert lazy_seen > 0  # some parts were trimmed without being cut: the lazy path ran
+
+
+# ---------------------------------------------------------------- the gather against a pandas formulation
+
+
+def _gathered_by_pandas(chunk, sampled, with_friends):
+    """What a chunk's part holds, found with ``isin`` masks over the whole chunk: the sampled rows, the ties they
+    name and the friends in them (scorers reading ties), those rows' events, frame rows, cells, hashes and strata."""
+    pop = chunk.population
+    ids = pop.people["person_id"].to_numpy()
+    ties = pop.ties[pop.ties["person_id"].isin(ids[sampled])] if with_friends else pop.ties.iloc[:0]
+    rows = np.flatnonzero(np.isin(np.arange(ids.size), sampled) | np.isin(ids, ties["friend_id"].to_numpy()))
+    return dict(
+        people=pop.people.iloc[rows].reset_index(drop=True),
+        events=pop.events[pop.events["person_id"].isin(ids[rows])].reset_index(drop=True),
+        ties=ties.reset_index(drop=True), frame=chunk.frame.iloc[rows].reset_index(drop=True),
+        cells=chunk.cells[rows], sampled=np.isin(rows, sampled), u=hashes(chunk.options.seed, ids[rows]),
+        stratum=strata_of(chunk)[rows],
+    )
+
+
+@pytest.mark.parametrize("name", ["sesame", "suining"])
+def test_a_gathered_part_holds_what_masks_over_the_chunk_find(population, name):
+    """Random samples (none, one person, a person with no friends, unsorted rows, everyone), with and without friends,
+    and with the batch's hashes already computed by the sample or not: the part is the pandas formulation's."""
+    scorer = load_scorer(name)
+    rng = np.random.default_rng(11)
+    n = len(population.people)
+    named = population.ties["person_id"].to_numpy()
+    lonely = np.flatnonzero(~np.isin(population.people["person_id"].to_numpy(), named))[:1]
+    samples = [np.zeros(0, np.int64), np.array([17]), lonely, rng.choice(n, 40, replace=False),
+               np.sort(rng.choice(n, 300, replace=False)), np.arange(n)]
+    for sampled in samples:
+        for with_friends in (True, False):
+            for hashed_first in (True, False):
+                chunk = scored(population, scorer)
+                if hashed_first:
+                    sampled_rows(chunk)  # computes and keeps every person's hash in the batch memo
+                part = ReplayPool.gather(chunk, sampled, with_friends=with_friends).parts[0]
+                want = _gathered_by_pandas(chunk, np.asarray(sampled, dtype=np.int64), with_friends)
+                for field, value in _fields(part).items():
+                    if isinstance(value, pd.DataFrame):
+                        pd.testing.assert_frame_equal(value, want[field], obj=field)
+                    else:
+                        np.testing.assert_array_equal(value, want[field], err_msg=field)
+                        assert value.dtype == want[field].dtype, field
+
+
+def test_sorted_union_is_numpys_union():
+    """Ascending runs with shared, repeated and no rows, and unsorted input, against ``np.union1d``."""
+    from audit.replay.pool import _sorted_union
+
+    rng = np.random.default_rng(4)
+    cases = [(np.zeros(0, np.int64), np.zeros(0, np.intp)), (np.array([3]), np.zeros(0, np.intp)),
+             (np.zeros(0, np.int64), np.array([5, 5, 9])), (np.array([2, 4, 6]), np.array([1, 4, 4, 7])),
+             (np.array([9, 1, 5]), np.array([5, 0]))]
+    for _ in range(50):
+        a = np.sort(rng.choice(1000, rng.integers(0, 60), replace=False))
+        b = np.sort(rng.integers(0, 1000, rng.integers(0, 200))).astype(np.intp)
+        cases.append((a, b))
+    for a, b in cases:
+        got = _sorted_union(a, b)
+        np.testing.assert_array_equal(got, np.union1d(a, b).astype(np.int64))
+        assert got.dtype == np.int64
