@@ -266,10 +266,10 @@ def digit_places_of(n_labels, k):
 TILE = 1024
 
 #: Ties ahead of the one being added whose friend's ``own`` :func:`sesame_reasons_kernel`
-#: prefetches. A batch's friends lie tens of thousands of rows either side of a
-#: person (their ``own`` spans about a megabyte: most reads miss the L2 cache);
-#: 32 and 64 ties ahead cut the kernel's time by a fifth, 8 ahead by a twentieth
-#: (``docs/scale.md``, Scoring).
+#: prefetches by default. A batch's friends lie tens of thousands of rows either
+#: side of a person (their ``own`` spans about a megabyte: most reads miss the L2
+#: cache); 32 ties ahead gained most of the distances measured
+#: (``bench/scoring.py --prefetch``, ``docs/scale.md``, Scoring).
 PREFETCH_TIES = 32
 
 
@@ -593,6 +593,7 @@ def sesame_kernel(
 def sesame_reasons_kernel(
     me, friend, first, order, use_order,
     own, top_idx, top_val, neutral, weight, score_min, span, bounds, n_labels, k, min_cost, lut,
+    prefetch_ties=PREFETCH_TIES,
 ):
     """``(ok, score, tier, combo, keys, count)`` per person (Sesame), once every ``own`` is known.
 
@@ -607,8 +608,9 @@ def sesame_reasons_kernel(
     relationships), so it comes after the kept reasons it ties with. Coded
     as in :func:`points_kernel`. Ties are walked a tile of rows at a time,
     like events (``ok`` False: walk again in ``stable_order(me, first, n)``).
-    The friend of the tie :data:`PREFETCH_TIES` further on is prefetched
-    (:func:`prefetch`) while a tie is added: friends' rows are scattered.
+    While a tie is added, the friend of the tie ``prefetch_ties`` further on
+    is prefetched (:func:`prefetch`; 0: none), as friends' rows are
+    scattered; it changes no value (``bench/scoring.py --prefetch`` times it).
     """
     n = own.shape[0]
     score = np.empty(n, np.float64)
@@ -635,8 +637,8 @@ def sesame_reasons_kernel(
             if a >= t1:
                 break
             q += 1
-            if q + PREFETCH_TIES < size:  # a later tie's friend, clamped to the rows (its value is not used)
-                ahead = friend[order[q + PREFETCH_TIES] if use_order else q + PREFETCH_TIES] - first
+            if prefetch_ties > 0 and q + prefetch_ties < size:  # a later tie's friend, clamped to the rows
+                ahead = friend[order[q + prefetch_ties] if use_order else q + prefetch_ties] - first
                 prefetch(own, min(max(ahead, 0), n - 1))
             b = friend[t] - first
             inside = (b >= 0) & (b < n)

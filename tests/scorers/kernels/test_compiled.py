@@ -380,9 +380,10 @@ def test_prefetch_changes_nothing_and_takes_any_index():
 
 @pytest.mark.parametrize("n", [1, 3, 2 * TILE + 1])
 @pytest.mark.parametrize("grouped", [True, False])
-def test_sesame_reasons_kernel_with_more_ties_ahead_than_it_prefetches(n, grouped):
-    # ties enough that the friend PREFETCH_TIES ahead is read, some people with many ties, some with none,
-    # friends outside the rows at both ends of the table (the one ahead is clamped before it is prefetched)
+@pytest.mark.parametrize("ahead", [0, 1, PREFETCH_TIES])
+def test_sesame_reasons_kernel_with_more_ties_ahead_than_it_prefetches(n, grouped, ahead):
+    # ties enough that the friend ``ahead`` ties on is read (0: none is), some people with many ties, some with
+    # none, friends outside the rows at both ends of the table (the one ahead is clamped before it is prefetched)
     rng = np.random.default_rng(n)
     size = 4 * PREFETCH_TIES + 3 * n
     me = np.sort(rng.integers(0, max(n // 2, 1), size)) if grouped else rng.integers(0, n, size)
@@ -398,7 +399,7 @@ def test_sesame_reasons_kernel_with_more_ties_ahead_than_it_prefetches(n, groupe
     w = 0.05
     score, _, combo, keys, count = sesame_reasons(
         me, friend, 0, own, top_idx, top_val, 0.5, w, 350.0, 600.0, np.array([550.0, 600.0, 650.0, 700.0]),
-        KINDS + 3, k, MIN_COST, reason_lut(KINDS + 3, k),
+        KINDS + 3, k, MIN_COST, reason_lut(KINDS + 3, k), ahead,
     )
     relationships = friends_mean_by_numpy(me, friend, 0, n, own)
     expected = np.round(350.0 + 600.0 * (own * (1.0 - w) + w * relationships))
