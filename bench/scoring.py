@@ -8,6 +8,7 @@ Usage::
     python bench/scoring.py --against ../main --layout month      # events in month order, as dynamics hands them
     python bench/scoring.py --against ../main --small 256         # also: CPU per call on 256 people, as re-scoring samples
     python bench/scoring.py --against ../main --kernels           # also: CPU of each compiled kernel called alone
+    python bench/scoring.py --prefetch --repeats 4                # Sesame's tie kernel, each prefetch distance
 
 Each repeat starts one fresh process per tree, in alternating order (this
 tree first in even repeats, the other first in odd ones), with ``PYTHONPATH``
@@ -29,6 +30,15 @@ arguments the scorers pass) ``--calls`` times and reports the median CPU ns
 per person of each, with a digest of its outputs (compared between trees
 like the frames): what a change inside the kernels does, without the
 frame building and checks around them.
+
+With ``--prefetch`` (this tree only, no ``--against``) each process
+calls ``sesame_reasons_kernel`` alone on the batch with each distance of
+:data:`PREFETCHES` in turn (``prefetch_ties``: the tie ahead whose friend is
+prefetched; 0: none, the kernel as it was before prefetching), ``--calls``
+rounds, and reports the median CPU ns per person of each distance; the
+ratio to no prefetching is taken per process (the calls of one round run
+one right after the other on the same arrays). It stops with an error
+unless every distance gives the same outputs.
 
 With ``--small K`` a process also scores a view of K of the batch's people
 (every ``people // K``-th, with their events and no ties: what the
@@ -63,6 +73,7 @@ HERE = Path(__file__).resolve().parent
 TREE = HERE.parent
 SCORERS = ("suining", "rongcheng", "sesame", "joint_punishment")
 KERNELS = ("points:suining", "points:rongcheng", "sesame", "sesame_reasons", "listing")
+PREFETCHES = (0, 8, 32, 64)
 
 
 # ----------------------------------------------------------------------------- one process: one tree
@@ -202,8 +213,42 @@ def timed_kernels(view, as_of: int, calls: int) -> tuple[dict[str, float], dict[
     return {name: float(np.median(v)) for name, v in seconds.items()}, digests
 
 
+def timed_prefetches(view, as_of: int, calls: int) -> tuple[dict[str, float], dict[str, str]]:
+    """``sesame_reasons_kernel``'s median CPU seconds at each distance of :data:`PREFETCHES`, and its outputs' digests."""
+    import numpy as np
+
+    from scorers import sesame as S
+    from scorers._kernels import person_events, reason_lut, run_on_ties, sesame_kernel, sesame_reasons_kernel
+    from scorers.protocol import MAX_REASONS
+
+    cpu = time.process_time
+    ev = person_events(view, as_of, since=as_of - 24 + 1)  # Sesame's default window
+    capacities, identities = S._capacities_identities(view.people)
+    own, top_idx, top_val = ev.run(
+        sesame_kernel, repaid_code=S._REPAID, neg_w=S._CREDIT_NEGATIVE, bw=S._BEHAVIOUR_POINTS, costly=S._COSTLY,
+        neutral=S.NEUTRAL, capacity=capacities, identity=identities, w=S._WEIGHTS, span=S._SPAN, k=MAX_REASONS,
+        min_cost=S._MIN_COST)
+
+    def call(ahead: int):
+        return run_on_ties(
+            view, sesame_reasons_kernel, people_first=ev.people_first, own=own, top_idx=top_idx, top_val=top_val,
+            neutral=S.NEUTRAL, weight=S.WEIGHTS["relationships"], score_min=S.SCORE_MIN, span=S._SPAN,
+            bounds=S._BOUNDS, n_labels=len(S.REASON_LABELS), k=MAX_REASONS, min_cost=S._MIN_COST,
+            lut=reason_lut(len(S.REASON_LABELS), MAX_REASONS), prefetch_ties=ahead)
+
+    digests = {f"ahead {d}": output_digest(call(d)) for d in PREFETCHES}
+    seconds: dict[str, list[float]] = {name: [] for name in digests}
+    for _ in range(calls):
+        for d in PREFETCHES:
+            t0 = cpu()
+            call(d)
+            seconds[f"ahead {d}"].append(cpu() - t0)
+    return {name: float(np.median(v)) for name, v in seconds.items()}, digests
+
+
 def measure(
     people: int, calls: int, seed: int, layout: str, small: int = 0, small_calls: int = 0, kernels: bool = False,
+    prefetch: bool = False,
 ) -> dict:
     """CPU ns per person (median of ``calls``) and frame digest of each scorer, in this process.
 
@@ -228,10 +273,13 @@ def measure(
     seconds, digests = timed_calls(scorers, view, as_of, calls)
     us_small, small_digests = measure_small(scorers, view, as_of, small, small_calls) if small else ({}, {})
     kernel_seconds, kernel_digests = timed_kernels(view, as_of, calls) if kernels else ({}, {})
+    prefetch_seconds, prefetch_digests = timed_prefetches(view, as_of, calls) if prefetch else ({}, {})
     return {
         "ns": {name: v / people * 1e9 for name, v in seconds.items()},
         "ns_kernels": {name: v / people * 1e9 for name, v in kernel_seconds.items()},
         "kernel_digests": kernel_digests,
+        "ns_prefetch": {name: v / people * 1e9 for name, v in prefetch_seconds.items()},
+        "prefetch_digests": prefetch_digests,
         "us_small": us_small,
         "small_digests": small_digests,
         "digests": digests,
@@ -248,7 +296,7 @@ def run_tree(tree: Path, args: argparse.Namespace) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree)}
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--people", str(args.people),
            "--calls", str(args.calls), "--seed", str(args.seed), "--layout", args.layout,
-           "--small", str(args.small), "--small-calls", str(args.small_calls)] + (["--kernels"] if args.kernels else [])
+           "--small", str(args.small), "--small-calls", str(args.small_calls)] + (["--kernels"] if args.kernels else []) + (["--prefetch"] if args.prefetch else [])
     out = subprocess.run(cmd, env=env, cwd=str(tree), capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit(f"scoring in {tree} failed ({out.returncode}):\n{out.stderr}")
@@ -280,12 +328,17 @@ def main() -> None:
     ap.add_argument("--small-calls", type=int, default=51, help="timed small calls per scorer; the median is kept (default 51)")
     ap.add_argument("--kernels", action="store_true",
                     help="also time each compiled kernel called alone on the batch (median of --calls)")
+    ap.add_argument("--prefetch", action="store_true",
+                    help="also time Sesame's tie kernel at each prefetch distance (this tree only; median of --calls)")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         print(json.dumps(measure(args.people, args.calls, args.seed, args.layout, args.small, args.small_calls,
-                                 args.kernels)))
+                                 args.kernels, args.prefetch)))
         return
+    if args.prefetch and args.against is not None:
+        raise SystemExit("--prefetch times distances within this tree: drop --against (another tree's kernel "
+                         "may not take prefetch_ties)")
     sys.path.insert(0, str(HERE))
     from scale import machine  # bench/scale.py
 
@@ -316,7 +369,23 @@ def main() -> None:
         _table(results, "us_small", f"CPU microseconds per call on {args.small:,} people")
     if args.kernels:
         _table(results, "ns_kernels", f"CPU ns per person of each kernel alone, {args.people:,} people", KERNELS)
+    if args.prefetch:
+        _prefetch_table(results["this tree"], args.people)
     print(f"load average after: {_load()}")
+
+
+def _prefetch_table(runs: list[dict], people: int) -> None:
+    """Per prefetch distance: the range of CPU ns per person and of the ratio to no prefetching (per process)."""
+    for run in runs:
+        if len(set(run["prefetch_digests"].values())) != 1:
+            raise SystemExit(f"sesame_reasons_kernel's outputs differ between prefetch distances: {run['prefetch_digests']}")
+    print(f"CPU ns per person of sesame_reasons_kernel by ties prefetched ahead, {people:,} people "
+          "(outputs identical at every distance)")
+    print(f"{'distance':18s} {'this tree':>14s} {'/ ahead 0':>14s}")
+    for d in PREFETCHES:
+        ns = [run["ns_prefetch"][f"ahead {d}"] for run in runs]
+        ratio = [run["ns_prefetch"][f"ahead {d}"] / run["ns_prefetch"]["ahead 0"] for run in runs]
+        print(f"{'ahead ' + str(d):18s} {span(ns, '.1f'):>14s} {span(ratio, '.2f'):>14s}")
 
 
 def _table(results: dict[str, list[dict]], key: str, title: str, names: tuple[str, ...] = SCORERS) -> None:

@@ -50,14 +50,19 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
 __all__ = [
+    "PREFETCH_TIES",
     "TILE",
     "digit_places_of",
     "income_for_log",
     "pairwise_dot",
     "pairwise_sum",
     "person_components",
+    "prefetch",
     "points_kernel",
     "sesame_kernel",
     "sesame_reasons_kernel",
@@ -142,6 +147,30 @@ def pairwise_dot(table: np.ndarray, row: int, b: np.ndarray) -> float:
         res += a[row, i] * b[i]
         i += 1
     return 0.0 + res
+
+
+@intrinsic
+def prefetch(typingctx, array, index):
+    """Ask the processor to bring ``array[index]`` of a 1-d array into its caches, without waiting for it.
+
+    LLVM's ``llvm.prefetch`` (read, high locality, data): the call returns at
+    once, never faults whatever ``index`` is, and changes no value. A kernel
+    that gathers from a large array at scattered rows calls it some
+    iterations ahead of the gathering load, so the row is in cache when the
+    load comes: the processor itself overlaps only the few misses within its
+    reorder window, and a load still waiting there holds the loop back.
+    """
+    def codegen(context, builder, signature, args):
+        array_type = signature.args[0]
+        data = context.make_array(array_type)(context, builder, args[0]).data
+        address = builder.bitcast(builder.gep(data, [args[1]]), cgutils.voidptr_t)
+        i32 = ir.IntType(32)
+        hint = ir.FunctionType(ir.VoidType(), [cgutils.voidptr_t, i32, i32, i32])
+        call = cgutils.get_or_insert_function(builder.module, hint, "llvm.prefetch.p0")
+        builder.call(call, [address, i32(0), i32(3), i32(1)])  # read, keep in every cache level, data
+        return context.get_dummy_value()
+
+    return types.void(array, index), codegen
 
 
 @_inline
@@ -235,6 +264,13 @@ def digit_places_of(n_labels, k):
 
 #: Rows per tile: a tile's table (rows x kinds float64) stays in the L2 cache.
 TILE = 1024
+
+#: Ties ahead of the one being added whose friend's ``own`` :func:`sesame_reasons_kernel`
+#: prefetches by default. A batch's friends lie tens of thousands of rows either
+#: side of a person (their ``own`` spans about a megabyte: most reads miss the L2
+#: cache); 32 ties ahead gained most of the distances measured
+#: (``bench/scoring.py --prefetch``, ``docs/scale.md``, Scoring).
+PREFETCH_TIES = 32
 
 
 @_inline
@@ -557,6 +593,7 @@ def sesame_kernel(
 def sesame_reasons_kernel(
     me, friend, first, order, use_order,
     own, top_idx, top_val, neutral, weight, score_min, span, bounds, n_labels, k, min_cost, lut,
+    prefetch_ties=PREFETCH_TIES,
 ):
     """``(ok, score, tier, combo, keys, count)`` per person (Sesame), once every ``own`` is known.
 
@@ -571,6 +608,9 @@ def sesame_reasons_kernel(
     relationships), so it comes after the kept reasons it ties with. Coded
     as in :func:`points_kernel`. Ties are walked a tile of rows at a time,
     like events (``ok`` False: walk again in ``stable_order(me, first, n)``).
+    While a tie is added, the friend of the tie ``prefetch_ties`` further on
+    is prefetched (:func:`prefetch`; 0: none), as friends' rows are
+    scattered; it changes no value (``bench/scoring.py --prefetch`` times it).
     """
     n = own.shape[0]
     score = np.empty(n, np.float64)
@@ -597,6 +637,9 @@ def sesame_reasons_kernel(
             if a >= t1:
                 break
             q += 1
+            if prefetch_ties > 0 and q + prefetch_ties < size:  # a later tie's friend, clamped to the rows
+                ahead = friend[order[q + prefetch_ties] if use_order else q + prefetch_ties] - first
+                prefetch(own, min(max(ahead, 0), n - 1))
             b = friend[t] - first
             inside = (b >= 0) & (b < n)
             total[a - t0] += own[b if inside else 0] if inside else -0.0  # -0.0 leaves every sum as it is

@@ -16,14 +16,17 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numba import njit
 
 from audit.vocab import EVENT_KINDS
 from scorers._kernels._arrays import is_consecutive, stable_order
 from scorers._kernels._compiled import (
+    PREFETCH_TIES,
     TILE,
     pairwise_dot,
     pairwise_sum,
     points_kernel,
+    prefetch,
     sesame_kernel,
     sesame_reasons_kernel,
     tier_index,
@@ -355,6 +358,56 @@ def test_sesame_kernels_are_the_numpy_formulation(seed, n, size, grouped, k, fir
     assert bits(score) == bits(e_score)
     assert tier.tolist() == tier_codes(e_score, lower).tolist()
     assert list(reasons_of(combo, keys[:count], LABELS, k)) == e_reasons
+
+
+@njit
+def _sum_after_prefetching(values, indices):
+    total = 0.0
+    for i in range(indices.shape[0]):
+        prefetch(values, indices[i])
+    for i in range(values.shape[0]):
+        total += values[i]
+    return total
+
+
+def test_prefetch_changes_nothing_and_takes_any_index():
+    values = np.array([1.5, -2.0, 0.25])
+    before = values.copy()
+    far = np.array([-1, 3, -(2**40), 2**40, 0], dtype=np.int64)  # rows outside the array, far outside
+    assert _sum_after_prefetching(values, far) == -0.25
+    assert bits(values) == bits(before)
+
+
+@pytest.mark.parametrize("n", [1, 3, 2 * TILE + 1])
+@pytest.mark.parametrize("grouped", [True, False])
+@pytest.mark.parametrize("ahead", [0, 1, PREFETCH_TIES])
+def test_sesame_reasons_kernel_with_more_ties_ahead_than_it_prefetches(n, grouped, ahead):
+    # ties enough that the friend ``ahead`` ties on is read (0: none is), some people with many ties, some with
+    # none, friends outside the rows at both ends of the table (the one ahead is clamped before it is prefetched)
+    rng = np.random.default_rng(n)
+    size = 4 * PREFETCH_TIES + 3 * n
+    me = np.sort(rng.integers(0, max(n // 2, 1), size)) if grouped else rng.integers(0, n, size)
+    friend = rng.integers(-1, n + 1, size)
+    friend[:3], friend[-3:] = -(2**40), 2**40
+    own = rng.choice([0.0, 0.25, 0.5, 0.7, 1.0], n)
+    k = 4
+    top_idx = np.full((n, k), -1, np.int8)
+    top_val = np.full((n, k), -np.inf)
+    top_idx[:, 0], top_val[:, 0] = KINDS, rng.choice([0.0, 10.0, 15.0], n)  # capacity, sometimes kept
+    kept = top_val[:, 0] > MIN_COST
+    top_idx[~kept, 0], top_val[~kept, 0] = -1, -np.inf
+    w = 0.05
+    score, _, combo, keys, count = sesame_reasons(
+        me, friend, 0, own, top_idx, top_val, 0.5, w, 350.0, 600.0, np.array([550.0, 600.0, 650.0, 700.0]),
+        KINDS + 3, k, MIN_COST, reason_lut(KINDS + 3, k), ahead,
+    )
+    relationships = friends_mean_by_numpy(me, friend, 0, n, own)
+    expected = np.round(350.0 + 600.0 * (own * (1.0 - w) + w * relationships))
+    assert bits(score) == bits(expected)
+    costs = np.full((n, KINDS + 3), -np.inf)
+    costs[:, KINDS] = np.where(kept, top_val[:, 0], -np.inf)
+    costs[:, KINDS + 2] = 600.0 * (w * np.maximum(0.5 - relationships, 0.0))
+    assert list(reasons_of(combo, keys[:count], LABELS, k)) == reasons_by_definition(costs, k)
 
 
 # ----------------------------------------------------------------------------- judgment-defaulter listing
