@@ -193,6 +193,51 @@ def _sorted_events(rng, n, m, horizon, kind_bits, key_type):
     return packed, person, month, kind, kind_unit, shift, with_amount
 
 
+@pytest.mark.parametrize("m", [0, 1, 2, 500])
+@pytest.mark.parametrize("share", [0.0, 0.3, 1.0])  # of events of the trigger's kind: none, some, all
+@pytest.mark.parametrize("prob", [0.0, 0.5, 1.0])
+def test_count_equal_and_followed_events(m, share, prob):
+    rng = np.random.default_rng(int(m + 10 * share + 100 * prob))
+    trigger = 5
+    kind = np.where(rng.random(m) < share, trigger, rng.integers(0, 5, m)).astype(np.int8)
+    count = event_kernels.count_equal(kind, trigger)
+    assert count == np.count_nonzero(kind == trigger)
+    u = rng.random(count)
+    out = np.full(count + 1, -7, np.int64)  # room for one more, as the kernel asks
+    kept = event_kernels.followed_events(kind, trigger, u, prob, out)
+    idx = np.flatnonzero(kind == trigger)
+    np.testing.assert_array_equal(out[:kept], idx[u < prob])
+
+
+@pytest.mark.parametrize("followed_count", [0, 1, 2, 300])
+@pytest.mark.parametrize("horizon", [1, 12, 36, 4000])  # every follow-up late, some, none
+def test_append_follow_ups(followed_count, horizon):
+    rng = np.random.default_rng(followed_count * 7 + horizon)
+    m, follow_kind = 400, 9
+    person = rng.integers(0, 100, m + followed_count).astype(np.int32)
+    month = rng.integers(0, horizon, m + followed_count).astype(np.int16)
+    kind = rng.integers(0, 9, m + followed_count).astype(np.int8)
+    followed = np.sort(rng.choice(m, followed_count, replace=False)).astype(np.int64)
+    delay = rng.poisson(7.0, followed_count)
+    months = month[followed] + 1 + delay
+    ok = months < horizon
+    new = followed[ok]
+    want_person = np.concatenate([person[:m], person[new]])
+    want_month = np.concatenate([month[:m], months[ok].astype(np.int16)])
+    want_kind = np.concatenate([kind[:m], np.full(new.shape[0], follow_kind, np.int8)])
+    late_person, late_month = np.empty(followed_count, np.int32), np.empty(followed_count, np.int64)
+    grown = event_kernels.append_follow_ups(
+        person, month, kind, m, followed, delay, horizon, follow_kind, late_person, late_month,
+    )
+    assert grown == m + new.shape[0]
+    np.testing.assert_array_equal(person[:grown], want_person)
+    np.testing.assert_array_equal(month[:grown], want_month)
+    np.testing.assert_array_equal(kind[:grown], want_kind)
+    late = followed_count - new.shape[0]
+    np.testing.assert_array_equal(late_person[:late], want_person[:m][followed[~ok]])
+    np.testing.assert_array_equal(late_month[:late], months[~ok])
+
+
 @pytest.mark.parametrize("key_type", [np.int32, np.int64])
 @pytest.mark.parametrize(
     ("n", "m", "horizon"), [(1, 0, 36), (1, 1, 36), (1, 40, 36), (2, 9, 36), (300, 2000, 36), (50, 400, 4000)]
@@ -436,13 +481,23 @@ def test_chunk_with_a_short_last_block_matches_numpy(china):
         {"friends_per_person": 20, "homophily": 0.0},
         {"horizon_months": 4000},
         "no reliability slopes",
+        {"follow_delay_months": 1.0},
+        {"follow_delay_months": 0.4},
+        {"follow_delay_months": 23.0},
     ],
-    ids=["k0", "k1-all-near", "k20-all-random", "long-horizon", "no-reliability"],
+    ids=["k0", "k1-all-near", "k20-all-random", "long-horizon", "no-reliability", "follow-next-month",
+         "follow-delay-under-1", "follow-delay-over-11"],
 )
 def test_tiny_spec_variants_match_numpy(change):
+    """Variants of the tiny spec; the follow-up delays' Poisson mean is 0 (no draw), below 10 (compiled) or 22
+    (numpy's own draw)."""
     spec = load_spec("tiny")
     if change == "no reliability slopes":
         spec = dataclasses.replace(spec, events=tuple(dataclasses.replace(e, reliability_slope=0.0) for e in spec.events))
+    elif "follow_delay_months" in change:
+        spec = dataclasses.replace(spec, events=tuple(
+            dataclasses.replace(e, **change) if e.follows is not None else e for e in spec.events
+        ))
     else:
         spec = dataclasses.replace(spec, **change)
     _assert_same_as_numpy(spec, seed=9, size=3000, blocks=(0, 1))
