@@ -163,17 +163,64 @@ def test_thin_events_in_place(m, n_rel):
     person = rng.integers(0, 50, m).astype(np.int32)
     slot = rng.integers(0, 6, m).astype(np.int8)
     n_thin = int((slot < n_rel).sum())
-    u_thin, keep_p = rng.random(n_thin), rng.random(n_thin)
+    kept = rng.random(n_thin) < 0.6
     base_kinds = np.array([3, 0, 7, 1, 9, 2], np.int8)
     idx = np.flatnonzero(slot < n_rel)
     keep = np.ones(m, bool)
-    keep[idx[u_thin >= keep_p]] = False
+    keep[idx[~kept]] = False
     want_person, want_kind = person[keep], base_kinds[slot[keep]]
     kind = np.empty(m, np.int8)
-    w = event_kernels.thin_events(person, slot, u_thin, keep_p, n_rel, base_kinds, person, kind)
+    w = event_kernels.thin_events(person, slot, kept, n_rel, base_kinds, person, kind)
     assert w == keep.sum()
     np.testing.assert_array_equal(person[:w], want_person)
     np.testing.assert_array_equal(kind[:w], want_kind)
+
+
+@pytest.mark.parametrize("m", [0, 1, 2, 5000])
+@pytest.mark.parametrize(("low", "high"), [(-3.6, 0.0), (-40.0, 2.0), (-800.0, 800.0)])
+def test_thinning_kept_is_numpys_comparison(m, low, high):
+    """Random keep-probabilities (the generator's are in exp([-3.6, 0])) and far beyond: decided as numpy's
+    ``u < exp(x)``, nothing left undecided (a uniform within 1e-10 of exp(x) is rarer than these draws)."""
+    rng = np.random.default_rng(m)
+    log_keep, u = rng.uniform(low, high, m), rng.random(m)
+    kept = np.ones(m, bool)
+    assert event_kernels.thinning_kept(log_keep, u, kept) == 0
+    with np.errstate(over="ignore"):  # exp(800) is inf: every uniform below it
+        np.testing.assert_array_equal(kept, u < np.exp(log_keep))
+
+
+def test_exp_near_is_within_1e_13_of_numpys_exp():
+    """The margin of 1e-10 the thinning relies on is a thousand times the compiled exp's error, over its range."""
+    x = np.r_[np.linspace(-38.0, 1.0, 20_001), -38.0, -1e-300, 0.0, 1.0]
+    near = np.array([event_kernels._exp_near(v) for v in x])
+    assert np.max(np.abs(near / np.exp(x) - 1.0)) < 1e-13
+
+
+def test_thinning_kept_leaves_too_close_calls_undecided():
+    """A uniform at numpy's exp(x), one unit in the last place either side, or 0 against exp(-50): undecided;
+    ten millionths away, or any uniform but 0 against exp(-50): decided as numpy decides."""
+    log_keep = np.array([-0.7, -0.7, -0.7, -2.0, -2.0, -50.0, -50.0, -1000.0, 0.5, 3.0, np.nan, -0.1])
+    e = np.exp(log_keep)
+    u = np.array([e[0], np.nextafter(e[1], 0.0), np.nextafter(e[2], 1.0), e[3] * (1 - 1e-7), e[4] * (1 + 1e-7),
+                  0.0, 2.0**-53, 2.0**-53, 0.99, 0.999, 0.2, e[11] * (1 + 3e-10)])
+    kept = np.empty(u.shape[0], bool)
+    assert event_kernels.thinning_kept(log_keep, u, kept) == 4  # the first three, and 0 against exp(-50)
+    decided = np.r_[3:5, 6:12]
+    np.testing.assert_array_equal(kept[decided], (u < e)[decided])
+
+
+def test_thinned_populations_take_numpys_exp_when_a_call_is_too_close(monkeypatch):
+    """When the compiled comparison cannot decide, numpy's exp decides: the same population."""
+    calls = []
+
+    def undecided(log_keep, u_thin, kept):
+        calls.append(log_keep.shape[0])
+        kept[:] = False  # garbage: overwritten from numpy's exp
+        return 1
+
+    monkeypatch.setattr(event_kernels, "thinning_kept", undecided)
+    _assert_same_as_numpy(load_spec("tiny"), seed=13, size=3000, blocks=(0, 1))
+    assert calls
 
 
 def _sorted_events(rng, n, m, horizon, kind_bits, key_type):

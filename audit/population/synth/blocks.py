@@ -157,8 +157,8 @@ def block_events(spec: PopulationSpec, c: Compiled, rng: np.random.Generator, *,
         kind = work("kind", m, np.int8)
         if c.n_rel:
             u_thin = draws.uniforms(work("u_thin", n_thin))
-            keep_p = np.exp(log_keep[:n_thin], out=log_keep[:n_thin])
-            m = event_kernels.thin_events(person, slot, u_thin, keep_p, c.n_rel, c.base_kinds, person, kind)
+            kept = _thinning_kept(log_keep[:n_thin], u_thin)
+            m = event_kernels.thin_events(person, slot, kept, c.n_rel, c.base_kinds, person, kind)
             person, kind = person[:m], kind[:m]
         else:
             np.take(c.base_kinds, slot, out=kind)
@@ -174,6 +174,15 @@ def block_events(spec: PopulationSpec, c: Compiled, rng: np.random.Generator, *,
             late_month.append(rule_month)
             late_kind.append(rule_kind)
     return person, month, kind, (np.concatenate(late_person), np.concatenate(late_month), np.concatenate(late_kind))
+
+
+def _thinning_kept(log_keep: np.ndarray, u_thin: np.ndarray) -> np.ndarray:
+    """``u_thin < np.exp(log_keep)`` (a work array): decided in compiled code, numpy's ``exp`` taken only when
+    some ``u_thin`` is too close to call (:func:`~audit.population.synth.event_kernels.thinning_kept`)."""
+    kept = _SCRATCH.get("kept", log_keep.shape[0], np.bool_)
+    if event_kernels.thinning_kept(log_keep, u_thin, kept):
+        np.less(u_thin, np.exp(log_keep), out=kept)  # numpy's exp: its last-bit rounding is the population's
+    return kept
 
 
 def _follow_ups(draws: Draws, rule: tuple[int, int, float, float], person: np.ndarray, month: np.ndarray,
