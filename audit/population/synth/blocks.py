@@ -2,9 +2,9 @@
 
 Block ``b`` draws from its own seed ``SeedSequence(seed, spawn_key=(b,))``;
 every random number is drawn here from that ``Generator`` (uniforms,
-normals, the beta and the integers in compiled code through
+normals, the beta, the integers and the follow-ups' Poisson delays in compiled code through
 :class:`~audit.population.synth.draw_kernels.Draws`, the same numbers as
-numpy's methods; the Poisson draws by numpy's own) and handed to the compiled kernels
+numpy's methods; the cells' Poisson totals by numpy's own) and handed to the compiled kernels
 (:mod:`audit.population.synth.event_kernels`,
 :mod:`audit.population.synth.tie_kernels`). See :mod:`audit.population.synth`
 for the method.

@@ -8,7 +8,8 @@ generator with the same multiplier and increment, form each 64-bit output by
 PCG64's XSL-RR permutation and turn outputs into numbers exactly as numpy's
 C code does (uniforms as ``(x >> 11) * 2**-53``, normals by numpy's
 ziggurat with its tables, betas by numpy's two Marsaglia-Tsang gammas,
-bounded integers by numpy's Lemire draws from 32-bit halves of outputs),
+bounded integers by numpy's Lemire draws from 32-bit halves of outputs,
+Poisson counts of mean below 10 by numpy's product of uniforms),
 then store the state back. So a draw made here gives the numbers the numpy
 call gives and leaves the generator where the numpy call would: every draw
 after it is unchanged too. ``tests/audit/test_synth_draws.py`` checks each

@@ -1,6 +1,6 @@
 """Compiled per-person and per-event loops of the synthetic population generator.
 
-People's attributes, event cells, placement, thinning, ordering and columns;
+People's attributes, event cells, placement, thinning, follow-ups, ordering and columns;
 the tie loops are in :mod:`audit.population.synth.tie_kernels`. Each of the
 two modules holds every compiled helper it calls (numba's cache checks only
 the file of a cached function).
@@ -16,8 +16,10 @@ fast-math, so no fused multiply-adds), so the population does not depend on
 which of the two computed it; ``tests/audit/test_synth_kernels.py`` checks
 each kernel against its numpy formulation on random inputs.
 
-What stays in numpy on purpose: ``scipy.special.ndtr`` and ``np.exp``, whose
-last-bit rounding is the library's own, and ``np.argsort`` of the tie key when
+What stays in numpy on purpose: ``scipy.special.ndtr`` and ``np.exp`` of the
+amounts, whose last-bit rounding is the library's own (thinning needs only
+whether a uniform is below ``exp``, which :func:`thinning_kept` decides
+without numpy's bits unless the two are within ``1e-10``), and ``np.argsort`` of the tie key when
 two keys are equal (its order of equal keys is its own; otherwise the order
 comes from numpy's much faster sort of packed integers, :func:`pack_keys`).
 
