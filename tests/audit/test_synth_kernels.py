@@ -1,6 +1,7 @@
 """The generator's compiled kernels compute exactly their numpy formulations.
 
-Each kernel in :mod:`audit.population.synth.event_kernels` and :mod:`~audit.population.synth.tie_kernels` is run on random inputs (and on edge
+Each kernel in :mod:`audit.population.synth.event_kernels`, :mod:`~audit.population.synth.follow_kernels` and
+:mod:`~audit.population.synth.tie_kernels` is run on random inputs (and on edge
 cases: no people or events, one or two people, values sitting exactly on a
 table's edges, equal sort keys) and compared for equality with the numpy
 formulation in its docstring. The last tests compare whole populations with
@@ -17,7 +18,7 @@ from scipy.special import ndtr
 
 from audit.population.model import synthesize_chunk
 from audit.population.spec import load_spec
-from audit.population.synth import BLOCK_SIZE, event_kernels, tie_kernels
+from audit.population.synth import BLOCK_SIZE, event_kernels, follow_kernels, tie_kernels
 from tests.audit import _synth_numpy
 from tests.audit.test_synth import assert_identical
 
@@ -247,11 +248,11 @@ def test_count_equal_and_followed_events(m, share, prob):
     rng = np.random.default_rng(int(m + 10 * share + 100 * prob))
     trigger = 5
     kind = np.where(rng.random(m) < share, trigger, rng.integers(0, 5, m)).astype(np.int8)
-    count = event_kernels.count_equal(kind, trigger)
+    count = follow_kernels.count_equal(kind, trigger)
     assert count == np.count_nonzero(kind == trigger)
     u = rng.random(count)
     out = np.full(count + 1, -7, np.int64)  # room for one more, as the kernel asks
-    kept = event_kernels.followed_events(kind, trigger, u, prob, out)
+    kept = follow_kernels.followed_events(kind, trigger, u, prob, out)
     idx = np.flatnonzero(kind == trigger)
     np.testing.assert_array_equal(out[:kept], idx[u < prob])
 
@@ -273,7 +274,7 @@ def test_append_follow_ups(followed_count, horizon):
     want_month = np.concatenate([month[:m], months[ok].astype(np.int16)])
     want_kind = np.concatenate([kind[:m], np.full(new.shape[0], follow_kind, np.int8)])
     late_person, late_month = np.empty(followed_count, np.int32), np.empty(followed_count, np.int64)
-    grown = event_kernels.append_follow_ups(
+    grown = follow_kernels.append_follow_ups(
         person, month, kind, m, followed, delay, horizon, follow_kind, late_person, late_month,
     )
     assert grown == m + new.shape[0]

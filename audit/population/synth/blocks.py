@@ -17,7 +17,7 @@ from scipy.special import ndtr
 
 from audit.errors import InvalidArgument
 from audit.population.spec import PopulationSpec
-from audit.population.synth import event_kernels, tie_kernels
+from audit.population.synth import event_kernels, follow_kernels, tie_kernels
 from audit.population.synth.buffers import Columns, Scratch
 from audit.population.synth.draw_kernels import Draws
 from audit.population.synth.tables import KIND_BITS, KIND_TO_DOMAIN, Compiled
@@ -198,20 +198,20 @@ def _follow_ups(draws: Draws, rule: tuple[int, int, float, float], person: np.nd
         months = month[idx] + 1 + rng.poisson(max(delay - 1.0, 0.0), idx.shape[0])
 
     then the follow-ups with ``months < horizon`` appended as kind
-    ``follow_kind`` (:func:`~audit.population.synth.event_kernels.append_follow_ups`).
+    ``follow_kind`` (:func:`~audit.population.synth.follow_kernels.append_follow_ups`).
     """
     follow_kind, trigger, prob, delay = rule
     work = _SCRATCH.get
-    u = draws.uniforms(work("u_follow", event_kernels.count_equal(kind[:m], trigger)))
+    u = draws.uniforms(work("u_follow", follow_kernels.count_equal(kind[:m], trigger)))
     followed = work("followed", u.shape[0] + 1, np.int64)  # room for one more: the kernel writes every row
-    followed = followed[: event_kernels.followed_events(kind[:m], trigger, u, prob, followed)]
+    followed = followed[: follow_kernels.followed_events(kind[:m], trigger, u, prob, followed)]
     delays = draws.poissons(max(delay - 1.0, 0.0), work("follow_delay", followed.shape[0], np.int64))
     room = m + followed.shape[0]
     person = _SCRATCH.grow("person", room, keep=m)
     kind = _SCRATCH.grow("kind", room, keep=m)
     month = _SCRATCH.grow("month", room, keep=m)
     late_person, late_month = work("late_person", followed.shape[0], np.int32), work("late_month", followed.shape[0], np.int64)
-    grown = event_kernels.append_follow_ups(
+    grown = follow_kernels.append_follow_ups(
         person, month, kind, m, followed, delays, horizon, follow_kind, late_person, late_month,
     )
     late = followed.shape[0] - (grown - m)

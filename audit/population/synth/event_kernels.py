@@ -1,7 +1,8 @@
 """Compiled per-person and per-event loops of the synthetic population generator.
 
-People's attributes, event cells, placement, thinning, follow-ups, ordering and columns;
-the tie loops are in :mod:`audit.population.synth.tie_kernels`. Each of the
+People's attributes, event cells, placement, thinning, ordering and columns;
+the tie loops are in :mod:`audit.population.synth.tie_kernels`, the follow-ups' in
+:mod:`audit.population.synth.follow_kernels`. Each of the
 two modules holds every compiled helper it calls (numba's cache checks only
 the file of a cached function).
 
@@ -44,8 +45,8 @@ from numba.core import types
 from numba.extending import intrinsic
 
 __all__ = [
-    "append_follow_ups", "count_below", "count_equal", "event_cells", "followed_events", "people_columns", "place_events",
-    "sort_events", "thin_events", "thinning_kept", "write_events",
+    "count_below", "event_cells", "people_columns", "place_events", "sort_events", "thin_events", "thinning_kept",
+    "write_events",
 ]
 
 
@@ -449,70 +450,3 @@ def count_below(u, threshold):  # pragma: no cover - compiled
         count += 1 if u[_u(i)] < threshold else 0
     return count
 
-
-@_jit
-def count_equal(values, value):  # pragma: no cover - compiled
-    """``np.count_nonzero(values == value)``."""
-    count = 0
-    for i in range(values.shape[0]):
-        count += 1 if values[_u(i)] == value else 0
-    return count
-
-
-@_jit
-def followed_events(kind, trigger, u, prob, out):  # pragma: no cover - compiled
-    """The events of kind ``trigger`` that a follow-up follows, written to the front of ``out``; returns how many.
-
-    ``u`` holds one uniform per event of kind ``trigger``, in event order;
-    ``out`` has room for one more (the loop writes every row, keeping the
-    triggers'). The numpy formulation::
-
-        idx = np.flatnonzero(kind == trigger)
-        out = idx[u < prob]
-    """
-    w = 0
-    for ee in range(kind.shape[0]):  # the triggers' rows, in place of the other rows' (overwritten)
-        out[_u(w)] = ee  # at most len(u): room for one more
-        w += 1 if kind[_u(ee)] == trigger else 0
-    kept = 0
-    for ii in range(w):  # those followed, in place
-        i = _u(ii)
-        out[_u(kept)] = out[i]
-        kept += 1 if u[i] < prob else 0
-    return kept
-
-
-@_jit
-def append_follow_ups(
-    person, month, kind, m, followed, delay, horizon, follow_kind, late_person, late_month,
-):  # pragma: no cover - compiled
-    """Append the follow-ups of events ``followed`` that fall within the horizon; returns the new event count.
-
-    The follow-up of event ``e`` falls in month ``month[e] + 1 + delay[i]``
-    (``e = followed[i]``). Those before ``horizon`` are appended to
-    ``person``, ``month``, ``kind`` (room for ``m + len(followed)``) from row
-    ``m``, in order; the others are written to the front of ``late_person``,
-    ``late_month`` (room for ``len(followed)``), in order. The numpy formulation::
-
-        months = month[followed] + 1 + delay
-        ok = months < horizon
-        late_person, late_month = person[followed[~ok]], months[~ok]
-        new = followed[ok]; grown = m + len(new)
-        person[m:grown] = person[new]; kind[m:grown] = follow_kind; month[m:grown] = months[ok]
-    """
-    w = m
-    late = 0
-    for ii in range(followed.shape[0]):
-        i = _u(ii)
-        e = _u(followed[i])
-        who = person[e]
-        when = np.int64(month[e]) + 1 + delay[i]
-        ok = when < horizon
-        person[_u(w)] = who
-        month[_u(w)] = when
-        kind[_u(w)] = follow_kind
-        late_person[_u(late)] = who
-        late_month[_u(late)] = when
-        w += 1 if ok else 0
-        late += 0 if ok else 1
-    return w
