@@ -60,12 +60,12 @@ timing = False
 def timed(module, name):  # a kernel the generator calls through its module, wrapped to time each call
     kernel = getattr(module, name)
 
-    def call(*args):
+    def call(*args, **kwargs):
         if not timing:
-            return kernel(*args)
+            return kernel(*args, **kwargs)
         before = time.thread_time()
         try:
-            return kernel(*args)
+            return kernel(*args, **kwargs)
         finally:
             spent[name] = spent.get(name, 0.0) + time.thread_time() - before
 
