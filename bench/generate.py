@@ -7,7 +7,7 @@ Usage::
     python bench/generate.py --baseline /tmp/scs-main --size 2e6 --repeats 3
     python bench/generate.py                                           # this tree alone
     python bench/generate.py --size 1e6 --repeats 7 --draws            # and each kind of draw, numpy vs compiled
-    python bench/generate.py --baseline /tmp/scs-main --kernels        # and each compiled loop, in place
+    python bench/generate.py --baseline /tmp/scs-main --kernels        # and each compiled loop and block stage, in place
 
 One process per tree, each with that tree first on ``PYTHONPATH``: it loads
 the spec and the compiled kernels and draws one block to warm up, then
@@ -47,7 +47,11 @@ import numpy as np, psutil
 from audit.engine.chunks import reuse_freed_memory
 from audit.population.source import PopulationSource
 from audit.population.spec import load_spec
-from audit.population.synth import draw_kernels, event_kernels, tie_kernels
+from audit.population.synth import blocks, draw_kernels, event_kernels, tie_kernels
+try:
+    from audit.population.synth import follow_kernels
+except ImportError:  # a tree from before the follow-up kernels
+    follow_kernels = None
 
 spent = {}  # CPU seconds of the main thread in each compiled loop, while a "kernels" request draws a chunk
 timing = False
@@ -56,23 +60,28 @@ timing = False
 def timed(module, name):  # a kernel the generator calls through its module, wrapped to time each call
     kernel = getattr(module, name)
 
-    def call(*args):
+    def call(*args, **kwargs):
         if not timing:
-            return kernel(*args)
+            return kernel(*args, **kwargs)
         before = time.thread_time()
         try:
-            return kernel(*args)
+            return kernel(*args, **kwargs)
         finally:
             spent[name] = spent.get(name, 0.0) + time.thread_time() - before
 
     setattr(module, name, call)
 
 
-# the kernels the generator calls from Python (no compiled code calls these, so wrapping them changes no compiled loop)
+# the kernels the generator calls from Python (no compiled code calls these, so wrapping them changes no compiled loop),
+# and the stages of a block (Python functions looked up in their module at each call; each includes the kernels and
+# numpy calls it makes, so they overlap the kernels' figures)
 for module, names in ((event_kernels, event_kernels.__all__), (tie_kernels, tie_kernels.__all__),
-                      (draw_kernels, ("_uniforms", "_normals", "_betas", "_bounded16", "_bounded32"))):
+                      (follow_kernels, getattr(follow_kernels, "__all__", ())),
+                      (draw_kernels, ("_uniforms", "_normals", "_betas", "_bounded16", "_bounded32", "_poissons")),
+                      (blocks, ("draw_people", "block_events", "write_sorted_events", "_ties"))):
     for name in names:
-        timed(module, name)
+        if hasattr(module, name):  # a tree may lack a kernel the other has
+            timed(module, name)
 
 spec_name, size, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 spec = load_spec(spec_name)
@@ -203,7 +212,7 @@ def main() -> None:
     parser.add_argument("--chunk-size", type=float, default=1e6, help="people per chunk, as a run's --chunk-size")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--draws", action="store_true", help="also time single kinds of random draw, numpy vs compiled")
-    parser.add_argument("--kernels", action="store_true", help="also time each compiled loop in place, per tree")
+    parser.add_argument("--kernels", action="store_true", help="also time each compiled loop and block stage in place, per tree")
     args = parser.parse_args()
     size, chunk_size = int(args.size), int(args.chunk_size)
     from scale import machine  # bench/scale.py
@@ -273,7 +282,7 @@ def kernels(makers: dict[str, Generator], plan: list[tuple[int, int]], repeats: 
                     spent[name][kernel] = spent[name].get(kernel, 0.0) + seconds
         for name in names:
             per[name].append({kernel: seconds / size * 1e9 for kernel, seconds in spent[name].items()})
-    lines = [f"\ncompiled loops in place, CPU ns per person (thread time; ranges over {repeats} repeats; {load()})"]
+    lines = [f"\ncompiled loops and block stages (each including what it calls) in place, CPU ns per person (thread time; ranges over {repeats} repeats; {load()})"]
     kernel_names = sorted({k for rows in per.values() for row in rows for k in row},
                           key=lambda k: -statistics.median(row.get(k, 0.0) for row in per[names[0]]))
     for kernel in kernel_names:

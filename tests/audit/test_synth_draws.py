@@ -127,6 +127,36 @@ def test_betas_with_a_shape_up_to_1_are_numpys_own(a, b):
     _assert_same_state(ours, numpy_)
 
 
+@pytest.mark.parametrize("lam", [1e-9, 0.3, 7.0, 9.999999])
+@pytest.mark.parametrize("n", [0, 1, 2, 5000])
+def test_poissons_are_numpys(lam, n):
+    """Below 10 numpy multiplies uniforms until the product is at most exp(-lam): the same counts and state."""
+    ours, numpy_ = _pair(31, block=n)
+    got = np.full(n, -1, np.int64)
+    assert draw_kernels.poissons(ours, lam, got) is got
+    np.testing.assert_array_equal(got, numpy_.poisson(lam, n))
+    _assert_same_state(ours, numpy_)
+
+
+def test_poissons_of_a_million_draws_are_numpys():
+    """A million draws of mean 7 (the generator's follow-up delays): long runs of factors included."""
+    ours, numpy_ = _pair(37)
+    got = draw_kernels.poissons(ours, 7.0, np.empty(1_000_000, np.int64))
+    want = numpy_.poisson(7.0, got.shape[0])
+    assert want.max() >= 20 and np.count_nonzero(want == 0) > 100  # both ends of the distribution drawn
+    np.testing.assert_array_equal(got, want)
+    _assert_same_state(ours, numpy_)
+
+
+@pytest.mark.parametrize(("lam", "dtype"), [(0.0, np.int64), (10.0, np.int64), (45.5, np.int64), (3.0, np.int32)])
+def test_poissons_outside_the_compiled_range_are_numpys_own(lam, dtype):
+    """lam = 0 draws nothing, lam >= 10 is numpy's transformed rejection, another dtype numpy's own call."""
+    ours, numpy_ = _pair(41)
+    got = draw_kernels.poissons(ours, lam, np.empty(400, dtype))
+    np.testing.assert_array_equal(got, numpy_.poisson(lam, 400))
+    _assert_same_state(ours, numpy_)
+
+
 @pytest.mark.parametrize(("low", "high", "dtype"), [
     (0, 36, np.int16), (-5, 30000, np.int16), (-32768, 32767, np.int16), (-32768, 1, np.int16), (0, 2, np.int16),
     (0, 24, np.int64), (7, 1_000_003, np.int64), (0, 65_536, np.int64), (0, 2**31 + 1, np.int64),
@@ -173,11 +203,13 @@ def test_other_bit_generators_draw_numpys_numbers():
     draw_kernels.standard_normals(ours, z)
     draw_kernels.betas(ours, 8.0, 2.0, beta)
     draw_kernels.amount_log_noise(ours, 0.5, noise)
+    delays = draw_kernels.poissons(ours, 7.0, np.empty(106, np.int64))
     np.testing.assert_array_equal(months, numpy_.integers(0, 36, 105, dtype=np.int16))
     np.testing.assert_array_equal(u, numpy_.random(101))
     np.testing.assert_array_equal(z, numpy_.standard_normal(102))
     np.testing.assert_array_equal(beta, numpy_.beta(8.0, 2.0, 103))
     np.testing.assert_array_equal(noise, 0.5 * numpy_.standard_normal(104) - 0.125)
+    np.testing.assert_array_equal(delays, numpy_.poisson(7.0, 106))
     np.testing.assert_array_equal(ours.random(5), numpy_.random(5))  # left in the same state
 
 
@@ -214,12 +246,16 @@ def test_draws_held_through_a_with_block_are_numpys():
         beta = draws.betas(8.0, 2.0, np.empty(70))
         months = draws.integers(0, 36, np.empty(555, np.int16))
         noise = draws.amount_log_noise(0.5, np.empty(33))
+        delays = draws.poissons(7.0, np.empty(77, np.int64))
+        big_delays = draws.poissons(12.0, np.empty(20, np.int64))  # numpy's own call inside the block
     np.testing.assert_array_equal(z, numpy_.standard_normal(1000))
     np.testing.assert_array_equal(u, numpy_.random(999))
     np.testing.assert_array_equal(low_shape, numpy_.beta(0.5, 3.0, 50))
     np.testing.assert_array_equal(beta, numpy_.beta(8.0, 2.0, 70))
     np.testing.assert_array_equal(months, numpy_.integers(0, 36, 555, dtype=np.int16))
     np.testing.assert_array_equal(noise, 0.5 * numpy_.standard_normal(33) - 0.125)
+    np.testing.assert_array_equal(delays, numpy_.poisson(7.0, 77))
+    np.testing.assert_array_equal(big_delays, numpy_.poisson(12.0, 20))
     _assert_same_state(ours, numpy_)
 
 

@@ -1,6 +1,7 @@
 """The generator's compiled kernels compute exactly their numpy formulations.
 
-Each kernel in :mod:`audit.population.synth.event_kernels` and :mod:`~audit.population.synth.tie_kernels` is run on random inputs (and on edge
+Each kernel in :mod:`audit.population.synth.event_kernels`, :mod:`~audit.population.synth.follow_kernels` and
+:mod:`~audit.population.synth.tie_kernels` is run on random inputs (and on edge
 cases: no people or events, one or two people, values sitting exactly on a
 table's edges, equal sort keys) and compared for equality with the numpy
 formulation in its docstring. The last tests compare whole populations with
@@ -17,7 +18,7 @@ from scipy.special import ndtr
 
 from audit.population.model import synthesize_chunk
 from audit.population.spec import load_spec
-from audit.population.synth import BLOCK_SIZE, event_kernels, tie_kernels
+from audit.population.synth import BLOCK_SIZE, event_kernels, follow_kernels, tie_kernels
 from tests.audit import _synth_numpy
 from tests.audit.test_synth import assert_identical
 
@@ -163,17 +164,64 @@ def test_thin_events_in_place(m, n_rel):
     person = rng.integers(0, 50, m).astype(np.int32)
     slot = rng.integers(0, 6, m).astype(np.int8)
     n_thin = int((slot < n_rel).sum())
-    u_thin, keep_p = rng.random(n_thin), rng.random(n_thin)
+    kept = rng.random(n_thin) < 0.6
     base_kinds = np.array([3, 0, 7, 1, 9, 2], np.int8)
     idx = np.flatnonzero(slot < n_rel)
     keep = np.ones(m, bool)
-    keep[idx[u_thin >= keep_p]] = False
+    keep[idx[~kept]] = False
     want_person, want_kind = person[keep], base_kinds[slot[keep]]
     kind = np.empty(m, np.int8)
-    w = event_kernels.thin_events(person, slot, u_thin, keep_p, n_rel, base_kinds, person, kind)
+    w = event_kernels.thin_events(person, slot, kept, n_rel, base_kinds, person, kind)
     assert w == keep.sum()
     np.testing.assert_array_equal(person[:w], want_person)
     np.testing.assert_array_equal(kind[:w], want_kind)
+
+
+@pytest.mark.parametrize("m", [0, 1, 2, 5000])
+@pytest.mark.parametrize(("low", "high"), [(-3.6, 0.0), (-40.0, 2.0), (-800.0, 800.0)])
+def test_thinning_kept_is_numpys_comparison(m, low, high):
+    """Random keep-probabilities (the generator's are in exp([-3.6, 0])) and far beyond: decided as numpy's
+    ``u < exp(x)``, nothing left undecided (a uniform within 1e-10 of exp(x) is rarer than these draws)."""
+    rng = np.random.default_rng(m)
+    log_keep, u = rng.uniform(low, high, m), rng.random(m)
+    kept = np.ones(m, bool)
+    assert event_kernels.thinning_kept(log_keep, u, kept) == 0
+    with np.errstate(over="ignore"):  # exp(800) is inf: every uniform below it
+        np.testing.assert_array_equal(kept, u < np.exp(log_keep))
+
+
+def test_exp_near_is_within_1e_13_of_numpys_exp():
+    """The margin of 1e-10 the thinning relies on is a thousand times the compiled exp's error, over its range."""
+    x = np.r_[np.linspace(-38.0, 1.0, 20_001), -38.0, -1e-300, 0.0, 1.0]
+    near = np.array([event_kernels._exp_near(v) for v in x])
+    assert np.max(np.abs(near / np.exp(x) - 1.0)) < 1e-13
+
+
+def test_thinning_kept_leaves_too_close_calls_undecided():
+    """A uniform at numpy's exp(x), one unit in the last place either side, or 0 against exp(-50): undecided;
+    ten millionths away, or any uniform but 0 against exp(-50): decided as numpy decides."""
+    log_keep = np.array([-0.7, -0.7, -0.7, -2.0, -2.0, -50.0, -50.0, -1000.0, 0.5, 3.0, np.nan, -0.1])
+    e = np.exp(log_keep)
+    u = np.array([e[0], np.nextafter(e[1], 0.0), np.nextafter(e[2], 1.0), e[3] * (1 - 1e-7), e[4] * (1 + 1e-7),
+                  0.0, 2.0**-53, 2.0**-53, 0.99, 0.999, 0.2, e[11] * (1 + 3e-10)])
+    kept = np.empty(u.shape[0], bool)
+    assert event_kernels.thinning_kept(log_keep, u, kept) == 4  # the first three, and 0 against exp(-50)
+    decided = np.r_[3:5, 6:12]
+    np.testing.assert_array_equal(kept[decided], (u < e)[decided])
+
+
+def test_thinned_populations_take_numpys_exp_when_a_call_is_too_close(monkeypatch):
+    """When the compiled comparison cannot decide, numpy's exp decides: the same population."""
+    calls = []
+
+    def undecided(log_keep, u_thin, kept):
+        calls.append(log_keep.shape[0])
+        kept[:] = False  # garbage: overwritten from numpy's exp
+        return 1
+
+    monkeypatch.setattr(event_kernels, "thinning_kept", undecided)
+    _assert_same_as_numpy(load_spec("tiny"), seed=13, size=3000, blocks=(0, 1))
+    assert calls
 
 
 def _sorted_events(rng, n, m, horizon, kind_bits, key_type):
@@ -191,6 +239,51 @@ def _sorted_events(rng, n, m, horizon, kind_bits, key_type):
         np.full(n + 1, 5, np.int32), np.empty(m, key_type), packed,
     )
     return packed, person, month, kind, kind_unit, shift, with_amount
+
+
+@pytest.mark.parametrize("m", [0, 1, 2, 500])
+@pytest.mark.parametrize("share", [0.0, 0.3, 1.0])  # of events of the trigger's kind: none, some, all
+@pytest.mark.parametrize("prob", [0.0, 0.5, 1.0])
+def test_count_equal_and_followed_events(m, share, prob):
+    rng = np.random.default_rng(int(m + 10 * share + 100 * prob))
+    trigger = 5
+    kind = np.where(rng.random(m) < share, trigger, rng.integers(0, 5, m)).astype(np.int8)
+    count = follow_kernels.count_equal(kind, trigger)
+    assert count == np.count_nonzero(kind == trigger)
+    u = rng.random(count)
+    out = np.full(count + 1, -7, np.int64)  # room for one more, as the kernel asks
+    kept = follow_kernels.followed_events(kind, trigger, u, prob, out)
+    idx = np.flatnonzero(kind == trigger)
+    np.testing.assert_array_equal(out[:kept], idx[u < prob])
+
+
+@pytest.mark.parametrize("followed_count", [0, 1, 2, 300])
+@pytest.mark.parametrize("horizon", [1, 12, 36, 4000])  # every follow-up late, some, none
+def test_append_follow_ups(followed_count, horizon):
+    rng = np.random.default_rng(followed_count * 7 + horizon)
+    m, follow_kind = 400, 9
+    person = rng.integers(0, 100, m + followed_count).astype(np.int32)
+    month = rng.integers(0, horizon, m + followed_count).astype(np.int16)
+    kind = rng.integers(0, 9, m + followed_count).astype(np.int8)
+    followed = np.sort(rng.choice(m, followed_count, replace=False)).astype(np.int64)
+    delay = rng.poisson(7.0, followed_count)
+    months = month[followed] + 1 + delay
+    ok = months < horizon
+    new = followed[ok]
+    want_person = np.concatenate([person[:m], person[new]])
+    want_month = np.concatenate([month[:m], months[ok].astype(np.int16)])
+    want_kind = np.concatenate([kind[:m], np.full(new.shape[0], follow_kind, np.int8)])
+    late_person, late_month = np.empty(followed_count, np.int32), np.empty(followed_count, np.int64)
+    grown = follow_kernels.append_follow_ups(
+        person, month, kind, m, followed, delay, horizon, follow_kind, late_person, late_month,
+    )
+    assert grown == m + new.shape[0]
+    np.testing.assert_array_equal(person[:grown], want_person)
+    np.testing.assert_array_equal(month[:grown], want_month)
+    np.testing.assert_array_equal(kind[:grown], want_kind)
+    late = followed_count - new.shape[0]
+    np.testing.assert_array_equal(late_person[:late], want_person[:m][followed[~ok]])
+    np.testing.assert_array_equal(late_month[:late], months[~ok])
 
 
 @pytest.mark.parametrize("key_type", [np.int32, np.int64])
@@ -436,13 +529,23 @@ def test_chunk_with_a_short_last_block_matches_numpy(china):
         {"friends_per_person": 20, "homophily": 0.0},
         {"horizon_months": 4000},
         "no reliability slopes",
+        {"follow_delay_months": 1.0},
+        {"follow_delay_months": 0.4},
+        {"follow_delay_months": 23.0},
     ],
-    ids=["k0", "k1-all-near", "k20-all-random", "long-horizon", "no-reliability"],
+    ids=["k0", "k1-all-near", "k20-all-random", "long-horizon", "no-reliability", "follow-next-month",
+         "follow-delay-under-1", "follow-delay-over-11"],
 )
 def test_tiny_spec_variants_match_numpy(change):
+    """Variants of the tiny spec; the follow-up delays' Poisson mean is 0 (no draw), below 10 (compiled) or 22
+    (numpy's own draw)."""
     spec = load_spec("tiny")
     if change == "no reliability slopes":
         spec = dataclasses.replace(spec, events=tuple(dataclasses.replace(e, reliability_slope=0.0) for e in spec.events))
+    elif "follow_delay_months" in change:
+        spec = dataclasses.replace(spec, events=tuple(
+            dataclasses.replace(e, **change) if e.follows is not None else e for e in spec.events
+        ))
     else:
         spec = dataclasses.replace(spec, **change)
     _assert_same_as_numpy(spec, seed=9, size=3000, blocks=(0, 1))

@@ -33,6 +33,10 @@ steps:
 3. *Thinning.* An event of kind ``k`` for a person with reliability ``r`` is
    kept with probability ``lambda_k(r) / B_ck <= 1``; a thinned Poisson process
    is Poisson with the thinned rate, so kept counts are exactly Poisson(``lambda_k``).
+   Only the comparison of a uniform with ``exp(log keep-probability)``
+   reaches the population: a compiled ``exp`` decides it, numpy's ``exp``
+   only when the two are too close to call
+   (:func:`~audit.population.synth.event_kernels.thinning_kept`).
 
 Events are then ordered by (person, month, kind) by a radix sort of one packed
 integer key, from which person, month and kind are decoded.
@@ -44,8 +48,9 @@ steps the Generator's own PCG64 bit generator and turns its outputs into
 numbers exactly as numpy's C code does
 (:mod:`audit.population.synth.draw_kernels`: the same numbers and generator
 state for a third to a half of numpy's CPU, checked draw for draw in
-``tests/audit/test_synth_draws.py``); the Poisson draws (one total per
-cell, the follow-ups' delays) are numpy's own calls. The
+``tests/audit/test_synth_draws.py``), and so are the follow-ups' delays
+(Poisson of mean below 10, numpy's multiplication method); the Poisson
+totals per cell are numpy's own calls. The
 deterministic work between draws (cells, alias lookups, thinning, sorting,
 amounts, tie rows) is done by the compiled loops in
 :mod:`audit.population.synth.event_kernels` and

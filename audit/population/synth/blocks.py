@@ -2,9 +2,9 @@
 
 Block ``b`` draws from its own seed ``SeedSequence(seed, spawn_key=(b,))``;
 every random number is drawn here from that ``Generator`` (uniforms,
-normals, the beta and the integers in compiled code through
+normals, the beta, the integers and the follow-ups' Poisson delays in compiled code through
 :class:`~audit.population.synth.draw_kernels.Draws`, the same numbers as
-numpy's methods; the Poisson draws by numpy's own) and handed to the compiled kernels
+numpy's methods; the cells' Poisson totals by numpy's own) and handed to the compiled kernels
 (:mod:`audit.population.synth.event_kernels`,
 :mod:`audit.population.synth.tie_kernels`). See :mod:`audit.population.synth`
 for the method.
@@ -17,7 +17,7 @@ from scipy.special import ndtr
 
 from audit.errors import InvalidArgument
 from audit.population.spec import PopulationSpec
-from audit.population.synth import event_kernels, tie_kernels
+from audit.population.synth import event_kernels, follow_kernels, tie_kernels
 from audit.population.synth.buffers import Columns, Scratch
 from audit.population.synth.draw_kernels import Draws
 from audit.population.synth.tables import KIND_BITS, KIND_TO_DOMAIN, Compiled
@@ -157,35 +157,66 @@ def block_events(spec: PopulationSpec, c: Compiled, rng: np.random.Generator, *,
         kind = work("kind", m, np.int8)
         if c.n_rel:
             u_thin = draws.uniforms(work("u_thin", n_thin))
-            keep_p = np.exp(log_keep[:n_thin], out=log_keep[:n_thin])
-            m = event_kernels.thin_events(person, slot, u_thin, keep_p, c.n_rel, c.base_kinds, person, kind)
+            kept = _thinning_kept(log_keep[:n_thin], u_thin)
+            m = event_kernels.thin_events(person, slot, kept, c.n_rel, c.base_kinds, person, kind)
             person, kind = person[:m], kind[:m]
         else:
             np.take(c.base_kinds, slot, out=kind)
         month = draws.integers(0, horizon, work("month", m, np.int16))
 
-    # follow-ups (e.g. a judgment performed some months after a default), appended; those past the horizon set aside
-    late_person, late_month, late_kind = [], [], []
-    for fkind, trigger, prob, delay in c.follow:
+        # follow-ups (e.g. a judgment performed some months after a default), appended; those past the horizon set aside
+        late_person, late_month, late_kind = [np.zeros(0, np.int32)], [np.zeros(0, np.int64)], [np.zeros(0, np.int8)]
+        for rule in c.follow:
+            person, month, kind, m, (rule_person, rule_month, rule_kind) = _follow_ups(
+                draws, rule, person, month, kind, m, horizon,
+            )
+            late_person.append(rule_person)
+            late_month.append(rule_month)
+            late_kind.append(rule_kind)
+    return person, month, kind, (np.concatenate(late_person), np.concatenate(late_month), np.concatenate(late_kind))
+
+
+def _thinning_kept(log_keep: np.ndarray, u_thin: np.ndarray) -> np.ndarray:
+    """``u_thin < np.exp(log_keep)`` (a work array): decided in compiled code, numpy's ``exp`` taken only when
+    some ``u_thin`` is too close to call (:func:`~audit.population.synth.event_kernels.thinning_kept`)."""
+    kept = _SCRATCH.get("kept", log_keep.shape[0], np.bool_)
+    if event_kernels.thinning_kept(log_keep, u_thin, kept):
+        np.less(u_thin, np.exp(log_keep), out=kept)  # numpy's exp: its last-bit rounding is the population's
+    return kept
+
+
+def _follow_ups(draws: Draws, rule: tuple[int, int, float, float], person: np.ndarray, month: np.ndarray,
+                kind: np.ndarray, m: int, horizon: int
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """One follow-up rule over the first ``m`` events: those within the horizon appended to the work arrays
+    ``person``, ``month``, ``kind`` (returned lengthened, with the new count), the others returned as copies.
+
+    The numpy formulation (the same draws in the same order)::
+
         idx = np.flatnonzero(kind == trigger)
         idx = idx[rng.random(idx.shape[0]) < prob]
         months = month[idx] + 1 + rng.poisson(max(delay - 1.0, 0.0), idx.shape[0])
-        ok = months < horizon
-        late_person.append(person[idx[~ok]])
-        late_month.append(months[~ok])
-        late_kind.append(np.full(late_month[-1].shape[0], fkind, dtype=np.int8))
-        new = idx[ok]
-        grown = m + new.shape[0]
-        person = _SCRATCH.grow("person", grown, keep=m)
-        kind = _SCRATCH.grow("kind", grown, keep=m)
-        month = _SCRATCH.grow("month", grown, keep=m)
-        person[m:] = person[new]
-        kind[m:] = fkind
-        month[m:] = months[ok]
-        m = grown
-    late = (np.concatenate([np.zeros(0, np.int32), *late_person]), np.concatenate([np.zeros(0, np.int64), *late_month]),
-            np.concatenate([np.zeros(0, np.int8), *late_kind]))
-    return person, month, kind, late
+
+    then the follow-ups with ``months < horizon`` appended as kind
+    ``follow_kind`` (:func:`~audit.population.synth.follow_kernels.append_follow_ups`).
+    """
+    follow_kind, trigger, prob, delay = rule
+    work = _SCRATCH.get
+    u = draws.uniforms(work("u_follow", follow_kernels.count_equal(kind[:m], trigger)))
+    followed = work("followed", u.shape[0] + 1, np.int64)  # room for one more: the kernel writes every row
+    followed = followed[: follow_kernels.followed_events(kind[:m], trigger, u, prob, followed)]
+    delays = draws.poissons(max(delay - 1.0, 0.0), work("follow_delay", followed.shape[0], np.int64))
+    room = m + followed.shape[0]
+    person = _SCRATCH.grow("person", room, keep=m)
+    kind = _SCRATCH.grow("kind", room, keep=m)
+    month = _SCRATCH.grow("month", room, keep=m)
+    late_person, late_month = work("late_person", followed.shape[0], np.int32), work("late_month", followed.shape[0], np.int64)
+    grown = follow_kernels.append_follow_ups(
+        person, month, kind, m, followed, delays, horizon, follow_kind, late_person, late_month,
+    )
+    late = followed.shape[0] - (grown - m)
+    late_ones = (late_person[:late].copy(), late_month[:late].copy(), np.full(late, follow_kind, dtype=np.int8))
+    return person[:grown], month[:grown], kind[:grown], grown, late_ones
 
 
 def _ties(rng, z, edu, k, homophily, first, out_person, out_friend) -> tuple[int, int]:

@@ -8,7 +8,8 @@ generator with the same multiplier and increment, form each 64-bit output by
 PCG64's XSL-RR permutation and turn outputs into numbers exactly as numpy's
 C code does (uniforms as ``(x >> 11) * 2**-53``, normals by numpy's
 ziggurat with its tables, betas by numpy's two Marsaglia-Tsang gammas,
-bounded integers by numpy's Lemire draws from 32-bit halves of outputs),
+bounded integers by numpy's Lemire draws from 32-bit halves of outputs,
+Poisson counts of mean below 10 by numpy's product of uniforms),
 then store the state back. So a draw made here gives the numbers the numpy
 call gives and leaves the generator where the numpy call would: every draw
 after it is unchanged too. ``tests/audit/test_synth_draws.py`` checks each
@@ -42,6 +43,7 @@ release changed them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -51,7 +53,7 @@ from numba.core import types
 from numba.extending import intrinsic
 from numba.np.random._constants import fi_double, ki_double, wi_double, ziggurat_nor_inv_r, ziggurat_nor_r
 
-__all__ = ["Draws", "amount_log_noise", "betas", "integers", "standard_normals", "uniforms"]
+__all__ = ["Draws", "amount_log_noise", "betas", "integers", "poissons", "standard_normals", "uniforms"]
 
 
 _jit = numba.njit(cache=True, nogil=True)
@@ -304,6 +306,29 @@ def _bounded16(state, off, rng_incl, out):  # pragma: no cover - compiled
     state[0], state[1], state[4], state[5] = high, low, has, held
 
 
+@_jit
+def _poissons(state, exp_minus_lam, out):  # pragma: no cover - compiled
+    """``out[:] = rng.poisson(lam, len(out))`` for ``0 < lam < 10``, from PCG64 state ``state`` (advanced in place).
+
+    numpy's ``random_poisson_mult``: multiply uniforms until their product
+    is at most ``exp(-lam)``; the count of factors before that is the draw.
+    ``exp_minus_lam`` is ``exp(-lam)`` as the C library computes it (numpy's
+    C code calls it; Python's ``math.exp`` is the same function).
+    """
+    high, low, inc_high, inc_low = state[0], state[1], state[2], state[3]
+    for i in range(out.shape[0]):
+        count = 0
+        product = 1.0
+        while True:
+            high, low = _step(high, low, inc_high, inc_low)
+            product *= _double(high, low)
+            if product <= exp_minus_lam:
+                break
+            count += 1
+        out[i] = count
+    state[0], state[1] = high, low
+
+
 def _pcg64_state(rng: np.random.Generator) -> tuple[np.ndarray, Any] | None:
     """The PCG64 state of ``rng`` as ``[high, low, inc high, inc low, has 32 bits, held 32 bits]`` (``uint64``),
     with numpy's state dict; ``None`` when ``rng``'s bit generator is not PCG64."""
@@ -403,6 +428,19 @@ class Draws:
         (_bounded16 if bits == 16 else _bounded32)(self._pcg[0], int(low), int(high - low - 1), out)
         return out
 
+    def poissons(self, lam: float, out: np.ndarray) -> np.ndarray:
+        """``out[:] = rng.poisson(lam, len(out))`` for ``int64`` ``out``; compiled for ``0 < lam < 10``.
+
+        numpy draws those by multiplying uniforms (its ``random_poisson_mult``);
+        a larger ``lam`` (numpy's transformed rejection) and ``lam == 0`` (no
+        draw at all) make numpy's own call.
+        """
+        if self._pcg is None or not (0.0 < lam < 10.0) or out.dtype != np.int64:
+            self._numpy_call(lambda: out.__setitem__(slice(None), self.rng.poisson(lam, out.shape[0])))
+            return out
+        _poissons(self._pcg[0], math.exp(-float(lam)), out)
+        return out
+
     def _numpy_call(self, call: Callable[[], object]) -> None:
         """Make a numpy call on ``rng`` inside the block: the held state stored first, read again after."""
         held = self._pcg is not None
@@ -441,3 +479,9 @@ def integers(rng: np.random.Generator, low: int, high: int, out: np.ndarray) -> 
     """:meth:`Draws.integers` of one call: the same numbers, the generator left in the same state."""
     with Draws(rng) as draws:
         return draws.integers(low, high, out)
+
+
+def poissons(rng: np.random.Generator, lam: float, out: np.ndarray) -> np.ndarray:
+    """:meth:`Draws.poissons` of one call: the same numbers, the generator left in the same state."""
+    with Draws(rng) as draws:
+        return draws.poissons(lam, out)

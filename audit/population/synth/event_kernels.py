@@ -1,7 +1,8 @@
 """Compiled per-person and per-event loops of the synthetic population generator.
 
 People's attributes, event cells, placement, thinning, ordering and columns;
-the tie loops are in :mod:`audit.population.synth.tie_kernels`. Each of the
+the tie loops are in :mod:`audit.population.synth.tie_kernels`, the follow-ups' in
+:mod:`audit.population.synth.follow_kernels`. Each of the
 two modules holds every compiled helper it calls (numba's cache checks only
 the file of a cached function).
 
@@ -16,8 +17,10 @@ fast-math, so no fused multiply-adds), so the population does not depend on
 which of the two computed it; ``tests/audit/test_synth_kernels.py`` checks
 each kernel against its numpy formulation on random inputs.
 
-What stays in numpy on purpose: ``scipy.special.ndtr`` and ``np.exp``, whose
-last-bit rounding is the library's own, and ``np.argsort`` of the tie key when
+What stays in numpy on purpose: ``scipy.special.ndtr`` and ``np.exp`` of the
+amounts, whose last-bit rounding is the library's own (thinning needs only
+whether a uniform is below ``exp``, which :func:`thinning_kept` decides
+without numpy's bits unless the two are within ``1e-10``), and ``np.argsort`` of the tie key when
 two keys are equal (its order of equal keys is its own; otherwise the order
 comes from numpy's much faster sort of packed integers, :func:`pack_keys`).
 
@@ -41,7 +44,10 @@ import numpy as np
 from numba.core import types
 from numba.extending import intrinsic
 
-__all__ = ["count_below", "event_cells", "people_columns", "place_events", "sort_events", "thin_events", "write_events"]
+__all__ = [
+    "count_below", "event_cells", "people_columns", "place_events", "sort_events", "thin_events", "thinning_kept",
+    "write_events",
+]
 
 
 _jit = numba.njit(cache=True, nogil=True)
@@ -232,22 +238,90 @@ def place_events(
     return n_thin
 
 
+#: How far :func:`_exp_near` and numpy's ``exp`` may be apart, relatively, at most (far more than either's error).
+_EXP_SLACK = 1e-10
+#: Below this, ``exp`` is under ``3.2e-17``: only a uniform of exactly 0 (the next is ``2**-53``) is below it.
+_EXP_FLOOR = -38.0
+
+
 @_jit
-def thin_events(person, slot, u_thin, keep_p, n_rel, base_kinds, out_person, out_kind):  # pragma: no cover - compiled
+def _exp_near(x):  # pragma: no cover - compiled
+    """``exp(x)`` for ``-38 <= x <= 1`` within about ``1e-13`` relatively (not numpy's bits; see :func:`thinning_kept`).
+
+    ``exp(x / 64) ** 64``: ``exp(x / 64)`` (``|x / 64| <= 0.6``) by its
+    Taylor series to the 14th power (the rest is below ``4e-16``), then
+    squared six times, which multiplies its relative error by 64. Only
+    multiplications and additions, no branch, table or call: the loop
+    around it vectorizes.
+    """
+    y = x * (1.0 / 64.0)
+    p = 1.0 / 87178291200.0
+    p = p * y + 1.0 / 6227020800.0
+    p = p * y + 1.0 / 479001600.0
+    p = p * y + 1.0 / 39916800.0
+    p = p * y + 1.0 / 3628800.0
+    p = p * y + 1.0 / 362880.0
+    p = p * y + 1.0 / 40320.0
+    p = p * y + 1.0 / 5040.0
+    p = p * y + 1.0 / 720.0
+    p = p * y + 1.0 / 120.0
+    p = p * y + 1.0 / 24.0
+    p = p * y + 1.0 / 6.0
+    p = p * y + 0.5
+    p = p * y + 1.0
+    p = p * y + 1.0
+    for _ in range(6):
+        p = p * p
+    return p
+
+
+@_jit
+def thinning_kept(log_keep, u_thin, kept):  # pragma: no cover - compiled
+    """Which thinned events are kept, ``kept = u_thin < np.exp(log_keep)``, without numpy's ``exp`` where it
+    cannot change the answer; returns how many it could not decide (``kept`` is then to be computed so).
+
+    numpy's ``exp`` is within a few units in the last place (``2**-52``) of
+    the exact value, :func:`_exp_near` within about ``1e-13``: a ``u_thin``
+    below ``exp_near * (1 - 1e-10)`` is below numpy's ``exp`` too, one at
+    least ``exp_near * (1 + 1e-10)`` is not. Only a ``u_thin`` within that
+    sliver (about 2 events in ``10**10``) needs numpy's bits. Below
+    ``log_keep = -38`` the sliver is ``[0, exp_near(-38) * (1 + 1e-10))``,
+    which only a ``u_thin`` of exactly 0 is in; above 1 ``exp`` exceeds 2.7
+    and every event is kept; a NaN keeps none, as numpy's comparison with
+    NaN does.
+
+    The population's thinning needs the comparison only, never the
+    probability: numpy's ``exp`` took about 8 ns an event on a 2-core AMD
+    EPYC (numpy's scalar loop, no AVX-512 there).
+    """
+    undecided = 0
+    for ii in range(log_keep.shape[0]):
+        i = _u(ii)
+        x = log_keep[i]
+        u = u_thin[i]
+        e = _exp_near(min(max(x, _EXP_FLOOR), 1.0))
+        low = e * (1.0 - _EXP_SLACK) * (1.0 if x >= _EXP_FLOOR else 0.0)
+        high = e * (1.0 + _EXP_SLACK)
+        kept[i] = u < low
+        undecided += 1 if (u >= low) & (u < high) else 0
+    return undecided
+
+
+@_jit
+def thin_events(person, slot, kept, n_rel, base_kinds, out_person, out_kind):  # pragma: no cover - compiled
     """The events that survive thinning, as ``(person, kind)``; returns how many.
 
-    An event with ``slot < n_rel`` (the i-th such) is dropped when
-    ``u_thin[i] >= keep_p[i]``; the kind is ``base_kinds[slot]``.
-    ``out_person`` may be ``person`` itself. The numpy formulation::
+    An event with ``slot < n_rel`` (the i-th such) is dropped unless
+    ``kept[i]``; the kind is ``base_kinds[slot]``. ``out_person`` may be
+    ``person`` itself. The numpy formulation::
 
         idx = np.flatnonzero(slot < n_rel)
         keep = np.ones(len(slot), bool)
-        keep[idx[u_thin >= keep_p]] = False
+        keep[idx[~kept]] = False
         out_person, out_kind = person[keep], base_kinds[slot[keep]]
     """
-    u_thin = _nonempty(u_thin)
-    keep_p = _nonempty(keep_p)
-    last = u_thin.shape[0] - 1
+    kept = _nonempty(kept)
+    last = kept.shape[0] - 1
     i = 0
     w = 0
     for ee in range(person.shape[0]):
@@ -255,7 +329,7 @@ def thin_events(person, slot, u_thin, keep_p, n_rel, base_kinds, out_person, out
         s = slot[e]
         thinned = s < n_rel
         t = _u(min(i, last))
-        drop = (u_thin[t] >= keep_p[t]) & thinned
+        drop = (not kept[t]) & thinned
         i += 1 if thinned else 0
         out_person[_u(w)] = person[e]
         out_kind[_u(w)] = base_kinds[_u(s)]
@@ -375,3 +449,4 @@ def count_below(u, threshold):  # pragma: no cover - compiled
     for i in range(u.shape[0]):
         count += 1 if u[_u(i)] < threshold else 0
     return count
+
