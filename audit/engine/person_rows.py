@@ -9,8 +9,8 @@ and tie tables of a batch are sorted by person, and so are its people, so one
 pass per table gives every person's first row and row count; a lookup is then
 a gather and a run expansion, in time proportional to the rows it returns.
 The table is built on the first lookup of many people, once per batch (a
-few people are still found by search, cheaper than a pass over the table: one
-interpolated search per person, :func:`audit.engine.batch_kernels.id_runs`): :func:`audit.engine.contract.process_chunk` makes one
+few people are still found by search, cheaper than a pass over the table: binary
+searches run in lockstep, :func:`audit.engine.batch_kernels.id_runs`): :func:`audit.engine.contract.process_chunk` makes one
 :class:`PersonRows` per batch and hands it to every scorer's
 :class:`~audit.engine.contract.ScoredChunk`, with a memo for other work on the
 batch that does not depend on the scorer (the replay sample's hashes and
@@ -33,8 +33,10 @@ Table = Literal["events", "ties"]
 
 #: Lookups of fewer than ``people / _SEARCH_COST`` people search by id instead of building the offset table:
 #: a search per id (:func:`audit.engine.batch_kernels.id_runs`) costs about as much as this many people's share of
-#: the table's one pass (``python bench/person_rows.py``, one batch of 1,048,576 people: the table and the searches
-#: of 30,000 people cost about the same; the choice changes the time, never the rows).
+#: the table's one pass (``python bench/person_rows.py``, one batch of 1,048,576 people: the table and the
+#: interpolated searches of 30,000 people cost about the same; the searches in lockstep that replaced them, 7 December
+#: 2026, take 0.5 to 0.8 of the table's CPU there, a threshold left where it was; the choice changes the time, never
+#: the rows).
 _SEARCH_COST = 32
 
 
@@ -143,7 +145,7 @@ class PersonRows:
         return _expanded(first[rows], count[rows])
 
     def _searched(self, table: Table, column: np.ndarray, ids: np.ndarray) -> np.ndarray:
-        """``rows_with_ids(column, ids)`` for the ``column`` of ``table``: one interpolated search per id when it can.
+        """``rows_with_ids(column, ids)`` for the ``column`` of ``table``: searches in lockstep when it can.
 
         That needs a sorted int64 column and int64 ids (:func:`audit.engine.batch_kernels.id_runs`);
         anything else goes to :func:`audit.population.columns.rows_with_ids`'s binary searches.

@@ -146,8 +146,8 @@ def _searched_runs(column, wanted):
 @settings(max_examples=300, deadline=None)
 @given(column=st.lists(st.integers(-50, 400), max_size=400), wanted=st.sets(st.integers(-60, 420), max_size=60),
        skew=st.integers(0, 3))
-def test_interpolated_runs_equal_numpy_searches(column, wanted, skew):
-    """Runs of ids of any spread (``skew`` bunches the column to mislead the interpolation) equal two searchsorted."""
+def test_runs_in_lockstep_equal_numpy_searches(column, wanted, skew):
+    """Runs of ids of any spread (``skew`` bunches the column) equal two searchsorted."""
     from audit.engine.batch_kernels import id_runs
 
     col = np.sort(np.asarray(column, dtype=np.int64) ** (skew + 1) // 400**skew)
@@ -157,9 +157,12 @@ def test_interpolated_runs_equal_numpy_searches(column, wanted, skew):
     want_first, want_count = _searched_runs(col, want)
     np.testing.assert_array_equal(first, want_first)
     np.testing.assert_array_equal(count, want_count)
+    mixed = np.r_[want[::-1], want[: len(want) // 2]]  # any order, repeats: each id answered on its own
+    for got, expected in zip(id_runs(col, mixed), _searched_runs(col, mixed), strict=True):
+        np.testing.assert_array_equal(got, expected)
 
 
-def test_interpolated_runs_on_a_synthetic_batch():
+def test_runs_in_lockstep_on_a_synthetic_batch():
     from audit.engine.batch_kernels import id_runs
 
     pop = synthesize("tiny", size=20_000, seed=4)
