@@ -4,18 +4,23 @@ Usage::
 
     python bench/person_rows.py                # people 731, 4,182 and 30,000 of one batch, 7 repeats
     python bench/person_rows.py --people 731,30000 --repeats 9
+    PYTHONPATH=/tmp/base python bench/person_rows.py   # the id_runs of another tree (run the two alternately)
 
 One batch of the 1.4e9 run (1,048,576 people of ``china-2020``, about 5.4
 million events and 5 million ties, sorted by person) and, for each count of
 people (the ground-truth sample of a batch, that sample with its friends, a
 large replay pool), a random set of them; thread CPU in milliseconds of their
 rows in the events and ties tables found by two binary searches per person
-(:func:`audit.population.columns.rows_with_ids`), by one interpolated search
-per person (:func:`audit.engine.batch_kernels.id_runs`, what
-:meth:`audit.engine.person_rows.PersonRows.rows_of` does below its threshold)
-and by the offset table (its one counting pass, then the gather). Prints the
-range over the repeats, the lookups alternating, and checks every answer equal.
-Never run in tests.
+(:func:`audit.population.columns.rows_with_ids`), by
+:func:`audit.engine.batch_kernels.id_runs` (what
+:meth:`audit.engine.person_rows.PersonRows.rows_of` does below its threshold:
+searches in lockstep; in trees before 7 December 2026 one interpolated search
+per person) and by the offset table (its one counting pass, then the gather).
+Each repeat draws other people and first writes 64 MiB elsewhere, so the
+tables are out of the processor's caches as they are in a run, where the
+scorers' and audits' work in between has evicted them. Prints the range over
+the repeats, the lookups alternating, and checks every answer equal. Never
+run in tests.
 """
 
 from __future__ import annotations
@@ -51,7 +56,7 @@ def _binary(column: np.ndarray, wanted: np.ndarray, ids: np.ndarray) -> np.ndarr
     return rows_with_ids(column, wanted, presorted=True)
 
 
-def _interpolated(column: np.ndarray, wanted: np.ndarray, ids: np.ndarray) -> np.ndarray:
+def _id_runs(column: np.ndarray, wanted: np.ndarray, ids: np.ndarray) -> np.ndarray:
     return _runs_to_rows(*id_runs(column, wanted))
 
 
@@ -73,18 +78,20 @@ def main() -> None:
     rng = np.random.default_rng(0)
     print(f"one batch: {ids.size:,} people, {len(pop.events):,} events, {len(pop.ties):,} ties; thread CPU ms, "
           f"range over {args.repeats} repeats")
-    print(f"{'table':<8}{'people':>8}{'binary searches':>18}{'interpolated':>16}{'offset table':>16}")
+    print(f"{'table':<8}{'people':>8}{'binary searches':>18}{'id_runs':>16}{'offset table':>16}")
+    evict = np.zeros(64 << 20, dtype=np.uint8)
     for table in ("events", "ties"):
         column = getattr(pop, table)["person_id"].to_numpy()
-        _interpolated(column, unique_ids(ids[:2]), ids)  # load the compiled kernels for this column's type before timing
+        _id_runs(column, unique_ids(ids[:2]), ids)  # load the compiled kernels for this column's type before timing
         run_offsets(column[:10], int(column[0]), 10)
         for k in (int(float(x)) for x in args.people.split(",")):
-            wanted = unique_ids(rng.choice(ids, k, replace=False))
-            lookups = {"binary": _binary, "interpolated": _interpolated, "table": _through_table}
+            lookups = {"binary": _binary, "id_runs": _id_runs, "table": _through_table}
             times: dict[str, list[float]] = {name: [] for name in lookups}
             for _ in range(args.repeats):
+                wanted = unique_ids(rng.choice(ids, k, replace=False))
                 answers = []
                 for name, lookup in lookups.items():
+                    evict += 1  # the column out of cache, as in a run
                     ms, out = _thread_ms(lookup, column, wanted, ids)
                     times[name].append(ms)
                     answers.append(out)

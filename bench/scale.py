@@ -393,11 +393,17 @@ def batch_sweep(sizes: tuple[int, ...] = (131_072, 262_144, 524_288, 1_048_576),
 
 #: The part of the disparity audit (f) also times alone: its per-batch group tables (``frame_counts``).
 TABLES = "(its tables)"
+#: The first pass of those tables, also timed alone: the range and step of the rounded scores (``score_range``).
+SCORE_RANGE = "(score range)"
+#: Parts of an audit, shown under it and left out of the total.
+PARTS = (TABLES, SCORE_RANGE)
 
 
 def collect_child(passes: int) -> None:
     """In a child process: JSON of each audit's thread CPU seconds per pass over one batch (medians of ``passes``)."""
+    from audit.aggregate import SCORE_DECIMALS
     from audit.disparity.audit import frame_counts
+    from audit.disparity.cell_kernels import score_range
     from audit.engine.chunks import reuse_freed_memory
     from audit.engine.contract import AuditOptions, ScoredChunk, score_checked
     from audit.engine.person_rows import PersonRows
@@ -429,6 +435,10 @@ def collect_child(passes: int) -> None:
             t0 = time.thread_time()  # the disparity audit's group tables alone, once more: a part, not in the total
             frame_counts(frames[label], scorer, cells=cells, n_cells=layout.n_cells)
             spent[TABLES] = spent.get(TABLES, 0.0) + time.thread_time() - t0
+            scores = np.ascontiguousarray(frames[label]["score"].to_numpy(), dtype=np.float64)
+            t0 = time.thread_time()
+            score_range(scores, float(10**SCORE_DECIMALS))
+            spent[SCORE_RANGE] = spent.get(SCORE_RANGE, 0.0) + time.thread_time() - t0
         return spent
 
     one_pass()  # warm: compiled kernels loaded, allocator primed
@@ -458,10 +468,10 @@ def audit_collection(repeats: int, before: Path | None, passes: int = 3) -> None
         for name, tree in trees:
             loads.append(os.getloadavg()[0])
             got[name].append(_collect_in(tree, passes))
-    names = [k for k in got["current"][0]["seconds"] if k != TABLES]
-    if TABLES in got["current"][0]["seconds"]:
-        names.insert(names.index("disparity") + 1, TABLES)  # shown under the audit it is part of
-    totals = {name: [sum(v for k, v in r["seconds"].items() if k != TABLES) / r["people"] * 1e9 for r in runs]
+    names = [k for k in got["current"][0]["seconds"] if k not in PARTS]
+    parts = [k for k in PARTS if all(k in r["seconds"] for runs in got.values() for r in runs)]
+    names[names.index("disparity") + 1:names.index("disparity") + 1] = parts  # shown under the audit they are part of
+    totals = {name: [sum(v for k, v in r["seconds"].items() if k not in PARTS) / r["people"] * 1e9 for r in runs]
               for name, runs in got.items()}
     for audit in [*names, "total"]:
         cols = []

@@ -73,52 +73,78 @@ def score_range(values: np.ndarray, scale: float) -> tuple[np.int64, np.int64, n
     whether every value is finite and below ``2**31``, ``on_grid`` whether
     every value equals ``rint(value * scale) / scale`` exactly (then the rank
     figures and the exact sums are read off the rounded counts). Scores that
-    are not ``ok`` go the numpy way, which raises the error that names them.
+    are not ``ok`` go the numpy way, which raises the error that names them
+    (``lo`` and ``hi`` then mean nothing).
 
     A distance ``d`` is a multiple of ``step`` exactly when
     ``rint(d * (1 / step)) * step == d``: the distances are integers below
     ``2**41``, so the product is within ``2**-11`` of ``d / step`` and rounds to
     it whenever that is an integer. Only a distance that fails the test (at most
     once per halving of ``step``) pays for Euclid's divisions.
+
+    Every test but Euclid's is done on the rounded values as doubles (integers
+    below ``2**41``, so each difference and product is exact and equals the
+    integer one) in loops without a conversion to int64 or a branch, which the
+    compiler turns into vector instructions: AVX2 has no vector conversion of
+    doubles to int64, and a conversion per person kept the whole pass scalar
+    (``python bench/scale.py --only f`` compares two trees).
     """
     n = values.shape[0]
     if n == 0:
         return np.int64(0), np.int64(0), np.int64(1), True, True
     v0 = values[0]
-    first = np.int64(np.rint(v0 * scale)) if abs(v0) < _LIMIT else np.int64(0)
+    first = np.rint(v0 * scale) if abs(v0) < _LIMIT else 0.0  # a bad first value stops the first block
     lo = first
     hi = first
     step = np.int64(0)
+    step_f = 0.0  # step as a double
     inv = 0.0  # 1 / step once step > 0; with step 0 every non-zero distance fails the test
     on_grid = True
-    rounded = np.empty(BLOCK, np.int64)
+    rounded = np.empty(BLOCK, np.float64)
     for start in range(0, n, BLOCK):
         m = min(BLOCK, n - start)
-        ok = True
+        bad = False
+        off_grid = False
         for k in range(m):
             v = values[_u(start + k)]
-            ok &= abs(v) < _LIMIT  # False for NaN too
+            bad |= not abs(v) < _LIMIT  # True for NaN too
             r = np.rint(v * scale)
-            on_grid &= r / scale == v
-            s = np.int64(r)
-            rounded[_u(k)] = s
-            lo = min(lo, s)
-            hi = max(hi, s)
-        if not ok:
-            return lo, hi, np.int64(1), False, False
+            off_grid |= r / scale != v
+            rounded[_u(k)] = r
+        if bad:
+            return np.int64(lo), np.int64(hi), np.int64(1), False, False
+        on_grid &= not off_grid
+        lo, hi = _bounds(rounded, m, lo, hi)
         if step == 1:
             continue
         off = False
         for k in range(m):
             d = rounded[_u(k)] - first
-            off |= np.int64(np.rint(d * inv)) * step != d
+            off |= np.rint(d * inv) * step_f != d
         if off:
             for k in range(m):
-                d = abs(rounded[_u(k)] - first)
+                d = abs(np.int64(rounded[_u(k)]) - np.int64(first))
                 if np.int64(np.rint(d * inv)) * step != d:
                     step = _gcd(step, d)
                     inv = 1.0 / step
-    return lo, hi, max(step, np.int64(1)), True, on_grid
+                    step_f = float(step)
+    return np.int64(lo), np.int64(hi), max(step, np.int64(1)), True, on_grid
+
+
+@numba.njit(cache=True, nogil=True, fastmath={"nnan", "ninf", "nsz"})
+def _bounds(rounded: np.ndarray, m: int, lo: float, hi: float) -> tuple[float, float]:  # pragma: no cover - compiled
+    """``(min(lo, rounded[:m]), max(hi, rounded[:m]))`` of finite values (:func:`score_range` checks them first).
+
+    Told that no value is NaN or infinite, the compiler keeps the running
+    minimum and maximum in vector registers; the values are finite, so the
+    result is the exact one (a signed zero may come out as the other zero,
+    which is the same integer).
+    """
+    for k in range(m):
+        r = rounded[_u(k)]
+        lo = r if r < lo else lo
+        hi = r if r > hi else hi
+    return lo, hi
 
 
 @numba.njit(cache=True, nogil=True)

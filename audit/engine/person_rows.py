@@ -9,8 +9,8 @@ and tie tables of a batch are sorted by person, and so are its people, so one
 pass per table gives every person's first row and row count; a lookup is then
 a gather and a run expansion, in time proportional to the rows it returns.
 The table is built on the first lookup of many people, once per batch (a
-few people are still found by search, cheaper than a pass over the table: one
-interpolated search per person, :func:`audit.engine.batch_kernels.id_runs`): :func:`audit.engine.contract.process_chunk` makes one
+few people are still found by search, cheaper than a pass over the table: binary
+searches run in lockstep, :func:`audit.engine.batch_kernels.id_runs`): :func:`audit.engine.contract.process_chunk` makes one
 :class:`PersonRows` per batch and hands it to every scorer's
 :class:`~audit.engine.contract.ScoredChunk`, with a memo for other work on the
 batch that does not depend on the scorer (the replay sample's hashes and
@@ -24,7 +24,7 @@ from typing import Literal
 
 import numpy as np
 
-from audit.engine.batch_kernels import id_runs, run_offsets
+from audit.engine.batch_kernels import id_runs, run_offsets, strictly_increasing
 from audit.population.model import Population, rows_with_ids, unique_ids
 
 __all__ = ["PersonRows", "Table"]
@@ -33,8 +33,10 @@ Table = Literal["events", "ties"]
 
 #: Lookups of fewer than ``people / _SEARCH_COST`` people search by id instead of building the offset table:
 #: a search per id (:func:`audit.engine.batch_kernels.id_runs`) costs about as much as this many people's share of
-#: the table's one pass (``python bench/person_rows.py``, one batch of 1,048,576 people: the table and the searches
-#: of 30,000 people cost about the same; the choice changes the time, never the rows).
+#: the table's one pass (``python bench/person_rows.py``, one batch of 1,048,576 people: the table and the
+#: interpolated searches of 30,000 people cost about the same; the searches in lockstep that replaced them, 7 December
+#: 2026, take 0.5 to 0.8 of the table's CPU there, a threshold left where it was; the choice changes the time, never
+#: the rows).
 _SEARCH_COST = 32
 
 
@@ -53,8 +55,33 @@ class PersonRows:
     memo: dict = field(default_factory=dict, repr=False)
     """Work on the batch shared by every scorer's audits, keyed by what it is (it must not depend on the scorer)."""
     _offsets: dict[str, tuple[np.ndarray, np.ndarray] | None] = field(default_factory=dict, repr=False)
+    _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    """The ``person_id`` column of each table, read once (a pandas column lookup costs tens of microseconds)."""
+    _distinct: bool | None = field(default=None, repr=False)
+    """Whether the people are sorted by id with no id repeated (checked on first use)."""
     _contiguous: bool | None = field(default=None, repr=False)
     """Whether the people's ids are a contiguous range in row order (checked on first use)."""
+
+    def column(self, table: Table | Literal["people"]) -> np.ndarray:
+        """The ``person_id`` column of ``table`` (read-only), looked up once per batch.
+
+        A batch's audits find people's rows a dozen times per scorer, each
+        lookup reading the ids of the people and of a table: through pandas
+        that is two column lookups per call, which cost more than searching
+        for a few people.
+        """
+        if table not in self._columns:
+            self._columns[table] = getattr(self.population, table)["person_id"].to_numpy()
+        return self._columns[table]
+
+    def _people_distinct(self) -> bool:
+        """Whether the people are sorted by id and no id repeats: one run per person in a sorted table."""
+        if self._distinct is None:
+            ids = self.column("people")
+            self._distinct = bool(
+                ids.dtype.kind in "iu" and self.population.sorted_by_person("people") and strictly_increasing(ids)
+            )
+        return self._distinct
 
     def offsets(self, table: Table) -> tuple[np.ndarray, np.ndarray] | None:
         """``(first, count)`` per person for ``table``; ``None`` when the table cannot be indexed by offsets."""
@@ -64,13 +91,10 @@ class PersonRows:
 
     def _build(self, table: Table) -> tuple[np.ndarray, np.ndarray] | None:
         pop = self.population
-        ids = pop.people["person_id"].to_numpy()
-        column = getattr(pop, table)["person_id"].to_numpy()
+        ids, column = self.column("people"), self.column(table)
         if ids.dtype.kind not in "iu" or column.dtype.kind != ids.dtype.kind:
             return None
-        if not (pop.sorted_by_person("people") and pop.sorted_by_person(table)):
-            return None
-        if ids.size > 1 and not bool(np.all(ids[1:] != ids[:-1])):  # sorted and distinct: one run per person
+        if not (self._people_distinct() and pop.sorted_by_person(table)):
             return None
         if ids.size and column.size and int(ids[-1]) - int(ids[0]) == ids.size - 1 and ids[0] <= column[0] and column[-1] <= ids[-1]:
             # a synthetic batch: ids are a contiguous range holding every id of the table; one compiled counting pass
@@ -87,12 +111,11 @@ class PersonRows:
         """
         ids = np.asarray(ids)
         pop = self.population
-        column = pop.people["person_id"].to_numpy()
+        column = self.column("people")
         if self._contiguous is None:
             self._contiguous = bool(
-                column.size and column.dtype.kind in "iu" and pop.sorted_by_person("people")
-                and int(column[-1]) - int(column[0]) == column.size - 1
-                and (column.size < 2 or bool(np.all(column[1:] != column[:-1])))
+                column.size and column.dtype.kind in "iu" and int(column[-1]) - int(column[0]) == column.size - 1
+                and self._people_distinct()
             )
         if not self._contiguous or ids.size == 0 or ids.dtype.kind != column.dtype.kind:
             return rows_with_ids(column, ids, presorted=pop.sorted_by_person("people"))
@@ -109,14 +132,10 @@ class PersonRows:
         pop = self.population
         if table not in self._offsets and people_rows.size * _SEARCH_COST < len(pop.people):
             # a few people: searches cost less than the pass that builds the table
-            ids = pop.people["person_id"].to_numpy()
-            column = getattr(pop, table)["person_id"].to_numpy()
-            return self._searched(table, column, ids[people_rows])
+            return self._searched(table, self.column(table), self.column("people")[people_rows])
         off = self.offsets(table)
         if off is None:
-            ids = pop.people["person_id"].to_numpy()
-            column = getattr(pop, table)["person_id"].to_numpy()
-            return rows_with_ids(column, ids[people_rows])
+            return rows_with_ids(self.column(table), self.column("people")[people_rows])
         if people_rows.size == 0:
             return np.zeros(0, dtype=np.intp)
         rows = people_rows
@@ -126,7 +145,7 @@ class PersonRows:
         return _expanded(first[rows], count[rows])
 
     def _searched(self, table: Table, column: np.ndarray, ids: np.ndarray) -> np.ndarray:
-        """``rows_with_ids(column, ids)`` for the ``column`` of ``table``: one interpolated search per id when it can.
+        """``rows_with_ids(column, ids)`` for the ``column`` of ``table``: searches in lockstep when it can.
 
         That needs a sorted int64 column and int64 ids (:func:`audit.engine.batch_kernels.id_runs`);
         anything else goes to :func:`audit.population.columns.rows_with_ids`'s binary searches.

@@ -127,3 +127,42 @@ def test_score_range_by_hand():
     values = np.r_[np.tile([0.0, 0.07], BLOCK), 0.03]
     assert tuple(int(x) for x in score_range(values, 100.0))[:3] == (0, 7, 1)
     assert tuple(int(x) for x in score_range(np.array([], dtype=np.float64), 100.0)) == (0, 0, 1, 1, 1)
+
+
+def numpy_score_range(values, scale):
+    """The reference of :func:`score_range`: ``(lo, hi, step, ok, on_grid)`` by whole-array numpy passes."""
+    if values.size == 0:
+        return 0, 0, 1, True, True
+    if not np.all(np.abs(values) < 2.0**31):  # NaN fails the comparison too
+        return None, None, 1, False, False
+    rounded = np.rint(values * scale)
+    scaled = rounded.astype(np.int64)
+    step = max(int(np.gcd.reduce(scaled - scaled.min())), 1)
+    return int(scaled.min()), int(scaled.max()), step, True, bool(np.all(rounded / scale == values))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    n=st.integers(1, 3 * BLOCK + 5),  # several blocks and a partial one
+    seed=st.integers(0, 2**32 - 1),
+    kind=st.sampled_from(["points", "halves", "fractions", "negative", "zeros", "near_limit", "late_step"]),
+    bad=st.sampled_from([None, np.nan, np.inf, -np.inf, 2.0**31, -(2.0**31)]),
+)
+def test_score_range_equals_the_numpy_passes(n, seed, kind, bad):
+    rng = np.random.default_rng(seed)
+    values = {
+        "points": rng.integers(0, 1300, n) * 5.0,  # whole points in steps of 5: step 500 cents
+        "halves": rng.integers(-2000, 2000, n) / 200.0,  # x.xx5: rounding to cents hits ties (half to even)
+        "fractions": rng.random(n),  # off the grid of cents
+        "negative": -rng.integers(0, 3600, n) * 1.0,
+        "zeros": np.where(rng.random(n) < 0.5, 0.0, -0.0),  # both signed zeros: one integer, 0
+        "near_limit": 2.0**31 - rng.integers(1, 100, n) * 0.5,
+        "late_step": np.r_[np.full(n - 1, 700.0), 700.07],  # one value off the step, in the last block
+    }[kind].astype(np.float64)
+    if bad is not None:
+        values[rng.integers(0, n)] = bad
+    got = tuple(score_range(values, 100.0))
+    want = numpy_score_range(values, 100.0)
+    assert bool(got[3]) == want[3]
+    if want[3]:  # lo and hi mean nothing for values that are not ok
+        assert tuple(int(x) for x in got) == want

@@ -146,8 +146,8 @@ def _searched_runs(column, wanted):
 @settings(max_examples=300, deadline=None)
 @given(column=st.lists(st.integers(-50, 400), max_size=400), wanted=st.sets(st.integers(-60, 420), max_size=60),
        skew=st.integers(0, 3))
-def test_interpolated_runs_equal_numpy_searches(column, wanted, skew):
-    """Runs of ids of any spread (``skew`` bunches the column to mislead the interpolation) equal two searchsorted."""
+def test_runs_in_lockstep_equal_numpy_searches(column, wanted, skew):
+    """Runs of ids of any spread (``skew`` bunches the column) equal two searchsorted."""
     from audit.engine.batch_kernels import id_runs
 
     col = np.sort(np.asarray(column, dtype=np.int64) ** (skew + 1) // 400**skew)
@@ -157,9 +157,12 @@ def test_interpolated_runs_equal_numpy_searches(column, wanted, skew):
     want_first, want_count = _searched_runs(col, want)
     np.testing.assert_array_equal(first, want_first)
     np.testing.assert_array_equal(count, want_count)
+    mixed = np.r_[want[::-1], want[: len(want) // 2]]  # any order, repeats: each id answered on its own
+    for got, expected in zip(id_runs(col, mixed), _searched_runs(col, mixed), strict=True):
+        np.testing.assert_array_equal(got, expected)
 
 
-def test_interpolated_runs_on_a_synthetic_batch():
+def test_runs_in_lockstep_on_a_synthetic_batch():
     from audit.engine.batch_kernels import id_runs
 
     pop = synthesize("tiny", size=20_000, seed=4)
@@ -183,3 +186,34 @@ def test_a_few_people_of_a_large_batch_are_found_by_search_without_the_table():
         column = getattr(pop, table)["person_id"].to_numpy()
         np.testing.assert_array_equal(index.rows_of(table, rows), np.flatnonzero(np.isin(column, ids[rows])))
     assert index._offsets == {}  # searched: no table built
+
+
+@settings(max_examples=300, deadline=None)
+@given(ids=st.lists(st.integers(-5, 5000), max_size=2_500), at=st.integers(0, 2_499), how=st.sampled_from(["sorted", "repeat", "drop", "raw"]))
+def test_strictly_increasing_equals_numpy(ids, at, how):
+    """Any list, and sorted distinct ids with one fault put anywhere (a stride's edge included): as numpy says."""
+    from audit.engine.batch_kernels import _STRIDE, strictly_increasing
+
+    values = np.asarray(ids, dtype=np.int64)
+    if how != "raw":
+        values = np.unique(values)
+    if how in ("repeat", "drop") and values.size > 1:
+        i = 1 + at % (values.size - 1)
+        values[i] = values[i - 1] if how == "repeat" else values[i - 1] - 1
+    assert strictly_increasing(values) == bool(np.all(values[1:] > values[:-1]))
+    edge = np.arange(3 * _STRIDE, dtype=np.int64)
+    for i in (1, _STRIDE - 1, _STRIDE, _STRIDE + 1, 3 * _STRIDE - 1):
+        faulty = edge.copy()
+        faulty[i] = faulty[i - 1]
+        assert not strictly_increasing(faulty)
+    assert strictly_increasing(edge) and strictly_increasing(edge[:1]) and strictly_increasing(edge[:0])
+
+
+def test_repeated_people_ids_are_not_indexed_by_offsets():
+    # people 10, 10, 11: sorted but an id repeats, so a person's run is not theirs alone; the search by id answers
+    pop = _population([10, 10, 11], [10, 11, 11])
+    index = PersonRows(population=pop)
+    assert index.offsets("events") is None
+    assert index.rows_of("events", np.array([2])).tolist() == [1, 2]
+    assert index.people_rows(np.array([10])).tolist() == [0, 1]
+    assert index.column("events") is index.column("events")  # read once per batch
