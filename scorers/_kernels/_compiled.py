@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-from llvmlite import ir
 from numba.core import cgutils, types
 from numba.extending import intrinsic
 
@@ -164,6 +163,7 @@ def prefetch(typingctx, array, index):
         array_type = signature.args[0]
         data = context.make_array(array_type)(context, builder, args[0]).data
         address = builder.bitcast(builder.gep(data, [args[1]]), cgutils.voidptr_t)
+        ir = cgutils.ir  # llvmlite's IR builder, as numba uses it (llvmlite is numba's, not ours to declare)
         i32 = ir.IntType(32)
         hint = ir.FunctionType(ir.VoidType(), [cgutils.voidptr_t, i32, i32, i32])
         call = cgutils.get_or_insert_function(builder.module, hint, "llvm.prefetch.p0")
