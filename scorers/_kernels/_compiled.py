@@ -158,6 +158,8 @@ def prefetch(typingctx, array, index):
     iterations ahead of the gathering load, so the row is in cache when the
     load comes: the processor itself overlaps only the few misses within its
     reorder window, and a load still waiting there holds the loop back.
+    The address is the data pointer plus ``index`` elements, so for a strided
+    array it is not ``array[index]``'s (harmless, but no help): pass contiguous arrays.
     """
     def codegen(context, builder, signature, args):
         array_type = signature.args[0]
@@ -166,7 +168,8 @@ def prefetch(typingctx, array, index):
         ir = cgutils.ir  # llvmlite's IR builder, as numba uses it (llvmlite is numba's, not ours to declare)
         i32 = ir.IntType(32)
         hint = ir.FunctionType(ir.VoidType(), [cgutils.voidptr_t, i32, i32, i32])
-        call = cgutils.get_or_insert_function(builder.module, hint, "llvm.prefetch.p0")
+        # the intrinsic's name carries the pointer type ("p0" with opaque pointers, "p0i8" before): llvmlite spells it
+        call = builder.module.declare_intrinsic("llvm.prefetch", [cgutils.voidptr_t], fnty=hint)
         builder.call(call, [address, i32(0), i32(3), i32(1)])  # read, keep in every cache level, data
         return context.get_dummy_value()
 
