@@ -47,7 +47,7 @@ from audit.engine.guard import time_limited
 from audit.population.columns import rows_with_ids
 from audit.population.model import Population, unique_ids
 from audit.randomness import rows_sampled
-from audit.replay.strata import hashes, strata_of, stratum_sizes, stratum_targets
+from audit.replay.strata import hashes_of_rows, strata_of, stratum_sizes, stratum_targets
 
 __all__ = ["MAX_PARTS", "PoolPart", "ReplayPool", "chunk_sample"]
 
@@ -176,7 +176,7 @@ class ReplayPool:
             frame=chunk.frame.iloc[rows].reset_index(drop=True),
             cells=chunk.cells[rows],
             sampled=_marked(rows, sampled_rows),
-            u=_hashes_of_rows(chunk, rows),
+            u=hashes_of_rows(chunk, rows),
             stratum=strata_of(chunk)[rows],
         )
         return cls(parts=(part,), horizon_months=pop.horizon_months, synthetic=pop.synthetic,
@@ -241,19 +241,6 @@ def _sorted_union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """
     both = np.sort(np.concatenate([np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)]), kind="stable")
     return unique_ids(both, presorted=True)
-
-
-def _hashes_of_rows(chunk: ScoredChunk, rows: np.ndarray) -> np.ndarray:
-    """The replay hash (:func:`audit.replay.strata.hashes`) of the people at ``rows`` of ``chunk``.
-
-    Read off the batch's hashes when its replay sample already computed them
-    (:func:`audit.replay.sample.sampled_rows` keeps every person's, once a
-    batch): the hash is elementwise, so a person's is the same in either.
-    """
-    every = chunk.batch_memo.get(("replay_hash", chunk.options.seed))
-    if every is not None and len(every) == len(chunk.population.people):
-        return every[rows]
-    return hashes(chunk.options.seed, chunk.population.people["person_id"].to_numpy()[rows])
 
 
 def _marked(rows: np.ndarray, sampled_rows: np.ndarray) -> np.ndarray:

@@ -64,8 +64,8 @@ from audit.replay.pool import ReplayPool
 from audit.replay.strata import (
     HALF_WIDTH_PEOPLE,
     STRATA,
+    batch_hashes,
     bottom_k,
-    hashes,
     strata_of,
     stratum_sizes,
     stratum_targets,
@@ -267,10 +267,7 @@ def sampled_rows(chunk: ScoredChunk) -> np.ndarray:
     targets = stratum_targets(chunk.options.replay_sample)
     if targets.sum() == 0:
         return np.zeros(0, dtype=np.int64)
-    key = ("replay_hash", chunk.options.seed)  # the same for every scorer: once per batch
-    if key not in chunk.batch_memo:
-        chunk.batch_memo[key] = hashes(chunk.options.seed, chunk.population.people["person_id"].to_numpy())
-    return bottom_k(chunk.batch_memo[key], strata_of(chunk), targets, stratum_sizes(chunk))
+    return bottom_k(batch_hashes(chunk), strata_of(chunk), targets, stratum_sizes(chunk))
 
 
 def sample_records(chunk: ScoredChunk, sample: ReplaySample) -> dict[str, Any]:

@@ -135,6 +135,30 @@ def hashes(seed: int, person_id: np.ndarray) -> np.ndarray:
     return person_uniform(seed, "replay", np.asarray(person_id))
 
 
+def batch_hashes(chunk: ScoredChunk) -> np.ndarray:
+    """:func:`hashes` of every person of ``chunk``'s batch, computed once a batch (the same for every scorer)."""
+    key = _hash_key(chunk)
+    if key not in chunk.batch_memo:
+        chunk.batch_memo[key] = hashes(chunk.options.seed, chunk.population.people["person_id"].to_numpy())
+    return chunk.batch_memo[key]
+
+
+def hashes_of_rows(chunk: ScoredChunk, rows: np.ndarray) -> np.ndarray:
+    """:func:`hashes` of the people at ``rows`` of ``chunk``: read off :func:`batch_hashes` when the batch has them.
+
+    The hash is elementwise, so a person's is the same either way; without
+    the batch's (a pooled chunk's given sample) only ``rows`` are hashed.
+    """
+    every = chunk.batch_memo.get(_hash_key(chunk))
+    if every is not None and len(every) == len(chunk.population.people):
+        return every[rows]
+    return hashes(chunk.options.seed, chunk.population.people["person_id"].to_numpy()[rows])
+
+
+def _hash_key(chunk: ScoredChunk) -> tuple[str, int]:
+    return ("replay_hash", chunk.options.seed)
+
+
 def weights(stratum: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     """Inverse inclusion probability of each sampled person: people in the stratum over people sampled from it."""
     stratum = np.asarray(stratum, dtype=np.int64)
