@@ -158,7 +158,9 @@ class ReplayPool:
         if with_friends and len(ties) and sampled_rows.size:
             ties = ties.iloc[chunk.rows_of("ties", sampled_rows)]  # the batch's offset tables (audit.engine.person_rows)
         else:
-            ties = ties.iloc[:0]  # a scorer that reads no ties is replayed without them (audit.replay.sample)
+            # a scorer that reads no ties is replayed without them (audit.replay.sample); copied, as an empty
+            # slice is a view that would keep the batch's whole tie columns alive in the pool after the batch
+            ties = ties.iloc[:0].copy()
         if with_friends and len(ties):
             friends = chunk.people_rows(ties["friend_id"].to_numpy().astype(ids.dtype, copy=False))
             rows = _sorted_union(sampled_rows, friends)
@@ -168,7 +170,7 @@ class ReplayPool:
         if rows.size:
             events = events.iloc[chunk.rows_of("events", rows)]
         else:
-            events = events.iloc[:0]
+            events = events.iloc[:0].copy()  # not a view of the batch's columns (see the ties above)
         part = PoolPart(
             people=pop.people.iloc[rows].reset_index(drop=True),
             events=events.reset_index(drop=True),

@@ -101,6 +101,36 @@ def test_a_pool_carries_ties_only_for_a_scorer_that_reads_them(population):
             assert np.array_equal(np.sort(part.people["person_id"].to_numpy()), np.sort(ids))  # no friends as context
 
 
+def _root(array: np.ndarray) -> np.ndarray:
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
+
+
+@pytest.mark.parametrize("replay_sample", [60, 0], ids=["sampled", "no-one-sampled"])
+def test_a_pool_keeps_none_of_its_chunks_columns_alive(replay_sample):
+    """A pool outlives its batch: an empty slice of the batch's ties or events must not keep their columns alive.
+
+    (``frame.iloc[:0]`` is a view of the whole column: a scorer that reads no
+    ties pooled one per batch, which kept each batch's tie columns, 80 MiB at a
+    million people, until the worker's chunk was done.)
+    """
+    import gc
+    import weakref
+
+    pop = synthesize("tiny", size=SIZE, seed=21)
+    options = AuditOptions(seed=5, population_size=SIZE, replay_sample=replay_sample, bootstrap=0)
+    chunk = scored(pop, load_scorer("suining"), options)
+    columns = [weakref.ref(_root(getattr(pop, table)[c].to_numpy()))
+               for table in ("events", "ties") for c in ("person_id", "month", "friend_id") if c in getattr(pop, table)]
+    pool = pooled_sample(chunk)
+    assert (pool.sampled == 0) == (replay_sample == 0) and len(pool.parts[0].ties) == 0
+    del pop, chunk
+    gc.collect()
+    assert [ref() is None for ref in columns] == [True] * len(columns)
+    assert pool.parts  # the pool itself is alive
+
+
 def test_pools_merge_in_any_order_to_the_same_chunk(population):
     scorer = load_scorer("sesame")
     a, b = (pooled_sample(scored(p, scorer)) for p in split(population, 1234))
