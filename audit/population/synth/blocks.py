@@ -12,18 +12,28 @@ for the method.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from scipy.special import ndtr
 
 from audit.errors import InvalidArgument
+from audit.lazy import lazy_module
 from audit.population.spec import PopulationSpec
-from audit.population.synth import event_kernels, follow_kernels, tie_kernels
 from audit.population.synth.buffers import Columns, Scratch
-from audit.population.synth.draw_kernels import Draws
 from audit.population.synth.tables import KIND_BITS, KIND_TO_DOMAIN, Compiled
 from audit.vocab import EDUCATION_LEVELS
 
-__all__ = ["BLOCK_SIZE", "block_events", "block_people", "draw_block", "draw_people", "write_sorted_events"]
+if TYPE_CHECKING:
+    from audit.population.synth import draw_kernels, event_kernels, follow_kernels, tie_kernels
+    from audit.population.synth.draw_kernels import Draws
+else:  # compiled: imported where first called (see audit.lazy)
+    draw_kernels = lazy_module("audit.population.synth.draw_kernels")
+    event_kernels = lazy_module("audit.population.synth.event_kernels")
+    follow_kernels = lazy_module("audit.population.synth.follow_kernels")
+    tie_kernels = lazy_module("audit.population.synth.tie_kernels")
+
+__all__ = ["BLOCK_SIZE", "block_events", "block_people", "draw_block", "draw_people", "release_scratch", "write_sorted_events"]
 
 #: People per generation block. Fixed: changing it changes every population
 #: (and at most ``2**16``: the tie sort packs a row number into 16 bits).
@@ -47,6 +57,17 @@ def block_people(size: int, block: int) -> int:
 
 
 _SCRATCH = Scratch()
+
+
+def release_scratch() -> None:
+    """Free the work arrays kept from block to block once a chunk's blocks are drawn.
+
+    Kept, they (about 37 MiB at 65,536-person blocks) would sit beside the
+    chunk's scoring and audits, whose temporaries can reuse the memory
+    instead; the next chunk allocates them again from the heap the process
+    kept (:func:`audit.engine.allocator.reuse_freed_memory`).
+    """
+    _SCRATCH.release()
 
 
 def draw_block(
@@ -78,7 +99,7 @@ def draw_people(spec: PopulationSpec, c: Compiled, rng: np.random.Generator, out
     socio-economic position ``z`` (a work array, valid until the next block)."""
     n = mine.stop - mine.start
     work = _SCRATCH.get
-    with Draws(rng) as draws:
+    with draw_kernels.Draws(rng) as draws:
         z = draws.standard_normals(work("z", n))
         e_edu = draws.standard_normals(work("e_edu", n))
         e_urban = draws.standard_normals(work("e_urban", n))
@@ -113,7 +134,7 @@ def write_sorted_events(spec: PopulationSpec, c: Compiled, rng: np.random.Genera
         ev_local, ev_month, ev_kind, KIND_BITS, shift, c.kind_unit, work("by_key", spec.horizon_months << KIND_BITS, np.int32),
         work("by_person", n + 1, np.int32), work("unpacked", m, key_type), packed,
     )
-    with Draws(rng) as draws:
+    with draw_kernels.Draws(rng) as draws:
         noise = draws.amount_log_noise(_AMOUNT_SIGMA, work("noise", with_amount))
         u_genuine = draws.uniforms(work("u_genuine", m))
     np.exp(noise, out=noise)  # numpy's exp: its last-bit rounding is the population's
@@ -144,7 +165,7 @@ def block_events(spec: PopulationSpec, c: Compiled, rng: np.random.Generator, *,
     # superposition: one Poisson total per cell, then a person and a kind per event
     totals = rng.poisson(per_cell[present] * c.cell_total[present])
     m = int(totals.sum())
-    with Draws(rng) as draws:
+    with draw_kernels.Draws(rng) as draws:
         u_person = draws.uniforms(work("u_person", m))
         u_kind = draws.uniforms(work("u_kind", m))
         person, slot, log_keep = work("person", m, np.int32), work("slot", m, np.int8), work("log_keep", m)
@@ -231,7 +252,7 @@ def _ties(rng, z, edu, k, homophily, first, out_person, out_friend) -> tuple[int
         return 0, 0
     work = _SCRATCH.get
     reach = min(_HOMOPHILY_REACH, n - 1)
-    with Draws(rng) as draws:
+    with draw_kernels.Draws(rng) as draws:
         order = _homophily_order(z, edu, draws.standard_normals(work("tie_noise", n)))
         u_near = draws.uniforms(work("u_near", n * k))  # row-major (n, k): draw j of person i is u_near[i * k + j]
         n_near = event_kernels.count_below(u_near, homophily)

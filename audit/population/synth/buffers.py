@@ -113,6 +113,10 @@ class Scratch(threading.local):
             self.arrays[name] = have
         return have[:size]
 
+    def release(self) -> None:
+        """Drop this thread's work arrays (the next :meth:`get` allocates afresh)."""
+        self.arrays.clear()
+
     def grow(self, name: str, size: int, *, keep: int) -> np.ndarray:
         """Work array ``name`` lengthened to ``size`` entries, its first ``keep`` entries kept."""
         have = self.arrays[name]

@@ -14,7 +14,7 @@ import pandas as pd
 
 from audit.errors import InvalidArgument
 from audit.population.spec import PopulationSpec, load_spec
-from audit.population.synth.blocks import BLOCK_SIZE, block_people, draw_block
+from audit.population.synth.blocks import BLOCK_SIZE, block_people, draw_block, release_scratch
 from audit.population.synth.buffers import Columns, Events
 from audit.population.synth.tables import (
     DOMAIN_CATEGORIES,
@@ -41,6 +41,7 @@ def _draw_chunk(spec: PopulationSpec, c: Compiled, *, seed: int, size: int, bloc
     for b in range(*blocks):
         draw_block(spec, c, out, seed=seed, block=b, size=size, row=row, people_total=people)
         row += block_people(size, b)
+    release_scratch()
     return out
 
 
