@@ -35,15 +35,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from audit.lazy import lazy_module
 from audit.population.model import PopulationView
 from audit.vocab import kind_code
-from scorers._kernels import listing_kernel, listing_outcome, person_events, score_frame
 from scorers.base import ScorerBase, check_range
 from scorers.points import Event
+
+if TYPE_CHECKING:
+    import scorers._kernels as kernels
+else:  # compiled: imported where first called, so the command, which scores nobody itself, never loads numba
+    kernels = lazy_module("scorers._kernels")
 
 __all__ = ["SANCTIONS", "JointPunishment", "listing_until"]
 
@@ -154,9 +160,9 @@ class JointPunishment(ScorerBase):
     def score(self, view: PopulationView, *, as_of: int) -> pd.DataFrame:
         """Score every person in ``view.people`` from events up to ``as_of``."""
         p = self._params
-        ev = person_events(view, as_of)
+        ev = kernels.person_events(view, as_of)
         until = ev.run(
-            listing_kernel,
+            kernels.listing_kernel,
             default_code=_DEFAULT,
             performed_code=_PERFORMED,
             listing_months=p["listing_months"],
@@ -165,9 +171,9 @@ class JointPunishment(ScorerBase):
             honour_performance=p["honour_performance"],
             never=_NEVER,
         )
-        score, listed = listing_outcome(until, as_of)
+        score, listed = kernels.listing_outcome(until, as_of)
         code = listed.view(np.int8)  # tier: 0 not listed, 1 listed
-        return score_frame(
+        return kernels.score_frame(
             view,
             score=score,
             tier=code,

@@ -23,24 +23,22 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import ClassVar, NamedTuple
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from audit.errors import InvalidArgument
+from audit.lazy import lazy_module
 from audit.population.model import PopulationView
 from audit.vocab import EVENT_KINDS
-from scorers._kernels import (
-    banded_frame,
-    kind_weights,
-    month_bound,
-    person_events,
-    points_kernel,
-    reason_lut,
-)
 from scorers.base import ScorerBase
 from scorers.protocol import MAX_REASONS
+
+if TYPE_CHECKING:
+    import scorers._kernels as kernels
+else:  # compiled: imported where first called, so the command, which scores nobody itself, never loads numba
+    kernels = lazy_module("scorers._kernels")
 
 __all__ = ["Event", "PersonScore", "PointsRules", "PointsScheme", "PointsScorer", "Reward", "score_points"]
 
@@ -212,8 +210,8 @@ class PointsScheme:
     def compile(self) -> PointsRules:
         """The scheme as the per-kind tables the points kernel reads."""
         return PointsRules(
-            lost_per_kind=kind_weights(dict(self.deductions)),
-            expiry_per_kind=kind_weights(dict(self.expiry_months or {})),
+            lost_per_kind=kernels.kind_weights(dict(self.deductions)),
+            expiry_per_kind=kernels.kind_weights(dict(self.expiry_months or {})),
             use_expiry=self.expiry_months is not None,
             reward=_reward_table(self.rewards),
             reward_months=self.reward_months,
@@ -261,10 +259,10 @@ def _reward_table(rewards: Mapping[str, Reward]) -> np.ndarray:
         return np.zeros((0, len(EVENT_KINDS)))
     return np.stack(
         [
-            kind_weights({k: r.points for k, r in rewards.items()}),
-            kind_weights({k: (r.unit if r.unit is not None else 0.0) for k, r in rewards.items()}),
-            kind_weights({k: (1.0 if r.unit is None else 0.0) for k, r in rewards.items()}),
-            kind_weights({k: r.cap for k, r in rewards.items()}),
+            kernels.kind_weights({k: r.points for k, r in rewards.items()}),
+            kernels.kind_weights({k: (r.unit if r.unit is not None else 0.0) for k, r in rewards.items()}),
+            kernels.kind_weights({k: (1.0 if r.unit is None else 0.0) for k, r in rewards.items()}),
+            kernels.kind_weights({k: r.cap for k, r in rewards.items()}),
         ]
     )
 
@@ -272,15 +270,15 @@ def _reward_table(rewards: Mapping[str, Reward]) -> np.ndarray:
 def score_points(scheme: PointsScheme, view: PopulationView, *, as_of: int) -> pd.DataFrame:
     """Score every person in ``view.people`` under ``scheme`` at ``as_of``, with the compiled kernel."""
     rules = scheme.compile()
-    ev = person_events(view, as_of, amount=bool(scheme.rewards))
+    ev = kernels.person_events(view, as_of, amount=bool(scheme.rewards))
     score, tier, combo, keys, count = ev.run(
-        points_kernel,
+        kernels.points_kernel,
         amount=ev.amount,
-        as_of=month_bound(as_of),
-        lut=reason_lut(len(EVENT_KINDS), MAX_REASONS),
+        as_of=kernels.month_bound(as_of),
+        lut=kernels.reason_lut(len(EVENT_KINDS), MAX_REASONS),
         **rules.arguments(),
     )
-    return banded_frame(
+    return kernels.banded_frame(
         view, score=score, tier=tier, tiers=scheme.tiers, sanctions=scheme.sanctions,
         sanctioned_from=scheme.tiers.index(scheme.sanctioned_from),
         combo=combo, keys=keys[:count], labels=EVENT_KINDS, k=MAX_REASONS,

@@ -23,30 +23,27 @@ kernels (``tests/scorers/test_specs.py`` checks that both agree).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from audit.lazy import lazy_module
 from audit.population.columns import category_codes
 from audit.population.model import PopulationView
 from audit.vocab import EDUCATION_LEVELS, EVENT_KINDS, kind_code
-from scorers._kernels import (
-    banded_frame,
-    income_for_log,
-    kind_weights,
-    person_components,
-    person_events,
-    reason_lut,
-    run_on_ties,
-    sesame_kernel,
-    sesame_reasons_kernel,
-)
 from scorers.base import ScorerBase, check_range
 from scorers.points import Event, PersonScore
 from scorers.protocol import MAX_REASONS, ScorerTags
+
+if TYPE_CHECKING:
+    import scorers._kernels as kernels
+else:  # compiled: imported where first called, so the command, which scores nobody itself, never loads numba
+    kernels = lazy_module("scorers._kernels")
 
 __all__ = [
     "BEHAVIOUR_POINTS",
@@ -330,17 +327,18 @@ class Sesame(ScorerBase):
 
     def score(self, view: PopulationView, *, as_of: int) -> pd.DataFrame:
         """Score every person in ``view.people`` from events up to ``as_of``."""
-        ev = person_events(view, as_of, since=as_of - self._params["window_months"] + 1)
+        ev = kernels.person_events(view, as_of, since=as_of - self._params["window_months"] + 1)
         # credit history and behaviour come from each person's event counts
         # (scorers._kernels.sesame_kernel); capacity and identity from the people table, as
         # capacity() and identity() compute them one person at a time
         capacities, identities = _capacities_identities(view.people)
+        negative, behaviour, costly = _kind_tables()
         own, top_idx, top_val = ev.run(
-            sesame_kernel,
+            kernels.sesame_kernel,
             repaid_code=_REPAID,
-            neg_w=_CREDIT_NEGATIVE,
-            bw=_BEHAVIOUR_POINTS,
-            costly=_COSTLY,
+            neg_w=negative,
+            bw=behaviour,
+            costly=costly,
             neutral=NEUTRAL,
             capacity=capacities,
             identity=identities,
@@ -350,9 +348,9 @@ class Sesame(ScorerBase):
             min_cost=_MIN_COST,
         )
         # relationships (friends' own components), the score, and the reasons
-        score, tier, combo, keys, count = run_on_ties(
+        score, tier, combo, keys, count = kernels.run_on_ties(
             view,
-            sesame_reasons_kernel,
+            kernels.sesame_reasons_kernel,
             people_first=ev.people_first,  # the people's ids are walked once, for the events
             own=own,
             top_idx=top_idx,
@@ -365,9 +363,9 @@ class Sesame(ScorerBase):
             n_labels=len(REASON_LABELS),
             k=MAX_REASONS,
             min_cost=_MIN_COST,
-            lut=reason_lut(len(REASON_LABELS), MAX_REASONS),
+            lut=kernels.reason_lut(len(REASON_LABELS), MAX_REASONS),
         )
-        return banded_frame(
+        return kernels.banded_frame(
             view, score=score, tier=tier, tiers=self.tiers, sanctions=self.sanctions,
             sanctioned_from=len(self.tiers) - 1,  # poor
             combo=combo, keys=keys[:count], labels=REASON_LABELS, k=MAX_REASONS,
@@ -375,11 +373,20 @@ class Sesame(ScorerBase):
 
 
 _REPAID = kind_code("on_time_repayment")
-_CREDIT_NEGATIVE = kind_weights(dict(CREDIT_NEGATIVE))
-_BEHAVIOUR_POINTS = kind_weights(dict(BEHAVIOUR_POINTS))
-_COSTLY = np.flatnonzero((_CREDIT_NEGATIVE != 0) | (_BEHAVIOUR_POINTS < 0))  # the kinds that can cost points
 _WEIGHTS = np.array([WEIGHTS[c] for c in ("credit_history", "capacity", "behaviour", "identity", "relationships")])
 _BOUNDS = np.asarray(TIER_LOWER_BOUNDS, dtype=np.float64)[::-1].copy()  # increasing, as the kernels take them
+
+
+@functools.cache
+def _kind_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per kind code: credit-history penalty weights, behaviour points, and the kinds that can cost points.
+
+    Built on the first score, not at import: the kernels' helpers are imported
+    where first called (:func:`audit.lazy.lazy_module`).
+    """
+    negative = kernels.kind_weights(dict(CREDIT_NEGATIVE))
+    behaviour = kernels.kind_weights(dict(BEHAVIOUR_POINTS))
+    return negative, behaviour, np.flatnonzero((negative != 0) | (behaviour < 0))
 
 
 def _capacities_identities(people: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -388,9 +395,9 @@ def _capacities_identities(people: pd.DataFrame) -> tuple[np.ndarray, np.ndarray
     Compiled (:func:`scorers._kernels.person_components`) but for the
     logarithm, which is numpy's, as the numpy formulation took it.
     """
-    income = income_for_log(people["income"].to_numpy(dtype=np.float64), INCOME_FLOOR)
+    income = kernels.income_for_log(people["income"].to_numpy(dtype=np.float64), INCOME_FLOOR)
     log_income = np.log(income, out=income)
-    return person_components(
+    return kernels.person_components(
         log_income, float(np.log(INCOME_FLOOR)), float(np.log(INCOME_CEILING)),
         _education_codes(people["education"]), _EDU_LEVELS,
         people["age"].to_numpy(dtype=np.float64), 18.0, IDENTITY_EDUCATION_SHARE, IDENTITY_FULL_AGE,

@@ -12,20 +12,25 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-from audit.engine.batch_kernels import lookup_codes
 from audit.engine.guard import note_fault, plugin_call, plugin_section, time_limited
 from audit.engine.person_rows import PersonRows, Table
 from audit.errors import ScorerContractError, ScorerFailed
+from audit.lazy import lazy_module
 from audit.population.columns import PEOPLE_COLUMNS, category_codes
 from audit.population.groups import CellLayout
 from audit.population.model import Population, PopulationView
 from scorers.adapter import printable
 from scorers.protocol import Scorer, ScorerTags, scorer_tags, validate_score_frame
+
+if TYPE_CHECKING:
+    from audit.engine import batch_kernels
+else:  # compiled: imported where first called, so the command, which calls none, never loads numba
+    batch_kernels = lazy_module("audit.engine.batch_kernels")
 
 __all__ = ["AuditOptions", "ScoredChunk", "AuditContext", "ChunkAudit", "CrossScorerAudit", "ChunkOutput", "describe_failure", "process_chunk", "score_checked", "scores_table"]
 
@@ -180,7 +185,7 @@ def favourable_mask(scorer: Scorer, frame: pd.DataFrame, rows: np.ndarray | None
     if isinstance(tier.dtype, pd.CategoricalDtype) and len(tier.dtype.categories) <= fav.size:
         # codes of a categorical are below its number of categories (or -1): every one indexes fav; compiled,
         # as numpy's fav[codes] first widens a million int8 codes to a platform-sized index array
-        return lookup_codes(fav, category_codes(tier))
+        return batch_kernels.lookup_codes(fav, category_codes(tier))
     return fav[category_codes(tier)]
 
 

@@ -20,12 +20,17 @@ strata, :mod:`audit.replay.strata`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from audit.engine.batch_kernels import id_runs, run_offsets, strictly_increasing
+from audit.lazy import lazy_module
 from audit.population.model import Population, rows_with_ids, unique_ids
+
+if TYPE_CHECKING:
+    from audit.engine import batch_kernels
+else:  # compiled: imported where first called (see audit.lazy)
+    batch_kernels = lazy_module("audit.engine.batch_kernels")
 
 __all__ = ["PersonRows", "Table"]
 
@@ -79,7 +84,7 @@ class PersonRows:
         if self._distinct is None:
             ids = self.column("people")
             self._distinct = bool(
-                ids.dtype.kind in "iu" and self.population.sorted_by_person("people") and strictly_increasing(ids)
+                ids.dtype.kind in "iu" and self.population.sorted_by_person("people") and batch_kernels.strictly_increasing(ids)
             )
         return self._distinct
 
@@ -98,7 +103,7 @@ class PersonRows:
             return None
         if ids.size and column.size and int(ids[-1]) - int(ids[0]) == ids.size - 1 and ids[0] <= column[0] and column[-1] <= ids[-1]:
             # a synthetic batch: ids are a contiguous range holding every id of the table; one compiled counting pass
-            return run_offsets(column, int(ids[0]), ids.size)
+            return batch_kernels.run_offsets(column, int(ids[0]), ids.size)
         first = np.searchsorted(column, ids, side="left")
         count = np.searchsorted(column, ids, side="right") - first
         return first.astype(np.int64, copy=False), count.astype(np.int64, copy=False)
@@ -153,7 +158,7 @@ class PersonRows:
         pop = self.population
         if column.dtype != np.int64 or ids.dtype != np.int64 or not pop.sorted_by_person(table) or ids.size == 0:
             return rows_with_ids(column, ids, presorted=pop.sorted_by_person(table))
-        first, count = id_runs(column, unique_ids(ids))
+        first, count = batch_kernels.id_runs(column, unique_ids(ids))
         return _expanded(first, count)
 
 

@@ -40,16 +40,22 @@ Size rule
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from audit.engine.contract import ScoredChunk
+from audit.lazy import lazy_module
 from audit.population.model import Population
 from audit.randomness import person_uniform
 from audit.replay.recourse import ACTIONS
-from audit.replay.strata_kernels import bottom_k_rows, penalised_people, stratum_codes
 from audit.vocab import EVENT_KINDS
+
+if TYPE_CHECKING:
+    from audit.replay import strata_kernels
+else:  # compiled: imported where first called (see audit.lazy)
+    strata_kernels = lazy_module("audit.replay.strata_kernels")
 
 __all__ = ["STRATA", "SANCTIONED", "PENALISED", "REST", "HALF_WIDTH_PEOPLE", "stratum_targets", "strata_of", "stratum_sizes", "bottom_k", "weights"]
 
@@ -74,7 +80,7 @@ def strata_of(chunk: ScoredChunk) -> np.ndarray:
         key = ("replay_penalised", chunk.as_of)
         if key not in chunk.batch_memo:
             chunk.batch_memo[key] = _penalised(chunk.population, chunk.as_of)
-        codes, sizes = stratum_codes(chunk.sanctioned, chunk.batch_memo[key], len(STRATA), SANCTIONED, PENALISED, REST)
+        codes, sizes = strata_kernels.stratum_codes(chunk.sanctioned, chunk.batch_memo[key], len(STRATA), SANCTIONED, PENALISED, REST)
         chunk._memo["replay_strata"] = codes
         chunk._memo["replay_strata_sizes"] = sizes
     return chunk._memo["replay_strata"]
@@ -103,7 +109,7 @@ def _penalised(pop: Population, as_of: int) -> np.ndarray:
     if (pop.sorted_by_person("people") and ids.dtype.kind in "iu" and ev_ids.dtype.kind in "iu"
             and int(ids[-1]) - int(ids[0]) == n - 1):
         # a synthetic chunk: ids are a contiguous range, so an id is its row plus the first id; one compiled pass
-        return penalised_people(ev_ids, month, codes, _GOOD, int(ids[0]), n, int(as_of))
+        return strata_kernels.penalised_people(ev_ids, month, codes, _GOOD, int(ids[0]), n, int(as_of))
     bad = np.zeros(n, dtype=bool)
     sel = (month <= as_of) & ~_GOOD[np.asarray(codes, dtype=np.int64)]
     ev_ids = ev_ids[sel]
@@ -127,7 +133,7 @@ def bottom_k(u: np.ndarray, stratum: np.ndarray, k: np.ndarray, sizes: np.ndarra
     """
     k = np.asarray(k, dtype=np.int64)
     expected = np.full(k.size, -1, dtype=np.int64) if sizes is None else np.asarray(sizes, dtype=np.int64)
-    return bottom_k_rows(np.asarray(u), np.asarray(stratum), k, expected)
+    return strata_kernels.bottom_k_rows(np.asarray(u), np.asarray(stratum), k, expected)
 
 
 def hashes(seed: int, person_id: np.ndarray) -> np.ndarray:
