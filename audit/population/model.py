@@ -33,7 +33,6 @@ from audit.population.columns import (
 from audit.population.spec import PopulationSpec, load_spec
 from audit.population.synth import BLOCK_SIZE, checked_request, chunk_ranges, drawn_chunk
 from audit.population.table import read_population
-from audit.population.tie_bound import cap_in_degree
 from audit.population.view import PopulationView
 
 __all__ = [
@@ -201,9 +200,7 @@ def synthesize_chunk(
     (:func:`audit.population.tie_bound.cap_in_degree`; ties stay within a
     block, so the chunk's cap is the whole population's).
     """
-    fields, most_listed = drawn_chunk(spec, seed=seed, size=size, blocks=blocks)
-    if max_in_degree is not None:
-        fields["ties"] = cap_in_degree(fields["ties"], max_in_degree, most_listed=most_listed)
+    fields, _ = drawn_chunk(spec, seed=seed, size=size, blocks=blocks, max_in_degree=max_in_degree)
     return Population(**fields)
 
 

@@ -33,17 +33,28 @@ publishing.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
+from audit.lazy import lazy_module
 from audit.population.person_ids import GOLDEN, splitmix64
+
+if TYPE_CHECKING:
+    from audit.population import tie_bound_kernels
+else:  # compiled: imported where first called (see audit.lazy)
+    tie_bound_kernels = lazy_module("audit.population.tie_bound_kernels")
 
 __all__ = [
     "MAX_IN_DEGREE",
     "cap_in_degree",
+    "cap_in_degree_in_place",
+    "check_in_degree_bound",
     "influence",
     "max_out_degree",
     "tie_rank",
+    "ties_kept",
 ]
 
 #: Default public bound D on how many people may list one person as a friend.
@@ -69,27 +80,70 @@ def cap_in_degree(ties: pd.DataFrame, max_in_degree: int, *, most_listed: int | 
     is the most rows any one ``friend_id`` has: at most ``max_in_degree``
     returns ``ties`` without counting them again.
     """
-    if isinstance(max_in_degree, bool) or not isinstance(max_in_degree, (int, np.integer)) or max_in_degree < 1:
-        from audit.errors import InvalidArgument
-
-        raise InvalidArgument(f"max_in_degree {max_in_degree!r}: give a whole number >= 1 (how many people may "
-                              "list one person as a friend)")
+    check_in_degree_bound(max_in_degree)
     if len(ties) == 0 or (most_listed is not None and most_listed <= max_in_degree):
         return ties
-    friend = ties["friend_id"].to_numpy()
-    listed = _occurrences(friend, above=max_in_degree)
-    if listed is None:
-        return ties
-    busy = np.flatnonzero(listed > max_in_degree)  # only ties to over-listed friends are ranked
-    person = ties["person_id"].to_numpy()[busy]
+    keep = ties_kept(ties["person_id"].to_numpy(), ties["friend_id"].to_numpy(), max_in_degree)
+    return ties if keep is None else ties[keep].reset_index(drop=True)
+
+
+def cap_in_degree_in_place(person: np.ndarray, friend: np.ndarray, max_in_degree: int) -> int:
+    """:func:`cap_in_degree` of the tie columns ``person`` and ``friend``, compacted in place; returns the rows kept.
+
+    The kept ties are moved to the front of both arrays, in their order, with
+    no copy of either: the synthetic generator caps the tie columns it owns
+    before building the chunk's frames, so the capped table is not built
+    beside the uncapped one while the chunk is drawn.
+    """
+    check_in_degree_bound(max_in_degree)
+    keep = ties_kept(person, friend, max_in_degree) if person.size else None
+    if keep is None:
+        return int(person.size)
+    tie_bound_kernels.compact(person, keep)
+    return int(tie_bound_kernels.compact(friend, keep))
+
+
+def ties_kept(person: np.ndarray, friend: np.ndarray, max_in_degree: int) -> np.ndarray | None:
+    """Which ties :func:`cap_in_degree` keeps (bool per row); ``None`` when it keeps them all."""
+    busy = _ties_to_busy_friends(friend, max_in_degree)  # only ties to over-listed friends are ranked
+    if busy.size == 0:
+        return None
+    p = person[busy]
     f = friend[busy]
-    order = np.lexsort((person, tie_rank(person, f), f))  # by friend, then rank (then id, for equal ranks)
+    order = np.lexsort((p, tie_rank(p, f), f))  # by friend, then rank (then id, for equal ranks)
     f_sorted = f[order]
     starts = np.r_[0, np.flatnonzero(f_sorted[1:] != f_sorted[:-1]) + 1]
     run_start = np.repeat(starts, np.diff(np.r_[starts, f_sorted.size]))
     keep = np.ones(friend.size, dtype=bool)
     keep[busy[order]] = np.arange(f_sorted.size) - run_start < max_in_degree
-    return ties[keep].reset_index(drop=True)
+    return keep
+
+
+def check_in_degree_bound(max_in_degree: object) -> None:
+    """Refuse a ``max_in_degree`` that is not a whole number >= 1."""
+    if isinstance(max_in_degree, bool) or not isinstance(max_in_degree, (int, np.integer)) or max_in_degree < 1:
+        from audit.errors import InvalidArgument
+
+        raise InvalidArgument(f"max_in_degree {max_in_degree!r}: give a whole number >= 1 (how many people may "
+                              "list one person as a friend)")
+
+
+def _ties_to_busy_friends(friend: np.ndarray, above: int) -> np.ndarray:
+    """Rows of the ties whose friend is listed more than ``above`` times, ascending.
+
+    Signed integer ids over a compact range (a chunk's) are counted in one compiled
+    pass without a table-long temporary
+    (:func:`audit.population.tie_bound_kernels.ties_to_listed_above`); others
+    by :func:`_occurrences`.
+    """
+    if friend.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if friend.dtype.kind == "i":
+        lo, hi = int(friend.min()), int(friend.max())
+        if hi - lo <= 4 * friend.size + 1024:
+            return tie_bound_kernels.ties_to_listed_above(np.ascontiguousarray(friend), lo, hi - lo + 1, int(above))
+    listed = _occurrences(friend, above=above)
+    return np.zeros(0, dtype=np.int64) if listed is None else np.flatnonzero(listed > above)
 
 
 def _occurrences(ids: np.ndarray, *, above: int = -1) -> np.ndarray | None:

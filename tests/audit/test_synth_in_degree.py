@@ -65,3 +65,45 @@ def test_a_bad_bound_is_refused_even_with_a_count(china, bad):
     ties = drawn_chunk(china, seed=2, size=600, blocks=(0, 1))[0]["ties"]
     with pytest.raises(InvalidArgument, match="max_in_degree"):
         cap_in_degree(ties, bad, most_listed=0)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32])
+def test_ties_to_busy_friends_are_the_numpy_formulation(dtype):
+    """The compiled count (one int32 array over the ids' range) finds the rows numpy's bincount finds."""
+    from audit.population.tie_bound import _ties_to_busy_friends
+
+    rng = np.random.default_rng(3)
+    for size, span, above in ((0, 1, 1), (1, 1, 0), (5_000, 800, 8), (5_000, 800, 60), (20_000, 50, 400), (3_000, 2_999, 1)):
+        friend = (rng.integers(0, span, size) - span // 2 + 10**6).astype(dtype)
+        counts = np.bincount(friend.astype(np.int64) - (int(friend.min()) if size else 0)) if size else np.zeros(0, int)
+        want = np.flatnonzero(counts[friend.astype(np.int64) - int(friend.min())] > above) if size else np.zeros(0, int)
+        got = _ties_to_busy_friends(friend, above)
+        assert got.dtype == np.int64
+        np.testing.assert_array_equal(got, want)
+    spread = np.array([0, 10**9, 10**9, 5], dtype=np.int64)  # not a compact range: np.unique's counts
+    np.testing.assert_array_equal(_ties_to_busy_friends(spread, 1), [1, 2])
+
+
+@pytest.mark.parametrize("max_in_degree", [1, 2, 50])
+def test_capping_in_place_keeps_the_rows_the_frame_cap_keeps(max_in_degree):
+    """The generator caps its own tie columns in place: the same rows, in the same order, as cap_in_degree's copy."""
+    import pandas as pd
+
+    from audit.population.tie_bound import cap_in_degree_in_place
+
+    rng = np.random.default_rng(max_in_degree)
+    person = np.sort(rng.integers(0, 400, 3_000)).astype(np.int64)
+    friend = rng.integers(0, 400, 3_000).astype(np.int64)
+    want = cap_in_degree(pd.DataFrame({"person_id": person, "friend_id": friend}), max_in_degree)
+    p, f = person.copy(), friend.copy()
+    kept = cap_in_degree_in_place(p, f, max_in_degree)
+    assert kept == len(want) <= person.size
+    np.testing.assert_array_equal(p[:kept], want["person_id"].to_numpy())
+    np.testing.assert_array_equal(f[:kept], want["friend_id"].to_numpy())
+    if max_in_degree == 50:  # nothing to drop: the columns are left as they were
+        assert kept == person.size and np.array_equal(p, person) and np.array_equal(f, friend)
+
+
+def test_a_bad_bound_is_refused_by_the_generator(china):
+    with pytest.raises(InvalidArgument, match="max_in_degree"):
+        drawn_chunk(china, seed=2, size=600, blocks=(0, 1), max_in_degree=0)

@@ -25,6 +25,7 @@ from audit.population.synth.tables import (
     Compiled,
     compiled,
 )
+from audit.population.tie_bound import cap_in_degree_in_place, check_in_degree_bound
 
 __all__ = ["BLOCK_SIZE", "GENERATOR_VERSION", "checked_request", "chunk_ranges", "drawn_chunk"]
 
@@ -104,18 +105,27 @@ def chunk_ranges(size: int, chunk_size: int) -> list[tuple[int, int]]:
     return [(b, min(b + per, n_blocks)) for b in range(0, n_blocks, per)]
 
 
-def drawn_chunk(spec: PopulationSpec, *, seed: int, size: int, blocks: tuple[int, int]) -> tuple[dict[str, Any], int]:
+def drawn_chunk(spec: PopulationSpec, *, seed: int, size: int, blocks: tuple[int, int],
+                max_in_degree: int | None = None) -> tuple[dict[str, Any], int]:
     """The population of blocks ``blocks[0] .. blocks[1] - 1``, and the most ties naming any one person as the friend.
 
     The first is the fields of a :class:`~audit.population.model.Population`
-    (:func:`audit.population.model.synthesize_chunk`); the second its largest in-degree.
+    (:func:`audit.population.model.synthesize_chunk`); the second its largest
+    in-degree as drawn (before any cap).
 
     The tie kernel counts in-degrees as it writes the ties, so the in-degree
-    bound (:func:`audit.population.tie_bound.cap_in_degree`) can skip its own
-    pass over them.
+    bound can skip its own pass over them. With ``max_in_degree`` the ties
+    are capped (:func:`audit.population.tie_bound.cap_in_degree`, the same
+    rows) in the generator's own columns before the frames are built
+    (:func:`audit.population.tie_bound.cap_in_degree_in_place`), rather than
+    copied into a second table beside the chunk.
     """
     c = compiled(spec)
     out = _draw_chunk(spec, c, seed=seed, size=size, blocks=blocks)
+    if max_in_degree is not None:
+        check_in_degree_bound(max_in_degree)
+        if out.most_listed > max_in_degree:
+            out.ties = cap_in_degree_in_place(out.tie_person[: out.ties], out.tie_friend[: out.ties], max_in_degree)
     return _assemble(spec, c, seed, blocks[0] * BLOCK_SIZE, out), out.most_listed
 
 
