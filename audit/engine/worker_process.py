@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Any
 
-from audit.engine.allocator import return_freed_memory
+from audit.engine.allocator import HeapCreep, return_freed_memory
 
 __all__ = [
     "IDLE_SECONDS",
@@ -40,6 +40,8 @@ RELEASE = "release"
 
 _RELEASED: list[int] = [0]
 """How many times this process gave its freed memory back because the supervisor said no task was coming."""
+#: This worker's heap against where it settled (:class:`audit.engine.allocator.HeapCreep`).
+_CREEP = HeapCreep()
 
 
 def released_on_request() -> int:
@@ -103,7 +105,9 @@ def worker_main(conn: Any, main_pid: int) -> None:
     its heap between chunks sent back to back (the pool sends the next one
     before it merges the last result), but an idle one holds no more than it
     uses. A :data:`RELEASE` message (the supervisor has no task for it) gives
-    the memory back at once.
+    the memory back at once. A busy worker whose heap has crept above where it
+    settled gives back its freed memory after the task that showed it
+    (:class:`audit.engine.allocator.HeapCreep`).
     """
     die_with(main_pid)
     worker_init()
@@ -136,6 +140,10 @@ def worker_main(conn: Any, main_pid: int) -> None:
         conn.send(("done", out, guard.faulted()))
         if guard.faulted():  # a plugin raised or was interrupted here: a fresh process for the next task
             return
+        del out
+        if _CREEP.should_trim(rss_bytes(os.getpid())):  # the heap has crept above where it settled
+            return_freed_memory()
+            _CREEP.trimmed(rss_bytes(os.getpid()))
 
 
 def default_worker_memory(workers: int) -> int | None:

@@ -108,3 +108,31 @@ def test_a_worker_left_without_a_task_is_told_to_give_its_memory_back_at_once():
         # the second task's result left the pool nothing to send: the worker was told so before this call
         assert [out for _, out in pool.imap_unordered(_releases, iter([2]))] == [1]
 
+
+
+def test_a_heap_that_creeps_above_where_it_settled_is_trimmed_once():
+    """The first tasks set the level; a task ending more than the margin above it asks for a trim."""
+    from audit.engine.allocator import HeapCreep
+
+    mib = 1 << 20
+    creep = HeapCreep(settle_tasks=3, creep_bytes=48 * mib)
+    # a probe, then two chunks: the level is the largest of them
+    assert [creep.should_trim(r * mib) for r in (300, 620, 615)] == [False, False, False]
+    assert creep.level == 620 * mib
+    assert not creep.should_trim(660 * mib)  # within the margin
+    assert creep.should_trim(700 * mib)  # crept: trim
+    creep.trimmed(260 * mib)  # the trim gave it back: the level stays
+    assert creep.level == 620 * mib and creep.trims == 1
+    assert not creep.should_trim(625 * mib)
+
+
+def test_memory_in_use_raises_the_level_instead_of_trimming_every_task():
+    from audit.engine.allocator import HeapCreep
+
+    mib = 1 << 20
+    creep = HeapCreep(settle_tasks=1, creep_bytes=48 * mib)
+    creep.should_trim(600 * mib)
+    assert creep.should_trim(900 * mib)
+    creep.trimmed(880 * mib)  # still resident after the trim: in use, not freed memory
+    assert creep.level == 880 * mib
+    assert not creep.should_trim(900 * mib)
