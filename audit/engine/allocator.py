@@ -86,37 +86,34 @@ class HeapCreep:
     """When a worker that keeps its heap between tasks should give its freed memory back anyway.
 
     With :func:`reuse_freed_memory` a worker's resident memory after a task is
-    its heap's high-water mark, and it should settle after the first tasks (a
+    its heap's high-water mark, and it should settle once chunks run (a
     batch is the same size every time). It does not quite: a chunk whose
     arrays do not fit the holes the previous one left extends the heap, and
     the extension stays resident. Measured on the 1.4e9-person run, each
     worker's resident set crept from about 620 to 780-800 MiB over its 670
     chunks, which put the run's peak at 1.71-1.74 GiB against 1.35-1.40 at
-    1.6e7 and 6.4e7 people. So after each task: the first ``settle_tasks``
-    set the level (the largest resident size after them); a later task that
-    ends more than ``creep_bytes`` above it says the heap has crept, and the
-    worker trims it (:func:`return_freed_memory`; the next batch faults those
-    pages in again, once). If trimming does not bring it back under, what is
-    left is in use, and the level rises to it, so a worker that really needs
-    more memory is not trimmed after every task.
+    1.6e7 and 6.4e7 people. So the resident size after a task sets a level
+    (the first task, and the first after each trim); a later task that ends
+    more than ``creep_bytes`` above it makes the worker trim its heap
+    (:func:`return_freed_memory`), and the task after the trim, which faults
+    in again what a task really uses, sets the level anew. A worker whose
+    tasks grow (from a small probe to a chunk, from chunks to finalizing) is
+    trimmed once at each step up, not after every task.
     """
 
-    settle_tasks: int = 3
     creep_bytes: int = 48 << 20
-    tasks: int = 0
-    level: int = 0
+    level: int | None = None
+    """Resident bytes after the task that set the level; ``None``: the next task sets it."""
     trims: int = 0
 
     def should_trim(self, resident: int) -> bool:
         """After a task that left ``resident`` bytes resident: whether to give freed memory back now."""
-        self.tasks += 1
-        if self.tasks <= self.settle_tasks:
-            self.level = max(self.level, resident)
+        if self.level is None:
+            self.level = resident
             return False
         return resident > self.level + self.creep_bytes
 
-    def trimmed(self, resident: int) -> None:
-        """After the trim :meth:`should_trim` asked for, with ``resident`` bytes still resident."""
+    def trimmed(self) -> None:
+        """After the trim :meth:`should_trim` asked for: the next task sets the level again."""
         self.trims += 1
-        if resident > self.level + self.creep_bytes:
-            self.level = resident
+        self.level = None

@@ -143,7 +143,7 @@ def worker_main(conn: Any, main_pid: int) -> None:
         del out
         if _CREEP.should_trim(rss_bytes(os.getpid())):  # the heap has crept above where it settled
             return_freed_memory()
-            _CREEP.trimmed(rss_bytes(os.getpid()))
+            _CREEP.trimmed()
 
 
 def default_worker_memory(workers: int) -> int | None:

@@ -110,29 +110,31 @@ def test_a_worker_left_without_a_task_is_told_to_give_its_memory_back_at_once():
 
 
 
-def test_a_heap_that_creeps_above_where_it_settled_is_trimmed_once():
-    """The first tasks set the level; a task ending more than the margin above it asks for a trim."""
+def test_a_heap_that_creeps_above_where_it_settled_is_trimmed_and_settles_again():
+    """The first task sets the level; a task ending more than the margin above it asks for a trim; the next resettles."""
     from audit.engine.allocator import HeapCreep
 
     mib = 1 << 20
-    creep = HeapCreep(settle_tasks=3, creep_bytes=48 * mib)
-    # a probe, then two chunks: the level is the largest of them
-    assert [creep.should_trim(r * mib) for r in (300, 620, 615)] == [False, False, False]
-    assert creep.level == 620 * mib
-    assert not creep.should_trim(660 * mib)  # within the margin
+    creep = HeapCreep(creep_bytes=48 * mib)
+    assert not creep.should_trim(620 * mib)  # the first task sets the level
+    assert [creep.should_trim(r * mib) for r in (615, 660, 668)] == [False, False, False]  # within the margin
     assert creep.should_trim(700 * mib)  # crept: trim
-    creep.trimmed(260 * mib)  # the trim gave it back: the level stays
-    assert creep.level == 620 * mib and creep.trims == 1
-    assert not creep.should_trim(625 * mib)
+    creep.trimmed()
+    assert creep.trims == 1 and creep.level is None
+    assert not creep.should_trim(622 * mib)  # the task after the trim faults in what it uses: the new level
+    assert creep.level == 622 * mib
+    assert [creep.should_trim(r * mib) for r in (630, 669, 671)] == [False, False, True]
 
 
-def test_memory_in_use_raises_the_level_instead_of_trimming_every_task():
+def test_a_step_up_in_what_tasks_use_costs_one_trim_not_one_per_task():
+    """A small first task (a probe), then chunks: trimmed once, at the step, then settled at the chunks' level."""
     from audit.engine.allocator import HeapCreep
 
     mib = 1 << 20
-    creep = HeapCreep(settle_tasks=1, creep_bytes=48 * mib)
-    creep.should_trim(600 * mib)
-    assert creep.should_trim(900 * mib)
-    creep.trimmed(880 * mib)  # still resident after the trim: in use, not freed memory
-    assert creep.level == 880 * mib
-    assert not creep.should_trim(900 * mib)
+    creep = HeapCreep(creep_bytes=48 * mib)
+    trims = 0
+    for resident in (320, 620, 625, 618, 622, 621, 630):
+        if creep.should_trim(resident * mib):
+            creep.trimmed()
+            trims += 1
+    assert trims == 1 and creep.level == 625 * mib
