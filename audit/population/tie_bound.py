@@ -138,12 +138,20 @@ def _ties_to_busy_friends(friend: np.ndarray, above: int) -> np.ndarray:
     """
     if friend.size == 0:
         return np.zeros(0, dtype=np.int64)
-    if friend.dtype.kind == "i":
-        lo, hi = int(friend.min()), int(friend.max())
-        if hi - lo <= 4 * friend.size + 1024:
-            return tie_bound_kernels.ties_to_listed_above(np.ascontiguousarray(friend), lo, hi - lo + 1, int(above))
+    if friend.dtype.kind == "i" and (span := _compact_span(friend)) is not None:
+        lo, width = span
+        return tie_bound_kernels.ties_to_listed_above(np.ascontiguousarray(friend), lo, width, int(above))
     listed = _occurrences(friend, above=above)
     return np.zeros(0, dtype=np.int64) if listed is None else np.flatnonzero(listed > above)
+
+
+def _compact_span(ids: np.ndarray) -> tuple[int, int] | None:
+    """``(smallest id, how many ids the range holds)`` when the ids span a compact range (as a chunk's do), else None.
+
+    Compact: at most four ids of range per row (plus 1,024), so a count per id costs about what the rows do.
+    """
+    lo, hi = int(ids.min()), int(ids.max())
+    return (lo, hi - lo + 1) if hi - lo <= 4 * ids.size + 1024 else None
 
 
 def _occurrences(ids: np.ndarray, *, above: int = -1) -> np.ndarray | None:
@@ -151,9 +159,9 @@ def _occurrences(ids: np.ndarray, *, above: int = -1) -> np.ndarray | None:
 
     A bincount when the ids span a compact range (as a chunk's ids do), else ``np.unique``.
     """
-    lo, hi = int(ids.min()), int(ids.max())
-    if hi - lo <= 4 * ids.size + 1024:
-        shifted = ids - lo
+    span = _compact_span(ids)
+    if span is not None:
+        shifted = ids - span[0]
         counts = np.bincount(shifted)
         return None if counts.max() <= above else counts[shifted]
     _, inverse, counts = np.unique(ids, return_inverse=True, return_counts=True)
