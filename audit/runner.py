@@ -283,6 +283,7 @@ def _run_with(
     errors.update(probe_scorers(active, source, options, executor=pool if config.isolate else None))
     active = [(label, s) for label, s in active if label not in errors]
     from audit.engine.streaming import ChunkStream, RunTotals, absorb
+    from audit.replay.pool import replay_cutoffs
     from scorers.adapter import unwrap  # the plugin's own object: what a resumed run's fingerprint describes
 
     totals = RunTotals(errors=errors, error_block={label: -1 for label in errors}, seconds=seconds)
@@ -290,7 +291,7 @@ def _run_with(
         source=source, plan=plan, scorers=[(label, unwrap(s)) for label, s in labelled], active=lambda: active, audits=audits, layout=layout,
         options=options, engine=config.engine, workers=config.workers, scheduler=config.scheduler,
         checkpoint_dir=config.checkpoint_dir, resume=config.resume,
-        on_scored=sink, executor=pool,
+        on_scored=sink, executor=pool, cutoffs=lambda: replay_cutoffs(totals.merged),
     )
     with _progress(progress, source.size, done=stream.resumed_people) as advance:
         for blocks, out, resumed in stream:

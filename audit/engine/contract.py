@@ -83,6 +83,10 @@ class ScoredChunk:
     """Rows already chosen as the replay sample (a pooled chunk, :mod:`audit.replay.pool`); ``None``: by hash."""
     person_rows: PersonRows | None = None
     """The batch's offset tables (:mod:`audit.engine.person_rows`), shared by every scorer; ``None``: built here."""
+    replay_cutoff: tuple[float, ...] | None = None
+    """Per replay stratum, the largest replay hash that can still enter the run's sample, from the chunks merged
+    before this one was sent (:func:`audit.replay.pool.replay_cutoffs`); ``None``: no bound. Only what is
+    gathered shrinks: the sample is the same."""
     _truth: list = field(default_factory=list)
     _memo: dict = field(default_factory=dict)
     """Work shared by the audits of one chunk (e.g. its replay pool), keyed by what it is."""
@@ -281,6 +285,7 @@ def process_chunk(
     layout: CellLayout,
     options: AuditOptions,
     on_scored: Callable[[str, Population, pd.DataFrame, Any], None] | None = None,
+    replay_cutoffs: Mapping[str, Sequence[float]] | None = None,
 ) -> ChunkOutput:
     """Score one chunk with every scorer and collect every audit's statistics.
 
@@ -292,7 +297,9 @@ def process_chunk(
     output of the chunk together. Without such an audit each scorer's
     :class:`ScoredChunk` (its frame, truth frame and memo) is dropped once its
     audits have collected, before the next scorer runs: a worker's peak then
-    holds one scorer's output of the batch, not every scorer's.
+    holds one scorer's output of the batch, not every scorer's. ``replay_cutoffs``
+    (label -> per-stratum hash) bounds what each scorer's replay pool gathers
+    (:attr:`ScoredChunk.replay_cutoff`).
     """
     as_of = population.horizon_months - 1 if options.as_of is None else options.as_of
     view = population.view()
@@ -305,8 +312,9 @@ def process_chunk(
     across_audits = [(audit.name, across) for audit in audits if (across := getattr(audit, "collect_across", None)) is not None]
     for label, scorer in scorers:
         with plugin_section(label):  # a worker that dies in here is blamed on this scorer (audit.engine.workers)
+            cut = (replay_cutoffs or {}).get(label)
             out = _score_and_collect(label, scorer, population, view, cells, audits, layout, options, as_of, seconds,
-                                     person_rows)
+                                     person_rows, None if cut is None else tuple(float(c) for c in cut))
         if isinstance(out, str):
             errors[label] = out
             continue
@@ -327,7 +335,7 @@ def process_chunk(
 def _score_and_collect(
     label: str, scorer: Scorer, population: Population, view: PopulationView, cells: np.ndarray,
     audits: Sequence[ChunkAudit], layout: CellLayout, options: AuditOptions, as_of: int, seconds: dict[str, float],
-    person_rows: PersonRows,
+    person_rows: PersonRows, replay_cutoff: tuple[float, ...] | None = None,
 ) -> tuple[dict[str, Any], ScoredChunk] | str:
     """One scorer's statistics of every audit on one chunk, with the scored chunk; or why it failed."""
     scorer = time_limited(scorer, options.scorer_timeout)
@@ -341,6 +349,7 @@ def _score_and_collect(
     chunk = ScoredChunk(
         population=population, view=view, scorer=scorer, label=label, frame=frame,
         cells=cells, layout=layout, options=options, as_of=as_of, person_rows=person_rows,
+        replay_cutoff=replay_cutoff,
     )
     per_audit: dict[str, Any] = {}
     try:

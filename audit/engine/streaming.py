@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,6 +100,9 @@ class ChunkStream:
     executor
         An executor the caller owns (and closes), e.g. the run's supervised
         worker pool (:mod:`audit.engine.workers`); ``None``: one made for the chunks.
+    cutoffs
+        Called as each chunk is submitted: label -> the replay sample's per-stratum hash cut-offs of the
+        chunks merged so far (:func:`audit.replay.pool.replay_cutoffs`), sent with the chunk.
     """
 
     def __init__(
@@ -119,6 +122,7 @@ class ChunkStream:
         resume: bool = False,
         on_scored: Callable[..., None] | None = None,
         executor: Any = None,
+        cutoffs: Callable[[], Mapping[str, Sequence[float]]] | None = None,
     ) -> None:
         if resume and checkpoint_dir is None:
             raise InvalidArgument("resume needs a checkpoint directory: pass checkpoint_dir (the CLI uses --out)")
@@ -135,6 +139,7 @@ class ChunkStream:
         self.engine, self.workers, self.scheduler = engine, workers, scheduler
         self.on_scored = on_scored
         self.executor = executor
+        self.cutoffs = cutoffs
         self.store: ChunkStore | None = None
         if checkpoint_dir is not None and source.synthetic:
             fp = run_fingerprint(source=source, plan=self.plan, scorers=scorers, audits=self.audits,
@@ -171,7 +176,7 @@ class ChunkStream:
         )
         self.executor_name = executor.name
         tasks = tasks_for(self.source, self.plan, active=self.active, audits=self.audits, layout=self.layout,
-                          options=self.options, skip=lambda blocks: blocks[0] in done)
+                          options=self.options, skip=lambda blocks: blocks[0] in done, cutoffs=self.cutoffs)
         # a supervised pool reruns a chunk without a scorer that ended its worker (audit.engine.workers); the rows
         # of --save-scores then come back from the workers to be written here
         supervised: dict[str, Any] = {}

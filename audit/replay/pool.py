@@ -37,7 +37,9 @@ cutting at every merge.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,7 +51,7 @@ from audit.population.model import Population, unique_ids
 from audit.randomness import rows_sampled
 from audit.replay.strata import hashes_of_rows, strata_of, stratum_sizes, stratum_targets
 
-__all__ = ["MAX_PARTS", "PoolPart", "ReplayPool", "chunk_sample"]
+__all__ = ["MAX_PARTS", "PoolPart", "ReplayPool", "chunk_sample", "replay_cutoffs"]
 
 #: Parts a pool keeps before joining them into one: a country-scale run pools a
 #: few people from each of thousands of chunks, and thousands of small frames
@@ -201,6 +203,29 @@ class ReplayPool:
         return ReplayPool(parts=parts, horizon_months=self.horizon_months, synthetic=self.synthetic and other.synthetic,
                           sizes=sizes, targets=targets)
 
+    def hash_cutoffs(self) -> np.ndarray | None:
+        """Per stratum, the largest replay hash a person of a chunk not yet pooled can have and still be sampled.
+
+        The ``targets[h]``-th smallest hash among the pooled people of stratum
+        ``h``: merging more chunks only lowers it, so a person whose hash is
+        above it is trimmed by some later merge whatever else arrives, and a
+        chunk told the cut-off need not gather them (:func:`replay_cutoffs`).
+        ``inf`` where the pool holds fewer than the target; ``None`` for a
+        pool that is never trimmed (a fixed-rate sample).
+        """
+        if self.targets is None or any(p.u is None or p.stratum is None for p in self.parts):
+            return None
+        u = np.concatenate([p.u[p.sampled] for p in self.parts])  # type: ignore[index]
+        h = np.concatenate([p.stratum[p.sampled] for p in self.parts]).astype(np.int64)  # type: ignore[index]
+        out = np.full(len(self.targets), np.inf)
+        for s, k in enumerate(self.targets.tolist()):
+            mine = u[h == s]
+            if k <= 0:
+                out[s] = -np.inf
+            elif mine.size >= k:
+                out[s] = np.partition(mine, k - 1)[k - 1]
+        return out
+
     @property
     def sampled(self) -> int:
         """Sampled people in the pool."""
@@ -231,6 +256,38 @@ class ReplayPool:
             label=ctx.label, frame=frame, cells=cells, layout=ctx.layout, options=options, as_of=as_of,
             sample_rows=np.flatnonzero(sampled), _memo={} if self.sizes is None else {"replay_sizes": self.sizes},
         )
+
+
+def replay_cutoffs(merged: Mapping[str, Any]) -> dict[str, tuple[float, ...]]:
+    """Scorer label -> the replay hash cut-off of each stratum (:meth:`ReplayPool.hash_cutoffs`) of a run's totals.
+
+    ``merged`` is the run's merged statistics so far (label -> audit -> ...):
+    the chunks submitted next are told these cut-offs, so each gathers only
+    the sampled people who can still be in the run's sample (on a country,
+    one chunk's 2,000 people a stratum would otherwise be gathered, pickled,
+    saved and merged in every chunk, to be trimmed by the next merge). The
+    sample, and every replay, is unchanged. A label whose audits pool no
+    stratified sample (or none yet) has no entry.
+    """
+    out: dict[str, tuple[float, ...]] = {}
+    for label, per_audit in merged.items():
+        pool = _first_stratified_pool(per_audit)
+        cut = None if pool is None else pool.hash_cutoffs()
+        if cut is not None and bool(np.isfinite(cut).any()):
+            out[label] = tuple(float(c) for c in cut)
+    return out
+
+
+def _first_stratified_pool(value: Any, depth: int = 0) -> ReplayPool | None:
+    """The first stratified :class:`ReplayPool` in nested dicts (every replay audit of a scorer shares one)."""
+    if isinstance(value, ReplayPool):
+        return value if value.targets is not None else None
+    if isinstance(value, Mapping) and depth < 3:
+        for v in value.values():
+            found = _first_stratified_pool(v, depth + 1)
+            if found is not None:
+                return found
+    return None
 
 
 def _sorted_union(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -66,6 +66,7 @@ from audit.replay.strata import (
     STRATA,
     batch_hashes,
     bottom_k,
+    hashes_of_rows,
     strata_of,
     stratum_sizes,
     stratum_targets,
@@ -322,9 +323,24 @@ def pooled_sample(chunk: ScoredChunk) -> ReplayPool:
     """
     if "replay_pool" not in chunk._memo:
         chunk._memo["replay_pool"] = ReplayPool.gather(
-            chunk, sampled_rows(chunk), with_friends=bool(scorer_tags(chunk.scorer).uses_ties)
+            chunk, _below_cutoff(chunk, sampled_rows(chunk)), with_friends=bool(scorer_tags(chunk.scorer).uses_ties)
         )
     return chunk._memo["replay_pool"]
+
+
+def _below_cutoff(chunk: ScoredChunk, rows: np.ndarray) -> np.ndarray:
+    """The sampled ``rows`` whose replay hash is at most their stratum's cut-off (:attr:`ScoredChunk.replay_cutoff`).
+
+    The others are above the run's sample's cut-off once the chunks merged
+    before this one are counted, so the merge would trim them: not gathered.
+    """
+    cut = chunk.replay_cutoff
+    if cut is None or not rows.size:
+        return rows
+    bound = np.asarray(cut, dtype=np.float64)
+    if bound.size != len(STRATA):
+        raise ValueError(f"replay_cutoff holds {bound.size} values; expected one per stratum {STRATA}")
+    return rows[hashes_of_rows(chunk, rows) <= bound[strata_of(chunk)[rows]]]
 
 
 def replay_sample(chunk: ScoredChunk) -> ReplaySample:

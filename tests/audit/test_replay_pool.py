@@ -352,3 +352,72 @@ def test_sorted_union_is_numpys_union():
         got = _sorted_union(a, b)
         np.testing.assert_array_equal(got, np.union1d(a, b).astype(np.int64))
         assert got.dtype == np.int64
+
+
+def _with_cutoff(chunk, cut):
+    from dataclasses import replace as replaced
+
+    return replaced(chunk, replay_cutoff=None if cut is None else tuple(cut), _memo={})
+
+
+def test_a_pools_cutoffs_are_each_strata_kth_smallest_hash(population):
+    """The cut-off of a stratum is the ``k``-th smallest pooled hash in it (sorted by hand); inf while fewer."""
+    from audit.replay.pool import replay_cutoffs
+
+    scorer = load_scorer("sesame")
+    sizes = np.bincount(strata_of(scored(population, scorer)), minlength=3)
+    k = int(np.sort(sizes)[1])  # the largest stratum fills its k, the smallest does not
+    options = AuditOptions(seed=5, population_size=SIZE, replay_sample=k, bootstrap=0)
+    a, b = (pooled_sample(scored(p, scorer, options)) for p in split(population, 1234))
+    pool = a.merge(b)
+    u = np.concatenate([p.u[p.sampled] for p in pool.parts])
+    h = np.concatenate([p.stratum[p.sampled] for p in pool.parts])
+    expected = [np.sort(u[h == s])[k - 1] if (h == s).sum() >= k else np.inf for s in range(3)]
+    assert np.isfinite(expected).any() and not np.isfinite(expected).all()
+    np.testing.assert_array_equal(pool.hash_cutoffs(), expected)
+    assert replay_cutoffs({"s": {"appeal": {"pool": pool}, "disparity": {}}}) == {"s": tuple(expected)}
+    # a fixed-rate pool (rule attribution) is never trimmed: no cut-off; nor a pool that is not full yet
+    unstratified = ReplayPool.gather(scored(population, scorer), sampled_rows(scored(population, scorer)),
+                                     with_friends=True, stratified=False)
+    assert unstratified.hash_cutoffs() is None
+    assert replay_cutoffs({"s": {"attribution_pool": unstratified}}) == {}
+
+
+@pytest.mark.parametrize("name", ["suining", "sesame"])
+def test_a_chunk_told_a_cutoff_gathers_only_the_people_under_it(population, name):
+    """Rows gathered under a cut-off: those of the whole sample whose hash is at most their stratum's (by mask)."""
+    scorer = load_scorer(name)
+    chunk = scored(population, scorer)
+    rows = sampled_rows(chunk)
+    u = hashes(OPTIONS.seed, population.people["person_id"].to_numpy())
+    strata = strata_of(chunk)
+    cut = [float(np.median(u[rows][strata[rows] == s])) if (strata[rows] == s).any() else np.inf for s in range(3)]
+    cut_chunk = _with_cutoff(chunk, cut)
+    pool = pooled_sample(cut_chunk)
+    ids = population.people["person_id"].to_numpy()
+    expected = ids[rows[u[rows] <= np.asarray(cut)[strata[rows]]]]
+    part = pool.parts[0]
+    np.testing.assert_array_equal(part.people["person_id"].to_numpy()[part.sampled], expected)
+    assert 0 < expected.size < rows.size
+    with pytest.raises(ValueError, match="one per stratum"):
+        pooled_sample(_with_cutoff(chunk, cut[:2]))
+
+
+def test_pools_gathered_under_cutoffs_merge_to_the_same_sample(population):
+    """The second chunk told the first's cut-offs: the merged pool replays the very chunk pooling everything does."""
+    from audit.replay.pool import replay_cutoffs
+
+    scorer = load_scorer("sesame")
+    first, second = (scored(p, scorer) for p in split(population, 1500))
+    a = pooled_sample(first)
+    cut = replay_cutoffs({"s": {"pool": a}}).get("s")
+    assert cut is not None
+    told = pooled_sample(_with_cutoff(second, cut))
+    untold = pooled_sample(_with_cutoff(second, None))
+    assert told.sampled < untold.sampled
+    ctx = context(population, scorer)
+    with_cut, without = a.merge(told).scored_chunk(ctx), a.merge(untold).scored_chunk(ctx)
+    for table in ("people", "events", "ties"):
+        pd.testing.assert_frame_equal(getattr(with_cut.population, table), getattr(without.population, table))
+    pd.testing.assert_frame_equal(with_cut.frame, without.frame)
+    np.testing.assert_array_equal(with_cut.sample_rows, without.sample_rows)
