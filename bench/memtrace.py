@@ -6,6 +6,7 @@ Usage::
     python bench/memtrace.py --size 1e6,4e6 --repeats 2
     python bench/memtrace.py --size 4e6 -- --workers 1  # anything after ``--`` goes to ``scs-audit run``
     python bench/memtrace.py --size 1e6 --growth 8      # also: which stages raised each process's high-water mark
+    python bench/memtrace.py --size 1e6 --no-probe      # the same sums without the stage probe (no stages)
     PYTHONPATH=/path/to/other/tree python bench/memtrace.py --size 4e6   # the command from another copy of the code
 
 Runs ``scs-audit run --size N --epsilon 1 --quiet`` (every registered scorer,
@@ -17,6 +18,8 @@ the sum counts each page once) of every process, summed, and the CPU seconds of
 every process (the tree's total: the workers are the forkserver's children,
 which the shell's ``time`` misses). It prints the peak of each sum, when it
 happened, and every process's share at that moment with the stage it was in;
+the peak of the PSS sum in each phase of the run (setting up, the chunk loop,
+finalizing, the report: told apart by the command's stage);
 ``--growth N`` adds, per process, the N stages in which its high-water mark
 grew most.
 
@@ -28,7 +31,11 @@ imports at start-up in the command, the forkserver and, through
 main-thread stack every ``--every`` seconds and appends each change of stage,
 the innermost project frames (``audit/``, ``scorers/``) as
 ``module.function`` joined by ``<``, with its time, to a file per process. The
-run itself is the unchanged command; the probe only reads stacks.
+run itself is the unchanged command; the probe only reads stacks, and lets go
+of the frame it read before it sleeps (until 8 December 2026 it held it, which
+kept a returned function's arrays alive and put a 1e8-person run's peak at
+1.34-1.43 GiB where it is 1.15). ``--no-probe`` runs the command without the
+probe, for checking that it changes nothing it measures.
 
 Never run in tests. Needs psutil: ``pip install -e ".[bench]"``.
 """
@@ -36,6 +43,7 @@ Never run in tests. Needs psutil: ``pip install -e ".[bench]"``.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import subprocess
 import sys
@@ -78,6 +86,9 @@ def _watch(main_ident):
         while True:
             frame = sys._current_frames().get(main_ident)
             stage = _stage(frame)
+            # never hold a frame while sleeping: a frame that returned in the meantime would keep its locals
+            # (a batch's arrays) alive, and the run's memory would be measured higher than it is
+            del frame
             if stage != last:
                 out.write(f"{time.time():.3f}\t{stage}\n")
                 last = stage
@@ -169,6 +180,27 @@ def _stage_at(rows: list[tuple[float, str]], t: float) -> str:
     return stage
 
 
+#: Phases of a run, told apart by the command's stage: setting up (checks, probing the scorers), the chunk
+#: loop, finalizing (the audits' finalize in the workers, replays included), writing the report.
+PHASES = ("setting up", "chunks", "finalizing", "report")
+
+
+def _phase_starts(command_stages: list[tuple[float, str]]) -> dict[str, float]:
+    """When each phase began: the command's first stage in the chunk stream, in finalizing, and after it."""
+    starts = {PHASES[0]: -math.inf}
+    chunks = next((t for t, st in command_stages if "streaming" in st), None)
+    final = next((t for t, st in command_stages if "finalize" in st), None)
+    if chunks is not None:
+        starts["chunks"] = chunks
+    if final is not None:
+        starts["finalizing"] = final
+        last = max((t for t, st in command_stages if "finalize" in st), default=final)
+        after = next((t for t, st in command_stages if t > last), None)
+        if after is not None:
+            starts["report"] = after
+    return starts
+
+
 def _role(pid: int, root: int, trace: Trace) -> str:
     """What a process of the tree is: the command, its forkserver, a worker (a child of the forkserver)."""
     name = trace.names.get(pid, "")
@@ -181,14 +213,15 @@ def _role(pid: int, root: int, trace: Trace) -> str:
     return "worker"
 
 
-def run_once(size: int, extra: list[str], every: float) -> dict:
+def run_once(size: int, extra: list[str], every: float, probe: bool = True) -> dict:
     exe = Path(sys.executable).with_name("scs-audit")
     with tempfile.TemporaryDirectory(prefix="scs-memtrace-") as tmp:
         probe_dir, out = Path(tmp) / "probe", Path(tmp) / "out"
         probe_dir.mkdir()
         (probe_dir / "sitecustomize.py").write_text(PROBE)
+        paths = [str(Path(p).resolve()) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
         env = dict(os.environ, SCS_MEMTRACE_DIR=str(probe_dir), SCS_MEMTRACE_EVERY=str(every),
-                   PYTHONPATH=os.pathsep.join([str(probe_dir), *(str(Path(p).resolve()) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)]))
+                   PYTHONPATH=os.pathsep.join([str(probe_dir), *paths] if probe else paths))
         cmd = [str(exe), "run", "--size", str(size), "--out", str(out), "--quiet", "--epsilon", "1", *extra]
         if not any(a.startswith("--scorer") for a in extra):
             for s in SCORERS:
@@ -228,6 +261,20 @@ def report(size: int, r: dict, growth: int = 0) -> tuple[float, float, float]:
         role = _role(pid, r["root"], trace)
         stage = _stage_at(r["stages"].get(pid, []), at.t)
         print(f"    {role:<16} pid {pid:<8} PSS {at.pss[pid] / 2**20:7.0f} MiB  RSS {at.rss.get(pid, 0) / 2**20:7.0f} MiB  {stage}")
+    phases: dict[str, Sample] = {}
+    starts = _phase_starts(r["stages"].get(r["root"], []))
+    for smp in trace.samples if r["stages"] else []:  # --no-probe: no stages to tell the phases apart
+        phase = max((t, name) for name, t in starts.items() if t <= smp.t)[1] if starts else PHASES[0]
+        if phase not in phases or sum(smp.pss.values()) > sum(phases[phase].pss.values()):
+            phases[phase] = smp
+    if phases:
+        print("  peak PSS of the tree in each phase of the run (the command's stage; each process's PSS in MiB):")
+    for phase in PHASES:
+        if phase in phases:
+            smp = phases[phase]
+            shares = ", ".join(f"{_role(pid, r['root'], trace)} {smp.pss[pid] / 2**20:.0f}"
+                               for pid in sorted(smp.pss, key=lambda p: -smp.pss[p]) if smp.pss[pid] >= 16 << 20)
+            print(f"    {phase:<11} {sum(smp.pss.values()) / gib:.2f} GiB at {smp.t - r['t0']:6.1f} s  ({shares})")
     print("  each process's own PSS peak:")
     for pid in sorted(trace.names):
         own = max(trace.samples, key=lambda s: s.pss.get(pid, 0))
@@ -268,13 +315,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--growth", type=int, default=0, metavar="N",
                     help="also print, per process, the N stages its high-water mark grew in most")
     ap.add_argument("--every", type=float, default=0.03, help="seconds between samples (default 0.03)")
+    ap.add_argument("--no-probe", action="store_true",
+                    help="run the command without the stage probe (no stages, no phases): a check that the probe "
+                         "changes nothing it measures")
     args = ap.parse_args(argv)
     sizes = [int(float(s)) for s in args.size.split(",")]
-    print(f"scs-audit run --epsilon 1 {' '.join(extra)}; {os.cpu_count()} cores; sampled every {args.every} s")
+    print(f"scs-audit run --epsilon 1 {' '.join(extra)}; {os.cpu_count()} cores; sampled every {args.every} s"
+          f"{'; no stage probe' if args.no_probe else ''}")
     summary: dict[int, list[tuple[float, float, float]]] = {}
     for _ in range(args.repeats):
         for n in sizes:  # interleaved sizes, so a burst of load hits each alike
-            summary.setdefault(n, []).append(report(n, run_once(n, extra, args.every), args.growth))
+            summary.setdefault(n, []).append(report(n, run_once(n, extra, args.every, probe=not args.no_probe), args.growth))
     print("\npeople          peak PSS GiB   peak RSS sum GiB   CPU s   (ranges over repeats)")
     for n, vals in summary.items():
         pss, rss, cpu = [v[0] for v in vals], [v[1] for v in vals], [v[2] for v in vals]
