@@ -10,7 +10,11 @@ kernels loaded, allocator primed), then the next ``--chunks`` chunks of
 1,048,576 people (``run_chunk``, as a worker does, every default audit and the
 four reference scorers); it reports its CPU (``time.process_time``) per person
 and each stage's seconds per person as the chunks record them
-(``generate``, ``score:<label>``, ``audit:<name>``). With ``--before DIR``
+(``generate``, ``score:<label>``, ``audit:<name>``), and how many bytes each
+chunk's output pickles to (what a worker sends back). As a run does, the
+chunks are merged as they finish and each is sent the replay cut-offs of
+those merged before it (:func:`audit.replay.pool.replay_cutoffs`; a tree
+without them runs without). With ``--before DIR``
 (another copy of the package, e.g. ``git archive`` of the commit before a
 change) each repeat runs this tree and then that one, each in a fresh
 process, so both see the machine's load of the same minutes; the ratios are
@@ -20,7 +24,9 @@ taken process by process. Never run in tests.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
+import pickle
 import sys
 import time
 from pathlib import Path
@@ -53,16 +59,27 @@ def child(chunks: int) -> None:
         layout=layout_for((), spec=source.spec),
         options=options,
     )
-    run_chunk(base)  # warm-up
+    from audit.engine.streaming import RunTotals, absorb
+
+    # a tree with replay cut-offs tells each chunk those of the chunks merged so far, as a run does; an older one not
+    replay_cutoffs = getattr(importlib.import_module("audit.replay.pool"), "replay_cutoffs", None)
+    totals = RunTotals()
+    absorb(totals, run_chunk(base), plan[0][0])  # warm-up
     t0 = time.process_time()
     people = 0
     seconds: dict[str, float] = {}
+    sent: list[int] = []
     for blocks in plan[1 : 1 + chunks]:
-        out = run_chunk(replace(base, blocks=blocks))
+        task = replace(base, blocks=blocks)
+        if replay_cutoffs is not None:
+            task = replace(task, replay_cutoffs=tuple(replay_cutoffs(totals.merged).items()))
+        out = run_chunk(task)
         people += out.people
         for stage, s in out.seconds.items():
             seconds[stage] = seconds.get(stage, 0.0) + s
-    print(json.dumps({"cpu": time.process_time() - t0, "people": people, "seconds": seconds}))
+        sent.append(len(pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)))
+        absorb(totals, out, blocks[0])
+    print(json.dumps({"cpu": time.process_time() - t0, "people": people, "seconds": seconds, "sent": sent}))
 
 
 def _seconds(run: dict, stage: str) -> float:
@@ -100,6 +117,9 @@ def main() -> None:
             if ratios:
                 line += f"   before / current {span(ratios, '.2f')}x"
         print(line)
+    print("  what each chunk sends back (its output pickled), MiB, chunk by chunk (the first process of each tree):")
+    for name, runs in got.items():
+        print(f"    {name:<8} " + " ".join(f"{b / 2**20:.2f}" for b in runs[0].get("sent", [])))
 
 
 if __name__ == "__main__":
