@@ -57,6 +57,15 @@ def assert_same(a, b):
             np.testing.assert_array_equal(a[k], b[k], err_msg=k)
 
 
+def assert_same_chunk(x, y):
+    """Two replayed chunks hold the same rows: people, events, ties, frame, sample and cells."""
+    for name in ("people", "events", "ties"):
+        pd.testing.assert_frame_equal(getattr(x.population, name), getattr(y.population, name))
+    pd.testing.assert_frame_equal(x.frame, y.frame)
+    np.testing.assert_array_equal(x.sample_rows, y.sample_rows)
+    np.testing.assert_array_equal(x.cells, y.cells)
+
+
 CASES = [(name, audit) for name in ("suining", "sesame")
          for audit in (ReversibilityAudit(), AppealAudit(), SpilloverAudit(), ContagionAudit())
          if audit.name != "contagion" or name == "sesame"]  # contagion applies to scorers that read ties
@@ -136,11 +145,7 @@ def test_pools_merge_in_any_order_to_the_same_chunk(population):
     a, b = (pooled_sample(scored(p, scorer)) for p in split(population, 1234))
     ctx = context(population, scorer)
     ab, ba = a.merge(b).scored_chunk(ctx), b.merge(a).scored_chunk(ctx)
-    for name in ("people", "events", "ties"):
-        pd.testing.assert_frame_equal(getattr(ab.population, name), getattr(ba.population, name))
-    pd.testing.assert_frame_equal(ab.frame, ba.frame)
-    np.testing.assert_array_equal(ab.sample_rows, ba.sample_rows)
-    np.testing.assert_array_equal(ab.cells, ba.cells)
+    assert_same_chunk(ab, ba)
     # people in person-id order; the sampled ones are, stratum by stratum, the smallest hashes of both pools:
     # the very people the whole population in one chunk samples (the sample no longer adds up across chunks)
     ids = ab.population.people["person_id"].to_numpy()
@@ -186,10 +191,7 @@ def test_many_parts_are_joined_without_changing_the_replayed_chunk(population, m
     joined_pool = pools[1].merge(pools[0])
     assert len(joined_pool.parts) == 1
     joined = joined_pool.scored_chunk(ctx)
-    for name in ("people", "events", "ties"):
-        pd.testing.assert_frame_equal(getattr(kept.population, name), getattr(joined.population, name))
-    pd.testing.assert_frame_equal(kept.frame, joined.frame)
-    np.testing.assert_array_equal(kept.sample_rows, joined.sample_rows)
+    assert_same_chunk(kept, joined)
 
 
 # ---------------------------------------------------------------- lazy trimming against cutting at every merge
@@ -283,10 +285,7 @@ def test_trimming_lazily_keeps_what_cutting_at_every_merge_keeps(population, mon
             tree = [tree[i].merge(tree[i + 1]) if i + 1 < len(tree) else tree[i] for i in range(0, len(tree), 2)]
         ctx = context(population, scorer)
         by_tree, in_order = tree[0].scored_chunk(ctx), lazy.scored_chunk(ctx)
-        for table in ("people", "events", "ties"):
-            pd.testing.assert_frame_equal(getattr(by_tree.population, table), getattr(in_order.population, table))
-        pd.testing.assert_frame_equal(by_tree.frame, in_order.frame)
-        np.testing.assert_array_equal(by_tree.sample_rows, in_order.sample_rows)
+        assert_same_chunk(by_tree, in_order)
     assert lazy_seen > 0  # some parts were trimmed without being cut: the lazy path ran
 
 
@@ -416,8 +415,4 @@ def test_pools_gathered_under_cutoffs_merge_to_the_same_sample(population):
     untold = pooled_sample(_with_cutoff(second, None))
     assert told.sampled < untold.sampled
     ctx = context(population, scorer)
-    with_cut, without = a.merge(told).scored_chunk(ctx), a.merge(untold).scored_chunk(ctx)
-    for table in ("people", "events", "ties"):
-        pd.testing.assert_frame_equal(getattr(with_cut.population, table), getattr(without.population, table))
-    pd.testing.assert_frame_equal(with_cut.frame, without.frame)
-    np.testing.assert_array_equal(with_cut.sample_rows, without.sample_rows)
+    assert_same_chunk(a.merge(told).scored_chunk(ctx), a.merge(untold).scored_chunk(ctx))
