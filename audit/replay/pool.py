@@ -215,16 +215,7 @@ class ReplayPool:
         """
         if self.targets is None or any(p.u is None or p.stratum is None for p in self.parts):
             return None
-        u = np.concatenate([p.u[p.sampled] for p in self.parts])  # type: ignore[index]
-        h = np.concatenate([p.stratum[p.sampled] for p in self.parts]).astype(np.int64)  # type: ignore[index]
-        out = np.full(len(self.targets), np.inf)
-        for s, k in enumerate(self.targets.tolist()):
-            mine = u[h == s]
-            if k <= 0:
-                out[s] = -np.inf
-            elif mine.size >= k:
-                out[s] = np.partition(mine, k - 1)[k - 1]
-        return out
+        return _stratum_cuts(*_sampled_hashes(self.parts), self.targets)
 
     @property
     def sampled(self) -> int:
@@ -345,14 +336,10 @@ def _bottom_k(parts: tuple[PoolPart, ...], targets: np.ndarray) -> tuple[PoolPar
     """
     if any(p.u is None or p.stratum is None for p in parts):
         return parts
-    u = np.concatenate([p.u[p.sampled] for p in parts])  # type: ignore[index]
-    h = np.concatenate([p.stratum[p.sampled] for p in parts]).astype(np.int64)  # type: ignore[index]
-    counts = np.bincount(h, minlength=len(targets))
-    if np.all(counts <= targets):
+    u, h = _sampled_hashes(parts)
+    if np.all(np.bincount(h, minlength=len(targets)) <= targets):
         return parts
-    cut = np.full(len(targets), np.inf)
-    for s in np.flatnonzero(counts > targets):
-        cut[s] = np.partition(u[h == s], targets[s] - 1)[targets[s] - 1] if targets[s] > 0 else -np.inf
+    cut = _stratum_cuts(u, h, targets)
     out = []
     for p in parts:
         keep = p.sampled & (p.u <= cut[np.maximum(p.stratum, 0)])  # type: ignore[operator, index, arg-type]
@@ -360,6 +347,29 @@ def _bottom_k(parts: tuple[PoolPart, ...], targets: np.ndarray) -> tuple[PoolPar
             continue  # cut, the part would hold no one: its context rows are friends of trimmed people only
         out.append(p if np.array_equal(keep, p.sampled) else p.trimmed(keep))
     return tuple(out)
+
+
+def _sampled_hashes(parts: tuple[PoolPart, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The replay hash and stratum code (int64) of every sampled person of ``parts`` (which all carry both)."""
+    u = np.concatenate([p.u[p.sampled] for p in parts])  # type: ignore[index]
+    h = np.concatenate([p.stratum[p.sampled] for p in parts]).astype(np.int64)  # type: ignore[index]
+    return u, h
+
+
+def _stratum_cuts(u: np.ndarray, h: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Per stratum ``s``, the ``targets[s]``-th smallest of the hashes ``u`` of stratum ``s`` (``h == s``).
+
+    ``inf`` where the stratum holds fewer than its target (everyone stays), ``-inf`` where the target is 0
+    (no one does): keeping ``u <= cut`` keeps each stratum's ``targets[s]`` smallest, every tie included.
+    """
+    cut = np.full(len(targets), np.inf)
+    for s, k in enumerate(np.asarray(targets).tolist()):
+        mine = u[h == s]
+        if k <= 0:
+            cut[s] = -np.inf
+        elif mine.size >= k:
+            cut[s] = np.partition(mine, k - 1)[k - 1]
+    return cut
 
 
 def _restricted(p: PoolPart, keep: np.ndarray) -> PoolPart:
