@@ -11,7 +11,10 @@ kernels loaded, allocator primed), then the next ``--chunks`` chunks of
 four reference scorers); it reports its CPU (``time.process_time``) per person
 and each stage's seconds per person as the chunks record them
 (``generate``, ``score:<label>``, ``audit:<name>``), and how many bytes each
-chunk's output pickles to (what a worker sends back). As a run does, the
+chunk's output pickles to (what a worker sends back), and the CPU the main
+process spends on each result as a run's does (unpickling it, saving it to
+a checkpoint store in a temporary folder, merging it, the next task's
+cut-offs), reported apart from the chunk's own CPU. As a run does, the
 chunks are merged as they finish and each is sent the replay cut-offs of
 those merged before it (:func:`audit.replay.pool.replay_cutoffs`; a tree
 without them runs without). With ``--before DIR``
@@ -28,6 +31,7 @@ import importlib
 import json
 import pickle
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -59,6 +63,7 @@ def child(chunks: int) -> None:
         layout=layout_for((), spec=source.spec),
         options=options,
     )
+    from audit.engine.checkpoint import ChunkStore
     from audit.engine.streaming import RunTotals, absorb
 
     # a tree with replay cut-offs tells each chunk those of the chunks merged so far, as a run does; an older one not
@@ -69,17 +74,35 @@ def child(chunks: int) -> None:
     people = 0
     seconds: dict[str, float] = {}
     sent: list[int] = []
+    main: dict[str, float] = {}  # what the main process does with each result, CPU seconds summed over the chunks
+    store = ChunkStore(tempfile.mkdtemp(prefix="scs-chunk-loop-"), "bench")
     for blocks in plan[1 : 1 + chunks]:
         task = replace(base, blocks=blocks)
+        t_cut = time.process_time()
         if replay_cutoffs is not None:
             task = replace(task, replay_cutoffs=tuple(replay_cutoffs(totals.merged).items()))
+        t_run = time.process_time()
         out = run_chunk(task)
+        t_end = time.process_time()
         people += out.people
         for stage, s in out.seconds.items():
             seconds[stage] = seconds.get(stage, 0.0) + s
-        sent.append(len(pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)))
+        blob = pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
+        sent.append(len(blob))
+        t_main = time.process_time()
+        out = pickle.loads(blob)
+        t_loaded = time.process_time()
+        store.save(blocks[0], out)
+        t_saved = time.process_time()
         absorb(totals, out, blocks[0])
-    print(json.dumps({"cpu": time.process_time() - t0, "people": people, "seconds": seconds, "sent": sent}))
+        t_merged = time.process_time()
+        for stage, s in (("cut-offs", t_run - t_cut), ("unpickle", t_loaded - t_main), ("save", t_saved - t_loaded),
+                         ("merge", t_merged - t_saved)):
+            main[stage] = main.get(stage, 0.0) + s
+        t0 += (t_run - t_cut) + (t_merged - t_end)  # the main process's share is reported apart
+    store.clear()
+    print(json.dumps({"cpu": time.process_time() - t0, "people": people, "seconds": seconds, "sent": sent,
+                      "main": main, "chunks": chunks}))
 
 
 def _seconds(run: dict, stage: str) -> float:
@@ -117,6 +140,11 @@ def main() -> None:
             if ratios:
                 line += f"   before / current {span(ratios, '.2f')}x"
         print(line)
+    print("  the main process, CPU ms per chunk (as a run's main process handles each result):")
+    for stage in ("unpickle", "save", "merge", "cut-offs"):
+        cols = [f"{name} {span([r.get('main', {}).get(stage, 0.0) / r['chunks'] * 1e3 for r in runs], '.1f'):>11}"
+                for name, runs in got.items()]
+        print(f"    {stage:<24} " + "   ".join(cols))
     print("  what each chunk sends back (its output pickled), MiB, chunk by chunk (the first process of each tree):")
     for name, runs in got.items():
         print(f"    {name:<8} " + " ".join(f"{b / 2**20:.2f}" for b in runs[0].get("sent", [])))
