@@ -16,6 +16,9 @@ REPLAY = ("appeal", "reversibility", "spillover", "contagion")
 
 
 def _sections(result) -> dict:
+    for r in result.runs:  # the sections compared hold a sample: strata filled to the target, nothing vacuous
+        appeal = r.sections["appeal"]
+        assert appeal["available"] and sum(s["sampled"] for s in appeal["sample"]["strata"]) >= 2 * 40
     return {r.label: json.dumps({k: r.sections[k] for k in REPLAY if k in r.sections}, sort_keys=True)
             for r in result.runs}
 
