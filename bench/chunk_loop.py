@@ -8,7 +8,7 @@ Usage::
 One process runs the first chunk of the 1.4e9 run as a warm-up (compiled
 kernels loaded, allocator primed), then the next ``--chunks`` chunks of
 1,048,576 people (``run_chunk``, as a worker does, every default audit and the
-four reference scorers); it reports its CPU (``time.process_time``) per person
+four reference scorers); it reports the CPU of those calls (``time.process_time``) per person
 and each stage's seconds per person as the chunks record them
 (``generate``, ``score:<label>``, ``audit:<name>``), and how many bytes each
 chunk's output pickles to (what a worker sends back), and the CPU the main
@@ -70,39 +70,37 @@ def child(chunks: int) -> None:
     replay_cutoffs = getattr(importlib.import_module("audit.replay.pool"), "replay_cutoffs", None)
     totals = RunTotals()
     absorb(totals, run_chunk(base), plan[0][0])  # warm-up
-    t0 = time.process_time()
+    cpu = 0.0  # the chunks' own CPU: run_chunk alone, the main process's share is reported apart
     people = 0
     seconds: dict[str, float] = {}
     sent: list[int] = []
     main: dict[str, float] = {}  # what the main process does with each result, CPU seconds summed over the chunks
-    store = ChunkStore(tempfile.mkdtemp(prefix="scs-chunk-loop-"), "bench")
-    for blocks in plan[1 : 1 + chunks]:
-        task = replace(base, blocks=blocks)
-        t_cut = time.process_time()
-        if replay_cutoffs is not None:
-            task = replace(task, replay_cutoffs=tuple(replay_cutoffs(totals.merged).items()))
-        t_run = time.process_time()
-        out = run_chunk(task)
-        t_end = time.process_time()
-        people += out.people
-        for stage, s in out.seconds.items():
-            seconds[stage] = seconds.get(stage, 0.0) + s
-        blob = pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
-        sent.append(len(blob))
-        t_main = time.process_time()
-        out = pickle.loads(blob)
-        t_loaded = time.process_time()
-        store.save(blocks[0], out)
-        t_saved = time.process_time()
-        absorb(totals, out, blocks[0])
-        t_merged = time.process_time()
-        for stage, s in (("cut-offs", t_run - t_cut), ("unpickle", t_loaded - t_main), ("save", t_saved - t_loaded),
-                         ("merge", t_merged - t_saved)):
-            main[stage] = main.get(stage, 0.0) + s
-        t0 += (t_run - t_cut) + (t_merged - t_end)  # the main process's share is reported apart
-    store.clear()
-    print(json.dumps({"cpu": time.process_time() - t0, "people": people, "seconds": seconds, "sent": sent,
-                      "main": main, "chunks": chunks}))
+    with tempfile.TemporaryDirectory(prefix="scs-chunk-loop-") as folder:
+        store = ChunkStore(folder, "bench")
+        for blocks in plan[1 : 1 + chunks]:
+            task = replace(base, blocks=blocks)
+            t_cut = time.process_time()
+            if replay_cutoffs is not None:
+                task = replace(task, replay_cutoffs=tuple(replay_cutoffs(totals.merged).items()))
+            t_run = time.process_time()
+            out = run_chunk(task)
+            cpu += time.process_time() - t_run
+            people += out.people
+            for stage, s in out.seconds.items():
+                seconds[stage] = seconds.get(stage, 0.0) + s
+            blob = pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
+            sent.append(len(blob))
+            t_main = time.process_time()
+            out = pickle.loads(blob)
+            t_loaded = time.process_time()
+            store.save(blocks[0], out)
+            t_saved = time.process_time()
+            absorb(totals, out, blocks[0])
+            t_merged = time.process_time()
+            for stage, s in (("cut-offs", t_run - t_cut), ("unpickle", t_loaded - t_main),
+                             ("save", t_saved - t_loaded), ("merge", t_merged - t_saved)):
+                main[stage] = main.get(stage, 0.0) + s
+    print(json.dumps({"cpu": cpu, "people": people, "seconds": seconds, "sent": sent, "main": main, "chunks": chunks}))
 
 
 def _seconds(run: dict, stage: str) -> float:

@@ -261,17 +261,14 @@ def report(size: int, r: dict, growth: int = 0) -> tuple[float, float, float]:
         role = _role(pid, r["root"], trace)
         stage = _stage_at(r["stages"].get(pid, []), at.t)
         print(f"    {role:<16} pid {pid:<8} PSS {at.pss[pid] / 2**20:7.0f} MiB  RSS {at.rss.get(pid, 0) / 2**20:7.0f} MiB  {stage}")
-    phases: dict[str, Sample] = {}
-    starts = _phase_starts(r["stages"].get(r["root"], []))
-    for smp in trace.samples if r["stages"] else []:  # --no-probe: no stages to tell the phases apart
-        phase = max((t, name) for name, t in starts.items() if t <= smp.t)[1] if starts else PHASES[0]
-        if phase not in phases or sum(smp.pss.values()) > sum(phases[phase].pss.values()):
-            phases[phase] = smp
-    if phases:
+    if r["stages"]:  # with --no-probe there are no stages to tell the phases apart
+        starts = _phase_starts(r["stages"].get(r["root"], []))
+        by_phase: dict[str, list[Sample]] = {}
+        for smp in trace.samples:
+            by_phase.setdefault(max((t, name) for name, t in starts.items() if t <= smp.t)[1], []).append(smp)
         print("  peak PSS of the tree in each phase of the run (the command's stage; each process's PSS in MiB):")
-    for phase in PHASES:
-        if phase in phases:
-            smp = phases[phase]
+        for phase in [p for p in PHASES if p in by_phase]:
+            smp = max(by_phase[phase], key=lambda s: sum(s.pss.values()))
             shares = ", ".join(f"{_role(pid, r['root'], trace)} {smp.pss[pid] / 2**20:.0f}"
                                for pid in sorted(smp.pss, key=lambda p: -smp.pss[p]) if smp.pss[pid] >= 16 << 20)
             print(f"    {phase:<11} {sum(smp.pss.values()) / gib:.2f} GiB at {smp.t - r['t0']:6.1f} s  ({shares})")
